@@ -1,0 +1,49 @@
+// The embedded DuckDB engine behind move-only RAII owners. This folder is the only code that includes
+// duckdb.h. Errors carry the SQL (shortened) and DuckDB's own message.
+//
+// Thread safety: a Database may be shared by threads; each thread uses its own Connection. A
+// Connection, and everything obtained from it, is used by one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+
+namespace dhl::engine {
+
+struct DatabaseOptions {
+  std::string path = ":memory:";               // a file, or ":memory:"
+  std::optional<int> threads;                  // default: DuckDB's (all cores)
+  std::optional<std::string> memory_limit;     // e.g. "4GB"; default: DuckDB's (80% of RAM)
+  std::optional<std::string> temp_directory;   // where DuckDB spills; default: DuckDB's
+  // Timestamps are read and written as UTC instants: the session time zone is UTC unless told.
+  std::string time_zone = "UTC";
+};
+
+class Connection;
+
+// Owns a duckdb_database. Move-only; closing happens in the destructor, after every Connection
+// obtained from it has been destroyed (the caller's responsibility).
+class Database {
+ public:
+  static Result<Database> Open(const DatabaseOptions& options = {});
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  Result<Connection> Connect();
+
+ private:
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace dhl::engine
