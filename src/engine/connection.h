@@ -131,6 +131,8 @@ class Connection {
   friend class Database;
   struct Impl;
   explicit Connection(std::unique_ptr<Impl> impl);
+  // Takes ownership of a duckdb_connection (passed untyped to keep duckdb.h out of this header).
+  static Connection Adopt(void* raw_connection);
   std::unique_ptr<Impl> impl_;
 };
 
