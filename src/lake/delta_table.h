@@ -1,0 +1,130 @@
+// A Delta table we read and write (docs/delta.md): writes from a DuckDB query (create, append,
+// overwrite, replace partitions, with `txn` idempotency and optimistic concurrency), snapshots and
+// time travel, exposing a snapshot to SQL as a view, history, vacuum and optimize.
+//
+// A DeltaTable holds references to a FileSystem and a Clock that must outlive it. Every operation
+// takes the caller's Connection and uses it only during the call; the SQL of a write's input runs on
+// that connection (so it may read the caller's temporary tables). Not thread-safe; several processes
+// may write one table at once (commits are put-if-absent and conflicts are checked).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/delta_log.h"
+#include "lake/file_filter.h"
+#include "lake/file_system.h"
+#include "lake/snapshot.h"
+
+namespace dhl::lake {
+
+enum class WriteMode {
+  kCreate,             // the table must not exist
+  kAppend,             // creates the table when it does not exist
+  kOverwrite,          // replaces every row (and may change the schema); creates when missing
+  kReplacePartitions,  // replaces the rows of `replace_partitions` (replaceWhere)
+};
+
+inline constexpr int64_t kDefaultTargetFileSize = 128LL * 1024 * 1024;
+
+struct WriteOptions {
+  WriteMode mode = WriteMode::kAppend;
+  // Partition columns when the write creates the table or overwrites it; ignored (must be empty or
+  // equal to the table's) otherwise.
+  std::vector<std::string> partition_columns;
+  // For kReplacePartitions: the partition tuples whose rows are replaced (values as the log writes
+  // them, docs §5). Every input row must belong to one of them.
+  std::vector<PartitionValues> replace_partitions;
+  // Application transactions committed with the data (distinct appIds). When every one is already
+  // committed at this version or later, the write does nothing and reports already_committed.
+  std::vector<Transaction> transactions;
+  // Table configuration when the write creates the table (e.g. {"delta.appendOnly","true"}).
+  std::map<std::string, std::string> configuration;
+  int64_t target_file_size = kDefaultTargetFileSize;
+  // Commits N with N % interval == 0 write a checkpoint (table's delta.checkpointInterval wins).
+  int checkpoint_interval = 10;
+  int max_commit_attempts = 100;
+};
+
+struct WriteResult {
+  int64_t version = -1;            // the committed version (or the current one if already committed)
+  bool already_committed = false;  // every txn was already in the table: nothing was written
+  int64_t rows_written = 0;
+  int64_t files_added = 0;
+  int64_t files_removed = 0;
+  int64_t bytes_written = 0;
+  int attempts = 0;  // commit attempts (1 when no other writer interfered)
+};
+
+struct VacuumOptions {
+  std::chrono::milliseconds retention = std::chrono::hours(24 * 7);
+  bool dry_run = false;
+};
+
+struct VacuumResult {
+  std::vector<std::string> files;  // deleted (or, in a dry run, to delete): paths under the root
+  int64_t bytes = 0;
+};
+
+struct OptimizeOptions {
+  int64_t target_file_size = kDefaultTargetFileSize;
+  int min_files = 2;  // a partition is compacted when it has at least this many small files
+};
+
+struct OptimizeResult {
+  std::optional<int64_t> version;  // nullopt when there was nothing to compact
+  int64_t files_removed = 0;
+  int64_t files_added = 0;
+  int64_t partitions_compacted = 0;
+};
+
+// Which snapshot a read sees.
+struct VersionSpec {
+  std::optional<int64_t> version;       // time travel by version
+  std::optional<int64_t> timestamp_ms;  // time travel by timestamp (docs §9)
+};
+
+class DeltaTable {
+ public:
+  // `root` is the table's folder. Nothing is read until an operation runs.
+  DeltaTable(std::string root, FileSystem& file_system = LocalFileSystem::Instance(),
+             const Clock& clock = SystemClock::Instance());
+
+  const std::string& root() const { return log_.table_root(); }
+  bool Exists() const { return log_.Exists(); }
+  DeltaLog& log() { return log_; }
+
+  Result<Snapshot> Load(engine::Connection& connection, const VersionSpec& spec = {}) const;
+
+  // Writes the rows of `input_sql` (one SELECT, run once on `connection`) as docs §6 says.
+  Result<WriteResult> Write(engine::Connection& connection, std::string_view input_sql,
+                            const WriteOptions& options);
+  // Creates an empty table with `schema` (no data files).
+  Result<WriteResult> CreateEmpty(const Schema& schema, const WriteOptions& options);
+
+  // Creates schema `view_schema` if needed and (re)creates VIEW `view_schema`.`view_name` over the
+  // snapshot's files (docs §10), dropping files `filter` rules out.
+  Status CreateView(engine::Connection& connection, const Snapshot& snapshot,
+                    std::string_view view_schema, std::string_view view_name,
+                    const FileFilter& filter = FileFilter()) const;
+  // The SELECT the view runs (for callers that inline it).
+  Result<std::string> ScanSql(const Snapshot& snapshot, const FileFilter& filter = FileFilter()) const;
+
+  Result<std::vector<HistoryEntry>> History(size_t limit = 0) const { return log_.History(limit); }
+  Result<VacuumResult> Vacuum(engine::Connection& connection, const VacuumOptions& options);
+  Result<OptimizeResult> Optimize(engine::Connection& connection, const OptimizeOptions& options);
+
+ private:
+  DeltaLog log_;
+  FileSystem* file_system_;
+  const Clock* clock_;
+};
+
+}  // namespace dhl::lake
