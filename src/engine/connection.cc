@@ -177,8 +177,28 @@ std::string QueryResult::column_type(size_t column) const {
   duckdb_destroy_logical_type(&type);
   return name;
 }
-int QueryResult::column_type_id(size_t column) const {
-  return static_cast<int>(duckdb_column_type(&impl_->result, column));
+ColumnKind QueryResult::column_kind(size_t column) const {
+  switch (duckdb_column_type(&impl_->result, column)) {
+    case DUCKDB_TYPE_BOOLEAN:
+      return ColumnKind::kBoolean;
+    case DUCKDB_TYPE_TINYINT:
+    case DUCKDB_TYPE_SMALLINT:
+    case DUCKDB_TYPE_INTEGER:
+    case DUCKDB_TYPE_BIGINT:
+    case DUCKDB_TYPE_UTINYINT:
+    case DUCKDB_TYPE_USMALLINT:
+    case DUCKDB_TYPE_UINTEGER:
+      return ColumnKind::kInteger;
+    case DUCKDB_TYPE_UBIGINT:
+    case DUCKDB_TYPE_HUGEINT:
+    case DUCKDB_TYPE_UHUGEINT:
+    case DUCKDB_TYPE_FLOAT:
+    case DUCKDB_TYPE_DOUBLE:
+    case DUCKDB_TYPE_DECIMAL:
+      return ColumnKind::kNumber;
+    default:
+      return ColumnKind::kOther;
+  }
 }
 bool QueryResult::IsNull(size_t column, size_t row) const {
   return duckdb_value_is_null(&impl_->result, column, row);
@@ -211,24 +231,17 @@ Value QueryResult::GetValue(size_t column, size_t row) const {
   if (IsNull(column, row)) {
     return std::monostate{};
   }
-  switch (duckdb_column_type(&impl_->result, column)) {
-    case DUCKDB_TYPE_BOOLEAN:
+  switch (column_kind(column)) {
+    case ColumnKind::kBoolean:
       return duckdb_value_boolean(&impl_->result, column, row);
-    case DUCKDB_TYPE_TINYINT:
-    case DUCKDB_TYPE_SMALLINT:
-    case DUCKDB_TYPE_INTEGER:
-    case DUCKDB_TYPE_BIGINT:
-    case DUCKDB_TYPE_UTINYINT:
-    case DUCKDB_TYPE_USMALLINT:
-    case DUCKDB_TYPE_UINTEGER:
+    case ColumnKind::kInteger:
       return duckdb_value_int64(&impl_->result, column, row);
-    case DUCKDB_TYPE_FLOAT:
-    case DUCKDB_TYPE_DOUBLE:
-    case DUCKDB_TYPE_DECIMAL:
+    case ColumnKind::kNumber:
       return duckdb_value_double(&impl_->result, column, row);
-    default:
-      return TakeString(duckdb_value_varchar(&impl_->result, column, row));
+    case ColumnKind::kOther:
+      break;
   }
+  return TakeString(duckdb_value_varchar(&impl_->result, column, row));
 }
 int64_t QueryResult::rows_changed() const {
   return static_cast<int64_t>(duckdb_rows_changed(&impl_->result));

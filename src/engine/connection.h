@@ -18,6 +18,10 @@ namespace dhl::engine {
 // caller's choice of SQL; this keeps the C++ side free of DuckDB's type zoo.
 using Value = std::variant<std::monostate, bool, int64_t, double, std::string>;
 
+// How a column's cells are best read: as booleans, integers (fit int64), floating or decimal numbers
+// (read as double; HUGEINT and UBIGINT too), or anything else (read as text).
+enum class ColumnKind { kBoolean, kInteger, kNumber, kOther };
+
 // What kind of statement a prepared statement is (DuckDB's own classification).
 enum class StatementKind { kSelect, kExplain, kInsert, kUpdate, kDelete, kCreate, kCopy, kOther };
 
@@ -36,8 +40,7 @@ class QueryResult {
   // DuckDB's logical type name of the column, e.g. "BIGINT", "VARCHAR", "TIMESTAMP WITH TIME ZONE",
   // "DECIMAL(10,2)", "STRUCT(a INTEGER)".
   std::string column_type(size_t column) const;
-  // DuckDB's type id of the column (duckdb_type as an int), for callers that switch on it.
-  int column_type_id(size_t column) const;
+  ColumnKind column_kind(size_t column) const;
 
   bool IsNull(size_t column, size_t row) const;
   // The cell as DuckDB renders it as VARCHAR; std::nullopt for NULL.
@@ -45,8 +48,7 @@ class QueryResult {
   std::optional<int64_t> GetInt64(size_t column, size_t row) const;
   std::optional<double> GetDouble(size_t column, size_t row) const;
   std::optional<bool> GetBool(size_t column, size_t row) const;
-  // The cell as a Value: BOOLEAN -> bool, integers -> int64, floating and decimal -> double, anything
-  // else -> its VARCHAR rendering.
+  // The cell as a Value, by column_kind(): bool, int64, double, or the VARCHAR rendering.
   Value GetValue(size_t column, size_t row) const;
 
   // Rows changed by an INSERT/UPDATE/DELETE.
