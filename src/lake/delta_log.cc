@@ -1,0 +1,492 @@
+#include "lake/delta_log.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cinttypes>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "base/hash.h"
+#include "base/logging.h"
+#include "lake/partition_path.h"
+
+namespace dhl::lake {
+namespace {
+
+using nlohmann::json;
+
+constexpr int64_t kDefaultTombstoneRetentionMs = 7LL * 24 * 3600 * 1000;
+
+bool AllDigits(std::string_view text) {
+  return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isdigit(static_cast<unsigned char>(c)) != 0;
+  });
+}
+
+// The SQL literal of a string.
+std::string SqlString(std::string_view text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    quoted += c;
+    if (c == '\'') {
+      quoted += '\'';
+    }
+  }
+  return quoted + "'";
+}
+
+// Parses "interval 7 days" / "7 days" / "interval 1 hour"... (Delta's duration settings) into ms.
+std::optional<int64_t> ParseIntervalMs(std::string_view text) {
+  std::string lower;
+  for (char c : text) {
+    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  if (lower.starts_with("interval ")) {
+    lower = lower.substr(9);
+  }
+  long long amount = 0;
+  char unit[32] = {0};
+  if (std::sscanf(lower.c_str(), "%lld %31s", &amount, unit) != 2) {
+    return std::nullopt;
+  }
+  std::string_view u = unit;
+  if (u.ends_with("s")) {
+    u.remove_suffix(1);
+  }
+  static const std::map<std::string_view, int64_t> kUnits = {
+      {"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000},
+      {"day", 86400000},  {"week", 604800000}};
+  auto it = kUnits.find(u);
+  if (it == kUnits.end()) {
+    return std::nullopt;
+  }
+  return amount * it->second;
+}
+
+// The checkpoint's columns, in Spark's order and with Spark's types (docs/delta.md §8).
+constexpr std::string_view kCheckpointColumns =
+    "txn: 'STRUCT(appId VARCHAR, version BIGINT, lastUpdated BIGINT)', "
+    "add: 'STRUCT(path VARCHAR, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT, "
+    "modificationTime BIGINT, dataChange BOOLEAN, tags MAP(VARCHAR, VARCHAR), stats VARCHAR)', "
+    "remove: 'STRUCT(path VARCHAR, deletionTimestamp BIGINT, dataChange BOOLEAN, "
+    "extendedFileMetadata BOOLEAN, partitionValues MAP(VARCHAR, VARCHAR), size BIGINT)', "
+    "metaData: 'STRUCT(id VARCHAR, name VARCHAR, description VARCHAR, format STRUCT(provider "
+    "VARCHAR, options MAP(VARCHAR, VARCHAR)), schemaString VARCHAR, partitionColumns VARCHAR[], "
+    "configuration MAP(VARCHAR, VARCHAR), createdTime BIGINT)', "
+    "protocol: 'STRUCT(minReaderVersion INTEGER, minWriterVersion INTEGER)'";
+
+// Applies one commit's (or checkpoint's) actions to `snapshot`.
+Status Apply(const LogEntry& entry, Snapshot* snapshot) {
+  if (entry.protocol) {
+    snapshot->protocol = *entry.protocol;
+  }
+  if (entry.metadata) {
+    snapshot->metadata = *entry.metadata;
+  }
+  for (const auto& txn : entry.transactions) {
+    snapshot->transactions[txn.app_id] = txn;
+  }
+  for (const auto& remove : entry.removes) {
+    DHL_ASSIGN_OR_RETURN(std::string key, UriDecodePath(remove.path));
+    snapshot->files.erase(key);
+    snapshot->tombstones[key] = remove;
+  }
+  for (const auto& add : entry.adds) {
+    DHL_ASSIGN_OR_RETURN(std::string key, UriDecodePath(add.path));
+    snapshot->tombstones.erase(key);
+    snapshot->files[key] = add;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+DeltaLog::DeltaLog(std::string table_root, FileSystem& file_system, const Clock& clock)
+    : table_root_(std::move(table_root)), file_system_(&file_system), clock_(&clock) {
+  while (table_root_.size() > 1 && table_root_.ends_with("/")) {
+    table_root_.pop_back();
+  }
+}
+
+std::string DeltaLog::log_dir() const { return table_root_ + "/_delta_log"; }
+
+std::string DeltaLog::CommitPath(int64_t version) const {
+  return fmt::format("{}/{:020d}.json", log_dir(), version);
+}
+
+bool DeltaLog::Exists() const {
+  auto info = file_system_->Stat(log_dir());
+  return info.ok() && info->is_directory;
+}
+
+Result<LogListing> DeltaLog::List() const {
+  auto entries = file_system_->List(log_dir());
+  if (!entries.ok()) {
+    if (entries.status().code() == StatusCode::kNotFound) {
+      return NotFound(fmt::format("{}: not a Delta table (no _delta_log folder)", table_root_));
+    }
+    return entries.status();
+  }
+  LogListing listing;
+  // version -> (part count -> parts seen)
+  std::map<int64_t, std::map<int64_t, std::vector<std::string>>> multi_part;
+  for (const auto& entry : *entries) {
+    const std::string& name = entry.name;
+    if (entry.is_directory || name.size() < 21 || !AllDigits(std::string_view(name).substr(0, 20)) ||
+        name[20] != '.') {
+      continue;
+    }
+    int64_t version = std::stoll(name.substr(0, 20));
+    std::string_view rest = std::string_view(name).substr(21);
+    if (rest == "json") {
+      listing.commit_versions.push_back(version);
+    } else if (rest == "checkpoint.parquet") {
+      listing.checkpoints[version] = {log_dir() + "/" + name};
+    } else if (rest.starts_with("checkpoint.") && rest.ends_with(".parquet") && rest.size() == 40 &&
+               AllDigits(rest.substr(11, 10)) && rest[21] == '.' && AllDigits(rest.substr(22, 10))) {
+      int64_t parts = std::stoll(std::string(rest.substr(22, 10)));
+      multi_part[version][parts].push_back(log_dir() + "/" + name);
+    }
+  }
+  for (auto& [version, by_count] : multi_part) {
+    for (auto& [count, files] : by_count) {
+      if (static_cast<int64_t>(files.size()) == count && !listing.checkpoints.contains(version)) {
+        std::sort(files.begin(), files.end());
+        listing.checkpoints[version] = files;
+      }
+    }
+  }
+  std::sort(listing.commit_versions.begin(), listing.commit_versions.end());
+  return listing;
+}
+
+Result<int64_t> DeltaLog::LatestVersion() const {
+  DHL_ASSIGN_OR_RETURN(LogListing listing, List());
+  int64_t latest = -1;
+  if (!listing.commit_versions.empty()) {
+    latest = listing.commit_versions.back();
+  }
+  if (!listing.checkpoints.empty()) {
+    latest = std::max(latest, listing.checkpoints.rbegin()->first);
+  }
+  if (latest < 0) {
+    return NotFound(fmt::format("{}: not a Delta table (_delta_log holds no commit)", table_root_));
+  }
+  return latest;
+}
+
+Result<std::optional<int64_t>> DeltaLog::ReadLastCheckpointVersion() const {
+  auto text = file_system_->Read(log_dir() + "/_last_checkpoint");
+  if (!text.ok()) {
+    return std::optional<int64_t>();
+  }
+  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed.contains("version") || !parsed["version"].is_number_integer()) {
+    LogWarn("{}/_last_checkpoint is not valid; listing the log instead", log_dir());
+    return std::optional<int64_t>();
+  }
+  return std::optional<int64_t>(parsed["version"].get<int64_t>());
+}
+
+Result<LogEntry> DeltaLog::ReadCommit(int64_t version) const {
+  std::string path = CommitPath(version);
+  DHL_ASSIGN_OR_RETURN(std::string text, file_system_->Read(path));
+  DHL_ASSIGN_OR_RETURN(LogEntry entry, LogEntry::Parse(text, path));
+  entry.version = version;
+  return entry;
+}
+
+Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<int64_t> version,
+                                bool check_features) const {
+  DHL_ASSIGN_OR_RETURN(LogListing listing, List());
+  int64_t latest = -1;
+  if (!listing.commit_versions.empty()) {
+    latest = listing.commit_versions.back();
+  }
+  if (!listing.checkpoints.empty()) {
+    latest = std::max(latest, listing.checkpoints.rbegin()->first);
+  }
+  if (latest < 0) {
+    return NotFound(fmt::format("{}: not a Delta table (_delta_log holds no commit)", table_root_));
+  }
+  int64_t target = version.value_or(latest);
+  if (target > latest || target < 0) {
+    return NotFound(fmt::format("{}: version {} does not exist (latest is {})", table_root_, target,
+                                latest));
+  }
+
+  // Checkpoint candidates, newest first: _last_checkpoint's when it is complete, then the listing's.
+  std::vector<int64_t> candidates;
+  DHL_ASSIGN_OR_RETURN(std::optional<int64_t> hinted, ReadLastCheckpointVersion());
+  for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
+    if (it->first <= target) {
+      candidates.push_back(it->first);
+    }
+  }
+  if (hinted && !listing.checkpoints.contains(*hinted)) {
+    LogWarn("{}: _last_checkpoint names version {} whose checkpoint is missing; listing instead",
+            log_dir(), *hinted);
+  }
+
+  const std::set<int64_t> commits(listing.commit_versions.begin(), listing.commit_versions.end());
+  Status last_error = Status::Ok();
+  for (size_t attempt = 0; attempt <= candidates.size(); ++attempt) {
+    Snapshot snapshot;
+    snapshot.table_root = table_root_;
+    int64_t start = 0;
+    if (attempt < candidates.size()) {
+      int64_t checkpoint_version = candidates[attempt];
+      const auto& files = listing.checkpoints.at(checkpoint_version);
+      std::string list = "[";
+      for (size_t i = 0; i < files.size(); ++i) {
+        list += (i > 0 ? ", " : "") + SqlString(files[i]);
+      }
+      list += "]";
+      auto rows = connection.Query(fmt::format(
+          "SELECT to_json(t)::VARCHAR FROM read_parquet({}, union_by_name=true) AS t", list));
+      if (!rows.ok()) {
+        last_error = Corruption(fmt::format("checkpoint {}: {}", files.front(), rows.status().message()));
+        LogWarn("{}; trying an older checkpoint", last_error.message());
+        continue;
+      }
+      LogEntry entry;
+      Status parsed = Status::Ok();
+      for (size_t row = 0; row < rows->row_count() && parsed.ok(); ++row) {
+        auto text = rows->GetString(0, row);
+        if (!text) {
+          continue;
+        }
+        json line = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+        parsed = entry.AddActions(line, fmt::format("{} row {}", files.front(), row));
+      }
+      if (parsed.ok()) {
+        parsed = Apply(entry, &snapshot);
+      }
+      if (!parsed.ok()) {
+        last_error = parsed;
+        LogWarn("{}; trying an older checkpoint", parsed.message());
+        continue;
+      }
+      snapshot.version = checkpoint_version;
+      auto info = file_system_->Stat(files.front());
+      snapshot.timestamp_ms = info.ok() ? info->modification_time_ms : 0;
+      start = checkpoint_version + 1;
+    } else if (!commits.contains(0)) {
+      if (!last_error.ok()) {
+        return last_error;
+      }
+      return Corruption(fmt::format("{}: version 0 is missing from the log and no checkpoint covers "
+                                    "version {}",
+                                    log_dir(), target));
+    }
+    Status replayed = Status::Ok();
+    for (int64_t v = start; v <= target; ++v) {
+      if (!commits.contains(v)) {
+        replayed = Corruption(fmt::format("{}: version {} is missing from the log (needed for "
+                                          "version {})",
+                                          CommitPath(v), v, target));
+        break;
+      }
+      auto entry = ReadCommit(v);
+      if (!entry.ok()) {
+        replayed = entry.status();
+        break;
+      }
+      replayed = Apply(*entry, &snapshot);
+      if (!replayed.ok()) {
+        replayed = replayed.WithContext(CommitPath(v));
+        break;
+      }
+      snapshot.version = v;
+      if (entry->commit_info && entry->commit_info->timestamp) {
+        snapshot.timestamp_ms = *entry->commit_info->timestamp;
+      } else {
+        auto info = file_system_->Stat(CommitPath(v));
+        snapshot.timestamp_ms = info.ok() ? info->modification_time_ms : 0;
+      }
+    }
+    if (!replayed.ok()) {
+      return replayed;
+    }
+    if (snapshot.metadata.schema_string.empty()) {
+      return Corruption(fmt::format("{}: no metaData action up to version {}", log_dir(), target));
+    }
+    auto schema = Schema::Parse(snapshot.metadata.schema_string);
+    if (!schema.ok()) {
+      return schema.status().WithContext(log_dir());
+    }
+    snapshot.schema = std::move(schema).value();
+    if (check_features) {
+      DHL_RETURN_IF_ERROR(snapshot.CheckReadable());
+    }
+    return snapshot;
+  }
+  return last_error;
+}
+
+Result<std::map<int64_t, int64_t>> DeltaLog::CommitTimestamps() const {
+  DHL_ASSIGN_OR_RETURN(LogListing listing, List());
+  std::map<int64_t, int64_t> timestamps;
+  int64_t previous = INT64_MIN;
+  for (int64_t version : listing.commit_versions) {
+    DHL_ASSIGN_OR_RETURN(LogEntry entry, ReadCommit(version));
+    int64_t timestamp = 0;
+    if (entry.commit_info && entry.commit_info->timestamp) {
+      timestamp = *entry.commit_info->timestamp;
+    } else {
+      DHL_ASSIGN_OR_RETURN(FileInfo info, file_system_->Stat(CommitPath(version)));
+      timestamp = info.modification_time_ms;
+    }
+    if (previous != INT64_MIN && timestamp <= previous) {
+      timestamp = previous + 1;
+    }
+    timestamps[version] = timestamp;
+    previous = timestamp;
+  }
+  return timestamps;
+}
+
+Result<Snapshot> DeltaLog::LoadAtTimestamp(engine::Connection& connection,
+                                           int64_t timestamp_ms) const {
+  DHL_ASSIGN_OR_RETURN(auto timestamps, CommitTimestamps());
+  std::optional<int64_t> chosen;
+  for (const auto& [version, timestamp] : timestamps) {
+    if (timestamp <= timestamp_ms) {
+      chosen = version;
+    }
+  }
+  if (!chosen) {
+    return NotFound(fmt::format("{}: no commit at or before {} (the earliest is {})", table_root_,
+                                FormatIsoUtcMillis(timestamp_ms),
+                                timestamps.empty() ? std::string("none")
+                                                   : FormatIsoUtcMillis(timestamps.begin()->second)));
+  }
+  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(connection, *chosen));
+  snapshot.timestamp_ms = timestamps[*chosen];
+  return snapshot;
+}
+
+Result<std::vector<HistoryEntry>> DeltaLog::History(size_t limit) const {
+  DHL_ASSIGN_OR_RETURN(auto timestamps, CommitTimestamps());
+  std::vector<HistoryEntry> history;
+  std::map<std::string, std::optional<int64_t>> rows_of_path;
+  for (const auto& [version, timestamp] : timestamps) {
+    DHL_ASSIGN_OR_RETURN(LogEntry entry, ReadCommit(version));
+    HistoryEntry item;
+    item.version = version;
+    item.timestamp_ms = timestamp;
+    if (entry.commit_info) {
+      item.operation = entry.commit_info->operation;
+      item.operation_parameters = entry.commit_info->operation_parameters;
+    }
+    item.files_added = static_cast<int64_t>(entry.adds.size());
+    item.files_removed = static_cast<int64_t>(entry.removes.size());
+    item.rows_added = 0;
+    for (const auto& add : entry.adds) {
+      item.bytes_added += add.size;
+      auto stats = ParseFileStatistics(add.stats);
+      std::optional<int64_t> rows;
+      if (stats && stats->num_records) {
+        rows = *stats->num_records;
+      }
+      rows_of_path[add.path] = rows;
+      if (rows && item.rows_added) {
+        *item.rows_added += *rows;
+      } else {
+        item.rows_added.reset();
+      }
+    }
+    item.rows_removed = 0;
+    for (const auto& remove : entry.removes) {
+      auto it = rows_of_path.find(remove.path);
+      if (it != rows_of_path.end() && it->second && item.rows_removed) {
+        *item.rows_removed += *it->second;
+      } else {
+        item.rows_removed.reset();
+      }
+    }
+    item.transactions = entry.transactions;
+    history.push_back(std::move(item));
+  }
+  std::reverse(history.begin(), history.end());
+  if (limit > 0 && history.size() > limit) {
+    history.resize(limit);
+  }
+  return history;
+}
+
+Status DeltaLog::WriteCommit(int64_t version, const LogEntry& entry) {
+  return file_system_->PutIfAbsent(CommitPath(version), entry.Serialize());
+}
+
+Status DeltaLog::WriteCheckpoint(engine::Connection& connection, const Snapshot& snapshot) {
+  const std::string final_path =
+      fmt::format("{}/{:020d}.checkpoint.parquet", log_dir(), snapshot.version);
+  if (file_system_->Stat(final_path).ok()) {
+    return Status::Ok();
+  }
+  int64_t retention_ms = kDefaultTombstoneRetentionMs;
+  auto setting = snapshot.metadata.configuration.find("delta.deletedFileRetentionDuration");
+  if (setting != snapshot.metadata.configuration.end()) {
+    retention_ms = ParseIntervalMs(setting->second).value_or(retention_ms);
+  }
+  const int64_t now = ToEpochMillis(clock_->Now());
+
+  // The reconciled actions as newline-delimited JSON, turned into typed Parquet by DuckDB.
+  std::string lines;
+  int64_t rows = 0;
+  auto append = [&lines, &rows](const char* action, json body) {
+    json line = json::object();
+    line[action] = std::move(body);
+    lines += line.dump(-1, ' ', false, json::error_handler_t::replace);
+    lines += '\n';
+    ++rows;
+  };
+  append("protocol", ToJson(snapshot.protocol));
+  append("metaData", ToJson(snapshot.metadata));
+  for (const auto& [app_id, txn] : snapshot.transactions) {
+    append("txn", ToJson(txn));
+  }
+  for (const auto& [path, add] : snapshot.files) {
+    AddFile copy = add;
+    copy.data_change = false;
+    append("add", ToJson(copy));
+  }
+  for (const auto& [path, remove] : snapshot.tombstones) {
+    if (remove.deletion_timestamp.value_or(0) > now - retention_ms) {
+      RemoveFile copy = remove;
+      copy.data_change = false;
+      append("remove", ToJson(copy));
+    }
+  }
+  const std::string stem = log_dir() + "/.tmp-" + Uuid4();
+  const std::string json_path = stem + ".checkpoint.json";
+  const std::string parquet_path = stem + ".checkpoint.parquet";
+  DHL_RETURN_IF_ERROR(file_system_->Replace(json_path, lines));
+  Status copied = connection.Execute(fmt::format(
+      "COPY (SELECT txn, add, remove, metaData, protocol FROM read_json({}, "
+      "format='newline_delimited', columns={{{}}})) TO {} (FORMAT PARQUET)",
+      SqlString(json_path), kCheckpointColumns, SqlString(parquet_path)));
+  (void)file_system_->Delete(json_path);
+  if (!copied.ok()) {
+    (void)file_system_->Delete(parquet_path);
+    return copied.WithContext("checkpoint " + final_path);
+  }
+  DHL_ASSIGN_OR_RETURN(FileInfo written, file_system_->Stat(parquet_path));
+  Status moved = file_system_->MoveIfAbsent(parquet_path, final_path);
+  if (!moved.ok() && moved.code() != StatusCode::kConflict) {
+    return moved;
+  }
+  DHL_ASSIGN_OR_RETURN(std::optional<int64_t> current, ReadLastCheckpointVersion());
+  if (current && *current >= snapshot.version) {
+    return Status::Ok();
+  }
+  json last = {{"version", snapshot.version},
+               {"size", rows},
+               {"sizeInBytes", written.size},
+               {"numOfAddFiles", static_cast<int64_t>(snapshot.files.size())}};
+  return file_system_->Replace(log_dir() + "/_last_checkpoint", last.dump() + "\n");
+}
+
+}  // namespace dhl::lake

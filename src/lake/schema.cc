@@ -1,0 +1,362 @@
+#include "lake/schema.h"
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include <fmt/format.h>
+
+namespace dhl::lake {
+namespace {
+
+using nlohmann::json;
+
+std::string Upper(std::string_view text) {
+  std::string upper(text);
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return upper;
+}
+
+std::string Lower(std::string_view text) {
+  std::string lower(text);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return lower;
+}
+
+std::string_view Trim(std::string_view text) {
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+std::string QuoteIdentifier(std::string_view name) {
+  std::string quoted = "\"";
+  for (char c : name) {
+    quoted += c;
+    if (c == '"') {
+      quoted += '"';
+    }
+  }
+  return quoted + "\"";
+}
+
+// Splits `text` at commas outside parentheses and double quotes.
+std::vector<std::string_view> SplitTopLevel(std::string_view text) {
+  std::vector<std::string_view> parts;
+  int depth = 0;
+  bool quoted = false;
+  size_t start = 0;
+  for (size_t i = 0; i < text.size(); ++i) {
+    char c = text[i];
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && c == '(') {
+      ++depth;
+    } else if (!quoted && c == ')') {
+      --depth;
+    } else if (!quoted && depth == 0 && c == ',') {
+      parts.push_back(Trim(text.substr(start, i - start)));
+      start = i + 1;
+    }
+  }
+  parts.push_back(Trim(text.substr(start)));
+  return parts;
+}
+
+// Splits a STRUCT member "name TYPE" (name possibly double-quoted) into its name and type.
+bool SplitMember(std::string_view member, std::string* name, std::string_view* type) {
+  if (member.empty()) {
+    return false;
+  }
+  if (member.front() == '"') {
+    std::string unquoted;
+    size_t i = 1;
+    for (; i < member.size(); ++i) {
+      if (member[i] == '"') {
+        if (i + 1 < member.size() && member[i + 1] == '"') {
+          unquoted += '"';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      unquoted += member[i];
+    }
+    *name = unquoted;
+    *type = Trim(member.substr(std::min(member.size(), i + 1)));
+    return !type->empty();
+  }
+  size_t space = member.find(' ');
+  if (space == std::string_view::npos) {
+    return false;
+  }
+  *name = std::string(member.substr(0, space));
+  *type = Trim(member.substr(space + 1));
+  return true;
+}
+
+Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_type) {
+  std::string_view type = Trim(duckdb_type);
+  std::string upper = Upper(type);
+  if (upper.size() > 2 && upper.ends_with("[]")) {
+    std::string element_write;
+    DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(type.substr(0, type.size() - 2), &element_write));
+    *write_type = element_write + "[]";
+    return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
+  }
+  if (upper.ends_with("]")) {
+    size_t open = upper.rfind('[');
+    if (open != std::string::npos && open > 0) {
+      std::string element_write;
+      DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(type.substr(0, open), &element_write));
+      *write_type = element_write + "[]";  // fixed-size ARRAY is written as a LIST
+      return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
+    }
+  }
+  if (upper.starts_with("STRUCT(") && upper.ends_with(")")) {
+    json fields = json::array();
+    std::string write = "STRUCT(";
+    std::string_view inside = type.substr(7, type.size() - 8);
+    bool first = true;
+    for (std::string_view member : SplitTopLevel(inside)) {
+      std::string name;
+      std::string_view member_type;
+      if (!SplitMember(member, &name, &member_type)) {
+        return Unsupported(fmt::format("cannot read struct member '{}' of type {}", member, type));
+      }
+      std::string member_write;
+      auto delta = DeltaTypeOfImpl(member_type, &member_write);
+      if (!delta.ok()) {
+        return delta.status().WithContext(fmt::format("struct field \"{}\"", name));
+      }
+      fields.push_back(json{{"name", name}, {"type", *delta}, {"nullable", true},
+                            {"metadata", json::object()}});
+      write += (first ? "" : ", ") + QuoteIdentifier(name) + " " + member_write;
+      first = false;
+    }
+    *write_type = write + ")";
+    return json{{"type", "struct"}, {"fields", fields}};
+  }
+  if (upper.starts_with("MAP(") && upper.ends_with(")")) {
+    auto parts = SplitTopLevel(type.substr(4, type.size() - 5));
+    if (parts.size() != 2) {
+      return Unsupported(fmt::format("cannot read map type {}", type));
+    }
+    std::string key_write;
+    std::string value_write;
+    DHL_ASSIGN_OR_RETURN(json key, DeltaTypeOfImpl(parts[0], &key_write));
+    DHL_ASSIGN_OR_RETURN(json value, DeltaTypeOfImpl(parts[1], &value_write));
+    *write_type = "MAP(" + key_write + ", " + value_write + ")";
+    return json{{"type", "map"}, {"keyType", key}, {"valueType", value}, {"valueContainsNull", true}};
+  }
+  if (upper.starts_with("DECIMAL")) {
+    int precision = 18;
+    int scale = 3;
+    if (std::sscanf(upper.c_str(), "DECIMAL(%d,%d)", &precision, &scale) != 2 &&
+        std::sscanf(upper.c_str(), "DECIMAL(%d, %d)", &precision, &scale) != 2) {
+      precision = 18;
+      scale = 3;
+    }
+    *write_type = fmt::format("DECIMAL({},{})", precision, scale);
+    return json(fmt::format("decimal({},{})", precision, scale));
+  }
+  if (upper.starts_with("ENUM(")) {
+    *write_type = "VARCHAR";
+    return json("string");
+  }
+  struct Mapping {
+    const char* duckdb;
+    const char* write;
+    const char* delta;
+  };
+  static constexpr Mapping kMappings[] = {
+      {"VARCHAR", "VARCHAR", "string"},
+      {"JSON", "VARCHAR", "string"},
+      {"UUID", "VARCHAR", "string"},
+      {"BIGINT", "BIGINT", "long"},
+      {"INTEGER", "INTEGER", "integer"},
+      {"SMALLINT", "SMALLINT", "short"},
+      {"TINYINT", "TINYINT", "byte"},
+      {"UTINYINT", "SMALLINT", "short"},
+      {"USMALLINT", "INTEGER", "integer"},
+      {"UINTEGER", "BIGINT", "long"},
+      {"UBIGINT", "DECIMAL(38,0)", "decimal(38,0)"},
+      {"HUGEINT", "DECIMAL(38,0)", "decimal(38,0)"},
+      {"UHUGEINT", "DECIMAL(38,0)", "decimal(38,0)"},
+      {"DOUBLE", "DOUBLE", "double"},
+      {"FLOAT", "FLOAT", "float"},
+      {"BOOLEAN", "BOOLEAN", "boolean"},
+      {"BLOB", "BLOB", "binary"},
+      {"DATE", "DATE", "date"},
+      {"TIMESTAMP", "TIMESTAMPTZ", "timestamp"},
+      {"TIMESTAMP_S", "TIMESTAMPTZ", "timestamp"},
+      {"TIMESTAMP_MS", "TIMESTAMPTZ", "timestamp"},
+      {"TIMESTAMP_NS", "TIMESTAMPTZ", "timestamp"},
+      {"TIMESTAMP WITH TIME ZONE", "TIMESTAMPTZ", "timestamp"},
+      {"TIMESTAMPTZ", "TIMESTAMPTZ", "timestamp"},
+  };
+  for (const auto& mapping : kMappings) {
+    if (upper == mapping.duckdb) {
+      *write_type = mapping.write;
+      return json(mapping.delta);
+    }
+  }
+  return Unsupported(fmt::format("DuckDB type {} has no Delta type (cast it first)", type));
+}
+
+}  // namespace
+
+Result<Schema> Schema::Parse(std::string_view schema_string) {
+  json parsed = json::parse(schema_string, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || parsed.value("type", "") != "struct" || !parsed.contains("fields") ||
+      !parsed["fields"].is_array()) {
+    return Corruption("schemaString is not a JSON struct type");
+  }
+  std::vector<SchemaField> fields;
+  for (const auto& field : parsed["fields"]) {
+    if (!field.is_object() || !field.contains("name") || !field["name"].is_string() ||
+        !field.contains("type")) {
+      return Corruption("schemaString has a field without name or type");
+    }
+    SchemaField out;
+    out.name = field["name"].get<std::string>();
+    out.type = field["type"];
+    out.nullable = field.value("nullable", true);
+    if (field.contains("metadata") && field["metadata"].is_object()) {
+      out.metadata = field["metadata"];
+    }
+    fields.push_back(std::move(out));
+  }
+  return Schema(std::move(fields));
+}
+
+Result<Schema> Schema::FromDuckDb(const std::vector<std::string>& names,
+                                  const std::vector<std::string>& duckdb_types) {
+  std::vector<SchemaField> fields;
+  std::set<std::string> seen;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!seen.insert(Lower(names[i])).second) {
+      return InvalidArgument(
+          fmt::format("column \"{}\" appears twice (Delta column names are case-insensitive)", names[i]));
+    }
+    std::string write_type;
+    auto type = DeltaTypeOf(duckdb_types[i], &write_type);
+    if (!type.ok()) {
+      return type.status().WithContext(fmt::format("column \"{}\"", names[i]));
+    }
+    fields.push_back({names[i], *type, true, json::object()});
+  }
+  return Schema(std::move(fields));
+}
+
+std::string Schema::ToSchemaString() const {
+  json fields = json::array();
+  for (const auto& field : fields_) {
+    fields.push_back(json{{"name", field.name},
+                          {"type", field.type},
+                          {"nullable", field.nullable},
+                          {"metadata", field.metadata}});
+  }
+  return json{{"type", "struct"}, {"fields", fields}}.dump(-1, ' ', false,
+                                                          json::error_handler_t::replace);
+}
+
+const SchemaField* Schema::Find(std::string_view name) const {
+  for (const auto& field : fields_) {
+    if (field.name == name) {
+      return &field;
+    }
+  }
+  return nullptr;
+}
+
+Result<std::string> DuckDbTypeOf(const json& type) {
+  if (type.is_string()) {
+    std::string name = type.get<std::string>();
+    static const std::map<std::string, std::string> kPrimitives = {
+        {"string", "VARCHAR"},   {"long", "BIGINT"},     {"integer", "INTEGER"},
+        {"short", "SMALLINT"},   {"byte", "TINYINT"},    {"float", "FLOAT"},
+        {"double", "DOUBLE"},    {"boolean", "BOOLEAN"}, {"binary", "BLOB"},
+        {"date", "DATE"},        {"timestamp", "TIMESTAMPTZ"}, {"timestamp_ntz", "TIMESTAMP"}};
+    auto it = kPrimitives.find(name);
+    if (it != kPrimitives.end()) {
+      return it->second;
+    }
+    if (name == "decimal") {
+      return std::string("DECIMAL(10,0)");
+    }
+    int precision = 0;
+    int scale = 0;
+    if (std::sscanf(name.c_str(), "decimal(%d,%d)", &precision, &scale) == 2 ||
+        std::sscanf(name.c_str(), "decimal(%d, %d)", &precision, &scale) == 2) {
+      return fmt::format("DECIMAL({},{})", precision, scale);
+    }
+    return Unsupported(fmt::format("Delta type '{}' is not supported", name));
+  }
+  if (!type.is_object()) {
+    return Corruption("a schema type is neither a name nor an object");
+  }
+  std::string kind = type.value("type", "");
+  if (kind == "array") {
+    DHL_ASSIGN_OR_RETURN(std::string element, DuckDbTypeOf(type.value("elementType", json())));
+    return element + "[]";
+  }
+  if (kind == "map") {
+    DHL_ASSIGN_OR_RETURN(std::string key, DuckDbTypeOf(type.value("keyType", json())));
+    DHL_ASSIGN_OR_RETURN(std::string value, DuckDbTypeOf(type.value("valueType", json())));
+    return "MAP(" + key + ", " + value + ")";
+  }
+  if (kind == "struct") {
+    std::string text = "STRUCT(";
+    bool first = true;
+    for (const auto& field : type.value("fields", json::array())) {
+      DHL_ASSIGN_OR_RETURN(std::string member, DuckDbTypeOf(field.value("type", json())));
+      text += (first ? "" : ", ") + QuoteIdentifier(field.value("name", "")) + " " + member;
+      first = false;
+    }
+    return text + ")";
+  }
+  return Unsupported(fmt::format("Delta type '{}' is not supported", type.dump()));
+}
+
+Result<json> DeltaTypeOf(std::string_view duckdb_type, std::string* write_type) {
+  std::string ignored;
+  return DeltaTypeOfImpl(duckdb_type, write_type != nullptr ? write_type : &ignored);
+}
+
+std::string DeltaTypeName(const json& type) {
+  if (type.is_string()) {
+    return type.get<std::string>();
+  }
+  std::string kind = type.is_object() ? type.value("type", "") : "";
+  if (kind == "array") {
+    return "array<" + DeltaTypeName(type.value("elementType", json())) + ">";
+  }
+  if (kind == "map") {
+    return "map<" + DeltaTypeName(type.value("keyType", json())) + "," +
+           DeltaTypeName(type.value("valueType", json())) + ">";
+  }
+  if (kind == "struct") {
+    std::string text = "struct<";
+    bool first = true;
+    for (const auto& field : type.value("fields", json::array())) {
+      text += (first ? "" : ",") + field.value("name", "") + ":" +
+              DeltaTypeName(field.value("type", json()));
+      first = false;
+    }
+    return text + ">";
+  }
+  return type.dump();
+}
+
+bool IsPrimitive(const json& type) { return type.is_string(); }
+
+}  // namespace dhl::lake

@@ -1,0 +1,119 @@
+#include "lake/snapshot.h"
+
+#include <set>
+
+#include <fmt/format.h>
+
+namespace dhl::lake {
+namespace {
+
+const std::set<std::string>& ReadableFeatures() {
+  static const std::set<std::string> features = {"timestampNtz"};
+  return features;
+}
+
+const std::set<std::string>& WritableFeatures() {
+  static const std::set<std::string> features = {"appendOnly", "invariants", "timestampNtz"};
+  return features;
+}
+
+Status UnsupportedFeature(const std::string& root, std::string_view feature) {
+  return Unsupported(fmt::format("table {}: unsupported table feature '{}'", root, feature));
+}
+
+}  // namespace
+
+std::optional<int64_t> Snapshot::TransactionVersion(const std::string& app_id) const {
+  auto it = transactions.find(app_id);
+  if (it == transactions.end()) {
+    return std::nullopt;
+  }
+  return it->second.version;
+}
+
+bool Snapshot::append_only() const {
+  auto it = metadata.configuration.find("delta.appendOnly");
+  return it != metadata.configuration.end() && it->second == "true";
+}
+
+std::string Snapshot::FilePath(const std::string& decoded_path) const {
+  if (decoded_path.starts_with("file://")) {
+    std::string rest = decoded_path.substr(7);
+    return rest;
+  }
+  if (decoded_path.starts_with("/")) {
+    return decoded_path;
+  }
+  return table_root + "/" + decoded_path;
+}
+
+int64_t Snapshot::total_bytes() const {
+  int64_t total = 0;
+  for (const auto& [path, add] : files) {
+    total += add.size;
+  }
+  return total;
+}
+
+std::optional<int64_t> Snapshot::total_rows() const {
+  int64_t total = 0;
+  for (const auto& [path, add] : files) {
+    auto stats = ParseFileStatistics(add.stats);
+    if (!stats || !stats->num_records) {
+      return std::nullopt;
+    }
+    total += *stats->num_records;
+  }
+  return total;
+}
+
+Status Snapshot::CheckReadable() const {
+  const int reader = protocol.min_reader_version;
+  if (reader > 3) {
+    return UnsupportedFeature(table_root, fmt::format("minReaderVersion {}", reader));
+  }
+  if (reader == 3) {
+    if (!protocol.reader_features) {
+      return Corruption(fmt::format("table {}: minReaderVersion 3 without readerFeatures", table_root));
+    }
+    for (const auto& feature : *protocol.reader_features) {
+      if (!ReadableFeatures().contains(feature)) {
+        return UnsupportedFeature(table_root, feature);
+      }
+    }
+  }
+  auto mapping = metadata.configuration.find("delta.columnMapping.mode");
+  if (mapping != metadata.configuration.end() && mapping->second != "none") {
+    return UnsupportedFeature(table_root, "columnMapping");
+  }
+  for (const auto& [path, add] : files) {
+    if (add.has_deletion_vector) {
+      return UnsupportedFeature(table_root, "deletionVectors");
+    }
+  }
+  return Status::Ok();
+}
+
+Status Snapshot::CheckWritable() const {
+  DHL_RETURN_IF_ERROR(CheckReadable());
+  const int writer = protocol.min_writer_version;
+  if (writer == 7) {
+    for (const auto& feature : protocol.writer_features.value_or(std::vector<std::string>{})) {
+      if (!WritableFeatures().contains(feature)) {
+        return UnsupportedFeature(table_root, feature).WithContext("cannot write");
+      }
+    }
+  } else if (writer > 2) {
+    return UnsupportedFeature(table_root, fmt::format("minWriterVersion {}", writer))
+        .WithContext("cannot write");
+  }
+  for (const auto& field : schema.fields()) {
+    if (field.metadata.is_object() && field.metadata.contains("delta.invariants")) {
+      return UnsupportedFeature(table_root, "invariants (column " + field.name + ")")
+          .WithContext("cannot write");
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace dhl::lake
