@@ -3,6 +3,7 @@
 #include <duckdb.h>
 
 #include "engine/connection.h"
+#include "sql/literal.h"
 
 namespace dhl::engine {
 
@@ -65,14 +66,8 @@ Result<Database> Database::Open(const DatabaseOptions& options) {
   Database database(std::move(impl));
   // The time zone needs the icu extension, which is loaded only once the database is open.
   DHL_ASSIGN_OR_RETURN(Connection connection, database.Connect());
-  std::string zone;
-  for (char c : options.time_zone) {
-    if (c == '\'') {
-      zone += '\'';
-    }
-    zone += c;
-  }
-  DHL_RETURN_IF_ERROR(connection.Execute("SET GLOBAL TimeZone = '" + zone + "'"));
+  DHL_RETURN_IF_ERROR(connection.Execute(
+      "SET GLOBAL TimeZone = " + sql::StringLiteral(options.time_zone, sql::Dialect::kDuckDb)));
   return database;
 }
 

@@ -1,0 +1,59 @@
+#include "cli/config.h"
+
+#include <filesystem>
+
+#include <toml++/toml.h>
+
+namespace dhl::cli {
+namespace {
+constexpr const char* kDefaultConfigFile = "dhis2lake.toml";
+}
+
+Result<Config> LoadConfig(const GlobalFlags& flags) {
+  Config config;
+  std::string path;
+  if (flags.config_file) {
+    path = *flags.config_file;
+    if (!std::filesystem::exists(path)) {
+      return NotFound("configuration file " + path + " does not exist");
+    }
+  } else if (std::filesystem::exists(kDefaultConfigFile)) {
+    path = kDefaultConfigFile;
+  }
+  std::optional<std::string> level_text;
+  std::optional<std::string> format_text;
+  if (!path.empty()) {
+    config.config_file = path;
+    toml::parse_result parsed = toml::parse_file(path);
+    if (!parsed) {
+      const toml::parse_error& error = parsed.error();
+      return InvalidArgument("configuration file " + path + ", line " +
+                             std::to_string(error.source().begin.line) + ": " +
+                             std::string(error.description()));
+    }
+    const toml::table& table = parsed.table();
+    if (auto lake = table["lake"]["path"].value<std::string>()) {
+      config.lake_dir = *lake;
+    }
+    level_text = table["log"]["level"].value<std::string>();
+    format_text = table["log"]["format"].value<std::string>();
+  }
+  if (flags.lake_dir) {
+    config.lake_dir = *flags.lake_dir;
+  }
+  if (flags.log_level) {
+    level_text = flags.log_level;
+  }
+  if (flags.log_format) {
+    format_text = flags.log_format;
+  }
+  if (level_text) {
+    DHL_ASSIGN_OR_RETURN(config.log_level, ParseLogLevel(*level_text));
+  }
+  if (format_text) {
+    DHL_ASSIGN_OR_RETURN(config.log_format, ParseLogFormat(*format_text));
+  }
+  return config;
+}
+
+}  // namespace dhl::cli

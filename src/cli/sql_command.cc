@@ -1,0 +1,42 @@
+// `dhis2lake sql "SELECT …" [--format table|csv|json]`: SQL over every table of the lake.
+#include <memory>
+#include <string>
+
+#include "cli/command.h"
+#include "cli/lake_session.h"
+#include "cli/result_printer.h"
+
+namespace dhl::cli {
+
+void AddSqlCommand(CLI::App& app, Action* action) {
+  struct Args {
+    std::string query;
+    std::string format = "table";
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* command =
+      app.add_subcommand("sql", "Run SQL over the lake; every table is a view layer.table");
+  command->add_option("query", args->query, "The SQL, e.g. \"SELECT * FROM silver.data_value\"")
+      ->required();
+  command->add_option("--format", args->format, "table, csv or json (default table)");
+  command->callback([action, args] {
+    *action = [args](const Config& config) {
+      Result<OutputFormat> format = ParseOutputFormat(args->format);
+      if (!format.ok()) {
+        return ReportFailure(format.status(), /*usage_on_invalid=*/true);
+      }
+      Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/true);
+      if (!session.ok()) {
+        return ReportFailure(session.status());
+      }
+      Result<engine::QueryResult> result = session->connection().Query(args->query);
+      if (!result.ok()) {
+        return ReportFailure(result.status());
+      }
+      PrintResult(*result, *format, stdout);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace dhl::cli
