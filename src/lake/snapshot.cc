@@ -69,18 +69,22 @@ std::optional<int64_t> Snapshot::total_rows() const {
 
 Status Snapshot::CheckReadable() const {
   const int reader = protocol.min_reader_version;
+  // Name every reader feature we lack (the most useful message), then the version itself.
+  std::string missing;
+  for (const auto& feature : protocol.reader_features.value_or(std::vector<std::string>{})) {
+    if (!ReadableFeatures().contains(feature)) {
+      missing += (missing.empty() ? "'" : ", '") + feature + "'";
+    }
+  }
+  if (!missing.empty()) {
+    return Unsupported(fmt::format("table {}: unsupported table feature{} {}", table_root,
+                                   missing.find(',') == std::string::npos ? "" : "s", missing));
+  }
   if (reader > 3) {
     return UnsupportedFeature(table_root, fmt::format("minReaderVersion {}", reader));
   }
-  if (reader == 3) {
-    if (!protocol.reader_features) {
-      return Corruption(fmt::format("table {}: minReaderVersion 3 without readerFeatures", table_root));
-    }
-    for (const auto& feature : *protocol.reader_features) {
-      if (!ReadableFeatures().contains(feature)) {
-        return UnsupportedFeature(table_root, feature);
-      }
-    }
+  if (reader == 3 && !protocol.reader_features) {
+    return Corruption(fmt::format("table {}: minReaderVersion 3 without readerFeatures", table_root));
   }
   auto mapping = metadata.configuration.find("delta.columnMapping.mode");
   if (mapping != metadata.configuration.end() && mapping->second != "none") {
