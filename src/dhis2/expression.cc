@@ -1038,9 +1038,6 @@ int NodePrecedence(const ExpressionNode& node) {
   if (node.kind == NodeKind::kUnary) {
     return kUnaryPrecedence;
   }
-  if (node.kind == NodeKind::kItem) {
-    return kAtomPrecedence - 1;  // an item with modifiers must not absorb a following '.'
-  }
   return kAtomPrecedence;
 }
 
@@ -1092,7 +1089,7 @@ std::string Render(const ExpressionNode& node, const std::vector<ItemKey>& items
       std::string right;
       if (node.binary_operator == BinaryOperator::kPower) {
         // Right-associative, and a unary operand on the left must be parenthesised: (-2)^2.
-        left = RenderOperand(node.children[0], items, kAtomPrecedence - 1);
+        left = RenderOperand(node.children[0], items, kAtomPrecedence);
         right = RenderOperand(node.children[1], items, kUnaryPrecedence);
       } else {
         left = RenderOperand(node.children[0], items, precedence);

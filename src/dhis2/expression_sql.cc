@@ -1,0 +1,411 @@
+#include "dhis2/expression_sql.h"
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "sql/literal.h"
+
+namespace dhl::dhis2 {
+namespace {
+
+constexpr double kDaysInYear = 365;
+
+enum class SqlType { kNull, kNumber, kBoolean, kString };
+
+struct Sql {
+  std::string text;
+  SqlType type = SqlType::kNull;
+};
+
+class Compiler {
+ public:
+  Compiler(const Expression& expression, const ItemSqlFunction& item_sql,
+           const SqlCompileOptions& options)
+      : expression_(expression),
+        item_sql_(item_sql),
+        options_(options),
+        columns_(expression.items().size()) {}
+
+  Result<Sql> Compile(const ExpressionNode& node);
+  Result<std::string> Column(int item_index);
+
+ private:
+  sql::Dialect dialect() const { return options_.dialect; }
+  Status NotCompiled(std::string_view what) const {
+    return Unsupported("expression \"" + expression_.text() + "\": " + std::string(what) +
+                       " cannot be compiled to SQL yet");
+  }
+  std::string AsNumber(const Sql& value) const {
+    switch (value.type) {
+      case SqlType::kNull:
+        return sql::NullLiteral();
+      case SqlType::kNumber:
+        return value.text;
+      case SqlType::kBoolean:
+      case SqlType::kString:
+        return sql::CastToDouble(value.text, dialect());
+    }
+    return value.text;
+  }
+  std::string AsBoolean(const Sql& value) const {
+    switch (value.type) {
+      case SqlType::kNull:
+        return "CAST(NULL AS BOOLEAN)";
+      case SqlType::kBoolean:
+        return value.text;
+      case SqlType::kNumber:
+        return "(" + value.text + " <> 0)";
+      case SqlType::kString:
+        return "CAST(" + value.text + " AS BOOLEAN)";
+    }
+    return value.text;
+  }
+  std::string AsString(const Sql& value) const {
+    switch (value.type) {
+      case SqlType::kNull:
+        return "CAST(NULL AS STRING)";
+      case SqlType::kString:
+        return value.text;
+      default:
+        return "CAST(" + value.text + " AS STRING)";
+    }
+  }
+  // The common type of values meeting in if() / firstNonNull(): null yields to anything, text wins,
+  // then number.
+  static SqlType Unify(SqlType a, SqlType b) {
+    if (a == SqlType::kNull) {
+      return b;
+    }
+    if (b == SqlType::kNull || a == b) {
+      return a;
+    }
+    if (a == SqlType::kString || b == SqlType::kString) {
+      return SqlType::kString;
+    }
+    return SqlType::kNumber;
+  }
+  std::string As(SqlType type, const Sql& value) const {
+    switch (type) {
+      case SqlType::kNumber:
+        return AsNumber(value);
+      case SqlType::kBoolean:
+        return AsBoolean(value);
+      case SqlType::kString:
+        return AsString(value);
+      case SqlType::kNull:
+        return value.text;
+    }
+    return value.text;
+  }
+
+  Result<Sql> CompileBinary(const ExpressionNode& node);
+  Result<Sql> CompileFunction(const ExpressionNode& node);
+
+  const Expression& expression_;
+  const ItemSqlFunction& item_sql_;
+  const SqlCompileOptions& options_;
+  std::vector<std::optional<std::string>> columns_;
+};
+
+Result<std::string> Compiler::Column(int item_index) {
+  std::optional<std::string>& column = columns_[item_index];
+  if (!column) {
+    const ItemKey& key = expression_.items()[item_index];
+    Result<std::string> sql = item_sql_(key);
+    if (!sql.ok()) {
+      return sql.status().WithContext("item " + key.ToString());
+    }
+    column = "(" + *sql + ")";
+  }
+  return *column;
+}
+
+Result<Sql> Compiler::Compile(const ExpressionNode& node) {
+  switch (node.kind) {
+    case NodeKind::kNumber:
+      return Sql{sql::NumberLiteral(node.number), SqlType::kNumber};
+    case NodeKind::kString:
+    case NodeKind::kUid:
+      return Sql{sql::StringLiteral(node.text, dialect()), SqlType::kString};
+    case NodeKind::kBoolean:
+      return Sql{sql::BooleanLiteral(node.boolean), SqlType::kBoolean};
+    case NodeKind::kNull:
+      return Sql{sql::NullLiteral(), SqlType::kNull};
+    case NodeKind::kDays:
+      if (options_.days_sql.empty()) {
+        return InvalidArgument("expression \"" + expression_.text() +
+                               "\": [days] needs the SQL of the period's days");
+      }
+      return Sql{"(" + options_.days_sql + ")", SqlType::kNumber};
+    case NodeKind::kItem: {
+      const ItemKey& key = expression_.items()[node.item_index];
+      if (key.type == ItemType::kProgramIndicator || key.type == ItemType::kProgramDataElement ||
+          key.type == ItemType::kProgramAttribute) {
+        return NotCompiled(key.ToString());
+      }
+      DHL_ASSIGN_OR_RETURN(std::string column, Column(node.item_index));
+      if (node.counted) {
+        return Sql{"COALESCE(" + column + ", " + sql::NumberLiteral(0) + ")", SqlType::kNumber};
+      }
+      return Sql{column, SqlType::kNumber};
+    }
+    case NodeKind::kUnary: {
+      DHL_ASSIGN_OR_RETURN(Sql operand, Compile(node.children[0]));
+      switch (node.unary_operator) {
+        case UnaryOperator::kNot:
+          return Sql{"(NOT " + AsBoolean(operand) + ")", SqlType::kBoolean};
+        case UnaryOperator::kMinus:
+          return Sql{"(- " + AsNumber(operand) + ")", SqlType::kNumber};
+        case UnaryOperator::kPlus:
+          return Sql{AsNumber(operand), SqlType::kNumber};
+      }
+      return Internal("unknown unary operator");
+    }
+    case NodeKind::kBinary:
+      return CompileBinary(node);
+    case NodeKind::kFunction:
+      return CompileFunction(node);
+  }
+  return Internal("unknown expression node");
+}
+
+Result<Sql> Compiler::CompileBinary(const ExpressionNode& node) {
+  DHL_ASSIGN_OR_RETURN(Sql left, Compile(node.children[0]));
+  DHL_ASSIGN_OR_RETURN(Sql right, Compile(node.children[1]));
+  BinaryOperator op = node.binary_operator;
+  auto arithmetic = [&](std::string_view symbol) {
+    return Sql{"(" + AsNumber(left) + " " + std::string(symbol) + " " + AsNumber(right) + ")",
+               SqlType::kNumber};
+  };
+  switch (op) {
+    case BinaryOperator::kPower:
+      return Sql{sql::Power(AsNumber(left), AsNumber(right), dialect()), SqlType::kNumber};
+    case BinaryOperator::kMultiply:
+      return arithmetic("*");
+    case BinaryOperator::kAdd:
+      return arithmetic("+");
+    case BinaryOperator::kSubtract:
+      return arithmetic("-");
+    case BinaryOperator::kDivide:
+      return Sql{sql::SafeDivide(AsNumber(left), AsNumber(right), dialect()), SqlType::kNumber};
+    case BinaryOperator::kModulo:
+      return Sql{sql::SafeModulo(AsNumber(left), AsNumber(right), dialect()), SqlType::kNumber};
+    case BinaryOperator::kAnd:
+    case BinaryOperator::kOr:
+      return Sql{"(" + AsBoolean(left) + (op == BinaryOperator::kAnd ? " AND " : " OR ") +
+                     AsBoolean(right) + ")",
+                 SqlType::kBoolean};
+    default:
+      break;
+  }
+  // Comparisons: text with text, booleans with booleans, anything else as numbers.
+  std::string symbol;
+  switch (op) {
+    case BinaryOperator::kLess:
+      symbol = "<";
+      break;
+    case BinaryOperator::kGreater:
+      symbol = ">";
+      break;
+    case BinaryOperator::kLessOrEqual:
+      symbol = "<=";
+      break;
+    case BinaryOperator::kGreaterOrEqual:
+      symbol = ">=";
+      break;
+    case BinaryOperator::kEqual:
+      symbol = "=";
+      break;
+    case BinaryOperator::kNotEqual:
+      symbol = "<>";
+      break;
+    default:
+      return Internal("unknown binary operator");
+  }
+  std::string l;
+  std::string r;
+  if (left.type == SqlType::kString && right.type == SqlType::kString) {
+    l = left.text;
+    r = right.text;
+  } else if (left.type == SqlType::kBoolean && right.type == SqlType::kBoolean) {
+    l = left.text;
+    r = right.text;
+  } else {
+    l = AsNumber(left);
+    r = AsNumber(right);
+  }
+  return Sql{"(" + l + " " + symbol + " " + r + ")", SqlType::kBoolean};
+}
+
+Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
+  std::vector<Sql> args;
+  args.reserve(node.children.size());
+  switch (node.function) {
+    case Function::kOrgUnitAncestor:
+    case Function::kOrgUnitDataSet:
+    case Function::kOrgUnitGroup:
+    case Function::kOrgUnitProgram:
+    case Function::kSubExpression:
+    case Function::kNormDistCum:
+    case Function::kNormDistDen:
+      return NotCompiled(std::string(FunctionName(node.function)) + "()");
+    default:
+      if (IsAggregateFunction(node.function)) {
+        return NotCompiled(std::string(FunctionName(node.function)) + "()");
+      }
+      break;
+  }
+  for (const ExpressionNode& child : node.children) {
+    DHL_ASSIGN_OR_RETURN(Sql arg, Compile(child));
+    args.push_back(std::move(arg));
+  }
+  switch (node.function) {
+    case Function::kIf: {
+      SqlType type = Unify(args[1].type, args[2].type);
+      return Sql{sql::CaseWhenNullAware(AsBoolean(args[0]), As(type, args[1]), As(type, args[2]),
+                                        dialect()),
+                 type};
+    }
+    case Function::kIsNull:
+      return Sql{"(" + args[0].text + " IS NULL)", SqlType::kBoolean};
+    case Function::kIsNotNull:
+      return Sql{"(" + args[0].text + " IS NOT NULL)", SqlType::kBoolean};
+    case Function::kFirstNonNull: {
+      SqlType type = SqlType::kNull;
+      for (const Sql& arg : args) {
+        type = Unify(type, arg.type);
+      }
+      if (args.size() == 1) {
+        return args[0];
+      }
+      std::string out = "COALESCE(";
+      for (size_t i = 0; i < args.size(); ++i) {
+        out += (i > 0 ? ", " : "") + As(type, args[i]);
+      }
+      return Sql{out + ")", type};
+    }
+    case Function::kGreatest:
+    case Function::kLeast: {
+      std::vector<std::string> numbers;
+      for (const Sql& arg : args) {
+        numbers.push_back(AsNumber(arg));
+      }
+      if (numbers.size() == 1) {
+        return Sql{numbers[0], SqlType::kNumber};
+      }
+      return Sql{node.function == Function::kGreatest ? sql::Greatest(numbers, dialect())
+                                                      : sql::Least(numbers, dialect()),
+                 SqlType::kNumber};
+    }
+    case Function::kLog:
+      if (args.size() == 1) {
+        return Sql{sql::Ln(AsNumber(args[0]), dialect()), SqlType::kNumber};
+      }
+      return Sql{sql::SafeDivide(sql::Ln(AsNumber(args[0]), dialect()),
+                                 sql::Ln(AsNumber(args[1]), dialect()), dialect()),
+                 SqlType::kNumber};
+    case Function::kLog10:
+      return Sql{sql::Log10(AsNumber(args[0]), dialect()), SqlType::kNumber};
+    case Function::kRemoveZeros:
+      return Sql{"NULLIF(" + AsNumber(args[0]) + ", 0)", SqlType::kNumber};
+    case Function::kContains:
+    case Function::kContainsItems: {
+      std::string haystack = AsString(args[0]);
+      std::string out = "(";
+      for (size_t i = 1; i < args.size(); ++i) {
+        if (i > 1) {
+          out += " AND ";
+        }
+        std::string needle = AsString(args[i]);
+        if (node.function == Function::kContains) {
+          out += "(instr(" + haystack + ", " + needle + ") > 0)";
+        } else {
+          out += sql::SplitContains(haystack, ',', needle, dialect());
+        }
+      }
+      return Sql{out + ")", SqlType::kBoolean};
+    }
+    default:
+      return NotCompiled(std::string(FunctionName(node.function)) + "()");
+  }
+}
+
+// The distinct item indexes in counted positions, in order of first appearance.
+void CollectCounted(const ExpressionNode& node, std::vector<bool>& seen, std::vector<int>& out) {
+  if (node.kind == NodeKind::kItem && node.counted && !seen[node.item_index]) {
+    seen[node.item_index] = true;
+    out.push_back(node.item_index);
+  }
+  for (const ExpressionNode& child : node.children) {
+    CollectCounted(child, seen, out);
+  }
+}
+
+}  // namespace
+
+Result<std::string> CompileExpressionToSql(const Expression& expression,
+                                           const ItemSqlFunction& item_sql,
+                                           const SqlCompileOptions& options) {
+  Compiler compiler(expression, item_sql, options);
+  DHL_ASSIGN_OR_RETURN(Sql body, compiler.Compile(expression.root()));
+  std::string value;
+  if (body.type == SqlType::kString) {
+    value = body.text;
+    if (expression.replaces_null_result()) {
+      value = "COALESCE(" + value + ", '')";
+    }
+  } else {
+    value = body.type == SqlType::kNull ? sql::NullLiteral()
+            : body.type == SqlType::kBoolean ? sql::CastToDouble(body.text, options.dialect)
+                                             : body.text;
+    if (expression.replaces_null_result()) {
+      value = "COALESCE(" + value + ", " + sql::NumberLiteral(0) + ")";
+    }
+  }
+  std::vector<bool> seen(expression.items().size(), false);
+  std::vector<int> counted;
+  CollectCounted(expression.root(), seen, counted);
+  if (counted.empty() || options.missing_value_strategy == MissingValueStrategy::kNeverSkip) {
+    return value;
+  }
+  std::string joiner =
+      options.missing_value_strategy == MissingValueStrategy::kSkipIfAnyValueMissing ? " OR "
+                                                                                      : " AND ";
+  std::string condition;
+  for (size_t i = 0; i < counted.size(); ++i) {
+    DHL_ASSIGN_OR_RETURN(std::string column, compiler.Column(counted[i]));
+    condition += (i > 0 ? joiner : "") + column + " IS NULL";
+  }
+  return "(CASE WHEN " + condition + " THEN NULL ELSE " + value + " END)";
+}
+
+Result<std::string> CompileIndicatorToSql(const IndicatorFormula& formula,
+                                          const ItemSqlFunction& item_sql, sql::Dialect dialect,
+                                          std::string_view days_sql) {
+  if (formula.numerator == nullptr || formula.denominator == nullptr) {
+    return InvalidArgument("indicator formula without numerator or denominator");
+  }
+  if (formula.annualized && days_sql.empty()) {
+    return InvalidArgument("annualised indicator \"" + formula.numerator->text() + "\" / \"" +
+                           formula.denominator->text() + "\" needs the SQL of the period's days");
+  }
+  SqlCompileOptions options;
+  options.dialect = dialect;
+  options.missing_value_strategy = MissingValueStrategy::kSkipIfAllValuesMissing;
+  options.days_sql = std::string(days_sql);
+  DHL_ASSIGN_OR_RETURN(std::string numerator,
+                       CompileExpressionToSql(*formula.numerator, item_sql, options));
+  DHL_ASSIGN_OR_RETURN(std::string denominator,
+                       CompileExpressionToSql(*formula.denominator, item_sql, options));
+  double multiplier = formula.factor * (formula.annualized ? kDaysInYear : 1);
+  std::string dividend = "(" + numerator + " * " + sql::NumberLiteral(multiplier) + ")";
+  std::string divisor = denominator;
+  if (formula.annualized) {
+    divisor = "(" + denominator + " * CAST((" + std::string(days_sql) + ") AS DOUBLE))";
+  }
+  return sql::SafeDivide(dividend, divisor, dialect);
+}
+
+}  // namespace dhl::dhis2

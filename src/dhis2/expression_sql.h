@@ -1,0 +1,54 @@
+// Compilation of a parsed DHIS2 expression into ONE SQL expression over item columns, so that an
+// expression is computed for millions of org unit x period cells by a single set-based query.
+//
+// The caller maps each item (expression.items()) to a SQL expression yielding its DOUBLE value, or
+// NULL when the cell has no value (typically a quoted column of a pivoted table: use
+// sql::QuoteIdentifier). The result has the same meaning as EvaluateExpression() in
+// expression_evaluator.h on the same inputs, including the missing value strategy and the
+// replacement of missing items by 0, rendered as
+//   CASE WHEN <all|any counted item column> IS NULL THEN NULL ELSE COALESCE(<expr>, 0) END
+// with COALESCE(column, 0) for counted items. Boolean results are rendered as DOUBLE 1 / 0.
+// Differences from the evaluator, all at non-finite values: where the evaluator yields -Infinity or
+// NaN (log of a non-positive number, log base 1), the SQL yields NULL.
+// Not compiled (Unsupported): what the evaluator does not evaluate, plus normDistCum/normDistDen.
+//
+// Functions are pure; the item column function is called once per distinct item, from the calling
+// thread.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "dhis2/expression.h"
+#include "dhis2/expression_evaluator.h"
+#include "sql/dialect.h"
+
+namespace dhl::dhis2 {
+
+// The SQL expression (already quoted) giving an item's DOUBLE value in the current row.
+using ItemSqlFunction = std::function<Result<std::string>(const ItemKey& item)>;
+
+struct SqlCompileOptions {
+  sql::Dialect dialect = sql::Dialect::kDuckDb;
+  MissingValueStrategy missing_value_strategy = MissingValueStrategy::kSkipIfAllValuesMissing;
+  // The SQL expression for [days] (e.g. a quoted `days` column); needed only when the expression
+  // uses [days].
+  std::string days_sql;
+};
+
+// The expression as one SQL expression (DOUBLE, or VARCHAR for a text result).
+Result<std::string> CompileExpressionToSql(const Expression& expression,
+                                           const ItemSqlFunction& item_sql,
+                                           const SqlCompileOptions& options);
+
+// The indicator value as one SQL expression, with EvaluateIndicator()'s rule: numerator and
+// denominator with SKIP_IF_ALL_VALUES_MISSING, NULL when either is NULL or the denominator is 0,
+// numerator * factor [* 365] / (denominator [* days]). `days_sql` gives the days of the row's
+// period(s); needed when the formula is annualised or uses [days].
+Result<std::string> CompileIndicatorToSql(const IndicatorFormula& formula,
+                                          const ItemSqlFunction& item_sql, sql::Dialect dialect,
+                                          std::string_view days_sql);
+
+}  // namespace dhl::dhis2
