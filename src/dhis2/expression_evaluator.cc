@@ -446,6 +446,37 @@ ExpressionValue ToExpressionValue(Value value) {
   return out;
 }
 
+bool IsUnsupported(const Expression& expression, const ExpressionNode& node) {
+  if (node.kind == NodeKind::kItem) {
+    ItemType type = expression.items()[node.item_index].type;
+    return type == ItemType::kProgramIndicator || type == ItemType::kProgramDataElement ||
+           type == ItemType::kProgramAttribute;
+  }
+  if (node.kind == NodeKind::kFunction) {
+    Function f = node.function;
+    return IsAggregateFunction(f) || f == Function::kSubExpression ||
+           f == Function::kOrgUnitAncestor || f == Function::kOrgUnitDataSet ||
+           f == Function::kOrgUnitGroup || f == Function::kOrgUnitProgram ||
+           ((f == Function::kNormDistCum || f == Function::kNormDistDen) &&
+            node.children.size() < 3);
+  }
+  return false;
+}
+
+// The first construct this evaluator does not evaluate, or nullptr. Checked before any value is
+// looked at, so that the answer does not depend on the data.
+const ExpressionNode* FindUnsupported(const Expression& expression, const ExpressionNode& node) {
+  if (IsUnsupported(expression, node)) {
+    return &node;
+  }
+  for (const ExpressionNode& child : node.children) {
+    if (const ExpressionNode* found = FindUnsupported(expression, child)) {
+      return found;
+    }
+  }
+  return nullptr;
+}
+
 // Counts the counted item occurrences and those among them that have a value.
 void CountItems(const ExpressionNode& node, std::span<const std::optional<double>> values,
                 int* found, int* with_value) {
@@ -515,6 +546,13 @@ Result<ExpressionValue> EvaluateExpression(const Expression& expression,
     return InvalidArgument("expression \"" + expression.text() + "\": " +
                            std::to_string(item_values.size()) + " item values given for " +
                            std::to_string(expression.items().size()) + " items");
+  }
+  if (const ExpressionNode* node = FindUnsupported(expression, expression.root())) {
+    std::string what = node->kind == NodeKind::kItem
+                           ? expression.items()[node->item_index].ToString() + " items are"
+                           : std::string(FunctionName(node->function)) + "() is";
+    return Unsupported("expression \"" + expression.text() + "\": " + what +
+                       " not evaluated yet");
   }
   int found = 0;
   int with_value = 0;

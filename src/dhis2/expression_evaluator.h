@@ -19,7 +19,7 @@
 //   counts (the server counts only the items it visits).
 // - Whether a null result becomes 0 is decided from the text (see Expression::replaces_null_result)
 //   rather than from whether the null literal or removeZeros(0) was reached.
-// Not evaluated here (Unsupported): I{}, D{}, A{} items, the orgUnit.*() functions, subExpression(),
+// Not evaluated here (Unsupported, whatever the values): I{}, D{}, A{} items, the orgUnit.*() functions, subExpression(),
 // aggregate functions, and normDistCum/normDistDen without explicit mean and standard deviation.
 //
 // All functions are pure and thread-safe; an Expression may be evaluated from many threads at once.
