@@ -161,6 +161,7 @@ class FileBatchWriter {
                     const PartitionValues& values, const std::string& directory,
                     int64_t target_file_size) {
     const std::string staging = root_ + "/.staging-" + Uuid4();
+    DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(root_));
     Status copied = connection.Execute(fmt::format(
         "COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, "
         "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",

@@ -151,4 +151,18 @@ Result<std::string> ImportSourceQuery(const std::string& path) {
       path, extension));
 }
 
+Result<WriteResult> ImportFile(engine::Connection& connection, DeltaTable& table,
+                               const std::string& path, const WriteOptions& options) {
+  const std::string context = "import " + path;
+  auto query = ImportSourceQuery(path);
+  if (!query.ok()) {
+    return query.status();
+  }
+  auto written = table.Write(connection, *query, options);
+  if (!written.ok()) {
+    return written.status().WithContext(context);
+  }
+  return written;
+}
+
 }  // namespace dhl::lake

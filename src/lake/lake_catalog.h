@@ -60,4 +60,10 @@ class LakeCatalog {
 // another extension; NotFound when the file does not exist.
 Result<std::string> ImportSourceQuery(const std::string& path);
 
+// Writes the rows of file `path` (read as ImportSourceQuery says) into `table`. Every error is
+// prefixed with "import <path>: ", so that a malformed source names itself; on error nothing is
+// committed.
+Result<WriteResult> ImportFile(engine::Connection& connection, DeltaTable& table,
+                               const std::string& path, const WriteOptions& options);
+
 }  // namespace dhl::lake

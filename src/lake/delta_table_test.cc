@@ -1,0 +1,796 @@
+// Writing tables and reading them back: round trips of every write mode at every version, what the log
+// entries carry, txn idempotency, checkpoints (ours against Spark's schema, multi-part, without
+// _last_checkpoint), time travel, file skipping, vacuum, optimize, append-only tables, conflicts and
+// the errors of bad input. Expected rows are built independently in DuckDB tables.
+#include "lake/delta_table.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <regex>
+#include <string>
+#include <vector>
+
+#include "base/hash.h"
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "lake/partition_path.h"
+
+namespace dhl::lake {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+const std::string kData = std::string(DHL_SOURCE_DIR) + "/tests/data/delta";
+
+std::vector<json> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<json> lines;
+  std::string line;
+  while (std::getline(in, line)) {
+    lines.push_back(json::parse(line));
+  }
+  return lines;
+}
+
+std::string Commit(const std::string& root, int64_t version) {
+  char name[32];
+  std::snprintf(name, sizeof(name), "%020lld.json", static_cast<long long>(version));
+  return root + "/_delta_log/" + name;
+}
+
+// Forwards to the local file system; runs `before_commit` once before the next commit file is created
+// (to let a competing writer win the race).
+class RacingFileSystem final : public FileSystem {
+ public:
+  std::function<void()> before_commit;
+  Result<std::vector<FileInfo>> List(const std::string& path) override { return local_.List(path); }
+  Result<FileInfo> Stat(const std::string& path) override { return local_.Stat(path); }
+  Result<std::string> Read(const std::string& path) override { return local_.Read(path); }
+  Status PutIfAbsent(const std::string& path, std::string_view content) override {
+    if (before_commit && path.ends_with(".json")) {
+      auto run = std::move(before_commit);
+      before_commit = nullptr;
+      run();
+    }
+    return local_.PutIfAbsent(path, content);
+  }
+  Status Replace(const std::string& path, std::string_view content) override {
+    return local_.Replace(path, content);
+  }
+  Status MoveIfAbsent(const std::string& from, const std::string& to) override {
+    return local_.MoveIfAbsent(from, to);
+  }
+  Status CreateDirectories(const std::string& path) override { return local_.CreateDirectories(path); }
+  Status Delete(const std::string& path) override { return local_.Delete(path); }
+  Status DeleteRecursively(const std::string& path) override { return local_.DeleteRecursively(path); }
+
+ private:
+  LocalFileSystem local_;
+};
+
+class DeltaTableTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("dhl_lake_test_" + Uuid4());
+    fs::create_directories(dir_);
+    auto db = engine::Database::Open({.threads = 2});
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_.emplace(std::move(db).value());
+    auto connection = db_->Connect();
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_.emplace(std::move(connection).value());
+    clock_.Set(ToEpochMillis(std::chrono::system_clock::now()));
+  }
+  void TearDown() override {
+    connection_.reset();
+    db_.reset();
+    std::error_code ignored;
+    fs::remove_all(dir_, ignored);
+  }
+
+  std::string Root(const std::string& name = "t") { return (dir_ / name).string(); }
+  DeltaTable Table(const std::string& name = "t") { return DeltaTable(Root(name), file_system_, clock_); }
+
+  WriteResult MustWrite(DeltaTable& table, const std::string& sql, WriteOptions options) {
+    auto result = table.Write(*connection_, sql, options);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    clock_.Advance(std::chrono::seconds(1));
+    return result.ok() ? *result : WriteResult{};
+  }
+
+  void Exec(const std::string& sql) {
+    Status status = connection_->Execute(sql);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+
+  int64_t Count(const std::string& sql) {
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
+  }
+
+  std::string String(const std::string& sql) {
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() && result->row_count() > 0 ? result->GetString(0, 0).value_or("NULL") : "";
+  }
+
+  // Registers the table at `version` as view t.v.
+  void View(DeltaTable& table, VersionSpec spec = {}, const FileFilter& filter = FileFilter()) {
+    auto snapshot = table.Load(*connection_, spec);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    Status status = table.CreateView(*connection_, *snapshot, "t", "v", filter);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+  }
+
+  // The view t.v holds exactly the rows of `expected` (a query), as multisets over `columns`.
+  void ExpectViewEquals(const std::string& expected, const std::string& columns = "*") {
+    const std::string view = "SELECT " + columns + " FROM t.v";
+    const std::string want = "SELECT " + columns + " FROM (" + expected + ")";
+    EXPECT_EQ(Count("SELECT count(*) FROM t.v"), Count("SELECT count(*) FROM (" + expected + ")"));
+    EXPECT_EQ(Count("SELECT count(*) FROM (" + view + " EXCEPT ALL " + want + ")"), 0);
+    EXPECT_EQ(Count("SELECT count(*) FROM (" + want + " EXCEPT ALL " + view + ")"), 0);
+  }
+
+  fs::path dir_;
+  LocalFileSystem file_system_;
+  FakeClock clock_;
+  std::optional<engine::Database> db_;
+  std::optional<engine::Connection> connection_;
+};
+
+constexpr const char* kRowsV0 =
+    "SELECT * FROM (VALUES (1::BIGINT, 'EU', 10.50::DECIMAL(10,2), TIMESTAMPTZ '2025-01-01 10:00:00+00'),"
+    " (2, 'EU', 20.00, TIMESTAMPTZ '2025-01-02 11:30:00.123456+00'),"
+    " (3, 'US', 5.25, TIMESTAMPTZ '2025-01-03 09:15:00+00')) AS r(id, region, amount, ts)";
+
+TEST_F(DeltaTableTest, EveryVersionReadsBackWhatWasWritten) {
+  DeltaTable table = Table();
+  Exec(std::string("CREATE TABLE v0 AS ") + kRowsV0);
+  MustWrite(table, "SELECT * FROM v0", {.mode = WriteMode::kCreate, .partition_columns = {"region"}});
+  // v1: append (one new partition)
+  Exec("CREATE TABLE batch1 AS SELECT * FROM (VALUES (4::BIGINT, 'US', 1.00::DECIMAL(10,2), "
+       "TIMESTAMPTZ '2025-02-01 00:00:00+00'), (5, 'AF', NULL, NULL)) AS r(id, region, amount, ts)");
+  MustWrite(table, "SELECT * FROM batch1", {.mode = WriteMode::kAppend});
+  Exec("CREATE TABLE v1 AS SELECT * FROM v0 UNION ALL SELECT * FROM batch1");
+  // v2: replace partition EU
+  Exec("CREATE TABLE eu AS SELECT * FROM (VALUES (6::BIGINT, 'EU', 7.75::DECIMAL(10,2), "
+       "TIMESTAMPTZ '2025-01-04 08:00:00+00')) AS r(id, region, amount, ts)");
+  MustWrite(table, "SELECT * FROM eu",
+            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "EU"}}}});
+  Exec("CREATE TABLE v2 AS SELECT * FROM v1 WHERE region <> 'EU' UNION ALL SELECT * FROM eu");
+  // v3: overwrite (different columns order and a new column)
+  Exec("CREATE TABLE v3 AS SELECT 'x' AS region, 9::BIGINT AS id, 1.5::DOUBLE AS score");
+  MustWrite(table, "SELECT * FROM v3", {.mode = WriteMode::kOverwrite, .partition_columns = {}});
+
+  for (int version = 0; version <= 3; ++version) {
+    SCOPED_TRACE(version);
+    View(table, {.version = version});
+    ExpectViewEquals("SELECT * FROM v" + std::to_string(version),
+                     version == 3 ? "id, region, score" : "id, region, amount, ts");
+  }
+  // The view's columns are the table's, with their Delta types mapped back.
+  View(table, {.version = 0});
+  EXPECT_EQ(String("SELECT string_agg(column_name || ' ' || data_type, ', ') FROM "
+                   "information_schema.columns WHERE table_schema = 't' AND table_name = 'v'"),
+            "id BIGINT, region VARCHAR, amount DECIMAL(10,2), ts TIMESTAMP WITH TIME ZONE");
+}
+
+TEST_F(DeltaTableTest, LogEntriesCarryWhatTheProtocolRequires) {
+  DeltaTable table = Table();
+  MustWrite(table, kRowsV0, {.mode = WriteMode::kCreate, .partition_columns = {"region"},
+                             .transactions = {{"loader", 1, {}}}});
+  auto lines = ReadLines(Commit(Root(), 0));
+  ASSERT_EQ(lines.size(), 6u);  // commitInfo, protocol, metaData, 2 adds, txn
+  ASSERT_TRUE(lines[0].contains("commitInfo"));
+  const json& info = lines[0]["commitInfo"];
+  EXPECT_TRUE(info["timestamp"].is_number_integer());
+  EXPECT_EQ(info["operation"], "WRITE");
+  EXPECT_EQ(info["operationParameters"]["mode"], "ErrorIfExists");
+  EXPECT_EQ(info["operationParameters"]["partitionBy"], "[\"region\"]");
+  EXPECT_EQ(info["isBlindAppend"], true);
+  EXPECT_EQ(lines[1], json::parse(R"j({"protocol":{"minReaderVersion":1,"minWriterVersion":2}})j"));
+  const json& meta = lines[2]["metaData"];
+  EXPECT_EQ(meta["format"], json::parse(R"j({"provider":"parquet","options":{}})j"));
+  EXPECT_EQ(meta["partitionColumns"], json::parse(R"j(["region"])j"));
+  EXPECT_EQ(meta["configuration"], json::object());
+  EXPECT_TRUE(meta["createdTime"].is_number_integer());
+  EXPECT_EQ(meta["id"].get<std::string>().size(), 36u);
+  EXPECT_EQ(meta["schemaString"],
+            R"j({"fields":[{"metadata":{},"name":"id","nullable":true,"type":"long"},)j"
+            R"j({"metadata":{},"name":"region","nullable":true,"type":"string"},)j"
+            R"j({"metadata":{},"name":"amount","nullable":true,"type":"decimal(10,2)"},)j"
+            R"j({"metadata":{},"name":"ts","nullable":true,"type":"timestamp"}],"type":"struct"})j");
+  std::map<std::string, json> adds;
+  for (size_t i = 3; i < 5; ++i) {
+    const json& add = lines[i]["add"];
+    ASSERT_TRUE(add.is_object()) << lines[i];
+    adds[add["partitionValues"]["region"]] = add;
+    EXPECT_TRUE(std::regex_match(add["path"].get<std::string>(),
+                                 std::regex("region=(EU|US)/part-00000-[0-9a-f-]{36}\\.c000\\.snappy\\.parquet")))
+        << add["path"];
+    EXPECT_EQ(add["size"].get<int64_t>(),
+              static_cast<int64_t>(fs::file_size(Root() + "/" + add["path"].get<std::string>())));
+    EXPECT_TRUE(add["modificationTime"].is_number_integer());
+    EXPECT_EQ(add["dataChange"], true);
+  }
+  EXPECT_EQ(json::parse(adds["EU"]["stats"].get<std::string>()),
+            json::parse(R"j({"numRecords":2,"minValues":{"id":1,"amount":10.50,"ts":"2025-01-01T10:00:00.000Z"},)j"
+                        R"j("maxValues":{"id":2,"amount":20.00,"ts":"2025-01-02T11:30:00.123Z"},)j"
+                        R"j("nullCount":{"id":0,"amount":0,"ts":0}})j"));
+  // Decimals are written verbatim, never through a double.
+  EXPECT_NE(adds["EU"]["stats"].get<std::string>().find("\"amount\":10.50"), std::string::npos);
+  EXPECT_EQ(lines[5]["txn"]["appId"], "loader");
+  EXPECT_EQ(lines[5]["txn"]["version"], 1);
+  EXPECT_TRUE(lines[5]["txn"]["lastUpdated"].is_number_integer());
+
+  // A replace writes removes byte-identical to the adds, with the tombstone fields.
+  MustWrite(table, "SELECT 7::BIGINT AS id, 'EU' AS region, 1::DECIMAL(10,2) AS amount, NULL::TIMESTAMPTZ AS ts",
+            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "EU"}}}});
+  auto replaced = ReadLines(Commit(Root(), 1));
+  ASSERT_TRUE(replaced[1].contains("remove")) << replaced[1];
+  const json& remove = replaced[1]["remove"];
+  EXPECT_EQ(remove["path"], adds["EU"]["path"]);
+  EXPECT_EQ(remove["dataChange"], true);
+  EXPECT_EQ(remove["extendedFileMetadata"], true);
+  EXPECT_EQ(remove["size"], adds["EU"]["size"]);
+  EXPECT_EQ(remove["partitionValues"], adds["EU"]["partitionValues"]);
+  EXPECT_TRUE(remove["deletionTimestamp"].is_number_integer());
+  EXPECT_EQ(replaced[0]["commitInfo"]["operationParameters"]["predicate"], "[\"(region = 'EU')\"]");
+  EXPECT_EQ(replaced[0]["commitInfo"]["readVersion"], 0);
+}
+
+TEST_F(DeltaTableTest, StatisticsFollowTheRules) {
+  DeltaTable table = Table();
+  const std::string long_text(40, 'z');
+  MustWrite(table,
+            "SELECT * FROM (VALUES ('a', '" + long_text + "', 1.5::DOUBLE, 'nan'::DOUBLE, "
+            "TIMESTAMPTZ '2024-05-06 07:08:09.999999+00', DATE '2024-01-31', true, [1, 2]), "
+            "('b', 'short', NULL, 1.0, NULL, NULL, NULL, NULL)) AS r(s, long_s, d, nan_d, ts, day, flag, list)",
+            {.mode = WriteMode::kCreate});
+  auto lines = ReadLines(Commit(Root(), 0));
+  json stats = json::parse(lines.back()["add"]["stats"].get<std::string>());
+  EXPECT_EQ(stats["numRecords"], 2);
+  EXPECT_EQ(stats["minValues"]["s"], "a");
+  EXPECT_EQ(stats["maxValues"]["s"], "b");
+  EXPECT_FALSE(stats["minValues"].contains("long_s"));  // over 32 characters
+  EXPECT_EQ(stats["minValues"]["d"], 1.5);
+  EXPECT_FALSE(stats["minValues"].contains("nan_d"));  // NaN
+  EXPECT_FALSE(stats["maxValues"].contains("nan_d"));
+  EXPECT_EQ(stats["maxValues"]["ts"], "2024-05-06T07:08:09.999Z");  // truncated to ms
+  EXPECT_EQ(stats["minValues"]["day"], "2024-01-31");
+  EXPECT_EQ(stats["nullCount"]["d"], 1);
+  EXPECT_EQ(stats["nullCount"]["flag"], 1);
+  EXPECT_FALSE(stats["nullCount"].contains("list"));
+  EXPECT_FALSE(stats["minValues"].contains("flag"));
+}
+
+TEST_F(DeltaTableTest, TxnMakesRecommitsNoOps) {
+  DeltaTable table = Table();
+  auto first = MustWrite(table, "SELECT 1::BIGINT AS id", {.transactions = {{"run-a", 1, {}}}});
+  EXPECT_FALSE(first.already_committed);
+  auto again = MustWrite(table, "SELECT 1::BIGINT AS id", {.transactions = {{"run-a", 1, {}}}});
+  EXPECT_TRUE(again.already_committed);
+  EXPECT_EQ(again.version, 0);
+  auto older = MustWrite(table, "SELECT 1::BIGINT AS id", {.transactions = {{"run-a", 0, {}}}});
+  EXPECT_TRUE(older.already_committed);
+  // Two appIds share one commit.
+  auto shared = MustWrite(table, "SELECT 2::BIGINT AS id",
+                          {.transactions = {{"run-a", 2, {}}, {"run-b", 7, {}}}});
+  EXPECT_EQ(shared.version, 1);
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->TransactionVersion("run-a"), 2);
+  EXPECT_EQ(snapshot->TransactionVersion("run-b"), 7);
+  View(table);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 2);
+  // A batch whose txns are partly committed is refused, not half applied.
+  auto partial = table.Write(*connection_, "SELECT 3::BIGINT AS id",
+                             {.transactions = {{"run-a", 2, {}}, {"run-c", 1, {}}}});
+  EXPECT_EQ(partial.status().code(), StatusCode::kConflict);
+}
+
+// Lists a checkpoint's Parquet schema as "path type converted repetition", one per leaf or group.
+std::map<std::string, std::string> CheckpointSchema(engine::Connection& connection,
+                                                    const std::string& file,
+                                                    std::vector<std::string>* order) {
+  auto result = connection.Query(
+      "SELECT name, coalesce(type, ''), coalesce(converted_type, ''), coalesce(repetition_type, ''), "
+      "coalesce(num_children, 0) FROM parquet_schema('" + file + "')");
+  EXPECT_TRUE(result.ok()) << result.status().ToString();
+  std::map<std::string, std::string> fields;
+  std::vector<std::pair<std::string, int64_t>> stack;  // (path, children left)
+  for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+    std::string name = *result->GetString(0, row);
+    int64_t children = *result->GetInt64(4, row);
+    std::string path = stack.empty() ? "" : stack.back().first + "/" + name;
+    if (!stack.empty()) {
+      --stack.back().second;
+    }
+    if (row > 0) {
+      std::string type = *result->GetString(1, row);
+      std::string converted = *result->GetString(2, row);
+      // INT_32/INT_64 annotations on INT32/INT64 say what the physical type already says (signed).
+      if ((type == "INT64" && converted == "INT_64") || (type == "INT32" && converted == "INT_32")) {
+        converted = "";
+      }
+      fields[path] = type + " " + converted + " " + *result->GetString(3, row);
+      order->push_back(path);
+    }
+    if (children > 0) {
+      stack.push_back({path, children});
+    }
+    while (!stack.empty() && stack.back().second == 0) {
+      stack.pop_back();
+    }
+  }
+  return fields;
+}
+
+TEST_F(DeltaTableTest, CheckpointEveryTenCommitsWithSparksSchema) {
+  DeltaTable table = Table();
+  for (int i = 0; i <= 10; ++i) {
+    MustWrite(table, "SELECT " + std::to_string(i) + "::BIGINT AS id, 'p' || (" + std::to_string(i) +
+                         " % 2) AS part",
+              {.partition_columns = {"part"}, .transactions = {{"app", i, {}}}});
+  }
+  const std::string checkpoint = Root() + "/_delta_log/00000000000000000010.checkpoint.parquet";
+  ASSERT_TRUE(fs::exists(checkpoint));
+  auto last = json::parse(std::ifstream(Root() + "/_delta_log/_last_checkpoint"));
+  EXPECT_EQ(last["version"], 10);
+  EXPECT_EQ(last["numOfAddFiles"], 11);
+  EXPECT_EQ(last["size"], 1 + 1 + 1 + 11);  // protocol, metaData, txn, adds
+  EXPECT_EQ(last["sizeInBytes"], static_cast<int64_t>(fs::file_size(checkpoint)));
+
+  // Field by field against Spark's checkpoints: same path, physical type, annotation, repetition,
+  // and the same order among siblings.
+  std::vector<std::string> ours_order;
+  auto ours = CheckpointSchema(*connection_, checkpoint, &ours_order);
+  ASSERT_FALSE(ours.empty());
+  for (const char* spark_case : {"checkpoint", "basic-with-inserts-deletes-checkpoint"}) {
+    SCOPED_TRACE(spark_case);
+    std::vector<std::string> spark_order;
+    auto spark = CheckpointSchema(
+        *connection_,
+        kData + "/kernel-rs-golden/" + spark_case +
+            "/delta/_delta_log/00000000000000000010.checkpoint.parquet",
+        &spark_order);
+    for (const auto& [path, description] : ours) {
+      ASSERT_TRUE(spark.contains(path)) << path << " is not in Spark's checkpoint";
+      EXPECT_EQ(description, spark[path]) << path;
+    }
+    size_t next = 0;
+    for (const auto& path : ours_order) {
+      auto it = std::find(spark_order.begin() + next, spark_order.end(), path);
+      ASSERT_NE(it, spark_order.end()) << path << " is out of Spark's order";
+      next = static_cast<size_t>(it - spark_order.begin()) + 1;
+    }
+  }
+  EXPECT_TRUE(ours.contains("/add/partitionValues/key_value/key"));
+  EXPECT_TRUE(ours.contains("/metaData/partitionColumns/list/element"));
+
+  // The checkpoint alone rebuilds the state: without commits 0..9 the table still reads.
+  for (int version = 0; version < 10; ++version) {
+    fs::remove(Commit(Root(), version));
+  }
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  EXPECT_EQ(snapshot->version, 10);
+  EXPECT_EQ(snapshot->files.size(), 11u);
+  EXPECT_EQ(snapshot->TransactionVersion("app"), 10);
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 55);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v WHERE part = 'p1'"), 5);
+
+  // Without _last_checkpoint the log is listed.
+  fs::remove(Root() + "/_delta_log/_last_checkpoint");
+  MustWrite(table, "SELECT 11::BIGINT AS id, 'p1' AS part", {});
+  auto listed = table.Load(*connection_);
+  ASSERT_TRUE(listed.ok()) << listed.status().ToString();
+  EXPECT_EQ(listed->version, 11);
+  EXPECT_EQ(listed->files.size(), 12u);
+
+  // _last_checkpoint only moves forward.
+  for (int i = 12; i <= 20; ++i) {
+    MustWrite(table, "SELECT 1::BIGINT AS id, 'p0' AS part", {});
+  }
+  EXPECT_EQ(json::parse(std::ifstream(Root() + "/_delta_log/_last_checkpoint"))["version"], 20);
+  fs::remove(checkpoint);
+  Status rewritten = table.log().WriteCheckpoint(*connection_, *snapshot);  // version 10
+  ASSERT_TRUE(rewritten.ok()) << rewritten.ToString();
+  EXPECT_TRUE(fs::exists(checkpoint));
+  EXPECT_EQ(json::parse(std::ifstream(Root() + "/_delta_log/_last_checkpoint"))["version"], 20);
+}
+
+TEST_F(DeltaTableTest, ReadsMultiPartCheckpoints) {
+  DeltaTable table = Table();
+  for (int i = 0; i < 10; ++i) {
+    MustWrite(table, "SELECT " + std::to_string(i) + "::BIGINT AS id", {.checkpoint_interval = 1000});
+  }
+  ASSERT_FALSE(fs::exists(Root() + "/_delta_log/00000000000000000009.checkpoint.parquet"));
+  // Build a classic checkpoint at 9, then split its rows into a two-part checkpoint and drop the
+  // classic one and the commits it covers: only the multi-part checkpoint can rebuild the table.
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_TRUE(table.log().WriteCheckpoint(*connection_, *snapshot).ok());
+  const std::string log = Root() + "/_delta_log/";
+  const std::string classic = log + "00000000000000000009.checkpoint.parquet";
+  Exec("COPY (SELECT * FROM read_parquet('" + classic + "') WHERE add IS NULL) TO '" + log +
+       "00000000000000000009.checkpoint.0000000001.0000000002.parquet' (FORMAT PARQUET)");
+  Exec("COPY (SELECT * FROM read_parquet('" + classic + "') WHERE add IS NOT NULL) TO '" + log +
+       "00000000000000000009.checkpoint.0000000002.0000000002.parquet' (FORMAT PARQUET)");
+  fs::remove(classic);
+  fs::remove(log + "_last_checkpoint");
+  for (int version = 0; version <= 9; ++version) {
+    fs::remove(Commit(Root(), version));
+  }
+  auto loaded = table.Load(*connection_);
+  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
+  EXPECT_EQ(loaded->version, 9);
+  EXPECT_EQ(loaded->files.size(), 10u);
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 45);
+  // An incomplete multi-part checkpoint is not used.
+  fs::remove(log + "00000000000000000009.checkpoint.0000000002.0000000002.parquet");
+  EXPECT_FALSE(table.Load(*connection_).ok());
+}
+
+TEST_F(DeltaTableTest, TimeTravelByTimestampAcrossPartitionChanges) {
+  DeltaTable table = Table();
+  const int64_t start = ToEpochMillis(clock_.Now());
+  MustWrite(table, "SELECT 1::BIGINT AS id, 2023 AS year", {.partition_columns = {"year"}});
+  MustWrite(table, "SELECT 2::BIGINT AS id, 2024 AS year", {});
+  MustWrite(table, "SELECT 3::BIGINT AS id, 'x' AS kind", {.mode = WriteMode::kOverwrite,
+                                                           .partition_columns = {"kind"}});
+  // Commits are 1 s apart on the fake clock.
+  View(table, {.timestamp_ms = start + 1500});
+  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 2023), (2, 2024)) AS r(id, year)");
+  View(table, {.timestamp_ms = start + 10});
+  ExpectViewEquals("SELECT 1::BIGINT AS id, 2023 AS year");
+  View(table, {.timestamp_ms = start + 5000});
+  ExpectViewEquals("SELECT 3::BIGINT AS id, 'x' AS kind");
+  auto before = table.Load(*connection_, {.timestamp_ms = start - 1});
+  EXPECT_EQ(before.status().code(), StatusCode::kNotFound);
+  auto history = table.History();
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 3u);
+  EXPECT_EQ((*history)[0].version, 2);
+  EXPECT_EQ((*history)[0].operation_parameters.at("mode"), "Overwrite");
+  EXPECT_EQ((*history)[0].rows_added, 1);
+  EXPECT_EQ((*history)[0].rows_removed, 2);
+  EXPECT_EQ((*history)[0].files_removed, 2);
+  EXPECT_EQ((*history)[2].timestamp_ms, start);
+}
+
+TEST_F(DeltaTableTest, FiltersSkipFilesByPartitionAndStatistics) {
+  DeltaTable table = Table();
+  for (int year = 2020; year <= 2023; ++year) {
+    MustWrite(table,
+              "SELECT (range + " + std::to_string(year * 100) + ")::BIGINT AS id, " +
+                  std::to_string(year) + " AS year, 'v' || range AS name FROM range(10)",
+              {.partition_columns = {"year"}});
+  }
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  auto kept = [&](const FileFilter& filter) {
+    int count = 0;
+    for (const auto& [path, add] : snapshot->files) {
+      count += filter.MayMatch(add, snapshot->schema, snapshot->metadata.partition_columns) ? 1 : 0;
+    }
+    return count;
+  };
+  EXPECT_EQ(kept(FileFilter({{"year", CompareOp::kEqual, {"2021"}}})), 1);
+  EXPECT_EQ(kept(FileFilter({{"year", CompareOp::kGreaterOrEqual, {"2022"}}})), 2);
+  EXPECT_EQ(kept(FileFilter({{"year", CompareOp::kIn, {"2020", "2023"}}})), 2);
+  EXPECT_EQ(kept(FileFilter({{"id", CompareOp::kLess, {"202100"}}})), 1);
+  EXPECT_EQ(kept(FileFilter({{"id", CompareOp::kEqual, {"202205"}}})), 1);
+  EXPECT_EQ(kept(FileFilter({{"id", CompareOp::kGreater, {"999999"}}})), 0);
+  EXPECT_EQ(kept(FileFilter({{"name", CompareOp::kEqual, {"zz"}}})), 0);
+  EXPECT_EQ(kept(FileFilter({{"id", CompareOp::kIsNull, {}}})), 0);
+  EXPECT_EQ(kept(FileFilter({{"unknown", CompareOp::kEqual, {"1"}}})), 4);
+  // The filtered view returns the same answer as the full one for the filter's rows.
+  View(table, {}, FileFilter({{"year", CompareOp::kEqual, {"2021"}}}));
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v WHERE year = 2021"), 10);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 10);
+}
+
+TEST_F(DeltaTableTest, EmptyTableReadsAsZeroRowsWithItsSchema) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS region", {.partition_columns = {"region"}});
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS region WHERE false",
+            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "a"}}}});
+  View(table);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 0);
+  EXPECT_EQ(String("SELECT string_agg(column_name || ' ' || data_type, ', ') FROM "
+                   "information_schema.columns WHERE table_schema = 't' AND table_name = 'v'"),
+            "id BIGINT, region VARCHAR");
+  // CreateEmpty makes a table with no files at all.
+  DeltaTable empty = Table("empty");
+  auto schema = Schema::FromDuckDb({"a", "b"}, {"INTEGER", "DATE"});
+  ASSERT_TRUE(schema.ok());
+  ASSERT_TRUE(empty.CreateEmpty(*schema, {}).ok());
+  View(empty);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 0);
+}
+
+TEST_F(DeltaTableTest, TypesAreWrittenAsSparkReadsThem) {
+  DeltaTable table = Table();
+  MustWrite(table,
+            "SELECT 1::TINYINT AS b, 2::SMALLINT AS s, 3::INTEGER AS i, 4::BIGINT AS l, "
+            "5.5::FLOAT AS f, 6.5::DOUBLE AS d, true AS flag, 'x' AS str, '\\x01'::BLOB AS bin, "
+            "DATE '2024-02-29' AS day, TIMESTAMP '2024-01-01 12:00:00' AS ts, "
+            "TIMESTAMPTZ '2024-01-01 12:00:00+02' AS tstz, 12.30::DECIMAL(5,2) AS dec, "
+            "12345678901234567890123456789012345678::HUGEINT AS huge, 18446744073709551615::UBIGINT AS ubig, "
+            "200::UTINYINT AS ut, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID AS id, "
+            "[1, 2]::INTEGER[] AS list, MAP {'k': 1} AS map, {'x': 1, 'y': 'z'} AS st",
+            {.mode = WriteMode::kCreate});
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  std::string types;
+  for (const auto& field : snapshot->schema.fields()) {
+    types += field.name + ":" + DeltaTypeName(field.type) + " ";
+  }
+  EXPECT_EQ(types,
+            "b:byte s:short i:integer l:long f:float d:double flag:boolean str:string bin:binary "
+            "day:date ts:timestamp tstz:timestamp dec:decimal(5,2) huge:decimal(38,0) "
+            "ubig:decimal(38,0) ut:short id:string list:array<integer> map:map<string,integer> "
+            "st:struct<x:integer,y:string> ");
+  // The Parquet file holds UTC-adjusted timestamps and no HUGEINT/unsigned/UUID columns.
+  const std::string file = snapshot->FilePath(snapshot->files.begin()->first);
+  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file + "') WHERE name IN ('ts', 'tstz') "
+                  "AND logical_type LIKE '%isAdjustedToUTC=1%'"),
+            2);
+  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file + "') WHERE converted_type LIKE 'UINT%' "
+                  "OR logical_type LIKE '%UUID%' OR (name = 'huge' AND type = 'DOUBLE')"),
+            0);
+  View(table);
+  EXPECT_EQ(String("SELECT huge::VARCHAR FROM t.v"), "12345678901234567890123456789012345678");
+  EXPECT_EQ(String("SELECT ts::VARCHAR FROM t.v"), "2024-01-01 12:00:00+00");
+  EXPECT_EQ(String("SELECT tstz::VARCHAR FROM t.v"), "2024-01-01 10:00:00+00");
+  EXPECT_EQ(String("SELECT st.y FROM t.v"), "z");
+  EXPECT_EQ(String("SELECT map['k'] FROM t.v"), "1");
+  // Types with no Delta equivalent are refused by name.
+  auto refused = Table("bad").Write(*connection_, "SELECT INTERVAL 1 DAY AS span", {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(refused.status().message().find("\"span\""), std::string::npos);
+  EXPECT_NE(refused.status().message().find("INTERVAL"), std::string::npos);
+  EXPECT_FALSE(fs::exists(Root("bad") + "/_delta_log"));
+}
+
+TEST_F(DeltaTableTest, SpecialCharactersInPartitionValues) {
+  DeltaTable table = Table();
+  MustWrite(table,
+            "SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), (5, 'é+#')) "
+            "AS r(id, p)",
+            {.partition_columns = {"p"}});
+  auto lines = ReadLines(Commit(Root(), 0));
+  std::set<std::string> paths;
+  for (const auto& line : lines) {
+    if (line.contains("add")) {
+      std::string path = line["add"]["path"];
+      paths.insert(path.substr(0, path.find('/')));
+      auto decoded = UriDecodePath(path);
+      ASSERT_TRUE(decoded.ok());
+      EXPECT_TRUE(fs::exists(Root() + "/" + *decoded)) << path;
+    }
+  }
+  EXPECT_EQ(paths, (std::set<std::string>{"p=a%252Fb", "p=x%20y", "p=p%2525q%253Dr%253As",
+                                          "p=__HIVE_DEFAULT_PARTITION__", "p=%C3%A9+%2523"}));
+  View(table);
+  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), "
+                   "(5, 'é+#')) AS r(id, p)");
+}
+
+TEST_F(DeltaTableTest, VacuumKeepsWhatRetainedVersionsNeed) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  MustWrite(table, "SELECT 2::BIGINT AS id", {.mode = WriteMode::kOverwrite});  // removes file 1
+  clock_.Advance(std::chrono::hours(24 * 3));
+  MustWrite(table, "SELECT 3::BIGINT AS id", {.mode = WriteMode::kOverwrite});  // removes file 2
+  fs::create_directories(Root() + "/.staging-leftover");
+  // 3 days after the last overwrite and 8 after the first: only file 1 is beyond the 7-day retention
+  // (file 2 is needed by version 1..2, which are within it; file 3 is live).
+  clock_.Advance(std::chrono::hours(24 * 5));
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  auto v0 = table.Load(*connection_, {.version = 0});
+  ASSERT_TRUE(v0.ok());
+  const std::string first_file = v0->files.begin()->first;
+  auto dry = table.Vacuum(*connection_, {.dry_run = true});
+  ASSERT_TRUE(dry.ok()) << dry.status().ToString();
+  EXPECT_EQ(dry->files, (std::vector<std::string>{".staging-leftover/", first_file}));
+  EXPECT_TRUE(fs::exists(Root() + "/" + first_file));
+  auto done = table.Vacuum(*connection_, {});
+  ASSERT_TRUE(done.ok());
+  EXPECT_FALSE(fs::exists(Root() + "/" + first_file));
+  EXPECT_FALSE(fs::exists(Root() + "/.staging-leftover"));
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 3);
+  View(table, {.version = 1});
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 2);
+  // With a zero retention every unreferenced file goes, live ones never.
+  auto all = table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0)});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->files.size(), 1u);
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 3);
+}
+
+TEST_F(DeltaTableTest, OptimizeCompactsWithoutChangingData) {
+  DeltaTable table = Table();
+  for (int i = 0; i < 6; ++i) {
+    MustWrite(table, "SELECT range::BIGINT AS id, " + std::to_string(i % 2) +
+                         " AS part, 'r' || range AS label FROM range(" + std::to_string(i * 100) +
+                         ", " + std::to_string(i * 100 + 100) + ")",
+              {.partition_columns = {"part"}});
+  }
+  View(table);
+  Exec("CREATE TABLE before AS SELECT * FROM t.v");
+  auto result = table.Optimize(*connection_, {});
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_TRUE(result->version.has_value());
+  EXPECT_EQ(*result->version, 6);
+  EXPECT_EQ(result->files_removed, 6);
+  EXPECT_EQ(result->files_added, 2);
+  EXPECT_EQ(result->partitions_compacted, 2);
+  View(table);
+  ExpectViewEquals("SELECT * FROM before");
+  for (const auto& line : ReadLines(Commit(Root(), 6))) {
+    for (const char* action : {"add", "remove"}) {
+      if (line.contains(action)) {
+        EXPECT_EQ(line[action]["dataChange"], false);
+      }
+    }
+  }
+  auto again = table.Optimize(*connection_, {});
+  ASSERT_TRUE(again.ok());
+  EXPECT_FALSE(again->version.has_value());
+}
+
+TEST_F(DeltaTableTest, AppendOnlyTablesRefuseRemovals) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id", {.configuration = {{"delta.appendOnly", "true"}}});
+  MustWrite(table, "SELECT 2::BIGINT AS id", {});
+  auto overwrite = table.Write(*connection_, "SELECT 3::BIGINT AS id", {.mode = WriteMode::kOverwrite});
+  ASSERT_FALSE(overwrite.ok());
+  EXPECT_NE(overwrite.status().message().find("append-only"), std::string::npos);
+  auto optimized = table.Optimize(*connection_, {});
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 3);
+}
+
+TEST_F(DeltaTableTest, BadInputLeavesTheTableUnchanged) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS name", {});
+  auto expect_unchanged = [&] {
+    auto latest = table.log().LatestVersion();
+    ASSERT_TRUE(latest.ok());
+    EXPECT_EQ(*latest, 0);
+  };
+  // Schema mismatch names the column and both types.
+  auto mismatch = table.Write(*connection_, "SELECT 'x' AS id, 'b' AS name", {});
+  ASSERT_FALSE(mismatch.ok());
+  EXPECT_EQ(mismatch.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(mismatch.status().message().find("column \"id\" is string in the input but long in the table"),
+            std::string::npos)
+      << mismatch.status().ToString();
+  auto missing = table.Write(*connection_, "SELECT 1::BIGINT AS id", {});
+  EXPECT_NE(missing.status().message().find("\"name\""), std::string::npos);
+  auto extra = table.Write(*connection_, "SELECT 1::BIGINT AS id, 'a' AS name, 2 AS more", {});
+  EXPECT_NE(extra.status().message().find("\"more\""), std::string::npos);
+  expect_unchanged();
+  // Malformed CSV and JSON import sources: the error names the file.
+  const std::string csv = (dir_ / "bad.csv").string();
+  std::ofstream(csv) << "id,name\n1,a\n2,b,c,d\n\"unterminated\n";
+  auto from_csv = ImportFile(*connection_, table, csv, {});
+  ASSERT_FALSE(from_csv.ok());
+  EXPECT_NE(from_csv.status().message().find("bad.csv"), std::string::npos) << from_csv.status().ToString();
+  const std::string json_file = (dir_ / "bad.json").string();
+  std::ofstream(json_file) << "{\"id\": 1, \"name\": \"a\"}\n{\"id\": 2, \"name\": \n";
+  auto from_json = ImportFile(*connection_, table, json_file, {});
+  ASSERT_FALSE(from_json.ok());
+  EXPECT_NE(from_json.status().message().find("bad.json"), std::string::npos) << from_json.status().ToString();
+  EXPECT_EQ(ImportSourceQuery((dir_ / "none.csv").string()).status().code(), StatusCode::kNotFound);
+  expect_unchanged();
+  View(table);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 1);
+  // A replace whose input strays outside the replaced partitions commits nothing.
+  DeltaTable parted = Table("parted");
+  MustWrite(parted, "SELECT 1::BIGINT AS id, 'a' AS p", {.partition_columns = {"p"}});
+  auto stray = parted.Write(*connection_, "SELECT 2::BIGINT AS id, 'b' AS p",
+                            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
+  ASSERT_FALSE(stray.ok());
+  EXPECT_NE(stray.status().message().find("p=b"), std::string::npos);
+  EXPECT_EQ(*parted.log().LatestVersion(), 0);
+}
+
+TEST_F(DeltaTableTest, CorruptedLogsAreReportedByFile) {
+  DeltaTable table = Table();
+  for (int i = 0; i < 3; ++i) {
+    MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  }
+  std::ofstream(Commit(Root(), 2), std::ios::app) << "{\"add\": {\"path\": \n";
+  auto bad_json = table.Load(*connection_);
+  ASSERT_FALSE(bad_json.ok());
+  EXPECT_EQ(bad_json.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(bad_json.status().message().find("00000000000000000002.json line"), std::string::npos)
+      << bad_json.status().ToString();
+  auto write = table.Write(*connection_, "SELECT 1::BIGINT AS id", {});
+  EXPECT_FALSE(write.ok());
+  fs::remove(Commit(Root(), 2));
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});  // version 2 again
+  fs::remove(Commit(Root(), 1));
+  auto gap = table.Load(*connection_);
+  ASSERT_FALSE(gap.ok());
+  EXPECT_NE(gap.status().message().find("version 1 is missing"), std::string::npos)
+      << gap.status().ToString();
+}
+
+TEST_F(DeltaTableTest, LosersOfTheCommitRaceRetryOrFail) {
+  RacingFileSystem racing;
+  DeltaTable table(Root(), racing, clock_);
+  DeltaTable other(Root(), file_system_, clock_);
+  MustWrite(other, "SELECT 1::BIGINT AS id, 'a' AS p", {.partition_columns = {"p"}});
+  // A blind append that loses to another append retries as the next version.
+  racing.before_commit = [&] { MustWrite(other, "SELECT 2::BIGINT AS id, 'b' AS p", {}); };
+  auto appended = table.Write(*connection_, "SELECT 3::BIGINT AS id, 'a' AS p", {});
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_EQ(appended->version, 2);
+  EXPECT_EQ(appended->attempts, 2);
+  // A replace of partition a that loses to an append into a: conflict, nothing committed.
+  racing.before_commit = [&] { MustWrite(other, "SELECT 4::BIGINT AS id, 'a' AS p", {}); };
+  auto replaced = table.Write(*connection_, "SELECT 5::BIGINT AS id, 'a' AS p",
+                              {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
+  ASSERT_FALSE(replaced.ok());
+  EXPECT_EQ(replaced.status().code(), StatusCode::kConflict);
+  EXPECT_NE(replaced.status().message().find("00000000000000000003.json"), std::string::npos)
+      << replaced.status().ToString();
+  // ... but a replace of partition b does not conflict with it.
+  racing.before_commit = [&] { MustWrite(other, "SELECT 6::BIGINT AS id, 'a' AS p", {}); };
+  auto replaced_b = table.Write(*connection_, "SELECT 7::BIGINT AS id, 'b' AS p",
+                                {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "b"}}}});
+  ASSERT_TRUE(replaced_b.ok()) << replaced_b.status().ToString();
+  // A txn for the same appId committed by the winner: conflict.
+  racing.before_commit = [&] { MustWrite(other, "SELECT 8::BIGINT AS id, 'a' AS p", {.transactions = {{"app", 1, {}}}}); };
+  auto same_app = table.Write(*connection_, "SELECT 9::BIGINT AS id, 'a' AS p", {.transactions = {{"app", 2, {}}}});
+  EXPECT_EQ(same_app.status().code(), StatusCode::kConflict);
+  View(other);
+  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a'), (2, 'b'), (3, 'a'), (4, 'a'), (6, 'a'), "
+                   "(7, 'b'), (8, 'a')) AS r(id, p) WHERE NOT (id = 2)");
+}
+
+TEST_F(DeltaTableTest, CatalogueListsAndRegistersTables) {
+  LakeCatalog catalog(dir_.string(), file_system_, clock_);
+  auto none = catalog.ListTables();
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->empty());
+  DeltaTable a = catalog.Table({"silver", "data_value"});
+  MustWrite(a, "SELECT 1::BIGINT AS id", {});
+  DeltaTable b = catalog.Table({"bronze", "event"});
+  MustWrite(b, "SELECT 'x' AS uid", {});
+  fs::create_directories(dir_ / "_landing" / "x" / "_delta_log");
+  fs::create_directories(dir_ / "gold" / "not_a_table");
+  auto tables = catalog.ListTables();
+  ASSERT_TRUE(tables.ok());
+  ASSERT_EQ(tables->size(), 2u);
+  EXPECT_EQ((*tables)[0].ToString(), "bronze.event");
+  EXPECT_EQ((*tables)[1].ToString(), "silver.data_value");
+  auto skipped = catalog.RegisterAll(*connection_);
+  ASSERT_TRUE(skipped.ok());
+  EXPECT_TRUE(skipped->empty());
+  EXPECT_EQ(Count("SELECT count(*) FROM silver.data_value JOIN bronze.event ON true"), 1);
+  EXPECT_EQ(catalog.Open({"gold", "not_a_table"}).status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(ParseTableName("silver").ok());
+  EXPECT_FALSE(ParseTableName("_x.y").ok());
+  EXPECT_TRUE(ParseTableName("ref.population").ok());
+}
+
+}  // namespace
+}  // namespace dhl::lake
