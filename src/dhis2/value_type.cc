@@ -129,8 +129,9 @@ Status Reject(ValueType type, std::string_view raw, std::string_view reason,
   message += QuoteForMessage(raw);
   message += " is not a";
   const std::string_view name = kValueTypeNames[Index(type)];
+  // "an INTEGER", "an EMAIL", but "a UNIT_INTERVAL", "a URL", "a USERNAME".
   if (name.front() == 'A' || name.front() == 'E' || name.front() == 'I' ||
-      name.front() == 'O' || name.front() == 'U') {
+      name.front() == 'O') {
     message += 'n';
   }
   message += ' ';

@@ -466,6 +466,10 @@ TEST(ValueTypeTest, MessagesNameValueTypeAndReason) {
   ASSERT_FALSE(quoted.ok());
   EXPECT_EQ(quoted.status().message(),
             "value \"a\\\"b\\x0a\" is not an INTEGER: not an integer (DHIS2: value_not_integer)");
+  Result<TypedValue> url = ParseValue(V::kUrl, "x");
+  ASSERT_FALSE(url.ok());
+  EXPECT_EQ(url.status().message(),
+            "value \"x\" is not a URL: not an http, https or ftp URL (DHIS2: value_not_url)");
   Result<TypedValue> empty = ParseValue(V::kDate, "");
   ASSERT_FALSE(empty.ok());
   EXPECT_EQ(empty.status().message(), "value \"\" is not a DATE: the value is empty");
