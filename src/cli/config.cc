@@ -24,14 +24,15 @@ Result<Config> LoadConfig(const GlobalFlags& flags) {
   std::optional<std::string> format_text;
   if (!path.empty()) {
     config.config_file = path;
-    toml::parse_result parsed = toml::parse_file(path);
-    if (!parsed) {
-      const toml::parse_error& error = parsed.error();
+    toml::table table;
+    // Debian's toml++ is built with exceptions: this is the one place that calls it.
+    try {
+      table = toml::parse_file(path);
+    } catch (const toml::parse_error& error) {
       return InvalidArgument("configuration file " + path + ", line " +
                              std::to_string(error.source().begin.line) + ": " +
                              std::string(error.description()));
     }
-    const toml::table& table = parsed.table();
     if (auto lake = table["lake"]["path"].value<std::string>()) {
       config.lake_dir = *lake;
     }

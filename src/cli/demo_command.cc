@@ -45,7 +45,7 @@ int Step(const std::string& title) {
 
 int RunDemo(const Config& config) {
   namespace fs = std::filesystem;
-  fmt::print(stdout, "dhis2lake demo: a lakehouse in {}\n", fs::absolute(config.lake_dir).string());
+  fmt::print(stdout, "dhis2lake demo: a lakehouse in {}\n", fs::absolute(config.lake_dir).lexically_normal().string());
   std::error_code error;
   fs::path sample = fs::temp_directory_path(error) / fmt::format("dhis2lake-demo-{}.csv", getpid());
   {

@@ -77,7 +77,7 @@ int RunTables(const Config& config, OutputFormat format) {
       continue;
     }
     rows.push_back({name.ToString(), snapshot->version,
-                    static_cast<int64_t>(snapshot->files().size()),
+                    static_cast<int64_t>(snapshot->files.size()),
                     OptionalInt(snapshot->total_rows()), snapshot->total_bytes(),
                     FormatIsoUtcMillis(snapshot->timestamp_ms), std::monostate{}});
   }

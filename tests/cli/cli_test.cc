@@ -2,6 +2,9 @@
 // commands, and clear errors that leave the lake unchanged.
 #include <sys/wait.h>
 
+#include <unistd.h>
+
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -16,7 +19,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct Run {
+struct CliRun {
   int exit_code = -1;
   std::string out;
   std::string err;
@@ -53,7 +56,7 @@ class CliTest : public ::testing::Test {
   void TearDown() override { fs::remove_all(dir_); }
 
   // Runs the binary in the test's folder (so the default ./lake is the test's own).
-  Run Cli(const std::vector<std::string>& args) {
+  CliRun Cli(const std::vector<std::string>& args) {
     std::string command = "cd " + ShellQuote(dir_.string()) + " && " + ShellQuote(DHL_CLI);
     for (const auto& arg : args) {
       command += " " + ShellQuote(arg);
@@ -61,7 +64,7 @@ class CliTest : public ::testing::Test {
     command += " >" + ShellQuote((dir_ / "stdout").string()) + " 2>" +
                ShellQuote((dir_ / "stderr").string()) + " </dev/null";
     int status = std::system(command.c_str());
-    Run run;
+    CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
     run.out = ReadFile(dir_ / "stdout");
     run.err = ReadFile(dir_ / "stderr");
@@ -88,12 +91,12 @@ class CliTest : public ::testing::Test {
 };
 
 TEST_F(CliTest, HelpVersionAndUsageErrors) {
-  Run help = Cli({"--help"});
+  CliRun help = Cli({"--help"});
   EXPECT_EQ(help.exit_code, 0);
   for (const char* command : {"sql", "import", "tables", "history", "vacuum", "optimize", "period"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
-  Run version = Cli({"--version"});
+  CliRun version = Cli({"--version"});
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("dhis2lake ", 0), 0u) << version.out;
   EXPECT_EQ(Cli({"no-such-command"}).exit_code, 2);
@@ -105,7 +108,7 @@ TEST_F(CliTest, HelpVersionAndUsageErrors) {
 }
 
 TEST_F(CliTest, PeriodPrintsTheContractsJsonLines) {
-  Run run = Cli({"period", "2024Q1", "2024W5"});
+  CliRun run = Cli({"period", "2024Q1", "2024W5"});
   ASSERT_EQ(run.exit_code, 0) << run.err;
   auto lines = JsonLines(run.out);
   ASSERT_EQ(lines.size(), 2u);
@@ -120,7 +123,7 @@ TEST_F(CliTest, PeriodPrintsTheContractsJsonLines) {
   EXPECT_EQ(lines[1]["start"], "2024-01-29");
   EXPECT_EQ(lines[1]["periods"]["Monthly"], "202402");
 
-  Run bad = Cli({"period", "2024Q1", "2024W53"});
+  CliRun bad = Cli({"period", "2024Q1", "2024W53"});
   EXPECT_EQ(bad.exit_code, 1);
   auto bad_lines = JsonLines(bad.out);
   ASSERT_EQ(bad_lines.size(), 2u);
@@ -132,19 +135,19 @@ TEST_F(CliTest, PeriodPrintsTheContractsJsonLines) {
 TEST_F(CliTest, SqlFormats) {
   const std::string query = "SELECT 1 AS n, 'a,b' AS s, NULL AS z, 2.5 AS d UNION ALL "
                             "SELECT 2, 'say \"hi\"', 'x', -1 ORDER BY n";
-  Run csv = Cli({"sql", query, "--format", "csv"});
+  CliRun csv = Cli({"sql", query, "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out, "n,s,z,d\n1,\"a,b\",,2.5\n2,\"say \"\"hi\"\"\",x,-1.0\n");
-  Run json = Cli({"sql", query, "--format", "json"});
+  CliRun json = Cli({"sql", query, "--format", "json"});
   ASSERT_EQ(json.exit_code, 0) << json.err;
   auto rows = JsonLines(json.out);
   ASSERT_EQ(rows.size(), 2u);
   EXPECT_EQ(rows[0], nlohmann::json::parse(R"({"n":1,"s":"a,b","z":null,"d":2.5})"));
   EXPECT_EQ(rows[1]["s"], "say \"hi\"");
-  Run table = Cli({"sql", query});
+  CliRun table = Cli({"sql", query});
   ASSERT_EQ(table.exit_code, 0) << table.err;
   EXPECT_NE(table.out.find("(2 rows)"), std::string::npos) << table.out;
-  Run error = Cli({"sql", "SELECT * FROM silver.nothing_here"});
+  CliRun error = Cli({"sql", "SELECT * FROM silver.nothing_here"});
   EXPECT_EQ(error.exit_code, 1);
   EXPECT_NE(error.err.find("silver.nothing_here"), std::string::npos) << error.err;
 }
@@ -152,20 +155,20 @@ TEST_F(CliTest, SqlFormats) {
 TEST_F(CliTest, ImportTablesHistorySql) {
   Write("pop.csv", "item,ou,pe,value\nDkmMEcubiPv,O6uvpzGd5pu,2023,100\n"
                    "DkmMEcubiPv,fdc6uOvgoji,2023,250\nDkmMEcubiPv,O6uvpzGd5pu,2024,110\n");
-  Run first = Cli({"import", "ref.population", "pop.csv", "--partition-by", "pe"});
+  CliRun first = Cli({"import", "ref.population", "pop.csv", "--partition-by", "pe"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_TRUE(fs::exists(dir_ / "lake" / "ref" / "population" / "_delta_log" /
                          "00000000000000000000.json"));
   Write("more.csv", "item,ou,pe,value\nDkmMEcubiPv,fdc6uOvgoji,2024,260\n");
-  Run second = Cli({"import", "ref.population", "more.csv"});
+  CliRun second = Cli({"import", "ref.population", "more.csv"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
 
-  Run sum = Cli({"sql", "SELECT pe, sum(value) AS total FROM ref.population GROUP BY pe ORDER BY pe",
+  CliRun sum = Cli({"sql", "SELECT pe, sum(value) AS total FROM ref.population GROUP BY pe ORDER BY pe",
                  "--format", "csv"});
   ASSERT_EQ(sum.exit_code, 0) << sum.err;
   EXPECT_EQ(sum.out, "pe,total\n2023,350\n2024,370\n");
 
-  Run tables = Cli({"tables", "--format", "json"});
+  CliRun tables = Cli({"tables", "--format", "json"});
   ASSERT_EQ(tables.exit_code, 0) << tables.err;
   auto listed = JsonLines(tables.out);
   ASSERT_EQ(listed.size(), 1u);
@@ -173,7 +176,7 @@ TEST_F(CliTest, ImportTablesHistorySql) {
   EXPECT_EQ(listed[0]["version"], 1);
   EXPECT_EQ(listed[0]["rows"], 4);
 
-  Run history = Cli({"history", "ref.population", "--format", "json"});
+  CliRun history = Cli({"history", "ref.population", "--format", "json"});
   ASSERT_EQ(history.exit_code, 0) << history.err;
   auto versions = JsonLines(history.out);
   ASSERT_EQ(versions.size(), 2u);
@@ -181,13 +184,13 @@ TEST_F(CliTest, ImportTablesHistorySql) {
   EXPECT_EQ(versions[1]["version"], 0);
 
   // --overwrite replaces every row.
-  Run overwrite = Cli({"import", "ref.population", "more.csv", "--overwrite"});
+  CliRun overwrite = Cli({"import", "ref.population", "more.csv", "--overwrite"});
   ASSERT_EQ(overwrite.exit_code, 0) << overwrite.err;
-  Run count = Cli({"sql", "SELECT count(*) AS n FROM ref.population", "--format", "csv"});
+  CliRun count = Cli({"sql", "SELECT count(*) AS n FROM ref.population", "--format", "csv"});
   EXPECT_EQ(count.out, "n\n1\n");
 
   // The lake is found from any folder through --lake.
-  Run elsewhere = Cli({"--lake", (dir_ / "lake").string(), "sql",
+  CliRun elsewhere = Cli({"--lake", (dir_ / "lake").string(), "sql",
                        "SELECT count(*) AS n FROM ref.population", "--format", "csv"});
   EXPECT_EQ(elsewhere.out, "n\n1\n");
 }
@@ -197,22 +200,22 @@ TEST_F(CliTest, BadInputNamesTheFileAndLeavesTheTableUnchanged) {
   ASSERT_EQ(Cli({"import", "ref.sample", "good.csv"}).exit_code, 0);
   // A value that cannot be a BIGINT in the table's existing column.
   Write("bad.csv", "id,value\n3,thirty\n");
-  Run bad = Cli({"import", "ref.sample", "bad.csv"});
+  CliRun bad = Cli({"import", "ref.sample", "bad.csv"});
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("bad.csv"), std::string::npos) << bad.err;
   Write("bad.json", "{\"id\": 1, \"value\": ");
-  Run bad_json = Cli({"import", "ref.sample", "bad.json"});
+  CliRun bad_json = Cli({"import", "ref.sample", "bad.json"});
   EXPECT_EQ(bad_json.exit_code, 1);
   EXPECT_NE(bad_json.err.find("bad.json"), std::string::npos) << bad_json.err;
-  Run missing = Cli({"import", "ref.sample", "no-such-file.csv"});
+  CliRun missing = Cli({"import", "ref.sample", "no-such-file.csv"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no-such-file.csv"), std::string::npos) << missing.err;
-  Run count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.sample", "--format",
+  CliRun count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.sample", "--format",
                    "csv"});
   EXPECT_EQ(count.out, "n,s\n2,30\n");
-  Run history = Cli({"history", "ref.sample", "--format", "csv"});
+  CliRun history = Cli({"history", "ref.sample", "--format", "csv"});
   EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 2) << history.out;
-  Run not_a_table = Cli({"history", "ref.nothing"});
+  CliRun not_a_table = Cli({"history", "ref.nothing"});
   EXPECT_EQ(not_a_table.exit_code, 1);
   EXPECT_NE(not_a_table.err.find("ref.nothing"), std::string::npos) << not_a_table.err;
 }
@@ -222,20 +225,20 @@ TEST_F(CliTest, OptimizeAndVacuum) {
     Write("part.csv", "id,value\n" + std::to_string(i) + "," + std::to_string(i * 10) + "\n");
     ASSERT_EQ(Cli({"import", "ref.small", "part.csv"}).exit_code, 0);
   }
-  Run optimize = Cli({"optimize", "ref.small"});
+  CliRun optimize = Cli({"optimize", "ref.small"});
   ASSERT_EQ(optimize.exit_code, 0) << optimize.err;
   EXPECT_NE(optimize.out.find("compacted 4 files into 1"), std::string::npos) << optimize.out;
-  Run count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
+  CliRun count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
                    "csv"});
   EXPECT_EQ(count.out, "n,s\n4,60\n");
   // The compacted files are still needed for time travel within the retention period.
-  Run keep = Cli({"vacuum", "ref.small", "--dry-run"});
+  CliRun keep = Cli({"vacuum", "ref.small", "--dry-run"});
   ASSERT_EQ(keep.exit_code, 0) << keep.err;
   EXPECT_NE(keep.out.find("would delete 0 files"), std::string::npos) << keep.out;
-  Run vacuum = Cli({"vacuum", "ref.small", "--retention-hours", "0"});
+  CliRun vacuum = Cli({"vacuum", "ref.small", "--retention-hours", "0"});
   ASSERT_EQ(vacuum.exit_code, 0) << vacuum.err;
   EXPECT_NE(vacuum.out.find("deleted 4 files"), std::string::npos) << vacuum.out;
-  Run after = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
+  CliRun after = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
                    "csv"});
   EXPECT_EQ(after.out, "n,s\n4,60\n");
 }
