@@ -780,6 +780,7 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
   DHL_RETURN_IF_ERROR(SkipWhitespace());
   if (Peek() != ')') {
     while (true) {
+      DHL_RETURN_IF_ERROR(SkipWhitespace());
       if (info.max_arguments >= 0 && count >= info.max_arguments) {
         return Expected("')': " + std::string(info.name) + "() takes at most " +
                         std::to_string(info.max_arguments) + " argument(s)");

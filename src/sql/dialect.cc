@@ -61,11 +61,17 @@ std::string SafeModulo(std::string_view dividend, std::string_view divisor, Dial
 
 std::string Greatest(const std::vector<std::string>& arguments, Dialect dialect) {
   (void)dialect;  // same spelling and NULL-skipping semantics in both
+  if (arguments.size() == 1) {
+    return Parenthesise(arguments[0]);  // Spark's greatest() needs two arguments
+  }
   return "greatest(" + Join(arguments, ", ") + ")";
 }
 
 std::string Least(const std::vector<std::string>& arguments, Dialect dialect) {
   (void)dialect;
+  if (arguments.size() == 1) {
+    return Parenthesise(arguments[0]);
+  }
   return "least(" + Join(arguments, ", ") + ")";
 }
 

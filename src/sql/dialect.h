@@ -37,7 +37,9 @@ std::string SafeDivide(std::string_view dividend, std::string_view divisor, Dial
 // a % b with the sign of a (truncated remainder, as C fmod and Java %), NULL when b is 0 or NULL.
 std::string SafeModulo(std::string_view dividend, std::string_view divisor, Dialect dialect);
 
-// greatest(...) / least(...) over at least one argument, skipping NULLs.
+// greatest(...) / least(...) over at least one argument, skipping NULLs (Spark documents this:
+// "skipping null values ... null if all parameters are null"; DuckDB checked by tests). A single
+// argument is returned as it is, since Spark's functions need two.
 std::string Greatest(const std::vector<std::string>& arguments, Dialect dialect);
 std::string Least(const std::vector<std::string>& arguments, Dialect dialect);
 

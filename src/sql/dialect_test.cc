@@ -20,6 +20,7 @@ TEST(DialectTest, SafeDivision) {
 TEST(DialectTest, GreatestLeastLogPower) {
   EXPECT_EQ(Greatest({"a", "b"}, Dialect::kDuckDb), "greatest(a, b)");
   EXPECT_EQ(Least({"a", "b", "c"}, Dialect::kSpark), "least(a, b, c)");
+  EXPECT_EQ(Greatest({"a"}, Dialect::kSpark), "(a)");
   EXPECT_EQ(Ln("x", Dialect::kDuckDb), "(CASE WHEN (x) > 0 THEN ln((x)) END)");
   EXPECT_EQ(Log10("x", Dialect::kSpark), "(CASE WHEN (x) > 0 THEN log10((x)) END)");
   EXPECT_EQ(Power("a", "b", Dialect::kSpark), "power(a, b)");
