@@ -1,0 +1,70 @@
+// The DHIS2 simulator: a synthetic country (Country, MetadataCatalog, DataValueStore,
+// TrackerStore) answering the DHIS2 Web API on an http::HttpServer, with Basic and personal access
+// token authentication, deterministic fault injection and POST /admin/mutate. docs/simulator.md
+// lists the endpoints and parameters. Handlers are thread-safe; the simulator must outlive the
+// server it is registered on.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "base/clock.h"
+#include "http/http_server.h"
+#include "sim/sim_options.h"
+
+namespace dhl::sim {
+
+class Country;
+class MetadataCatalog;
+class DataValueStore;
+class TrackerStore;
+struct MutationRound;
+
+struct SimStats {
+  int64_t live = 0, deleted = 0, invalid = 0;
+  int64_t complete_registrations = 0, events = 0, enrollments = 0, tracked_entities = 0;
+  int64_t org_units = 0, data_elements = 0, indicators = 0;
+};
+
+class Simulator {
+ public:
+  // Builds the country for options.scale and options.seed with data up to the clock's current
+  // month, then applies options.mutate (when > 0) as mutation round 1 stamped with the clock's now.
+  // `clock` must outlive the simulator.
+  Simulator(SimOptions options, const Clock& clock);
+  ~Simulator();
+
+  // Routes every GET and POST path to this simulator.
+  void RegisterRoutes(http::HttpServer& server);
+  // Handles one request (what the routes call).
+  void Handle(const http::ServerRequest& request, http::ServerResponse& response);
+
+  // Applies one mutation round of `share`, stamped with the clock's now; returns its number.
+  int Mutate(double share);
+
+  SimStats Stats() const;
+  // {"data_values": {"live": N, "deleted": N, "invalid": N}, "complete_registrations": N, ...}
+  std::string StatsJson() const;
+
+  const Country& country() const { return *country_; }
+  const SimOptions& options() const { return options_; }
+  int dhis2_minor_version() const { return minor_version_; }
+
+ private:
+  class Api;
+  SimOptions options_;
+  const Clock& clock_;
+  int minor_version_ = 41;
+  std::unique_ptr<Country> country_;
+  std::unique_ptr<MetadataCatalog> catalog_;
+  std::unique_ptr<DataValueStore> values_;
+  std::unique_ptr<TrackerStore> tracker_;
+  std::unique_ptr<Api> api_;
+  std::atomic<uint64_t> request_counter_{0};
+  std::mutex mutate_mutex_;
+  int rounds_ = 0;
+};
+
+}  // namespace dhl::sim
