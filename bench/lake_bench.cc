@@ -2,7 +2,7 @@
 // log with and without checkpoints, and a SQL aggregate through the lake view against the same query on
 // the same Parquet files read directly by DuckDB.
 //
-//   lake_bench [--rows N] [--commits N] [--dir DIR] [--threads N]
+//   lake_bench [--rows N] [--commits N] [--dir DIR] [--threads N] [--keep]
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -69,7 +69,13 @@ int main(int argc, char** argv) {
   int64_t rows = 10'000'000;
   int commits = 1000;
   int threads = 2;
+  bool keep = false;
   std::string dir = (fs::temp_directory_path() / ("dhl_lake_bench_" + dhl::Uuid4())).string();
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--keep") == 0) {
+      keep = true;
+    }
+  }
   for (int i = 1; i + 1 < argc; i += 2) {
     if (std::strcmp(argv[i], "--rows") == 0) {
       rows = std::atoll(argv[i + 1]);
@@ -186,7 +192,9 @@ int main(int argc, char** argv) {
                 with_checkpoints ? "with checkpoints:" : "without checkpoint:", Median(times) * 1000,
                 files);
   }
-  std::error_code ignored;
-  fs::remove_all(dir, ignored);
+  if (!keep) {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
   return 0;
 }

@@ -880,12 +880,21 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const Va
     }
   }
   VacuumResult result;
-  auto consider = [&](const std::string& relative, const FileInfo& info) {
-    if (keep.contains(relative) || info.modification_time_ms > cutoff) {
-      return;
+  // Adds `relative` to the result when nothing retained needs it and it is older than the cutoff
+  // (a newer unreferenced file may belong to a write in flight).
+  auto consider = [&](const std::string& relative, bool needed) -> Status {
+    if (needed) {
+      return Status::Ok();
     }
-    result.files.push_back(relative);
-    result.bytes += info.size;
+    auto info = file_system_->Stat(root() + "/" + relative);
+    if (!info.ok()) {
+      return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
+    }
+    if (info->modification_time_ms <= cutoff) {
+      result.files.push_back(info->is_directory ? relative + "/" : relative);
+      result.bytes += info->is_directory ? 0 : info->size;
+    }
+    return Status::Ok();
   };
   // Walks the table folder; data files live anywhere but in `_`/`.` folders. Our own leftovers
   // (staging folders, temporary log files) are collected too.
@@ -899,18 +908,15 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const Va
       const std::string relative = relative_dir.empty() ? entry.name : relative_dir + "/" + entry.name;
       if (entry.is_directory) {
         if (entry.name.starts_with(".staging-")) {
-          if (entry.modification_time_ms <= cutoff) {
-            result.files.push_back(relative + "/");
-          }
+          DHL_RETURN_IF_ERROR(consider(relative, false));
           continue;
         }
         if (entry.name == "_delta_log") {
           auto log_entries = file_system_->List(dir + "/_delta_log");
           if (log_entries.ok()) {
             for (const auto& log_entry : *log_entries) {
-              if (log_entry.name.starts_with(".tmp-") && log_entry.modification_time_ms <= cutoff) {
-                result.files.push_back("_delta_log/" + log_entry.name);
-                result.bytes += log_entry.size;
+              if (log_entry.name.starts_with(".tmp-")) {
+                DHL_RETURN_IF_ERROR(consider("_delta_log/" + log_entry.name, false));
               }
             }
           }
@@ -925,7 +931,7 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const Va
       if (entry.name.starts_with(".") || entry.name.starts_with("_")) {
         continue;  // hidden files (.crc checksums, _SUCCESS) are not data files
       }
-      consider(relative, entry);
+      DHL_RETURN_IF_ERROR(consider(relative, keep.contains(relative)));
     }
   }
   std::sort(result.files.begin(), result.files.end());

@@ -121,13 +121,15 @@ Result<std::vector<FileInfo>> LocalFileSystem::List(const std::string& path) {
     if (name == "." || name == "..") {
       continue;
     }
+    if (entry->d_type != DT_UNKNOWN && entry->d_type != DT_LNK) {
+      entries.push_back({name, entry->d_type == DT_DIR, -1, -1});
+      continue;
+    }
     struct stat info {};
     if (::fstatat(::dirfd(dir), name.c_str(), &info, 0) != 0) {
       continue;  // vanished while listing
     }
-    entries.push_back({name, S_ISDIR(info.st_mode), static_cast<int64_t>(info.st_size),
-                       static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 +
-                           info.st_mtim.tv_nsec / 1000000});
+    entries.push_back({name, S_ISDIR(info.st_mode), -1, -1});
   }
   ::closedir(dir);
   return entries;

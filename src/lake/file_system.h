@@ -15,16 +15,17 @@ namespace dhl::lake {
 struct FileInfo {
   std::string name;  // the entry's name within its folder (List) or the path given (Stat)
   bool is_directory = false;
-  int64_t size = 0;
-  int64_t modification_time_ms = 0;  // epoch milliseconds
+  int64_t size = 0;                  // Stat only (-1 from List)
+  int64_t modification_time_ms = 0;  // epoch milliseconds; Stat only (-1 from List)
 };
 
 class FileSystem {
  public:
   virtual ~FileSystem() = default;
 
-  // The entries of folder `path` (not recursive, no "." or ".."), in no particular order.
-  // NotFound when the folder does not exist.
+  // The entries of folder `path` (not recursive, no "." or ".."), in no particular order, with
+  // their names and kinds only (listing a long log must not stat every file). NotFound when the
+  // folder does not exist.
   virtual Result<std::vector<FileInfo>> List(const std::string& path) = 0;
   // NotFound when `path` does not exist.
   virtual Result<FileInfo> Stat(const std::string& path) = 0;
