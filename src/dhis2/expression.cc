@@ -16,8 +16,11 @@ namespace dhl::dhis2 {
 namespace {
 
 // Deeper trees are refused: they only come from generated or hostile input, and every consumer of
-// the tree (evaluator, SQL compiler, destructor) recurses over it.
+// the tree (evaluator, SQL compiler, destructor) recurses over it. Nesting (parentheses, unary
+// operators, function calls, exponents) costs the recursive-descent parser a dozen stack frames per
+// level, so it has a tighter limit than the depth of operator chains, which it builds iteratively.
 constexpr int kMaxDepth = 500;
+constexpr int kMaxNesting = 100;
 
 struct FunctionInfo {
   Function function;
@@ -252,7 +255,7 @@ class Parser {
     return std::string(uid);
   }
   Status Deeper(size_t position) {
-    if (++nesting_ > kMaxDepth) {
+    if (++nesting_ > kMaxNesting) {
       return Error(position, "expression nests too deeply");
     }
     return Status::Ok();

@@ -16,7 +16,8 @@
 //   package loader must replace with a UID before an expression is used; the parser rejects one with
 //   the message "unresolved metadata package placeholder <...> at character N" so a loader can report
 //   exactly which expression still carries one.
-// Errors are InvalidArgument with a message "<what> at character N" (N counts bytes from 0), then the
+// Nesting (parentheses, unary operators, calls) deeper than 100 and operator chains deeper than 500
+// are refused. Errors are InvalidArgument with a message "<what> at character N" (N counts bytes from 0), then the
 // expression and a caret under character N on two more lines.
 //
 // An Expression is immutable after parsing and safe to share between threads.

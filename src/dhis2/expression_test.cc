@@ -254,8 +254,11 @@ TEST(ExpressionParseTest, PackagePlaceholdersAreReported) {
 }
 
 TEST(ExpressionParseTest, DeepNestingIsRefusedNotCrashing) {
-  EXPECT_EQ(ErrorOf(std::string(100000, '(')), "expression nests too deeply at character 500");
-  EXPECT_EQ(ErrorOf(std::string(100000, '-') + "1"), "expression nests too deeply at character 500");
+  EXPECT_EQ(ErrorOf(std::string(100000, '(')), "expression nests too deeply at character 100");
+  EXPECT_EQ(ErrorOf(std::string(100000, '-') + "1"), "expression nests too deeply at character 100");
+  EXPECT_EQ(ErrorOf(std::string(1000, '(') + "1" + std::string(1000, ')')),
+            "expression nests too deeply at character 100");
+  Parse(std::string(99, '(') + "1" + std::string(99, ')'));
   std::string chain = "1";
   for (int i = 0; i < 2000; ++i) {
     chain += "+1";
