@@ -178,7 +178,7 @@ class Evaluator {
     if (type == "BOOLEAN") {
       record.value = next() < de.base ? "true" : "false";
       if (next() < 0.002) {
-        record.value = "yes";
+        record.value = "maybe";
         record.invalid = true;
       }
       return;

@@ -96,17 +96,24 @@ Result<FieldFilter> FieldFilter::Parse(std::string_view text) {
   return filter;
 }
 
-json FieldFilter::Apply(const json& object) const {
-  if (object.is_array()) {
+json FieldFilter::Apply(const json& input, const Resolver& resolver) const {
+  if (input.is_array()) {
     json out = json::array();
-    for (const auto& item : object) {
-      out.push_back(Apply(item));
+    for (const auto& item : input) {
+      out.push_back(Apply(item, resolver));
     }
     return out;
   }
-  if (!object.is_object()) {
-    return object;
+  if (!input.is_object()) {
+    return input;
   }
+  const json* resolved = &input;
+  if (resolver && input.size() == 1 && input.contains("id") && input["id"].is_string()) {
+    if (const json* full = resolver(input["id"].get<std::string>())) {
+      resolved = full;
+    }
+  }
+  const json& object = *resolved;
   json out = json::object();
   if (all_) {
     out = object;
@@ -116,7 +123,7 @@ json FieldFilter::Apply(const json& object) const {
     if (found == object.end()) {
       continue;
     }
-    out[field.name] = field.nested ? field.nested->Apply(*found) : *found;
+    out[field.name] = field.nested ? field.nested->Apply(*found, resolver) : *found;
   }
   for (const std::string& name : excluded_) {
     out.erase(name);

@@ -5,6 +5,7 @@
 // names are ignored, as DHIS2 does. Immutable after Parse; thread-safe.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -20,8 +21,12 @@ class FieldFilter {
  public:
   static Result<FieldFilter> Parse(std::string_view text);
 
+  // Finds the full object behind a reference {"id": uid}, for nested selections such as
+  // parent[id,name]; may return null.
+  using Resolver = std::function<const nlohmann::json*(std::string_view uid)>;
+
   // The object with only the selected fields; arrays of objects are filtered element by element.
-  nlohmann::json Apply(const nlohmann::json& object) const;
+  nlohmann::json Apply(const nlohmann::json& object, const Resolver& resolver = nullptr) const;
 
  private:
   struct Field {

@@ -55,6 +55,7 @@ json Round4(double value) { return std::round(value * 10000) / 10000; }
 
 struct MetadataCatalog::Collections {
   std::map<std::string, std::vector<json>, std::less<>> objects;
+  std::map<std::string, const json*, std::less<>> by_uid;
 };
 
 MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_unique<Collections>()) {
@@ -324,6 +325,11 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
       return a.value("name", "") < b.value("name", "");
     });
   }
+  for (const auto& [type, objects] : all) {
+    for (const json& object : objects) {
+      collections_->by_uid.emplace(object.value("id", ""), &object);
+    }
+  }
   types_ = {"organisationUnits", "organisationUnitLevels", "organisationUnitGroups",
             "organisationUnitGroupSets", "categoryOptions", "categories", "categoryCombos",
             "categoryOptionCombos", "dataElements", "dataElementGroups", "dataSets",
@@ -337,6 +343,11 @@ MetadataCatalog::~MetadataCatalog() = default;
 const std::vector<json>* MetadataCatalog::Objects(std::string_view type) const {
   auto found = collections_->objects.find(type);
   return found == collections_->objects.end() ? nullptr : &found->second;
+}
+
+const json* MetadataCatalog::FindAny(std::string_view uid) const {
+  auto found = collections_->by_uid.find(uid);
+  return found == collections_->by_uid.end() ? nullptr : found->second;
 }
 
 const json* MetadataCatalog::Find(std::string_view type, std::string_view uid) const {

@@ -26,6 +26,8 @@ class MetadataCatalog {
   const std::vector<nlohmann::json>* Objects(std::string_view type) const;
   // The object with this uid in any collection, with its collection name; null when unknown.
   const nlohmann::json* Find(std::string_view type, std::string_view uid) const;
+  // The object with this uid in any collection; null when unknown.
+  const nlohmann::json* FindAny(std::string_view uid) const;
 
  private:
   struct Collections;

@@ -62,11 +62,11 @@ void SendError(ServerResponse& response, int status, const std::string& message,
     body["errorCode"] = error_code;
   }
   response.SetStatus(status);
-  response.SetBody(body.dump(), "application/json;charset=UTF-8");
+  response.SetBody(body.dump(), "application/json");
 }
 
 void SendJson(ServerResponse& response, const json& body) {
-  response.SetBody(body.dump(), "application/json;charset=UTF-8");
+  response.SetBody(body.dump(), "application/json");
 }
 
 // Base64 decoding for Basic credentials.
@@ -412,7 +412,7 @@ bool Simulator::Api::InjectFault(const ServerRequest& request, ServerResponse& r
       response.SetStreamedBody("application/json", [](BodyWriter&) { return false; });
       return true;
     case FaultKind::kTruncated:
-      response.SetSizedBody(4096, "application/json;charset=UTF-8", [](BodyWriter& writer) {
+      response.SetSizedBody(4096, "application/json", [](BodyWriter& writer) {
         writer.Write(R"({"dataValues":[{"dataElement":")");
         return false;
       });
@@ -572,7 +572,7 @@ void Simulator::Api::Metadata(const ServerRequest& request, ServerResponse& resp
         continue;
       }
       if (filter->Matches(object)) {
-        list.push_back(fields->Apply(object));
+        list.push_back(fields->Apply(object, [this](std::string_view id) { return sim_.catalog_->FindAny(id); }));
       }
     }
     out[type] = std::move(list);
@@ -593,7 +593,8 @@ void Simulator::Api::MetadataList(const ServerRequest& request, ServerResponse& 
       SendError(response, 400, fields.status().message());
       return;
     }
-    SendJson(response, fields->Apply(*object));
+    const MetadataCatalog* catalog = sim_.catalog_.get();
+    SendJson(response, fields->Apply(*object, [catalog](std::string_view id) { return catalog->FindAny(id); }));
     return;
   }
   auto filter = ObjectFilter::Parse(request.Params("filter"), request.Param("rootJunction") == "OR");
@@ -642,9 +643,11 @@ void Simulator::Api::PagedList(const ServerRequest& request, ServerResponse& res
     first = std::min(objects.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
     last = std::min(objects.size(), first + static_cast<size_t>(page_size));
   }
+  const MetadataCatalog* catalog = sim_.catalog_.get();
+  FieldFilter::Resolver resolver = [catalog](std::string_view uid) { return catalog->FindAny(uid); };
   json list = json::array();
   for (size_t i = first; i < last; ++i) {
-    list.push_back(fields->Apply(*objects[i]));
+    list.push_back(fields->Apply(*objects[i], resolver));
   }
   out[std::string(type)] = std::move(list);
   SendJson(response, out);
@@ -830,7 +833,7 @@ void Simulator::Api::DataValueSets(const ServerRequest& request, ServerResponse&
   const Country* country = &c_;
   int64_t max_rows = limit ? *limit : -1;
   response.SetStreamedBody(
-      csv ? "application/csv;charset=UTF-8" : "application/json;charset=UTF-8",
+      csv ? "text/csv;charset=UTF-8" : "application/json",
       [shared_query, store, country, csv, header, max_rows](BodyWriter& writer) {
         BufferedWriter out(writer);
         std::string& buffer = out.buffer();
@@ -991,7 +994,7 @@ void Simulator::Api::Registrations(const ServerRequest& request, ServerResponse&
   auto shared_query = std::make_shared<DataQuery>(std::move(query));
   const DataValueStore* store = sim_.values_.get();
   const Country* country = &c_;
-  response.SetStreamedBody("application/json;charset=UTF-8", [shared_query, store, country](BodyWriter& writer) {
+  response.SetStreamedBody("application/json", [shared_query, store, country](BodyWriter& writer) {
     BufferedWriter out(writer);
     std::string& buffer = out.buffer();
     buffer += "{\"completeDataSetRegistrations\":[";

@@ -1,0 +1,488 @@
+// The simulator served in-process on a free loopback port and fetched with the libcurl transport.
+#include "sim/simulator.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "dhis2/value_type.h"
+#include "http/curl_transport.h"
+#include "http/retry_policy.h"
+#include "sim/country.h"
+#include "sim/sim_command.h"
+
+namespace dhl::sim {
+namespace {
+
+using nlohmann::json;
+
+struct Answer {
+  Status status;
+  int code = 0;
+  http::HttpResponseHead head;
+  std::string body;
+};
+
+class Client {
+ public:
+  explicit Client(std::string base) : base_(std::move(base)) {}
+  Answer Get(const std::string& path, std::string authorization = "Basic YWRtaW46ZGlzdHJpY3Q=",
+             bool gzip = false) {
+    return Send("GET", path, std::move(authorization), gzip);
+  }
+  Answer Post(const std::string& path) { return Send("POST", path, "Basic YWRtaW46ZGlzdHJpY3Q=", false); }
+  json GetJson(const std::string& path) {
+    Answer answer = Get(path);
+    EXPECT_TRUE(answer.status.ok()) << answer.status.ToString();
+    EXPECT_EQ(answer.code, 200) << path << ": " << answer.body.substr(0, 300);
+    return json::parse(answer.body, nullptr, /*allow_exceptions=*/false);
+  }
+
+ private:
+  Answer Send(const std::string& method, const std::string& path, std::string authorization,
+              bool gzip) {
+    http::HttpRequest request;
+    request.method = method;
+    request.url = base_ + path;
+    request.accept_gzip = gzip;
+    if (!authorization.empty()) {
+      request.headers.emplace_back("Authorization", std::move(authorization));
+    }
+    http::StringSink sink;
+    Answer answer;
+    answer.status = transport_.Send(request, sink);
+    answer.code = sink.head().status;
+    answer.head = sink.head();
+    answer.body = sink.body();
+    return answer;
+  }
+  std::string base_;
+  http::CurlTransport transport_;
+};
+
+// 2026-11-23T12:00:00Z: a fixed "now" for byte-for-byte comparisons.
+constexpr int64_t kFixedNow = 1795435200000;
+
+SimOptions SmallOptions(uint64_t seed = 7) {
+  SimOptions options;
+  options.port = 0;
+  options.seed = seed;
+  options.scale = Scale::kSmall;
+  return options;
+}
+
+TEST(SimulatorTest, GeneratesSmallScaleQuickly) {
+  FakeClock clock(kFixedNow);
+  auto start = std::chrono::steady_clock::now();
+  Simulator simulator(SmallOptions(), clock);
+  SimStats stats = simulator.Stats();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_LT(seconds, 3.0);
+  EXPECT_GT(stats.live, 70000);
+  EXPECT_LT(stats.live, 140000);
+  EXPECT_GT(stats.deleted, 0);
+  EXPECT_GT(stats.invalid, 0);
+  EXPECT_LT(stats.invalid, stats.live / 100);
+  EXPECT_GT(stats.complete_registrations, 0);
+  EXPECT_GT(stats.events, stats.enrollments);
+  EXPECT_EQ(stats.org_units, 1 + 4 + 12 + 24 + 56);
+  std::printf("small scale: %s (%.2f s)\n", simulator.StatsJson().c_str(), seconds);
+}
+
+TEST(SimulatorTest, AuthenticationBasicTokenAnd401) {
+  SimServer server(SmallOptions());
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  EXPECT_EQ(client.Get("/api/system/info", "").code, 401);
+  EXPECT_EQ(client.Get("/api/system/info", "Basic YWRtaW46d3Jvbmc=").code, 401);  // admin:wrong
+  EXPECT_EQ(client.Get("/api/system/info", "ApiToken d2pat_wrong").code, 401);
+  Answer unauthorized = client.Get("/api/me", "");
+  EXPECT_EQ(unauthorized.head.Header("WWW-Authenticate").value_or(""), "Basic realm=\"DHIS2\"");
+  EXPECT_EQ(json::parse(unauthorized.body)["httpStatusCode"], 401);
+  EXPECT_EQ(client.Get("/api/system/info").code, 200);
+  EXPECT_EQ(client.Get("/api/system/info", "ApiToken " + SimOptions().api_token).code, 200);
+  Answer ping = client.Get("/api/system/ping");
+  EXPECT_EQ(ping.body, "pong");
+  json info = client.GetJson("/api/system/info");
+  EXPECT_EQ(info["version"], "2.41.0");
+  EXPECT_EQ(info["calendar"], "iso8601");
+  // serverDate is the real clock.
+  std::string today = FormatLocalMillis(ToEpochMillis(std::chrono::system_clock::now())).substr(0, 10);
+  EXPECT_EQ(info["serverDate"].get<std::string>().substr(0, 10), today);
+}
+
+std::string FetchAllCsv(Client& client, const Country& country, const std::string& extra = "") {
+  std::string path = fmt::format(
+      "/api/dataValueSets.csv?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-12-31{}",
+      country.org_units[0].uid, extra);
+  for (const auto& ds : country.data_sets) {
+    path += "&dataSet=" + ds.uid;
+  }
+  Answer answer = client.Get(path);
+  EXPECT_TRUE(answer.status.ok()) << answer.status.ToString();
+  EXPECT_EQ(answer.code, 200) << answer.body.substr(0, 300);
+  return answer.body;
+}
+
+std::vector<std::vector<std::string>> ParseCsv(const std::string& body) {
+  std::vector<std::vector<std::string>> rows;
+  std::vector<std::string> row;
+  std::string field;
+  bool quoted = false;
+  for (size_t i = 0; i < body.size(); ++i) {
+    char c = body[i];
+    if (quoted) {
+      if (c == '"' && i + 1 < body.size() && body[i + 1] == '"') {
+        field += '"';
+        ++i;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        field += c;
+      }
+    } else if (c == '"') {
+      quoted = true;
+    } else if (c == ',') {
+      row.push_back(std::move(field));
+      field.clear();
+    } else if (c == '\n') {
+      row.push_back(std::move(field));
+      field.clear();
+      rows.push_back(std::move(row));
+      row.clear();
+    } else {
+      field += c;
+    }
+  }
+  return rows;
+}
+
+int CountAllPages(Client& client, const std::string& path, const std::string& list) {
+  int count = 0;
+  for (int page = 1; page < 10000; ++page) {
+    json answer = client.GetJson(fmt::format("{}&page={}&pageSize=97", path, page));
+    count += static_cast<int>(answer[list].size());
+    if (!answer["pager"].contains("nextPage")) {
+      break;
+    }
+  }
+  return count;
+}
+
+TEST(SimulatorTest, StatsEqualWhatTheApiServes) {
+  SimOptions options = SmallOptions(11);
+  options.mutate = 0.05;
+  SimServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  const Country& country = server.simulator().country();
+  SimStats stats = server.simulator().Stats();
+  auto cli_stats = StatsJson(options);
+  ASSERT_TRUE(cli_stats.ok());
+  EXPECT_EQ(*cli_stats, server.simulator().StatsJson());
+
+  std::map<std::string, std::string> value_types;
+  json elements = client.GetJson("/api/dataElements?paging=false&fields=id,valueType");
+  for (const auto& de : elements["dataElements"]) {
+    value_types[de["id"]] = de["valueType"];
+  }
+  auto rows = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true"));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(rows[0], (std::vector<std::string>{"dataelement", "period", "orgunit",
+                                               "categoryoptioncombo", "attributeoptioncombo", "value",
+                                               "storedby", "lastupdated", "comment", "followup",
+                                               "deleted"}));
+  int64_t live = 0, deleted = 0, invalid = 0;
+  std::set<std::string> keys;
+  for (size_t i = 1; i < rows.size(); ++i) {
+    const auto& row = rows[i];
+    ASSERT_EQ(row.size(), 11u);
+    EXPECT_TRUE(keys.insert(row[0] + row[1] + row[2] + row[3] + row[4]).second) << "duplicate key";
+    if (row[10] == "true") {
+      ++deleted;
+      continue;
+    }
+    ++live;
+    auto type = dhis2::ParseValueType(value_types[row[0]]);
+    ASSERT_TRUE(type.ok());
+    auto parsed = dhis2::ParseValue(*type, row[5]);
+    bool negative_count = (*type == dhis2::ValueType::kIntegerZeroOrPositive ||
+                           *type == dhis2::ValueType::kIntegerPositive) &&
+                          row[5].starts_with("-");
+    bool over_100 = *type == dhis2::ValueType::kPercentage && std::atof(row[5].c_str()) > 100;
+    if (!parsed.ok() || negative_count || over_100) {
+      ++invalid;
+    }
+  }
+  EXPECT_EQ(live, stats.live);
+  EXPECT_EQ(deleted, stats.deleted);
+  EXPECT_EQ(invalid, stats.invalid);
+  // Without includeDeleted only live values come.
+  EXPECT_EQ(static_cast<int64_t>(ParseCsv(FetchAllCsv(client, country)).size()) - 1, stats.live);
+
+  std::string registrations_path = fmt::format(
+      "/api/completeDataSetRegistrations?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-01-01",
+      country.org_units[0].uid);
+  for (const auto& ds : country.data_sets) {
+    registrations_path += "&dataSet=" + ds.uid;
+  }
+  EXPECT_EQ(static_cast<int64_t>(client.GetJson(registrations_path)["completeDataSetRegistrations"].size()),
+            stats.complete_registrations);
+
+  std::string program = country.programs[0].uid;
+  EXPECT_EQ(CountAllPages(client, "/api/tracker/events?program=" + program, "events"), stats.events);
+  EXPECT_EQ(CountAllPages(client, "/api/tracker/enrollments?program=" + program, "enrollments"),
+            stats.enrollments);
+  EXPECT_EQ(CountAllPages(client, "/api/tracker/trackedEntities?program=" + program, "trackedEntities"),
+            stats.tracked_entities);
+  EXPECT_EQ(CountAllPages(client, "/api/organisationUnits?fields=id", "organisationUnits"), stats.org_units);
+  EXPECT_EQ(client.GetJson("/api/dataElements?fields=id")["pager"]["total"], stats.data_elements);
+  EXPECT_EQ(client.GetJson("/api/indicators?fields=id")["pager"]["total"], stats.indicators);
+}
+
+TEST(SimulatorTest, SameSeedSameBytes) {
+  FakeClock clock(kFixedNow);
+  SimServer first(SmallOptions(3), clock);
+  SimServer second(SmallOptions(3), clock);
+  SimServer other(SmallOptions(4), clock);
+  ASSERT_TRUE(first.Start().ok());
+  ASSERT_TRUE(second.Start().ok());
+  ASSERT_TRUE(other.Start().ok());
+  Client a(first.base_url()), b(second.base_url()), c(other.base_url());
+  const Country& country = first.simulator().country();
+  std::string csv = FetchAllCsv(a, country, "&includeDeleted=true");
+  EXPECT_EQ(csv, FetchAllCsv(b, country, "&includeDeleted=true"));
+  EXPECT_GT(csv.size(), 1000000u);
+  for (std::string path : {"/api/metadata", "/api/organisationUnits?paging=false&fields=*",
+                           "/api/tracker/events?paging=false&program="}) {
+    if (path.ends_with("=")) {
+      path += country.programs[0].uid;
+    }
+    EXPECT_EQ(a.Get(path).body, b.Get(path).body) << path;
+  }
+  EXPECT_NE(a.Get("/api/organisationUnits?paging=false").body,
+            c.Get("/api/organisationUnits?paging=false").body);
+}
+
+TEST(SimulatorTest, DataValueSetErrorsAndFormats) {
+  SimServer server(SmallOptions());
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  const Country& country = server.simulator().country();
+  const std::string ou = country.org_units[0].uid;
+  const std::string ds = country.data_sets[0].uid;
+  Answer missing_set = client.Get("/api/dataValueSets?period=202401&orgUnit=" + ou);
+  EXPECT_EQ(missing_set.code, 409);
+  json error = json::parse(missing_set.body);
+  EXPECT_EQ(error["errorCode"], "E2001");
+  EXPECT_EQ(error["httpStatus"], "Conflict");
+  EXPECT_EQ(error["status"], "ERROR");
+  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou).body)["errorCode"], "E2002");
+  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&period=202401").body)["errorCode"], "E2006");
+  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou + "&lastUpdatedDuration=7x").body)["errorCode"], "E2005");
+
+  // One set, one period, one org unit: the data value set header, as DHIS2 writes it.
+  const OrgUnit& facility = country.org_units[country.facilities[0]];
+  std::string period = country.data_sets[0].periods[14].id();
+  json set = client.GetJson(fmt::format("/api/dataValueSets?dataSet={}&period={}&orgUnit={}", ds, period, facility.uid));
+  EXPECT_EQ(set["dataSet"], ds);
+  EXPECT_EQ(set["period"], period);
+  EXPECT_EQ(set["orgUnit"], facility.uid);
+  for (const auto& value : set["dataValues"]) {
+    EXPECT_TRUE(value["value"].is_string());
+    EXPECT_EQ(value["period"], period);
+  }
+  // CSV by Accept header and by suffix agree; gzip when asked.
+  std::string path = fmt::format("/api/dataValueSets.csv?dataSet={}&orgUnit={}&children=true&startDate=2024-01-01&endDate=2024-12-31", ds, ou);
+  Answer plain = client.Get(path);
+  Answer gzipped = client.Get(path, "Basic YWRtaW46ZGlzdHJpY3Q=", /*gzip=*/true);
+  EXPECT_EQ(gzipped.head.Header("Content-Encoding").value_or(""), "gzip");
+  EXPECT_EQ(plain.body, gzipped.body);
+  EXPECT_EQ(plain.head.Header("Transfer-Encoding").value_or(""), "chunked");
+  // Versioned paths.
+  EXPECT_EQ(client.Get("/api/41/system/info").code, 200);
+}
+
+TEST(SimulatorTest, MetadataFieldsFiltersAndPaging) {
+  SimServer server(SmallOptions());
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  json page = client.GetJson("/api/organisationUnits?fields=id,name,parent[id,name]&filter=level:eq:5&pageSize=10&page=2");
+  EXPECT_EQ(page["pager"]["total"], 56);
+  EXPECT_EQ(page["pager"]["page"], 2);
+  EXPECT_EQ(page["pager"]["pageCount"], 6);
+  EXPECT_TRUE(page["pager"]["nextPage"].get<std::string>().find("page=3") != std::string::npos);
+  ASSERT_EQ(page["organisationUnits"].size(), 10u);
+  for (const auto& unit : page["organisationUnits"]) {
+    EXPECT_EQ(unit.size(), 3u);
+    EXPECT_TRUE(unit["parent"].contains("name"));
+  }
+  json ids = client.GetJson("/api/dataElements?paging=false&fields=id");
+  std::string first = ids["dataElements"][0]["id"], second = ids["dataElements"][1]["id"];
+  json picked = client.GetJson(fmt::format("/api/dataElements?paging=false&fields=:all&filter=id:in:[{},{}]", first, second));
+  ASSERT_EQ(picked["dataElements"].size(), 2u);
+  EXPECT_TRUE(picked["dataElements"][0].contains("valueType"));
+  EXPECT_TRUE(picked["dataElements"][0].contains("categoryCombo"));
+  json none = client.GetJson("/api/dataElements?paging=false&filter=lastUpdated:gt:2100-01-01");
+  EXPECT_TRUE(none["dataElements"].empty());
+  json one = client.GetJson("/api/dataElements/" + first + "?fields=id,name,valueType");
+  EXPECT_EQ(one["id"], first);
+  json metadata = client.GetJson("/api/metadata?dataElements=true&indicators=true");
+  EXPECT_TRUE(metadata.contains("dataElements"));
+  EXPECT_TRUE(metadata.contains("indicators"));
+  EXPECT_FALSE(metadata.contains("organisationUnits"));
+  json personal = client.GetJson("/api/trackedEntityAttributes?paging=false&fields=name,confidential");
+  int confidential = 0;
+  for (const auto& attribute : personal["trackedEntityAttributes"]) {
+    confidential += attribute["confidential"].get<bool>() ? 1 : 0;
+  }
+  EXPECT_GE(confidential, 3);
+  json minmax = client.GetJson("/api/minMaxDataElements?pageSize=5");
+  EXPECT_GT(minmax["pager"]["total"].get<int>(), 100);
+  EXPECT_LT(minmax["minMaxDataElements"][0]["min"].get<int>(), minmax["minMaxDataElements"][0]["max"].get<int>());
+  EXPECT_EQ(client.Get("/api/nothingHere").code, 404);
+}
+
+TEST(SimulatorTest, TrackerEnvelopePerVersion) {
+  for (const char* version : {"2.40.3", "2.41.0", "2.42.1"}) {
+    SimOptions options = SmallOptions();
+    options.dhis2_version = version;
+    SimServer server(options);
+    ASSERT_TRUE(server.Start().ok());
+    Client client(server.base_url());
+    std::string program = server.simulator().country().programs[0].uid;
+    EXPECT_EQ(client.Get("/api/tracker/trackedEntities").code, 400) << version;
+    json events = client.GetJson("/api/tracker/events?pageSize=5&program=" + program);
+    json entities = client.GetJson("/api/tracker/trackedEntities?pageSize=5&program=" + program);
+    if (std::string(version) == "2.40.3") {
+      EXPECT_EQ(events["instances"].size(), 5u);
+      EXPECT_EQ(events["page"], 1);
+      EXPECT_FALSE(events.contains("pager"));
+      EXPECT_EQ(entities["instances"].size(), 5u);
+    } else {
+      EXPECT_EQ(events["events"].size(), 5u);
+      EXPECT_EQ(events["pager"]["pageSize"], 5);
+      EXPECT_TRUE(events["pager"].contains("nextPage"));
+      EXPECT_EQ(entities["trackedEntities"].size(), 5u);
+      EXPECT_EQ(events.contains("page"), std::string(version) == "2.41.0");
+    }
+  }
+}
+
+TEST(SimulatorTest, MutateChangesTheShareAndLastUpdatedFindsExactlyThem) {
+  SimServer server(SmallOptions(21));
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  const Country& country = server.simulator().country();
+  auto snapshot = [&]() {
+    std::map<std::string, std::string> rows;
+    auto parsed = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true"));
+    for (size_t i = 1; i < parsed.size(); ++i) {
+      const auto& r = parsed[i];
+      rows[r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "|" + r[4]] =
+          r[5] + "|" + r[7] + "|" + r[10];
+    }
+    return rows;
+  };
+  auto before = snapshot();
+  SimStats stats_before = server.simulator().Stats();
+  Answer mutated = client.Post("/admin/mutate?share=0.1");
+  ASSERT_EQ(mutated.code, 200) << mutated.body;
+  json round = json::parse(mutated.body);
+  EXPECT_EQ(round["round"], 1);
+  std::string stamp = round["lastUpdated"];
+  auto after = snapshot();
+  std::set<std::string> changed;
+  for (const auto& [key, row] : after) {
+    auto found = before.find(key);
+    if (found == before.end() || found->second != row) {
+      changed.insert(key);
+    }
+  }
+  double share = static_cast<double>(changed.size()) / static_cast<double>(stats_before.live);
+  EXPECT_GT(share, 0.08);
+  EXPECT_LT(share, 0.14);
+  // lastUpdated filtering returns exactly the changed records, each stamped with the round's time.
+  auto since = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true&lastUpdated=" + stamp));
+  std::set<std::string> returned;
+  for (size_t i = 1; i < since.size(); ++i) {
+    const auto& r = since[i];
+    returned.insert(r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "|" + r[4]);
+    EXPECT_EQ(r[7].substr(0, 23), stamp);
+  }
+  EXPECT_EQ(returned, changed);
+  // Deleted values are visible only with includeDeleted.
+  SimStats stats_after = server.simulator().Stats();
+  EXPECT_GT(stats_after.deleted, stats_before.deleted);
+  std::string program = country.programs[0].uid;
+  json changed_events = client.GetJson("/api/tracker/events?paging=false&includeDeleted=true&program=" + program + "&updatedAfter=" + stamp);
+  EXPECT_FALSE(changed_events["events"].empty());
+  for (const auto& event : changed_events["events"]) {
+    EXPECT_EQ(event["updatedAt"], stamp);
+  }
+  // The same mutation history gives the same state: --mutate 0.1 at start equals one round of 0.1.
+  SimOptions replay_options = SmallOptions(21);
+  replay_options.mutate = 0.1;
+  Simulator replay(replay_options, SystemClock::Instance());
+  EXPECT_EQ(replay.StatsJson(), server.simulator().StatsJson());
+}
+
+TEST(SimulatorTest, FaultInjectionProducesEveryKindAndRetriesRecover) {
+  SimOptions options = SmallOptions(5);
+  options.fault_rate = 1.0;
+  options.slow_ms = 5;
+  SimServer server(options);
+  ASSERT_TRUE(server.Start().ok());
+  std::map<std::string, int> kinds;
+  for (int i = 0; i < 80; ++i) {
+    http::CurlTransport transport;  // a fresh connection: a reset one is not reused
+    http::HttpRequest request;
+    request.url = server.base_url() + "/api/system/info";
+    request.headers = {{"Authorization", "Basic YWRtaW46ZGlzdHJpY3Q="}};
+    http::StringSink sink;
+    Status status = transport.Send(request, sink);
+    std::string fault = sink.head().Header("X-Sim-Fault").value_or("");
+    if (!status.ok()) {
+      EXPECT_EQ(status.code(), StatusCode::kHttpRetryable);
+      kinds[fault.empty() ? "reset" : "truncated"]++;
+    } else if (sink.head().status == 429) {
+      EXPECT_EQ(sink.head().Header("Retry-After").value_or(""), "1");
+      kinds["429"]++;
+    } else if (sink.head().status == 200 && sink.body().starts_with("<!DOCTYPE html")) {
+      kinds["html"]++;
+    } else if (sink.head().status == 200) {
+      kinds["slow"]++;
+    } else {
+      kinds[std::to_string(sink.head().status)]++;
+    }
+  }
+  for (const char* kind : {"500", "502", "503", "429", "slow", "reset", "truncated", "html"}) {
+    EXPECT_GT(kinds[kind], 0) << kind;
+  }
+  // With a 30% fault rate the retry policy gets every answer through.
+  SimOptions some = SmallOptions(5);
+  some.fault_rate = 0.3;
+  some.slow_ms = 5;
+  SimServer flaky(some);
+  ASSERT_TRUE(flaky.Start().ok());
+  http::CurlTransport transport;
+  http::FakeSleeper sleeper;
+  http::RetryPolicy policy(transport, sleeper);
+  for (int i = 0; i < 20; ++i) {
+    http::HttpRequest request;
+    request.url = flaky.base_url() + "/api/system/info";
+    request.headers = {{"Authorization", "Basic YWRtaW46ZGlzdHJpY3Q="}};
+    http::StringSink sink;
+    Status status = policy.Send(request, sink);
+    ASSERT_TRUE(status.ok()) << status.ToString();
+    EXPECT_TRUE(json::accept(sink.body()));
+  }
+}
+
+}  // namespace
+}  // namespace dhl::sim
