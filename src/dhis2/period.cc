@@ -3,7 +3,6 @@
 #include <array>
 #include <cstdint>
 #include <exception>
-
 #include <nlohmann/json.hpp>
 
 namespace dhl::dhis2 {
@@ -69,7 +68,9 @@ Date StartOfWeek(Date date, int first_day) {
 
 // Week 1 of a week-based year is the week (starting on `first_day`) that holds 4 January: it is
 // the first week with at least four days in the year (WeekFields.of(first_day, 4)).
-Date FirstWeekStart(int year, int first_day) { return StartOfWeek(MakeDate(year, 1, 4), first_day); }
+Date FirstWeekStart(int year, int first_day) {
+  return StartOfWeek(MakeDate(year, 1, 4), first_day);
+}
 
 // The week-based year of the week starting on `week_start`: the year of its fourth day.
 int WeekYear(Date week_start) { return YearOf(week_start + days{3}); }
@@ -406,10 +407,10 @@ Result<Period> ParsePeriodId(std::string_view id) {
 
   // Weekly types and BiWeekly: <infix><n>, n of one or two digits.
   // Financial years first: "Sep" must not be read as six-monthly "S".
-  for (PeriodType type : {PeriodType::kFinancialFeb, PeriodType::kFinancialApril,
-                          PeriodType::kFinancialJuly, PeriodType::kFinancialAug,
-                          PeriodType::kFinancialSep, PeriodType::kFinancialOct,
-                          PeriodType::kFinancialNov}) {
+  for (PeriodType type :
+       {PeriodType::kFinancialFeb, PeriodType::kFinancialApril, PeriodType::kFinancialJuly,
+        PeriodType::kFinancialAug, PeriodType::kFinancialSep, PeriodType::kFinancialOct,
+        PeriodType::kFinancialNov}) {
     if (rest == FinancialSuffix(type)) {
       int anchor = MonthRuleOf(type).anchor_month;
       std::int64_t start = type == PeriodType::kFinancialNov ? january - 2 : january + anchor - 1;
@@ -420,8 +421,7 @@ Result<Period> ParsePeriodId(std::string_view id) {
   // The longer infixes before plain "W".
   for (PeriodType type : {PeriodType::kWeeklyWednesday, PeriodType::kWeeklyThursday,
                           PeriodType::kWeeklyFriday, PeriodType::kWeeklySaturday,
-                          PeriodType::kWeeklySunday, PeriodType::kBiWeekly,
-                          PeriodType::kWeekly}) {
+                          PeriodType::kWeeklySunday, PeriodType::kBiWeekly, PeriodType::kWeekly}) {
     std::string_view infix = WeekInfix(type);
     if (!StartsWith(rest, infix)) {
       continue;
@@ -429,8 +429,8 @@ Result<Period> ParsePeriodId(std::string_view id) {
     std::string_view number = rest.substr(infix.size());
     int week = 0;
     if (number.size() > 2 || !ParseDigits(number, &week)) {
-      return InvalidId(id, "expected a week number of one or two digits after \"" +
-                               std::string(infix) + "\"");
+      return InvalidId(
+          id, "expected a week number of one or two digits after \"" + std::string(infix) + "\"");
     }
     int first_day = FirstDayOfWeek(type);
     int weeks = WeeksInWeekYear(year, first_day);
@@ -484,8 +484,8 @@ Result<Period> ParsePeriodId(std::string_view id) {
     if (digits.size() != 1 || !ParseDigits(digits, &number)) {
       return InvalidId(id, "expected one digit after \"" + std::string(numbered.infix) + "\"");
     }
-    bool quarter = numbered.type == PeriodType::kQuarterly ||
-                   numbered.type == PeriodType::kQuarterlyNov;
+    bool quarter =
+        numbered.type == PeriodType::kQuarterly || numbered.type == PeriodType::kQuarterlyNov;
     if (number < 1 || number > (quarter ? 4 : 2)) {
       return InvalidId(id, Describe(quarter ? "quarter" : "six-month period", number,
                                     quarter ? "1..4" : "1..2"));
@@ -535,8 +535,8 @@ Period PeriodContaining(PeriodType type, Date date) {
   }
   MonthRule rule = MonthRuleOf(type);
   std::int64_t index = MonthIndex(date);
-  std::int64_t offset = ((index - (rule.anchor_month - 1)) % rule.length + rule.length) %
-                        rule.length;
+  std::int64_t offset =
+      ((index - (rule.anchor_month - 1)) % rule.length + rule.length) % rule.length;
   std::int64_t start = index - offset;
   return Period(type, MonthIndexToDate(start), MonthIndexToDate(start + rule.length) - days{1});
 }

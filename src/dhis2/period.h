@@ -5,14 +5,14 @@
 // Semantics follow dhis2-core (dhis-api org/hisp/dhis/period/Period.java `Input.of` for the id
 // grammar, calendar/DateUnitPeriodTypeParser.java for the dates of an id, each *PeriodType's
 // createPeriod / getIsoDate for the period of a date). Summary of the id formats:
-//   Daily yyyyMMdd (also yyyy-MM-dd)     Monthly yyyyMM (also yyyy-MM)   BiMonthly yyyyNNB (NN 01..06)
-//   Weekly yyyyWn, WeeklyWednesday yyyyWedWn, WeeklyThursday yyyyThuWn, WeeklyFriday yyyyFriWn,
-//   WeeklySaturday yyyySatWn, WeeklySunday yyyySunWn, BiWeekly yyyyBiWn (n may be zero-padded
-//   to two digits, as dhis2-core accepts: 2024W01 = 2024W1)
-//   Quarterly yyyyQn, QuarterlyNov yyyyNovQn, SixMonthly yyyySn, SixMonthlyApril yyyyAprilSn,
-//   SixMonthlyNov yyyyNovSn, Yearly yyyy, FinancialFeb yyyyFeb, FinancialApril yyyyApril,
-//   FinancialJuly yyyyJuly, FinancialAug yyyyAug, FinancialSep yyyySep, FinancialOct yyyyOct,
-//   FinancialNov yyyyNov.
+//   - Daily yyyyMMdd (also yyyy-MM-dd); Monthly yyyyMM (also yyyy-MM); BiMonthly yyyyNNB.
+//   - Weekly yyyyWn, WeeklyWednesday yyyyWedWn, WeeklyThursday yyyyThuWn, WeeklyFriday
+//     yyyyFriWn, WeeklySaturday yyyySatWn, WeeklySunday yyyySunWn, BiWeekly yyyyBiWn; n may be
+//     zero-padded to two digits, as dhis2-core accepts (2024W01 is 2024W1).
+//   - Quarterly yyyyQn, QuarterlyNov yyyyNovQn, SixMonthly yyyySn, SixMonthlyApril yyyyAprilSn,
+//     SixMonthlyNov yyyyNovSn.
+//   - Yearly yyyy, FinancialFeb yyyyFeb, FinancialApril yyyyApril, FinancialJuly yyyyJuly,
+//     FinancialAug yyyyAug, FinancialSep yyyySep, FinancialOct yyyyOct, FinancialNov yyyyNov.
 // Weekly types number weeks as java.time WeekFields.of(<first day>, 4): week 1 is the first week
 // with at least four days in the year, and the year in the id is that week-based year (2025W1
 // starts 2024-12-30). BiWeekly n is ISO weeks 2n-1 and 2n of the ISO week-based year; in a year of

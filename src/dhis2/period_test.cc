@@ -3,11 +3,11 @@
 // classes) and from a calendar, never from the code under test.
 #include "dhis2/period.h"
 
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace dhl::dhis2 {
 namespace {
@@ -177,12 +177,14 @@ TEST(PeriodTest, ContainingPeriodOfDates) {
 
 TEST(PeriodTest, PeriodsBetweenDates) {
   std::vector<std::string> ids;
-  for (const Period& period : PeriodsBetween(PeriodType::kQuarterly, D("2023-11-15"), D("2024-04-01"))) {
+  for (const Period& period :
+       PeriodsBetween(PeriodType::kQuarterly, D("2023-11-15"), D("2024-04-01"))) {
     ids.push_back(period.id());
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"2023Q4", "2024Q1", "2024Q2"}));
   ids.clear();
-  for (const Period& period : PeriodsBetween(PeriodType::kBiWeekly, D("2020-12-01"), D("2021-01-20"))) {
+  for (const Period& period :
+       PeriodsBetween(PeriodType::kBiWeekly, D("2020-12-01"), D("2021-01-20"))) {
     ids.push_back(period.id());
   }
   EXPECT_EQ(ids, (std::vector<std::string>{"2020BiW25", "2020BiW26", "2020BiW27", "2021BiW1",
@@ -207,8 +209,8 @@ TEST(PeriodTest, StructureAssignsByStartDate) {
   EXPECT_EQ(StructureId("2025W1", PeriodType::kMonthly), "202501");
   EXPECT_EQ(StructureId("2020W53", PeriodType::kYearly), "2020");  // 2020-12-28 + 3 = 12-31
   EXPECT_EQ(StructureId("2015W53", PeriodType::kYearly), "2015");
-  EXPECT_EQ(StructureId("2024SunW1", PeriodType::kYearly), "2024");  // 2023-12-31 + 3
-  EXPECT_EQ(StructureId("2024W9", PeriodType::kMonthly), "202402");  // 02-26 + 3 = 02-29
+  EXPECT_EQ(StructureId("2024SunW1", PeriodType::kYearly), "2024");     // 2023-12-31 + 3
+  EXPECT_EQ(StructureId("2024W9", PeriodType::kMonthly), "202402");     // 02-26 + 3 = 02-29
   EXPECT_EQ(StructureId("2024W13", PeriodType::kQuarterly), "2024Q1");  // 03-25 + 3 = 03-28
   EXPECT_EQ(StructureId("2024W14", PeriodType::kQuarterly), "2024Q2");  // 04-01
   // BiWeekly: by its start date, no shift. 2024BiW3 = 2024-01-29..02-11 belongs to January.
@@ -243,9 +245,9 @@ TEST(PeriodTest, LongerStructurePeriodsCoverEveryLongerType) {
   for (const Period& period : LongerStructurePeriods(quarter)) {
     ids.push_back(period.id());
   }
-  EXPECT_EQ(ids, (std::vector<std::string>{"2024S1", "2023AprilS2", "2024NovS1", "2024",
-                                           "2023Feb", "2023April", "2023July", "2023Aug",
-                                           "2023Sep", "2023Oct", "2024Nov"}));
+  EXPECT_EQ(ids, (std::vector<std::string>{"2024S1", "2023AprilS2", "2024NovS1", "2024", "2023Feb",
+                                           "2023April", "2023July", "2023Aug", "2023Sep", "2023Oct",
+                                           "2024Nov"}));
   EXPECT_TRUE(LongerStructurePeriods(ParsePeriodId("2024Oct").value()).empty());
 }
 

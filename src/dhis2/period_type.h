@@ -44,14 +44,14 @@ inline constexpr int kPeriodTypeCount = 23;
 
 // Every period type, in DHIS2's PERIOD_TYPES order (shortest first).
 inline constexpr std::array<PeriodType, kPeriodTypeCount> kAllPeriodTypes = {
-    PeriodType::kDaily,           PeriodType::kWeekly,         PeriodType::kWeeklyWednesday,
-    PeriodType::kWeeklyThursday,  PeriodType::kWeeklyFriday,   PeriodType::kWeeklySaturday,
-    PeriodType::kWeeklySunday,    PeriodType::kBiWeekly,       PeriodType::kMonthly,
-    PeriodType::kBiMonthly,       PeriodType::kQuarterly,      PeriodType::kQuarterlyNov,
-    PeriodType::kSixMonthly,      PeriodType::kSixMonthlyApril, PeriodType::kSixMonthlyNov,
-    PeriodType::kYearly,          PeriodType::kFinancialFeb,   PeriodType::kFinancialApril,
-    PeriodType::kFinancialJuly,   PeriodType::kFinancialAug,   PeriodType::kFinancialSep,
-    PeriodType::kFinancialOct,    PeriodType::kFinancialNov,
+    PeriodType::kDaily,          PeriodType::kWeekly,          PeriodType::kWeeklyWednesday,
+    PeriodType::kWeeklyThursday, PeriodType::kWeeklyFriday,    PeriodType::kWeeklySaturday,
+    PeriodType::kWeeklySunday,   PeriodType::kBiWeekly,        PeriodType::kMonthly,
+    PeriodType::kBiMonthly,      PeriodType::kQuarterly,       PeriodType::kQuarterlyNov,
+    PeriodType::kSixMonthly,     PeriodType::kSixMonthlyApril, PeriodType::kSixMonthlyNov,
+    PeriodType::kYearly,         PeriodType::kFinancialFeb,    PeriodType::kFinancialApril,
+    PeriodType::kFinancialJuly,  PeriodType::kFinancialAug,    PeriodType::kFinancialSep,
+    PeriodType::kFinancialOct,   PeriodType::kFinancialNov,
 };
 
 // The name DHIS2 uses in metadata (`periodType` of a data set) and in the API: "Quarterly",
@@ -63,8 +63,8 @@ std::string_view PeriodTypeName(PeriodType type);
 std::string_view PeriodTypeColumnName(PeriodType type);
 
 // DHIS2's frequency order, the nominal length in days: Daily 1, the Weekly types 7, BiWeekly 14,
-// Monthly 30, BiMonthly 61, Quarterly types 91, SixMonthly types 182, Yearly and Financial types 365.
-// A type is "longer" than another when its frequency order is strictly greater.
+// Monthly 30, BiMonthly 61, Quarterly types 91, SixMonthly types 182, Yearly and Financial types
+// 365. A type is "longer" than another when its frequency order is strictly greater.
 int FrequencyOrder(PeriodType type);
 
 // True for the six types whose periods are single weeks (Weekly, WeeklyWednesday, ...,

@@ -102,8 +102,7 @@ std::vector<Period> BiWeeksEnding(Date date, int count) {
   Date start = PeriodContaining(PeriodType::kBiWeekly, date).start();
   std::vector<Period> periods;
   for (int k = kRollingBiWeeks - count; k < kRollingBiWeeks; ++k) {
-    periods.push_back(
-        PeriodContaining(PeriodType::kBiWeekly, start - days{350} + days{14 * k}));
+    periods.push_back(PeriodContaining(PeriodType::kBiWeekly, start - days{350} + days{14 * k}));
   }
   return periods;
 }
@@ -115,8 +114,9 @@ int IsoWeeksOfYearHoldingJanuaryFirst(int year) {
   Date thursday = week.start() + days{3};
   std::chrono::year week_year = year_month_day{thursday}.year();
   Date first = PeriodContaining(PeriodType::kWeekly, Date{week_year / 1 / 4}).start();
-  Date next = PeriodContaining(PeriodType::kWeekly, Date{(week_year + std::chrono::years{1}) / 1 / 4})
-                  .start();
+  Date next =
+      PeriodContaining(PeriodType::kWeekly, Date{(week_year + std::chrono::years{1}) / 1 / 4})
+          .start();
   return static_cast<int>((next - first).count() / kDaysPerWeek);
 }
 
@@ -165,14 +165,16 @@ Result<RelativePeriod> ParseRelativePeriod(std::string_view name) {
 Result<std::vector<Period>> ResolveRelativePeriod(RelativePeriod relative, Date today,
                                                   const RelativePeriodOptions& options) {
   if (!IsFinancialType(options.financial_year)) {
-    return InvalidArgument("relative periods: the financial year type must be a Financial* "
-                           "period type, not " +
-                           std::string(PeriodTypeName(options.financial_year)));
+    return InvalidArgument(
+        "relative periods: the financial year type must be a Financial* "
+        "period type, not " +
+        std::string(PeriodTypeName(options.financial_year)));
   }
   if (!IsWeeklyType(options.weekly)) {
-    return InvalidArgument("relative periods: the weekly type must be one of the Weekly* period "
-                           "types, not " +
-                           std::string(PeriodTypeName(options.weekly)));
+    return InvalidArgument(
+        "relative periods: the weekly type must be one of the Weekly* period "
+        "types, not " +
+        std::string(PeriodTypeName(options.weekly)));
   }
   const PeriodType weekly = options.weekly;
   const PeriodType financial = options.financial_year;
