@@ -1227,6 +1227,9 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
                          {"inactive", false},
                          {"deleted", p.deleted},
                          {"potentialDuplicate", false},
+                         {"programOwners", json::array({{{"orgUnit", c_.org_units[p.org_unit].uid},
+                                                         {"trackedEntity", p.uid},
+                                                         {"program", prog.uid}}})},
                          {"attributes", std::move(attributes)}});
       }
     }
