@@ -486,3 +486,74 @@ TEST(SimulatorTest, FaultInjectionProducesEveryKindAndRetriesRecover) {
 
 }  // namespace
 }  // namespace dhl::sim
+
+namespace dhl::sim {
+namespace {
+
+// Serving rate of CSV dataValueSets over loopback. Slow at medium scale: run by hand with
+// --gtest_also_run_disabled_tests (SIM_BENCH_SCALE=medium to include medium).
+class CountingSink final : public http::ResponseSink {
+ public:
+  Status Begin(const http::HttpResponseHead&) override {
+    bytes = 0;
+    lines = 0;
+    return Status::Ok();
+  }
+  Status Write(std::string_view chunk) override {
+    bytes += chunk.size();
+    lines += static_cast<size_t>(std::count(chunk.begin(), chunk.end(), '\n'));
+    return Status::Ok();
+  }
+  size_t bytes = 0, lines = 0;
+};
+
+TEST(SimulatorBenchmark, DISABLED_ServingRate) {
+  std::vector<Scale> scales = {Scale::kSmall};
+  if (const char* env = std::getenv("SIM_BENCH_SCALE"); env && std::string(env) == "medium") {
+    scales.push_back(Scale::kMedium);
+  } else if (env && std::string(env) == "large") {
+    scales = {Scale::kLarge};  // build and --stats only: serving 50M values takes minutes
+  }
+  for (Scale scale : scales) {
+    SimOptions options;
+    options.port = 0;
+    options.scale = scale;
+    auto start = std::chrono::steady_clock::now();
+    SimServer server(options);
+    ASSERT_TRUE(server.Start().ok());
+    double build = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const Country& country = server.simulator().country();
+    std::string path = fmt::format("/api/dataValueSets.csv?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-12-31",
+                                   country.org_units[0].uid);
+    for (const auto& ds : country.data_sets) {
+      path += "&dataSet=" + ds.uid;
+    }
+    for (bool gzip : {false, true}) {
+      if (scale == Scale::kLarge) {
+        break;
+      }
+      http::CurlTransport transport;
+      http::HttpRequest request;
+      request.url = server.base_url() + path;
+      request.accept_gzip = gzip;
+      request.headers = {{"Authorization", "Basic YWRtaW46ZGlzdHJpY3Q="}};
+      CountingSink sink;
+      start = std::chrono::steady_clock::now();
+      ASSERT_TRUE(transport.Send(request, sink).ok());
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      std::printf("%s%s: build %.2f s, %zu values, %.1f MB in %.2f s = %.0f values/s, %.1f MB/s\n",
+                  std::string(ScaleName(scale)).c_str(), gzip ? " (gzip)" : "", build, sink.lines - 1,
+                  static_cast<double>(sink.bytes) / 1e6, seconds,
+                  static_cast<double>(sink.lines - 1) / seconds,
+                  static_cast<double>(sink.bytes) / 1e6 / seconds);
+    }
+    start = std::chrono::steady_clock::now();
+    std::string stats = server.simulator().StatsJson();
+    std::printf("%s stats in %.2f s: %s\n", std::string(ScaleName(scale)).c_str(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+                stats.c_str());
+  }
+}
+
+}  // namespace
+}  // namespace dhl::sim
