@@ -95,6 +95,59 @@ TEST(PeriodTest, ParsesEveryTypeToDhis2Dates) {
   }
 }
 
+TEST(PeriodTypeTest, MetadataAsDhis2HasIt) {
+  // Names from dhis2-core PeriodTypeEnum, frequency orders from the *PeriodType classes.
+  struct Expected {
+    PeriodType type;
+    const char* name;
+    const char* column;
+    int frequency_order;
+  };
+  const std::vector<Expected> expected = {
+      {PeriodType::kDaily, "Daily", "daily", 1},
+      {PeriodType::kWeekly, "Weekly", "weekly", 7},
+      {PeriodType::kWeeklyWednesday, "WeeklyWednesday", "weeklywednesday", 7},
+      {PeriodType::kWeeklyThursday, "WeeklyThursday", "weeklythursday", 7},
+      {PeriodType::kWeeklyFriday, "WeeklyFriday", "weeklyfriday", 7},
+      {PeriodType::kWeeklySaturday, "WeeklySaturday", "weeklysaturday", 7},
+      {PeriodType::kWeeklySunday, "WeeklySunday", "weeklysunday", 7},
+      {PeriodType::kBiWeekly, "BiWeekly", "biweekly", 14},
+      {PeriodType::kMonthly, "Monthly", "monthly", 30},
+      {PeriodType::kBiMonthly, "BiMonthly", "bimonthly", 61},
+      {PeriodType::kQuarterly, "Quarterly", "quarterly", 91},
+      {PeriodType::kQuarterlyNov, "QuarterlyNov", "quarterlynov", 91},
+      {PeriodType::kSixMonthly, "SixMonthly", "sixmonthly", 182},
+      {PeriodType::kSixMonthlyApril, "SixMonthlyApril", "sixmonthlyapril", 182},
+      {PeriodType::kSixMonthlyNov, "SixMonthlyNov", "sixmonthlynov", 182},
+      {PeriodType::kYearly, "Yearly", "yearly", 365},
+      {PeriodType::kFinancialFeb, "FinancialFeb", "financialfeb", 365},
+      {PeriodType::kFinancialApril, "FinancialApril", "financialapril", 365},
+      {PeriodType::kFinancialJuly, "FinancialJuly", "financialjuly", 365},
+      {PeriodType::kFinancialAug, "FinancialAug", "financialaug", 365},
+      {PeriodType::kFinancialSep, "FinancialSep", "financialsep", 365},
+      {PeriodType::kFinancialOct, "FinancialOct", "financialoct", 365},
+      {PeriodType::kFinancialNov, "FinancialNov", "financialnov", 365},
+  };
+  ASSERT_EQ(expected.size(), kAllPeriodTypes.size());
+  for (std::size_t i = 0; i < expected.size(); ++i) {
+    const Expected& e = expected[i];
+    EXPECT_EQ(kAllPeriodTypes[i], e.type);
+    EXPECT_EQ(PeriodTypeName(e.type), e.name);
+    EXPECT_EQ(PeriodTypeColumnName(e.type), e.column);
+    EXPECT_EQ(FrequencyOrder(e.type), e.frequency_order);
+    EXPECT_EQ(ParsePeriodType(e.name).value(), e.type);
+    EXPECT_EQ(ParsePeriodType(e.column).value(), e.type);  // case-insensitive, as DHIS2
+  }
+  EXPECT_TRUE(IsWeeklyType(PeriodType::kWeeklySunday));
+  EXPECT_FALSE(IsWeeklyType(PeriodType::kBiWeekly));
+  EXPECT_TRUE(IsFinancialType(PeriodType::kFinancialNov));
+  EXPECT_FALSE(IsFinancialType(PeriodType::kYearly));
+  Result<PeriodType> unknown = ParsePeriodType("TwoYearly");
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_NE(unknown.status().message().find("\"TwoYearly\""), std::string::npos);
+  EXPECT_FALSE(ParsePeriodType("").ok());
+}
+
 TEST(PeriodTest, DaysPerType) {
   EXPECT_EQ(ParsePeriodId("2024Q1")->days(), 91);
   EXPECT_EQ(ParsePeriodId("2023Q1")->days(), 90);
