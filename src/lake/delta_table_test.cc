@@ -587,6 +587,47 @@ TEST_F(DeltaTableTest, SpecialCharactersInPartitionValues) {
                    "(5, 'é+#')) AS r(id, p)");
 }
 
+TEST_F(DeltaTableTest, LargeWritesSplitIntoTargetSizedFiles) {
+  DeltaTable table = Table();
+  auto written = MustWrite(table,
+                           "SELECT range AS id, md5(range::VARCHAR) AS digest, range % 3 AS part "
+                           "FROM range(150000)",
+                           {.partition_columns = {"part"}, .target_file_size = 1024 * 1024});
+  EXPECT_GT(written.files_added, 3);  // about 2 MB per partition in 1 MB files
+  EXPECT_EQ(written.rows_written, 150000);
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  int64_t records = 0;
+  for (const auto& [path, add] : snapshot->files) {
+    records += *ParseFileStatistics(add.stats)->num_records;
+  }
+  EXPECT_EQ(records, 150000);
+  View(table);
+  EXPECT_EQ(Count("SELECT count(DISTINCT id) FROM t.v"), 150000);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v WHERE part = id % 3"), 150000);
+}
+
+TEST_F(DeltaTableTest, RefusesToWriteNewerWriterVersions) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  std::ofstream(Commit(Root(), 1))
+      << R"j({"protocol":{"minReaderVersion":1,"minWriterVersion":4}})j" << "\n";
+  auto refused = table.Write(*connection_, "SELECT 2::BIGINT AS id", {});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(refused.status().message().find("minWriterVersion 4"), std::string::npos)
+      << refused.status().ToString();
+  View(table);  // reading is fine
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 1);
+  std::ofstream(Commit(Root(), 2))
+      << R"j({"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}})j"
+      << "\n";
+  auto unreadable = table.Load(*connection_);
+  EXPECT_EQ(unreadable.status().code(), StatusCode::kUnsupported);
+  EXPECT_NE(unreadable.status().message().find("unsupported table feature 'deletionVectors'"),
+            std::string::npos);
+}
+
 TEST_F(DeltaTableTest, VacuumKeepsWhatRetainedVersionsNeed) {
   DeltaTable table = Table();
   MustWrite(table, "SELECT 1::BIGINT AS id", {});
