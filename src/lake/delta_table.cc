@@ -855,9 +855,9 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
     std::string source =
         empty_typed.empty()
             ? fmt::format("(SELECT 1 AS __one FROM read_parquet({}))", SqlList(files))
-            : fmt::format("(SELECT * FROM read_parquet({}, union_by_name=true) UNION ALL BY NAME "
-                          "SELECT {} WHERE false)",
-                          SqlList(files), empty_typed);
+            : fmt::format("(SELECT * FROM read_parquet({}{}) UNION ALL BY NAME SELECT {} WHERE false)",
+                          SqlList(files), files.size() > 1 ? ", union_by_name=true" : "",
+                          empty_typed);
     sql += (sql.empty() ? "" : " UNION ALL ") + fmt::format("SELECT {} FROM {}", columns, source);
   }
   return sql;
