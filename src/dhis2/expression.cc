@@ -232,11 +232,11 @@ class Parser {
   // Reports a metadata package placeholder at the current position, if there is one.
   Status PlaceholderError(size_t position) const {
     size_t end = text_.find('>', position);
-    std::string_view token =
-        end == std::string_view::npos ? text_.substr(position) : text_.substr(position, end - position + 1);
-    return Error(position,
-                 "unresolved metadata package placeholder " + std::string(token) +
-                     " (replace it with a UID before parsing)");
+    std::string_view token = end == std::string_view::npos
+                                 ? text_.substr(position)
+                                 : text_.substr(position, end - position + 1);
+    return Error(position, "unresolved metadata package placeholder " + std::string(token) +
+                               " (replace it with a UID before parsing)");
   }
   Result<std::string> ReadUid(std::string_view what) {
     DHL_RETURN_IF_ERROR(SkipWhitespace());
@@ -250,7 +250,8 @@ class Parser {
     std::string_view uid = text_.substr(start, pos_ - start);
     if (!IsUid(uid)) {
       pos_ = start;
-      return Expected(std::string(what) + " (a UID of 11 letters and digits starting with a letter)");
+      return Expected(std::string(what) +
+                      " (a UID of 11 letters and digits starting with a letter)");
     }
     return std::string(uid);
   }
@@ -666,9 +667,8 @@ Result<Parsed> Parser::ParseItem(ItemType type, size_t start, bool hash) {
   size_t part_start = 0;
   while (true) {
     size_t dot = content.find('.', part_start);
-    std::string_view part = content.substr(part_start, dot == std::string_view::npos
-                                                           ? std::string_view::npos
-                                                           : dot - part_start);
+    std::string_view part = content.substr(
+        part_start, dot == std::string_view::npos ? std::string_view::npos : dot - part_start);
     parts.emplace_back(std::string(part), content_start + part_start);
     if (dot == std::string_view::npos) {
       break;
@@ -821,8 +821,7 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
   --nesting_;
   // Items under isNull/isNotNull/firstNonNull stay null when missing and are not counted; items
   // under an aggregate function are samples.
-  bool allows_nulls = info.function == Function::kIsNull ||
-                      info.function == Function::kIsNotNull ||
+  bool allows_nulls = info.function == Function::kIsNull || info.function == Function::kIsNotNull ||
                       info.function == Function::kFirstNonNull;
   bool samples = IsAggregateFunction(info.function);
   if (allows_nulls || samples) {
@@ -904,9 +903,9 @@ Result<Parsed> Parser::ParsePrimary() {
   }
   if (Peek() == '{') {
     static const std::map<std::string, ItemType, std::less<>> kItemTypes = {
-        {"C", ItemType::kConstant},           {"OUG", ItemType::kOrgUnitGroupCount},
-        {"R", ItemType::kReportingRate},      {"N", ItemType::kIndicator},
-        {"I", ItemType::kProgramIndicator},   {"D", ItemType::kProgramDataElement},
+        {"C", ItemType::kConstant},         {"OUG", ItemType::kOrgUnitGroupCount},
+        {"R", ItemType::kReportingRate},    {"N", ItemType::kIndicator},
+        {"I", ItemType::kProgramIndicator}, {"D", ItemType::kProgramDataElement},
         {"A", ItemType::kProgramAttribute},
     };
     auto it = kItemTypes.find(name);
@@ -914,8 +913,8 @@ Result<Parsed> Parser::ParsePrimary() {
       return Error(start, "unknown item type '" + name + "{'");
     }
     if (it->second == ItemType::kIndicator && mode_ != ExpressionMode::kIndicatorExpression) {
-      return Error(start, "N{indicator} items are not allowed in " +
-                              std::string(ExpressionModeName(mode_)));
+      return Error(
+          start, "N{indicator} items are not allowed in " + std::string(ExpressionModeName(mode_)));
     }
     return ParseItem(it->second, start, /*hash=*/false);
   }

@@ -3,22 +3,22 @@
 // Grammar (DHIS2 expression-parser ExpressionGrammar.kt; precedence tightest first):
 //   ^ (right-associative, binds tighter than unary minus: -2^2 is -4, 2^3^2 is 512)
 //   unary + - ! not;  * / %;  + -;  < > <= >=;  == !=;  && and;  || or
-// Operands: numbers (`2`, `2.`, `.5`, `1e-3`), strings ('..' or ".." with backslash escapes), `null`,
-// `true`, `false`, `[days]`, items (see expression_item.h), function calls and parentheses. Item
-// modifiers (`.periodOffset(-1)` ...) follow an item or a parenthesised group. Whitespace (space, tab,
-// CR, LF) and `/* comments */` may appear between tokens; `//` is not a comment.
+// Operands: numbers (`2`, `2.`, `.5`, `1e-3`), strings ('..' or ".." with backslash escapes),
+// `null`, `true`, `false`, `[days]`, items (see expression_item.h), function calls and parentheses.
+// Item modifiers (`.periodOffset(-1)` ...) follow an item or a parenthesised group. Whitespace
+// (space, tab, CR, LF) and `/* comments */` may appear between tokens; `//` is not a comment.
 //
 // Decisions that go beyond DHIS2's grammar, all deliberate:
-// - `#{ds.REPORTING_RATE}` (a reporting-rate metric written with `#`, found in real metadata such as
-//   the Sierra Leone demo) is read as `R{ds.REPORTING_RATE}`.
+// - `#{ds.REPORTING_RATE}` (a reporting-rate metric written with `#`, as in the Sierra Leone
+//   demo's metadata) is read as `R{ds.REPORTING_RATE}`.
 // - orgUnit.ancestor/dataSet/group/program(...) are accepted in indicator mode as well.
-// - Metadata-package placeholders such as `<OU_LEVEL_FACILITY_UID>` are install-time tokens that the
-//   package loader must replace with a UID before an expression is used; the parser rejects one with
-//   the message "unresolved metadata package placeholder <...> at character N" so a loader can report
-//   exactly which expression still carries one.
+// - Metadata-package placeholders such as `<OU_LEVEL_FACILITY_UID>` are install-time tokens that
+//   the package loader must replace with a UID before an expression is used; the parser rejects
+//   one with the message "unresolved metadata package placeholder <...> at character N", so a
+//   loader can report exactly which expression still carries one.
 // Nesting (parentheses, unary operators, calls) deeper than 100 and operator chains deeper than 500
-// are refused. Errors are InvalidArgument with a message "<what> at character N" (N counts bytes from 0), then the
-// expression and a caret under character N on two more lines.
+// are refused. Errors are InvalidArgument with a message "<what> at character N" (N counts bytes
+// from 0), then the expression and a caret under character N on two more lines.
 //
 // An Expression is immutable after parsing and safe to share between threads.
 #pragma once
@@ -98,16 +98,16 @@ std::string_view FunctionName(Function function);
 bool IsAggregateFunction(Function function);
 
 enum class NodeKind {
-  kNumber,     // number
-  kString,     // text
-  kBoolean,    // boolean
-  kNull,       // the literal null
-  kDays,       // [days]: the number of days in the period(s) evaluated
-  kItem,       // item_index into Expression::items()
-  kUid,        // a bare UID argument of orgUnit.*(...): text
-  kUnary,      // unary_operator, children[0]
-  kBinary,     // binary_operator, children[0] and children[1]
-  kFunction,   // function, children = arguments
+  kNumber,    // number
+  kString,    // text
+  kBoolean,   // boolean
+  kNull,      // the literal null
+  kDays,      // [days]: the number of days in the period(s) evaluated
+  kItem,      // item_index into Expression::items()
+  kUid,       // a bare UID argument of orgUnit.*(...): text
+  kUnary,     // unary_operator, children[0]
+  kBinary,    // binary_operator, children[0] and children[1]
+  kFunction,  // function, children = arguments
 };
 
 struct ExpressionNode {
@@ -141,9 +141,10 @@ class Expression {
   // Whether the expression uses [days].
   bool uses_days() const { return uses_days_; }
 
-  // Whether DHIS2 would replace a null result by 0: false once the expression holds a `null` literal
-  // or removeZeros(), which switch that replacement off (DHIS2 ExpressionState.replaceNulls; decided
-  // here from the text rather than the evaluation order, see expression_evaluator.h).
+  // Whether DHIS2 would replace a null result by 0: false once the expression holds a `null`
+  // literal or removeZeros(), which switch that replacement off (DHIS2
+  // ExpressionState.replaceNulls; decided here from the text rather than the evaluation order, see
+  // expression_evaluator.h).
   bool replaces_null_result() const { return replaces_null_result_; }
 
   // The expression re-rendered from the tree in a normal form: single spaces around binary

@@ -368,8 +368,8 @@ Result<Value> Evaluator::EvalFunction(const ExpressionNode& node) {
     case Function::kNormDistCum:
     case Function::kNormDistDen: {
       if (args.size() < 3) {
-        return Unsupported("expression \"" + expression_.text() + "\": " +
-                           std::string(FunctionName(node.function)) +
+        return Unsupported("expression \"" + expression_.text() +
+                           "\": " + std::string(FunctionName(node.function)) +
                            "() without mean and standard deviation needs sampled periods");
       }
       DHL_ASSIGN_OR_RETURN(std::optional<double> x, EvalNumber(args[0]));
@@ -543,16 +543,15 @@ Result<ExpressionValue> EvaluateExpression(const Expression& expression,
                                            std::span<const std::optional<double>> item_values,
                                            const EvaluationOptions& options) {
   if (item_values.size() != expression.items().size()) {
-    return InvalidArgument("expression \"" + expression.text() + "\": " +
-                           std::to_string(item_values.size()) + " item values given for " +
+    return InvalidArgument("expression \"" + expression.text() +
+                           "\": " + std::to_string(item_values.size()) + " item values given for " +
                            std::to_string(expression.items().size()) + " items");
   }
   if (const ExpressionNode* node = FindUnsupported(expression, expression.root())) {
     std::string what = node->kind == NodeKind::kItem
                            ? expression.items()[node->item_index].ToString() + " items are"
                            : std::string(FunctionName(node->function)) + "() is";
-    return Unsupported("expression \"" + expression.text() + "\": " + what +
-                       " not evaluated yet");
+    return Unsupported("expression \"" + expression.text() + "\": " + what + " not evaluated yet");
   }
   int found = 0;
   int with_value = 0;
@@ -596,8 +595,8 @@ Result<std::optional<IndicatorValue>> EvaluateIndicator(const IndicatorFormula& 
   if (formula.numerator == nullptr || formula.denominator == nullptr) {
     return InvalidArgument("indicator formula without numerator or denominator");
   }
-  bool needs_days = formula.annualized || formula.numerator->uses_days() ||
-                    formula.denominator->uses_days();
+  bool needs_days =
+      formula.annualized || formula.numerator->uses_days() || formula.denominator->uses_days();
   if (needs_days && !(days > 0)) {
     return InvalidArgument("indicator \"" + formula.numerator->text() + "\" / \"" +
                            formula.denominator->text() + "\": days must be positive, got " +

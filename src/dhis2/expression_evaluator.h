@@ -1,26 +1,30 @@
-// Evaluation of a parsed DHIS2 expression over item values, with DHIS2's missing value rules, and the
-// indicator formula built on it.
+// Evaluation of a parsed DHIS2 expression over item values, with DHIS2's missing value rules, and
+// the indicator formula built on it.
 //
 // Semantics follow the DHIS2 server (dhis2-core DefaultExpressionService.getExpressionValue and
 // getIndicatorValueObject, ExpressionState.handleNulls):
 // - An item in a counted position (anywhere but inside isNull/isNotNull/firstNonNull) that has no
-//   value counts as found-but-missing and evaluates to 0; one with a value counts as found-with-value.
-//   Inside isNull/isNotNull/firstNonNull a missing item is null and not counted.
+//   value counts as found-but-missing and evaluates to 0; one with a value counts as
+//   found-with-value. Inside isNull/isNotNull/firstNonNull a missing item is null and not counted.
 // - Then the strategy: SKIP_IF_ANY_VALUE_MISSING gives no value when any counted item is missing;
 //   SKIP_IF_ALL_VALUES_MISSING when there are counted items and all are missing; NEVER_SKIP never.
 // - A null result becomes 0 unless the expression holds a `null` literal or removeZeros().
 // - null propagates through arithmetic, comparisons and if() conditions (if(null, a, b) is null);
-//   && and || follow SQL's three-valued logic; division or modulo by zero gives null; ^ is pow();
-//   % is the truncated remainder (sign of the dividend, as Java); log(x) is ln, log(x, b) ln x / ln b,
-//   with -Infinity / NaN for x <= 0 as DHIS2; greatest/least skip nulls; removeZeros(0) is null.
+//   && and || follow SQL's three-valued logic; ^ is pow(); % is the truncated remainder (sign of
+//   the dividend, as Java); log(x) is ln(x) and log(x, b) is ln(x) / ln(b), with -Infinity / NaN
+//   for x <= 0 as DHIS2; greatest/least skip nulls; removeZeros(0) is null.
+// - Division or modulo by zero gives null (our decision, matching the SQL's NULLIF / try_divide:
+//   the server's operator classes live in a separate DHIS2 library not checked here, and the
+//   JavaScript library answers Infinity / NaN).
 // - Booleans used as numbers are 1 / 0; numbers used as booleans are true when non-zero.
 // Deliberate simplifications (documented divergences from the server):
 // - Items are counted statically by position, so an item in the branch of if() not taken still
 //   counts (the server counts only the items it visits).
 // - Whether a null result becomes 0 is decided from the text (see Expression::replaces_null_result)
 //   rather than from whether the null literal or removeZeros(0) was reached.
-// Not evaluated here (Unsupported, whatever the values): I{}, D{}, A{} items, the orgUnit.*() functions, subExpression(),
-// aggregate functions, and normDistCum/normDistDen without explicit mean and standard deviation.
+// Not evaluated here (Unsupported, whatever the values): I{}, D{}, A{} items, the orgUnit.*()
+// functions, subExpression(), aggregate functions, and normDistCum/normDistDen without explicit
+// mean and standard deviation.
 //
 // All functions are pure and thread-safe; an Expression may be evaluated from many threads at once.
 #pragma once
@@ -65,9 +69,10 @@ struct EvaluationOptions {
 
 using ItemValueMap = std::unordered_map<ItemKey, double, ItemKeyHash>;
 
-// Evaluates with item values given by position: item_values[i] is the value of expression.items()[i]
-// (nullopt when missing). Precondition-checked: item_values.size() == expression.items().size()
-// (invalid argument otherwise). This is the fast path for evaluating one expression over many cells.
+// Evaluates with item values given by position: item_values[i] is the value of
+// expression.items()[i] (nullopt when missing). Precondition-checked: item_values.size() ==
+// expression.items().size() (invalid argument otherwise). This is the fast path for evaluating one
+// expression over many cells.
 Result<ExpressionValue> EvaluateExpression(const Expression& expression,
                                            std::span<const std::optional<double>> item_values,
                                            const EvaluationOptions& options);
@@ -94,12 +99,13 @@ struct IndicatorValue {
   double value = 0;
 };
 
-// DHIS2's indicator value: numerator and denominator each evaluated with SKIP_IF_ALL_VALUES_MISSING;
-// no value (nullopt) when either is missing or the denominator is 0; otherwise
-// value = numerator * factor [* 365] / (denominator [* days]), where days is the number of days of the
-// period(s) the indicator is computed for (a sum over several periods; a yearly period has 365 or 366
-// days, a financial year the days from its start to its end). `days` is also the value of [days].
-// Invalid argument when the formula is annualised or uses [days] and days is not positive.
+// DHIS2's indicator value: numerator and denominator each evaluated with
+// SKIP_IF_ALL_VALUES_MISSING; no value (nullopt) when either is missing or the denominator is 0;
+// otherwise value = numerator * factor [* 365] / (denominator [* days]), where days is the number
+// of days of the period(s) the indicator is computed for (a sum over several periods; a yearly
+// period has 365 or 366 days, a financial year the days from its start to its end). `days` is also
+// the value of [days]. Invalid argument when the formula is annualised or uses [days] and days is
+// not positive.
 Result<std::optional<IndicatorValue>> EvaluateIndicator(const IndicatorFormula& formula,
                                                         const ItemValueMap& values, double days);
 

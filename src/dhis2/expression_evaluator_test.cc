@@ -1,5 +1,7 @@
 #include "dhis2/expression_evaluator.h"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <cmath>
 #include <iostream>
@@ -7,8 +9,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace dhl::dhis2 {
 namespace {
@@ -188,21 +188,20 @@ TEST(ExpressionEvaluatorTest, PositionalValuesMustMatchTheItems) {
   EXPECT_EQ(EvaluateExpression(e, std::span<const std::optional<double>>(values), {})->AsNumber(),
             1);
   values.pop_back();
-  EXPECT_EQ(EvaluateExpression(e, std::span<const std::optional<double>>(values), {})
-                .status()
-                .code(),
-            StatusCode::kInvalidArgument);
+  EXPECT_EQ(
+      EvaluateExpression(e, std::span<const std::optional<double>>(values), {}).status().code(),
+      StatusCode::kInvalidArgument);
 }
 
 TEST(ExpressionEvaluatorTest, UnsupportedConstructsSaySo) {
-  for (std::string_view text :
-       {"I{luLGbE2WKGP}", "D{IpHINAT79UW.bx6fsa0t90x} + 1", "A{w75KJ2mc4zz}",
-        "if(orgUnit.group(CXw2yu5fodb), 1, 0)", "subExpression(#{fbfJHSPpUQD})",
-        "normDistCum(#{fbfJHSPpUQD})"}) {
+  for (std::string_view text : {"I{luLGbE2WKGP}", "D{IpHINAT79UW.bx6fsa0t90x} + 1",
+                                "A{w75KJ2mc4zz}", "if(orgUnit.group(CXw2yu5fodb), 1, 0)",
+                                "subExpression(#{fbfJHSPpUQD})", "normDistCum(#{fbfJHSPpUQD})"}) {
     Result<ExpressionValue> value = EvaluateExpression(Parse(text), ItemValueMap(), {});
     EXPECT_EQ(value.status().code(), StatusCode::kUnsupported) << text;
   }
-  Expression predictor = Parse("avg(#{fbfJHSPpUQD})", ExpressionMode::kPredictorGeneratorExpression);
+  Expression predictor =
+      Parse("avg(#{fbfJHSPpUQD})", ExpressionMode::kPredictorGeneratorExpression);
   EXPECT_EQ(EvaluateExpression(predictor, ItemValueMap(), {}).status().code(),
             StatusCode::kUnsupported);
   // ... whatever the values and wherever the construct sits.
@@ -297,8 +296,7 @@ TEST(ExpressionEvaluatorTest, Throughput) {
         EvaluateExpression(e, std::span<const std::optional<double>>(values), options);
     total += value->AsNumber().value_or(0);
   }
-  double seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::cout << "evaluated " << kCells << " cells of a 6-item expression in " << seconds << " s ("
             << static_cast<long long>(kCells / seconds) << " cells/s; checksum " << total << ")\n";
   EXPECT_NE(total, 0);

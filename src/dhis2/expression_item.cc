@@ -60,7 +60,9 @@ std::string ItemKey::ToString() const {
 
 size_t ItemKeyHash::operator()(const ItemKey& key) const {
   size_t hash = std::hash<std::string>()(key.uid0);
-  auto mix = [&hash](size_t value) { hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2); };
+  auto mix = [&hash](size_t value) {
+    hash ^= value + 0x9e3779b97f4a7c15ULL + (hash << 6) + (hash >> 2);
+  };
   mix(static_cast<size_t>(key.type));
   mix(std::hash<std::string>()(key.uid1));
   mix(std::hash<std::string>()(key.uid2));

@@ -1,12 +1,13 @@
 // The data items a DHIS2 expression refers to, as typed keys.
 //
 // An item key names one value an expression needs for one org unit x period cell: a data element
-// total `#{de}`, an operand `#{de.coc}` / `#{de.coc.aoc}` / `#{de.*.aoc}` / `#{de.coc.*}`, a constant
-// `C{uid}`, an org unit group count `OUG{uid}`, a reporting rate metric `R{ds.METRIC}`, another
-// indicator `N{uid}`, and (parsed but not evaluated here) program items `I{pi}`, `D{program.de}`,
-// `A{program.attribute}` / `A{attribute}`. Modifiers written after an item (or after a parenthesised
-// group, where they apply to every item inside) are part of the key: `#{de}.periodOffset(-1)` is a
-// different value from `#{de}`. Keys are plain values: copyable, comparable, hashable.
+// total `#{de}`, an operand `#{de.coc}` / `#{de.coc.aoc}` / `#{de.*.aoc}` / `#{de.coc.*}`, a
+// constant `C{uid}`, an org unit group count `OUG{uid}`, a reporting rate metric `R{ds.METRIC}`,
+// another indicator `N{uid}`, and (parsed but not evaluated here) program items `I{pi}`,
+// `D{program.de}`, `A{program.attribute}` / `A{attribute}`. Modifiers written after an item (or
+// after a parenthesised group, where they apply to every item inside) are part of the key:
+// `#{de}.periodOffset(-1)` is a different value from `#{de}`. Keys are plain values: copyable,
+// comparable, hashable.
 #pragma once
 
 #include <cstddef>

@@ -10,12 +10,14 @@ namespace dhl::dhis2 {
 
 enum class ExpressionMode {
   // Indicator numerator / denominator: N{indicator}, subExpression(), the item modifiers
-  // .periodOffset(n) .aggregationType(t) .minDate(d) .maxDate(d) .yearToDate(); no aggregate functions.
+  // .periodOffset(n) .aggregationType(t) .minDate(d) .maxDate(d) .yearToDate(); no aggregate
+  // functions.
   kIndicatorExpression,
   // Validation rule left / right side: orgUnit.ancestor/dataSet/group/program(...); no modifiers.
   kValidationRuleExpression,
   // Predictor generator: as validation rules, plus the aggregate functions over sampled periods
-  // (avg, count, max, min, median, percentileCont, stddev, stddevPop, stddevSamp, sum, variance) and
+  // (avg, count, max, min, median, percentileCont, stddev, stddevPop, stddevSamp, sum, variance)
+  // and
   // the modifiers .minDate(d) .maxDate(d) (and .periodOffset(n), which DHIS2 predictors accept).
   kPredictorGeneratorExpression,
   // Predictor sample skip test: the same language as the generator, boolean result.

@@ -2,8 +2,8 @@
 // (@dhis2/expression-parser 1.1.0, run with node through tests/oracle/expression_oracle.mjs) over
 // thousands of generated expressions and item values.
 //
-// The generator stays inside the part of the language where the DHIS2 server, the JavaScript library
-// and this project mean the same thing; where they are known to differ it does not go (each
+// The generator stays inside the part of the language where the DHIS2 server, the JavaScript
+// library and this project mean the same thing; where they are known to differ it does not go (each
 // exclusion names the difference):
 // - no % at all: the library's remainder is wrong (12 % 5 is 0, 17 % 9 is 0.8, -5 % 3 is 1);
 // - same-level operators are never chained without parentheses: the library gives + a higher
@@ -15,7 +15,9 @@
 // - no null flows into arithmetic or comparisons (the library throws where the server gives null);
 // - comparisons never see division or logarithms (the library computes + - * / in 16-digit decimal
 //   arithmetic, so 3 * (1/3) == 1 differs at the last digit);
-// - booleans are never used as numbers or numbers as booleans (the library refuses fractions there).
+// - booleans are never used as numbers or numbers as booleans (the library refuses fractions
+// there).
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -27,14 +29,12 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
@@ -338,14 +338,32 @@ std::vector<nlohmann::json> RunOracle(const std::vector<nlohmann::json>& lines) 
 TEST(ExpressionOracleTest, AgreesWithDhis2ExpressionParserLibrary) {
   // Fixed cases first (the documented agreements), then generated ones.
   std::vector<Case> cases;
-  for (const char* text :
-       {"-2^2", "2^-1", "-2 ^ -2", "(-2)^2", "1 + 2 * 3 - 4 / 8", "1 - 2 - 3", "8 / 2 / 2", "1e3 + .5", "2.",
-        "not true or true and false", "1 < 2 == 2 > 1", "if(1 > 2, 3, 4)", "greatest(1, 3, 2)",
-        "least(4, 2, 8)", "log(8, 2)", "log10(1000)", "firstNonNull(#{NulItem0001}, 7)",
-        "isNull(#{NulItem0002})", "#{CntItem0001}.periodOffset(-1) + #{CntItem0001}",
-        "[days] / 2", "removeZeros(0)", "removeZeros(#{CntItem0001} - #{CntItem0001})",
-        "3 - - 2", "1 /* comment */ + 2"}) {
-    cases.push_back({text, MissingValueStrategy::kNeverSkip,
+  for (const char* text : {"-2^2",
+                           "2^-1",
+                           "-2 ^ -2",
+                           "(-2)^2",
+                           "1 + 2 * 3 - 4 / 8",
+                           "1 - 2 - 3",
+                           "8 / 2 / 2",
+                           "1e3 + .5",
+                           "2.",
+                           "not true or true and false",
+                           "1 < 2 == 2 > 1",
+                           "if(1 > 2, 3, 4)",
+                           "greatest(1, 3, 2)",
+                           "least(4, 2, 8)",
+                           "log(8, 2)",
+                           "log10(1000)",
+                           "firstNonNull(#{NulItem0001}, 7)",
+                           "isNull(#{NulItem0002})",
+                           "#{CntItem0001}.periodOffset(-1) + #{CntItem0001}",
+                           "[days] / 2",
+                           "removeZeros(0)",
+                           "removeZeros(#{CntItem0001} - #{CntItem0001})",
+                           "3 - - 2",
+                           "1 /* comment */ + 2"}) {
+    cases.push_back({text,
+                     MissingValueStrategy::kNeverSkip,
                      {{"#{CntItem0001}", 5.0}, {"#{CntItem0001}.periodOffset(-1)", 2.0}}});
   }
   Generator generator(20261123);
@@ -395,7 +413,8 @@ TEST(ExpressionOracleTest, AgreesWithDhis2ExpressionParserLibrary) {
   std::vector<std::string> disagreements;
   for (size_t i = 0; i < cases.size(); ++i) {
     const Case& c = cases[i];
-    Result<Expression> expression = ParseExpression(c.expression, ExpressionMode::kIndicatorExpression);
+    Result<Expression> expression =
+        ParseExpression(c.expression, ExpressionMode::kIndicatorExpression);
     ASSERT_TRUE(expression.ok()) << c.expression << ": " << expression.status().ToString();
     ItemValueMap values;
     for (const auto& [text, value] : c.values) {
@@ -442,14 +461,14 @@ TEST(ExpressionOracleTest, KnownDisagreementsWithTheLibrary) {
     nlohmann::json library;  // the library's answer
   };
   const Known kKnown[] = {
-      {"1 - 2 + 3", 2.0, -4.0},       // library: + binds tighter than -
-      {"8 / 2 * 2", 8.0, 2.0},        // library: * binds tighter than /
-      {"2 ^ 3 ^ 2", 512.0, 64.0},     // library: ^ left-associative
+      {"1 - 2 + 3", 2.0, -4.0},          // library: + binds tighter than -
+      {"8 / 2 * 2", 8.0, 2.0},           // library: * binds tighter than /
+      {"2 ^ 3 ^ 2", 512.0, 64.0},        // library: ^ left-associative
       {"2 ^ 0.5", std::sqrt(2.0), 1.0},  // library: exponent truncated to an integer
-      {"12 % 5", 2.0, 0.0},           // library: broken decimal remainder
+      {"12 % 5", 2.0, 0.0},              // library: broken decimal remainder
       {"17 % 9", 8.0, 0.8},
-      {"-5 % 3", -2.0, 1.0},          // Java/server: truncated remainder
-      {"1 / 0", 0.0, "Infinity"},     // server/us: null (then the null result becomes 0)
+      {"-5 % 3", -2.0, 1.0},       // Java/server: truncated remainder
+      {"1 / 0", 0.0, "Infinity"},  // server/us: null (then the null result becomes 0)
   };
   std::vector<nlohmann::json> lines;
   for (const Known& known : kKnown) {

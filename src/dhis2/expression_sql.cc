@@ -357,7 +357,7 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
       value = "COALESCE(" + value + ", '')";
     }
   } else {
-    value = body.type == SqlType::kNull ? sql::NullLiteral()
+    value = body.type == SqlType::kNull      ? sql::NullLiteral()
             : body.type == SqlType::kBoolean ? sql::CastToDouble(body.text, options.dialect)
                                              : body.text;
     if (expression.replaces_null_result()) {
@@ -372,7 +372,7 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
   }
   std::string joiner =
       options.missing_value_strategy == MissingValueStrategy::kSkipIfAnyValueMissing ? " OR "
-                                                                                      : " AND ";
+                                                                                     : " AND ";
   std::string condition;
   for (size_t i = 0; i < counted.size(); ++i) {
     DHL_ASSIGN_OR_RETURN(std::string column, compiler.Column(counted[i]));

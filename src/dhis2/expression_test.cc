@@ -1,12 +1,12 @@
 #include "dhis2/expression.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace dhl::dhis2 {
 namespace {
@@ -107,12 +107,11 @@ TEST(ExpressionParseTest, Items) {
       " + #{fbfJHSPpUQD.*.HllvX50cXC0} + #{fbfJHSPpUQD.pq2XI5kz2BY.*} + C{Gfd3ppDfq8E}"
       " + OUG{CXw2yu5fodb} + R{BfMAe6Itzgt.REPORTING_RATE} + N{Uvn6LCg7dVU} + [days]"
       " + #{fbfJHSPpUQD}");
-  EXPECT_EQ(ItemTexts(e),
-            (std::vector<std::string>{"#{fbfJHSPpUQD}", "#{fbfJHSPpUQD.pq2XI5kz2BY}",
-                                      "#{fbfJHSPpUQD.pq2XI5kz2BY.HllvX50cXC0}",
-                                      "#{fbfJHSPpUQD.*.HllvX50cXC0}", "C{Gfd3ppDfq8E}",
-                                      "OUG{CXw2yu5fodb}", "R{BfMAe6Itzgt.REPORTING_RATE}",
-                                      "N{Uvn6LCg7dVU}"}));
+  EXPECT_EQ(ItemTexts(e), (std::vector<std::string>{
+                              "#{fbfJHSPpUQD}", "#{fbfJHSPpUQD.pq2XI5kz2BY}",
+                              "#{fbfJHSPpUQD.pq2XI5kz2BY.HllvX50cXC0}",
+                              "#{fbfJHSPpUQD.*.HllvX50cXC0}", "C{Gfd3ppDfq8E}", "OUG{CXw2yu5fodb}",
+                              "R{BfMAe6Itzgt.REPORTING_RATE}", "N{Uvn6LCg7dVU}"}));
   EXPECT_EQ(e.items()[0].type, ItemType::kDataElement);
   EXPECT_EQ(e.items()[3].uid1, "*");
   EXPECT_EQ(e.items()[3].uid2, "HllvX50cXC0");
@@ -128,8 +127,9 @@ TEST(ExpressionParseTest, Items) {
 }
 
 TEST(ExpressionParseTest, ProgramItemsParse) {
-  Expression e = Parse("I{luLGbE2WKGP} + D{IpHINAT79UW.bx6fsa0t90x} + A{IpHINAT79UW.w75KJ2mc4zz}"
-                       " + A{w75KJ2mc4zz}");
+  Expression e = Parse(
+      "I{luLGbE2WKGP} + D{IpHINAT79UW.bx6fsa0t90x} + A{IpHINAT79UW.w75KJ2mc4zz}"
+      " + A{w75KJ2mc4zz}");
   ASSERT_EQ(e.items().size(), 4u);
   EXPECT_EQ(e.items()[0].type, ItemType::kProgramIndicator);
   EXPECT_EQ(e.items()[1].type, ItemType::kProgramDataElement);
@@ -151,30 +151,34 @@ TEST(ExpressionParseTest, Modifiers) {
       " + (#{fbfJHSPpUQD} + C{Gfd3ppDfq8E}).periodOffset(+2)"
       " + #{fbfJHSPpUQD}.aggregationType(LAST).minDate(2023-1-1).maxDate(2023-12-31)"
       " + #{fbfJHSPpUQD}.yearToDate() + #{fbfJHSPpUQD}");
-  EXPECT_EQ(ItemTexts(e), (std::vector<std::string>{
-                              "#{fbfJHSPpUQD}.periodOffset(-1)",
-                              "#{fbfJHSPpUQD}.periodOffset(-3)",
-                              "#{fbfJHSPpUQD}.periodOffset(2)",
-                              "C{Gfd3ppDfq8E}.periodOffset(2)",
-                              "#{fbfJHSPpUQD}.aggregationType(last).minDate(2023-1-1).maxDate(2023-12-31)",
-                              "#{fbfJHSPpUQD}.yearToDate()",
-                              "#{fbfJHSPpUQD}",
-                          }));
+  EXPECT_EQ(ItemTexts(e),
+            (std::vector<std::string>{
+                "#{fbfJHSPpUQD}.periodOffset(-1)",
+                "#{fbfJHSPpUQD}.periodOffset(-3)",
+                "#{fbfJHSPpUQD}.periodOffset(2)",
+                "C{Gfd3ppDfq8E}.periodOffset(2)",
+                "#{fbfJHSPpUQD}.aggregationType(last).minDate(2023-1-1).maxDate(2023-12-31)",
+                "#{fbfJHSPpUQD}.yearToDate()",
+                "#{fbfJHSPpUQD}",
+            }));
   EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.periodOffset(x)"),
             "expected an integer period offset at character 28");
   EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.aggregationType(NOT_AN_AGGREGATION_TYPE)"),
             "expected an aggregation type at character 31");
-  EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.maxDate(2022-13)"), "expected a date yyyy-MM-dd at character 23");
+  EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.maxDate(2022-13)"),
+            "expected a date yyyy-MM-dd at character 23");
   EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.bogus(1)"), "unknown modifier '.bogus' at character 15");
-  EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD}.periodOffset(1)", kValidation),
-            "modifier '.periodOffset' is not allowed in VALIDATION_RULE_EXPRESSION at character 15");
+  EXPECT_EQ(
+      ErrorOf("#{fbfJHSPpUQD}.periodOffset(1)", kValidation),
+      "modifier '.periodOffset' is not allowed in VALIDATION_RULE_EXPRESSION at character 15");
 }
 
 TEST(ExpressionParseTest, FunctionsByMode) {
-  Parse("if(isNull(#{fbfJHSPpUQD}), 0, 1) + firstNonNull(#{fbfJHSPpUQD}, 0) + greatest(1, 2, 3)"
-        " + least(1) + log(8, 2) + log(8) + log10(100) + removeZeros(0) + normDistCum(1, 0, 1)"
-        " + normDistDen(1, 0, 1) + if(contains('a,b', 'a') && containsItems('a,b', 'b'), 1, 0)"
-        " + if(isNotNull(C{Gfd3ppDfq8E}), 1, 0) + subExpression(#{fbfJHSPpUQD} * 2)");
+  Parse(
+      "if(isNull(#{fbfJHSPpUQD}), 0, 1) + firstNonNull(#{fbfJHSPpUQD}, 0) + greatest(1, 2, 3)"
+      " + least(1) + log(8, 2) + log(8) + log10(100) + removeZeros(0) + normDistCum(1, 0, 1)"
+      " + normDistDen(1, 0, 1) + if(contains('a,b', 'a') && containsItems('a,b', 'b'), 1, 0)"
+      " + if(isNotNull(C{Gfd3ppDfq8E}), 1, 0) + subExpression(#{fbfJHSPpUQD} * 2)");
   Parse("if(orgUnit.ancestor(ImspTQPwCqd, O6uvpzGd5pu) && orgUnit.group(CXw2yu5fodb), 1, 0)",
         kValidation);
   Parse("if(orgUnit.dataSet(BfMAe6Itzgt) || orgUnit.program(IpHINAT79UW), 1, 0)");
@@ -199,7 +203,8 @@ TEST(ExpressionParseTest, FunctionsByMode) {
 }
 
 TEST(ExpressionParseTest, CountedAndSampledItems) {
-  Expression e = Parse("isNull(#{fbfJHSPpUQD}) + firstNonNull(#{h0xKKjijTdI} + 1) + #{cYeuwXTCPkU}");
+  Expression e =
+      Parse("isNull(#{fbfJHSPpUQD}) + firstNonNull(#{h0xKKjijTdI} + 1) + #{cYeuwXTCPkU}");
   const ExpressionNode& sum = e.root();
   EXPECT_FALSE(sum.children[0].children[0].children[0].counted);
   EXPECT_FALSE(sum.children[0].children[1].children[0].children[0].counted);
@@ -216,7 +221,8 @@ TEST(ExpressionParseTest, NullReplacementFlag) {
 }
 
 TEST(ExpressionParseTest, ErrorsPointAtTheCharacter) {
-  EXPECT_EQ(ErrorOf("(#{fbfJHSPpUQD} + 1"), "expected ')' but the expression ended at character 19");
+  EXPECT_EQ(ErrorOf("(#{fbfJHSPpUQD} + 1"),
+            "expected ')' but the expression ended at character 19");
   EXPECT_EQ(ErrorOf("(#{fbfJHSPpUQD} + 1 2"), "expected ')' at character 20");
   EXPECT_EQ(ErrorOf("1 +"), "expected a value but the expression ended at character 3");
   EXPECT_EQ(ErrorOf("1) + 2"), "unexpected ')' without a matching '(' at character 1");
@@ -225,7 +231,8 @@ TEST(ExpressionParseTest, ErrorsPointAtTheCharacter) {
             "expected a UID of 11 letters and digits starting with a letter at character 2");
   EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD.pq2XI5kz2B}"),
             "expected a category option combo UID or '*' at character 14");
-  EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD"), "expected '}' closing the item but the expression ended at character 13");
+  EXPECT_EQ(ErrorOf("#{fbfJHSPpUQD"),
+            "expected '}' closing the item but the expression ended at character 13");
   EXPECT_EQ(ErrorOf("R{BfMAe6Itzgt.RATE}"),
             "expected a reporting rate metric (REPORTING_RATE, REPORTING_RATE_ON_TIME, "
             "ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS) at character 14");
@@ -238,7 +245,8 @@ TEST(ExpressionParseTest, ErrorsPointAtTheCharacter) {
             "tagged items such as deGroup:uid are not supported at character 2");
   // The full message carries the expression and a caret under the character.
   Result<Expression> e = ParseExpression("(1 + 2", kIndicator);
-  EXPECT_EQ(e.status().message(), "expected ')' but the expression ended at character 6\n(1 + 2\n      ^");
+  EXPECT_EQ(e.status().message(),
+            "expected ')' but the expression ended at character 6\n(1 + 2\n      ^");
 }
 
 TEST(ExpressionParseTest, PackagePlaceholdersAreReported) {
@@ -255,7 +263,8 @@ TEST(ExpressionParseTest, PackagePlaceholdersAreReported) {
 
 TEST(ExpressionParseTest, DeepNestingIsRefusedNotCrashing) {
   EXPECT_EQ(ErrorOf(std::string(100000, '(')), "expression nests too deeply at character 100");
-  EXPECT_EQ(ErrorOf(std::string(100000, '-') + "1"), "expression nests too deeply at character 100");
+  EXPECT_EQ(ErrorOf(std::string(100000, '-') + "1"),
+            "expression nests too deeply at character 100");
   EXPECT_EQ(ErrorOf(std::string(1000, '(') + "1" + std::string(1000, ')')),
             "expression nests too deeply at character 100");
   Parse(std::string(99, '(') + "1" + std::string(99, ')'));
@@ -284,7 +293,8 @@ TEST(ExpressionParseTest, NormalFormParsesToTheSameNormalForm) {
 // Every indicator numerator/denominator and validation rule side in the recorded fixtures parses,
 // but for one that is malformed in its origin file.
 TEST(ExpressionParseTest, EveryFixtureExpressionParses) {
-  std::ifstream file(std::string(DHL_SOURCE_DIR) + "/tests/data/expressions/fixture_expressions.json");
+  std::ifstream file(std::string(DHL_SOURCE_DIR) +
+                     "/tests/data/expressions/fixture_expressions.json");
   ASSERT_TRUE(file.good());
   nlohmann::json fixtures = nlohmann::json::parse(file);
   ASSERT_GE(fixtures.size(), 200u);
@@ -300,7 +310,8 @@ TEST(ExpressionParseTest, EveryFixtureExpressionParses) {
       ++malformed;
       ASSERT_FALSE(expression.ok()) << text;
       std::string message = expression.status().message();
-      EXPECT_EQ(message.substr(0, message.find('\n')), fixture["expected_error"].get<std::string>());
+      EXPECT_EQ(message.substr(0, message.find('\n')),
+                fixture["expected_error"].get<std::string>());
       continue;
     }
     EXPECT_TRUE(expression.ok()) << fixture.dump() << ": " << expression.status().ToString();

@@ -1,19 +1,24 @@
-// The two SQL dialects the project renders: DuckDB (the embedded engine) and Spark SQL (Databricks).
+// The two SQL dialects the project renders: DuckDB (the embedded engine) and Spark SQL
+// (Databricks).
 //
-// Models and compiled DHIS2 expressions are written once and rendered per dialect. Every function here
-// takes operands that are already complete SQL expressions (rendered by the caller, quoted through
-// sql/literal.h) and returns one parenthesised SQL expression, so results compose without precedence
-// surprises. Only the constructs whose spelling or semantics differ between the two engines, or whose
-// portable spelling is not obvious, live here; everything else is plain shared SQL.
+// Models and compiled DHIS2 expressions are written once and rendered per dialect. Every function
+// here takes operands that are already complete SQL expressions (rendered by the caller, quoted
+// through sql/literal.h) and returns one parenthesised SQL expression, so results compose without
+// precedence surprises. Only the constructs whose spelling or semantics differ between the two
+// engines, or whose portable spelling is not obvious, live here; everything else is plain shared
+// SQL.
 //
-// Semantics both renderings guarantee (checked against DuckDB 1.4 by tests; Spark from its reference):
+// Semantics both renderings guarantee (checked against DuckDB 1.4 by tests; Spark from its
+// reference):
 // - SafeDivide / SafeModulo: NULL when the divisor is 0 or NULL, never an error (Spark's ANSI mode,
 //   the Databricks default, raises DIVIDE_BY_ZERO for a plain `/` or `%`).
 // - Greatest / Least: NULL arguments are skipped; NULL only when every argument is NULL (DuckDB and
 //   Spark agree; note PostgreSQL agrees too, MySQL does not).
-// - Ln / Log10: NULL for arguments <= 0 (DuckDB raises an error for ln(0) and ln(-1); Spark returns NULL).
+// - Ln / Log10: NULL for arguments <= 0 (DuckDB raises an error for ln(0) and ln(-1); Spark
+//   returns NULL).
 // - Power: IEEE pow; both engines spell it power(a, b).
-// - Concat: NULL if any operand is NULL (the `||` operator in both; DuckDB's concat() would skip NULLs).
+// - Concat: NULL if any operand is NULL (the `||` operator in both; DuckDB's concat() would
+//   skip NULLs).
 // All functions are pure and thread-safe.
 #pragma once
 
@@ -53,8 +58,8 @@ std::string Power(std::string_view base, std::string_view exponent, Dialect dial
 // CAST(x AS DOUBLE): booleans become 1.0 / 0.0, numeric strings their value.
 std::string CastToDouble(std::string_view x, Dialect dialect);
 
-// CASE WHEN condition THEN then_value ELSE else_value END (a NULL condition takes the ELSE branch, as
-// SQL does; callers wanting NULL for a NULL condition use CaseWhenNullAware).
+// CASE WHEN condition THEN then_value ELSE else_value END (a NULL condition takes the ELSE branch,
+// as SQL does; callers wanting NULL for a NULL condition use CaseWhenNullAware).
 std::string CaseWhen(std::string_view condition, std::string_view then_value,
                      std::string_view else_value, Dialect dialect);
 
@@ -65,9 +70,9 @@ std::string CaseWhenNullAware(std::string_view condition, std::string_view then_
 // String concatenation of at least one operand; NULL if any operand is NULL.
 std::string Concat(const std::vector<std::string>& operands, Dialect dialect);
 
-// TRUE when `item` is one of the `delimiter`-separated elements of `list` (exact match, no trimming).
-// DuckDB list_contains(string_split(..)), Spark array_contains(split(..)) (the delimiter is quoted
-// for Spark's regular-expression split).
+// TRUE when `item` is one of the `delimiter`-separated elements of `list` (exact match, no
+// trimming). DuckDB list_contains(string_split(..)), Spark array_contains(split(..)) (the delimiter
+// is quoted for Spark's regular-expression split).
 std::string SplitContains(std::string_view list, char delimiter, std::string_view item,
                           Dialect dialect);
 

@@ -1,11 +1,12 @@
 // Quoting of identifiers and rendering of literals: the one place in the project that writes them.
 //
 // Every identifier or value that reaches SQL text goes through these functions; no other code may
-// quote by hand. Identifiers: DuckDB "double quotes", Spark `back-ticks`, the quote character doubled
-// inside. Strings: DuckDB 'single quotes' with '' for a quote and no backslash escapes; Spark
-// 'single quotes' with backslash escapes (\\ and \'), which Spark applies by default. Numbers render
-// as DOUBLE in both dialects (scientific notation, so neither engine reads them as DECIMAL), with the
-// shortest text that reads back as the same double. All functions are pure and thread-safe.
+// quote by hand. Identifiers: DuckDB "double quotes", Spark `back-ticks`, the quote character
+// doubled inside. Strings: DuckDB 'single quotes' with '' for a quote and no backslash escapes;
+// Spark 'single quotes' with backslash escapes (\\ and \'), which Spark applies by default. Numbers
+// render as DOUBLE in both dialects (scientific notation, so neither engine reads them as DECIMAL),
+// with the shortest text that reads back as the same double. All functions are pure and
+// thread-safe.
 #pragma once
 
 #include <cstdint>

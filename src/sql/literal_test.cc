@@ -1,11 +1,11 @@
 #include "sql/literal.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <cstdlib>
 #include <limits>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace dhl::sql {
 namespace {
@@ -51,8 +51,7 @@ TEST(NumberLiteralTest, ScientificDoublesParenthesisedWhenNegative) {
   EXPECT_EQ(NumberLiteral(1.0 / 3), "3.333333333333333e-01");
   EXPECT_EQ(NumberLiteral(std::numeric_limits<double>::quiet_NaN()), "CAST('NaN' AS DOUBLE)");
   EXPECT_EQ(NumberLiteral(std::numeric_limits<double>::infinity()), "CAST('Infinity' AS DOUBLE)");
-  EXPECT_EQ(NumberLiteral(-std::numeric_limits<double>::infinity()),
-            "CAST('-Infinity' AS DOUBLE)");
+  EXPECT_EQ(NumberLiteral(-std::numeric_limits<double>::infinity()), "CAST('-Infinity' AS DOUBLE)");
 }
 
 TEST(NumberLiteralTest, RoundTrips) {

@@ -1,5 +1,9 @@
 // End to end: DHIS2 expressions compiled to SQL and run in DuckDB over a table of generated item
 // values agree with the C++ evaluator on the same inputs; the Spark rendering is checked as text.
+#include "dhis2/expression_sql.h"
+
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -10,11 +14,8 @@
 #include <string>
 #include <vector>
 
-#include <gtest/gtest.h>
-
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
-#include "dhis2/expression_sql.h"
 #include "engine/connection.h"
 #include "engine/database.h"
 #include "sql/literal.h"
@@ -95,9 +96,8 @@ TEST(ExpressionSqlTextTest, UnsupportedAndMissingColumns) {
               StatusCode::kUnsupported)
         << text;
   }
-  Result<std::string> missing =
-      CompileExpressionToSql(Parse("#{fbfJHSPpUQD.pq2XI5kz2BY}"), ColumnsOf(sql::Dialect::kDuckDb),
-                             options);
+  Result<std::string> missing = CompileExpressionToSql(Parse("#{fbfJHSPpUQD.pq2XI5kz2BY}"),
+                                                       ColumnsOf(sql::Dialect::kDuckDb), options);
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
   EXPECT_EQ(CompileExpressionToSql(Parse("[days]"), ColumnsOf(sql::Dialect::kDuckDb), options)
                 .status()
@@ -162,7 +162,7 @@ class Generator {
       case 15:
         return "if(" + Number(depth - 1) + ", 1, 2)";  // a number as a condition
       case 16:
-        return "(" + Boolean(depth - 1) + ") * 3";      // a boolean as a number
+        return "(" + Boolean(depth - 1) + ") * 3";  // a boolean as a number
       default:
         return Number(0);
     }
@@ -299,7 +299,8 @@ TEST(ExpressionSqlDuckDbTest, CompiledSqlAgreesWithTheEvaluator) {
       // The Spark rendering of the same expression compiles too.
       options.dialect = sql::Dialect::kSpark;
       options.days_sql = "`days`";
-      ASSERT_TRUE(CompileExpressionToSql(expression, ColumnsOf(sql::Dialect::kSpark), options).ok());
+      ASSERT_TRUE(
+          CompileExpressionToSql(expression, ColumnsOf(sql::Dialect::kSpark), options).ok());
       query += ",\n  " + *sql;
       expressions.push_back(std::move(expression));
       strategies.push_back(strategy);
@@ -313,7 +314,8 @@ TEST(ExpressionSqlDuckDbTest, CompiledSqlAgreesWithTheEvaluator) {
         EvaluationOptions options;
         options.missing_value_strategy = strategies[k];
         options.days = cells.days[row];
-        std::vector<std::optional<double>> values = ItemValuesFor(expressions[k], cells.values[row]);
+        std::vector<std::optional<double>> values =
+            ItemValuesFor(expressions[k], cells.values[row]);
         Result<ExpressionValue> evaluated = EvaluateExpression(
             expressions[k], std::span<const std::optional<double>>(values), options);
         ASSERT_TRUE(evaluated.ok()) << evaluated.status().ToString();
@@ -327,11 +329,9 @@ TEST(ExpressionSqlDuckDbTest, CompiledSqlAgreesWithTheEvaluator) {
             row_text += value ? std::to_string(*value) + " " : "NULL ";
           }
           disagreements.push_back(
-              expressions[k].text() + " [" +
-              std::string(MissingValueStrategyName(strategies[k])) + "] row " + row_text +
-              "days " + std::to_string(cells.days[row]) + ": SQL " +
-              (actual ? std::to_string(*actual) : "NULL") + ", evaluator " +
-              evaluated->ToString());
+              expressions[k].text() + " [" + std::string(MissingValueStrategyName(strategies[k])) +
+              "] row " + row_text + "days " + std::to_string(cells.days[row]) + ": SQL " +
+              (actual ? std::to_string(*actual) : "NULL") + ", evaluator " + evaluated->ToString());
         }
       }
     }
@@ -351,21 +351,21 @@ TEST(ExpressionSqlDuckDbTest, IndicatorAnc1Coverage) {
   ASSERT_TRUE(connection.ok());
   // ANC 1st visits and expected pregnancies at clinic uNEhNuBUr0i, June-August 2023, plus a month
   // without visits, one without a denominator and one with a zero denominator.
-  ASSERT_TRUE(connection
-                  ->Execute("CREATE TABLE cells (pe VARCHAR, days DOUBLE, i0 DOUBLE, i1 DOUBLE);"
-                            "INSERT INTO cells VALUES ('202306', 30, 10, 71), ('202307', 31, 20, 71),"
-                            "('202308', 31, 7, 71), ('202309', 30, NULL, 71), "
-                            "('202310', 31, 5, NULL), ('202311', 30, 5, 0);")
-                  .ok());
+  ASSERT_TRUE(
+      connection
+          ->Execute("CREATE TABLE cells (pe VARCHAR, days DOUBLE, i0 DOUBLE, i1 DOUBLE);"
+                    "INSERT INTO cells VALUES ('202306', 30, 10, 71), ('202307', 31, 20, 71),"
+                    "('202308', 31, 7, 71), ('202309', 30, NULL, 71), "
+                    "('202310', 31, 5, NULL), ('202311', 30, 5, 0);")
+          .ok());
   Expression numerator = Parse("#{fbfJHSPpUQD}");
   Expression denominator = Parse("#{h0xKKjijTdI}");
   IndicatorFormula formula{&numerator, &denominator, 100, true};
-  Result<std::string> sql =
-      CompileIndicatorToSql(formula, ColumnsOf(sql::Dialect::kDuckDb), sql::Dialect::kDuckDb,
-                            "\"days\"");
+  Result<std::string> sql = CompileIndicatorToSql(formula, ColumnsOf(sql::Dialect::kDuckDb),
+                                                  sql::Dialect::kDuckDb, "\"days\"");
   ASSERT_TRUE(sql.ok()) << sql.status().ToString();
-  Result<std::string> spark =
-      CompileIndicatorToSql(formula, ColumnsOf(sql::Dialect::kSpark), sql::Dialect::kSpark, "`days`");
+  Result<std::string> spark = CompileIndicatorToSql(formula, ColumnsOf(sql::Dialect::kSpark),
+                                                    sql::Dialect::kSpark, "`days`");
   ASSERT_TRUE(spark.ok());
   EXPECT_EQ(spark->find("NULLIF"), std::string::npos);
   EXPECT_NE(spark->find("try_divide("), std::string::npos);
@@ -428,12 +428,13 @@ TEST(ExpressionSqlDuckDbTest, MillionCellsInOneQuery) {
   ASSERT_TRUE(database.ok());
   Result<engine::Connection> connection = database->Connect();
   ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(connection
-                  ->Execute("CREATE TABLE cells AS SELECT range AS cell, 30.0 AS days, "
-                            "CASE WHEN range % 7 = 0 THEN NULL ELSE (range % 50)::DOUBLE END AS i0, "
-                            "CASE WHEN range % 11 = 0 THEN NULL ELSE (range % 13)::DOUBLE END AS i1, "
-                            "(range % 100 + 1)::DOUBLE AS i2 FROM range(1000000)")
-                  .ok());
+  ASSERT_TRUE(
+      connection
+          ->Execute("CREATE TABLE cells AS SELECT range AS cell, 30.0 AS days, "
+                    "CASE WHEN range % 7 = 0 THEN NULL ELSE (range % 50)::DOUBLE END AS i0, "
+                    "CASE WHEN range % 11 = 0 THEN NULL ELSE (range % 13)::DOUBLE END AS i1, "
+                    "(range % 100 + 1)::DOUBLE AS i2 FROM range(1000000)")
+          .ok());
   Expression numerator = Parse("#{fbfJHSPpUQD} + #{h0xKKjijTdI}");
   Expression denominator = Parse("#{cYeuwXTCPkU}");
   IndicatorFormula formula{&numerator, &denominator, 100, true};
