@@ -22,6 +22,8 @@ void AddPeriodCommand(CLI::App& app, Action* action);
 void AddSqlCommand(CLI::App& app, Action* action);
 void AddLakeCommands(CLI::App& app, Action* action);
 void AddDemoCommand(CLI::App& app, Action* action);
+void AddSyncCommand(CLI::App& app, Action* action);
+void AddInitCommand(CLI::App& app, Action* action);
 
 // Prints "error: <status message>" to stderr and returns kExitFailure (or kExitUsage for an
 // invalid-argument status when `usage_on_invalid` is set).

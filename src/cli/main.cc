@@ -48,6 +48,8 @@ int Main(int argc, char** argv) {
   AddSqlCommand(app, &action);
   AddLakeCommands(app, &action);
   AddDemoCommand(app, &action);
+  AddSyncCommand(app, &action);
+  AddInitCommand(app, &action);
 
   try {
     app.parse(argc, argv);

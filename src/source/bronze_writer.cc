@@ -1,0 +1,327 @@
+#include "source/bronze_writer.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "sql/literal.h"
+#include "source/bronze_table.h"
+
+namespace dhl::source {
+namespace {
+
+constexpr const char* kBatchTable = "dhl_bronze_batch";
+
+std::string Ident(std::string_view name) {
+  return sql::QuoteIdentifier(name, sql::Dialect::kDuckDb).ValueOr("\"invalid\"");
+}
+
+std::string Lit(std::string_view value) { return sql::StringLiteral(value, sql::Dialect::kDuckDb); }
+
+// CSV header names (lower case, as DHIS2 writes them) to JSON names.
+const std::map<std::string, std::string>& CsvNames() {
+  static const std::map<std::string, std::string> kNames = {
+      {"dataelement", "dataElement"},
+      {"period", "period"},
+      {"orgunit", "orgUnit"},
+      {"catoptcombo", "categoryOptionCombo"},
+      {"categoryoptioncombo", "categoryOptionCombo"},
+      {"attroptcombo", "attributeOptionCombo"},
+      {"attributeoptioncombo", "attributeOptionCombo"},
+      {"value", "value"},
+      {"storedby", "storedBy"},
+      {"created", "created"},
+      {"lastupdated", "lastUpdated"},
+      {"comment", "comment"},
+      {"followup", "followup"},
+      {"deleted", "deleted"},
+  };
+  return kNames;
+}
+
+std::string CellText(const nlohmann::json& value) {
+  if (value.is_string()) {
+    return value.get<std::string>();
+  }
+  return value.dump();
+}
+
+// Collects the records at `path` ("a[].b[].c": arrays nested in the elements of arrays). Missing
+// parent keys (trackedEntity, enrollment) are filled in from the enclosing record.
+void CollectRecords(const nlohmann::json& node, std::string_view path, const nlohmann::json* parent,
+                    std::vector<nlohmann::json>* out) {
+  size_t dot = path.find("[].");
+  std::string key(dot == std::string_view::npos ? path : path.substr(0, dot));
+  const nlohmann::json* list = nullptr;
+  if (key.empty() && node.is_array()) {
+    list = &node;
+  } else if (node.is_object() && node.contains(key) && node[key].is_array()) {
+    list = &node[key];
+  } else if (node.is_object() && node.contains("instances") && node["instances"].is_array() &&
+             parent == nullptr) {
+    list = &node["instances"];  // tracker lists before 2.41
+  }
+  if (list == nullptr) {
+    return;
+  }
+  for (const auto& item : *list) {
+    if (dot == std::string_view::npos) {
+      nlohmann::json record = item;
+      if (parent != nullptr && record.is_object()) {
+        for (const char* parent_key : {"trackedEntity", "enrollment", "program"}) {
+          if (!record.contains(parent_key) && parent->contains(parent_key)) {
+            record[parent_key] = (*parent)[parent_key];
+          }
+        }
+      }
+      out->push_back(std::move(record));
+    } else {
+      CollectRecords(item, path.substr(dot + 3), &item, out);
+    }
+  }
+}
+
+std::string ColumnSql(const BronzeColumn& column, const std::string& source,
+                      const std::string& time_zone) {
+  switch (column.type) {
+    case ColumnType::kTimestamp:
+      return fmt::format("dhl_utc({}, {}) AS {}", source, Lit(time_zone), Ident(column.name));
+    case ColumnType::kBoolean:
+      return fmt::format("TRY_CAST({} AS BOOLEAN) AS {}", source, Ident(column.name));
+    case ColumnType::kText:
+      break;
+  }
+  return fmt::format("{} AS {}", source, Ident(column.name));
+}
+
+Result<std::string> ReadHead(const std::string& path, size_t max_bytes) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return IoError("cannot open " + path);
+  }
+  std::string data(max_bytes, '\0');
+  int read = gzread(file, data.data(), static_cast<unsigned>(max_bytes));
+  gzclose(file);
+  if (read < 0) {
+    return IoError("cannot read " + path);
+  }
+  data.resize(static_cast<size_t>(read));
+  return data;
+}
+
+Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
+                                                      bool* has_rows) {
+  DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
+  size_t end = head.find('\n');
+  *has_rows = end != std::string::npos &&
+              head.find_first_not_of(" \r\n", end) != std::string::npos;
+  std::string header = head.substr(0, end);
+  if (!header.empty() && header.back() == '\r') {
+    header.pop_back();
+  }
+  std::map<std::string, std::string> present;  // JSON name -> CSV column as written
+  if (header.empty()) {
+    return present;
+  }
+  size_t start = 0;
+  while (true) {
+    size_t comma = header.find(',', start);
+    std::string name =
+        header.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    std::string original;
+    std::string lower;
+    for (char c : name) {
+      if (c != '"') {
+        original += c;
+        if (c != ' ') {
+          lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        }
+      }
+    }
+    auto mapped = CsvNames().find(lower);
+    if (mapped != CsvNames().end()) {
+      present[mapped->second] = original;
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  if (present.count("dataElement") == 0) {
+    return InvalidArgument("CSV file " + file +
+                           " is not a dataValueSets CSV (no dataelement column)");
+  }
+  return present;
+}
+
+}  // namespace
+
+Result<std::string> ReadMaybeGzipped(const std::string& path) {
+  gzFile file = gzopen(path.c_str(), "rb");
+  if (file == nullptr) {
+    return IoError("cannot open " + path);
+  }
+  std::string data;
+  char buffer[1 << 16];
+  int read = 0;
+  while ((read = gzread(file, buffer, sizeof(buffer))) > 0) {
+    data.append(buffer, static_cast<size_t>(read));
+  }
+  bool failed = read < 0;
+  gzclose(file);
+  if (failed) {
+    return IoError("cannot read " + path + " (corrupt gzip?)");
+  }
+  return data;
+}
+
+BronzeWriter::BronzeWriter(engine::Connection& connection, const lake::LakeCatalog& catalog,
+                           const Clock& clock)
+    : connection_(connection), catalog_(catalog), clock_(clock) {}
+
+Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
+                                                const std::string& run_id) {
+  lake::DeltaTable delta = catalog_.Table({"bronze", table});
+  if (!delta.Exists()) {
+    return int64_t{0};
+  }
+  DHL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, delta.Load(connection_));
+  return snapshot.TransactionVersion(run_id).value_or(0);
+}
+
+Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk& chunk,
+                                         const std::vector<std::string>& files,
+                                         const PersonalDataHasher* hasher) {
+  const BronzeTable* table = FindBronzeTable(chunk.table);
+  if (table == nullptr) {
+    return Internal("chunk " + chunk.id + ": unknown bronze table " + chunk.table);
+  }
+  BatchResult result;
+  DHL_ASSIGN_OR_RETURN(int64_t committed, CommittedSequence(table->name, plan.run_id));
+  if (committed >= chunk.sequence) {
+    result.already_committed = true;
+    return result;
+  }
+  if (!macro_ready_) {
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "CREATE OR REPLACE TEMP MACRO dhl_utc(t, tz) AS CASE WHEN t IS NULL OR trim(t) = '' THEN "
+        "NULL WHEN regexp_matches(t, '(Z|[+-][0-9]{2}:?[0-9]{2})$') THEN "
+        "TRY_CAST(regexp_replace(t, '([+-][0-9]{2})([0-9]{2})$', '\\1:\\2') AS TIMESTAMPTZ) "
+        "ELSE timezone(tz, TRY_CAST(t AS TIMESTAMP)) END"));
+    macro_ready_ = true;
+  }
+  std::string ingestion = fmt::format(
+      "{} AS _run_id, CAST({} AS TIMESTAMPTZ) AS _ingested_at, {} AS _source, {} AS _chunk",
+      Lit(plan.run_id), Lit(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))), Lit(plan.source),
+      Lit(chunk.id));
+  std::string select;
+  if (chunk.format == ChunkFormat::kCsv) {
+    // One SELECT over every file of the chunk, straight from disk.
+    std::vector<std::string> parts;
+    for (const std::string& file : files) {
+      bool has_rows = false;
+      DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, &has_rows));
+      if (!has_rows) {
+        continue;  // an empty body or a header alone
+      }
+      std::vector<std::string> columns;
+      for (const BronzeColumn& column : table->columns) {
+        auto found = present.find(column.name);
+        std::string source = found == present.end() ? std::string("CAST(NULL AS VARCHAR)")
+                                                    : Ident(found->second);
+        columns.push_back(ColumnSql(column, source, plan.server_time_zone));
+      }
+      parts.push_back(fmt::format(
+          "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
+          "escape = '\"', null_padding = true)",
+          fmt::join(columns, ", "), ingestion, Lit(file)));
+    }
+    if (parts.empty()) {
+      return result;
+    }
+    select = fmt::format("{}", fmt::join(parts, " UNION ALL "));
+    DHL_ASSIGN_OR_RETURN(engine::QueryResult counted,
+                         connection_.Query("SELECT count(*) FROM (" + select + ")"));
+    result.records = counted.GetInt64(0, 0).value_or(0);
+  } else {
+    std::vector<std::string> column_names;
+    for (const BronzeColumn& column : table->columns) {
+      column_names.push_back(column.name);
+    }
+    if (table->metadata) {
+      column_names.push_back("object");
+    } else if (table->keep_record) {
+      column_names.push_back("record");
+    }
+    std::vector<std::string> definitions;
+    for (const std::string& name : column_names) {
+      definitions.push_back(Ident(name) + " VARCHAR");
+    }
+    DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format(
+        "CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
+    {
+      DHL_ASSIGN_OR_RETURN(engine::Appender appender,
+                           connection_.CreateAppender("", kBatchTable));
+      for (const std::string& file : files) {
+        DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+        nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
+        if (page.is_discarded()) {
+          return Corruption("chunk " + chunk.id + ": " + file + " is not JSON");
+        }
+        std::vector<nlohmann::json> records;
+        CollectRecords(page, chunk.records_key, nullptr, &records);
+        for (nlohmann::json& record : records) {
+          if (!record.is_object()) {
+            continue;
+          }
+          if (hasher != nullptr) {
+            hasher->Apply(record);
+          }
+          for (const BronzeColumn& column : table->columns) {
+            if (record.contains(column.name) && !record[column.name].is_null()) {
+              DHL_RETURN_IF_ERROR(appender.Append(CellText(record[column.name])));
+            } else {
+              DHL_RETURN_IF_ERROR(appender.AppendNull());
+            }
+          }
+          if (table->metadata || table->keep_record) {
+            DHL_RETURN_IF_ERROR(appender.Append(record.dump()));
+          }
+          DHL_RETURN_IF_ERROR(appender.EndRow());
+          ++result.records;
+        }
+      }
+      DHL_RETURN_IF_ERROR(appender.Close());
+    }
+    if (result.records == 0) {
+      return result;
+    }
+    std::vector<std::string> columns;
+    for (const BronzeColumn& column : table->columns) {
+      columns.push_back(ColumnSql(column, Ident(column.name), plan.server_time_zone));
+    }
+    if (table->metadata) {
+      columns.push_back(Ident("object"));
+    } else if (table->keep_record) {
+      columns.push_back(Ident("record"));
+    }
+    select = fmt::format("SELECT {}, {} FROM {}", fmt::join(columns, ", "), ingestion, kBatchTable);
+  }
+  lake::DeltaTable delta = catalog_.Table({"bronze", table->name});
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kAppend;
+  options.transactions.push_back({plan.run_id, chunk.sequence, std::nullopt});
+  options.configuration["delta.appendOnly"] = "true";
+  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, delta.Write(connection_, select, options));
+  result.already_committed = written.already_committed;
+  if (chunk.format != ChunkFormat::kCsv) {
+    DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kBatchTable)));
+  }
+  return result;
+}
+
+}  // namespace dhl::source

@@ -1,0 +1,54 @@
+// Commits one chunk of an extraction plan to its bronze table: reads the chunk's landing files (or
+// the export file), turns each record into a row of the table's columns (bronze_table.h) plus the
+// ingestion columns, and appends them with a Delta txn (appId = run id, version = chunk sequence)
+// and delta.appendOnly=true. A chunk whose txn is already in the table is not written again.
+//
+// CSV files (dataValueSets.csv) are read by DuckDB straight from the file (never held in memory);
+// their lower-case columns are renamed to DHIS2's JSON names, values untouched. JSON files are parsed
+// one page at a time. Holds references to the connection and catalogue; not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/lake_catalog.h"
+#include "source/extraction_plan.h"
+#include "source/personal_data_hasher.h"
+
+namespace dhl::source {
+
+struct BatchResult {
+  int64_t records = 0;
+  bool already_committed = false;
+};
+
+class BronzeWriter {
+ public:
+  BronzeWriter(engine::Connection& connection, const lake::LakeCatalog& catalog,
+               const Clock& clock);
+
+  // The highest chunk sequence of `run_id` committed to bronze `table` (0 when none).
+  Result<int64_t> CommittedSequence(const std::string& table, const std::string& run_id);
+
+  // Commits `chunk` read from `files` (its pages, in order). When `hasher` is given, personal
+  // attributes are hashed before the rows are built (files from the server were hashed already).
+  Result<BatchResult> Commit(const ExtractionPlan& plan, const Chunk& chunk,
+                             const std::vector<std::string>& files,
+                             const PersonalDataHasher* hasher);
+
+ private:
+  engine::Connection& connection_;
+  const lake::LakeCatalog& catalog_;
+  const Clock& clock_;
+  bool macro_ready_ = false;
+};
+
+// Reads a whole file, transparently gunzipping `.gz` (and plain) files.
+Result<std::string> ReadMaybeGzipped(const std::string& path);
+
+}  // namespace dhl::source

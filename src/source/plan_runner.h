@@ -1,0 +1,65 @@
+// Runs a saved ExtractionPlan: downloads its chunks with bounded concurrency (several at once, in plan
+// order, at most a few chunks ahead of the commits) and commits them to bronze strictly in plan order
+// with their txn, skipping chunks whose txn is already in bronze and reusing landing files of chunks
+// that finished downloading before an interruption. On the first failure it stops issuing downloads,
+// commits nothing past the failed chunk and returns an error naming the chunk; the plan stays in
+// _landing, so the next run resumes it. When every chunk has committed it records the watermark and
+// marks the plan done.
+//
+// Thread use: Run is called on one thread; `fetch` runs on `concurrency` worker threads at once (each
+// call gets its worker's index, so the caller can hand each worker its own HTTP client).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/status.h"
+#include "source/bronze_writer.h"
+#include "source/extraction_plan.h"
+#include "source/watermark_store.h"
+
+namespace dhl::source {
+
+struct FetchedChunk {
+  std::vector<std::string> files;  // landing (or export) files holding the chunk, in order
+  int64_t bytes = 0;               // downloaded now (0 when reused)
+};
+
+// Downloads `chunk` into `directory` (the run's landing folder) using worker `worker`.
+using ChunkFetcher =
+    std::function<Result<FetchedChunk>(const Chunk& chunk, const std::string& directory, int worker)>;
+
+struct PlanRunStats {
+  int64_t chunks = 0;            // chunks committed (or found empty) by this call
+  int64_t chunks_skipped = 0;    // already committed before
+  int64_t records = 0;
+  int64_t bytes = 0;
+};
+
+struct PlanRunnerOptions {
+  int concurrency = 4;
+  bool show_progress = true;
+  bool delete_landing_when_done = false;  // tracker pages unless the configuration keeps them
+};
+
+// The run folder of a plan: <lake>/_landing/<resource>/<run_id>.
+std::string PlanDirectory(const std::string& lake_dir, const ExtractionPlan& plan);
+
+// Saves plan.json into the plan's folder (atomically).
+Status SavePlan(const std::string& lake_dir, const ExtractionPlan& plan);
+
+// Plans under <lake>/_landing that have no `done` marker, oldest first.
+Result<std::vector<ExtractionPlan>> UnfinishedPlans(const std::string& lake_dir);
+
+// Deletes finished runs' folders under <lake>/_landing older than `days` days.
+void ExpireLanding(const std::string& lake_dir, int days);
+
+Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& plan,
+                             BronzeWriter& writer, WatermarkStore& watermarks,
+                             const ChunkFetcher& fetch, const PersonalDataHasher* hasher,
+                             const PlanRunnerOptions& options);
+
+}  // namespace dhl::source

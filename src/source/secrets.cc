@@ -1,0 +1,169 @@
+#include "source/secrets.h"
+
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "base/hash.h"
+
+namespace dhl::source {
+namespace {
+
+constexpr size_t kMinHashKeyLength = 32;
+
+std::string Base64(std::string_view data) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  while (i + 2 < data.size()) {
+    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += kAlphabet[n & 63];
+    i += 3;
+  }
+  if (i + 1 == data.size()) {
+    uint32_t n = uint8_t(data[i]) << 16;
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += "==";
+  } else if (i + 2 == data.size()) {
+    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
+    out += kAlphabet[(n >> 18) & 63];
+    out += kAlphabet[(n >> 12) & 63];
+    out += kAlphabet[(n >> 6) & 63];
+    out += '=';
+  }
+  return out;
+}
+
+Result<std::string> DefaultSecretsPath(const EnvironmentLookup& environment) {
+  std::optional<std::string> config_home = environment("XDG_CONFIG_HOME");
+  if (config_home && !config_home->empty()) {
+    return *config_home + "/dhis2lake/secrets.toml";
+  }
+  std::optional<std::string> home = environment("HOME");
+  if (!home || home->empty()) {
+    return InvalidArgument(
+        "no secrets file: set DHIS2LAKE_SECRETS, XDG_CONFIG_HOME or HOME so that one can be created");
+  }
+  return *home + "/.config/dhis2lake/secrets.toml";
+}
+
+Status CreateSecretsFile(const std::string& path, std::string* key) {
+  std::error_code error;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
+  if (error) {
+    return IoError("cannot create the folder of secrets file " + path + ": " + error.message());
+  }
+  *key = HexEncode(RandomBytes(32));
+  std::string temp = path + ".tmp";
+  std::FILE* file = std::fopen(temp.c_str(), "w");
+  if (file == nullptr) {
+    return IoError("cannot create secrets file " + path);
+  }
+  ::chmod(temp.c_str(), 0600);
+  std::string text = fmt::format(
+      "# dhis2lake secrets (keep private; mode 0600). Created by dhis2lake.\n"
+      "# hash_key hashes personal tracked-entity attributes (HMAC-SHA256): changing it changes "
+      "every hash.\n"
+      "hash_key = \"{}\"\n\n"
+      "# [dhis2]\n# url = \"https://dhis2.example.org\"\n# username = \"...\"\n"
+      "# password = \"...\"\n# token = \"d2pat_...\"\n",
+      *key);
+  bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
+  written = (std::fclose(file) == 0) && written;
+  if (!written) {
+    return IoError("cannot write secrets file " + path);
+  }
+  // Another process may have created it meanwhile: keep theirs (link fails when present).
+  if (::link(temp.c_str(), path.c_str()) != 0) {
+    std::remove(temp.c_str());
+    key->clear();
+    return Status::Ok();
+  }
+  std::remove(temp.c_str());
+  return Status::Ok();
+}
+
+}  // namespace
+
+EnvironmentLookup ProcessEnvironment() {
+  return [](std::string_view name) -> std::optional<std::string> {
+    const char* value = std::getenv(std::string(name).c_str());
+    if (value == nullptr) {
+      return std::nullopt;
+    }
+    return std::string(value);
+  };
+}
+
+std::string Secrets::AuthorizationHeader() const {
+  if (!token.empty()) {
+    return "ApiToken " + token;
+  }
+  if (!username.empty()) {
+    return "Basic " + Base64(username + ":" + password);
+  }
+  return "";
+}
+
+Result<Secrets> LoadSecrets(const EnvironmentLookup& environment) {
+  Secrets secrets;
+  std::optional<std::string> named = environment("DHIS2LAKE_SECRETS");
+  if (named && !named->empty()) {
+    secrets.file = *named;
+    if (!std::filesystem::exists(secrets.file)) {
+      return NotFound("secrets file " + secrets.file + " (DHIS2LAKE_SECRETS) does not exist");
+    }
+  } else {
+    DHL_ASSIGN_OR_RETURN(secrets.file, DefaultSecretsPath(environment));
+    if (!std::filesystem::exists(secrets.file)) {
+      std::string key;
+      DHL_RETURN_IF_ERROR(CreateSecretsFile(secrets.file, &key));
+      if (!key.empty()) {
+        secrets.created = true;
+        fmt::print(stderr, "created secrets file {} (mode 0600) with a new hashing key\n",
+                   secrets.file);
+      }
+    }
+  }
+  toml::table table;
+  try {
+    table = toml::parse_file(secrets.file);
+  } catch (const toml::parse_error& error) {
+    // The description never quotes the file's values.
+    return InvalidArgument("secrets file " + secrets.file + ", line " +
+                           std::to_string(error.source().begin.line) + ": does not parse");
+  }
+  secrets.hash_key = table["hash_key"].value_or(std::string());
+  if (secrets.hash_key.size() < kMinHashKeyLength) {
+    return InvalidArgument("secrets file " + secrets.file +
+                           ": hash_key is missing or shorter than 32 characters");
+  }
+  secrets.url = table["dhis2"]["url"].value_or(std::string());
+  secrets.username = table["dhis2"]["username"].value_or(std::string());
+  secrets.password = table["dhis2"]["password"].value_or(std::string());
+  secrets.token = table["dhis2"]["token"].value_or(std::string());
+  auto override_with = [&](const char* name, std::string* field) {
+    std::optional<std::string> value = environment(name);
+    if (value && !value->empty()) {
+      *field = *value;
+    }
+  };
+  override_with("DHIS2_URL", &secrets.url);
+  override_with("DHIS2_USERNAME", &secrets.username);
+  override_with("DHIS2_PASSWORD", &secrets.password);
+  override_with("DHIS2_TOKEN", &secrets.token);
+  return secrets;
+}
+
+}  // namespace dhl::source

@@ -1,0 +1,621 @@
+#include "source/web_api_extractor.h"
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "base/hash.h"
+#include "base/logging.h"
+#include "base/progress.h"
+#include "dhis2/period.h"
+#include "engine/database.h"
+#include "http/retry_policy.h"
+#include "lake/lake_catalog.h"
+#include "source/bronze_table.h"
+#include "source/bronze_writer.h"
+#include "source/dhis2_client.h"
+#include "source/landing_file.h"
+#include "source/plan_runner.h"
+#include "source/watermark_store.h"
+
+namespace dhl::source {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int kTrackerPageSize = 500;
+constexpr int kMaxPages = 1000000;
+
+bool IsTrackerTable(const std::string& table) {
+  return table == "event" || table == "enrollment" || table == "tracked_entity";
+}
+
+Result<std::string> ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return IoError("cannot read " + path);
+  }
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  return buffer.str();
+}
+
+// Whether another page follows `page` (number `number`, asked with `page_size`).
+bool HasNextPage(const nlohmann::json& page, const std::string& records_key, int number,
+                 int page_size) {
+  size_t count = 0;
+  if (page.is_object()) {
+    if (page.contains(records_key) && page[records_key].is_array()) {
+      count = page[records_key].size();
+    } else if (page.contains("instances") && page["instances"].is_array()) {
+      count = page["instances"].size();
+    }
+  } else if (page.is_array()) {
+    return false;  // an unpaged list
+  }
+  if (count == 0) {
+    return false;
+  }
+  if (page.contains("pager") && page["pager"].is_object()) {
+    const auto& pager = page["pager"];
+    if (pager.contains("nextPage")) {
+      return true;
+    }
+    if (pager.contains("pageCount") && pager["pageCount"].is_number()) {
+      return number < pager["pageCount"].get<int>();
+    }
+    return false;
+  }
+  if (page.contains("pageCount") && page["pageCount"].is_number()) {
+    return number < page["pageCount"].get<int>();
+  }
+  return static_cast<int>(count) >= page_size;
+}
+
+// Downloads one chunk of a server plan into `directory`.
+Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
+                                      const std::string& directory,
+                                      const PersonalDataHasher* hasher, int max_tries) {
+  std::string stem = fmt::format("{}/{:06d}", directory, chunk.sequence);
+  std::string marker = stem + ".done";
+  FetchedChunk fetched;
+  if (fs::exists(marker)) {
+    DHL_ASSIGN_OR_RETURN(std::string text, ReadText(marker));
+    nlohmann::json files = nlohmann::json::parse(text, nullptr, false);
+    if (files.is_array()) {
+      bool all_there = true;
+      for (const auto& file : files) {
+        fetched.files.push_back(file.get<std::string>());
+        all_there = all_there && fs::exists(fetched.files.back());
+      }
+      if (all_there) {
+        return fetched;
+      }
+      fetched.files.clear();
+    }
+  }
+  if (chunk.format == ChunkFormat::kCsv) {
+    LandingFile file(stem + ".csv");
+    DHL_RETURN_IF_ERROR(client.Download(chunk.path, chunk.params, file, http::ExpectedBody::kNotHtml));
+    DHL_RETURN_IF_ERROR(file.Commit());
+    fetched.files.push_back(file.path());
+    fetched.bytes += file.bytes();
+  } else {
+    bool tracker = IsTrackerTable(chunk.table);
+    int page_size = 0;
+    for (const auto& [name, value] : chunk.params) {
+      if (name == "pageSize") {
+        page_size = std::atoi(value.c_str());
+      }
+    }
+    for (int number = 1; number <= kMaxPages; ++number) {
+      QueryParams params = chunk.params;
+      if (chunk.paged) {
+        params.emplace_back("page", std::to_string(number));
+      }
+      std::string path = chunk.paged ? fmt::format("{}_p{:05d}.json", stem, number) : stem + ".json";
+      nlohmann::json page;
+      int64_t bytes = 0;
+      if (tracker) {
+        // Personal attributes are hashed before the page reaches any file.
+        DHL_ASSIGN_OR_RETURN(std::string body, client.GetJson(chunk.path, params));
+        bytes = static_cast<int64_t>(body.size());
+        page = nlohmann::json::parse(body, nullptr, false);
+        if (hasher != nullptr) {
+          hasher->Apply(page);
+        }
+        DHL_RETURN_IF_ERROR(WriteFileAtomically(path, page.dump()));
+      } else {
+        // Streamed to the landing file as received; a body that does not parse (cut short by the
+        // server) is fetched again.
+        Status last;
+        for (int attempt = 1; attempt <= max_tries; ++attempt) {
+          LandingFile file(path);
+          DHL_RETURN_IF_ERROR(client.Download(chunk.path, params, file, http::ExpectedBody::kJson));
+          DHL_RETURN_IF_ERROR(file.Commit());
+          DHL_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+          page = nlohmann::json::parse(text, nullptr, false);
+          bytes = file.bytes();
+          if (!page.is_discarded()) {
+            last = Status::Ok();
+            break;
+          }
+          last = HttpError("GET " + http::MaskUrl(client.Url(chunk.path, params)) +
+                               ": the body is not complete JSON",
+                           true);
+        }
+        DHL_RETURN_IF_ERROR(last);
+      }
+      fetched.files.push_back(path);
+      fetched.bytes += bytes;
+      if (!chunk.paged || !HasNextPage(page, chunk.records_key, number, page_size)) {
+        break;
+      }
+    }
+  }
+  nlohmann::json files = fetched.files;
+  DHL_RETURN_IF_ERROR(WriteFileAtomically(marker, files.dump()));
+  return fetched;
+}
+
+// The planning context shared by the resources of one run.
+struct Planner {
+  Dhis2Client& client;
+  const ExtractOptions& options;
+  const SystemInfo& info;
+  std::string run_id;
+  std::string source;
+  std::string watermark;  // serverDate as a UTC instant
+  std::string created_at;
+  dhis2::Date server_today;
+
+  ExtractionPlan NewPlan(const std::string& resource, const std::string& since) const {
+    ExtractionPlan plan;
+    plan.run_id = run_id;
+    plan.resource = resource;
+    plan.source = source;
+    plan.server_version = info.version;
+    plan.server_time_zone = info.time_zone;
+    plan.watermark = watermark;
+    plan.since = since;
+    plan.created_at = created_at;
+    return plan;
+  }
+
+  static void Add(ExtractionPlan& plan, Chunk chunk) {
+    chunk.sequence = static_cast<int64_t>(plan.chunks.size()) + 1;
+    chunk.id = fmt::format("{}/{:06d}", plan.resource, chunk.sequence);
+    plan.chunks.push_back(std::move(chunk));
+  }
+
+  // Objects of a list endpoint, all at once (small lists of ids for planning).
+  Result<nlohmann::json> List(const std::string& endpoint, const std::string& key,
+                              const std::string& fields, QueryParams extra = {}) const {
+    QueryParams params = {{"fields", fields}, {"paging", "false"}};
+    params.insert(params.end(), extra.begin(), extra.end());
+    DHL_ASSIGN_OR_RETURN(std::string body, client.GetJson(endpoint, params));
+    nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+    if (json.is_object() && json.contains(key) && json[key].is_array()) {
+      return json[key];
+    }
+    if (json.is_array()) {
+      return json;
+    }
+    return nlohmann::json::array();
+  }
+
+  Result<std::vector<std::string>> OrgUnitRoots() const {
+    for (int level = options.org_unit_level; level >= 1; --level) {
+      DHL_ASSIGN_OR_RETURN(nlohmann::json units,
+                           List("/api/organisationUnits", "organisationUnits", "id,level",
+                                {{"filter", "level:eq:" + std::to_string(level)}}));
+      std::vector<std::string> roots;
+      for (const auto& unit : units) {
+        if (unit.contains("id") && (!unit.contains("level") || unit["level"] == level)) {
+          roots.push_back(unit["id"].get<std::string>());
+        }
+      }
+      std::sort(roots.begin(), roots.end());
+      if (!roots.empty()) {
+        return roots;
+      }
+    }
+    return NotFound("the server lists no organisation units (does the user have access?)");
+  }
+
+  // (selector parameter, uid, period type) for data sets or data element groups.
+  Result<std::vector<std::tuple<std::string, std::string, std::string>>> Selectors() const {
+    std::vector<std::tuple<std::string, std::string, std::string>> selectors;
+    if (options.chunk_by == ChunkBy::kDataSet) {
+      DHL_ASSIGN_OR_RETURN(nlohmann::json sets,
+                           List("/api/dataSets", "dataSets", "id,periodType"));
+      for (const auto& set : sets) {
+        selectors.emplace_back("dataSet", set.value("id", ""), set.value("periodType", "Monthly"));
+      }
+    } else {
+      DHL_ASSIGN_OR_RETURN(nlohmann::json groups,
+                           List("/api/dataElementGroups", "dataElementGroups", "id"));
+      for (const auto& group : groups) {
+        selectors.emplace_back("dataElementGroup", group.value("id", ""), "");
+      }
+    }
+    std::sort(selectors.begin(), selectors.end());
+    return selectors;
+  }
+
+  // The period windows of a full extraction for `period_type` (empty: date ranges only).
+  std::vector<QueryParams> FullWindows(const std::string& period_type) const {
+    std::vector<QueryParams> windows;
+    int last_year = static_cast<int>(std::chrono::year_month_day(server_today).year()) + 1;
+    windows.push_back({{"startDate", "1900-01-01"},
+                       {"endDate", fmt::format("{}-12-31", options.first_year - 1)}});
+    Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(period_type);
+    for (int year = options.first_year; year <= last_year; ++year) {
+      if (!type.ok()) {
+        windows.push_back({{"startDate", fmt::format("{}-01-01", year)},
+                           {"endDate", fmt::format("{}-12-31", year)}});
+        continue;
+      }
+      // Every period of the type that starts in the year, so that periods crossing a year's end
+      // belong to exactly one window.
+      dhis2::Date first = std::chrono::year_month_day(std::chrono::year(year), std::chrono::January,
+                                                      std::chrono::day(1));
+      dhis2::Date last = std::chrono::year_month_day(std::chrono::year(year),
+                                                     std::chrono::December, std::chrono::day(31));
+      QueryParams window;
+      for (const dhis2::Period& period : dhis2::PeriodsBetween(*type, first, last)) {
+        if (period.start() >= first) {
+          window.emplace_back("period", period.id());
+        }
+      }
+      if (!window.empty()) {
+        windows.push_back(std::move(window));
+      }
+    }
+    windows.push_back({{"startDate", fmt::format("{}-01-01", last_year + 1)},
+                       {"endDate", "2199-12-31"}});
+    return windows;
+  }
+
+  QueryParams TrailingWindow(const std::string& period_type) const {
+    Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(period_type);
+    if (!type.ok()) {
+      type = dhis2::PeriodType::kMonthly;
+    }
+    int count = options.trailing_periods;
+    std::vector<dhis2::Period> periods = dhis2::PeriodsBetween(
+        *type, server_today - std::chrono::days(370 * (count + 1)), server_today);
+    QueryParams window;
+    size_t from = periods.size() > static_cast<size_t>(count) ? periods.size() - count : 0;
+    for (size_t i = from; i < periods.size(); ++i) {
+      window.emplace_back("period", periods[i].id());
+    }
+    return window;
+  }
+
+  Result<ExtractionPlan> Metadata(const std::optional<std::string>& since) const {
+    ExtractionPlan plan = NewPlan("metadata", since.value_or(""));
+    for (const MetadataType& type : MetadataTypes()) {
+      Chunk chunk;
+      chunk.table = type.table;
+      chunk.path = type.endpoint;
+      chunk.records_key = type.key;
+      chunk.paged = true;
+      chunk.params = {{"fields", ":owner"},
+                      {"order", "id:asc"},
+                      {"pageSize", std::to_string(options.page_size)}};
+      if (since) {
+        chunk.params.emplace_back("filter", "lastUpdated:ge:" + *since);
+      }
+      Add(plan, std::move(chunk));
+    }
+    return plan;
+  }
+
+  Result<ExtractionPlan> MinMax() const {
+    ExtractionPlan plan = NewPlan("min_max_data_element", "");
+    Chunk chunk;
+    chunk.table = "min_max_data_element";
+    chunk.path = "/api/minMaxDataElements";
+    chunk.records_key = "minMaxDataElements";
+    chunk.paged = true;
+    chunk.params = {{"fields", "*"}, {"pageSize", std::to_string(options.page_size)}};
+    Add(plan, std::move(chunk));
+    return plan;
+  }
+
+  Result<ExtractionPlan> DataValues(const std::optional<std::string>& since) const {
+    ExtractionPlan plan = NewPlan("data_value", since.value_or(""));
+    DHL_ASSIGN_OR_RETURN(auto selectors, Selectors());
+    DHL_ASSIGN_OR_RETURN(std::vector<std::string> roots, OrgUnitRoots());
+    for (const auto& [parameter, uid, period_type] : selectors) {
+      std::vector<QueryParams> windows;
+      if (since) {
+        windows.push_back({{"lastUpdated", *since}});
+      } else {
+        windows = FullWindows(period_type);
+      }
+      for (const std::string& root : roots) {
+        for (const QueryParams& window : windows) {
+          Chunk chunk;
+          chunk.table = "data_value";
+          chunk.path = "/api/dataValueSets.csv";
+          chunk.format = ChunkFormat::kCsv;
+          chunk.params = {{parameter, uid}, {"orgUnit", root}, {"children", "true"},
+                          {"includeDeleted", "true"}};
+          chunk.params.insert(chunk.params.end(), window.begin(), window.end());
+          Add(plan, std::move(chunk));
+        }
+      }
+    }
+    return plan;
+  }
+
+  Result<ExtractionPlan> CompleteRegistrations(bool full) const {
+    ExtractionPlan plan = NewPlan("complete_registration", "");
+    DHL_ASSIGN_OR_RETURN(nlohmann::json sets, List("/api/dataSets", "dataSets", "id,periodType"));
+    DHL_ASSIGN_OR_RETURN(std::vector<std::string> roots, OrgUnitRoots());
+    std::vector<std::pair<std::string, std::string>> ids;
+    for (const auto& set : sets) {
+      ids.emplace_back(set.value("id", ""), set.value("periodType", "Monthly"));
+    }
+    std::sort(ids.begin(), ids.end());
+    for (const auto& [uid, period_type] : ids) {
+      std::vector<QueryParams> windows =
+          full ? FullWindows(period_type) : std::vector<QueryParams>{TrailingWindow(period_type)};
+      for (const std::string& root : roots) {
+        for (const QueryParams& window : windows) {
+          Chunk chunk;
+          chunk.table = "complete_registration";
+          chunk.path = "/api/completeDataSetRegistrations";
+          chunk.records_key = "completeDataSetRegistrations";
+          chunk.params = {{"dataSet", uid}, {"orgUnit", root}, {"children", "true"}};
+          chunk.params.insert(chunk.params.end(), window.begin(), window.end());
+          Add(plan, std::move(chunk));
+        }
+      }
+    }
+    return plan;
+  }
+
+  Result<ExtractionPlan> Tracker(const std::optional<std::string>& since) const {
+    ExtractionPlan plan = NewPlan("tracker", since.value_or(""));
+    DHL_ASSIGN_OR_RETURN(nlohmann::json programs,
+                         List("/api/programs", "programs", "id,programType"));
+    DHL_ASSIGN_OR_RETURN(std::vector<std::string> roots, OrgUnitRoots());
+    bool pager = info.TrackerPagerEnvelope();
+    std::string page_size = std::to_string(std::min(options.page_size, kTrackerPageSize));
+    std::vector<std::pair<std::string, bool>> ids;
+    for (const auto& program : programs) {
+      ids.emplace_back(program.value("id", ""),
+                       program.value("programType", "WITH_REGISTRATION") == "WITH_REGISTRATION");
+    }
+    std::sort(ids.begin(), ids.end());
+    struct Kind {
+      const char* table;
+      const char* path;
+      const char* key;
+      const char* fields;
+      bool registration_only;
+    };
+    const Kind kinds[] = {
+        {"tracked_entity", "/api/tracker/trackedEntities", "trackedEntities",
+         "*,!enrollments,!relationships,!programOwners", true},
+        {"enrollment", "/api/tracker/enrollments", "enrollments", "*,!events,!relationships", true},
+        {"event", "/api/tracker/events", "events", "*,!relationships", false},
+    };
+    for (const Kind& kind : kinds) {
+      for (const auto& [program, registration] : ids) {
+        if (kind.registration_only && !registration) {
+          continue;
+        }
+        for (const std::string& root : roots) {
+          Chunk chunk;
+          chunk.table = kind.table;
+          chunk.path = kind.path;
+          chunk.records_key = pager ? kind.key : "instances";
+          chunk.paged = true;
+          chunk.params = {{"program", program},
+                          {"orgUnit", root},
+                          {pager ? "orgUnitMode" : "ouMode", "DESCENDANTS"},
+                          {"includeDeleted", "true"},
+                          {"fields", kind.fields},
+                          {"pageSize", page_size}};
+          if (since) {
+            chunk.params.emplace_back("updatedAfter", *since);
+          }
+          Add(plan, std::move(chunk));
+        }
+      }
+    }
+    return plan;
+  }
+};
+
+}  // namespace
+
+int64_t ExtractSummary::records() const {
+  int64_t total = 0;
+  for (const auto& resource : resources) {
+    total += resource.records;
+  }
+  return total;
+}
+
+int64_t ExtractSummary::bytes() const {
+  int64_t total = 0;
+  for (const auto& resource : resources) {
+    total += resource.bytes;
+  }
+  return total;
+}
+
+std::string ExtractSummary::ToText() const {
+  std::string text;
+  for (const auto& resource : resources) {
+    text += fmt::format("  {:<22} run {}{}: {} chunks ({} already committed), {} records, {}\n",
+                        resource.resource, resource.run_id, resource.resumed ? " (resumed)" : "",
+                        resource.chunks, resource.chunks_skipped, resource.records,
+                        HumanBytes(static_cast<double>(resource.bytes)));
+  }
+  double elapsed = std::max(1e-3, seconds);
+  text += fmt::format("extract: {} records, {} in {} ({} records/s, {}/s)\n", records(),
+                      HumanBytes(static_cast<double>(bytes())), HumanDuration(seconds),
+                      HumanCount(static_cast<double>(records()) / elapsed),
+                      HumanBytes(static_cast<double>(bytes()) / elapsed));
+  return text;
+}
+
+WebApiExtractor::WebApiExtractor(std::string lake_dir, ExtractOptions options, Secrets secrets,
+                                 ExtractorEnvironment environment)
+    : lake_dir_(std::move(lake_dir)),
+      options_(std::move(options)),
+      secrets_(std::move(secrets)),
+      environment_(std::move(environment)) {}
+
+Result<ExtractSummary> WebApiExtractor::Run() {
+  const Clock& clock = environment_.clock != nullptr ? *environment_.clock : SystemClock::Instance();
+  http::SystemSleeper system_sleeper;
+  http::Sleeper& sleeper = environment_.sleeper != nullptr ? *environment_.sleeper : system_sleeper;
+  auto started = clock.Steady();
+  std::string url = !secrets_.url.empty() ? secrets_.url : options_.url;
+  if (url.empty()) {
+    return InvalidArgument(
+        "no DHIS2 server: set DHIS2_URL, [dhis2] url in the secrets file, [source] url in "
+        "dhis2lake.toml, or pass --source URL|DIR");
+  }
+  http::RetryOptions retry;
+  retry.max_tries = options_.max_tries;
+  retry.max_backoff = std::chrono::milliseconds(options_.max_backoff_ms);
+  retry.jitter_seed = static_cast<uint64_t>(ToEpochMillis(clock.Now()));
+  int workers = std::max(1, options_.concurrency);
+  std::vector<std::unique_ptr<http::HttpTransport>> transports;
+  std::vector<std::unique_ptr<Dhis2Client>> clients;
+  for (int i = 0; i <= workers; ++i) {  // the last one is the planner's
+    transports.push_back(environment_.transports());
+    retry.jitter_seed += 0x9E3779B97F4A7C15ull;
+    clients.push_back(std::make_unique<Dhis2Client>(url, secrets_.AuthorizationHeader(),
+                                                    *transports.back(), sleeper, retry));
+  }
+  Dhis2Client& planner_client = *clients.back();
+  DHL_ASSIGN_OR_RETURN(SystemInfo info, planner_client.ReadSystemInfo());
+  LogInfo("extract: DHIS2 {} at {} (time zone {})", info.version, http::MaskUrl(url),
+          info.time_zone);
+
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
+  lake::LakeCatalog catalog(lake_dir_);
+  BronzeWriter writer(connection, catalog, clock);
+  WatermarkStore watermarks(connection, catalog, clock);
+
+  // Personal attributes: DHIS2's confidential flag plus the configured uids or codes.
+  std::set<std::string> personal(options_.personal_attributes.begin(),
+                                 options_.personal_attributes.end());
+  if (info.SupportsTracker()) {
+    DHL_ASSIGN_OR_RETURN(std::string body,
+                         planner_client.GetJson("/api/trackedEntityAttributes",
+                                                {{"fields", "id,code,confidential"},
+                                                 {"paging", "false"}}));
+    nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
+    if (attributes.is_object() && attributes.contains("trackedEntityAttributes")) {
+      for (const auto& attribute : attributes["trackedEntityAttributes"]) {
+        std::string id = attribute.value("id", "");
+        std::string code = attribute.value("code", "");
+        if (attribute.value("confidential", false) ||
+            (!code.empty() && personal.count(code) > 0)) {
+          personal.insert(id);
+        }
+      }
+    }
+  }
+  PersonalDataHasher hasher(secrets_.hash_key, personal);
+
+  ChunkFetcher fetch = [&](const Chunk& chunk, const std::string& directory,
+                           int worker) -> Result<FetchedChunk> {
+    return FetchServerChunk(*clients[static_cast<size_t>(worker) % workers], chunk, directory,
+                            &hasher, options_.max_tries);
+  };
+  PlanRunnerOptions run_options;
+  run_options.concurrency = workers;
+  run_options.show_progress = environment_.show_progress;
+
+  ExtractSummary summary;
+  summary.server_version = info.version;
+  auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
+    PlanRunnerOptions these = run_options;
+    these.delete_landing_when_done = plan.resource == "tracker" && !options_.keep_tracker_landing;
+    DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
+                         RunPlan(lake_dir_, plan, writer, watermarks, fetch, /*hasher=*/nullptr, these));
+    summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
+                                 stats.records, stats.bytes, resumed});
+    return Status::Ok();
+  };
+
+  ExpireLanding(lake_dir_, options_.landing_retention_days);
+  DHL_ASSIGN_OR_RETURN(std::vector<ExtractionPlan> unfinished, UnfinishedPlans(lake_dir_));
+  for (const ExtractionPlan& plan : unfinished) {
+    if (plan.source.rfind("folder:", 0) == 0) {
+      continue;  // an export-folder run: resumed by `sync --source DIR`
+    }
+    LogInfo("extract: resuming run {} of {} from its saved plan", plan.run_id, plan.resource);
+    DHL_RETURN_IF_ERROR(run(plan, /*resumed=*/true));
+  }
+
+  // The watermark is the server's clock, read as a UTC instant.
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult now,
+      connection.Query("SELECT strftime(timezone('UTC', timezone($1, TRY_CAST($2 AS TIMESTAMP))), "
+                       "'%Y-%m-%dT%H:%M:%S.%gZ'), CAST(TRY_CAST($2 AS TIMESTAMP) AS DATE)::VARCHAR",
+                       {info.time_zone, info.server_date}));
+  std::optional<std::string> watermark = now.GetString(0, 0);
+  std::optional<std::string> today = now.GetString(1, 0);
+  if (!watermark || !today) {
+    return InvalidArgument("DHIS2 at " + http::MaskUrl(url) + ": serverDate \"" +
+                           info.server_date + "\" is not a timestamp");
+  }
+  DHL_ASSIGN_OR_RETURN(dhis2::Date server_today, dhis2::ParseDate(*today));
+  Planner planner{planner_client,
+                  options_,
+                  info,
+                  Uuid4(),
+                  http::MaskUrl(url),
+                  *watermark,
+                  FormatIsoUtcMillis(ToEpochMillis(clock.Now())),
+                  server_today};
+
+  auto since = [&](const std::string& resource) -> Result<std::optional<std::string>> {
+    if (options_.full) {
+      return std::optional<std::string>();
+    }
+    return watermarks.Since(resource, info.time_zone, options_.overlap_seconds);
+  };
+  auto plan_and_run = [&](Result<ExtractionPlan> planned) -> Status {
+    DHL_RETURN_IF_ERROR(planned.status());
+    DHL_RETURN_IF_ERROR(SavePlan(lake_dir_, *planned));
+    return run(*planned, /*resumed=*/false);
+  };
+  DHL_ASSIGN_OR_RETURN(auto metadata_since, since("metadata"));
+  DHL_RETURN_IF_ERROR(plan_and_run(planner.Metadata(metadata_since)));
+  DHL_RETURN_IF_ERROR(plan_and_run(planner.MinMax()));
+  DHL_ASSIGN_OR_RETURN(auto values_since, since("data_value"));
+  DHL_RETURN_IF_ERROR(plan_and_run(planner.DataValues(values_since)));
+  DHL_ASSIGN_OR_RETURN(auto registrations_since, since("complete_registration"));
+  DHL_RETURN_IF_ERROR(plan_and_run(planner.CompleteRegistrations(!registrations_since.has_value())));
+  if (info.SupportsTracker()) {
+    DHL_ASSIGN_OR_RETURN(auto tracker_since, since("tracker"));
+    DHL_RETURN_IF_ERROR(plan_and_run(planner.Tracker(tracker_since)));
+  } else {
+    LogWarn("extract: DHIS2 {} has no /api/tracker (2.39 and later): tracker data skipped",
+            info.version);
+  }
+  summary.seconds =
+      std::chrono::duration<double>(clock.Steady() - started).count();
+  return summary;
+}
+
+}  // namespace dhl::source
