@@ -50,6 +50,7 @@ int Main(int argc, char** argv) {
   AddDemoCommand(app, &action);
   AddSyncCommand(app, &action);
   AddInitCommand(app, &action);
+  AddSimCommand(app, &action);
 
   try {
     app.parse(argc, argv);

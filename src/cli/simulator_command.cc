@@ -1,0 +1,57 @@
+// `dhis2lake sim`: the built-in DHIS2 simulator (see docs/simulator.md).
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "cli/command.h"
+#include "sim/sim_command.h"
+#include "sim/sim_options.h"
+
+namespace dhl::cli {
+
+void AddSimCommand(CLI::App& app, Action* action) {
+  struct Args {
+    sim::SimOptions options;
+    std::string scale = "small";
+    bool stats = false;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* command = app.add_subcommand(
+      "sim", "Serve a deterministic synthetic DHIS2 country over the real Web API shapes");
+  command->add_option("--port", args->options.port, "Port on 127.0.0.1 (0 = a free port)")
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--scale", args->scale, "small (~100k values), medium (~5M), large (~50M)");
+  command->add_option("--seed", args->options.seed, "Seed of the synthetic country");
+  command->add_option("--dhis2-version", args->options.dhis2_version,
+                      "DHIS2 version to present, 2.36 to 2.42");
+  command->add_option("--fault-rate", args->options.fault_rate,
+                      "Share of API requests answered with a fault (0 to 1)");
+  command->add_option("--mutate", args->options.mutate,
+                      "Share of the data changed, added or deleted at start (0 to 1)");
+  command->add_flag("--stats", args->stats, "Print the served record counts as JSON and exit");
+  command->callback([action, args] {
+    *action = [args](const Config&) {
+      Result<sim::Scale> scale = sim::ParseScale(args->scale);
+      if (!scale.ok()) {
+        return ReportFailure(scale.status(), /*usage_on_invalid=*/true);
+      }
+      args->options.scale = *scale;
+      Status valid = sim::ValidateSimOptions(args->options);
+      if (!valid.ok()) {
+        return ReportFailure(valid, /*usage_on_invalid=*/true);
+      }
+      if (args->stats) {
+        Result<std::string> stats = sim::StatsJson(args->options);
+        if (!stats.ok()) {
+          return ReportFailure(stats.status());
+        }
+        fmt::print(stdout, "{}\n", *stats);
+        return kExitOk;
+      }
+      return sim::RunSimCommand(args->options);
+    };
+  });
+}
+
+}  // namespace dhl::cli
