@@ -137,7 +137,15 @@ Result<std::string> ImportSourceQuery(const std::string& path) {
   }
   size_t dot = path.find_last_of('.');
   std::string extension = dot == std::string::npos ? "" : Lower(path.substr(dot + 1));
-  if (extension == "csv" || extension == "tsv" || extension == "txt") {
+  // The delimiter is fixed by the extension so that a malformed file is an error naming it, rather
+  // than a file the sniffer reads with another dialect and odd columns.
+  if (extension == "csv") {
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim=',', quote='\"')", SqlString(path));
+  }
+  if (extension == "tsv") {
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim='\t')", SqlString(path));
+  }
+  if (extension == "txt") {
     return fmt::format("SELECT * FROM read_csv({}, header=true, auto_detect=true)", SqlString(path));
   }
   if (extension == "json" || extension == "ndjson" || extension == "jsonl") {

@@ -55,9 +55,10 @@ class LakeCatalog {
   const Clock* clock_;
 };
 
-// The DuckDB query reading an import source by its extension: .csv/.tsv/.txt (read_csv, header,
-// auto-detected types), .json/.ndjson/.jsonl (read_json), .parquet (read_parquet). InvalidArgument for
-// another extension; NotFound when the file does not exist.
+// The DuckDB query reading an import source by its extension: .csv (read_csv with a header, ',' and
+// '"'), .tsv (tab), .txt (dialect sniffed), .json/.ndjson/.jsonl (read_json), .parquet (read_parquet);
+// column types are auto-detected. InvalidArgument for another extension; NotFound when the file does
+// not exist.
 Result<std::string> ImportSourceQuery(const std::string& path);
 
 // Writes the rows of file `path` (read as ImportSourceQuery says) into `table`. Every error is
