@@ -1,7 +1,6 @@
 #include "http/curl_transport.h"
 
 #include <curl/curl.h>
-
 #include <fmt/format.h>
 
 #include <mutex>
@@ -63,7 +62,8 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
     while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) {
       value.remove_prefix(1);
     }
-    while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
+    while (!value.empty() &&
+           (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) {
       value.remove_suffix(1);
     }
     state->head.headers.emplace_back(std::string(name), std::string(value));
@@ -165,14 +165,15 @@ Status CurlTransport::Send(const HttpRequest& request, ResponseSink& sink) {
     return state.sink_status;
   }
   if (code != CURLE_OK) {
-    std::string what = fmt::format("{} {}: {}", request.method, MaskUrl(request.url),
-                                   curl_easy_strerror(code));
+    std::string what =
+        fmt::format("{} {}: {}", request.method, MaskUrl(request.url), curl_easy_strerror(code));
     switch (code) {
       case CURLE_URL_MALFORMAT:
       case CURLE_UNSUPPORTED_PROTOCOL:
         return InvalidArgument(what);
       default:
-        // Connection failures, resets, timeouts and bodies shorter than announced are worth a retry.
+        // Connection failures, resets, timeouts and bodies shorter than announced are worth a
+        // retry.
         return HttpError(what, /*retryable=*/true);
     }
   }

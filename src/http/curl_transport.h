@@ -1,6 +1,7 @@
-// HttpTransport over libcurl. One CurlTransport keeps one easy handle, so consecutive requests to the
-// same host reuse the connection (keep-alive). gzip is requested with Accept-Encoding and decoded by
-// libcurl before the sink sees the body. Not thread-safe: use one CurlTransport per thread.
+// HttpTransport over libcurl. One CurlTransport keeps one easy handle, so consecutive requests to
+// the same host reuse the connection (keep-alive). gzip is requested with Accept-Encoding and
+// decoded by libcurl before the sink sees the body. Not thread-safe: use one CurlTransport per
+// thread.
 #pragma once
 
 #include <memory>

@@ -1,8 +1,8 @@
 #include "http/fake_transport.h"
 
-#include <algorithm>
-
 #include <fmt/format.h>
+
+#include <algorithm>
 
 namespace dhl::http {
 

@@ -1,8 +1,8 @@
-// A scripted HttpTransport for tests. Each request takes the next scripted FakeReply (or the default
-// reply once the script is exhausted) and records the request. Replies can be ordinary responses, or
-// faults: a reset connection, a body cut short, a delay (longer than the request's idle timeout it
-// becomes a timeout). Delays go through the Sleeper given at construction, so tests stay instant.
-// Thread-safe.
+// A scripted HttpTransport for tests. Each request takes the next scripted FakeReply (or the
+// default reply once the script is exhausted) and records the request. Replies can be ordinary
+// responses, or faults: a reset connection, a body cut short, a delay (longer than the request's
+// idle timeout it becomes a timeout). Delays go through the Sleeper given at construction, so tests
+// stay instant. Thread-safe.
 #pragma once
 
 #include <deque>

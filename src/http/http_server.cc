@@ -1,5 +1,6 @@
 #include "http/http_server.h"
 
+#include <fmt/format.h>
 #include <httplib.h>
 
 #include <algorithm>
@@ -8,8 +9,6 @@
 #include <condition_variable>
 #include <mutex>
 #include <thread>
-
-#include <fmt/format.h>
 
 namespace dhl::http {
 namespace {
@@ -104,7 +103,7 @@ class HttpServer::Impl {
 
   void Route(const std::string& method, const std::string& pattern, Handler handler) {
     auto adapter = [this, handler = std::move(handler)](const httplib::Request& in,
-                                                         httplib::Response& out) {
+                                                        httplib::Response& out) {
       Serve(handler, in, out);
     };
     if (method == "GET") {
@@ -156,15 +155,15 @@ class HttpServer::Impl {
           });
       return;
     }
-    out.set_chunked_content_provider(
-        response.content_type(), [producer, &stopping](size_t, httplib::DataSink& sink) {
-          SinkWriter writer(sink, stopping);
-          if (!producer(writer)) {
-            return false;
-          }
-          sink.done();
-          return true;
-        });
+    out.set_chunked_content_provider(response.content_type(),
+                                     [producer, &stopping](size_t, httplib::DataSink& sink) {
+                                       SinkWriter writer(sink, stopping);
+                                       if (!producer(writer)) {
+                                         return false;
+                                       }
+                                       sink.done();
+                                       return true;
+                                     });
   }
 
   Result<int> Start(const std::string& host, int port) {
@@ -229,7 +228,9 @@ void HttpServer::Route(std::string method, std::string path_pattern, Handler han
   impl_->Route(method, path_pattern, std::move(handler));
 }
 
-Result<int> HttpServer::Start(const std::string& host, int port) { return impl_->Start(host, port); }
+Result<int> HttpServer::Start(const std::string& host, int port) {
+  return impl_->Start(host, port);
+}
 void HttpServer::Stop() { impl_->Stop(); }
 void HttpServer::Wait() { impl_->Wait(); }
 int HttpServer::port() const { return impl_->port(); }

@@ -1,10 +1,10 @@
 // An HTTP/1.1 server on 127.0.0.1 shared by `sim` and `serve`: routes by method and path pattern,
-// port 0 for a free port (the bound port is reported), streamed (chunked) bodies that are never held
-// whole, gzip when the client asks, and a graceful stop. cpp-httplib does the work behind this
+// port 0 for a free port (the bound port is reported), streamed (chunked) bodies that are never
+// held whole, gzip when the client asks, and a graceful stop. cpp-httplib does the work behind this
 // interface; its header stays out of ours.
 //
-// Handlers run on the server's worker threads, several at once: they must be thread-safe. A streamed
-// body's producer runs after its handler returned, on the same worker thread.
+// Handlers run on the server's worker threads, several at once: they must be thread-safe. A
+// streamed body's producer runs after its handler returned, on the same worker thread.
 #pragma once
 
 #include <functional>

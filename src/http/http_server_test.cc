@@ -1,9 +1,8 @@
 // The libcurl client against the in-process server on a free loopback port.
 #include "http/http_server.h"
 
-#include <gtest/gtest.h>
-
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "http/curl_transport.h"
 

@@ -1,6 +1,7 @@
 // One HTTP exchange, abstracted so that the retry policy and the extractors can run against libcurl
-// (CurlTransport), or against a scripted fake that injects faults (FakeTransport). A response body is
-// never held whole by the transport: it is handed to a ResponseSink chunk by chunk as it arrives.
+// (CurlTransport), or against a scripted fake that injects faults (FakeTransport). A response body
+// is never held whole by the transport: it is handed to a ResponseSink chunk by chunk as it
+// arrives.
 #pragma once
 
 #include <chrono>
@@ -18,9 +19,9 @@ using HeaderList = std::vector<std::pair<std::string, std::string>>;
 
 struct HttpRequest {
   std::string method = "GET";
-  std::string url;      // absolute URL; may carry user:password@, which is masked in every message
-  HeaderList headers;   // e.g. {"Authorization", "ApiToken d2pat_..."}
-  std::string body;     // sent for POST/PUT when not empty
+  std::string url;     // absolute URL; may carry user:password@, which is masked in every message
+  HeaderList headers;  // e.g. {"Authorization", "ApiToken d2pat_..."}
+  std::string body;    // sent for POST/PUT when not empty
   std::chrono::milliseconds connect_timeout{10000};
   // Longest silence allowed while waiting for the response (not the whole transfer).
   std::chrono::milliseconds idle_timeout{60000};
@@ -34,9 +35,9 @@ struct HttpResponseHead {
   std::optional<std::string> Header(std::string_view name) const;
 };
 
-// Receives one attempt's response. Begin is called once per attempt, before any body bytes; a second
-// Begin means the previous attempt was abandoned and everything written since the first must be
-// discarded. A non-ok Status from Begin or Write aborts the transfer and is returned by Send.
+// Receives one attempt's response. Begin is called once per attempt, before any body bytes; a
+// second Begin means the previous attempt was abandoned and everything written since the first must
+// be discarded. A non-ok Status from Begin or Write aborts the transfer and is returned by Send.
 class ResponseSink {
  public:
   virtual ~ResponseSink() = default;
@@ -65,8 +66,9 @@ class StringSink final : public ResponseSink {
 };
 
 // Sends one request. Transport failures (connection refused or reset, timeouts, a body shorter than
-// announced) are kHttpRetryable statuses; any HTTP status, including 4xx/5xx, is a successful exchange
-// whose head the sink receives. Implementations are not required to be thread-safe: use one per thread.
+// announced) are kHttpRetryable statuses; any HTTP status, including 4xx/5xx, is a successful
+// exchange whose head the sink receives. Implementations are not required to be thread-safe: use
+// one per thread.
 class HttpTransport {
  public:
   virtual ~HttpTransport() = default;

@@ -1,12 +1,12 @@
 #include "http/retry_policy.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <ctime>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
 
 namespace dhl::http {
 namespace {
@@ -24,8 +24,8 @@ bool IsRetryableStatus(int status) {
   return status == 408 || status == 429 || (status >= 500 && status <= 599);
 }
 
-// Sits between the transport and the caller's sink for one attempt: forwards 2xx bodies that look as
-// expected, keeps the start of anything else for the error message.
+// Sits between the transport and the caller's sink for one attempt: forwards 2xx bodies that look
+// as expected, keeps the start of anything else for the error message.
 class AttemptSink final : public ResponseSink {
  public:
   AttemptSink(ResponseSink& target, ExpectedBody expected) : target_(target), expected_(expected) {}
@@ -163,13 +163,13 @@ Status RetryPolicy::Send(const HttpRequest& request, ResponseSink& sink, Expecte
     }
     sleeper_.SleepFor(wait);
   }
-  return HttpError(fmt::format("{}: gave up after {} tries; last error: {}", where, max_tries,
-                               last.message()),
-                   /*retryable=*/true);
+  return HttpError(
+      fmt::format("{}: gave up after {} tries; last error: {}", where, max_tries, last.message()),
+      /*retryable=*/true);
 }
 
-std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
-                                                         std::chrono::system_clock::time_point now) {
+std::optional<std::chrono::milliseconds> ParseRetryAfter(
+    std::string_view value, std::chrono::system_clock::time_point now) {
   while (!value.empty() && value.front() == ' ') {
     value.remove_prefix(1);
   }

@@ -1,11 +1,12 @@
 // Sends a request again when the failure is worth another try: 5xx, 429 (waiting as long as its
-// Retry-After asks), 408, transport failures (timeouts, resets, bodies shorter than announced), and a
-// body that is not what was expected (an HTML error page where JSON or CSV was asked for, with any
-// status). Waits grow exponentially with jitter up to a cap near 5 seconds; after max_tries the error
-// names the URL with its credentials masked. Waiting goes through the injected Sleeper.
+// Retry-After asks), 408, transport failures (timeouts, resets, bodies shorter than announced), and
+// a body that is not what was expected (an HTML error page where JSON or CSV was asked for, with
+// any status). Waits grow exponentially with jitter up to a cap near 5 seconds; after max_tries the
+// error names the URL with its credentials masked. Waiting goes through the injected Sleeper.
 //
-// The caller's sink sees Begin/Write only for successful (2xx) attempts, and Begin again when an attempt
-// failed after some of its body had been delivered. A RetryPolicy is as thread-safe as its transport.
+// The caller's sink sees Begin/Write only for successful (2xx) attempts, and Begin again when an
+// attempt failed after some of its body had been delivered. A RetryPolicy is as thread-safe as its
+// transport.
 #pragma once
 
 #include <chrono>
@@ -39,9 +40,10 @@ class RetryPolicy {
   // `transport` and `sleeper` must outlive the policy.
   RetryPolicy(HttpTransport& transport, Sleeper& sleeper, RetryOptions options = {});
 
-  // Sends `request` until it succeeds (a 2xx with the expected body) or a non-retryable failure or the
-  // try bound ends it. A 4xx other than 408/429 is returned at once as a kHttp error carrying the
-  // status and the start of the body. `tries`, when given, receives the number of attempts made.
+  // Sends `request` until it succeeds (a 2xx with the expected body) or a non-retryable failure or
+  // the try bound ends it. A 4xx other than 408/429 is returned at once as a kHttp error carrying
+  // the status and the start of the body. `tries`, when given, receives the number of attempts
+  // made.
   Status Send(const HttpRequest& request, ResponseSink& sink,
               ExpectedBody expected = ExpectedBody::kJson, int* tries = nullptr);
 

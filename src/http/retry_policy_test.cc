@@ -40,16 +40,19 @@ TEST_F(RetryPolicyTest, RetriesEveryRetryableFaultThenSucceeds) {
   transport_.Push(FakeReply::Reset());
   transport_.Push(FakeReply::Truncate(R"({"dataValues":[1,2,3]})", 5));
   transport_.Push(FakeReply::Delay(milliseconds(120000), FakeReply::Json("{}")));  // a timeout
-  transport_.Push(FakeReply::Code(200, "<html>maintenance</html>", {{"Content-Type", "text/html"}}));
-  transport_.Push(FakeReply::Code(200, "<html>login</html>", {{"Content-Type", "application/json"}}));
+  transport_.Push(
+      FakeReply::Code(200, "<html>maintenance</html>", {{"Content-Type", "text/html"}}));
+  transport_.Push(
+      FakeReply::Code(200, "<html>login</html>", {{"Content-Type", "application/json"}}));
   transport_.Push(FakeReply::Json(R"({"done":1})"));
   int tries = 0;
-  Status status = policy_.Send(Get("http://h/api/dataValueSets"), sink_, ExpectedBody::kJson, &tries);
+  Status status =
+      policy_.Send(Get("http://h/api/dataValueSets"), sink_, ExpectedBody::kJson, &tries);
   ASSERT_TRUE(status.ok()) << status.ToString();
   EXPECT_EQ(tries, 9);
   EXPECT_EQ(transport_.request_count(), 9);
   EXPECT_EQ(sink_.body(), R"({"done":1})");  // the truncated attempt's bytes were discarded
-  EXPECT_EQ(sleeper_.waits().size(), 9u);  // 8 back-offs and the simulated idle timeout
+  EXPECT_EQ(sleeper_.waits().size(), 9u);    // 8 back-offs and the simulated idle timeout
 }
 
 TEST_F(RetryPolicyTest, HonoursRetryAfter) {
@@ -83,14 +86,14 @@ TEST_F(RetryPolicyTest, GivesUpAfterTheBoundWithTheUrlMasked) {
   }
   EXPECT_GE(waits.back(), milliseconds(2500));
   EXPECT_LT(waits.front(), milliseconds(300));
-  EXPECT_EQ(clock_.Now().time_since_epoch(),
-            milliseconds(1'700'000'000'000) + sleeper_.total());
+  EXPECT_EQ(clock_.Now().time_since_epoch(), milliseconds(1'700'000'000'000) + sleeper_.total());
 }
 
 TEST_F(RetryPolicyTest, ClientErrorsAreNotRetried) {
   transport_.Push(FakeReply::Code(409, R"({"httpStatus":"Conflict","message":"E2001"})"));
   int tries = 0;
-  Status status = policy_.Send(Get("http://h/api/dataValueSets"), sink_, ExpectedBody::kJson, &tries);
+  Status status =
+      policy_.Send(Get("http://h/api/dataValueSets"), sink_, ExpectedBody::kJson, &tries);
   ASSERT_FALSE(status.ok());
   EXPECT_EQ(status.code(), StatusCode::kHttp);
   EXPECT_EQ(tries, 1);

@@ -1,5 +1,6 @@
 // Waiting comes in through this interface so that retry tests run instantly: SystemSleeper really
-// sleeps; FakeSleeper records the waits and moves a FakeClock forward instead. Both are thread-safe.
+// sleeps; FakeSleeper records the waits and moves a FakeClock forward instead. Both are
+// thread-safe.
 #pragma once
 
 #include <chrono>

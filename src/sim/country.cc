@@ -1,11 +1,11 @@
 #include "sim/country.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <ctime>
-
-#include <fmt/format.h>
 
 #include "sim/seeded_hash.h"
 
@@ -57,7 +57,8 @@ class Builder {
   // Metadata timestamps: created some years before the data starts, updated a little later.
   void Stamp(NamedObject& object, uint64_t kind, uint64_t index) {
     int64_t base = DateToMillis(country_.first_day) - 400 * kDayMs;
-    object.created_ms = base + static_cast<int64_t>(Unit({kTagCreated, kind, index}) * 300) * kDayMs +
+    object.created_ms = base +
+                        static_cast<int64_t>(Unit({kTagCreated, kind, index}) * 300) * kDayMs +
                         static_cast<int64_t>(Unit({kTagCreated, kind, index, 1}) * kDayMs);
     object.updated_ms = object.created_ms +
                         static_cast<int64_t>(Unit({kTagCreated, kind, index, 2}) * 600) * kDayMs;
@@ -137,7 +138,8 @@ void BuildOrgUnits(Country& country, Builder& builder, const ScaleShape& shape) 
     unit.code = std::move(code);
     unit.box = box;
     unit.path = (parent >= 0 ? country.org_units[parent].path : std::string()) + "/" + unit.uid;
-    int year = 1975 + static_cast<int>(builder.Unit({kTagOpening, static_cast<uint64_t>(index)}) * 40);
+    int year =
+        1975 + static_cast<int>(builder.Unit({kTagOpening, static_cast<uint64_t>(index)}) * 40);
     unit.opening = std::chrono::sys_days(std::chrono::year(year) / std::chrono::January / 1);
     NamedObject stamps = builder.Named(kOrgUnit, static_cast<uint64_t>(index), "", "");
     unit.created_ms = stamps.created_ms;
@@ -178,14 +180,22 @@ void BuildOrgUnits(Country& country, Builder& builder, const ScaleShape& shape) 
     int chiefdom = chiefdoms[static_cast<size_t>(f) % chiefdoms.size()];
     const OrgUnit& parent = country.org_units[chiefdom];
     double type_draw = builder.Unit({kTagFacilityType, fi});
-    int type = type_draw < 0.25 ? 0 : type_draw < 0.55 ? 1 : type_draw < 0.85 ? 2 : type_draw < 0.93 ? 3 : 4;
-    double x = parent.box.west + (0.1 + 0.8 * builder.Unit({kTagParent, fi, 1})) * (parent.box.east - parent.box.west);
-    double y = parent.box.south + (0.1 + 0.8 * builder.Unit({kTagParent, fi, 2})) * (parent.box.north - parent.box.south);
+    int type = type_draw < 0.25   ? 0
+               : type_draw < 0.55 ? 1
+               : type_draw < 0.85 ? 2
+               : type_draw < 0.93 ? 3
+                                  : 4;
+    double x = parent.box.west + (0.1 + 0.8 * builder.Unit({kTagParent, fi, 1})) *
+                                     (parent.box.east - parent.box.west);
+    double y = parent.box.south + (0.1 + 0.8 * builder.Unit({kTagParent, fi, 2})) *
+                                      (parent.box.north - parent.box.south);
     std::string name = builder.PlaceName(5, fi) + " " + kTypeSuffix[type];
     int index = add(5, chiefdom, name, fmt::format("SIM_F{:05d}", f + 1), {x, y, x, y});
     OrgUnit& unit = country.org_units[index];
     unit.facility_type = type;
-    unit.ownership = builder.Unit({kTagOwnership, fi}) < 0.7 ? 0 : builder.Unit({kTagOwnership, fi, 1}) < 0.6 ? 1 : 2;
+    unit.ownership = builder.Unit({kTagOwnership, fi}) < 0.7      ? 0
+                     : builder.Unit({kTagOwnership, fi, 1}) < 0.6 ? 1
+                                                                  : 2;
     // Workload: log-normal around the type's size.
     double u1 = std::max(1e-9, builder.Unit({kTagSize, fi, 1}));
     double u2 = builder.Unit({kTagSize, fi, 2});
@@ -199,7 +209,8 @@ void BuildOrgUnits(Country& country, Builder& builder, const ScaleShape& shape) 
       unit.opening = country.first_day + std::chrono::days(days);
     } else {
       int year = std::min(first_data_year - 1, 1975 + static_cast<int>(opening_draw * 45));
-      unit.opening = std::chrono::sys_days(std::chrono::year(year) / std::chrono::month(1 + static_cast<unsigned>(fi % 12)) / 1);
+      unit.opening = std::chrono::sys_days(
+          std::chrono::year(year) / std::chrono::month(1 + static_cast<unsigned>(fi % 12)) / 1);
     }
     if (builder.Unit({kTagClosed, fi}) < 0.03) {
       int days = static_cast<int>(builder.Unit({kTagClosed, fi, 1}) *
@@ -216,13 +227,16 @@ void BuildOrgUnits(Country& country, Builder& builder, const ScaleShape& shape) 
 void BuildCategories(Country& country, Builder& builder) {
   auto option = [&](std::string code, std::string name) {
     int index = static_cast<int>(country.category_options.size());
-    country.category_options.push_back(builder.Named(kOption, static_cast<uint64_t>(index), code, name));
+    country.category_options.push_back(
+        builder.Named(kOption, static_cast<uint64_t>(index), code, name));
     return index;
   };
-  auto category = [&](std::string code, std::string name, std::vector<int> options, bool attribute) {
+  auto category = [&](std::string code, std::string name, std::vector<int> options,
+                      bool attribute) {
     int index = static_cast<int>(country.categories.size());
     Category c;
-    static_cast<NamedObject&>(c) = builder.Named(kCategory, static_cast<uint64_t>(index), code, name);
+    static_cast<NamedObject&>(c) =
+        builder.Named(kCategory, static_cast<uint64_t>(index), code, name);
     c.options = std::move(options);
     c.attribute = attribute;
     country.categories.push_back(std::move(c));
@@ -245,7 +259,8 @@ void BuildCategories(Country& country, Builder& builder) {
 
   static constexpr std::array<double, 2> kSexShare = {0.46, 0.54};
   static constexpr std::array<double, 3> kAgeShare = {0.3, 0.2, 0.5};
-  auto combo = [&](std::string code, std::string name, std::vector<int> categories, bool attribute) {
+  auto combo = [&](std::string code, std::string name, std::vector<int> categories,
+                   bool attribute) {
     int index = static_cast<int>(country.category_combos.size());
     CategoryCombo c;
     static_cast<NamedObject&>(c) = builder.Named(kCombo, static_cast<uint64_t>(index), code, name);
@@ -315,34 +330,60 @@ struct ElementSpec {
 };
 
 constexpr std::array<ElementSpec, 28> kElements = {{
-    {"ANC1", "ANC 1st visit", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 12, Season::kMild, 0, true, 0.95},
-    {"ANC4", "ANC 4th or more visits", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 7, Season::kMild, 0, true, 0.93},
-    {"DELIV", "Deliveries in facility", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 8, Season::kNone, 0, true, 0.93},
-    {"LIVEBIRTH", "Live births", "INTEGER_ZERO_OR_POSITIVE", "SUM", kSexCombo, 8, Season::kNone, 0, false, 0.93},
+    {"ANC1", "ANC 1st visit", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 12, Season::kMild,
+     0, true, 0.95},
+    {"ANC4", "ANC 4th or more visits", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 7,
+     Season::kMild, 0, true, 0.93},
+    {"DELIV", "Deliveries in facility", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 8,
+     Season::kNone, 0, true, 0.93},
+    {"LIVEBIRTH", "Live births", "INTEGER_ZERO_OR_POSITIVE", "SUM", kSexCombo, 8, Season::kNone, 0,
+     false, 0.93},
     {"OPD", "OPD consultations", "NUMBER", "SUM", kSexAgeCombo, 120, Season::kMild, 0, true, 0.95},
-    {"MAL_CONF", "Malaria confirmed cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kSexAgeCombo, 30, Season::kMalaria, 0, true, 0.93},
-    {"MAL_TEST", "Malaria tests performed", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 60, Season::kMalaria, 0, false, 0.93},
-    {"BCG", "BCG doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 9, Season::kNone, 0, false, 0.93},
-    {"PENTA3", "Penta 3 doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 8, Season::kNone, 0, false, 0.93},
-    {"MEASLES", "Measles doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 7, Season::kNone, 0, false, 0.93},
-    {"ACT_STOCKOUT", "ACT stock-out during month", "BOOLEAN", "AVERAGE", kDefaultCombo, 0.15, Season::kNone, 0, false, 0.97},
-    {"BED_OCC", "Bed occupancy rate", "PERCENTAGE", "AVERAGE", kDefaultCombo, 55, Season::kNone, 0, false, 0.85},
-    {"HW_DUTY", "Health workers on duty", "INTEGER_POSITIVE", "LAST", kDefaultCombo, 6, Season::kNone, 0, false, 0.9},
+    {"MAL_CONF", "Malaria confirmed cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kSexAgeCombo, 30,
+     Season::kMalaria, 0, true, 0.93},
+    {"MAL_TEST", "Malaria tests performed", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 60,
+     Season::kMalaria, 0, false, 0.93},
+    {"BCG", "BCG doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 9, Season::kNone,
+     0, false, 0.93},
+    {"PENTA3", "Penta 3 doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 8,
+     Season::kNone, 0, false, 0.93},
+    {"MEASLES", "Measles doses given", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 7,
+     Season::kNone, 0, false, 0.93},
+    {"ACT_STOCKOUT", "ACT stock-out during month", "BOOLEAN", "AVERAGE", kDefaultCombo, 0.15,
+     Season::kNone, 0, false, 0.97},
+    {"BED_OCC", "Bed occupancy rate", "PERCENTAGE", "AVERAGE", kDefaultCombo, 55, Season::kNone, 0,
+     false, 0.85},
+    {"HW_DUTY", "Health workers on duty", "INTEGER_POSITIVE", "LAST", kDefaultCombo, 6,
+     Season::kNone, 0, false, 0.9},
     {"REMARKS", "Facility remarks", "TEXT", "NONE", kDefaultCombo, 0, Season::kNone, 0, false, 0.1},
-    {"IDSR_MAL", "Suspected malaria cases (weekly)", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 15, Season::kMalaria, 1, false, 0.97},
-    {"IDSR_CHOL", "Suspected cholera cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.3, Season::kMild, 1, false, 0.9},
-    {"IDSR_MEAS", "Suspected measles cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.5, Season::kNone, 1, false, 0.9},
-    {"IDSR_AFP", "AFP cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.1, Season::kNone, 1, false, 0.9},
-    {"IDSR_DEATH", "Deaths reported (weekly)", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.4, Season::kNone, 1, false, 0.9},
-    {"SUP_VISITS", "Supervision visits", "INTEGER_ZERO_OR_POSITIVE", "SUM", kFundingCombo, 2, Season::kNone, 2, false, 0.9},
-    {"FRIDGES", "Functional cold-chain fridges", "INTEGER_ZERO_OR_POSITIVE", "LAST", kFundingCombo, 2, Season::kNone, 2, false, 0.9},
-    {"STOCKOUT_DAYS", "Average stock-out days", "NUMBER", "AVERAGE", kFundingCombo, 3, Season::kNone, 2, false, 0.9},
-    {"POP", "Total population", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 8000, Season::kNone, 3, false, 1.0},
-    {"POP_PREG", "Expected pregnancies", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 320, Season::kNone, 3, false, 1.0},
-    {"POP_U1", "Population under 1 year", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 300, Season::kNone, 3, false, 1.0},
-    {"HB", "Hemoglobin (g/dL)", "NUMBER", "AVERAGE", kDefaultCombo, 11, Season::kNone, -1, false, 1.0},
-    {"WEIGHT", "Weight (kg)", "NUMBER", "AVERAGE", kDefaultCombo, 62, Season::kNone, -1, false, 1.0},
-    {"DELIV_OUTCOME", "Delivery outcome", "TEXT", "NONE", kDefaultCombo, 0, Season::kNone, -1, false, 1.0},
+    {"IDSR_MAL", "Suspected malaria cases (weekly)", "INTEGER_ZERO_OR_POSITIVE", "SUM",
+     kDefaultCombo, 15, Season::kMalaria, 1, false, 0.97},
+    {"IDSR_CHOL", "Suspected cholera cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.3,
+     Season::kMild, 1, false, 0.9},
+    {"IDSR_MEAS", "Suspected measles cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.5,
+     Season::kNone, 1, false, 0.9},
+    {"IDSR_AFP", "AFP cases", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 0.1, Season::kNone,
+     1, false, 0.9},
+    {"IDSR_DEATH", "Deaths reported (weekly)", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo,
+     0.4, Season::kNone, 1, false, 0.9},
+    {"SUP_VISITS", "Supervision visits", "INTEGER_ZERO_OR_POSITIVE", "SUM", kFundingCombo, 2,
+     Season::kNone, 2, false, 0.9},
+    {"FRIDGES", "Functional cold-chain fridges", "INTEGER_ZERO_OR_POSITIVE", "LAST", kFundingCombo,
+     2, Season::kNone, 2, false, 0.9},
+    {"STOCKOUT_DAYS", "Average stock-out days", "NUMBER", "AVERAGE", kFundingCombo, 3,
+     Season::kNone, 2, false, 0.9},
+    {"POP", "Total population", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 8000,
+     Season::kNone, 3, false, 1.0},
+    {"POP_PREG", "Expected pregnancies", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 320,
+     Season::kNone, 3, false, 1.0},
+    {"POP_U1", "Population under 1 year", "NUMBER", "AVERAGE_SUM_ORG_UNIT", kDefaultCombo, 300,
+     Season::kNone, 3, false, 1.0},
+    {"HB", "Hemoglobin (g/dL)", "NUMBER", "AVERAGE", kDefaultCombo, 11, Season::kNone, -1, false,
+     1.0},
+    {"WEIGHT", "Weight (kg)", "NUMBER", "AVERAGE", kDefaultCombo, 62, Season::kNone, -1, false,
+     1.0},
+    {"DELIV_OUTCOME", "Delivery outcome", "TEXT", "NONE", kDefaultCombo, 0, Season::kNone, -1,
+     false, 1.0},
 }};
 
 int ElementIndex(std::string_view code) {
@@ -381,7 +422,8 @@ void BuildData(Country& country, Builder& builder) {
     double report_rate;
   };
   static constexpr std::array<SetSpec, 4> kSets = {{
-      {"HMIS_MONTHLY", "HMIS monthly facility report", PeriodType::kMonthly, 15, kDefaultCombo, 0.86},
+      {"HMIS_MONTHLY", "HMIS monthly facility report", PeriodType::kMonthly, 15, kDefaultCombo,
+       0.86},
       {"IDSR_WEEKLY", "IDSR weekly surveillance", PeriodType::kWeekly, 2, kDefaultCombo, 0.82},
       {"SUPERVISION_Q", "Quarterly supervision", PeriodType::kQuarterly, 30, kFundingCombo, 0.8},
       {"POPULATION", "Population estimates", PeriodType::kYearly, 0, kDefaultCombo, 1.0},
@@ -400,7 +442,8 @@ void BuildData(Country& country, Builder& builder) {
       }
     }
     ds.org_units = country.facilities;
-    for (const auto& period : dhis2::PeriodsBetween(ds.period_type, country.first_day, country.today)) {
+    for (const auto& period :
+         dhis2::PeriodsBetween(ds.period_type, country.first_day, country.today)) {
       if (period.start() >= country.first_day) {
         ds.periods.push_back(period);
       }
@@ -423,7 +466,8 @@ void BuildData(Country& country, Builder& builder) {
 
   auto type = [&](std::string name, int factor, bool number) {
     IndicatorType t;
-    static_cast<NamedObject&>(t) = builder.Named(kIndicatorType, country.indicator_types.size(), "", name);
+    static_cast<NamedObject&>(t) =
+        builder.Named(kIndicatorType, country.indicator_types.size(), "", name);
     t.factor = factor;
     t.number = number;
     country.indicator_types.push_back(std::move(t));
@@ -456,20 +500,35 @@ void BuildData(Country& country, Builder& builder) {
   };
   std::string hmis = country.data_sets[0].uid;
   std::vector<IndicatorSpec> specs = {
-      {"IND_ANC1_COV", "ANC 1 coverage", de("ANC1"), "ANC 1st visits", de("POP_PREG"), "Expected pregnancies", 0, true},
-      {"IND_ANC4_COV", "ANC 4 coverage", de("ANC4"), "ANC 4th visits", de("POP_PREG"), "Expected pregnancies", 0, true},
-      {"IND_ANC_DROP", "ANC 1-4 drop-out rate", "(" + de("ANC1") + " - " + de("ANC4") + ")", "ANC1 - ANC4", de("ANC1"), "ANC 1st visits", 0, false},
-      {"IND_DELIV_COV", "Facility delivery coverage", de("DELIV"), "Deliveries", de("POP_PREG"), "Expected pregnancies", 0, true},
-      {"IND_MAL_POS", "Malaria test positivity rate", de("MAL_CONF"), "Confirmed malaria", de("MAL_TEST"), "Malaria tests", 0, false},
-      {"IND_BCG_COV", "BCG coverage <1y", de("BCG"), "BCG doses", de("POP_U1"), "Population <1y", 0, true},
-      {"IND_PENTA3_COV", "Penta 3 coverage <1y", de("PENTA3"), "Penta 3 doses", de("POP_U1"), "Population <1y", 0, true},
-      {"IND_MEASLES_COV", "Measles coverage <1y", de("MEASLES"), "Measles doses", de("POP_U1"), "Population <1y", 0, true},
-      {"IND_OPD_UTIL", "OPD visits per 1000 population", de("OPD"), "OPD consultations", de("POP"), "Total population", 1, true},
-      {"IND_OPD_U5_SHARE", "Share of OPD consultations under 5", coc("OPD", 0) + " + " + coc("OPD", 3), "OPD <5y", de("OPD"), "OPD consultations", 0, false},
-      {"IND_MAL_INC", "Malaria incidence per 1000", de("MAL_CONF"), "Confirmed malaria", de("POP"), "Total population", 1, true},
-      {"IND_MAL_CASES", "Malaria confirmed cases", de("MAL_CONF"), "Confirmed malaria", "1", "One", 2, false},
-      {"IND_PREG_EST", "Pregnancies estimated from population", de("POP") + " * C{" + country.constants[0].uid + "}", "Population x pregnant share", "1", "One", 2, false},
-      {"IND_HMIS_RR", "HMIS reporting rate", "R{" + hmis + ".REPORTING_RATE}", "Reporting rate", "1", "One", 2, false},
+      {"IND_ANC1_COV", "ANC 1 coverage", de("ANC1"), "ANC 1st visits", de("POP_PREG"),
+       "Expected pregnancies", 0, true},
+      {"IND_ANC4_COV", "ANC 4 coverage", de("ANC4"), "ANC 4th visits", de("POP_PREG"),
+       "Expected pregnancies", 0, true},
+      {"IND_ANC_DROP", "ANC 1-4 drop-out rate", "(" + de("ANC1") + " - " + de("ANC4") + ")",
+       "ANC1 - ANC4", de("ANC1"), "ANC 1st visits", 0, false},
+      {"IND_DELIV_COV", "Facility delivery coverage", de("DELIV"), "Deliveries", de("POP_PREG"),
+       "Expected pregnancies", 0, true},
+      {"IND_MAL_POS", "Malaria test positivity rate", de("MAL_CONF"), "Confirmed malaria",
+       de("MAL_TEST"), "Malaria tests", 0, false},
+      {"IND_BCG_COV", "BCG coverage <1y", de("BCG"), "BCG doses", de("POP_U1"), "Population <1y", 0,
+       true},
+      {"IND_PENTA3_COV", "Penta 3 coverage <1y", de("PENTA3"), "Penta 3 doses", de("POP_U1"),
+       "Population <1y", 0, true},
+      {"IND_MEASLES_COV", "Measles coverage <1y", de("MEASLES"), "Measles doses", de("POP_U1"),
+       "Population <1y", 0, true},
+      {"IND_OPD_UTIL", "OPD visits per 1000 population", de("OPD"), "OPD consultations", de("POP"),
+       "Total population", 1, true},
+      {"IND_OPD_U5_SHARE", "Share of OPD consultations under 5",
+       coc("OPD", 0) + " + " + coc("OPD", 3), "OPD <5y", de("OPD"), "OPD consultations", 0, false},
+      {"IND_MAL_INC", "Malaria incidence per 1000", de("MAL_CONF"), "Confirmed malaria", de("POP"),
+       "Total population", 1, true},
+      {"IND_MAL_CASES", "Malaria confirmed cases", de("MAL_CONF"), "Confirmed malaria", "1", "One",
+       2, false},
+      {"IND_PREG_EST", "Pregnancies estimated from population",
+       de("POP") + " * C{" + country.constants[0].uid + "}", "Population x pregnant share", "1",
+       "One", 2, false},
+      {"IND_HMIS_RR", "HMIS reporting rate", "R{" + hmis + ".REPORTING_RATE}", "Reporting rate",
+       "1", "One", 2, false},
   };
   for (size_t i = 0; i < specs.size(); ++i) {
     Indicator ind;
@@ -487,9 +546,12 @@ void BuildData(Country& country, Builder& builder) {
     std::string code, name, left, op, right, importance;
   };
   std::vector<RuleSpec> rules = {
-      {"VR_ANC4_LE_ANC1", "ANC 4th visits <= ANC 1st visits", de("ANC4"), "less_than_or_equal_to", de("ANC1"), "MEDIUM"},
-      {"VR_MAL_CONF_LE_TEST", "Confirmed malaria <= malaria tests", de("MAL_CONF"), "less_than_or_equal_to", de("MAL_TEST"), "HIGH"},
-      {"VR_BIRTHS_LE_2DELIV", "Live births <= 2 x deliveries", de("LIVEBIRTH"), "less_than_or_equal_to", "2 * " + de("DELIV"), "LOW"},
+      {"VR_ANC4_LE_ANC1", "ANC 4th visits <= ANC 1st visits", de("ANC4"), "less_than_or_equal_to",
+       de("ANC1"), "MEDIUM"},
+      {"VR_MAL_CONF_LE_TEST", "Confirmed malaria <= malaria tests", de("MAL_CONF"),
+       "less_than_or_equal_to", de("MAL_TEST"), "HIGH"},
+      {"VR_BIRTHS_LE_2DELIV", "Live births <= 2 x deliveries", de("LIVEBIRTH"),
+       "less_than_or_equal_to", "2 * " + de("DELIV"), "LOW"},
   };
   for (size_t i = 0; i < rules.size(); ++i) {
     ValidationRule rule;
@@ -505,31 +567,38 @@ void BuildData(Country& country, Builder& builder) {
 
 void BuildGroups(Country& country, Builder& builder) {
   static constexpr std::array<const char*, 5> kTypes = {"CHC", "CHP", "MCHP", "Hospital", "Clinic"};
-  static constexpr std::array<const char*, 3> kOwners = {"Public facilities", "Private clinic", "NGO"};
+  static constexpr std::array<const char*, 3> kOwners = {"Public facilities", "Private clinic",
+                                                         "NGO"};
   OrgUnitGroupSet type_set;
-  static_cast<NamedObject&>(type_set) = builder.Named(kGroupSet, 0, "FACILITY_TYPE", "Facility Type");
+  static_cast<NamedObject&>(type_set) =
+      builder.Named(kGroupSet, 0, "FACILITY_TYPE", "Facility Type");
   OrgUnitGroupSet owner_set;
-  static_cast<NamedObject&>(owner_set) = builder.Named(kGroupSet, 1, "FACILITY_OWNERSHIP", "Facility Ownership");
+  static_cast<NamedObject&>(owner_set) =
+      builder.Named(kGroupSet, 1, "FACILITY_OWNERSHIP", "Facility Ownership");
   for (size_t t = 0; t < kTypes.size(); ++t) {
     OrgUnitGroup group;
-    static_cast<NamedObject&>(group) = builder.Named(kGroup, t, std::string("TYPE_") + kTypes[t], kTypes[t]);
+    static_cast<NamedObject&>(group) =
+        builder.Named(kGroup, t, std::string("TYPE_") + kTypes[t], kTypes[t]);
     type_set.groups.push_back(static_cast<int>(country.org_unit_groups.size()));
     country.org_unit_groups.push_back(std::move(group));
   }
   for (size_t o = 0; o < kOwners.size(); ++o) {
     OrgUnitGroup group;
-    static_cast<NamedObject&>(group) = builder.Named(kGroup, 10 + o, fmt::format("OWNER_{}", o + 1), kOwners[o]);
+    static_cast<NamedObject&>(group) =
+        builder.Named(kGroup, 10 + o, fmt::format("OWNER_{}", o + 1), kOwners[o]);
     owner_set.groups.push_back(static_cast<int>(country.org_unit_groups.size()));
     country.org_unit_groups.push_back(std::move(group));
   }
   for (int index : country.facilities) {
     const OrgUnit& unit = country.org_units[index];
     country.org_unit_groups[static_cast<size_t>(unit.facility_type)].members.push_back(index);
-    country.org_unit_groups[kTypes.size() + static_cast<size_t>(unit.ownership)].members.push_back(index);
+    country.org_unit_groups[kTypes.size() + static_cast<size_t>(unit.ownership)].members.push_back(
+        index);
   }
   country.org_unit_group_sets.push_back(std::move(type_set));
   country.org_unit_group_sets.push_back(std::move(owner_set));
-  static constexpr std::array<const char*, 5> kLevels = {"National", "Region", "District", "Chiefdom", "Facility"};
+  static constexpr std::array<const char*, 5> kLevels = {"National", "Region", "District",
+                                                         "Chiefdom", "Facility"};
   for (size_t l = 0; l < kLevels.size(); ++l) {
     country.org_unit_levels.push_back(builder.Named(kLevel, l, "", kLevels[l]));
   }
@@ -553,7 +622,8 @@ void BuildTracker(Country& country, Builder& builder, const ScaleShape& shape) {
   }};
   for (size_t i = 0; i < kAttributes.size(); ++i) {
     TrackedEntityAttribute attribute;
-    static_cast<NamedObject&>(attribute) = builder.Named(kAttribute, i, kAttributes[i].code, kAttributes[i].name);
+    static_cast<NamedObject&>(attribute) =
+        builder.Named(kAttribute, i, kAttributes[i].code, kAttributes[i].name);
     attribute.value_type = kAttributes[i].value_type;
     attribute.confidential = kAttributes[i].confidential;
     attribute.unique = kAttributes[i].unique;
@@ -569,7 +639,8 @@ void BuildTracker(Country& country, Builder& builder, const ScaleShape& shape) {
   delivery.data_elements = {ElementIndex("DELIV_OUTCOME"), ElementIndex("WEIGHT")};
   country.program_stages = {visit, delivery};
   Program program;
-  static_cast<NamedObject&>(program) = builder.Named(kProgram, 0, "ANC_PROGRAM", "Antenatal care programme");
+  static_cast<NamedObject&>(program) =
+      builder.Named(kProgram, 0, "ANC_PROGRAM", "Antenatal care programme");
   program.short_name = "ANC programme";
   program.stages = {0, 1};
   program.attributes = {0, 1, 2, 3, 4, 5};
@@ -605,7 +676,8 @@ Country Country::Generate(Scale scale, uint64_t seed, Date today) {
   country.scale = scale;
   country.today = today;
   auto ymd = std::chrono::year_month_day(today);
-  country.first_day = std::chrono::sys_days((ymd.year() - std::chrono::years(3)) / std::chrono::January / 1);
+  country.first_day =
+      std::chrono::sys_days((ymd.year() - std::chrono::years(3)) / std::chrono::January / 1);
   country.as_of_ms = DateToMillis(today);
   Builder builder(country, seed);
   ScaleShape shape = ShapeOf(scale);

@@ -28,13 +28,13 @@ struct Box {
 
 struct OrgUnit {
   std::string uid, code, name, short_name, path;
-  int level = 1;   // 1 country .. 5 facility
+  int level = 1;    // 1 country .. 5 facility
   int parent = -1;  // index into Country::org_units
   std::vector<int> children;
   Date opening;
   std::optional<Date> closed;
-  Box box{};           // areas: their polygon's bounding box; facilities: the point is its centre
-  double size = 1.0;   // facilities: workload multiplier
+  Box box{};          // areas: their polygon's bounding box; facilities: the point is its centre
+  double size = 1.0;  // facilities: workload multiplier
   int64_t created_ms = 0, updated_ms = 0;
   int facility_type = 0;  // index into the facility-type group list
   int ownership = 0;      // index into the ownership group list
@@ -68,7 +68,8 @@ struct DataElement : NamedObject {
   std::string short_name, value_type, aggregation_type, domain_type = "AGGREGATE";
   int combo = 0;
   bool zero_is_significant = false;
-  double base = 0;  // mean monthly value at an average facility (yearly, weekly and quarterly scaled)
+  double base =
+      0;  // mean monthly value at an average facility (yearly, weekly and quarterly scaled)
   Season season = Season::kNone;
   double presence = 0.93;  // chance a reported form has this cell filled
   int data_set = -1;
@@ -140,7 +141,7 @@ class Country {
   uint64_t seed = 0;
   Scale scale = Scale::kSmall;
   Date today;
-  Date first_day;  // the first day with data (1 January, three years before today's year)
+  Date first_day;        // the first day with data (1 January, three years before today's year)
   int64_t as_of_ms = 0;  // the start of today (UTC): every generated timestamp is before it
 
   std::vector<OrgUnit> org_units;  // parents before children; index 0 is the country
@@ -150,7 +151,7 @@ class Country {
   std::vector<OrgUnitGroupSet> org_unit_group_sets;
   std::vector<NamedObject> category_options;
   std::vector<Category> categories;
-  std::vector<CategoryCombo> category_combos;  // index 0 is "default"
+  std::vector<CategoryCombo> category_combos;               // index 0 is "default"
   std::vector<CategoryOptionCombo> category_option_combos;  // index 0 is "default"
   std::vector<DataElement> data_elements;
   std::vector<NamedObject> data_element_groups;

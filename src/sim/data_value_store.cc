@@ -1,11 +1,11 @@
 #include "sim/data_value_store.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "sim/seeded_hash.h"
 
@@ -26,8 +26,9 @@ enum Tag : uint64_t {
 };
 
 constexpr std::array<const char*, 6> kComments = {
-    "Register checked by supervisor", "Stock-out reported to district", "Late report: road cut off",
-    "Value confirmed with facility in-charge", "Includes outreach sessions", "Data entry corrected"};
+    "Register checked by supervisor", "Stock-out reported to district",
+    "Late report: road cut off",      "Value confirmed with facility in-charge",
+    "Includes outreach sessions",     "Data entry corrected"};
 constexpr std::array<const char*, 5> kRemarks = {"No electricity for two weeks", "New nurse posted",
                                                  "Outreach to three villages", "Roof repaired",
                                                  "Cold chain fridge broken"};
@@ -51,8 +52,8 @@ struct CellState {
 double SeasonFactor(Season season, unsigned month) {
   static constexpr std::array<double, 12> kMalaria = {0.7, 0.6, 0.6, 0.7, 0.9, 1.2,
                                                       1.5, 1.7, 1.6, 1.3, 1.0, 0.8};
-  static constexpr std::array<double, 12> kMild = {1.0, 0.95, 1.0, 1.05, 1.1, 1.1,
-                                                   1.05, 1.0, 0.95, 0.95, 0.9, 0.95};
+  static constexpr std::array<double, 12> kMild = {1.0,  0.95, 1.0,  1.05, 1.1, 1.1,
+                                                   1.05, 1.0,  0.95, 0.95, 0.9, 0.95};
   switch (season) {
     case Season::kMalaria:
       return kMalaria[month - 1];
@@ -107,9 +108,11 @@ class Evaluator {
       double u = UnitFromHash(h2);
       if (u < 0.01) {
         state.deleted = true;
-        state.updated_ms = Clamp(state.created_ms + (1 + static_cast<int64_t>(h2 % 20)) * kDayMs, h2);
+        state.updated_ms =
+            Clamp(state.created_ms + (1 + static_cast<int64_t>(h2 % 20)) * kDayMs, h2);
       } else if (u < 0.06) {
-        state.updated_ms = Clamp(state.created_ms + (1 + static_cast<int64_t>(h2 % 30)) * kDayMs, h2);
+        state.updated_ms =
+            Clamp(state.created_ms + (1 + static_cast<int64_t>(h2 % 30)) * kDayMs, h2);
       }
     }
     (void)ds;
@@ -271,8 +274,9 @@ DataValueStore::DataValueStore(const Country& country) : country_(country) {
     while (district >= 0 && country.org_units[district].level > 3) {
       district = country.org_units[district].parent;
     }
-    stored_by_[i] = district >= 0 ? fmt::format("clerk_{}", country.org_units[district].code.substr(4))
-                                  : "admin";
+    stored_by_[i] = district >= 0
+                        ? fmt::format("clerk_{}", country.org_units[district].code.substr(4))
+                        : "admin";
     std::transform(stored_by_[i].begin(), stored_by_[i].end(), stored_by_[i].begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   }
@@ -391,8 +395,8 @@ bool DataValueStore::ForEachRegistration(
           std::optional<int64_t> form_time = evaluator.FormTime(ds, key, period);
           uint64_t h = SeededHash(country_.seed, {kRegistration, key.ds, key.ou, key.pe, key.aoc});
           bool exists = form_time && UnitFromHash(h) < 0.93;
-          int64_t date = form_time ? *form_time + static_cast<int64_t>(Mix64(h) % (3 * kHourMs))
-                                   : 0;
+          int64_t date =
+              form_time ? *form_time + static_cast<int64_t>(Mix64(h) % (3 * kHourMs)) : 0;
           if (form_time) {
             date = evaluator.Clamp(date, h);
           }

@@ -1,19 +1,20 @@
-// The simulator's aggregate data: data values and complete data set registrations. Nothing is stored:
-// a value is a pure function of (seed, data element, org unit, period, category option combo,
-// attribute option combo) and of the mutation rounds applied so far, each round being (its number,
-// its share, its time stamp). So a large scale (50 million values) costs no memory, every query
-// streams, and the state after mutations is a deterministic function of (seed, mutation history).
+// The simulator's aggregate data: data values and complete data set registrations. Nothing is
+// stored: a value is a pure function of (seed, data element, org unit, period, category option
+// combo, attribute option combo) and of the mutation rounds applied so far, each round being (its
+// number, its share, its time stamp). So a large scale (50 million values) costs no memory, every
+// query streams, and the state after mutations is a deterministic function of (seed, mutation
+// history).
 //
 // Base data: a facility's form for a period is reported with the data set's report rate (only while
 // the facility is open); a reported form has each cell filled with the element's presence rate;
-// values follow the facility's size, a yearly trend and seasonality (malaria peaks in the rains), with
-// outliers (some marked for follow-up), comments, about 0.2% invalid values (text in numeric
+// values follow the facility's size, a yearly trend and seasonality (malaria peaks in the rains),
+// with outliers (some marked for follow-up), comments, about 0.2% invalid values (text in numeric
 // elements, negative counts, percentages over 100), 1% soft-deleted values, and created/lastUpdated
 // times after the period's end (15% of forms late), all before the start of `today`.
 //
-// A mutation round of share F visits every cell: a live value is changed (75%) or deleted (25%) with
-// probability F; an empty cell of an open facility is filled with probability 0.3 F; touched cells get
-// lastUpdated = the round's stamp. Registrations are changed, deleted or added alike.
+// A mutation round of share F visits every cell: a live value is changed (75%) or deleted (25%)
+// with probability F; an empty cell of an open facility is filled with probability 0.3 F; touched
+// cells get lastUpdated = the round's stamp. Registrations are changed, deleted or added alike.
 //
 // Thread-safe: queries may run while rounds are added (each query sees the rounds present when it
 // started).
@@ -59,10 +60,10 @@ struct RegistrationRecord {
 
 // What to visit. Empty masks mean "all".
 struct DataQuery {
-  std::vector<int> data_sets;           // sets whose forms are visited
-  std::vector<char> element_mask;       // by data element index
-  std::vector<char> org_unit_mask;      // by org unit index (facilities carry data)
-  std::vector<std::string> period_ids;  // explicit periods, or:
+  std::vector<int> data_sets;                // sets whose forms are visited
+  std::vector<char> element_mask;            // by data element index
+  std::vector<char> org_unit_mask;           // by org unit index (facilities carry data)
+  std::vector<std::string> period_ids;       // explicit periods, or:
   std::optional<Date> start_date, end_date;  // periods inside [start, end]
   std::optional<int64_t> updated_since_ms;   // lastUpdated (or registration date) >= this
   bool include_deleted = false;

@@ -1,9 +1,9 @@
 #include "sim/field_filter.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 namespace dhl::sim {
@@ -57,7 +57,7 @@ Result<FieldFilter> FieldFilter::Parse(std::string_view text) {
     if (part.empty()) {
       continue;
     }
-    if (part == "*" || part == ":all" || part == ":owner" || part == "*!" ) {
+    if (part == "*" || part == ":all" || part == ":owner" || part == "*!") {
       filter.all_ = true;
       continue;
     }
@@ -148,12 +148,14 @@ Result<ObjectFilter> ObjectFilter::Parse(const std::vector<std::string>& filters
       path = path.substr(dot + 1);
     }
     term.path.push_back(path);
-    term.op = text.substr(first + 1, second == std::string::npos ? std::string::npos : second - first - 1);
+    term.op = text.substr(first + 1,
+                          second == std::string::npos ? std::string::npos : second - first - 1);
     term.value = second == std::string::npos ? "" : text.substr(second + 1);
     static const std::vector<std::string> kOps = {
-        "eq", "!eq", "ne", "neq", "gt", "ge", "lt", "le", "like", "!like", "ilike", "!ilike",
-        "$like", "like$", "$ilike", "ilike$", "!$like", "!like$", "startsWith", "endsWith",
-        "in", "!in", "null", "!null", "empty", "!empty", "token"};
+        "eq",     "!eq",    "ne",     "neq",    "gt",         "ge",       "lt",
+        "le",     "like",   "!like",  "ilike",  "!ilike",     "$like",    "like$",
+        "$ilike", "ilike$", "!$like", "!like$", "startsWith", "endsWith", "in",
+        "!in",    "null",   "!null",  "empty",  "!empty",     "token"};
     if (std::find(kOps.begin(), kOps.end(), term.op) == kOps.end()) {
       return InvalidArgument(fmt::format("filter \"{}\": unknown operator \"{}\"", text, term.op));
     }

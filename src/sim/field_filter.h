@@ -1,17 +1,17 @@
-// DHIS2's `fields` parameter for metadata and tracker answers, in the subset the simulator supports:
-// explicit names (`id,name,level`), nested selections (`parent[id,name]`, `dataSetElements[dataElement[id]]`),
-// the presets `*`, `:all`, `:owner` (every field), `:identifiable` (id, name, code, created,
-// lastUpdated), `:nameable` (those and shortName, description) and exclusions (`!href`). Unknown
-// names are ignored, as DHIS2 does. Immutable after Parse; thread-safe.
+// DHIS2's `fields` parameter for metadata and tracker answers, in the subset the simulator
+// supports: explicit names (`id,name,level`), nested selections (`parent[id,name]`,
+// `dataSetElements[dataElement[id]]`), the presets `*`, `:all`, `:owner` (every field),
+// `:identifiable` (id, name, code, created, lastUpdated), `:nameable` (those and shortName,
+// description) and exclusions (`!href`). Unknown names are ignored, as DHIS2 does. Immutable after
+// Parse; thread-safe.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json_fwd.hpp>
 
 #include "base/status.h"
 

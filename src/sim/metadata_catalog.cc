@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <map>
-
 #include <nlohmann/json.hpp>
 
 #include "dhis2/period.h"
@@ -40,13 +39,12 @@ json Identifiable(const NamedObject& object) {
 std::string DateTimeOf(Date date) { return dhis2::FormatDate(date) + "T00:00:00.000"; }
 
 json Polygon(const Box& box) {
-  return json{{"type", "Polygon"},
-              {"coordinates",
-               json::array({json::array({json::array({box.west, box.south}),
-                                         json::array({box.east, box.south}),
-                                         json::array({box.east, box.north}),
-                                         json::array({box.west, box.north}),
-                                         json::array({box.west, box.south})})})}};
+  return json{
+      {"type", "Polygon"},
+      {"coordinates", json::array({json::array(
+                          {json::array({box.west, box.south}), json::array({box.east, box.south}),
+                           json::array({box.east, box.north}), json::array({box.west, box.north}),
+                           json::array({box.west, box.south})})})}};
 }
 
 json Round4(double value) { return std::round(value * 10000) / 10000; }
@@ -101,8 +99,9 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
       o["closedDate"] = DateTimeOf(*unit.closed);
     }
     if (unit.level == 5) {
-      o["geometry"] = json{{"type", "Point"},
-                           {"coordinates", json::array({Round4(unit.box.west), Round4(unit.box.south)})}};
+      o["geometry"] =
+          json{{"type", "Point"},
+               {"coordinates", json::array({Round4(unit.box.west), Round4(unit.box.south)})}};
     } else {
       o["geometry"] = Polygon({Round4(unit.box.west), Round4(unit.box.south), Round4(unit.box.east),
                                Round4(unit.box.north)});
@@ -213,7 +212,8 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
     o["dataElementGroups"] = Refs(c.data_element_groups, groups_of_element[e]);
     json elements = json::array();
     if (de.data_set >= 0) {
-      elements.push_back(json{{"dataSet", Ref(c.data_sets[de.data_set].uid)}, {"dataElement", Ref(de.uid)}});
+      elements.push_back(
+          json{{"dataSet", Ref(c.data_sets[de.data_set].uid)}, {"dataElement", Ref(de.uid)}});
     }
     o["dataSetElements"] = std::move(elements);
     add("dataElements", std::move(o));
@@ -228,7 +228,8 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
     o["categoryCombo"] = Ref(c.category_combos[ds.attribute_combo].uid);
     json elements = json::array();
     for (int e : ds.elements) {
-      elements.push_back(json{{"dataElement", Ref(c.data_elements[e].uid)}, {"dataSet", Ref(ds.uid)}});
+      elements.push_back(
+          json{{"dataElement", Ref(c.data_elements[e].uid)}, {"dataSet", Ref(ds.uid)}});
     }
     o["dataSetElements"] = std::move(elements);
     o["organisationUnits"] = Refs(c.org_units, ds.org_units);
@@ -265,8 +266,10 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
     o["importance"] = rule.importance;
     o["operator"] = rule.op;
     o["periodType"] = std::string(dhis2::PeriodTypeName(rule.period_type));
-    o["leftSide"] = json{{"expression", rule.left}, {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
-    o["rightSide"] = json{{"expression", rule.right}, {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
+    o["leftSide"] =
+        json{{"expression", rule.left}, {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
+    o["rightSide"] =
+        json{{"expression", rule.right}, {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
     add("validationRules", std::move(o));
   }
 
@@ -284,7 +287,8 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
     json o = Identifiable(c.tracked_entity_type);
     json attributes = json::array();
     for (const auto& attribute : c.tracked_entity_attributes) {
-      attributes.push_back(json{{"trackedEntityAttribute", Ref(attribute.uid)}, {"displayInList", true}});
+      attributes.push_back(
+          json{{"trackedEntityAttribute", Ref(attribute.uid)}, {"displayInList", true}});
     }
     o["trackedEntityTypeAttributes"] = std::move(attributes);
     add("trackedEntityTypes", std::move(o));
@@ -330,11 +334,26 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
       collections_->by_uid.emplace(object.value("id", ""), &object);
     }
   }
-  types_ = {"organisationUnits", "organisationUnitLevels", "organisationUnitGroups",
-            "organisationUnitGroupSets", "categoryOptions", "categories", "categoryCombos",
-            "categoryOptionCombos", "dataElements", "dataElementGroups", "dataSets",
-            "indicatorTypes", "indicators", "constants", "validationRules", "predictors",
-            "optionSets", "trackedEntityAttributes", "trackedEntityTypes", "programs",
+  types_ = {"organisationUnits",
+            "organisationUnitLevels",
+            "organisationUnitGroups",
+            "organisationUnitGroupSets",
+            "categoryOptions",
+            "categories",
+            "categoryCombos",
+            "categoryOptionCombos",
+            "dataElements",
+            "dataElementGroups",
+            "dataSets",
+            "indicatorTypes",
+            "indicators",
+            "constants",
+            "validationRules",
+            "predictors",
+            "optionSets",
+            "trackedEntityAttributes",
+            "trackedEntityTypes",
+            "programs",
             "programStages"};
 }
 

@@ -36,8 +36,7 @@ inline double SeededUnit(uint64_t seed, std::initializer_list<uint64_t> parts) {
 // A DHIS2-style uid (11 characters, a letter first) derived from the hash.
 inline std::string UidFromHash(uint64_t hash) {
   static constexpr char kLetters[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
-  static constexpr char kChars[] =
-      "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  static constexpr char kChars[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string uid(11, 'a');
   uid[0] = kLetters[hash % 52];
   uint64_t h = Mix64(hash);

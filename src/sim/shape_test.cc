@@ -1,15 +1,15 @@
-// The simulator's answers against real recorded DHIS2 responses (tests/data/dhis2, see PROVENANCE.md):
-// the same keys and the same JSON types, recursively. A key the recording has in every object must
-// be in ours; a key we add must be in the recording, unless listed with the reason we add it.
+// The simulator's answers against real recorded DHIS2 responses (tests/data/dhis2, see
+// PROVENANCE.md): the same keys and the same JSON types, recursively. A key the recording has in
+// every object must be in ours; a key we add must be in the recording, unless listed with the
+// reason we add it.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "http/curl_transport.h"
 #include "sim/country.h"
@@ -76,7 +76,8 @@ void Compare(const Shape& ours, const Shape& recorded, const std::string& path,
     return;
   }
   for (const std::string& type : ours.scalar_types) {
-    bool recorded_anything = recorded.is_object || recorded.is_array || !recorded.scalar_types.empty();
+    bool recorded_anything =
+        recorded.is_object || recorded.is_array || !recorded.scalar_types.empty();
     if (recorded_anything && !recorded.scalar_types.count(type) && type != "null") {
       errors.push_back(fmt::format("{}: type {} not in the recording ({})", path, type,
                                    fmt::join(recorded.scalar_types, ",")));
@@ -155,23 +156,32 @@ class ShapeTest : public ::testing::Test {
 
 TEST_F(ShapeTest, SystemInfo) {
   SimServer& server = Server();
-  ExpectSameShape(Get(server, "/api/system/info"), {ReadRecording("sierra-leone-2.36/api_get_1.json")});
+  ExpectSameShape(Get(server, "/api/system/info"),
+                  {ReadRecording("sierra-leone-2.36/api_get_1.json")});
 }
 
 TEST_F(ShapeTest, MetadataLists) {
   SimServer& server = Server();
   // Page 2 of a list that has two, as in the recording.
-  ExpectSameShape(Get(server, "/api/organisationUnits?fields=id%2Cname%2Clevel%2Cpath%2Cgeometry&pageSize=50&page=2"),
-                  {ReadRecording("sierra-leone-2.36/organisation_units_2.json")});
+  ExpectSameShape(
+      Get(server,
+          "/api/organisationUnits?fields=id%2Cname%2Clevel%2Cpath%2Cgeometry&pageSize=50&page=2"),
+      {ReadRecording("sierra-leone-2.36/organisation_units_2.json")});
   // Page 1 of two.
-  ExpectSameShape(Get(server, "/api/dataElements?fields=id%2Cname%2CaggregationType%2CzeroIsSignificant&pageSize=10"),
-                  {ReadRecording("sierra-leone-2.36/data_elements_1.json")});
+  ExpectSameShape(
+      Get(server,
+          "/api/dataElements?fields=id%2Cname%2CaggregationType%2CzeroIsSignificant&pageSize=10"),
+      {ReadRecording("sierra-leone-2.36/data_elements_1.json")});
   ExpectSameShape(Get(server, "/api/categoryOptionCombos?fields=id%2Cname&pageSize=1000"),
                   {ReadRecording("sierra-leone-2.36/category_option_combos_1.json")});
-  ExpectSameShape(Get(server, "/api/dataSets?fields=id%2Cname%2CdataSetElements%2Cindicators%2CorganisationUnits&pageSize=1000"),
+  ExpectSameShape(Get(server,
+                      "/api/"
+                      "dataSets?fields=id%2Cname%2CdataSetElements%2Cindicators%"
+                      "2CorganisationUnits&pageSize=1000"),
                   {ReadRecording("sierra-leone-2.36/datasets_1.json")});
-  ExpectSameShape(Get(server, "/api/indicators?fields=id%2Cname%2Cnumerator%2Cdenominator&pageSize=1000"),
-                  {ReadRecording("sierra-leone-2.36/indicators_1.json")});
+  ExpectSameShape(
+      Get(server, "/api/indicators?fields=id%2Cname%2Cnumerator%2Cdenominator&pageSize=1000"),
+      {ReadRecording("sierra-leone-2.36/indicators_1.json")});
   ExpectSameShape(Get(server, "/api/filledOrganisationUnitLevels"),
                   {ReadRecording("sierra-leone-2.36/organisation_unit_levels_1.json")});
 }
@@ -183,27 +193,32 @@ TEST_F(ShapeTest, DataValueSet) {
   // A facility and month with a registration, so that the header carries completeDate as recorded.
   json ours;
   for (int facility : country.facilities) {
-    ours = Get(server, fmt::format("/api/dataValueSets?dataSet={}&period={}&orgUnit={}&children=False",
-                                   ds.uid, ds.periods[30].id(), country.org_units[facility].uid));
+    ours =
+        Get(server, fmt::format("/api/dataValueSets?dataSet={}&period={}&orgUnit={}&children=False",
+                                ds.uid, ds.periods[30].id(), country.org_units[facility].uid));
     if (ours.contains("completeDate") && ours["dataValues"].size() > 5) {
       break;
     }
   }
-  ExpectSameShape(ours, {ReadRecording("sierra-leone-2.36/data_value_sets_get_dataset_1.json")},
-                  {// DHIS2 writes a comment only when the value has one; the recorded values all had one.
-                   "$.dataValues[].comment?"});
+  ExpectSameShape(
+      ours, {ReadRecording("sierra-leone-2.36/data_value_sets_get_dataset_1.json")},
+      {// DHIS2 writes a comment only when the value has one; the recorded values all had one.
+       "$.dataValues[].comment?"});
 }
 
 TEST_F(ShapeTest, CompleteRegistrations) {
   SimServer& server = Server();
   const Country& country = server.simulator().country();
-  json ours = Get(server, fmt::format("/api/completeDataSetRegistrations?dataSet={}&period={}&orgUnit={}&children=true",
-                                      country.data_sets[0].uid, country.data_sets[0].periods[3].id(),
-                                      country.org_units[0].uid));
+  json ours = Get(
+      server,
+      fmt::format("/api/completeDataSetRegistrations?dataSet={}&period={}&orgUnit={}&children=true",
+                  country.data_sets[0].uid, country.data_sets[0].periods[3].id(),
+                  country.org_units[0].uid));
   ASSERT_FALSE(ours["completeDataSetRegistrations"].empty());
-  ExpectSameShape(ours, {ReadRecording("android-sdk/dataset__data_set_complete_registrations.json")},
-                  {// `completed` exists since 2.31 (unchecked registrations); the SDK fixture predates it.
-                   "$.completeDataSetRegistrations[].completed"});
+  ExpectSameShape(
+      ours, {ReadRecording("android-sdk/dataset__data_set_complete_registrations.json")},
+      {// `completed` exists since 2.31 (unchecked registrations); the SDK fixture predates it.
+       "$.completeDataSetRegistrations[].completed"});
 }
 
 const std::set<std::string> kTrackerExtras = {
@@ -229,32 +244,50 @@ json WithItems(json envelope, const std::string& list, const json& items) {
 }
 
 TEST_F(ShapeTest, TrackerEnvelopesPerVersion) {
-  json full_events = ReadRecording("android-sdk/event__new_tracker_importer_events.json")["instances"];
-  json full_entities = ReadRecording("android-sdk/trackedentity__new_tracker_importer_tracked_entities.json")["instances"];
+  json full_events =
+      ReadRecording("android-sdk/event__new_tracker_importer_events.json")["instances"];
+  json full_entities = ReadRecording(
+      "android-sdk/trackedentity__new_tracker_importer_tracked_entities.json")["instances"];
   {
     SimServer& server = Server("2.40.3");
     std::string program = server.simulator().country().programs[0].uid;
-    ExpectSameShape(Get(server, "/api/tracker/events?pageSize=5&program=" + program),
-                    {WithItems(ReadRecording("android-sdk/event__new_tracker_importer_events_lower_v41.json"), "instances", full_events)},
-                    kTrackerExtras);
-    ExpectSameShape(Get(server, "/api/tracker/trackedEntities?pageSize=5&program=" + program),
-                    {WithItems(ReadRecording("android-sdk/trackedentity__new_tracker_importer_tracked_entities_lower_v41.json"), "instances", full_entities)},
-                    kTrackerExtras);
+    ExpectSameShape(
+        Get(server, "/api/tracker/events?pageSize=5&program=" + program),
+        {WithItems(ReadRecording("android-sdk/event__new_tracker_importer_events_lower_v41.json"),
+                   "instances", full_events)},
+        kTrackerExtras);
+    ExpectSameShape(
+        Get(server, "/api/tracker/trackedEntities?pageSize=5&program=" + program),
+        {WithItems(
+            ReadRecording(
+                "android-sdk/trackedentity__new_tracker_importer_tracked_entities_lower_v41.json"),
+            "instances", full_entities)},
+        kTrackerExtras);
   }
   {
     SimServer& server = Server("2.41.0");
     std::string program = server.simulator().country().programs[0].uid;
     std::set<std::string> extras = kTrackerExtras;
     extras.insert("$.pager.nextPage");  // the recordings were single pages
-    ExpectSameShape(Get(server, "/api/tracker/events?pageSize=5&program=" + program),
-                    {WithItems(ReadRecording("android-sdk/event__new_tracker_importer_events_greater_equal_v41.json"), "events", full_events)},
-                    extras);
-    ExpectSameShape(Get(server, "/api/tracker/trackedEntities?pageSize=5&program=" + program),
-                    {WithItems(ReadRecording("android-sdk/trackedentity__new_tracker_importer_tracked_entities_greater_equal_v41.json"), "trackedEntities", full_entities)},
-                    extras);
+    ExpectSameShape(
+        Get(server, "/api/tracker/events?pageSize=5&program=" + program),
+        {WithItems(
+            ReadRecording("android-sdk/event__new_tracker_importer_events_greater_equal_v41.json"),
+            "events", full_events)},
+        extras);
+    ExpectSameShape(
+        Get(server, "/api/tracker/trackedEntities?pageSize=5&program=" + program),
+        {WithItems(
+            ReadRecording(
+                "android-sdk/"
+                "trackedentity__new_tracker_importer_tracked_entities_greater_equal_v41.json"),
+            "trackedEntities", full_entities)},
+        extras);
     json enrollments = Get(server, "/api/tracker/enrollments?pageSize=5&program=" + program);
-    ExpectSameShape(enrollments["enrollments"][0], {ReadRecording("android-sdk/enrollment__new_tracker_importer_enrollment.json")},
-                    {"$.orgUnitName?", "$.completedBy?", "$.completedAt?", "$.events?", "$.relationships?"});
+    ExpectSameShape(
+        enrollments["enrollments"][0],
+        {ReadRecording("android-sdk/enrollment__new_tracker_importer_enrollment.json")},
+        {"$.orgUnitName?", "$.completedBy?", "$.completedAt?", "$.events?", "$.relationships?"});
   }
 }
 

@@ -1,10 +1,10 @@
 #include "sim/sim_command.h"
 
-#include <csignal>
-#include <cstdio>
+#include <fmt/format.h>
 #include <pthread.h>
 
-#include <fmt/format.h>
+#include <csignal>
+#include <cstdio>
 
 #include "http/http_server.h"
 #include "sim/simulator.h"
@@ -37,7 +37,9 @@ void SimServer::Wait() {
   }
 }
 
-std::string SimServer::base_url() const { return fmt::format("http://{}:{}", options_.host, port_); }
+std::string SimServer::base_url() const {
+  return fmt::format("http://{}:{}", options_.host, port_);
+}
 
 Result<std::string> StatsJson(const SimOptions& options) {
   DHL_RETURN_IF_ERROR(ValidateSimOptions(options));

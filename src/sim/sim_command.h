@@ -1,9 +1,10 @@
 // What the CLI's `sim` sub-command calls.
 //
 //   RunSimCommand(options)  binds options.host:options.port (0 = a free port), prints
-//                           "listening on http://127.0.0.1:PORT" as the first line on stdout, serves
-//                           until SIGINT or SIGTERM, then stops gracefully; returns the exit code
-//                           (0, or 1 after printing "error: ..." to stderr, 2 for bad options).
+//                           "listening on http://127.0.0.1:PORT" as the first line on stdout,
+//                           serves until SIGINT or SIGTERM, then stops gracefully; returns the exit
+//                           code (0, or 1 after printing "error: ..." to stderr, 2 for bad
+//                           options).
 //   StatsJson(options)      the `--stats` object for the options' scale, seed and --mutate, without
 //                           binding a port (one line, no trailing newline).
 //

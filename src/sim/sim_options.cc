@@ -1,8 +1,8 @@
 #include "sim/sim_options.h"
 
-#include <charconv>
-
 #include <fmt/format.h>
+
+#include <charconv>
 
 namespace dhl::sim {
 

@@ -1,13 +1,13 @@
 #include "sim/simulator.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <mutex>
-#include <thread>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "base/hash.h"
 #include "dhis2/period.h"
@@ -153,8 +153,8 @@ std::optional<int> IntParam(const ServerRequest& request, std::string_view name)
 std::optional<int64_t> ParseTimestamp(std::string_view text) {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0, millis = 0;
   std::string copy(text);
-  int matched = std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &year, &month, &day,
-                            &hour, &minute, &second, &millis);
+  int matched = std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d", &year, &month, &day, &hour,
+                            &minute, &second, &millis);
   if (matched < 3) {
     return std::nullopt;
   }
@@ -239,7 +239,9 @@ void AppendCsvField(std::string& out, std::string_view text) {
 // Buffers small writes into large chunks.
 class BufferedWriter {
  public:
-  explicit BufferedWriter(BodyWriter& writer) : writer_(writer) { buffer_.reserve(kFlushBytes + 4096); }
+  explicit BufferedWriter(BodyWriter& writer) : writer_(writer) {
+    buffer_.reserve(kFlushBytes + 4096);
+  }
   std::string& buffer() { return buffer_; }
   bool MaybeFlush() {
     if (buffer_.size() < kFlushBytes) {
@@ -285,7 +287,8 @@ constexpr int kFaultKinds = 8;
 
 }  // namespace
 
-// Everything that answers requests; a friend of nothing, holding references to the simulator's parts.
+// Everything that answers requests; a friend of nothing, holding references to the simulator's
+// parts.
 class Simulator::Api {
  public:
   explicit Api(Simulator& sim) : sim_(sim), c_(*sim.country_) {}
@@ -474,33 +477,34 @@ void Simulator::Api::SystemInfo(const ServerRequest& request, ServerResponse& re
   if (analytics > now) {
     analytics = c_.as_of_ms - 22 * 3600000;
   }
-  json info = {{"contextPath", "http://" + request.Header("Host").value_or("127.0.0.1")},
-               {"userAgent", request.Header("User-Agent").value_or("")},
-               {"calendar", "iso8601"},
-               {"dateFormat", "yyyy-mm-dd"},
-               {"serverDate", FormatLocalMillis(now)},
-               {"serverTimeZoneId", "Etc/UTC"},
-               {"serverTimeZoneDisplayName", "Coordinated Universal Time"},
-               {"lastAnalyticsTableSuccess", FormatLocalMillis(analytics)},
-               {"intervalSinceLastAnalyticsTableSuccess",
-                fmt::format("{} h, {} m, {} s", (now - analytics) / 3600000,
-                            (now - analytics) / 60000 % 60, (now - analytics) / 1000 % 60)},
-               {"lastAnalyticsTableRuntime", "00:02:09.625"},
-               {"lastSystemMonitoringSuccess", FormatLocalMillis(c_.as_of_ms - 86400000)},
-               {"version", sim_.options_.dhis2_version},
-               {"revision", "5im5im5"},
-               {"buildTime", "2024-06-01T12:00:00.000"},
-               {"jasperReportsVersion", "6.3.1"},
-               {"environmentVariable", "DHIS2_HOME"},
-               {"databaseInfo", {{"spatialSupport", true}}},
-               {"encryption", false},
-               {"emailConfigured", false},
-               {"redisEnabled", false},
-               {"systemId", fmt::format("5e1a7000-0000-4000-8000-{:012x}", c_.seed & 0xFFFFFFFFFFFFull)},
-               {"systemName", "DHIS 2 Simulator - Republic of Simulania"},
-               {"clusterHostname", ""},
-               {"isMetadataVersionEnabled", true},
-               {"metadataSyncEnabled", false}};
+  json info = {
+      {"contextPath", "http://" + request.Header("Host").value_or("127.0.0.1")},
+      {"userAgent", request.Header("User-Agent").value_or("")},
+      {"calendar", "iso8601"},
+      {"dateFormat", "yyyy-mm-dd"},
+      {"serverDate", FormatLocalMillis(now)},
+      {"serverTimeZoneId", "Etc/UTC"},
+      {"serverTimeZoneDisplayName", "Coordinated Universal Time"},
+      {"lastAnalyticsTableSuccess", FormatLocalMillis(analytics)},
+      {"intervalSinceLastAnalyticsTableSuccess",
+       fmt::format("{} h, {} m, {} s", (now - analytics) / 3600000, (now - analytics) / 60000 % 60,
+                   (now - analytics) / 1000 % 60)},
+      {"lastAnalyticsTableRuntime", "00:02:09.625"},
+      {"lastSystemMonitoringSuccess", FormatLocalMillis(c_.as_of_ms - 86400000)},
+      {"version", sim_.options_.dhis2_version},
+      {"revision", "5im5im5"},
+      {"buildTime", "2024-06-01T12:00:00.000"},
+      {"jasperReportsVersion", "6.3.1"},
+      {"environmentVariable", "DHIS2_HOME"},
+      {"databaseInfo", {{"spatialSupport", true}}},
+      {"encryption", false},
+      {"emailConfigured", false},
+      {"redisEnabled", false},
+      {"systemId", fmt::format("5e1a7000-0000-4000-8000-{:012x}", c_.seed & 0xFFFFFFFFFFFFull)},
+      {"systemName", "DHIS 2 Simulator - Republic of Simulania"},
+      {"clusterHostname", ""},
+      {"isMetadataVersionEnabled", true},
+      {"metadataSyncEnabled", false}};
   SendJson(response, info);
 }
 
@@ -555,7 +559,8 @@ void Simulator::Api::Metadata(const ServerRequest& request, ServerResponse& resp
     if (any_selected ? !BoolParam(request, type, false) : !BoolParam(request, type, true)) {
       continue;
     }
-    std::string fields_text = request.Param(type + ":fields").value_or(request.Param("fields").value_or(":owner"));
+    std::string fields_text =
+        request.Param(type + ":fields").value_or(request.Param("fields").value_or(":owner"));
     auto fields = FieldFilter::Parse(fields_text);
     std::vector<std::string> filter_texts = request.Params(type + ":filter");
     if (filter_texts.empty()) {
@@ -572,7 +577,8 @@ void Simulator::Api::Metadata(const ServerRequest& request, ServerResponse& resp
         continue;
       }
       if (filter->Matches(object)) {
-        list.push_back(fields->Apply(object, [this](std::string_view id) { return sim_.catalog_->FindAny(id); }));
+        list.push_back(fields->Apply(
+            object, [this](std::string_view id) { return sim_.catalog_->FindAny(id); }));
       }
     }
     out[type] = std::move(list);
@@ -585,7 +591,8 @@ void Simulator::Api::MetadataList(const ServerRequest& request, ServerResponse& 
   if (!uid.empty()) {
     const json* object = sim_.catalog_->Find(type, uid);
     if (object == nullptr) {
-      SendError(response, 404, fmt::format("{} with id {} could not be found.", type, uid), "E1005");
+      SendError(response, 404, fmt::format("{} with id {} could not be found.", type, uid),
+                "E1005");
       return;
     }
     auto fields = FieldFilter::Parse(request.Param("fields").value_or("*"));
@@ -594,15 +601,19 @@ void Simulator::Api::MetadataList(const ServerRequest& request, ServerResponse& 
       return;
     }
     const MetadataCatalog* catalog = sim_.catalog_.get();
-    SendJson(response, fields->Apply(*object, [catalog](std::string_view id) { return catalog->FindAny(id); }));
+    SendJson(response, fields->Apply(*object, [catalog](std::string_view id) {
+      return catalog->FindAny(id);
+    }));
     return;
   }
-  auto filter = ObjectFilter::Parse(request.Params("filter"), request.Param("rootJunction") == "OR");
+  auto filter =
+      ObjectFilter::Parse(request.Params("filter"), request.Param("rootJunction") == "OR");
   if (!filter.ok()) {
     SendError(response, 400, filter.status().message());
     return;
   }
-  std::optional<int> level = type == "organisationUnits" ? IntParam(request, "level") : std::nullopt;
+  std::optional<int> level =
+      type == "organisationUnits" ? IntParam(request, "level") : std::nullopt;
   std::vector<const json*> selected;
   for (const json& object : *sim_.catalog_->Objects(type)) {
     if (level && object.value("level", 0) != *level) {
@@ -632,7 +643,8 @@ void Simulator::Api::PagedList(const ServerRequest& request, ServerResponse& res
   json out = json::object();
   if (paging) {
     int page_count = (total + page_size - 1) / page_size;
-    json pager = {{"page", page}, {"pageCount", page_count}, {"total", total}, {"pageSize", page_size}};
+    json pager = {
+        {"page", page}, {"pageCount", page_count}, {"total", total}, {"pageSize", page_size}};
     if (page < page_count) {
       pager["nextPage"] = PageUrl(request, page + 1);
     }
@@ -640,11 +652,14 @@ void Simulator::Api::PagedList(const ServerRequest& request, ServerResponse& res
       pager["prevPage"] = PageUrl(request, page - 1);
     }
     out["pager"] = std::move(pager);
-    first = std::min(objects.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
+    first =
+        std::min(objects.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
     last = std::min(objects.size(), first + static_cast<size_t>(page_size));
   }
   const MetadataCatalog* catalog = sim_.catalog_.get();
-  FieldFilter::Resolver resolver = [catalog](std::string_view uid) { return catalog->FindAny(uid); };
+  FieldFilter::Resolver resolver = [catalog](std::string_view uid) {
+    return catalog->FindAny(uid);
+  };
   json list = json::array();
   for (size_t i = first; i < last; ++i) {
     list.push_back(fields->Apply(*objects[i], resolver));
@@ -678,7 +693,8 @@ bool Simulator::Api::OrgUnitMask(const std::vector<std::string>& uids, bool chil
   return true;
 }
 
-void Simulator::Api::DataValueSets(const ServerRequest& request, ServerResponse& response, bool csv) {
+void Simulator::Api::DataValueSets(const ServerRequest& request, ServerResponse& response,
+                                   bool csv) {
   auto data_sets = ListParam(request, "dataSet");
   auto elements = ListParam(request, "dataElement");
   auto groups = ListParam(request, "dataElementGroup");
@@ -789,7 +805,8 @@ void Simulator::Api::DataValueSets(const ServerRequest& request, ServerResponse&
       }
     }
     if (!found) {
-      SendError(response, 409, fmt::format("Data element group does not exist: `{}`", uid), "E2021");
+      SendError(response, 409, fmt::format("Data element group does not exist: `{}`", uid),
+                "E2021");
       return;
     }
   }
@@ -988,7 +1005,8 @@ void Simulator::Api::Registrations(const ServerRequest& request, ServerResponse&
     }
     query.updated_since_ms = *ms;
   }
-  if (!OrgUnitMask(org_units, BoolParam(request, "children", false), query.org_unit_mask, response)) {
+  if (!OrgUnitMask(org_units, BoolParam(request, "children", false), query.org_unit_mask,
+                   response)) {
     return;
   }
   auto shared_query = std::make_shared<DataQuery>(std::move(query));
@@ -1073,14 +1091,17 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
     return;
   }
   if (entity_type && *entity_type != c_.tracked_entity_type.uid) {
-    SendError(response, 400, fmt::format("Tracked entity type is specified but does not exist: {}", *entity_type));
+    SendError(response, 400,
+              fmt::format("Tracked entity type is specified but does not exist: {}", *entity_type));
     return;
   }
   auto units = ListParam(request, "orgUnits");
   for (const auto& uid : ListParam(request, "orgUnit")) {
     units.push_back(uid);
   }
-  std::string mode = request.Param("orgUnitMode").value_or(request.Param("ouMode").value_or(units.empty() ? "ACCESSIBLE" : "SELECTED"));
+  std::string mode =
+      request.Param("orgUnitMode")
+          .value_or(request.Param("ouMode").value_or(units.empty() ? "ACCESSIBLE" : "SELECTED"));
   std::vector<char> mask;
   if (!units.empty() && mode != "ALL" && mode != "ACCESSIBLE" && mode != "CAPTURE") {
     mask.assign(c_.org_units.size(), 0);
@@ -1144,7 +1165,8 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
   std::vector<json> items;
   const Program& prog = c_.programs[0];
   std::string aoc = c_.category_option_combos[0].uid;
-  sim_.tracker_->Read([&](const std::vector<TrackedEntity>& people, const std::vector<Enrollment>& enrollments,
+  sim_.tracker_->Read([&](const std::vector<TrackedEntity>& people,
+                          const std::vector<Enrollment>& enrollments,
                           const std::vector<TrackerEvent>& events) {
     if (kind == "events") {
       for (const TrackerEvent& e : events) {
@@ -1234,7 +1256,8 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
       }
     }
   });
-  bool paging = BoolParam(request, "paging", true) && BoolParam(request, "skipPaging", false) == false;
+  bool paging =
+      BoolParam(request, "paging", true) && BoolParam(request, "skipPaging", false) == false;
   bool totals = BoolParam(request, "totalPages", false);
   int page_size = std::max(1, IntParam(request, "pageSize").value_or(50));
   int page = std::max(1, IntParam(request, "page").value_or(1));
@@ -1287,7 +1310,8 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
 void Simulator::Api::AdminMutate(const ServerRequest& request, ServerResponse& response) {
   auto share_text = request.Param("share");
   double share = 0;
-  if (!share_text || std::sscanf(share_text->c_str(), "%lf", &share) != 1 || share < 0 || share > 1) {
+  if (!share_text || std::sscanf(share_text->c_str(), "%lf", &share) != 1 || share < 0 ||
+      share > 1) {
     SendError(response, 400, "share must be a number within [0, 1], e.g. /admin/mutate?share=0.05");
     return;
   }
@@ -1298,7 +1322,8 @@ void Simulator::Api::AdminMutate(const ServerRequest& request, ServerResponse& r
       stamp = r.stamp_ms;
     }
   }
-  SendJson(response, json{{"round", round}, {"share", share}, {"lastUpdated", FormatLocalMillis(stamp)}});
+  SendJson(response,
+           json{{"round", round}, {"share", share}, {"lastUpdated", FormatLocalMillis(stamp)}});
 }
 
 Simulator::Simulator(SimOptions options, const Clock& clock)

@@ -1,14 +1,13 @@
 // The simulator served in-process on a free loopback port and fetched with the libcurl transport.
 #include "sim/simulator.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <map>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "dhis2/value_type.h"
 #include "http/curl_transport.h"
@@ -31,11 +30,13 @@ struct Answer {
 class Client {
  public:
   explicit Client(std::string base) : base_(std::move(base)) {}
-  Answer Get(const std::string& path, std::string authorization = "Basic YWRtaW46ZGlzdHJpY3Q=",
-             bool gzip = false) {
+  Answer Get(const std::string& path,
+             std::string authorization = "Basic YWRtaW46ZGlzdHJpY3Q=", bool gzip = false) {
     return Send("GET", path, std::move(authorization), gzip);
   }
-  Answer Post(const std::string& path) { return Send("POST", path, "Basic YWRtaW46ZGlzdHJpY3Q=", false); }
+  Answer Post(const std::string& path) {
+    return Send("POST", path, "Basic YWRtaW46ZGlzdHJpY3Q=", false);
+  }
   json GetJson(const std::string& path) {
     Answer answer = Get(path);
     EXPECT_TRUE(answer.status.ok()) << answer.status.ToString();
@@ -112,7 +113,8 @@ TEST(SimulatorTest, AuthenticationBasicTokenAnd401) {
   EXPECT_EQ(info["version"], "2.41.0");
   EXPECT_EQ(info["calendar"], "iso8601");
   // serverDate is the real clock.
-  std::string today = FormatLocalMillis(ToEpochMillis(std::chrono::system_clock::now())).substr(0, 10);
+  std::string today =
+      FormatLocalMillis(ToEpochMillis(std::chrono::system_clock::now())).substr(0, 10);
   EXPECT_EQ(info["serverDate"].get<std::string>().substr(0, 10), today);
 }
 
@@ -193,10 +195,10 @@ TEST(SimulatorTest, StatsEqualWhatTheApiServes) {
   }
   auto rows = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true"));
   ASSERT_FALSE(rows.empty());
-  EXPECT_EQ(rows[0], (std::vector<std::string>{"dataelement", "period", "orgunit",
-                                               "categoryoptioncombo", "attributeoptioncombo", "value",
-                                               "storedby", "lastupdated", "comment", "followup",
-                                               "deleted"}));
+  EXPECT_EQ(rows[0],
+            (std::vector<std::string>{"dataelement", "period", "orgunit", "categoryoptioncombo",
+                                      "attributeoptioncombo", "value", "storedby", "lastupdated",
+                                      "comment", "followup", "deleted"}));
   int64_t live = 0, deleted = 0, invalid = 0;
   std::set<std::string> keys;
   for (size_t i = 1; i < rows.size(); ++i) {
@@ -226,21 +228,27 @@ TEST(SimulatorTest, StatsEqualWhatTheApiServes) {
   EXPECT_EQ(static_cast<int64_t>(ParseCsv(FetchAllCsv(client, country)).size()) - 1, stats.live);
 
   std::string registrations_path = fmt::format(
-      "/api/completeDataSetRegistrations?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-01-01",
+      "/api/"
+      "completeDataSetRegistrations?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-01-"
+      "01",
       country.org_units[0].uid);
   for (const auto& ds : country.data_sets) {
     registrations_path += "&dataSet=" + ds.uid;
   }
-  EXPECT_EQ(static_cast<int64_t>(client.GetJson(registrations_path)["completeDataSetRegistrations"].size()),
+  EXPECT_EQ(static_cast<int64_t>(
+                client.GetJson(registrations_path)["completeDataSetRegistrations"].size()),
             stats.complete_registrations);
 
   std::string program = country.programs[0].uid;
-  EXPECT_EQ(CountAllPages(client, "/api/tracker/events?program=" + program, "events"), stats.events);
+  EXPECT_EQ(CountAllPages(client, "/api/tracker/events?program=" + program, "events"),
+            stats.events);
   EXPECT_EQ(CountAllPages(client, "/api/tracker/enrollments?program=" + program, "enrollments"),
             stats.enrollments);
-  EXPECT_EQ(CountAllPages(client, "/api/tracker/trackedEntities?program=" + program, "trackedEntities"),
-            stats.tracked_entities);
-  EXPECT_EQ(CountAllPages(client, "/api/organisationUnits?fields=id", "organisationUnits"), stats.org_units);
+  EXPECT_EQ(
+      CountAllPages(client, "/api/tracker/trackedEntities?program=" + program, "trackedEntities"),
+      stats.tracked_entities);
+  EXPECT_EQ(CountAllPages(client, "/api/organisationUnits?fields=id", "organisationUnits"),
+            stats.org_units);
   EXPECT_EQ(client.GetJson("/api/dataElements?fields=id")["pager"]["total"], stats.data_elements);
   EXPECT_EQ(client.GetJson("/api/indicators?fields=id")["pager"]["total"], stats.indicators);
 }
@@ -282,14 +290,25 @@ TEST(SimulatorTest, DataValueSetErrorsAndFormats) {
   EXPECT_EQ(error["errorCode"], "E2001");
   EXPECT_EQ(error["httpStatus"], "Conflict");
   EXPECT_EQ(error["status"], "ERROR");
-  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou).body)["errorCode"], "E2002");
-  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&period=202401").body)["errorCode"], "E2006");
-  EXPECT_EQ(json::parse(client.Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou + "&lastUpdatedDuration=7x").body)["errorCode"], "E2005");
+  EXPECT_EQ(
+      json::parse(
+          client.Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou).body)["errorCode"],
+      "E2002");
+  EXPECT_EQ(
+      json::parse(
+          client.Get("/api/dataValueSets?dataSet=" + ds + "&period=202401").body)["errorCode"],
+      "E2006");
+  EXPECT_EQ(json::parse(client
+                            .Get("/api/dataValueSets?dataSet=" + ds + "&orgUnit=" + ou +
+                                 "&lastUpdatedDuration=7x")
+                            .body)["errorCode"],
+            "E2005");
 
   // One set, one period, one org unit: the data value set header, as DHIS2 writes it.
   const OrgUnit& facility = country.org_units[country.facilities[0]];
   std::string period = country.data_sets[0].periods[14].id();
-  json set = client.GetJson(fmt::format("/api/dataValueSets?dataSet={}&period={}&orgUnit={}", ds, period, facility.uid));
+  json set = client.GetJson(
+      fmt::format("/api/dataValueSets?dataSet={}&period={}&orgUnit={}", ds, period, facility.uid));
   EXPECT_EQ(set["dataSet"], ds);
   EXPECT_EQ(set["period"], period);
   EXPECT_EQ(set["orgUnit"], facility.uid);
@@ -298,7 +317,11 @@ TEST(SimulatorTest, DataValueSetErrorsAndFormats) {
     EXPECT_EQ(value["period"], period);
   }
   // CSV by Accept header and by suffix agree; gzip when asked.
-  std::string path = fmt::format("/api/dataValueSets.csv?dataSet={}&orgUnit={}&children=true&startDate=2024-01-01&endDate=2024-12-31", ds, ou);
+  std::string path = fmt::format(
+      "/api/"
+      "dataValueSets.csv?dataSet={}&orgUnit={}&children=true&startDate=2024-01-01&endDate=2024-12-"
+      "31",
+      ds, ou);
   Answer plain = client.Get(path);
   Answer gzipped = client.Get(path, "Basic YWRtaW46ZGlzdHJpY3Q=", /*gzip=*/true);
   EXPECT_EQ(gzipped.head.Header("Content-Encoding").value_or(""), "gzip");
@@ -312,7 +335,8 @@ TEST(SimulatorTest, MetadataFieldsFiltersAndPaging) {
   SimServer server(SmallOptions());
   ASSERT_TRUE(server.Start().ok());
   Client client(server.base_url());
-  json page = client.GetJson("/api/organisationUnits?fields=id,name,parent[id,name]&filter=level:eq:5&pageSize=10&page=2");
+  json page = client.GetJson(
+      "/api/organisationUnits?fields=id,name,parent[id,name]&filter=level:eq:5&pageSize=10&page=2");
   EXPECT_EQ(page["pager"]["total"], 56);
   EXPECT_EQ(page["pager"]["page"], 2);
   EXPECT_EQ(page["pager"]["pageCount"], 6);
@@ -324,7 +348,8 @@ TEST(SimulatorTest, MetadataFieldsFiltersAndPaging) {
   }
   json ids = client.GetJson("/api/dataElements?paging=false&fields=id");
   std::string first = ids["dataElements"][0]["id"], second = ids["dataElements"][1]["id"];
-  json picked = client.GetJson(fmt::format("/api/dataElements?paging=false&fields=:all&filter=id:in:[{},{}]", first, second));
+  json picked = client.GetJson(fmt::format(
+      "/api/dataElements?paging=false&fields=:all&filter=id:in:[{},{}]", first, second));
   ASSERT_EQ(picked["dataElements"].size(), 2u);
   EXPECT_TRUE(picked["dataElements"][0].contains("valueType"));
   EXPECT_TRUE(picked["dataElements"][0].contains("categoryCombo"));
@@ -336,7 +361,8 @@ TEST(SimulatorTest, MetadataFieldsFiltersAndPaging) {
   EXPECT_TRUE(metadata.contains("dataElements"));
   EXPECT_TRUE(metadata.contains("indicators"));
   EXPECT_FALSE(metadata.contains("organisationUnits"));
-  json personal = client.GetJson("/api/trackedEntityAttributes?paging=false&fields=name,confidential");
+  json personal =
+      client.GetJson("/api/trackedEntityAttributes?paging=false&fields=name,confidential");
   int confidential = 0;
   for (const auto& attribute : personal["trackedEntityAttributes"]) {
     confidential += attribute["confidential"].get<bool>() ? 1 : 0;
@@ -344,7 +370,8 @@ TEST(SimulatorTest, MetadataFieldsFiltersAndPaging) {
   EXPECT_GE(confidential, 3);
   json minmax = client.GetJson("/api/minMaxDataElements?pageSize=5");
   EXPECT_GT(minmax["pager"]["total"].get<int>(), 100);
-  EXPECT_LT(minmax["minMaxDataElements"][0]["min"].get<int>(), minmax["minMaxDataElements"][0]["max"].get<int>());
+  EXPECT_LT(minmax["minMaxDataElements"][0]["min"].get<int>(),
+            minmax["minMaxDataElements"][0]["max"].get<int>());
   EXPECT_EQ(client.Get("/api/nothingHere").code, 404);
 }
 
@@ -420,7 +447,9 @@ TEST(SimulatorTest, MutateChangesTheShareAndLastUpdatedFindsExactlyThem) {
   SimStats stats_after = server.simulator().Stats();
   EXPECT_GT(stats_after.deleted, stats_before.deleted);
   std::string program = country.programs[0].uid;
-  json changed_events = client.GetJson("/api/tracker/events?paging=false&includeDeleted=true&program=" + program + "&updatedAfter=" + stamp);
+  json changed_events =
+      client.GetJson("/api/tracker/events?paging=false&includeDeleted=true&program=" + program +
+                     "&updatedAfter=" + stamp);
   EXPECT_FALSE(changed_events["events"].empty());
   for (const auto& event : changed_events["events"]) {
     EXPECT_EQ(event["updatedAt"], stamp);
@@ -523,8 +552,9 @@ TEST(SimulatorBenchmark, DISABLED_ServingRate) {
     ASSERT_TRUE(server.Start().ok());
     double build = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const Country& country = server.simulator().country();
-    std::string path = fmt::format("/api/dataValueSets.csv?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-12-31",
-                                   country.org_units[0].uid);
+    std::string path = fmt::format(
+        "/api/dataValueSets.csv?orgUnit={}&children=true&startDate=2000-01-01&endDate=2100-12-31",
+        country.org_units[0].uid);
     for (const auto& ds : country.data_sets) {
       path += "&dataSet=" + ds.uid;
     }
@@ -540,10 +570,11 @@ TEST(SimulatorBenchmark, DISABLED_ServingRate) {
       CountingSink sink;
       start = std::chrono::steady_clock::now();
       ASSERT_TRUE(transport.Send(request, sink).ok());
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       std::printf("%s%s: build %.2f s, %zu values, %.1f MB in %.2f s = %.0f values/s, %.1f MB/s\n",
-                  std::string(ScaleName(scale)).c_str(), gzip ? " (gzip)" : "", build, sink.lines - 1,
-                  static_cast<double>(sink.bytes) / 1e6, seconds,
+                  std::string(ScaleName(scale)).c_str(), gzip ? " (gzip)" : "", build,
+                  sink.lines - 1, static_cast<double>(sink.bytes) / 1e6, seconds,
                   static_cast<double>(sink.lines - 1) / seconds,
                   static_cast<double>(sink.bytes) / 1e6 / seconds);
     }

@@ -1,9 +1,9 @@
 #include "sim/tracker_store.h"
 
+#include <fmt/format.h>
+
 #include <array>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "sim/seeded_hash.h"
 
@@ -14,11 +14,12 @@ constexpr int64_t kDayMs = 86'400'000;
 
 enum Tag : uint64_t { kPerson = 31, kEnrollment, kEvent, kTrackerMutate, kEventMutate };
 
-constexpr std::array<const char*, 12> kFirstNames = {"Aminata", "Fatmata", "Mariama", "Isatu",
-                                                     "Hawa", "Kadiatu", "Adama", "Zainab",
-                                                     "Mabinty", "Jeneba", "Salamatu", "Memunatu"};
-constexpr std::array<const char*, 10> kLastNames = {"Kamara", "Sesay", "Conteh", "Bangura", "Koroma",
-                                                    "Turay", "Jalloh", "Kanu", "Mansaray", "Fofanah"};
+constexpr std::array<const char*, 12> kFirstNames = {"Aminata", "Fatmata", "Mariama",  "Isatu",
+                                                     "Hawa",    "Kadiatu", "Adama",    "Zainab",
+                                                     "Mabinty", "Jeneba",  "Salamatu", "Memunatu"};
+constexpr std::array<const char*, 10> kLastNames = {"Kamara",   "Sesay",  "Conteh", "Bangura",
+                                                    "Koroma",   "Turay",  "Jalloh", "Kanu",
+                                                    "Mansaray", "Fofanah"};
 constexpr std::array<const char*, 3> kOutcomes = {"Live birth", "Live birth", "Stillbirth"};
 
 }  // namespace
@@ -87,8 +88,9 @@ void TrackerStore::AddPerson(uint64_t round, uint64_t index, int64_t created_ms)
     if (round == 0 && event.updated_ms >= c.as_of_ms) {
       event.updated_ms = c.as_of_ms - 1000;
     }
-    event.data_values = {{c.program_stages[0].data_elements[0], fmt::format("{:.1f}", 8.5 + (next() % 50) / 10.0)},
-                         {c.program_stages[0].data_elements[1], fmt::format("{}", 45 + next() % 40)}};
+    event.data_values = {
+        {c.program_stages[0].data_elements[0], fmt::format("{:.1f}", 8.5 + (next() % 50) / 10.0)},
+        {c.program_stages[0].data_elements[1], fmt::format("{}", 45 + next() % 40)}};
     event.deleted = base_deleted;
     events_.push_back(std::move(event));
   }
@@ -102,8 +104,9 @@ void TrackerStore::AddPerson(uint64_t round, uint64_t index, int64_t created_ms)
     event.org_unit = person.org_unit;
     event.status = "COMPLETED";
     event.occurred_ms = event.scheduled_ms = event.created_ms = event.updated_ms = when;
-    event.data_values = {{c.program_stages[1].data_elements[0], kOutcomes[next() % kOutcomes.size()]},
-                         {c.program_stages[1].data_elements[1], fmt::format("{}", 50 + next() % 40)}};
+    event.data_values = {
+        {c.program_stages[1].data_elements[0], kOutcomes[next() % kOutcomes.size()]},
+        {c.program_stages[1].data_elements[1], fmt::format("{}", 50 + next() % 40)}};
     event.deleted = base_deleted;
     events_.push_back(std::move(event));
     enrollment.updated_ms = when;
@@ -133,8 +136,8 @@ void TrackerStore::ApplyRound(const MutationRound& round) {
     person.updated_ms = round.stamp_ms;
     if (u < round.share * 0.8) {
       uint64_t h = SeededHash(country_.seed, {kTrackerMutate, r, i, 1});
-      person.attribute_values[2] = fmt::format("+232 8{} {:03d} {:03d}", h % 10, (h >> 8) % 1000,
-                                               (h >> 20) % 1000);
+      person.attribute_values[2] =
+          fmt::format("+232 8{} {:03d} {:03d}", h % 10, (h >> 8) % 1000, (h >> 20) % 1000);
     } else {
       person.deleted = true;
       Enrollment& enrollment = enrollments_[i];  // one enrollment per person, same index
@@ -161,7 +164,8 @@ void TrackerStore::ApplyRound(const MutationRound& round) {
     if (u < round.share * 0.8) {
       uint64_t h = SeededHash(country_.seed, {kEventMutate, r, e, 1});
       if (!event.data_values.empty() && event.stage == 0) {
-        event.data_values[0].second = fmt::format("{:.1f}", 8.5 + static_cast<double>(h % 50) / 10.0);
+        event.data_values[0].second =
+            fmt::format("{:.1f}", 8.5 + static_cast<double>(h % 50) / 10.0);
       } else if (event.data_values.size() > 1) {
         event.data_values[1].second = fmt::format("{}", 50 + h % 40);
       }
@@ -169,7 +173,8 @@ void TrackerStore::ApplyRound(const MutationRound& round) {
       event.deleted = true;
     }
   }
-  int added = static_cast<int>(std::lround(round.share * 0.3 * static_cast<double>(country_.tracked_entity_count)));
+  int added = static_cast<int>(
+      std::lround(round.share * 0.3 * static_cast<double>(country_.tracked_entity_count)));
   for (int a = 0; a < added; ++a) {
     AddPerson(r, static_cast<uint64_t>(a), round.stamp_ms);
   }
@@ -190,9 +195,9 @@ TrackerCounts TrackerStore::Counts() const {
   return counts;
 }
 
-void TrackerStore::Read(const std::function<void(const std::vector<TrackedEntity>&,
-                                                 const std::vector<Enrollment>&,
-                                                 const std::vector<TrackerEvent>&)>& read) const {
+void TrackerStore::Read(
+    const std::function<void(const std::vector<TrackedEntity>&, const std::vector<Enrollment>&,
+                             const std::vector<TrackerEvent>&)>& read) const {
   std::lock_guard lock(mutex_);
   read(entities_, enrollments_, events_);
 }

@@ -1,8 +1,8 @@
 // The simulator's tracker data: tracked entities (persons with personal attributes), their
-// enrollments in the ANC programme and their events. Unlike data values these are few enough to hold
-// in memory (300 to 50,000 persons); they are generated from the seed at construction and changed in
-// place by mutation rounds, so the state is a deterministic function of (seed, mutation history).
-// Thread-safe: every method locks.
+// enrollments in the ANC programme and their events. Unlike data values these are few enough to
+// hold in memory (300 to 50,000 persons); they are generated from the seed at construction and
+// changed in place by mutation rounds, so the state is a deterministic function of (seed, mutation
+// history). Thread-safe: every method locks.
 #pragma once
 
 #include <cstdint>
@@ -58,9 +58,9 @@ class TrackerStore {
   TrackerCounts Counts() const;
 
   // Runs `read` with the current state under the store's lock.
-  void Read(const std::function<void(const std::vector<TrackedEntity>&,
-                                     const std::vector<Enrollment>&,
-                                     const std::vector<TrackerEvent>&)>& read) const;
+  void Read(
+      const std::function<void(const std::vector<TrackedEntity>&, const std::vector<Enrollment>&,
+                               const std::vector<TrackerEvent>&)>& read) const;
 
  private:
   void AddPerson(uint64_t round, uint64_t index, int64_t created_ms);
