@@ -570,6 +570,12 @@ Result<Parsed> Parser::ParseNumber() {
   // strtod accepts every form above ("2.", ".5", "1e-3") and is locale-independent for '.' here
   // because the project never changes LC_NUMERIC.
   out.node.number = std::strtod(literal.c_str(), nullptr);
+  // A literal beyond the range of a double (2e2022) would evaluate to infinity, which no expression
+  // can spell and DHIS2 cannot store: refuse it where it stands. (Found by the expression fuzzer.)
+  if (!std::isfinite(out.node.number)) {
+    pos_ = start;
+    return Error(start, "number " + literal + " is too large");
+  }
   return out;
 }
 

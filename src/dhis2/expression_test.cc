@@ -225,6 +225,8 @@ TEST(ExpressionParseTest, ErrorsPointAtTheCharacter) {
             "expected ')' but the expression ended at character 19");
   EXPECT_EQ(ErrorOf("(#{fbfJHSPpUQD} + 1 2"), "expected ')' at character 20");
   EXPECT_EQ(ErrorOf("1 +"), "expected a value but the expression ended at character 3");
+  // Found by the fuzzer: a literal that overflows a double has no normal form to print.
+  EXPECT_EQ(ErrorOf("1 + 2e2022"), "number 2e2022 is too large at character 4");
   EXPECT_EQ(ErrorOf("1) + 2"), "unexpected ')' without a matching '(' at character 1");
   EXPECT_EQ(ErrorOf("abc"), "unknown function or constant 'abc' at character 0");
   EXPECT_EQ(ErrorOf("#{fbfJHSPpUQ}"),
