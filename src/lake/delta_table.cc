@@ -759,6 +759,13 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
             other->ToSchemaString() == schema_string &&
             winning->metadata->partition_columns == partition_columns &&
             !(winning->protocol && winning->protocol->reader_features)) {
+          LogEntry without_metadata = *winning;
+          without_metadata.protocol.reset();
+          without_metadata.metadata.reset();
+          if (auto reason = FindConflict(without_metadata, scope)) {
+            return Conflict(fmt::format("{}: concurrent commit {} conflicts with this write: {}",
+                                        context, log_.CommitPath(winner), *reason));
+          }
           entry.protocol.reset();
           entry.metadata.reset();
           continue;
