@@ -255,26 +255,29 @@ struct Planner {
     windows.push_back({{"startDate", "1900-01-01"},
                        {"endDate", fmt::format("{}-12-31", options.first_year - 1)}});
     Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(period_type);
-    for (int year = options.first_year; year <= last_year; ++year) {
-      if (!type.ok()) {
+    // DHIS2 returns the periods that start and end inside [startDate, endDate]: one window per year,
+    // plus, for the period type of the data set, the periods that start in a year and end in the
+    // next (weeks, financial years), which no yearly window holds.
+    for (int year = options.first_year - 1; year <= last_year; ++year) {
+      if (year >= options.first_year) {
         windows.push_back({{"startDate", fmt::format("{}-01-01", year)},
                            {"endDate", fmt::format("{}-12-31", year)}});
+      }
+      if (!type.ok()) {
         continue;
       }
-      // Every period of the type that starts in the year, so that periods crossing a year's end
-      // belong to exactly one window.
       dhis2::Date first = std::chrono::year_month_day(std::chrono::year(year), std::chrono::January,
                                                       std::chrono::day(1));
       dhis2::Date last = std::chrono::year_month_day(std::chrono::year(year),
                                                      std::chrono::December, std::chrono::day(31));
-      QueryParams window;
+      QueryParams crossing;
       for (const dhis2::Period& period : dhis2::PeriodsBetween(*type, first, last)) {
-        if (period.start() >= first) {
-          window.emplace_back("period", period.id());
+        if (period.start() >= first && period.end() > last) {
+          crossing.emplace_back("period", period.id());
         }
       }
-      if (!window.empty()) {
-        windows.push_back(std::move(window));
+      if (!crossing.empty()) {
+        windows.push_back(std::move(crossing));
       }
     }
     windows.push_back({{"startDate", fmt::format("{}-01-01", last_year + 1)},
