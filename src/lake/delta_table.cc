@@ -425,8 +425,10 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   }
 
   // The table as it is now.
+  // A log folder without commits is a table being created by another writer (or a crashed create):
+  // we create it too, and the put-if-absent commit of version 0 decides.
   std::optional<Snapshot> snapshot;
-  if (log_.Exists()) {
+  if (log_.Exists() && log_.LatestVersion().ok()) {
     auto loaded = log_.Load(connection);
     if (!loaded.ok()) {
       return loaded.status().WithContext(context);

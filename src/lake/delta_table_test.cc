@@ -809,6 +809,29 @@ TEST_F(DeltaTableTest, LosersOfTheCommitRaceRetryOrFail) {
                    "(7, 'b'), (8, 'a')) AS r(id, p) WHERE NOT (id = 2)");
 }
 
+TEST_F(DeltaTableTest, AppendsThatBothCreateTheTableBothLand) {
+  RacingFileSystem racing;
+  DeltaTable table(Root(), racing, clock_);
+  DeltaTable other(Root(), file_system_, clock_);
+  racing.before_commit = [&] { MustWrite(other, "SELECT 1::BIGINT AS id", {}); };
+  auto appended = table.Write(*connection_, "SELECT 2::BIGINT AS id", {});
+  ASSERT_TRUE(appended.ok()) << appended.status().ToString();
+  EXPECT_EQ(appended->version, 1);
+  auto lines = ReadLines(Commit(Root(), 1));
+  for (const auto& line : lines) {
+    EXPECT_FALSE(line.contains("metaData") || line.contains("protocol")) << line;
+  }
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 3);
+  // A different schema cannot ride on the other writer's table.
+  RacingFileSystem racing_again;
+  DeltaTable second(Root("u"), racing_again, clock_);
+  DeltaTable second_other(Root("u"), file_system_, clock_);
+  racing_again.before_commit = [&] { MustWrite(second_other, "SELECT 1::BIGINT AS id", {}); };
+  auto refused = second.Write(*connection_, "SELECT 'x' AS name", {});
+  EXPECT_EQ(refused.status().code(), StatusCode::kConflict);
+}
+
 TEST_F(DeltaTableTest, CatalogueListsAndRegistersTables) {
   LakeCatalog catalog(dir_.string(), file_system_, clock_);
   auto none = catalog.ListTables();
