@@ -832,6 +832,27 @@ TEST_F(DeltaTableTest, AppendsThatBothCreateTheTableBothLand) {
   EXPECT_EQ(refused.status().code(), StatusCode::kConflict);
 }
 
+TEST_F(DeltaTableTest, ColumnsMissingFromDataFilesReadAsNull) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS name, 'x' AS p", {.partition_columns = {"p"}});
+  // Files written by another engine before a column was added: one beside a full file in partition x,
+  // one alone in partition y.
+  fs::create_directories(Root() + "/p=y");
+  Exec("COPY (SELECT 2::BIGINT AS id) TO '" + Root() + "/p=x/old.parquet' (FORMAT PARQUET)");
+  Exec("COPY (SELECT 3::BIGINT AS id) TO '" + Root() + "/p=y/old.parquet' (FORMAT PARQUET)");
+  LogEntry entry;
+  for (const char* path : {"p=x/old.parquet", "p=y/old.parquet"}) {
+    AddFile add;
+    add.path = path;
+    add.partition_values = {{"p", std::string(path).substr(2, 1)}};
+    add.size = static_cast<int64_t>(fs::file_size(Root() + "/" + path));
+    entry.adds.push_back(add);
+  }
+  ASSERT_TRUE(table.log().WriteCommit(1, entry).ok());
+  View(table);
+  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a', 'x'), (2, NULL, 'x'), (3, NULL, 'y')) AS r(id, name, p)");
+}
+
 TEST_F(DeltaTableTest, CatalogueListsAndRegistersTables) {
   LakeCatalog catalog(dir_.string(), file_system_, clock_);
   auto none = catalog.ListTables();
