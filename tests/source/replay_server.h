@@ -277,7 +277,8 @@ class ReplayServer {
       std::string since = request.Param("updatedAfter").value_or("");
       std::string first_program;
       for (const auto& p : data_.lists["programs"]) {
-        if (first_program.empty() || p.value("id", "") < first_program) {
+        if (p.value("programType", "WITH_REGISTRATION") == "WITH_REGISTRATION" &&
+            (first_program.empty() || p.value("id", "") < first_program)) {
           first_program = p.value("id", "");
         }
       }
