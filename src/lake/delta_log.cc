@@ -1,4 +1,5 @@
 #include "lake/delta_log.h"
+#include "sql/literal.h"
 
 #include <algorithm>
 #include <cctype>
@@ -24,17 +25,6 @@ bool AllDigits(std::string_view text) {
   });
 }
 
-// The SQL literal of a string.
-std::string SqlString(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') {
-      quoted += '\'';
-    }
-  }
-  return quoted + "'";
-}
 
 // Parses "interval 7 days" / "7 days" / "interval 1 hour"... (Delta's duration settings) into ms.
 std::optional<int64_t> ParseIntervalMs(std::string_view text) {
@@ -125,7 +115,7 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
                       LogEntry* entry) {
   std::string list = "[";
   for (size_t i = 0; i < files.size(); ++i) {
-    list += (i > 0 ? ", " : "") + SqlString(files[i]);
+    list += (i > 0 ? ", " : "") + sql::StringLiteral(files[i]);
   }
   list += "]";
   const std::string source = fmt::format("read_parquet({}, union_by_name=true)", list);
@@ -415,7 +405,7 @@ Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<in
       const auto& files = listing.checkpoints.at(checkpoint_version);
       std::string list = "[";
       for (size_t i = 0; i < files.size(); ++i) {
-        list += (i > 0 ? ", " : "") + SqlString(files[i]);
+        list += (i > 0 ? ", " : "") + sql::StringLiteral(files[i]);
       }
       list += "]";
       LogEntry entry;
@@ -627,7 +617,7 @@ Status DeltaLog::WriteCheckpoint(engine::Connection& connection, const Snapshot&
   Status copied = connection.Execute(fmt::format(
       "COPY (SELECT txn, add, remove, metaData, protocol FROM read_json({}, "
       "format='newline_delimited', columns={{{}}})) TO {} (FORMAT PARQUET)",
-      SqlString(json_path), kCheckpointColumns, SqlString(parquet_path)));
+      sql::StringLiteral(json_path), kCheckpointColumns, sql::StringLiteral(parquet_path)));
   (void)file_system_->Delete(json_path);
   if (!copied.ok()) {
     (void)file_system_->Delete(parquet_path);

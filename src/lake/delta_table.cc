@@ -1,4 +1,5 @@
 #include "lake/delta_table.h"
+#include "sql/literal.h"
 
 #include <algorithm>
 #include <set>
@@ -18,32 +19,12 @@ constexpr std::string_view kEngineInfo = "dhis2lake/0.1.0";
 constexpr size_t kStatsColumnLimit = 32;
 constexpr size_t kStatsStringLimit = 32;
 
-std::string Quote(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    quoted += c;
-    if (c == '"') {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
-}
 
-std::string SqlString(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') {
-      quoted += '\'';
-    }
-  }
-  return quoted + "'";
-}
 
 std::string SqlList(const std::vector<std::string>& paths) {
   std::string list = "[";
   for (size_t i = 0; i < paths.size(); ++i) {
-    list += (i > 0 ? ", " : "") + SqlString(paths[i]);
+    list += (i > 0 ? ", " : "") + sql::StringLiteral(paths[i]);
   }
   return list + "]";
 }
@@ -57,7 +38,7 @@ std::string TypeName(const json& type) { return type.is_string() ? type.get<std:
 // SQL rendering a partition column's value as the log writes it (docs/delta.md §5).
 Result<std::string> PartitionValueSql(const SchemaField& field) {
   const std::string name = TypeName(field.type);
-  const std::string column = Quote(field.name);
+  const std::string column = sql::QuoteName(field.name);
   if (name == "timestamp" || name == "timestamp_ntz") {
     return fmt::format("strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%fZ')", column);
   }
@@ -168,7 +149,7 @@ class FileBatchWriter {
     Status copied = connection.Execute(fmt::format(
         "COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, ROW_GROUP_SIZE {}, "
         "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
-        select_sql, SqlString(staging), target, row_group_size));
+        select_sql, sql::StringLiteral(staging), target, row_group_size));
     if (!copied.ok()) {
       (void)file_system_.DeleteRecursively(staging);
       return copied;
@@ -222,7 +203,7 @@ class FileBatchWriter {
         continue;
       }
       const std::string type = TypeName(field.type);
-      const std::string c = Quote(field.name);
+      const std::string c = sql::QuoteName(field.name);
       StatColumn column{field.name, "count_only"};
       select += fmt::format(", count(*) - count({})", c);
       if (IsIntegral(type) || type.starts_with("decimal")) {
@@ -547,7 +528,7 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
       DHL_ASSIGN_OR_RETURN(write_type, DuckDbTypeOf(field.type));
     }
     data_select += (data_select.empty() ? "" : ", ") +
-                   fmt::format("CAST({0} AS {1}) AS {0}", Quote(field.name), write_type);
+                   fmt::format("CAST({0} AS {1}) AS {0}", sql::QuoteName(field.name), write_type);
     data_columns.push_back(field);
   }
   for (const auto& column : partition_columns) {
@@ -594,9 +575,9 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
         // A typed comparison (cheaper than rendering every row); the rendering round-trips.
         DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(partition_fields[i]->type));
         where += (where.empty() ? "" : " AND ") +
-                 (value ? fmt::format("{} = CAST({} AS {})", Quote(partition_fields[i]->name),
-                                      SqlString(*value), type)
-                        : fmt::format("{} IS NULL", Quote(partition_fields[i]->name)));
+                 (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(partition_fields[i]->name),
+                                      sql::StringLiteral(*value), type)
+                        : fmt::format("{} IS NULL", sql::QuoteName(partition_fields[i]->name)));
       }
       if (options.mode == WriteMode::kReplacePartitions) {
         bool inside = std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
@@ -662,7 +643,7 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
       std::string clause;
       for (const auto& [column, value] : partition) {
         clause += (clause.empty() ? "" : " AND ") +
-                  (value ? fmt::format("{} = {}", column, SqlString(*value))
+                  (value ? fmt::format("{} = {}", column, sql::StringLiteral(*value))
                          : fmt::format("{} IS NULL", column));
       }
       predicate.push_back("(" + clause + ")");
@@ -819,7 +800,7 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
                         partition_columns.end();
     if (!is_partition) {
       empty_typed += (empty_typed.empty() ? "" : ", ") +
-                     fmt::format("CAST(NULL AS {}) AS {}", type, Quote(field.name));
+                     fmt::format("CAST(NULL AS {}) AS {}", type, sql::QuoteName(field.name));
     }
   }
   // Files grouped by partition tuple.
@@ -840,7 +821,7 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
     for (const auto* field : fields) {
       DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(field->type));
       columns += (columns.empty() ? "" : ", ") +
-                 fmt::format("CAST(NULL AS {}) AS {}", type, Quote(field->name));
+                 fmt::format("CAST(NULL AS {}) AS {}", type, sql::QuoteName(field->name));
     }
     return fmt::format("SELECT {} WHERE false", columns);
   }
@@ -854,11 +835,11 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
       if (value != values.end()) {
         const bool is_null = !value->second || (value->second->empty() && field->type != "string");
         expression = is_null ? fmt::format("CAST(NULL AS {})", type)
-                             : fmt::format("CAST({} AS {})", SqlString(*value->second), type);
+                             : fmt::format("CAST({} AS {})", sql::StringLiteral(*value->second), type);
       } else {
-        expression = fmt::format("CAST({} AS {})", Quote(field->name), type);
+        expression = fmt::format("CAST({} AS {})", sql::QuoteName(field->name), type);
       }
-      columns += (columns.empty() ? "" : ", ") + expression + " AS " + Quote(field->name);
+      columns += (columns.empty() ? "" : ", ") + expression + " AS " + sql::QuoteName(field->name);
     }
     // The empty typed branch makes columns that no file of the group holds read as NULL.
     std::string source =
@@ -877,7 +858,7 @@ Status DeltaTable::CreateView(engine::Connection& connection, const Snapshot& sn
                               const FileFilter& filter) const {
   DHL_ASSIGN_OR_RETURN(std::string scan, ScanSql(snapshot, filter));
   return connection.Execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {0}; CREATE OR REPLACE VIEW {0}.{1} AS {2}",
-                                        Quote(view_schema), Quote(view_name), scan));
+                                        sql::QuoteName(view_schema), sql::QuoteName(view_name), scan));
 }
 
 Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const VacuumOptions& options) {
@@ -980,7 +961,7 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
     if (std::find(partition_columns.begin(), partition_columns.end(), field.name) ==
         partition_columns.end()) {
       data_columns.push_back(field);
-      data_select += (data_select.empty() ? "" : ", ") + Quote(field.name);
+      data_select += (data_select.empty() ? "" : ", ") + sql::QuoteName(field.name);
     }
   }
   OptimizeResult result;

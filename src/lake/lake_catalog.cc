@@ -1,4 +1,6 @@
 #include "lake/lake_catalog.h"
+#include "base/text.h"
+#include "sql/literal.h"
 
 #include <algorithm>
 #include <cctype>
@@ -19,24 +21,7 @@ bool IsNamePart(std::string_view part) {
   });
 }
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return lower;
-}
 
-std::string SqlString(std::string_view text) {
-  std::string quoted = "'";
-  for (char c : text) {
-    quoted += c;
-    if (c == '\'') {
-      quoted += '\'';
-    }
-  }
-  return quoted + "'";
-}
 
 }  // namespace
 
@@ -136,23 +121,23 @@ Result<std::string> ImportSourceQuery(const std::string& path) {
     return NotFound(fmt::format("import source {} does not exist", path));
   }
   size_t dot = path.find_last_of('.');
-  std::string extension = dot == std::string::npos ? "" : Lower(path.substr(dot + 1));
+  std::string extension = dot == std::string::npos ? "" : AsciiLower(path.substr(dot + 1));
   // The delimiter is fixed by the extension so that a malformed file is an error naming it, rather
   // than a file the sniffer reads with another dialect and odd columns.
   if (extension == "csv") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, delim=',', quote='\"')", SqlString(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim=',', quote='\"')", sql::StringLiteral(path));
   }
   if (extension == "tsv") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, delim='\t')", SqlString(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim='\t')", sql::StringLiteral(path));
   }
   if (extension == "txt") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, auto_detect=true)", SqlString(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, auto_detect=true)", sql::StringLiteral(path));
   }
   if (extension == "json" || extension == "ndjson" || extension == "jsonl") {
-    return fmt::format("SELECT * FROM read_json({}, auto_detect=true)", SqlString(path));
+    return fmt::format("SELECT * FROM read_json({}, auto_detect=true)", sql::StringLiteral(path));
   }
   if (extension == "parquet") {
-    return fmt::format("SELECT * FROM read_parquet({})", SqlString(path));
+    return fmt::format("SELECT * FROM read_parquet({})", sql::StringLiteral(path));
   }
   return InvalidArgument(fmt::format(
       "import source {}: unknown extension '.{}' (expected .csv, .tsv, .json, .ndjson or .parquet)",

@@ -1,4 +1,6 @@
 #include "lake/schema.h"
+#include "base/text.h"
+#include "sql/literal.h"
 
 #include <algorithm>
 #include <cctype>
@@ -11,42 +13,9 @@ namespace {
 
 using nlohmann::json;
 
-std::string Upper(std::string_view text) {
-  std::string upper(text);
-  for (char& c : upper) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  }
-  return upper;
-}
 
-std::string Lower(std::string_view text) {
-  std::string lower(text);
-  for (char& c : lower) {
-    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
-  return lower;
-}
 
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
 
-std::string QuoteIdentifier(std::string_view name) {
-  std::string quoted = "\"";
-  for (char c : name) {
-    quoted += c;
-    if (c == '"') {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
-}
 
 // Splits `text` at commas outside parentheses and double quotes.
 std::vector<std::string_view> SplitTopLevel(std::string_view text) {
@@ -105,7 +74,7 @@ bool SplitMember(std::string_view member, std::string* name, std::string_view* t
 
 Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_type) {
   std::string_view type = Trim(duckdb_type);
-  std::string upper = Upper(type);
+  std::string upper = AsciiUpper(type);
   if (upper.size() > 2 && upper.ends_with("[]")) {
     std::string element_write;
     DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(type.substr(0, type.size() - 2), &element_write));
@@ -139,7 +108,7 @@ Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_ty
       }
       fields.push_back(json{{"name", name}, {"type", *delta}, {"nullable", true},
                             {"metadata", json::object()}});
-      write += (first ? "" : ", ") + QuoteIdentifier(name) + " " + member_write;
+      write += (first ? "" : ", ") + sql::QuoteName(name) + " " + member_write;
       first = false;
     }
     *write_type = write + ")";
@@ -243,7 +212,7 @@ Result<Schema> Schema::FromDuckDb(const std::vector<std::string>& names,
   std::vector<SchemaField> fields;
   std::set<std::string> seen;
   for (size_t i = 0; i < names.size(); ++i) {
-    if (!seen.insert(Lower(names[i])).second) {
+    if (!seen.insert(AsciiLower(names[i])).second) {
       return InvalidArgument(
           fmt::format("column \"{}\" appears twice (Delta column names are case-insensitive)", names[i]));
     }
@@ -319,7 +288,7 @@ Result<std::string> DuckDbTypeOf(const json& type) {
     bool first = true;
     for (const auto& field : type.value("fields", json::array())) {
       DHL_ASSIGN_OR_RETURN(std::string member, DuckDbTypeOf(field.value("type", json())));
-      text += (first ? "" : ", ") + QuoteIdentifier(field.value("name", "")) + " " + member;
+      text += (first ? "" : ", ") + sql::QuoteName(field.value("name", "")) + " " + member;
       first = false;
     }
     return text + ")";

@@ -1,5 +1,7 @@
 #include "sim/field_filter.h"
 
+#include "base/text.h"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -29,23 +31,6 @@ std::vector<std::string_view> SplitTopLevel(std::string_view text) {
   }
   parts.push_back(text.substr(start));
   return parts;
-}
-
-std::string_view Trim(std::string_view text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.front()))) {
-    text.remove_prefix(1);
-  }
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) {
-    text.remove_suffix(1);
-  }
-  return text;
-}
-
-std::string Lower(std::string_view text) {
-  std::string out(text);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
 }
 
 }  // namespace
@@ -244,10 +229,10 @@ bool ValueMatches(const std::string& op, const json& value, const std::string& o
     return text.find(operand) == std::string::npos;
   }
   if (op == "ilike") {
-    return Lower(text).find(Lower(operand)) != std::string::npos;
+    return AsciiLower(text).find(AsciiLower(operand)) != std::string::npos;
   }
   if (op == "!ilike") {
-    return Lower(text).find(Lower(operand)) == std::string::npos;
+    return AsciiLower(text).find(AsciiLower(operand)) == std::string::npos;
   }
   if (op == "$like" || op == "startsWith") {
     return text.starts_with(operand);
@@ -256,7 +241,7 @@ bool ValueMatches(const std::string& op, const json& value, const std::string& o
     return !text.starts_with(operand);
   }
   if (op == "$ilike") {
-    return Lower(text).starts_with(Lower(operand));
+    return AsciiLower(text).starts_with(AsciiLower(operand));
   }
   if (op == "like$" || op == "endsWith") {
     return text.ends_with(operand);
@@ -265,7 +250,7 @@ bool ValueMatches(const std::string& op, const json& value, const std::string& o
     return !text.ends_with(operand);
   }
   if (op == "ilike$") {
-    return Lower(text).ends_with(Lower(operand));
+    return AsciiLower(text).ends_with(AsciiLower(operand));
   }
   if (op == "in") {
     return std::find(values.begin(), values.end(), text) != values.end();

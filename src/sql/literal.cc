@@ -14,6 +14,10 @@ Result<std::string> QuoteIdentifier(std::string_view name, Dialect dialect) {
   if (name.find('\0') != std::string_view::npos) {
     return InvalidArgument("SQL identifier: name holds a NUL byte");
   }
+  return QuoteName(name, dialect);
+}
+
+std::string QuoteName(std::string_view name, Dialect dialect) {
   const char quote = dialect == Dialect::kSpark ? '`' : '"';
   std::string out;
   out.reserve(name.size() + 2);

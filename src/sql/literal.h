@@ -22,8 +22,13 @@ namespace dhl::sql {
 // Invalid argument for an empty name or one holding a NUL byte, which neither engine can name.
 Result<std::string> QuoteIdentifier(std::string_view name, Dialect dialect);
 
+// The same for a name the caller has already validated or that comes from our own code (a column of a
+// schema we parsed, a constant): an empty name renders as "" and a NUL byte is kept, both of which the
+// engine then refuses with its own error.
+std::string QuoteName(std::string_view name, Dialect dialect = Dialect::kDuckDb);
+
 // A string literal holding exactly `value` (any bytes, NUL included).
-std::string StringLiteral(std::string_view value, Dialect dialect);
+std::string StringLiteral(std::string_view value, Dialect dialect = Dialect::kDuckDb);
 
 // A DOUBLE literal: `1.5e+00`, negatives parenthesised `(-2e+00)` so that `a - <literal>` can never
 // form a `--` comment; NaN and infinities as CAST('NaN' AS DOUBLE) / CAST('Infinity' AS DOUBLE).

@@ -1,0 +1,20 @@
+// Small text routines on ASCII semantics (DHIS2 identifiers, SQL and protocol keywords), shared so
+// that no module writes its own.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace dhl {
+
+// `text` without leading and trailing ASCII white space.
+std::string_view Trim(std::string_view text);
+// `text` with A-Z turned into a-z; other bytes unchanged.
+std::string AsciiLower(std::string_view text);
+// `text` with a-z turned into A-Z; other bytes unchanged.
+std::string AsciiUpper(std::string_view text);
+// The pieces of `text` between `separator`s (an empty text gives one empty piece).
+std::vector<std::string_view> Split(std::string_view text, char separator);
+
+}  // namespace dhl
