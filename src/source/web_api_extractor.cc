@@ -136,7 +136,15 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
         Status last;
         for (int attempt = 1; attempt <= max_tries; ++attempt) {
           LandingFile file(path);
-          DHL_RETURN_IF_ERROR(client.Download(chunk.path, params, file, http::ExpectedBody::kJson));
+          Status downloaded = client.Download(chunk.path, params, file, http::ExpectedBody::kJson);
+          if (!downloaded.ok() && chunk.table.rfind("metadata_", 0) == 0 &&
+              downloaded.message().find("HTTP 404") != std::string::npos) {
+            // A server without this metadata endpoint holds no objects of the type.
+            LogWarn("extract: {} answered 404; no {} extracted", chunk.path, chunk.table);
+            DHL_RETURN_IF_ERROR(WriteFileAtomically(path, "{}"));
+            break;
+          }
+          DHL_RETURN_IF_ERROR(downloaded);
           DHL_RETURN_IF_ERROR(file.Commit());
           DHL_ASSIGN_OR_RETURN(std::string text, ReadText(path));
           page = nlohmann::json::parse(text, nullptr, false);

@@ -610,3 +610,64 @@ TEST(ExtractTest, SigkilledSyncsThenRerunsGiveTheSameBronzeAsOneCleanRun) {
 
 }  // namespace
 }  // namespace dhl::source
+
+namespace dhl::source {
+namespace {
+
+// The simulator (`dhis2lake sim`) serves a synthetic country; a full extract holds every record its
+// --stats counts (tracker counts are of records not deleted; the extract also brings the deleted ones).
+TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
+  fs::path dir = TempDir("sim");
+  std::string stats_file = (dir / "stats.json").string();
+  ASSERT_EQ(std::system(fmt::format("{} sim --scale small --stats > {}", DHL_CLI, stats_file).c_str()), 0);
+  json stats = ReadJsonFile(stats_file);
+  int pipe_fds[2];
+  ASSERT_EQ(::pipe(pipe_fds), 0);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::dup2(pipe_fds[1], 1);
+    ::close(pipe_fds[0]);
+    ::execl(DHL_CLI, DHL_CLI, "sim", "--port", "0", "--scale", "small", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(pipe_fds[1]);
+  std::string line;
+  char c;
+  while (::read(pipe_fds[0], &c, 1) == 1 && c != '\n') {
+    line += c;
+  }
+  ASSERT_EQ(line.rfind("listening on http://127.0.0.1:", 0), 0u) << line;
+  std::string url = line.substr(std::string("listening on ").size());
+  fs::path lake = dir / "lake";
+  ExtractOptions options;
+  options.personal_attributes = {};
+  Result<ExtractSummary> summary = Extract(lake, url, options);
+  ::kill(pid, SIGTERM);
+  ::waitpid(pid, nullptr, 0);
+  ::close(pipe_fds[0]);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::printf("simulator (small): %s", summary->ToText().c_str());
+  LakeReader reader(lake);
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, categoryOptionCombo, "
+                         "attributeOptionCombo)) FROM bronze.data_value"),
+            stats["data_values"]["live"].get<int64_t>() + stats["data_values"]["deleted"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.data_value WHERE deleted"),
+            stats["data_values"]["deleted"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataSet, period, organisationUnit, "
+                         "attributeOptionCombo)) FROM bronze.complete_registration"),
+            stats["complete_registrations"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT event) FROM bronze.event WHERE NOT coalesce(deleted, false)"), stats["events"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT enrollment) FROM bronze.enrollment WHERE NOT coalesce(deleted, false)"),
+            stats["enrollments"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT trackedEntity) FROM bronze.tracked_entity WHERE NOT coalesce(deleted, false)"),
+            stats["tracked_entities"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_organisation_unit"),
+            stats["org_units"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_data_element"),
+            stats["data_elements"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_indicator"),
+            stats["indicators"].get<int64_t>());
+}
+
+}  // namespace
+}  // namespace dhl::source
