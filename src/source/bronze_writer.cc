@@ -189,8 +189,13 @@ Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
   if (!delta.Exists()) {
     return int64_t{0};
   }
-  DHL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, delta.Load(connection_));
-  return snapshot.TransactionVersion(run_id).value_or(0);
+  Result<lake::Snapshot> snapshot = delta.Load(connection_);
+  if (!snapshot.ok() && snapshot.status().code() == StatusCode::kNotFound) {
+    // A writer killed while creating the table leaves a _delta_log without a commit.
+    return int64_t{0};
+  }
+  DHL_RETURN_IF_ERROR(snapshot.status());
+  return snapshot->TransactionVersion(run_id).value_or(0);
 }
 
 Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk& chunk,

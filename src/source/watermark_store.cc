@@ -16,7 +16,11 @@ Result<std::optional<std::string>> WatermarkStore::Since(const std::string& reso
   if (!catalog_.Table(name).Exists()) {
     return std::optional<std::string>();
   }
-  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, name));
+  Status registered = catalog_.Register(connection_, name);
+  if (registered.code() == StatusCode::kNotFound) {
+    return std::optional<std::string>();  // created by a writer killed before its first commit
+  }
+  DHL_RETURN_IF_ERROR(registered);
   DHL_ASSIGN_OR_RETURN(
       engine::QueryResult result,
       connection_.Query(fmt::format(

@@ -18,6 +18,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <zlib.h>
 #include <nlohmann/json.hpp>
 
 #include "base/hash.h"
@@ -404,6 +405,35 @@ TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
   EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.event WHERE event IS NOT NULL"),
             reader.Count("SELECT count(DISTINCT event) FROM bronze.event"));
   ExpectNoClearText(lake, {"John", "Bravo"});
+
+  // The Sierra Leone recordings as a folder: every record lands (the filled-levels answer is a bare
+  // array, which is no export shape, and is skipped).
+  fs::path sl_lake = folder / "sl_lake";
+  ExportFolderSource sl_source(sl_lake.string(), (folder / "sl").string(), TestOptions(),
+                               TestSecrets(""), SystemClock::Instance(), false);
+  ASSERT_TRUE(sl_source.Run().ok());
+  ReplayData sierra_leone = SierraLeone();
+  sierra_leone.lists.erase("organisationUnitLevels");
+  LakeReader sl_reader(sl_lake);
+  ExpectEveryRecord(sierra_leone, sl_reader);
+
+  // A gzipped dataValueSets CSV with DHIS2's lower-case columns.
+  fs::create_directories(folder / "csv");
+  gzFile gz = gzopen((folder / "csv" / "values.csv.gz").c_str(), "wb");
+  std::string csv =
+      "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup\n"
+      "fbfJHSPpUQD,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,10,admin,2023-07-01T10:00:00.000,\"a, b\",false\n"
+      "cYeuwXTCPkU,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,011,admin,2023-07-01T10:00:00.000,,true\n";
+  gzwrite(gz, csv.data(), static_cast<unsigned>(csv.size()));
+  gzclose(gz);
+  fs::path csv_lake = folder / "csv_lake";
+  ExportFolderSource csv_source(csv_lake.string(), (folder / "csv").string(), TestOptions(),
+                                TestSecrets(""), SystemClock::Instance(), false);
+  ASSERT_TRUE(csv_source.Run().ok());
+  LakeReader csv_reader(csv_lake);
+  EXPECT_EQ(csv_reader.Count("SELECT count(*) FROM bronze.data_value WHERE categoryOptionCombo = 'pq2XI5kz2BY' "
+                             "AND (value = '011' AND followup OR value = '10' AND comment = 'a, b')"),
+            2);
 }
 
 TEST(ExtractTest, RetriesGiveTheSameBronzeAsACleanRun) {
