@@ -701,3 +701,45 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
 
 }  // namespace
 }  // namespace dhl::source
+
+namespace dhl::source {
+namespace {
+
+TEST(ExtractTest, SecretsFileIsCreatedOnceWithMode0600AndTheEnvironmentWins) {
+  fs::path dir = TempDir("secrets");
+  std::map<std::string, std::string> variables = {{"XDG_CONFIG_HOME", dir.string()}};
+  EnvironmentLookup environment = [&](std::string_view name) -> std::optional<std::string> {
+    auto found = variables.find(std::string(name));
+    return found == variables.end() ? std::nullopt : std::optional<std::string>(found->second);
+  };
+  Result<Secrets> first = LoadSecrets(environment);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->file, (dir / "dhis2lake" / "secrets.toml").string());
+  EXPECT_EQ(fs::status(first->file).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(first->hash_key.size(), 64u);
+  Result<Secrets> second = LoadSecrets(environment);
+  ASSERT_TRUE(second.ok());
+  EXPECT_FALSE(second->created);
+  EXPECT_EQ(second->hash_key, first->hash_key);
+
+  std::ofstream(dir / "named.toml") << "hash_key = \"" << kHashKey << "\"\n[dhis2]\nurl = \"http://file\"\n"
+                                    << "username = \"u\"\npassword = \"p\"\n";
+  variables["DHIS2LAKE_SECRETS"] = (dir / "named.toml").string();
+  Result<Secrets> named = LoadSecrets(environment);
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->url, "http://file");
+  EXPECT_EQ(named->AuthorizationHeader(), "Basic dTpw");
+  variables["DHIS2_URL"] = "http://env";
+  variables["DHIS2_TOKEN"] = "d2pat_abc";
+  named = LoadSecrets(environment);
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->url, "http://env");
+  EXPECT_EQ(named->AuthorizationHeader(), "ApiToken d2pat_abc");
+  variables["DHIS2LAKE_SECRETS"] = (dir / "missing.toml").string();
+  EXPECT_FALSE(LoadSecrets(environment).ok());
+}
+
+}  // namespace
+}  // namespace dhl::source
