@@ -1,11 +1,11 @@
 // `dhis2lake init`: writes a commented dhis2lake.toml in the current folder (never overwriting one)
 // and makes sure the secrets file with the hashing key exists.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "source/extract_options.h"

@@ -1,11 +1,12 @@
-// `dhis2lake sync [--source URL|DIR] [--full] [--only extract]`: extraction into bronze (later issues
-// add the silver and gold stages). Credentials come from the environment or the secrets file only.
+// `dhis2lake sync [--source URL|DIR] [--full] [--only extract]`: extraction into bronze (later
+// issues add the silver and gold stages). Credentials come from the environment or the secrets file
+// only.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "base/logging.h"
 #include "cli/command.h"
@@ -29,8 +30,8 @@ int RunSync(const Config& config, const SyncArgs& args) {
     size_t start = 0;
     while (start <= args.only.size()) {
       size_t comma = args.only.find(',', start);
-      std::string stage = args.only.substr(start, comma == std::string::npos ? std::string::npos
-                                                                              : comma - start);
+      std::string stage =
+          args.only.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
       if (stage != "extract") {
         fmt::print(stderr,
                    "error: --only {}: only the extract stage exists so far (silver and gold come "

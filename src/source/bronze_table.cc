@@ -32,10 +32,9 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
        false,
        true});
   add({"enrollment",
-       {Text("enrollment"), Text("trackedEntity"), Text("program"), Text("orgUnit"),
-        Text("status"), Time("enrolledAt"), Time("occurredAt"), Time("createdAt"),
-        Time("updatedAt"), Time("completedAt"), Bool("deleted"), Bool("followUp"),
-        Text("attributes")},
+       {Text("enrollment"), Text("trackedEntity"), Text("program"), Text("orgUnit"), Text("status"),
+        Time("enrolledAt"), Time("occurredAt"), Time("createdAt"), Time("updatedAt"),
+        Time("completedAt"), Bool("deleted"), Bool("followUp"), Text("attributes")},
        false,
        true});
   add({"tracked_entity",

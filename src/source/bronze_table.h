@@ -1,8 +1,9 @@
-// The bronze tables the extractors write (docs/extraction.md lists them with their columns). Each row
-// keeps a record's fields under DHIS2's JSON names, as received (nested objects and arrays as JSON
-// text; timestamps as UTC instants, those without a zone read in the server's time zone), plus the
-// ingestion columns `_run_id`, `_ingested_at`, `_source`, `_chunk`. Metadata tables hold one row per
-// object: id, code, name, created, lastUpdated pulled out, and the object as received in `object`.
+// The bronze tables the extractors write (docs/extraction.md lists them with their columns). Each
+// row keeps a record's fields under DHIS2's JSON names, as received (nested objects and arrays as
+// JSON text; timestamps as UTC instants, those without a zone read in the server's time zone), plus
+// the ingestion columns `_run_id`, `_ingested_at`, `_source`, `_chunk`. Metadata tables hold one
+// row per object: id, code, name, created, lastUpdated pulled out, and the object as received in
+// `object`.
 #pragma once
 
 #include <string>
@@ -19,8 +20,8 @@ struct BronzeColumn {
 };
 
 struct BronzeTable {
-  std::string name;                  // without the layer: "data_value", "metadata_data_element"
-  std::vector<BronzeColumn> columns; // the record's fields, before the ingestion columns
+  std::string name;                   // without the layer: "data_value", "metadata_data_element"
+  std::vector<BronzeColumn> columns;  // the record's fields, before the ingestion columns
   // Metadata: `object` holds the whole object. Records: `record` holds the whole record when
   // keep_record (tracker, registrations), so that no field is lost.
   bool metadata = false;

@@ -1,15 +1,14 @@
 #include "source/bronze_writer.h"
 
+#include <fmt/format.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cctype>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "sql/literal.h"
 #include "source/bronze_table.h"
+#include "sql/literal.h"
 
 namespace dhl::source {
 namespace {
@@ -113,12 +112,10 @@ Result<std::string> ReadHead(const std::string& path, size_t max_bytes) {
   return data;
 }
 
-Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
-                                                      bool* has_rows) {
+Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, bool* has_rows) {
   DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
   size_t end = head.find('\n');
-  *has_rows = end != std::string::npos &&
-              head.find_first_not_of(" \r\n", end) != std::string::npos;
+  *has_rows = end != std::string::npos && head.find_first_not_of(" \r\n", end) != std::string::npos;
   std::string header = head.substr(0, end);
   if (!header.empty() && header.back() == '\r') {
     header.pop_back();
@@ -236,8 +233,8 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
       std::vector<std::string> columns;
       for (const BronzeColumn& column : table->columns) {
         auto found = present.find(column.name);
-        std::string source = found == present.end() ? std::string("CAST(NULL AS VARCHAR)")
-                                                    : Ident(found->second);
+        std::string source =
+            found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
         columns.push_back(ColumnSql(column, source, plan.server_time_zone));
       }
       parts.push_back(fmt::format(
@@ -266,11 +263,10 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
     for (const std::string& name : column_names) {
       definitions.push_back(Ident(name) + " VARCHAR");
     }
-    DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format(
-        "CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        fmt::format("CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
     {
-      DHL_ASSIGN_OR_RETURN(engine::Appender appender,
-                           connection_.CreateAppender("", kBatchTable));
+      DHL_ASSIGN_OR_RETURN(engine::Appender appender, connection_.CreateAppender("", kBatchTable));
       for (const std::string& file : files) {
         DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
         nlohmann::json page = nlohmann::json::parse(text, nullptr, false);

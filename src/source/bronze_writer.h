@@ -4,8 +4,8 @@
 // and delta.appendOnly=true. A chunk whose txn is already in the table is not written again.
 //
 // CSV files (dataValueSets.csv) are read by DuckDB straight from the file (never held in memory);
-// their lower-case columns are renamed to DHIS2's JSON names, values untouched. JSON files are parsed
-// one page at a time. Holds references to the connection and catalogue; not thread-safe.
+// their lower-case columns are renamed to DHIS2's JSON names, values untouched. JSON files are
+// parsed one page at a time. Holds references to the connection and catalogue; not thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -57,9 +57,9 @@ Status Dhis2Client::Explain(const Status& status, const std::string& url) const 
                      false);
   }
   if (message.find("HTTP 403") != std::string::npos) {
-    return HttpError("access denied (HTTP 403) to " + masked +
-                         ": the DHIS2 user lacks the authority to read it",
-                     false);
+    return HttpError(
+        "access denied (HTTP 403) to " + masked + ": the DHIS2 user lacks the authority to read it",
+        false);
   }
   return status;
 }
@@ -86,10 +86,10 @@ Result<std::string> Dhis2Client::GetJson(const std::string& path, const QueryPar
     if (nlohmann::json::accept(sink.body())) {
       return sink.body();
     }
-    last = HttpError("GET " + http::MaskUrl(Url(path, params)) +
-                         ": the body is not complete JSON (" + std::to_string(sink.body().size()) +
-                         " bytes)",
-                     true);
+    last =
+        HttpError("GET " + http::MaskUrl(Url(path, params)) + ": the body is not complete JSON (" +
+                      std::to_string(sink.body().size()) + " bytes)",
+                  true);
   }
   return last;
 }

@@ -1,5 +1,5 @@
-// One DHIS2 server seen through one HttpTransport: builds URLs (base URL + /api path + encoded query),
-// sends the credentials as an Authorization header (never in the URL), retries through
+// One DHIS2 server seen through one HttpTransport: builds URLs (base URL + /api path + encoded
+// query), sends the credentials as an Authorization header (never in the URL), retries through
 // http::RetryPolicy, and turns HTTP failures into messages a person can act on (a 401 says the
 // credentials are wrong, a 404 on /api/system/info says the server is not DHIS2). URLs in messages
 // are masked. Not thread-safe (its transport is not): use one client per thread.

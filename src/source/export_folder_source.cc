@@ -1,11 +1,11 @@
 #include "source/export_folder_source.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <filesystem>
-#include <set>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/hash.h"
 #include "base/logging.h"
@@ -39,7 +39,8 @@ void AddChunk(ExtractionPlan& plan, const std::string& file, const std::string& 
 }
 
 // Adds the chunks of one JSON export and collects confidential attribute uids.
-Status PlanJsonFile(const std::string& file, ExtractionPlan& plan, std::set<std::string>* personal) {
+Status PlanJsonFile(const std::string& file, ExtractionPlan& plan,
+                    std::set<std::string>* personal) {
   DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
   if (!json.is_object()) {
@@ -91,8 +92,8 @@ Status PlanJsonFile(const std::string& file, ExtractionPlan& plan, std::set<std:
 }  // namespace
 
 ExportFolderSource::ExportFolderSource(std::string lake_dir, std::string folder,
-                                       ExtractOptions options, Secrets secrets,
-                                       const Clock& clock, bool show_progress)
+                                       ExtractOptions options, Secrets secrets, const Clock& clock,
+                                       bool show_progress)
     : lake_dir_(std::move(lake_dir)),
       folder_(std::move(folder)),
       options_(std::move(options)),

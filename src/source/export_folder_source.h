@@ -1,14 +1,14 @@
-// Lands a folder of DHIS2 exports, as DHIS2's Import/Export app writes them, in the same bronze tables
-// as the Web API extractor (for air-gapped and archived data): metadata JSON in the /api/metadata
-// shape (one chunk per type present), dataValueSets as JSON or CSV, tracker JSON (trackedEntities
-// with nested enrollments and events, or enrollments / events lists), complete registrations and
-// min-max values; each plain or gzipped (.gz). Install-time placeholders such as
+// Lands a folder of DHIS2 exports, as DHIS2's Import/Export app writes them, in the same bronze
+// tables as the Web API extractor (for air-gapped and archived data): metadata JSON in the
+// /api/metadata shape (one chunk per type present), dataValueSets as JSON or CSV, tracker JSON
+// (trackedEntities with nested enrollments and events, or enrollments / events lists), complete
+// registrations and min-max values; each plain or gzipped (.gz). Install-time placeholders such as
 // <OU_LEVEL_FACILITY_UID> are kept as the text they are. Personal attributes (confidential in the
 // folder's metadata, or configured) are hashed before any row is built.
 //
 // The run is planned like a server run (one chunk per file and table, saved in
-// lake/_landing/export/<run_id>/plan.json) and commits exactly once; an interrupted run is resumed by
-// the next `sync --source` of the same folder. Files are read where they are (no landing copy).
+// lake/_landing/export/<run_id>/plan.json) and commits exactly once; an interrupted run is resumed
+// by the next `sync --source` of the same folder. Files are read where they are (no landing copy).
 #pragma once
 
 #include <string>

@@ -1,8 +1,8 @@
 #include "source/extract_options.h"
 
-#include <set>
-
 #include <toml++/toml.h>
+
+#include <set>
 
 namespace dhl::source {
 
@@ -23,10 +23,19 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
   if (section == nullptr) {
     return options;
   }
-  static const std::set<std::string> kKeys = {
-      "url", "concurrency", "org_unit_level", "chunk_by", "first_year", "trailing_periods",
-      "overlap_seconds", "page_size", "max_tries", "max_backoff_ms", "landing_retention_days",
-      "keep_tracker_landing", "personal_attributes"};
+  static const std::set<std::string> kKeys = {"url",
+                                              "concurrency",
+                                              "org_unit_level",
+                                              "chunk_by",
+                                              "first_year",
+                                              "trailing_periods",
+                                              "overlap_seconds",
+                                              "page_size",
+                                              "max_tries",
+                                              "max_backoff_ms",
+                                              "landing_retention_days",
+                                              "keep_tracker_landing",
+                                              "personal_attributes"};
   for (const auto& [key, value] : *section) {
     if (kKeys.count(std::string(key.str())) == 0) {
       return InvalidArgument("configuration file " + config_file + ": unknown key source." +

@@ -13,21 +13,21 @@ namespace dhl::source {
 enum class ChunkBy { kDataSet, kDataElementGroup };
 
 struct ExtractOptions {
-  std::string url;                 // [source] url; DHIS2_URL and the secrets file win over it
-  int concurrency = 4;             // downloads at once
-  int org_unit_level = 2;          // chunks are subtrees rooted at this level
+  std::string url;         // [source] url; DHIS2_URL and the secrets file win over it
+  int concurrency = 4;     // downloads at once
+  int org_unit_level = 2;  // chunks are subtrees rooted at this level
   ChunkBy chunk_by = ChunkBy::kDataSet;
-  int first_year = 2000;           // first syncs: one window before it, yearly windows from it
-  int trailing_periods = 12;       // complete registrations re-fetched each run
-  int overlap_seconds = 300;       // incremental windows reach back this far before the watermark
-  int page_size = 1000;            // metadata pages; tracker pages use min(page_size, 500)
-  int max_tries = 10;              // per request (at least 1)
+  int first_year = 2000;      // first syncs: one window before it, yearly windows from it
+  int trailing_periods = 12;  // complete registrations re-fetched each run
+  int overlap_seconds = 300;  // incremental windows reach back this far before the watermark
+  int page_size = 1000;       // metadata pages; tracker pages use min(page_size, 500)
+  int max_tries = 10;         // per request (at least 1)
   int max_backoff_ms = 5000;
-  int landing_retention_days = 7;  // finished runs' landing files older than this are deleted
+  int landing_retention_days = 7;     // finished runs' landing files older than this are deleted
   bool keep_tracker_landing = false;  // keep tracker pages (personal attributes hashed) in _landing
   std::vector<std::string> personal_attributes;  // uids or codes, beside DHIS2's confidential flag
-  bool full = false;               // --full
-  std::string only;                // --only, empty = every stage (only extract exists today)
+  bool full = false;                             // --full
+  std::string only;  // --only, empty = every stage (only extract exists today)
 };
 
 // Reads [source] from `config_file` (empty: defaults). Unknown keys are errors naming the key.

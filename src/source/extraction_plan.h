@@ -1,8 +1,8 @@
 // The saved plan of one resource's extraction run (lake/_landing/<resource>/<run_id>/plan.json),
-// written before anything is fetched. Its chunks commit to bronze in plan order; chunk `sequence` is
-// the Delta txn version under appId = run_id, so a resumed run commits each chunk exactly once. The
-// watermark is the server's clock when the plan was made; it is stored in ops.watermark once every
-// chunk has committed.
+// written before anything is fetched. Its chunks commit to bronze in plan order; chunk `sequence`
+// is the Delta txn version under appId = run_id, so a resumed run commits each chunk exactly once.
+// The watermark is the server's clock when the plan was made; it is stored in ops.watermark once
+// every chunk has committed.
 //
 // plan.json: {"run_id", "resource", "source", "server_version", "server_time_zone", "watermark",
 // "since", "created_at", "chunks": [{"sequence", "id", "table", "path", "params": [[k, v], ...],
@@ -22,10 +22,10 @@ namespace dhl::source {
 enum class ChunkFormat { kJson, kCsv };
 
 struct Chunk {
-  int64_t sequence = 0;     // 1-based position in the plan; the txn version
-  std::string id;           // "<resource>/<sequence, 6 digits>": _chunk and landing file names
-  std::string table;        // bronze table name without the layer, e.g. "data_value"
-  std::string path;         // the API path, e.g. "/api/dataValueSets.csv" (empty for files)
+  int64_t sequence = 0;  // 1-based position in the plan; the txn version
+  std::string id;        // "<resource>/<sequence, 6 digits>": _chunk and landing file names
+  std::string table;     // bronze table name without the layer, e.g. "data_value"
+  std::string path;      // the API path, e.g. "/api/dataValueSets.csv" (empty for files)
   std::vector<std::pair<std::string, std::string>> params;
   ChunkFormat format = ChunkFormat::kJson;
   std::string records_key;  // JSON member holding the records ("dataValues", "instances", ...)
@@ -35,8 +35,8 @@ struct Chunk {
 
 struct ExtractionPlan {
   std::string run_id;
-  std::string resource;          // "metadata", "data_value", "complete_registration", ...
-  std::string source;            // the masked server URL or the export folder
+  std::string resource;  // "metadata", "data_value", "complete_registration", ...
+  std::string source;    // the masked server URL or the export folder
   std::string server_version;
   std::string server_time_zone;  // for timestamps without a zone
   std::string watermark;         // UTC ISO instant of serverDate at planning time; may be empty

@@ -1,13 +1,12 @@
-// Replaces the values of personal tracked-entity attributes by their HMAC-SHA256 (hex, keyed with the
-// secrets file's hash_key) wherever a record carries them: the `attributes` arrays of tracked
-// entities, of their enrollments, and of any nested object. An attribute is personal when DHIS2 marks
-// it confidential or the configuration lists its uid or code. Thread-safe after construction.
+// Replaces the values of personal tracked-entity attributes by their HMAC-SHA256 (hex, keyed with
+// the secrets file's hash_key) wherever a record carries them: the `attributes` arrays of tracked
+// entities, of their enrollments, and of any nested object. An attribute is personal when DHIS2
+// marks it confidential or the configuration lists its uid or code. Thread-safe after construction.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <set>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 namespace dhl::source {
 

@@ -1,17 +1,17 @@
 #include "source/plan_runner.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/logging.h"
 #include "base/progress.h"
@@ -61,8 +61,7 @@ Result<std::vector<ExtractionPlan>> UnfinishedPlans(const std::string& lake_dir)
         continue;
       }
       DHL_ASSIGN_OR_RETURN(std::string text, ReadText(plan_file.string()));
-      DHL_ASSIGN_OR_RETURN(ExtractionPlan plan,
-                           ExtractionPlan::FromJson(text, plan_file.string()));
+      DHL_ASSIGN_OR_RETURN(ExtractionPlan plan, ExtractionPlan::FromJson(text, plan_file.string()));
       plans.push_back(std::move(plan));
     }
   }
@@ -156,8 +155,8 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
     }
   };
   std::vector<std::thread> threads;
-  int thread_count = std::max(1, std::min<int>(options.concurrency,
-                                               static_cast<int>(pending.size())));
+  int thread_count =
+      std::max(1, std::min<int>(options.concurrency, static_cast<int>(pending.size())));
   if (pending.empty()) {
     thread_count = 0;
   }

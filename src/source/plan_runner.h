@@ -1,13 +1,13 @@
-// Runs a saved ExtractionPlan: downloads its chunks with bounded concurrency (several at once, in plan
-// order, at most a few chunks ahead of the commits) and commits them to bronze strictly in plan order
-// with their txn, skipping chunks whose txn is already in bronze and reusing landing files of chunks
-// that finished downloading before an interruption. On the first failure it stops issuing downloads,
-// commits nothing past the failed chunk and returns an error naming the chunk; the plan stays in
-// _landing, so the next run resumes it. When every chunk has committed it records the watermark and
-// marks the plan done.
+// Runs a saved ExtractionPlan: downloads its chunks with bounded concurrency (several at once, in
+// plan order, at most a few chunks ahead of the commits) and commits them to bronze strictly in
+// plan order with their txn, skipping chunks whose txn is already in bronze and reusing landing
+// files of chunks that finished downloading before an interruption. On the first failure it stops
+// issuing downloads, commits nothing past the failed chunk and returns an error naming the chunk;
+// the plan stays in _landing, so the next run resumes it. When every chunk has committed it records
+// the watermark and marks the plan done.
 //
-// Thread use: Run is called on one thread; `fetch` runs on `concurrency` worker threads at once (each
-// call gets its worker's index, so the caller can hand each worker its own HTTP client).
+// Thread use: Run is called on one thread; `fetch` runs on `concurrency` worker threads at once
+// (each call gets its worker's index, so the caller can hand each worker its own HTTP client).
 #pragma once
 
 #include <cstdint>
@@ -29,12 +29,12 @@ struct FetchedChunk {
 };
 
 // Downloads `chunk` into `directory` (the run's landing folder) using worker `worker`.
-using ChunkFetcher =
-    std::function<Result<FetchedChunk>(const Chunk& chunk, const std::string& directory, int worker)>;
+using ChunkFetcher = std::function<Result<FetchedChunk>(const Chunk& chunk,
+                                                        const std::string& directory, int worker)>;
 
 struct PlanRunStats {
-  int64_t chunks = 0;            // chunks committed (or found empty) by this call
-  int64_t chunks_skipped = 0;    // already committed before
+  int64_t chunks = 0;          // chunks committed (or found empty) by this call
+  int64_t chunks_skipped = 0;  // already committed before
   int64_t records = 0;
   int64_t bytes = 0;
 };

@@ -1,14 +1,13 @@
 #include "source/secrets.h"
 
+#include <fmt/format.h>
 #include <sys/stat.h>
+#include <toml++/toml.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-
-#include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "base/hash.h"
 
@@ -53,7 +52,8 @@ Result<std::string> DefaultSecretsPath(const EnvironmentLookup& environment) {
   std::optional<std::string> home = environment("HOME");
   if (!home || home->empty()) {
     return InvalidArgument(
-        "no secrets file: set DHIS2LAKE_SECRETS, XDG_CONFIG_HOME or HOME so that one can be created");
+        "no secrets file: set DHIS2LAKE_SECRETS, XDG_CONFIG_HOME or HOME so that one can be "
+        "created");
   }
   return *home + "/.config/dhis2lake/secrets.toml";
 }

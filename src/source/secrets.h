@@ -1,9 +1,9 @@
 // Credentials and the key that hashes personal data. They come from the environment (DHIS2_URL,
 // DHIS2_USERNAME, DHIS2_PASSWORD, DHIS2_TOKEN) or from the secrets file (DHIS2LAKE_SECRETS, TOML),
 // never from the command line; the environment wins. With no DHIS2LAKE_SECRETS and no file at the
-// default place (${XDG_CONFIG_HOME:-~/.config}/dhis2lake/secrets.toml), LoadSecrets creates that file
-// with mode 0600 holding a fresh random hashing key, and says so on stderr. Secrets are never logged:
-// Describe() names where they came from, not what they are.
+// default place (${XDG_CONFIG_HOME:-~/.config}/dhis2lake/secrets.toml), LoadSecrets creates that
+// file with mode 0600 holding a fresh random hashing key, and says so on stderr. Secrets are never
+// logged: Describe() names where they came from, not what they are.
 //
 // Secrets file format:
 //   hash_key = "<64 hex digits>"
@@ -30,7 +30,7 @@ using EnvironmentLookup = std::function<std::optional<std::string>(std::string_v
 EnvironmentLookup ProcessEnvironment();
 
 struct Secrets {
-  std::string url;       // DHIS2 base URL without /api; may be empty (then the config file's)
+  std::string url;  // DHIS2 base URL without /api; may be empty (then the config file's)
   std::string username;
   std::string password;
   std::string token;     // a personal access token (d2pat_...)

@@ -1,7 +1,6 @@
 #include "source/system_info.h"
 
 #include <cstdio>
-
 #include <nlohmann/json.hpp>
 
 namespace dhl::source {

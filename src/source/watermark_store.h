@@ -24,8 +24,8 @@ class WatermarkStore {
 
   // The latest watermark of `resource` minus `overlap_seconds`, as local time in `time_zone`
   // formatted for DHIS2 ("2024-07-26T17:51:11.240"); nullopt when the resource never completed.
-  Result<std::optional<std::string>> Since(const std::string& resource, const std::string& time_zone,
-                                           int overlap_seconds);
+  Result<std::optional<std::string>> Since(const std::string& resource,
+                                           const std::string& time_zone, int overlap_seconds);
 
   // Records that `plan` completed.
   Status Record(const ExtractionPlan& plan);

@@ -1,13 +1,13 @@
 #include "source/web_api_extractor.h"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/hash.h"
 #include "base/logging.h"
@@ -101,7 +101,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
   }
   if (chunk.format == ChunkFormat::kCsv) {
     LandingFile file(stem + ".csv");
-    DHL_RETURN_IF_ERROR(client.Download(chunk.path, chunk.params, file, http::ExpectedBody::kNotHtml));
+    DHL_RETURN_IF_ERROR(
+        client.Download(chunk.path, chunk.params, file, http::ExpectedBody::kNotHtml));
     DHL_RETURN_IF_ERROR(file.Commit());
     fetched.files.push_back(file.path());
     fetched.bytes += file.bytes();
@@ -118,7 +119,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
       if (chunk.paged) {
         params.emplace_back("page", std::to_string(number));
       }
-      std::string path = chunk.paged ? fmt::format("{}_p{:05d}.json", stem, number) : stem + ".json";
+      std::string path =
+          chunk.paged ? fmt::format("{}_p{:05d}.json", stem, number) : stem + ".json";
       nlohmann::json page;
       int64_t bytes = 0;
       if (tracker) {
@@ -240,8 +242,7 @@ struct Planner {
   Result<std::vector<std::tuple<std::string, std::string, std::string>>> Selectors() const {
     std::vector<std::tuple<std::string, std::string, std::string>> selectors;
     if (options.chunk_by == ChunkBy::kDataSet) {
-      DHL_ASSIGN_OR_RETURN(nlohmann::json sets,
-                           List("/api/dataSets", "dataSets", "id,periodType"));
+      DHL_ASSIGN_OR_RETURN(nlohmann::json sets, List("/api/dataSets", "dataSets", "id,periodType"));
       for (const auto& set : sets) {
         selectors.emplace_back("dataSet", set.value("id", ""), set.value("periodType", "Monthly"));
       }
@@ -263,9 +264,9 @@ struct Planner {
     windows.push_back({{"startDate", "1900-01-01"},
                        {"endDate", fmt::format("{}-12-31", options.first_year - 1)}});
     Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(period_type);
-    // DHIS2 returns the periods that start and end inside [startDate, endDate]: one window per year,
-    // plus, for the period type of the data set, the periods that start in a year and end in the
-    // next (weeks, financial years), which no yearly window holds.
+    // DHIS2 returns the periods that start and end inside [startDate, endDate]: one window per
+    // year, plus, for the period type of the data set, the periods that start in a year and end in
+    // the next (weeks, financial years), which no yearly window holds.
     for (int year = options.first_year - 1; year <= last_year; ++year) {
       if (year >= options.first_year) {
         windows.push_back({{"startDate", fmt::format("{}-01-01", year)},
@@ -276,8 +277,8 @@ struct Planner {
       }
       dhis2::Date first = std::chrono::year_month_day(std::chrono::year(year), std::chrono::January,
                                                       std::chrono::day(1));
-      dhis2::Date last = std::chrono::year_month_day(std::chrono::year(year),
-                                                     std::chrono::December, std::chrono::day(31));
+      dhis2::Date last = std::chrono::year_month_day(std::chrono::year(year), std::chrono::December,
+                                                     std::chrono::day(31));
       QueryParams crossing;
       for (const dhis2::Period& period : dhis2::PeriodsBetween(*type, first, last)) {
         if (period.start() >= first && period.end() > last) {
@@ -288,8 +289,8 @@ struct Planner {
         windows.push_back(std::move(crossing));
       }
     }
-    windows.push_back({{"startDate", fmt::format("{}-01-01", last_year + 1)},
-                       {"endDate", "2199-12-31"}});
+    windows.push_back(
+        {{"startDate", fmt::format("{}-01-01", last_year + 1)}, {"endDate", "2199-12-31"}});
     return windows;
   }
 
@@ -357,7 +358,9 @@ struct Planner {
           chunk.table = "data_value";
           chunk.path = "/api/dataValueSets.csv";
           chunk.format = ChunkFormat::kCsv;
-          chunk.params = {{parameter, uid}, {"orgUnit", root}, {"children", "true"},
+          chunk.params = {{parameter, uid},
+                          {"orgUnit", root},
+                          {"children", "true"},
                           {"includeDeleted", "true"}};
           chunk.params.insert(chunk.params.end(), window.begin(), window.end());
           Add(plan, std::move(chunk));
@@ -490,7 +493,8 @@ WebApiExtractor::WebApiExtractor(std::string lake_dir, ExtractOptions options, S
       environment_(std::move(environment)) {}
 
 Result<ExtractSummary> WebApiExtractor::Run() {
-  const Clock& clock = environment_.clock != nullptr ? *environment_.clock : SystemClock::Instance();
+  const Clock& clock =
+      environment_.clock != nullptr ? *environment_.clock : SystemClock::Instance();
   http::SystemSleeper system_sleeper;
   http::Sleeper& sleeper = environment_.sleeper != nullptr ? *environment_.sleeper : system_sleeper;
   auto started = clock.Steady();
@@ -528,17 +532,16 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   std::set<std::string> personal(options_.personal_attributes.begin(),
                                  options_.personal_attributes.end());
   if (info.SupportsTracker()) {
-    DHL_ASSIGN_OR_RETURN(std::string body,
-                         planner_client.GetJson("/api/trackedEntityAttributes",
-                                                {{"fields", "id,code,confidential"},
-                                                 {"paging", "false"}}));
+    DHL_ASSIGN_OR_RETURN(
+        std::string body,
+        planner_client.GetJson("/api/trackedEntityAttributes",
+                               {{"fields", "id,code,confidential"}, {"paging", "false"}}));
     nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
     if (attributes.is_object() && attributes.contains("trackedEntityAttributes")) {
       for (const auto& attribute : attributes["trackedEntityAttributes"]) {
         std::string id = attribute.value("id", "");
         std::string code = attribute.value("code", "");
-        if (attribute.value("confidential", false) ||
-            (!code.empty() && personal.count(code) > 0)) {
+        if (attribute.value("confidential", false) || (!code.empty() && personal.count(code) > 0)) {
           personal.insert(id);
         }
       }
@@ -560,8 +563,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
     PlanRunnerOptions these = run_options;
     these.delete_landing_when_done = plan.resource == "tracker" && !options_.keep_tracker_landing;
-    DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
-                         RunPlan(lake_dir_, plan, writer, watermarks, fetch, /*hasher=*/nullptr, these));
+    DHL_ASSIGN_OR_RETURN(PlanRunStats stats, RunPlan(lake_dir_, plan, writer, watermarks, fetch,
+                                                     /*hasher=*/nullptr, these));
     summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
                                  stats.records, stats.bytes, resumed});
     return Status::Ok();
@@ -586,8 +589,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   std::optional<std::string> watermark = now.GetString(0, 0);
   std::optional<std::string> today = now.GetString(1, 0);
   if (!watermark || !today) {
-    return InvalidArgument("DHIS2 at " + http::MaskUrl(url) + ": serverDate \"" +
-                           info.server_date + "\" is not a timestamp");
+    return InvalidArgument("DHIS2 at " + http::MaskUrl(url) + ": serverDate \"" + info.server_date +
+                           "\" is not a timestamp");
   }
   DHL_ASSIGN_OR_RETURN(dhis2::Date server_today, dhis2::ParseDate(*today));
   Planner planner{planner_client,
@@ -616,7 +619,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   DHL_ASSIGN_OR_RETURN(auto values_since, since("data_value"));
   DHL_RETURN_IF_ERROR(plan_and_run(planner.DataValues(values_since)));
   DHL_ASSIGN_OR_RETURN(auto registrations_since, since("complete_registration"));
-  DHL_RETURN_IF_ERROR(plan_and_run(planner.CompleteRegistrations(!registrations_since.has_value())));
+  DHL_RETURN_IF_ERROR(
+      plan_and_run(planner.CompleteRegistrations(!registrations_since.has_value())));
   if (info.SupportsTracker()) {
     DHL_ASSIGN_OR_RETURN(auto tracker_since, since("tracker"));
     DHL_RETURN_IF_ERROR(plan_and_run(planner.Tracker(tracker_since)));
@@ -624,8 +628,7 @@ Result<ExtractSummary> WebApiExtractor::Run() {
     LogWarn("extract: DHIS2 {} has no /api/tracker (2.39 and later): tracker data skipped",
             info.version);
   }
-  summary.seconds =
-      std::chrono::duration<double>(clock.Steady() - started).count();
+  summary.seconds = std::chrono::duration<double>(clock.Steady() - started).count();
   return summary;
 }
 

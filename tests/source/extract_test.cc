@@ -1,36 +1,35 @@
-// End-to-end tests of the extractor: recorded DHIS2 payloads served by a replay server (or read from
-// an export folder) land in bronze record for record; retries, give-up messages, fail-fast errors,
-// incremental runs, personal-data hashing, and exactly-once under SIGKILL of the CLI.
+// End-to-end tests of the extractor: recorded DHIS2 payloads served by a replay server (or read
+// from an export folder) land in bronze record for record; retries, give-up messages, fail-fast
+// errors, incremental runs, personal-data hashing, and exactly-once under SIGKILL of the CLI.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <fmt/format.h>
-#include <gtest/gtest.h>
-#include <zlib.h>
-#include <nlohmann/json.hpp>
-
 #include "base/hash.h"
 #include "engine/database.h"
 #include "http/curl_transport.h"
 #include "http/sleeper.h"
 #include "lake/lake_catalog.h"
+#include "replay_server.h"
 #include "source/bronze_table.h"
 #include "source/export_folder_source.h"
 #include "source/secrets.h"
 #include "source/web_api_extractor.h"
-#include "replay_server.h"
 
 namespace dhl::source {
 namespace {
@@ -72,9 +71,9 @@ ReplayData SierraLeone() {
   pages("dataSets", {"datasets_1.json"});
   pages("indicators", {"indicators_1.json"});
   pages("indicatorGroups", {"indicator_groups_1.json"});
-  for (const char* file : {"data_value_sets_get_dataset_1.json", "data_value_sets_get_dataset_2.json",
-                           "data_value_sets_get_dataset_3.json",
-                           "data_value_sets_get_start_end_1.json"}) {
+  for (const char* file :
+       {"data_value_sets_get_dataset_1.json", "data_value_sets_get_dataset_2.json",
+        "data_value_sets_get_dataset_3.json", "data_value_sets_get_start_end_1.json"}) {
     data.AddDataValues(ReadJsonFile(dir + file)["dataValues"]);
   }
   return data;
@@ -86,9 +85,9 @@ ReplayData Dhis2Core() {
   ReplayData data;
   data.system_info = ReadJsonFile(kData + "/sierra-leone-2.36/api_get_1.json");
   data.system_info["version"] = "2.41.0";
-  for (const char* file : {"dhis-test-e2e__aggregate__metadata.json",
-                           "dhis-test-e2e__setup__tracker_metadata.json",
-                           "dhis-test-integration__dxf2__ou_with_levels.json"}) {
+  for (const char* file :
+       {"dhis-test-e2e__aggregate__metadata.json", "dhis-test-e2e__setup__tracker_metadata.json",
+        "dhis-test-integration__dxf2__ou_with_levels.json"}) {
     json metadata = ReadJsonFile(dir + file);
     for (const auto& [key, value] : metadata.items()) {
       if (value.is_array()) {
@@ -107,7 +106,8 @@ ReplayData Dhis2Core() {
       unit["path"] = "/" + unit.value("id", "");
     }
   }
-  data.AddDataValues(ReadJsonFile(dir + "dhis-test-e2e__aggregate__dataValues_bulk.json")["dataValues"]);
+  data.AddDataValues(
+      ReadJsonFile(dir + "dhis-test-e2e__aggregate__dataValues_bulk.json")["dataValues"]);
   std::set<std::string> seen;
   int generated = 0;
   auto add = [&](const std::string& kind, const char* id_key, json record) {
@@ -115,9 +115,10 @@ ReplayData Dhis2Core() {
       data.tracker[kind].push_back(std::move(record));
     }
   };
-  for (const char* file :
-       {"dhis-test-e2e__tracker__importer__trackedEntities__trackedEntitiesWithEnrollmentsAndEvents.json",
-        "dhis-test-e2e__tracker__importer__trackedEntities__trackedEntitiesWithEnrollmentsEventsAndRelationships.json"}) {
+  for (const char* file : {"dhis-test-e2e__tracker__importer__trackedEntities__"
+                           "trackedEntitiesWithEnrollmentsAndEvents.json",
+                           "dhis-test-e2e__tracker__importer__trackedEntities__"
+                           "trackedEntitiesWithEnrollmentsEventsAndRelationships.json"}) {
     json payload = ReadJsonFile(dir + file);
     for (json te : payload["trackedEntities"]) {
       for (json enrollment : te.value("enrollments", json::array())) {
@@ -145,8 +146,8 @@ ReplayData Dhis2Core() {
     add("events", "event", event);
   }
   std::string sdk = kData + "/android-sdk/";
-  json sdk_entities =
-      ReadJsonFile(sdk + "trackedentity__new_tracker_importer_tracked_entities_greater_equal_v41.json");
+  json sdk_entities = ReadJsonFile(
+      sdk + "trackedentity__new_tracker_importer_tracked_entities_greater_equal_v41.json");
   for (const auto& te : sdk_entities["trackedEntities"]) {
     add("trackedEntities", "trackedEntity", te);
   }
@@ -238,7 +239,8 @@ class LakeReader {
       if (table.rfind("bronze.", 0) != 0) {
         continue;
       }
-      auto result = connection_.Query("SELECT * EXCLUDE (_run_id, _ingested_at, _source, _chunk) FROM " + table);
+      auto result = connection_.Query(
+          "SELECT * EXCLUDE (_run_id, _ingested_at, _source, _chunk) FROM " + table);
       EXPECT_TRUE(result.ok()) << result.status().ToString();
       for (size_t row = 0; row < result->row_count(); ++row) {
         std::string line;
@@ -257,7 +259,8 @@ class LakeReader {
   std::set<std::string> tables_;
 };
 
-// Checks that every record the server holds is in bronze (distinct keys, counted from the payloads).
+// Checks that every record the server holds is in bronze (distinct keys, counted from the
+// payloads).
 void ExpectEveryRecord(const ReplayData& data, LakeReader& reader) {
   for (const MetadataType& type : MetadataTypes()) {
     auto found = data.lists.find(type.key);
@@ -268,7 +271,9 @@ void ExpectEveryRecord(const ReplayData& data, LakeReader& reader) {
       }
     }
     std::string table = "bronze." + type.table;
-    int64_t landed = reader.Has(table) ? reader.Count("SELECT count(DISTINCT coalesce(id, name)) FROM " + table) : 0;
+    int64_t landed = reader.Has(table)
+                         ? reader.Count("SELECT count(DISTINCT coalesce(id, name)) FROM " + table)
+                         : 0;
     EXPECT_EQ(landed, static_cast<int64_t>(ids.size())) << table;
   }
   std::set<std::string> keys;
@@ -276,8 +281,9 @@ void ExpectEveryRecord(const ReplayData& data, LakeReader& reader) {
     keys.insert(ReplayData::Key(value));
   }
   int64_t values = reader.Has("bronze.data_value")
-                       ? reader.Count("SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, "
-                                      "categoryOptionCombo, attributeOptionCombo)) FROM bronze.data_value")
+                       ? reader.Count(
+                             "SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, "
+                             "categoryOptionCombo, attributeOptionCombo)) FROM bronze.data_value")
                        : 0;
   EXPECT_EQ(values, static_cast<int64_t>(keys.size()));
   const std::pair<const char*, const char*> kTracker[] = {
@@ -288,9 +294,10 @@ void ExpectEveryRecord(const ReplayData& data, LakeReader& reader) {
     auto found = data.tracker.find(key);
     int64_t expected = found == data.tracker.end() ? 0 : static_cast<int64_t>(found->second.size());
     std::string name = std::string("bronze.") + table;
-    int64_t landed = reader.Has(name)
-                         ? reader.Count(fmt::format("SELECT count(DISTINCT {}) FROM {}", kId.at(key), name))
-                         : 0;
+    int64_t landed =
+        reader.Has(name)
+            ? reader.Count(fmt::format("SELECT count(DISTINCT {}) FROM {}", kId.at(key), name))
+            : 0;
     EXPECT_EQ(landed, expected) << name;
   }
 }
@@ -344,25 +351,32 @@ TEST(ExtractTest, SierraLeoneReplayLandsEveryRecord) {
   auto started = std::chrono::steady_clock::now();
   Result<ExtractSummary> summary = Extract(lake, fmt::format("http://127.0.0.1:{}", port));
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("Sierra Leone replay: %lld records, %.1f MB in %.2f s: %.0f records/s, %.2f MB/s, %d requests\n",
-              static_cast<long long>(summary->records()), summary->bytes() / 1e6, seconds,
-              summary->records() / seconds, summary->bytes() / 1e6 / seconds, server.requests());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  std::printf(
+      "Sierra Leone replay: %lld records, %.1f MB in %.2f s: %.0f records/s, %.2f MB/s, %d "
+      "requests\n",
+      static_cast<long long>(summary->records()), summary->bytes() / 1e6, seconds,
+      summary->records() / seconds, summary->bytes() / 1e6 / seconds, server.requests());
   std::printf("%s", summary->ToText().c_str());
   LakeReader reader(lake);
   ExpectEveryRecord(server.data(), reader);
   // Plans are saved; timestamps are UTC instants; CSV columns renamed, values untouched.
   EXPECT_FALSE(fs::is_empty(lake / "_landing" / "data_value"));
-  EXPECT_EQ(reader.Text("SELECT CAST(lastUpdated AS VARCHAR) FROM bronze.data_value WHERE dataElement = "
-                        "'UOlfIjgN8X6' AND period = '202306' AND categoryOptionCombo = 'psbwp3CQEhs' LIMIT 1"),
-            "2010-07-23 00:00:00+00");
-  EXPECT_EQ(reader.Count("SELECT count(*) FROM ops.watermark WHERE watermark = TIMESTAMPTZ '2024-07-26 17:56:11.24+00'"),
+  EXPECT_EQ(
+      reader.Text(
+          "SELECT CAST(lastUpdated AS VARCHAR) FROM bronze.data_value WHERE dataElement = "
+          "'UOlfIjgN8X6' AND period = '202306' AND categoryOptionCombo = 'psbwp3CQEhs' LIMIT 1"),
+      "2010-07-23 00:00:00+00");
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM ops.watermark WHERE watermark = TIMESTAMPTZ "
+                         "'2024-07-26 17:56:11.24+00'"),
             4);
   // A second run is incremental: nothing changed, so nothing new arrives.
   Result<ExtractSummary> again = Extract(lake, fmt::format("http://127.0.0.1:{}", port));
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   LakeReader second(lake);
-  EXPECT_EQ(second.Count("SELECT count(*) FROM bronze.data_value"), reader.Count("SELECT count(*) FROM bronze.data_value"));
+  EXPECT_EQ(second.Count("SELECT count(*) FROM bronze.data_value"),
+            reader.Count("SELECT count(*) FROM bronze.data_value"));
 }
 
 TEST(ExtractTest, Dhis2CoreReplayLandsEveryRecordAndHashesPersonalAttributes) {
@@ -376,10 +390,12 @@ TEST(ExtractTest, Dhis2CoreReplayLandsEveryRecordAndHashesPersonalAttributes) {
   LakeReader reader(lake);
   ExpectEveryRecord(server.data(), reader);
   std::vector<std::string> personal = PersonalValues(server.data());
-  ASSERT_FALSE(personal.empty()) << json(server.data().tracker["trackedEntities"]).dump().substr(0, 600);
+  ASSERT_FALSE(personal.empty())
+      << json(server.data().tracker["trackedEntities"]).dump().substr(0, 600);
   ExpectNoClearText(lake, personal);
-  EXPECT_GT(reader.Count(fmt::format("SELECT count(*) FROM bronze.tracked_entity WHERE attributes LIKE '%{}%'",
-                                     HmacSha256Hex(kHashKey, "John"))),
+  EXPECT_GT(reader.Count(fmt::format(
+                "SELECT count(*) FROM bronze.tracked_entity WHERE attributes LIKE '%{}%'",
+                HmacSha256Hex(kHashKey, "John"))),
             0);
 }
 
@@ -396,9 +412,11 @@ TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
   // The folder holds dhis2-core only (no Android SDK records).
   core.tracker.clear();
   LakeReader reader(lake);
-  EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, categoryOptionCombo, "
-                         "attributeOptionCombo)) FROM bronze.data_value"),
-            232);  // 231 bulk values and dataValueSetJ's one
+  EXPECT_EQ(
+      reader.Count(
+          "SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, categoryOptionCombo, "
+          "attributeOptionCombo)) FROM bronze.data_value"),
+      232);  // 231 bulk values and dataValueSetJ's one
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_data_element"),
             static_cast<int64_t>(core.lists["dataElements"].size()));
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT trackedEntity) FROM bronze.tracked_entity"), 4);
@@ -421,9 +439,12 @@ TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
   fs::create_directories(folder / "csv");
   gzFile gz = gzopen((folder / "csv" / "values.csv.gz").c_str(), "wb");
   std::string csv =
-      "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,followup\n"
-      "fbfJHSPpUQD,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,10,admin,2023-07-01T10:00:00.000,\"a, b\",false\n"
-      "cYeuwXTCPkU,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,011,admin,2023-07-01T10:00:00.000,,true\n";
+      "dataelement,period,orgunit,catoptcombo,attroptcombo,value,storedby,lastupdated,comment,"
+      "followup\n"
+      "fbfJHSPpUQD,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,10,admin,2023-07-01T10:00:00.000,\"a,"
+      " b\",false\n"
+      "cYeuwXTCPkU,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,011,admin,2023-07-01T10:00:00.000,,"
+      "true\n";
   gzwrite(gz, csv.data(), static_cast<unsigned>(csv.size()));
   gzclose(gz);
   fs::path csv_lake = folder / "csv_lake";
@@ -431,8 +452,9 @@ TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
                                 TestSecrets(""), SystemClock::Instance(), false);
   ASSERT_TRUE(csv_source.Run().ok());
   LakeReader csv_reader(csv_lake);
-  EXPECT_EQ(csv_reader.Count("SELECT count(*) FROM bronze.data_value WHERE categoryOptionCombo = 'pq2XI5kz2BY' "
-                             "AND (value = '011' AND followup OR value = '10' AND comment = 'a, b')"),
+  EXPECT_EQ(csv_reader.Count(
+                "SELECT count(*) FROM bronze.data_value WHERE categoryOptionCombo = 'pq2XI5kz2BY' "
+                "AND (value = '011' AND followup OR value = '10' AND comment = 'a, b')"),
             2);
 }
 
@@ -449,11 +471,16 @@ TEST(ExtractTest, RetriesGiveTheSameBronzeAsACleanRun) {
       return Fault::kNone;
     }
     switch (counter++ % 8) {
-      case 0: return Fault::k500;
-      case 2: return Fault::k429;
-      case 4: return Fault::kTruncate;
-      case 6: return Fault::kHtml200;
-      default: return Fault::kNone;
+      case 0:
+        return Fault::k500;
+      case 2:
+        return Fault::k429;
+      case 4:
+        return Fault::kTruncate;
+      case 6:
+        return Fault::kHtml200;
+      default:
+        return Fault::kNone;
     }
   });
   int port = faulty.Start().value();
@@ -478,8 +505,9 @@ TEST(ExtractTest, GiveUpNamesTheChunkAndMasksCredentials) {
   int port = server.Start().value();
   fs::path lake = TempDir("giveup") / "lake";
   http::FakeSleeper sleeper;
-  Result<ExtractSummary> summary = Extract(lake, fmt::format("http://admin:district@127.0.0.1:{}", port),
-                                           TestOptions(), "district", &sleeper);
+  Result<ExtractSummary> summary =
+      Extract(lake, fmt::format("http://admin:district@127.0.0.1:{}", port), TestOptions(),
+              "district", &sleeper);
   ASSERT_FALSE(summary.ok());
   std::string message = summary.status().message();
   EXPECT_NE(message.find("chunk data_value/000001"), std::string::npos) << message;
@@ -510,8 +538,8 @@ TEST(ExtractTest, WrongPasswordNotDhis2AndOldVersionFailAtOnce) {
     response.SetBody("<html>nothing here</html>", "text/html");
   });
   int other_port = other.Start().value();
-  Result<ExtractSummary> not_dhis2 =
-      Extract(lake, fmt::format("http://127.0.0.1:{}", other_port), TestOptions(), "district", &sleeper);
+  Result<ExtractSummary> not_dhis2 = Extract(lake, fmt::format("http://127.0.0.1:{}", other_port),
+                                             TestOptions(), "district", &sleeper);
   ASSERT_FALSE(not_dhis2.ok());
   EXPECT_NE(not_dhis2.status().message().find("is not a DHIS2 server"), std::string::npos)
       << not_dhis2.status().message();
@@ -520,8 +548,8 @@ TEST(ExtractTest, WrongPasswordNotDhis2AndOldVersionFailAtOnce) {
   old_data.system_info["version"] = "2.35.4";
   ReplayServer old_server(old_data);
   int old_port = old_server.Start().value();
-  Result<ExtractSummary> old =
-      Extract(lake, fmt::format("http://127.0.0.1:{}", old_port), TestOptions(), "district", &sleeper);
+  Result<ExtractSummary> old = Extract(lake, fmt::format("http://127.0.0.1:{}", old_port),
+                                       TestOptions(), "district", &sleeper);
   ASSERT_FALSE(old.ok());
   EXPECT_NE(old.status().message().find("2.35.4"), std::string::npos) << old.status().message();
   EXPECT_NE(old.status().message().find("2.36 and later"), std::string::npos);
@@ -535,17 +563,25 @@ TEST(ExtractTest, IncrementalRunBringsChangedAddedAndDeletedRecords) {
   data.system_info = ReadJsonFile(kData + "/sierra-leone-2.36/api_get_1.json");
   data.system_info["serverDate"] = "2024-07-26T10:00:00.000";
   data.system_info["serverTimeZoneId"] = "Africa/Addis_Ababa";  // UTC+3
-  data.lists["organisationUnits"] = {{{"id", "Root0000001"}, {"level", 1}, {"path", "/Root0000001"}},
-                                     {{"id", "Child000001"}, {"level", 2}, {"path", "/Root0000001/Child000001"}}};
-  data.lists["dataSets"] = {{{"id", "DataSet0001"}, {"periodType", "Monthly"},
+  data.lists["organisationUnits"] = {
+      {{"id", "Root0000001"}, {"level", 1}, {"path", "/Root0000001"}},
+      {{"id", "Child000001"}, {"level", 2}, {"path", "/Root0000001/Child000001"}}};
+  data.lists["dataSets"] = {{{"id", "DataSet0001"},
+                             {"periodType", "Monthly"},
                              {"dataSetElements", {{{"dataElement", {{"id", "DataElem001"}}}}}}}};
   auto value = [](const std::string& period, const std::string& v, const std::string& updated) {
-    return json{{"dataElement", "DataElem001"}, {"period", period}, {"orgUnit", "Child000001"},
-                {"categoryOptionCombo", "HllvX50cXC0"}, {"attributeOptionCombo", "HllvX50cXC0"},
-                {"value", v}, {"lastUpdated", updated}, {"created", updated}};
+    return json{{"dataElement", "DataElem001"},
+                {"period", period},
+                {"orgUnit", "Child000001"},
+                {"categoryOptionCombo", "HllvX50cXC0"},
+                {"attributeOptionCombo", "HllvX50cXC0"},
+                {"value", v},
+                {"lastUpdated", updated},
+                {"created", updated}};
   };
   for (int month = 1; month <= 6; ++month) {
-    data.data_values.push_back(value(fmt::format("20240{}", month), std::to_string(month), "2024-07-01T00:00:00.000"));
+    data.data_values.push_back(
+        value(fmt::format("20240{}", month), std::to_string(month), "2024-07-01T00:00:00.000"));
   }
   ReplayServer server(data);
   int port = server.Start().value();
@@ -555,7 +591,8 @@ TEST(ExtractTest, IncrementalRunBringsChangedAddedAndDeletedRecords) {
     LakeReader reader(lake);
     EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.data_value"), 6);
     // The watermark is the server's clock (10:00 in UTC+3), not ours.
-    EXPECT_EQ(reader.Text("SELECT CAST(max(watermark) AS VARCHAR) FROM ops.watermark WHERE resource = 'data_value'"),
+    EXPECT_EQ(reader.Text("SELECT CAST(max(watermark) AS VARCHAR) FROM ops.watermark WHERE "
+                          "resource = 'data_value'"),
               "2024-07-26 07:00:00+00");
   }
   {
@@ -573,13 +610,17 @@ TEST(ExtractTest, IncrementalRunBringsChangedAddedAndDeletedRecords) {
   }
   ASSERT_TRUE(Extract(lake, fmt::format("http://127.0.0.1:{}", port)).ok());
   LakeReader reader(lake);
-  std::string second_run = reader.Text(
-      "SELECT _run_id FROM bronze.data_value ORDER BY _ingested_at DESC LIMIT 1");
-  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.data_value WHERE _run_id = '" + second_run + "'"), 4);
-  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.data_value WHERE _run_id = '" + second_run +
-                         "' AND ((period = '202401' AND value = '100') OR (period = '202402' AND deleted) OR "
-                         "(period = '202407' AND value = '7') OR (period = '202403' AND value = '33'))"),
-            4);
+  std::string second_run =
+      reader.Text("SELECT _run_id FROM bronze.data_value ORDER BY _ingested_at DESC LIMIT 1");
+  EXPECT_EQ(
+      reader.Count("SELECT count(*) FROM bronze.data_value WHERE _run_id = '" + second_run + "'"),
+      4);
+  EXPECT_EQ(
+      reader.Count(
+          "SELECT count(*) FROM bronze.data_value WHERE _run_id = '" + second_run +
+          "' AND ((period = '202401' AND value = '100') OR (period = '202402' AND deleted) OR "
+          "(period = '202407' AND value = '7') OR (period = '202403' AND value = '33'))"),
+      4);
 }
 
 // Runs the CLI with the test's environment; returns its pid.
@@ -645,11 +686,14 @@ namespace dhl::source {
 namespace {
 
 // The simulator (`dhis2lake sim`) serves a synthetic country; a full extract holds every record its
-// --stats counts (tracker counts are of records not deleted; the extract also brings the deleted ones).
+// --stats counts (tracker counts are of records not deleted; the extract also brings the deleted
+// ones).
 TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
   fs::path dir = TempDir("sim");
   std::string stats_file = (dir / "stats.json").string();
-  ASSERT_EQ(std::system(fmt::format("{} sim --scale small --stats > {}", DHL_CLI, stats_file).c_str()), 0);
+  ASSERT_EQ(
+      std::system(fmt::format("{} sim --scale small --stats > {}", DHL_CLI, stats_file).c_str()),
+      0);
   json stats = ReadJsonFile(stats_file);
   int pipe_fds[2];
   ASSERT_EQ(::pipe(pipe_fds), 0);
@@ -657,7 +701,8 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
   if (pid == 0) {
     ::dup2(pipe_fds[1], 1);
     ::close(pipe_fds[0]);
-    ::execl(DHL_CLI, DHL_CLI, "sim", "--port", "0", "--scale", "small", static_cast<char*>(nullptr));
+    ::execl(DHL_CLI, DHL_CLI, "sim", "--port", "0", "--scale", "small",
+            static_cast<char*>(nullptr));
     ::_exit(127);
   }
   ::close(pipe_fds[1]);
@@ -678,18 +723,25 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   std::printf("simulator (small): %s", summary->ToText().c_str());
   LakeReader reader(lake);
-  EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, categoryOptionCombo, "
-                         "attributeOptionCombo)) FROM bronze.data_value"),
-            stats["data_values"]["live"].get<int64_t>() + stats["data_values"]["deleted"].get<int64_t>());
+  EXPECT_EQ(
+      reader.Count(
+          "SELECT count(DISTINCT concat_ws('/', dataElement, period, orgUnit, categoryOptionCombo, "
+          "attributeOptionCombo)) FROM bronze.data_value"),
+      stats["data_values"]["live"].get<int64_t>() + stats["data_values"]["deleted"].get<int64_t>());
   EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.data_value WHERE deleted"),
             stats["data_values"]["deleted"].get<int64_t>());
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataSet, period, organisationUnit, "
                          "attributeOptionCombo)) FROM bronze.complete_registration"),
             stats["complete_registrations"].get<int64_t>());
-  EXPECT_EQ(reader.Count("SELECT count(DISTINCT event) FROM bronze.event WHERE NOT coalesce(deleted, false)"), stats["events"].get<int64_t>());
-  EXPECT_EQ(reader.Count("SELECT count(DISTINCT enrollment) FROM bronze.enrollment WHERE NOT coalesce(deleted, false)"),
+  EXPECT_EQ(
+      reader.Count(
+          "SELECT count(DISTINCT event) FROM bronze.event WHERE NOT coalesce(deleted, false)"),
+      stats["events"].get<int64_t>());
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT enrollment) FROM bronze.enrollment WHERE NOT "
+                         "coalesce(deleted, false)"),
             stats["enrollments"].get<int64_t>());
-  EXPECT_EQ(reader.Count("SELECT count(DISTINCT trackedEntity) FROM bronze.tracked_entity WHERE NOT coalesce(deleted, false)"),
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT trackedEntity) FROM bronze.tracked_entity WHERE "
+                         "NOT coalesce(deleted, false)"),
             stats["tracked_entities"].get<int64_t>());
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_organisation_unit"),
             stats["org_units"].get<int64_t>());
@@ -724,8 +776,9 @@ TEST(ExtractTest, SecretsFileIsCreatedOnceWithMode0600AndTheEnvironmentWins) {
   EXPECT_FALSE(second->created);
   EXPECT_EQ(second->hash_key, first->hash_key);
 
-  std::ofstream(dir / "named.toml") << "hash_key = \"" << kHashKey << "\"\n[dhis2]\nurl = \"http://file\"\n"
-                                    << "username = \"u\"\npassword = \"p\"\n";
+  std::ofstream(dir / "named.toml")
+      << "hash_key = \"" << kHashKey << "\"\n[dhis2]\nurl = \"http://file\"\n"
+      << "username = \"u\"\npassword = \"p\"\n";
   variables["DHIS2LAKE_SECRETS"] = (dir / "named.toml").string();
   Result<Secrets> named = LoadSecrets(environment);
   ASSERT_TRUE(named.ok());

@@ -1,9 +1,9 @@
-// A test DHIS2 server replaying recorded payloads (tests/data/source): list endpoints with paging and
-// the level / lastUpdated filters, /api/dataValueSets.csv rendered from the recorded JSON values with
-// DHIS2's CSV columns and its dataSet / dataElementGroup / orgUnit subtree / period / startDate-endDate
-// / lastUpdated selection, complete registrations, and /api/tracker lists in the envelope of the
-// served version. Basic auth is checked. Faults can be injected per request. Records can be changed
-// between runs (incremental tests). Test code only.
+// A test DHIS2 server replaying recorded payloads (tests/data/source): list endpoints with paging
+// and the level / lastUpdated filters, /api/dataValueSets.csv rendered from the recorded JSON
+// values with DHIS2's CSV columns and its dataSet / dataElementGroup / orgUnit subtree / period /
+// startDate-endDate / lastUpdated selection, complete registrations, and /api/tracker lists in the
+// envelope of the served version. Basic auth is checked. Faults can be injected per request.
+// Records can be changed between runs (incremental tests). Test code only.
 #pragma once
 
 #include <atomic>
@@ -11,12 +11,11 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "dhis2/period.h"
 #include "http/http_server.h"
@@ -78,17 +77,19 @@ class ReplayServer {
                         std::string password = "district")
       : data_(std::move(data)), user_(std::move(user)), password_(std::move(password)) {}
 
-  void SetFault(std::function<Fault(const http::ServerRequest&)> fault) { fault_ = std::move(fault); }
+  void SetFault(std::function<Fault(const http::ServerRequest&)> fault) {
+    fault_ = std::move(fault);
+  }
   ReplayData& data() { return data_; }
   std::mutex& mutex() { return mutex_; }
   int requests() const { return requests_.load(); }
 
   Result<int> Start() {
-    server_.Route("GET", "/api/.*", [this](const http::ServerRequest& request,
-                                           http::ServerResponse& response) {
-      ++requests_;
-      Handle(request, response);
-    });
+    server_.Route("GET", "/api/.*",
+                  [this](const http::ServerRequest& request, http::ServerResponse& response) {
+                    ++requests_;
+                    Handle(request, response);
+                  });
     return server_.Start();
   }
   void Stop() { server_.Stop(); }
@@ -166,8 +167,9 @@ class ReplayServer {
   }
 
   static std::string CsvCell(const json& value) {
-    std::string text = value.is_null() ? "" : value.is_string() ? value.get<std::string>()
-                                                                 : value.dump();
+    std::string text = value.is_null()     ? ""
+                       : value.is_string() ? value.get<std::string>()
+                                           : value.dump();
     if (text.find_first_of(",\"\n\r") == std::string::npos) {
       return text;
     }
@@ -181,8 +183,8 @@ class ReplayServer {
     return out + "\"";
   }
 
-  void Respond(const http::ServerRequest& request, http::ServerResponse& response,
-               std::string body, const std::string& type) {
+  void Respond(const http::ServerRequest& request, http::ServerResponse& response, std::string body,
+               const std::string& type) {
     Fault fault = fault_ ? fault_(request) : Fault::kNone;
     switch (fault) {
       case Fault::k500:
@@ -228,7 +230,8 @@ class ReplayServer {
       return;
     }
     if (path == "/api/dataValueSets.csv") {
-      std::string selector = request.Param("dataSet").value_or(request.Param("dataElementGroup").value_or(""));
+      std::string selector =
+          request.Param("dataSet").value_or(request.Param("dataElementGroup").value_or(""));
       std::string root = request.Param("orgUnit").value_or("");
       std::string since = request.Param("lastUpdated").value_or("");
       std::string csv =
@@ -241,15 +244,16 @@ class ReplayServer {
             (!since.empty() && value.value("lastUpdated", "") < since)) {
           continue;
         }
-        csv += CsvCell(value["dataElement"]) + "," + CsvCell(value["period"]) + "," +
-               CsvCell(value["orgUnit"]) + "," + CsvCell(value.value("categoryOptionCombo", json())) +
-               "," + CsvCell(value.value("attributeOptionCombo", json())) + "," +
-               CsvCell(value.value("value", json())) + "," + CsvCell(value.value("storedBy", json())) +
-               "," + CsvCell(value.value("created", json())) + "," +
-               CsvCell(value.value("lastUpdated", json())) + "," +
-               CsvCell(value.value("comment", json())) + "," +
-               CsvCell(value.value("followup", json(false))) + "," +
-               CsvCell(value.value("deleted", json(false))) + "\n";
+        csv +=
+            CsvCell(value["dataElement"]) + "," + CsvCell(value["period"]) + "," +
+            CsvCell(value["orgUnit"]) + "," + CsvCell(value.value("categoryOptionCombo", json())) +
+            "," + CsvCell(value.value("attributeOptionCombo", json())) + "," +
+            CsvCell(value.value("value", json())) + "," + CsvCell(value.value("storedBy", json())) +
+            "," + CsvCell(value.value("created", json())) + "," +
+            CsvCell(value.value("lastUpdated", json())) + "," +
+            CsvCell(value.value("comment", json())) + "," +
+            CsvCell(value.value("followup", json(false))) + "," +
+            CsvCell(value.value("deleted", json(false))) + "\n";
       }
       Respond(request, response, csv, "application/csv");
       return;
@@ -295,7 +299,8 @@ class ReplayServer {
         } else {
           match = record.value("program", "") == program;
         }
-        if (match && UnderRoot(record.value("orgUnit", ""), request.Param("orgUnit").value_or("")) &&
+        if (match &&
+            UnderRoot(record.value("orgUnit", ""), request.Param("orgUnit").value_or("")) &&
             (since.empty() || record.value("updatedAt", "") >= since)) {
           records.push_back(record);
         }
