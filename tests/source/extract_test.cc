@@ -796,3 +796,26 @@ TEST(ExtractTest, SecretsFileIsCreatedOnceWithMode0600AndTheEnvironmentWins) {
 
 }  // namespace
 }  // namespace dhl::source
+
+namespace dhl::source {
+namespace {
+
+// Before 2.41 the tracker lists come as {"page", "pageSize", "instances"}: same records, same
+// bronze.
+TEST(ExtractTest, TrackerEnvelopeBefore241LandsTheSameRecords) {
+  ReplayData data = Dhis2Core();
+  data.system_info["version"] = "2.40.3";
+  ReplayServer server(data);
+  int port = server.Start().value();
+  fs::path lake = TempDir("v240") / "lake";
+  ExtractOptions options = TestOptions();
+  options.page_size = 2;  // several pages per chunk
+  Result<ExtractSummary> summary = Extract(lake, fmt::format("http://127.0.0.1:{}", port), options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  LakeReader reader(lake);
+  ExpectEveryRecord(server.data(), reader);
+  ExpectNoClearText(lake, PersonalValues(server.data()));
+}
+
+}  // namespace
+}  // namespace dhl::source
