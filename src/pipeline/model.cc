@@ -1,0 +1,279 @@
+#include "pipeline/model.h"
+
+#include <cctype>
+#include <set>
+
+namespace dhl::pipeline {
+namespace {
+
+std::string Trim(std::string_view text) {
+  size_t begin = 0;
+  size_t end = text.size();
+  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
+  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
+  return std::string(text.substr(begin, end - begin));
+}
+
+std::string Lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+bool IsIdentifier(std::string_view text) {
+  if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
+  for (char c : text) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_') return false;
+  }
+  return true;
+}
+
+Status LineError(std::string_view path, int line, std::string_view message) {
+  return InvalidArgument(std::string(path) + ":" + std::to_string(line) + ": " +
+                         std::string(message));
+}
+
+Result<std::vector<std::string>> ParseColumnList(std::string_view path, int line,
+                                                 std::string_view key, std::string_view value) {
+  std::vector<std::string> columns;
+  size_t start = 0;
+  while (start <= value.size()) {
+    size_t comma = value.find(',', start);
+    if (comma == std::string_view::npos) comma = value.size();
+    std::string column = Trim(value.substr(start, comma - start));
+    if (!IsIdentifier(column)) {
+      return LineError(path, line, std::string(key) + ": '" + column + "' is not a column name");
+    }
+    columns.push_back(column);
+    start = comma + 1;
+  }
+  return columns;
+}
+
+int LineAt(std::string_view text, size_t offset) {
+  int line = 1;
+  for (size_t i = 0; i < offset && i < text.size(); ++i) {
+    if (text[i] == '\n') ++line;
+  }
+  return line;
+}
+
+}  // namespace
+
+std::string_view ExpectationActionName(ExpectationAction action) {
+  switch (action) {
+    case ExpectationAction::kWarn:
+      return "warn";
+    case ExpectationAction::kQuarantine:
+      return "quarantine";
+    case ExpectationAction::kFail:
+      return "fail";
+  }
+  return "warn";
+}
+
+Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text) {
+  std::vector<RefCall> calls;
+  size_t i = 0;
+  while (i < text.size()) {
+    char c = text[i];
+    if (c == '-' && i + 1 < text.size() && text[i + 1] == '-') {
+      i = text.find('\n', i);
+      if (i == std::string_view::npos) break;
+      continue;
+    }
+    if (c == '/' && i + 1 < text.size() && text[i + 1] == '*') {
+      size_t end = text.find("*/", i + 2);
+      i = end == std::string_view::npos ? text.size() : end + 2;
+      continue;
+    }
+    if (c == '\'' || c == '"' || c == '`') {
+      size_t end = text.find(c, i + 1);
+      i = end == std::string_view::npos ? text.size() : end + 1;
+      continue;
+    }
+    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
+      size_t end = i;
+      while (end < text.size() &&
+             (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+        ++end;
+      }
+      std::string word = Lower(std::string(text.substr(i, end - i)));
+      bool preceded_by_dot = i > 0 && text[i - 1] == '.';
+      if (word == "ref" && !preceded_by_dot) {
+        size_t p = end;
+        while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+        if (p < text.size() && text[p] == '(') {
+          int line = LineAt(text, i);
+          ++p;
+          while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
+          if (p >= text.size() || text[p] != '\'') {
+            return LineError(path, line, "ref() takes one quoted name: ref('layer.table')");
+          }
+          size_t close_quote = text.find('\'', p + 1);
+          if (close_quote == std::string_view::npos) {
+            return LineError(path, line, "unterminated string in ref()");
+          }
+          std::string_view name = text.substr(p + 1, close_quote - p - 1);
+          size_t q = close_quote + 1;
+          while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
+          if (q >= text.size() || text[q] != ')') {
+            return LineError(path, line, "ref() takes one quoted name: ref('layer.table')");
+          }
+          auto table = lake::ParseTableName(name);
+          if (!table.ok()) {
+            return LineError(path, line,
+                             "ref('" + std::string(name) + "'): " + table.status().message());
+          }
+          calls.push_back(RefCall{*table, i, q + 1 - i, line});
+          i = q + 1;
+          continue;
+        }
+      }
+      i = end;
+      continue;
+    }
+    ++i;
+  }
+  return calls;
+}
+
+Result<Model> ParseModel(std::string_view path, std::string_view text) {
+  Model model;
+  model.path = std::string(path);
+  // The name comes from the last two path components: <layer>/<table>.sql.
+  std::string normalized(path);
+  for (char& c : normalized) {
+    if (c == '\\') c = '/';
+  }
+  constexpr std::string_view kSuffix = ".sql";
+  if (normalized.size() <= kSuffix.size() ||
+      normalized.compare(normalized.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return InvalidArgument(std::string(path) + ": a model file must be named <layer>/<table>.sql");
+  }
+  std::string stem = normalized.substr(0, normalized.size() - kSuffix.size());
+  size_t slash = stem.rfind('/');
+  if (slash == std::string::npos) {
+    return InvalidArgument(std::string(path) + ": a model file must be named <layer>/<table>.sql");
+  }
+  size_t layer_slash = stem.rfind('/', slash - 1);
+  std::string layer = stem.substr(layer_slash == std::string::npos ? 0 : layer_slash + 1,
+                                  slash - (layer_slash == std::string::npos ? 0 : layer_slash + 1));
+  auto name = lake::ParseTableName(layer + "." + stem.substr(slash + 1));
+  if (!name.ok()) {
+    return InvalidArgument(std::string(path) + ": " + name.status().message());
+  }
+  model.name = *name;
+
+  // Header: the leading lines that are blank or `--` comments; `-- key: value` lines are settings.
+  std::set<std::string> seen;
+  size_t position = 0;
+  int line = 0;
+  bool has_materialized = false;
+  while (position < text.size()) {
+    size_t end = text.find('\n', position);
+    if (end == std::string_view::npos) end = text.size();
+    std::string content = Trim(text.substr(position, end - position));
+    ++line;
+    if (!content.empty() && content.rfind("--", 0) != 0) break;
+    position = end + 1;
+    if (content.empty()) continue;
+    std::string comment = Trim(std::string_view(content).substr(2));
+    size_t colon = comment.find(':');
+    if (colon == std::string::npos) continue;  // a prose comment
+    std::string key = Lower(Trim(std::string_view(comment).substr(0, colon)));
+    std::string value = Trim(std::string_view(comment).substr(colon + 1));
+    if (!IsIdentifier(key)) continue;  // prose that happens to hold a colon
+    if (key != "expect" && !seen.insert(key).second) {
+      return LineError(path, line, "'" + key + "' is given twice");
+    }
+    if (key == "materialized") {
+      has_materialized = true;
+      if (value == "table") {
+        model.materialization = Materialization::kTable;
+      } else if (value == "incremental") {
+        model.materialization = Materialization::kIncremental;
+      } else {
+        return LineError(path, line,
+                         "materialized: '" + value + "' is neither 'table' nor 'incremental'");
+      }
+    } else if (key == "unique_key") {
+      DHL_ASSIGN_OR_RETURN(model.unique_key, ParseColumnList(path, line, key, value));
+    } else if (key == "order_by") {
+      DHL_ASSIGN_OR_RETURN(model.order_by, ParseColumnList(path, line, key, value));
+    } else if (key == "partition_by") {
+      DHL_ASSIGN_OR_RETURN(model.partition_by, ParseColumnList(path, line, key, value));
+    } else if (key == "deleted") {
+      if (!IsIdentifier(value)) {
+        return LineError(path, line, "deleted: '" + value + "' is not a column name");
+      }
+      model.deleted_column = value;
+    } else if (key == "expect") {
+      // name | condition | action; the condition may itself hold '|' only inside quotes, so split
+      // at the first and the last bar.
+      size_t first = value.find('|');
+      size_t last = value.rfind('|');
+      if (first == std::string::npos || first == last) {
+        return LineError(path, line, "expect: want 'name | condition | warn|quarantine|fail'");
+      }
+      Expectation expectation;
+      expectation.line = line;
+      expectation.name = Trim(std::string_view(value).substr(0, first));
+      expectation.condition = Trim(std::string_view(value).substr(first + 1, last - first - 1));
+      std::string action = Lower(Trim(std::string_view(value).substr(last + 1)));
+      if (!IsIdentifier(expectation.name)) {
+        return LineError(path, line, "expect: '" + expectation.name + "' is not a valid name");
+      }
+      if (expectation.condition.empty()) {
+        return LineError(path, line, "expect " + expectation.name + ": empty condition");
+      }
+      if (action == "warn") {
+        expectation.action = ExpectationAction::kWarn;
+      } else if (action == "quarantine") {
+        expectation.action = ExpectationAction::kQuarantine;
+      } else if (action == "fail") {
+        expectation.action = ExpectationAction::kFail;
+      } else {
+        return LineError(path, line, "expect " + expectation.name + ": action '" + action +
+                                         "' is not warn, quarantine or fail");
+      }
+      for (const Expectation& other : model.expectations) {
+        if (other.name == expectation.name) {
+          return LineError(path, line, "expect " + expectation.name + " is declared twice");
+        }
+      }
+      model.expectations.push_back(std::move(expectation));
+    } else {
+      return LineError(path, line,
+                       "unknown header key '" + key +
+                           "' (want materialized, unique_key, order_by, deleted, partition_by, "
+                           "expect)");
+    }
+  }
+  if (!has_materialized) {
+    return LineError(path, 1, "the header must say 'materialized: table' or 'incremental'");
+  }
+  if (model.materialization == Materialization::kIncremental) {
+    if (model.unique_key.empty() || model.order_by.empty()) {
+      return LineError(path, 1, "an incremental model needs 'unique_key' and 'order_by'");
+    }
+  } else if (!model.unique_key.empty() || !model.order_by.empty() ||
+             !model.deleted_column.empty()) {
+    return LineError(path, 1,
+                     "unique_key, order_by and deleted apply only to 'materialized: incremental'");
+  }
+  model.body = std::string(text);
+  if (Trim(text.substr(std::min(position, text.size()))).empty()) {
+    return LineError(path, line, "the model has no SELECT after its header");
+  }
+  DHL_ASSIGN_OR_RETURN(auto calls, FindRefCalls(path, text));
+  for (const RefCall& call : calls) {
+    bool duplicate = false;
+    for (const Ref& ref : model.refs) {
+      if (ref.table == call.table) duplicate = true;
+    }
+    if (!duplicate) model.refs.push_back(Ref{call.table, call.line});
+  }
+  return model;
+}
+
+}  // namespace dhl::pipeline

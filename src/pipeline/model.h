@@ -1,0 +1,88 @@
+// One SQL model: the file `<layer>/<table>.sql` holding a header of `-- key: value` comment lines and
+// a SELECT whose inputs are named `ref('layer.table')` (format: models/README.md, docs/models.md).
+// Values only; thread-safe.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/status.h"
+#include "lake/lake_catalog.h"
+
+namespace dhl::pipeline {
+
+enum class Materialization {
+  kTable,        // every run rebuilds the whole table from its inputs
+  kIncremental,  // merges the input rows added since the last run into the table by unique_key
+};
+
+enum class ExpectationAction {
+  kWarn,        // keep the row, count it
+  kQuarantine,  // move the row to silver.rejects
+  kFail,        // stop the model with an error
+};
+
+std::string_view ExpectationActionName(ExpectationAction action);
+
+struct Expectation {
+  std::string name;
+  std::string condition;  // a SQL boolean over the model's output columns; NULL counts as failing
+  ExpectationAction action = ExpectationAction::kWarn;
+  int line = 0;
+};
+
+struct Ref {
+  lake::TableName table;
+  int line = 0;  // where ref() appears in the file (1-based)
+};
+
+struct Model {
+  lake::TableName name;
+  std::string path;  // the file it came from (a disk path or an embedded key), for messages
+  Materialization materialization = Materialization::kTable;
+  std::vector<std::string> unique_key;     // incremental: the natural key
+  std::vector<std::string> order_by;       // incremental: the version columns, latest = largest
+  std::string deleted_column;              // incremental: a boolean, TRUE when the version deletes
+  std::vector<std::string> partition_by;   // Delta partition columns
+  std::vector<Expectation> expectations;
+  std::vector<Ref> refs;                   // in order of appearance, duplicates removed
+  std::string body;                        // the file's text (ref() calls left in place)
+};
+
+// Parses a model file. `path` must end in `<layer>/<table>.sql`; it names the model and prefixes
+// every error ("<path>:<line>: ..."). Header lines are the leading `--` comment lines; unknown keys,
+// malformed values, an incremental model without unique_key/order_by, or a body that is empty are
+// InvalidArgument.
+Result<Model> ParseModel(std::string_view path, std::string_view text);
+
+// The body with each ref('layer.table') replaced by `replacement(table)`.
+template <typename Replace>
+std::string RenderRefs(const Model& model, Replace&& replacement);
+
+// Finds the ref() calls in `text`: their table names, offsets and lengths.
+struct RefCall {
+  lake::TableName table;
+  size_t offset = 0;
+  size_t length = 0;
+  int line = 0;
+};
+Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text);
+
+template <typename Replace>
+std::string RenderRefs(const Model& model, Replace&& replacement) {
+  auto calls = FindRefCalls(model.path, model.body);
+  std::string out;
+  size_t position = 0;
+  if (calls.ok()) {
+    for (const RefCall& call : *calls) {
+      out.append(model.body, position, call.offset - position);
+      out += replacement(call.table);
+      position = call.offset + call.length;
+    }
+  }
+  out.append(model.body, position, std::string::npos);
+  return out;
+}
+
+}  // namespace dhl::pipeline

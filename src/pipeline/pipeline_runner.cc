@@ -1,0 +1,486 @@
+#include "pipeline/pipeline_runner.h"
+
+#include <cctype>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <sstream>
+
+#include "base/hash.h"
+#include "base/logging.h"
+#include "base/progress.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+using lake::TableName;
+using sql::QuoteName;
+using sql::StringLiteral;
+
+const TableName kPipelineRun{"ops", "pipeline_run"};
+const TableName kModelRun{"ops", "model_run"};
+const TableName kDqResult{"ops", "dq_result"};
+const TableName kRejects{"silver", "rejects"};
+constexpr std::string_view kBatchSchema = "_pipeline_batch";
+
+std::string Qualified(const TableName& name) {
+  return QuoteName(name.layer) + "." + QuoteName(name.name);
+}
+
+int64_t NowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string TimestampSql(int64_t micros) {
+  return "make_timestamp(" + sql::IntegerLiteral(micros) + ")";
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+std::string QuotedList(const std::vector<std::string>& columns) {
+  std::vector<std::string> quoted;
+  for (const std::string& column : columns) quoted.push_back(QuoteName(column));
+  return Join(quoted, ", ");
+}
+
+// "bronze.a=3;silver.b=7": the Delta versions of a model's inputs.
+using Versions = std::map<TableName, int64_t>;
+
+std::string VersionsText(const Versions& versions) {
+  std::vector<std::string> parts;
+  for (const auto& [name, version] : versions) {
+    parts.push_back(name.ToString() + "=" + std::to_string(version));
+  }
+  return Join(parts, ";");
+}
+
+Versions ParseVersions(const std::string& text) {
+  Versions versions;
+  std::stringstream stream(text);
+  std::string part;
+  while (std::getline(stream, part, ';')) {
+    size_t equals = part.find('=');
+    if (equals == std::string::npos) continue;
+    auto name = lake::ParseTableName(part.substr(0, equals));
+    if (!name.ok()) continue;
+    versions[*name] = std::stoll(part.substr(equals + 1));
+  }
+  return versions;
+}
+
+Result<int64_t> CountRows(engine::Connection& connection, const std::string& relation) {
+  DHL_ASSIGN_OR_RETURN(auto result, connection.Query("SELECT count(*) FROM " + relation));
+  return result.GetInt64(0, 0).value_or(0);
+}
+
+Status AppendRow(lake::LakeCatalog& catalog, engine::Connection& connection,
+                 const TableName& table, const std::vector<std::pair<std::string, std::string>>&
+                                             columns) {
+  std::vector<std::string> items;
+  for (const auto& [name, value] : columns) items.push_back(value + " AS " + QuoteName(name));
+  lake::DeltaTable delta = catalog.Table(table);
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kAppend;
+  auto written = delta.Write(connection, "SELECT " + Join(items, ", "), options);
+  if (!written.ok()) return written.status().WithContext("recording " + table.ToString());
+  return Status::Ok();
+}
+
+std::string TextOrNull(const std::string& text) {
+  return "CAST(" + (text.empty() ? std::string("NULL") : StringLiteral(text)) + " AS VARCHAR)";
+}
+
+class Runner {
+ public:
+  Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
+         const RunOptions& options)
+      : catalog_(catalog), connection_(connection), models_(models), options_(options) {}
+
+  Result<RunSummary> Run();
+
+ private:
+  Result<std::optional<Versions>> LastSuccess(const TableName& model);
+  Result<Versions> CurrentVersions(const Model& model);
+  Status RunModel(const Model& model, const Versions& inputs,
+                  const std::optional<Versions>& last, ModelResult& result);
+  Status RenderBatchRefs(const Model& model, const Versions& inputs,
+                         const std::optional<Versions>& last, bool incremental, std::string& sql);
+  Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
+
+  lake::LakeCatalog& catalog_;
+  engine::Connection& connection_;
+  const ModelSet& models_;
+  const RunOptions& options_;
+  std::string run_id_;
+};
+
+Result<std::optional<Versions>> Runner::LastSuccess(const TableName& model) {
+  if (!catalog_.Table(kModelRun).Exists()) return std::optional<Versions>();
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
+  DHL_ASSIGN_OR_RETURN(
+      auto result,
+      connection_.Query("SELECT input_versions FROM " + Qualified(kModelRun) +
+                            " WHERE model = $1 AND status = 'succeeded'"
+                            " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
+                        {engine::Value(model.ToString())}));
+  if (result.row_count() == 0) return std::optional<Versions>();
+  return std::optional<Versions>(ParseVersions(result.GetString(0, 0).value_or("")));
+}
+
+Result<Versions> Runner::CurrentVersions(const Model& model) {
+  Versions versions;
+  for (const Ref& ref : model.refs) {
+    lake::DeltaTable table = catalog_.Table(ref.table);
+    if (!table.Exists()) {
+      return NotFound(model.path + ":" + std::to_string(ref.line) + ": ref('" +
+                      ref.table.ToString() + "'): no model and no table of that name (no " +
+                      table.root() + "/_delta_log)");
+    }
+    DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
+    versions[ref.table] = snapshot.version;
+  }
+  return versions;
+}
+
+// Replaces each ref() with a view: the whole input (full) or, for an incremental model, only the
+// files added since the version recorded at its last successful run. An input that lost files since
+// then (overwritten, replaced partitions, compacted) is read whole, which the merge makes correct.
+Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
+                               const std::optional<Versions>& last, bool incremental,
+                               std::string& sql) {
+  std::map<TableName, std::string> views;
+  for (const Ref& ref : model.refs) {
+    lake::DeltaTable table = catalog_.Table(ref.table);
+    lake::VersionSpec spec;
+    spec.version = inputs.at(ref.table);
+    DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_, spec));
+    std::string view_name = ref.table.layer + "__" + ref.table.name;
+    if (incremental && last.has_value() && last->count(ref.table) > 0) {
+      lake::VersionSpec old_spec;
+      old_spec.version = last->at(ref.table);
+      auto old_snapshot = table.Load(connection_, old_spec);
+      if (old_snapshot.ok()) {
+        bool lost_files = false;
+        for (const auto& [path, file] : old_snapshot->files) {
+          if (snapshot.files.count(path) == 0) lost_files = true;
+        }
+        if (!lost_files) {
+          for (const auto& [path, file] : old_snapshot->files) snapshot.files.erase(path);
+        }
+      }
+    }
+    DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, view_name));
+    views[ref.table] = QuoteName(kBatchSchema) + "." + QuoteName(view_name);
+  }
+  sql = RenderRefs(model, [&](const TableName& name) { return views.at(name); });
+  // A trailing ';' would end the statement we wrap.
+  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
+    sql.pop_back();
+  }
+  return Status::Ok();
+}
+
+Status Runner::ApplyExpectations(const Model& model, const std::string& relation,
+                                 ModelResult& result) {
+  DHL_ASSIGN_OR_RETURN(int64_t total, CountRows(connection_, relation));
+  std::vector<std::string> quarantine_conditions;
+  for (const Expectation& expectation : model.expectations) {
+    std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
+    auto counted = CountRows(connection_, relation + " WHERE " + failing);
+    if (!counted.ok()) {
+      return counted.status().WithContext(model.path + ":" + std::to_string(expectation.line) +
+                                          ": expectation " + expectation.name);
+    }
+    int64_t failing_rows = *counted;
+    DHL_RETURN_IF_ERROR(AppendRow(
+        catalog_, connection_, kDqResult,
+        {{"run_id", StringLiteral(run_id_)},
+         {"model", StringLiteral(model.name.ToString())},
+         {"expectation", StringLiteral(expectation.name)},
+         {"action", StringLiteral(std::string(ExpectationActionName(expectation.action)))},
+         {"rows_failing", sql::IntegerLiteral(failing_rows)},
+         {"rows_total", sql::IntegerLiteral(total)},
+         {"recorded_at", TimestampSql(NowMicros())}}));
+    if (failing_rows == 0) continue;
+    if (expectation.action == ExpectationAction::kWarn) {
+      LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(),
+                   expectation.name, failing_rows, total);
+    } else if (expectation.action == ExpectationAction::kFail) {
+      DHL_ASSIGN_OR_RETURN(auto sample,
+                           connection_.Query("SELECT CAST(to_json(_pipeline_row) AS VARCHAR) FROM " +
+                                             relation + " AS _pipeline_row WHERE " + failing +
+                                             " LIMIT 1"));
+      return InvalidArgument("model " + model.name.ToString() + ": expectation " +
+                             expectation.name + " (" + expectation.condition + ") failed on " +
+                             std::to_string(failing_rows) + " of " + std::to_string(total) +
+                             " rows, e.g. " + sample.GetString(0, 0).value_or("?"));
+    } else {
+      quarantine_conditions.push_back(failing);
+      std::string reason = expectation.condition;
+      lake::DeltaTable rejects = catalog_.Table(kRejects);
+      lake::WriteOptions write;
+      write.mode = lake::WriteMode::kAppend;
+      auto written = rejects.Write(
+          connection_,
+          "SELECT " + StringLiteral(model.name.ToString()) +
+              " AS table_name, CAST(to_json(_pipeline_row) AS VARCHAR) AS record, " +
+              StringLiteral("failed: " + reason) + " AS reason, " +
+              StringLiteral(expectation.name) + " AS expectation, " + StringLiteral(run_id_) +
+              " AS _run_id FROM " + relation + " AS _pipeline_row WHERE " + failing,
+          write);
+      if (!written.ok()) return written.status().WithContext("writing " + kRejects.ToString());
+      result.rows_rejected += failing_rows;
+    }
+  }
+  if (!quarantine_conditions.empty()) {
+    // Rows failing several quarantine expectations appear once per expectation in rejects.
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "DELETE FROM " + relation + " WHERE " + Join(quarantine_conditions, " OR ")));
+  }
+  return Status::Ok();
+}
+
+Status Runner::RunModel(const Model& model, const Versions& inputs,
+                        const std::optional<Versions>& last, ModelResult& result) {
+  lake::DeltaTable target = catalog_.Table(model.name);
+  bool incremental = model.materialization == Materialization::kIncremental && !options_.full &&
+                     target.Exists() && last.has_value();
+  std::string batch_sql;
+  DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
+  const std::string batch = "_pipeline_batch_rows";
+  const std::string live = "_pipeline_live_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " +
+                                          batch_sql));
+  DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, batch));
+
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
+  if (model.materialization == Materialization::kTable) {
+    write.mode = lake::WriteMode::kOverwrite;
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS SELECT * FROM " + batch));
+  } else {
+    if (incremental && result.rows_in == 0) {
+      return Status::Ok();  // nothing new: no commit
+    }
+    // Candidates: the batch, plus (incremental) the target's rows in the partitions the batch
+    // touches; the latest version per key wins, the batch winning ties; deletions then drop out.
+    std::string candidates = "SELECT *, 0 AS _pipeline_priority FROM " + batch;
+    if (incremental) {
+      DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+      std::string current = "SELECT *, 1 AS _pipeline_priority FROM " + Qualified(model.name);
+      if (!model.partition_by.empty()) {
+        current += " WHERE (" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
+                   QuotedList(model.partition_by) + " FROM " + batch + ")";
+      }
+      candidates = "(" + candidates + ") UNION ALL BY NAME (" + current + ")";
+    }
+    std::vector<std::string> order;
+    for (const std::string& column : model.order_by) {
+      order.push_back(QuoteName(column) + " DESC NULLS LAST");
+    }
+    order.push_back("_pipeline_priority ASC");
+    std::string latest = "SELECT * EXCLUDE (_pipeline_priority, _pipeline_rank) FROM (SELECT *, "
+                         "row_number() OVER (PARTITION BY " +
+                         QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+                         ") AS _pipeline_rank FROM (" + candidates +
+                         ")) WHERE _pipeline_rank = 1";
+    if (!model.deleted_column.empty()) {
+      latest += " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
+    }
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + latest));
+    if (incremental && !model.partition_by.empty()) {
+      write.mode = lake::WriteMode::kReplacePartitions;
+      DHL_ASSIGN_OR_RETURN(
+          auto touched, connection_.Query("SELECT DISTINCT " + [&] {
+            std::vector<std::string> casts;
+            for (const std::string& column : model.partition_by) {
+              casts.push_back("CAST(" + QuoteName(column) + " AS VARCHAR)");
+            }
+            return Join(casts, ", ");
+          }() + " FROM " + batch));
+      for (size_t row = 0; row < touched.row_count(); ++row) {
+        lake::PartitionValues values;
+        for (size_t column = 0; column < model.partition_by.size(); ++column) {
+          values[model.partition_by[column]] = touched.GetString(column, row);
+        }
+        write.replace_partitions.push_back(std::move(values));
+      }
+    } else {
+      write.mode = lake::WriteMode::kOverwrite;
+    }
+  }
+  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, "SELECT * FROM " + live, write));
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  return Status::Ok();
+}
+
+Result<RunSummary> Runner::Run() {
+  auto started = std::chrono::steady_clock::now();
+  int64_t started_micros = NowMicros();
+  run_id_ = options_.run_id.empty() ? Uuid4() : options_.run_id;
+  RunSummary summary;
+  summary.run_id = run_id_;
+
+  std::set<TableName> selected;
+  if (options_.models.empty()) {
+    for (const Model& model : models_.models()) selected.insert(model.name);
+  } else {
+    DHL_ASSIGN_OR_RETURN(auto names, models_.Select(options_.models, options_.with_descendants));
+    selected.insert(names.begin(), names.end());
+  }
+  auto layer_rank = [](const std::string& layer) {
+    return layer == "bronze" ? 0 : layer == "silver" ? 1 : layer == "gold" ? 2 : 3;
+  };
+  std::optional<Progress> progress;
+  if (options_.progress) {
+    ProgressOptions progress_options;
+    progress_options.label = "pipeline";
+    progress_options.total = static_cast<int64_t>(selected.size());
+    progress_options.unit = "models";
+    progress.emplace(progress_options);
+  }
+
+  std::set<TableName> failed;  // failed or skipped because of a failure upstream
+  for (const Model& model : models_.models()) {
+    ModelResult result;
+    result.name = model.name;
+    if (selected.count(model.name) == 0 ||
+        (!options_.stop_after_layer.empty() &&
+         layer_rank(model.name.layer) > layer_rank(options_.stop_after_layer))) {
+      continue;
+    }
+    auto model_started = std::chrono::steady_clock::now();
+    int64_t model_started_micros = NowMicros();
+    bool upstream_failed = false;
+    for (const Ref& ref : model.refs) {
+      if (failed.count(ref.table) > 0) upstream_failed = true;
+    }
+    Versions inputs;
+    if (upstream_failed) {
+      result.status = ModelStatus::kUpstreamFailed;
+      failed.insert(model.name);
+    } else {
+      DHL_ASSIGN_OR_RETURN(inputs, CurrentVersions(model));
+      DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
+      bool unchanged = !options_.full && last.has_value() && *last == inputs &&
+                       catalog_.Table(model.name).Exists();
+      if (unchanged) {
+        result.status = ModelStatus::kUnchanged;
+      } else {
+        Status status = RunModel(model, inputs, last, result);
+        if (status.ok()) {
+          result.status = ModelStatus::kSucceeded;
+        } else {
+          result.status = ModelStatus::kFailed;
+          result.error = status.ToString();
+          failed.insert(model.name);
+          LogError("model {} failed: {}", model.name.ToString(), result.error);
+        }
+      }
+    }
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - model_started).count();
+    if (result.status == ModelStatus::kSucceeded || result.status == ModelStatus::kFailed) {
+      DHL_RETURN_IF_ERROR(AppendRow(
+          catalog_, connection_, kModelRun,
+          {{"run_id", StringLiteral(run_id_)},
+           {"model", StringLiteral(model.name.ToString())},
+           {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
+           {"started_at", TimestampSql(model_started_micros)},
+           {"ended_at", TimestampSql(NowMicros())},
+           {"rows_in", sql::IntegerLiteral(result.rows_in)},
+           {"rows_out", sql::IntegerLiteral(result.rows_out)},
+           {"rows_rejected", sql::IntegerLiteral(result.rows_rejected)},
+           {"bytes", sql::IntegerLiteral(result.bytes)},
+           {"version", sql::IntegerLiteral(result.version)},
+           {"input_versions", TextOrNull(VersionsText(inputs))},
+           {"error", TextOrNull(result.error)}}));
+    }
+    if (result.status == ModelStatus::kSucceeded) {
+      ++summary.succeeded;
+    } else if (result.status == ModelStatus::kFailed) {
+      ++summary.failed;
+    } else {
+      ++summary.skipped;
+    }
+    summary.models.push_back(std::move(result));
+    if (progress) progress->Add(1);
+  }
+  if (progress) progress->Finish();
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  int64_t rows_out = 0;
+  for (const ModelResult& result : summary.models) rows_out += result.rows_out;
+  DHL_RETURN_IF_ERROR(AppendRow(
+      catalog_, connection_, kPipelineRun,
+      {{"run_id", StringLiteral(run_id_)},
+       {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
+       {"started_at", TimestampSql(started_micros)},
+       {"ended_at", TimestampSql(NowMicros())},
+       {"full_refresh", sql::BooleanLiteral(options_.full)},
+       {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
+       {"models_skipped", sql::IntegerLiteral(summary.skipped)},
+       {"models_failed", sql::IntegerLiteral(summary.failed)},
+       {"rows_out", sql::IntegerLiteral(rows_out)}}));
+  return summary;
+}
+
+}  // namespace
+
+std::string_view ModelStatusName(ModelStatus status) {
+  switch (status) {
+    case ModelStatus::kSucceeded:
+      return "succeeded";
+    case ModelStatus::kUnchanged:
+      return "unchanged";
+    case ModelStatus::kUpstreamFailed:
+      return "upstream_failed";
+    case ModelStatus::kFailed:
+      return "failed";
+    case ModelStatus::kNotSelected:
+      return "not_selected";
+  }
+  return "unknown";
+}
+
+std::string RunSummary::ToString() const {
+  std::ostringstream out;
+  int64_t rows = 0;
+  for (const ModelResult& model : models) {
+    rows += model.rows_out;
+    out << "  " << model.name.ToString() << ": " << ModelStatusName(model.status);
+    if (model.status == ModelStatus::kSucceeded) {
+      out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
+          << " rejected, " << model.seconds << " s)";
+    }
+    if (!model.error.empty()) out << ": " << model.error;
+    out << "\n";
+  }
+  out << "run " << run_id << ": " << succeeded << " models run, " << skipped << " skipped, "
+      << failed << " failed, " << rows << " rows written, " << seconds << " s\n";
+  return out.str();
+}
+
+Result<RunSummary> RunPipeline(lake::LakeCatalog& catalog, engine::Connection& connection,
+                               const ModelSet& models, const RunOptions& options) {
+  Runner runner(catalog, connection, models, options);
+  return runner.Run();
+}
+
+}  // namespace dhl::pipeline

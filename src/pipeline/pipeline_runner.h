@@ -1,0 +1,70 @@
+// Runs a ModelSet over a lake: models in dependency order, each only when an input changed since its
+// last successful run (unless RunOptions::full), each result committed to its Delta table in one
+// commit, expectations applied, and the run recorded in ops.pipeline_run, ops.model_run and
+// ops.dq_result (docs/models.md).
+//
+// The caller's catalog and connection are used only during the call; the runner creates views
+// `<layer>.<table>` and temporary tables prefixed `_pipeline_` on the connection. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+
+namespace dhl::pipeline {
+
+struct RunOptions {
+  bool full = false;                    // rebuild every selected model from its whole inputs
+  std::vector<std::string> models;      // "layer.table" to run; empty = all
+  bool with_descendants = false;        // also run every model downstream of `models`
+  std::string run_id;                   // default: a new UUID
+  std::string stop_after_layer;         // e.g. "silver": leave later layers alone; empty = all
+  bool progress = false;                // draw a Progress line on stderr
+};
+
+enum class ModelStatus {
+  kSucceeded,
+  kUnchanged,        // no input changed since its last successful run: skipped
+  kUpstreamFailed,   // an input model failed in this run: skipped
+  kFailed,
+  kNotSelected,
+};
+
+std::string_view ModelStatusName(ModelStatus status);
+
+struct ModelResult {
+  lake::TableName name;
+  ModelStatus status = ModelStatus::kNotSelected;
+  int64_t rows_in = 0;
+  int64_t rows_out = 0;
+  int64_t rows_rejected = 0;
+  int64_t bytes = 0;
+  int64_t version = -1;  // the committed Delta version, -1 when nothing was written
+  double seconds = 0;
+  std::string error;
+};
+
+struct RunSummary {
+  std::string run_id;
+  std::vector<ModelResult> models;  // in run order
+  int succeeded = 0;
+  int skipped = 0;
+  int failed = 0;
+  double seconds = 0;
+  bool ok() const { return failed == 0; }
+  // Several lines for people: one per model run or failed, then totals.
+  std::string ToString() const;
+};
+
+// Runs the pipeline. Errors that stop the whole run (a missing source table, an unknown selected
+// model, ops tables unwritable) are returned as a Status; a failing model is not: it is recorded in
+// the summary and its descendants are skipped while the other models still run.
+Result<RunSummary> RunPipeline(lake::LakeCatalog& catalog, engine::Connection& connection,
+                               const ModelSet& models, const RunOptions& options);
+
+}  // namespace dhl::pipeline
