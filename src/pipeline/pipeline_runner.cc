@@ -116,6 +116,7 @@ class Runner {
                   const std::optional<Versions>& last, ModelResult& result);
   Status RenderBatchRefs(const Model& model, const Versions& inputs,
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
+
   Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
 
   lake::LakeCatalog& catalog_;
@@ -165,7 +166,8 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     lake::VersionSpec spec;
     spec.version = inputs.at(ref.table);
     DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_, spec));
-    std::string view_name = ref.table.layer + "__" + ref.table.name;
+    std::string view_name =
+        ref.table.layer + "__" + ref.table.name + (incremental ? "__new" : "__all");
     if (incremental && last.has_value() && last->count(ref.table) > 0) {
       lake::VersionSpec old_spec;
       old_spec.version = last->at(ref.table);
@@ -260,6 +262,16 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
   const std::string batch = "_pipeline_batch_rows";
   const std::string live = "_pipeline_live_rows";
+  if (incremental) {
+    // The keys the new input rows touch are recomputed from the whole input, so that the latest
+    // version per key is the one a full rebuild sees (an older late version cannot come back after
+    // a deletion or an invalid latest version).
+    std::string full_sql;
+    DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, full_sql));
+    std::string keys = QuotedList(model.unique_key);
+    batch_sql = "SELECT * FROM (" + full_sql + ") WHERE (" + keys + ") IN (SELECT " + keys +
+                " FROM (" + batch_sql + "))";
+  }
   DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " +
                                           batch_sql));
   DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, batch));
@@ -280,8 +292,10 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     if (incremental) {
       DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
       std::string current = "SELECT *, 1 AS _pipeline_priority FROM " + Qualified(model.name);
+      current += " WHERE (" + QuotedList(model.unique_key) + ") NOT IN (SELECT " +
+                 QuotedList(model.unique_key) + " FROM " + batch + ")";
       if (!model.partition_by.empty()) {
-        current += " WHERE (" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
+        current += " AND (" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
                    QuotedList(model.partition_by) + " FROM " + batch + ")";
       }
       candidates = "(" + candidates + ") UNION ALL BY NAME (" + current + ")";

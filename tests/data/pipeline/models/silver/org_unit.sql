@@ -1,0 +1,2 @@
+-- materialized: table
+SELECT ou, name FROM ref('bronze.org_unit_raw')

@@ -1,0 +1,202 @@
+// End-to-end: the test DAG in tests/data/pipeline/models over bronze tables written here.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "pipeline/sql_subset_check.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+const std::string kModels = std::string(DHL_SOURCE_DIR) + "/tests/data/pipeline/models";
+
+class PipelineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dhl_pipeline_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    catalog_.emplace((dir_ / "lake").string());
+    auto models = ModelSet::LoadDirectory(kModels);
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void AppendBronze(lake::LakeCatalog& catalog, const std::string& table, const std::string& values,
+                    const std::string& columns) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::DeltaTable delta = catalog.Table(*name);
+    lake::WriteOptions options;
+    auto written =
+        delta.Write(*connection_, "SELECT * FROM (VALUES " + values + ") AS t(" + columns + ")",
+                    options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+  void AppendValues(lake::LakeCatalog& catalog, const std::string& values) {
+    AppendBronze(catalog, "bronze.data_value_raw", values,
+                 "de, pe, ou, value, last_updated, deleted, year");
+  }
+
+  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
+                                const std::string& columns) {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
+    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  int64_t Version(lake::LakeCatalog& catalog, const std::string& table) {
+    auto name = lake::ParseTableName(table);
+    auto snapshot = catalog.Table(*name).Load(*connection_);
+    return snapshot.ok() ? snapshot->version : -1;
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<lake::LakeCatalog> catalog_;
+  std::optional<ModelSet> models_;
+};
+
+const char* kBatch1 =
+    "('a','202401','ou1','1',1,false,2024), ('b','202401','ou1','2',1,false,2024),"
+    "('a','202301','ou2','5',1,false,2023), ('c','202401','ou2','x',1,false,2024)";
+// A change, a re-delivery, a deletion, an invalid latest version, a late older version.
+const char* kBatch2 =
+    "('a','202401','ou1','10',2,false,2024), ('b','202401','ou1','2',1,false,2024),"
+    "('a','202301','ou2','5',2,true,2023), ('b','202401','ou1','bad',3,false,2024),"
+    "('d','202402','ou2','4',1,false,2024), ('c','202401','ou2','7',0,false,2024)";
+
+TEST_F(PipelineTest, RunsIncrementallyAndMatchesAFullRebuild) {
+  AppendBronze(*catalog_, "bronze.org_unit_raw", "('ou1','One'), ('ou2','Two')", "ou, name");
+  AppendValues(*catalog_, kBatch1);
+  auto first = RunPipeline(*catalog_, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->succeeded, 3) << first->ToString();
+  const std::string columns = "de, pe, ou, value, last_updated";
+  EXPECT_EQ(Rows(*catalog_, "silver.data_value", columns),
+            (std::vector<std::string>{"(a, 202301, ou2, 5, 1)", "(a, 202401, ou1, 1, 1)",
+                                      "(b, 202401, ou1, 2, 1)"}));
+  EXPECT_EQ(Rows(*catalog_, "silver.rejects", "table_name, expectation"),
+            (std::vector<std::string>{"(silver.data_value, value_is_number)"}));
+
+  // A second run in a row commits nothing to the model tables.
+  int64_t silver_version = Version(*catalog_, "silver.data_value");
+  int64_t gold_version = Version(*catalog_, "gold.value_by_ou");
+  auto second = RunPipeline(*catalog_, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(second.ok());
+  EXPECT_EQ(second->succeeded, 0) << second->ToString();
+  EXPECT_EQ(Version(*catalog_, "silver.data_value"), silver_version);
+  EXPECT_EQ(Version(*catalog_, "gold.value_by_ou"), gold_version);
+
+  AppendValues(*catalog_, kBatch2);
+  auto third = RunPipeline(*catalog_, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(third.ok());
+  EXPECT_EQ(third->succeeded, 2) << third->ToString();  // org_unit unchanged
+  EXPECT_EQ(Rows(*catalog_, "silver.data_value", columns),
+            (std::vector<std::string>{"(a, 202401, ou1, 10, 2)", "(d, 202402, ou2, 4, 1)"}));
+  // c's latest version (value 'x', last_updated 1) is invalid: the late older version 7@0 does not
+  // bring the key back.
+  EXPECT_EQ(Rows(*catalog_, "gold.value_by_ou", "ou, total, value_count"),
+            (std::vector<std::string>{"(ou1, 10.0, 1)", "(ou2, 4.0, 1)"}));
+
+  // A full rebuild from scratch in another lake gives the same tables.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  AppendBronze(fresh, "bronze.org_unit_raw", "('ou1','One'), ('ou2','Two')", "ou, name");
+  AppendValues(fresh, kBatch1);
+  AppendValues(fresh, kBatch2);
+  RunOptions full;
+  full.full = true;
+  auto rebuilt = RunPipeline(fresh, *connection_, *models_, full);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  EXPECT_EQ(Rows(fresh, "silver.data_value", columns + ", deleted, year"),
+            Rows(*catalog_, "silver.data_value", columns + ", deleted, year"));
+  EXPECT_EQ(Rows(fresh, "gold.value_by_ou", "ou, name, total, value_count"),
+            Rows(*catalog_, "gold.value_by_ou", "ou, name, total, value_count"));
+  // dq results: value_is_number failed once in the first run.
+  EXPECT_EQ(Rows(*catalog_, "ops.dq_result", "expectation, rows_failing")[0],
+            "(ou_present, 0)");
+}
+
+TEST_F(PipelineTest, FailingModelStopsOnlyItsDescendants) {
+  AppendValues(*catalog_, kBatch1);  // no bronze.org_unit_raw: silver.org_unit fails
+  auto summary = RunPipeline(*catalog_, *connection_, *models_, RunOptions{});
+  EXPECT_FALSE(summary.ok());  // a missing source stops the run with a clear error
+  EXPECT_NE(summary.status().message().find("bronze.org_unit_raw"), std::string::npos)
+      << summary.status().ToString();
+}
+
+TEST(ModelParseTest, ErrorsNameFileAndLine) {
+  auto bad = ParseModel("m/silver/x.sql", "-- materialized: table\n-- colour: red\nSELECT 1");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("m/silver/x.sql:2:"), std::string::npos);
+  auto cycle = ModelSet::LoadMap({{"silver/a.sql", "-- materialized: table\nSELECT * FROM ref('silver.b')"},
+                                  {"silver/b.sql", "-- materialized: table\n\nSELECT * FROM ref('silver.a')"}});
+  ASSERT_FALSE(cycle.ok());
+  EXPECT_NE(cycle.status().message().find("cycle"), std::string::npos) << cycle.status().ToString();
+}
+
+TEST(SubsetCheckTest, EveryModelFileIsInTheSharedSubset) {
+  for (const std::string& dir : {kModels, std::string(DHL_SOURCE_DIR) + "/models"}) {
+    if (!fs::exists(dir)) continue;
+    for (const auto& entry : fs::recursive_directory_iterator(dir)) {
+      if (entry.path().extension() != ".sql") continue;
+      auto models = ModelSet::LoadDirectory(entry.path().parent_path().string());
+      std::ifstream in(entry.path());
+      std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      for (const auto& violation : CheckSharedSubset(text)) {
+        ADD_FAILURE() << violation.ToString(entry.path().string());
+      }
+    }
+  }
+}
+
+TEST(SubsetCheckTest, RejectsDuckDbOnlyConstructs) {
+  struct Case {
+    const char* sql;
+    bool ok;
+  };
+  const Case cases[] = {
+      {"SELECT x::INT FROM t", false},
+      {"SELECT * EXCLUDE (a) FROM t", false},
+      {"SELECT strftime(d, '%Y') FROM t", false},
+      {"SELECT a FROM t QUALIFY row_number() OVER (ORDER BY a NULLS LAST) = 1", false},
+      {"SELECT a FROM t ORDER BY a", false},
+      {"SELECT a FROM t ORDER BY a DESC NULLS LAST, b NULLS FIRST", true},
+      {"SELECT CAST(x AS BIGINT) FROM t", false},
+      {"SELECT CAST(FLOOR(x) AS BIGINT), CAST(x AS DOUBLE) FROM t -- x::INT", true},
+      {"SELECT list_value(1) FROM t", false},
+  };
+  for (const Case& c : cases) {
+    EXPECT_EQ(CheckSharedSubset(c.sql).empty(), c.ok) << c.sql;
+  }
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
