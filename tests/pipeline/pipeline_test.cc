@@ -152,6 +152,39 @@ TEST_F(PipelineTest, FailingModelStopsOnlyItsDescendants) {
       << summary.status().ToString();
 }
 
+TEST_F(PipelineTest, FailExpectationStopsOnlyDescendantsAndTheNextRunRetries) {
+  AppendBronze(*catalog_, "bronze.numbers", "(1), (-2)", "n");
+  auto models = ModelSet::LoadMap(
+      {{"silver/positive.sql",
+        "-- materialized: table\n-- expect: is_positive | n > 0 | fail\nSELECT n FROM "
+        "ref('bronze.numbers')"},
+       {"gold/total.sql", "-- materialized: table\nSELECT SUM(n) AS s FROM ref('silver.positive')"},
+       {"silver/copy.sql",
+        "-- materialized: table\n-- expect: small | n < 2 | warn\nSELECT n FROM ref('bronze.numbers')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto summary = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->failed, 1) << summary->ToString();
+  EXPECT_EQ(summary->succeeded, 1) << summary->ToString();  // silver.copy still ran
+  EXPECT_EQ(summary->skipped, 1) << summary->ToString();    // gold.total: upstream failed
+  std::string text = summary->ToString();
+  EXPECT_NE(text.find("is_positive"), std::string::npos) << text;
+  EXPECT_NE(text.find("-2"), std::string::npos) << text;  // the sample row
+  EXPECT_NE(text.find("gold.total: upstream_failed"), std::string::npos) << text;
+  EXPECT_EQ(Rows(*catalog_, "ops.dq_result", "model, expectation, action, rows_failing, rows_total"),
+            (std::vector<std::string>{"(silver.copy, small, warn, 0, 2)",
+                                      "(silver.positive, is_positive, fail, 1, 2)"}));
+  // Fix the data (a new bronze version): the failed model and its descendant run again.
+  auto fixed = lake::ParseTableName("bronze.numbers");
+  lake::WriteOptions overwrite;
+  overwrite.mode = lake::WriteMode::kOverwrite;
+  ASSERT_TRUE(catalog_->Table(*fixed).Write(*connection_, "SELECT 3 AS n", overwrite).ok());
+  auto again = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->succeeded, 3) << again->ToString();
+  EXPECT_EQ(Rows(*catalog_, "gold.total", "s"), std::vector<std::string>{"(3)"});
+}
+
 TEST(ModelParseTest, ErrorsNameFileAndLine) {
   auto bad = ParseModel("m/silver/x.sql", "-- materialized: table\n-- colour: red\nSELECT 1");
   ASSERT_FALSE(bad.ok());
