@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -183,6 +185,35 @@ TEST_F(PipelineTest, FailExpectationStopsOnlyDescendantsAndTheNextRunRetries) {
   ASSERT_TRUE(again.ok());
   EXPECT_EQ(again->succeeded, 3) << again->ToString();
   EXPECT_EQ(Rows(*catalog_, "gold.total", "s"), std::vector<std::string>{"(3)"});
+}
+
+// A timing, not a check: run with --gtest_also_run_disabled_tests.
+TEST_F(PipelineTest, DISABLED_IncrementalVersusFullOnAMillionRows) {
+  AppendBronze(*catalog_, "bronze.org_unit_raw", "('ou1','One'), ('ou2','Two')", "ou, name");
+  auto bronze = lake::ParseTableName("bronze.data_value_raw");
+  lake::WriteOptions append;
+  auto rows = [](int64_t from, int64_t count, int64_t version) {
+    return "SELECT 'de' || CAST(i % 1000 AS VARCHAR) AS de, CAST(2000 + (i / 1000) % 25 AS VARCHAR) "
+           "AS pe, CASE WHEN i % 2 = 0 THEN 'ou1' ELSE 'ou2' END AS ou, CAST(i % 97 AS VARCHAR) AS "
+           "value, CAST(" + std::to_string(version) + " AS BIGINT) AS last_updated, FALSE AS deleted, "
+           "CAST(2000 + (i / 1000) % 25 AS INTEGER) AS year FROM range(" + std::to_string(from) +
+           ", " + std::to_string(from + count) + ") AS t(i)";
+  };
+  ASSERT_TRUE(catalog_->Table(*bronze).Write(*connection_, rows(0, 1000000, 1), append).ok());
+  auto timed = [&](const RunOptions& options) {
+    auto start = std::chrono::steady_clock::now();
+    auto summary = RunPipeline(*catalog_, *connection_, *models_, options);
+    EXPECT_TRUE(summary.ok());
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  double first = timed(RunOptions{});
+  ASSERT_TRUE(catalog_->Table(*bronze).Write(*connection_, rows(0, 1000, 2), append).ok());
+  double incremental = timed(RunOptions{});
+  RunOptions full;
+  full.full = true;
+  double rebuild = timed(full);
+  std::printf("1M rows: first run %.2f s, incremental (1k changed) %.2f s, full rebuild %.2f s\n",
+              first, incremental, rebuild);
 }
 
 TEST(ModelParseTest, ErrorsNameFileAndLine) {
