@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
 #include <set>
@@ -465,23 +466,31 @@ TEST(ExtractTest, RetriesGiveTheSameBronzeAsACleanRun) {
   ASSERT_TRUE(Extract(clean, fmt::format("http://127.0.0.1:{}", clean_port)).ok());
 
   ReplayServer faulty(SierraLeone());
-  std::atomic<int> counter{0};
+  // Each distinct request fails on its first two attempts, with a fault kind that depends on the
+  // request's order of arrival, then succeeds: every kind occurs, and no request can be unlucky enough
+  // to exhaust its tries however the concurrent downloads interleave.
+  std::mutex mutex;
+  std::map<std::string, int> attempts;
+  int distinct = 0;
   faulty.SetFault([&](const http::ServerRequest& request) {
     if (request.path == "/api/system/info") {
       return Fault::kNone;
     }
-    switch (counter++ % 8) {
-      case 0:
-        return Fault::k500;
-      case 2:
-        return Fault::k429;
-      case 4:
-        return Fault::kTruncate;
-      case 6:
-        return Fault::kHtml200;
-      default:
-        return Fault::kNone;
+    std::string key = request.path;
+    for (const auto& [name, value] : request.params) {
+      key += "&" + name + "=" + value;
     }
+    std::lock_guard<std::mutex> lock(mutex);
+    auto [entry, inserted] = attempts.try_emplace(key, 0);
+    if (inserted) {
+      ++distinct;
+    }
+    int attempt = entry->second++;
+    if (attempt >= 2) {
+      return Fault::kNone;
+    }
+    constexpr Fault kKinds[] = {Fault::k500, Fault::k429, Fault::kTruncate, Fault::kHtml200};
+    return kKinds[(distinct + attempt) % 4];
   });
   int port = faulty.Start().value();
   fs::path lake = TempDir("faulty") / "lake";
