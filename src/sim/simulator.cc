@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "base/hash.h"
+#include "base/logging.h"
 #include "dhis2/period.h"
 #include "sim/country.h"
 #include "sim/data_value_store.h"
@@ -193,31 +194,7 @@ std::optional<int64_t> ParseDuration(std::string_view text) {
 
 void AppendJsonString(std::string& out, std::string_view text) {
   out.push_back('"');
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", static_cast<int>(c));
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
+  out += JsonEscape(text);
   out.push_back('"');
 }
 
