@@ -2,6 +2,7 @@
 // `optimize TABLE`.
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,20 +94,42 @@ int RunTables(const Config& config, OutputFormat format) {
   return status.ok() ? kExitOk : ReportFailure(status);
 }
 
-int RunHistory(const Config& config, const std::string& table_text, OutputFormat format) {
+// An existing table named on the command line, with the session that opened it.
+struct OpenedTable {
+  lake::TableName name;
+  LakeSession session;
+  lake::DeltaTable table;
+};
+
+// Opens the table `table_text` names; on failure reports it and sets `*exit_code` (2 for a malformed
+// name, 1 otherwise).
+std::optional<OpenedTable> OpenExistingTable(const Config& config, const std::string& table_text,
+                                             int* exit_code) {
   Result<lake::TableName> name = lake::ParseTableName(table_text);
   if (!name.ok()) {
-    return ReportFailure(name.status(), /*usage_on_invalid=*/true);
+    *exit_code = ReportFailure(name.status(), /*usage_on_invalid=*/true);
+    return std::nullopt;
   }
   Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
   if (!session.ok()) {
-    return ReportFailure(session.status());
+    *exit_code = ReportFailure(session.status());
+    return std::nullopt;
   }
   Result<lake::DeltaTable> table = session->catalog().Open(*name);
   if (!table.ok()) {
-    return ReportFailure(table.status());
+    *exit_code = ReportFailure(table.status());
+    return std::nullopt;
   }
-  Result<std::vector<lake::HistoryEntry>> history = table->History();
+  return OpenedTable{*name, std::move(session).value(), std::move(table).value()};
+}
+
+int RunHistory(const Config& config, const std::string& table_text, OutputFormat format) {
+  int exit_code = kExitOk;
+  std::optional<OpenedTable> opened = OpenExistingTable(config, table_text, &exit_code);
+  if (!opened) {
+    return exit_code;
+  }
+  Result<std::vector<lake::HistoryEntry>> history = opened->table.History();
   if (!history.ok()) {
     return ReportFailure(history.status());
   }
@@ -121,7 +144,7 @@ int RunHistory(const Config& config, const std::string& table_text, OutputFormat
                     OptionalInt(entry.rows_added), OptionalInt(entry.rows_removed),
                     entry.bytes_added});
   }
-  Status status = PrintRows(session->connection(),
+  Status status = PrintRows(opened->session.connection(),
                             {{"version", "BIGINT"},
                              {"timestamp", "VARCHAR"},
                              {"operation", "VARCHAR"},
@@ -173,22 +196,15 @@ int RunImport(const Config& config, const ImportArgs& args) {
 
 int RunVacuum(const Config& config, const std::string& table_text, double retention_hours,
               bool dry_run) {
-  Result<lake::TableName> name = lake::ParseTableName(table_text);
-  if (!name.ok()) {
-    return ReportFailure(name.status(), /*usage_on_invalid=*/true);
-  }
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
-  if (!session.ok()) {
-    return ReportFailure(session.status());
-  }
-  Result<lake::DeltaTable> table = session->catalog().Open(*name);
-  if (!table.ok()) {
-    return ReportFailure(table.status());
+  int exit_code = kExitOk;
+  std::optional<OpenedTable> opened = OpenExistingTable(config, table_text, &exit_code);
+  if (!opened) {
+    return exit_code;
   }
   lake::VacuumOptions options;
   options.retention = std::chrono::milliseconds(static_cast<int64_t>(retention_hours * 3600 * 1000));
   options.dry_run = dry_run;
-  Result<lake::VacuumResult> result = table->Vacuum(session->connection(), options);
+  Result<lake::VacuumResult> result = opened->table.Vacuum(opened->session.connection(), options);
   if (!result.ok()) {
     return ReportFailure(result.status());
   }
@@ -197,32 +213,25 @@ int RunVacuum(const Config& config, const std::string& table_text, double retent
   }
   fmt::print(stdout, "{} {} file{} ({}) from {}\n", dry_run ? "would delete" : "deleted",
              result->files.size(), result->files.size() == 1 ? "" : "s",
-             HumanBytes(static_cast<double>(result->bytes)), name->ToString());
+             HumanBytes(static_cast<double>(result->bytes)), opened->name.ToString());
   return kExitOk;
 }
 
 int RunOptimize(const Config& config, const std::string& table_text) {
-  Result<lake::TableName> name = lake::ParseTableName(table_text);
-  if (!name.ok()) {
-    return ReportFailure(name.status(), /*usage_on_invalid=*/true);
+  int exit_code = kExitOk;
+  std::optional<OpenedTable> opened = OpenExistingTable(config, table_text, &exit_code);
+  if (!opened) {
+    return exit_code;
   }
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
-  if (!session.ok()) {
-    return ReportFailure(session.status());
-  }
-  Result<lake::DeltaTable> table = session->catalog().Open(*name);
-  if (!table.ok()) {
-    return ReportFailure(table.status());
-  }
-  Result<lake::OptimizeResult> result = table->Optimize(session->connection(), {});
+  Result<lake::OptimizeResult> result = opened->table.Optimize(opened->session.connection(), {});
   if (!result.ok()) {
     return ReportFailure(result.status());
   }
   if (!result->version) {
-    fmt::print(stdout, "{}: nothing to compact\n", name->ToString());
+    fmt::print(stdout, "{}: nothing to compact\n", opened->name.ToString());
   } else {
     fmt::print(stdout, "{}: compacted {} files into {} in {} partition{} (version {})\n",
-               name->ToString(), result->files_removed, result->files_added,
+               opened->name.ToString(), result->files_removed, result->files_added,
                result->partitions_compacted, result->partitions_compacted == 1 ? "" : "s",
                *result->version);
   }
