@@ -13,6 +13,8 @@ APT_PACKAGES=(
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   libcpp-httplib-dev libpq-dev
+  python3-sqlglot
+  chromium
 )
 
 missing=()
@@ -57,6 +59,19 @@ if [ -f "$ROOT/tests/oracle/package-lock.json" ]; then
      [ "$ROOT/tests/oracle/package-lock.json" -nt "$ROOT/tests/oracle/node_modules/.package-lock.json" ]; then
     echo "setup: installing the test oracles (npm ci)"
     (cd "$ROOT/tests/oracle" && npm ci --silent --no-audit --no-fund)
+  fi
+fi
+# The dashboard (web/): npm packages from the lockfile, then the production build that `serve` embeds.
+if [ -f "$ROOT/web/package-lock.json" ]; then
+  if [ ! -d "$ROOT/web/node_modules" ] || \
+     [ "$ROOT/web/package-lock.json" -nt "$ROOT/web/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the dashboard's packages (npm ci)"
+    (cd "$ROOT/web" && npm ci --silent --no-audit --no-fund)
+  fi
+  if [ ! -f "$ROOT/web/dist/index.html" ] || \
+     [ -n "$(find "$ROOT/web/src" "$ROOT/web/index.html" "$ROOT/web/package.json" -newer "$ROOT/web/dist/index.html" 2>/dev/null | head -1)" ]; then
+    echo "setup: building the dashboard (npm run build)"
+    (cd "$ROOT/web" && npm run --silent build >/dev/null)
   fi
 fi
 echo "setup: ok"
