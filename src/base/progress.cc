@@ -91,7 +91,10 @@ std::string Progress::Line(bool final_line) const {
                                  0.0, 1.0);
     if (terminal_) {
       int filled = static_cast<int>(fraction * kBarWidth);
-      line += "[" + std::string(filled, '#') + std::string(kBarWidth - filled, '.') + "] ";
+      line += '[';
+      line.append(static_cast<size_t>(filled), '#');
+      line.append(static_cast<size_t>(kBarWidth - filled), '.');
+      line += "] ";
     }
     line += fmt::format("{}/{} {} ({:.0f}%)", HumanCount(static_cast<double>(count_)),
                         HumanCount(static_cast<double>(*options_.total)), options_.unit,
