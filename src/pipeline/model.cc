@@ -3,21 +3,14 @@
 #include <cctype>
 #include <set>
 
+#include "base/text.h"
+
 namespace dhl::pipeline {
 namespace {
 
-std::string Trim(std::string_view text) {
-  size_t begin = 0;
-  size_t end = text.size();
-  while (begin < end && std::isspace(static_cast<unsigned char>(text[begin]))) ++begin;
-  while (end > begin && std::isspace(static_cast<unsigned char>(text[end - 1]))) --end;
-  return std::string(text.substr(begin, end - begin));
-}
+std::string Trim(std::string_view text) { return std::string(dhl::Trim(text)); }
 
-std::string Lower(std::string text) {
-  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return text;
-}
+std::string Lower(std::string_view text) { return AsciiLower(text); }
 
 bool IsIdentifier(std::string_view text) {
   if (text.empty() || std::isdigit(static_cast<unsigned char>(text[0]))) return false;
@@ -71,8 +64,22 @@ std::string_view ExpectationActionName(ExpectationAction action) {
   return "warn";
 }
 
-Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text) {
-  std::vector<RefCall> calls;
+namespace {
+
+// A call `word('argument')` found in SQL text, outside comments and strings.
+struct QuotedCall {
+  std::string argument;
+  size_t offset = 0;
+  size_t length = 0;
+  int line = 0;
+};
+
+Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::string_view text,
+                                                std::string_view function) {
+  std::vector<QuotedCall> calls;
+  const std::string usage = std::string(function) + "() takes one quoted name: " +
+                            std::string(function) +
+                            (function == "ref" ? "('layer.table')" : "('name')");
   size_t i = 0;
   while (i < text.size()) {
     char c = text[i];
@@ -97,34 +104,26 @@ Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_vie
              (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
         ++end;
       }
-      std::string word = Lower(std::string(text.substr(i, end - i)));
+      std::string word = Lower(text.substr(i, end - i));
       bool preceded_by_dot = i > 0 && text[i - 1] == '.';
-      if (word == "ref" && !preceded_by_dot) {
+      if (word == function && !preceded_by_dot) {
         size_t p = end;
         while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
         if (p < text.size() && text[p] == '(') {
           int line = LineAt(text, i);
           ++p;
           while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
-          if (p >= text.size() || text[p] != '\'') {
-            return LineError(path, line, "ref() takes one quoted name: ref('layer.table')");
-          }
+          if (p >= text.size() || text[p] != '\'') return LineError(path, line, usage);
           size_t close_quote = text.find('\'', p + 1);
           if (close_quote == std::string_view::npos) {
-            return LineError(path, line, "unterminated string in ref()");
+            return LineError(path, line,
+                             "unterminated string in " + std::string(function) + "()");
           }
-          std::string_view name = text.substr(p + 1, close_quote - p - 1);
+          std::string_view argument = text.substr(p + 1, close_quote - p - 1);
           size_t q = close_quote + 1;
           while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
-          if (q >= text.size() || text[q] != ')') {
-            return LineError(path, line, "ref() takes one quoted name: ref('layer.table')");
-          }
-          auto table = lake::ParseTableName(name);
-          if (!table.ok()) {
-            return LineError(path, line,
-                             "ref('" + std::string(name) + "'): " + table.status().message());
-          }
-          calls.push_back(RefCall{*table, i, q + 1 - i, line});
+          if (q >= text.size() || text[q] != ')') return LineError(path, line, usage);
+          calls.push_back(QuotedCall{std::string(argument), i, q + 1 - i, line});
           i = q + 1;
           continue;
         }
@@ -133,6 +132,36 @@ Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_vie
       continue;
     }
     ++i;
+  }
+  return calls;
+}
+
+}  // namespace
+
+Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text) {
+  DHL_ASSIGN_OR_RETURN(auto found, FindQuotedCalls(path, text, "ref"));
+  std::vector<RefCall> calls;
+  for (const QuotedCall& call : found) {
+    auto table = lake::ParseTableName(call.argument);
+    if (!table.ok()) {
+      return LineError(path, call.line,
+                       "ref('" + call.argument + "'): " + table.status().message());
+    }
+    calls.push_back(RefCall{*table, call.offset, call.length, call.line});
+  }
+  return calls;
+}
+
+Result<std::vector<GeneratedCall>> FindGeneratedCalls(std::string_view path,
+                                                      std::string_view text) {
+  DHL_ASSIGN_OR_RETURN(auto found, FindQuotedCalls(path, text, "generated"));
+  std::vector<GeneratedCall> calls;
+  for (const QuotedCall& call : found) {
+    if (!IsIdentifier(call.argument)) {
+      return LineError(path, call.line,
+                       "generated('" + call.argument + "'): not a generator name");
+    }
+    calls.push_back(GeneratedCall{call.argument, call.offset, call.length, call.line});
   }
   return calls;
 }
@@ -207,6 +236,18 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         return LineError(path, line, "deleted: '" + value + "' is not a column name");
       }
       model.deleted_column = value;
+    } else if (key == "depends_on") {
+      for (std::string_view item : Split(value, ',')) {
+        std::string table_text = Trim(item);
+        auto table = lake::ParseTableName(table_text);
+        if (!table.ok()) {
+          return LineError(path, line, "depends_on: '" + table_text + "': " +
+                                           table.status().message());
+        }
+        bool duplicate = false;
+        for (const Ref& ref : model.refs) duplicate = duplicate || ref.table == *table;
+        if (!duplicate) model.refs.push_back(Ref{*table, line});
+      }
     } else if (key == "expect") {
       // name | condition | action; the condition may itself hold '|' only inside quotes, so split
       // at the first and the last bar.
@@ -246,7 +287,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, line,
                        "unknown header key '" + key +
                            "' (want materialized, unique_key, order_by, deleted, partition_by, "
-                           "expect)");
+                           "depends_on, expect)");
     }
   }
   if (!has_materialized) {
@@ -273,6 +314,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     }
     if (!duplicate) model.refs.push_back(Ref{call.table, call.line});
   }
+  DHL_ASSIGN_OR_RETURN(auto generated, FindGeneratedCalls(path, text));
+  for (const GeneratedCall& call : generated) model.generated.push_back(call.name);
   return model;
 }
 

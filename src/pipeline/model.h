@@ -5,6 +5,7 @@
 
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "base/status.h"
@@ -46,8 +47,10 @@ struct Model {
   std::string deleted_column;              // incremental: a boolean, TRUE when the version deletes
   std::vector<std::string> partition_by;   // Delta partition columns
   std::vector<Expectation> expectations;
-  std::vector<Ref> refs;                   // in order of appearance, duplicates removed
-  std::string body;                        // the file's text (ref() calls left in place)
+  std::vector<Ref> refs;                   // in order of appearance, duplicates removed; the
+                                           // `depends_on:` header tables come first
+  std::vector<std::string> generated;      // generated('name') calls in the body, in order
+  std::string body;                        // the file's text (ref() and generated() calls left in place)
 };
 
 // Parses a model file. `path` must end in `<layer>/<table>.sql`; it names the model and prefixes
@@ -69,20 +72,38 @@ struct RefCall {
 };
 Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text);
 
+// Finds the generated('name') calls in `text` (outside comments and strings).
+struct GeneratedCall {
+  std::string name;
+  size_t offset = 0;
+  size_t length = 0;
+  int line = 0;
+};
+Result<std::vector<GeneratedCall>> FindGeneratedCalls(std::string_view path, std::string_view text);
+
+// `text` with each ref('layer.table') replaced by `replacement(table)` (RenderRefs for any text).
 template <typename Replace>
-std::string RenderRefs(const Model& model, Replace&& replacement) {
-  auto calls = FindRefCalls(model.path, model.body);
+std::string RenderRefsIn(std::string_view path, std::string_view text, Replace&& replacement);
+
+template <typename Replace>
+std::string RenderRefsIn(std::string_view path, std::string_view text, Replace&& replacement) {
+  auto calls = FindRefCalls(path, text);
   std::string out;
   size_t position = 0;
   if (calls.ok()) {
     for (const RefCall& call : *calls) {
-      out.append(model.body, position, call.offset - position);
+      out.append(text.substr(position, call.offset - position));
       out += replacement(call.table);
       position = call.offset + call.length;
     }
   }
-  out.append(model.body, position, std::string::npos);
+  out.append(text.substr(position));
   return out;
+}
+
+template <typename Replace>
+std::string RenderRefs(const Model& model, Replace&& replacement) {
+  return RenderRefsIn(model.path, model.body, std::forward<Replace>(replacement));
 }
 
 }  // namespace dhl::pipeline

@@ -116,6 +116,8 @@ class Runner {
                   const std::optional<Versions>& last, ModelResult& result);
   Status RenderBatchRefs(const Model& model, const Versions& inputs,
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
+  // A view over the whole of `table` at its version in `inputs`, for generators.
+  Result<std::string> WholeView(const Model& model, const Versions& inputs, const TableName& table);
 
   Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
 
@@ -185,12 +187,38 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, view_name));
     views[ref.table] = QuoteName(kBatchSchema) + "." + QuoteName(view_name);
   }
-  sql = RenderRefs(model, [&](const TableName& name) { return views.at(name); });
+  std::string body = model.body;
+  if (!model.generated.empty()) {
+    GeneratorContext context;
+    context.connection = &connection_;
+    context.dialect = sql::Dialect::kDuckDb;
+    context.relation = [&](const TableName& table) { return WholeView(model, inputs, table); };
+    const GeneratorRegistry& registry =
+        options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
+    DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, registry, context));
+  }
+  sql = RenderRefsIn(model.path, body, [&](const TableName& name) { return views.at(name); });
   // A trailing ';' would end the statement we wrap.
   while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
     sql.pop_back();
   }
   return Status::Ok();
+}
+
+Result<std::string> Runner::WholeView(const Model& model, const Versions& inputs,
+                                     const TableName& table) {
+  auto version = inputs.find(table);
+  if (version == inputs.end()) {
+    return InvalidArgument(model.path + ": a generator asked for " + table.ToString() +
+                           ", which the model does not declare (ref() or depends_on:)");
+  }
+  lake::DeltaTable delta = catalog_.Table(table);
+  lake::VersionSpec spec;
+  spec.version = version->second;
+  DHL_ASSIGN_OR_RETURN(auto snapshot, delta.Load(connection_, spec));
+  std::string view_name = table.layer + "__" + table.name + "__all";
+  DHL_RETURN_IF_ERROR(delta.CreateView(connection_, snapshot, kBatchSchema, view_name));
+  return QuoteName(kBatchSchema) + "." + QuoteName(view_name);
 }
 
 Status Runner::ApplyExpectations(const Model& model, const std::string& relation,

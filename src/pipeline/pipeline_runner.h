@@ -14,6 +14,7 @@
 #include "base/status.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/generator.h"
 #include "pipeline/model_set.h"
 
 namespace dhl::pipeline {
@@ -25,6 +26,8 @@ struct RunOptions {
   std::string run_id;                   // default: a new UUID
   std::string stop_after_layer;         // e.g. "silver": leave later layers alone; empty = all
   bool progress = false;                // draw a Progress line on stderr
+  // What generated('name') calls in the models expand to; nullptr = BuiltinGenerators().
+  const GeneratorRegistry* generators = nullptr;
 };
 
 enum class ModelStatus {

@@ -1,0 +1,48 @@
+#include "pipeline/generator.h"
+
+#include <utility>
+
+namespace dhl::pipeline {
+
+void GeneratorRegistry::Add(std::string name, Generator generator) {
+  generators_[std::move(name)] = std::move(generator);
+}
+
+const Generator* GeneratorRegistry::Find(std::string_view name) const {
+  auto found = generators_.find(name);
+  return found == generators_.end() ? nullptr : &found->second;
+}
+
+Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry& registry,
+                                    const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto calls, FindGeneratedCalls(model.path, model.body));
+  std::string out;
+  size_t position = 0;
+  for (const GeneratedCall& call : calls) {
+    std::string where = model.path + ":" + std::to_string(call.line) + ": generated('" +
+                        call.name + "')";
+    const Generator* generator = registry.Find(call.name);
+    if (generator == nullptr) return InvalidArgument(where + ": no generator of that name");
+    GeneratorContext own = context;
+    own.model = &model;
+    auto text = (*generator)(own);
+    if (!text.ok()) return text.status().WithContext(where);
+    auto refs = FindRefCalls(where, *text);
+    if (!refs.ok()) return refs.status();
+    for (const RefCall& ref : *refs) {
+      bool declared = false;
+      for (const Ref& input : model.refs) declared = declared || input.table == ref.table;
+      if (!declared) {
+        return InvalidArgument(where + ": its text reads " + ref.table.ToString() +
+                               ", which the model does not declare (add it to depends_on:)");
+      }
+    }
+    out.append(model.body, position, call.offset - position);
+    out += *text;
+    position = call.offset + call.length;
+  }
+  out.append(model.body, position, std::string::npos);
+  return out;
+}
+
+}  // namespace dhl::pipeline

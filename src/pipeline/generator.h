@@ -1,0 +1,58 @@
+// Generated model SQL: text that depends on the lake's metadata (indicator and validation-rule
+// expressions compiled to SQL, one column per category, the period table computed by src/dhis2).
+//
+// A model marks where such text goes with `generated('name')` in its body and declares the tables the
+// generator reads (and any it does not ref in its body) with the header `-- depends_on: a.b, c.d`.
+// Before its refs are rendered, each call is replaced by the text the named generator returns; that
+// text may itself hold ref('layer.table') calls to the model's declared inputs (docs/models.md).
+// The same generator renders for DuckDB (the local run) and Spark SQL (the Databricks bundle).
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model.h"
+#include "sql/dialect.h"
+
+namespace dhl::pipeline {
+
+struct GeneratorContext {
+  // A DuckDB connection on which the model's inputs are readable through `relation`.
+  engine::Connection* connection = nullptr;
+  // The dialect the generated text must be written in.
+  sql::Dialect dialect = sql::Dialect::kDuckDb;
+  // A SQL relation (a view) holding one of the model's inputs whole, at this run's version, for
+  // queries on `connection`. Only tables the model declares (ref() or depends_on) may be asked for.
+  std::function<Result<std::string>(const lake::TableName&)> relation;
+  const Model* model = nullptr;
+};
+
+// Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.
+using Generator = std::function<Result<std::string>(const GeneratorContext&)>;
+
+class GeneratorRegistry {
+ public:
+  // Registers `generator` under `name` (a later Add with the same name replaces it).
+  void Add(std::string name, Generator generator);
+  // nullptr when no generator has that name.
+  const Generator* Find(std::string_view name) const;
+
+ private:
+  std::map<std::string, Generator, std::less<>> generators_;
+};
+
+// The generators the shipped models use (src/pipeline/generators.cc lists them).
+const GeneratorRegistry& BuiltinGenerators();
+
+// The model's body with every generated('name') call replaced by its generator's text (ref() calls
+// left in place). Errors name the model's file and line: an unknown generator, a generator's failure,
+// or a ref() in generated text to a table the model does not declare.
+Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry& registry,
+                                    const GeneratorContext& context);
+
+}  // namespace dhl::pipeline
