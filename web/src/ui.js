@@ -20,9 +20,24 @@ export function el(tag, attrs = {}, ...children) {
 const charts = new Set();
 
 // A chart panel: a titled box whose chart is resized with the window and disposed on page change.
+// Data points a chart draws (values that are not null), for tests and the empty-state message.
+function pointCount(option) {
+  let count = 0;
+  for (const series of option.series ?? []) {
+    for (const point of series.data ?? []) {
+      const value = point !== null && typeof point === 'object' && !Array.isArray(point) ? point.value : point;
+      const last = Array.isArray(value) ? value[value.length - 1] : value;
+      if (last !== null && last !== undefined && last !== '-' && !Number.isNaN(Number(last))) count += 1;
+    }
+  }
+  return count;
+}
+
 export function chartPanel(title, option, { height = 320, id } = {}) {
-  const box = el('div', { class: 'chart', style: `height:${height}px`, 'data-chart': id ?? title });
-  const panel = el('section', { class: 'panel' }, el('h3', {}, title), box);
+  const points = pointCount(option);
+  const box = el('div', { class: 'chart', style: `height:${height}px`, 'data-chart': id ?? title, 'data-points': String(points) });
+  const panel = el('section', { class: 'panel' }, el('h3', {}, title),
+    points === 0 ? el('div', { class: 'message warn' }, 'No data for this selection.') : null, box);
   requestAnimationFrame(() => {
     const chart = echarts.init(box, null, { renderer: 'canvas' });
     chart.setOption({ color: palette, animationDuration: 300, ...option });
