@@ -1,0 +1,56 @@
+-- Outlier statistics of every numeric data value, as DHIS2's outlier detection defines them
+-- (dhis2-core outlierdetection ZscoreSqlStatementProcessor, MinMaxSqlStatementProcessor;
+-- docs/gold_quality.md):
+--   statistics per data element x org unit x category option combo x attribute option combo over
+--   all its values (DHIS2's dataStartDate/dataEndDate are unset by default: every period);
+--   z_score          = |value - mean| / std_dev, std_dev the population standard deviation;
+--                      NULL when std_dev is 0 (DHIS2 leaves such series out)
+--   modified_z_score = 0.6745 * |value - median| / mad, mad = median of |value - median|;
+--                      NULL when mad is 0
+--   outlier when the score is >= the threshold (default 3.0 for both, DHIS2's default);
+--   min-max outlier when value < min or value > max of silver.min_max for (de, ou, coc).
+-- Only numeric value types count (ValueType.NUMERIC_TYPES: the integer types, NUMBER,
+-- UNIT_INTERVAL, PERCENTAGE). Thresholds come from generated('outlier_thresholds')
+-- (src/pipeline/quality_generators.h).
+-- materialized: table
+-- partition_by: year
+WITH
+value AS (
+  SELECT de, pe, ou, coc, aoc, value, year
+  FROM ref('silver.data_value')
+  WHERE value IS NOT NULL
+    AND value_type IN ('INTEGER', 'INTEGER_POSITIVE', 'INTEGER_NEGATIVE',
+                       'INTEGER_ZERO_OR_POSITIVE', 'NUMBER', 'UNIT_INTERVAL', 'PERCENTAGE')
+),
+moments AS (
+  SELECT de, ou, coc, aoc, AVG(value) AS mean, STDDEV_POP(value) AS std_dev,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY value NULLS LAST) AS median
+  FROM value
+  GROUP BY de, ou, coc, aoc
+),
+deviation AS (
+  SELECT v.de, v.ou, v.coc, v.aoc,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS mad
+  FROM value v
+  JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
+  GROUP BY v.de, v.ou, v.coc, v.aoc
+),
+scored AS (
+  SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, m.mean, m.std_dev, m.median, d.mad,
+         CASE WHEN m.std_dev > 0 THEN ABS(v.value - m.mean) / m.std_dev END AS z_score,
+         CASE WHEN d.mad > 0 THEN 0.6745 * ABS(v.value - m.median) / d.mad END
+           AS modified_z_score,
+         mm.min, mm.max
+  FROM value v
+  JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
+  JOIN deviation d ON d.de = v.de AND d.ou = v.ou AND d.coc = v.coc AND d.aoc = v.aoc
+  LEFT JOIN ref('silver.min_max') mm ON mm.de = v.de AND mm.ou = v.ou AND mm.coc = v.coc
+)
+SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.value, s.mean, s.std_dev, s.z_score, s.median, s.mad,
+       s.modified_z_score, s.min, s.max,
+       COALESCE(s.z_score >= t.z_threshold, FALSE) AS is_z_outlier,
+       COALESCE(s.modified_z_score >= t.modified_z_threshold, FALSE) AS is_modified_z_outlier,
+       COALESCE(s.value < s.min OR s.value > s.max, FALSE) AS is_min_max_outlier,
+       s.year
+FROM scored s
+CROSS JOIN (generated('outlier_thresholds')) AS t

@@ -1,0 +1,120 @@
+-- Reporting rates as DHIS2's analytics computes the REPORTING_RATE family (docs/gold_quality.md):
+-- one row per data set x org unit (every level) x period of the data set's own type and of the
+-- longer types Monthly, Quarterly and Yearly.
+--   expected       = org units assigned to the data set in the unit's subtree that are open for the
+--                    whole period (opening_date <= period start, closed_date >= period end, NULL
+--                    meaning no limit: JdbcAnalyticsManager.getWhereClauseRestrictions) x span,
+--                    span = floor(frequency order of the period type / that of the data set's type)
+--                    (PeriodType.getPeriodSpan), or the period's days for a Daily data set
+--                    (ReportRatesHelper.getCalculatedTarget)
+--   actual         = completed registrations of the data set in the subtree whose period belongs
+--                    to the period (by silver.period's structure columns), whatever the unit's
+--                    assignment or dates (JdbcCompletenessTableManager)
+--   actual_on_time = those registered on time by the rule of the server's version
+--                    (generated('reporting_rate_on_time'), src/pipeline/timeliness_generator.h)
+--   rate, rate_on_time = min(100, actual * 100 / expected) (DataHandler.getReportingRate)
+-- Rows exist where expected > 0, as DHIS2 answers only where a target exists.
+-- materialized: table
+-- expect: rate_in_range | rate >= 0 AND rate <= 100 | warn
+WITH
+data_set AS (
+  SELECT uid AS data_set, period_type, COALESCE(timely_days, 15.0) AS timely_days,
+         CASE WHEN period_type = 'Daily' THEN 1
+              WHEN period_type = 'BiWeekly' THEN 14
+              WHEN period_type LIKE 'Weekly%' THEN 7
+              WHEN period_type = 'Monthly' THEN 30
+              WHEN period_type = 'BiMonthly' THEN 61
+              WHEN period_type LIKE 'Quarterly%' THEN 91
+              WHEN period_type LIKE 'SixMonthly%' THEN 182
+              ELSE 365 END AS frequency
+  FROM ref('silver.data_set')
+),
+-- Every period of a data set's own type, with the Monthly, Quarterly and Yearly period it belongs
+-- to (silver.period leaves a column NULL when that type is not longer than the row's own).
+data_set_period AS (
+  SELECT d.data_set, d.period_type AS data_set_type, d.frequency, d.timely_days, p.pe,
+         p.start_date, p.end_date, p.days, p.monthly, p.quarterly, p.yearly
+  FROM data_set d
+  JOIN ref('silver.period') p ON p.period_type = d.period_type
+),
+-- Query periods: the period itself, then the longer periods it belongs to.
+query_period_member AS (
+  SELECT data_set, data_set_type, frequency, pe AS member_pe, pe AS query_pe,
+         data_set_type AS query_type, frequency AS query_frequency
+  FROM data_set_period
+  UNION ALL
+  SELECT data_set, data_set_type, frequency, pe, monthly, 'Monthly', 30
+  FROM data_set_period WHERE monthly IS NOT NULL
+  UNION ALL
+  SELECT data_set, data_set_type, frequency, pe, quarterly, 'Quarterly', 91
+  FROM data_set_period WHERE quarterly IS NOT NULL
+  UNION ALL
+  SELECT data_set, data_set_type, frequency, pe, yearly, 'Yearly', 365
+  FROM data_set_period WHERE yearly IS NOT NULL
+),
+-- One row per data set x query period with its dates (from silver.period when it holds the query
+-- period, else the span of the member periods) and the span multiplier.
+query_period AS (
+  SELECT m.data_set, m.query_pe, m.query_type,
+         COALESCE(MIN(qp.start_date), MIN(dp.start_date)) AS start_date,
+         COALESCE(MAX(qp.end_date), MAX(dp.end_date)) AS end_date,
+         CASE WHEN MIN(m.data_set_type) = 'Daily'
+              THEN COALESCE(MAX(qp.days), SUM(dp.days))
+              ELSE FLOOR(CAST(MIN(m.query_frequency) AS DOUBLE) / MIN(m.frequency)) END AS span
+  FROM query_period_member m
+  JOIN data_set_period dp ON dp.data_set = m.data_set AND dp.pe = m.member_pe
+  LEFT JOIN ref('silver.period') qp ON qp.pe = m.query_pe
+  GROUP BY m.data_set, m.query_pe, m.query_type
+),
+org_unit AS (
+  SELECT uid, opening_date, closed_date, level1_uid, level2_uid, level3_uid, level4_uid,
+         level5_uid, level6_uid, level7_uid, level8_uid
+  FROM ref('silver.org_unit')
+  WHERE valid_to IS NULL
+),
+-- Each org unit with each of its ancestors (itself included) and the ancestor's level.
+ancestor AS (
+  SELECT o.uid, o.opening_date, o.closed_date, l.level AS ou_level,
+         CASE l.level WHEN 1 THEN o.level1_uid WHEN 2 THEN o.level2_uid WHEN 3 THEN o.level3_uid
+                      WHEN 4 THEN o.level4_uid WHEN 5 THEN o.level5_uid WHEN 6 THEN o.level6_uid
+                      WHEN 7 THEN o.level7_uid ELSE o.level8_uid END AS ou
+  FROM org_unit o
+  CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS l(level)
+),
+expected AS (
+  SELECT q.data_set, a.ou, a.ou_level, q.query_pe AS pe, q.query_type AS period_type,
+         COUNT(*) * MIN(q.span) AS expected
+  FROM ref('silver.data_set_org_unit') s
+  JOIN ancestor a ON a.uid = s.ou AND a.ou IS NOT NULL
+  JOIN query_period q ON q.data_set = s.data_set
+  WHERE (a.opening_date IS NULL OR a.opening_date <= q.start_date)
+    AND (a.closed_date IS NULL OR a.closed_date >= q.end_date)
+  GROUP BY q.data_set, a.ou, a.ou_level, q.query_pe, q.query_type
+),
+registration AS (
+  SELECT r.data_set, r.pe, r.ou,
+         CASE WHEN generated('reporting_rate_on_time') THEN 1 ELSE 0 END AS on_time
+  FROM (
+    SELECT c.data_set, c.pe, c.ou, c.completed_at, dp.end_date, dp.timely_days
+    FROM ref('silver.complete_registration') c
+    JOIN data_set_period dp ON dp.data_set = c.data_set AND dp.pe = c.pe
+    WHERE c.completed
+  ) AS r
+),
+actual AS (
+  SELECT r.data_set, a.ou, a.ou_level, m.query_pe AS pe, m.query_type AS period_type,
+         COUNT(*) AS actual, COUNT(CASE WHEN r.on_time = 1 THEN 1 END) AS actual_on_time
+  FROM registration r
+  JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
+  JOIN ancestor a ON a.uid = r.ou AND a.ou IS NOT NULL
+  GROUP BY r.data_set, a.ou, a.ou_level, m.query_pe, m.query_type
+)
+SELECT e.data_set, e.ou, e.ou_level, e.pe, e.period_type,
+       CAST(e.expected AS DOUBLE) AS expected,
+       CAST(COALESCE(x.actual, 0) AS DOUBLE) AS actual,
+       CAST(COALESCE(x.actual_on_time, 0) AS DOUBLE) AS actual_on_time,
+       LEAST(100.0, COALESCE(x.actual, 0) * 100.0 / e.expected) AS rate,
+       LEAST(100.0, COALESCE(x.actual_on_time, 0) * 100.0 / e.expected) AS rate_on_time
+FROM expected e
+LEFT JOIN actual x
+  ON x.data_set = e.data_set AND x.ou = e.ou AND x.pe = e.pe AND x.period_type = e.period_type

@@ -1,0 +1,110 @@
+#include "pipeline/quality_generators.h"
+
+#include <fmt/format.h>
+
+#include <charconv>
+#include <utility>
+#include <vector>
+
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+QualityParameters& Parameters() {
+  static QualityParameters parameters;
+  return parameters;
+}
+
+std::string DoubleLiteral(double value) {
+  return "CAST(" + sql::NumberLiteral(value) + " AS DOUBLE)";
+}
+
+// The leading numbers of a version: "2.41.8.1" -> {2, 41, 8, 1}; "2.42-SNAPSHOT" -> {2, 42}.
+std::vector<int> VersionNumbers(std::string_view version) {
+  std::vector<int> numbers;
+  const char* p = version.data();
+  const char* end = p + version.size();
+  while (p < end) {
+    int number = 0;
+    auto [next, error] = std::from_chars(p, end, number);
+    if (error != std::errc()) break;
+    numbers.push_back(number);
+    p = next;
+    if (p < end && *p == '.') {
+      ++p;
+    } else {
+      break;
+    }
+  }
+  return numbers;
+}
+
+}  // namespace
+
+Result<TimelinessRule> TimelinessRuleForVersion(std::string_view version) {
+  if (version.empty()) return TimelinessRule::kFractionalDaysPlusOne;
+  std::vector<int> v = VersionNumbers(version);
+  if (v.size() < 2 || v[0] != 2) {
+    return InvalidArgument("server version '" + std::string(version) +
+                           "' is not a DHIS2 version such as 2.41.0");
+  }
+  int minor = v[1];
+  int patch = v.size() > 2 ? v[2] : 0;
+  if (minor < 41 || (minor == 41 && patch < 2)) return TimelinessRule::kWholeDays;
+  if (minor == 41 && patch < 8) return TimelinessRule::kFractionalDays;
+  return TimelinessRule::kFractionalDaysPlusOne;
+}
+
+std::string OnTimeSql(TimelinessRule rule, std::string_view completed_at, std::string_view end_date,
+                      std::string_view timely_days, sql::Dialect dialect) {
+  std::string c(completed_at);
+  std::string e(end_date);
+  std::string t(timely_days);
+  if (rule == TimelinessRule::kWholeDays) {
+    // Days between the UTC date of completion and the period's end date.
+    std::string days = dialect == sql::Dialect::kSpark
+                           ? "datediff(to_date(" + c + "), " + e + ")"
+                           : "(CAST(floor(epoch(" + c + ") / 86400) AS BIGINT) - CAST(epoch(CAST(" +
+                                 e + " AS TIMESTAMP)) / 86400 AS BIGINT))";
+    return "(" + days + " <= " + t + ")";
+  }
+  std::string seconds =
+      dialect == sql::Dialect::kSpark
+          ? "(unix_timestamp(" + c + ") - unix_timestamp(CAST(" + e + " AS TIMESTAMP)))"
+          : "(epoch(" + c + ") - epoch(CAST(" + e + " AS TIMESTAMP)))";
+  std::string limit = rule == TimelinessRule::kFractionalDays ? t : "(" + t + " + 1)";
+  return "(" + seconds + " / 86400.0 <= " + limit + ")";
+}
+
+Status SetQualityParameters(const QualityParameters& parameters) {
+  DHL_RETURN_IF_ERROR(TimelinessRuleForVersion(parameters.server_version).status());
+  if (!(parameters.z_threshold > 0) || !(parameters.modified_z_threshold > 0)) {
+    return InvalidArgument(fmt::format("outlier thresholds must be positive (z {}, modified z {})",
+                                       parameters.z_threshold, parameters.modified_z_threshold));
+  }
+  if (parameters.district_level < 1 || parameters.district_level > 8) {
+    return InvalidArgument(
+        fmt::format("district level {} is not an org unit level 1..8", parameters.district_level));
+  }
+  Parameters() = parameters;
+  return Status::Ok();
+}
+
+const QualityParameters& CurrentQualityParameters() { return Parameters(); }
+
+Result<std::string> GenerateReportingRateOnTime(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(TimelinessRule rule, TimelinessRuleForVersion(Parameters().server_version));
+  return OnTimeSql(rule, "completed_at", "end_date", "timely_days", context.dialect);
+}
+
+Result<std::string> GenerateOutlierThresholds(const GeneratorContext&) {
+  return "SELECT " + DoubleLiteral(Parameters().z_threshold) + " AS z_threshold, " +
+         DoubleLiteral(Parameters().modified_z_threshold) + " AS modified_z_threshold";
+}
+
+Result<std::string> GenerateDqDistrictLevel(const GeneratorContext&) {
+  return std::to_string(Parameters().district_level);
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,274 @@
+#include "pipeline/validation_generator.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "base/logging.h"
+#include "base/text.h"
+#include "dhis2/expression.h"
+#include "dhis2/expression_evaluator.h"
+#include "dhis2/expression_sql.h"
+#include "dhis2/period_type.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+// DHIS2's Operator names and the SQL comparison each one tests (the pairs have none).
+std::optional<std::string> ComparisonSql(std::string_view operator_name) {
+  static const std::map<std::string, std::string, std::less<>> kOperators = {
+      {"equal_to", "="},       {"not_equal_to", "<>"},
+      {"greater_than", ">"},   {"greater_than_or_equal_to", ">="},
+      {"less_than", "<"},      {"less_than_or_equal_to", "<="},
+      {"compulsory_pair", ""}, {"exclusive_pair", ""}};
+  auto found = kOperators.find(operator_name);
+  if (found == kOperators.end()) return std::nullopt;
+  return found->second;
+}
+
+// A rule ready to render: both sides parsed, its strategies, levels and data elements.
+struct CompiledRule {
+  const ValidationRuleRow* row = nullptr;
+  dhis2::Expression left;
+  dhis2::Expression right;
+  dhis2::MissingValueStrategy left_strategy = dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+  dhis2::MissingValueStrategy right_strategy = dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+  std::string comparison;  // empty for the pair operators
+  std::vector<int> levels;
+  std::set<std::string> data_elements;
+};
+
+Result<dhis2::MissingValueStrategy> Strategy(std::string_view name) {
+  std::string trimmed(Trim(name));
+  if (trimmed.empty()) return dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+  auto strategy = dhis2::ParseMissingValueStrategy(trimmed);
+  if (!strategy) return InvalidArgument("unknown missing value strategy '" + trimmed + "'");
+  return *strategy;
+}
+
+Result<dhis2::Expression> ParseSide(std::string_view text, std::string_view side,
+                                    std::set<std::string>* data_elements) {
+  auto parsed = dhis2::ParseExpression(text, dhis2::ExpressionMode::kValidationRuleExpression);
+  if (!parsed.ok()) return parsed.status().WithContext(std::string(side) + " side");
+  for (const dhis2::ItemKey& item : parsed->items()) {
+    if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty()) {
+      return Unsupported(std::string(side) + " side: item " + item.ToString() +
+                         " is not a plain data element or operand");
+    }
+    data_elements->insert(item.uid0);
+  }
+  return parsed;
+}
+
+Result<CompiledRule> CompileRule(const ValidationRuleRow& row) {
+  CompiledRule rule;
+  rule.row = &row;
+  auto comparison = ComparisonSql(row.operator_name);
+  if (!comparison) return InvalidArgument("unknown operator '" + row.operator_name + "'");
+  rule.comparison = *comparison;
+  DHL_ASSIGN_OR_RETURN(rule.left_strategy, Strategy(row.left_missing_value_strategy));
+  DHL_ASSIGN_OR_RETURN(rule.right_strategy, Strategy(row.right_missing_value_strategy));
+  DHL_RETURN_IF_ERROR(dhis2::ParsePeriodType(row.period_type).status());
+  DHL_ASSIGN_OR_RETURN(rule.left, ParseSide(row.left_expression, "left", &rule.data_elements));
+  DHL_ASSIGN_OR_RETURN(rule.right, ParseSide(row.right_expression, "right", &rule.data_elements));
+  for (std::string_view part : Split(row.organisation_unit_levels, ',')) {
+    std::string level(Trim(part));
+    if (level.empty()) continue;
+    int number = 0;
+    for (char c : level) {
+      if (c < '0' || c > '9' || number > 100) {
+        return InvalidArgument("organisation unit level '" + level + "' is not a number");
+      }
+      number = number * 10 + (c - '0');
+    }
+    rule.levels.push_back(number);
+  }
+  return rule;
+}
+
+// The pivot column of one item in its period type's cells.
+struct ItemColumn {
+  std::string name;       // quoted
+  std::string aggregate;  // SUM(CASE WHEN ... THEN value END)
+};
+
+std::string EmptySelect() {
+  return "SELECT CAST(NULL AS STRING) AS rule, CAST(NULL AS STRING) AS ou, "
+         "CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS aoc, CAST(NULL AS DOUBLE) AS "
+         "left_side, CAST(NULL AS DOUBLE) AS right_side, CAST(NULL AS STRING) AS operator, "
+         "CAST(NULL AS STRING) AS importance, CAST(NULL AS STRING) AS period_type, "
+         "CAST(NULL AS STRING) AS data_elements FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
+  return fmt::format("{}", fmt::join(parts, separator));
+}
+
+}  // namespace
+
+Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
+                                           sql::Dialect dialect,
+                                           std::vector<std::string>* skipped) {
+  // Rules by period type (the type's canonical name).
+  std::map<dhis2::PeriodType, std::vector<CompiledRule>> by_type;
+  for (const ValidationRuleRow& row : rules) {
+    auto compiled = CompileRule(row);
+    if (!compiled.ok()) {
+      std::string line = row.uid + ": " + compiled.status().message();
+      LogWarn("gold.validation_violation leaves out rule {}", line);
+      if (skipped != nullptr) skipped->push_back(line);
+      continue;
+    }
+    dhis2::PeriodType type = *dhis2::ParsePeriodType(row.period_type);
+    by_type[type].push_back(std::move(*compiled));
+  }
+  if (by_type.empty()) return EmptySelect();
+
+  std::vector<std::string> ctes;
+  std::vector<std::string> selects;
+  int type_index = 0;
+  for (auto& [type, type_rules] : by_type) {
+    std::string type_name(dhis2::PeriodTypeName(type));
+    std::string suffix = std::to_string(type_index++);
+    // Stored period types whose values count for this type's periods.
+    std::vector<std::string> allowed;
+    for (dhis2::PeriodType other : dhis2::kAllPeriodTypes) {
+      if (dhis2::FrequencyOrder(other) >= dhis2::FrequencyOrder(type)) {
+        allowed.push_back(sql::StringLiteral(dhis2::PeriodTypeName(other), dialect));
+      }
+    }
+    std::set<std::string> data_elements;
+    for (const CompiledRule& rule : type_rules) {
+      data_elements.insert(rule.data_elements.begin(), rule.data_elements.end());
+    }
+    std::vector<std::string> de_literals;
+    for (const std::string& de : data_elements)
+      de_literals.push_back(sql::StringLiteral(de, dialect));
+
+    // The item relation: values at each period of this type, shortest containing period winning.
+    std::string items = "items_" + suffix;
+    ctes.push_back(
+        items +
+        " AS (SELECT pe, ou, aoc, de, coc, value, days FROM (SELECT rp.pe, dv.ou, dv.aoc, "
+        "dv.de, dv.coc, dv.value, rp.days, dv.end_date, MIN(dv.end_date) OVER (PARTITION BY rp.pe, "
+        "dv.ou, dv.aoc, dv.de, dv.coc) AS shortest_end FROM (SELECT pe, start_date, days FROM "
+        "ref('silver.period') WHERE period_type = " +
+        sql::StringLiteral(type_name, dialect) +
+        ") AS rp JOIN (SELECT de, coc, ou, aoc, value, start_date, end_date FROM "
+        "ref('silver.data_value') WHERE value IS NOT NULL AND de IN (" +
+        Join(de_literals, ", ") + ") AND period_type IN (" + Join(allowed, ", ") +
+        ")) AS dv ON dv.start_date <= rp.start_date AND dv.end_date >= rp.start_date) AS ranked "
+        "WHERE end_date = shortest_end)");
+
+    // The cells: one column per distinct item of this type's rules.
+    std::map<dhis2::ItemKey, ItemColumn> columns;
+    for (const CompiledRule& rule : type_rules) {
+      for (const dhis2::Expression* side : {&rule.left, &rule.right}) {
+        for (const dhis2::ItemKey& item : side->items()) {
+          if (columns.count(item) > 0) continue;
+          std::string condition = "de = " + sql::StringLiteral(item.uid0, dialect);
+          if (!item.uid1.empty() && item.uid1 != "*") {
+            condition += " AND coc = " + sql::StringLiteral(item.uid1, dialect);
+          }
+          if (!item.uid2.empty() && item.uid2 != "*") {
+            condition += " AND aoc = " + sql::StringLiteral(item.uid2, dialect);
+          }
+          ItemColumn column;
+          column.name = sql::QuoteName("i" + std::to_string(columns.size()), dialect);
+          column.aggregate = "SUM(CASE WHEN " + condition + " THEN value END) AS " + column.name;
+          columns.emplace(item, std::move(column));
+        }
+      }
+    }
+    std::vector<std::string> aggregates;
+    for (const auto& [item, column] : columns) aggregates.push_back(column.aggregate);
+    std::string cells = "cells_" + suffix;
+    ctes.push_back(cells + " AS (SELECT c.*, o.level FROM (SELECT pe, ou, aoc, days, " +
+                   Join(aggregates, ", ") + " FROM " + items +
+                   " GROUP BY pe, ou, aoc, days) AS c JOIN (SELECT uid, level FROM "
+                   "ref('silver.org_unit') WHERE valid_to IS NULL) AS o ON o.uid = c.ou)");
+
+    dhis2::ItemSqlFunction item_sql =
+        [&columns](const dhis2::ItemKey& item) -> Result<std::string> {
+      auto found = columns.find(item);
+      if (found == columns.end()) return Internal("no column for item " + item.ToString());
+      return found->second.name;
+    };
+    for (const CompiledRule& rule : type_rules) {
+      dhis2::SqlCompileOptions left_options;
+      left_options.dialect = dialect;
+      left_options.missing_value_strategy = rule.left_strategy;
+      left_options.days_sql = "days";
+      dhis2::SqlCompileOptions right_options = left_options;
+      right_options.missing_value_strategy = rule.right_strategy;
+      auto left = dhis2::CompileExpressionToSql(rule.left, item_sql, left_options);
+      auto right = dhis2::CompileExpressionToSql(rule.right, item_sql, right_options);
+      if (!left.ok() || !right.ok()) {
+        std::string line =
+            rule.row->uid + ": " + (left.ok() ? right.status() : left.status()).message();
+        LogWarn("gold.validation_violation leaves out rule {}", line);
+        if (skipped != nullptr) skipped->push_back(line);
+        continue;
+      }
+      std::string where;
+      if (!rule.levels.empty()) {
+        std::vector<std::string> levels;
+        for (int level : rule.levels) levels.push_back(std::to_string(level));
+        where = " WHERE level IN (" + Join(levels, ", ") + ")";
+      }
+      // NEVER_SKIP sides count a NULL (e.g. a division by zero) as 0, as DHIS2 does.
+      auto side = [](const std::string& sql_text, dhis2::MissingValueStrategy strategy) {
+        return strategy == dhis2::MissingValueStrategy::kNeverSkip
+                   ? "COALESCE(CAST(" + sql_text + " AS DOUBLE), 0)"
+                   : "CAST(" + sql_text + " AS DOUBLE)";
+      };
+      std::string violation;
+      if (rule.row->operator_name == "compulsory_pair") {
+        violation = "(l IS NULL) <> (r IS NULL)";
+      } else if (rule.row->operator_name == "exclusive_pair") {
+        violation = "l IS NOT NULL AND r IS NOT NULL";
+      } else {
+        violation = "l IS NOT NULL AND r IS NOT NULL AND NOT (l " + rule.comparison + " r)";
+      }
+      std::vector<std::string> des(rule.data_elements.begin(), rule.data_elements.end());
+      selects.push_back(
+          "SELECT " + sql::StringLiteral(rule.row->uid, dialect) +
+          " AS rule, ou, pe, aoc, COALESCE(l, 0) AS left_side, COALESCE(r, 0) AS right_side, " +
+          sql::StringLiteral(rule.row->operator_name, dialect) + " AS operator, " +
+          sql::StringLiteral(rule.row->importance, dialect) + " AS importance, " +
+          sql::StringLiteral(type_name, dialect) + " AS period_type, " +
+          sql::StringLiteral(Join(des, ","), dialect) +
+          " AS data_elements FROM (SELECT ou, pe, aoc, " + side(*left, rule.left_strategy) +
+          " AS l, " + side(*right, rule.right_strategy) + " AS r FROM " + cells + where +
+          ") AS s WHERE " + violation);
+    }
+  }
+  if (selects.empty()) return EmptySelect();
+  return "WITH " + Join(ctes, ",\n") + "\n" + Join(selects, "\nUNION ALL\n");
+}
+
+Result<std::string> GenerateValidationViolation(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string relation,
+                       context.relation(lake::TableName{"silver", "validation_rule"}));
+  DHL_ASSIGN_OR_RETURN(
+      auto result,
+      context.connection->Query(
+          "SELECT uid, left_expression, right_expression, operator, importance, period_type, "
+          "left_missing_value_strategy, right_missing_value_strategy, "
+          "CAST(organisation_unit_levels AS VARCHAR) FROM " +
+          relation + " ORDER BY uid"));
+  std::vector<ValidationRuleRow> rows;
+  for (size_t row = 0; row < result.row_count(); ++row) {
+    auto text = [&](size_t column) { return result.GetString(column, row).value_or(""); };
+    rows.push_back(ValidationRuleRow{text(0), text(1), text(2), text(3), text(4), text(5), text(6),
+                                     text(7), text(8)});
+  }
+  return ValidationViolationSql(rows, context.dialect);
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,59 @@
+// Generator 'validation_violation' (models/gold/validation_violation.sql): the whole SELECT of
+// gold.validation_violation, compiled from silver.validation_rule by dhis2::CompileExpressionToSql,
+// set-based (one query for every rule, org unit and period; never a query per cell).
+//
+// What it renders, following dhis2-core's DataValidationRunner (docs/gold_quality.md):
+// - Per period type T of the rules, one item relation: the values of the rules' data elements at
+//   each org unit (its own values, no descendants) for each period of type T in silver.period,
+//   taken from stored periods of T or longer types that contain the period's start date, the
+//   shortest such period winning (DeflatedDataValueParams.includedDate, addValueToDataMap).
+// - The cells of T: every (org unit, period, attribute option combo) with a value of any item of
+//   T's rules; their items pivoted into columns by conditional aggregation (#{de} sums its
+//   category option combos, #{de.coc} one combo, #{de.coc.aoc} / #{de.*.aoc} one attribute combo).
+// - Each rule selects from its type's cells at its organisation_unit_levels (all levels when none),
+//   computes both sides with their missing-value strategies (SKIP_IF_ALL_VALUES_MISSING when
+//   unset, as DHIS2's Expression), and keeps violations:
+//     compulsory_pair: exactly one side NULL; exclusive_pair: both sides non-NULL;
+//     other operators: a NULL side (possible only when it is not NEVER_SKIP) skips the cell,
+//     otherwise a violation when NOT (left <op> right);
+//   left_side and right_side are stored as DHIS2 stores them, NULL as 0.
+// Output columns: rule, ou, pe, aoc, left_side, right_side, operator, importance, period_type,
+// data_elements (the rule's data element uids, sorted, comma-separated; gold.dq_summary uses it).
+// A rule that cannot be compiled (a syntax error, an unknown operator, items other than data
+// elements and operands such as C{}, R{}, N{}, period offsets) is left out with a warning naming
+// the rule and the reason.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "pipeline/generator.h"
+#include "sql/dialect.h"
+
+namespace dhl::pipeline {
+
+struct ValidationRuleRow {
+  std::string uid;
+  std::string left_expression;
+  std::string right_expression;
+  std::string operator_name;  // equal_to, ..., compulsory_pair, exclusive_pair
+  std::string importance;
+  std::string period_type;
+  std::string left_missing_value_strategy;   // empty = SKIP_IF_ALL_VALUES_MISSING
+  std::string right_missing_value_strategy;  // empty = SKIP_IF_ALL_VALUES_MISSING
+  std::string organisation_unit_levels;      // comma list, empty = all levels
+};
+
+// The generated SELECT for `rules` (ref() calls to silver.data_value, silver.period and
+// silver.org_unit). `skipped` (when not null) receives one "<uid>: <reason>" line per rule left
+// out.
+Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
+                                           sql::Dialect dialect,
+                                           std::vector<std::string>* skipped = nullptr);
+
+// The generator: reads silver.validation_rule through context.relation, then
+// ValidationViolationSql.
+Result<std::string> GenerateValidationViolation(const GeneratorContext& context);
+
+}  // namespace dhl::pipeline

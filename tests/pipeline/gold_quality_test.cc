@@ -1,0 +1,520 @@
+// The data-quality gold models (models/gold/{reporting_rate,outlier,validation_violation,
+// dq_summary}.sql) over hand-made silver tables, each expected figure worked out by hand from
+// DHIS2's rules (docs/gold_quality.md), in the comments beside it.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "pipeline/quality_generators.h"
+#include "pipeline/sql_subset_check.h"
+#include "pipeline/validation_generator.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadModel(const std::string& name) {
+  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Org units: world (1) > region (2) > district D (3) > facilities fA, fB, fC (4), and a second
+// district E (3) with facility fE.
+//   fB opened 2024-02-15 (mid-February), fC closed 2024-03-10 (mid-March).
+std::string OrgUnits() {
+  auto unit = [](std::string uid, int level, std::string parent_path, std::string opening,
+                 std::string closed) {
+    std::vector<std::string> path;
+    std::stringstream split(parent_path);
+    for (std::string part; std::getline(split, part, '/');) {
+      if (!part.empty()) path.push_back(part);
+    }
+    path.push_back(uid);
+    std::string row = "SELECT '" + uid + "' AS uid, " + std::to_string(level) + " AS level";
+    for (int l = 1; l <= 8; ++l) {
+      row += ", " +
+             (l <= static_cast<int>(path.size()) ? "'" + path[l - 1] + "'"
+                                                 : std::string("CAST(NULL AS VARCHAR)")) +
+             " AS level" + std::to_string(l) + "_uid";
+    }
+    row += ", " + (opening.empty() ? "CAST(NULL AS DATE)" : "DATE '" + opening + "'") +
+           " AS opening_date, " +
+           (closed.empty() ? "CAST(NULL AS DATE)" : "DATE '" + closed + "'") +
+           " AS closed_date, CAST(NULL AS TIMESTAMPTZ) AS valid_from, CAST(NULL AS TIMESTAMPTZ) AS "
+           "valid_to";
+    return row;
+  };
+  return unit("world", 1, "", "", "") + " UNION ALL " + unit("region", 2, "world", "", "") +
+         " UNION ALL " + unit("D", 3, "world/region", "", "") + " UNION ALL " +
+         unit("fA", 4, "world/region/D", "2000-01-01", "") + " UNION ALL " +
+         unit("fB", 4, "world/region/D", "2024-02-15", "") + " UNION ALL " +
+         unit("fC", 4, "world/region/D", "", "2024-03-10") + " UNION ALL " +
+         unit("E", 3, "world/region", "", "") + " UNION ALL " +
+         unit("fE", 4, "world/region/E", "", "") +
+         // An older version of fA (type 2 history): must not count twice.
+         " UNION ALL SELECT 'fA', 4, 'world', 'region', 'D', 'fA', NULL, NULL, NULL, NULL, NULL, "
+         "NULL, NULL, TIMESTAMPTZ '2020-01-01 00:00:00+00'";
+}
+
+// silver.period: the months of 2024 Q1 and the weeks 2024W4, 2024W5 with their structure columns
+// (NULL where the type is not longer than the row's own), the quarter and the year.
+const char* kPeriods =
+    "SELECT * FROM (VALUES "
+    "('202401','Monthly',DATE '2024-01-01',DATE '2024-01-31',31,2024,NULL,'2024Q1','2024'),"
+    "('202402','Monthly',DATE '2024-02-01',DATE '2024-02-29',29,2024,NULL,'2024Q1','2024'),"
+    "('202403','Monthly',DATE '2024-03-01',DATE '2024-03-31',31,2024,NULL,'2024Q1','2024'),"
+    // 2024W5 runs 2024-01-29..02-04: DHIS2 puts it in February (start date + 3 days).
+    "('2024W4','Weekly',DATE '2024-01-22',DATE '2024-01-28',7,2024,'202401','2024Q1','2024'),"
+    "('2024W5','Weekly',DATE '2024-01-29',DATE '2024-02-04',7,2024,'202402','2024Q1','2024'),"
+    "('2024Q1','Quarterly',DATE '2024-01-01',DATE '2024-03-31',91,2024,NULL,NULL,'2024'),"
+    "('2024','Yearly',DATE '2024-01-01',DATE '2024-12-31',366,2024,NULL,NULL,NULL)"
+    ") AS t(pe, period_type, start_date, end_date, days, year, monthly, quarterly, yearly)";
+
+class GoldQualityTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() /
+        ("dhl_gold_quality_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    catalog_.emplace((dir_ / "lake").string());
+    std::map<std::string, std::string> files;
+    for (const char* name : {"reporting_rate", "outlier", "validation_violation", "dq_summary"}) {
+      files[std::string("gold/") + name + ".sql"] = ReadModel(name);
+    }
+    auto models = ModelSet::LoadMap(files);
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+    ASSERT_TRUE(SetQualityParameters(QualityParameters{}).ok());
+  }
+  void TearDown() override {
+    SetQualityParameters(QualityParameters{}).ok();
+    fs::remove_all(dir_);
+  }
+
+  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& select) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kOverwrite;
+    auto written = catalog.Table(*name).Write(*connection_, select, options);
+    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+  }
+
+  // The silver tables every test starts from.
+  void WriteSilver(lake::LakeCatalog& catalog) {
+    Write(catalog, "silver.org_unit", OrgUnits());
+    Write(catalog, "silver.period", kPeriods);
+    // M: Monthly, 15 timely days; W: Weekly, 2 timely days.
+    Write(catalog, "silver.data_set",
+          "SELECT * FROM (VALUES ('M','Monthly',15.0), ('W','Weekly',2.0)) AS t(uid, "
+          "period_type, timely_days)");
+    Write(catalog, "silver.data_set_org_unit",
+          "SELECT * FROM (VALUES ('M','fA'), ('M','fB'), ('M','fC'), ('W','fA')) AS t(data_set, "
+          "ou)");
+    Write(catalog, "silver.data_set_element",
+          "SELECT * FROM (VALUES ('M','dataElemA01'), ('M','dataElemB01'), ('W','O')) AS "
+          "t(data_set, de)");
+    WriteRegistrations(catalog, kRegistrations);
+    WriteValues(catalog, kValues);
+    Write(catalog, "silver.min_max",
+          "SELECT * FROM (VALUES ('MM','fE','catOptCom01',0.0,100.0,false)) AS t(de, ou, coc, min, "
+          "max, "
+          "generated)");
+    Write(catalog, "silver.validation_rule",
+          std::string("SELECT * FROM (VALUES ") + kRules +
+              ") AS t(uid, left_expression, right_expression, "
+              "operator, importance, period_type, "
+              "left_missing_value_strategy, "
+              "right_missing_value_strategy, "
+              "organisation_unit_levels)");
+  }
+  void WriteRegistrations(lake::LakeCatalog& catalog, const std::string& values) {
+    Write(catalog, "silver.complete_registration",
+          "SELECT data_set, pe, ou, aoc, completed, CAST(completed_at AS TIMESTAMPTZ) AS "
+          "completed_at FROM (VALUES " +
+              values + ") AS t(data_set, pe, ou, aoc, completed, completed_at)");
+  }
+  void WriteValues(lake::LakeCatalog& catalog, const std::string& values) {
+    Write(catalog, "silver.data_value",
+          "SELECT de, t.pe, ou, coc, aoc, value, value_type, p.period_type, p.start_date, "
+          "p.end_date, p.year FROM (VALUES " +
+              values + ") AS t(de, pe, ou, coc, aoc, value, value_type) JOIN (" + kPeriods +
+              " UNION ALL SELECT m, 'Monthly', NULL, NULL, 30, 2023, "
+              "NULL, NULL, NULL FROM (VALUES ('202307'), ('202308'), ('202309'), ('202310'), "
+              "('202311'), ('202312')) AS months(m)) AS p ON p.pe = t.pe");
+  }
+
+  Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false) {
+    RunOptions options;
+    options.full = full;
+    return RunPipeline(catalog, *connection_, *models_, options);
+  }
+
+  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
+                                const std::string& columns, const std::string& where = "TRUE") {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
+    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table +
+                                     " WHERE " + where);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  double Number(lake::LakeCatalog& catalog, const std::string& table, const std::string& column,
+                const std::string& where) {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
+    auto result = connection_->Query("SELECT CAST(" + column + " AS VARCHAR) FROM " + table +
+                                     " WHERE " + where);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok() || result->row_count() != 1) {
+      ADD_FAILURE() << table << " WHERE " << where << ": not exactly one row";
+      return NAN;
+    }
+    auto text = result->GetString(0, 0);
+    return text ? std::stod(*text) : NAN;
+  }
+
+  // Registrations (completed_at in UTC):
+  //   fA 202401 2024-02-15 10:00  15 whole days / 15.42 days after Jan 31
+  //   fA 202402 2024-03-16 00:00  16 whole days / 16.0 days after Feb 29
+  //   fA 202403 not completed     never counts
+  //   fC 202401 2024-02-01 09:00  1 day
+  //   fB 202402 2024-02-20 12:00  before the period's end; fB is not expected in February
+  //   fA 2024W5 2024-02-06 12:00  2.5 days after 2024-02-04 (W: 2 timely days)
+  static constexpr const char* kRegistrations =
+      "('M','202401','fA','aoc1',true,'2024-02-15 10:00:00+00'),"
+      "('M','202402','fA','aoc1',true,'2024-03-16 00:00:00+00'),"
+      "('M','202403','fA','aoc1',false,'2024-04-02 00:00:00+00'),"
+      "('M','202401','fC','aoc1',true,'2024-02-01 09:00:00+00'),"
+      "('M','202402','fB','aoc1',true,'2024-02-20 12:00:00+00'),"
+      "('W','2024W5','fA','aoc1',true,'2024-02-06 12:00:00+00')";
+
+  // Values at fA in 2024 (aoc1): A.c1 10, A.c2 5 (#{dataElemA01} = 15), B 20, no C; Q 7 in the
+  // quarter 2024Q1 and 3 in February. The outlier series O at fE (2023-07..12): 10, 12, 11, 13, 10,
+  // 50; MM at fE: 5 and 200 against the range 0..100; S at fE: 7, 7 (no spread); T a text value.
+  static constexpr const char* kValues =
+      "('dataElemA01','202401','fA','catOptCom01','aoc1',10.0,'INTEGER'),"
+      "('dataElemA01','202401','fA','catOptCom02','aoc1',5.0,'INTEGER'),"
+      "('dataElemB01','202401','fA','catOptCom01','aoc1',20.0,'NUMBER'),"
+      "('dataElemQ01','2024Q1','fA','catOptCom01','aoc1',7.0,'NUMBER'),"
+      "('dataElemQ01','202402','fA','catOptCom01','aoc1',3.0,'NUMBER'),"
+      "('O','202307','fE','catOptCom01','aoc1',10.0,'INTEGER'),"
+      "('O','202308','fE','catOptCom01','aoc1',12.0,'INTEGER'),"
+      "('O','202309','fE','catOptCom01','aoc1',11.0,'INTEGER'),"
+      "('O','202310','fE','catOptCom01','aoc1',13.0,'INTEGER'),"
+      "('O','202311','fE','catOptCom01','aoc1',10.0,'INTEGER'),"
+      "('O','202312','fE','catOptCom01','aoc1',50.0,'INTEGER'),"
+      "('MM','202307','fE','catOptCom01','aoc1',5.0,'INTEGER'),"
+      "('MM','202308','fE','catOptCom01','aoc1',200.0,'INTEGER'),"
+      "('S','202307','fE','catOptCom01','aoc1',7.0,'INTEGER'),"
+      "('S','202308','fE','catOptCom01','aoc1',7.0,'INTEGER'),"
+      "('T','202307','fE','catOptCom01','aoc1',NULL,'TEXT')";
+
+  // Validation rules (all Monthly): every operator and missing-value strategy.
+  static constexpr const char* kRules =
+      "('r_eq','#{dataElemA01}','#{dataElemB01}','equal_to','HIGH','Monthly',NULL,NULL,NULL),"
+      "('r_ne','#{dataElemA01}','#{dataElemA01.catOptCom01} + "
+      "5','not_equal_to','LOW','Monthly',NULL,NULL,NULL),"
+      "('r_gt','#{dataElemA01}','#{dataElemB01}','greater_than','MEDIUM','Monthly',NULL,NULL,NULL),"
+      "('r_ge','#{dataElemB01}','#{dataElemA01}','greater_than_or_equal_to','MEDIUM','Monthly',"
+      "NULL,NULL,NULL),"
+      "('r_lt','#{dataElemB01}','#{dataElemA01}','less_than','MEDIUM','Monthly',NULL,NULL,NULL),"
+      "('r_le','#{dataElemA01}','#{dataElemB01}','less_than_or_equal_to','MEDIUM','Monthly',NULL,"
+      "NULL,NULL),"
+      "('r_cp','#{dataElemA01}','#{dataElemC01}','compulsory_pair','MEDIUM','Monthly',NULL,NULL,"
+      "NULL),"
+      "('r_xp','#{dataElemA01}','#{dataElemB01}','exclusive_pair','MEDIUM','Monthly',NULL,NULL,"
+      "NULL),"
+      "('r_skip_any','#{dataElemA01} + "
+      "#{dataElemC01}','0','less_than_or_equal_to','MEDIUM','Monthly',"
+      "'SKIP_IF_ANY_VALUE_MISSING',NULL,NULL),"
+      "('r_skip_all','#{dataElemA01} + #{dataElemC01}','#{dataElemB01} - "
+      "10','less_than_or_equal_to','MEDIUM','Monthly',"
+      "'SKIP_IF_ALL_VALUES_MISSING','SKIP_IF_ALL_VALUES_MISSING',NULL),"
+      "('r_never','#{dataElemC01}','#{dataElemB01}','greater_than','MEDIUM','Monthly','NEVER_SKIP',"
+      "NULL,NULL),"
+      "('r_never_control','#{dataElemC01}','#{dataElemB01}','greater_than','MEDIUM','Monthly',"
+      "'SKIP_IF_ALL_VALUES_MISSING',NULL,NULL),"
+      "('r_level3','#{dataElemA01}','#{dataElemB01}','equal_to','HIGH','Monthly',NULL,NULL,'3'),"
+      "('r_level4','#{dataElemA01}','#{dataElemB01}','equal_to','HIGH','Monthly',NULL,NULL,'3,4'),"
+      "('r_q','#{dataElemQ01}','8','equal_to','LOW','Monthly',NULL,NULL,NULL),"
+      "('r_constant','C{abc}','1','equal_to','LOW','Monthly',NULL,NULL,NULL),"
+      "('r_broken','#{dataElemA01} +','1','equal_to','LOW','Monthly',NULL,NULL,NULL)";
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<lake::LakeCatalog> catalog_;
+  std::optional<ModelSet> models_;
+};
+
+const std::string kRateColumns =
+    "data_set, ou, ou_level, pe, period_type, expected, actual, actual_on_time, round(rate, 3), "
+    "round(rate_on_time, 3)";
+
+TEST_F(GoldQualityTest, ModelFilesStayInTheSharedSqlSubset) {
+  for (const char* name : {"reporting_rate", "outlier", "validation_violation", "dq_summary"}) {
+    auto violations = CheckSharedSubset(ReadModel(name));
+    EXPECT_TRUE(violations.empty()) << name << ": " << violations.front().message;
+  }
+}
+
+// Whole-day timeliness (servers up to 2.41.1; the simulator's default 2.41.0).
+TEST_F(GoldQualityTest, ReportingRatesByHand) {
+  WriteSilver(*catalog_);
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  // District D, data set M.
+  // Expected: an org unit counts when open for the whole period (opening <= start, closed >= end).
+  //   Jan: fA, fC (fB opens 02-15)            2    Feb: fA, fC (fB opened after Feb 1)     2
+  //   Mar: fA, fB (fC closed 03-10)           2    Q1: only fA, x span floor(91/30) = 3    3
+  //   2024: only fA (fC closes within), x floor(365/30) = 12                             12
+  // Actual: completed registrations in the subtree, whatever the unit's dates:
+  //   Jan: fA, fC = 2; Feb: fA, fB = 2; Mar: 0 (fA's is not completed); Q1 and 2024: 4.
+  // On time (whole days <= 15): fA Jan 15 yes, fC Jan yes, fA Feb 16 no, fB Feb yes -> Jan 2,
+  //   Feb 1, Q1 3, 2024 3. Rates: min(100, actual * 100 / expected).
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.reporting_rate", kRateColumns, "data_set = 'M' AND ou = 'D'"),
+      (std::vector<std::string>{"(M, D, 3, 2024, Yearly, 12.0, 4.0, 3.0, 33.333, 25.0)",
+                                "(M, D, 3, 202401, Monthly, 2.0, 2.0, 2.0, 100.0, 100.0)",
+                                "(M, D, 3, 202402, Monthly, 2.0, 2.0, 1.0, 100.0, 50.0)",
+                                "(M, D, 3, 202403, Monthly, 2.0, 0.0, 0.0, 0.0, 0.0)",
+                                "(M, D, 3, 2024Q1, Quarterly, 3.0, 4.0, 3.0, 100.0, 100.0)"}));
+  // Facilities: fB has no row for February (not expected), fC none for March.
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.reporting_rate", "ou, pe, expected, actual, actual_on_time",
+           "data_set = 'M' AND ou_level = 4 AND period_type = 'Monthly'"),
+      (std::vector<std::string>{"(fA, 202401, 1.0, 1.0, 1.0)", "(fA, 202402, 1.0, 1.0, 0.0)",
+                                "(fA, 202403, 1.0, 0.0, 0.0)", "(fB, 202403, 1.0, 0.0, 0.0)",
+                                "(fC, 202401, 1.0, 1.0, 1.0)", "(fC, 202402, 1.0, 0.0, 0.0)"}));
+  // Every level carries the same figures here (all units sit under D).
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", "ou_level, expected, actual",
+                 "data_set = 'M' AND pe = '2024Q1' AND ou_level < 4"),
+            (std::vector<std::string>{"(1, 3.0, 4.0)", "(2, 3.0, 4.0)", "(3, 3.0, 4.0)"}));
+  // Weekly data set W at fA: a month expects floor(30/7) = 4 weeks, a quarter floor(91/7) = 13,
+  // a year floor(365/7) = 52. 2024W5 (Jan 29..Feb 4) belongs to February by its start + 3 days;
+  // completed 2.5 days after its end: whole days 2 <= 2, on time.
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", kRateColumns, "data_set = 'W' AND ou = 'fA'"),
+            (std::vector<std::string>{"(W, fA, 4, 2024, Yearly, 52.0, 1.0, 1.0, 1.923, 1.923)",
+                                      "(W, fA, 4, 202401, Monthly, 4.0, 0.0, 0.0, 0.0, 0.0)",
+                                      "(W, fA, 4, 202402, Monthly, 4.0, 1.0, 1.0, 25.0, 25.0)",
+                                      "(W, fA, 4, 2024Q1, Quarterly, 13.0, 1.0, 1.0, 7.692, 7.692)",
+                                      "(W, fA, 4, 2024W4, Weekly, 1.0, 0.0, 0.0, 0.0, 0.0)",
+                                      "(W, fA, 4, 2024W5, Weekly, 1.0, 1.0, 1.0, 100.0, 100.0)"}));
+}
+
+TEST_F(GoldQualityTest, OnTimeFollowsTheServerVersion) {
+  WriteSilver(*catalog_);
+  auto on_time = [&](const std::string& version) {
+    QualityParameters parameters;
+    parameters.server_version = version;
+    EXPECT_TRUE(SetQualityParameters(parameters).ok());
+    auto summary = Run(*catalog_, /*full=*/true);
+    EXPECT_TRUE(summary.ok() && summary->ok());
+    return Rows(*catalog_, "gold.reporting_rate", "pe, actual_on_time",
+                "ou = 'D' AND data_set = 'M' AND period_type = 'Monthly' AND pe < '202403'");
+  };
+  // 2.41.2 .. 2.41.7: fractional days <= 15: fA Jan (15.42) and fA Feb (16.0) are late.
+  EXPECT_EQ(on_time("2.41.5"), (std::vector<std::string>{"(202401, 1.0)", "(202402, 1.0)"}));
+  // 2.41.8 and 2.42+: fractional days <= 16: both on time (16.0 is the boundary, included).
+  EXPECT_EQ(on_time("2.42.1"), (std::vector<std::string>{"(202401, 2.0)", "(202402, 2.0)"}));
+  EXPECT_EQ(on_time("2.41.8.1"), (std::vector<std::string>{"(202401, 2.0)", "(202402, 2.0)"}));
+  // Up to 2.41.1: whole days <= 15: fA Jan (15) on time, fA Feb (16) late.
+  EXPECT_EQ(on_time("2.40.3"), (std::vector<std::string>{"(202401, 2.0)", "(202402, 1.0)"}));
+  EXPECT_FALSE(SetQualityParameters(QualityParameters{"banana", 3, 3, 3}).ok());
+}
+
+TEST_F(GoldQualityTest, OutliersByHand) {
+  WriteSilver(*catalog_);
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  // O at fE: 10, 12, 11, 13, 10, 50.
+  //   mean = 106 / 6 = 17.6667; deviations -23/3, -17/3, -20/3, -14/3, -23/3, 97/3;
+  //   population variance = (529 + 289 + 400 + 196 + 529 + 9409) / 9 / 6 = 210.2222,
+  //   std_dev = 14.49904; z(50) = (97/3) / 14.49904 = 2.23003 (< 3: with 6 values z can never
+  //   pass sqrt(5) = 2.236, the masking the modified z-score avoids); z(10) = 0.52880.
+  //   median = (11 + 12) / 2 = 11.5; |v - median| = 1.5, 0.5, 0.5, 1.5, 1.5, 38.5 -> mad = 1.5;
+  //   modified z(50) = 0.6745 * 38.5 / 1.5 = 17.31217 (outlier), modified z(10) = 0.6745.
+  const std::string o50 = "de = 'O' AND pe = '202312'";
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "mean", o50), 17.66667, 1e-4);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "std_dev", o50), 14.49904, 1e-4);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "z_score", o50), 2.23003, 1e-4);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "median", o50), 11.5, 1e-9);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "mad", o50), 1.5, 1e-9);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "modified_z_score", o50), 17.31217, 1e-4);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "z_score", "de = 'O' AND pe = '202307'"), 0.52880,
+              1e-4);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "modified_z_score", "de = 'O' AND pe = '202307'"),
+              0.6745, 1e-9);
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier",
+                 "de, pe, is_z_outlier, is_modified_z_outlier, is_min_max_outlier",
+                 "is_z_outlier OR is_modified_z_outlier OR is_min_max_outlier"),
+            (std::vector<std::string>{"(MM, 202308, false, false, true)",
+                                      "(O, 202312, false, true, false)"}));
+  // MM: 5 and 200: mean 102.5, std_dev 97.5, z 1.0; median 102.5, mad 97.5, modified z 0.6745;
+  // 200 is above the min-max range 0..100.
+  // S has no spread: no z-score, no modified z-score (DHIS2 leaves such series out). T is text.
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier", "de, pe, z_score, modified_z_score, min, max",
+                 "de IN ('S', 'T', 'MM')"),
+            (std::vector<std::string>{
+                "(MM, 202307, 1.0, 0.6745, 0.0, 100.0)", "(MM, 202308, 1.0, 0.6745, 0.0, 100.0)",
+                "(S, 202307, NULL, NULL, NULL, NULL)", "(S, 202308, NULL, NULL, NULL, NULL)"}));
+  // A lower threshold is a parameter: at 2.0 the value 50 is a z outlier too.
+  QualityParameters lower;
+  lower.z_threshold = 2.0;
+  ASSERT_TRUE(SetQualityParameters(lower).ok());
+  ASSERT_TRUE(Run(*catalog_, /*full=*/true).ok());
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier", "de, pe", "is_z_outlier"),
+            (std::vector<std::string>{"(O, 202312)"}));
+}
+
+TEST_F(GoldQualityTest, ValidationRulesEveryOperatorAndStrategy) {
+  WriteSilver(*catalog_);
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  // fA, 202401, aoc1: #{dataElemA01} = 10 + 5 = 15, #{dataElemA01.catOptCom01} = 10, #{dataElemB01}
+  // = 20, #{dataElemC01} missing.
+  //   r_eq 15 == 20 false -> violation; r_ne 15 != 10 + 5 false -> violation;
+  //   r_gt 15 > 20 false -> violation; r_ge 20 >= 15 holds; r_lt 20 < 15 false -> violation;
+  //   r_le 15 <= 20 holds; r_cp: left 15, right missing -> violation (right stored as 0);
+  //   r_xp: both present -> violation; r_skip_any: C missing -> left skipped, no violation;
+  //   r_skip_all: 15 + 0 <= 20 - 10 false -> violation; r_never: C missing, NEVER_SKIP -> 0,
+  //   0 > 20 false -> violation; r_never_control (SKIP_IF_ALL): skipped;
+  //   r_level3: fA is level 4 and D has no values of its own; r_level4 (levels 3,4) -> violation.
+  // Q: stored for 2024Q1 (7) and 202402 (3): the shortest stored period containing the month's
+  //   start wins: Jan 7, Feb 3, Mar 7; r_q 7 == 8 / 3 == 8 false -> three violations.
+  //   February and March cells exist (Q has values there) but every other rule skips them.
+  // r_constant (C{...}) and r_broken (a syntax error) are left out with a warning.
+  EXPECT_EQ(Rows(*catalog_, "gold.validation_violation",
+                 "rule, ou, pe, aoc, left_side, right_side, operator, importance"),
+            (std::vector<std::string>{
+                "(r_cp, fA, 202401, aoc1, 15.0, 0.0, compulsory_pair, MEDIUM)",
+                "(r_eq, fA, 202401, aoc1, 15.0, 20.0, equal_to, HIGH)",
+                "(r_gt, fA, 202401, aoc1, 15.0, 20.0, greater_than, MEDIUM)",
+                "(r_level4, fA, 202401, aoc1, 15.0, 20.0, equal_to, HIGH)",
+                "(r_lt, fA, 202401, aoc1, 20.0, 15.0, less_than, MEDIUM)",
+                "(r_ne, fA, 202401, aoc1, 15.0, 15.0, not_equal_to, LOW)",
+                "(r_never, fA, 202401, aoc1, 0.0, 20.0, greater_than, MEDIUM)",
+                "(r_q, fA, 202401, aoc1, 7.0, 8.0, equal_to, LOW)",
+                "(r_q, fA, 202402, aoc1, 3.0, 8.0, equal_to, LOW)",
+                "(r_q, fA, 202403, aoc1, 7.0, 8.0, equal_to, LOW)",
+                "(r_skip_all, fA, 202401, aoc1, 15.0, 10.0, less_than_or_equal_to, MEDIUM)",
+                "(r_xp, fA, 202401, aoc1, 15.0, 20.0, exclusive_pair, MEDIUM)"}));
+}
+
+TEST_F(GoldQualityTest, RulesThatCannotBeCompiledAreNamed) {
+  std::vector<ValidationRuleRow> rules = {
+      {"ok", "#{dataElemA01}", "#{dataElemB01}", "equal_to", "HIGH", "Monthly", "", "", ""},
+      {"constant", "C{abc}", "1", "equal_to", "HIGH", "Monthly", "", "", ""},
+      {"operator", "#{dataElemA01}", "1", "about_equal", "HIGH", "Monthly", "", "", ""},
+      {"strategy", "#{dataElemA01}", "1", "equal_to", "HIGH", "Monthly", "SOMETIMES", "", ""},
+      {"offset", "#{dataElemA01}.periodOffset(-1)", "1", "equal_to", "HIGH", "Monthly", "", "",
+       ""}};
+  std::vector<std::string> skipped;
+  auto sql_text = ValidationViolationSql(rules, sql::Dialect::kDuckDb, &skipped);
+  ASSERT_TRUE(sql_text.ok()) << sql_text.status().ToString();
+  ASSERT_EQ(skipped.size(), 4u);
+  EXPECT_NE(skipped[0].find("constant: "), std::string::npos) << skipped[0];
+  EXPECT_NE(skipped[1].find("about_equal"), std::string::npos) << skipped[1];
+  EXPECT_NE(skipped[2].find("SOMETIMES"), std::string::npos) << skipped[2];
+  EXPECT_NE(skipped[3].find("periodOffset"), std::string::npos) << skipped[3];
+  // No rules at all: an empty result with the table's columns.
+  auto empty = ValidationViolationSql({}, sql::Dialect::kDuckDb);
+  ASSERT_TRUE(empty.ok());
+  auto result = connection_->Query(*empty);
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->row_count(), 0u);
+}
+
+TEST_F(GoldQualityTest, DqSummaryPerDistrictAndMonth) {
+  WriteSilver(*catalog_);
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  // District D, data set M (elements A, B): Jan values A.c1, A.c2, B at fA = 3, none flagged;
+  // violations in January at fA whose rule reads A or B: r_eq, r_ne, r_gt, r_lt, r_cp, r_xp,
+  // r_skip_all, r_never, r_level4 = 9 (r_q reads Q only). Feb, Mar: no values of A or B.
+  EXPECT_EQ(Rows(*catalog_, "gold.dq_summary",
+                 "data_set, ou, pe, expected, actual, actual_on_time, completeness, timeliness, "
+                 "\"values\", outliers, outlier_share, violations",
+                 "data_set = 'M'"),
+            (std::vector<std::string>{"(M, D, 202401, 2.0, 2.0, 2.0, 100.0, 100.0, 3, 0, 0.0, 9)",
+                                      "(M, D, 202402, 2.0, 2.0, 1.0, 100.0, 50.0, 0, 0, NULL, 0)",
+                                      "(M, D, 202403, 2.0, 0.0, 0.0, 0.0, 0.0, 0, 0, NULL, 0)"}));
+  // The level is a parameter: at level 2 the rows are the region's.
+  QualityParameters regions;
+  regions.district_level = 2;
+  ASSERT_TRUE(SetQualityParameters(regions).ok());
+  ASSERT_TRUE(Run(*catalog_, /*full=*/true).ok());
+  EXPECT_EQ(Rows(*catalog_, "gold.dq_summary", "ou, pe, \"values\", violations",
+                 "data_set = 'M' AND pe = '202401'"),
+            (std::vector<std::string>{"(region, 202401, 3, 9)"}));
+}
+
+// A second run after a change (a registration completed, a value corrected) gives the tables a
+// full rebuild from the same silver gives.
+TEST_F(GoldQualityTest, IncrementalRunEqualsFullRebuild) {
+  WriteSilver(*catalog_);
+  ASSERT_TRUE(Run(*catalog_).ok());
+  std::string changed_registrations =
+      std::string(kRegistrations) + ",('M','202403','fB','aoc1',true,'2024-04-05 00:00:00+00')";
+  std::string changed_values =
+      std::string(kValues) + ",('dataElemB01','202402','fA','catOptCom01','aoc1',1.0,'NUMBER')";
+  WriteRegistrations(*catalog_, changed_registrations);
+  WriteValues(*catalog_, changed_values);
+  auto second = Run(*catalog_);
+  ASSERT_TRUE(second.ok() && second->ok()) << second->ToString();
+  EXPECT_EQ(second->succeeded, 4) << second->ToString();
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh);
+  WriteRegistrations(fresh, changed_registrations);
+  WriteValues(fresh, changed_values);
+  auto rebuilt = Run(fresh, /*full=*/true);
+  ASSERT_TRUE(rebuilt.ok() && rebuilt->ok());
+  for (const auto& [table, columns] : std::vector<std::pair<std::string, std::string>>{
+           {"gold.reporting_rate", kRateColumns},
+           {"gold.outlier",
+            "de, coc, aoc, ou, pe, value, z_score, modified_z_score, "
+            "is_z_outlier, is_modified_z_outlier, is_min_max_outlier"},
+           {"gold.validation_violation", "rule, ou, pe, aoc, left_side, right_side"},
+           {"gold.dq_summary", "data_set, ou, pe, expected, actual, \"values\", violations"}}) {
+    EXPECT_EQ(Rows(*catalog_, table, columns), Rows(fresh, table, columns)) << table;
+  }
+  // The change shows: fB's March registration makes D's March actual 1.
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", "actual",
+                 "data_set = 'M' AND ou = 'D' AND pe = '202403'"),
+            std::vector<std::string>{"(1.0)"});
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
