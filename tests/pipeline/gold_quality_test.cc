@@ -84,6 +84,7 @@ const char* kPeriods =
     // 2024W5 runs 2024-01-29..02-04: DHIS2 puts it in February (start date + 3 days).
     "('2024W4','Weekly',DATE '2024-01-22',DATE '2024-01-28',7,2024,'202401','2024Q1','2024'),"
     "('2024W5','Weekly',DATE '2024-01-29',DATE '2024-02-04',7,2024,'202402','2024Q1','2024'),"
+    "('20240115','Daily',DATE '2024-01-15',DATE '2024-01-15',1,2024,'202401','2024Q1','2024'),"
     "('2024Q1','Quarterly',DATE '2024-01-01',DATE '2024-03-31',91,2024,NULL,NULL,'2024'),"
     "('2024','Yearly',DATE '2024-01-01',DATE '2024-12-31',366,2024,NULL,NULL,NULL)"
     ") AS t(pe, period_type, start_date, end_date, days, year, monthly, quarterly, yearly)";
@@ -132,10 +133,12 @@ class GoldQualityTest : public ::testing::Test {
     Write(catalog, "silver.period", kPeriods);
     // M: Monthly, 15 timely days; W: Weekly, 2 timely days.
     Write(catalog, "silver.data_set",
-          "SELECT * FROM (VALUES ('M','Monthly',15.0), ('W','Weekly',2.0)) AS t(uid, "
+          "SELECT * FROM (VALUES ('M','Monthly',15.0), ('W','Weekly',2.0), ('Dly','Daily',1.0)) AS "
+          "t(uid, "
           "period_type, timely_days)");
     Write(catalog, "silver.data_set_org_unit",
-          "SELECT * FROM (VALUES ('M','fA'), ('M','fB'), ('M','fC'), ('W','fA')) AS t(data_set, "
+          "SELECT * FROM (VALUES ('M','fA'), ('M','fB'), ('M','fC'), ('W','fA'), ('Dly','fA')) AS "
+          "t(data_set, "
           "ou)");
     Write(catalog, "silver.data_set_element",
           "SELECT * FROM (VALUES ('M','dataElemA01'), ('M','dataElemB01'), ('W','O')) AS "
@@ -213,13 +216,15 @@ class GoldQualityTest : public ::testing::Test {
   //   fC 202401 2024-02-01 09:00  1 day
   //   fB 202402 2024-02-20 12:00  before the period's end; fB is not expected in February
   //   fA 2024W5 2024-02-06 12:00  2.5 days after 2024-02-04 (W: 2 timely days)
+  //   fA 20240115 (Dly, daily)    2024-01-16 08:00, 1 whole day after (Dly: 1 timely day)
   static constexpr const char* kRegistrations =
       "('M','202401','fA','aoc1',true,'2024-02-15 10:00:00+00'),"
       "('M','202402','fA','aoc1',true,'2024-03-16 00:00:00+00'),"
       "('M','202403','fA','aoc1',false,'2024-04-02 00:00:00+00'),"
       "('M','202401','fC','aoc1',true,'2024-02-01 09:00:00+00'),"
       "('M','202402','fB','aoc1',true,'2024-02-20 12:00:00+00'),"
-      "('W','2024W5','fA','aoc1',true,'2024-02-06 12:00:00+00')";
+      "('W','2024W5','fA','aoc1',true,'2024-02-06 12:00:00+00'),"
+      "('Dly','20240115','fA','aoc1',true,'2024-01-16 08:00:00+00')";
 
   // Values at fA in 2024 (aoc1): A.c1 10, A.c2 5 (#{dataElemA01} = 15), B 20, no C; Q 7 in the
   // quarter 2024Q1 and 3 in February. The outlier series O at fE (2023-07..12): 10, 12, 11, 13, 10,
@@ -334,6 +339,21 @@ TEST_F(GoldQualityTest, ReportingRatesByHand) {
                                       "(W, fA, 4, 2024Q1, Quarterly, 13.0, 1.0, 1.0, 7.692, 7.692)",
                                       "(W, fA, 4, 2024W4, Weekly, 1.0, 0.0, 0.0, 0.0, 0.0)",
                                       "(W, fA, 4, 2024W5, Weekly, 1.0, 1.0, 1.0, 100.0, 100.0)"}));
+}
+
+// A Daily data set expects one report per day: the target is the days of the period
+// (ReportRatesHelper.getCalculatedTarget), not a frequency ratio.
+TEST_F(GoldQualityTest, DailyDataSetExpectsADayCount) {
+  WriteSilver(*catalog_);
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  // January 31 days: 1 / 31 = 3.226 %; Q1 91 days: 1.099 %; 2024 366 days: 0.273 %.
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.reporting_rate", kRateColumns, "data_set = 'Dly' AND ou = 'fA'"),
+      (std::vector<std::string>{"(Dly, fA, 4, 2024, Yearly, 366.0, 1.0, 1.0, 0.273, 0.273)",
+                                "(Dly, fA, 4, 202401, Monthly, 31.0, 1.0, 1.0, 3.226, 3.226)",
+                                "(Dly, fA, 4, 20240115, Daily, 1.0, 1.0, 1.0, 100.0, 100.0)",
+                                "(Dly, fA, 4, 2024Q1, Quarterly, 91.0, 1.0, 1.0, 1.099, 1.099)"}));
 }
 
 TEST_F(GoldQualityTest, OnTimeFollowsTheServerVersion) {
