@@ -1,0 +1,288 @@
+// The silver fact models (models/silver/{data_value,complete_registration,event,enrollment,
+// tracked_entity}.sql) over hand-written bronze rows and stub dimension tables: typing by value
+// type, each reject's expectation, re-deliveries, conflicts, the latest (invalid or deleted) version
+// deciding, incremental equal to a full rebuild, and a second run changing nothing.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadModel(const std::string& relative) {
+  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/" + relative);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+const char* kFactModels[] = {"silver/data_value.sql", "silver/complete_registration.sql",
+                             "silver/event.sql", "silver/enrollment.sql",
+                             "silver/tracked_entity.sql"};
+
+// Bronze data values: (dataElement, period, orgUnit, coc, aoc, value, lastUpdated, deleted).
+const char* kValues1 =
+    "('deInt','202401','ou1','cocA','aocA','12.0','2024-02-01',false),"       // 12, ".0" dropped
+    "('deInt','2023Q1','ou1','cocA','aocA','2147483648','2024-02-01',false),"  // over 32 bits
+    "('deNum','202401','ou1','cocA','aocA','12a','2024-02-01',false),"
+    "('deNum','2023Q1','ou1','cocA','aocA','-0.5','2024-02-01',false),"
+    "('deNum','202401','ou2','cocA','aocA','.5','2024-02-01',false),"  // NUMBER is strict
+    "('deBool','202401','ou1','cocA','aocA','YES','2024-02-01',false),"
+    "('deBool','202401','ou2','cocA','aocA','maybe','2024-02-01',false),"
+    "('deTrue','202401','ou1','cocA','aocA','false','2024-02-01',false),"
+    "('deDate','202401','ou1','cocA','aocA','2024-02-30','2024-02-01',false),"
+    "('deDate','202401','ou2','cocA','aocA','2024-02-29','2024-02-01',false),"
+    "('deText','202401','ou1','cocA','aocA','hello','2024-02-01',false),"
+    "('deNope','202401','ou1','cocA','aocA','1','2024-02-01',false),"
+    "('deInt','2024W99','ou1','cocA','aocA','1','2024-02-01',false),"
+    "('deInt','202401','ouX','cocA','aocA','1','2024-02-01',false),"
+    "('deInt','2023Q1','ou2','cocX','aocA','1','2024-02-01',false),"
+    "('dePct','202401','ou1','cocA','aocA','101','2024-02-01',false),"
+    "('deZero','202401','ou1','cocA','aocA','3','2024-02-01',false),"  // conflict
+    "('deZero','202401','ou1','cocA','aocA','4','2024-02-01',false),"
+    "('deZero','202401','ou2','cocA','aocA','5','2024-02-01',false),"  // re-delivered
+    "('deZero','202401','ou2','cocA','aocA','5','2024-02-01',false),"
+    "('deInt','202401','ou2','cocA','aocA','7','2024-02-01',false),"
+    "('deNum','2023Q1','ou2','cocA','aocA','3','2024-02-01',false)";
+// An update, an invalid latest version, a deletion, and a late older version that must not win.
+const char* kValues2 =
+    "('deInt','202401','ou1','cocA','aocA','13','2024-03-01',false),"
+    "('deInt','202401','ou2','cocA','aocA','x7','2024-03-01',false),"
+    "('deNum','2023Q1','ou2','cocA','aocA','3','2024-03-01',true),"
+    "('deNum','2023Q1','ou1','cocA','aocA','9','2024-01-01',false)";
+
+class SilverFactsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dhl_silver_facts_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    std::map<std::string, std::string> files;
+    for (const char* file : kFactModels) files[file] = ReadModel(file);
+    auto models = ModelSet::LoadMap(files);
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& sql,
+             bool overwrite = false) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::WriteOptions options;
+    if (overwrite) options.mode = lake::WriteMode::kOverwrite;
+    auto written = catalog.Table(*name).Write(*connection_, sql, options);
+    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+  }
+
+  // The dimension tables the fact models look up (normally built by the dimension models).
+  void WriteDimensions(lake::LakeCatalog& catalog) {
+    Write(catalog, "silver.data_element",
+          "SELECT * FROM (VALUES ('deInt','INTEGER'),('deNum','NUMBER'),('deBool','BOOLEAN'),"
+          "('deTrue','TRUE_ONLY'),('deDate','DATE'),('deText','TEXT'),('dePct','PERCENTAGE'),"
+          "('deZero','INTEGER_ZERO_OR_POSITIVE')) AS t(uid, value_type)");
+    Write(catalog, "silver.period",
+          "SELECT pe, period_type, CAST(s AS DATE) AS start_date, CAST(e AS DATE) AS end_date, "
+          "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
+          "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
+    Write(catalog, "silver.org_unit",
+          "SELECT * FROM (VALUES ('ou1', 1), ('ou2', 1), ('ou2', 2)) AS t(uid, version)");
+    Write(catalog, "silver.category_option_combo",
+          "SELECT * FROM (VALUES ('cocA'), ('aocA')) AS t(uid)");
+    Write(catalog, "silver.data_set", "SELECT * FROM (VALUES ('ds1')) AS t(uid)");
+  }
+
+  void AppendValues(lake::LakeCatalog& catalog, const std::string& rows, const std::string& run) {
+    Write(catalog, "bronze.data_value",
+          "SELECT de AS dataElement, pe AS period, ou AS orgUnit, coc AS categoryOptionCombo, "
+          "aoc AS attributeOptionCombo, value, 'admin' AS storedBy, "
+          "CAST('2024-01-15' AS TIMESTAMPTZ) AS created, CAST(lu AS TIMESTAMPTZ) AS lastUpdated, "
+          "CAST(NULL AS VARCHAR) AS comment, false AS followup, deleted, '" +
+              run + "' AS _run_id, CAST('2024-04-0" + run +
+              "' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
+              ") AS t(de, pe, ou, coc, aoc, value, lu, deleted)");
+  }
+
+  void WriteOtherBronze(lake::LakeCatalog& catalog) {
+    Write(catalog, "bronze.complete_registration",
+          "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
+          "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
+          "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
+          "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
+          "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
+          "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX')) AS t(pe, ds, ou)");
+    Write(catalog, "bronze.event",
+          "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
+          "NULL AS trackedEntity, 'ou1' AS orgUnit, status, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+          "occurredAt, CAST(NULL AS TIMESTAMPTZ) AS scheduledAt, CAST('2024-01-02' AS "
+          "TIMESTAMPTZ) AS createdAt, CAST(u AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS "
+          "TIMESTAMPTZ) AS completedAt, deleted, 'admin' AS storedBy, 'aocA' AS "
+          "attributeOptionCombo, '[]' AS dataValues, '{}' AS record, '1' AS _run_id, "
+          "CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+          "('e1','ACTIVE','2024-01-02',false),('e1','COMPLETED','2024-01-05',false),"
+          "('e2','ACTIVE','2024-01-02',false),('e2','ACTIVE','2024-01-06',true)) AS "
+          "t(event, status, u, deleted)");
+    Write(catalog, "bronze.enrollment",
+          "SELECT 'en1' AS enrollment, 'te1' AS trackedEntity, 'prog1' AS program, 'ou1' AS "
+          "orgUnit, 'ACTIVE' AS status, CAST('2024-01-02' AS TIMESTAMPTZ) AS enrolledAt, "
+          "CAST('2024-01-02' AS TIMESTAMPTZ) AS occurredAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+          "createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS TIMESTAMPTZ) "
+          "AS completedAt, false AS deleted, false AS followUp, '[]' AS attributes, '{}' AS "
+          "record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at");
+    Write(catalog, "bronze.tracked_entity",
+          "SELECT te AS trackedEntity, 'person' AS trackedEntityType, 'ou1' AS orgUnit, "
+          "CAST('2024-01-02' AS TIMESTAMPTZ) AS createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+          "updatedAt, deleted, false AS inactive, '[]' AS attributes, '{}' AS record, '1' AS "
+          "_run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+          "('te1', false), ('te2', true)) AS t(te, deleted)");
+  }
+
+  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& sql,
+                                const std::string& table) {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+  std::vector<std::string> Values(lake::LakeCatalog& catalog) {
+    return Rows(catalog,
+                "SELECT concat_ws('|', de, pe, ou, coc, COALESCE(CAST(value AS VARCHAR), 'null'), "
+                "COALESCE(value_text, 'null'), COALESCE(period_type, 'null'), "
+                "CAST(year AS VARCHAR), CAST(deliveries AS VARCHAR)) FROM silver.data_value",
+                "silver.data_value");
+  }
+  std::vector<std::string> Rejects(lake::LakeCatalog& catalog, const std::string& table) {
+    return Rows(catalog,
+                "SELECT concat_ws('|', expectation, json_extract_string(record, '$.de'), "
+                "json_extract_string(record, '$.pe'), json_extract_string(record, '$.ou'), "
+                "CASE WHEN expectation = 'conflicting_duplicate' THEN 'either' ELSE "
+                "COALESCE(json_extract_string(record, '$.value_text'), 'null') END) FROM "
+                "silver.rejects WHERE table_name = '" + table + "'",
+                "silver.rejects");
+  }
+  int64_t Version(lake::LakeCatalog& catalog, const std::string& table) {
+    auto name = lake::ParseTableName(table);
+    auto snapshot = catalog.Table(*name).Load(*connection_);
+    return snapshot.ok() ? snapshot->version : -1;
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<ModelSet> models_;
+};
+
+TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  WriteDimensions(catalog);
+  WriteOtherBronze(catalog);
+  AppendValues(catalog, kValues1, "1");
+  auto first = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->ok()) << first->ToString();
+  // Hand-computed: typed values, period columns, re-deliveries counted.
+  EXPECT_EQ(Values(catalog), (std::vector<std::string>{
+                                 "deBool|202401|ou1|cocA|1.0|true|Monthly|2024|1",
+                                 "deDate|202401|ou2|cocA|null|2024-02-29|Monthly|2024|1",
+                                 "deInt|202401|ou1|cocA|12.0|12|Monthly|2024|1",
+                                 "deInt|202401|ou2|cocA|7.0|7|Monthly|2024|1",
+                                 "deNum|2023Q1|ou1|cocA|-0.5|-0.5|Quarterly|2023|1",
+                                 "deNum|2023Q1|ou2|cocA|3.0|3|Quarterly|2023|1",
+                                 "deText|202401|ou1|cocA|null|hello|Monthly|2024|1",
+                                 "deZero|202401|ou2|cocA|5.0|5|Monthly|2024|2",
+                             }));
+  EXPECT_EQ(Rejects(catalog, "silver.data_value"),
+            (std::vector<std::string>{
+                "conflicting_duplicate|deZero|202401|ou1|either"  // 3 or 4,
+                "invalid_period|deInt|2024W99|ou1|1",
+                "unknown_category_option_combo|deInt|2023Q1|ou2|1",
+                "unknown_data_element|deNope|202401|ou1|1",
+                "unknown_org_unit|deInt|202401|ouX|1",
+                "value_invalid_for_value_type|deBool|202401|ou2|maybe",
+                "value_invalid_for_value_type|deDate|202401|ou1|2024-02-30",
+                "value_invalid_for_value_type|deInt|2023Q1|ou1|2147483648",
+                "value_invalid_for_value_type|deNum|202401|ou1|12a",
+                "value_invalid_for_value_type|deNum|202401|ou2|.5",
+                "value_invalid_for_value_type|dePct|202401|ou1|101",
+                "value_invalid_for_value_type|deTrue|202401|ou1|false",
+            }));
+  EXPECT_EQ(Rows(catalog, "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
+                          "silver.complete_registration",
+                 "silver.complete_registration"),
+            (std::vector<std::string>{"ds1|202401|ou1|Monthly"}));
+  EXPECT_EQ(Rows(catalog, "SELECT concat_ws('|', event, status) FROM silver.event", "silver.event"),
+            (std::vector<std::string>{"e1|COMPLETED"}));
+  EXPECT_EQ(Rows(catalog, "SELECT tracked_entity FROM silver.tracked_entity",
+                 "silver.tracked_entity"),
+            (std::vector<std::string>{"te1"}));
+  EXPECT_EQ(Rows(catalog, "SELECT enrollment FROM silver.enrollment", "silver.enrollment"),
+            (std::vector<std::string>{"en1"}));
+
+  // A second run in a row changes nothing.
+  int64_t version = Version(catalog, "silver.data_value");
+  auto again = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->succeeded, 0) << again->ToString();
+  EXPECT_EQ(Version(catalog, "silver.data_value"), version);
+
+  // Incremental: an update, an invalid latest version (the key leaves silver), a deletion, a late
+  // older version that loses.
+  AppendValues(catalog, kValues2, "2");
+  auto second = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second->ok()) << second->ToString();
+  std::vector<std::string> expected = {
+      "deBool|202401|ou1|cocA|1.0|true|Monthly|2024|1",
+      "deDate|202401|ou2|cocA|null|2024-02-29|Monthly|2024|1",
+      "deInt|202401|ou1|cocA|13.0|13|Monthly|2024|1",
+      "deNum|2023Q1|ou1|cocA|-0.5|-0.5|Quarterly|2023|1",
+      "deText|202401|ou1|cocA|null|hello|Monthly|2024|1",
+      "deZero|202401|ou2|cocA|5.0|5|Monthly|2024|2",
+  };
+  EXPECT_EQ(Values(catalog), expected);
+  auto rejects = Rejects(catalog, "silver.data_value");
+  EXPECT_NE(std::find(rejects.begin(), rejects.end(),
+                      "value_invalid_for_value_type|deInt|202401|ou2|x7"),
+            rejects.end());
+
+  // A full rebuild from the same bronze gives the same table.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteDimensions(fresh);
+  WriteOtherBronze(fresh);
+  AppendValues(fresh, kValues1, "1");
+  AppendValues(fresh, kValues2, "2");
+  RunOptions full;
+  full.full = true;
+  auto rebuilt = RunPipeline(fresh, *connection_, *models_, full);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  ASSERT_TRUE(rebuilt->ok()) << rebuilt->ToString();
+  EXPECT_EQ(Values(fresh), expected);
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
