@@ -1,7 +1,7 @@
 // The silver fact models (models/silver/{data_value,complete_registration,event,enrollment,
 // tracked_entity}.sql) over hand-written bronze rows and stub dimension tables: typing by value
-// type, each reject's expectation, re-deliveries, conflicts, the latest (invalid or deleted) version
-// deciding, incremental equal to a full rebuild, and a second run changing nothing.
+// type, each reject's expectation, re-deliveries, conflicts, the latest (invalid or deleted)
+// version deciding, incremental equal to a full rebuild, and a second run changing nothing.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -34,7 +34,7 @@ const char* kFactModels[] = {"silver/data_value.sql", "silver/complete_registrat
 
 // Bronze data values: (dataElement, period, orgUnit, coc, aoc, value, lastUpdated, deleted).
 const char* kValues1 =
-    "('deInt','202401','ou1','cocA','aocA','12.0','2024-02-01',false),"       // 12, ".0" dropped
+    "('deInt','202401','ou1','cocA','aocA','12.0','2024-02-01',false),"        // 12, ".0" dropped
     "('deInt','2023Q1','ou1','cocA','aocA','2147483648','2024-02-01',false),"  // over 32 bits
     "('deNum','202401','ou1','cocA','aocA','12a','2024-02-01',false),"
     "('deNum','2023Q1','ou1','cocA','aocA','-0.5','2024-02-01',false),"
@@ -66,9 +66,10 @@ const char* kValues2 =
 class SilverFactsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("dhl_silver_facts_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-            "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ =
+        fs::temp_directory_path() /
+        ("dhl_silver_facts_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     auto database = engine::Database::Open();
     ASSERT_TRUE(database.ok()) << database.status().ToString();
@@ -100,10 +101,11 @@ class SilverFactsTest : public ::testing::Test {
           "SELECT * FROM (VALUES ('deInt','INTEGER'),('deNum','NUMBER'),('deBool','BOOLEAN'),"
           "('deTrue','TRUE_ONLY'),('deDate','DATE'),('deText','TEXT'),('dePct','PERCENTAGE'),"
           "('deZero','INTEGER_ZERO_OR_POSITIVE')) AS t(uid, value_type)");
-    Write(catalog, "silver.period",
-          "SELECT pe, period_type, CAST(s AS DATE) AS start_date, CAST(e AS DATE) AS end_date, "
-          "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
-          "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
+    Write(
+        catalog, "silver.period",
+        "SELECT pe, period_type, CAST(s AS DATE) AS start_date, CAST(e AS DATE) AS end_date, "
+        "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
+        "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
     Write(catalog, "silver.org_unit",
           "SELECT * FROM (VALUES ('ou1', 1), ('ou2', 1), ('ou2', 2)) AS t(uid, version)");
     Write(catalog, "silver.category_option_combo",
@@ -123,13 +125,14 @@ class SilverFactsTest : public ::testing::Test {
   }
 
   void WriteOtherBronze(lake::LakeCatalog& catalog) {
-    Write(catalog, "bronze.complete_registration",
-          "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
-          "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
-          "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
-          "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
-          "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
-          "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX')) AS t(pe, ds, ou)");
+    Write(
+        catalog, "bronze.complete_registration",
+        "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
+        "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
+        "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
+        "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
+        "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
+        "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX')) AS t(pe, ds, ou)");
     Write(catalog, "bronze.event",
           "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
           "NULL AS trackedEntity, 'ou1' AS orgUnit, status, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
@@ -182,7 +185,8 @@ class SilverFactsTest : public ::testing::Test {
                 "json_extract_string(record, '$.pe'), json_extract_string(record, '$.ou'), "
                 "CASE WHEN expectation = 'conflicting_duplicate' THEN 'either' ELSE "
                 "COALESCE(json_extract_string(record, '$.value_text'), 'null') END) FROM "
-                "silver.rejects WHERE table_name = '" + table + "'",
+                "silver.rejects WHERE table_name = '" +
+                    table + "'",
                 "silver.rejects");
   }
   int64_t Version(lake::LakeCatalog& catalog, const std::string& table) {
@@ -218,7 +222,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
                              }));
   EXPECT_EQ(Rejects(catalog, "silver.data_value"),
             (std::vector<std::string>{
-                "conflicting_duplicate|deZero|202401|ou1|either"  // 3 or 4,
+                "conflicting_duplicate|deZero|202401|ou1|either",  // 3 or 4
                 "invalid_period|deInt|2024W99|ou1|1",
                 "unknown_category_option_combo|deInt|2023Q1|ou2|1",
                 "unknown_data_element|deNope|202401|ou1|1",
@@ -231,15 +235,16 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
                 "value_invalid_for_value_type|dePct|202401|ou1|101",
                 "value_invalid_for_value_type|deTrue|202401|ou1|false",
             }));
-  EXPECT_EQ(Rows(catalog, "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
-                          "silver.complete_registration",
+  EXPECT_EQ(Rows(catalog,
+                 "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
+                 "silver.complete_registration",
                  "silver.complete_registration"),
             (std::vector<std::string>{"ds1|202401|ou1|Monthly"}));
   EXPECT_EQ(Rows(catalog, "SELECT concat_ws('|', event, status) FROM silver.event", "silver.event"),
             (std::vector<std::string>{"e1|COMPLETED"}));
-  EXPECT_EQ(Rows(catalog, "SELECT tracked_entity FROM silver.tracked_entity",
-                 "silver.tracked_entity"),
-            (std::vector<std::string>{"te1"}));
+  EXPECT_EQ(
+      Rows(catalog, "SELECT tracked_entity FROM silver.tracked_entity", "silver.tracked_entity"),
+      (std::vector<std::string>{"te1"}));
   EXPECT_EQ(Rows(catalog, "SELECT enrollment FROM silver.enrollment", "silver.enrollment"),
             (std::vector<std::string>{"en1"}));
 
@@ -266,9 +271,9 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   };
   EXPECT_EQ(Values(catalog), expected);
   auto rejects = Rejects(catalog, "silver.data_value");
-  EXPECT_NE(std::find(rejects.begin(), rejects.end(),
-                      "value_invalid_for_value_type|deInt|202401|ou2|x7"),
-            rejects.end());
+  EXPECT_NE(
+      std::find(rejects.begin(), rejects.end(), "value_invalid_for_value_type|deInt|202401|ou2|x7"),
+      rejects.end());
 
   // A full rebuild from the same bronze gives the same table.
   lake::LakeCatalog fresh((dir_ / "fresh").string());
