@@ -1,17 +1,19 @@
 // Generated model SQL: text that depends on the lake's metadata (indicator and validation-rule
 // expressions compiled to SQL, one column per category, the period table computed by src/dhis2).
 //
-// A model marks where such text goes with `generated('name')` in its body and declares the tables the
-// generator reads (and any it does not ref in its body) with the header `-- depends_on: a.b, c.d`.
-// Before its refs are rendered, each call is replaced by the text the named generator returns; that
-// text may itself hold ref('layer.table') calls to the model's declared inputs (docs/models.md).
-// The same generator renders for DuckDB (the local run) and Spark SQL (the Databricks bundle).
+// A model marks where such text goes with `generated('name')` in its body and declares the tables
+// the generator reads (and any it does not ref in its body) with the header `-- depends_on: a.b,
+// c.d`. Before its refs are rendered, each call is replaced by the text the named generator
+// returns; that text may itself hold ref('layer.table') calls to the model's declared inputs
+// (docs/models.md). The same generator renders for DuckDB (the local run) and Spark SQL (the
+// Databricks bundle).
 #pragma once
 
 #include <functional>
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "engine/connection.h"
@@ -30,6 +32,9 @@ struct GeneratorContext {
   // queries on `connection`. Only tables the model declares (ref() or depends_on) may be asked for.
   std::function<Result<std::string>(const lake::TableName&)> relation;
   const Model* model = nullptr;
+  // For a `partitioned` model run that recomputes only some partitions: their values (the
+  // partition column's, as text). nullptr when the run computes the whole table.
+  const std::vector<std::string>* partitions = nullptr;
 };
 
 // Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.
@@ -50,8 +55,8 @@ class GeneratorRegistry {
 const GeneratorRegistry& BuiltinGenerators();
 
 // The model's body with every generated('name') call replaced by its generator's text (ref() calls
-// left in place). Errors name the model's file and line: an unknown generator, a generator's failure,
-// or a ref() in generated text to a table the model does not declare.
+// left in place). Errors name the model's file and line: an unknown generator, a generator's
+// failure, or a ref() in generated text to a table the model does not declare.
 Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry& registry,
                                     const GeneratorContext& context);
 

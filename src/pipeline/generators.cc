@@ -1,5 +1,6 @@
 // The generators the shipped models (models/**.sql) call with generated('name'). Each generator
 // lives in its own file with its own header; register it here with one line.
+#include "pipeline/aggregate_generators.h"
 #include "pipeline/generator.h"
 #include "pipeline/quality_generators.h"
 #include "pipeline/validation_generator.h"
@@ -13,6 +14,13 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("outlier_thresholds", &GenerateOutlierThresholds);
     built.Add("dq_district_level", &GenerateDqDistrictLevel);
     built.Add("validation_violation", &GenerateValidationViolation);
+    built.Add("analytics_value_types", &GenerateAnalyticsValueTypes);
+    built.Add("analytics_zero_rule", &GenerateAnalyticsZeroRule);
+    built.Add("analytics_period_columns", &GenerateAnalyticsPeriodColumns);
+    built.Add("analytics_category_columns", &GenerateAnalyticsCategoryColumns);
+    built.Add("aggregate_rules", &GenerateAggregateRules);
+    built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods);
+    built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods);
     return built;
   }();
   return registry;

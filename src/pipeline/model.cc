@@ -1,6 +1,7 @@
 #include "pipeline/model.h"
 
 #include <cctype>
+#include <charconv>
 #include <set>
 
 #include "base/text.h"
@@ -77,8 +78,8 @@ struct QuotedCall {
 Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::string_view text,
                                                 std::string_view function) {
   std::vector<QuotedCall> calls;
-  const std::string usage = std::string(function) + "() takes one quoted name: " +
-                            std::string(function) +
+  const std::string usage = std::string(function) +
+                            "() takes one quoted name: " + std::string(function) +
                             (function == "ref" ? "('layer.table')" : "('name')");
   size_t i = 0;
   while (i < text.size()) {
@@ -116,8 +117,7 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
           if (p >= text.size() || text[p] != '\'') return LineError(path, line, usage);
           size_t close_quote = text.find('\'', p + 1);
           if (close_quote == std::string_view::npos) {
-            return LineError(path, line,
-                             "unterminated string in " + std::string(function) + "()");
+            return LineError(path, line, "unterminated string in " + std::string(function) + "()");
           }
           std::string_view argument = text.substr(p + 1, close_quote - p - 1);
           size_t q = close_quote + 1;
@@ -158,8 +158,7 @@ Result<std::vector<GeneratedCall>> FindGeneratedCalls(std::string_view path,
   std::vector<GeneratedCall> calls;
   for (const QuotedCall& call : found) {
     if (!IsIdentifier(call.argument)) {
-      return LineError(path, call.line,
-                       "generated('" + call.argument + "'): not a generator name");
+      return LineError(path, call.line, "generated('" + call.argument + "'): not a generator name");
     }
     calls.push_back(GeneratedCall{call.argument, call.offset, call.length, call.line});
   }
@@ -221,10 +220,46 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         model.materialization = Materialization::kTable;
       } else if (value == "incremental") {
         model.materialization = Materialization::kIncremental;
+      } else if (value == "partitioned") {
+        model.materialization = Materialization::kPartitioned;
       } else {
-        return LineError(path, line,
-                         "materialized: '" + value + "' is neither 'table' nor 'incremental'");
+        return LineError(
+            path, line,
+            "materialized: '" + value + "' is not 'table', 'incremental' or 'partitioned'");
       }
+    } else if (key == "partition_inputs") {
+      for (std::string_view item : Split(value, ',')) {
+        std::string table_text = Trim(item);
+        auto table = lake::ParseTableName(table_text);
+        if (!table.ok()) {
+          return LineError(path, line,
+                           "partition_inputs: '" + table_text + "': " + table.status().message());
+        }
+        model.partition_inputs.push_back(*table);
+      }
+    } else if (key == "partition_window") {
+      std::vector<std::string_view> bounds = Split(value, ',');
+      int low = 0;
+      int high = 0;
+      bool ok = bounds.size() == 2;
+      if (ok) {
+        std::string low_text = Trim(bounds[0]);
+        std::string high_text = Trim(bounds[1]);
+        auto [low_end, low_error] =
+            std::from_chars(low_text.data(), low_text.data() + low_text.size(), low);
+        auto [high_end, high_error] =
+            std::from_chars(high_text.data(), high_text.data() + high_text.size(), high);
+        ok = low_error == std::errc() && high_error == std::errc() &&
+             low_end == low_text.data() + low_text.size() &&
+             high_end == high_text.data() + high_text.size() && low <= 0 && high >= 0;
+      }
+      if (!ok) {
+        return LineError(
+            path, line,
+            "partition_window: '" + value + "': want 'low, high' with low <= 0 <= high");
+      }
+      model.partition_window_low = low;
+      model.partition_window_high = high;
     } else if (key == "unique_key") {
       DHL_ASSIGN_OR_RETURN(model.unique_key, ParseColumnList(path, line, key, value));
     } else if (key == "order_by") {
@@ -241,8 +276,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         std::string table_text = Trim(item);
         auto table = lake::ParseTableName(table_text);
         if (!table.ok()) {
-          return LineError(path, line, "depends_on: '" + table_text + "': " +
-                                           table.status().message());
+          return LineError(path, line,
+                           "depends_on: '" + table_text + "': " + table.status().message());
         }
         bool duplicate = false;
         for (const Ref& ref : model.refs) duplicate = duplicate || ref.table == *table;
@@ -274,8 +309,9 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       } else if (action == "fail") {
         expectation.action = ExpectationAction::kFail;
       } else {
-        return LineError(path, line, "expect " + expectation.name + ": action '" + action +
-                                         "' is not warn, quarantine or fail");
+        return LineError(path, line,
+                         "expect " + expectation.name + ": action '" + action +
+                             "' is not warn, quarantine or fail");
       }
       for (const Expectation& other : model.expectations) {
         if (other.name == expectation.name) {
@@ -287,7 +323,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, line,
                        "unknown header key '" + key +
                            "' (want materialized, unique_key, order_by, deleted, partition_by, "
-                           "depends_on, expect)");
+                           "partition_inputs, partition_window, depends_on, expect)");
     }
   }
   if (!has_materialized) {
@@ -302,6 +338,17 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     return LineError(path, 1,
                      "unique_key, order_by and deleted apply only to 'materialized: incremental'");
   }
+  if (model.materialization == Materialization::kPartitioned) {
+    if (model.partition_by.size() != 1 || model.partition_inputs.empty()) {
+      return LineError(
+          path, 1, "a partitioned model needs one 'partition_by' column and 'partition_inputs'");
+    }
+  } else if (!model.partition_inputs.empty() || model.partition_window_low != 0 ||
+             model.partition_window_high != 0) {
+    return LineError(path, 1,
+                     "partition_inputs and partition_window apply only to 'materialized: "
+                     "partitioned'");
+  }
   model.body = std::string(text);
   if (Trim(text.substr(std::min(position, text.size()))).empty()) {
     return LineError(path, line, "the model has no SELECT after its header");
@@ -313,6 +360,15 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       if (ref.table == call.table) duplicate = true;
     }
     if (!duplicate) model.refs.push_back(Ref{call.table, call.line});
+  }
+  for (const lake::TableName& input : model.partition_inputs) {
+    bool declared = false;
+    for (const Ref& ref : model.refs) declared = declared || ref.table == input;
+    if (!declared) {
+      return LineError(path, 1,
+                       "partition_inputs: " + input.ToString() +
+                           " is not an input of the model (ref() or depends_on:)");
+    }
   }
   DHL_ASSIGN_OR_RETURN(auto generated, FindGeneratedCalls(path, text));
   for (const GeneratedCall& call : generated) model.generated.push_back(call.name);

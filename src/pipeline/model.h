@@ -1,6 +1,6 @@
-// One SQL model: the file `<layer>/<table>.sql` holding a header of `-- key: value` comment lines and
-// a SELECT whose inputs are named `ref('layer.table')` (format: models/README.md, docs/models.md).
-// Values only; thread-safe.
+// One SQL model: the file `<layer>/<table>.sql` holding a header of `-- key: value` comment lines
+// and a SELECT whose inputs are named `ref('layer.table')` (format: models/README.md,
+// docs/models.md). Values only; thread-safe.
 #pragma once
 
 #include <string>
@@ -16,6 +16,7 @@ namespace dhl::pipeline {
 enum class Materialization {
   kTable,        // every run rebuilds the whole table from its inputs
   kIncremental,  // merges the input rows added since the last run into the table by unique_key
+  kPartitioned,  // recomputes only the partitions that the changed partitions of its inputs reach
 };
 
 enum class ExpectationAction {
@@ -42,21 +43,28 @@ struct Model {
   lake::TableName name;
   std::string path;  // the file it came from (a disk path or an embedded key), for messages
   Materialization materialization = Materialization::kTable;
-  std::vector<std::string> unique_key;     // incremental: the natural key
-  std::vector<std::string> order_by;       // incremental: the version columns, latest = largest
-  std::string deleted_column;              // incremental: a boolean, TRUE when the version deletes
-  std::vector<std::string> partition_by;   // Delta partition columns
+  std::vector<std::string> unique_key;    // incremental: the natural key
+  std::vector<std::string> order_by;      // incremental: the version columns, latest = largest
+  std::string deleted_column;             // incremental: a boolean, TRUE when the version deletes
+  std::vector<std::string> partition_by;  // Delta partition columns
+  // partitioned: the inputs partitioned by the same column whose changed partitions are tracked
+  // (a change to any other input rebuilds the whole table), and the window of input partitions an
+  // output partition Y reads: Y + partition_window_low .. Y + partition_window_high (integers;
+  // 0, 0 when the output partition is the input's own).
+  std::vector<lake::TableName> partition_inputs;
+  int partition_window_low = 0;
+  int partition_window_high = 0;
   std::vector<Expectation> expectations;
-  std::vector<Ref> refs;                   // in order of appearance, duplicates removed; the
-                                           // `depends_on:` header tables come first
-  std::vector<std::string> generated;      // generated('name') calls in the body, in order
-  std::string body;                        // the file's text (ref() and generated() calls left in place)
+  std::vector<Ref> refs;               // in order of appearance, duplicates removed; the
+                                       // `depends_on:` header tables come first
+  std::vector<std::string> generated;  // generated('name') calls in the body, in order
+  std::string body;  // the file's text (ref() and generated() calls left in place)
 };
 
 // Parses a model file. `path` must end in `<layer>/<table>.sql`; it names the model and prefixes
-// every error ("<path>:<line>: ..."). Header lines are the leading `--` comment lines; unknown keys,
-// malformed values, an incremental model without unique_key/order_by, or a body that is empty are
-// InvalidArgument.
+// every error ("<path>:<line>: ..."). Header lines are the leading `--` comment lines; unknown
+// keys, malformed values, an incremental model without unique_key/order_by, or a body that is empty
+// are InvalidArgument.
 Result<Model> ParseModel(std::string_view path, std::string_view text);
 
 // The body with each ref('layer.table') replaced by `replacement(table)`.

@@ -1,6 +1,8 @@
 #include "pipeline/pipeline_runner.h"
 
+#include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -84,9 +86,8 @@ Result<int64_t> CountRows(engine::Connection& connection, const std::string& rel
   return result.GetInt64(0, 0).value_or(0);
 }
 
-Status AppendRow(lake::LakeCatalog& catalog, engine::Connection& connection,
-                 const TableName& table, const std::vector<std::pair<std::string, std::string>>&
-                                             columns) {
+Status AppendRow(lake::LakeCatalog& catalog, engine::Connection& connection, const TableName& table,
+                 const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> items;
   for (const auto& [name, value] : columns) items.push_back(value + " AS " + QuoteName(name));
   lake::DeltaTable delta = catalog.Table(table);
@@ -101,6 +102,42 @@ std::string TextOrNull(const std::string& text) {
   return "CAST(" + (text.empty() ? std::string("NULL") : StringLiteral(text)) + " AS VARCHAR)";
 }
 
+// The partitions a run of a `partitioned` model recomputes (`output`, values of its partition
+// column) and the partitions of its partition inputs those read (`input`).
+struct PartitionScope {
+  std::string column;
+  std::set<std::string> input;
+  std::vector<std::string> output;
+};
+
+// Values of `column` in the files added or removed between two snapshots of a table; nullopt when
+// some file has no value for it (the table is not partitioned by that column).
+std::optional<std::set<std::string>> ChangedPartitions(const lake::Snapshot& before,
+                                                       const lake::Snapshot& after,
+                                                       const std::string& column) {
+  std::set<std::string> changed;
+  auto add = [&](const lake::AddFile& file) {
+    auto value = file.partition_values.find(column);
+    if (value == file.partition_values.end() || !value->second.has_value()) return false;
+    changed.insert(*value->second);
+    return true;
+  };
+  for (const auto& [path, file] : after.files) {
+    if (before.files.count(path) == 0 && !add(file)) return std::nullopt;
+  }
+  for (const auto& [path, file] : before.files) {
+    if (after.files.count(path) == 0 && !add(file)) return std::nullopt;
+  }
+  return changed;
+}
+
+std::optional<int> PartitionNumber(const std::string& text) {
+  int number = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), number);
+  if (error != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  return number;
+}
+
 class Runner {
  public:
   Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
@@ -112,10 +149,16 @@ class Runner {
  private:
   Result<std::optional<Versions>> LastSuccess(const TableName& model);
   Result<Versions> CurrentVersions(const Model& model);
-  Status RunModel(const Model& model, const Versions& inputs,
-                  const std::optional<Versions>& last, ModelResult& result);
+  Status RunModel(const Model& model, const Versions& inputs, const std::optional<Versions>& last,
+                  ModelResult& result);
   Status RenderBatchRefs(const Model& model, const Versions& inputs,
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
+  // A `partitioned` model: the partitions to recompute, or nullopt for a whole rebuild.
+  Result<std::optional<PartitionScope>> PartitionScopeFor(const Model& model,
+                                                          const Versions& inputs,
+                                                          const std::optional<Versions>& last);
+  Status RunPartitioned(const Model& model, const Versions& inputs,
+                        const std::optional<Versions>& last, ModelResult& result);
   // A view over the whole of `table` at its version in `inputs`, for generators.
   Result<std::string> WholeView(const Model& model, const Versions& inputs, const TableName& table);
 
@@ -126,17 +169,18 @@ class Runner {
   const ModelSet& models_;
   const RunOptions& options_;
   std::string run_id_;
+  // While a partitioned model recomputes some partitions: what its inputs and generators see.
+  const PartitionScope* scope_ = nullptr;
 };
 
 Result<std::optional<Versions>> Runner::LastSuccess(const TableName& model) {
   if (!catalog_.Table(kModelRun).Exists()) return std::optional<Versions>();
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
-  DHL_ASSIGN_OR_RETURN(
-      auto result,
-      connection_.Query("SELECT input_versions FROM " + Qualified(kModelRun) +
-                            " WHERE model = $1 AND status = 'succeeded'"
-                            " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
-                        {engine::Value(model.ToString())}));
+  DHL_ASSIGN_OR_RETURN(auto result,
+                       connection_.Query("SELECT input_versions FROM " + Qualified(kModelRun) +
+                                             " WHERE model = $1 AND status = 'succeeded'"
+                                             " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
+                                         {engine::Value(model.ToString())}));
   if (result.row_count() == 0) return std::optional<Versions>();
   return std::optional<Versions>(ParseVersions(result.GetString(0, 0).value_or("")));
 }
@@ -170,6 +214,17 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_, spec));
     std::string view_name =
         ref.table.layer + "__" + ref.table.name + (incremental ? "__new" : "__all");
+    if (scope_ != nullptr && std::find(model.partition_inputs.begin(), model.partition_inputs.end(),
+                                       ref.table) != model.partition_inputs.end()) {
+      // Only the input partitions the recomputed output partitions read.
+      view_name = ref.table.layer + "__" + ref.table.name + "__scope";
+      for (auto file = snapshot.files.begin(); file != snapshot.files.end();) {
+        auto value = file->second.partition_values.find(scope_->column);
+        bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
+                    scope_->input.count(*value->second) > 0;
+        file = keep ? std::next(file) : snapshot.files.erase(file);
+      }
+    }
     if (incremental && last.has_value() && last->count(ref.table) > 0) {
       lake::VersionSpec old_spec;
       old_spec.version = last->at(ref.table);
@@ -193,20 +248,22 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     context.connection = &connection_;
     context.dialect = sql::Dialect::kDuckDb;
     context.relation = [&](const TableName& table) { return WholeView(model, inputs, table); };
+    context.partitions = scope_ != nullptr ? &scope_->output : nullptr;
     const GeneratorRegistry& registry =
         options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
     DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, registry, context));
   }
   sql = RenderRefsIn(model.path, body, [&](const TableName& name) { return views.at(name); });
   // A trailing ';' would end the statement we wrap.
-  while (!sql.empty() && (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
+  while (!sql.empty() &&
+         (std::isspace(static_cast<unsigned char>(sql.back())) || sql.back() == ';')) {
     sql.pop_back();
   }
   return Status::Ok();
 }
 
 Result<std::string> Runner::WholeView(const Model& model, const Versions& inputs,
-                                     const TableName& table) {
+                                      const TableName& table) {
   auto version = inputs.find(table);
   if (version == inputs.end()) {
     return InvalidArgument(model.path + ": a generator asked for " + table.ToString() +
@@ -244,13 +301,13 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
          {"recorded_at", TimestampSql(NowMicros())}}));
     if (failing_rows == 0) continue;
     if (expectation.action == ExpectationAction::kWarn) {
-      LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(),
-                   expectation.name, failing_rows, total);
+      LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(), expectation.name,
+              failing_rows, total);
     } else if (expectation.action == ExpectationAction::kFail) {
-      DHL_ASSIGN_OR_RETURN(auto sample,
-                           connection_.Query("SELECT CAST(to_json(_pipeline_row) AS VARCHAR) FROM " +
-                                             relation + " AS _pipeline_row WHERE " + failing +
-                                             " LIMIT 1"));
+      DHL_ASSIGN_OR_RETURN(
+          auto sample,
+          connection_.Query("SELECT CAST(to_json(_pipeline_row) AS VARCHAR) FROM " + relation +
+                            " AS _pipeline_row WHERE " + failing + " LIMIT 1"));
       return InvalidArgument("model " + model.name.ToString() + ": expectation " +
                              expectation.name + " (" + expectation.condition + ") failed on " +
                              std::to_string(failing_rows) + " of " + std::to_string(total) +
@@ -275,14 +332,17 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
   }
   if (!quarantine_conditions.empty()) {
     // Rows failing several quarantine expectations appear once per expectation in rejects.
-    DHL_RETURN_IF_ERROR(connection_.Execute(
-        "DELETE FROM " + relation + " WHERE " + Join(quarantine_conditions, " OR ")));
+    DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + relation + " WHERE " +
+                                            Join(quarantine_conditions, " OR ")));
   }
   return Status::Ok();
 }
 
 Status Runner::RunModel(const Model& model, const Versions& inputs,
                         const std::optional<Versions>& last, ModelResult& result) {
+  if (model.materialization == Materialization::kPartitioned) {
+    return RunPartitioned(model, inputs, last, result);
+  }
   lake::DeltaTable target = catalog_.Table(model.name);
   bool incremental = model.materialization == Materialization::kIncremental && !options_.full &&
                      target.Exists() && last.has_value();
@@ -300,8 +360,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     batch_sql = "SELECT * FROM (" + full_sql + ") WHERE (" + keys + ") IN (SELECT " + keys +
                 " FROM (" + batch_sql + "))";
   }
-  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " +
-                                          batch_sql));
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " + batch_sql));
   DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, batch));
 
   lake::WriteOptions write;
@@ -333,11 +393,11 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       order.push_back(QuoteName(column) + " DESC NULLS LAST");
     }
     order.push_back("_pipeline_priority ASC");
-    std::string latest = "SELECT * EXCLUDE (_pipeline_priority, _pipeline_rank) FROM (SELECT *, "
-                         "row_number() OVER (PARTITION BY " +
-                         QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
-                         ") AS _pipeline_rank FROM (" + candidates +
-                         ")) WHERE _pipeline_rank = 1";
+    std::string latest =
+        "SELECT * EXCLUDE (_pipeline_priority, _pipeline_rank) FROM (SELECT *, "
+        "row_number() OVER (PARTITION BY " +
+        QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+        ") AS _pipeline_rank FROM (" + candidates + ")) WHERE _pipeline_rank = 1";
     if (!model.deleted_column.empty()) {
       latest += " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
     }
@@ -345,14 +405,13 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
         connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + latest));
     if (incremental && !model.partition_by.empty()) {
       write.mode = lake::WriteMode::kReplacePartitions;
-      DHL_ASSIGN_OR_RETURN(
-          auto touched, connection_.Query("SELECT DISTINCT " + [&] {
-            std::vector<std::string> casts;
-            for (const std::string& column : model.partition_by) {
-              casts.push_back("CAST(" + QuoteName(column) + " AS VARCHAR)");
-            }
-            return Join(casts, ", ");
-          }() + " FROM " + batch));
+      DHL_ASSIGN_OR_RETURN(auto touched, connection_.Query("SELECT DISTINCT " + [&] {
+        std::vector<std::string> casts;
+        for (const std::string& column : model.partition_by) {
+          casts.push_back("CAST(" + QuoteName(column) + " AS VARCHAR)");
+        }
+        return Join(casts, ", ");
+      }() + " FROM " + batch));
       for (size_t row = 0; row < touched.row_count(); ++row) {
         lake::PartitionValues values;
         for (size_t column = 0; column < model.partition_by.size(); ++column) {
@@ -367,6 +426,96 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
   DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
   DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, "SELECT * FROM " + live, write));
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  return Status::Ok();
+}
+
+Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(
+    const Model& model, const Versions& inputs, const std::optional<Versions>& last) {
+  std::optional<PartitionScope> whole;
+  if (options_.full || !last.has_value() || !catalog_.Table(model.name).Exists()) return whole;
+  PartitionScope scope;
+  scope.column = model.partition_by.front();
+  std::set<std::string> changed;
+  for (const auto& [table, version] : inputs) {
+    auto recorded = last->find(table);
+    if (recorded == last->end()) return whole;
+    if (recorded->second == version) continue;
+    bool tracked = std::find(model.partition_inputs.begin(), model.partition_inputs.end(), table) !=
+                   model.partition_inputs.end();
+    if (!tracked) return whole;  // a dimension changed: every partition may change
+    lake::DeltaTable delta = catalog_.Table(table);
+    lake::VersionSpec before_spec;
+    before_spec.version = recorded->second;
+    lake::VersionSpec after_spec;
+    after_spec.version = version;
+    auto before = delta.Load(connection_, before_spec);
+    if (!before.ok()) return whole;  // the old version is gone (vacuumed): rebuild
+    DHL_ASSIGN_OR_RETURN(auto after, delta.Load(connection_, after_spec));
+    auto values = ChangedPartitions(*before, after, scope.column);
+    if (!values.has_value()) return whole;
+    changed.insert(values->begin(), values->end());
+  }
+  if (model.partition_window_low == 0 && model.partition_window_high == 0) {
+    scope.input = changed;
+    scope.output.assign(changed.begin(), changed.end());
+    return std::optional<PartitionScope>(std::move(scope));
+  }
+  // Output partition Y reads inputs Y + low .. Y + high, so a changed input C reaches the outputs
+  // C - high .. C - low.
+  std::set<int> outputs;
+  for (const std::string& value : changed) {
+    std::optional<int> number = PartitionNumber(value);
+    if (!number.has_value()) return whole;
+    for (int y = *number - model.partition_window_high; y <= *number - model.partition_window_low;
+         ++y) {
+      outputs.insert(y);
+    }
+  }
+  for (int y : outputs) {
+    scope.output.push_back(std::to_string(y));
+    for (int x = y + model.partition_window_low; x <= y + model.partition_window_high; ++x) {
+      scope.input.insert(std::to_string(x));
+    }
+  }
+  return std::optional<PartitionScope>(std::move(scope));
+}
+
+Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
+                              const std::optional<Versions>& last, ModelResult& result) {
+  DHL_ASSIGN_OR_RETURN(auto scope, PartitionScopeFor(model, inputs, last));
+  if (scope.has_value() && scope->output.empty()) return Status::Ok();  // no data changed
+  struct ScopeReset {
+    const PartitionScope*& scope;
+    ~ScopeReset() { scope = nullptr; }
+  } reset{scope_};
+  scope_ = scope.has_value() ? &*scope : nullptr;
+  std::string sql;
+  DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
+  const std::string live = "_pipeline_live_rows";
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
+  if (scope.has_value()) {
+    std::vector<std::string> values;
+    for (const std::string& value : scope->output) {
+      values.push_back(StringLiteral(value));
+      lake::PartitionValues partition;
+      partition[scope->column] = value;
+      write.replace_partitions.push_back(std::move(partition));
+    }
+    sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE CAST(" + QuoteName(scope->column) +
+          " AS VARCHAR) IN (" + Join(values, ", ") + ")";
+    write.mode = lake::WriteMode::kReplacePartitions;
+  } else {
+    write.mode = lake::WriteMode::kOverwrite;
+  }
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
+  DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
+  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  DHL_ASSIGN_OR_RETURN(
+      auto written, catalog_.Table(model.name).Write(connection_, "SELECT * FROM " + live, write));
   result.version = written.version;
   result.bytes = written.bytes_written;
   return Status::Ok();
@@ -439,20 +588,20 @@ Result<RunSummary> Runner::Run() {
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - model_started).count();
     if (result.status == ModelStatus::kSucceeded || result.status == ModelStatus::kFailed) {
-      DHL_RETURN_IF_ERROR(AppendRow(
-          catalog_, connection_, kModelRun,
-          {{"run_id", StringLiteral(run_id_)},
-           {"model", StringLiteral(model.name.ToString())},
-           {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
-           {"started_at", TimestampSql(model_started_micros)},
-           {"ended_at", TimestampSql(NowMicros())},
-           {"rows_in", sql::IntegerLiteral(result.rows_in)},
-           {"rows_out", sql::IntegerLiteral(result.rows_out)},
-           {"rows_rejected", sql::IntegerLiteral(result.rows_rejected)},
-           {"bytes", sql::IntegerLiteral(result.bytes)},
-           {"version", sql::IntegerLiteral(result.version)},
-           {"input_versions", TextOrNull(VersionsText(inputs))},
-           {"error", TextOrNull(result.error)}}));
+      DHL_RETURN_IF_ERROR(
+          AppendRow(catalog_, connection_, kModelRun,
+                    {{"run_id", StringLiteral(run_id_)},
+                     {"model", StringLiteral(model.name.ToString())},
+                     {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
+                     {"started_at", TimestampSql(model_started_micros)},
+                     {"ended_at", TimestampSql(NowMicros())},
+                     {"rows_in", sql::IntegerLiteral(result.rows_in)},
+                     {"rows_out", sql::IntegerLiteral(result.rows_out)},
+                     {"rows_rejected", sql::IntegerLiteral(result.rows_rejected)},
+                     {"bytes", sql::IntegerLiteral(result.bytes)},
+                     {"version", sql::IntegerLiteral(result.version)},
+                     {"input_versions", TextOrNull(VersionsText(inputs))},
+                     {"error", TextOrNull(result.error)}}));
     }
     if (result.status == ModelStatus::kSucceeded) {
       ++summary.succeeded;
@@ -469,17 +618,16 @@ Result<RunSummary> Runner::Run() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   int64_t rows_out = 0;
   for (const ModelResult& result : summary.models) rows_out += result.rows_out;
-  DHL_RETURN_IF_ERROR(AppendRow(
-      catalog_, connection_, kPipelineRun,
-      {{"run_id", StringLiteral(run_id_)},
-       {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
-       {"started_at", TimestampSql(started_micros)},
-       {"ended_at", TimestampSql(NowMicros())},
-       {"full_refresh", sql::BooleanLiteral(options_.full)},
-       {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
-       {"models_skipped", sql::IntegerLiteral(summary.skipped)},
-       {"models_failed", sql::IntegerLiteral(summary.failed)},
-       {"rows_out", sql::IntegerLiteral(rows_out)}}));
+  DHL_RETURN_IF_ERROR(AppendRow(catalog_, connection_, kPipelineRun,
+                                {{"run_id", StringLiteral(run_id_)},
+                                 {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
+                                 {"started_at", TimestampSql(started_micros)},
+                                 {"ended_at", TimestampSql(NowMicros())},
+                                 {"full_refresh", sql::BooleanLiteral(options_.full)},
+                                 {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
+                                 {"models_skipped", sql::IntegerLiteral(summary.skipped)},
+                                 {"models_failed", sql::IntegerLiteral(summary.failed)},
+                                 {"rows_out", sql::IntegerLiteral(rows_out)}}));
   return summary;
 }
 

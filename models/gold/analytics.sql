@@ -1,0 +1,47 @@
+-- DHIS2's analytics table (JdbcAnalyticsTableManager.populateTable), one row per data value that
+-- analytics loads (docs/gold_aggregate.md):
+--   * data elements of domain AGGREGATE only;
+--   * numeric and boolean value types with a value (silver left invalid ones NULL), text and date
+--     types with a text;
+--   * a stored numeric zero (the exact text '0') only for AVERAGE and AVERAGE_SUM_ORG_UNIT, or
+--     with zeroIsSignificant and the setting keyIncludeZeroValuesInAnalytics
+--     (generated('analytics_zero_rule'), dhis2::KeepsZero);
+-- with the org-unit structure of the unit's current version (level1_uid .. level8_uid, its level),
+-- the period structure (one column per period type: the period of that type the value's period
+-- belongs to, from silver.period; the own type's column is the period itself), one column per
+-- category holding the option of the value's coc or aoc (generated('analytics_category_columns')),
+-- days of the period and value x days. Partitioned by year; a change to silver.data_value
+-- recomputes only the years it touches (materialized: partitioned, docs/models.md).
+-- materialized: partitioned
+-- partition_by: year
+-- partition_inputs: silver.data_value
+-- expect: days_positive | days > 0 | warn
+WITH
+value_type AS (generated('analytics_value_types')),
+zero_rule AS (generated('analytics_zero_rule')),
+org_unit AS (
+  SELECT uid, level, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid,
+         level7_uid, level8_uid
+  FROM ref('silver.org_unit')
+  WHERE valid_to IS NULL
+)
+SELECT v.de, v.coc, v.aoc, v.ou, v.pe, o.level, o.level1_uid, o.level2_uid, o.level3_uid,
+       o.level4_uid, o.level5_uid, o.level6_uid, o.level7_uid, o.level8_uid,
+       v.period_type, v.start_date, v.end_date,
+       generated('analytics_period_columns')
+       generated('analytics_category_columns'),
+       v.value, v.value_text, p.days, v.value * p.days AS value_x_days, v.year
+FROM ref('silver.data_value') v
+JOIN ref('silver.data_element') d ON d.uid = v.de
+JOIN value_type t ON t.value_type = d.value_type
+JOIN zero_rule z
+  ON z.aggregation_type = COALESCE(d.aggregation_type, 'SUM')
+ AND z.zero_is_significant = COALESCE(d.zero_is_significant, FALSE)
+JOIN org_unit o ON o.uid = v.ou
+JOIN ref('silver.period') p ON p.pe = v.pe
+LEFT JOIN ref('silver.category_option_combo') c ON c.uid = v.coc
+LEFT JOIN ref('silver.category_option_combo') a ON a.uid = v.aoc
+WHERE COALESCE(d.domain_type, 'AGGREGATE') = 'AGGREGATE'
+  AND ((t.data_type <> 'TEXT' AND v.value IS NOT NULL)
+       OR (t.data_type = 'TEXT' AND v.value_text IS NOT NULL))
+  AND NOT (t.data_type = 'NUMERIC' AND v.value_text = '0' AND NOT z.keeps_zero)

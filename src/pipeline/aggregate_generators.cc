@@ -1,0 +1,439 @@
+#include "pipeline/aggregate_generators.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+#include <utility>
+
+#include "dhis2/aggregation_type.h"
+#include "dhis2/period.h"
+#include "dhis2/period_type.h"
+#include "dhis2/value_type.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+using dhis2::AggregationType;
+using dhis2::AnalyticsDataType;
+using dhis2::PeriodType;
+
+AggregateParameters& Parameters() {
+  static AggregateParameters parameters;
+  return parameters;
+}
+
+// A typed relation over literal rows: `SELECT CAST(c1 AS T1) AS c1, … FROM (VALUES …) AS t(…)`,
+// or one that yields no row when `rows` is empty. Each row holds SQL literals.
+std::string Relation(const std::vector<std::pair<std::string, std::string>>& columns,
+                     const std::vector<std::vector<std::string>>& rows, sql::Dialect dialect) {
+  std::vector<std::string> items;
+  std::vector<std::string> names;
+  for (const auto& [name, type] : columns) {
+    std::string quoted = sql::QuoteName(name, dialect);
+    names.push_back(quoted);
+    items.push_back("CAST(" + (rows.empty() ? std::string("NULL") : quoted) + " AS " + type +
+                    ") AS " + quoted);
+  }
+  if (rows.empty()) return fmt::format("SELECT {} WHERE 1 = 0", fmt::join(items, ", "));
+  std::vector<std::string> tuples;
+  tuples.reserve(rows.size());
+  for (const auto& row : rows)
+    tuples.push_back("(" + fmt::format("{}", fmt::join(row, ", ")) + ")");
+  return fmt::format("SELECT {} FROM (VALUES {}) AS _rows({})", fmt::join(items, ", "),
+                     fmt::join(tuples, ", "), fmt::join(names, ", "));
+}
+
+std::string DateLiteral(dhis2::Date date) { return "DATE '" + dhis2::FormatDate(date) + "'"; }
+
+std::string_view DataTypeName(AnalyticsDataType type) {
+  switch (type) {
+    case AnalyticsDataType::kNumeric:
+      return "NUMERIC";
+    case AnalyticsDataType::kBoolean:
+      return "BOOLEAN";
+    case AnalyticsDataType::kText:
+      return "TEXT";
+  }
+  return "TEXT";
+}
+
+Result<std::vector<std::string>> ColumnNames(const GeneratorContext& context,
+                                             const std::string& relation) {
+  DHL_ASSIGN_OR_RETURN(auto result,
+                       context.connection->Query("SELECT * FROM " + relation + " WHERE 1 = 0"));
+  std::vector<std::string> names;
+  for (size_t column = 0; column < result.column_count(); ++column) {
+    names.push_back(result.column_name(column));
+  }
+  return names;
+}
+
+// The outer aggregate of a rule, named by the form AggregateValueSql gives it (the SQL model
+// evaluates each form over partial sums, so that org-unit levels roll up set-based).
+Result<std::string> FormulaName(dhis2::AnalyticsAggregation aggregation,
+                                AnalyticsDataType data_type) {
+  std::string sql = dhis2::AggregateValueSql(aggregation, data_type, 7);
+  if (sql == "sum(value_x_days) / 7") return std::string("days_weighted");
+  if (sql == "sum(value_x_days) / sum(days) * 100") return std::string("percent_of_days");
+  for (std::string_view function :
+       {"sum", "avg", "count", "stddev_samp", "var_samp", "min", "max"}) {
+    if (sql == std::string(function) + "(value)") return std::string(function);
+  }
+  return Internal("aggregate_rules: no formula for the aggregate expression " + sql);
+}
+
+std::string_view SelectionName(dhis2::TimeSelection selection) {
+  switch (selection) {
+    case dhis2::TimeSelection::kAllInQueryPeriod:
+      return "all";
+    case dhis2::TimeSelection::kLatestWithLookBack:
+      return "last";
+    case dhis2::TimeSelection::kEarliestWithLookBack:
+      return "first";
+    case dhis2::TimeSelection::kLatestInQueryPeriod:
+      return "last_in_period";
+    case dhis2::TimeSelection::kMinOrMaxPerOrgUnit:
+      return "min_max";
+  }
+  return "all";
+}
+
+struct ElementRule {
+  std::string de;
+  AggregationType type = AggregationType::kSum;
+  AnalyticsDataType data_type = AnalyticsDataType::kNumeric;
+  std::optional<PeriodType> data_period_type;
+  std::vector<PeriodType> query_types;  // sorted, distinct
+};
+
+// The aggregatable data elements with their rules and query period types.
+Result<std::vector<ElementRule>> ElementRules(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string elements,
+                       context.relation(lake::TableName{"silver", "data_element"}));
+  DHL_ASSIGN_OR_RETURN(std::string data_sets,
+                       context.relation(lake::TableName{"silver", "data_set"}));
+  DHL_ASSIGN_OR_RETURN(std::string members,
+                       context.relation(lake::TableName{"silver", "data_set_element"}));
+  DHL_ASSIGN_OR_RETURN(auto element_columns, ColumnNames(context, elements));
+  bool has_domain = std::find(element_columns.begin(), element_columns.end(), "domain_type") !=
+                    element_columns.end();
+  DHL_ASSIGN_OR_RETURN(
+      auto rows,
+      context.connection->Query(
+          "SELECT e.uid, CAST(e.value_type AS VARCHAR), CAST(e.aggregation_type AS VARCHAR), "
+          "CAST(s.period_type AS VARCHAR) FROM " +
+          elements + " e LEFT JOIN " + members + " m ON m.de = e.uid LEFT JOIN " + data_sets +
+          " s ON s.uid = m.data_set" +
+          (has_domain ? " WHERE COALESCE(e.domain_type, 'AGGREGATE') = 'AGGREGATE'" : "") +
+          " ORDER BY 1, 4"));
+  const AggregateParameters& parameters = CurrentAggregateParameters();
+  std::vector<PeriodType> configured;
+  for (const std::string& name : parameters.period_types) {
+    DHL_ASSIGN_OR_RETURN(PeriodType type, dhis2::ParsePeriodType(name));
+    configured.push_back(type);
+  }
+  std::vector<ElementRule> rules;
+  for (size_t row = 0; row < rows.row_count(); ++row) {
+    std::string de = rows.GetString(0, row).value_or("");
+    if (rules.empty() || rules.back().de != de) {
+      std::string value_type = rows.GetString(1, row).value_or("");
+      auto parsed_value_type = dhis2::ParseValueType(value_type);
+      if (!parsed_value_type.ok()) {
+        return InvalidArgument("data element " + de + ": value type '" + value_type +
+                               "' is not a DHIS2 value type");
+      }
+      AnalyticsDataType data_type = dhis2::AnalyticsDataTypeOf(*parsed_value_type);
+      // A NULL aggregation type is DHIS2's default for a new data element, SUM.
+      std::string aggregation = rows.GetString(2, row).value_or("SUM");
+      auto type = dhis2::ParseAggregationType(aggregation);
+      if (!type.ok()) {
+        return InvalidArgument("data element " + de + ": aggregation type '" + aggregation +
+                               "' is not a DHIS2 aggregation type");
+      }
+      ElementRule rule;
+      rule.de = de;
+      rule.type = *type;
+      rule.data_type = data_type;
+      rule.query_types = configured;
+      rules.push_back(std::move(rule));
+    }
+    ElementRule& rule = rules.back();
+    if (auto name = rows.GetString(3, row); name.has_value()) {
+      auto type = dhis2::ParsePeriodType(*name);
+      if (!type.ok()) {
+        return InvalidArgument("data element " + de + ": a data set's period type '" + *name +
+                               "' is not a DHIS2 period type");
+      }
+      if (parameters.data_set_period_types) rule.query_types.push_back(*type);
+      // DataElement.getPeriodType: the data set with the highest collection frequency
+      // (DataSetFrequencyComparator: the smallest frequency order first).
+      if (!rule.data_period_type.has_value() ||
+          dhis2::FrequencyOrder(*type) < dhis2::FrequencyOrder(*rule.data_period_type)) {
+        rule.data_period_type = *type;
+      }
+    }
+  }
+  std::vector<ElementRule> aggregatable;
+  for (ElementRule& rule : rules) {
+    if (rule.data_type == AnalyticsDataType::kText) continue;  // text is not aggregated
+    std::sort(rule.query_types.begin(), rule.query_types.end());
+    rule.query_types.erase(std::unique(rule.query_types.begin(), rule.query_types.end()),
+                           rule.query_types.end());
+    aggregatable.push_back(std::move(rule));
+  }
+  return aggregatable;
+}
+
+bool Disaggregates(const ElementRule& rule, PeriodType query_type) {
+  int data_days =
+      rule.data_period_type.has_value() ? dhis2::FrequencyOrder(*rule.data_period_type) : 0;
+  return dhis2::IsDisaggregation(rule.type, dhis2::FrequencyOrder(query_type), data_days,
+                                 rule.data_period_type == query_type);
+}
+
+// Java's LocalDate/Joda addYears(-10): the same month and day, the 29th of February becoming the
+// 28th.
+dhis2::Date TenYearsBefore(dhis2::Date date) {
+  std::chrono::year_month_day day{date};
+  std::chrono::year_month_day earlier{day.year() - std::chrono::years(10), day.month(), day.day()};
+  if (!earlier.ok()) {
+    earlier = std::chrono::year_month_day_last{earlier.year(),
+                                               std::chrono::month_day_last{earlier.month()}};
+  }
+  return std::chrono::sys_days{earlier};
+}
+
+int YearOf(dhis2::Date date) { return static_cast<int>(std::chrono::year_month_day{date}.year()); }
+
+// The dates gold.analytics covers: [min start, max end], nullopt when it is empty.
+Result<std::optional<std::pair<dhis2::Date, dhis2::Date>>> AnalyticsSpan(
+    const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string analytics,
+                       context.relation(lake::TableName{"gold", "analytics"}));
+  DHL_ASSIGN_OR_RETURN(auto span,
+                       context.connection->Query("SELECT CAST(MIN(start_date) AS VARCHAR), "
+                                                 "CAST(MAX(end_date) AS VARCHAR) FROM " +
+                                                 analytics));
+  auto first = span.GetString(0, 0);
+  auto last = span.GetString(1, 0);
+  if (!first.has_value() || !last.has_value()) {
+    return std::optional<std::pair<dhis2::Date, dhis2::Date>>();
+  }
+  DHL_ASSIGN_OR_RETURN(dhis2::Date first_date, dhis2::ParseDate(*first));
+  DHL_ASSIGN_OR_RETURN(dhis2::Date last_date, dhis2::ParseDate(*last));
+  return std::optional<std::pair<dhis2::Date, dhis2::Date>>(std::make_pair(first_date, last_date));
+}
+
+std::string Text(std::string_view value, sql::Dialect dialect) {
+  return sql::StringLiteral(value, dialect);
+}
+
+}  // namespace
+
+Status SetAggregateParameters(const AggregateParameters& parameters) {
+  for (const std::string& name : parameters.period_types) {
+    auto type = dhis2::ParsePeriodType(name);
+    if (!type.ok()) {
+      return InvalidArgument("aggregate period type '" + name + "' is not a DHIS2 period type");
+    }
+  }
+  Parameters() = parameters;
+  return Status::Ok();
+}
+
+const AggregateParameters& CurrentAggregateParameters() { return Parameters(); }
+
+Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context) {
+  std::vector<std::vector<std::string>> rows;
+  for (dhis2::ValueType type : dhis2::kAllValueTypes) {
+    rows.push_back({Text(dhis2::ValueTypeName(type), context.dialect),
+                    Text(DataTypeName(dhis2::AnalyticsDataTypeOf(type)), context.dialect)});
+  }
+  return Relation({{"value_type", "VARCHAR"}, {"data_type", "VARCHAR"}}, rows, context.dialect);
+}
+
+Result<std::string> GenerateAnalyticsZeroRule(const GeneratorContext& context) {
+  bool setting = CurrentAggregateParameters().include_zero_values_in_analytics;
+  std::vector<std::vector<std::string>> rows;
+  for (AggregationType type : dhis2::kAllAggregationTypes) {
+    for (bool significant : {false, true}) {
+      rows.push_back({Text(dhis2::AggregationTypeName(type), context.dialect),
+                      sql::BooleanLiteral(significant),
+                      sql::BooleanLiteral(dhis2::KeepsZero(type, significant, setting))});
+    }
+  }
+  return Relation({{"aggregation_type", "VARCHAR"},
+                   {"zero_is_significant", "BOOLEAN"},
+                   {"keeps_zero", "BOOLEAN"}},
+                  rows, context.dialect);
+}
+
+Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string periods, context.relation(lake::TableName{"silver", "period"}));
+  DHL_ASSIGN_OR_RETURN(auto columns, ColumnNames(context, periods));
+  std::set<std::string> present(columns.begin(), columns.end());
+  std::vector<std::string> items;
+  for (PeriodType type : dhis2::kAllPeriodTypes) {
+    std::string column(dhis2::PeriodTypeColumnName(type));
+    std::string quoted = sql::QuoteName(column, context.dialect);
+    std::string structure =
+        present.count(column) > 0 ? "p." + quoted : std::string("CAST(NULL AS VARCHAR)");
+    items.push_back(
+        "CASE WHEN v.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
+        " THEN v.pe ELSE " + structure + " END AS " + quoted);
+  }
+  return fmt::format("{}", fmt::join(items, ", "));
+}
+
+Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string combos,
+                       context.relation(lake::TableName{"silver", "category_option_combo"}));
+  DHL_ASSIGN_OR_RETURN(auto columns, ColumnNames(context, combos));
+  static const std::set<std::string> kFixed = {
+      "uid", "code", "name", "category_combo", "short_name", "last_updated", "ignore_approval"};
+  std::string items;
+  for (const std::string& column : columns) {
+    if (kFixed.count(column) > 0 || column.empty() || column[0] == '_') continue;
+    std::string quoted = sql::QuoteName(column, context.dialect);
+    items += ", COALESCE(c." + quoted + ", a." + quoted + ") AS " + quoted;
+  }
+  return items;
+}
+
+Result<std::string> GenerateAggregateRules(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto rules, ElementRules(context));
+  std::vector<std::vector<std::string>> rows;
+  for (const ElementRule& rule : rules) {
+    dhis2::AnalyticsAggregation aggregation = dhis2::ToAnalyticsAggregation(rule.type);
+    dhis2::TimeSelection selection = dhis2::GetTimeSelection(aggregation);
+    std::string formula;
+    if (rule.type == AggregationType::kNone) {
+      // DataQueryParams.isAggregation() is false for NONE: DHIS2 selects the raw values without a
+      // GROUP BY and keeps whichever row comes last, so only a cell whose values agree has one
+      // answer.
+      formula = "single";
+    } else {
+      DHL_ASSIGN_OR_RETURN(formula, FormulaName(aggregation, rule.data_type));
+    }
+    std::string min_max =
+        selection == dhis2::TimeSelection::kMinOrMaxPerOrgUnit
+            ? std::string(aggregation.time_rule == AggregationType::kMin ? "min" : "max")
+            : std::string();
+    for (PeriodType query_type : rule.query_types) {
+      rows.push_back(
+          {Text(rule.de, context.dialect), Text(dhis2::PeriodTypeName(query_type), context.dialect),
+           Text(SelectionName(selection), context.dialect), Text(formula, context.dialect),
+           sql::BooleanLiteral(dhis2::RanksAcrossOrgUnits(aggregation)),
+           sql::BooleanLiteral(Disaggregates(rule, query_type)),
+           rule.data_period_type.has_value()
+               ? Text(dhis2::PeriodTypeName(*rule.data_period_type), context.dialect)
+               : std::string("NULL"),
+           min_max.empty() ? std::string("NULL") : Text(min_max, context.dialect)});
+    }
+  }
+  return Relation({{"de", "VARCHAR"},
+                   {"period_type", "VARCHAR"},
+                   {"selection", "VARCHAR"},
+                   {"formula", "VARCHAR"},
+                   {"ranks_across", "BOOLEAN"},
+                   {"disaggregation", "BOOLEAN"},
+                   {"data_period_type", "VARCHAR"},
+                   {"min_max", "VARCHAR"}},
+                  rows, context.dialect);
+}
+
+Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto rules, ElementRules(context));
+  std::set<PeriodType> types;
+  for (const ElementRule& rule : rules)
+    types.insert(rule.query_types.begin(), rule.query_types.end());
+  DHL_ASSIGN_OR_RETURN(auto span, AnalyticsSpan(context));
+  std::set<std::string> years;
+  if (context.partitions != nullptr)
+    years.insert(context.partitions->begin(), context.partitions->end());
+  std::vector<std::vector<std::string>> rows;
+  if (span.has_value()) {
+    for (PeriodType type : types) {
+      for (const dhis2::Period& period : dhis2::PeriodsBetween(type, span->first, span->second)) {
+        int year = YearOf(period.start());
+        if (context.partitions != nullptr && years.count(std::to_string(year)) == 0) continue;
+        rows.push_back({Text(period.id(), context.dialect),
+                        Text(dhis2::PeriodTypeName(type), context.dialect),
+                        DateLiteral(period.start()), DateLiteral(period.end()),
+                        sql::IntegerLiteral(period.days()), sql::IntegerLiteral(year),
+                        DateLiteral(TenYearsBefore(period.end()))});
+      }
+    }
+  }
+  return Relation({{"pe", "VARCHAR"},
+                   {"period_type", "VARCHAR"},
+                   {"start_date", "DATE"},
+                   {"end_date", "DATE"},
+                   {"days", "INTEGER"},
+                   {"year", "INTEGER"},
+                   {"look_back_start", "DATE"}},
+                  rows, context.dialect);
+}
+
+Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto rules, ElementRules(context));
+  std::set<std::pair<PeriodType, PeriodType>> pairs;  // (query type, data period type)
+  for (const ElementRule& rule : rules) {
+    for (PeriodType query_type : rule.query_types) {
+      if (Disaggregates(rule, query_type)) pairs.insert({query_type, *rule.data_period_type});
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(auto span, AnalyticsSpan(context));
+  std::set<std::string> years;
+  if (context.partitions != nullptr)
+    years.insert(context.partitions->begin(), context.partitions->end());
+  std::vector<std::vector<std::string>> rows;
+  if (span.has_value()) {
+    for (const auto& [query_type, data_type] : pairs) {
+      for (const dhis2::Period& period :
+           dhis2::PeriodsBetween(query_type, span->first, span->second)) {
+        if (context.partitions != nullptr &&
+            years.count(std::to_string(YearOf(period.start()))) == 0) {
+          continue;
+        }
+        std::vector<dhis2::Period> data_periods = {
+            dhis2::PeriodContaining(data_type, period.start())};
+        // PeriodType.spansMultipleCalendarYears: the financial types.
+        if (dhis2::IsFinancialType(query_type)) {
+          dhis2::Period second = dhis2::PeriodContaining(data_type, period.end());
+          if (second != data_periods[0]) data_periods.push_back(second);
+        }
+        // AnalyticsUtils.getBaseMonth: the zero-based month the financial year starts in. The
+        // weight of each part in YearlyWeightedAverage (linear: its value at 1 and 0).
+        int base_month = static_cast<int>(static_cast<unsigned>(
+                             std::chrono::year_month_day{period.start()}.month())) -
+                         1;
+        for (size_t part = 0; part < data_periods.size(); ++part) {
+          rows.push_back({Text(period.id(), context.dialect),
+                          Text(dhis2::PeriodTypeName(query_type), context.dialect),
+                          Text(dhis2::PeriodTypeName(data_type), context.dialect),
+                          Text(data_periods[part].id(), context.dialect),
+                          sql::IntegerLiteral(data_periods[part].days()),
+                          sql::IntegerLiteral(static_cast<int64_t>(part) + 1),
+                          sql::NumberLiteral(dhis2::YearlyWeightedAverage(
+                              part == 0 ? 1.0 : 0.0, part == 1 ? 1.0 : 0.0, base_month))});
+        }
+      }
+    }
+  }
+  return Relation({{"pe", "VARCHAR"},
+                   {"period_type", "VARCHAR"},
+                   {"data_period_type", "VARCHAR"},
+                   {"data_pe", "VARCHAR"},
+                   {"data_days", "INTEGER"},
+                   {"part", "INTEGER"},
+                   {"weight", "DOUBLE"}},
+                  rows, context.dialect);
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,77 @@
+// Settings of gold.analytics and gold.aggregate, and the generators that render DHIS2's analytics
+// rules (src/dhis2/aggregation_type.h, value_type.h, period.h) into those models' SQL
+// (docs/gold_aggregate.md). Each generator returns a relation (a SELECT usable as a subquery) or
+// select items; none writes a query per cell: the rules become small tables the set-based SQL
+// joins.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "pipeline/generator.h"
+
+namespace dhl::pipeline {
+
+struct AggregateParameters {
+  // The query period types of gold.aggregate (DHIS2 names), besides the data sets' own types.
+  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
+  // Also aggregate each data element to the period types of the data sets that hold it.
+  bool data_set_period_types = true;
+  // DHIS2's system setting keyIncludeZeroValuesInAnalytics (default off): with it, zeros of data
+  // elements with zeroIsSignificant are loaded into analytics (KeepsZero).
+  bool include_zero_values_in_analytics = false;
+};
+
+// Checks and sets the process-wide parameters (set them before a run, then run the two models
+// `full`: a change of setting is not an input change). An unknown period type is an
+// invalid-argument error naming it and leaves the old parameters.
+Status SetAggregateParameters(const AggregateParameters& parameters);
+const AggregateParameters& CurrentAggregateParameters();
+
+// 'analytics_value_types': (value_type, data_type) for every DHIS2 value type, data_type NUMERIC,
+// BOOLEAN or TEXT (AnalyticsDataTypeOf).
+Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context);
+
+// 'analytics_zero_rule': (aggregation_type, zero_is_significant, keeps_zero) for every aggregation
+// type and both flags, by KeepsZero and the current include_zero_values_in_analytics.
+Result<std::string> GenerateAnalyticsZeroRule(const GeneratorContext& context);
+
+// 'analytics_period_columns': one select item per period type, `<column>` = the period of that
+// type the value's period belongs to: the value's own pe for its own type, else silver.period's
+// structure column (aliases `v` for silver.data_value and `p` for silver.period), NULL when
+// silver.period has no such column.
+Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& context);
+
+// 'analytics_category_columns': `, COALESCE(c.<category>, a.<category>) AS <category>` for every
+// category column of silver.category_option_combo (aliases `c` for the value's coc, `a` for its
+// aoc); empty when there is none.
+Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& context);
+
+// 'aggregate_rules': one row per aggregatable data element (numeric or boolean value type, domain
+// AGGREGATE) and query period type: (de, period_type, selection, formula, ranks_across,
+// disaggregation, data_period_type, min_max). `selection` is GetTimeSelection's ('all', 'last',
+// 'first', 'last_in_period', 'min_max'), `formula` the outer aggregate AggregateValueSql gives
+// ('days_weighted', 'percent_of_days', 'sum', 'avg', 'count', 'stddev_samp', 'var_samp', 'min',
+// 'max', and 'single' for NONE, which DHIS2 does not aggregate), `disaggregation`
+// IsDisaggregation's answer against the data element's data period type (the type of its most
+// frequent data set, DataElement.getPeriodType), `min_max` the time rule for 'min_max' rows.
+// An unknown aggregation or value type is an invalid-argument error naming the data element.
+Result<std::string> GenerateAggregateRules(const GeneratorContext& context);
+
+// 'aggregate_query_periods': every period of each query type of aggregate_rules that overlaps the
+// dates of gold.analytics: (pe, period_type, start_date, end_date, days, year, look_back_start),
+// look_back_start = end_date - 10 years as Java's addYears (29 Feb -> 28 Feb), the earliest start
+// a LAST or FIRST value may have. When the run recomputes only some partitions, only the periods
+// whose year is among them.
+Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context);
+
+// 'aggregate_disaggregation_periods': for each query period of a (query type, data period type)
+// pair that some rule disaggregates, the data periods its value comes from
+// (DataQueryParams.getDataPeriodAggregationPeriodMap): the data period containing its start date
+// (part 1) and, when the query type spans two calendar years, the one containing its end date
+// (part 2): (pe, period_type, data_period_type, data_pe, data_days, part, weight), weight the
+// part's factor in YearlyWeightedAverage (used when both parts have a value).
+Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContext& context);
+
+}  // namespace dhl::pipeline

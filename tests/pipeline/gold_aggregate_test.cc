@@ -1,0 +1,512 @@
+// gold.analytics and gold.aggregate (models/gold/{analytics,aggregate}.sql) over hand-made silver
+// tables. Every expected figure is worked out by hand from DHIS2's rules (docs/gold_aggregate.md)
+// in the comment beside it; the incremental runs are compared with a full rebuild.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dhis2/period.h"
+#include "dhis2/period_type.h"
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/aggregate_generators.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "pipeline/sql_subset_check.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadModel(const std::string& name) {
+  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// Org units: W (1) > D (2) > fA, fB (3); an older version of fA under another parent must not
+// count.
+constexpr const char* kOrgUnits =
+    "SELECT uid, level, level1_uid, level2_uid, level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, "
+    "CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, "
+    "CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid, valid_to "
+    "FROM (VALUES "
+    "('W', 1, 'W', NULL, NULL, NULL), ('D', 2, 'W', 'D', NULL, NULL),"
+    "('fA', 3, 'W', 'D', 'fA', NULL), ('fB', 3, 'W', 'D', 'fB', NULL),"
+    "('fA', 3, 'W', 'X', 'fA', TIMESTAMPTZ '2020-01-01 00:00:00+00')"
+    ") AS t(uid, level, level1_uid, level2_uid, level3_uid, valid_to)";
+
+// silver.period from src/dhis2: the months, quarters and years 2023-2025 with every structure
+// column (NULL where the type is not longer than the row's own, as the silver model writes it).
+std::string Periods() {
+  using dhis2::PeriodType;
+  std::vector<std::string> rows;
+  dhis2::Date first = *dhis2::ParseDate("2023-01-01");
+  dhis2::Date last = *dhis2::ParseDate("2025-12-31");
+  std::string columns = "pe, period_type, start_date, end_date, days, year";
+  for (PeriodType type : dhis2::kAllPeriodTypes) {
+    columns += ", " + std::string(dhis2::PeriodTypeColumnName(type));
+  }
+  for (PeriodType own : {PeriodType::kMonthly, PeriodType::kQuarterly, PeriodType::kYearly}) {
+    for (const dhis2::Period& period : dhis2::PeriodsBetween(own, first, last)) {
+      std::string row = "('" + period.id() + "', '" + std::string(dhis2::PeriodTypeName(own)) +
+                        "', DATE '" + dhis2::FormatDate(period.start()) + "', DATE '" +
+                        dhis2::FormatDate(period.end()) + "', " + std::to_string(period.days()) +
+                        ", " + dhis2::FormatDate(period.start()).substr(0, 4);
+      for (PeriodType type : dhis2::kAllPeriodTypes) {
+        auto structure = type == own ? std::nullopt : dhis2::StructurePeriod(period, type);
+        row += structure ? ", '" + structure->id() + "'" : ", CAST(NULL AS VARCHAR)";
+      }
+      rows.push_back(row + ")");
+    }
+  }
+  std::string values;
+  for (const std::string& row : rows) values += (values.empty() ? "" : ", ") + row;
+  return "SELECT * FROM (VALUES " + values + ") AS t(" + columns + ")";
+}
+
+// Data elements: (uid, value_type, aggregation_type, zero_is_significant); data set M (Monthly)
+// holds all but the yearly ones, which are in Y (Yearly).
+constexpr const char* kDataElements =
+    "('deSum','INTEGER','SUM',false), ('deAvg','INTEGER','AVERAGE',false),"
+    "('deAvgSum','INTEGER','AVERAGE_SUM_ORG_UNIT',false), ('deLast','INTEGER','LAST',false),"
+    "('deLastAvg','INTEGER','LAST_AVERAGE_ORG_UNIT',false),"
+    "('deLastLast','INTEGER','LAST_LAST_ORG_UNIT',false),"
+    "('deLip','INTEGER','LAST_IN_PERIOD',false),"
+    "('deLipAvg','INTEGER','LAST_IN_PERIOD_AVERAGE_ORG_UNIT',false),"
+    "('deFirst','INTEGER','FIRST',false), ('deFirstAvg','INTEGER','FIRST_AVERAGE_ORG_UNIT',false),"
+    "('deFirstFirst','INTEGER','FIRST_FIRST_ORG_UNIT',false), ('deMin','INTEGER','MIN',false),"
+    "('deMax','INTEGER','MAX',false), ('deMinSum','INTEGER','MIN_SUM_ORG_UNIT',false),"
+    "('deMaxSum','INTEGER','MAX_SUM_ORG_UNIT',false), ('deCount','INTEGER','COUNT',false),"
+    "('deStd','INTEGER','STDDEV',false), ('deVar','INTEGER','VARIANCE',false),"
+    "('deNone','INTEGER','NONE',false), ('deBool','BOOLEAN','AVERAGE',false),"
+    "('deZero','INTEGER','SUM',true), ('deText','TEXT','NONE',false),"
+    "('dePop','INTEGER','AVERAGE_SUM_ORG_UNIT',false), ('dePopSum','INTEGER','SUM',false)";
+
+// Values (de, pe, ou, coc, stored text); the aoc is always aocDef. cocM/cocF are the options
+// optM/optF of category catSex.
+constexpr const char* kValues =
+    // SUM: D 2024Q1 = 10+5+20+7+3 = 45 (5 values; fB's '0' is dropped), male 37, female 8.
+    "('deSum','202401','fA','cocM','10'), ('deSum','202401','fA','cocF','5'),"
+    "('deSum','202402','fA','cocM','20'), ('deSum','202401','fB','cocM','7'),"
+    "('deSum','202403','fB','cocF','3'), ('deSum','202402','fB','cocM','0'),"
+    // AVERAGE keeps zeros: D 2024Q1 = avg(10, 20, 0, 30) = 15; D 202401 = avg(10, 0) = 5.
+    "('deAvg','202401','fA','cocM','10'), ('deAvg','202402','fA','cocM','20'),"
+    "('deAvg','202401','fB','cocM','0'), ('deAvg','202402','fB','cocM','30'),"
+    // AVERAGE_SUM_ORG_UNIT: D 2024Q1 = (100*31 + 200*29 + 300*31 + 50*31) / 91 = 19750 / 91.
+    "('deAvgSum','202401','fA','cocM','100'), ('deAvgSum','202402','fA','cocM','200'),"
+    "('deAvgSum','202403','fA','cocM','300'), ('deAvgSum','202401','fB','cocM','50'),"
+    // LAST: fA 40 (Dec), 50 (Jan), 60 (Feb), its March '0' dropped; fB only 5 in December.
+    "('deLast','202312','fA','cocM','40'), ('deLast','202401','fA','cocM','50'),"
+    "('deLast','202402','fA','cocM','60'), ('deLast','202403','fA','cocM','0'),"
+    "('deLast','202312','fB','cocM','5'),"
+    "('deLastAvg','202312','fA','cocM','40'), ('deLastAvg','202401','fA','cocM','50'),"
+    "('deLastAvg','202402','fA','cocM','60'), ('deLastAvg','202312','fB','cocM','5'),"
+    "('deLastLast','202401','fA','cocM','8'), ('deLastLast','202402','fB','cocM','9'),"
+    "('deLip','202312','fA','cocM','70'), ('deLip','202401','fA','cocM','11'),"
+    "('deLip','202402','fA','cocM','12'), ('deLip','202312','fB','cocM','3'),"
+    "('deLipAvg','202401','fA','cocM','10'), ('deLipAvg','202402','fA','cocM','20'),"
+    "('deLipAvg','202401','fB','cocM','4'),"
+    "('deFirst','202312','fA','cocM','1'), ('deFirst','202401','fA','cocM','2'),"
+    "('deFirst','202402','fB','cocM','3'),"
+    "('deFirstAvg','202312','fA','cocM','1'), ('deFirstAvg','202401','fA','cocM','2'),"
+    "('deFirstAvg','202402','fB','cocM','3'),"
+    "('deFirstFirst','202402','fA','cocM','5'), ('deFirstFirst','202401','fB','cocM','6'),"
+    "('deMin','202401','fA','cocM','5'), ('deMin','202402','fA','cocM','3'),"
+    "('deMin','202401','fB','cocM','4'),"
+    "('deMax','202401','fA','cocM','5'), ('deMax','202402','fA','cocM','3'),"
+    "('deMax','202401','fB','cocM','4'),"
+    "('deMinSum','202401','fA','cocM','5'), ('deMinSum','202402','fA','cocM','3'),"
+    "('deMinSum','202401','fB','cocM','4'), ('deMinSum','202403','fB','cocM','8'),"
+    "('deMaxSum','202401','fA','cocM','5'), ('deMaxSum','202402','fA','cocM','3'),"
+    "('deMaxSum','202401','fB','cocM','4'), ('deMaxSum','202403','fB','cocM','8'),"
+    "('deCount','202401','fA','cocM','5'), ('deCount','202402','fA','cocM','3'),"
+    "('deCount','202401','fB','cocM','4'),"
+    // STDDEV / VARIANCE over 2, 4, 4, 4, 5, 5, 7, 9: mean 5, squared deviations 32.
+    "('deStd','202401','fA','cocM','2'), ('deStd','202401','fA','cocF','4'),"
+    "('deStd','202402','fA','cocM','4'), ('deStd','202402','fA','cocF','4'),"
+    "('deStd','202403','fA','cocM','5'), ('deStd','202401','fB','cocM','5'),"
+    "('deStd','202402','fB','cocM','7'), ('deStd','202403','fB','cocM','9'),"
+    "('deVar','202401','fA','cocM','2'), ('deVar','202401','fA','cocF','4'),"
+    "('deVar','202402','fA','cocM','4'), ('deVar','202402','fA','cocF','4'),"
+    "('deVar','202403','fA','cocM','5'), ('deVar','202401','fB','cocM','5'),"
+    "('deVar','202402','fB','cocM','7'), ('deVar','202403','fB','cocM','9'),"
+    "('deNone','202401','fA','cocM','5'), ('deNone','202401','fB','cocM','5'),"
+    "('deNone','202402','fA','cocM','1'), ('deNone','202402','fB','cocM','2'),"
+    "('deBool','202401','fA','cocM','true'), ('deBool','202402','fA','cocM','false'),"
+    "('deBool','202401','fB','cocM','true'),"
+    "('deZero','202401','fA','cocM','0'), ('deZero','202402','fA','cocM','4'),"
+    "('deText','202401','fA','cocM','hello'),"
+    // Yearly population (AVERAGE_SUM_ORG_UNIT, data set Y): 2024 fA 732 + fB 366; 2025 fA 730.
+    "('dePop','2024','fA','cocM','732'), ('dePop','2024','fB','cocM','366'),"
+    "('dePop','2025','fA','cocM','730'), ('dePopSum','2024','fA','cocM','100')";
+
+class GoldAggregateTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() /
+        ("dhl_gold_aggregate_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    catalog_.emplace((dir_ / "lake").string());
+    std::map<std::string, std::string> files;
+    for (const char* name : {"analytics", "aggregate"}) {
+      files[std::string("gold/") + name + ".sql"] = ReadModel(name);
+    }
+    auto models = ModelSet::LoadMap(files);
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+    ASSERT_TRUE(SetAggregateParameters(AggregateParameters{}).ok());
+  }
+  void TearDown() override {
+    SetAggregateParameters(AggregateParameters{}).ok();
+    fs::remove_all(dir_);
+  }
+
+  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& select,
+             std::vector<std::string> partitions = {}) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kOverwrite;
+    options.partition_columns = std::move(partitions);
+    auto written = catalog.Table(*name).Write(*connection_, select, options);
+    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+  }
+
+  std::string ValuesSql(const std::string& values) {
+    return "SELECT t.de, t.pe, t.ou, t.coc, 'aocDef' AS aoc, "
+           "CASE WHEN t.text = 'true' THEN 1.0 WHEN t.text = 'false' THEN 0.0 "
+           "ELSE TRY_CAST(t.text AS DOUBLE) END AS value, t.text AS value_text, "
+           "d.value_type, p.period_type, p.start_date, p.end_date, p.year "
+           "FROM (VALUES " +
+           values + ") AS t(de, pe, ou, coc, text) JOIN (" + Periods() +
+           ") AS p ON p.pe = t.pe JOIN (SELECT * FROM (VALUES " + kDataElements +
+           ") AS e(uid, value_type, aggregation_type, zero_is_significant)) AS d ON d.uid = t.de";
+  }
+
+  void WriteSilver(lake::LakeCatalog& catalog, const std::string& values = kValues) {
+    Write(catalog, "silver.org_unit", kOrgUnits);
+    Write(catalog, "silver.period", Periods());
+    Write(catalog, "silver.data_element",
+          std::string("SELECT uid, value_type, aggregation_type, 'AGGREGATE' AS domain_type, "
+                      "zero_is_significant FROM (VALUES ") +
+              kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)");
+    Write(catalog, "silver.data_set",
+          "SELECT * FROM (VALUES ('M','Monthly'), ('Y','Yearly')) AS t(uid, period_type)");
+    Write(catalog, "silver.data_set_element",
+          std::string("SELECT CASE WHEN uid LIKE 'dePop%' THEN 'Y' ELSE 'M' END AS data_set, uid "
+                      "AS de FROM (VALUES ") +
+              kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)");
+    Write(catalog, "silver.category_option_combo",
+          "SELECT * FROM (VALUES ('cocM','ccSex','optM'), ('cocF','ccSex','optF'), "
+          "('aocDef','ccDefault',NULL)) AS t(uid, category_combo, catSex)");
+    Write(catalog, "silver.category_option_combo_option",
+          "SELECT * FROM (VALUES ('cocM','catSex','optM'), ('cocF','catSex','optF')) AS t(coc, "
+          "category, category_option)");
+    Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
+  }
+
+  Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false) {
+    RunOptions options;
+    options.full = full;
+    return RunPipeline(catalog, *connection_, *models_, options);
+  }
+
+  void RunOk(lake::LakeCatalog& catalog, bool full = false) {
+    auto summary = Run(catalog, full);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    ASSERT_TRUE(summary->ok()) << summary->ToString();
+    last_summary_ = *summary;
+  }
+
+  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
+                                const std::string& columns, const std::string& where = "TRUE") {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
+    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table +
+                                     " WHERE " + where);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  // The value of one gold.aggregate total cell (coc and category NULL); NAN when absent.
+  double Cell(const std::string& de, const std::string& ou, const std::string& pe,
+              const std::string& grain = "coc IS NULL AND category IS NULL") {
+    auto rows = Rows(*catalog_, "gold.aggregate", "value",
+                     "de = '" + de + "' AND ou = '" + ou + "' AND pe = '" + pe + "' AND " + grain);
+    if (rows.empty()) return NAN;
+    EXPECT_EQ(rows.size(), 1u) << de << " " << ou << " " << pe;
+    return std::stod(rows[0].substr(1, rows[0].size() - 2));
+  }
+  int64_t Count(const std::string& de, const std::string& ou, const std::string& pe) {
+    auto rows = Rows(*catalog_, "gold.aggregate", "count",
+                     "de = '" + de + "' AND ou = '" + ou + "' AND pe = '" + pe +
+                         "' AND coc IS NULL AND category IS NULL");
+    if (rows.size() != 1) return -1;
+    return std::stoll(rows[0].substr(1, rows[0].size() - 2));
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<lake::LakeCatalog> catalog_;
+  std::optional<ModelSet> models_;
+  RunSummary last_summary_;
+};
+
+TEST_F(GoldAggregateTest, ModelsStayInTheSharedSqlSubset) {
+  for (const char* name : {"analytics", "aggregate"}) {
+    auto violations = CheckSharedSubset(ReadModel(name));
+    for (const SubsetViolation& violation : violations) {
+      ADD_FAILURE() << violation.ToString(name);
+    }
+  }
+}
+
+TEST_F(GoldAggregateTest, AnalyticsRowsCarryTheStructures) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  // fA's January male SUM value: level 3 under W > D, the month in 2024Q1, 2024 and the financial
+  // year 2023April, 31 days, 10 x 31 = 310, sex male.
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics",
+                 "level, level1_uid, level2_uid, level3_uid, level4_uid, monthly, quarterly, "
+                 "yearly, financialapril, days, value, value_x_days, \"catSex\", year",
+                 "de = 'deSum' AND ou = 'fA' AND pe = '202401' AND coc = 'cocM'"),
+            (std::vector<std::string>{
+                "(3, W, D, fA, NULL, 202401, 2024Q1, 2024, 2023April, 31, 10.0, 310.0, optM, "
+                "2024)"}));
+  // Zeros: the SUM's and LAST's '0' are not loaded, AVERAGE's is, zeroIsSignificant's only with
+  // the setting; the text value is loaded with its text.
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "value", "de = 'deSum' AND value = 0").empty());
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "value", "de = 'deLast' AND value = 0").empty());
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "value", "de = 'deAvg' AND value = 0").size(), 1u);
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "value", "de = 'deZero' AND value = 0").empty());
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "value_text, value", "de = 'deText'"),
+            (std::vector<std::string>{"(hello, NULL)"}));
+  // A yearly value: its own year in `yearly`, no month, 366 days.
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "monthly, yearly, days, value_x_days",
+                 "de = 'dePop' AND ou = 'fB'"),
+            (std::vector<std::string>{"(NULL, 2024, 366, 133956.0)"}));
+
+  AggregateParameters parameters;
+  parameters.include_zero_values_in_analytics = true;
+  ASSERT_TRUE(SetAggregateParameters(parameters).ok());
+  RunOk(*catalog_, /*full=*/true);
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "value", "de = 'deZero' AND value = 0").size(), 1u);
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "value", "de = 'deSum' AND value = 0").empty());
+}
+
+TEST_F(GoldAggregateTest, EveryAggregationTypeAsDhis2) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  // SUM: D 2024Q1 45 of 5 values; per coc male 10+20+7 = 37, female 5+3 = 8; per option optM
+  // 37; fA 202401 15; D 202401 10+5+7 = 22; W 2024 45; the zero did not count.
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1"), 45);
+  EXPECT_EQ(Count("deSum", "D", "2024Q1"), 5);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1", "coc = 'cocM'"), 37);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1", "coc = 'cocF'"), 8);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1", "category = 'catSex' AND category_option = 'optM'"),
+                   37);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "202401"), 15);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202401"), 22);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024"), 45);
+  EXPECT_EQ(Rows(*catalog_, "gold.aggregate", "ou_level, period_type",
+                 "de = 'deSum' AND ou = 'W' AND pe = '2024' AND coc IS NULL AND category IS NULL"),
+            (std::vector<std::string>{"(1, Yearly)"}));
+  // AVERAGE: plain mean of the rows, zeros kept: avg(10, 20, 0, 30) = 15; January avg(10, 0) = 5.
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "D", "2024Q1"), 15);
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "D", "202401"), 5);
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "fA", "2024Q1"), 15);
+  // AVERAGE_SUM_ORG_UNIT: days-weighted over the query period, summed over units:
+  // D 2024Q1 = 19750 / 91; fA 2024Q1 = (3100 + 5800 + 9300) / 91 = 200; D 202401 =
+  // (3100 + 1550) / 31 = 150; D 2024 = 19750 / 366.
+  EXPECT_DOUBLE_EQ(Cell("deAvgSum", "D", "2024Q1"), 19750.0 / 91);
+  EXPECT_DOUBLE_EQ(Cell("deAvgSum", "fA", "2024Q1"), 200);
+  EXPECT_DOUBLE_EQ(Cell("deAvgSum", "D", "202401"), 150);
+  EXPECT_DOUBLE_EQ(Cell("deAvgSum", "D", "2024"), 19750.0 / 366);
+  // LAST: each unit's latest value up to the period's end, looking back: 2024Q1 fA 60 (February;
+  // March's zero was not loaded) + fB 5 (December 2023) = 65; 202401 50 + 5 = 55; 202403 65;
+  // 2023 40 + 5 = 45.
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2024Q1"), 65);
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "202401"), 55);
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "202403"), 65);
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2023"), 45);
+  EXPECT_DOUBLE_EQ(Cell("deLast", "fB", "202402"), 5);
+  // The look-back continues to the end of the data (2025): fA still 60 + fB 5 in 2025Q4.
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2025Q4"), 65);
+  // LAST_AVERAGE_ORG_UNIT: the units' latest values averaged: avg(60, 5) = 32.5; 202401
+  // avg(50, 5) = 27.5.
+  EXPECT_DOUBLE_EQ(Cell("deLastAvg", "D", "2024Q1"), 32.5);
+  EXPECT_DOUBLE_EQ(Cell("deLastAvg", "D", "202401"), 27.5);
+  // LAST_LAST_ORG_UNIT: the single latest value of all units: fB's February 9; fA alone 8;
+  // January only fA's 8.
+  EXPECT_DOUBLE_EQ(Cell("deLastLast", "D", "2024Q1"), 9);
+  EXPECT_DOUBLE_EQ(Cell("deLastLast", "fA", "2024Q1"), 8);
+  EXPECT_DOUBLE_EQ(Cell("deLastLast", "D", "202401"), 8);
+  EXPECT_EQ(Count("deLastLast", "D", "2024Q1"), 1);
+  // LAST_IN_PERIOD: only values inside the period: 2024Q1 fA 12 (fB has none) = 12; no value in
+  // March; 202312 70 + 3 = 73.
+  EXPECT_DOUBLE_EQ(Cell("deLip", "D", "2024Q1"), 12);
+  EXPECT_TRUE(std::isnan(Cell("deLip", "D", "202403")));
+  EXPECT_DOUBLE_EQ(Cell("deLip", "D", "202312"), 73);
+  // LAST_IN_PERIOD_AVERAGE_ORG_UNIT: avg(fA 20, fB 4) = 12; January avg(10, 4) = 7.
+  EXPECT_DOUBLE_EQ(Cell("deLipAvg", "D", "2024Q1"), 12);
+  EXPECT_DOUBLE_EQ(Cell("deLipAvg", "D", "202401"), 7);
+  // FIRST: each unit's earliest value in the 10 years before the period's end: 2024Q1 fA 1
+  // (December) + fB 3 = 4; 202401 fA 1 only (fB's first ends in February) = 1.
+  EXPECT_DOUBLE_EQ(Cell("deFirst", "D", "2024Q1"), 4);
+  EXPECT_DOUBLE_EQ(Cell("deFirst", "D", "202401"), 1);
+  EXPECT_DOUBLE_EQ(Cell("deFirst", "D", "202312"), 1);
+  // FIRST_AVERAGE_ORG_UNIT: avg(1, 3) = 2.
+  EXPECT_DOUBLE_EQ(Cell("deFirstAvg", "D", "2024Q1"), 2);
+  // FIRST_FIRST_ORG_UNIT: the single earliest of all units: fB's January 6.
+  EXPECT_DOUBLE_EQ(Cell("deFirstFirst", "D", "2024Q1"), 6);
+  EXPECT_DOUBLE_EQ(Cell("deFirstFirst", "fA", "2024Q1"), 5);
+  // MIN and MAX over all values: 3 and 5; January 4 and 5.
+  EXPECT_DOUBLE_EQ(Cell("deMin", "D", "2024Q1"), 3);
+  EXPECT_DOUBLE_EQ(Cell("deMin", "D", "202401"), 4);
+  EXPECT_DOUBLE_EQ(Cell("deMax", "D", "2024Q1"), 5);
+  EXPECT_DOUBLE_EQ(Cell("deMax", "D", "202401"), 5);
+  // MIN_SUM_ORG_UNIT: each unit's minimum over the period, summed: 3 + 4 = 7; January 5 + 4 = 9.
+  // MAX_SUM_ORG_UNIT: 5 + 8 = 13.
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "2024Q1"), 7);
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "202401"), 9);
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "W", "2024"), 7);
+  EXPECT_DOUBLE_EQ(Cell("deMaxSum", "D", "2024Q1"), 13);
+  // COUNT: 3 values in the quarter, 2 in January.
+  EXPECT_DOUBLE_EQ(Cell("deCount", "D", "2024Q1"), 3);
+  EXPECT_DOUBLE_EQ(Cell("deCount", "D", "202401"), 2);
+  // STDDEV and VARIANCE (sample): 32 / 7 and its root; fA alone 2, 4, 4, 4, 5: mean 3.8, squared
+  // deviations 4.8, variance 1.2.
+  EXPECT_NEAR(Cell("deVar", "D", "2024Q1"), 32.0 / 7, 1e-9);
+  EXPECT_NEAR(Cell("deStd", "D", "2024Q1"), std::sqrt(32.0 / 7), 1e-9);
+  EXPECT_NEAR(Cell("deStd", "fA", "2024Q1"), std::sqrt(1.2), 1e-9);
+  // One value has no sample deviation: fB's January alone.
+  EXPECT_TRUE(std::isnan(Cell("deStd", "fB", "202401")));
+  // NONE is not aggregated: one answer only where the values agree (January 5 and 5), none in
+  // February (1 and 2); a unit's single value stands.
+  EXPECT_DOUBLE_EQ(Cell("deNone", "D", "202401"), 5);
+  EXPECT_TRUE(std::isnan(Cell("deNone", "D", "202402")));
+  EXPECT_DOUBLE_EQ(Cell("deNone", "fA", "202402"), 1);
+  // Boolean AVERAGE: percent of days true: (31 + 0 + 31) / (31 + 29 + 31) * 100; January 100.
+  EXPECT_NEAR(Cell("deBool", "D", "2024Q1"), 62.0 / 91 * 100, 1e-9);
+  EXPECT_DOUBLE_EQ(Cell("deBool", "D", "202401"), 100);
+  // zeroIsSignificant without the setting: only the 4 counts.
+  EXPECT_DOUBLE_EQ(Cell("deZero", "D", "2024Q1"), 4);
+  EXPECT_EQ(Count("deZero", "D", "2024Q1"), 1);
+  // Text is not aggregated.
+  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "value", "de = 'deText'").empty());
+}
+
+TEST_F(GoldAggregateTest, DisaggregationOfYearlyData) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  // Yearly AVERAGE_SUM_ORG_UNIT population, queried monthly: computed at 2024 as
+  // (732 x 366 + 366 x 366) / 366 = 1098 and copied to every month and quarter of 2024; fA 732.
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202402"), 1098);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202407"), 1098);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2024Q3"), 1098);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "fA", "202412"), 732);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2024"), 1098);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202503"), 730);
+  EXPECT_TRUE(std::isnan(Cell("dePop", "D", "202312")));  // no 2023 value
+  // Yearly SUM data is never disaggregated: no month, only the year.
+  EXPECT_TRUE(std::isnan(Cell("dePopSum", "fA", "202402")));
+  EXPECT_DOUBLE_EQ(Cell("dePopSum", "fA", "2024"), 100);
+  // Monthly data is not spread into... there is nothing shorter: monthly SUM data has no daily
+  // type configured, and Monthly queries of it are its own months.
+  EXPECT_EQ(Rows(*catalog_, "gold.aggregate", "pe",
+                 "de = 'deSum' AND ou = 'W' AND coc IS NULL AND category IS NULL "
+                 "AND period_type = 'Monthly'"),
+            (std::vector<std::string>{"(202401)", "(202402)", "(202403)"}));
+
+  // A financial year spans two data years: FY2024April = 1098 x 9/12 + 730 x 3/12 = 1006;
+  // FY2023April has only 2024's part: 1098 (DHIS2 copies the single value).
+  AggregateParameters parameters;
+  parameters.period_types = {"Monthly", "Quarterly", "Yearly", "FinancialApril"};
+  ASSERT_TRUE(SetAggregateParameters(parameters).ok());
+  RunOk(*catalog_, /*full=*/true);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2024April"), 1006);
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2023April"), 1098);
+  // Monthly SUM data in a financial year: the months whose start lies in it (structure).
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2023April"), 45);
+  EXPECT_FALSE(SetAggregateParameters(AggregateParameters{{"Fortnightly"}, true, false}).ok());
+}
+
+TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  // Change 2024 only: fA's January SUM male 10 -> 12 and its LAST February 60 -> 61, and delete
+  // fB's March SUM; 2023 and 2025 stay as they are.
+  std::string changed = kValues;
+  auto replace = [&changed](const std::string& from, const std::string& to) {
+    size_t at = changed.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    changed.replace(at, from.size(), to);
+  };
+  replace("('deSum','202401','fA','cocM','10')", "('deSum','202401','fA','cocM','12')");
+  replace("('deLast','202402','fA','cocM','60')", "('deLast','202402','fA','cocM','61')");
+  replace("('deSum','202403','fB','cocF','3'), ", "");
+  auto name = lake::ParseTableName("silver.data_value");
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kReplacePartitions;
+  options.replace_partitions = {{{"year", std::string("2024")}}};
+  auto written = catalog_->Table(*name).Write(
+      *connection_, "SELECT * FROM (" + ValuesSql(changed) + ") WHERE year = 2024", options);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  RunOk(*catalog_);
+  // gold.analytics recomputed only 2024's rows.
+  auto analytics = Rows(*catalog_, "gold.analytics", "de", "year = 2024");
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name == "analytics") {
+      EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+      EXPECT_EQ(model.rows_out, static_cast<int64_t>(analytics.size()));
+    }
+  }
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1"), 44);   // 12 + 5 + 20 + 7
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2025Q4"), 66);  // 61 + 5, a year later
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2023"), 45);
+
+  // A second lake with the changed values from the start, built in one full run.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh, changed);
+  auto summary = Run(fresh, true);
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  for (const char* table : {"gold.analytics", "gold.aggregate"}) {
+    std::string columns = std::string(table) == "gold.analytics"
+                              ? "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                                "value, value_text, days, value_x_days, year"
+                              : "de, coc, category, category_option, ou, ou_level, pe, "
+                                "period_type, round(value, 9), count, year";
+    std::vector<std::string> incremental = Rows(*catalog_, table, columns);
+    std::vector<std::string> full = Rows(fresh, table, columns);
+    EXPECT_EQ(incremental.size(), full.size()) << table;
+    EXPECT_TRUE(incremental == full) << table;
+  }
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
