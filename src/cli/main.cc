@@ -51,6 +51,7 @@ int Main(int argc, char** argv) {
   AddSyncCommand(app, &action);
   AddInitCommand(app, &action);
   AddSimCommand(app, &action);
+  AddExportCommand(app, &action);
 
   try {
     app.parse(argc, argv);
