@@ -7,6 +7,7 @@
 //
 // Per model (docs/models.md semantics, as pipeline_runner.cc implements them locally):
 //   table         INSERT OVERWRITE TABLE target SELECT <columns> FROM (<body>)
+//   partitioned   the same: a full rebuild gives the table the local partial recomputation gives
 //   incremental   MERGE INTO target USING (one row per unique_key: the latest by order_by
 //                 DESC NULLS LAST, from the whole input) ON the key (null-safe)
 //                 WHEN MATCHED AND s.deleted THEN DELETE / WHEN MATCHED THEN UPDATE /
