@@ -374,9 +374,15 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
       options.missing_value_strategy == MissingValueStrategy::kSkipIfAnyValueMissing ? " OR "
                                                                                      : " AND ";
   std::string condition;
-  for (size_t i = 0; i < counted.size(); ++i) {
-    DHL_ASSIGN_OR_RETURN(std::string column, compiler.Column(counted[i]));
-    condition += (i > 0 ? joiner : "") + column + " IS NULL";
+  for (int index : counted) {
+    if (options.item_counts && !options.item_counts(expression.items()[index])) {
+      continue;
+    }
+    DHL_ASSIGN_OR_RETURN(std::string column, compiler.Column(index));
+    condition += (condition.empty() ? "" : joiner) + column + " IS NULL";
+  }
+  if (condition.empty()) {
+    return value;
   }
   return "(CASE WHEN " + condition + " THEN NULL ELSE " + value + " END)";
 }

@@ -36,6 +36,11 @@ struct SqlCompileOptions {
   // The SQL expression for [days] (e.g. a quoted `days` column); needed only when the expression
   // uses [days].
   std::string days_sql;
+  // Whether an item in a counted position counts for the missing value strategy; unset = every
+  // item counts. DHIS2 counts only its dimensional items (data elements, operands, reporting
+  // rates, indicators, program items: DimensionalItem calls ExpressionState.handleNulls); C{} and
+  // OUG{} evaluate directly and never count, so indicators pass a predicate saying so.
+  std::function<bool(const ItemKey& item)> item_counts;
 };
 
 // The expression as one SQL expression (DOUBLE, or VARCHAR for a text result).

@@ -35,6 +35,9 @@ struct GeneratorContext {
   // For a `partitioned` model run that recomputes only some partitions: their values (the
   // partition column's, as text). nullptr when the run computes the whole table.
   const std::vector<std::string>* partitions = nullptr;
+  // Where a generator reports what it leaves out (an indicator it cannot compile, with the reason);
+  // the runner shows them in the model's result (RunSummary). May be null: then log only.
+  std::vector<std::string>* warnings = nullptr;
 };
 
 // Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.

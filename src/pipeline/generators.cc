@@ -2,6 +2,7 @@
 // lives in its own file with its own header; register it here with one line.
 #include "pipeline/aggregate_generators.h"
 #include "pipeline/generator.h"
+#include "pipeline/indicator_generator.h"
 #include "pipeline/quality_generators.h"
 #include "pipeline/validation_generator.h"
 
@@ -21,6 +22,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_rules", &GenerateAggregateRules);
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods);
+    built.Add("indicator_value", &GenerateIndicatorValue);
     return built;
   }();
   return registry;

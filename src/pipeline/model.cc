@@ -274,6 +274,16 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     } else if (key == "depends_on") {
       for (std::string_view item : Split(value, ',')) {
         std::string table_text = Trim(item);
+        if (table_text.size() > 2 && table_text.ends_with(".*")) {
+          std::string layer_name = table_text.substr(0, table_text.size() - 2);
+          auto checked = lake::ParseTableName(layer_name + ".x");
+          if (!checked.ok()) {
+            return LineError(path, line,
+                             "depends_on: '" + table_text + "': " + checked.status().message());
+          }
+          model.depends_on_layers.push_back(LayerInput{layer_name, line});
+          continue;
+        }
         auto table = lake::ParseTableName(table_text);
         if (!table.ok()) {
           return LineError(path, line,

@@ -39,6 +39,11 @@ struct Ref {
   int line = 0;  // where ref() appears in the file (1-based)
 };
 
+struct LayerInput {
+  std::string layer;
+  int line = 0;
+};
+
 struct Model {
   lake::TableName name;
   std::string path;  // the file it came from (a disk path or an embedded key), for messages
@@ -57,6 +62,9 @@ struct Model {
   std::vector<Expectation> expectations;
   std::vector<Ref> refs;               // in order of appearance, duplicates removed; the
                                        // `depends_on:` header tables come first
+  // `depends_on: ref.*`: every table of these layers found in the lake at run time is an input
+  // (none is fine); only for layers no model writes (tables imported with `dhis2lake import`).
+  std::vector<LayerInput> depends_on_layers;
   std::vector<std::string> generated;  // generated('name') calls in the body, in order
   std::string body;  // the file's text (ref() and generated() calls left in place)
 };

@@ -65,6 +65,15 @@ Result<ModelSet> ModelSet::FromModels(std::vector<Model> models) {
     }
   }
   for (const Model& model : models) {
+    for (const LayerInput& input : model.depends_on_layers) {
+      for (const Model& other : models) {
+        if (other.name.layer == input.layer) {
+          return InvalidArgument(model.path + ":" + std::to_string(input.line) +
+                                 ": depends_on: " + input.layer + ".* names a layer that " +
+                                 other.path + " writes (a layer wildcard is for imported tables)");
+        }
+      }
+    }
     for (const Ref& ref : model.refs) {
       if (ref.table == model.name) {
         return InvalidArgument(model.path + ":" + std::to_string(ref.line) + ": " +

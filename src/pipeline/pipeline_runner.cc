@@ -171,6 +171,7 @@ class Runner {
   std::string run_id_;
   // While a partitioned model recomputes some partitions: what its inputs and generators see.
   const PartitionScope* scope_ = nullptr;
+  std::vector<std::string>* warnings_ = nullptr;  // the running model's ModelResult::warnings
 };
 
 Result<std::optional<Versions>> Runner::LastSuccess(const TableName& model) {
@@ -249,9 +250,18 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     context.dialect = sql::Dialect::kDuckDb;
     context.relation = [&](const TableName& table) { return WholeView(model, inputs, table); };
     context.partitions = scope_ != nullptr ? &scope_->output : nullptr;
+    std::vector<std::string> generator_warnings;
+    context.warnings = &generator_warnings;
     const GeneratorRegistry& registry =
         options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
     DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, registry, context));
+    if (warnings_ != nullptr) {
+      for (std::string& warning : generator_warnings) {
+        if (std::find(warnings_->begin(), warnings_->end(), warning) == warnings_->end()) {
+          warnings_->push_back(std::move(warning));
+        }
+      }
+    }
   }
   sql = RenderRefsIn(model.path, body, [&](const TableName& name) { return views.at(name); });
   // A trailing ';' would end the statement we wrap.
@@ -340,6 +350,7 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
 
 Status Runner::RunModel(const Model& model, const Versions& inputs,
                         const std::optional<Versions>& last, ModelResult& result) {
+  warnings_ = &result.warnings;
   if (model.materialization == Materialization::kPartitioned) {
     return RunPartitioned(model, inputs, last, result);
   }
@@ -567,14 +578,15 @@ Result<RunSummary> Runner::Run() {
       result.status = ModelStatus::kUpstreamFailed;
       failed.insert(model.name);
     } else {
-      DHL_ASSIGN_OR_RETURN(inputs, CurrentVersions(model));
+      DHL_ASSIGN_OR_RETURN(Model expanded, WithLayerInputs(model, catalog_));
+      DHL_ASSIGN_OR_RETURN(inputs, CurrentVersions(expanded));
       DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
       bool unchanged = !options_.full && last.has_value() && *last == inputs &&
                        catalog_.Table(model.name).Exists();
       if (unchanged) {
         result.status = ModelStatus::kUnchanged;
       } else {
-        Status status = RunModel(model, inputs, last, result);
+        Status status = RunModel(expanded, inputs, last, result);
         if (status.ok()) {
           result.status = ModelStatus::kSucceeded;
         } else {
@@ -661,10 +673,26 @@ std::string RunSummary::ToString() const {
     }
     if (!model.error.empty()) out << ": " << model.error;
     out << "\n";
+    for (const std::string& warning : model.warnings) out << "    warning: " << warning << "\n";
   }
   out << "run " << run_id << ": " << succeeded << " models run, " << skipped << " skipped, "
       << failed << " failed, " << rows << " rows written, " << seconds << " s\n";
   return out.str();
+}
+
+Result<Model> WithLayerInputs(const Model& model, const lake::LakeCatalog& catalog) {
+  if (model.depends_on_layers.empty()) return model;
+  DHL_ASSIGN_OR_RETURN(std::vector<TableName> tables, catalog.ListTables());
+  Model expanded = model;
+  for (const LayerInput& input : model.depends_on_layers) {
+    for (const TableName& table : tables) {
+      if (table.layer != input.layer) continue;
+      bool duplicate = false;
+      for (const Ref& ref : expanded.refs) duplicate = duplicate || ref.table == table;
+      if (!duplicate) expanded.refs.push_back(Ref{table, input.line});
+    }
+  }
+  return expanded;
 }
 
 Result<RunSummary> RunPipeline(lake::LakeCatalog& catalog, engine::Connection& connection,

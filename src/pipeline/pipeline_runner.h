@@ -50,6 +50,8 @@ struct ModelResult {
   int64_t version = -1;  // the committed Delta version, -1 when nothing was written
   double seconds = 0;
   std::string error;
+  // What the model's generators left out and why (e.g. "indicator X: ..."), one line each.
+  std::vector<std::string> warnings;
 };
 
 struct RunSummary {
@@ -63,6 +65,11 @@ struct RunSummary {
   // Several lines for people: one per model run or failed, then totals.
   std::string ToString() const;
 };
+
+// The model with its `depends_on: layer.*` inputs expanded into refs: every table of those layers
+// in the lake now, sorted (the runner does this before each model; a Databricks rendering must do
+// the same to see the same inputs).
+Result<Model> WithLayerInputs(const Model& model, const lake::LakeCatalog& catalog);
 
 // Runs the pipeline. Errors that stop the whole run (a missing source table, an unknown selected
 // model, ops tables unwritable) are returned as a Status; a failing model is not: it is recorded in

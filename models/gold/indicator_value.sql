@@ -1,0 +1,17 @@
+-- Indicator values, as DHIS2's analytics computes them (DefaultExpressionService.
+-- getIndicatorValueObject; docs/indicators.md): one row per indicator x org unit (every level) x
+-- period of the configured types (default Monthly, Quarterly, Yearly) where the indicator has a
+-- value, with its numerator, denominator (each SKIP_IF_ALL_VALUES_MISSING: a missing item counts
+-- 0, no value when every item is missing), the indicator type's factor, the annualisation
+-- (multiplier = factor x 365, divisor = the period's days) and the value
+-- numerator x multiplier / (denominator x divisor), unrounded (silver.indicator's decimals are for
+-- the API). No row when the numerator or the denominator has no value or the denominator is 0.
+-- The whole SELECT is compiled from silver.indicator by the generator in
+-- src/pipeline/indicator_generator.h: each indicator becomes one SQL expression over a pivot of its
+-- items (gold.aggregate, gold.reporting_rate, silver.constant, org unit group counts and the
+-- reference data of every ref.* table), so one set-based query computes every indicator and cell.
+-- Indicators it cannot compile are left out with a warning naming them and the reason.
+-- materialized: table
+-- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, silver.period, gold.aggregate, gold.reporting_rate, ref.*
+-- expect: value_is_finite | value IS NOT NULL AND value = value | warn
+generated('indicator_value')

@@ -1,0 +1,538 @@
+#include "pipeline/indicator_generator.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <mutex>
+#include <tuple>
+#include <utility>
+
+#include "base/logging.h"
+#include "dhis2/expression.h"
+#include "dhis2/expression_evaluator.h"
+#include "dhis2/expression_sql.h"
+#include "dhis2/period.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+constexpr double kDaysInYear = 365;  // DHIS2 DateUtils.DAYS_IN_YEAR
+
+std::mutex& ParametersMutex() {
+  static std::mutex mutex;
+  return mutex;
+}
+
+IndicatorParameters& MutableParameters() {
+  static IndicatorParameters parameters;
+  return parameters;
+}
+
+std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
+  return fmt::format("{}", fmt::join(parts, separator));
+}
+
+// A gold.aggregate item: data element, category option combo ("" = every combo) and attribute
+// option combo ("" = every combo).
+struct AggregateKey {
+  std::string de;
+  std::string coc;
+  std::string aoc;
+  friend auto operator<=>(const AggregateKey&, const AggregateKey&) = default;
+};
+
+struct RateKey {
+  std::string data_set;
+  std::string metric;
+  friend auto operator<=>(const RateKey&, const RateKey&) = default;
+};
+
+// Where each reference item lives, or why it cannot be used.
+struct ReferenceItem {
+  const ReferenceTable* table = nullptr;
+  std::vector<dhis2::Period> periods;
+  std::string error;  // non-empty: the item cannot serve
+};
+
+std::map<std::string, ReferenceItem> ResolveReferenceItems(const IndicatorInputs& inputs) {
+  std::map<std::string, ReferenceItem> items;
+  for (const ReferenceTable& table : inputs.reference_tables) {
+    for (const auto& [item, periods] : table.periods_by_item) {
+      ReferenceItem& entry = items[item];
+      if (entry.table != nullptr) {
+        entry.error = "reference item " + item + " is in both " + entry.table->table.ToString() +
+                      " and " + table.table.ToString();
+        continue;
+      }
+      entry.table = &table;
+      std::set<dhis2::PeriodType> types;
+      for (const std::string& pe : periods) {
+        auto period = dhis2::ParsePeriodId(pe);
+        if (!period.ok()) {
+          entry.error =
+              table.table.ToString() + ": item " + item + ": " + period.status().message();
+          break;
+        }
+        types.insert(period->type());
+        entry.periods.push_back(*period);
+      }
+      if (entry.error.empty() && types.size() > 1) {
+        std::vector<std::string> names;
+        for (dhis2::PeriodType type : types) names.emplace_back(dhis2::PeriodTypeName(type));
+        entry.error = table.table.ToString() + ": item " + item +
+                      " has periods of several types (" + Join(names, ", ") +
+                      "); DHIS2 aggregates a data element from one period type";
+      }
+    }
+  }
+  return items;
+}
+
+// How a stored reference period R serves the periods of type `type`: (period, weight) pairs.
+// A longer R (or one of the same length but another type) serves, whole, every period that starts
+// inside it (DHIS2's disaggregation: DataQueryParams.getDataPeriodAggregationPeriodMap maps a
+// query period to the data period containing its start date); a shorter R adds value x its days /
+// the period's days to the period it belongs to (sum(daysxvalue) / days, AVERAGE_SUM_ORG_UNIT).
+std::vector<std::pair<dhis2::Period, double>> ServedPeriods(const dhis2::Period& stored,
+                                                            dhis2::PeriodType type) {
+  std::vector<std::pair<dhis2::Period, double>> served;
+  int stored_order = dhis2::FrequencyOrder(stored.type());
+  int order = dhis2::FrequencyOrder(type);
+  if (order < stored_order || (order == stored_order && type != stored.type())) {
+    for (const dhis2::Period& period : dhis2::PeriodsBetween(type, stored.start(), stored.end())) {
+      if (stored.Contains(period.start())) served.emplace_back(period, 1.0);
+    }
+    return served;
+  }
+  std::optional<dhis2::Period> target = dhis2::StructurePeriod(stored, type);
+  if (target) {
+    served.emplace_back(*target, static_cast<double>(stored.days()) / target->days());
+  }
+  return served;
+}
+
+std::string EmptySelect() {
+  return "SELECT CAST(NULL AS STRING) AS indicator, CAST(NULL AS STRING) AS ou, "
+         "CAST(NULL AS INT) AS ou_level, CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS "
+         "period_type, CAST(NULL AS DOUBLE) AS numerator, CAST(NULL AS DOUBLE) AS denominator, "
+         "CAST(NULL AS DOUBLE) AS factor, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS "
+         "multiplier, CAST(NULL AS DOUBLE) AS divisor, CAST(NULL AS BOOLEAN) AS annualized, "
+         "CAST(NULL AS INT) AS days FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+}
+
+// The compiled numerator and denominator of one indicator.
+struct CompiledIndicator {
+  const IndicatorDefinition* definition = nullptr;
+  std::string numerator;
+  std::string denominator;
+};
+
+// Assigns pivot columns to items while indicators are compiled; an indicator that fails leaves
+// its columns behind (harmless: they are computed but unused).
+class ItemColumns {
+ public:
+  explicit ItemColumns(const IndicatorInputs& inputs)
+      : inputs_(inputs), reference_items_(ResolveReferenceItems(inputs)) {}
+
+  // The SQL of an item in the pivoted cell row, or why it cannot be compiled.
+  Result<std::string> Sql(const dhis2::ItemKey& item);
+
+  std::map<AggregateKey, int> aggregate;
+  std::map<RateKey, int> rates;
+  std::map<std::string, int> references;  // reference item -> column
+  std::map<std::string, int> groups;      // org unit group -> column (g<n>)
+  int column_count = 0;
+  const std::map<std::string, ReferenceItem>& reference_items() const { return reference_items_; }
+
+ private:
+  std::string Column(int index) const { return "i" + std::to_string(index); }
+  template <typename Key>
+  int ColumnFor(std::map<Key, int>& columns, const Key& key) {
+    auto [it, inserted] = columns.emplace(key, column_count);
+    if (inserted) ++column_count;
+    return it->second;
+  }
+
+  const IndicatorInputs& inputs_;
+  std::map<std::string, ReferenceItem> reference_items_;
+};
+
+Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
+  if (!item.modifiers.empty()) {
+    return Unsupported(
+        "query modifiers (period offsets, aggregation types, dates) are not compiled");
+  }
+  switch (item.type) {
+    case dhis2::ItemType::kDataElement: {
+      bool element = inputs_.data_elements.count(item.uid0) > 0;
+      if (item.uid1.empty()) {
+        auto reference = reference_items_.find(item.uid0);
+        bool has_reference = reference != reference_items_.end();
+        if (has_reference && !reference->second.error.empty()) {
+          return InvalidArgument(reference->second.error);
+        }
+        if (!element && !has_reference) {
+          return NotFound(
+              "no such data element (silver.data_element) and no reference data item (ref.*)");
+        }
+        std::vector<std::string> sources;
+        if (element) {
+          sources.push_back(Column(ColumnFor(aggregate, AggregateKey{item.uid0, "", ""})));
+        }
+        if (has_reference) sources.push_back(Column(ColumnFor(references, item.uid0)));
+        return sources.size() == 1 ? sources[0] : "COALESCE(" + Join(sources, ", ") + ")";
+      }
+      if (!element) {
+        return NotFound("no such data element (silver.data_element)");
+      }
+      std::string coc = item.uid1 == "*" ? "" : item.uid1;
+      std::string aoc = item.uid2 == "*" ? "" : item.uid2;
+      if (!aoc.empty() && !inputs_.aggregate_has_aoc) {
+        return Unsupported("gold.aggregate has no per attribute option combo rows (aoc column)");
+      }
+      return Column(ColumnFor(aggregate, AggregateKey{item.uid0, coc, aoc}));
+    }
+    case dhis2::ItemType::kConstant: {
+      auto constant = inputs_.constants.find(item.uid0);
+      if (constant == inputs_.constants.end()) {
+        return NotFound("no such constant (silver.constant)");
+      }
+      return sql::NumberLiteral(constant->second);
+    }
+    case dhis2::ItemType::kReportingRate:
+      if (inputs_.data_sets.count(item.uid0) == 0) {
+        return NotFound("no such data set (silver.data_set)");
+      }
+      return Column(ColumnFor(rates, RateKey{item.uid0, item.uid1}));
+    case dhis2::ItemType::kOrgUnitGroupCount: {
+      auto [it, inserted] = groups.emplace(item.uid0, static_cast<int>(groups.size()));
+      // DHIS2 counts 0 for a subtree without members (ItemOrgUnitGroupCount).
+      return "COALESCE(g" + std::to_string(it->second) + ", " + sql::NumberLiteral(0) + ")";
+    }
+    case dhis2::ItemType::kIndicator:
+      return Unsupported("indicators within indicators are not compiled");
+    default:
+      return Unsupported("program items are not compiled (aggregate only)");
+  }
+}
+
+// Compiles one indicator, or says why not.
+Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition,
+                                           ItemColumns& columns, sql::Dialect dialect) {
+  if (!definition.factor) {
+    return InvalidArgument("no indicator type (factor)");
+  }
+  CompiledIndicator compiled;
+  compiled.definition = &definition;
+  dhis2::SqlCompileOptions options;
+  options.dialect = dialect;
+  options.missing_value_strategy = dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+  options.days_sql = "days";
+  options.item_counts = [](const dhis2::ItemKey& item) {
+    return item.type != dhis2::ItemType::kConstant &&
+           item.type != dhis2::ItemType::kOrgUnitGroupCount;
+  };
+  dhis2::ItemSqlFunction item_sql = [&columns](const dhis2::ItemKey& item) {
+    return columns.Sql(item);
+  };
+  for (auto [text, side, out] :
+       {std::tuple{&definition.numerator, "numerator", &compiled.numerator},
+        std::tuple{&definition.denominator, "denominator", &compiled.denominator}}) {
+    auto parsed = dhis2::ParseExpression(*text, dhis2::ExpressionMode::kIndicatorExpression);
+    if (!parsed.ok()) return parsed.status().WithContext(side);
+    auto sql_text = dhis2::CompileExpressionToSql(*parsed, item_sql, options);
+    if (!sql_text.ok()) return sql_text.status().WithContext(side);
+    *out = "TRY_CAST(" + *sql_text + " AS DOUBLE)";
+  }
+  return compiled;
+}
+
+std::string TypeList(const std::vector<dhis2::PeriodType>& types, sql::Dialect dialect) {
+  std::vector<std::string> names;
+  for (dhis2::PeriodType type : types) {
+    names.push_back(sql::StringLiteral(dhis2::PeriodTypeName(type), dialect));
+  }
+  return Join(names, ", ");
+}
+
+}  // namespace
+
+Status SetIndicatorParameters(const IndicatorParameters& parameters) {
+  if (parameters.period_types.empty()) {
+    return InvalidArgument("gold.indicator_value: no period types");
+  }
+  for (const std::string& name : parameters.period_types) {
+    auto type = dhis2::ParsePeriodType(name);
+    if (!type.ok()) return type.status().WithContext("gold.indicator_value period types");
+  }
+  std::lock_guard<std::mutex> lock(ParametersMutex());
+  MutableParameters() = parameters;
+  return Status::Ok();
+}
+
+const IndicatorParameters& CurrentIndicatorParameters() {
+  std::lock_guard<std::mutex> lock(ParametersMutex());
+  return MutableParameters();
+}
+
+Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
+                                      std::vector<std::string>* skipped) {
+  if (inputs.period_types.empty()) {
+    return InvalidArgument("gold.indicator_value: no period types");
+  }
+  ItemColumns columns(inputs);
+  std::vector<CompiledIndicator> compiled;
+  for (const IndicatorDefinition& definition : inputs.indicators) {
+    auto indicator = CompileIndicator(definition, columns, dialect);
+    if (!indicator.ok()) {
+      std::string line = "indicator " + definition.uid + ": " + indicator.status().message();
+      LogWarn("gold.indicator_value leaves out {}", line);
+      if (skipped != nullptr) skipped->push_back(line);
+      continue;
+    }
+    compiled.push_back(std::move(*indicator));
+  }
+  if (compiled.empty() || columns.column_count == 0) {
+    // Without any data item there are no cells (constant-only indicators have nowhere to go).
+    if (!compiled.empty()) {
+      std::string line = "no indicator reads a data item, so there are no cells to compute";
+      LogWarn("gold.indicator_value: {}", line);
+      if (skipped != nullptr) skipped->push_back(line);
+    }
+    return EmptySelect();
+  }
+  auto text = [dialect](std::string_view value) { return sql::StringLiteral(value, dialect); };
+  std::string types = TypeList(inputs.period_types, dialect);
+
+  std::vector<std::string> ctes;
+  std::vector<std::string> levels;
+  for (int level = 1; level <= 8; ++level) {
+    levels.push_back("WHEN " + std::to_string(level) + " THEN o.level" + std::to_string(level) +
+                     "_uid");
+  }
+  ctes.push_back(
+      "org_unit AS (SELECT uid, level, level1_uid, level2_uid, level3_uid, level4_uid, "
+      "level5_uid, level6_uid, level7_uid, level8_uid FROM ref('silver.org_unit') WHERE valid_to "
+      "IS NULL)");
+  ctes.push_back(
+      "ancestor AS (SELECT o.uid, CASE a.level " + Join(levels, " ") +
+      " END AS ou FROM org_unit o CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS "
+      "a(level) WHERE a.level <= o.level)");
+  ctes.push_back(
+      "cell_period AS (SELECT pe, period_type, days FROM ref('silver.period') WHERE "
+      "period_type IN (" +
+      types + "))");
+
+  // Long form of every item value: (ou, pe, item, value).
+  std::vector<std::string> values;
+  if (!columns.aggregate.empty()) {
+    std::vector<std::string> rows;
+    for (const auto& [key, index] : columns.aggregate) {
+      rows.push_back("(" + text(key.de) + ", " + text(key.coc) + ", " + text(key.aoc) + ", " +
+                     std::to_string(index) + ")");
+    }
+    std::string on = "a.de = m.de AND COALESCE(a.coc, '') = m.coc";
+    on += inputs.aggregate_has_aoc ? " AND COALESCE(a.aoc, '') = m.aoc" : "";
+    on += inputs.aggregate_has_category ? " AND a.category IS NULL" : "";
+    values.push_back(
+        "SELECT a.ou, a.pe, m.item, a.value FROM ref('gold.aggregate') a JOIN (VALUES " +
+        Join(rows, ", ") + ") AS m(de, coc, aoc, item) ON " + on + " WHERE a.period_type IN (" +
+        types + ")");
+  }
+  if (!columns.rates.empty()) {
+    std::vector<std::string> rows;
+    for (const auto& [key, index] : columns.rates) {
+      rows.push_back("(" + text(key.data_set) + ", " + text(key.metric) + ", " +
+                     std::to_string(index) + ")");
+    }
+    values.push_back(
+        "SELECT r.ou, r.pe, m.item, CASE m.metric WHEN 'REPORTING_RATE' THEN r.rate WHEN "
+        "'REPORTING_RATE_ON_TIME' THEN r.rate_on_time WHEN 'ACTUAL_REPORTS' THEN r.actual WHEN "
+        "'ACTUAL_REPORTS_ON_TIME' THEN r.actual_on_time ELSE r.expected END AS value FROM "
+        "ref('gold.reporting_rate') r JOIN (VALUES " +
+        Join(rows, ", ") +
+        ") AS m(data_set, metric, item) ON r.data_set = m.data_set WHERE r.period_type IN (" +
+        types + ")");
+  }
+  if (!columns.references.empty()) {
+    // Per table: its items' columns and the periods their stored periods serve.
+    std::map<const ReferenceTable*, std::vector<std::string>> items_by_table;
+    std::map<const ReferenceTable*, std::map<std::string, std::vector<std::string>>> served;
+    for (const auto& [item, index] : columns.references) {
+      const ReferenceItem& reference = columns.reference_items().at(item);
+      items_by_table[reference.table].push_back("(" + text(item) + ", " + std::to_string(index) +
+                                                ")");
+      for (const dhis2::Period& stored : reference.periods) {
+        for (dhis2::PeriodType type : inputs.period_types) {
+          for (const auto& [period, weight] : ServedPeriods(stored, type)) {
+            served[reference.table][stored.id() + " " + period.id()] = {
+                text(stored.id()), text(period.id()), sql::NumberLiteral(weight)};
+          }
+        }
+      }
+    }
+    for (const auto& [table, items] : items_by_table) {
+      std::vector<std::string> rows;
+      for (const auto& [key, row] : served[table]) rows.push_back("(" + Join(row, ", ") + ")");
+      if (rows.empty()) continue;
+      values.push_back(
+          "SELECT an.ou, w.pe, m.item, SUM(CAST(x.value AS DOUBLE) * w.weight) AS value FROM "
+          "ref('" +
+          table->table.ToString() + "') x JOIN (VALUES " + Join(items, ", ") +
+          ") AS m(ref_item, item) ON CAST(x.item AS STRING) = m.ref_item JOIN (VALUES " +
+          Join(rows, ", ") +
+          ") AS w(stored_pe, pe, weight) ON w.stored_pe = CAST(x.pe AS STRING) JOIN ancestor an "
+          "ON an.uid = CAST(x.ou AS STRING) WHERE x.value IS NOT NULL GROUP BY an.ou, w.pe, "
+          "m.item");
+    }
+  }
+  if (values.empty()) return EmptySelect();
+  ctes.push_back("item_value AS (" + Join(values, "\nUNION ALL\n") + ")");
+
+  std::vector<std::string> pivot;
+  for (int index = 0; index < columns.column_count; ++index) {
+    pivot.push_back("SUM(CASE WHEN item = " + std::to_string(index) + " THEN value END) AS i" +
+                    std::to_string(index));
+  }
+  ctes.push_back("cell AS (SELECT ou, pe, " + Join(pivot, ", ") +
+                 " FROM item_value GROUP BY ou, pe)");
+  std::string group_join;
+  if (!columns.groups.empty()) {
+    std::vector<std::string> counts;
+    std::vector<std::string> uids;
+    for (const auto& [group, index] : columns.groups) {
+      counts.push_back("CAST(COUNT(CASE WHEN m.group_uid = " + text(group) +
+                       " THEN 1 END) AS DOUBLE) AS g" + std::to_string(index));
+      uids.push_back(text(group));
+    }
+    ctes.push_back("group_count AS (SELECT an.ou, " + Join(counts, ", ") +
+                   " FROM ref('silver.org_unit_group_member') m JOIN ancestor an ON an.uid = "
+                   "m.ou WHERE m.group_uid IN (" +
+                   Join(uids, ", ") + ") GROUP BY an.ou)");
+    group_join = " LEFT JOIN group_count g ON g.ou = c.ou";
+  }
+
+  std::vector<std::string> definitions;
+  std::string numerators = "CASE i.k";
+  std::string denominators = "CASE i.k";
+  for (size_t k = 0; k < compiled.size(); ++k) {
+    const IndicatorDefinition& definition = *compiled[k].definition;
+    definitions.push_back("(" + std::to_string(k) + ", " + text(definition.uid) + ", " +
+                          sql::NumberLiteral(*definition.factor) + ", " +
+                          sql::BooleanLiteral(definition.annualized) + ")");
+    numerators += " WHEN " + std::to_string(k) + " THEN " + compiled[k].numerator;
+    denominators += " WHEN " + std::to_string(k) + " THEN " + compiled[k].denominator;
+  }
+  numerators += " END";
+  denominators += " END";
+  ctes.push_back(
+      "computed AS (SELECT i.indicator, c.ou, o.level AS ou_level, c.pe, p.period_type, p.days, "
+      "i.factor, i.annualized, " +
+      numerators + " AS numerator, " + denominators +
+      " AS denominator FROM cell c JOIN cell_period p ON p.pe = c.pe JOIN org_unit o ON o.uid = "
+      "c.ou" +
+      group_join + " CROSS JOIN (VALUES " + Join(definitions, ", ") +
+      ") AS i(k, indicator, factor, annualized))");
+  std::string multiplier = "(CAST(factor AS DOUBLE) * CASE WHEN annualized THEN " +
+                           sql::NumberLiteral(kDaysInYear) + " ELSE 1.0 END)";
+  std::string divisor = "(CASE WHEN annualized THEN CAST(days AS DOUBLE) ELSE 1.0 END)";
+  return "WITH " + Join(ctes, ",\n") +
+         "\nSELECT indicator, ou, ou_level, pe, period_type, numerator, denominator, "
+         "CAST(factor AS DOUBLE) AS factor, " +
+         sql::SafeDivide("numerator * " + multiplier, "denominator * " + divisor, dialect) +
+         " AS value, " + multiplier + " AS multiplier, " + divisor +
+         " AS divisor, annualized, days FROM computed WHERE numerator IS NOT NULL AND "
+         "denominator IS NOT NULL AND denominator <> 0";
+}
+
+Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
+  IndicatorInputs inputs;
+  for (const std::string& name : CurrentIndicatorParameters().period_types) {
+    DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(name));
+    inputs.period_types.push_back(type);
+  }
+  auto query = [&](const std::string& layer, const std::string& table,
+                   const std::string& select) -> Result<engine::QueryResult> {
+    DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(lake::TableName{layer, table}));
+    std::string sql = select;
+    size_t at = sql.find("$T");
+    sql.replace(at, 2, relation);
+    return context.connection->Query(sql);
+  };
+  DHL_ASSIGN_OR_RETURN(auto indicators,
+                       query("silver", "indicator",
+                             "SELECT uid, numerator, denominator, CAST(factor AS DOUBLE), "
+                             "CAST(annualized AS BOOLEAN) FROM $T ORDER BY uid"));
+  for (size_t row = 0; row < indicators.row_count(); ++row) {
+    IndicatorDefinition definition;
+    definition.uid = indicators.GetString(0, row).value_or("");
+    definition.numerator = indicators.GetString(1, row).value_or("");
+    definition.denominator = indicators.GetString(2, row).value_or("");
+    definition.factor = indicators.GetDouble(3, row);
+    definition.annualized = indicators.GetBool(4, row).value_or(false);
+    inputs.indicators.push_back(std::move(definition));
+  }
+  auto uids = [&](const std::string& table, std::set<std::string>& out) -> Status {
+    DHL_ASSIGN_OR_RETURN(auto result, query("silver", table, "SELECT DISTINCT uid FROM $T"));
+    for (size_t row = 0; row < result.row_count(); ++row) {
+      if (auto uid = result.GetString(0, row)) out.insert(*uid);
+    }
+    return Status::Ok();
+  };
+  DHL_RETURN_IF_ERROR(uids("data_element", inputs.data_elements));
+  DHL_RETURN_IF_ERROR(uids("data_set", inputs.data_sets));
+  DHL_ASSIGN_OR_RETURN(auto constants,
+                       query("silver", "constant", "SELECT uid, CAST(value AS DOUBLE) FROM $T"));
+  for (size_t row = 0; row < constants.row_count(); ++row) {
+    auto uid = constants.GetString(0, row);
+    auto value = constants.GetDouble(1, row);
+    if (uid && value) inputs.constants[*uid] = *value;
+  }
+  auto columns_of = [&](const lake::TableName& table) -> Result<std::set<std::string>> {
+    DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(table));
+    DHL_ASSIGN_OR_RETURN(auto result,
+                         context.connection->Query("SELECT * FROM " + relation + " LIMIT 0"));
+    std::set<std::string> names;
+    for (size_t column = 0; column < result.column_count(); ++column) {
+      names.insert(result.column_name(column));
+    }
+    return names;
+  };
+  DHL_ASSIGN_OR_RETURN(auto aggregate_columns, columns_of(lake::TableName{"gold", "aggregate"}));
+  inputs.aggregate_has_aoc = aggregate_columns.count("aoc") > 0;
+  inputs.aggregate_has_category = aggregate_columns.count("category") > 0;
+
+  std::vector<std::string> warnings;
+  for (const Ref& input : context.model->refs) {
+    if (input.table.layer != "ref") continue;
+    DHL_ASSIGN_OR_RETURN(auto names, columns_of(input.table));
+    if (names.count("item") == 0 || names.count("ou") == 0 || names.count("pe") == 0 ||
+        names.count("value") == 0) {
+      std::string line =
+          input.table.ToString() +
+          " is not reference data for indicators (needs columns item, ou, pe, value)";
+      LogWarn("gold.indicator_value: {}", line);
+      warnings.push_back(std::move(line));
+      continue;
+    }
+    DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(input.table));
+    DHL_ASSIGN_OR_RETURN(auto pairs, context.connection->Query(
+                                         "SELECT DISTINCT CAST(item AS VARCHAR), CAST(pe AS "
+                                         "VARCHAR) FROM " +
+                                         relation + " WHERE item IS NOT NULL AND pe IS NOT NULL"));
+    ReferenceTable table;
+    table.table = input.table;
+    for (size_t row = 0; row < pairs.row_count(); ++row) {
+      table.periods_by_item[*pairs.GetString(0, row)].insert(*pairs.GetString(1, row));
+    }
+    inputs.reference_tables.push_back(std::move(table));
+  }
+  DHL_ASSIGN_OR_RETURN(std::string sql, IndicatorValueSql(inputs, context.dialect, &warnings));
+  for (const std::string& warning : warnings) {
+    if (context.warnings != nullptr) context.warnings->push_back(warning);
+  }
+  return sql;
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,94 @@
+// Generator 'indicator_value' (models/gold/indicator_value.sql): the whole SELECT of
+// gold.indicator_value, every indicator of silver.indicator compiled by
+// dhis2::CompileExpressionToSql into one SQL expression over a pivot of its items, so that every
+// indicator, org unit (all levels) and period is computed by one set-based query (never a query per
+// cell). docs/indicators.md describes the rules and their dhis2-core sources; in short, as
+// DefaultExpressionService. getIndicatorValueObject:
+//   numerator and denominator each with SKIP_IF_ALL_VALUES_MISSING (a missing counted item is 0; no
+//   value when every counted item is missing; C{} and OUG{} never count), no row when either is
+//   missing or the denominator is 0, otherwise
+//   value = numerator * multiplier / (denominator * divisor), multiplier = the indicator type's
+//   factor (x 365 when annualised), divisor = the days of the period when annualised, else 1.
+// Items:
+//   #{de}, #{de.coc}, #{de.coc.aoc}, #{de.*.aoc}  gold.aggregate (coc NULL = the element's total;
+//                          per-attribute-option-combo operands need its optional `aoc` column)
+//   #{item}                reference data: an item of a ref.* table (item, ou, pe, value) that is
+//                          not a data element, or one whose gold.aggregate value is missing; summed
+//                          over the org unit's subtree, a longer period's value serving each period
+//                          that starts inside it, shorter periods' values averaged by days (DHIS2's
+//                          AVERAGE_SUM_ORG_UNIT, the aggregation of population data elements)
+//   C{constant}            silver.constant, as a literal
+//   R{ds.METRIC}           gold.reporting_rate (REPORTING_RATE, REPORTING_RATE_ON_TIME,
+//                          ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS)
+//   OUG{group}             members of silver.org_unit_group_member in the org unit's subtree
+//   [days]                 the days of the period
+// The cells are the org unit x period pairs (periods of the configured types) where some item has
+// a value. An indicator that cannot be compiled (a syntax error, N{}, program items, period offsets
+// and other modifiers, an unknown data element, data set or constant, a missing indicator type
+// factor, functions the compiler does not render) is left out: a warning names it and the reason,
+// in the log and in the model's RunSummary warnings.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "dhis2/period_type.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/generator.h"
+#include "sql/dialect.h"
+
+namespace dhl::pipeline {
+
+// The settings of gold.indicator_value (rendered into its SQL: a change needs a full run).
+struct IndicatorParameters {
+  // The period types of its rows (DHIS2 names); DHIS2 analytics answers any, the lake keeps these.
+  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
+};
+
+// Process-wide, like QualityParameters: set before a run, not during one. An unknown period type
+// or an empty list is an invalid-argument error that leaves the old parameters.
+Status SetIndicatorParameters(const IndicatorParameters& parameters);
+const IndicatorParameters& CurrentIndicatorParameters();
+
+struct IndicatorDefinition {
+  std::string uid;
+  std::string numerator;
+  std::string denominator;
+  std::optional<double> factor;  // the indicator type's factor; nullopt = no type
+  bool annualized = false;
+};
+
+// The distinct (item, period id) pairs of one reference table.
+struct ReferenceTable {
+  lake::TableName table;
+  std::map<std::string, std::set<std::string>> periods_by_item;
+};
+
+// What the SQL is compiled against: the indicators and the metadata their items are checked with.
+struct IndicatorInputs {
+  std::vector<IndicatorDefinition> indicators;
+  std::set<std::string> data_elements;
+  std::set<std::string> data_sets;
+  std::map<std::string, double> constants;
+  std::vector<ReferenceTable> reference_tables;
+  // Optional gold.aggregate columns: `aoc` (per attribute option combo rows, NULL = all) and
+  // `category` (per category option rows, which the items leave aside).
+  bool aggregate_has_aoc = false;
+  bool aggregate_has_category = true;
+  std::vector<dhis2::PeriodType> period_types;
+};
+
+// The generated SELECT (ref() calls to the tables the model declares). `skipped` (when not null)
+// receives one "indicator <uid>: <reason>" line per indicator left out, also logged as warnings.
+Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
+                                      std::vector<std::string>* skipped = nullptr);
+
+// The generator: reads the metadata and the ref.* tables through context.relation, then
+// IndicatorValueSql with CurrentIndicatorParameters(); skipped indicators go to context.warnings.
+Result<std::string> GenerateIndicatorValue(const GeneratorContext& context);
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,437 @@
+// gold.indicator_value (models/gold/indicator_value.sql, src/pipeline/indicator_generator.h) over
+// hand-made silver and gold input tables; every expected figure is worked out by hand in the
+// comment beside it from DHIS2's rule (DefaultExpressionService.getIndicatorValueObject:
+// numerator x factor [x 365] / (denominator [x days]), SKIP_IF_ALL_VALUES_MISSING on each side).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/indicator_generator.h"
+#include "pipeline/model.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "pipeline/sql_subset_check.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string ReadModel() {
+  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/indicator_value.sql");
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// ouNational1 (1) > ouDistrict1 (2) > ouFacilityA, ouFacilityB (3).
+const char* kOrgUnits =
+    "SELECT * FROM (VALUES "
+    "('ouNational1', 1, 'ouNational1', NULL, NULL),"
+    "('ouDistrict1', 2, 'ouNational1', 'ouDistrict1', NULL),"
+    "('ouFacilityA', 3, 'ouNational1', 'ouDistrict1', 'ouFacilityA'),"
+    "('ouFacilityB', 3, 'ouNational1', 'ouDistrict1', 'ouFacilityB')"
+    ") AS t(uid, level, level1_uid, level2_uid, level3_uid)";
+
+const char* kPeriods =
+    "SELECT * FROM (VALUES "
+    "('202401', 'Monthly', 31), ('202402', 'Monthly', 29), ('202403', 'Monthly', 31),"
+    "('2024Q1', 'Quarterly', 91), ('2024', 'Yearly', 366), ('2024W2', 'Weekly', 7),"
+    "('202306', 'Monthly', 30), ('2023', 'Yearly', 365)"
+    ") AS t(pe, period_type, days)";
+
+class GoldIndicatorTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        fs::temp_directory_path() /
+        ("dhl_gold_indicator_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
+         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    catalog_.emplace((dir_ / "lake").string());
+    auto models = ModelSet::LoadMap({{"gold/indicator_value.sql", ReadModel()}});
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+    ASSERT_TRUE(SetIndicatorParameters(IndicatorParameters{}).ok());
+  }
+  void TearDown() override {
+    SetIndicatorParameters(IndicatorParameters{}).ok();
+    fs::remove_all(dir_);
+  }
+
+  void Write(const std::string& table, const std::string& select) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kOverwrite;
+    auto written = catalog_->Table(*name).Write(*connection_, select, options);
+    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+  }
+
+  // Indicators: (uid, numerator, denominator, factor, annualized).
+  void WriteIndicators(const std::string& rows) {
+    Write("silver.indicator",
+          "SELECT uid, numerator, denominator, CAST(factor AS DOUBLE) AS factor, annualized FROM "
+          "(VALUES " +
+              rows + ") AS t(uid, numerator, denominator, factor, annualized)");
+  }
+
+  // gold.aggregate rows: (de, coc, category, category_option, aoc, ou, pe, value).
+  void WriteAggregate(const std::string& rows) {
+    Write(
+        "gold.aggregate",
+        "SELECT de, coc, category, category_option, aoc, a.ou, o.level AS ou_level, a.pe, "
+        "p.period_type, CAST(value AS DOUBLE) AS value, CAST(1 AS BIGINT) AS count FROM (VALUES " +
+            rows + ") AS a(de, coc, category, category_option, aoc, ou, pe, value) JOIN (" +
+            kOrgUnits + ") o ON o.uid = a.ou JOIN (" + kPeriods + ") p ON p.pe = a.pe");
+  }
+
+  // The inputs every test starts from (indicators and gold.aggregate are written by each test).
+  void WriteInputs() {
+    Write("silver.org_unit",
+          std::string("SELECT uid, level, level1_uid, level2_uid, level3_uid, CAST(NULL AS "
+                      "VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS "
+                      "VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS "
+                      "VARCHAR) AS level8_uid, CAST(NULL AS TIMESTAMPTZ) AS valid_to FROM (") +
+              kOrgUnits +
+              ") AS o UNION ALL SELECT 'ouFacilityA', 2, 'ouNational1', 'ouFacilityA', NULL, "
+              "NULL, NULL, NULL, NULL, NULL, TIMESTAMPTZ '2020-01-01 00:00:00+00'");
+    Write("silver.period", kPeriods);
+    Write("silver.data_element",
+          "SELECT * FROM (VALUES ('deAnc1Visit'), ('deAnc2Visit'), ('deZeroValue')) AS t(uid)");
+    Write("silver.data_set", "SELECT * FROM (VALUES ('dsMonthly01')) AS t(uid)");
+    Write("silver.constant", "SELECT * FROM (VALUES ('constHalf01', 2.5)) AS t(uid, value)");
+    Write("silver.org_unit_group_member",
+          "SELECT * FROM (VALUES ('grpClinic01', 'ouFacilityA'), ('grpOther001', 'ouFacilityB')) "
+          "AS t(group_uid, ou)");
+    // dsMonthly01 in January: ouFacilityA reported (1 of 1), the district 1 of 2.
+    Write("gold.reporting_rate",
+          "SELECT * FROM (VALUES "
+          "('dsMonthly01', 'ouFacilityA', 3, '202401', 'Monthly', 1.0, 1.0, 1.0, 100.0, 100.0),"
+          "('dsMonthly01', 'ouFacilityB', 3, '202401', 'Monthly', 1.0, 0.0, 0.0, 0.0, 0.0),"
+          "('dsMonthly01', 'ouDistrict1', 2, '202401', 'Monthly', 2.0, 1.0, 0.0, 50.0, 0.0)"
+          ") AS t(data_set, ou, ou_level, pe, period_type, expected, actual, actual_on_time, "
+          "rate, rate_on_time)");
+  }
+
+  Result<RunSummary> Run() {
+    RunOptions options;
+    options.full = true;
+    return RunPipeline(*catalog_, *connection_, *models_, options);
+  }
+
+  // The value of one indicator at one cell, nullopt when there is no row.
+  std::optional<double> Value(const std::string& indicator, const std::string& ou,
+                              const std::string& pe, const std::string& column = "value") {
+    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "indicator_value"}).ok());
+    auto result =
+        connection_->Query("SELECT " + column + " FROM gold.indicator_value WHERE indicator = '" +
+                           indicator + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok() || result->row_count() == 0) return std::nullopt;
+    EXPECT_EQ(result->row_count(), 1u) << indicator << " " << ou << " " << pe;
+    return result->GetDouble(0, 0);
+  }
+
+  int64_t Count(const std::string& where) {
+    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "indicator_value"}).ok());
+    auto result = connection_->Query("SELECT count(*) FROM gold.indicator_value WHERE " + where);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<lake::LakeCatalog> catalog_;
+  std::optional<ModelSet> models_;
+};
+
+constexpr double kTolerance = 1e-9;
+
+// gold.aggregate for most tests: ANC 1st visits (deAnc1Visit) at A 10, B 20 in January (the
+// district and the nation 30), A 5 in February, A 40 in the quarter and in 2024, A 12 in 2023;
+// ANC 2nd visits (deAnc2Visit) at A 8 in January only; deZeroValue 0 at A in January. Operands at A
+// in January: coc cocFixed001 4, attribute combo aocDonor001 6 (coc cocFixed001 and aocDonor001:
+// 3); a per category option row (999) and a Weekly row (77) that no item may read.
+const char* kAggregate =
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '202401', 10),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityB', '202401', 20),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouDistrict1', '202401', 30),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouNational1', '202401', 30),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '202402', 5),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '2024Q1', 40),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '2024', 40),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '2023', 12),"
+    "('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '2024W2', 77),"
+    "('deAnc1Visit', 'cocFixed001', NULL, NULL, NULL, 'ouFacilityA', '202401', 4),"
+    "('deAnc1Visit', NULL, NULL, NULL, 'aocDonor001', 'ouFacilityA', '202401', 6),"
+    "('deAnc1Visit', 'cocFixed001', NULL, NULL, 'aocDonor001', 'ouFacilityA', '202401', 3),"
+    "('deAnc1Visit', NULL, 'catLocation', 'optFixed001', NULL, 'ouFacilityA', '202401', 999),"
+    "('deAnc2Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '202401', 8),"
+    "('deZeroValue', NULL, NULL, NULL, NULL, 'ouFacilityA', '202401', 0)";
+
+TEST_F(GoldIndicatorTest, ModelFileStaysInTheSharedSqlSubset) {
+  auto violations = CheckSharedSubset(ReadModel());
+  EXPECT_TRUE(violations.empty()) << violations.front().message;
+}
+
+TEST_F(GoldIndicatorTest, FactorsOperandsAndMissingValuesByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indPlain001', '#{deAnc1Visit}', '1', 1, false),"
+      "('indPercent1', '#{deAnc2Visit}', '#{deAnc1Visit}', 100, false),"
+      "('indPerThous', '#{deAnc2Visit}', '#{deAnc1Visit}', 1000, false),"
+      "('indSumMiss1', '#{deAnc1Visit} + #{deAnc2Visit}', '1', 1, false),"
+      "('indFirstNn1', 'firstNonNull(#{deAnc2Visit}, 7)', '1', 1, false),"
+      "('indDivZero1', '#{deAnc1Visit}', '#{deZeroValue}', 1, false),"
+      "('indConst001', 'C{constHalf01} * #{deAnc1Visit}', '1', 1, false),"
+      "('indConstMis', '#{deAnc2Visit} + C{constHalf01}', '1', 1, false),"
+      "('indCoc00001', '#{deAnc1Visit.cocFixed001}', '1', 1, false),"
+      "('indAoc00001', '#{deAnc1Visit.*.aocDonor001}', '1', 1, false),"
+      "('indCocAoc01', '#{deAnc1Visit.cocFixed001.aocDonor001}', '1', 1, false),"
+      "('indDays0001', '#{deAnc1Visit} / [days]', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+
+  // Plain: the element's total (the per-option 999 and the Weekly 77 are not items).
+  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "202401"), 10, kTolerance);
+  EXPECT_NEAR(*Value("indPlain001", "ouDistrict1", "202401"), 30, kTolerance);
+  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "2024Q1"), 40, kTolerance);
+  EXPECT_FALSE(Value("indPlain001", "ouFacilityA", "2024W2"));  // not a configured type
+  EXPECT_EQ(Count("period_type = 'Weekly'"), 0);
+  // Factors: 8 / 10 x 100 = 80 and x 1000 = 800; numerator, denominator and factor kept.
+  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401"), 80, kTolerance);
+  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "numerator"), 8, kTolerance);
+  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "denominator"), 10, kTolerance);
+  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "factor"), 100, kTolerance);
+  EXPECT_NEAR(*Value("indPerThous", "ouFacilityA", "202401"), 800, kTolerance);
+  // B in January: numerator (ANC 2) missing, its only item: no value.
+  EXPECT_FALSE(Value("indPercent1", "ouFacilityB", "202401"));
+  // SKIP_IF_ALL_VALUES_MISSING: A in February has ANC 1 (5) but no ANC 2, which counts 0: 5;
+  // A in 2023: 12; no row where both are missing (e.g. nowhere else for B but January: 20).
+  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityA", "202402"), 5, kTolerance);
+  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityA", "202401"), 18, kTolerance);
+  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityB", "202401"), 20, kTolerance);
+  // firstNonNull's items do not count, so the numerator never skips: 8 at A in January, 7 in
+  // every other cell (cells are where any item has a value).
+  EXPECT_NEAR(*Value("indFirstNn1", "ouFacilityA", "202401"), 8, kTolerance);
+  EXPECT_NEAR(*Value("indFirstNn1", "ouFacilityA", "202402"), 7, kTolerance);
+  EXPECT_NEAR(*Value("indFirstNn1", "ouNational1", "202401"), 7, kTolerance);
+  // Division by zero: the denominator 0 at A in January gives no value; elsewhere it is missing.
+  EXPECT_EQ(Count("indicator = 'indDivZero1'"), 0);
+  // Constants: 2.5 x 10 = 25. A constant does not count as a found item (DHIS2 ItemConstant), so
+  // ANC 2 + 2.5 has no value where ANC 2 is missing, and 10.5 where it is 8.
+  EXPECT_NEAR(*Value("indConst001", "ouFacilityA", "202401"), 25, kTolerance);
+  EXPECT_NEAR(*Value("indConstMis", "ouFacilityA", "202401"), 10.5, kTolerance);
+  EXPECT_FALSE(Value("indConstMis", "ouFacilityA", "202402"));
+  // Operands: #{de.coc} 4, #{de.*.aoc} 6, #{de.coc.aoc} 3.
+  EXPECT_NEAR(*Value("indCoc00001", "ouFacilityA", "202401"), 4, kTolerance);
+  EXPECT_NEAR(*Value("indAoc00001", "ouFacilityA", "202401"), 6, kTolerance);
+  EXPECT_NEAR(*Value("indCocAoc01", "ouFacilityA", "202401"), 3, kTolerance);
+  EXPECT_EQ(Count("indicator IN ('indCoc00001', 'indAoc00001', 'indCocAoc01')"), 3);
+  // [days]: 10 / 31 in January, 40 / 91 in the quarter, 40 / 366 in 2024.
+  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "202401"), 10.0 / 31, kTolerance);
+  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "2024Q1"), 40.0 / 91, kTolerance);
+  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "2024"), 40.0 / 366, kTolerance);
+  // The older version of ouFacilityA (level 2) does not add rows: one level per unit.
+  EXPECT_EQ(Count("ou = 'ouFacilityA' AND ou_level <> 3"), 0);
+}
+
+TEST_F(GoldIndicatorTest, AnnualisationAndReferenceDataByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  // Yearly Expected pregnancies as reference data: A 1000 and B 500 in 2024, A 600 in 2023. A
+  // monthly target at A: 31 in January and 29 in February 2024.
+  Write("ref.population",
+        "SELECT * FROM (VALUES ('popExpPreg1', 'ouFacilityA', '2024', 1000),"
+        "('popExpPreg1', 'ouFacilityB', '2024', 500), ('popExpPreg1', 'ouFacilityA', '2023', 600))"
+        " AS t(item, ou, pe, value)");
+  Write("ref.target",
+        "SELECT * FROM (VALUES ('tgtMonthly1', 'ouFacilityA', 202401, 31),"
+        "('tgtMonthly1', 'ouFacilityA', 202402, 29)) AS t(item, ou, pe, value)");
+  WriteIndicators(
+      "('indCoverage', '#{deAnc1Visit}', '#{popExpPreg1}', 100, true),"
+      "('indTarget01', '#{tgtMonthly1}', '1', 1, false),"
+      "('indPopOnly1', '#{popExpPreg1}', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+
+  // Monthly: 10 / 1000 x 100 x 365 / 31 = 11.7741935...; the yearly population serves the month.
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401"), 10.0 / 1000 * 100 * 365 / 31,
+              kTolerance);
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401", "multiplier"), 36500, kTolerance);
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401", "divisor"), 31, kTolerance);
+  // February (29 days): 5 / 1000 x 100 x 365 / 29 = 6.2931034...
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202402"), 5.0 / 1000 * 100 * 365 / 29,
+              kTolerance);
+  // The district sums its facilities' populations: 30 / 1500 x 100 x 365 / 31 = 23.548387...
+  EXPECT_NEAR(*Value("indCoverage", "ouDistrict1", "202401"), 30.0 / 1500 * 100 * 365 / 31,
+              kTolerance);
+  // Quarterly: 40 / 1000 x 100 x 365 / 91 = 16.043956...
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "2024Q1"), 40.0 / 1000 * 100 * 365 / 91,
+              kTolerance);
+  // Yearly, leap year: 40 / 1000 x 100 x 365 / 366 = 3.989071...; 2023: 12 / 600 x 100 x 1 = 2.
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "2024"), 40.0 / 1000 * 100 * 365 / 366,
+              kTolerance);
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "2023"), 2, kTolerance);
+  // Monthly reference values averaged by days over longer periods (AVERAGE_SUM_ORG_UNIT):
+  // the quarter (31 x 31 + 29 x 29) / 91 = 19.802197..., the year (961 + 841) / 366; a month its
+  // own.
+  EXPECT_NEAR(*Value("indTarget01", "ouFacilityA", "202402"), 29, kTolerance);
+  EXPECT_NEAR(*Value("indTarget01", "ouFacilityA", "2024Q1"), (31.0 * 31 + 29 * 29) / 91,
+              kTolerance);
+  EXPECT_NEAR(*Value("indTarget01", "ouFacilityA", "2024"), (31.0 * 31 + 29 * 29) / 366,
+              kTolerance);
+  // Reference data makes cells of its own: B has no data in the quarter, its population does.
+  EXPECT_NEAR(*Value("indPopOnly1", "ouFacilityB", "2024Q1"), 500, kTolerance);
+  EXPECT_NEAR(*Value("indPopOnly1", "ouNational1", "202403"), 1500, kTolerance);
+}
+
+TEST_F(GoldIndicatorTest, ReportingRatesAndGroupCountsByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indRate0001', 'R{dsMonthly01.REPORTING_RATE}', '1', 1, false),"
+      "('indActExp01', 'R{dsMonthly01.ACTUAL_REPORTS}', 'R{dsMonthly01.EXPECTED_REPORTS}', 100, "
+      "false),"
+      "('indOnTime01', 'R{dsMonthly01.ACTUAL_REPORTS_ON_TIME}', '1', 1, false),"
+      "('indPerClin1', '#{deAnc1Visit}', 'OUG{grpClinic01}', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_NEAR(*Value("indRate0001", "ouFacilityA", "202401"), 100, kTolerance);
+  EXPECT_NEAR(*Value("indRate0001", "ouDistrict1", "202401"), 50, kTolerance);
+  // B reported nothing: rate 0 is a value, not a missing one.
+  EXPECT_NEAR(*Value("indRate0001", "ouFacilityB", "202401"), 0, kTolerance);
+  EXPECT_NEAR(*Value("indActExp01", "ouDistrict1", "202401"), 1.0 / 2 * 100, kTolerance);
+  EXPECT_NEAR(*Value("indOnTime01", "ouDistrict1", "202401"), 0, kTolerance);
+  // OUG: the clinic group has A only: A 10 / 1, the district 30 / 1, the nation 30 / 1; B has no
+  // member in its subtree (0): division by zero, no row.
+  EXPECT_NEAR(*Value("indPerClin1", "ouFacilityA", "202401"), 10, kTolerance);
+  EXPECT_NEAR(*Value("indPerClin1", "ouDistrict1", "202401"), 30, kTolerance);
+  EXPECT_FALSE(Value("indPerClin1", "ouFacilityB", "202401"));
+}
+
+TEST_F(GoldIndicatorTest, UnsupportedIndicatorsAreLeftOutWithTheirReason) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indPlain001', '#{deAnc1Visit}', '1', 1, false),"
+      "('indNested01', 'N{indPlain001}', '1', 1, false),"
+      "('indOffset01', '#{deAnc1Visit}.periodOffset(-1)', '1', 1, false),"
+      "('indUnknown1', '#{deUnknown01}', '1', 1, false),"
+      "('indProgram1', 'I{progInd0001}', '1', 1, false),"
+      "('indNoType01', '#{deAnc1Visit}', '1', NULL, false),"
+      "('indNoDs0001', 'R{dsUnknown01.REPORTING_RATE}', '1', 1, false),"
+      "('indNoConst1', 'C{constNone01}', '#{deAnc1Visit}', 1, false),"
+      "('indSyntax01', '#{deAnc1Visit} +', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  ASSERT_EQ(summary->models.size(), 1u);
+  const std::vector<std::string>& warnings = summary->models[0].warnings;
+  std::string all;
+  for (const std::string& warning : warnings) all += warning + "\n";
+  EXPECT_EQ(warnings.size(), 8u) << all;
+  for (const char* expected :
+       {"indicator indNested01: ", "indicator indOffset01: ", "indicator indUnknown1: ",
+        "indicator indProgram1: ", "indicator indNoType01: no indicator type",
+        "indicator indNoDs0001: ", "indicator indNoConst1: ", "indicator indSyntax01: "}) {
+    EXPECT_NE(all.find(expected), std::string::npos) << expected << " not in\n" << all;
+  }
+  EXPECT_NE(all.find("deUnknown01"), std::string::npos) << all;
+  EXPECT_NE(all.find("periodOffset"), std::string::npos) << all;
+  EXPECT_NE(summary->ToString().find("warning: indicator indNested01"), std::string::npos);
+  // The compilable one is still computed.
+  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "202401"), 10, kTolerance);
+  EXPECT_EQ(Count("indicator <> 'indPlain001'"), 0);
+}
+
+TEST_F(GoldIndicatorTest, ConfiguredPeriodTypes) {
+  IndicatorParameters parameters;
+  parameters.period_types = {"Monthly", "Weekly"};
+  ASSERT_TRUE(SetIndicatorParameters(parameters).ok());
+  parameters.period_types = {"Fortnightly"};
+  EXPECT_FALSE(SetIndicatorParameters(parameters).ok());
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators("('indPlain001', '#{deAnc1Visit}', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "2024W2"), 77, kTolerance);
+  EXPECT_EQ(Count("period_type NOT IN ('Monthly', 'Weekly')"), 0);
+}
+
+// `depends_on: ref.*`: a reference table imported after the last run is a new input, so the next
+// (incremental) run recomputes the model and its items serve.
+TEST_F(GoldIndicatorTest, NewReferenceTableIsANewInput) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators("('indCoverage', '#{deAnc1Visit}', '#{popExpPreg1}', 100, false)");
+  RunOptions options;
+  auto first = RunPipeline(*catalog_, *connection_, *models_, options);
+  ASSERT_TRUE(first.ok() && first->ok());
+  EXPECT_EQ(Count("TRUE"), 0);  // no population yet: the indicator is left out
+  ASSERT_EQ(first->models[0].warnings.size(), 1u);
+  auto unchanged = RunPipeline(*catalog_, *connection_, *models_, options);
+  ASSERT_TRUE(unchanged.ok());
+  EXPECT_EQ(unchanged->models[0].status, ModelStatus::kUnchanged);
+  Write("ref.population",
+        "SELECT * FROM (VALUES ('popExpPreg1', 'ouFacilityA', '2024', 1000)) AS t(item, ou, pe, "
+        "value)");
+  auto second = RunPipeline(*catalog_, *connection_, *models_, options);
+  ASSERT_TRUE(second.ok() && second->ok()) << second->ToString();
+  EXPECT_EQ(second->models[0].status, ModelStatus::kSucceeded);
+  EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401"), 10.0 / 1000 * 100, kTolerance);
+}
+
+TEST(LayerWildcardTest, OnlyForLayersNoModelWrites) {
+  auto parsed = ParseModel("gold/x.sql", "-- materialized: table\n-- depends_on: ref.*\nSELECT 1");
+  ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+  ASSERT_EQ(parsed->depends_on_layers.size(), 1u);
+  EXPECT_EQ(parsed->depends_on_layers[0].layer, "ref");
+  EXPECT_EQ(parsed->depends_on_layers[0].line, 2);
+  EXPECT_FALSE(
+      ParseModel("gold/x.sql", "-- materialized: table\n-- depends_on: Bad-.*\nSELECT 1").ok());
+  auto set = ModelSet::LoadMap(
+      {{"gold/x.sql", "-- materialized: table\n-- depends_on: silver.*\nSELECT 1"},
+       {"silver/y.sql", "-- materialized: table\nSELECT 1 AS one"}});
+  ASSERT_FALSE(set.ok());
+  EXPECT_NE(set.status().message().find("silver.* names a layer that"), std::string::npos)
+      << set.status().ToString();
+}
+
+TEST(IndicatorValueSqlTest, SparkRenderingUsesSafeDivision) {
+  IndicatorInputs inputs;
+  inputs.indicators.push_back({"indPercent1", "#{deAnc2Visit}", "#{deAnc1Visit}", 100, true});
+  inputs.data_elements = {"deAnc1Visit", "deAnc2Visit"};
+  inputs.period_types = {dhis2::PeriodType::kMonthly};
+  auto spark = IndicatorValueSql(inputs, sql::Dialect::kSpark);
+  ASSERT_TRUE(spark.ok()) << spark.status().ToString();
+  EXPECT_NE(spark->find("try_divide("), std::string::npos);
+  auto violations = CheckSharedSubset(*spark);
+  EXPECT_TRUE(violations.empty()) << violations.front().message;
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
