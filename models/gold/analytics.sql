@@ -20,8 +20,11 @@ WITH
 value_type AS (generated('analytics_value_types')),
 zero_rule AS (generated('analytics_zero_rule')),
 org_unit AS (
-  SELECT uid, level, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid,
-         level7_uid, level8_uid
+  SELECT uid, level, CAST(level1_uid AS VARCHAR) AS level1_uid,
+         CAST(level2_uid AS VARCHAR) AS level2_uid, CAST(level3_uid AS VARCHAR) AS level3_uid,
+         CAST(level4_uid AS VARCHAR) AS level4_uid, CAST(level5_uid AS VARCHAR) AS level5_uid,
+         CAST(level6_uid AS VARCHAR) AS level6_uid, CAST(level7_uid AS VARCHAR) AS level7_uid,
+         CAST(level8_uid AS VARCHAR) AS level8_uid
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 )

@@ -281,8 +281,8 @@ Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& conte
   for (PeriodType type : dhis2::kAllPeriodTypes) {
     std::string column(dhis2::PeriodTypeColumnName(type));
     std::string quoted = sql::QuoteName(column, context.dialect);
-    std::string structure =
-        present.count(column) > 0 ? "p." + quoted : std::string("CAST(NULL AS VARCHAR)");
+    std::string structure = present.count(column) > 0 ? "CAST(p." + quoted + " AS VARCHAR)"
+                                                      : std::string("CAST(NULL AS VARCHAR)");
     items.push_back(
         "CASE WHEN v.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
         " THEN v.pe ELSE " + structure + " END AS " + quoted);
@@ -300,7 +300,7 @@ Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& con
   for (const std::string& column : columns) {
     if (kFixed.count(column) > 0 || column.empty() || column[0] == '_') continue;
     std::string quoted = sql::QuoteName(column, context.dialect);
-    items += ", COALESCE(c." + quoted + ", a." + quoted + ") AS " + quoted;
+    items += ", CAST(COALESCE(c." + quoted + ", a." + quoted + ") AS VARCHAR) AS " + quoted;
   }
   return items;
 }

@@ -508,5 +508,43 @@ TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
   }
 }
 
+TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  int64_t all_rows = static_cast<int64_t>(Rows(*catalog_, "gold.aggregate", "de").size());
+  int64_t rows_2023 =
+      static_cast<int64_t>(Rows(*catalog_, "gold.aggregate", "de", "year = 2023").size());
+  ASSERT_GT(rows_2023, 0);
+  // 2025's population 730 -> 365: gold.analytics rewrites 2025, gold.aggregate 2024 onwards (2024
+  // for FY2024April-like reach, later years for look-backs), not 2023.
+  std::string changed = kValues;
+  std::string from = "('dePop','2025','fA','cocM','730')";
+  changed.replace(changed.find(from), from.size(), "('dePop','2025','fA','cocM','365')");
+  auto name = lake::ParseTableName("silver.data_value");
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kReplacePartitions;
+  options.replace_partitions = {{{"year", std::string("2025")}}};
+  ASSERT_TRUE(catalog_->Table(*name)
+                  .Write(*connection_,
+                         "SELECT * FROM (" + ValuesSql(changed) + ") WHERE year = 2025", options)
+                  .ok());
+  RunOk(*catalog_);
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name == "aggregate") {
+      EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+      EXPECT_EQ(model.rows_out, all_rows - rows_2023);
+    }
+  }
+  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202503"), 365);
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh, changed);
+  auto summary = Run(fresh, true);
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  std::string columns =
+      "de, coc, category, category_option, ou, ou_level, pe, period_type, round(value, 9), "
+      "count, year";
+  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", columns) == Rows(fresh, "gold.aggregate", columns));
+}
+
 }  // namespace
 }  // namespace dhl::pipeline

@@ -1,0 +1,455 @@
+// Figures for gold.analytics + gold.aggregate (docs/gold_aggregate.md): silver -> gold on the
+// simulator's data at a scale, a full build and an incremental one after one month changes; each
+// run in its own child process so that its peak memory is its own.
+//
+//   gold_bench prepare --scale small|medium|large --dir DIR [--seed N] [--csv DIR]
+//       writes the silver tables the two models read into the lake DIR/lake (straight from the
+//       simulator's country and value store, as silver would hold them), and with --csv the
+//       data values, org units and periods as CSV files for the PostgreSQL baseline
+//   gold_bench run --dir DIR [--full] [--threads N]
+//       runs the two models once; prints `gold seconds=S peak_rss_mb=M rows=R`
+//   gold_bench change --dir DIR
+//       adds 1 to every value of the latest month in silver.data_value (one partition rewritten)
+//   gold_bench all --scale S --dir DIR [--threads N]
+//       prepare, then full and incremental runs in child processes, one line each
+//
+// bench/gold_bench.sh runs `all` beside the PostgreSQL 15 baseline (bench/pg_analytics.sql).
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dhis2/period.h"
+#include "dhis2/period_type.h"
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "sim/country.h"
+#include "sim/data_value_store.h"
+#include "sim/sim_options.h"
+#include "sql/literal.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using dhl::engine::Value;
+
+[[noreturn]] void Fail(const dhl::Status& status, const char* what) {
+  std::fprintf(stderr, "%s: %s\n", what, status.ToString().c_str());
+  std::exit(1);
+}
+
+template <typename T>
+T Must(dhl::Result<T> result, const char* what) {
+  if (!result.ok()) Fail(result.status(), what);
+  return std::move(result).value();
+}
+
+void Must(const dhl::Status& status, const char* what) {
+  if (!status.ok()) Fail(status, what);
+}
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+struct Options {
+  std::string command;
+  std::string scale = "small";
+  std::string dir = "/tmp/dhl_gold_bench";
+  std::string csv;
+  uint64_t seed = 1;
+  int threads = 0;
+  bool full = false;
+};
+
+std::string Text(const std::string& value) { return dhl::sql::StringLiteral(value); }
+
+// The silver dimension tables from the simulator's country, as SQL over VALUES lists.
+void WriteDimensions(dhl::engine::Connection& connection, const dhl::sim::Country& country) {
+  using dhl::dhis2::PeriodType;
+  std::string org_units;
+  for (const dhl::sim::OrgUnit& unit : country.org_units) {
+    std::vector<std::string> path;
+    for (int at = static_cast<int>(&unit - country.org_units.data()); at >= 0;
+         at = country.org_units[at].parent) {
+      path.insert(path.begin(), country.org_units[at].uid);
+    }
+    std::string row = "(" + Text(unit.uid) + ", " + std::to_string(unit.level);
+    for (size_t level = 0; level < 8; ++level) {
+      row += ", " + (level < path.size() ? Text(path[level]) : std::string("NULL"));
+    }
+    row += ", DATE '" + dhl::dhis2::FormatDate(unit.opening) + "', " +
+           (unit.closed ? "DATE '" + dhl::dhis2::FormatDate(*unit.closed) + "'"
+                        : std::string("NULL")) +
+           ")";
+    org_units += (org_units.empty() ? "" : ", ") + row;
+  }
+  Must(connection.Execute(
+           "CREATE TABLE silver_org_unit AS SELECT uid, level, level1_uid, level2_uid, level3_uid, "
+           "level4_uid, level5_uid, level6_uid, level7_uid, level8_uid, opening_date, "
+           "closed_date, CAST(NULL AS TIMESTAMPTZ) AS valid_from, CAST(NULL AS TIMESTAMPTZ) AS "
+           "valid_to, TRUE AS is_current FROM (VALUES " +
+           org_units +
+           ") AS t(uid, level, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, "
+           "level6_uid, level7_uid, level8_uid, opening_date, closed_date)"),
+       "org units");
+
+  std::set<dhl::dhis2::Period> periods;
+  for (const dhl::sim::DataSet& set : country.data_sets) {
+    periods.insert(set.periods.begin(), set.periods.end());
+  }
+  std::string columns = "pe, period_type, start_date, end_date, days, year";
+  for (PeriodType type : dhl::dhis2::kAllPeriodTypes) {
+    columns += ", " + std::string(dhl::dhis2::PeriodTypeColumnName(type));
+  }
+  std::string period_rows;
+  for (const dhl::dhis2::Period& period : periods) {
+    std::string start = dhl::dhis2::FormatDate(period.start());
+    std::string row = "(" + Text(period.id()) + ", " +
+                      Text(std::string(dhl::dhis2::PeriodTypeName(period.type()))) + ", DATE '" +
+                      start + "', DATE '" + dhl::dhis2::FormatDate(period.end()) + "', " +
+                      std::to_string(period.days()) + ", " + start.substr(0, 4);
+    for (PeriodType type : dhl::dhis2::kAllPeriodTypes) {
+      auto structure =
+          type == period.type() ? std::nullopt : dhl::dhis2::StructurePeriod(period, type);
+      row += structure ? ", " + Text(structure->id()) : ", CAST(NULL AS VARCHAR)";
+    }
+    period_rows += (period_rows.empty() ? "" : ", ") + row + ")";
+  }
+  Must(connection.Execute("CREATE TABLE silver_period AS SELECT * FROM (VALUES " + period_rows +
+                          ") AS t(" + columns + ")"),
+       "periods");
+
+  std::string elements;
+  for (const dhl::sim::DataElement& element : country.data_elements) {
+    elements += std::string(elements.empty() ? "" : ", ") + "(" + Text(element.uid) + ", " +
+                Text(element.value_type) + ", " + Text(element.aggregation_type) + ", " +
+                Text(element.domain_type) + ", " +
+                (element.zero_is_significant ? "TRUE" : "FALSE") + ")";
+  }
+  Must(connection.Execute("CREATE TABLE silver_data_element AS SELECT * FROM (VALUES " + elements +
+                          ") AS t(uid, value_type, aggregation_type, domain_type, "
+                          "zero_is_significant)"),
+       "data elements");
+  std::string sets;
+  std::string members;
+  for (const dhl::sim::DataSet& set : country.data_sets) {
+    sets += std::string(sets.empty() ? "" : ", ") + "(" + Text(set.uid) + ", " +
+            Text(std::string(dhl::dhis2::PeriodTypeName(set.period_type))) + ")";
+    for (int element : set.elements) {
+      members += std::string(members.empty() ? "" : ", ") + "(" + Text(set.uid) + ", " +
+                 Text(country.data_elements[element].uid) + ")";
+    }
+  }
+  Must(connection.Execute("CREATE TABLE silver_data_set AS SELECT * FROM (VALUES " + sets +
+                          ") AS t(uid, period_type)"),
+       "data sets");
+  Must(connection.Execute("CREATE TABLE silver_data_set_element AS SELECT * FROM (VALUES " +
+                          members + ") AS t(data_set, de)"),
+       "data set elements");
+
+  // Option combos: one column per category holding the combo's option of it, and the long form.
+  std::string category_columns;
+  for (const dhl::sim::Category& category : country.categories) {
+    category_columns += ", " + dhl::sql::QuoteName(category.uid);
+  }
+  std::string combos;
+  std::string long_form;
+  for (const dhl::sim::CategoryOptionCombo& coc : country.category_option_combos) {
+    std::string row = "(" + Text(coc.uid) + ", " + Text(country.category_combos[coc.combo].uid);
+    for (const dhl::sim::Category& category : country.categories) {
+      std::string option = "NULL";
+      for (int candidate : coc.options) {
+        for (int member : category.options) {
+          if (candidate == member) {
+            option = Text(country.category_options[member].uid);
+            long_form += std::string(long_form.empty() ? "" : ", ") + "(" + Text(coc.uid) + ", " +
+                         Text(category.uid) + ", " + option + ")";
+          }
+        }
+      }
+      row += ", " + option;
+    }
+    combos += (combos.empty() ? "" : ", ") + row + ")";
+  }
+  Must(connection.Execute("CREATE TABLE silver_category_option_combo AS SELECT * FROM (VALUES " +
+                          combos + ") AS t(uid, category_combo" + category_columns + ")"),
+       "option combos");
+  Must(connection.Execute(
+           "CREATE TABLE silver_category_option_combo_option AS SELECT * FROM (VALUES " +
+           long_form + ") AS t(coc, category, category_option)"),
+       "option combo options");
+}
+
+// silver.data_value: the simulator's live, valid values, typed as the silver model types them.
+int64_t WriteValues(dhl::engine::Connection& connection, const dhl::sim::DataValueStore& store) {
+  const dhl::sim::Country& country = store.country();
+  Must(connection.Execute(
+           "CREATE TABLE silver_data_value (de VARCHAR, pe VARCHAR, ou VARCHAR, coc VARCHAR, aoc "
+           "VARCHAR, value DOUBLE, value_text VARCHAR, value_type VARCHAR, period_type VARCHAR, "
+           "start_date DATE, end_date DATE, year INTEGER)"),
+       "data value table");
+  auto appender = Must(connection.CreateAppender("main", "silver_data_value"), "appender");
+  int64_t rows = 0;
+  dhl::Status status = dhl::Status::Ok();
+  store.ForEachValue(dhl::sim::DataQuery{}, [&](const dhl::sim::DataValueRecord& record) {
+    if (record.deleted || record.invalid) return true;
+    const dhl::sim::DataElement& element = country.data_elements[record.data_element];
+    if (element.domain_type != "AGGREGATE") return true;
+    std::string start = dhl::dhis2::FormatDate(record.period->start());
+    Value value;
+    std::string text = record.value;
+    if (element.value_type == "BOOLEAN" || element.value_type == "TRUE_ONLY") {
+      text = record.value == "true" ? "true" : "false";
+      value = record.value == "true" ? 1.0 : 0.0;
+    } else if (element.value_type != "TEXT" && element.value_type != "LONG_TEXT") {
+      value = std::strtod(record.value.c_str(), nullptr);
+    }
+    std::vector<Value> row = {country.data_elements[record.data_element].uid,
+                              record.period->id(),
+                              country.org_units[record.org_unit].uid,
+                              country.category_option_combos[record.coc].uid,
+                              country.category_option_combos[record.aoc].uid,
+                              value,
+                              text,
+                              element.value_type,
+                              std::string(dhl::dhis2::PeriodTypeName(record.period->type())),
+                              start,
+                              dhl::dhis2::FormatDate(record.period->end()),
+                              static_cast<int64_t>(std::stoi(start.substr(0, 4)))};
+    for (const Value& cell : row) {
+      status = appender.Append(cell);
+      if (!status.ok()) return false;
+    }
+    status = appender.EndRow();
+    ++rows;
+    return status.ok();
+  });
+  Must(status, "appending values");
+  Must(appender.Close(), "closing the appender");
+  return rows;
+}
+
+void WriteLake(dhl::engine::Connection& connection, dhl::lake::LakeCatalog& catalog) {
+  for (const char* table :
+       {"org_unit", "period", "data_element", "data_set", "data_set_element",
+        "category_option_combo", "category_option_combo_option", "data_value"}) {
+    dhl::lake::WriteOptions options;
+    options.mode = dhl::lake::WriteMode::kOverwrite;
+    if (std::string(table) == "data_value") options.partition_columns = {"year"};
+    // DuckDB gives DATE strings in VALUES lists as VARCHAR: cast the known date columns.
+    std::string select = "SELECT * FROM silver_" + std::string(table);
+    Must(catalog.Table({"silver", table}).Write(connection, select, options), table);
+  }
+}
+
+int Prepare(const Options& options) {
+  auto scale = Must(dhl::sim::ParseScale(options.scale), "--scale");
+  auto started = std::chrono::steady_clock::now();
+  auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now());
+  dhl::sim::Country country = dhl::sim::Country::Generate(scale, options.seed, today);
+  dhl::sim::DataValueStore store(country);
+  fs::remove_all(options.dir);
+  fs::create_directories(options.dir);
+  auto database = Must(dhl::engine::Database::Open(), "database");
+  auto connection = Must(database.Connect(), "connection");
+  WriteDimensions(connection, country);
+  int64_t rows = WriteValues(connection, store);
+  dhl::lake::LakeCatalog catalog(options.dir + "/lake");
+  WriteLake(connection, catalog);
+  if (!options.csv.empty()) {
+    fs::create_directories(options.csv);
+    Must(connection.Execute(
+             "COPY (SELECT de, pe, ou, coc, aoc, value, value_text FROM silver_data_value) TO '" +
+             options.csv + "/data_value.csv' (HEADER false)"),
+         "data value csv");
+    Must(connection.Execute("COPY (SELECT uid, level, level1_uid, level2_uid, level3_uid, "
+                            "level4_uid, level5_uid, level6_uid, level7_uid, level8_uid FROM "
+                            "silver_org_unit) TO '" +
+                            options.csv + "/org_unit.csv' (HEADER false)"),
+         "org unit csv");
+    Must(connection.Execute("COPY (SELECT pe, period_type, start_date, end_date, days, year, "
+                            "COALESCE(monthly, CASE WHEN period_type = 'Monthly' THEN pe END), "
+                            "COALESCE(quarterly, CASE WHEN period_type = 'Quarterly' THEN pe END), "
+                            "COALESCE(yearly, CASE WHEN period_type = 'Yearly' THEN pe END) FROM "
+                            "silver_period) TO '" +
+                            options.csv + "/period.csv' (HEADER false)"),
+         "period csv");
+    Must(connection.Execute("COPY (SELECT uid, aggregation_type FROM silver_data_element) TO '" +
+                            options.csv + "/data_element.csv' (HEADER false)"),
+         "data element csv");
+  }
+  std::printf("prepare scale=%s values=%lld seconds=%.1f\n", options.scale.c_str(),
+              static_cast<long long>(rows), Seconds(started));
+  return 0;
+}
+
+std::map<std::string, std::string> GoldModels() {
+  std::map<std::string, std::string> files;
+  for (const char* name : {"analytics", "aggregate"}) {
+    std::string path = std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql";
+    FILE* file = std::fopen(path.c_str(), "rb");
+    if (file == nullptr) {
+      std::fprintf(stderr, "cannot read %s\n", path.c_str());
+      std::exit(1);
+    }
+    std::string text;
+    char buffer[65536];
+    for (size_t n; (n = std::fread(buffer, 1, sizeof buffer, file)) > 0;) text.append(buffer, n);
+    std::fclose(file);
+    files[std::string("gold/") + name + ".sql"] = text;
+  }
+  return files;
+}
+
+int Run(const Options& options) {
+  dhl::engine::DatabaseOptions database_options;
+  if (options.threads > 0) database_options.threads = options.threads;
+  auto database = Must(dhl::engine::Database::Open(database_options), "database");
+  auto connection = Must(database.Connect(), "connection");
+  dhl::lake::LakeCatalog catalog(options.dir + "/lake");
+  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels()), "models");
+  dhl::pipeline::RunOptions run;
+  run.full = options.full;
+  auto started = std::chrono::steady_clock::now();
+  auto summary = Must(dhl::pipeline::RunPipeline(catalog, connection, models, run), "run");
+  double seconds = Seconds(started);
+  if (!summary.ok()) {
+    std::fprintf(stderr, "%s", summary.ToString().c_str());
+    return 1;
+  }
+  std::string detail;
+  int64_t rows = 0;
+  for (const auto& model : summary.models) {
+    rows += model.rows_out;
+    char part[128];
+    std::snprintf(part, sizeof part, " %s=%.2fs/%lld", model.name.name.c_str(), model.seconds,
+                  static_cast<long long>(model.rows_out));
+    detail += part;
+  }
+  std::printf("seconds=%.2f rows=%lld%s", seconds, static_cast<long long>(rows), detail.c_str());
+  return 0;
+}
+
+int Change(const Options& options) {
+  auto database = Must(dhl::engine::Database::Open(), "database");
+  auto connection = Must(database.Connect(), "connection");
+  dhl::lake::LakeCatalog catalog(options.dir + "/lake");
+  dhl::lake::TableName name{"silver", "data_value"};
+  Must(catalog.Register(connection, name), "register");
+  auto latest = Must(connection.Query("SELECT max(pe), CAST(max(year) AS VARCHAR) FROM "
+                                      "silver.data_value WHERE period_type = 'Monthly'"),
+                     "latest month");
+  std::string month = latest.GetString(0, 0).value_or("");
+  std::string year = month.substr(0, 4);
+  dhl::lake::WriteOptions write;
+  write.mode = dhl::lake::WriteMode::kReplacePartitions;
+  write.replace_partitions = {{{"year", year}}};
+  Must(catalog.Table(name).Write(
+           connection,
+           "SELECT * REPLACE (CASE WHEN pe = " + Text(month) +
+               " AND value IS NOT NULL AND value_type NOT IN ('BOOLEAN', 'TRUE_ONLY') THEN value "
+               "+ 1 ELSE value END AS value) FROM silver.data_value WHERE year = " +
+               year,
+           write),
+       "rewrite");
+  std::printf("changed month=%s\n", month.c_str());
+  return 0;
+}
+
+// Runs this program with `arguments` in a child; returns its peak RSS in MB.
+double Child(const std::vector<std::string>& arguments) {
+  std::fflush(stdout);
+  pid_t pid = fork();
+  if (pid == 0) {
+    std::vector<char*> argv;
+    for (const std::string& argument : arguments)
+      argv.push_back(const_cast<char*>(argument.c_str()));
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", argv.data());
+    std::_Exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    std::fprintf(stderr, "child %s failed\n", arguments[1].c_str());
+    std::exit(1);
+  }
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
+int All(const Options& options) {
+  std::vector<std::string> base = {"gold_bench"};
+  Child({"gold_bench", "prepare", "--scale", options.scale, "--dir", options.dir, "--csv",
+         options.csv.empty() ? options.dir + "/csv" : options.csv});
+  std::vector<std::string> run = {"gold_bench", "run", "--dir", options.dir};
+  if (options.threads > 0) {
+    run.push_back("--threads");
+    run.push_back(std::to_string(options.threads));
+  }
+  std::printf("gold full: ");
+  std::vector<std::string> full = run;
+  full.push_back("--full");
+  double rss = Child(full);
+  std::printf(" peak_rss_mb=%.0f\n", rss);
+  Child({"gold_bench", "change", "--dir", options.dir});
+  std::printf("gold incremental: ");
+  rss = Child(run);
+  std::printf(" peak_rss_mb=%.0f\n", rss);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: gold_bench prepare|run|change|all [--scale S] [--dir D] ...\n");
+    return 2;
+  }
+  options.command = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string flag = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "%s needs a value\n", flag.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (flag == "--scale") {
+      options.scale = next();
+    } else if (flag == "--dir") {
+      options.dir = next();
+    } else if (flag == "--csv") {
+      options.csv = next();
+    } else if (flag == "--seed") {
+      options.seed = std::stoull(next());
+    } else if (flag == "--threads") {
+      options.threads = std::stoi(next());
+    } else if (flag == "--full") {
+      options.full = true;
+    } else {
+      std::fprintf(stderr, "unknown flag %s\n", flag.c_str());
+      return 2;
+    }
+  }
+  if (options.command == "prepare") return Prepare(options);
+  if (options.command == "run") return Run(options);
+  if (options.command == "change") return Change(options);
+  if (options.command == "all") return All(options);
+  std::fprintf(stderr, "unknown command %s\n", options.command.c_str());
+  return 2;
+}
