@@ -57,8 +57,9 @@ std::pair<std::string, int> RunCommand(const std::string& command) {
   return {output, WEXITSTATUS(status)};
 }
 
-// Compares `text` with the golden file tests/data/databricks/golden/<name>; with DHL_UPDATE_GOLDEN=1
-// in the environment the file is rewritten instead (review the diff before committing it).
+// Compares `text` with the golden file tests/data/databricks/golden/<name>; with
+// DHL_UPDATE_GOLDEN=1 in the environment the file is rewritten instead (review the diff before
+// committing it).
 void ExpectGolden(const std::string& text, const std::string& name) {
   fs::path path = kData + "/golden/" + name;
   if (std::getenv("DHL_UPDATE_GOLDEN") != nullptr) {
