@@ -1,6 +1,7 @@
 // The generators the shipped models (models/**.sql) call with generated('name'). Each generator
 // lives in its own file with its own header; register it here with one line.
 #include "pipeline/aggregate_generators.h"
+#include "pipeline/dimension_generators.h"
 #include "pipeline/generator.h"
 #include "pipeline/indicator_generator.h"
 #include "pipeline/quality_generators.h"
@@ -23,6 +24,8 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods);
     built.Add("indicator_value", &GenerateIndicatorValue);
+    built.Add("period_rows", &GeneratePeriodRows);
+    built.Add("coc_category_columns", &GenerateCocCategoryColumns);
     return built;
   }();
   return registry;

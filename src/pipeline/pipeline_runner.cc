@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
+#include "sql/dialect.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -536,6 +537,9 @@ Result<RunSummary> Runner::Run() {
   auto started = std::chrono::steady_clock::now();
   int64_t started_micros = NowMicros();
   run_id_ = options_.run_id.empty() ? Uuid4() : options_.run_id;
+  for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
+    DHL_RETURN_IF_ERROR(connection_.Execute(macro));
+  }
   RunSummary summary;
   summary.run_id = run_id_;
 

@@ -127,4 +127,14 @@ std::string SplitContains(std::string_view list, char delimiter, std::string_vie
          StringLiteral(delimiter_text, dialect) + "), " + std::string(item) + ")";
 }
 
+std::vector<std::string> DuckDbSparkFunctionMacros() {
+  return {
+      "CREATE OR REPLACE TEMP MACRO get_json_object(json_text, json_path) AS "
+      "json_extract_string(json_text, json_path)",
+      "CREATE OR REPLACE TEMP MACRO sequence(first_value, last_value) AS "
+      "generate_series(CAST(first_value AS BIGINT), CAST(last_value AS BIGINT))",
+      "CREATE OR REPLACE TEMP MACRO explode(elements) AS unnest(elements)",
+  };
+}
+
 }  // namespace dhl::sql

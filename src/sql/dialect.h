@@ -76,4 +76,18 @@ std::string Concat(const std::vector<std::string>& operands, Dialect dialect);
 std::string SplitContains(std::string_view list, char delimiter, std::string_view item,
                           Dialect dialect);
 
+// JSON and arrays in models. The engines differ most here (DuckDB json_extract_string / unnest,
+// Spark get_json_object / explode), so models call the Spark functions only, and DuckDB gets
+// macros of the same names and meaning before any model runs (the pipeline runner executes these
+// statements on its connection):
+//   get_json_object(json_text, '$.path')  the value at the path as text (a string unquoted, an
+//                                          object or array as JSON text), NULL when absent
+//   sequence(start, stop)                  the integers start..stop (callers keep stop >= start:
+//                                          Spark counts down otherwise)
+//   explode(array)                         one row per element (in a SELECT list)
+// json_array_length(json_text) is built into both. The Spark rendering of a model needs nothing.
+// Array elements are read as get_json_object(a, concat('$[', CAST(i AS STRING), '].id')) over
+// i in explode(sequence(0, json_array_length(a) - 1)), on rows where the length is above 0.
+std::vector<std::string> DuckDbSparkFunctionMacros();
+
 }  // namespace dhl::sql

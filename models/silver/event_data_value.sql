@@ -1,0 +1,48 @@
+-- The data values of events (long form), from the latest version of each event (updatedAt, then
+-- ingestion; deleted events have none). `value` is the number for numeric value types of the data
+-- element and 1/0 for BOOLEAN and TRUE_ONLY (NULL otherwise and for values that do not parse);
+-- `value_text` is the value as received. `updated_at` is the value's own updatedAt read as UTC
+-- (tracker payloads carry no zone).
+-- materialized: table
+-- depends_on: silver.data_element
+WITH latest AS (
+  SELECT * FROM (
+    SELECT
+      e.*,
+      row_number() OVER (
+        PARTITION BY event ORDER BY updatedAt DESC NULLS LAST, _ingested_at DESC NULLS LAST)
+        AS version_rank
+    FROM ref('bronze.event') AS e
+  ) AS r
+  WHERE version_rank = 1 AND NOT COALESCE(deleted, FALSE)
+),
+exploded AS (
+  SELECT
+    event,
+    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].dataElement')) AS de,
+    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].value')) AS value_text,
+    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].updatedAt')) AS updated_text
+  FROM (
+    SELECT event, dataValues, explode(sequence(0, json_array_length(dataValues) - 1)) AS i
+    FROM latest
+    WHERE json_array_length(dataValues) > 0
+  ) AS items
+)
+SELECT
+  x.event,
+  x.de,
+  CASE
+    WHEN d.value_type IN ('NUMBER', 'UNIT_INTERVAL', 'PERCENTAGE', 'INTEGER', 'INTEGER_POSITIVE',
+                          'INTEGER_NEGATIVE', 'INTEGER_ZERO_OR_POSITIVE')
+      THEN TRY_CAST(x.value_text AS DOUBLE)
+    WHEN d.value_type IN ('BOOLEAN', 'TRUE_ONLY') THEN
+      CASE
+        WHEN lower(x.value_text) = 'true' THEN 1.0
+        WHEN lower(x.value_text) = 'false' THEN 0.0
+      END
+  END AS value,
+  x.value_text,
+  TRY_CAST(substring(x.updated_text, 1, 23) AS TIMESTAMP) AS updated_at
+FROM exploded AS x
+LEFT JOIN ref('silver.data_element') AS d ON d.uid = x.de
+WHERE x.de IS NOT NULL

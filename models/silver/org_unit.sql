@@ -1,0 +1,190 @@
+-- Organisation units with the hierarchy flattened, as a type 2 slowly changing dimension.
+-- Every distinct version of a unit that bronze has seen (moved: another path; renamed; closed or
+-- reopened; recoded; its geometry redrawn) is one row. Versions are ordered and dated by the unit's
+-- own lastUpdated, never by our clock, so a run gives the same table whatever the order and
+-- number of syncs that delivered the versions (bronze keeps them all): `valid_from` is NULL on the
+-- first known version and the version's first lastUpdated after it, `valid_to` the next version's
+-- `valid_from` (NULL on the current one, `is_current`). Repeated deliveries of the same state and
+-- edits of fields not kept here (translations, attributes) do not start a version; `last_updated` is
+-- the version's latest lastUpdated.
+-- level1..8 come from the version's own path; the names are those of each ancestor's version that
+-- was valid when this version ended (the current names for current versions). Units without a path
+-- or deeper than 8 levels go to silver.rejects (docs/tables.md fixes 8 level columns).
+-- materialized: table
+-- expect: org_unit_without_path | path IS NOT NULL AND substring(path, 1, 1) = '/' | quarantine
+-- expect: hierarchy_deeper_than_8_levels | level <= 8 | quarantine
+WITH received AS (
+  SELECT
+    id AS uid,
+    code,
+    name,
+    get_json_object(object, '$.shortName') AS short_name,
+    get_json_object(object, '$.path') AS path,
+    get_json_object(object, '$.parent.id') AS parent_in_object,
+    TRY_CAST(get_json_object(object, '$.level') AS DOUBLE) AS level_in_object,
+    TRY_CAST(substring(get_json_object(object, '$.openingDate'), 1, 10) AS DATE) AS opening_date,
+    TRY_CAST(substring(get_json_object(object, '$.closedDate'), 1, 10) AS DATE) AS closed_date,
+    get_json_object(object, '$.geometry') AS geometry,
+    get_json_object(object, '$.geometry.type') AS geometry_type,
+    lastUpdated AS last_updated,
+    _ingested_at
+  FROM ref('bronze.metadata_organisation_unit')
+),
+delivered AS (
+  -- one row per unit and lastUpdated: the latest delivery of it
+  SELECT * FROM (
+    SELECT
+      r.*,
+      row_number() OVER (
+        PARTITION BY uid, last_updated ORDER BY _ingested_at DESC NULLS LAST) AS delivery
+    FROM received AS r
+  ) AS d
+  WHERE delivery = 1
+),
+compared AS (
+  SELECT
+    d.*,
+    CASE
+      WHEN row_number() OVER (
+        PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST) = 1 THEN 1
+      WHEN code IS DISTINCT FROM LAG(code) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR name IS DISTINCT FROM LAG(name) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR short_name IS DISTINCT FROM LAG(short_name) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR path IS DISTINCT FROM LAG(path) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR parent_in_object IS DISTINCT FROM LAG(parent_in_object) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR opening_date IS DISTINCT FROM LAG(opening_date) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR closed_date IS DISTINCT FROM LAG(closed_date) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST)
+        OR geometry IS DISTINCT FROM LAG(geometry) OVER (
+          PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST) THEN 1
+      ELSE 0
+    END AS starts_version
+  FROM delivered AS d
+),
+numbered AS (
+  SELECT
+    c.*,
+    SUM(starts_version) OVER (
+      PARTITION BY uid ORDER BY last_updated ASC NULLS FIRST
+      ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS version_number
+  FROM compared AS c
+),
+versions AS (
+  -- the fields are equal within a version, so MAX picks them
+  SELECT
+    uid,
+    version_number,
+    MAX(code) AS code,
+    MAX(name) AS name,
+    MAX(short_name) AS short_name,
+    MAX(path) AS path,
+    MAX(parent_in_object) AS parent_in_object,
+    MAX(level_in_object) AS level_in_object,
+    MAX(opening_date) AS opening_date,
+    MAX(closed_date) AS closed_date,
+    MAX(geometry) AS geometry,
+    MAX(geometry_type) AS geometry_type,
+    MIN(last_updated) AS first_updated,
+    MAX(last_updated) AS last_updated
+  FROM numbered
+  GROUP BY uid, version_number
+),
+dated AS (
+  SELECT
+    v.*,
+    CASE WHEN version_number = 1 THEN NULL ELSE first_updated END AS valid_from,
+    LEAD(first_updated) OVER (
+      PARTITION BY uid ORDER BY version_number ASC NULLS LAST) AS valid_to,
+    CASE
+      WHEN path IS NULL THEN level_in_object
+      ELSE length(path) - length(replace(path, '/', ''))
+    END AS depth
+  FROM versions AS v
+),
+split AS (
+  SELECT
+    d.*,
+    NULLIF(split_part(path, '/', 2), '') AS u1,
+    NULLIF(split_part(path, '/', 3), '') AS u2,
+    NULLIF(split_part(path, '/', 4), '') AS u3,
+    NULLIF(split_part(path, '/', 5), '') AS u4,
+    NULLIF(split_part(path, '/', 6), '') AS u5,
+    NULLIF(split_part(path, '/', 7), '') AS u6,
+    NULLIF(split_part(path, '/', 8), '') AS u7,
+    NULLIF(split_part(path, '/', 9), '') AS u8,
+    CASE
+      WHEN depth >= 2 THEN NULLIF(split_part(path, '/', CAST(ROUND(depth) AS INT)), '')
+    END AS parent_in_path
+  FROM dated AS d
+)
+SELECT
+  s.uid,
+  s.code,
+  s.name,
+  s.short_name,
+  CAST(ROUND(s.depth) AS INT) AS level,
+  s.path,
+  COALESCE(s.parent_in_object, s.parent_in_path) AS parent,
+  s.u1 AS level1_uid,
+  s.u2 AS level2_uid,
+  s.u3 AS level3_uid,
+  s.u4 AS level4_uid,
+  s.u5 AS level5_uid,
+  s.u6 AS level6_uid,
+  s.u7 AS level7_uid,
+  s.u8 AS level8_uid,
+  a1.name AS level1_name,
+  a2.name AS level2_name,
+  a3.name AS level3_name,
+  a4.name AS level4_name,
+  a5.name AS level5_name,
+  a6.name AS level6_name,
+  a7.name AS level7_name,
+  a8.name AS level8_name,
+  s.opening_date,
+  s.closed_date,
+  s.geometry,
+  s.geometry_type,
+  s.last_updated,
+  s.valid_from,
+  s.valid_to,
+  s.valid_to IS NULL AS is_current
+FROM split AS s
+LEFT JOIN dated AS a1 ON a1.uid = s.u1
+  AND (s.valid_to IS NULL OR a1.valid_from IS NULL OR a1.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a1.valid_to IS NULL
+      ELSE a1.valid_to IS NULL OR a1.valid_to >= s.valid_to END
+LEFT JOIN dated AS a2 ON a2.uid = s.u2
+  AND (s.valid_to IS NULL OR a2.valid_from IS NULL OR a2.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a2.valid_to IS NULL
+      ELSE a2.valid_to IS NULL OR a2.valid_to >= s.valid_to END
+LEFT JOIN dated AS a3 ON a3.uid = s.u3
+  AND (s.valid_to IS NULL OR a3.valid_from IS NULL OR a3.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a3.valid_to IS NULL
+      ELSE a3.valid_to IS NULL OR a3.valid_to >= s.valid_to END
+LEFT JOIN dated AS a4 ON a4.uid = s.u4
+  AND (s.valid_to IS NULL OR a4.valid_from IS NULL OR a4.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a4.valid_to IS NULL
+      ELSE a4.valid_to IS NULL OR a4.valid_to >= s.valid_to END
+LEFT JOIN dated AS a5 ON a5.uid = s.u5
+  AND (s.valid_to IS NULL OR a5.valid_from IS NULL OR a5.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a5.valid_to IS NULL
+      ELSE a5.valid_to IS NULL OR a5.valid_to >= s.valid_to END
+LEFT JOIN dated AS a6 ON a6.uid = s.u6
+  AND (s.valid_to IS NULL OR a6.valid_from IS NULL OR a6.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a6.valid_to IS NULL
+      ELSE a6.valid_to IS NULL OR a6.valid_to >= s.valid_to END
+LEFT JOIN dated AS a7 ON a7.uid = s.u7
+  AND (s.valid_to IS NULL OR a7.valid_from IS NULL OR a7.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a7.valid_to IS NULL
+      ELSE a7.valid_to IS NULL OR a7.valid_to >= s.valid_to END
+LEFT JOIN dated AS a8 ON a8.uid = s.u8
+  AND (s.valid_to IS NULL OR a8.valid_from IS NULL OR a8.valid_from < s.valid_to)
+  AND CASE WHEN s.valid_to IS NULL THEN a8.valid_to IS NULL
+      ELSE a8.valid_to IS NULL OR a8.valid_to >= s.valid_to END

@@ -1,0 +1,11 @@
+-- Every period id present in the data (data values and complete registrations), with DHIS2's
+-- period structure: for each longer period type, the period of that type the row belongs to by its
+-- START date (Weekly types: start + 3 days), as dhis2-core's analytics_rs_periodstructure
+-- (DHIS2_FACTS section 0): 2024W5 belongs to 202402, 2024Q4 to 2024Nov. Types as long as the row's
+-- own (Weekly and WeeklyWednesday, Quarterly and QuarterlyNov, Yearly and the Financial types) are
+-- NULL. The rows are computed by src/dhis2/period.h in the generator 'period_rows'
+-- (src/pipeline/dimension_generators.h); invalid ids get no row (silver.data_value quarantines
+-- them as invalid_period).
+-- materialized: table
+-- depends_on: bronze.data_value, bronze.complete_registration
+generated('period_rows')

@@ -1,0 +1,122 @@
+#include "pipeline/dimension_generators.h"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <set>
+
+#include "dhis2/period.h"
+#include "dhis2/period_type.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+std::string DateSql(dhis2::Date date, sql::Dialect dialect) {
+  return "CAST(" + sql::StringLiteral(dhis2::FormatDate(date), dialect) + " AS DATE)";
+}
+
+int YearOf(dhis2::Date date) { return static_cast<int>(std::chrono::year_month_day(date).year()); }
+
+// The distinct non-NULL values of `column` in the model's input `table`, when declared.
+Result<std::vector<std::string>> DistinctValues(const GeneratorContext& context,
+                                                const lake::TableName& table,
+                                                std::string_view column) {
+  DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(table));
+  DHL_ASSIGN_OR_RETURN(auto result,
+                       context.connection->Query("SELECT DISTINCT CAST(" + sql::QuoteName(column) +
+                                                 " AS VARCHAR) FROM " + relation + " WHERE " +
+                                                 sql::QuoteName(column) + " IS NOT NULL"));
+  std::vector<std::string> values;
+  for (size_t row = 0; row < result.row_count(); ++row) {
+    if (auto value = result.GetString(0, row)) values.push_back(*value);
+  }
+  return values;
+}
+
+}  // namespace
+
+std::string PeriodRowsSql(const std::vector<std::string>& period_ids, sql::Dialect dialect) {
+  std::vector<std::string> columns = {"pe",       "period_type", "start_date",
+                                      "end_date", "days",        "year"};
+  std::vector<std::string> casts = {"STRING", "STRING", "DATE", "DATE", "INT", "INT"};
+  for (dhis2::PeriodType type : dhis2::kAllPeriodTypes) {
+    columns.emplace_back(dhis2::PeriodTypeColumnName(type));
+    casts.emplace_back("STRING");
+  }
+  std::map<std::string, dhis2::Period> periods;  // by canonical id: sorted, deduplicated
+  for (const std::string& id : period_ids) {
+    auto period = dhis2::ParsePeriodId(id);
+    if (period.ok()) periods.emplace(period->id(), *period);
+  }
+  std::vector<std::string> items;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    std::string name = sql::QuoteName(columns[i], dialect);
+    // Integer casts of integer literals (not doubles) mean the same on both engines.
+    items.push_back(periods.empty() ? "CAST(NULL AS " + casts[i] + ") AS " + name
+                                    : "CAST(" + name + " AS " + casts[i] + ") AS " + name);
+  }
+  if (periods.empty()) {
+    return "SELECT " + fmt::format("{}", fmt::join(items, ", ")) +
+           " FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+  }
+  std::vector<std::string> rows;
+  for (const auto& [id, period] : periods) {
+    std::vector<std::string> values = {
+        sql::StringLiteral(id, dialect),
+        sql::StringLiteral(dhis2::PeriodTypeName(period.type()), dialect),
+        DateSql(period.start(), dialect),
+        DateSql(period.end(), dialect),
+        std::to_string(period.days()),
+        std::to_string(YearOf(period.start()))};
+    for (dhis2::PeriodType type : dhis2::kAllPeriodTypes) {
+      std::optional<dhis2::Period> containing;
+      if (type != period.type()) containing = dhis2::StructurePeriod(period, type);
+      values.push_back(containing ? sql::StringLiteral(containing->id(), dialect)
+                                  : std::string("NULL"));
+    }
+    rows.push_back("(" + fmt::format("{}", fmt::join(values, ", ")) + ")");
+  }
+  std::vector<std::string> names;
+  for (const std::string& column : columns) names.push_back(sql::QuoteName(column, dialect));
+  return "SELECT " + fmt::format("{}", fmt::join(items, ", ")) + " FROM (VALUES " +
+         fmt::format("{}", fmt::join(rows, ",\n")) + ") AS periods(" +
+         fmt::format("{}", fmt::join(names, ", ")) + ")";
+}
+
+Result<std::string> GeneratePeriodRows(const GeneratorContext& context) {
+  std::vector<std::string> ids;
+  for (const lake::TableName& table : {lake::TableName{"bronze", "data_value"},
+                                       lake::TableName{"bronze", "complete_registration"}}) {
+    bool declared = false;
+    for (const Ref& ref : context.model->refs) declared = declared || ref.table == table;
+    if (!declared) continue;
+    DHL_ASSIGN_OR_RETURN(std::vector<std::string> values, DistinctValues(context, table, "period"));
+    ids.insert(ids.end(), values.begin(), values.end());
+  }
+  return PeriodRowsSql(ids, context.dialect);
+}
+
+std::string CategoryColumnsSql(const std::vector<std::string>& category_uids,
+                               const std::string& category_column, const std::string& option_column,
+                               sql::Dialect dialect) {
+  std::set<std::string> uids(category_uids.begin(), category_uids.end());
+  std::string items;
+  for (const std::string& uid : uids) {
+    if (uid.empty()) continue;
+    items += ",\n  MAX(CASE WHEN " + category_column + " = " + sql::StringLiteral(uid, dialect) +
+             " THEN " + option_column + " END) AS " + sql::QuoteName(uid, dialect);
+  }
+  return items;
+}
+
+Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::vector<std::string> uids,
+                       DistinctValues(context, lake::TableName{"silver", "category"}, "uid"));
+  return CategoryColumnsSql(uids, "o.category", "o.category_option", context.dialect);
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,622 @@
+// The silver dimension models (models/silver/*.sql other than the facts) over hand-written bronze
+// metadata rows, checked value by value against hand-computed answers: the org-unit hierarchy
+// flattened and its type 2 history across two runs (a unit moved, one renamed, one closed; an
+// incremental run equal to a full rebuild), rejects of too deep and path-less units, the period
+// structure, one column per category in category_option_combo, data set assignments, DHIS2's
+// defaults for absent fields, and the long-form tables.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/dimension_generators.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
+#include "pipeline/sql_subset_check.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A metadata object as bronze holds it: lastUpdated, the ingestion time (the run), the JSON.
+struct MetadataRow {
+  std::string last_updated;
+  std::string json;
+};
+
+class SilverDimensionsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() /
+           ("dhl_silver_dimensions_" +
+            std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    auto models = ModelSet::LoadDirectory(std::string(DHL_SOURCE_DIR) + "/models");
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& sql) {
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kAppend;
+    auto written = catalog.Table(*name).Write(*connection_, sql, options);
+    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+  }
+
+  // Appends metadata objects to bronze.metadata_<type> as the extractor does (id, code, name pulled
+  // out of the object), ingested by run `run` (ingestion time 2025-0<run>-01).
+  void Metadata(lake::LakeCatalog& catalog, const std::string& type,
+                const std::vector<MetadataRow>& rows, int run) {
+    std::string values;
+    for (const MetadataRow& row : rows) {
+      if (!values.empty()) values += ", ";
+      values +=
+          "(" + sql::StringLiteral(row.last_updated) + ", " + sql::StringLiteral(row.json) + ")";
+    }
+    std::string run_text = std::to_string(run);
+    Write(catalog, "bronze.metadata_" + type,
+          "SELECT json_extract_string(o, '$.id') AS id, json_extract_string(o, '$.code') AS code, "
+          "json_extract_string(o, '$.name') AS name, CAST('2020-01-01' AS TIMESTAMPTZ) AS created, "
+          "CAST(lu AS TIMESTAMPTZ) AS lastUpdated, o AS object, '" +
+              run_text + "' AS _run_id, CAST('2025-0" + run_text +
+              "-01' AS TIMESTAMPTZ) AS _ingested_at, 'test' AS _source, 'metadata/" + run_text +
+              "' AS _chunk FROM (VALUES " + values + ") AS t(lu, o)");
+  }
+
+  // The fact sources, small: the periods of the data come from here.
+  void Facts(lake::LakeCatalog& catalog) {
+    Write(
+        catalog, "bronze.data_value",
+        "SELECT 'deAncVisit1' AS dataElement, pe AS period, 'Rp268JB6Ne4' AS orgUnit, "
+        "'HllvX50cXC0' AS categoryOptionCombo, 'HllvX50cXC0' AS attributeOptionCombo, '5' AS "
+        "value, 'admin' AS storedBy, CAST('2024-01-15' AS TIMESTAMPTZ) AS created, "
+        "CAST('2024-03-01' AS TIMESTAMPTZ) AS lastUpdated, CAST(NULL AS VARCHAR) AS comment, "
+        "false AS followup, false AS deleted, '1' AS _run_id, CAST('2025-01-01' AS TIMESTAMPTZ) "
+        "AS _ingested_at FROM (VALUES ('2024W5'), ('2024Q4'), ('202401'), ('202401'), "
+        "('20240229'), ('2024BiW1'), ('2024April'), ('2024NovS1'), ('2024W53'), ('bad')) AS t(pe)");
+    Write(catalog, "bronze.complete_registration",
+          "SELECT '2023' AS period, 'BfMAe6Itzgt' AS dataSet, 'Rp268JB6Ne4' AS organisationUnit, "
+          "'HllvX50cXC0' AS attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, "
+          "'admin' AS storedBy, true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS "
+          "lastUpdated, 'admin' AS lastUpdatedBy, '{}' AS record, '1' AS _run_id, "
+          "CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at");
+    Write(catalog, "bronze.event",
+          "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
+          "NULL AS trackedEntity, 'Rp268JB6Ne4' AS orgUnit, 'ACTIVE' AS status, "
+          "CAST('2024-01-02' AS TIMESTAMPTZ) AS occurredAt, CAST(NULL AS TIMESTAMPTZ) AS "
+          "scheduledAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS createdAt, CAST(u AS TIMESTAMPTZ) "
+          "AS updatedAt, CAST(NULL AS TIMESTAMPTZ) AS completedAt, deleted, 'admin' AS storedBy, "
+          "'HllvX50cXC0' AS attributeOptionCombo, dv AS dataValues, '{}' AS record, '1' AS "
+          "_run_id, CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+          "('ev1', '2024-01-02', false, '[{\"dataElement\":\"deAncVisit1\",\"value\":\"3\"}]'), "
+          "('ev1', '2024-01-05', false, '[{\"dataElement\":\"deAncVisit1\",\"value\":\"4\","
+          "\"updatedAt\":\"2024-01-05T10:00:00.000\"},{\"dataElement\":\"deRemarks01\","
+          "\"value\":\"ok\"},{\"dataElement\":\"deSmoker001\",\"value\":\"true\"}]'), "
+          "('ev2', '2024-01-02', false, '[{\"dataElement\":\"deAncVisit1\",\"value\":\"1\"}]'), "
+          "('ev2', '2024-01-06', true, '[{\"dataElement\":\"deAncVisit1\",\"value\":\"1\"}]'), "
+          "('ev3', '2024-01-06', false, NULL)) AS t(event, u, deleted, dv)");
+    Write(catalog, "bronze.enrollment",
+          "SELECT 'en1' AS enrollment, 'te1' AS trackedEntity, 'prog1' AS program, 'Rp268JB6Ne4' "
+          "AS orgUnit, 'ACTIVE' AS status, CAST('2024-01-02' AS TIMESTAMPTZ) AS enrolledAt, "
+          "CAST('2024-01-02' AS TIMESTAMPTZ) AS occurredAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+          "createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS TIMESTAMPTZ) "
+          "AS completedAt, false AS deleted, false AS followUp, '[]' AS attributes, '{}' AS "
+          "record, '1' AS _run_id, CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at");
+    Write(catalog, "bronze.tracked_entity",
+          "SELECT te AS trackedEntity, 'person' AS trackedEntityType, 'Rp268JB6Ne4' AS orgUnit, "
+          "CAST('2024-01-02' AS TIMESTAMPTZ) AS createdAt, CAST(u AS TIMESTAMPTZ) AS updatedAt, "
+          "deleted, false AS inactive, a AS attributes, '{}' AS record, '1' AS _run_id, "
+          "CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+          "('te1', '2024-01-02', false, '[{\"attribute\":\"atName00001\",\"value\":\"old\"}]'), "
+          "('te1', '2024-01-03', false, '[{\"attribute\":\"atName00001\",\"value\":"
+          "\"5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8\"},"
+          "{\"attribute\":\"atAge000001\",\"value\":\"34\"}]'), "
+          "('te2', '2024-01-02', true, '[{\"attribute\":\"atAge000001\",\"value\":\"20\"}]')) "
+          "AS t(te, u, deleted, a)");
+    Write(catalog, "bronze.min_max_data_element",
+          "SELECT '{\"id\":\"Rp268JB6Ne4\"}' AS source, '{\"id\":\"deAncVisit1\"}' AS "
+          "dataElement, '{\"id\":\"HllvX50cXC0\"}' AS optionCombo, mn AS min, mx AS max, g AS "
+          "generated, '{}' AS record, r AS _run_id, CAST(i AS TIMESTAMPTZ) AS _ingested_at FROM "
+          "(VALUES ('0', '10', true, '1', '2025-01-01'), ('2', '12', false, '2', '2025-02-01')) "
+          "AS t(mn, mx, g, r, i)");
+  }
+
+  // Run 1's metadata: a four-level hierarchy, categories, data elements, a data set, ...
+  void MetadataRun1(lake::LakeCatalog& catalog) {
+    Metadata(catalog, "organisation_unit",
+             {{"2020-01-01", R"({"id":"ImspTQPwCqd","name":"Sierra Leone","shortName":"SL",)"
+                             R"("path":"/ImspTQPwCqd","level":1,)"
+                             R"("openingDate":"1994-01-01T00:00:00.000"})"},
+              {"2020-01-01", R"({"id":"at6UHUQatSo","code":"OU_BO","name":"Bo",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo","parent":{"id":"ImspTQPwCqd"}})"},
+              {"2020-01-01", R"({"id":"fdc6uOvgoji","name":"Bombali",)"
+                             R"("path":"/ImspTQPwCqd/fdc6uOvgoji"})"},
+              {"2020-01-01", R"({"id":"qtr8GGlm4gg","name":"Badjia",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo/qtr8GGlm4gg"})"},
+              {"2020-01-01", R"({"id":"KKkLOTpMXGV","name":"Bombali Sebora",)"
+                             R"("path":"/ImspTQPwCqd/fdc6uOvgoji/KKkLOTpMXGV"})"},
+              {"2021-05-01", R"({"id":"Rp268JB6Ne4","name":"Adonkia CHP",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo/qtr8GGlm4gg/Rp268JB6Ne4",)"
+                             R"("geometry":{"type":"Point","coordinates":[-11.5,7.9]}})"},
+              {"2021-05-01", R"({"id":"DiszpKrYNg8","name":"Ngelehun CHC",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo/qtr8GGlm4gg/DiszpKrYNg8"})"},
+              {"2021-05-01", R"({"id":"deep0000009","name":"Too deep",)"
+                             R"("path":"/ImspTQPwCqd/l2/l3/l4/l5/l6/l7/l8/deep0000009"})"},
+              {"2021-05-01", R"({"id":"nopath00001","name":"No path","level":3})"}},
+             1);
+    Metadata(catalog, "organisation_unit_level",
+             {{"2020-01-01", R"({"id":"lvl00000001","name":"National","level":1})"},
+              {"2020-01-01", R"({"id":"lvl00000002","name":"District","level":2})"},
+              {"2020-01-01", R"({"id":"lvl00000004","name":"Facility","level":"4"})"}},
+             1);
+    Metadata(catalog, "organisation_unit_group",
+             {{"2020-01-01", R"({"id":"CXw2yu5fodb","name":"CHC","shortName":"CHC",)"
+                             R"("organisationUnits":[{"id":"DiszpKrYNg8"}]})"},
+              {"2020-01-01", R"({"id":"uYxK4wmcPqA","name":"CHP",)"
+                             R"("organisationUnits":[{"id":"Rp268JB6Ne4"},{"id":"DiszpKrYNg8"}]})"},
+              {"2020-01-01", R"({"id":"emptyGroup1","name":"Empty","organisationUnits":[]})"}},
+             1);
+    Metadata(catalog, "organisation_unit_group_set",
+             {{"2020-01-01",
+               R"({"id":"J5jldMd8OHv","name":"Facility Type",)"
+               R"("organisationUnitGroups":[{"id":"CXw2yu5fodb"},{"id":"uYxK4wmcPqA"}]})"}},
+             1);
+    Metadata(catalog, "category_option",
+             {{"2020-01-01", R"({"id":"male0000001","name":"Male"})"},
+              {"2020-01-01", R"({"id":"female00001","name":"Female","startDate":"2020-01-01",)"
+                             R"("endDate":"2030-12-31T00:00:00.000"})"},
+              {"2020-01-01", R"({"id":"under500001","name":"<5"})"},
+              {"2020-01-01", R"({"id":"over5000001","name":"5+"})"},
+              {"2020-01-01", R"({"id":"xYerKDKCefk","name":"default"})"}},
+             1);
+    Metadata(catalog, "category",
+             {{"2020-01-01", R"({"id":"cX5k9anHEHd","name":"Gender","dataDimension":false,)"
+                             R"("categoryOptions":[{"id":"male0000001"},{"id":"female00001"}]})"},
+              {"2020-01-01", R"({"id":"Cow9nZikDgD","name":"Age",)"
+                             R"("categoryOptions":[{"id":"under500001"},{"id":"over5000001"}]})"},
+              {"2020-01-01", R"({"id":"GLevLNI9wkL","name":"default",)"
+                             R"("categoryOptions":[{"id":"xYerKDKCefk"}]})"}},
+             1);
+    Metadata(
+        catalog, "category_combo",
+        {{"2020-01-01", R"({"id":"m2jTvAj5kkm","name":"Gender and Age",)"
+                        R"("categories":[{"id":"cX5k9anHEHd"},{"id":"Cow9nZikDgD"}],)"
+                        R"("categoryOptionCombos":[{"id":"cocMaleU5xx"},{"id":"cocFemO5xxx"}]})"},
+         {"2020-01-01", R"({"id":"bjDvmb4bfuf","name":"default",)"
+                        R"("categories":[{"id":"GLevLNI9wkL"}]})"}},
+        1);
+    Metadata(catalog, "category_option_combo",
+             {{"2020-01-01", R"({"id":"cocMaleU5xx","name":"Male, <5",)"
+                             R"("categoryCombo":{"id":"m2jTvAj5kkm"},)"
+                             R"("categoryOptions":[{"id":"under500001"},{"id":"male0000001"}]})"},
+              // no categoryCombo: found through the combo's categoryOptionCombos
+              {"2020-01-01", R"({"id":"cocFemO5xxx","name":"Female, 5+",)"
+                             R"("categoryOptions":[{"id":"female00001"},{"id":"over5000001"}]})"},
+              {"2020-01-01", R"({"id":"HllvX50cXC0","name":"default",)"
+                             R"("categoryCombo":{"id":"bjDvmb4bfuf"},)"
+                             R"("categoryOptions":[{"id":"xYerKDKCefk"}]})"}},
+             1);
+    Metadata(catalog, "data_element",
+             {{"2020-01-01", R"({"id":"deAncVisit1","code":"ANC1","name":"ANC 1st visit",)"
+                             R"("shortName":"ANC1","valueType":"INTEGER_ZERO_OR_POSITIVE",)"
+                             R"("aggregationType":"AVERAGE","domainType":"AGGREGATE",)"
+                             R"("categoryCombo":{"id":"m2jTvAj5kkm"},"zeroIsSignificant":true})"},
+              // the Sierra Leone recordings' shape: no valueType, domainType, categoryCombo
+              {"2020-01-01", R"({"id":"deRemarks01","name":"Remarks","valueType":"TEXT",)"
+                             R"("domainType":"TRACKER","optionSet":{"id":"optSet00001"}})"},
+              {"2020-01-01", R"({"id":"deSmoker001","name":"Smoker","valueType":"BOOLEAN"})"},
+              {"2020-01-01", R"({"id":"deBare00001","name":"Bare"})"}},
+             1);
+    Metadata(catalog, "data_set",
+             {{"2020-01-01", R"({"id":"BfMAe6Itzgt","name":"Child Health","periodType":"Monthly",)"
+                             R"("timelyDays":15,"expiryDays":10,"openFuturePeriods":2,)"
+                             R"("organisationUnits":[{"id":"Rp268JB6Ne4"},{"id":"DiszpKrYNg8"}],)"
+                             R"("dataSetElements":[{"dataElement":{"id":"deAncVisit1"}},)"
+                             R"({"dataElement":{"id":"deBare00001"},)"
+                             R"("categoryCombo":{"id":"m2jTvAj5kkm"}}]})"},
+              {"2020-01-01", R"({"id":"bareDataSet","name":"Bare"})"}},
+             1);
+    Metadata(catalog, "indicator_type",
+             {{"2020-01-01", R"({"id":"JkWynlWMjJR","name":"Per cent","factor":100})"},
+              {"2020-01-01", R"({"id":"numType0001","name":"Number","factor":1,"number":true})"}},
+             1);
+    Metadata(catalog, "indicator",
+             {{"2020-01-01", R"({"id":"Uvn6LCg7dVU","name":"ANC 1 Coverage","shortName":"ANC1c",)"
+                             R"("numerator":"#{deAncVisit1}","denominator":"#{h0xKKjijTdI}",)"
+                             R"("indicatorType":{"id":"JkWynlWMjJR"},"annualized":true,)"
+                             R"("decimals":1})"},
+              {"2020-01-01", R"({"id":"ReUHfIn0pTQ","name":"Dropout","numerator":"1",)"
+                             R"("denominator":"1"})"}},
+             1);
+    Metadata(catalog, "constant",
+             {{"2020-01-01", R"({"id":"bWRYLZ5RIi9","name":"Pi","value":3.14})"},
+              {"2020-01-01", R"({"id":"noValue0001","name":"Zero"})"}},
+             1);
+    Metadata(catalog, "validation_rule",
+             {{"2020-01-01", R"({"id":"vrAnc000001","name":"ANC 1 >= ANC 2",)"
+                             R"("operator":"greater_than_or_equal_to","periodType":"Monthly",)"
+                             R"("importance":"HIGH","organisationUnitLevels":[3, 4],)"
+                             R"("leftSide":{"expression":"#{deAncVisit1}",)"
+                             R"("missingValueStrategy":"NEVER_SKIP"},)"
+                             R"("rightSide":{"expression":"#{deBare00001}"}})"},
+              {"2020-01-01", R"({"id":"vrBare00001","name":"Bare","operator":"equal_to",)"
+                             R"("leftSide":{"expression":"1"},"rightSide":{"expression":"1"}})"}},
+             1);
+  }
+
+  // Run 2: the facility moves to another district (2022-03-01), the district Bo is renamed
+  // (2022-06-01), Ngelehun closes (2023-01-01); the root is delivered again unchanged with a newer
+  // lastUpdated (no new version); the data set loses Ngelehun.
+  void MetadataRun2(lake::LakeCatalog& catalog) {
+    Metadata(catalog, "organisation_unit",
+             {{"2022-03-01", R"({"id":"Rp268JB6Ne4","name":"Adonkia CHP",)"
+                             R"("path":"/ImspTQPwCqd/fdc6uOvgoji/KKkLOTpMXGV/Rp268JB6Ne4",)"
+                             R"("geometry":{"type":"Point","coordinates":[-11.5,7.9]}})"},
+              {"2022-06-01", R"({"id":"at6UHUQatSo","code":"OU_BO","name":"Bo District",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo","parent":{"id":"ImspTQPwCqd"}})"},
+              {"2023-01-01", R"({"id":"DiszpKrYNg8","name":"Ngelehun CHC",)"
+                             R"("path":"/ImspTQPwCqd/at6UHUQatSo/qtr8GGlm4gg/DiszpKrYNg8",)"
+                             R"("closedDate":"2022-12-31T00:00:00.000"})"},
+              {"2024-01-01", R"({"id":"ImspTQPwCqd","name":"Sierra Leone","shortName":"SL",)"
+                             R"("path":"/ImspTQPwCqd","level":1,)"
+                             R"("openingDate":"1994-01-01T00:00:00.000","translations":[]})"}},
+             2);
+    Metadata(catalog, "data_set",
+             {{"2023-02-01", R"({"id":"BfMAe6Itzgt","name":"Child Health","periodType":"Monthly",)"
+                             R"("timelyDays":15,"expiryDays":10,"openFuturePeriods":2,)"
+                             R"("organisationUnits":[{"id":"Rp268JB6Ne4"}],)"
+                             R"("dataSetElements":[{"dataElement":{"id":"deAncVisit1"}},)"
+                             R"({"dataElement":{"id":"deBare00001"},)"
+                             R"("categoryCombo":{"id":"m2jTvAj5kkm"}}]})"}},
+             2);
+  }
+
+  Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false) {
+    RunOptions options;
+    options.full = full;
+    options.stop_after_layer = "silver";
+    return RunPipeline(catalog, *connection_, *models_, options);
+  }
+
+  // The rows of `sql` (one text column) sorted; `table` is registered first.
+  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
+                                const std::string& sql) {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog.Register(*connection_, *name).ok()) << table;
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    std::sort(rows.begin(), rows.end());
+    return rows;
+  }
+
+  // Every column of every row of `table` as text, for comparing two lakes.
+  std::vector<std::string> AllRows(lake::LakeCatalog& catalog, const std::string& table) {
+    return Rows(catalog, table, "SELECT CAST(to_json(t) AS VARCHAR) FROM " + table + " AS t");
+  }
+
+  std::vector<std::string> OrgUnits(lake::LakeCatalog& catalog) {
+    return Rows(catalog, "silver.org_unit",
+                "SELECT concat_ws('|', uid, name, level, parent, COALESCE(level2_name, '-'), "
+                "COALESCE(level3_name, '-'), COALESCE(level4_uid, '-'), "
+                "COALESCE(strftime(valid_from, '%Y-%m-%d'), 'NULL'), "
+                "COALESCE(strftime(valid_to, '%Y-%m-%d'), 'NULL'), is_current, "
+                "COALESCE(CAST(closed_date AS VARCHAR), '-')) FROM silver.org_unit");
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<ModelSet> models_;
+};
+
+TEST_F(SilverDimensionsTest, OrgUnitHierarchyHistoryAndIncrementalEqualsFull) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog);
+  MetadataRun1(catalog);
+  auto first = Run(catalog);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->ok()) << first->ToString();
+  // uid|name|level|parent|level2|level3|level4 uid|valid_from|valid_to|current|closed
+  EXPECT_EQ(
+      OrgUnits(catalog),
+      (std::vector<std::string>{
+          "DiszpKrYNg8|Ngelehun CHC|4|qtr8GGlm4gg|Bo|Badjia|DiszpKrYNg8|NULL|NULL|true|-",
+          "ImspTQPwCqd|Sierra Leone|1|-|-|-|NULL|NULL|true|-",
+          "KKkLOTpMXGV|Bombali Sebora|3|fdc6uOvgoji|Bombali|Bombali Sebora|-|NULL|NULL|true|-",
+          "Rp268JB6Ne4|Adonkia CHP|4|qtr8GGlm4gg|Bo|Badjia|Rp268JB6Ne4|NULL|NULL|true|-",
+          "at6UHUQatSo|Bo|2|ImspTQPwCqd|Bo|-|-|NULL|NULL|true|-",
+          "fdc6uOvgoji|Bombali|2|ImspTQPwCqd|Bombali|-|-|NULL|NULL|true|-",
+          "qtr8GGlm4gg|Badjia|3|at6UHUQatSo|Bo|Badjia|-|NULL|NULL|true|-",
+      }));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit",
+                 "SELECT concat_ws('|', level1_uid, level1_name, level2_uid, level3_uid, "
+                 "short_name, CAST(opening_date AS VARCHAR), geometry_type, "
+                 "CAST(json_extract(geometry, '$.coordinates[0]') AS VARCHAR), "
+                 "COALESCE(level5_uid, '-'), COALESCE(level8_name, '-')) FROM silver.org_unit "
+                 "WHERE uid IN ('ImspTQPwCqd', 'Rp268JB6Ne4')"),
+            (std::vector<std::string>{
+                "ImspTQPwCqd|Sierra Leone|SL|1994-01-01|-|-",
+                "ImspTQPwCqd|Sierra Leone|at6UHUQatSo|qtr8GGlm4gg|Point|-11.5|-|-",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.rejects",
+                 "SELECT concat_ws('|', expectation, json_extract_string(record, '$.uid')) FROM "
+                 "silver.rejects WHERE table_name = 'silver.org_unit'"),
+            (std::vector<std::string>{"hierarchy_deeper_than_8_levels|deep0000009",
+                                      "org_unit_without_path|nopath00001"}));
+
+  MetadataRun2(catalog);
+  auto second = Run(catalog);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second->ok()) << second->ToString();
+  std::vector<std::string> history = {
+      // closed: a new version from the unit's own lastUpdated
+      "DiszpKrYNg8|Ngelehun CHC|4|qtr8GGlm4gg|Bo District|Badjia|DiszpKrYNg8|2023-01-01|NULL|true|"
+      "2022-12-31",
+      // the version before the closure ended after the rename of its district
+      "DiszpKrYNg8|Ngelehun CHC|4|qtr8GGlm4gg|Bo District|Badjia|DiszpKrYNg8|NULL|2023-01-01|"
+      "false|-",
+      // delivered again with a newer lastUpdated, unchanged: still one version
+      "ImspTQPwCqd|Sierra Leone|1|-|-|-|NULL|NULL|true|-",
+      "KKkLOTpMXGV|Bombali Sebora|3|fdc6uOvgoji|Bombali|Bombali Sebora|-|NULL|NULL|true|-",
+      // moved: the old version keeps the old hierarchy (and the district's name of that time)
+      "Rp268JB6Ne4|Adonkia CHP|4|KKkLOTpMXGV|Bombali|Bombali Sebora|Rp268JB6Ne4|2022-03-01|NULL|"
+      "true|-",
+      "Rp268JB6Ne4|Adonkia CHP|4|qtr8GGlm4gg|Bo|Badjia|Rp268JB6Ne4|NULL|2022-03-01|false|-",
+      // renamed
+      "at6UHUQatSo|Bo District|2|ImspTQPwCqd|Bo District|-|-|2022-06-01|NULL|true|-",
+      "at6UHUQatSo|Bo|2|ImspTQPwCqd|Bo|-|-|NULL|2022-06-01|false|-",
+      "fdc6uOvgoji|Bombali|2|ImspTQPwCqd|Bombali|-|-|NULL|NULL|true|-",
+      // a child's current version carries the current names of its ancestors
+      "qtr8GGlm4gg|Badjia|3|at6UHUQatSo|Bo District|Badjia|-|NULL|NULL|true|-",
+  };
+  EXPECT_EQ(OrgUnits(catalog), history);
+  EXPECT_EQ(Rows(catalog, "silver.org_unit",
+                 "SELECT strftime(last_updated, '%Y-%m-%d') FROM silver.org_unit WHERE uid = "
+                 "'ImspTQPwCqd'"),
+            (std::vector<std::string>{"2024-01-01"}));
+  EXPECT_EQ(Rows(catalog, "silver.data_set_org_unit",
+                 "SELECT concat_ws('|', data_set, ou) FROM silver.data_set_org_unit"),
+            (std::vector<std::string>{"BfMAe6Itzgt|Rp268JB6Ne4"}));
+
+  // A full rebuild from the same bronze in another lake gives the same tables.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  Facts(fresh);
+  MetadataRun1(fresh);
+  MetadataRun2(fresh);
+  auto rebuilt = Run(fresh, /*full=*/true);
+  ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
+  ASSERT_TRUE(rebuilt->ok()) << rebuilt->ToString();
+  for (const char* table :
+       {"silver.org_unit", "silver.data_set_org_unit", "silver.period", "silver.data_value",
+        "silver.category_option_combo", "silver.event_data_value", "silver.min_max"}) {
+    EXPECT_EQ(AllRows(fresh, table), AllRows(catalog, table)) << table;
+  }
+  // A second run in a row changes nothing.
+  auto again = Run(catalog);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->succeeded, 0) << again->ToString();
+}
+
+TEST_F(SilverDimensionsTest, PeriodStructureByStartDate) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog);
+  MetadataRun1(catalog);
+  auto run = Run(catalog);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->ok()) << run->ToString();
+  // Hand-computed (DHIS2_FACTS section 0): every id of the data once, invalid ones ('2024W53': 2024
+  // has 52 ISO weeks; 'bad') absent; 2023 from the complete registrations.
+  EXPECT_EQ(Rows(catalog, "silver.period",
+                 "SELECT concat_ws('|', pe, period_type, start_date, end_date, days, year) FROM "
+                 "silver.period"),
+            (std::vector<std::string>{
+                "2023|Yearly|2023-01-01|2023-12-31|365|2023",
+                "202401|Monthly|2024-01-01|2024-01-31|31|2024",
+                "20240229|Daily|2024-02-29|2024-02-29|1|2024",
+                "2024April|FinancialApril|2024-04-01|2025-03-31|365|2024",
+                "2024BiW1|BiWeekly|2024-01-01|2024-01-14|14|2024",
+                "2024NovS1|SixMonthlyNov|2023-11-01|2024-04-30|182|2023",
+                "2024Q4|Quarterly|2024-10-01|2024-12-31|92|2024",
+                "2024W5|Weekly|2024-01-29|2024-02-04|7|2024",
+            }));
+  auto structure = [&](const std::string& pe) {
+    return Rows(catalog, "silver.period",
+                "SELECT concat_ws('|', COALESCE(daily, '-'), COALESCE(weekly, '-'), "
+                "COALESCE(weeklywednesday, '-'), COALESCE(biweekly, '-'), COALESCE(monthly, '-'), "
+                "COALESCE(bimonthly, '-'), COALESCE(quarterly, '-'), COALESCE(quarterlynov, '-'), "
+                "COALESCE(sixmonthly, '-'), COALESCE(sixmonthlyapril, '-'), "
+                "COALESCE(sixmonthlynov, '-'), COALESCE(yearly, '-'), "
+                "COALESCE(financialapril, '-'), COALESCE(financialoct, '-'), "
+                "COALESCE(financialnov, '-')) FROM silver.period WHERE pe = '" +
+                    pe + "'")
+        .at(0);
+  };
+  // daily|weekly|weeklywed|biweekly|monthly|bimonthly|quarterly|quarterlynov|sixmonthly|
+  // sixmonthlyapril|sixmonthlynov|yearly|financialapril|financialoct|financialnov
+  // 2024W5 (2024-01-29..02-04) by start + 3 days = 2024-02-01: February, 2024Nov.
+  EXPECT_EQ(structure("2024W5"),
+            "-|-|-|2024BiW3|202402|202401B|2024Q1|2024NovQ2|2024S1|2023AprilS2|2024NovS1|2024|"
+            "2023April|2023Oct|2024Nov");
+  // 2024Q4 (2024-10-01..12-31) by its start: SixMonthlyApril 2024AprilS2 (2024-10..2025-03),
+  // FinancialNov 2024Nov (2023-11-01..2024-10-31),
+  // although only October lies inside; QuarterlyNov is as long, so empty.
+  EXPECT_EQ(structure("2024Q4"),
+            "-|-|-|-|-|-|-|-|2024S2|2024AprilS2|2024NovS2|2024|2024April|2024Oct|2024Nov");
+  EXPECT_EQ(structure("20240229"),
+            "-|2024W9|2024WedW9|2024BiW5|202402|202401B|2024Q1|2024NovQ2|2024S1|2023AprilS2|"
+            "2024NovS1|2024|2023April|2023Oct|2024Nov");
+  // Financial years are as long as Yearly: no yearly column for them.
+  EXPECT_EQ(structure("2024April"), "-|-|-|-|-|-|-|-|-|-|-|-|-|-|-");
+  // The data value model quarantines the invalid ids.
+  EXPECT_EQ(Rows(catalog, "silver.rejects",
+                 "SELECT json_extract_string(record, '$.pe') FROM silver.rejects WHERE "
+                 "table_name = 'silver.data_value' AND expectation = 'invalid_period'"),
+            (std::vector<std::string>{"2024W53", "bad"}));
+}
+
+TEST_F(SilverDimensionsTest, CategoriesDataElementsDataSetsAndTheRest) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog);
+  MetadataRun1(catalog);
+  auto run = Run(catalog);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->ok()) << run->ToString();
+  // One column per category, named by its uid, holding the option.
+  EXPECT_EQ(Rows(catalog, "silver.category_option_combo",
+                 "SELECT concat_ws('|', uid, name, category_combo, COALESCE(cX5k9anHEHd, '-'), "
+                 "COALESCE(Cow9nZikDgD, '-'), COALESCE(GLevLNI9wkL, '-')) FROM "
+                 "silver.category_option_combo"),
+            (std::vector<std::string>{
+                "HllvX50cXC0|default|bjDvmb4bfuf|-|-|xYerKDKCefk",
+                "cocFemO5xxx|Female, 5+|m2jTvAj5kkm|female00001|over5000001|-",
+                "cocMaleU5xx|Male, <5|m2jTvAj5kkm|male0000001|under500001|-",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.category_option_combo_option",
+                 "SELECT concat_ws('|', coc, category, category_option) FROM "
+                 "silver.category_option_combo_option"),
+            (std::vector<std::string>{
+                "HllvX50cXC0|GLevLNI9wkL|xYerKDKCefk",
+                "cocFemO5xxx|Cow9nZikDgD|over5000001",
+                "cocFemO5xxx|cX5k9anHEHd|female00001",
+                "cocMaleU5xx|Cow9nZikDgD|under500001",
+                "cocMaleU5xx|cX5k9anHEHd|male0000001",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.category",
+                 "SELECT concat_ws('|', uid, name, data_dimension) FROM silver.category"),
+            (std::vector<std::string>{"Cow9nZikDgD|Age|true", "GLevLNI9wkL|default|true",
+                                      "cX5k9anHEHd|Gender|false"}));
+  EXPECT_EQ(Rows(catalog, "silver.category_option",
+                 "SELECT concat_ws('|', uid, COALESCE(CAST(start_date AS VARCHAR), '-'), "
+                 "COALESCE(CAST(end_date AS VARCHAR), '-')) FROM silver.category_option WHERE "
+                 "uid IN ('male0000001', 'female00001')"),
+            (std::vector<std::string>{"female00001|2020-01-01|2030-12-31", "male0000001|-|-"}));
+  EXPECT_EQ(Rows(catalog, "silver.category_combo",
+                 "SELECT concat_ws('|', uid, name) FROM silver.category_combo"),
+            (std::vector<std::string>{"bjDvmb4bfuf|default", "m2jTvAj5kkm|Gender and Age"}));
+  // Absent fields take DHIS2's defaults (the default combo included).
+  EXPECT_EQ(Rows(catalog, "silver.data_element",
+                 "SELECT concat_ws('|', uid, COALESCE(code, '-'), COALESCE(short_name, '-'), "
+                 "value_type, aggregation_type, domain_type, category_combo, zero_is_significant, "
+                 "COALESCE(option_set, '-'), strftime(last_updated, '%Y-%m-%d')) FROM "
+                 "silver.data_element"),
+            (std::vector<std::string>{
+                "deAncVisit1|ANC1|ANC1|INTEGER_ZERO_OR_POSITIVE|AVERAGE|AGGREGATE|m2jTvAj5kkm|"
+                "true|-|2020-01-01",
+                "deBare00001|-|-|NUMBER|SUM|AGGREGATE|bjDvmb4bfuf|false|-|2020-01-01",
+                "deRemarks01|-|-|TEXT|SUM|TRACKER|bjDvmb4bfuf|false|optSet00001|2020-01-01",
+                "deSmoker001|-|-|BOOLEAN|SUM|AGGREGATE|bjDvmb4bfuf|false|-|2020-01-01",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.data_set",
+                 "SELECT concat_ws('|', uid, COALESCE(period_type, '-'), timely_days, expiry_days, "
+                 "open_future_periods, category_combo) FROM silver.data_set"),
+            (std::vector<std::string>{"BfMAe6Itzgt|Monthly|15.0|10|2|bjDvmb4bfuf",
+                                      "bareDataSet|-|0.0|0|0|bjDvmb4bfuf"}));
+  EXPECT_EQ(Rows(catalog, "silver.data_set_element",
+                 "SELECT concat_ws('|', data_set, de, COALESCE(category_combo, '-')) FROM "
+                 "silver.data_set_element"),
+            (std::vector<std::string>{"BfMAe6Itzgt|deAncVisit1|-",
+                                      "BfMAe6Itzgt|deBare00001|m2jTvAj5kkm"}));
+  EXPECT_EQ(Rows(catalog, "silver.data_set_org_unit",
+                 "SELECT concat_ws('|', data_set, ou) FROM silver.data_set_org_unit"),
+            (std::vector<std::string>{"BfMAe6Itzgt|DiszpKrYNg8", "BfMAe6Itzgt|Rp268JB6Ne4"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit_level",
+                 "SELECT concat_ws('|', level, name) FROM silver.org_unit_level"),
+            (std::vector<std::string>{"1|National", "2|District", "4|Facility"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit_group",
+                 "SELECT concat_ws('|', uid, name, COALESCE(short_name, '-')) FROM "
+                 "silver.org_unit_group"),
+            (std::vector<std::string>{"CXw2yu5fodb|CHC|CHC", "emptyGroup1|Empty|-",
+                                      "uYxK4wmcPqA|CHP|-"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit_group_member",
+                 "SELECT concat_ws('|', group_uid, ou) FROM silver.org_unit_group_member"),
+            (std::vector<std::string>{"CXw2yu5fodb|DiszpKrYNg8", "uYxK4wmcPqA|DiszpKrYNg8",
+                                      "uYxK4wmcPqA|Rp268JB6Ne4"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit_group_set",
+                 "SELECT concat_ws('|', uid, name) FROM silver.org_unit_group_set"),
+            (std::vector<std::string>{"J5jldMd8OHv|Facility Type"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit_group_set_member",
+                 "SELECT concat_ws('|', group_set, group_uid) FROM "
+                 "silver.org_unit_group_set_member"),
+            (std::vector<std::string>{"J5jldMd8OHv|CXw2yu5fodb", "J5jldMd8OHv|uYxK4wmcPqA"}));
+  EXPECT_EQ(Rows(catalog, "silver.indicator",
+                 "SELECT concat_ws('|', uid, COALESCE(short_name, '-'), numerator, denominator, "
+                 "COALESCE(indicator_type, '-'), factor, number, annualized, "
+                 "COALESCE(CAST(decimals AS VARCHAR), 'default')) FROM silver.indicator"),
+            (std::vector<std::string>{
+                "ReUHfIn0pTQ|-|1|1|-|1.0|false|false|default",
+                "Uvn6LCg7dVU|ANC1c|#{deAncVisit1}|#{h0xKKjijTdI}|JkWynlWMjJR|100.0|false|true|1",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.indicator_type",
+                 "SELECT concat_ws('|', uid, name, factor, number) FROM silver.indicator_type"),
+            (std::vector<std::string>{"JkWynlWMjJR|Per cent|100.0|false",
+                                      "numType0001|Number|1.0|true"}));
+  EXPECT_EQ(Rows(catalog, "silver.constant",
+                 "SELECT concat_ws('|', uid, name, value) FROM silver.constant"),
+            (std::vector<std::string>{"bWRYLZ5RIi9|Pi|3.14", "noValue0001|Zero|0.0"}));
+  EXPECT_EQ(Rows(catalog, "silver.validation_rule",
+                 "SELECT concat_ws('|', uid, left_expression, right_expression, operator, "
+                 "importance, COALESCE(period_type, '-'), left_missing_value_strategy, "
+                 "right_missing_value_strategy, COALESCE(organisation_unit_levels, '-')) FROM "
+                 "silver.validation_rule"),
+            (std::vector<std::string>{
+                "vrAnc000001|#{deAncVisit1}|#{deBare00001}|greater_than_or_equal_to|HIGH|Monthly|"
+                "NEVER_SKIP|SKIP_IF_ALL_VALUES_MISSING|3,4",
+                "vrBare00001|1|1|equal_to|MEDIUM|-|SKIP_IF_ALL_VALUES_MISSING|"
+                "SKIP_IF_ALL_VALUES_MISSING|-",
+            }));
+  // The latest extraction run's ranges only.
+  EXPECT_EQ(Rows(catalog, "silver.min_max",
+                 "SELECT concat_ws('|', de, ou, coc, min, max, generated) FROM silver.min_max"),
+            (std::vector<std::string>{"deAncVisit1|Rp268JB6Ne4|HllvX50cXC0|2.0|12.0|false"}));
+  // Event values from each event's latest version; deleted events have none.
+  EXPECT_EQ(Rows(catalog, "silver.event_data_value",
+                 "SELECT concat_ws('|', event, de, COALESCE(CAST(value AS VARCHAR), '-'), "
+                 "value_text, COALESCE(strftime(updated_at, '%Y-%m-%d %H:%M'), '-')) FROM "
+                 "silver.event_data_value"),
+            (std::vector<std::string>{"ev1|deAncVisit1|4.0|4|2024-01-05 10:00",
+                                      "ev1|deRemarks01|-|ok|-", "ev1|deSmoker001|1.0|true|-"}));
+  // Attributes from each entity's latest version; the hash stays a hash.
+  EXPECT_EQ(Rows(catalog, "silver.tracked_entity_attribute",
+                 "SELECT concat_ws('|', tracked_entity, attribute, value) FROM "
+                 "silver.tracked_entity_attribute"),
+            (std::vector<std::string>{
+                "te1|atAge000001|34",
+                "te1|atName00001|5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
+            }));
+}
+
+TEST(PeriodRowsSqlTest, EmptyAndDeduplicated) {
+  EXPECT_NE(PeriodRowsSql({}, sql::Dialect::kDuckDb).find("WHERE 1 = 0"), std::string::npos);
+  std::string sql = PeriodRowsSql({"2024-01", "202401", "nonsense"}, sql::Dialect::kSpark);
+  EXPECT_EQ(sql.find("'nonsense'"), std::string::npos);
+  EXPECT_NE(sql.find("'202401'"), std::string::npos);
+  EXPECT_EQ(sql.find("'2024-01'"), std::string::npos);
+  EXPECT_NE(sql.find("`monthly`"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
