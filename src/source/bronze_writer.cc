@@ -198,15 +198,38 @@ Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
 Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk& chunk,
                                          const std::vector<std::string>& files,
                                          const PersonalDataHasher* hasher) {
-  const BronzeTable* table = FindBronzeTable(chunk.table);
-  if (table == nullptr) {
-    return Internal("chunk " + chunk.id + ": unknown bronze table " + chunk.table);
-  }
+  return CommitBatch(plan, {ChunkFiles{&chunk, files}}, hasher);
+}
+
+Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
+                                              const std::vector<ChunkFiles>& batch,
+                                              const PersonalDataHasher* hasher) {
   BatchResult result;
+  if (batch.empty()) {
+    return result;
+  }
+  const Chunk& first = *batch.front().chunk;
+  const Chunk& last = *batch.back().chunk;
+  const BronzeTable* table = FindBronzeTable(first.table);
+  if (table == nullptr) {
+    return Internal("chunk " + first.id + ": unknown bronze table " + first.table);
+  }
+  for (size_t i = 1; i < batch.size(); ++i) {
+    const Chunk& chunk = *batch[i].chunk;
+    if (chunk.table != first.table || chunk.format != first.format ||
+        chunk.sequence <= batch[i - 1].chunk->sequence) {
+      return Internal("chunk " + chunk.id + ": a batch holds chunks of one table and format in " +
+                      "increasing sequence");
+    }
+  }
   DHL_ASSIGN_OR_RETURN(int64_t committed, CommittedSequence(table->name, plan.run_id));
-  if (committed >= chunk.sequence) {
+  if (committed >= last.sequence) {
     result.already_committed = true;
     return result;
+  }
+  if (committed >= first.sequence) {
+    return Internal(fmt::format("chunks {}..{}: bronze.{} already holds sequence {} of run {}",
+                                first.id, last.id, table->name, committed, plan.run_id));
   }
   if (!macro_ready_) {
     DHL_RETURN_IF_ERROR(connection_.Execute(
@@ -216,40 +239,43 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
         "ELSE timezone(tz, TRY_CAST(t AS TIMESTAMP)) END"));
     macro_ready_ = true;
   }
-  std::string ingestion = fmt::format(
-      "{} AS _run_id, CAST({} AS TIMESTAMPTZ) AS _ingested_at, {} AS _source, {} AS _chunk",
-      Lit(plan.run_id), Lit(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))), Lit(plan.source),
-      Lit(chunk.id));
+  // The ingestion columns; `chunk_sql` yields the chunk id of the row.
+  auto ingestion = [&](const std::string& chunk_sql) {
+    return fmt::format(
+        "{} AS _run_id, CAST({} AS TIMESTAMPTZ) AS _ingested_at, {} AS _source, {} AS _chunk",
+        Lit(plan.run_id), Lit(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))), Lit(plan.source),
+        chunk_sql);
+  };
   std::string select;
-  if (chunk.format == ChunkFormat::kCsv) {
-    // One SELECT over every file of the chunk, straight from disk.
+  if (first.format == ChunkFormat::kCsv) {
+    // One SELECT over every file of every chunk, straight from disk.
     std::vector<std::string> parts;
-    for (const std::string& file : files) {
-      bool has_rows = false;
-      DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, &has_rows));
-      if (!has_rows) {
-        continue;  // an empty body or a header alone
+    for (const ChunkFiles& item : batch) {
+      for (const std::string& file : item.files) {
+        bool has_rows = false;
+        DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, &has_rows));
+        if (!has_rows) {
+          continue;  // an empty body or a header alone
+        }
+        std::vector<std::string> columns;
+        for (const BronzeColumn& column : table->columns) {
+          auto found = present.find(column.name);
+          std::string source =
+              found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
+          columns.push_back(ColumnSql(column, source, plan.server_time_zone));
+        }
+        parts.push_back(fmt::format(
+            "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
+            "escape = '\"', null_padding = true)",
+            fmt::join(columns, ", "), ingestion(Lit(item.chunk->id)), Lit(file)));
       }
-      std::vector<std::string> columns;
-      for (const BronzeColumn& column : table->columns) {
-        auto found = present.find(column.name);
-        std::string source =
-            found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
-        columns.push_back(ColumnSql(column, source, plan.server_time_zone));
-      }
-      parts.push_back(fmt::format(
-          "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
-          "escape = '\"', null_padding = true)",
-          fmt::join(columns, ", "), ingestion, Lit(file)));
     }
     if (parts.empty()) {
       return result;
     }
     select = fmt::format("{}", fmt::join(parts, " UNION ALL "));
-    DHL_ASSIGN_OR_RETURN(engine::QueryResult counted,
-                         connection_.Query("SELECT count(*) FROM (" + select + ")"));
-    result.records = counted.GetInt64(0, 0).value_or(0);
   } else {
+    constexpr const char* kChunkColumn = "_dhl_chunk";
     std::vector<std::string> column_names;
     for (const BronzeColumn& column : table->columns) {
       column_names.push_back(column.name);
@@ -259,6 +285,7 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
     } else if (table->keep_record) {
       column_names.push_back("record");
     }
+    column_names.push_back(kChunkColumn);
     std::vector<std::string> definitions;
     for (const std::string& name : column_names) {
       definitions.push_back(Ident(name) + " VARCHAR");
@@ -267,33 +294,36 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
         fmt::format("CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
     {
       DHL_ASSIGN_OR_RETURN(engine::Appender appender, connection_.CreateAppender("", kBatchTable));
-      for (const std::string& file : files) {
-        DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
-        nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
-        if (page.is_discarded()) {
-          return Corruption("chunk " + chunk.id + ": " + file + " is not JSON");
-        }
-        std::vector<nlohmann::json> records;
-        CollectRecords(page, chunk.records_key, nullptr, &records);
-        for (nlohmann::json& record : records) {
-          if (!record.is_object()) {
-            continue;
+      for (const ChunkFiles& item : batch) {
+        for (const std::string& file : item.files) {
+          DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+          nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
+          if (page.is_discarded()) {
+            return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
           }
-          if (hasher != nullptr) {
-            hasher->Apply(record);
-          }
-          for (const BronzeColumn& column : table->columns) {
-            if (record.contains(column.name) && !record[column.name].is_null()) {
-              DHL_RETURN_IF_ERROR(appender.Append(CellText(record[column.name])));
-            } else {
-              DHL_RETURN_IF_ERROR(appender.AppendNull());
+          std::vector<nlohmann::json> records;
+          CollectRecords(page, item.chunk->records_key, nullptr, &records);
+          for (nlohmann::json& record : records) {
+            if (!record.is_object()) {
+              continue;
             }
+            if (hasher != nullptr) {
+              hasher->Apply(record);
+            }
+            for (const BronzeColumn& column : table->columns) {
+              if (record.contains(column.name) && !record[column.name].is_null()) {
+                DHL_RETURN_IF_ERROR(appender.Append(CellText(record[column.name])));
+              } else {
+                DHL_RETURN_IF_ERROR(appender.AppendNull());
+              }
+            }
+            if (table->metadata || table->keep_record) {
+              DHL_RETURN_IF_ERROR(appender.Append(record.dump()));
+            }
+            DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
+            DHL_RETURN_IF_ERROR(appender.EndRow());
+            ++result.records;
           }
-          if (table->metadata || table->keep_record) {
-            DHL_RETURN_IF_ERROR(appender.Append(record.dump()));
-          }
-          DHL_RETURN_IF_ERROR(appender.EndRow());
-          ++result.records;
         }
       }
       DHL_RETURN_IF_ERROR(appender.Close());
@@ -310,16 +340,19 @@ Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk
     } else if (table->keep_record) {
       columns.push_back(Ident("record"));
     }
-    select = fmt::format("SELECT {}, {} FROM {}", fmt::join(columns, ", "), ingestion, kBatchTable);
+    select = fmt::format("SELECT {}, {} FROM {}", fmt::join(columns, ", "),
+                         ingestion(Ident(kChunkColumn)), kBatchTable);
   }
   lake::DeltaTable delta = catalog_.Table({"bronze", table->name});
   lake::WriteOptions options;
   options.mode = lake::WriteMode::kAppend;
-  options.transactions.push_back({plan.run_id, chunk.sequence, std::nullopt});
+  options.transactions.push_back({plan.run_id, last.sequence, std::nullopt});
   options.configuration["delta.appendOnly"] = "true";
   DHL_ASSIGN_OR_RETURN(lake::WriteResult written, delta.Write(connection_, select, options));
   result.already_committed = written.already_committed;
-  if (chunk.format != ChunkFormat::kCsv) {
+  if (first.format == ChunkFormat::kCsv) {
+    result.records = written.rows_written;
+  } else {
     DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kBatchTable)));
   }
   return result;

@@ -41,6 +41,18 @@ class BronzeWriter {
                              const std::vector<std::string>& files,
                              const PersonalDataHasher* hasher);
 
+  // Commits several chunks of one table in ONE Delta commit whose txn version is the last chunk's
+  // sequence. The chunks must be consecutive in plan order (every chunk of the table between them
+  // included), in increasing sequence, all of the same table; a chunk at or below the table's
+  // committed sequence makes the whole batch already committed. One commit per batch instead of
+  // per chunk keeps bronze from filling with small files and the log from growing per chunk.
+  struct ChunkFiles {
+    const Chunk* chunk = nullptr;
+    std::vector<std::string> files;
+  };
+  Result<BatchResult> CommitBatch(const ExtractionPlan& plan, const std::vector<ChunkFiles>& batch,
+                                  const PersonalDataHasher* hasher);
+
  private:
   engine::Connection& connection_;
   const lake::LakeCatalog& catalog_;

@@ -23,6 +23,11 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr const char* kDoneMarker = "done";
+// A commit to bronze holds at most this many consecutive chunks, or about this many landed bytes:
+// few enough that an interrupted run loses little, many enough that bronze gets files of a useful
+// size and the log one commit per batch rather than per chunk.
+constexpr size_t kMaxBatchChunks = 64;
+constexpr int64_t kMaxBatchLandedBytes = int64_t{256} << 20;
 
 Result<std::string> ReadText(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -125,7 +130,10 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
     progress.emplace(progress_options);
   }
 
-  const size_t lookahead = static_cast<size_t>(std::max(1, options.concurrency)) * 4;
+  // Downloads may run this far ahead of the commits (their files stay in _landing until the run
+  // expires anyway), which lets commits batch the chunks that arrived meanwhile.
+  const size_t lookahead =
+      std::max(kMaxBatchChunks, static_cast<size_t>(std::max(1, options.concurrency)) * 4);
   std::mutex mutex;
   std::condition_variable changed;
   std::vector<std::optional<Result<FetchedChunk>>> results(pending.size());
@@ -164,34 +172,63 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
     threads.emplace_back(worker, t);
   }
   Status failure;
-  for (size_t index = 0; index < pending.size(); ++index) {
-    std::optional<Result<FetchedChunk>> fetched;
+  // Commits in plan order, one batch at a time: the next chunk (waited for) plus the chunks after
+  // it that have already arrived, of the same table and format, up to the batch limits.
+  size_t index = 0;
+  while (index < pending.size()) {
+    std::vector<BronzeWriter::ChunkFiles> batch;
+    int64_t batch_bytes = 0;
+    int64_t downloaded = 0;
     {
       std::unique_lock lock(mutex);
       changed.wait(lock, [&] { return results[index].has_value(); });
-      fetched = std::move(results[index]);
-      results[index].reset();
+      for (size_t at = index; at < pending.size() && batch.size() < kMaxBatchChunks &&
+                              batch_bytes < kMaxBatchLandedBytes && results[at].has_value();
+           ++at) {
+        const Chunk& chunk = plan.chunks[pending[at]];
+        const Result<FetchedChunk>& fetched = *results[at];
+        if (!fetched.ok()) {
+          if (batch.empty()) {
+            failure = fetched.status().WithContext("chunk " + chunk.id);
+          }
+          break;
+        }
+        if (!batch.empty() && (chunk.table != batch.front().chunk->table ||
+                               chunk.format != batch.front().chunk->format)) {
+          break;
+        }
+        batch.push_back({&chunk, fetched->files});
+        downloaded += fetched->bytes;
+        for (const std::string& file : fetched->files) {
+          std::error_code error;
+          uintmax_t size = fs::file_size(file, error);
+          batch_bytes += error ? 0 : static_cast<int64_t>(size);
+        }
+        results[at].reset();
+      }
     }
-    const Chunk& chunk = plan.chunks[pending[index]];
-    if (!fetched->ok()) {
-      failure = fetched->status().WithContext("chunk " + chunk.id);
+    if (!failure.ok()) {
       break;
     }
-    Result<BatchResult> batch = writer.Commit(plan, chunk, (*fetched)->files, hasher);
-    if (!batch.ok()) {
-      failure = batch.status().WithContext("chunk " + chunk.id + " (commit to bronze." +
-                                           chunk.table + ")");
+    Result<BatchResult> written = writer.CommitBatch(plan, batch, hasher);
+    if (!written.ok()) {
+      std::string chunks =
+          batch.size() == 1 ? "chunk " + batch.front().chunk->id
+                            : "chunks " + batch.front().chunk->id + " .. " + batch.back().chunk->id;
+      failure = written.status().WithContext(chunks + " (commit to bronze." +
+                                               batch.front().chunk->table + ")");
       break;
     }
-    stats.chunks += 1;
-    stats.records += batch->records;
-    stats.bytes += (*fetched)->bytes;
+    stats.chunks += static_cast<int64_t>(batch.size());
+    stats.records += written->records;
+    stats.bytes += downloaded;
     if (progress) {
-      progress->Add(1, (*fetched)->bytes);
+      progress->Add(static_cast<int64_t>(batch.size()), downloaded);
     }
+    index += batch.size();
     {
       std::lock_guard lock(mutex);
-      commit_index = index + 1;
+      commit_index = index;
     }
     changed.notify_all();
   }

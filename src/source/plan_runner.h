@@ -1,6 +1,7 @@
 // Runs a saved ExtractionPlan: downloads its chunks with bounded concurrency (several at once, in
-// plan order, at most a few chunks ahead of the commits) and commits them to bronze strictly in
-// plan order with their txn, skipping chunks whose txn is already in bronze and reusing landing
+// plan order, a bounded number of chunks ahead of the commits) and commits them to bronze strictly
+// in plan order, consecutive chunks of a table that have arrived batched into one commit whose txn
+// is the batch's last sequence, skipping chunks whose txn is already in bronze and reusing landing
 // files of chunks that finished downloading before an interruption. On the first failure it stops
 // issuing downloads, commits nothing past the failed chunk and returns an error naming the chunk;
 // the plan stays in _landing, so the next run resumes it. When every chunk has committed it records
