@@ -1,20 +1,18 @@
-// `dhis2lake sync [--source URL|DIR] [--full] [--only extract]`: extraction into bronze (later
-// issues add the silver and gold stages). Credentials come from the environment or the secrets file
+// `dhis2lake sync [--source URL|DIR] [--full] [--only extract,silver,gold] [--models NAME,…]
+// [--engine duckdb|databricks]`: extraction into bronze, then the silver and gold models
+// (pipeline::RunSync does the work). Credentials come from the environment or the secrets file
 // only.
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <filesystem>
 #include <memory>
 #include <string>
+#include <vector>
 
-#include "base/logging.h"
 #include "cli/command.h"
-#include "http/curl_transport.h"
-#include "source/export_folder_source.h"
+#include "pipeline/sync_runner.h"
 #include "source/extract_options.h"
 #include "source/secrets.h"
-#include "source/web_api_extractor.h"
 
 namespace dhl::cli {
 namespace {
@@ -23,69 +21,87 @@ struct SyncArgs {
   std::string source;
   bool full = false;
   std::string only;
+  std::vector<std::string> models;
+  std::string engine = "duckdb";
 };
 
+// The engine the models run on. The Databricks engine (src/databricks) plugs in here: it returns a
+// ModelEngine that runs the selected models as Statement Execution calls.
+Result<pipeline::ModelEngine> EngineFor(const std::string& engine) {
+  if (engine == "duckdb") {
+    return pipeline::ModelEngine();  // RunSync's default: the embedded DuckDB
+  }
+  if (engine == "databricks") {
+    return InvalidArgument(
+        "--engine databricks: not available in this build (the Databricks engine is not part "
+        "of it yet); run the models on Databricks with `dhis2lake export databricks DIR`, or sync "
+        "with --engine duckdb");
+  }
+  return InvalidArgument("--engine " + engine + ": unknown engine (duckdb or databricks)");
+}
+
 int RunSync(const Config& config, const SyncArgs& args) {
+  pipeline::SyncOptions options;
+  options.lake_dir = config.lake_dir;
+  options.source = args.source;
+  options.full = args.full;
+  options.models = args.models;
   if (!args.only.empty()) {
-    size_t start = 0;
-    while (start <= args.only.size()) {
-      size_t comma = args.only.find(',', start);
-      std::string stage =
-          args.only.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-      if (stage != "extract") {
-        fmt::print(stderr,
-                   "error: --only {}: only the extract stage exists so far (silver and gold come "
-                   "with the pipeline)\n",
-                   stage);
-        return kExitUsage;
-      }
-      if (comma == std::string::npos) {
-        break;
-      }
-      start = comma + 1;
+    Result<std::set<pipeline::SyncStage>> stages = pipeline::ParseSyncStages(args.only);
+    if (!stages.ok()) {
+      return ReportFailure(stages.status(), /*usage_on_invalid=*/true);
     }
+    options.stages = std::move(*stages);
   }
-  Result<source::ExtractOptions> options = source::LoadExtractOptions(config.config_file);
-  if (!options.ok()) {
-    return ReportFailure(options.status(), /*usage_on_invalid=*/true);
+  Result<pipeline::ModelEngine> engine = EngineFor(args.engine);
+  if (!engine.ok()) {
+    // An engine this build lacks is a failure to run, not a misspelt flag.
+    return ReportFailure(engine.status(),
+                         /*usage_on_invalid=*/args.engine != "databricks");
   }
-  options->full = args.full;
-  options->only = args.only;
+  options.run_models = std::move(*engine);
+  Result<source::ExtractOptions> extract = source::LoadExtractOptions(config.config_file);
+  if (!extract.ok()) {
+    return ReportFailure(extract.status(), /*usage_on_invalid=*/true);
+  }
+  options.extract = std::move(*extract);
+  options.extract.only = args.only;
   Result<source::Secrets> secrets = source::LoadSecrets(source::ProcessEnvironment());
   if (!secrets.ok()) {
     return ReportFailure(secrets.status());
   }
-  bool is_url = args.source.rfind("http://", 0) == 0 || args.source.rfind("https://", 0) == 0;
-  Result<source::ExtractSummary> summary = Status(StatusCode::kInternal, "not run");
-  if (!args.source.empty() && !is_url) {
-    source::ExportFolderSource folder(config.lake_dir, args.source, *options, *secrets);
-    summary = folder.Run();
-  } else {
-    if (is_url) {
-      secrets->url = args.source;
-    }
-    source::ExtractorEnvironment environment;
-    environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
-    source::WebApiExtractor extractor(config.lake_dir, *options, *secrets, environment);
-    summary = extractor.Run();
-  }
+  options.secrets = std::move(*secrets);
+  Result<pipeline::SyncSummary> summary = pipeline::RunSync(options);
   if (!summary.ok()) {
-    return ReportFailure(summary.status());
+    // A bad selector is wrong usage; anything else a failure the message explains.
+    return ReportFailure(summary.status(),
+                         /*usage_on_invalid=*/summary.status().message().rfind("--models", 0) == 0);
   }
   fmt::print(stdout, "{}", summary->ToText());
-  return kExitOk;
+  std::fflush(stdout);
+  return summary->ok() ? kExitOk : kExitFailure;
 }
 
 }  // namespace
 
 void AddSyncCommand(CLI::App& app, Action* action) {
   auto args = std::make_shared<SyncArgs>();
-  CLI::App* command =
-      app.add_subcommand("sync", "Extract DHIS2 data into bronze (incremental by default)");
+  CLI::App* command = app.add_subcommand(
+      "sync", "Extract DHIS2 into bronze, then build silver and gold (incremental by default)");
   command->add_option("--source", args->source,
                       "A DHIS2 server URL (default DHIS2_URL) or a folder of DHIS2 exports");
-  command->add_flag("--full", args->full, "Fetch everything again, not only what changed");
-  command->add_option("--only", args->only, "Stages to run (only 'extract' exists so far)");
+  command->add_flag("--full", args->full,
+                    "Fetch everything again and rebuild every selected model from its inputs");
+  command->add_option("--only", args->only,
+                      "Stages to run, comma-separated: extract, silver, gold (default all)");
+  command
+      ->add_option("--models", args->models,
+                   "Models to run (layer.table or table; NAME+ adds its descendants, +NAME its "
+                   "ancestors, as dbt's selectors); default all")
+      ->delimiter(',');
+  command
+      ->add_option("--engine", args->engine, "Where the models run: duckdb (default) or databricks")
+      ->check(CLI::IsMember({"duckdb", "databricks"}));
   command->callback([action, args] {
     *action = [args](const Config& config) { return RunSync(config, *args); };
   });

@@ -87,6 +87,22 @@ Result<int64_t> CountRows(engine::Connection& connection, const std::string& rel
   return result.GetInt64(0, 0).value_or(0);
 }
 
+// The columns of `relation`: (name, type) in order.
+Result<std::vector<std::pair<std::string, std::string>>> Columns(engine::Connection& connection,
+                                                                 const std::string& relation) {
+  DHL_ASSIGN_OR_RETURN(auto result, connection.Query("DESCRIBE " + relation));
+  std::vector<std::pair<std::string, std::string>> columns;
+  for (size_t row = 0; row < result.row_count(); ++row) {
+    columns.emplace_back(result.GetString(0, row).value_or(""),
+                         result.GetString(1, row).value_or(""));
+  }
+  return columns;
+}
+
+// Columns whose names start with '_' record how a row arrived (_ingested_at, _run_id, ...), not
+// what it says: they take no part in a reject's record or in deciding whether a result changed.
+bool IsIngestionColumn(const std::string& name) { return !name.empty() && name[0] == '_'; }
+
 Status AppendRow(lake::LakeCatalog& catalog, engine::Connection& connection, const TableName& table,
                  const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> items;
@@ -164,6 +180,14 @@ class Runner {
   Result<std::string> WholeView(const Model& model, const Versions& inputs, const TableName& table);
 
   Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
+  // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
+  // there (same table, expectation and record): a re-delivered invalid record is logged once.
+  Status WriteRejects(const Model& model, const Expectation& expectation,
+                      const std::string& relation, const std::string& failing);
+  // Whether writing `live` in place of the table's rows matching `replaced` (a SQL condition;
+  // empty = the whole table) would leave its content as it is (ingestion columns aside).
+  Result<bool> SameContent(const Model& model, const std::string& live,
+                           const std::string& replaced);
 
   lake::LakeCatalog& catalog_;
   engine::Connection& connection_;
@@ -325,19 +349,7 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
                              " rows, e.g. " + sample.GetString(0, 0).value_or("?"));
     } else {
       quarantine_conditions.push_back(failing);
-      std::string reason = expectation.condition;
-      lake::DeltaTable rejects = catalog_.Table(kRejects);
-      lake::WriteOptions write;
-      write.mode = lake::WriteMode::kAppend;
-      auto written = rejects.Write(
-          connection_,
-          "SELECT " + StringLiteral(model.name.ToString()) +
-              " AS table_name, CAST(to_json(_pipeline_row) AS VARCHAR) AS record, " +
-              StringLiteral("failed: " + reason) + " AS reason, " +
-              StringLiteral(expectation.name) + " AS expectation, " + StringLiteral(run_id_) +
-              " AS _run_id FROM " + relation + " AS _pipeline_row WHERE " + failing,
-          write);
-      if (!written.ok()) return written.status().WithContext("writing " + kRejects.ToString());
+      DHL_RETURN_IF_ERROR(WriteRejects(model, expectation, relation, failing));
       result.rows_rejected += failing_rows;
     }
   }
@@ -347,6 +359,61 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
                                             Join(quarantine_conditions, " OR ")));
   }
   return Status::Ok();
+}
+
+Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
+                            const std::string& relation, const std::string& failing) {
+  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
+  std::vector<std::string> fields;
+  for (const auto& [name, type] : columns) {
+    if (!IsIngestionColumn(name)) {
+      fields.push_back(StringLiteral(name) + ", " + QuoteName(name));
+    }
+  }
+  const std::string pending = "_pipeline_rejects";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + pending + " AS SELECT DISTINCT " +
+      StringLiteral(model.name.ToString()) + " AS table_name, CAST(json_object(" +
+      Join(fields, ", ") + ") AS VARCHAR) AS record, " +
+      StringLiteral("failed: " + expectation.condition) + " AS reason, " +
+      StringLiteral(expectation.name) + " AS expectation, " + StringLiteral(run_id_) +
+      " AS _run_id FROM " + relation + " WHERE " + failing));
+  lake::DeltaTable rejects = catalog_.Table(kRejects);
+  if (rejects.Exists()) {
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kRejects));
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "DELETE FROM " + pending + " WHERE record IN (SELECT record FROM " + Qualified(kRejects) +
+        " WHERE table_name = " + StringLiteral(model.name.ToString()) +
+        " AND expectation = " + StringLiteral(expectation.name) + ")"));
+  }
+  DHL_ASSIGN_OR_RETURN(int64_t new_rows, CountRows(connection_, pending));
+  if (new_rows == 0) return Status::Ok();
+  lake::WriteOptions write;
+  write.mode = lake::WriteMode::kAppend;
+  auto written = rejects.Write(connection_, "SELECT * FROM " + pending, write);
+  if (!written.ok()) return written.status().WithContext("writing " + kRejects.ToString());
+  return Status::Ok();
+}
+
+Result<bool> Runner::SameContent(const Model& model, const std::string& live,
+                                 const std::string& replaced) {
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  const std::string target = Qualified(model.name);
+  DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, live));
+  DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, target));
+  if (new_columns != old_columns) return false;
+  std::vector<std::string> compared;
+  for (const auto& [name, type] : new_columns) {
+    if (!IsIngestionColumn(name)) compared.push_back(name);
+  }
+  std::string old_rows = "SELECT " + QuotedList(compared) + " FROM " + target;
+  if (!replaced.empty()) old_rows += " WHERE " + replaced;
+  std::string new_rows = "SELECT " + QuotedList(compared) + " FROM " + live;
+  DHL_ASSIGN_OR_RETURN(
+      int64_t differing,
+      CountRows(connection_, "((" + new_rows + " EXCEPT ALL " + old_rows + ") UNION ALL (" +
+                                 old_rows + " EXCEPT ALL " + new_rows + "))"));
+  return differing == 0;
 }
 
 Status Runner::RunModel(const Model& model, const Versions& inputs,
@@ -437,6 +504,18 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   }
   DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
   DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  if (target.Exists()) {
+    std::string replaced;
+    if (write.mode == lake::WriteMode::kReplacePartitions) {
+      replaced = "(" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
+                 QuotedList(model.partition_by) + " FROM " + batch + ")";
+    }
+    DHL_ASSIGN_OR_RETURN(bool same, SameContent(model, live, replaced));
+    if (same) {
+      result.output_unchanged = true;
+      return Status::Ok();
+    }
+  }
   DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, "SELECT * FROM " + live, write));
   result.version = written.version;
   result.bytes = written.bytes_written;
@@ -508,6 +587,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   const std::string live = "_pipeline_live_rows";
   lake::WriteOptions write;
   write.partition_columns = model.partition_by;
+  std::string replaced;  // the rows of the table the write replaces (empty: all)
   if (scope.has_value()) {
     std::vector<std::string> values;
     for (const std::string& value : scope->output) {
@@ -516,8 +596,8 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
       partition[scope->column] = value;
       write.replace_partitions.push_back(std::move(partition));
     }
-    sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE CAST(" + QuoteName(scope->column) +
-          " AS VARCHAR) IN (" + Join(values, ", ") + ")";
+    replaced = "CAST(" + QuoteName(scope->column) + " AS VARCHAR) IN (" + Join(values, ", ") + ")";
+    sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
     write.mode = lake::WriteMode::kReplacePartitions;
   } else {
     write.mode = lake::WriteMode::kOverwrite;
@@ -526,6 +606,13 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
   DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
   DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  if (catalog_.Table(model.name).Exists()) {
+    DHL_ASSIGN_OR_RETURN(bool same, SameContent(model, live, replaced));
+    if (same) {
+      result.output_unchanged = true;
+      return Status::Ok();
+    }
+  }
   DHL_ASSIGN_OR_RETURN(
       auto written, catalog_.Table(model.name).Write(connection_, "SELECT * FROM " + live, write));
   result.version = written.version;
@@ -578,19 +665,31 @@ Result<RunSummary> Runner::Run() {
       if (failed.count(ref.table) > 0) upstream_failed = true;
     }
     Versions inputs;
+    std::optional<Model> expanded;
+    Result<Versions> current = Versions();
+    if (!upstream_failed) {
+      DHL_ASSIGN_OR_RETURN(Model with_layers, WithLayerInputs(model, catalog_));
+      expanded.emplace(std::move(with_layers));
+      current = CurrentVersions(*expanded);
+    }
     if (upstream_failed) {
       result.status = ModelStatus::kUpstreamFailed;
       failed.insert(model.name);
+    } else if (!current.ok() && current.status().code() == StatusCode::kNotFound) {
+      // Nothing to build from yet (e.g. a server without tracker, a folder without min-max
+      // values): skipped, not failed; descendants find no table either and are skipped too.
+      result.status = ModelStatus::kMissingInput;
+      result.error = current.status().message();
+      LogDebug("model {} skipped: {}", model.name.ToString(), result.error);
     } else {
-      DHL_ASSIGN_OR_RETURN(Model expanded, WithLayerInputs(model, catalog_));
-      DHL_ASSIGN_OR_RETURN(inputs, CurrentVersions(expanded));
+      DHL_ASSIGN_OR_RETURN(inputs, std::move(current));
       DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
       bool unchanged = !options_.full && last.has_value() && *last == inputs &&
                        catalog_.Table(model.name).Exists();
       if (unchanged) {
         result.status = ModelStatus::kUnchanged;
       } else {
-        Status status = RunModel(expanded, inputs, last, result);
+        Status status = RunModel(*expanded, inputs, last, result);
         if (status.ok()) {
           result.status = ModelStatus::kSucceeded;
         } else {
@@ -661,6 +760,8 @@ std::string_view ModelStatusName(ModelStatus status) {
       return "failed";
     case ModelStatus::kNotSelected:
       return "not_selected";
+    case ModelStatus::kMissingInput:
+      return "missing_input";
   }
   return "unknown";
 }
@@ -673,7 +774,8 @@ std::string RunSummary::ToString() const {
     out << "  " << model.name.ToString() << ": " << ModelStatusName(model.status);
     if (model.status == ModelStatus::kSucceeded) {
       out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
-          << " rejected, " << model.seconds << " s)";
+          << " rejected, " << model.seconds << " s" << (model.output_unchanged ? ", no change" : "")
+          << ")";
     }
     if (!model.error.empty()) out << ": " << model.error;
     out << "\n";

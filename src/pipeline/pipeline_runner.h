@@ -1,6 +1,6 @@
-// Runs a ModelSet over a lake: models in dependency order, each only when an input changed since its
-// last successful run (unless RunOptions::full), each result committed to its Delta table in one
-// commit, expectations applied, and the run recorded in ops.pipeline_run, ops.model_run and
+// Runs a ModelSet over a lake: models in dependency order, each only when an input changed since
+// its last successful run (unless RunOptions::full), each result committed to its Delta table in
+// one commit, expectations applied, and the run recorded in ops.pipeline_run, ops.model_run and
 // ops.dq_result (docs/models.md).
 //
 // The caller's catalog and connection are used only during the call; the runner creates views
@@ -20,22 +20,24 @@
 namespace dhl::pipeline {
 
 struct RunOptions {
-  bool full = false;                    // rebuild every selected model from its whole inputs
-  std::vector<std::string> models;      // "layer.table" to run; empty = all
-  bool with_descendants = false;        // also run every model downstream of `models`
-  std::string run_id;                   // default: a new UUID
-  std::string stop_after_layer;         // e.g. "silver": leave later layers alone; empty = all
-  bool progress = false;                // draw a Progress line on stderr
+  bool full = false;                // rebuild every selected model from its whole inputs
+  std::vector<std::string> models;  // "layer.table" to run; empty = all
+  bool with_descendants = false;    // also run every model downstream of `models`
+  std::string run_id;               // default: a new UUID
+  std::string stop_after_layer;     // e.g. "silver": leave later layers alone; empty = all
+  bool progress = false;            // draw a Progress line on stderr
   // What generated('name') calls in the models expand to; nullptr = BuiltinGenerators().
   const GeneratorRegistry* generators = nullptr;
 };
 
 enum class ModelStatus {
   kSucceeded,
-  kUnchanged,        // no input changed since its last successful run: skipped
-  kUpstreamFailed,   // an input model failed in this run: skipped
+  kUnchanged,       // no input changed since its last successful run: skipped
+  kUpstreamFailed,  // an input model failed in this run: skipped
   kFailed,
   kNotSelected,
+  kMissingInput,  // an input table does not exist (no such bronze table, or an input model
+                  // that has never been built): skipped, not a failure
 };
 
 std::string_view ModelStatusName(ModelStatus status);
@@ -48,6 +50,9 @@ struct ModelResult {
   int64_t rows_rejected = 0;
   int64_t bytes = 0;
   int64_t version = -1;  // the committed Delta version, -1 when nothing was written
+  // The model ran but its result equals the table (ingestion columns, those named with a leading
+  // '_', aside): nothing was committed, so a re-delivery upstream changes no version downstream.
+  bool output_unchanged = false;
   double seconds = 0;
   std::string error;
   // What the model's generators left out and why (e.g. "indicator X: ..."), one line each.

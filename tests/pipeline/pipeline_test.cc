@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -49,9 +50,8 @@ class PipelineTest : public ::testing::Test {
     ASSERT_TRUE(name.ok());
     lake::DeltaTable delta = catalog.Table(*name);
     lake::WriteOptions options;
-    auto written =
-        delta.Write(*connection_, "SELECT * FROM (VALUES " + values + ") AS t(" + columns + ")",
-                    options);
+    auto written = delta.Write(
+        *connection_, "SELECT * FROM (VALUES " + values + ") AS t(" + columns + ")", options);
     ASSERT_TRUE(written.ok()) << written.status().ToString();
   }
   void AppendValues(lake::LakeCatalog& catalog, const std::string& values) {
@@ -142,16 +142,25 @@ TEST_F(PipelineTest, RunsIncrementallyAndMatchesAFullRebuild) {
   EXPECT_EQ(Rows(fresh, "gold.value_by_ou", "ou, name, total, value_count"),
             Rows(*catalog_, "gold.value_by_ou", "ou, name, total, value_count"));
   // dq results: value_is_number failed once in the first run.
-  EXPECT_EQ(Rows(*catalog_, "ops.dq_result", "expectation, rows_failing")[0],
-            "(ou_present, 0)");
+  EXPECT_EQ(Rows(*catalog_, "ops.dq_result", "expectation, rows_failing")[0], "(ou_present, 0)");
 }
 
-TEST_F(PipelineTest, FailingModelStopsOnlyItsDescendants) {
-  AppendValues(*catalog_, kBatch1);  // no bronze.org_unit_raw: silver.org_unit fails
+// A source table that does not exist yet (a server without tracker data, a folder without min-max
+// values) skips the models that need it, with the reason, and fails nothing.
+TEST_F(PipelineTest, MissingSourceSkipsOnlyTheModelsThatNeedIt) {
+  AppendValues(*catalog_, kBatch1);  // no bronze.org_unit_raw
   auto summary = RunPipeline(*catalog_, *connection_, *models_, RunOptions{});
-  EXPECT_FALSE(summary.ok());  // a missing source stops the run with a clear error
-  EXPECT_NE(summary.status().message().find("bronze.org_unit_raw"), std::string::npos)
-      << summary.status().ToString();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_TRUE(summary->ok()) << summary->ToString();
+  std::map<std::string, ModelResult> results;
+  for (const ModelResult& result : summary->models) results[result.name.ToString()] = result;
+  EXPECT_EQ(results["silver.data_value"].status, ModelStatus::kSucceeded);
+  EXPECT_EQ(results["silver.org_unit"].status, ModelStatus::kMissingInput);
+  EXPECT_NE(results["silver.org_unit"].error.find("bronze.org_unit_raw"), std::string::npos)
+      << results["silver.org_unit"].error;
+  EXPECT_EQ(results["gold.value_by_ou"].status, ModelStatus::kMissingInput);
+  EXPECT_NE(summary->ToString().find("silver.org_unit: missing_input"), std::string::npos)
+      << summary->ToString();
 }
 
 TEST_F(PipelineTest, FailExpectationStopsOnlyDescendantsAndTheNextRunRetries) {
@@ -162,7 +171,8 @@ TEST_F(PipelineTest, FailExpectationStopsOnlyDescendantsAndTheNextRunRetries) {
         "ref('bronze.numbers')"},
        {"gold/total.sql", "-- materialized: table\nSELECT SUM(n) AS s FROM ref('silver.positive')"},
        {"silver/copy.sql",
-        "-- materialized: table\n-- expect: small | n < 2 | warn\nSELECT n FROM ref('bronze.numbers')"}});
+        "-- materialized: table\n-- expect: small | n < 2 | warn\nSELECT n FROM "
+        "ref('bronze.numbers')"}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   auto summary = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
@@ -173,9 +183,10 @@ TEST_F(PipelineTest, FailExpectationStopsOnlyDescendantsAndTheNextRunRetries) {
   EXPECT_NE(text.find("is_positive"), std::string::npos) << text;
   EXPECT_NE(text.find("-2"), std::string::npos) << text;  // the sample row
   EXPECT_NE(text.find("gold.total: upstream_failed"), std::string::npos) << text;
-  EXPECT_EQ(Rows(*catalog_, "ops.dq_result", "model, expectation, action, rows_failing, rows_total"),
-            (std::vector<std::string>{"(silver.copy, small, warn, 0, 2)",
-                                      "(silver.positive, is_positive, fail, 1, 2)"}));
+  EXPECT_EQ(
+      Rows(*catalog_, "ops.dq_result", "model, expectation, action, rows_failing, rows_total"),
+      (std::vector<std::string>{"(silver.copy, small, warn, 0, 2)",
+                                "(silver.positive, is_positive, fail, 1, 2)"}));
   // Fix the data (a new bronze version): the failed model and its descendant run again.
   auto fixed = lake::ParseTableName("bronze.numbers");
   lake::WriteOptions overwrite;
@@ -193,11 +204,14 @@ TEST_F(PipelineTest, DISABLED_IncrementalVersusFullOnAMillionRows) {
   auto bronze = lake::ParseTableName("bronze.data_value_raw");
   lake::WriteOptions append;
   auto rows = [](int64_t from, int64_t count, int64_t version) {
-    return "SELECT 'de' || CAST(i % 1000 AS VARCHAR) AS de, CAST(2000 + (i / 1000) % 25 AS VARCHAR) "
+    return "SELECT 'de' || CAST(i % 1000 AS VARCHAR) AS de, CAST(2000 + (i / 1000) % 25 AS "
+           "VARCHAR) "
            "AS pe, CASE WHEN i % 2 = 0 THEN 'ou1' ELSE 'ou2' END AS ou, CAST(i % 97 AS VARCHAR) AS "
-           "value, CAST(" + std::to_string(version) + " AS BIGINT) AS last_updated, FALSE AS deleted, "
-           "CAST(2000 + (i / 1000) % 25 AS INTEGER) AS year FROM range(" + std::to_string(from) +
-           ", " + std::to_string(from + count) + ") AS t(i)";
+           "value, CAST(" +
+           std::to_string(version) +
+           " AS BIGINT) AS last_updated, FALSE AS deleted, "
+           "CAST(2000 + (i / 1000) % 25 AS INTEGER) AS year FROM range(" +
+           std::to_string(from) + ", " + std::to_string(from + count) + ") AS t(i)";
   };
   ASSERT_TRUE(catalog_->Table(*bronze).Write(*connection_, rows(0, 1000000, 1), append).ok());
   auto timed = [&](const RunOptions& options) {
@@ -232,10 +246,10 @@ TEST_F(PipelineTest, GeneratedSqlReadsDeclaredInputsAndReRunsWhenTheyChange) {
     std::string factor = result.GetString(0, 0).value_or("NULL");
     return "SELECT item, v * " + factor + " AS scaled FROM ref('bronze.item')";
   });
-  auto models = ModelSet::LoadMap(
-      {{"silver/scaled.sql",
-        "-- materialized: table\n-- depends_on: bronze.factor, bronze.item\n"
-        "SELECT * FROM (generated('scaled')) AS g"}});
+  auto models =
+      ModelSet::LoadMap({{"silver/scaled.sql",
+                          "-- materialized: table\n-- depends_on: bronze.factor, bronze.item\n"
+                          "SELECT * FROM (generated('scaled')) AS g"}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   ASSERT_EQ(models->models()[0].refs.size(), 2u);
   RunOptions options;
@@ -263,8 +277,9 @@ TEST_F(PipelineTest, GeneratedSqlReadsDeclaredInputsAndReRunsWhenTheyChange) {
     return std::string("SELECT * FROM ref('bronze.factor')");
   });
   auto bad = ModelSet::LoadMap(
-      {{"silver/bad.sql", "-- materialized: table\n-- depends_on: bronze.item\n"
-                          "SELECT * FROM (generated('sneaky')) AS g"},
+      {{"silver/bad.sql",
+        "-- materialized: table\n-- depends_on: bronze.item\n"
+        "SELECT * FROM (generated('sneaky')) AS g"},
        {"silver/missing.sql", "-- materialized: table\nSELECT * FROM (generated('nope')) AS g"}});
   ASSERT_TRUE(bad.ok()) << bad.status().ToString();
   auto failed = RunPipeline(catalog, *connection_, *bad, options);
@@ -286,8 +301,9 @@ TEST(ModelParseTest, ErrorsNameFileAndLine) {
   auto bad = ParseModel("m/silver/x.sql", "-- materialized: table\n-- colour: red\nSELECT 1");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("m/silver/x.sql:2:"), std::string::npos);
-  auto cycle = ModelSet::LoadMap({{"silver/a.sql", "-- materialized: table\nSELECT * FROM ref('silver.b')"},
-                                  {"silver/b.sql", "-- materialized: table\n\nSELECT * FROM ref('silver.a')"}});
+  auto cycle = ModelSet::LoadMap(
+      {{"silver/a.sql", "-- materialized: table\nSELECT * FROM ref('silver.b')"},
+       {"silver/b.sql", "-- materialized: table\n\nSELECT * FROM ref('silver.a')"}});
   ASSERT_FALSE(cycle.ok());
   EXPECT_NE(cycle.status().message().find("cycle"), std::string::npos) << cycle.status().ToString();
 }

@@ -1,0 +1,342 @@
+#include "pipeline/sync_runner.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "base/logging.h"
+#include "base/progress.h"
+#include "base/text.h"
+#include "engine/database.h"
+#include "http/curl_transport.h"
+#include "pipeline/embedded_models.h"
+#include "source/export_folder_source.h"
+
+namespace dhl::pipeline {
+namespace {
+
+using lake::TableName;
+
+const TableName kDqResult{"ops", "dq_result"};
+
+bool IsUrl(std::string_view source) {
+  return source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
+}
+
+// The stage a model belongs to: its layer (a model of another layer runs with silver).
+SyncStage StageOf(const TableName& model) {
+  return model.layer == "gold" ? SyncStage::kGold : SyncStage::kSilver;
+}
+
+Result<source::ExtractSummary> Extract(const SyncOptions& options) {
+  source::ExtractOptions extract = options.extract;
+  extract.full = options.full;
+  if (!options.source.empty() && !IsUrl(options.source)) {
+    source::ExportFolderSource folder(options.lake_dir, options.source, extract, options.secrets,
+                                      SystemClock::Instance(), options.progress);
+    return folder.Run();
+  }
+  source::Secrets secrets = options.secrets;
+  if (!options.source.empty()) {
+    secrets.url = options.source;
+  }
+  source::ExtractorEnvironment environment;
+  environment.transports = options.transports;
+  if (!environment.transports) {
+    environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
+  }
+  environment.show_progress = options.progress;
+  source::WebApiExtractor extractor(options.lake_dir, extract, secrets, environment);
+  return extractor.Run();
+}
+
+// Rows flagged per expectation in run `run_id`.
+Result<std::vector<ExpectationCount>> ExpectationCounts(lake::LakeCatalog& catalog,
+                                                        engine::Connection& connection,
+                                                        const std::string& run_id) {
+  std::vector<ExpectationCount> counts;
+  if (!catalog.Table(kDqResult).Exists()) {
+    return counts;
+  }
+  DHL_RETURN_IF_ERROR(catalog.Register(connection, kDqResult));
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult result,
+      connection.Query("SELECT model, expectation, action, CAST(sum(rows_failing) AS BIGINT) "
+                       "FROM ops.dq_result WHERE run_id = $1 AND rows_failing > 0 "
+                       "GROUP BY model, expectation, action ORDER BY model, expectation",
+                       {engine::Value(run_id)}));
+  for (size_t row = 0; row < result.row_count(); ++row) {
+    ExpectationCount count;
+    Result<TableName> model = lake::ParseTableName(result.GetString(0, row).value_or(""));
+    if (!model.ok()) {
+      continue;
+    }
+    count.model = *model;
+    count.expectation = result.GetString(1, row).value_or("");
+    count.action = result.GetString(2, row).value_or("");
+    count.rows = result.GetInt64(3, row).value_or(0);
+    counts.push_back(std::move(count));
+  }
+  return counts;
+}
+
+Status RunModels(const SyncOptions& options, const ModelSet& set,
+                 const std::vector<TableName>& selected, SyncSummary& summary) {
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
+  lake::LakeCatalog catalog(options.lake_dir);
+  RunOptions run;
+  run.full = options.full;
+  for (const TableName& name : selected) {
+    run.models.push_back(name.ToString());
+  }
+  run.progress = options.progress;
+  ModelEngine engine = options.run_models;
+  if (!engine) {
+    engine = [](lake::LakeCatalog& lake_catalog, engine::Connection& lake_connection,
+                const ModelSet& models, const RunOptions& run_options) {
+      return RunPipeline(lake_catalog, lake_connection, models, run_options);
+    };
+  }
+  DHL_ASSIGN_OR_RETURN(RunSummary models, engine(catalog, connection, set, run));
+  std::map<TableName, ModelStatus> status;
+  for (const ModelResult& result : models.models) {
+    status[result.name] = result.status;
+    switch (result.status) {
+      case ModelStatus::kSucceeded:
+        ++summary.models_run;
+        break;
+      case ModelStatus::kUnchanged:
+        ++summary.models_unchanged;
+        break;
+      case ModelStatus::kFailed:
+        ++summary.models_failed;
+        break;
+      case ModelStatus::kUpstreamFailed:
+        ++summary.models_skipped;
+        break;
+      case ModelStatus::kMissingInput:
+        ++summary.models_missing_input;
+        break;
+      case ModelStatus::kNotSelected:
+        break;
+    }
+    summary.rows_quarantined += result.rows_rejected;
+  }
+  for (const ModelResult& result : models.models) {
+    if (result.status != ModelStatus::kFailed) {
+      continue;
+    }
+    FailedModel failure;
+    failure.model = result.name;
+    failure.error = result.error;
+    DHL_ASSIGN_OR_RETURN(std::vector<TableName> downstream,
+                         set.Select({result.name.ToString()}, /*with_descendants=*/true));
+    for (const TableName& name : downstream) {
+      auto found = status.find(name);
+      if (name != result.name && found != status.end() &&
+          found->second == ModelStatus::kUpstreamFailed) {
+        failure.skipped_descendants.push_back(name);
+      }
+    }
+    summary.failures.push_back(std::move(failure));
+  }
+  DHL_ASSIGN_OR_RETURN(summary.expectations, ExpectationCounts(catalog, connection, models.run_id));
+  summary.models = std::move(models);
+  return Status::Ok();
+}
+
+}  // namespace
+
+std::string_view SyncStageName(SyncStage stage) {
+  switch (stage) {
+    case SyncStage::kExtract:
+      return "extract";
+    case SyncStage::kSilver:
+      return "silver";
+    case SyncStage::kGold:
+      return "gold";
+  }
+  return "unknown";
+}
+
+Result<std::set<SyncStage>> ParseSyncStages(std::string_view text) {
+  std::set<SyncStage> stages;
+  for (std::string_view piece : Split(text, ',')) {
+    std::string_view name = Trim(piece);
+    if (name == "extract") {
+      stages.insert(SyncStage::kExtract);
+    } else if (name == "silver") {
+      stages.insert(SyncStage::kSilver);
+    } else if (name == "gold") {
+      stages.insert(SyncStage::kGold);
+    } else {
+      return InvalidArgument(fmt::format(
+          "--only {}: unknown stage '{}' (the stages are extract, silver and gold)", text, name));
+    }
+  }
+  return stages;
+}
+
+Result<std::vector<TableName>> SelectModels(const ModelSet& models,
+                                            const std::vector<std::string>& selectors) {
+  std::set<TableName> chosen;
+  for (const std::string& selector : selectors) {
+    std::string_view name = Trim(selector);
+    bool ancestors = !name.empty() && name.front() == '+';
+    if (ancestors) {
+      name.remove_prefix(1);
+    }
+    bool descendants = !name.empty() && name.back() == '+';
+    if (descendants) {
+      name.remove_suffix(1);
+    }
+    TableName table;
+    if (name.find('.') != std::string_view::npos) {
+      Result<TableName> parsed = lake::ParseTableName(name);
+      if (!parsed.ok()) {
+        return InvalidArgument(fmt::format("--models {}: {}", selector, parsed.status().message()));
+      }
+      table = *parsed;
+      if (models.Find(table) == nullptr) {
+        return NotFound(fmt::format("--models {}: no model {}", selector, table.ToString()));
+      }
+    } else {
+      std::vector<TableName> matches;
+      for (const Model& model : models.models()) {
+        if (model.name.name == name) {
+          matches.push_back(model.name);
+        }
+      }
+      if (matches.empty()) {
+        return NotFound(fmt::format("--models {}: no model named {}", selector, name));
+      }
+      if (matches.size() > 1) {
+        return InvalidArgument(
+            fmt::format("--models {}: several layers have {} ({} and {}): "
+                        "write layer.table",
+                        selector, name, matches[0].ToString(), matches[1].ToString()));
+      }
+      table = matches[0];
+    }
+    chosen.insert(table);
+    if (descendants) {
+      DHL_ASSIGN_OR_RETURN(std::vector<TableName> downstream,
+                           models.Select({table.ToString()}, /*with_descendants=*/true));
+      chosen.insert(downstream.begin(), downstream.end());
+    }
+    if (ancestors) {
+      std::vector<TableName> pending = {table};
+      while (!pending.empty()) {
+        const Model* model = models.Find(pending.back());
+        pending.pop_back();
+        for (const Ref& ref : model->refs) {
+          if (models.Find(ref.table) != nullptr && chosen.insert(ref.table).second) {
+            pending.push_back(ref.table);
+          }
+        }
+      }
+    }
+  }
+  std::vector<TableName> ordered;
+  for (const Model& model : models.models()) {
+    if (chosen.count(model.name) > 0) {
+      ordered.push_back(model.name);
+    }
+  }
+  return ordered;
+}
+
+std::string SyncSummary::ToText() const {
+  std::string text;
+  if (extract.has_value()) {
+    text += extract->ToText();
+  }
+  if (models.has_value()) {
+    for (const ModelResult& model : models->models) {
+      if (model.status == ModelStatus::kSucceeded) {
+        text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}\n", model.name.ToString(),
+                            model.rows_in, model.rows_out, model.rows_rejected,
+                            HumanDuration(model.seconds),
+                            model.output_unchanged ? " (same result: nothing committed)" : "");
+      } else if (model.status == ModelStatus::kMissingInput) {
+        text +=
+            fmt::format("  {:<34} skipped, no input yet: {}\n", model.name.ToString(), model.error);
+      } else if (model.status == ModelStatus::kFailed) {
+        text += fmt::format("  {:<34} FAILED: {}\n", model.name.ToString(), model.error);
+      }
+    }
+    for (const ExpectationCount& count : expectations) {
+      text += fmt::format("  {:<10} {}: {} rows {}\n", count.action, count.model.ToString(),
+                          count.rows, count.expectation);
+    }
+    for (const FailedModel& failure : failures) {
+      std::string skipped;
+      for (const TableName& name : failure.skipped_descendants) {
+        skipped += (skipped.empty() ? "" : ", ") + name.ToString();
+      }
+      text += fmt::format("  {} failed; skipped because of it: {}\n", failure.model.ToString(),
+                          skipped.empty() ? "nothing" : skipped);
+    }
+    text += fmt::format(
+        "models: {} run, {} unchanged, {} failed, {} skipped after a failure, {} without input; "
+        "{} rows quarantined to silver.rejects (run {})\n",
+        models_run, models_unchanged, models_failed, models_skipped, models_missing_input,
+        rows_quarantined, models->run_id);
+  }
+  text += fmt::format("sync: {} in {}\n", ok() ? "done" : "FAILED", HumanDuration(seconds));
+  return text;
+}
+
+Result<SyncSummary> RunSync(const SyncOptions& options) {
+  auto started = std::chrono::steady_clock::now();
+  auto wanted = [&](SyncStage stage) {
+    return options.stages.empty() || options.stages.count(stage) > 0;
+  };
+  SyncSummary summary;
+  // Models are loaded and selected before extracting, so that a bad selector fails at once.
+  std::optional<ModelSet> embedded;
+  const ModelSet* set = options.model_set;
+  if (set == nullptr) {
+    DHL_ASSIGN_OR_RETURN(ModelSet loaded, ModelSet::LoadMap(EmbeddedModels()));
+    embedded.emplace(std::move(loaded));
+    set = &*embedded;
+  }
+  std::vector<TableName> candidates;
+  if (options.models.empty()) {
+    for (const Model& model : set->models()) {
+      candidates.push_back(model.name);
+    }
+  } else {
+    DHL_ASSIGN_OR_RETURN(candidates, SelectModels(*set, options.models));
+  }
+  std::vector<TableName> selected;
+  for (const TableName& name : candidates) {
+    if (wanted(StageOf(name))) {
+      selected.push_back(name);
+    }
+  }
+
+  if (wanted(SyncStage::kExtract)) {
+    Result<source::ExtractSummary> extracted = Extract(options);
+    if (!extracted.ok()) {
+      return extracted.status().WithContext(
+          "sync: extraction failed, models not run (the next sync resumes the extraction)");
+    }
+    summary.extract = std::move(*extracted);
+  }
+  if (!selected.empty()) {
+    DHL_RETURN_IF_ERROR(RunModels(options, *set, selected, summary));
+  } else if (!options.models.empty() || !options.stages.empty()) {
+    if (wanted(SyncStage::kSilver) || wanted(SyncStage::kGold)) {
+      LogWarn("sync: no model matches the selected stages and models");
+    }
+  }
+  summary.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  return summary;
+}
+
+}  // namespace dhl::pipeline
