@@ -7,6 +7,7 @@
 #include <set>
 
 #include "lake/schema.h"
+#include "pipeline/pipeline_runner.h"
 #include "source/bronze_table.h"
 #include "sql/literal.h"
 #include "sql/shared_sql.h"
@@ -83,8 +84,15 @@ const BundleTask* BundlePlan::Find(const std::string& key) const {
 }
 
 Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connection& connection,
-                              const pipeline::ModelSet& models, const PlanOptions& options) {
+                              const pipeline::ModelSet& declared, const PlanOptions& options) {
   DHL_RETURN_IF_ERROR(options.names.Validate());
+  // `depends_on: layer.*` inputs are the tables of those layers in the lake now, as locally.
+  std::vector<pipeline::Model> expanded;
+  for (const pipeline::Model& model : declared.models()) {
+    DHL_ASSIGN_OR_RETURN(pipeline::Model with_inputs, pipeline::WithLayerInputs(model, catalog));
+    expanded.push_back(std::move(with_inputs));
+  }
+  DHL_ASSIGN_OR_RETURN(pipeline::ModelSet models, pipeline::ModelSet::FromModels(expanded));
   const pipeline::GeneratorRegistry& registry =
       options.generators != nullptr ? *options.generators : pipeline::BuiltinGenerators();
   DHL_ASSIGN_OR_RETURN(auto present, catalog.ListTables());
@@ -108,7 +116,7 @@ Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connecti
     SparkTable table;
     table.name = source;
     DHL_ASSIGN_OR_RETURN(table.schema, Describe(connection, source));
-    table.append_only = source.layer == "bronze";
+    table.append_only = source.layer == "bronze";  // ref.* tables are replaced by imports
     plan.tables.push_back(table);
     BundleTask task;
     task.key = TaskKey(source, /*load=*/true);

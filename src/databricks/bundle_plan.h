@@ -3,6 +3,8 @@
 // depends on (the model DAG: a model's task depends on the tasks of its refs and depends_on
 // tables). Both `export databricks` (bundle_writer.h) and `sync --engine databricks`
 // (databricks_runner.h) work from a plan, so the bundle and the direct run execute the same text.
+// Inputs named `depends_on: layer.*` are the tables of that layer in the lake at planning time
+// (pipeline::WithLayerInputs), loaded from the volume like bronze.
 //
 // Column types come from the lake: a table that exists is described as it is; a model whose table
 // does not exist yet is described by its DuckDB rendering over its (described) inputs; a bronze

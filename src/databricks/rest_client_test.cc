@@ -15,11 +15,16 @@
 
 #include "databricks/databricks_client.h"
 #include "databricks/databricks_credentials.h"
+#include "databricks/databricks_runner.h"
 #include "databricks/files_client.h"
 #include "databricks/statement_client.h"
+#include "engine/database.h"
 #include "http/curl_transport.h"
 #include "http/http_server.h"
 #include "http/sleeper.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model_set.h"
+#include "sql/dialect.h"
 
 namespace dhl::databricks {
 namespace {
@@ -61,7 +66,9 @@ class FakeWorkspace {
                          "application/json");
         return;
       }
-      response.SetBody(Progress(id, text, polls).dump(), "application/json");
+      bool fails = !fail_containing_.empty() && text.find(fail_containing_) != std::string::npos;
+      response.SetBody(Progress(id, fails ? "SELECT missing" : text, polls).dump(),
+                       "application/json");
     });
     server_.Route("GET", "/api/2.0/sql/statements/([^/]+)/result/chunks/1",
                   [this](auto& request, auto& response) {
@@ -110,6 +117,7 @@ class FakeWorkspace {
   }
 
   std::string host() const { return host_; }
+  std::string fail_containing_;  // statements holding this text fail
   int busy_rejections_ = 0;
   int flaky_failures_ = 0;
   std::vector<json> submitted_;
@@ -300,6 +308,96 @@ TEST_F(RestClientTest, FilesUploadIntoVolumeDirectories) {
   EXPECT_EQ(workspace_.files_["/Volumes/c/s/v/bronze/data value/part-1.parquet"],
             std::string("PAR1\0data", 9));
   fs::remove(local);
+}
+
+// sync --engine databricks after extraction: bronze files to the volume once, then the plan's
+// statements in DAG order; a failing model skips its descendants only.
+TEST_F(RestClientTest, RunOnDatabricksUploadsThenRunsThePlanInOrder) {
+  fs::path dir = fs::temp_directory_path() / "dhl_databricks_runner_test";
+  fs::remove_all(dir);
+  auto database = engine::Database::Open();
+  ASSERT_TRUE(database.ok());
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  lake::LakeCatalog catalog((dir / "lake").string());
+  auto write = [&](const std::string& table, const std::string& select) {
+    auto written = catalog.Table(*lake::ParseTableName(table)).Write(*connection, select, {});
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  };
+  write("bronze.data_value",
+        "SELECT * FROM (VALUES ('de1', '202401', 'ou1', '5', CAST(NULL AS VARCHAR), "
+        "TIMESTAMPTZ '2024-02-01 00:00:00+00', FALSE, 'run1', TIMESTAMPTZ '2024-02-02 "
+        "00:00:00+00', 'api', 'c1')) AS t(dataElement, period, orgUnit, value, comment, "
+        "lastUpdated, deleted, _run_id, _ingested_at, _source, _chunk)");
+  write("bronze.metadata_organisation_unit",
+        "SELECT * FROM (VALUES ('ou1', 'Bo', '3', '{}')) AS t(id, name, level, object)");
+  auto models = pipeline::ModelSet::LoadDirectory(std::string(DHL_SOURCE_DIR) +
+                                                  "/tests/data/databricks/models");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  pipeline::GeneratorRegistry registry;
+  registry.Add("share", [](const pipeline::GeneratorContext& context) -> Result<std::string> {
+    return sql::SafeDivide("SUM(v.value)", "COUNT(*)", context.dialect);
+  });
+  DatabricksRunOptions options;
+  options.names.catalog = "health";
+  options.warehouse_id = "wh1";
+  options.run_id = "run-42";
+  options.generators = &registry;
+  workspace_.fail_containing_ = "MERGE INTO `health`.`dhis2_silver`.`data_value`";
+  DatabricksClient client = Client();
+  auto summary = RunOnDatabricks(catalog, *connection, *models, client, options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->files_uploaded, 2);
+  EXPECT_EQ(summary->files_present, 0);
+  std::map<std::string, std::string> status;
+  for (const auto& task : summary->tasks) status[task.key] = task.status;
+  EXPECT_EQ(status, (std::map<std::string, std::string>{
+                        {"setup", "succeeded"},
+                        {"load_bronze_data_value", "succeeded"},
+                        {"load_bronze_metadata_organisation_unit", "succeeded"},
+                        {"silver_data_value", "failed"},
+                        {"silver_org_unit", "succeeded"},
+                        {"gold_total", "upstream failed"}}));
+  EXPECT_EQ(summary->failed, 2);
+  {
+    std::lock_guard lock(workspace_.mutex_);
+    // The uploaded bytes are the lake's data files.
+    int matched = 0;
+    for (const auto& [path, bytes] : workspace_.files_) {
+      EXPECT_EQ(path.rfind("/Volumes/health/dhis2_bronze/landing/bronze/", 0), 0u) << path;
+      for (const auto& entry : fs::recursive_directory_iterator(dir / "lake" / "bronze")) {
+        if (entry.path().filename() == fs::path(path).filename()) {
+          std::ifstream in(entry.path(), std::ios::binary);
+          std::string local((std::istreambuf_iterator<char>(in)), {});
+          EXPECT_EQ(local, bytes);
+          ++matched;
+        }
+      }
+    }
+    EXPECT_EQ(matched, 2);
+    // Set-up first, COPY INTO before the models, the run id in the expectation rows.
+    const auto& submitted = workspace_.submitted_;
+    ASSERT_FALSE(submitted.empty());
+    EXPECT_EQ(submitted.front()["statement"].get<std::string>().rfind("CREATE SCHEMA", 0), 0u);
+    size_t first_copy = 0, first_merge = 0;
+    for (size_t i = 0; i < submitted.size(); ++i) {
+      std::string text = submitted[i]["statement"];
+      if (first_copy == 0 && text.rfind("COPY INTO", 0) == 0) first_copy = i;
+      if (first_merge == 0 && text.rfind("MERGE INTO", 0) == 0) first_merge = i;
+      if (text.find("dq_result") != std::string::npos && text.rfind("INSERT", 0) == 0) {
+        EXPECT_NE(text.find("'run-42'"), std::string::npos) << text;
+      }
+    }
+    EXPECT_GT(first_merge, first_copy);
+  }
+  // A second run sends no file again.
+  workspace_.fail_containing_.clear();
+  auto again = RunOnDatabricks(catalog, *connection, *models, client, options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->files_uploaded, 0);
+  EXPECT_EQ(again->files_present, 2);
+  EXPECT_TRUE(again->ok()) << again->ToString();
+  fs::remove_all(dir);
 }
 
 TEST(CredentialsTest, EnvironmentThenProfiles) {
