@@ -9,6 +9,7 @@
 #include "lake/schema.h"
 #include "pipeline/pipeline_runner.h"
 #include "source/bronze_table.h"
+#include "sql/dialect.h"
 #include "sql/literal.h"
 #include "sql/shared_sql.h"
 
@@ -104,6 +105,11 @@ Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connecti
     }
   }
 
+  // The models' Spark JSON and array functions, as DuckDB macros (docs/models.md), so that their
+  // DuckDB renderings describe.
+  for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
+    DHL_RETURN_IF_ERROR(connection.Execute(macro));
+  }
   BundlePlan plan;
   for (const TableName& source : models.Sources()) {
     if (in_lake.count(source) == 0) {
@@ -156,7 +162,12 @@ Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connecti
     task.key = TaskKey(model.name, /*load=*/false);
     task.table = model.name;
     task.statements = std::move(*statements);
-    task.generators = model.generated;
+    for (const std::string& name : model.generated) {
+      if (std::find(task.generators.begin(), task.generators.end(), name) ==
+          task.generators.end()) {
+        task.generators.push_back(name);
+      }
+    }
     task.embeds_metadata = !model.generated.empty();
     std::set<std::string> depends = {"setup"};
     for (const pipeline::Ref& ref : model.refs) {

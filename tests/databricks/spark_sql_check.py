@@ -33,7 +33,7 @@ ALLOWED_FUNCTIONS = {
     "RTRIM", "REPLACE", "REGEXP_EXTRACT", "REGEXP_REPLACE", "SPLIT", "SPLIT_PART", "LPAD", "RPAD",
     "INSTR", "LOCATE", "LEFT", "RIGHT", "STARTSWITH", "ENDSWITH", "CONTAINS",
     # dates
-    "CURRENT_DATE", "CURRENT_TIMESTAMP", "DATE_ADD", "DATE_SUB", "ADD_MONTHS", "MAKE_DATE",
+    "CURRENT_DATE", "CURRENT_TIMESTAMP", "DATEDIFF", "DATE_ADD", "DATE_SUB", "ADD_MONTHS", "MAKE_DATE",
     "LAST_DAY", "YEAR", "MONTH", "DAY", "DAYOFMONTH", "EXTRACT", "DATE_TRUNC", "TO_DATE",
     "UNIX_TIMESTAMP", "UNIX_SECONDS", "UNIX_MICROS", "DATE_FORMAT", "WEEKOFYEAR", "QUARTER",
     # arrays, structs and JSON (Spark spellings)
@@ -48,6 +48,9 @@ ALLOWED_FUNCTIONS = {
 CLASS_NAMES = {
     "Substring": "SUBSTRING", "StrPosition": "LOCATE", "ApproxDistinct": "APPROX_COUNT_DISTINCT",
     "Explode": "EXPLODE", "Struct": "STRUCT", "RegexpLike": "RLIKE",
+    # sqlglot's names for Spark's get_json_object, datediff(end, start) and to_date
+    "JSONExtractScalar": "GET_JSON_OBJECT", "JSONExtract": "GET_JSON_OBJECT",
+    "DateDiff": "DATEDIFF", "TsOrDsToDate": "TO_DATE", "StrToDate": "TO_DATE",
 }
 
 # sqlglot classes that are clauses, not functions (MERGE's WHEN ... THEN ...).
