@@ -12,9 +12,11 @@
 --                             10-year look-back start of LAST and FIRST
 --   aggregate_disaggregation_periods  which data period(s) a disaggregated query period takes its
 --                             value from, with the weight of DHIS2's yearly weighted average
--- Set-based: values are summed once per (element, period, coc, org unit) into partial sums (count,
--- sum, sum of squares, min, max, sum of value x days, sum of days), the partial sums roll up to the
--- grains and then to every org-unit level in one grouping, and each formula is evaluated on them.
+-- Set-based: values are summed once per (element, cell period, coc, org unit) into partial sums
+-- (count, sum, sum of squares, min, max, sum of value x days, sum of days), the partial sums roll up
+-- to the grains and then to every org-unit level, and each formula is evaluated on
+-- them. The period structure comes from gold.analytics's period columns, unpivoted once per data
+-- period (not per value).
 -- Partitioned by the year of the query period's start; a changed year of gold.analytics recomputes
 -- the years within the look-back window after it (partition_window: LAST/FIRST look back 10 years,
 -- financial years and weeks reach one year across).
@@ -29,9 +31,66 @@ rule AS (generated('aggregate_rules')),
 query_period AS (generated('aggregate_query_periods')),
 disaggregation_period AS (generated('aggregate_disaggregation_periods')),
 fact AS (
-  SELECT *
+  SELECT de, coc, aoc, ou, pe, start_date, end_date, value, days, value_x_days
   FROM ref('gold.analytics')
   WHERE value IS NOT NULL
+),
+-- Each data period with the period of every longer type it belongs to (and itself).
+data_period AS (
+  SELECT DISTINCT pe, daily, weekly, weeklywednesday, weeklythursday, weeklyfriday, weeklysaturday, weeklysunday, biweekly, monthly, bimonthly, quarterly, quarterlynov, sixmonthly, sixmonthlyapril, sixmonthlynov, yearly, financialfeb, financialapril, financialjuly, financialaug, financialsep, financialoct, financialnov
+  FROM ref('gold.analytics')
+),
+structure AS (
+  SELECT pe, 'Daily' AS period_type, daily AS structure_pe FROM data_period WHERE daily IS NOT NULL
+  UNION ALL
+  SELECT pe, 'Weekly' AS period_type, weekly AS structure_pe FROM data_period WHERE weekly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'WeeklyWednesday' AS period_type, weeklywednesday AS structure_pe FROM data_period WHERE weeklywednesday IS NOT NULL
+  UNION ALL
+  SELECT pe, 'WeeklyThursday' AS period_type, weeklythursday AS structure_pe FROM data_period WHERE weeklythursday IS NOT NULL
+  UNION ALL
+  SELECT pe, 'WeeklyFriday' AS period_type, weeklyfriday AS structure_pe FROM data_period WHERE weeklyfriday IS NOT NULL
+  UNION ALL
+  SELECT pe, 'WeeklySaturday' AS period_type, weeklysaturday AS structure_pe FROM data_period WHERE weeklysaturday IS NOT NULL
+  UNION ALL
+  SELECT pe, 'WeeklySunday' AS period_type, weeklysunday AS structure_pe FROM data_period WHERE weeklysunday IS NOT NULL
+  UNION ALL
+  SELECT pe, 'BiWeekly' AS period_type, biweekly AS structure_pe FROM data_period WHERE biweekly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'Monthly' AS period_type, monthly AS structure_pe FROM data_period WHERE monthly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'BiMonthly' AS period_type, bimonthly AS structure_pe FROM data_period WHERE bimonthly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'Quarterly' AS period_type, quarterly AS structure_pe FROM data_period WHERE quarterly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'QuarterlyNov' AS period_type, quarterlynov AS structure_pe FROM data_period WHERE quarterlynov IS NOT NULL
+  UNION ALL
+  SELECT pe, 'SixMonthly' AS period_type, sixmonthly AS structure_pe FROM data_period WHERE sixmonthly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'SixMonthlyApril' AS period_type, sixmonthlyapril AS structure_pe FROM data_period WHERE sixmonthlyapril IS NOT NULL
+  UNION ALL
+  SELECT pe, 'SixMonthlyNov' AS period_type, sixmonthlynov AS structure_pe FROM data_period WHERE sixmonthlynov IS NOT NULL
+  UNION ALL
+  SELECT pe, 'Yearly' AS period_type, yearly AS structure_pe FROM data_period WHERE yearly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialFeb' AS period_type, financialfeb AS structure_pe FROM data_period WHERE financialfeb IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialApril' AS period_type, financialapril AS structure_pe FROM data_period WHERE financialapril IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialJuly' AS period_type, financialjuly AS structure_pe FROM data_period WHERE financialjuly IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialAug' AS period_type, financialaug AS structure_pe FROM data_period WHERE financialaug IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialSep' AS period_type, financialsep AS structure_pe FROM data_period WHERE financialsep IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialOct' AS period_type, financialoct AS structure_pe FROM data_period WHERE financialoct IS NOT NULL
+  UNION ALL
+  SELECT pe, 'FinancialNov' AS period_type, financialnov AS structure_pe FROM data_period WHERE financialnov IS NOT NULL
+),
+-- The org-unit structure of the units with values.
+unit AS (
+  SELECT DISTINCT ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid
+  FROM ref('gold.analytics')
 ),
 -- Each category option combo in its three grains: the total, itself, and each of its options.
 grain AS (
@@ -49,60 +108,17 @@ grain AS (
 -- period belongs to (period structure), or, when the query disaggregates, the data period it
 -- belongs to (the cell is computed there and copied to the query periods below).
 member AS (
-  SELECT m.*, q.days AS cp_days
-  FROM (
-    SELECT f.de, f.coc, f.ou, f.level1_uid, f.level2_uid, f.level3_uid, f.level4_uid, f.level5_uid, f.level6_uid, f.level7_uid, f.level8_uid, f.value, f.days, f.value_x_days,
-           r.period_type, r.selection, r.formula, FALSE AS disaggregated,
-           CASE r.period_type
-             WHEN 'Daily' THEN f.daily WHEN 'Weekly' THEN f.weekly
-             WHEN 'WeeklyWednesday' THEN f.weeklywednesday WHEN 'WeeklyThursday' THEN f.weeklythursday
-             WHEN 'WeeklyFriday' THEN f.weeklyfriday WHEN 'WeeklySaturday' THEN f.weeklysaturday
-             WHEN 'WeeklySunday' THEN f.weeklysunday WHEN 'BiWeekly' THEN f.biweekly
-             WHEN 'Monthly' THEN f.monthly WHEN 'BiMonthly' THEN f.bimonthly
-             WHEN 'Quarterly' THEN f.quarterly WHEN 'QuarterlyNov' THEN f.quarterlynov
-             WHEN 'SixMonthly' THEN f.sixmonthly WHEN 'SixMonthlyApril' THEN f.sixmonthlyapril
-             WHEN 'SixMonthlyNov' THEN f.sixmonthlynov WHEN 'Yearly' THEN f.yearly
-             WHEN 'FinancialFeb' THEN f.financialfeb WHEN 'FinancialApril' THEN f.financialapril
-             WHEN 'FinancialJuly' THEN f.financialjuly WHEN 'FinancialAug' THEN f.financialaug
-             WHEN 'FinancialSep' THEN f.financialsep WHEN 'FinancialOct' THEN f.financialoct
-             WHEN 'FinancialNov' THEN f.financialnov
-           END AS cp
-    FROM fact f
-    JOIN rule r ON r.de = f.de
-    WHERE r.selection IN ('all', 'min_max') AND NOT r.disaggregation
-  ) m
-  JOIN query_period q ON q.period_type = m.period_type AND q.pe = m.cp
-  UNION ALL
-  SELECT m.*, d.data_days AS cp_days
-  FROM (
-    SELECT f.de, f.coc, f.ou, f.level1_uid, f.level2_uid, f.level3_uid, f.level4_uid, f.level5_uid, f.level6_uid, f.level7_uid, f.level8_uid, f.value, f.days, f.value_x_days,
-           r.period_type, r.selection, r.formula, TRUE AS disaggregated,
-           CASE r.data_period_type
-             WHEN 'Daily' THEN f.daily WHEN 'Weekly' THEN f.weekly
-             WHEN 'WeeklyWednesday' THEN f.weeklywednesday WHEN 'WeeklyThursday' THEN f.weeklythursday
-             WHEN 'WeeklyFriday' THEN f.weeklyfriday WHEN 'WeeklySaturday' THEN f.weeklysaturday
-             WHEN 'WeeklySunday' THEN f.weeklysunday WHEN 'BiWeekly' THEN f.biweekly
-             WHEN 'Monthly' THEN f.monthly WHEN 'BiMonthly' THEN f.bimonthly
-             WHEN 'Quarterly' THEN f.quarterly WHEN 'QuarterlyNov' THEN f.quarterlynov
-             WHEN 'SixMonthly' THEN f.sixmonthly WHEN 'SixMonthlyApril' THEN f.sixmonthlyapril
-             WHEN 'SixMonthlyNov' THEN f.sixmonthlynov WHEN 'Yearly' THEN f.yearly
-             WHEN 'FinancialFeb' THEN f.financialfeb WHEN 'FinancialApril' THEN f.financialapril
-             WHEN 'FinancialJuly' THEN f.financialjuly WHEN 'FinancialAug' THEN f.financialaug
-             WHEN 'FinancialSep' THEN f.financialsep WHEN 'FinancialOct' THEN f.financialoct
-             WHEN 'FinancialNov' THEN f.financialnov
-           END AS cp
-    FROM fact f
-    JOIN rule r ON r.de = f.de
-    WHERE r.selection IN ('all', 'min_max') AND r.disaggregation
-  ) m
-  JOIN (SELECT DISTINCT period_type, data_pe, data_days FROM disaggregation_period) d
-    ON d.period_type = m.period_type AND d.data_pe = m.cp
+  SELECT f.de, f.coc, f.ou, f.value, f.days, f.value_x_days, r.period_type, s.structure_pe AS cp
+  FROM fact f
+  JOIN rule r ON r.de = f.de AND r.selection IN ('all', 'min_max')
+  JOIN structure s
+    ON s.pe = f.pe
+   AND s.period_type = CASE WHEN r.disaggregation THEN r.data_period_type ELSE r.period_type END
 ),
 -- LAST and FIRST: per series (de, ou, coc, aoc) in order of period end then start, the end of the
 -- next value and the latest start of the earlier ones.
 ranked_fact AS (
-  SELECT f.de, f.coc, f.aoc, f.ou, f.level1_uid, f.level2_uid, f.level3_uid, f.level4_uid, f.level5_uid, f.level6_uid, f.level7_uid, f.level8_uid, f.start_date, f.end_date, f.value, f.days,
-         f.value_x_days,
+  SELECT f.de, f.coc, f.aoc, f.ou, f.start_date, f.end_date, f.value, f.days, f.value_x_days,
          LEAD(f.end_date) OVER (
            PARTITION BY f.de, f.ou, f.coc, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST) AS next_end,
@@ -119,9 +135,8 @@ ranked_fact AS (
 -- the earliest (no earlier value starts inside the window); LAST_IN_PERIOD the latest of those
 -- inside the query period.
 winner AS (
-  SELECT s.de, s.coc, s.aoc, s.ou, s.level1_uid, s.level2_uid, s.level3_uid, s.level4_uid, s.level5_uid, s.level6_uid, s.level7_uid, s.level8_uid, s.start_date,
-         s.end_date, s.value, s.days, s.value_x_days, r.period_type, r.selection, r.formula,
-         r.ranks_across, q.pe AS cp, q.days AS cp_days
+  SELECT s.de, s.coc, s.aoc, s.ou, s.start_date, s.end_date, s.value, s.days, s.value_x_days,
+         r.period_type, r.selection, r.ranks_across, q.pe AS cp
   FROM ranked_fact s
   JOIN rule r ON r.de = s.de AND r.selection = 'last'
   JOIN query_period q
@@ -129,9 +144,8 @@ winner AS (
    AND s.start_date >= q.look_back_start
   WHERE s.next_end IS NULL OR q.end_date < s.next_end
   UNION ALL
-  SELECT s.de, s.coc, s.aoc, s.ou, s.level1_uid, s.level2_uid, s.level3_uid, s.level4_uid, s.level5_uid, s.level6_uid, s.level7_uid, s.level8_uid, s.start_date,
-         s.end_date, s.value, s.days, s.value_x_days, r.period_type, r.selection, r.formula,
-         r.ranks_across, q.pe, q.days
+  SELECT s.de, s.coc, s.aoc, s.ou, s.start_date, s.end_date, s.value, s.days, s.value_x_days,
+         r.period_type, r.selection, r.ranks_across, q.pe
   FROM ranked_fact s
   JOIN rule r ON r.de = s.de AND r.selection = 'first'
   JOIN query_period q
@@ -139,12 +153,11 @@ winner AS (
    AND s.start_date >= q.look_back_start
   WHERE s.earlier_start IS NULL OR s.earlier_start < q.look_back_start
   UNION ALL
-  SELECT de, coc, aoc, ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid, start_date, end_date, value, days, value_x_days,
-         period_type, selection, formula, ranks_across, cp, cp_days
+  SELECT de, coc, aoc, ou, start_date, end_date, value, days, value_x_days, period_type,
+         selection, ranks_across, cp
   FROM (
-    SELECT f.de, f.coc, f.aoc, f.ou, f.level1_uid, f.level2_uid, f.level3_uid, f.level4_uid, f.level5_uid, f.level6_uid, f.level7_uid, f.level8_uid, f.start_date, f.end_date, f.value, f.days,
-           f.value_x_days, r.period_type, r.selection, r.formula, r.ranks_across, q.pe AS cp,
-           q.days AS cp_days,
+    SELECT f.de, f.coc, f.aoc, f.ou, f.start_date, f.end_date, f.value, f.days, f.value_x_days,
+           r.period_type, r.selection, r.ranks_across, q.pe AS cp,
            ROW_NUMBER() OVER (
              PARTITION BY f.de, f.ou, f.coc, f.aoc, q.period_type, q.pe
              ORDER BY f.end_date DESC NULLS LAST, f.start_date DESC NULLS LAST) AS pe_rank
@@ -156,104 +169,146 @@ winner AS (
   ) ranked
   WHERE pe_rank = 1
 ),
--- Partial sums per (element, cell period, coc, org unit).
+-- Partial sums per (element, query type, cell period, coc, org unit).
 leaf AS (
-  SELECT de, period_type, cp, cp_days, disaggregated, selection, formula, coc, ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid,
-         COUNT(*) AS n, SUM(value) AS s, SUM(value * value) AS ss, MIN(value) AS mn,
-         MAX(value) AS mx, SUM(value_x_days) AS svd, SUM(days) AS sd
+  SELECT de, period_type, cp, coc, ou, COUNT(*) AS n, SUM(value) AS s, SUM(value * value) AS ss,
+         MIN(value) AS mn, MAX(value) AS mx, SUM(value_x_days) AS svd, SUM(days) AS sd
   FROM (
-    SELECT de, period_type, cp, cp_days, disaggregated, selection, formula, coc, ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid,
-           value, days, value_x_days
-    FROM member
+    SELECT de, period_type, cp, coc, ou, value, days, value_x_days FROM member
     UNION ALL
-    SELECT de, period_type, cp, cp_days, FALSE, selection, formula, coc, ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid,
-           value, days, value_x_days
-    FROM winner
+    SELECT de, period_type, cp, coc, ou, value, days, value_x_days FROM winner
     WHERE NOT ranks_across
   ) v
-  GROUP BY de, period_type, cp, cp_days, disaggregated, selection, formula, coc, ou, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid
+  GROUP BY de, period_type, cp, coc, ou
 ),
--- The grains, per org unit; `extreme` is MIN_SUM_ORG_UNIT's minimum (MAX_SUM_ORG_UNIT's
--- maximum) over the unit's values in the period (getMinOrMaxValueSubquerySql), summed next.
+-- The grains, per org unit; MIN_SUM_ORG_UNIT takes the unit's minimum over the period
+-- (MAX_SUM_ORG_UNIT its maximum) and sums those (getMinOrMaxValueSubquerySql).
 unit_cell AS (
-  SELECT l.de, l.period_type, l.cp, l.cp_days, l.disaggregated, l.selection, l.formula, g.g_coc,
-         g.g_category, g.g_option, l.ou, l.level1_uid, l.level2_uid, l.level3_uid, l.level4_uid, l.level5_uid, l.level6_uid, l.level7_uid, l.level8_uid,
-         SUM(l.n) AS n, SUM(l.s) AS s, SUM(l.ss) AS ss, MIN(l.mn) AS mn, MAX(l.mx) AS mx,
-         SUM(l.svd) AS svd, SUM(l.sd) AS sd,
-         CASE WHEN MIN(r.min_max) = 'min' THEN MIN(l.mn) ELSE MAX(l.mx) END AS extreme
+  SELECT l.de, l.period_type, l.cp, g.g_coc, g.g_category, g.g_option, l.ou, SUM(l.n) AS n,
+         SUM(l.s) AS s, SUM(l.ss) AS ss, MIN(l.mn) AS mn, MAX(l.mx) AS mx, SUM(l.svd) AS svd,
+         SUM(l.sd) AS sd
   FROM leaf l
   JOIN grain g ON g.coc = l.coc
-  JOIN rule r ON r.de = l.de AND r.period_type = l.period_type
-  GROUP BY l.de, l.period_type, l.cp, l.cp_days, l.disaggregated, l.selection, l.formula, g.g_coc,
-           g.g_category, g.g_option, l.ou, l.level1_uid, l.level2_uid, l.level3_uid, l.level4_uid, l.level5_uid, l.level6_uid, l.level7_uid, l.level8_uid
+  GROUP BY l.de, l.period_type, l.cp, g.g_coc, g.g_category, g.g_option, l.ou
 ),
--- Every org-unit level at once: the grouping set of level k groups the units below each level-k
--- unit (and the unit itself), as a query for that unit's uidlevelk.
+unit_level AS (
+  SELECT c.de, c.period_type, c.cp, c.g_coc, c.g_category, c.g_option, u.level1_uid, u.level2_uid, u.level3_uid, u.level4_uid, u.level5_uid, u.level6_uid, u.level7_uid, u.level8_uid,
+         c.n, c.s, c.ss, c.mn, c.mx, c.svd, c.sd
+  FROM unit_cell c
+  JOIN unit u ON u.ou = c.ou
+),
+-- Every org-unit level: level k groups the units below each level-k unit (and the unit itself), as
+-- a query for that unit's uidlevelk (one GROUP BY per level: cheaper than GROUPING SETS here).
 level_cell AS (
-  SELECT de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, level6_uid, level7_uid, level8_uid,
+  SELECT de, period_type, cp, g_coc, g_category, g_option, level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
          SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
-         SUM(sd) AS sd, SUM(extreme) AS extreme
-  FROM unit_cell
-  GROUP BY GROUPING SETS (
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level1_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level2_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level3_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level4_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level5_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level6_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level7_uid),
-    (de, period_type, cp, cp_days, disaggregated, selection, formula, g_coc, g_category, g_option, level8_uid))
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level1_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level1_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level2_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level2_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level3_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level3_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level4_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level4_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level5_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level5_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level6_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level6_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, level7_uid, CAST(NULL AS VARCHAR) AS level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level7_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level7_uid
+  UNION ALL
+  SELECT de, period_type, cp, g_coc, g_category, g_option, CAST(NULL AS VARCHAR) AS level1_uid, CAST(NULL AS VARCHAR) AS level2_uid, CAST(NULL AS VARCHAR) AS level3_uid, CAST(NULL AS VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, level8_uid,
+         SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn, MAX(mx) AS mx, SUM(svd) AS svd,
+         SUM(sd) AS sd, SUM(mn) AS sum_mn, SUM(mx) AS sum_mx
+  FROM unit_level WHERE level8_uid IS NOT NULL
+  GROUP BY de, period_type, cp, g_coc, g_category, g_option, level8_uid
+),
+-- The days of each cell period: the query period's, or the data period's when disaggregated.
+cell_period AS (
+  SELECT period_type, pe AS cp, days, FALSE AS disaggregated FROM query_period
+  UNION ALL
+  SELECT DISTINCT period_type, data_pe, data_days, TRUE FROM disaggregation_period
 ),
 cell AS (
-  SELECT de, period_type, cp, cp_days, disaggregated, g_coc, g_category, g_option,
-         COALESCE(level8_uid, level7_uid, level6_uid, level5_uid, level4_uid, level3_uid,
-                  level2_uid, level1_uid) AS ou,
-         CASE WHEN level1_uid IS NOT NULL THEN 1 WHEN level2_uid IS NOT NULL THEN 2
-              WHEN level3_uid IS NOT NULL THEN 3 WHEN level4_uid IS NOT NULL THEN 4
-              WHEN level5_uid IS NOT NULL THEN 5 WHEN level6_uid IS NOT NULL THEN 6
-              WHEN level7_uid IS NOT NULL THEN 7 ELSE 8 END AS ou_level,
-         n,
+  SELECT c.de, c.period_type, c.cp, r.disaggregation AS disaggregated, c.g_coc, c.g_category,
+         c.g_option,
+         COALESCE(c.level8_uid, c.level7_uid, c.level6_uid, c.level5_uid, c.level4_uid,
+                  c.level3_uid, c.level2_uid, c.level1_uid) AS ou,
+         CASE WHEN c.level1_uid IS NOT NULL THEN 1 WHEN c.level2_uid IS NOT NULL THEN 2
+              WHEN c.level3_uid IS NOT NULL THEN 3 WHEN c.level4_uid IS NOT NULL THEN 4
+              WHEN c.level5_uid IS NOT NULL THEN 5 WHEN c.level6_uid IS NOT NULL THEN 6
+              WHEN c.level7_uid IS NOT NULL THEN 7 ELSE 8 END AS ou_level,
+         c.n,
          CASE
-           WHEN selection = 'min_max' THEN extreme
-           WHEN formula = 'days_weighted' THEN svd / cp_days
-           WHEN formula = 'percent_of_days' THEN CASE WHEN sd > 0 THEN svd / sd * 100 END
-           WHEN formula = 'avg' THEN s / n
-           WHEN formula = 'count' THEN CAST(n AS DOUBLE)
-           WHEN formula = 'stddev_samp' THEN
-             CASE WHEN n > 1 THEN SQRT(CASE WHEN ss - s * s / n > 0 THEN (ss - s * s / n) / (n - 1)
-                                            ELSE 0 END) END
-           WHEN formula = 'var_samp' THEN
-             CASE WHEN n > 1 THEN CASE WHEN ss - s * s / n > 0 THEN (ss - s * s / n) / (n - 1)
-                                       ELSE 0 END END
-           WHEN formula = 'min' THEN mn
-           WHEN formula = 'max' THEN mx
-           WHEN formula = 'single' THEN CASE WHEN mn = mx THEN mn END
-           ELSE s
+           WHEN r.selection = 'min_max' THEN CASE WHEN r.min_max = 'min' THEN c.sum_mn ELSE c.sum_mx END
+           WHEN r.formula = 'days_weighted' THEN c.svd / p.days
+           WHEN r.formula = 'percent_of_days' THEN CASE WHEN c.sd > 0 THEN c.svd / c.sd * 100 END
+           WHEN r.formula = 'avg' THEN c.s / c.n
+           WHEN r.formula = 'count' THEN CAST(c.n AS DOUBLE)
+           WHEN r.formula = 'stddev_samp' THEN
+             CASE WHEN c.n > 1 THEN SQRT(CASE WHEN c.ss - c.s * c.s / c.n > 0
+                                              THEN (c.ss - c.s * c.s / c.n) / (c.n - 1)
+                                              ELSE 0 END) END
+           WHEN r.formula = 'var_samp' THEN
+             CASE WHEN c.n > 1 THEN CASE WHEN c.ss - c.s * c.s / c.n > 0
+                                         THEN (c.ss - c.s * c.s / c.n) / (c.n - 1)
+                                         ELSE 0 END END
+           WHEN r.formula = 'min' THEN c.mn
+           WHEN r.formula = 'max' THEN c.mx
+           WHEN r.formula = 'single' THEN CASE WHEN c.mn = c.mx THEN c.mn END
+           ELSE c.s
          END AS value
-  FROM level_cell
-  WHERE COALESCE(level8_uid, level7_uid, level6_uid, level5_uid, level4_uid, level3_uid,
-                 level2_uid, level1_uid) IS NOT NULL
+  FROM level_cell c
+  JOIN rule r ON r.de = c.de AND r.period_type = c.period_type
+  JOIN cell_period p
+    ON p.period_type = c.period_type AND p.cp = c.cp AND p.disaggregated = r.disaggregation
 ),
 -- LAST_LAST_ORG_UNIT and FIRST_FIRST_ORG_UNIT: one value for the whole cell, the latest (earliest)
 -- of the units' own, ties broken by org unit, coc and aoc (DHIS2 leaves them to the database).
 across AS (
-  SELECT de, period_type, cp, cp_days, FALSE AS disaggregated, g_coc, g_category, g_option, ou,
-         ou_level, 1 AS n, value
+  SELECT de, period_type, cp, FALSE AS disaggregated, g_coc, g_category, g_option, ou, ou_level,
+         1 AS n, value
   FROM (
-    SELECT w.de, w.period_type, w.cp, w.cp_days, g.g_coc, g.g_category, g.g_option,
-           CASE lv.level WHEN 1 THEN w.level1_uid WHEN 2 THEN w.level2_uid WHEN 3 THEN w.level3_uid WHEN 4 THEN w.level4_uid WHEN 5 THEN w.level5_uid WHEN 6 THEN w.level6_uid WHEN 7 THEN w.level7_uid WHEN 8 THEN w.level8_uid END AS ou, lv.level AS ou_level, w.value,
+    SELECT w.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option,
+           CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END AS ou, lv.level AS ou_level, w.value,
            ROW_NUMBER() OVER (
              PARTITION BY w.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option, lv.level,
-                          CASE lv.level WHEN 1 THEN w.level1_uid WHEN 2 THEN w.level2_uid WHEN 3 THEN w.level3_uid WHEN 4 THEN w.level4_uid WHEN 5 THEN w.level5_uid WHEN 6 THEN w.level6_uid WHEN 7 THEN w.level7_uid WHEN 8 THEN w.level8_uid END
+                          CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END
              ORDER BY CASE WHEN w.selection = 'last' THEN w.end_date END DESC NULLS LAST,
                       CASE WHEN w.selection = 'last' THEN w.start_date END DESC NULLS LAST,
                       CASE WHEN w.selection = 'first' THEN w.end_date END ASC NULLS LAST,
                       CASE WHEN w.selection = 'first' THEN w.start_date END ASC NULLS LAST,
                       w.ou ASC NULLS LAST, w.coc ASC NULLS LAST, w.aoc ASC NULLS LAST) AS cell_rank
     FROM winner w
+    JOIN unit u ON u.ou = w.ou
     JOIN grain g ON g.coc = w.coc
     CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS lv(level)
-    WHERE w.ranks_across AND CASE lv.level WHEN 1 THEN w.level1_uid WHEN 2 THEN w.level2_uid WHEN 3 THEN w.level3_uid WHEN 4 THEN w.level4_uid WHEN 5 THEN w.level5_uid WHEN 6 THEN w.level6_uid WHEN 7 THEN w.level7_uid WHEN 8 THEN w.level8_uid END IS NOT NULL
+    WHERE w.ranks_across AND CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END IS NOT NULL
   ) ranked
   WHERE cell_rank = 1
 ),
