@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/sql_subset_check.h"
 #include "sql/literal.h"
+#include "sql/shared_sql.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -616,6 +618,39 @@ TEST(PeriodRowsSqlTest, EmptyAndDeduplicated) {
   EXPECT_NE(sql.find("'202401'"), std::string::npos);
   EXPECT_EQ(sql.find("'2024-01'"), std::string::npos);
   EXPECT_NE(sql.find("`monthly`"), std::string::npos);
+}
+
+// Every silver model rendered to Spark SQL (shared-subset text through sql::RenderShared, the
+// generators in the Spark dialect, refs as plain names) parses as Spark SQL and calls only Spark
+// functions: tests/databricks/spark_sql_check.py with sqlglot, as the bundle's test does.
+TEST(SilverSparkTest, EverySilverModelRendersToSparkSql) {
+  if (std::system("/usr/bin/python3 -c 'import sqlglot' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 with sqlglot is not installed";
+  }
+  auto models = ModelSet::LoadDirectory(std::string(DHL_SOURCE_DIR) + "/models");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  nlohmann::json statements = nlohmann::json::array();
+  for (const Model& model : models->models()) {
+    if (model.name.layer != "silver") continue;
+    std::string text = sql::RenderShared(model.body, sql::Dialect::kSpark);
+    text = sql::ReplaceCalls(text, sql::Dialect::kSpark, "ref",
+                             [](const std::string& table) { return table; });
+    text = sql::ReplaceCalls(text, sql::Dialect::kSpark, "generated", [](const std::string& name) {
+      if (name == "period_rows") return PeriodRowsSql({"2024W5", "2024Q4"}, sql::Dialect::kSpark);
+      return CategoryColumnsSql({"cX5k9anHEHd", "GLevLNI9wkL"}, "o.category", "o.category_option",
+                                sql::Dialect::kSpark);
+    });
+    statements.push_back({{"where", model.path}, {"sql", text}});
+  }
+  EXPECT_GE(statements.size(), 28u);
+  fs::path file = fs::temp_directory_path() /
+                  ("dhl_silver_spark_" +
+                   std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + ".json");
+  std::ofstream(file) << statements.dump();
+  std::string command = "/usr/bin/python3 " + std::string(DHL_SOURCE_DIR) +
+                        "/tests/databricks/spark_sql_check.py " + file.string();
+  EXPECT_EQ(std::system(command.c_str()), 0);
+  fs::remove(file);
 }
 
 }  // namespace
