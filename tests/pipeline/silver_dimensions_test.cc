@@ -73,7 +73,14 @@ class SilverDimensionsTest : public ::testing::Test {
     for (const MetadataRow& row : rows) {
       if (!values.empty()) values += ", ";
       values +=
-          "(" + sql::StringLiteral(row.last_updated) + ", " + sql::StringLiteral(row.json) + ")";
+          "(" +
+          (row.last_updated.empty() ? std::string("NULL") : sql::StringLiteral(row.last_updated)) +
+          ", " + sql::StringLiteral(row.json) + ")";
+    }
+    std::string where;
+    if (rows.empty()) {  // an empty table of the right columns
+      values = "(NULL, '{}')";
+      where = " WHERE false";
     }
     std::string run_text = std::to_string(run);
     Write(catalog, "bronze.metadata_" + type,
@@ -82,7 +89,21 @@ class SilverDimensionsTest : public ::testing::Test {
           "CAST(lu AS TIMESTAMPTZ) AS lastUpdated, o AS object, '" +
               run_text + "' AS _run_id, CAST('2025-0" + run_text +
               "-01' AS TIMESTAMPTZ) AS _ingested_at, 'test' AS _source, 'metadata/" + run_text +
-              "' AS _chunk FROM (VALUES " + values + ") AS t(lu, o)");
+              "' AS _chunk FROM (VALUES " + values + ") AS t(lu, o)" + where);
+  }
+
+  // Appends the objects of `key` in a recorded DHIS2 payload (tests/data/dhis2/...) to
+  // bronze.metadata_<type>, each with its own lastUpdated (NULL when the payload lacks it).
+  void Payload(lake::LakeCatalog& catalog, const std::string& file, const std::string& key,
+               const std::string& type) {
+    std::ifstream in(std::string(DHL_SOURCE_DIR) + "/tests/data/dhis2/" + file);
+    nlohmann::json page = nlohmann::json::parse(in, nullptr, false);
+    ASSERT_FALSE(page.is_discarded()) << file;
+    std::vector<MetadataRow> rows;
+    for (const nlohmann::json& object : page[key]) {
+      rows.push_back({object.value("lastUpdated", std::string()), object.dump()});
+    }
+    Metadata(catalog, type, rows, 1);
   }
 
   // The fact sources, small: the periods of the data come from here.
@@ -618,6 +639,88 @@ TEST(PeriodRowsSqlTest, EmptyAndDeduplicated) {
   EXPECT_NE(sql.find("'202401'"), std::string::npos);
   EXPECT_EQ(sql.find("'2024-01'"), std::string::npos);
   EXPECT_NE(sql.find("`monthly`"), std::string::npos);
+}
+
+// Real payloads: the Sierra Leone demo's 1,332 org units (2.36, fields id,name,level,path,geometry)
+// and dhis2-core's end-to-end aggregate metadata export; expected figures computed by hand from
+// the files (python over the JSON, independent of the models).
+TEST_F(SilverDimensionsTest, RealPayloads) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog);
+  Payload(catalog, "sierra-leone-2.36/organisation_units_1.json", "organisationUnits",
+          "organisation_unit");
+  Payload(catalog, "sierra-leone-2.36/organisation_units_2.json", "organisationUnits",
+          "organisation_unit");
+  const std::string core = "dhis2-core/dhis-test-e2e__aggregate__metadata.json";
+  Payload(catalog, core, "categories", "category");
+  Payload(catalog, core, "categoryOptions", "category_option");
+  Payload(catalog, core, "categoryCombos", "category_combo");
+  Payload(catalog, core, "categoryOptionCombos", "category_option_combo");
+  Payload(catalog, core, "dataElements", "data_element");
+  Payload(catalog, core, "dataSets", "data_set");
+  Payload(catalog, core, "indicators", "indicator");
+  Payload(catalog, core, "indicatorTypes", "indicator_type");
+  Payload(catalog, core, "validationRules", "validation_rule");
+  for (const char* type : {"organisation_unit_level", "organisation_unit_group",
+                           "organisation_unit_group_set", "constant"}) {
+    Metadata(catalog, type, {}, 1);
+  }
+  auto run = Run(catalog);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->ok()) << run->ToString();
+  EXPECT_EQ(Rows(catalog, "silver.org_unit",
+                 "SELECT concat_ws('|', level, count(*), count(DISTINCT uid), "
+                 "count(level1_name), count(CASE WHEN is_current THEN 1 END)) FROM "
+                 "silver.org_unit GROUP BY level"),
+            (std::vector<std::string>{"1|1|1|1|1", "2|13|13|13|13", "3|152|152|152|152",
+                                      "4|1166|1166|1166|1166"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit",
+                 "SELECT concat_ws('|', geometry_type, count(*)) FROM silver.org_unit WHERE "
+                 "geometry_type IS NOT NULL GROUP BY geometry_type"),
+            (std::vector<std::string>{"MultiPolygon|22", "Point|601", "Polygon|143"}));
+  EXPECT_EQ(Rows(catalog, "silver.org_unit",
+                 "SELECT concat_ws('|', name, level, parent, level1_name, level2_uid, "
+                 "level2_name, level3_name, level4_name, COALESCE(level5_uid, '-')) FROM "
+                 "silver.org_unit WHERE uid = 'DiszpKrYNg8'"),
+            (std::vector<std::string>{"Ngelehun CHC|4|YuQRtpLP10I|Sierra Leone|O6uvpzGd5pu|Bo|"
+                                      "Badjia|Ngelehun CHC|-"}));
+  EXPECT_EQ(Rows(catalog, "silver.category_option_combo",
+                 "SELECT concat_ws('|', uid, name, category_combo, COALESCE(mFoasCYViMW, '-'), "
+                 "COALESCE(FRwO58KwwJt, '-'), COALESCE(Xaol8a2c51w, '-')) FROM "
+                 "silver.category_option_combo WHERE uid IN ('t5FrQ0GTvGf', 'Ngi3BgUod0E', "
+                 "'hF0pQZIn6Ch')"),
+            (std::vector<std::string>{
+                "Ngi3BgUod0E|TA Active foci|JuuvtzLw22M|-|-|FYTYL2zIeUe",
+                "hF0pQZIn6Ch|TA 15+ years|BwnnrV1AkNj|wTpH7wugXzZ|-|-",
+                "t5FrQ0GTvGf|TA 0-4 years, Female|IvYR8mc6prX|UPvKbcqTEY3|FFA9e1yIXCT|-",
+            }));
+  EXPECT_EQ(Rows(catalog, "silver.category_option_combo_option",
+                 "SELECT CAST(count(*) AS VARCHAR) FROM silver.category_option_combo_option"),
+            (std::vector<std::string>{"18"}));
+  EXPECT_EQ(Rows(catalog, "silver.data_element",
+                 "SELECT concat_ws('|', uid, code, value_type, aggregation_type, domain_type, "
+                 "category_combo, zero_is_significant) FROM silver.data_element WHERE uid = "
+                 "'tpz77FcntKx'"),
+            (std::vector<std::string>{
+                "tpz77FcntKx|TA_GEN_EXT_FUND|INTEGER_ZERO_OR_POSITIVE|SUM|AGGREGATE|bjDvmb4bfuf|"
+                "true"}));
+  Rows(catalog, "silver.data_set_element", "SELECT 1");  // registers the table
+  EXPECT_EQ(Rows(catalog, "silver.data_set",
+                 "SELECT concat_ws('|', d.uid, d.period_type, d.timely_days, (SELECT count(*) FROM "
+                 "silver.data_set_element e WHERE e.data_set = d.uid AND e.category_combo IS NOT "
+                 "NULL)) FROM silver.data_set d"),
+            (std::vector<std::string>{"VEM58nY22sO|Monthly|15.0|66", "qNtxTrp56wV|Yearly|15.0|7"}));
+  EXPECT_EQ(Rows(catalog, "silver.indicator",
+                 "SELECT concat_ws('|', numerator, denominator, factor, number, annualized, "
+                 "COALESCE(CAST(decimals AS VARCHAR), 'default')) FROM silver.indicator WHERE uid "
+                 "= 'K1DkT2kokjD'"),
+            (std::vector<std::string>{"#{pmRn0GsUfr6}|#{DPNsg3wjxGm}+#{pmRn0GsUfr6}|100.0|false|"
+                                      "false|default"}));
+  EXPECT_EQ(Rows(catalog, "silver.validation_rule",
+                 "SELECT concat_ws('|', operator, importance, period_type, "
+                 "left_missing_value_strategy, COALESCE(organisation_unit_levels, '-')) FROM "
+                 "silver.validation_rule WHERE uid = 'p5591gkdyU4'"),
+            (std::vector<std::string>{"equal_to|MEDIUM|Monthly|NEVER_SKIP|-"}));
 }
 
 // Every silver model rendered to Spark SQL (shared-subset text through sql::RenderShared, the
