@@ -52,6 +52,7 @@ int Main(int argc, char** argv) {
   AddInitCommand(app, &action);
   AddSimCommand(app, &action);
   AddExportCommand(app, &action);
+  AddServeCommand(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,185 @@
+// `dhis2lake serve [--port N] [--bind ADDR]`: the lake over HTTP (see src/serve/server.h).
+// Configuration (dhis2lake.toml):
+//   [serve]
+//   port = 8080            # 0 = a free port
+//   bind = "127.0.0.1"     # another address needs tokens
+//   row_limit = 10000      # rows an /api/sql answer holds at most
+//   timeout = 30           # seconds a query may run
+//   cache_entries = 1000   # analytics answers kept
+//   [[serve.tokens]]
+//   token = "…"            # or token_env = "NAME": the secret is read from that environment variable
+//   org_units = ["uid", …] # subtree roots; omitted or empty = the whole country
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "cli/command.h"
+#include "serve/server.h"
+
+namespace dhl::cli {
+namespace {
+
+// Reads [serve] from the configuration file into `options`.
+Status ApplyServeConfig(const std::string& file, serve::ServerOptions& options) {
+  if (file.empty()) {
+    return Status::Ok();
+  }
+  toml::table root;
+  // Debian's toml++ throws; this wrapper catches (the file was already read once by LoadConfig).
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& error) {
+    return InvalidArgument(fmt::format("{}: {}", file, error.description()));
+  }
+  const toml::table* serve_table = root["serve"].as_table();
+  if (serve_table == nullptr) {
+    return Status::Ok();
+  }
+  const toml::table& table = *serve_table;
+  if (auto port = table["port"].value<int64_t>()) {
+    options.port = static_cast<int>(*port);
+  }
+  if (auto bind = table["bind"].value<std::string>()) {
+    options.bind = *bind;
+  }
+  if (auto limit = table["row_limit"].value<int64_t>()) {
+    if (*limit <= 0) {
+      return InvalidArgument(fmt::format("{}: serve.row_limit must be positive", file));
+    }
+    options.row_limit = static_cast<size_t>(*limit);
+  }
+  if (auto timeout = table["timeout"].value<double>()) {
+    if (*timeout <= 0) {
+      return InvalidArgument(fmt::format("{}: serve.timeout must be positive seconds", file));
+    }
+    options.query_timeout = std::chrono::milliseconds(static_cast<int64_t>(*timeout * 1000));
+  }
+  if (auto entries = table["cache_entries"].value<int64_t>()) {
+    options.cache_entries = static_cast<size_t>(std::max<int64_t>(0, *entries));
+  }
+  if (const toml::array* tokens = table["tokens"].as_array()) {
+    size_t index = 0;
+    for (const toml::node& node : *tokens) {
+      ++index;
+      const toml::table* entry = node.as_table();
+      if (entry == nullptr) {
+        return InvalidArgument(fmt::format("{}: serve.tokens[{}] is not a table", file, index));
+      }
+      serve::AccessToken token;
+      if (auto secret = (*entry)["token"].value<std::string>()) {
+        token.token = *secret;
+      } else if (auto variable = (*entry)["token_env"].value<std::string>()) {
+        const char* value = std::getenv(variable->c_str());
+        if (value == nullptr || *value == '\0') {
+          return InvalidArgument(fmt::format(
+              "{}: serve.tokens[{}]: environment variable {} is not set", file, index, *variable));
+        }
+        token.token = value;
+      } else {
+        return InvalidArgument(
+            fmt::format("{}: serve.tokens[{}] needs token or token_env", file, index));
+      }
+      if (const toml::array* units = (*entry)["org_units"].as_array()) {
+        for (const toml::node& unit : *units) {
+          auto uid = unit.value<std::string>();
+          if (!uid.has_value() || uid->empty()) {
+            return InvalidArgument(fmt::format(
+                "{}: serve.tokens[{}].org_units holds a value that is not a uid", file, index));
+          }
+          token.org_units.push_back(*uid);
+        }
+      }
+      options.tokens.push_back(std::move(token));
+    }
+  }
+  return Status::Ok();
+}
+
+// The built dashboard, looked for beside the executable and in its ancestors (a build tree inside
+// the source tree finds <source>/web/dist); never relative to the working directory.
+std::string FindWebDist() {
+  std::error_code error;
+  std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) {
+    return "";
+  }
+  for (std::filesystem::path dir = executable.parent_path(); !dir.empty();
+       dir = dir.parent_path()) {
+    for (const char* candidate : {"share/dhis2lake/web", "web/dist"}) {
+      std::filesystem::path index = dir / candidate / "index.html";
+      if (std::filesystem::is_regular_file(index, error)) {
+        return (dir / candidate).string();
+      }
+    }
+    if (dir == dir.parent_path()) {
+      break;
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& app, Action* action) {
+  struct Args {
+    std::optional<int> port;
+    std::optional<std::string> bind;
+  };
+  auto args = std::make_shared<Args>();
+  CLI::App* command = app.add_subcommand(
+      "serve", "Serve the analytics API, SQL API, dashboards, /metrics and /health");
+  command->add_option("--port", args->port, "Port (default 8080; 0 = a free port)")
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--bind", args->bind,
+                      "Address to bind (default 127.0.0.1; another needs [[serve.tokens]])");
+  command->callback([action, args] {
+    *action = [args](const Config& config) {
+      serve::ServerOptions options;
+      options.lake_dir = config.lake_dir;
+      Status configured = ApplyServeConfig(config.config_file, options);
+      if (!configured.ok()) {
+        return ReportFailure(configured);
+      }
+      if (args->port.has_value()) {
+        options.port = *args->port;
+      }
+      if (args->bind.has_value()) {
+        options.bind = *args->bind;
+      }
+      options.web_dir = FindWebDist();
+      // SIGINT/SIGTERM are blocked here and in the server's threads; this thread waits for them
+      // and stops the server gracefully.
+      sigset_t signals;
+      sigemptyset(&signals);
+      sigaddset(&signals, SIGINT);
+      sigaddset(&signals, SIGTERM);
+      sigset_t previous;
+      pthread_sigmask(SIG_BLOCK, &signals, &previous);
+      serve::Server server(options);
+      Result<int> port = server.Start();
+      if (!port.ok()) {
+        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+        return ReportFailure(port.status());
+      }
+      std::string host = options.bind.find(':') != std::string::npos
+                             ? "[" + options.bind + "]"
+                             : options.bind;
+      fmt::print(stdout, "listening on http://{}:{}\n", host, *port);
+      std::fflush(stdout);
+      int received = 0;
+      sigwait(&signals, &received);
+      server.Stop();
+      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+      return kExitOk;
+    };
+  });
+}
+
+}  // namespace dhl::cli
