@@ -51,4 +51,18 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
   }
 }
 
+std::string CsvField(std::string_view text) {
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
+    return std::string(text);
+  }
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') {
+      quoted += '"';
+    }
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
 }  // namespace dhl

@@ -16,5 +16,8 @@ std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
 // The pieces of `text` between `separator`s (an empty text gives one empty piece).
 std::vector<std::string_view> Split(std::string_view text, char separator);
+// `text` as one RFC 4180 CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or
+// a line break, else unchanged.
+std::string CsvField(std::string_view text);
 
 }  // namespace dhl

@@ -1,122 +1,104 @@
-// `dhis2lake demo`: the first thing a newcomer runs. Until the simulator, sync and dashboard land, it
-// is a short end-to-end showcase on the local lake: it imports a sample file into a lake table, runs
-// SQL over it, and shows the table's history.
-#include <unistd.h>
+// `dhis2lake demo [--port N] [--scale small|medium|large]`: the first thing a newcomer runs. It
+// starts the DHIS2 simulator (a child `dhis2lake sim --port 0`), syncs it into the lake (a child
+// `dhis2lake sync --source URL`, credentials the simulator's admin/district), stops the simulator,
+// then serves the lake and the dashboard on 127.0.0.1 (port 8080 unless told) until interrupted.
+// As for every server, the first line on stdout is `listening on http://127.0.0.1:PORT`; progress
+// and the sync's report go to stderr.
+#include <fmt/format.h>
 
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 
-#include <fmt/format.h>
-
+#include "cli/child_process.h"
 #include "cli/command.h"
-#include "cli/lake_session.h"
-#include "cli/result_printer.h"
-#include "lake/lake_catalog.h"
 
 namespace dhl::cli {
 namespace {
 
-// Illustrative population estimates (not official figures) for four Sierra Leone districts, 2020-2024,
-// in the reference
-// data shape (item, ou, pe, value) that indicators use as denominators.
-std::string SamplePopulationCsv() {
-  const char* regions[][2] = {
-      {"O6uvpzGd5pu", "Bo"}, {"fdc6uOvgoji", "Bombali"}, {"lc3eMKXaEfw", "Bonthe"},
-      {"jUb8gELQApl", "Kailahun"}};
-  const double base[] = {575478, 606544, 200781, 526379};
-  std::string csv = "item,ou,ou_name,pe,value\n";
-  for (int year = 2020; year <= 2024; ++year) {
-    for (int r = 0; r < 4; ++r) {
-      double value = base[r] * (1.0 + 0.022 * (year - 2020));
-      csv += fmt::format("DkmMEcubiPv,{},{},{},{:.0f}\n", regions[r][0], regions[r][1], year, value);
-    }
-  }
-  return csv;
-}
+struct DemoArgs {
+  int port = 8080;
+  std::string scale = "small";
+};
 
-int Step(const std::string& title) {
-  fmt::print(stdout, "\n== {}\n", title);
-  std::fflush(stdout);
-  return 0;
-}
-
-int RunDemo(const Config& config) {
+int RunDemo(const Config& config, const DemoArgs& args) {
   namespace fs = std::filesystem;
-  fmt::print(stdout, "dhis2lake demo: a lakehouse in {}\n", fs::absolute(config.lake_dir).lexically_normal().string());
-  std::error_code error;
-  fs::path sample = fs::temp_directory_path(error) / fmt::format("dhis2lake-demo-{}.csv", getpid());
-  {
-    std::ofstream out(sample);
-    out << SamplePopulationCsv();
-    if (!out) {
-      return ReportFailure(IoError("cannot write " + sample.string()));
-    }
+  std::string lake = fs::absolute(config.lake_dir).lexically_normal().string();
+  fmt::print(stderr, "dhis2lake demo: a DHIS2 lakehouse in {}\n", lake);
+  fmt::print(stderr, "== starting the DHIS2 simulator (scale {})\n", args.scale);
+  Result<ChildProcess> simulator =
+      ChildProcess::StartSelf({"sim", "--port", "0", "--scale", args.scale}, {}, true);
+  if (!simulator.ok()) {
+    return ReportFailure(simulator.status());
   }
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
-  if (!session.ok()) {
-    return ReportFailure(session.status());
+  std::optional<std::string> first = simulator->ReadLine();
+  const std::string prefix = "listening on ";
+  if (!first.has_value() || first->rfind(prefix, 0) != 0) {
+    return ReportFailure(
+        IoError("the simulator did not start (its first line: " + first.value_or("none") + ")"));
   }
-  Step("import " + sample.string() + " into ref.population (replacing its rows)");
-  Result<std::string> source = lake::ImportSourceQuery(sample.string());
-  if (!source.ok()) {
-    return ReportFailure(source.status());
+  std::string url = first->substr(prefix.size());
+  fmt::print(stderr, "== syncing {} into {} (extract, silver, gold)\n", url, lake);
+  std::vector<std::string> sync_args = {"--lake", lake};
+  if (!config.config_file.empty()) {
+    sync_args.insert(sync_args.end(), {"--config", config.config_file});
   }
-  lake::WriteOptions options;
-  options.mode = lake::WriteMode::kOverwrite;
-  options.partition_columns = {"pe"};
-  Result<lake::WriteResult> written =
-      session->catalog().Table({"ref", "population"}).Write(session->connection(), *source, options);
-  fs::remove(sample, error);
-  if (!written.ok()) {
-    return ReportFailure(written.status());
+  sync_args.insert(sync_args.end(), {"sync", "--source", url});
+  Result<ChildProcess> sync = ChildProcess::StartSelf(
+      sync_args, {{"DHIS2_USERNAME", "admin"}, {"DHIS2_PASSWORD", "district"}}, true);
+  if (!sync.ok()) {
+    return ReportFailure(sync.status());
   }
-  fmt::print(stdout, "wrote {} rows as {} Parquet files, Delta version {}\n", written->rows_written,
-             written->files_added, written->version);
-
-  Result<std::vector<std::string>> skipped = session->catalog().RegisterAll(session->connection());
-  if (!skipped.ok()) {
-    return ReportFailure(skipped.status());
+  while (std::optional<std::string> line = sync->ReadLine()) {
+    fmt::print(stderr, "   {}\n", *line);
   }
-  const std::string query =
-      "SELECT pe AS year, count(*) AS regions, sum(value) AS population, "
-      "round(100 * (sum(value) / lag(sum(value)) OVER (ORDER BY pe) - 1), 1) AS growth_pct "
-      "FROM ref.population GROUP BY pe ORDER BY pe";
-  Step("dhis2lake sql \"" + query + "\"");
-  Result<engine::QueryResult> result = session->connection().Query(query);
-  if (!result.ok()) {
-    return ReportFailure(result.status());
+  int synced = sync->Wait();
+  simulator->Terminate();
+  if (synced != 0) {
+    fmt::print(stderr, "error: the sync failed (exit code {}); the lake is left as it is\n",
+               synced);
+    return kExitFailure;
   }
-  PrintResult(*result, OutputFormat::kTable, stdout);
-
-  Step("dhis2lake history ref.population");
-  Result<lake::DeltaTable> table = session->catalog().Open({"ref", "population"});
-  if (!table.ok()) {
-    return ReportFailure(table.status());
+  serve::ServerOptions options;
+  options.lake_dir = lake;
+  options.port = args.port;
+  options.web_dir = FindWebDist();
+  if (options.web_dir.empty()) {
+    fmt::print(stderr,
+               "warning: the dashboard is not built (no web/dist): run `cd web && npm ci && npm "
+               "run build`; the APIs are served without it\n");
   }
-  Result<std::vector<lake::HistoryEntry>> history = table->History(5);
-  if (!history.ok()) {
-    return ReportFailure(history.status());
-  }
-  for (const lake::HistoryEntry& entry : *history) {
-    fmt::print(stdout, "version {:>3}  {}  {:<8} +{} files -{} files\n", entry.version,
-               FormatIsoUtcMillis(entry.timestamp_ms), entry.operation, entry.files_added,
-               entry.files_removed);
-  }
-  fmt::print(stdout,
-             "\nThe table is a Delta Lake table: Spark, Databricks, delta-rs and DuckDB read {}.\n"
-             "Try: dhis2lake --lake {} sql \"SELECT * FROM ref.population LIMIT 5\"\n",
-             (fs::path(config.lake_dir) / "ref" / "population").string(), config.lake_dir);
-  return kExitOk;
+  return ServeUntilSignal(options, [](int port) {
+    std::string base = fmt::format("http://127.0.0.1:{}", port);
+    fmt::print(stdout,
+               "\nThe dashboard:        {0}/\n"
+               "DHIS2's analytics API: {0}/api/analytics?dimension=dx:<indicator>&"
+               "dimension=pe:LAST_12_MONTHS&dimension=ou:USER_ORGUNIT\n"
+               "Read-only SQL:        {0}/api/sql?q=SELECT%20*%20FROM%20gold.indicator_value%20"
+               "LIMIT%2010\n"
+               "Metrics:              {0}/metrics\n"
+               "Press Ctrl-C to stop.\n",
+               base);
+    std::fflush(stdout);
+  });
 }
 
 }  // namespace
 
 void AddDemoCommand(CLI::App& app, Action* action) {
-  CLI::App* command = app.add_subcommand("demo", "A short end-to-end showcase on the local lake");
-  command->callback([action] { *action = [](const Config& config) { return RunDemo(config); }; });
+  auto args = std::make_shared<DemoArgs>();
+  CLI::App* command = app.add_subcommand(
+      "demo",
+      "Simulator + full sync + dashboard on http://127.0.0.1:8080 (the first thing to run)");
+  command->add_option("--port", args->port, "Port of the dashboard (default 8080; 0 = a free port)")
+      ->check(CLI::Range(0, 65535));
+  command->add_option("--scale", args->scale,
+                      "Size of the simulated country: small, medium, large");
+  command->callback([action, args] {
+    *action = [args](const Config& config) { return RunDemo(config, *args); };
+  });
 }
 
 }  // namespace dhl::cli

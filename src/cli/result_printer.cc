@@ -1,11 +1,11 @@
 #include "cli/result_printer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-#include <vector>
-
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 namespace dhl::cli {
 namespace {
@@ -134,20 +134,6 @@ Result<OutputFormat> ParseOutputFormat(std::string_view text) {
                          "\" (expected table, csv or json)");
 }
 
-std::string CsvField(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(text);
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') {
-      quoted += '"';
-    }
-    quoted += c;
-  }
-  return quoted + "\"";
-}
-
 void PrintResult(const engine::QueryResult& result, OutputFormat format, std::FILE* out) {
   size_t columns = result.column_count();
   size_t rows = result.row_count();
@@ -186,7 +172,8 @@ void PrintResult(const engine::QueryResult& result, OutputFormat format, std::FI
         for (size_t c = 0; c < columns; ++c) {
           object[names[c]] = JsonCell(result, c, r);
         }
-        fmt::print(out, "{}\n", object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+        fmt::print(out, "{}\n",
+                   object.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
       }
       return;
     }

@@ -1,5 +1,5 @@
-// Prints a query result as the contract says: `table` (aligned columns for people), `csv` (RFC 4180,
-// a header line then the rows) or `json` (one JSON object per row, one per line).
+// Prints a query result as the contract says: `table` (aligned columns for people), `csv` (RFC
+// 4180, a header line then the rows) or `json` (one JSON object per row, one per line).
 #pragma once
 
 #include <cstdio>
@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "base/text.h"
 #include "engine/connection.h"
 
 namespace dhl::cli {
@@ -17,7 +18,7 @@ Result<OutputFormat> ParseOutputFormat(std::string_view text);
 
 void PrintResult(const engine::QueryResult& result, OutputFormat format, std::FILE* out);
 
-// The CSV field for `text`, quoted when it holds a comma, quote, CR or LF (RFC 4180).
-std::string CsvField(std::string_view text);
+// The CSV field for `text` (base/text.h's, named here for the printer's callers).
+using ::dhl::CsvField;
 
 }  // namespace dhl::cli

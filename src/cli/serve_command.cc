@@ -7,18 +7,18 @@
 //   timeout = 30           # seconds a query may run
 //   cache_entries = 1000   # analytics answers kept
 //   [[serve.tokens]]
-//   token = "…"            # or token_env = "NAME": the secret is read from that environment variable
-//   org_units = ["uid", …] # subtree roots; omitted or empty = the whole country
+//   token = "…"            # or token_env = "NAME": the secret is read from that environment
+//   variable org_units = ["uid", …] # subtree roots; omitted or empty = the whole country
+#include <fmt/format.h>
+#include <toml++/toml.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
-
-#include <fmt/format.h>
-#include <toml++/toml.h>
 
 #include "cli/command.h"
 #include "serve/server.h"
@@ -102,8 +102,8 @@ Status ApplyServeConfig(const std::string& file, serve::ServerOptions& options) 
   return Status::Ok();
 }
 
-// The built dashboard, looked for beside the executable and in its ancestors (a build tree inside
-// the source tree finds <source>/web/dist); never relative to the working directory.
+}  // namespace
+
 std::string FindWebDist() {
   std::error_code error;
   std::filesystem::path executable = std::filesystem::read_symlink("/proc/self/exe", error);
@@ -125,7 +125,35 @@ std::string FindWebDist() {
   return "";
 }
 
-}  // namespace
+int ServeUntilSignal(const serve::ServerOptions& options,
+                     const std::function<void(int port)>& on_listening) {
+  // SIGINT/SIGTERM are blocked here and in the server's threads; this thread waits for them and
+  // stops the server gracefully.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  sigset_t previous;
+  pthread_sigmask(SIG_BLOCK, &signals, &previous);
+  serve::Server server(options);
+  Result<int> port = server.Start();
+  if (!port.ok()) {
+    pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+    return ReportFailure(port.status());
+  }
+  std::string host =
+      options.bind.find(':') != std::string::npos ? "[" + options.bind + "]" : options.bind;
+  fmt::print(stdout, "listening on http://{}:{}\n", host, *port);
+  std::fflush(stdout);
+  if (on_listening) {
+    on_listening(*port);
+  }
+  int received = 0;
+  sigwait(&signals, &received);
+  server.Stop();
+  pthread_sigmask(SIG_SETMASK, &previous, nullptr);
+  return kExitOk;
+}
 
 void AddServeCommand(CLI::App& app, Action* action) {
   struct Args {
@@ -154,30 +182,7 @@ void AddServeCommand(CLI::App& app, Action* action) {
         options.bind = *args->bind;
       }
       options.web_dir = FindWebDist();
-      // SIGINT/SIGTERM are blocked here and in the server's threads; this thread waits for them
-      // and stops the server gracefully.
-      sigset_t signals;
-      sigemptyset(&signals);
-      sigaddset(&signals, SIGINT);
-      sigaddset(&signals, SIGTERM);
-      sigset_t previous;
-      pthread_sigmask(SIG_BLOCK, &signals, &previous);
-      serve::Server server(options);
-      Result<int> port = server.Start();
-      if (!port.ok()) {
-        pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-        return ReportFailure(port.status());
-      }
-      std::string host = options.bind.find(':') != std::string::npos
-                             ? "[" + options.bind + "]"
-                             : options.bind;
-      fmt::print(stdout, "listening on http://{}:{}\n", host, *port);
-      std::fflush(stdout);
-      int received = 0;
-      sigwait(&signals, &received);
-      server.Stop();
-      pthread_sigmask(SIG_SETMASK, &previous, nullptr);
-      return kExitOk;
+      return ServeUntilSignal(options, nullptr);
     };
   });
 }

@@ -1,9 +1,8 @@
 #include "serve/answer_cache.h"
 
 #include <algorithm>
-#include <utility>
-
 #include <nlohmann/json.hpp>
+#include <utility>
 
 namespace dhl::serve {
 

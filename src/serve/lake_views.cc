@@ -1,9 +1,9 @@
 #include "serve/lake_views.h"
 
+#include <fmt/format.h>
+
 #include <filesystem>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "base/logging.h"
 #include "sql/literal.h"

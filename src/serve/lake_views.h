@@ -38,7 +38,8 @@ class LakeGeneration;
 // A connection borrowed from a generation's pool; returned to it on destruction.
 class ConnectionLease {
  public:
-  ConnectionLease(std::shared_ptr<LakeGeneration> generation, std::unique_ptr<engine::Connection> c);
+  ConnectionLease(std::shared_ptr<LakeGeneration> generation,
+                  std::unique_ptr<engine::Connection> c);
   ConnectionLease(ConnectionLease&&) noexcept = default;
   ConnectionLease& operator=(ConnectionLease&&) noexcept = default;
   ~ConnectionLease();

@@ -1,5 +1,7 @@
 #include "serve/server.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -9,25 +11,19 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 #include <utility>
-
-#include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "base/clock.h"
 #include "base/logging.h"
 #include "base/text.h"
 #include "engine/connection.h"
 #include "http/http_server.h"
+#include "serve/analytics.h"
 #include "serve/answer_cache.h"
 #include "serve/lake_views.h"
-
-#if __has_include("serve/analytics.h")
-#include "serve/analytics.h"
-#define DHL_SERVE_HAS_ANALYTICS 1
-#endif
 
 namespace dhl::serve {
 namespace {
@@ -105,22 +101,6 @@ json RowObjects(const engine::QueryResult& result) {
   return rows;
 }
 
-// RFC 4180 field (the CLI's printer has the same rule in cli/result_printer.cc, which serve cannot
-// depend on).
-std::string CsvCell(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(text);
-  }
-  std::string quoted = "\"";
-  for (char c : text) {
-    quoted += c;
-    if (c == '"') {
-      quoted += '"';
-    }
-  }
-  return quoted + "\"";
-}
-
 std::string PrometheusLabel(std::string_view value) {
   std::string escaped;
   for (char c : value) {
@@ -136,6 +116,11 @@ std::string PrometheusLabel(std::string_view value) {
   return escaped;
 }
 
+// How answers name a caller: "token<N>" (the N-th configured token) or "anonymous".
+std::string CallerName(const Caller& caller) {
+  return caller.token_index < 0 ? "anonymous" : fmt::format("token{}", caller.token_index + 1);
+}
+
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) {
     return false;
@@ -148,13 +133,18 @@ bool ConstantTimeEqual(std::string_view a, std::string_view b) {
 }
 
 std::string ContentTypeOf(const std::string& path) {
-  static const std::map<std::string, std::string> kTypes = {
-      {".html", "text/html; charset=utf-8"}, {".js", "text/javascript"},
-      {".mjs", "text/javascript"},           {".css", "text/css"},
-      {".json", kJson},                      {".svg", "image/svg+xml"},
-      {".png", "image/png"},                 {".ico", "image/x-icon"},
-      {".woff2", "font/woff2"},              {".map", kJson},
-      {".txt", "text/plain"},                {".geojson", kJson}};
+  static const std::map<std::string, std::string> kTypes = {{".html", "text/html; charset=utf-8"},
+                                                            {".js", "text/javascript"},
+                                                            {".mjs", "text/javascript"},
+                                                            {".css", "text/css"},
+                                                            {".json", kJson},
+                                                            {".svg", "image/svg+xml"},
+                                                            {".png", "image/png"},
+                                                            {".ico", "image/x-icon"},
+                                                            {".woff2", "font/woff2"},
+                                                            {".map", kJson},
+                                                            {".txt", "text/plain"},
+                                                            {".geojson", kJson}};
   auto found = kTypes.find(std::filesystem::path(path).extension().string());
   return found == kTypes.end() ? "application/octet-stream" : found->second;
 }
@@ -222,14 +212,15 @@ class Server::Impl {
   Result<int> Start() {
     if (options_.tokens.empty()) {
       if (!IsLoopback(options_.bind)) {
-        return InvalidArgument(fmt::format(
-            "serve: refusing to bind {} without tokens: configure [[serve.tokens]] in "
-            "dhis2lake.toml, or bind 127.0.0.1",
-            options_.bind));
+        return InvalidArgument(
+            fmt::format("serve: refusing to bind {} without tokens: configure [[serve.tokens]] in "
+                        "dhis2lake.toml, or bind 127.0.0.1",
+                        options_.bind));
       }
-      LogWarn("serve: no tokens configured: everything is served to anyone who can reach {} "
-              "(loopback only)",
-              options_.bind);
+      LogWarn(
+          "serve: no tokens configured: everything is served to anyone who can reach {} "
+          "(loopback only)",
+          options_.bind);
     }
     for (const AccessToken& token : options_.tokens) {
       if (token.token.empty()) {
@@ -248,26 +239,27 @@ class Server::Impl {
   int64_t analytics_computations() const { return computations_.load(); }
 
  private:
-  using Body = std::function<void(const http::ServerRequest&, http::ServerResponse&, const Caller&)>;
+  using Body =
+      std::function<void(const http::ServerRequest&, http::ServerResponse&, const Caller&)>;
 
   void AddRoutes() {
     const std::string api = "/api(?:/[0-9]+)?";
-    server_.Route("GET", "/health", Timed("health", [](const http::ServerRequest&,
-                                                       http::ServerResponse& response) {
+    server_.Route("GET", "/health",
+                  Timed("health", [](const http::ServerRequest&, http::ServerResponse& response) {
                     response.SetBody(R"({"status":"ok"})", kJson);
                   }));
     for (const char* method : {"GET", "POST"}) {
-      server_.Route(method, api + "/sql", Guarded("sql", [this](const auto& q, auto& r, const auto& c) {
-                      HandleSql(q, r, c);
-                    }));
+      server_.Route(
+          method, api + "/sql",
+          Guarded("sql", [this](const auto& q, auto& r, const auto& c) { HandleSql(q, r, c); }));
     }
     server_.Route("GET", api + "/analytics(?:\\.json|\\.csv)?",
                   Guarded("analytics", [this](const auto& q, auto& r, const auto& c) {
                     HandleAnalytics(q, r, c);
                   }));
-    server_.Route("GET", api + "/runs", Guarded("runs", [this](const auto& q, auto& r, const auto& c) {
-                    HandleRuns(q, r, c);
-                  }));
+    server_.Route(
+        "GET", api + "/runs",
+        Guarded("runs", [this](const auto& q, auto& r, const auto& c) { HandleRuns(q, r, c); }));
     server_.Route("GET", api + "/dq", Guarded("dq", [this](const auto& q, auto& r, const auto& c) {
                     HandleDq(q, r, c);
                   }));
@@ -275,9 +267,11 @@ class Server::Impl {
                   Guarded("system_info", [](const auto&, auto& r, const auto&) {
                     r.SetBody(SystemInfo().dump(), kJson);
                   }));
-    server_.Route("GET", api + "/me(?:\\.json)?",
-                  Guarded("me", [this](const auto& q, auto& r, const auto& c) { HandleMe(q, r, c); }));
-    server_.Route("GET", "/metrics", Guarded("metrics", [this](const auto& q, auto& r, const auto& c) {
+    server_.Route(
+        "GET", api + "/me(?:\\.json)?",
+        Guarded("me", [this](const auto& q, auto& r, const auto& c) { HandleMe(q, r, c); }));
+    server_.Route("GET", "/metrics",
+                  Guarded("metrics", [this](const auto& q, auto& r, const auto& c) {
                     HandleMetrics(q, r, c);
                   }));
     server_.Route("GET", "/api/.*", Timed("api_unknown", [](const auto& request, auto& response) {
@@ -290,22 +284,22 @@ class Server::Impl {
 
   // Records the handler's latency under `route`.
   http::Handler Timed(std::string route, http::Handler handler) {
-    return [this, route, handler](const http::ServerRequest& request,
-                                  http::ServerResponse& response) {
-      auto start = std::chrono::steady_clock::now();
-      handler(request, response);
-      double seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      std::lock_guard<std::mutex> lock(latency_mutex_);
-      LatencyHistogram& histogram = latencies_[route];
-      for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-        if (seconds <= kLatencyBuckets[i]) {
-          ++histogram.buckets[i];
-        }
-      }
-      ++histogram.count;
-      histogram.sum += seconds;
-    };
+    return
+        [this, route, handler](const http::ServerRequest& request, http::ServerResponse& response) {
+          auto start = std::chrono::steady_clock::now();
+          handler(request, response);
+          double seconds =
+              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+          std::lock_guard<std::mutex> lock(latency_mutex_);
+          LatencyHistogram& histogram = latencies_[route];
+          for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+            if (seconds <= kLatencyBuckets[i]) {
+              ++histogram.buckets[i];
+            }
+          }
+          ++histogram.count;
+          histogram.sum += seconds;
+        };
   }
 
   // Timed, and only for a caller with a valid token (when tokens are configured).
@@ -406,9 +400,9 @@ class Server::Impl {
     QueryWatchdog watchdog(connection, options_.query_timeout);
     Result<engine::QueryResult> result = prepared->Execute();
     if (watchdog.Disarm()) {
-      SetError(response, 408,
-               fmt::format("query interrupted after the {} ms timeout",
-                           options_.query_timeout.count()));
+      SetError(
+          response, 408,
+          fmt::format("query interrupted after the {} ms timeout", options_.query_timeout.count()));
       return;
     }
     if (!result.ok()) {
@@ -423,13 +417,12 @@ class Server::Impl {
     if (format == "csv") {
       std::string text;
       for (size_t column = 0; column < result->column_count(); ++column) {
-        text += (column == 0 ? "" : ",") + CsvCell(result->column_name(column));
+        text += (column == 0 ? "" : ",") + CsvField(result->column_name(column));
       }
       text += "\n";
       for (size_t row = 0; row < rows; ++row) {
         for (size_t column = 0; column < result->column_count(); ++column) {
-          text += (column == 0 ? "" : ",") +
-                  CsvCell(result->GetString(column, row).value_or(""));
+          text += (column == 0 ? "" : ",") + CsvField(result->GetString(column, row).value_or(""));
         }
         text += "\n";
       }
@@ -460,14 +453,16 @@ class Server::Impl {
   void HandleAnalytics(const http::ServerRequest& request, http::ServerResponse& response,
                        const Caller& caller) {
     std::string format = request.path.ends_with(".csv") ? "csv" : "json";
-#ifdef DHL_SERVE_HAS_ANALYTICS
     Result<std::shared_ptr<LakeGeneration>> generation = views_.Current();
     if (!generation.ok()) {
       SetError(response, 500, generation.status().ToString());
       return;
     }
     std::shared_ptr<LakeGeneration> lake = *generation;
-    std::string key = NormalisedKey("analytics." + format, request.params, caller.org_units);
+    // Relative periods depend on the day: the key holds it.
+    dhis2::Date today = std::chrono::floor<std::chrono::days>(SystemClock::Instance().Now());
+    std::string key = NormalisedKey("analytics." + format + "@" + dhis2::FormatDate(today),
+                                    request.params, caller.org_units);
     Result<CachedAnswer> answer = cache_.Get(key, lake->versions(), [&]() -> Result<CachedAnswer> {
       ++computations_;
       DHL_ASSIGN_OR_RETURN(ConnectionLease lease, lake->Lease());
@@ -475,7 +470,10 @@ class Server::Impl {
       analytics_request.params = request.params;
       analytics_request.format = format;
       analytics_request.ou_scope = caller.org_units;
-      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed, RunAnalytics(*lease, analytics_request));
+      analytics_request.caller = CallerName(caller);
+      analytics_request.today = today;
+      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed,
+                           RunAnalytics(*lease, lake->versions(), analytics_request));
       return CachedAnswer{computed.status, computed.content_type, std::move(computed.body),
                           std::move(computed.tables_read)};
     });
@@ -485,10 +483,6 @@ class Server::Impl {
     }
     response.SetStatus(answer->status);
     response.SetBody(answer->body, answer->content_type);
-#else
-    (void)caller;
-    SetError(response, 501, "the analytics API is not built into this binary (" + format + ")");
-#endif
   }
 
   // Rows of `sql` when every table in `needs` is in the generation, else an empty array.
@@ -524,9 +518,9 @@ class Server::Impl {
         return;
       }
     }
-    Result<json> runs = Rows(lake, connection, {{"ops", "pipeline_run"}},
-                             "SELECT * FROM ops.pipeline_run ORDER BY started_at DESC LIMIT $1",
-                             {limit});
+    Result<json> runs =
+        Rows(lake, connection, {{"ops", "pipeline_run"}},
+             "SELECT * FROM ops.pipeline_run ORDER BY started_at DESC LIMIT $1", {limit});
     Result<json> models = Rows(
         lake, connection, {{"ops", "pipeline_run"}, {"ops", "model_run"}},
         "SELECT * FROM ops.model_run WHERE run_id IN (SELECT run_id FROM ops.pipeline_run ORDER BY "
@@ -546,9 +540,9 @@ class Server::Impl {
     }
     const auto& lake = opened->first;
     engine::Connection& connection = *opened->second;
-    Result<json> results =
-        Rows(lake, connection, {{"ops", "dq_result"}},
-             "SELECT * FROM ops.dq_result ORDER BY recorded_at DESC, model, expectation LIMIT 1000");
+    Result<json> results = Rows(
+        lake, connection, {{"ops", "dq_result"}},
+        "SELECT * FROM ops.dq_result ORDER BY recorded_at DESC, model, expectation LIMIT 1000");
     Result<json> rejects = Rows(lake, connection, {{"silver", "rejects"}},
                                 "SELECT table_name, reason, count(*) AS rows FROM silver.rejects "
                                 "GROUP BY table_name, reason ORDER BY table_name, reason");
@@ -596,15 +590,16 @@ class Server::Impl {
     for (const std::string& uid : units) {
       org_units.push_back({{"id", uid}});
     }
-    std::string id = caller.token_index < 0 ? "anonymous" : fmt::format("token{}", caller.token_index + 1);
-    json me = {{"id", id},
-               {"username", id},
-               {"name", "dhis2lake " + id},
-               {"displayName", "dhis2lake " + id},
-               {"organisationUnits", org_units},
-               {"dataViewOrganisationUnits", org_units},
-               {"teiSearchOrganisationUnits", json::array()},
-               {"authorities", json::array({"M_dhis-web-dashboard", "M_dhis-web-data-visualizer"})}};
+    std::string id = CallerName(caller);
+    json me = {
+        {"id", id},
+        {"username", id},
+        {"name", "dhis2lake " + id},
+        {"displayName", "dhis2lake " + id},
+        {"organisationUnits", org_units},
+        {"dataViewOrganisationUnits", org_units},
+        {"teiSearchOrganisationUnits", json::array()},
+        {"authorities", json::array({"M_dhis-web-dashboard", "M_dhis-web-data-visualizer"})}};
     response.SetBody(me.dump(), kJson);
   }
 
@@ -631,16 +626,17 @@ class Server::Impl {
         std::string label_text;
         for (const std::string& label : labels) {
           const json& cell = row[label];
-          label_text += fmt::format("{}{}=\"{}\"", label_text.empty() ? "" : ",", label,
-                                    PrometheusLabel(cell.is_string() ? cell.get<std::string>()
-                                                                     : cell.dump()));
+          label_text += fmt::format(
+              "{}{}=\"{}\"", label_text.empty() ? "" : ",", label,
+              PrometheusLabel(cell.is_string() ? cell.get<std::string>() : cell.dump()));
         }
         const json& value = row[value_column];
         text += fmt::format("{}{{{}}} {}\n", name, label_text,
                             value.is_number() ? value.dump() : "NaN");
       }
     };
-    section("dhis2lake_pipeline_runs", "gauge", "Pipeline runs recorded in ops.pipeline_run by status.");
+    section("dhis2lake_pipeline_runs", "gauge",
+            "Pipeline runs recorded in ops.pipeline_run by status.");
     add_rows("dhis2lake_pipeline_runs", {{"ops", "pipeline_run"}},
              "SELECT status, count(*) AS n FROM ops.pipeline_run GROUP BY status ORDER BY status",
              {"status"}, "n");
@@ -654,20 +650,22 @@ class Server::Impl {
                  latest_model_run + " ORDER BY model",
              {"model"}, "seconds");
     section("dhis2lake_model_rows_out", "gauge", "Rows written by each model's latest run.");
-    add_rows("dhis2lake_model_rows_out", {{"ops", "model_run"}},
-             "SELECT model, CAST(rows_out AS BIGINT) AS n FROM " + latest_model_run +
-                 " ORDER BY model",
-             {"model"}, "n");
+    add_rows(
+        "dhis2lake_model_rows_out", {{"ops", "model_run"}},
+        "SELECT model, CAST(rows_out AS BIGINT) AS n FROM " + latest_model_run + " ORDER BY model",
+        {"model"}, "n");
     section("dhis2lake_rejects", "gauge", "Rows in silver.rejects by table and reason.");
-    add_rows("dhis2lake_rejects", {{"silver", "rejects"}},
-             "SELECT table_name, reason, count(*) AS n FROM silver.rejects GROUP BY ALL ORDER BY ALL",
-             {"table_name", "reason"}, "n");
+    add_rows(
+        "dhis2lake_rejects", {{"silver", "rejects"}},
+        "SELECT table_name, reason, count(*) AS n FROM silver.rejects GROUP BY ALL ORDER BY ALL",
+        {"table_name", "reason"}, "n");
     int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                          std::chrono::system_clock::now().time_since_epoch())
                          .count();
     section("dhis2lake_table_version", "gauge", "Delta version of each table being served.");
     for (const auto& [table, version] : lake->versions()) {
-      text += fmt::format("dhis2lake_table_version{{table=\"{}\"}} {}\n", table.ToString(), version);
+      text +=
+          fmt::format("dhis2lake_table_version{{table=\"{}\"}} {}\n", table.ToString(), version);
     }
     section("dhis2lake_table_freshness_seconds", "gauge",
             "Seconds since each table's last commit.");
@@ -675,7 +673,8 @@ class Server::Impl {
       text += fmt::format("dhis2lake_table_freshness_seconds{{table=\"{}\"}} {:.3f}\n",
                           table.ToString(), (now_ms - commit_ms) / 1000.0);
     }
-    section("dhis2lake_analytics_cache_hits_total", "counter", "Analytics answers served from cache.");
+    section("dhis2lake_analytics_cache_hits_total", "counter",
+            "Analytics answers served from cache.");
     text += fmt::format("dhis2lake_analytics_cache_hits_total {}\n", cache_.hits());
     section("dhis2lake_analytics_cache_misses_total", "counter", "Analytics answers computed.");
     text += fmt::format("dhis2lake_analytics_cache_misses_total {}\n", cache_.misses());
@@ -685,12 +684,13 @@ class Server::Impl {
       std::lock_guard<std::mutex> lock(latency_mutex_);
       for (const auto& [route, histogram] : latencies_) {
         for (size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-          text += fmt::format("dhis2lake_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
-                              route, kLatencyBuckets[i], histogram.buckets[i]);
+          text += fmt::format(
+              "dhis2lake_http_request_duration_seconds_bucket{{route=\"{}\",le=\"{}\"}} {}\n",
+              route, kLatencyBuckets[i], histogram.buckets[i]);
         }
         text += fmt::format(
-            "dhis2lake_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n", route,
-            histogram.count);
+            "dhis2lake_http_request_duration_seconds_bucket{{route=\"{}\",le=\"+Inf\"}} {}\n",
+            route, histogram.count);
         text += fmt::format("dhis2lake_http_request_duration_seconds_sum{{route=\"{}\"}} {:.6f}\n",
                             route, histogram.sum);
         text += fmt::format("dhis2lake_http_request_duration_seconds_count{{route=\"{}\"}} {}\n",
