@@ -586,9 +586,13 @@ struct GoldRow {
 
 struct Cell {
   double value = 0;
+  // Indicators only: DHIS2's includeNumDen columns (value = numerator x multiplier /
+  // (denominator x divisor); multiplier = factor, x 365 when annualised; divisor = days or 1).
   std::optional<double> numerator;
   std::optional<double> denominator;
   std::optional<double> factor;
+  std::optional<double> multiplier;
+  std::optional<double> divisor;
 };
 
 // How an indicator side combines over several periods: summed (counts) or averaged weighted by
@@ -835,9 +839,16 @@ Result<std::optional<Cell>> CombineCell(LakeReader& lake, const Query& query, co
                                "aggregation type; use DEFAULT",
                                dhis2::AggregationTypeName(*override_type), item.id));
   }
+  // gold.indicator_value's factor is the indicator type's; annualisation is by the days asked.
+  auto cell = [&item](double value, double numerator, double denominator, double factor,
+                      double days) {
+    double multiplier = item.annualized ? factor * kDaysInYear : factor;
+    double divisor = item.annualized ? days : 1;
+    return std::optional<Cell>(Cell{value, numerator, denominator, factor, multiplier, divisor});
+  };
   if (rows.size() == 1) {
     const GoldRow& row = *rows[0];
-    return std::optional<Cell>(Cell{row.value, row.numerator, row.denominator, row.factor});
+    return cell(row.value, row.numerator, row.denominator, row.factor, period_of.at(row.pe).days());
   }
   std::vector<std::pair<dhis2::Period, double>> numerators;
   std::vector<std::pair<dhis2::Period, double>> denominators;
@@ -875,24 +886,17 @@ Result<std::optional<Cell>> CombineCell(LakeReader& lake, const Query& query, co
     };
     numerator = combine(sides[item.uid][0], numerators);
     denominator = combine(sides[item.uid][1], denominators);
-    double days = 0;
-    for (const auto& entry : numerators) {
-      days += entry.first.days();
-    }
-    factor = item.factor.value_or(factor);
-    if (item.annualized) {
-      factor *= kDaysInYear / days;
-    }
-  } else if (item.annualized || !item.factor.has_value()) {
-    factor = rows[0]->factor;  // one period: gold's factor holds the annualisation already
-  } else {
-    factor = *item.factor;
+  }
+  double days = 0;
+  for (const auto& entry : numerators) {
+    days += entry.first.days();
   }
   if (denominator == 0) {
     return std::optional<Cell>();
   }
-  return std::optional<Cell>(
-      Cell{numerator / denominator * factor, numerator, denominator, factor});
+  double annualisation = item.annualized ? kDaysInYear / days : 1;
+  return cell(numerator / denominator * factor * annualisation, numerator, denominator, factor,
+              days);
 }
 
 Result<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& query) {
@@ -1555,8 +1559,8 @@ Result<AnalyticsAnswer> Answer(engine::Connection& connection, const TableVersio
         row.push_back(optional_value(cell->numerator));
         row.push_back(optional_value(cell->denominator));
         row.push_back(optional_value(cell->factor));
-        row.push_back(optional_value(cell->factor));
-        row.push_back(cell->factor.has_value() ? "1" : "");
+        row.push_back(optional_value(cell->multiplier));
+        row.push_back(optional_value(cell->divisor));
       }
       rows.push_back(std::move(row));
     }

@@ -77,7 +77,8 @@ FROM clinic c, (VALUES (NULL, NULL, NULL), ('pq2XI5kz2BY', NULL, NULL),
                        (NULL, 'fMZEcRHuamy', 'qkPbeWaFsnU')) s(coc, category, category_option))";
 
 // ANC 1 and 2 coverage: numerator visits, denominator expected pregnancies (71 a year at the
-// clinic), factor 100 x 365 / days (annualised). Rp268JB6Ne4 is a plain ratio kept to 2 decimals.
+// clinic), the indicator type's factor 100, annualised (x 365 / days) as gold.indicator_value is.
+// Rp268JB6Ne4 is a plain ratio kept to 2 decimals.
 const char kIndicatorValue[] = R"(
 WITH ou(ou, ou_level) AS (VALUES ('ImspTQPwCqd', 1), ('O6uvpzGd5pu', 2), ('fdc6uOvgoji', 2),
        ('YuQRtpLP10I', 3), ('KKkLOTpMXGV', 3)),
@@ -89,15 +90,16 @@ WITH ou(ou, ou_level) AS (VALUES ('ImspTQPwCqd', 1), ('O6uvpzGd5pu', 2), ('fdc6u
                     CAST(3 + (ascii(ou) * 13 + ascii(pe[-1:]) * 5 + length(indicator)) % 500 AS DOUBLE)
                       AS numerator,
                     CAST(40 + (ascii(ou) * 7 + length(ou)) % 300 AS DOUBLE) AS denominator,
-                    CASE WHEN annualized THEN 100.0 * 365 / days ELSE 1.0 END AS factor
+                    CASE WHEN annualized THEN 100.0 ELSE 1.0 END AS factor,
+                    CASE WHEN annualized THEN 365.0 / days ELSE 1.0 END AS annualisation
              FROM ind, ou, pe),
      clinic(indicator, pe, numerator, days) AS (VALUES ('Uvn6LCg7dVU', '202306', 10.0, 30),
        ('Uvn6LCg7dVU', '202307', 20.0, 31), ('Uvn6LCg7dVU', '202308', 7.0, 31),
        ('OdiHJayrsKo', '202306', 11.0, 30), ('OdiHJayrsKo', '202307', 14.0, 31),
        ('OdiHJayrsKo', '202308', 9.0, 31))
-SELECT *, numerator / denominator * factor AS value FROM raw
+SELECT * EXCLUDE (annualisation), numerator / denominator * factor * annualisation AS value FROM raw
 UNION ALL
-SELECT indicator, 'uNEhNuBUr0i', 4, pe, 'Monthly', numerator, 71.0, 100.0 * 365 / days,
+SELECT indicator, 'uNEhNuBUr0i', 4, pe, 'Monthly', numerator, 71.0, 100.0,
        numerator / 71.0 * 100.0 * 365 / days FROM clinic)";
 
 const char kReportingRate[] = R"(
@@ -417,7 +419,9 @@ TEST_F(ServeTest, IncludeNumDenAddsDhis2sColumns) {
   EXPECT_EQ(answer["rows"][0][3], "171.4");
   EXPECT_EQ(answer["rows"][0][4], "10");
   EXPECT_EQ(answer["rows"][0][5], "71");
-  EXPECT_EQ(answer["rows"][0][6], "1216.7");  // 100 x 365 / 30
+  EXPECT_EQ(answer["rows"][0][6], "100");
+  EXPECT_EQ(answer["rows"][0][7], "36500");  // x 365: annualised
+  EXPECT_EQ(answer["rows"][0][8], "30");     // the days of June
   EXPECT_EQ(answer["width"], 9);
 }
 
