@@ -12,6 +12,6 @@
 -- reference data of every ref.* table), so one set-based query computes every indicator and cell.
 -- Indicators it cannot compile are left out with a warning naming them and the reason.
 -- materialized: table
--- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, silver.period, gold.aggregate, gold.reporting_rate, ref.*
+-- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, gold.aggregate, gold.reporting_rate, ref.*
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('indicator_value')

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
 #include <mutex>
 #include <tuple>
 #include <utility>
@@ -319,10 +320,24 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
       "ancestor AS (SELECT o.uid, CASE a.level " + Join(levels, " ") +
       " END AS ou FROM org_unit o CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS "
       "a(level) WHERE a.level <= o.level)");
-  ctes.push_back(
-      "cell_period AS (SELECT pe, period_type, days FROM ref('silver.period') WHERE "
-      "period_type IN (" +
-      types + "))");
+  // The cell periods with their days (dhis2::Period: a leap year has 366).
+  std::set<std::string> cell_periods;
+  std::vector<std::string> period_rows;
+  for (const std::string& pe : inputs.periods) {
+    auto period = dhis2::ParsePeriodId(pe);
+    if (!period.ok()) continue;
+    if (std::find(inputs.period_types.begin(), inputs.period_types.end(), period->type()) ==
+        inputs.period_types.end()) {
+      continue;
+    }
+    cell_periods.insert(period->id());
+    period_rows.push_back("(" + text(period->id()) + ", " +
+                          text(dhis2::PeriodTypeName(period->type())) + ", " +
+                          std::to_string(period->days()) + ")");
+  }
+  if (period_rows.empty()) return EmptySelect();
+  ctes.push_back("cell_period AS (SELECT pe, period_type, days FROM (VALUES " +
+                 Join(period_rows, ", ") + ") AS t(pe, period_type, days))");
 
   // Long form of every item value: (ou, pe, item, value).
   std::vector<std::string> values;
@@ -366,6 +381,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
       for (const dhis2::Period& stored : reference.periods) {
         for (dhis2::PeriodType type : inputs.period_types) {
           for (const auto& [period, weight] : ServedPeriods(stored, type)) {
+            if (cell_periods.count(period.id()) == 0) continue;
             served[reference.table][stored.id() + " " + period.id()] = {
                 text(stored.id()), text(period.id()), sql::NumberLiteral(weight)};
           }
@@ -500,6 +516,14 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     return names;
   };
   DHL_ASSIGN_OR_RETURN(auto aggregate_columns, columns_of(lake::TableName{"gold", "aggregate"}));
+  for (const char* table : {"aggregate", "reporting_rate"}) {
+    DHL_ASSIGN_OR_RETURN(
+        auto periods,
+        query("gold", table, "SELECT DISTINCT CAST(pe AS VARCHAR) FROM $T WHERE pe IS NOT NULL"));
+    for (size_t row = 0; row < periods.row_count(); ++row) {
+      inputs.periods.insert(*periods.GetString(0, row));
+    }
+  }
   inputs.aggregate_has_aoc = aggregate_columns.count("aoc") > 0;
   inputs.aggregate_has_category = aggregate_columns.count("category") > 0;
 

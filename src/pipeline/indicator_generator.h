@@ -22,11 +22,11 @@
 //                          ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS)
 //   OUG{group}             members of silver.org_unit_group_member in the org unit's subtree
 //   [days]                 the days of the period
-// The cells are the org unit x period pairs (periods of the configured types) where some item has
-// a value. An indicator that cannot be compiled (a syntax error, N{}, program items, period offsets
-// and other modifiers, an unknown data element, data set or constant, a missing indicator type
-// factor, functions the compiler does not render) is left out: a warning names it and the reason,
-// in the log and in the model's RunSummary warnings.
+// The cells are the org unit x period pairs (periods of the configured types that gold.aggregate or
+// gold.reporting_rate hold) where some item has a value. An indicator that cannot be compiled (a
+// syntax error, N{}, program items, period offsets and other modifiers, an unknown data element,
+// data set or constant, a missing indicator type factor, functions the compiler does not render) is
+// left out: a warning names it and the reason, in the log and in the model's RunSummary warnings.
 #pragma once
 
 #include <map>
@@ -80,6 +80,10 @@ struct IndicatorInputs {
   bool aggregate_has_aoc = false;
   bool aggregate_has_category = true;
   std::vector<dhis2::PeriodType> period_types;
+  // The periods of the cells: those of the configured types that gold.aggregate and
+  // gold.reporting_rate hold (ids; others are ignored). Their days are computed here, since
+  // silver.period holds only the periods of stored data.
+  std::set<std::string> periods;
 };
 
 // The generated SELECT (ref() calls to the tables the model declares). `skipped` (when not null)
