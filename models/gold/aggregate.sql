@@ -101,8 +101,14 @@ grain AS (
   SELECT uid, uid, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
   FROM ref('silver.category_option_combo')
   UNION ALL
-  SELECT coc, CAST(NULL AS VARCHAR), category, category_option
-  FROM ref('silver.category_option_combo_option')
+  -- Per option only in combos of several option combos: the default combo's single option would
+  -- repeat the total.
+  SELECT o.coc, CAST(NULL AS VARCHAR), o.category, o.category_option
+  FROM ref('silver.category_option_combo_option') o
+  JOIN ref('silver.category_option_combo') c ON c.uid = o.coc
+  WHERE c.category_combo IN (
+    SELECT category_combo FROM ref('silver.category_option_combo')
+    GROUP BY category_combo HAVING COUNT(*) > 1)
 ),
 -- Values of the 'all' and 'min_max' selections in their cell period: the query period the value's
 -- period belongs to (period structure), or, when the query disaggregates, the data period it
