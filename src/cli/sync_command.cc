@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "databricks/databricks_engine.h"
 #include "pipeline/sync_runner.h"
 #include "source/extract_options.h"
 #include "source/secrets.h"
@@ -25,17 +26,14 @@ struct SyncArgs {
   std::string engine = "duckdb";
 };
 
-// The engine the models run on. The Databricks engine (src/databricks) plugs in here: it returns a
-// ModelEngine that runs the selected models as Statement Execution calls.
-Result<pipeline::ModelEngine> EngineFor(const std::string& engine) {
+// The engine the models run on: the embedded DuckDB, or a Databricks SQL warehouse
+// (src/databricks/databricks_engine.h; settings in [databricks] of the configuration file).
+Result<pipeline::ModelEngine> EngineFor(const std::string& engine, const std::string& config_file) {
   if (engine == "duckdb") {
     return pipeline::ModelEngine();  // RunSync's default: the embedded DuckDB
   }
   if (engine == "databricks") {
-    return InvalidArgument(
-        "--engine databricks: not available in this build (the Databricks engine is not part "
-        "of it yet); run the models on Databricks with `dhis2lake export databricks DIR`, or sync "
-        "with --engine duckdb");
+    return databricks::MakeDatabricksEngine(source::ProcessEnvironment(), config_file);
   }
   return InvalidArgument("--engine " + engine + ": unknown engine (duckdb or databricks)");
 }
@@ -53,9 +51,9 @@ int RunSync(const Config& config, const SyncArgs& args) {
     }
     options.stages = std::move(*stages);
   }
-  Result<pipeline::ModelEngine> engine = EngineFor(args.engine);
+  Result<pipeline::ModelEngine> engine = EngineFor(args.engine, config.config_file);
   if (!engine.ok()) {
-    // An engine this build lacks is a failure to run, not a misspelt flag.
+    // Missing Databricks settings or credentials are a failure to run, not a misspelt flag.
     return ReportFailure(engine.status(),
                          /*usage_on_invalid=*/args.engine != "databricks");
   }

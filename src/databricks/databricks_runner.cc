@@ -65,7 +65,10 @@ std::string DatabricksRunSummary::ToString() const {
       fmt::format("databricks: {} files uploaded ({} bytes), {} already in the volume\n",
                   files_uploaded, bytes_uploaded, files_present);
   int succeeded = 0;
+  int counted = 0;
   for (const DatabricksTaskResult& task : tasks) {
+    counted += task.status == "not selected" ? 0 : 1;
+    if (task.status == "not selected") continue;
     if (task.status == "succeeded") {
       ++succeeded;
       out += fmt::format("  {:<40} succeeded ({} statements)\n", task.key, task.statements);
@@ -75,7 +78,7 @@ std::string DatabricksRunSummary::ToString() const {
     }
   }
   out += fmt::format("databricks: {} tasks succeeded, {} failed or skipped\n", succeeded,
-                     tasks.size() - succeeded);
+                     counted - succeeded);
   return out;
 }
 
@@ -98,7 +101,7 @@ Result<DatabricksRunSummary> RunOnDatabricks(const lake::LakeCatalog& catalog,
   FilesClient files(client);
   DatabricksRunSummary summary;
 
-  DatabricksTaskResult setup{"setup", "succeeded", "", 0};
+  DatabricksTaskResult setup{"setup", {"ops", "setup"}, "succeeded", "", 0};
   DHL_RETURN_IF_ERROR(RunStatements(statements, plan.setup, setup));
   summary.tasks.push_back(setup);
   for (const BundleTask& task : plan.tasks) {
@@ -112,7 +115,12 @@ Result<DatabricksRunSummary> RunOnDatabricks(const lake::LakeCatalog& catalog,
   std::set<std::string> failed;
   for (const BundleTask& task : plan.tasks) {
     if (Interrupted(options)) return SqlError("interrupted before task " + task.key);
-    DatabricksTaskResult result{task.key, "succeeded", "", 0};
+    DatabricksTaskResult result{task.key, task.table, "succeeded", "", 0};
+    if (!task.load && !options.models.empty() && options.models.count(task.key) == 0) {
+      result.status = "not selected";
+      summary.tasks.push_back(std::move(result));
+      continue;
+    }
     bool upstream_failed = false;
     for (const std::string& dependency : task.depends_on) {
       upstream_failed = upstream_failed || failed.count(dependency) > 0;

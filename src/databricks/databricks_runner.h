@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,11 +29,14 @@ struct DatabricksRunOptions {
   std::string run_id;                 // names the run in silver.rejects and ops.dq_result
   std::function<bool()> interrupted;  // checked between files and statements and while polling
   const pipeline::GeneratorRegistry* generators = nullptr;
+  // Model task keys to run (TaskKey); empty = all. Loads always run.
+  std::set<std::string> models;
 };
 
 struct DatabricksTaskResult {
   std::string key;
-  std::string status;  // "succeeded", "failed", "upstream failed"
+  lake::TableName table;
+  std::string status;  // "succeeded", "failed", "upstream failed", "not selected"
   std::string error;
   int statements = 0;
 };
