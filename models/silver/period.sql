@@ -5,7 +5,8 @@
 -- own (Weekly and WeeklyWednesday, Quarterly and QuarterlyNov, Yearly and the Financial types) are
 -- NULL. The rows are computed by src/dhis2/period.h in the generator 'period_rows'
 -- (src/pipeline/dimension_generators.h); invalid ids get no row (silver.data_value quarantines
--- them as invalid_period).
+-- them as invalid_period). bronze.complete_registration is read when it exists (`bronze.*`): a
+-- server without registrations must not leave the data values without periods.
 -- materialized: table
--- depends_on: bronze.data_value, bronze.complete_registration
+-- depends_on: bronze.data_value, bronze.*
 generated('period_rows')

@@ -20,7 +20,9 @@ namespace dhl::pipeline {
 std::string PeriodRowsSql(const std::vector<std::string>& period_ids, sql::Dialect dialect);
 
 // Generator 'period_rows' (models/silver/period.sql): PeriodRowsSql over every distinct `period` of
-// bronze.data_value and bronze.complete_registration (those of the two tables the model declares).
+// bronze.data_value and bronze.complete_registration (those of the two tables that are inputs of
+// the model in this run; models/silver/period.sql takes the latter through `bronze.*`, so only
+// when it exists).
 Result<std::string> GeneratePeriodRows(const GeneratorContext& context);
 
 // The select items ", MAX(CASE WHEN <category> = 'c' THEN <option> END) AS c" for each category uid

@@ -107,7 +107,7 @@ class SilverDimensionsTest : public ::testing::Test {
   }
 
   // The fact sources, small: the periods of the data come from here.
-  void Facts(lake::LakeCatalog& catalog) {
+  void Facts(lake::LakeCatalog& catalog, bool registrations = true) {
     Write(
         catalog, "bronze.data_value",
         "SELECT 'deAncVisit1' AS dataElement, pe AS period, 'Rp268JB6Ne4' AS orgUnit, "
@@ -117,12 +117,14 @@ class SilverDimensionsTest : public ::testing::Test {
         "false AS followup, false AS deleted, '1' AS _run_id, CAST('2025-01-01' AS TIMESTAMPTZ) "
         "AS _ingested_at FROM (VALUES ('2024W5'), ('2024Q4'), ('202401'), ('202401'), "
         "('20240229'), ('2024BiW1'), ('2024April'), ('2024NovS1'), ('2024W53'), ('bad')) AS t(pe)");
-    Write(catalog, "bronze.complete_registration",
-          "SELECT '2023' AS period, 'BfMAe6Itzgt' AS dataSet, 'Rp268JB6Ne4' AS organisationUnit, "
-          "'HllvX50cXC0' AS attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, "
-          "'admin' AS storedBy, true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS "
-          "lastUpdated, 'admin' AS lastUpdatedBy, '{}' AS record, '1' AS _run_id, "
-          "CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at");
+    if (registrations) {
+      Write(catalog, "bronze.complete_registration",
+            "SELECT '2023' AS period, 'BfMAe6Itzgt' AS dataSet, 'Rp268JB6Ne4' AS organisationUnit, "
+            "'HllvX50cXC0' AS attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, "
+            "'admin' AS storedBy, true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS "
+            "lastUpdated, 'admin' AS lastUpdatedBy, '{}' AS record, '1' AS _run_id, "
+            "CAST('2025-01-01' AS TIMESTAMPTZ) AS _ingested_at");
+    }
     Write(catalog, "bronze.event",
           "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
           "NULL AS trackedEntity, 'Rp268JB6Ne4' AS orgUnit, 'ACTIVE' AS status, "
@@ -630,6 +632,21 @@ TEST_F(SilverDimensionsTest, CategoriesDataElementsDataSetsAndTheRest) {
                 "te1|atAge000001|34",
                 "te1|atName00001|5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8",
             }));
+}
+
+// A server without complete registrations (no bronze table) still gets its periods and values.
+TEST_F(SilverDimensionsTest, PeriodsWithoutRegistrations) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog, /*registrations=*/false);
+  MetadataRun1(catalog);
+  auto run = Run(catalog);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->ok()) << run->ToString();
+  EXPECT_EQ(Rows(catalog, "silver.period", "SELECT pe FROM silver.period WHERE pe LIKE '2023%'"),
+            std::vector<std::string>{});
+  EXPECT_EQ(
+      Rows(catalog, "silver.data_value", "SELECT CAST(count(*) AS VARCHAR) FROM silver.data_value"),
+      (std::vector<std::string>{"7"}));  // 10 rows: 2 invalid ids, 1 re-delivery
 }
 
 TEST(PeriodRowsSqlTest, EmptyAndDeduplicated) {
