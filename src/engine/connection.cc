@@ -1,8 +1,10 @@
 #include "engine/connection.h"
 
-#include <duckdb.h>
-
+#include <chrono>
 #include <utility>
+
+#include <duckdb.h>
+#include <fmt/format.h>
 
 
 namespace dhl::engine {
@@ -34,6 +36,32 @@ std::string TakeString(char* text) {
   std::string copy(text);
   duckdb_free(text);
   return copy;
+}
+
+// DuckDB's C API renders TIMESTAMP WITH TIME ZONE as an empty text (the cast needs the session's
+// ICU time zone, which duckdb_value_varchar does not see); this writes it as DuckDB's SQL does in
+// a UTC session: "2024-01-01 10:00:00.123456+00" (fraction only when there is one).
+std::string TimestampTzText(duckdb_timestamp timestamp) {
+  constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
+  int64_t micros = timestamp.micros;
+  int64_t days = micros >= 0 ? micros / kMicrosPerDay
+                             : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
+  int64_t of_day = micros - days * kMicrosPerDay;
+  std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
+  int64_t seconds = of_day / 1000000;
+  int64_t fraction = of_day % 1000000;
+  std::string text = fmt::format(
+      "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(date.year()),
+      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), seconds / 3600,
+      seconds / 60 % 60, seconds % 60);
+  if (fraction != 0) {
+    std::string digits = fmt::format("{:06}", fraction);
+    while (digits.back() == '0') {
+      digits.pop_back();
+    }
+    text += "." + digits;
+  }
+  return text + "+00";
 }
 
 std::string TypeName(duckdb_logical_type type) {
@@ -207,6 +235,12 @@ std::optional<std::string> QueryResult::GetString(size_t column, size_t row) con
   if (IsNull(column, row)) {
     return std::nullopt;
   }
+  if (duckdb_column_type(&impl_->result, column) == DUCKDB_TYPE_TIMESTAMP_TZ) {
+    // duckdb_value_timestamp refuses the TZ type; the column holds the same UTC micros.
+    const auto* cells =
+        static_cast<const duckdb_timestamp*>(duckdb_column_data(&impl_->result, column));
+    return TimestampTzText(cells[row]);
+  }
   return TakeString(duckdb_value_varchar(&impl_->result, column, row));
 }
 std::optional<int64_t> QueryResult::GetInt64(size_t column, size_t row) const {
@@ -241,7 +275,7 @@ Value QueryResult::GetValue(size_t column, size_t row) const {
     case ColumnKind::kOther:
       break;
   }
-  return TakeString(duckdb_value_varchar(&impl_->result, column, row));
+  return *GetString(column, row);
 }
 int64_t QueryResult::rows_changed() const {
   return static_cast<int64_t>(duckdb_rows_changed(&impl_->result));

@@ -41,6 +41,20 @@ TEST_F(ConnectionTest, QueryReturnsTypedCells) {
   EXPECT_EQ(std::get<double>(result->GetValue(6, 0)), 12.3);
 }
 
+TEST_F(ConnectionTest, TimestampsWithTimeZoneReadAsUtcText) {
+  // DuckDB's own rendering in a UTC session, which its C API's varchar cast leaves empty.
+  auto result = connection_->Query(
+      "SELECT TIMESTAMPTZ '2024-01-01 10:00:00+00' AS a, TIMESTAMPTZ '2024-03-05 "
+      "23:59:58.1234+02' AS b, TIMESTAMPTZ '1969-12-31 23:00:00+00' AS c, "
+      "CAST(TIMESTAMPTZ '2024-01-01 10:00:00+00' AS VARCHAR) AS own");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->GetString(0, 0), "2024-01-01 10:00:00+00");
+  EXPECT_EQ(result->GetString(0, 0), result->GetString(3, 0));
+  EXPECT_EQ(result->GetString(1, 0), "2024-03-05 21:59:58.1234+00");
+  EXPECT_EQ(result->GetString(2, 0), "1969-12-31 23:00:00+00");
+  EXPECT_EQ(std::get<std::string>(result->GetValue(0, 0)), "2024-01-01 10:00:00+00");
+}
+
 TEST_F(ConnectionTest, ErrorsCarryTheSqlAndDuckDbsMessage) {
   auto result = connection_->Query("SELECT * FROM no_such_table");
   ASSERT_FALSE(result.ok());
@@ -60,8 +74,8 @@ TEST_F(ConnectionTest, PreparedStatementsBindParameters) {
   ASSERT_TRUE(insert->BindAll({int64_t{2}, std::monostate{}, 2.5}).ok());
   ASSERT_TRUE(insert->Execute().ok());
   EXPECT_FALSE(insert->BindAll({int64_t{2}}).ok());
-  auto result = connection_->Query("SELECT count(*), sum(v), max(name) FROM t WHERE id > $1",
-                                   {int64_t{0}});
+  auto result =
+      connection_->Query("SELECT count(*), sum(v), max(name) FROM t WHERE id > $1", {int64_t{0}});
   ASSERT_TRUE(result.ok()) << result.status().ToString();
   EXPECT_EQ(result->GetInt64(0, 0), 2);
   EXPECT_EQ(result->GetDouble(1, 0), 4.0);

@@ -71,6 +71,20 @@ void SetError(http::ServerResponse& response, int status, const std::string& mes
   response.SetBody(body.dump(), kJson);
 }
 
+// DuckDB renders timestamps as "2024-01-01 10:00:00.123+00"; JSON answers carry ISO 8601
+// ("2024-01-01T10:00:00.123+00:00"), which browsers and JSON tools parse.
+std::string IsoTimestamp(std::string text) {
+  size_t space = text.find(' ');
+  if (space != std::string::npos) {
+    text[space] = 'T';
+  }
+  size_t zone = text.find_last_of("+-");
+  if (zone != std::string::npos && zone > 10 && text.size() - zone == 3) {
+    text += ":00";
+  }
+  return text;
+}
+
 json CellJson(const engine::QueryResult& result, size_t column, size_t row) {
   engine::Value value = result.GetValue(column, row);
   if (const bool* b = std::get_if<bool>(&value)) {
@@ -83,6 +97,10 @@ json CellJson(const engine::QueryResult& result, size_t column, size_t row) {
     return *d;
   }
   if (const std::string* s = std::get_if<std::string>(&value)) {
+    std::string type = result.column_type(column);
+    if (type == "TIMESTAMP WITH TIME ZONE" || type == "TIMESTAMP") {
+      return IsoTimestamp(*s);
+    }
     return *s;
   }
   return nullptr;

@@ -895,6 +895,7 @@ TEST_F(ServeTest, RunsDqMetricsSystemInfoAndMe) {
   json runs = Get("/api/runs").Json();
   ASSERT_EQ(runs["pipeline_runs"].size(), 1u);
   EXPECT_EQ(runs["pipeline_runs"][0]["run_id"], "run-1");
+  EXPECT_EQ(runs["pipeline_runs"][0]["started_at"], "2024-01-01T10:00:00+00:00");  // ISO 8601
   EXPECT_EQ(runs["model_runs"][0]["model"], "gold.aggregate");
   EXPECT_EQ(Get("/api/runs?limit=x").status, 400);
   json dq = Get("/api/dq").Json();

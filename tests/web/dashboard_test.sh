@@ -13,7 +13,9 @@ cleanup() {
 }
 trap cleanup EXIT
 cd "$WORK"
-export DHIS2LAKE_SECRETS="$WORK/secrets.toml" XDG_CONFIG_HOME="$WORK/config"
+# No DHIS2LAKE_SECRETS: the sync creates the secrets file under XDG_CONFIG_HOME (a named file must exist).
+unset DHIS2LAKE_SECRETS
+export XDG_CONFIG_HOME="$WORK/config"
 "$BIN" --lake "$WORK/lake" demo --port 0 --scale small >"$WORK/demo.out" 2>"$WORK/demo.err" &
 DEMO_PID=$!
 URL=""
