@@ -1,0 +1,171 @@
+// Latency (p50, p99) and throughput of typical dashboard requests against a running `dhis2lake
+// serve` (or `demo`), with 1 and 50 concurrent keep-alive clients (wrk is not installed here; this
+// program plays its part with libcurl):
+//   serve_bench --url http://127.0.0.1:PORT [--seconds 10] [--token T]
+// The requests are chosen from the lake through /api/sql: an indicator x LAST_12_MONTHS x level 2,
+// and a data set's elements x the districts x the quarters of last year. Repeated identical
+// requests are answered from the analytics cache after the first: the figures are the cached
+// path's; the first (computed) answer's latency is printed separately.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "http/curl_transport.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) != 0 || c == '-' || c == '_' || c == '.') {
+      out += static_cast<char>(c);
+    } else {
+      out += fmt::format("%{:02X}", c);
+    }
+  }
+  return out;
+}
+
+struct Client {
+  std::string base;
+  std::string token;
+  dhl::http::CurlTransport transport;
+  int Get(const std::string& path, std::string* body = nullptr) {
+    dhl::http::HttpRequest request;
+    request.url = base + path;
+    if (!token.empty()) {
+      request.headers.emplace_back("Authorization", "Bearer " + token);
+    }
+    dhl::http::StringSink sink;
+    if (!transport.Send(request, sink).ok()) {
+      return 0;
+    }
+    if (body != nullptr) {
+      *body = sink.body();
+    }
+    return sink.head().status;
+  }
+};
+
+std::string FirstCell(Client& client, const std::string& sql) {
+  std::string body;
+  if (client.Get("/api/sql?q=" + Escape(sql), &body) != 200) {
+    return "";
+  }
+  nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+  if (answer.is_discarded() || answer["rows"].empty()) {
+    return "";
+  }
+  return answer["rows"][0][0].get<std::string>();
+}
+
+void Run(const std::string& base, const std::string& token, const std::string& name,
+         const std::string& path, int clients, int seconds) {
+  std::vector<std::vector<double>> latencies(clients);
+  std::atomic<int64_t> failures{0};
+  Clock::time_point end = Clock::now() + std::chrono::seconds(seconds);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    threads.emplace_back([&, i] {
+      Client client{base, token, {}};
+      while (Clock::now() < end) {
+        Clock::time_point start = Clock::now();
+        int status = client.Get(path);
+        latencies[i].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+        if (status != 200) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& thread : threads) {
+    thread.join();
+  }
+  std::vector<double> all;
+  for (const auto& list : latencies) {
+    all.insert(all.end(), list.begin(), list.end());
+  }
+  std::sort(all.begin(), all.end());
+  auto at = [&](double q) {
+    return all.empty() ? 0.0 : all[static_cast<size_t>(q * (all.size() - 1))];
+  };
+  fmt::print(
+      "{:<44} clients {:>2}  requests {:>7}  p50 {:>7.2f} ms  p99 {:>7.2f} ms  {:>8.0f} req/s  "
+      "failures {}\n",
+      name, clients, all.size(), at(0.5), at(0.99), all.size() / static_cast<double>(seconds),
+      failures.load());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string base;
+  std::string token;
+  int seconds = 10;
+  for (int i = 1; i + 1 < argc; i += 2) {
+    std::string flag = argv[i];
+    if (flag == "--url") {
+      base = argv[i + 1];
+    } else if (flag == "--seconds") {
+      seconds = std::stoi(argv[i + 1]);
+    } else if (flag == "--token") {
+      token = argv[i + 1];
+    }
+  }
+  if (base.empty()) {
+    std::fprintf(stderr,
+                 "usage: serve_bench --url http://127.0.0.1:PORT [--seconds N] [--token T]\n");
+    return 2;
+  }
+  Client probe{base, token, {}};
+  std::string indicator = FirstCell(probe,
+                                    "SELECT indicator FROM gold.indicator_value GROUP BY indicator "
+                                    "ORDER BY count(*) DESC LIMIT 1");
+  std::string data_set = FirstCell(probe,
+                                   "SELECT data_set FROM silver.data_set_element GROUP BY data_set "
+                                   "ORDER BY count(*) DESC LIMIT 1");
+  std::string elements;
+  if (!data_set.empty()) {
+    std::string body;
+    probe.Get("/api/sql?q=" + Escape("SELECT string_agg(de, ';' ORDER BY de) FROM "
+                                     "silver.data_set_element WHERE data_set = '" +
+                                     data_set + "'"),
+              &body);
+    nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+    if (!answer.is_discarded() && !answer["rows"].empty()) {
+      elements = answer["rows"][0][0].get<std::string>();
+    }
+  }
+  if (indicator.empty() || elements.empty()) {
+    std::fprintf(stderr,
+                 "serve_bench: the lake has no gold.indicator_value or data set elements\n");
+    return 1;
+  }
+  const std::vector<std::pair<std::string, std::string>> requests = {
+      {"indicator x 12 months x level 2", "/api/analytics?dimension=dx:" + indicator +
+                                              "&dimension=pe:LAST_12_MONTHS&dimension=ou:LEVEL-2"},
+      {"data set elements x districts x quarters",
+       "/api/analytics?dimension=dx:" + elements +
+           "&dimension=pe:QUARTERS_LAST_YEAR&dimension=ou:LEVEL-2"},
+  };
+  for (const auto& [name, path] : requests) {
+    Clock::time_point start = Clock::now();
+    int status = probe.Get(path);
+    fmt::print("{:<44} first (computed) answer: status {} in {:.1f} ms\n", name, status,
+               std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+    for (int clients : {1, 50}) {
+      Run(base, token, name, path, clients, seconds);
+    }
+  }
+  return 0;
+}
