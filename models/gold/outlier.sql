@@ -7,7 +7,9 @@
 --                      NULL when std_dev is 0 (DHIS2 leaves such series out)
 --   modified_z_score = 0.6745 * |value - median| / mad, mad = median of |value - median|;
 --                      NULL when mad is 0
---   outlier when the score is >= the threshold (default 3.0 for both, DHIS2's default);
+--   outlier when the score is >= the threshold (default 3.0 for both, DHIS2's default), the
+--   score rounded to 9 decimals first: a score of exactly 3 (nine 0s and a 2) comes out as
+--   3 +- 1e-15 depending on the order the sums run in, which must not decide the finding;
 --   min-max outlier when value < min or value > max of silver.min_max for (de, ou, coc).
 -- Only numeric value types count (ValueType.NUMERIC_TYPES: the integer types, NUMBER,
 -- UNIT_INTERVAL, PERCENTAGE). Thresholds come from generated('outlier_thresholds')
@@ -52,8 +54,9 @@ scored AS (
 )
 SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.value, s.mean, s.std_dev, s.z_score, s.median, s.mad,
        s.modified_z_score, s.min, s.max,
-       COALESCE(s.z_score >= t.z_threshold, FALSE) AS is_z_outlier,
-       COALESCE(s.modified_z_score >= t.modified_z_threshold, FALSE) AS is_modified_z_outlier,
+       COALESCE(ROUND(s.z_score, 9) >= t.z_threshold, FALSE) AS is_z_outlier,
+       COALESCE(ROUND(s.modified_z_score, 9) >= t.modified_z_threshold, FALSE)
+         AS is_modified_z_outlier,
        COALESCE(s.value < s.min OR s.value > s.max, FALSE) AS is_min_max_outlier,
        s.year
 FROM scored s
