@@ -42,6 +42,8 @@ struct Measure {
 Measure RunMeasured(const std::vector<std::string>& args, const fs::path& log,
                     const std::vector<std::string>& environment) {
   Measure measure;
+  std::fflush(stdout);  // or the child inherits (and prints again) what is buffered
+  std::fflush(stderr);
   auto started = std::chrono::steady_clock::now();
   pid_t pid = ::fork();
   if (pid == 0) {
