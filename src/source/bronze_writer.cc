@@ -195,12 +195,6 @@ Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
   return snapshot->TransactionVersion(run_id).value_or(0);
 }
 
-Result<BatchResult> BronzeWriter::Commit(const ExtractionPlan& plan, const Chunk& chunk,
-                                         const std::vector<std::string>& files,
-                                         const PersonalDataHasher* hasher) {
-  return CommitBatch(plan, {ChunkFiles{&chunk, files}}, hasher);
-}
-
 Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
                                               const std::vector<ChunkFiles>& batch,
                                               const PersonalDataHasher* hasher) {

@@ -1,7 +1,8 @@
-// Commits one chunk of an extraction plan to its bronze table: reads the chunk's landing files (or
-// the export file), turns each record into a row of the table's columns (bronze_table.h) plus the
-// ingestion columns, and appends them with a Delta txn (appId = run id, version = chunk sequence)
-// and delta.appendOnly=true. A chunk whose txn is already in the table is not written again.
+// Commits batches of chunks of an extraction plan to their bronze table: reads the chunks' landing
+// files (or the export file), turns each record into a row of the table's columns (bronze_table.h)
+// plus the ingestion columns, and appends them with a Delta txn (appId = run id, version = the
+// batch's last chunk sequence) and delta.appendOnly=true. A batch whose txn is already in the table
+// is not written again.
 //
 // CSV files (dataValueSets.csv) are read by DuckDB straight from the file (never held in memory);
 // their lower-case columns are renamed to DHIS2's JSON names, values untouched. JSON files are
@@ -35,17 +36,14 @@ class BronzeWriter {
   // The highest chunk sequence of `run_id` committed to bronze `table` (0 when none).
   Result<int64_t> CommittedSequence(const std::string& table, const std::string& run_id);
 
-  // Commits `chunk` read from `files` (its pages, in order). When `hasher` is given, personal
-  // attributes are hashed before the rows are built (files from the server were hashed already).
-  Result<BatchResult> Commit(const ExtractionPlan& plan, const Chunk& chunk,
-                             const std::vector<std::string>& files,
-                             const PersonalDataHasher* hasher);
-
   // Commits several chunks of one table in ONE Delta commit whose txn version is the last chunk's
   // sequence. The chunks must be consecutive in plan order (every chunk of the table between them
-  // included), in increasing sequence, all of the same table; a chunk at or below the table's
-  // committed sequence makes the whole batch already committed. One commit per batch instead of
+  // included), in increasing sequence, all of the same table and format. A batch whose last chunk
+  // is at or below the table's committed sequence is already committed (nothing is written); one
+  // that straddles it is an internal error. One commit per batch instead of
   // per chunk keeps bronze from filling with small files and the log from growing per chunk.
+  // Each chunk is read from its files (its pages, in order). When `hasher` is given, personal
+  // attributes are hashed before the rows are built (files from the server were hashed already).
   struct ChunkFiles {
     const Chunk* chunk = nullptr;
     std::vector<std::string> files;
