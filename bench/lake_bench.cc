@@ -1,6 +1,6 @@
-// Figures for src/lake (docs/delta.md): append throughput of narrow rows, snapshot load time of a long
-// log with and without checkpoints, and a SQL aggregate through the lake view against the same query on
-// the same Parquet files read directly by DuckDB.
+// Figures for src/lake (docs/delta.md): append throughput of narrow rows, snapshot load time of a
+// long log with and without checkpoints, and a SQL aggregate through the lake view against the same
+// query on the same Parquet files read directly by DuckDB.
 //
 //   lake_bench [--rows N] [--commits N] [--dir DIR] [--threads N] [--keep]
 #include <algorithm>
@@ -90,31 +90,38 @@ int main(int argc, char** argv) {
   fs::create_directories(dir);
   auto db = Must(dhl::engine::Database::Open({.threads = threads}), "open DuckDB");
   auto connection = Must(db.Connect(), "connect");
-  std::printf("lake_bench: %lld rows, %d commits, %d threads, in %s\n", static_cast<long long>(rows),
-              commits, threads, dir.c_str());
+  std::printf("lake_bench: %lld rows, %d commits, %d threads, in %s\n",
+              static_cast<long long>(rows), commits, threads, dir.c_str());
 
-  // 1. Append throughput: narrow rows (id, org unit, day, value), unpartitioned and partitioned by year.
+  // 1. Append throughput: narrow rows (id, org unit, day, value), unpartitioned and partitioned by
+  // year.
   const std::string narrow =
       "SELECT range AS id, 'OU' || (range % 1000)::VARCHAR AS ou, DATE '2020-01-01' + "
       "(range % 1461)::INTEGER AS day, year(DATE '2020-01-01' + (range % 1461)::INTEGER) AS year, "
-      "(range * 7 % 100000) / 10.0 AS value FROM range(" + std::to_string(rows) + ")";
+      "(range * 7 % 100000) / 10.0 AS value FROM range(" +
+      std::to_string(rows) + ")";
   DeltaTable flat(dir + "/flat");
   auto start = std::chrono::steady_clock::now();
-  auto written = Must(flat.Write(connection, narrow, {.mode = dhl::lake::WriteMode::kCreate}), "append");
+  auto written =
+      Must(flat.Write(connection, narrow, {.mode = dhl::lake::WriteMode::kCreate}), "append");
   double seconds = Seconds(start);
-  std::printf("append  unpartitioned: %lld rows in %.2f s = %.2f M rows/s, %.1f MB/s (%lld files, %.1f MB)\n",
-              static_cast<long long>(written.rows_written), seconds, written.rows_written / seconds / 1e6,
-              written.bytes_written / seconds / 1e6, static_cast<long long>(written.files_added),
-              written.bytes_written / 1e6);
+  std::printf(
+      "append  unpartitioned: %lld rows in %.2f s = %.2f M rows/s, %.1f MB/s (%lld files, %.1f "
+      "MB)\n",
+      static_cast<long long>(written.rows_written), seconds, written.rows_written / seconds / 1e6,
+      written.bytes_written / seconds / 1e6, static_cast<long long>(written.files_added),
+      written.bytes_written / 1e6);
   DeltaTable parted(dir + "/parted");
   start = std::chrono::steady_clock::now();
-  written = Must(parted.Write(connection, narrow,
-                              {.mode = dhl::lake::WriteMode::kCreate, .partition_columns = {"year"}}),
-                 "append partitioned");
+  written =
+      Must(parted.Write(connection, narrow,
+                        {.mode = dhl::lake::WriteMode::kCreate, .partition_columns = {"year"}}),
+           "append partitioned");
   seconds = Seconds(start);
-  std::printf("append  by year:       %lld rows in %.2f s = %.2f M rows/s, %.1f MB/s (%lld files)\n",
-              static_cast<long long>(written.rows_written), seconds, written.rows_written / seconds / 1e6,
-              written.bytes_written / seconds / 1e6, static_cast<long long>(written.files_added));
+  std::printf(
+      "append  by year:       %lld rows in %.2f s = %.2f M rows/s, %.1f MB/s (%lld files)\n",
+      static_cast<long long>(written.rows_written), seconds, written.rows_written / seconds / 1e6,
+      written.bytes_written / seconds / 1e6, static_cast<long long>(written.files_added));
 
   // 2. SQL aggregate through the lake view vs the same Parquet files read directly.
   const std::string aggregate = "SELECT ou, count(*), sum(value), min(day) FROM {} GROUP BY ou";
@@ -137,15 +144,14 @@ int main(int argc, char** argv) {
     }
     double view_s = Median(view_times);
     double direct_s = Median(direct_times);
-    std::printf("sql     %-14s view %.3f s, direct read_parquet %.3f s, ratio %.3f\n", label, view_s,
-                direct_s, view_s / direct_s);
+    std::printf("sql     %-14s view %.3f s, direct read_parquet %.3f s, ratio %.3f\n", label,
+                view_s, direct_s, view_s / direct_s);
   };
   {
     auto snapshot = Must(flat.Load(connection), "load");
     run(flat, "unpartitioned", "read_parquet(" + FileList(snapshot) + ")");
   }
-  run(parted, "by_year",
-      "read_parquet('" + dir + "/parted/*/*.parquet', hive_partitioning=true)");
+  run(parted, "by_year", "read_parquet('" + dir + "/parted/*/*.parquet', hive_partitioning=true)");
 
   // 3. Snapshot load of a long log, with and without checkpoints. The commits are written through
   // DeltaLog directly (one add each, like small appends), so that building the log takes seconds.
@@ -165,7 +171,8 @@ int main(int argc, char** argv) {
       add.path = "part-00000-" + dhl::Uuid4() + ".c000.snappy.parquet";
       add.size = 1000;
       add.modification_time = 1700000000000LL;
-      add.stats = R"({"numRecords":10,"minValues":{"id":0},"maxValues":{"id":9},"nullCount":{"id":0}})";
+      add.stats =
+          R"({"numRecords":10,"minValues":{"id":0},"maxValues":{"id":9},"nullCount":{"id":0}})";
       entry.adds.push_back(add);
       entry.transactions.push_back({"bench", version, 1700000000000LL});
       auto status = table.log().WriteCommit(version, entry);
@@ -189,8 +196,8 @@ int main(int argc, char** argv) {
       files = snapshot.files.size();
     }
     std::printf("load    %d commits %-18s %.1f ms (median of 5; %zu live files)\n", commits,
-                with_checkpoints ? "with checkpoints:" : "without checkpoint:", Median(times) * 1000,
-                files);
+                with_checkpoints ? "with checkpoints:" : "without checkpoint:",
+                Median(times) * 1000, files);
   }
   if (!keep) {
     std::error_code ignored;

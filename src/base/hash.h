@@ -1,5 +1,5 @@
-// Hashing and randomness from OpenSSL's libcrypto: SHA-256, HMAC-SHA256 (personal data is hashed with
-// it before it reaches any table), cryptographically random bytes and version-4 UUIDs.
+// Hashing and randomness from OpenSSL's libcrypto: SHA-256, HMAC-SHA256 (personal data is hashed
+// with it before it reaches any table), cryptographically random bytes and version-4 UUIDs.
 #pragma once
 
 #include <string>

@@ -1,8 +1,8 @@
 #include "base/hash.h"
 
-#include <regex>
-
 #include <gtest/gtest.h>
+
+#include <regex>
 
 namespace dhl {
 namespace {

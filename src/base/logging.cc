@@ -1,11 +1,11 @@
 #include "base/logging.h"
 
-#include <memory>
-#include <mutex>
-
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+
+#include <memory>
+#include <mutex>
 
 namespace dhl {
 namespace {
@@ -90,7 +90,8 @@ Result<LogFormat> ParseLogFormat(std::string_view text) {
   if (text == "json") {
     return LogFormat::kJson;
   }
-  return InvalidArgument("unknown log format \"" + std::string(text) + "\" (expected text or json)");
+  return InvalidArgument("unknown log format \"" + std::string(text) +
+                         "\" (expected text or json)");
 }
 
 void InitLogging(LogLevel level, LogFormat format) {

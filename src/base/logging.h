@@ -1,11 +1,12 @@
 // Process-wide logging to standard error, as text for people or as one JSON object per line for
-// machines (`--log-format json`). Built on spdlog; thread-safe. Messages must never carry credentials.
+// machines (`--log-format json`). Built on spdlog; thread-safe. Messages must never carry
+// credentials.
 #pragma once
+
+#include <fmt/format.h>
 
 #include <string>
 #include <string_view>
-
-#include <fmt/format.h>
 
 #include "base/status.h"
 

@@ -1,11 +1,10 @@
 #include "base/progress.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 namespace dhl {
 namespace {
@@ -82,13 +81,12 @@ int64_t Progress::count() const {
 }
 
 std::string Progress::Line(bool final_line) const {
-  double elapsed =
-      std::chrono::duration<double>(clock_->Steady() - start_).count();
+  double elapsed = std::chrono::duration<double>(clock_->Steady() - start_).count();
   double rate = elapsed > 0 ? static_cast<double>(count_) / elapsed : 0;
   std::string line = options_.label + " ";
   if (options_.total && *options_.total > 0) {
-    double fraction = std::clamp(static_cast<double>(count_) / static_cast<double>(*options_.total),
-                                 0.0, 1.0);
+    double fraction =
+        std::clamp(static_cast<double>(count_) / static_cast<double>(*options_.total), 0.0, 1.0);
     if (terminal_) {
       int filled = static_cast<int>(fraction * kBarWidth);
       line += '[';

@@ -15,13 +15,13 @@
 namespace dhl {
 
 struct ProgressOptions {
-  std::string label;               // what is being done, e.g. "extract data values"
-  std::optional<int64_t> total;    // the expected count, when known
-  std::string unit = "items";      // what is counted
-  std::FILE* out = stderr;         // where to draw
-  std::optional<bool> terminal;    // default: whether `out` is a terminal
+  std::string label;             // what is being done, e.g. "extract data values"
+  std::optional<int64_t> total;  // the expected count, when known
+  std::string unit = "items";    // what is counted
+  std::FILE* out = stderr;       // where to draw
+  std::optional<bool> terminal;  // default: whether `out` is a terminal
   std::chrono::milliseconds plain_interval{5000};
-  const Clock* clock = nullptr;    // default: the system clock
+  const Clock* clock = nullptr;  // default: the system clock
 };
 
 class Progress {

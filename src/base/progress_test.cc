@@ -1,8 +1,8 @@
 #include "base/progress.h"
 
-#include <cstdio>
-
 #include <gtest/gtest.h>
+
+#include <cstdio>
 
 namespace dhl {
 namespace {

@@ -1,6 +1,6 @@
-// Errors are values. Every operation that can fail returns a Status or a Result<T>; callers propagate
-// them with DHL_RETURN_IF_ERROR / DHL_ASSIGN_OR_RETURN. The code says what a caller can do about the
-// failure; the message names the thing and the reason, for a person to read.
+// Errors are values. Every operation that can fail returns a Status or a Result<T>; callers
+// propagate them with DHL_RETURN_IF_ERROR / DHL_ASSIGN_OR_RETURN. The code says what a caller can
+// do about the failure; the message names the thing and the reason, for a person to read.
 #pragma once
 
 #include <cstdlib>
@@ -69,7 +69,7 @@ Status Internal(std::string message);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(state_).ok()) {
       state_ = Status(StatusCode::kInternal, "Result constructed from an ok Status");
@@ -123,12 +123,12 @@ void Result<T>::AbortOnError() const {
 #define DHL_CONCAT_INNER(a, b) a##b
 #define DHL_CONCAT(a, b) DHL_CONCAT_INNER(a, b)
 
-#define DHL_RETURN_IF_ERROR(expr)          \
-  do {                                     \
-    ::dhl::Status dhl_status_ = (expr);    \
-    if (!dhl_status_.ok()) {               \
-      return dhl_status_;                  \
-    }                                      \
+#define DHL_RETURN_IF_ERROR(expr)       \
+  do {                                  \
+    ::dhl::Status dhl_status_ = (expr); \
+    if (!dhl_status_.ok()) {            \
+      return dhl_status_;               \
+    }                                   \
   } while (false)
 
 #define DHL_ASSIGN_OR_RETURN_IMPL(tmp, lhs, expr) \
@@ -142,9 +142,9 @@ void Result<T>::AbortOnError() const {
   DHL_ASSIGN_OR_RETURN_IMPL(DHL_CONCAT(dhl_result_, __LINE__), lhs, expr)
 
 // Aborts on a programmer error (never on user or remote input).
-#define DHL_CHECK(condition)                                                  \
-  do {                                                                        \
-    if (!(condition)) {                                                       \
-      ::dhl::internal::CheckFailed(__FILE__, __LINE__, #condition, "");       \
-    }                                                                         \
+#define DHL_CHECK(condition)                                            \
+  do {                                                                  \
+    if (!(condition)) {                                                 \
+      ::dhl::internal::CheckFailed(__FILE__, __LINE__, #condition, ""); \
+    }                                                                   \
   } while (false)

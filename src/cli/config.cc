@@ -1,8 +1,8 @@
 #include "cli/config.h"
 
-#include <filesystem>
-
 #include <toml++/toml.h>
+
+#include <filesystem>
 
 namespace dhl::cli {
 namespace {

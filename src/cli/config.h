@@ -1,6 +1,6 @@
 // The configuration of one invocation, merged from (highest first) command-line flags, the
-// environment, the configuration file (`--config FILE`, default ./dhis2lake.toml when it exists) and
-// defaults. Credentials never come from flags.
+// environment, the configuration file (`--config FILE`, default ./dhis2lake.toml when it exists)
+// and defaults. Credentials never come from flags.
 #pragma once
 
 #include <optional>
@@ -26,8 +26,8 @@ struct Config {
   LogFormat log_format = LogFormat::kText;
 };
 
-// Reads the configuration file (if any) and applies the flags over it. An explicitly named file that
-// does not exist or does not parse is an error naming the file, line and reason.
+// Reads the configuration file (if any) and applies the flags over it. An explicitly named file
+// that does not exist or does not parse is an error naming the file, line and reason.
 Result<Config> LoadConfig(const GlobalFlags& flags);
 
 }  // namespace dhl::cli

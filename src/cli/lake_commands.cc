@@ -1,12 +1,12 @@
 // The lake's housekeeping commands: `tables`, `history TABLE`, `import TABLE FILE`, `vacuum TABLE`,
 // `optimize TABLE`.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "base/clock.h"
 #include "base/progress.h"
@@ -101,8 +101,8 @@ struct OpenedTable {
   lake::DeltaTable table;
 };
 
-// Opens the table `table_text` names; on failure reports it and sets `*exit_code` (2 for a malformed
-// name, 1 otherwise).
+// Opens the table `table_text` names; on failure reports it and sets `*exit_code` (2 for a
+// malformed name, 1 otherwise).
 std::optional<OpenedTable> OpenExistingTable(const Config& config, const std::string& table_text,
                                              int* exit_code) {
   Result<lake::TableName> name = lake::ParseTableName(table_text);
@@ -184,8 +184,8 @@ int RunImport(const Config& config, const ImportArgs& args) {
   options.partition_columns = args.partition_by;
   Result<lake::WriteResult> written = table.Write(session->connection(), *source, options);
   if (!written.ok()) {
-    return ReportFailure(written.status().WithContext("import " + args.file + " into " +
-                                                      name->ToString()));
+    return ReportFailure(
+        written.status().WithContext("import " + args.file + " into " + name->ToString()));
   }
   fmt::print(stdout, "imported {} rows from {} into {} (version {}, {} file{}, {})\n",
              written->rows_written, args.file, name->ToString(), written->version,
@@ -202,7 +202,8 @@ int RunVacuum(const Config& config, const std::string& table_text, double retent
     return exit_code;
   }
   lake::VacuumOptions options;
-  options.retention = std::chrono::milliseconds(static_cast<int64_t>(retention_hours * 3600 * 1000));
+  options.retention =
+      std::chrono::milliseconds(static_cast<int64_t>(retention_hours * 3600 * 1000));
   options.dry_run = dry_run;
   Result<lake::VacuumResult> result = opened->table.Vacuum(opened->session.connection(), options);
   if (!result.ok()) {

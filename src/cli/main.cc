@@ -1,9 +1,9 @@
 // dhis2lake: a lakehouse for DHIS2 data. See README.md for the commands.
-#include <cstdio>
-#include <string>
+#include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
+#include <cstdio>
+#include <string>
 
 #include "base/logging.h"
 #include "cli/command.h"

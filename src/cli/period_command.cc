@@ -1,9 +1,9 @@
 // `dhis2lake period ID…`: what DHIS2 means by each period id, one JSON object per line.
+#include <fmt/format.h>
+
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "dhis2/period.h"

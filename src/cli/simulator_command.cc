@@ -1,8 +1,8 @@
 // `dhis2lake sim`: the built-in DHIS2 simulator (see docs/simulator.md).
+#include <fmt/format.h>
+
 #include <memory>
 #include <string>
-
-#include <fmt/format.h>
 
 #include "cli/command.h"
 #include "sim/sim_command.h"

@@ -1,8 +1,8 @@
 // DHIS2 aggregation types and the analytics rules that follow from them: how values are combined
-// across org units and categories, how across time, which long-period values are spread over shorter
-// query periods (disaggregation), which zero values analytics keeps, and the SQL aggregate each rule
-// uses. The gold layer generates its SQL from these functions; docs/aggregation.md states each rule
-// with the dhis2-core source it comes from.
+// across org units and categories, how across time, which long-period values are spread over
+// shorter query periods (disaggregation), which zero values analytics keeps, and the SQL aggregate
+// each rule uses. The gold layer generates its SQL from these functions; docs/aggregation.md states
+// each rule with the dhis2-core source it comes from.
 //
 // Everything here is pure, allocation-free (except the functions returning std::string) and safe to
 // call from any thread. Period types enter only as their DHIS2 frequency order in days (Daily 1,
@@ -130,7 +130,8 @@ inline constexpr int kFirstLastLookBackYears = 10;
 // For the ranked selections: true when the ranking runs over all org units together (the org-unit
 // rule is itself LAST or FIRST: LAST_LAST_ORG_UNIT, FIRST_FIRST_ORG_UNIT), so one value wins for
 // the whole query cell; false when it runs per (data element, org unit, coc, aoc) and the winners
-// are then combined by the org-unit rule (JdbcAnalyticsManager.getFirstOrLastValuePartitionColumns).
+// are then combined by the org-unit rule
+// (JdbcAnalyticsManager.getFirstOrLastValuePartitionColumns).
 bool RanksAcrossOrgUnits(AnalyticsAggregation aggregation);
 
 // How a value of the analytics table behaves when aggregated (dhis2-core DataType.fromValueType:
@@ -177,8 +178,8 @@ std::string AggregateValueSql(AnalyticsAggregation aggregation, AnalyticsDataTyp
 // "unknown" and gives false, as a null period type does in DHIS2.
 bool IsDisaggregation(AnalyticsAggregation aggregation, int query_period_type_days,
                       int data_period_type_days, bool same_type);
-bool IsDisaggregation(AggregationType type, int query_period_type_days,
-                      int data_period_type_days, bool same_type);
+bool IsDisaggregation(AggregationType type, int query_period_type_days, int data_period_type_days,
+                      bool same_type);
 
 // When the query period type spans two calendar years (the Financial* types) and a disaggregated
 // query period receives values from two data periods (FY2024April overlaps Yearly 2024 and 2025),
@@ -190,10 +191,10 @@ bool IsDisaggregation(AggregationType type, int query_period_type_days,
 // arrives first from a hash map.
 double YearlyWeightedAverage(double first_value, double second_value, int base_month);
 
-// Whether analytics keeps a stored zero of a data element (JdbcAnalyticsTableManager.populateTable):
-// AVERAGE and AVERAGE_SUM_ORG_UNIT always keep zeros; other types keep them only when the data
-// element has zeroIsSignificant AND the system setting keyIncludeZeroValuesInAnalytics (default
-// false) is on. Applies to numeric value types only.
+// Whether analytics keeps a stored zero of a data element
+// (JdbcAnalyticsTableManager.populateTable): AVERAGE and AVERAGE_SUM_ORG_UNIT always keep zeros;
+// other types keep them only when the data element has zeroIsSignificant AND the system setting
+// keyIncludeZeroValuesInAnalytics (default false) is on. Applies to numeric value types only.
 bool KeepsZero(AggregationType type, bool zero_is_significant,
                bool include_zero_values_in_analytics);
 

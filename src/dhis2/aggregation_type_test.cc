@@ -92,8 +92,7 @@ constexpr PairCase kPairs[] = {
     {T::kLastInPeriodAverageOrgUnit, T::kAverage, T::kLastInPeriod,
      TimeSelection::kLatestInQueryPeriod, false},
     {T::kFirst, T::kSum, T::kFirst, TimeSelection::kEarliestWithLookBack, false},
-    {T::kFirstAverageOrgUnit, T::kAverage, T::kFirst, TimeSelection::kEarliestWithLookBack,
-     false},
+    {T::kFirstAverageOrgUnit, T::kAverage, T::kFirst, TimeSelection::kEarliestWithLookBack, false},
     {T::kFirstFirstOrgUnit, T::kFirst, T::kFirst, TimeSelection::kEarliestWithLookBack, true},
     {T::kCount, T::kCount, T::kCount, TimeSelection::kAllInQueryPeriod, false},
     {T::kStddev, T::kStddev, T::kStddev, TimeSelection::kAllInQueryPeriod, false},
@@ -176,8 +175,7 @@ TEST(AggregationTypeTest, AggregateValueSqlFollowsGetAggregateValueColumn) {
   columns.value = "v";
   columns.days = "d";
   columns.value_x_days = "vd";
-  EXPECT_EQ(AggregateValueSql(ToAnalyticsAggregation(T::kAverageSumOrgUnit), numeric, 366,
-                              columns),
+  EXPECT_EQ(AggregateValueSql(ToAnalyticsAggregation(T::kAverageSumOrgUnit), numeric, 366, columns),
             "sum(vd) / 366");
 }
 

@@ -130,8 +130,7 @@ Status Reject(ValueType type, std::string_view raw, std::string_view reason,
   message += " is not a";
   const std::string_view name = kValueTypeNames[Index(type)];
   // "an INTEGER", "an EMAIL", but "a UNIT_INTERVAL", "a URL", "a USERNAME".
-  if (name.front() == 'A' || name.front() == 'E' || name.front() == 'I' ||
-      name.front() == 'O') {
+  if (name.front() == 'A' || name.front() == 'E' || name.front() == 'I' || name.front() == 'O') {
     message += 'n';
   }
   message += ' ';
@@ -467,8 +466,7 @@ bool ParseDhisDateTime(std::string_view text, char* out, std::size_t* size) {
   constexpr std::int64_t kMinYear = -292275054;
   constexpr std::int64_t kMaxYear = 292278993;
   if (year < kMinYear || year > kMaxYear || month < 1 || month > 12 || day < 1 ||
-      day > DaysInMonth(year, static_cast<int>(month)) || hour > 23 || minute > 59 ||
-      second > 59) {
+      day > DaysInMonth(year, static_cast<int>(month)) || hour > 23 || minute > 59 || second > 59) {
     return false;
   }
   *size = 0;
@@ -551,16 +549,14 @@ bool IsLetterCodePoint(char32_t cp) {
     char32_t last;
   };
   static constexpr Range kLetters[] = {
-      {0x00AA, 0x00AA}, {0x00B5, 0x00B5}, {0x00BA, 0x00BA}, {0x00C0, 0x00D6},
-      {0x00D8, 0x00F6}, {0x00F8, 0x02C1}, {0x02C6, 0x02D1}, {0x02E0, 0x02E4},
-      {0x0370, 0x0374}, {0x0376, 0x0377}, {0x037A, 0x037D}, {0x037F, 0x037F},
-      {0x0386, 0x0386}, {0x0388, 0x03F5}, {0x03F7, 0x0481}, {0x048A, 0x052F},
-      {0x0531, 0x0556}, {0x0561, 0x0587}, {0x05D0, 0x05EA}, {0x0620, 0x064A},
-      {0x0671, 0x06D3}, {0x0904, 0x0939}, {0x0958, 0x0961}, {0x0985, 0x09B9},
-      {0x0A05, 0x0A39}, {0x0A85, 0x0AB9}, {0x0B05, 0x0B39}, {0x0B85, 0x0BB9},
-      {0x0C05, 0x0C39}, {0x0C85, 0x0CB9}, {0x0D05, 0x0D3A}, {0x0E01, 0x0E30},
-      {0x0E81, 0x0EB0}, {0x1200, 0x135A}, {0x1780, 0x17B3}, {0x1E00, 0x1FBC},
-      {0x3041, 0x3096}, {0x30A1, 0x30FA}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
+      {0x00AA, 0x00AA}, {0x00B5, 0x00B5}, {0x00BA, 0x00BA}, {0x00C0, 0x00D6}, {0x00D8, 0x00F6},
+      {0x00F8, 0x02C1}, {0x02C6, 0x02D1}, {0x02E0, 0x02E4}, {0x0370, 0x0374}, {0x0376, 0x0377},
+      {0x037A, 0x037D}, {0x037F, 0x037F}, {0x0386, 0x0386}, {0x0388, 0x03F5}, {0x03F7, 0x0481},
+      {0x048A, 0x052F}, {0x0531, 0x0556}, {0x0561, 0x0587}, {0x05D0, 0x05EA}, {0x0620, 0x064A},
+      {0x0671, 0x06D3}, {0x0904, 0x0939}, {0x0958, 0x0961}, {0x0985, 0x09B9}, {0x0A05, 0x0A39},
+      {0x0A85, 0x0AB9}, {0x0B05, 0x0B39}, {0x0B85, 0x0BB9}, {0x0C05, 0x0C39}, {0x0C85, 0x0CB9},
+      {0x0D05, 0x0D3A}, {0x0E01, 0x0E30}, {0x0E81, 0x0EB0}, {0x1200, 0x135A}, {0x1780, 0x17B3},
+      {0x1E00, 0x1FBC}, {0x3041, 0x3096}, {0x30A1, 0x30FA}, {0x3400, 0x4DBF}, {0x4E00, 0x9FFF},
       {0xAC00, 0xD7A3},
   };
   for (const Range& range : kLetters) {
@@ -645,16 +641,16 @@ bool ParseJavaFloat(std::string_view text, float* value) {
     ++i;
   }
   std::string_view body = text.substr(i);
-  if (!body.empty() && (body.back() == 'f' || body.back() == 'F' || body.back() == 'd' ||
-                        body.back() == 'D')) {
+  if (!body.empty() &&
+      (body.back() == 'f' || body.back() == 'F' || body.back() == 'd' || body.back() == 'D')) {
     body.remove_suffix(1);
   }
   if (text.substr(i) == "NaN") {
     return false;  // NaN fails every range comparison
   }
   if (text.substr(i) == "Infinity") {
-    *value = negative ? -std::numeric_limits<float>::infinity()
-                      : std::numeric_limits<float>::infinity();
+    *value =
+        negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
     return true;
   }
   std::size_t j = 0;
@@ -718,8 +714,8 @@ bool ParseJavaFloat(std::string_view text, float* value) {
   // the cast would be undefined, and the value is out of range anyway.
   constexpr double kFloatLimit = 1e30;
   if (parsed > kFloatLimit) {
-    *value = negative ? -std::numeric_limits<float>::infinity()
-                      : std::numeric_limits<float>::infinity();
+    *value =
+        negative ? -std::numeric_limits<float>::infinity() : std::numeric_limits<float>::infinity();
     return true;
   }
   *value = static_cast<float>(negative ? -parsed : parsed);
@@ -1183,9 +1179,7 @@ bool IsFile(ValueType type) {
   return type == ValueType::kFileResource || type == ValueType::kImage;
 }
 
-bool IsGeo(ValueType type) {
-  return type == ValueType::kCoordinate || type == ValueType::kGeoJson;
-}
+bool IsGeo(ValueType type) { return type == ValueType::kCoordinate || type == ValueType::kGeoJson; }
 
 bool IsAggregatable(ValueType type) {
   switch (type) {
@@ -1273,9 +1267,9 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
     case ValueType::kTime: {
       // ^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$
       const std::size_t colon = raw.find(':');
-      const bool shape = (colon == 1 || colon == 2) && raw.size() == colon + 3 &&
-                         IsDigit(raw[0]) && (colon == 1 || IsDigit(raw[1])) &&
-                         IsDigit(raw[colon + 1]) && IsDigit(raw[colon + 2]);
+      const bool shape = (colon == 1 || colon == 2) && raw.size() == colon + 3 && IsDigit(raw[0]) &&
+                         (colon == 1 || IsDigit(raw[1])) && IsDigit(raw[colon + 1]) &&
+                         IsDigit(raw[colon + 2]);
       if (!shape) {
         return Reject(type, raw, "not a HH:mm time", "value_not_valid_time");
       }
@@ -1284,8 +1278,8 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
       if (hour > 23 || minute > 59) {
         return Reject(type, raw, "not a HH:mm time", "value_not_valid_time");
       }
-      char buffer[5] = {static_cast<char>('0' + hour / 10), static_cast<char>('0' + hour % 10),
-                        ':', raw[colon + 1], raw[colon + 2]};
+      char buffer[5] = {static_cast<char>('0' + hour / 10), static_cast<char>('0' + hour % 10), ':',
+                        raw[colon + 1], raw[colon + 2]};
       return TypedValue::TextCopy(std::string_view(buffer, 5));
     }
     case ValueType::kLetter:
@@ -1311,8 +1305,7 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
       return TypedValue::TextView(raw);
     case ValueType::kUsername:
       if (!IsDhisUsername(raw)) {
-        return Reject(type, raw,
-                      "not 4 to 255 letters, digits and single - _ . @ between them",
+        return Reject(type, raw, "not 4 to 255 letters, digits and single - _ . @ between them",
                       "value_not_valid_username");
       }
       return TypedValue::TextView(raw);
@@ -1334,8 +1327,7 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
     default:
       break;
   }
-  return Internal("ParseValue: unhandled value type " +
-                  std::string(kValueTypeNames[Index(type)]));
+  return Internal("ParseValue: unhandled value type " + std::string(kValueTypeNames[Index(type)]));
 }
 
 bool MatchesAnalyticsNumericPattern(std::string_view stored_value) {

@@ -92,12 +92,13 @@ Result<ValueType> ParseValueType(std::string_view name);
 // MULTI_TEXT, COORDINATE, GEOJSON, ORGANISATION_UNIT, REFERENCE, FILE_RESOURCE, IMAGE and
 // TRACKER_ASSOCIATE are in none (DHIS2's TEXT_TYPES leaves them out).
 bool IsNumeric(ValueType type);  // INTEGER*, NUMBER, UNIT_INTERVAL, PERCENTAGE
-bool IsInteger(ValueType type);  // INTEGER, INTEGER_POSITIVE, INTEGER_NEGATIVE, INTEGER_ZERO_OR_POSITIVE
+bool IsInteger(
+    ValueType type);  // INTEGER, INTEGER_POSITIVE, INTEGER_NEGATIVE, INTEGER_ZERO_OR_POSITIVE
 bool IsBoolean(ValueType type);  // BOOLEAN, TRUE_ONLY
-bool IsText(ValueType type);     // TEXT, LONG_TEXT, LETTER, TIME, USERNAME, EMAIL, PHONE_NUMBER, URL
-bool IsDate(ValueType type);     // DATE, DATETIME, AGE
-bool IsFile(ValueType type);     // FILE_RESOURCE, IMAGE
-bool IsGeo(ValueType type);      // COORDINATE, GEOJSON
+bool IsText(ValueType type);  // TEXT, LONG_TEXT, LETTER, TIME, USERNAME, EMAIL, PHONE_NUMBER, URL
+bool IsDate(ValueType type);  // DATE, DATETIME, AGE
+bool IsFile(ValueType type);  // FILE_RESOURCE, IMAGE
+bool IsGeo(ValueType type);   // COORDINATE, GEOJSON
 // ValueType.isAggregatable: false for DATE, DATETIME, TIME, ORGANISATION_UNIT, REFERENCE, AGE,
 // IMAGE, GEOJSON and TRACKER_ASSOCIATE.
 bool IsAggregatable(ValueType type);

@@ -23,15 +23,13 @@ bool Accepts(ValueType type, std::string_view raw) { return ParseValue(type, raw
 
 double NumberOf(ValueType type, std::string_view raw) {
   Result<TypedValue> typed = ParseValue(type, raw);
-  EXPECT_TRUE(typed.ok()) << ValueTypeName(type) << " " << raw << ": "
-                          << typed.status().ToString();
+  EXPECT_TRUE(typed.ok()) << ValueTypeName(type) << " " << raw << ": " << typed.status().ToString();
   return typed.ok() ? typed->number() : -12345;
 }
 
 std::string TextOf(ValueType type, std::string_view raw) {
   Result<TypedValue> typed = ParseValue(type, raw);
-  EXPECT_TRUE(typed.ok()) << ValueTypeName(type) << " " << raw << ": "
-                          << typed.status().ToString();
+  EXPECT_TRUE(typed.ok()) << ValueTypeName(type) << " " << raw << ": " << typed.status().ToString();
   return typed.ok() ? std::string(typed->text()) : "<rejected>";
 }
 
@@ -56,16 +54,15 @@ TEST(ValueTypeTest, NamesRoundTripAndMatchValueTypeJava) {
 }
 
 TEST(ValueTypeTest, ClassesMatchValueTypeJava) {
-  const std::set<ValueType> numeric = {V::kInteger,          V::kIntegerPositive,
-                                       V::kIntegerNegative,  V::kIntegerZeroOrPositive,
-                                       V::kNumber,           V::kUnitInterval,
-                                       V::kPercentage};
+  const std::set<ValueType> numeric = {
+      V::kInteger, V::kIntegerPositive, V::kIntegerNegative, V::kIntegerZeroOrPositive,
+      V::kNumber,  V::kUnitInterval,    V::kPercentage};
   const std::set<ValueType> text = {V::kText,     V::kLongText, V::kLetter,      V::kTime,
                                     V::kUsername, V::kEmail,    V::kPhoneNumber, V::kUrl};
   const std::set<ValueType> date = {V::kDate, V::kDateTime, V::kAge};
   const std::set<ValueType> boolean = {V::kBoolean, V::kTrueOnly};
   const std::set<ValueType> not_aggregatable = {
-      V::kDate, V::kDateTime, V::kTime,  V::kOrganisationUnit, V::kReference,
+      V::kDate, V::kDateTime, V::kTime,    V::kOrganisationUnit, V::kReference,
       V::kAge,  V::kImage,    V::kGeoJson, V::kTrackerAssociate};
   for (ValueType type : kAllValueTypes) {
     SCOPED_TRACE(std::string(ValueTypeName(type)));
@@ -88,10 +85,29 @@ TEST(ValueTypeTest, NumberFromMathUtilsTestIsNumeric) {
                          "6.34", "3.34", "2.43"}) {
     EXPECT_TRUE(Accepts(V::kNumber, ok)) << ok;
   }
-  for (const char* bad :
-       {"Hey", "45 Perinatal Condition", "Long street 2", "1.2f", "1 234", ".", "1.", ".1", " ",
-        "+1234  ", "1234  ", "  1234", "1,234", "0,1", "0,", "0.", "01", "001", "00.23", "01.23",
-        "4.23E", "4.23Ef", "E5"}) {
+  for (const char* bad : {"Hey",
+                          "45 Perinatal Condition",
+                          "Long street 2",
+                          "1.2f",
+                          "1 234",
+                          ".",
+                          "1.",
+                          ".1",
+                          " ",
+                          "+1234  ",
+                          "1234  ",
+                          "  1234",
+                          "1,234",
+                          "0,1",
+                          "0,",
+                          "0.",
+                          "01",
+                          "001",
+                          "00.23",
+                          "01.23",
+                          "4.23E",
+                          "4.23Ef",
+                          "E5"}) {
     EXPECT_FALSE(Accepts(V::kNumber, bad)) << bad;
   }
   EXPECT_FALSE(Accepts(V::kNumber, ""));
@@ -227,8 +243,9 @@ TEST(ValueTypeTest, TrueOnlyAcceptsOnlyTrue) {
   }
   Result<TypedValue> typed = ParseValue(V::kTrueOnly, "false");
   ASSERT_FALSE(typed.ok());
-  EXPECT_EQ(typed.status().message(),
-            "value \"false\" is not a TRUE_ONLY: only true is allowed (DHIS2: value_not_true_only)");
+  EXPECT_EQ(
+      typed.status().message(),
+      "value \"false\" is not a TRUE_ONLY: only true is allowed (DHIS2: value_not_true_only)");
 }
 
 TEST(ValueTypeTest, DatesFromValidationUtilsTestAndDateUtils) {
@@ -277,13 +294,11 @@ TEST(ValueTypeTest, DateTimesFromValidationUtilsTest) {
 TEST(ValueTypeTest, DateTimesHandComputedFromJodaPatterns) {
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08"), "2024-03-05T07:08:00");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07"), "2024-03-05T07:00:00");
-  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123+0100"),
-            "2024-03-05T07:08:09.123+01:00");
+  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123+0100"), "2024-03-05T07:08:09.123+01:00");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09-05:30"), "2024-03-05T07:08:09-05:30");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05 07:08:09Z"), "2024-03-05T07:08:09Z");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-3-5t7:8:9z"), "2024-03-05T07:08:09Z");
-  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123456789"),
-            "2024-03-05T07:08:09.123456789");
+  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123456789"), "2024-03-05T07:08:09.123456789");
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05 07:08:09"));  // the space form needs a zone
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T07:08:09.1234567890"));
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T24:00"));
@@ -316,16 +331,15 @@ TEST(ValueTypeTest, PhoneNumbersFromValidationUtilsTest) {
                          "01234567890123456789012345678901234567890123456789"}) {
     EXPECT_TRUE(Accepts(V::kPhoneNumber, ok)) << ok;
   }
-  for (const char* bad : {"012345678901234567890123456789012345678901234567890",
-                          "+AA4733987937", "12345", "", " "}) {
+  for (const char* bad :
+       {"012345678901234567890123456789012345678901234567890", "+AA4733987937", "12345", "", " "}) {
     EXPECT_FALSE(Accepts(V::kPhoneNumber, bad)) << bad;
   }
 }
 
 TEST(ValueTypeTest, UsernamesFromValidationUtilsTest) {
-  for (const char* ok : {"johnmichaeldoe", "ted@johnson.com", "harry@gmail.com",
-                         "har_ry@gmail.com", "Harry@gmail.com", "TeD@johnSon.com",
-                         "Harry-JohnSon", "enrico"}) {
+  for (const char* ok : {"johnmichaeldoe", "ted@johnson.com", "harry@gmail.com", "har_ry@gmail.com",
+                         "Harry@gmail.com", "TeD@johnSon.com", "Harry-JohnSon", "enrico"}) {
     EXPECT_TRUE(Accepts(V::kUsername, ok)) << ok;
   }
   for (const char* bad :
@@ -403,9 +417,9 @@ TEST(ValueTypeTest, UidsForOrgUnitsAndFiles) {
 }
 
 TEST(ValueTypeTest, CoordinatesFromMathUtilsTestIsCoordinate) {
-  for (const char* ok : {"[0.0,0.0]", "[18, 65]", "[18.56, 65.342]", "[18.56,65.342]",
-                         "[-18.56,-65.342]", "   [18.56 ,  65.342   ]    ", "   [  -180 ,  -90]    ",
-                         "   [  12.30 ,  45.67    ]    "}) {
+  for (const char* ok :
+       {"[0.0,0.0]", "[18, 65]", "[18.56, 65.342]", "[18.56,65.342]", "[-18.56,-65.342]",
+        "   [18.56 ,  65.342   ]    ", "   [  -180 ,  -90]    ", "   [  12.30 ,  45.67    ]    "}) {
     EXPECT_TRUE(Accepts(V::kCoordinate, ok)) << ok;
   }
   for (const char* bad : {"", "18.56a, 65.342b", "0", "-0", "Hey", " 1", "1 ", "1.2345,123, 123",
@@ -425,8 +439,8 @@ TEST(ValueTypeTest, CoordinatesFromMathUtilsTestIsCoordinate) {
 }
 
 TEST(ValueTypeTest, FreeTextTypesTakeAnythingNonEmpty) {
-  for (ValueType type : {V::kText, V::kLongText, V::kMultiText, V::kReference, V::kGeoJson,
-                         V::kTrackerAssociate}) {
+  for (ValueType type :
+       {V::kText, V::kLongText, V::kMultiText, V::kReference, V::kGeoJson, V::kTrackerAssociate}) {
     EXPECT_EQ(TextOf(type, "anything at all, 12a"), "anything at all, 12a");
     EXPECT_EQ(TextOf(type, " "), " ");
     EXPECT_FALSE(Accepts(type, ""));
@@ -460,8 +474,9 @@ TEST(ValueTypeTest, MessagesNameValueTypeAndReason) {
             "value \"12a\" is not a NUMBER: not a plain decimal number (DHIS2: value_not_numeric)");
   Result<TypedValue> percent = ParseValue(V::kPercentage, "150");
   ASSERT_FALSE(percent.ok());
-  EXPECT_EQ(percent.status().message(),
-            "value \"150\" is not a PERCENTAGE: not between 0 and 100 (DHIS2: value_not_percentage)");
+  EXPECT_EQ(
+      percent.status().message(),
+      "value \"150\" is not a PERCENTAGE: not between 0 and 100 (DHIS2: value_not_percentage)");
   Result<TypedValue> quoted = ParseValue(V::kInteger, "a\"b\n");
   ASSERT_FALSE(quoted.ok());
   EXPECT_EQ(quoted.status().message(),
@@ -497,9 +512,27 @@ TEST(ValueTypeTest, AnalyticsNumericPatternFromMathUtilsTestIsNumericLenient) {
                          "-12.34", "-0.34", "6.34", "3.342", "2.43"}) {
     EXPECT_TRUE(MatchesAnalyticsNumericPattern(ok)) << ok;
   }
-  for (const char* bad : {"Hey", "45 Perinatal Condition", "Long street 2", "1.2f", "1 234", ".1",
-                          ".4543", ".", "1.", "", " ", "+6575  ", "5643  ", "  3243", "1,877",
-                          "0,1", "0,", "0.", "4.23E", "4.23Ef", "E5"}) {
+  for (const char* bad : {"Hey",
+                          "45 Perinatal Condition",
+                          "Long street 2",
+                          "1.2f",
+                          "1 234",
+                          ".1",
+                          ".4543",
+                          ".",
+                          "1.",
+                          "",
+                          " ",
+                          "+6575  ",
+                          "5643  ",
+                          "  3243",
+                          "1,877",
+                          "0,1",
+                          "0,",
+                          "0.",
+                          "4.23E",
+                          "4.23Ef",
+                          "E5"}) {
     EXPECT_FALSE(MatchesAnalyticsNumericPattern(bad)) << bad;
   }
 }

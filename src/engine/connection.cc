@@ -1,11 +1,10 @@
 #include "engine/connection.h"
 
-#include <chrono>
-#include <utility>
-
 #include <duckdb.h>
 #include <fmt/format.h>
 
+#include <chrono>
+#include <utility>
 
 namespace dhl::engine {
 namespace {
@@ -44,16 +43,16 @@ std::string TakeString(char* text) {
 std::string TimestampTzText(duckdb_timestamp timestamp) {
   constexpr int64_t kMicrosPerDay = 86400LL * 1000000;
   int64_t micros = timestamp.micros;
-  int64_t days = micros >= 0 ? micros / kMicrosPerDay
-                             : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
+  int64_t days =
+      micros >= 0 ? micros / kMicrosPerDay : -((-micros + kMicrosPerDay - 1) / kMicrosPerDay);
   int64_t of_day = micros - days * kMicrosPerDay;
   std::chrono::year_month_day date{std::chrono::sys_days{std::chrono::days{days}}};
   int64_t seconds = of_day / 1000000;
   int64_t fraction = of_day % 1000000;
-  std::string text = fmt::format(
-      "{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(date.year()),
-      static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()), seconds / 3600,
-      seconds / 60 % 60, seconds % 60);
+  std::string text =
+      fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:02}", static_cast<int>(date.year()),
+                  static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
+                  seconds / 3600, seconds / 60 % 60, seconds % 60);
   if (fraction != 0) {
     std::string digits = fmt::format("{:06}", fraction);
     while (digits.back() == '0') {
@@ -323,8 +322,8 @@ Status PreparedStatement::Bind(size_t index, const Value& value) {
 Status PreparedStatement::BindAll(const std::vector<Value>& values) {
   if (values.size() != parameter_count()) {
     return InvalidArgument("statement takes " + std::to_string(parameter_count()) +
-                           " parameters, " + std::to_string(values.size()) + " given [in: " +
-                           SqlForError(impl_->sql) + "]");
+                           " parameters, " + std::to_string(values.size()) +
+                           " given [in: " + SqlForError(impl_->sql) + "]");
   }
   for (size_t i = 0; i < values.size(); ++i) {
     DHL_RETURN_IF_ERROR(Bind(i + 1, values[i]));
@@ -390,7 +389,9 @@ Status Appender::Append(const Value& value) {
   }
   return impl_->Check(state, "append");
 }
-Status Appender::AppendNull() { return impl_->Check(duckdb_append_null(impl_->appender), "append"); }
+Status Appender::AppendNull() {
+  return impl_->Check(duckdb_append_null(impl_->appender), "append");
+}
 Status Appender::EndRow() {
   return impl_->Check(duckdb_appender_end_row(impl_->appender), "end row");
 }

@@ -18,8 +18,8 @@ namespace dhl::engine {
 // caller's choice of SQL; this keeps the C++ side free of DuckDB's type zoo.
 using Value = std::variant<std::monostate, bool, int64_t, double, std::string>;
 
-// How a column's cells are best read: as booleans, integers (fit int64), floating or decimal numbers
-// (read as double; HUGEINT and UBIGINT too), or anything else (read as text).
+// How a column's cells are best read: as booleans, integers (fit int64), floating or decimal
+// numbers (read as double; HUGEINT and UBIGINT too), or anything else (read as text).
 enum class ColumnKind { kBoolean, kInteger, kNumber, kOther };
 
 // What kind of statement a prepared statement is (DuckDB's own classification).
@@ -84,8 +84,8 @@ class PreparedStatement {
   std::unique_ptr<Impl> impl_;
 };
 
-// Appends rows to a table, much faster than INSERTs. Call the Append* methods column by column, then
-// EndRow(); Close() (or the destructor) flushes. Errors name the table.
+// Appends rows to a table, much faster than INSERTs. Call the Append* methods column by column,
+// then EndRow(); Close() (or the destructor) flushes. Errors name the table.
 class Appender {
  public:
   Appender(Appender&& other) noexcept;

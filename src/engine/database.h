@@ -1,5 +1,5 @@
-// The embedded DuckDB engine behind move-only RAII owners. This folder is the only code that includes
-// duckdb.h. Errors carry the SQL (shortened) and DuckDB's own message.
+// The embedded DuckDB engine behind move-only RAII owners. This folder is the only code that
+// includes duckdb.h. Errors carry the SQL (shortened) and DuckDB's own message.
 //
 // Thread safety: a Database may be shared by threads; each thread uses its own Connection. A
 // Connection, and everything obtained from it, is used by one thread at a time.
@@ -17,10 +17,10 @@
 namespace dhl::engine {
 
 struct DatabaseOptions {
-  std::string path = ":memory:";               // a file, or ":memory:"
-  std::optional<int> threads;                  // default: DuckDB's (all cores)
-  std::optional<std::string> memory_limit;     // e.g. "4GB"; default: DuckDB's (80% of RAM)
-  std::optional<std::string> temp_directory;   // where DuckDB spills; default: DuckDB's
+  std::string path = ":memory:";              // a file, or ":memory:"
+  std::optional<int> threads;                 // default: DuckDB's (all cores)
+  std::optional<std::string> memory_limit;    // e.g. "4GB"; default: DuckDB's (80% of RAM)
+  std::optional<std::string> temp_directory;  // where DuckDB spills; default: DuckDB's
   // Timestamps are read and written as UTC instants: the session time zone is UTC unless told.
   std::string time_zone = "UTC";
 };

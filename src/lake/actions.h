@@ -1,15 +1,14 @@
-// The Delta log actions we read and write (docs/delta.md §3), as plain values. Paths are kept exactly as
-// they appear in the log (URI-encoded, relative to the table root unless absolute); optional fields that
-// were absent stay std::nullopt and are not written back.
+// The Delta log actions we read and write (docs/delta.md §3), as plain values. Paths are kept
+// exactly as they appear in the log (URI-encoded, relative to the table root unless absolute);
+// optional fields that were absent stay std::nullopt and are not written back.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace dhl::lake {
 
@@ -75,8 +74,8 @@ struct CommitInfo {
   std::optional<std::string> txn_id;
 };
 
-// Parsed `stats` of an add: what file skipping and history need. Min/max values stay JSON (numbers or
-// strings, as written).
+// Parsed `stats` of an add: what file skipping and history need. Min/max values stay JSON (numbers
+// or strings, as written).
 struct FileStatistics {
   std::optional<int64_t> num_records;
   std::map<std::string, nlohmann::json> min_values;

@@ -1,6 +1,7 @@
-// Our reader against real Delta tables written by Spark (kernel-rs golden tables, with their expected
-// contents as Parquet) and delta-rs (tests/data/delta/PROVENANCE.md). Expected rows are read by DuckDB
-// directly from the expected Parquet files and compared with our view as sorted multisets.
+// Our reader against real Delta tables written by Spark (kernel-rs golden tables, with their
+// expected contents as Parquet) and delta-rs (tests/data/delta/PROVENANCE.md). Expected rows are
+// read by DuckDB directly from the expected Parquet files and compared with our view as sorted
+// multisets.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -49,7 +50,8 @@ class ConformanceTest : public ::testing::Test {
   void ExpectSameRows(const std::string& expected_sql, const std::string& columns) {
     const std::string view = "SELECT " + columns + " FROM t.v";
     const std::string expected = "SELECT " + columns + " FROM (" + expected_sql + ")";
-    EXPECT_EQ(Count("SELECT count(*) FROM t.v"), Count("SELECT count(*) FROM (" + expected_sql + ")"));
+    EXPECT_EQ(Count("SELECT count(*) FROM t.v"),
+              Count("SELECT count(*) FROM (" + expected_sql + ")"));
     EXPECT_EQ(Count("SELECT count(*) FROM (" + view + " EXCEPT ALL " + expected + ")"), 0)
         << "rows of the view not expected";
     EXPECT_EQ(Count("SELECT count(*) FROM (" + expected + " EXCEPT ALL " + view + ")"), 0)
@@ -70,7 +72,8 @@ class ConformanceTest : public ::testing::Test {
   std::optional<engine::Connection> connection_;
 };
 
-class GoldenTableTest : public ConformanceTest, public ::testing::WithParamInterface<const char*> {};
+class GoldenTableTest : public ConformanceTest,
+                        public ::testing::WithParamInterface<const char*> {};
 
 TEST_P(GoldenTableTest, ReadsTheExpectedRows) {
   const std::string base = kData + "/kernel-rs-golden/" + GetParam();
@@ -100,8 +103,8 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
-// Its legacy timestamp partition strings were written in PST (see PROVENANCE.md): every other column
-// must match, and the timestamp column differs by exactly the PST offset.
+// Its legacy timestamp partition strings were written in PST (see PROVENANCE.md): every other
+// column must match, and the timestamp column differs by exactly the PST offset.
 TEST_F(ConformanceTest, PartitionValuesOfEveryTypeIncludingNull) {
   const std::string base = kData + "/kernel-rs-golden/data-reader-partition-values";
   Status status = Register(base + "/delta");
@@ -142,11 +145,12 @@ struct DeltaRsCase {
   const char* check_sql;  // counts rows that violate an expectation on partition values, or nullptr
 };
 
-class DeltaRsTableTest : public ConformanceTest, public ::testing::WithParamInterface<DeltaRsCase> {};
+class DeltaRsTableTest : public ConformanceTest,
+                         public ::testing::WithParamInterface<DeltaRsCase> {};
 
 // The expected rows are computed independently of our reader: the log is replayed in SQL (the last
-// action per path wins), and the live files are read by DuckDB directly. Partition values are checked
-// by hand-written expectations from the directory names.
+// action per path wins), and the live files are read by DuckDB directly. Partition values are
+// checked by hand-written expectations from the directory names.
 TEST_P(DeltaRsTableTest, ReadsTheTable) {
   const DeltaRsCase& c = GetParam();
   const std::string root = kData + "/delta-rs/" + c.name;
@@ -154,9 +158,12 @@ TEST_P(DeltaRsTableTest, ReadsTheTable) {
   ASSERT_TRUE(status.ok()) << status.ToString();
   auto live = connection_->Query(
       "WITH actions AS (SELECT CAST(regexp_extract(filename, '(\\d{20})\\.json$', 1) AS BIGINT) AS "
-      "version, add, remove FROM read_json('" + root + "/_delta_log/*.json', filename=true, "
+      "version, add, remove FROM read_json('" +
+      root +
+      "/_delta_log/*.json', filename=true, "
       "format='newline_delimited', columns={add: 'STRUCT(path VARCHAR)', remove: 'STRUCT(path "
-      "VARCHAR)'})), events AS (SELECT version, add.path AS path, 1 AS added FROM actions WHERE add "
+      "VARCHAR)'})), events AS (SELECT version, add.path AS path, 1 AS added FROM actions WHERE "
+      "add "
       "IS NOT NULL UNION ALL SELECT version, remove.path, 0 FROM actions WHERE remove IS NOT NULL) "
       "SELECT url_decode(path) FROM events GROUP BY path HAVING arg_max(added, version) = 1");
   ASSERT_TRUE(live.ok()) << live.status().ToString();
@@ -190,18 +197,21 @@ INSTANTIATE_TEST_SUITE_P(
                     "SELECT count(*) + (SELECT 7 - count(*) FROM t.v) FROM t.v WHERE NOT ((year, "
                     "month, day) IN (('2020','1','1'), ('2020','2','3'), ('2020','2','5'), "
                     "('2021','4','5'), ('2021','12','4'), ('2021','12','20')))"},
-        DeltaRsCase{"delta-0.8.0-null-partition",
-                    "SELECT abs(count(*) FILTER (WHERE k IS NULL) - 1) + abs(count(*) FILTER (WHERE "
-                    "k = 'A') - 1) FROM t.v"},
-        DeltaRsCase{"delta-0.8.0-special-partition",
-                    "SELECT abs(count(*) FILTER (WHERE x = 'A/A') - 1) + abs(count(*) FILTER (WHERE "
-                    "x = 'B B') - 1) FROM t.v"},
+        DeltaRsCase{
+            "delta-0.8.0-null-partition",
+            "SELECT abs(count(*) FILTER (WHERE k IS NULL) - 1) + abs(count(*) FILTER (WHERE "
+            "k = 'A') - 1) FROM t.v"},
+        DeltaRsCase{
+            "delta-0.8.0-special-partition",
+            "SELECT abs(count(*) FILTER (WHERE x = 'A/A') - 1) + abs(count(*) FILTER (WHERE "
+            "x = 'B B') - 1) FROM t.v"},
         DeltaRsCase{"partition-type-primitives",
                     "SELECT 16 - count(DISTINCT (year, is_active, event_date, category)) FROM t.v "
                     "WHERE year IN (2020, 2021) AND category IN ('A', 'B') AND event_date IN (DATE "
                     "'2023-01-01', DATE '2023-01-02')"},
-        DeltaRsCase{"delta-2.2.0-partitioned-types",
-                    "SELECT 3 - count(*) FROM t.v WHERE (c1, c2) IN ((5, 'b'), (6, 'a'), (4, 'c'))"},
+        DeltaRsCase{
+            "delta-2.2.0-partitioned-types",
+            "SELECT 3 - count(*) FROM t.v WHERE (c1, c2) IN ((5, 'b'), (6, 'a'), (4, 'c'))"},
         DeltaRsCase{"table_with_edge_timestamps", nullptr}),
     [](const ::testing::TestParamInfo<DeltaRsCase>& param_info) {
       std::string name = param_info.param.name;

@@ -1,16 +1,16 @@
 #include "lake/delta_log.h"
-#include "sql/literal.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <cinttypes>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "base/hash.h"
 #include "base/logging.h"
 #include "lake/partition_path.h"
+#include "sql/literal.h"
 
 namespace dhl::lake {
 namespace {
@@ -24,7 +24,6 @@ bool AllDigits(std::string_view text) {
     return std::isdigit(static_cast<unsigned char>(c)) != 0;
   });
 }
-
 
 // Parses "interval 7 days" / "7 days" / "interval 1 hour"... (Delta's duration settings) into ms.
 std::optional<int64_t> ParseIntervalMs(std::string_view text) {
@@ -45,8 +44,8 @@ std::optional<int64_t> ParseIntervalMs(std::string_view text) {
     u.remove_suffix(1);
   }
   static const std::map<std::string_view, int64_t> kUnits = {
-      {"millisecond", 1}, {"second", 1000}, {"minute", 60000}, {"hour", 3600000},
-      {"day", 86400000},  {"week", 604800000}};
+      {"millisecond", 1}, {"second", 1000},  {"minute", 60000},
+      {"hour", 3600000},  {"day", 86400000}, {"week", 604800000}};
   auto it = kUnits.find(u);
   if (it == kUnits.end()) {
     return std::nullopt;
@@ -90,8 +89,8 @@ Status Apply(const LogEntry& entry, Snapshot* snapshot) {
   return Status::Ok();
 }
 
-
-// The fields of a STRUCT column of the checkpoint (empty when the column is absent or not a struct).
+// The fields of a STRUCT column of the checkpoint (empty when the column is absent or not a
+// struct).
 std::set<std::string> StructFields(const std::map<std::string, std::string>& column_types,
                                    const std::string& column) {
   std::set<std::string> fields;
@@ -128,7 +127,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
   }
   std::map<std::string, std::string> column_types;
   for (size_t row = 0; row < described->row_count(); ++row) {
-    column_types[described->GetString(0, row).value_or("")] = described->GetString(1, row).value_or("");
+    column_types[described->GetString(0, row).value_or("")] =
+        described->GetString(1, row).value_or("");
   }
   // field -> SQL over `column`, or NULL when the writer did not write that field.
   auto field = [](const std::set<std::string>& fields, const std::string& column,
@@ -140,8 +140,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
     return wrap == nullptr ? expression : fmt::format(fmt::runtime(wrap), expression);
   };
   const char* kJson = "CAST(to_json({}) AS VARCHAR)";
-  auto partition_values = [&files](const std::optional<std::string>& text, size_t row)
-      -> Result<PartitionValues> {
+  auto partition_values = [&files](const std::optional<std::string>& text,
+                                   size_t row) -> Result<PartitionValues> {
     PartitionValues values;
     if (!text) {
       return values;
@@ -155,23 +155,25 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
       parsed = object;
     }
     if (!parsed.is_object()) {
-      return Corruption(fmt::format("checkpoint {} row {}: partitionValues is not a map", files.front(), row));
+      return Corruption(
+          fmt::format("checkpoint {} row {}: partitionValues is not a map", files.front(), row));
     }
     for (const auto& [name, value] : parsed.items()) {
-      values[name] = value.is_string() ? std::optional<std::string>(value.get<std::string>())
-                                       : (value.is_null() ? std::nullopt
-                                                          : std::optional<std::string>(value.dump()));
+      values[name] =
+          value.is_string()
+              ? std::optional<std::string>(value.get<std::string>())
+              : (value.is_null() ? std::nullopt : std::optional<std::string>(value.dump()));
     }
     return values;
   };
 
   if (auto fields = StructFields(column_types, "add"); !fields.empty()) {
-    auto rows = connection.Query(fmt::format(
-        "SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE add IS NOT NULL", field(fields, "add", "path"),
-        field(fields, "add", "partitionValues", kJson), field(fields, "add", "size"),
-        field(fields, "add", "modificationTime"), field(fields, "add", "dataChange"),
-        field(fields, "add", "stats"), field(fields, "add", "deletionVector", "({} IS NOT NULL)"),
-        source));
+    auto rows = connection.Query(
+        fmt::format("SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE add IS NOT NULL",
+                    field(fields, "add", "path"), field(fields, "add", "partitionValues", kJson),
+                    field(fields, "add", "size"), field(fields, "add", "modificationTime"),
+                    field(fields, "add", "dataChange"), field(fields, "add", "stats"),
+                    field(fields, "add", "deletionVector", "({} IS NOT NULL)"), source));
     if (!rows.ok()) {
       return fail(rows.status());
     }
@@ -180,7 +182,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
       AddFile add;
       auto path = rows->GetString(0, row);
       if (!path) {
-        return Corruption(fmt::format("checkpoint {} row {}: add without a path", files.front(), row));
+        return Corruption(
+            fmt::format("checkpoint {} row {}: add without a path", files.front(), row));
       }
       add.path = *path;
       DHL_ASSIGN_OR_RETURN(add.partition_values, partition_values(rows->GetString(1, row), row));
@@ -197,7 +200,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
         "SELECT {}, {}, {}, {}, {}, {} FROM {} WHERE remove IS NOT NULL",
         field(fields, "remove", "path"), field(fields, "remove", "deletionTimestamp"),
         field(fields, "remove", "dataChange"), field(fields, "remove", "extendedFileMetadata"),
-        field(fields, "remove", "partitionValues", kJson), field(fields, "remove", "size"), source));
+        field(fields, "remove", "partitionValues", kJson), field(fields, "remove", "size"),
+        source));
     if (!rows.ok()) {
       return fail(rows.status());
     }
@@ -205,14 +209,16 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
       RemoveFile remove;
       auto path = rows->GetString(0, row);
       if (!path) {
-        return Corruption(fmt::format("checkpoint {} row {}: remove without a path", files.front(), row));
+        return Corruption(
+            fmt::format("checkpoint {} row {}: remove without a path", files.front(), row));
       }
       remove.path = *path;
       remove.deletion_timestamp = rows->GetInt64(1, row);
       remove.data_change = rows->GetBool(2, row).value_or(false);
       remove.extended_file_metadata = rows->GetBool(3, row);
       if (!rows->IsNull(4, row)) {
-        DHL_ASSIGN_OR_RETURN(remove.partition_values, partition_values(rows->GetString(4, row), row));
+        DHL_ASSIGN_OR_RETURN(remove.partition_values,
+                             partition_values(rows->GetString(4, row), row));
       }
       remove.size = rows->GetInt64(5, row);
       entry->removes.push_back(std::move(remove));
@@ -229,7 +235,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
       auto app_id = rows->GetString(0, row);
       auto version = rows->GetInt64(1, row);
       if (!app_id || !version) {
-        return Corruption(fmt::format("checkpoint {} row {}: txn without appId/version", files.front(), row));
+        return Corruption(
+            fmt::format("checkpoint {} row {}: txn without appId/version", files.front(), row));
       }
       entry->transactions.push_back({*app_id, *version, rows->GetInt64(2, row)});
     }
@@ -248,8 +255,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
         where += (where.empty() ? "" : " OR ") + std::string(column) + " IS NOT NULL";
       }
     }
-    auto rows = connection.Query(fmt::format("SELECT CAST(json_object({}) AS VARCHAR) FROM {} WHERE {}",
-                                             others, source, where));
+    auto rows = connection.Query(fmt::format(
+        "SELECT CAST(json_object({}) AS VARCHAR) FROM {} WHERE {}", others, source, where));
     if (!rows.ok()) {
       return fail(rows.status());
     }
@@ -259,7 +266,8 @@ Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::str
         continue;
       }
       json line = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-      DHL_RETURN_IF_ERROR(entry->AddActions(line, fmt::format("checkpoint {} row {}", files.front(), row)));
+      DHL_RETURN_IF_ERROR(
+          entry->AddActions(line, fmt::format("checkpoint {} row {}", files.front(), row)));
     }
   }
   return Status::Ok();
@@ -298,8 +306,8 @@ Result<LogListing> DeltaLog::List() const {
   std::map<int64_t, std::map<int64_t, std::vector<std::string>>> multi_part;
   for (const auto& entry : *entries) {
     const std::string& name = entry.name;
-    if (entry.is_directory || name.size() < 21 || !AllDigits(std::string_view(name).substr(0, 20)) ||
-        name[20] != '.') {
+    if (entry.is_directory || name.size() < 21 ||
+        !AllDigits(std::string_view(name).substr(0, 20)) || name[20] != '.') {
       continue;
     }
     int64_t version = std::stoll(name.substr(0, 20));
@@ -309,7 +317,8 @@ Result<LogListing> DeltaLog::List() const {
     } else if (rest == "checkpoint.parquet") {
       listing.checkpoints[version] = {log_dir() + "/" + name};
     } else if (rest.starts_with("checkpoint.") && rest.ends_with(".parquet") && rest.size() == 40 &&
-               AllDigits(rest.substr(11, 10)) && rest[21] == '.' && AllDigits(rest.substr(22, 10))) {
+               AllDigits(rest.substr(11, 10)) && rest[21] == '.' &&
+               AllDigits(rest.substr(22, 10))) {
       int64_t parts = std::stoll(std::string(rest.substr(22, 10)));
       multi_part[version][parts].push_back(log_dir() + "/" + name);
     }
@@ -347,7 +356,8 @@ Result<std::optional<int64_t>> DeltaLog::ReadLastCheckpointVersion() const {
     return std::optional<int64_t>();
   }
   json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-  if (!parsed.is_object() || !parsed.contains("version") || !parsed["version"].is_number_integer()) {
+  if (!parsed.is_object() || !parsed.contains("version") ||
+      !parsed["version"].is_number_integer()) {
     LogWarn("{}/_last_checkpoint is not valid; listing the log instead", log_dir());
     return std::optional<int64_t>();
   }
@@ -377,11 +387,12 @@ Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<in
   }
   int64_t target = version.value_or(latest);
   if (target > latest || target < 0) {
-    return NotFound(fmt::format("{}: version {} does not exist (latest is {})", table_root_, target,
-                                latest));
+    return NotFound(
+        fmt::format("{}: version {} does not exist (latest is {})", table_root_, target, latest));
   }
 
-  // Checkpoint candidates, newest first: _last_checkpoint's when it is complete, then the listing's.
+  // Checkpoint candidates, newest first: _last_checkpoint's when it is complete, then the
+  // listing's.
   std::vector<int64_t> candidates;
   DHL_ASSIGN_OR_RETURN(std::optional<int64_t> hinted, ReadLastCheckpointVersion());
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
@@ -426,16 +437,18 @@ Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<in
       if (!last_error.ok()) {
         return last_error;
       }
-      return Corruption(fmt::format("{}: version 0 is missing from the log and no checkpoint covers "
-                                    "version {}",
-                                    log_dir(), target));
+      return Corruption(
+          fmt::format("{}: version 0 is missing from the log and no checkpoint covers "
+                      "version {}",
+                      log_dir(), target));
     }
     Status replayed = Status::Ok();
     for (int64_t v = start; v <= target; ++v) {
       if (!commits.contains(v)) {
-        replayed = Corruption(fmt::format("{}: version {} is missing from the log (needed for "
-                                          "version {})",
-                                          CommitPath(v), v, target));
+        replayed =
+            Corruption(fmt::format("{}: version {} is missing from the log (needed for "
+                                   "version {})",
+                                   CommitPath(v), v, target));
         break;
       }
       auto entry = ReadCommit(v);
@@ -507,10 +520,10 @@ Result<Snapshot> DeltaLog::LoadAtTimestamp(engine::Connection& connection,
     }
   }
   if (!chosen) {
-    return NotFound(fmt::format("{}: no commit at or before {} (the earliest is {})", table_root_,
-                                FormatIsoUtcMillis(timestamp_ms),
-                                timestamps.empty() ? std::string("none")
-                                                   : FormatIsoUtcMillis(timestamps.begin()->second)));
+    return NotFound(fmt::format(
+        "{}: no commit at or before {} (the earliest is {})", table_root_,
+        FormatIsoUtcMillis(timestamp_ms),
+        timestamps.empty() ? std::string("none") : FormatIsoUtcMillis(timestamps.begin()->second)));
   }
   DHL_ASSIGN_OR_RETURN(Snapshot snapshot, Load(connection, *chosen));
   snapshot.timestamp_ms = timestamps[*chosen];

@@ -1,9 +1,9 @@
 // The `_delta_log` folder of one table: listing, log replay into a Snapshot (from the newest usable
 // checkpoint, docs/delta.md §9), time travel, history, atomic commits (§7) and checkpoints (§8).
 //
-// A DeltaLog holds references to a FileSystem and a Clock that must outlive it. Reading a checkpoint
-// and writing one need DuckDB, so those calls take a Connection, used for the duration of the call
-// only. Not thread-safe; processes may share a table (commits are put-if-absent).
+// A DeltaLog holds references to a FileSystem and a Clock that must outlive it. Reading a
+// checkpoint and writing one need DuckDB, so those calls take a Connection, used for the duration
+// of the call only. Not thread-safe; processes may share a table (commits are put-if-absent).
 #pragma once
 
 #include <cstdint>

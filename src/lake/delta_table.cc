@@ -1,14 +1,14 @@
 #include "lake/delta_table.h"
-#include "sql/literal.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
-#include <fmt/format.h>
-
 #include "base/hash.h"
 #include "base/logging.h"
 #include "lake/partition_path.h"
+#include "sql/literal.h"
 
 namespace dhl::lake {
 namespace {
@@ -18,8 +18,6 @@ using nlohmann::json;
 constexpr std::string_view kEngineInfo = "dhis2lake/0.1.0";
 constexpr size_t kStatsColumnLimit = 32;
 constexpr size_t kStatsStringLimit = 32;
-
-
 
 std::string SqlList(const std::vector<std::string>& paths) {
   std::string list = "[";
@@ -42,13 +40,14 @@ Result<std::string> PartitionValueSql(const SchemaField& field) {
   if (name == "timestamp" || name == "timestamp_ntz") {
     return fmt::format("strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%fZ')", column);
   }
-  if (name == "string" || name == "long" || name == "integer" || name == "short" || name == "byte" ||
-      name == "boolean" || name == "date" || name == "float" || name == "double" ||
-      name.starts_with("decimal")) {
+  if (name == "string" || name == "long" || name == "integer" || name == "short" ||
+      name == "byte" || name == "boolean" || name == "date" || name == "float" ||
+      name == "double" || name.starts_with("decimal")) {
     return fmt::format("CAST({} AS VARCHAR)", column);
   }
-  return Unsupported(fmt::format("partition column \"{}\" has type {}, which we do not partition by",
-                                 field.name, DeltaTypeName(field.type)));
+  return Unsupported(
+      fmt::format("partition column \"{}\" has type {}, which we do not partition by", field.name,
+                  DeltaTypeName(field.type)));
 }
 
 bool IsIntegral(const std::string& name) {
@@ -146,10 +145,10 @@ class FileBatchWriter {
     // DuckDB starts a new file only between row groups: small targets get smaller row groups.
     const int64_t target = std::max<int64_t>(target_file_size, 1024 * 1024);
     const int64_t row_group_size = std::clamp<int64_t>(target / 64, 2048, 122880);
-    Status copied = connection.Execute(fmt::format(
-        "COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, ROW_GROUP_SIZE {}, "
-        "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
-        select_sql, sql::StringLiteral(staging), target, row_group_size));
+    Status copied = connection.Execute(
+        fmt::format("COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, ROW_GROUP_SIZE {}, "
+                    "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
+                    select_sql, sql::StringLiteral(staging), target, row_group_size));
     if (!copied.ok()) {
       (void)file_system_.DeleteRecursively(staging);
       return copied;
@@ -185,7 +184,8 @@ class FileBatchWriter {
   }
 
   // Computes the stats of every file written (one DuckDB query), drops files with no rows.
-  Status ComputeStatistics(engine::Connection& connection, const std::vector<SchemaField>& data_columns) {
+  Status ComputeStatistics(engine::Connection& connection,
+                           const std::vector<SchemaField>& data_columns) {
     if (adds_.empty()) {
       return Status::Ok();
     }
@@ -212,12 +212,15 @@ class FileBatchWriter {
       } else if (type == "float" || type == "double") {
         column.kind = "number";
         select += fmt::format(
-            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(min({0}) AS VARCHAR) END"
-            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(max({0}) AS VARCHAR) END",
+            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(min({0}) AS "
+            "VARCHAR) END"
+            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(max({0}) AS "
+            "VARCHAR) END",
             c);
       } else if (type == "date") {
         column.kind = "string";
-        select += fmt::format(", strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
+        select +=
+            fmt::format(", strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
       } else if (type == "timestamp") {
         column.kind = "string";
         select += fmt::format(
@@ -233,8 +236,9 @@ class FileBatchWriter {
       }
       columns.push_back(column);
     }
-    select += fmt::format(" FROM read_parquet({}, filename=true, union_by_name=true) GROUP BY filename",
-                          SqlList(local_paths_));
+    select +=
+        fmt::format(" FROM read_parquet({}, filename=true, union_by_name=true) GROUP BY filename",
+                    SqlList(local_paths_));
     DHL_ASSIGN_OR_RETURN(engine::QueryResult result, connection.Query(select));
     std::map<std::string, std::string> stats_by_file;
     std::map<std::string, int64_t> rows_by_file;
@@ -384,7 +388,8 @@ Result<WriteResult> DeltaTable::CreateEmpty(const Schema& schema, const WriteOpt
 Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::string_view input_sql,
                                       const WriteOptions& options) {
   std::string input(input_sql);
-  while (!input.empty() && (input.back() == ';' || std::isspace(static_cast<unsigned char>(input.back())))) {
+  while (!input.empty() &&
+         (input.back() == ';' || std::isspace(static_cast<unsigned char>(input.back())))) {
     input.pop_back();
   }
   const std::string context = fmt::format("write to {}", root());
@@ -421,8 +426,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     return InvalidArgument(fmt::format("{}: the table already exists", context));
   }
   if (options.mode == WriteMode::kReplacePartitions && !snapshot) {
-    return InvalidArgument(fmt::format("{}: cannot replace partitions of a table that does not exist",
-                                       context));
+    return InvalidArgument(
+        fmt::format("{}: cannot replace partitions of a table that does not exist", context));
   }
 
   // Idempotency: a batch whose txns are all committed is done.
@@ -441,16 +446,18 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
       return result;
     }
     if (committed > 0) {
-      return Conflict(fmt::format("{}: some of the write's txns are already committed and some are "
-                                  "not; refusing a partial re-commit",
-                                  context));
+      return Conflict(
+          fmt::format("{}: some of the write's txns are already committed and some are "
+                      "not; refusing a partial re-commit",
+                      context));
     }
   }
   {
     std::set<std::string> app_ids;
     for (const auto& txn : options.transactions) {
       if (!app_ids.insert(txn.app_id).second) {
-        return InvalidArgument(fmt::format("{}: txn appId '{}' appears twice", context, txn.app_id));
+        return InvalidArgument(
+            fmt::format("{}: txn appId '{}' appears twice", context, txn.app_id));
       }
     }
   }
@@ -477,25 +484,28 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     for (const auto& field : schema.fields()) {
       const SchemaField* given = input_schema->Find(field.name);
       if (given == nullptr) {
-        return InvalidArgument(fmt::format("{}: column \"{}\" ({}) of the table is missing from the input",
-                                           context, field.name, DeltaTypeName(field.type)));
+        return InvalidArgument(
+            fmt::format("{}: column \"{}\" ({}) of the table is missing from the input", context,
+                        field.name, DeltaTypeName(field.type)));
       }
       if (!Compatible(given->type, field.type)) {
-        return InvalidArgument(fmt::format(
-            "{}: column \"{}\" is {} in the input but {} in the table", context, field.name,
-            DeltaTypeName(given->type), DeltaTypeName(field.type)));
+        return InvalidArgument(
+            fmt::format("{}: column \"{}\" is {} in the input but {} in the table", context,
+                        field.name, DeltaTypeName(given->type), DeltaTypeName(field.type)));
       }
     }
     for (const auto& field : input_schema->fields()) {
       if (schema.Find(field.name) == nullptr) {
-        return InvalidArgument(fmt::format("{}: column \"{}\" ({}) of the input is not in the table",
-                                           context, field.name, DeltaTypeName(field.type)));
+        return InvalidArgument(
+            fmt::format("{}: column \"{}\" ({}) of the input is not in the table", context,
+                        field.name, DeltaTypeName(field.type)));
       }
     }
   }
   for (const auto& column : partition_columns) {
     if (schema.Find(column) == nullptr) {
-      return InvalidArgument(fmt::format("{}: partition column \"{}\" is not a column", context, column));
+      return InvalidArgument(
+          fmt::format("{}: partition column \"{}\" is not a column", context, column));
     }
   }
   if (!partition_columns.empty() && partition_columns.size() == schema.fields().size()) {
@@ -519,8 +529,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     }
     std::string write_type;
     if (replaces_schema) {
-      auto mapped = DeltaTypeOf(types[std::find(names.begin(), names.end(), field.name) - names.begin()],
-                                &write_type);
+      auto mapped = DeltaTypeOf(
+          types[std::find(names.begin(), names.end(), field.name) - names.begin()], &write_type);
       if (!mapped.ok()) {
         return mapped.status().WithContext(context);
       }
@@ -539,7 +549,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   FileBatchWriter writer(root(), *file_system_, *clock_);
   if (partition_fields.empty()) {
     if (options.mode == WriteMode::kReplacePartitions) {
-      return InvalidArgument(fmt::format("{}: replace partitions needs a partitioned table", context));
+      return InvalidArgument(
+          fmt::format("{}: replace partitions needs a partitioned table", context));
     }
     Status status = writer.WriteGroup(
         connection, fmt::format("SELECT {} FROM ({}) AS input", data_select, input), {}, "",
@@ -564,8 +575,9 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
       DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(*field));
       tuple_sql += (tuple_sql.empty() ? "" : ", ") + value_sql;
     }
-    DHL_ASSIGN_OR_RETURN(engine::QueryResult tuples,
-                         connection.Query(fmt::format("SELECT DISTINCT {} FROM {}", tuple_sql, temp)));
+    DHL_ASSIGN_OR_RETURN(
+        engine::QueryResult tuples,
+        connection.Query(fmt::format("SELECT DISTINCT {} FROM {}", tuple_sql, temp)));
     for (size_t row = 0; row < tuples.row_count(); ++row) {
       PartitionValues values;
       std::string where;
@@ -574,16 +586,16 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
         values[partition_fields[i]->name] = value;
         // A typed comparison (cheaper than rendering every row); the rendering round-trips.
         DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(partition_fields[i]->type));
-        where += (where.empty() ? "" : " AND ") +
-                 (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(partition_fields[i]->name),
-                                      sql::StringLiteral(*value), type)
-                        : fmt::format("{} IS NULL", sql::QuoteName(partition_fields[i]->name)));
+        where +=
+            (where.empty() ? "" : " AND ") +
+            (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(partition_fields[i]->name),
+                                 sql::StringLiteral(*value), type)
+                   : fmt::format("{} IS NULL", sql::QuoteName(partition_fields[i]->name)));
       }
       if (options.mode == WriteMode::kReplacePartitions) {
-        bool inside = std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
-                                  [&values](const PartitionValues& wanted) {
-                                    return SamePartition(values, wanted);
-                                  });
+        bool inside = std::any_of(
+            options.replace_partitions.begin(), options.replace_partitions.end(),
+            [&values](const PartitionValues& wanted) { return SamePartition(values, wanted); });
         if (!inside) {
           return InvalidArgument(fmt::format(
               "{}: the input holds rows of partition ({}) outside the partitions being replaced",
@@ -656,11 +668,12 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   }
   if (snapshot && !scope.blind_append) {
     for (const auto& [path, add] : snapshot->files) {
-      bool removed = options.mode == WriteMode::kOverwrite ||
-                     std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
-                                 [&add](const PartitionValues& wanted) {
-                                   return SamePartition(add.partition_values, wanted);
-                                 });
+      bool removed =
+          options.mode == WriteMode::kOverwrite ||
+          std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
+                      [&add](const PartitionValues& wanted) {
+                        return SamePartition(add.partition_values, wanted);
+                      });
       if (!removed) {
         continue;
       }
@@ -725,8 +738,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
       return committed.WithContext(context);
     }
     if (attempt >= options.max_commit_attempts) {
-      return Conflict(fmt::format("{}: gave up after {} attempts: other writers keep winning", context,
-                                  attempt));
+      return Conflict(fmt::format("{}: gave up after {} attempts: other writers keep winning",
+                                  context, attempt));
     }
     // Another writer won `version`: check every winning commit, then retry after the latest.
     DHL_ASSIGN_OR_RETURN(int64_t latest, log_.LatestVersion());
@@ -755,8 +768,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
         }
       }
       if (auto reason = FindConflict(*winning, scope)) {
-        return Conflict(fmt::format("{}: concurrent commit {} conflicts with this write: {}", context,
-                                    log_.CommitPath(winner), *reason));
+        return Conflict(fmt::format("{}: concurrent commit {} conflicts with this write: {}",
+                                    context, log_.CommitPath(winner), *reason));
       }
     }
     if (entry.commit_info) {
@@ -782,7 +795,8 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     auto at = log_.Load(connection, version);
     Status checkpointed = at.ok() ? log_.WriteCheckpoint(connection, *at) : at.status();
     if (!checkpointed.ok()) {
-      LogWarn("{}: checkpoint at version {} not written: {}", root(), version, checkpointed.ToString());
+      LogWarn("{}: checkpoint at version {} not written: {}", root(), version,
+              checkpointed.ToString());
     }
   }
   return result;
@@ -834,8 +848,9 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
       std::string expression;
       if (value != values.end()) {
         const bool is_null = !value->second || (value->second->empty() && field->type != "string");
-        expression = is_null ? fmt::format("CAST(NULL AS {})", type)
-                             : fmt::format("CAST({} AS {})", sql::StringLiteral(*value->second), type);
+        expression = is_null
+                         ? fmt::format("CAST(NULL AS {})", type)
+                         : fmt::format("CAST({} AS {})", sql::StringLiteral(*value->second), type);
       } else {
         expression = fmt::format("CAST({} AS {})", sql::QuoteName(field->name), type);
       }
@@ -845,9 +860,9 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
     std::string source =
         empty_typed.empty()
             ? fmt::format("(SELECT 1 AS __one FROM read_parquet({}))", SqlList(files))
-            : fmt::format("(SELECT * FROM read_parquet({}{}) UNION ALL BY NAME SELECT {} WHERE false)",
-                          SqlList(files), files.size() > 1 ? ", union_by_name=true" : "",
-                          empty_typed);
+            : fmt::format(
+                  "(SELECT * FROM read_parquet({}{}) UNION ALL BY NAME SELECT {} WHERE false)",
+                  SqlList(files), files.size() > 1 ? ", union_by_name=true" : "", empty_typed);
     sql += (sql.empty() ? "" : " UNION ALL ") + fmt::format("SELECT {} FROM {}", columns, source);
   }
   return sql;
@@ -857,11 +872,13 @@ Status DeltaTable::CreateView(engine::Connection& connection, const Snapshot& sn
                               std::string_view view_schema, std::string_view view_name,
                               const FileFilter& filter) const {
   DHL_ASSIGN_OR_RETURN(std::string scan, ScanSql(snapshot, filter));
-  return connection.Execute(fmt::format("CREATE SCHEMA IF NOT EXISTS {0}; CREATE OR REPLACE VIEW {0}.{1} AS {2}",
-                                        sql::QuoteName(view_schema), sql::QuoteName(view_name), scan));
+  return connection.Execute(
+      fmt::format("CREATE SCHEMA IF NOT EXISTS {0}; CREATE OR REPLACE VIEW {0}.{1} AS {2}",
+                  sql::QuoteName(view_schema), sql::QuoteName(view_name), scan));
 }
 
-Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const VacuumOptions& options) {
+Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection,
+                                        const VacuumOptions& options) {
   DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log_.Load(connection));
   const int64_t now = ToEpochMillis(clock_->Now());
   const int64_t cutoff = now - options.retention.count();
@@ -900,7 +917,8 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection, const Va
     const std::string dir = relative_dir.empty() ? root() : root() + "/" + relative_dir;
     DHL_ASSIGN_OR_RETURN(std::vector<FileInfo> entries, file_system_->List(dir));
     for (const auto& entry : entries) {
-      const std::string relative = relative_dir.empty() ? entry.name : relative_dir + "/" + entry.name;
+      const std::string relative =
+          relative_dir.empty() ? entry.name : relative_dir + "/" + entry.name;
       if (entry.is_directory) {
         if (entry.name.starts_with(".staging-")) {
           DHL_RETURN_IF_ERROR(consider(relative, false));
@@ -980,9 +998,9 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
       part.files[path] = snapshot.files.at(path);
     }
     DHL_ASSIGN_OR_RETURN(std::string scan, ScanSql(part));
-    Status status = writer.WriteGroup(connection, fmt::format("SELECT {} FROM ({})", data_select, scan),
-                                      values, PartitionDirectory(partition_columns, values),
-                                      options.target_file_size);
+    Status status =
+        writer.WriteGroup(connection, fmt::format("SELECT {} FROM ({})", data_select, scan), values,
+                          PartitionDirectory(partition_columns, values), options.target_file_size);
     if (!status.ok()) {
       return status.WithContext(context);
     }
@@ -1034,8 +1052,8 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
     for (int64_t winner = version; winner <= latest; ++winner) {
       DHL_ASSIGN_OR_RETURN(LogEntry winning, log_.ReadCommit(winner));
       if (winning.protocol || winning.metadata) {
-        return Conflict(fmt::format("{}: concurrent commit {} changed the table's metadata", context,
-                                    log_.CommitPath(winner)));
+        return Conflict(fmt::format("{}: concurrent commit {} changed the table's metadata",
+                                    context, log_.CommitPath(winner)));
       }
       for (const auto& remove : winning.removes) {
         auto decoded = UriDecodePath(remove.path);
@@ -1054,7 +1072,8 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
     auto at = log_.Load(connection, version);
     Status checkpointed = at.ok() ? log_.WriteCheckpoint(connection, *at) : at.status();
     if (!checkpointed.ok()) {
-      LogWarn("{}: checkpoint at version {} not written: {}", root(), version, checkpointed.ToString());
+      LogWarn("{}: checkpoint at version {} not written: {}", root(), version,
+              checkpointed.ToString());
     }
   }
   return result;

@@ -3,9 +3,9 @@
 // time travel, exposing a snapshot to SQL as a view, history, vacuum and optimize.
 //
 // A DeltaTable holds references to a FileSystem and a Clock that must outlive it. Every operation
-// takes the caller's Connection and uses it only during the call; the SQL of a write's input runs on
-// that connection (so it may read the caller's temporary tables). Not thread-safe; several processes
-// may write one table at once (commits are put-if-absent and conflicts are checked).
+// takes the caller's Connection and uses it only during the call; the SQL of a write's input runs
+// on that connection (so it may read the caller's temporary tables). Not thread-safe; several
+// processes may write one table at once (commits are put-if-absent and conflicts are checked).
 #pragma once
 
 #include <chrono>
@@ -54,7 +54,7 @@ struct WriteOptions {
 };
 
 struct WriteResult {
-  int64_t version = -1;            // the committed version (or the current one if already committed)
+  int64_t version = -1;  // the committed version (or the current one if already committed)
   bool already_committed = false;  // every txn was already in the table: nothing was written
   int64_t rows_written = 0;
   int64_t files_added = 0;
@@ -115,7 +115,8 @@ class DeltaTable {
                     std::string_view view_schema, std::string_view view_name,
                     const FileFilter& filter = FileFilter()) const;
   // The SELECT the view runs (for callers that inline it).
-  Result<std::string> ScanSql(const Snapshot& snapshot, const FileFilter& filter = FileFilter()) const;
+  Result<std::string> ScanSql(const Snapshot& snapshot,
+                              const FileFilter& filter = FileFilter()) const;
 
   Result<std::vector<HistoryEntry>> History(size_t limit = 0) const { return log_.History(limit); }
   Result<VacuumResult> Vacuum(engine::Connection& connection, const VacuumOptions& options);

@@ -1,7 +1,7 @@
-// Writing tables and reading them back: round trips of every write mode at every version, what the log
-// entries carry, txn idempotency, checkpoints (ours against Spark's schema, multi-part, without
-// _last_checkpoint), time travel, file skipping, vacuum, optimize, append-only tables, conflicts and
-// the errors of bad input. Expected rows are built independently in DuckDB tables.
+// Writing tables and reading them back: round trips of every write mode at every version, what the
+// log entries carry, txn idempotency, checkpoints (ours against Spark's schema, multi-part, without
+// _last_checkpoint), time travel, file skipping, vacuum, optimize, append-only tables, conflicts
+// and the errors of bad input. Expected rows are built independently in DuckDB tables.
 #include "lake/delta_table.h"
 
 #include <gtest/gtest.h>
@@ -43,8 +43,8 @@ std::string Commit(const std::string& root, int64_t version) {
   return root + "/_delta_log/" + name;
 }
 
-// Forwards to the local file system; runs `before_commit` once before the next commit file is created
-// (to let a competing writer win the race).
+// Forwards to the local file system; runs `before_commit` once before the next commit file is
+// created (to let a competing writer win the race).
 class RacingFileSystem final : public FileSystem {
  public:
   std::function<void()> before_commit;
@@ -65,9 +65,13 @@ class RacingFileSystem final : public FileSystem {
   Status MoveIfAbsent(const std::string& from, const std::string& to) override {
     return local_.MoveIfAbsent(from, to);
   }
-  Status CreateDirectories(const std::string& path) override { return local_.CreateDirectories(path); }
+  Status CreateDirectories(const std::string& path) override {
+    return local_.CreateDirectories(path);
+  }
   Status Delete(const std::string& path) override { return local_.Delete(path); }
-  Status DeleteRecursively(const std::string& path) override { return local_.DeleteRecursively(path); }
+  Status DeleteRecursively(const std::string& path) override {
+    return local_.DeleteRecursively(path);
+  }
 
  private:
   LocalFileSystem local_;
@@ -94,7 +98,9 @@ class DeltaTableTest : public ::testing::Test {
   }
 
   std::string Root(const std::string& name = "t") { return (dir_ / name).string(); }
-  DeltaTable Table(const std::string& name = "t") { return DeltaTable(Root(name), file_system_, clock_); }
+  DeltaTable Table(const std::string& name = "t") {
+    return DeltaTable(Root(name), file_system_, clock_);
+  }
 
   WriteResult MustWrite(DeltaTable& table, const std::string& sql, WriteOptions options) {
     auto result = table.Write(*connection_, sql, options);
@@ -145,22 +151,26 @@ class DeltaTableTest : public ::testing::Test {
 };
 
 constexpr const char* kRowsV0 =
-    "SELECT * FROM (VALUES (1::BIGINT, 'EU', 10.50::DECIMAL(10,2), TIMESTAMPTZ '2025-01-01 10:00:00+00'),"
+    "SELECT * FROM (VALUES (1::BIGINT, 'EU', 10.50::DECIMAL(10,2), TIMESTAMPTZ '2025-01-01 "
+    "10:00:00+00'),"
     " (2, 'EU', 20.00, TIMESTAMPTZ '2025-01-02 11:30:00.123456+00'),"
     " (3, 'US', 5.25, TIMESTAMPTZ '2025-01-03 09:15:00+00')) AS r(id, region, amount, ts)";
 
 TEST_F(DeltaTableTest, EveryVersionReadsBackWhatWasWritten) {
   DeltaTable table = Table();
   Exec(std::string("CREATE TABLE v0 AS ") + kRowsV0);
-  MustWrite(table, "SELECT * FROM v0", {.mode = WriteMode::kCreate, .partition_columns = {"region"}});
+  MustWrite(table, "SELECT * FROM v0",
+            {.mode = WriteMode::kCreate, .partition_columns = {"region"}});
   // v1: append (one new partition)
-  Exec("CREATE TABLE batch1 AS SELECT * FROM (VALUES (4::BIGINT, 'US', 1.00::DECIMAL(10,2), "
-       "TIMESTAMPTZ '2025-02-01 00:00:00+00'), (5, 'AF', NULL, NULL)) AS r(id, region, amount, ts)");
+  Exec(
+      "CREATE TABLE batch1 AS SELECT * FROM (VALUES (4::BIGINT, 'US', 1.00::DECIMAL(10,2), "
+      "TIMESTAMPTZ '2025-02-01 00:00:00+00'), (5, 'AF', NULL, NULL)) AS r(id, region, amount, ts)");
   MustWrite(table, "SELECT * FROM batch1", {.mode = WriteMode::kAppend});
   Exec("CREATE TABLE v1 AS SELECT * FROM v0 UNION ALL SELECT * FROM batch1");
   // v2: replace partition EU
-  Exec("CREATE TABLE eu AS SELECT * FROM (VALUES (6::BIGINT, 'EU', 7.75::DECIMAL(10,2), "
-       "TIMESTAMPTZ '2025-01-04 08:00:00+00')) AS r(id, region, amount, ts)");
+  Exec(
+      "CREATE TABLE eu AS SELECT * FROM (VALUES (6::BIGINT, 'EU', 7.75::DECIMAL(10,2), "
+      "TIMESTAMPTZ '2025-01-04 08:00:00+00')) AS r(id, region, amount, ts)");
   MustWrite(table, "SELECT * FROM eu",
             {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "EU"}}}});
   Exec("CREATE TABLE v2 AS SELECT * FROM v1 WHERE region <> 'EU' UNION ALL SELECT * FROM eu");
@@ -183,8 +193,10 @@ TEST_F(DeltaTableTest, EveryVersionReadsBackWhatWasWritten) {
 
 TEST_F(DeltaTableTest, LogEntriesCarryWhatTheProtocolRequires) {
   DeltaTable table = Table();
-  MustWrite(table, kRowsV0, {.mode = WriteMode::kCreate, .partition_columns = {"region"},
-                             .transactions = {{"loader", 1, {}}}});
+  MustWrite(table, kRowsV0,
+            {.mode = WriteMode::kCreate,
+             .partition_columns = {"region"},
+             .transactions = {{"loader", 1, {}}}});
   auto lines = ReadLines(Commit(Root(), 0));
   ASSERT_EQ(lines.size(), 6u);  // commitInfo, protocol, metaData, 2 adds, txn
   ASSERT_TRUE(lines[0].contains("commitInfo"));
@@ -201,28 +213,32 @@ TEST_F(DeltaTableTest, LogEntriesCarryWhatTheProtocolRequires) {
   EXPECT_EQ(meta["configuration"], json::object());
   EXPECT_TRUE(meta["createdTime"].is_number_integer());
   EXPECT_EQ(meta["id"].get<std::string>().size(), 36u);
-  EXPECT_EQ(meta["schemaString"],
-            R"j({"fields":[{"metadata":{},"name":"id","nullable":true,"type":"long"},)j"
-            R"j({"metadata":{},"name":"region","nullable":true,"type":"string"},)j"
-            R"j({"metadata":{},"name":"amount","nullable":true,"type":"decimal(10,2)"},)j"
-            R"j({"metadata":{},"name":"ts","nullable":true,"type":"timestamp"}],"type":"struct"})j");
+  EXPECT_EQ(
+      meta["schemaString"],
+      R"j({"fields":[{"metadata":{},"name":"id","nullable":true,"type":"long"},)j"
+      R"j({"metadata":{},"name":"region","nullable":true,"type":"string"},)j"
+      R"j({"metadata":{},"name":"amount","nullable":true,"type":"decimal(10,2)"},)j"
+      R"j({"metadata":{},"name":"ts","nullable":true,"type":"timestamp"}],"type":"struct"})j");
   std::map<std::string, json> adds;
   for (size_t i = 3; i < 5; ++i) {
     const json& add = lines[i]["add"];
     ASSERT_TRUE(add.is_object()) << lines[i];
     adds[add["partitionValues"]["region"]] = add;
-    EXPECT_TRUE(std::regex_match(add["path"].get<std::string>(),
-                                 std::regex("region=(EU|US)/part-00000-[0-9a-f-]{36}\\.c000\\.snappy\\.parquet")))
+    EXPECT_TRUE(std::regex_match(
+        add["path"].get<std::string>(),
+        std::regex("region=(EU|US)/part-00000-[0-9a-f-]{36}\\.c000\\.snappy\\.parquet")))
         << add["path"];
     EXPECT_EQ(add["size"].get<int64_t>(),
               static_cast<int64_t>(fs::file_size(Root() + "/" + add["path"].get<std::string>())));
     EXPECT_TRUE(add["modificationTime"].is_number_integer());
     EXPECT_EQ(add["dataChange"], true);
   }
-  EXPECT_EQ(json::parse(adds["EU"]["stats"].get<std::string>()),
-            json::parse(R"j({"numRecords":2,"minValues":{"id":1,"amount":10.50,"ts":"2025-01-01T10:00:00.000Z"},)j"
-                        R"j("maxValues":{"id":2,"amount":20.00,"ts":"2025-01-02T11:30:00.123Z"},)j"
-                        R"j("nullCount":{"id":0,"amount":0,"ts":0}})j"));
+  EXPECT_EQ(
+      json::parse(adds["EU"]["stats"].get<std::string>()),
+      json::parse(
+          R"j({"numRecords":2,"minValues":{"id":1,"amount":10.50,"ts":"2025-01-01T10:00:00.000Z"},)j"
+          R"j("maxValues":{"id":2,"amount":20.00,"ts":"2025-01-02T11:30:00.123Z"},)j"
+          R"j("nullCount":{"id":0,"amount":0,"ts":0}})j"));
   // Decimals are written verbatim, never through a double.
   EXPECT_NE(adds["EU"]["stats"].get<std::string>().find("\"amount\":10.50"), std::string::npos);
   EXPECT_EQ(lines[5]["txn"]["appId"], "loader");
@@ -230,8 +246,10 @@ TEST_F(DeltaTableTest, LogEntriesCarryWhatTheProtocolRequires) {
   EXPECT_TRUE(lines[5]["txn"]["lastUpdated"].is_number_integer());
 
   // A replace writes removes byte-identical to the adds, with the tombstone fields.
-  MustWrite(table, "SELECT 7::BIGINT AS id, 'EU' AS region, 1::DECIMAL(10,2) AS amount, NULL::TIMESTAMPTZ AS ts",
-            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "EU"}}}});
+  MustWrite(
+      table,
+      "SELECT 7::BIGINT AS id, 'EU' AS region, 1::DECIMAL(10,2) AS amount, NULL::TIMESTAMPTZ AS ts",
+      {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"region", "EU"}}}});
   auto replaced = ReadLines(Commit(Root(), 1));
   ASSERT_TRUE(replaced[1].contains("remove")) << replaced[1];
   const json& remove = replaced[1]["remove"];
@@ -249,9 +267,11 @@ TEST_F(DeltaTableTest, StatisticsFollowTheRules) {
   DeltaTable table = Table();
   const std::string long_text(40, 'z');
   MustWrite(table,
-            "SELECT * FROM (VALUES ('a', '" + long_text + "', 1.5::DOUBLE, 'nan'::DOUBLE, "
-            "TIMESTAMPTZ '2024-05-06 07:08:09.999999+00', DATE '2024-01-31', true, [1, 2]), "
-            "('b', 'short', NULL, 1.0, NULL, NULL, NULL, NULL)) AS r(s, long_s, d, nan_d, ts, day, flag, list)",
+            "SELECT * FROM (VALUES ('a', '" + long_text +
+                "', 1.5::DOUBLE, 'nan'::DOUBLE, "
+                "TIMESTAMPTZ '2024-05-06 07:08:09.999999+00', DATE '2024-01-31', true, [1, 2]), "
+                "('b', 'short', NULL, 1.0, NULL, NULL, NULL, NULL)) AS r(s, long_s, d, nan_d, ts, "
+                "day, flag, list)",
             {.mode = WriteMode::kCreate});
   auto lines = ReadLines(Commit(Root(), 0));
   json stats = json::parse(lines.back()["add"]["stats"].get<std::string>());
@@ -300,8 +320,10 @@ std::map<std::string, std::string> CheckpointSchema(engine::Connection& connecti
                                                     const std::string& file,
                                                     std::vector<std::string>* order) {
   auto result = connection.Query(
-      "SELECT name, coalesce(type, ''), coalesce(converted_type, ''), coalesce(repetition_type, ''), "
-      "coalesce(num_children, 0) FROM parquet_schema('" + file + "')");
+      "SELECT name, coalesce(type, ''), coalesce(converted_type, ''), coalesce(repetition_type, "
+      "''), "
+      "coalesce(num_children, 0) FROM parquet_schema('" +
+      file + "')");
   EXPECT_TRUE(result.ok()) << result.status().ToString();
   std::map<std::string, std::string> fields;
   std::vector<std::pair<std::string, int64_t>> stack;  // (path, children left)
@@ -316,7 +338,8 @@ std::map<std::string, std::string> CheckpointSchema(engine::Connection& connecti
       std::string type = *result->GetString(1, row);
       std::string converted = *result->GetString(2, row);
       // INT_32/INT_64 annotations on INT32/INT64 say what the physical type already says (signed).
-      if ((type == "INT64" && converted == "INT_64") || (type == "INT32" && converted == "INT_32")) {
+      if ((type == "INT64" && converted == "INT_64") ||
+          (type == "INT32" && converted == "INT_32")) {
         converted = "";
       }
       fields[path] = type + " " + converted + " " + *result->GetString(3, row);
@@ -335,8 +358,9 @@ std::map<std::string, std::string> CheckpointSchema(engine::Connection& connecti
 TEST_F(DeltaTableTest, CheckpointEveryTenCommitsWithSparksSchema) {
   DeltaTable table = Table();
   for (int i = 0; i <= 10; ++i) {
-    MustWrite(table, "SELECT " + std::to_string(i) + "::BIGINT AS id, 'p' || (" + std::to_string(i) +
-                         " % 2) AS part",
+    MustWrite(table,
+              "SELECT " + std::to_string(i) + "::BIGINT AS id, 'p' || (" + std::to_string(i) +
+                  " % 2) AS part",
               {.partition_columns = {"part"}, .transactions = {{"app", i, {}}}});
   }
   const std::string checkpoint = Root() + "/_delta_log/00000000000000000010.checkpoint.parquet";
@@ -355,11 +379,10 @@ TEST_F(DeltaTableTest, CheckpointEveryTenCommitsWithSparksSchema) {
   for (const char* spark_case : {"checkpoint", "basic-with-inserts-deletes-checkpoint"}) {
     SCOPED_TRACE(spark_case);
     std::vector<std::string> spark_order;
-    auto spark = CheckpointSchema(
-        *connection_,
-        kData + "/kernel-rs-golden/" + spark_case +
-            "/delta/_delta_log/00000000000000000010.checkpoint.parquet",
-        &spark_order);
+    auto spark = CheckpointSchema(*connection_,
+                                  kData + "/kernel-rs-golden/" + spark_case +
+                                      "/delta/_delta_log/00000000000000000010.checkpoint.parquet",
+                                  &spark_order);
     for (const auto& [path, description] : ours) {
       ASSERT_TRUE(spark.contains(path)) << path << " is not in Spark's checkpoint";
       EXPECT_EQ(description, spark[path]) << path;
@@ -410,7 +433,8 @@ TEST_F(DeltaTableTest, CheckpointEveryTenCommitsWithSparksSchema) {
 TEST_F(DeltaTableTest, ReadsMultiPartCheckpoints) {
   DeltaTable table = Table();
   for (int i = 0; i < 10; ++i) {
-    MustWrite(table, "SELECT " + std::to_string(i) + "::BIGINT AS id", {.checkpoint_interval = 1000});
+    MustWrite(table, "SELECT " + std::to_string(i) + "::BIGINT AS id",
+              {.checkpoint_interval = 1000});
   }
   ASSERT_FALSE(fs::exists(Root() + "/_delta_log/00000000000000000009.checkpoint.parquet"));
   // Build a classic checkpoint at 9, then split its rows into a two-part checkpoint and drop the
@@ -445,8 +469,8 @@ TEST_F(DeltaTableTest, TimeTravelByTimestampAcrossPartitionChanges) {
   const int64_t start = ToEpochMillis(clock_.Now());
   MustWrite(table, "SELECT 1::BIGINT AS id, 2023 AS year", {.partition_columns = {"year"}});
   MustWrite(table, "SELECT 2::BIGINT AS id, 2024 AS year", {});
-  MustWrite(table, "SELECT 3::BIGINT AS id, 'x' AS kind", {.mode = WriteMode::kOverwrite,
-                                                           .partition_columns = {"kind"}});
+  MustWrite(table, "SELECT 3::BIGINT AS id, 'x' AS kind",
+            {.mode = WriteMode::kOverwrite, .partition_columns = {"kind"}});
   // Commits are 1 s apart on the fake clock.
   View(table, {.timestamp_ms = start + 1500});
   ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 2023), (2, 2024)) AS r(id, year)");
@@ -525,7 +549,8 @@ TEST_F(DeltaTableTest, TypesAreWrittenAsSparkReadsThem) {
             "5.5::FLOAT AS f, 6.5::DOUBLE AS d, true AS flag, 'x' AS str, '\\x01'::BLOB AS bin, "
             "DATE '2024-02-29' AS day, TIMESTAMP '2024-01-01 12:00:00' AS ts, "
             "TIMESTAMPTZ '2024-01-01 12:00:00+02' AS tstz, 12.30::DECIMAL(5,2) AS dec, "
-            "12345678901234567890123456789012345678::HUGEINT AS huge, 18446744073709551615::UBIGINT AS ubig, "
+            "12345678901234567890123456789012345678::HUGEINT AS huge, "
+            "18446744073709551615::UBIGINT AS ubig, "
             "200::UTINYINT AS ut, 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11'::UUID AS id, "
             "[1, 2]::INTEGER[] AS list, MAP {'k': 1} AS map, {'x': 1, 'y': 'z'} AS st",
             {.mode = WriteMode::kCreate});
@@ -542,10 +567,12 @@ TEST_F(DeltaTableTest, TypesAreWrittenAsSparkReadsThem) {
             "st:struct<x:integer,y:string> ");
   // The Parquet file holds UTC-adjusted timestamps and no HUGEINT/unsigned/UUID columns.
   const std::string file = snapshot->FilePath(snapshot->files.begin()->first);
-  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file + "') WHERE name IN ('ts', 'tstz') "
+  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file +
+                  "') WHERE name IN ('ts', 'tstz') "
                   "AND logical_type LIKE '%isAdjustedToUTC=1%'"),
             2);
-  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file + "') WHERE converted_type LIKE 'UINT%' "
+  EXPECT_EQ(Count("SELECT count(*) FROM parquet_schema('" + file +
+                  "') WHERE converted_type LIKE 'UINT%' "
                   "OR logical_type LIKE '%UUID%' OR (name = 'huge' AND type = 'DOUBLE')"),
             0);
   View(table);
@@ -566,7 +593,8 @@ TEST_F(DeltaTableTest, TypesAreWrittenAsSparkReadsThem) {
 TEST_F(DeltaTableTest, SpecialCharactersInPartitionValues) {
   DeltaTable table = Table();
   MustWrite(table,
-            "SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), (5, 'é+#')) "
+            "SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), (5, "
+            "'é+#')) "
             "AS r(id, p)",
             {.partition_columns = {"p"}});
   auto lines = ReadLines(Commit(Root(), 0));
@@ -583,8 +611,9 @@ TEST_F(DeltaTableTest, SpecialCharactersInPartitionValues) {
   EXPECT_EQ(paths, (std::set<std::string>{"p=a%252Fb", "p=x%20y", "p=p%2525q%253Dr%253As",
                                           "p=__HIVE_DEFAULT_PARTITION__", "p=%C3%A9+%2523"}));
   View(table);
-  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), "
-                   "(5, 'é+#')) AS r(id, p)");
+  ExpectViewEquals(
+      "SELECT * FROM (VALUES (1::BIGINT, 'a/b'), (2, 'x y'), (3, 'p%q=r:s'), (4, NULL), "
+      "(5, 'é+#')) AS r(id, p)");
 }
 
 TEST_F(DeltaTableTest, LargeWritesSplitIntoTargetSizedFiles) {
@@ -611,7 +640,8 @@ TEST_F(DeltaTableTest, RefusesToWriteNewerWriterVersions) {
   DeltaTable table = Table();
   MustWrite(table, "SELECT 1::BIGINT AS id", {});
   std::ofstream(Commit(Root(), 1))
-      << R"j({"protocol":{"minReaderVersion":1,"minWriterVersion":4}})j" << "\n";
+      << R"j({"protocol":{"minReaderVersion":1,"minWriterVersion":4}})j"
+      << "\n";
   auto refused = table.Write(*connection_, "SELECT 2::BIGINT AS id", {});
   ASSERT_FALSE(refused.ok());
   EXPECT_EQ(refused.status().code(), StatusCode::kUnsupported);
@@ -635,8 +665,8 @@ TEST_F(DeltaTableTest, VacuumKeepsWhatRetainedVersionsNeed) {
   clock_.Advance(std::chrono::hours(24 * 3));
   MustWrite(table, "SELECT 3::BIGINT AS id", {.mode = WriteMode::kOverwrite});  // removes file 2
   fs::create_directories(Root() + "/.staging-leftover");
-  // 3 days after the last overwrite and 8 after the first: only file 1 is beyond the 7-day retention
-  // (file 2 is needed by version 1..2, which are within it; file 3 is live).
+  // 3 days after the last overwrite and 8 after the first: only file 1 is beyond the 7-day
+  // retention (file 2 is needed by version 1..2, which are within it; file 3 is live).
   clock_.Advance(std::chrono::hours(24 * 5));
   auto snapshot = table.Load(*connection_);
   ASSERT_TRUE(snapshot.ok());
@@ -666,9 +696,10 @@ TEST_F(DeltaTableTest, VacuumKeepsWhatRetainedVersionsNeed) {
 TEST_F(DeltaTableTest, OptimizeCompactsWithoutChangingData) {
   DeltaTable table = Table();
   for (int i = 0; i < 6; ++i) {
-    MustWrite(table, "SELECT range::BIGINT AS id, " + std::to_string(i % 2) +
-                         " AS part, 'r' || range AS label FROM range(" + std::to_string(i * 100) +
-                         ", " + std::to_string(i * 100 + 100) + ")",
+    MustWrite(table,
+              "SELECT range::BIGINT AS id, " + std::to_string(i % 2) +
+                  " AS part, 'r' || range AS label FROM range(" + std::to_string(i * 100) + ", " +
+                  std::to_string(i * 100 + 100) + ")",
               {.partition_columns = {"part"}});
   }
   View(table);
@@ -698,7 +729,8 @@ TEST_F(DeltaTableTest, AppendOnlyTablesRefuseRemovals) {
   DeltaTable table = Table();
   MustWrite(table, "SELECT 1::BIGINT AS id", {.configuration = {{"delta.appendOnly", "true"}}});
   MustWrite(table, "SELECT 2::BIGINT AS id", {});
-  auto overwrite = table.Write(*connection_, "SELECT 3::BIGINT AS id", {.mode = WriteMode::kOverwrite});
+  auto overwrite =
+      table.Write(*connection_, "SELECT 3::BIGINT AS id", {.mode = WriteMode::kOverwrite});
   ASSERT_FALSE(overwrite.ok());
   EXPECT_NE(overwrite.status().message().find("append-only"), std::string::npos);
   auto optimized = table.Optimize(*connection_, {});
@@ -719,7 +751,8 @@ TEST_F(DeltaTableTest, BadInputLeavesTheTableUnchanged) {
   auto mismatch = table.Write(*connection_, "SELECT 'x' AS id, 'b' AS name", {});
   ASSERT_FALSE(mismatch.ok());
   EXPECT_EQ(mismatch.status().code(), StatusCode::kInvalidArgument);
-  EXPECT_NE(mismatch.status().message().find("column \"id\" is string in the input but long in the table"),
+  EXPECT_NE(mismatch.status().message().find(
+                "column \"id\" is string in the input but long in the table"),
             std::string::npos)
       << mismatch.status().ToString();
   auto missing = table.Write(*connection_, "SELECT 1::BIGINT AS id", {});
@@ -732,14 +765,16 @@ TEST_F(DeltaTableTest, BadInputLeavesTheTableUnchanged) {
   std::ofstream(csv) << "id,name\n1,a\n2,b,c,d\n\"unterminated\n";
   auto from_csv = ImportFile(*connection_, table, csv, {});
   ASSERT_FALSE(from_csv.ok());
-  EXPECT_NE(from_csv.status().message().find("import " + csv), std::string::npos) << from_csv.status().ToString();
+  EXPECT_NE(from_csv.status().message().find("import " + csv), std::string::npos)
+      << from_csv.status().ToString();
   EXPECT_NE(from_csv.status().message().find("sniffing file \"" + csv), std::string::npos)
       << from_csv.status().ToString();
   const std::string json_file = (dir_ / "bad.json").string();
   std::ofstream(json_file) << "{\"id\": 1, \"name\": \"a\"}\n{\"id\": 2, \"name\": \n";
   auto from_json = ImportFile(*connection_, table, json_file, {});
   ASSERT_FALSE(from_json.ok());
-  EXPECT_NE(from_json.status().message().find("bad.json"), std::string::npos) << from_json.status().ToString();
+  EXPECT_NE(from_json.status().message().find("bad.json"), std::string::npos)
+      << from_json.status().ToString();
   EXPECT_EQ(ImportSourceQuery((dir_ / "none.csv").string()).status().code(), StatusCode::kNotFound);
   expect_unchanged();
   View(table);
@@ -747,8 +782,9 @@ TEST_F(DeltaTableTest, BadInputLeavesTheTableUnchanged) {
   // A replace whose input strays outside the replaced partitions commits nothing.
   DeltaTable parted = Table("parted");
   MustWrite(parted, "SELECT 1::BIGINT AS id, 'a' AS p", {.partition_columns = {"p"}});
-  auto stray = parted.Write(*connection_, "SELECT 2::BIGINT AS id, 'b' AS p",
-                            {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
+  auto stray =
+      parted.Write(*connection_, "SELECT 2::BIGINT AS id, 'b' AS p",
+                   {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
   ASSERT_FALSE(stray.ok());
   EXPECT_NE(stray.status().message().find("p=b"), std::string::npos);
   EXPECT_EQ(*parted.log().LatestVersion(), 0);
@@ -789,24 +825,30 @@ TEST_F(DeltaTableTest, LosersOfTheCommitRaceRetryOrFail) {
   EXPECT_EQ(appended->attempts, 2);
   // A replace of partition a that loses to an append into a: conflict, nothing committed.
   racing.before_commit = [&] { MustWrite(other, "SELECT 4::BIGINT AS id, 'a' AS p", {}); };
-  auto replaced = table.Write(*connection_, "SELECT 5::BIGINT AS id, 'a' AS p",
-                              {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
+  auto replaced =
+      table.Write(*connection_, "SELECT 5::BIGINT AS id, 'a' AS p",
+                  {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "a"}}}});
   ASSERT_FALSE(replaced.ok());
   EXPECT_EQ(replaced.status().code(), StatusCode::kConflict);
   EXPECT_NE(replaced.status().message().find("00000000000000000003.json"), std::string::npos)
       << replaced.status().ToString();
   // ... but a replace of partition b does not conflict with it.
   racing.before_commit = [&] { MustWrite(other, "SELECT 6::BIGINT AS id, 'a' AS p", {}); };
-  auto replaced_b = table.Write(*connection_, "SELECT 7::BIGINT AS id, 'b' AS p",
-                                {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "b"}}}});
+  auto replaced_b =
+      table.Write(*connection_, "SELECT 7::BIGINT AS id, 'b' AS p",
+                  {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"p", "b"}}}});
   ASSERT_TRUE(replaced_b.ok()) << replaced_b.status().ToString();
   // A txn for the same appId committed by the winner: conflict.
-  racing.before_commit = [&] { MustWrite(other, "SELECT 8::BIGINT AS id, 'a' AS p", {.transactions = {{"app", 1, {}}}}); };
-  auto same_app = table.Write(*connection_, "SELECT 9::BIGINT AS id, 'a' AS p", {.transactions = {{"app", 2, {}}}});
+  racing.before_commit = [&] {
+    MustWrite(other, "SELECT 8::BIGINT AS id, 'a' AS p", {.transactions = {{"app", 1, {}}}});
+  };
+  auto same_app = table.Write(*connection_, "SELECT 9::BIGINT AS id, 'a' AS p",
+                              {.transactions = {{"app", 2, {}}}});
   EXPECT_EQ(same_app.status().code(), StatusCode::kConflict);
   View(other);
-  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a'), (2, 'b'), (3, 'a'), (4, 'a'), (6, 'a'), "
-                   "(7, 'b'), (8, 'a')) AS r(id, p) WHERE NOT (id = 2)");
+  ExpectViewEquals(
+      "SELECT * FROM (VALUES (1::BIGINT, 'a'), (2, 'b'), (3, 'a'), (4, 'a'), (6, 'a'), "
+      "(7, 'b'), (8, 'a')) AS r(id, p) WHERE NOT (id = 2)");
 }
 
 TEST_F(DeltaTableTest, AppendsThatBothCreateTheTableBothLand) {
@@ -835,8 +877,8 @@ TEST_F(DeltaTableTest, AppendsThatBothCreateTheTableBothLand) {
 TEST_F(DeltaTableTest, ColumnsMissingFromDataFilesReadAsNull) {
   DeltaTable table = Table();
   MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS name, 'x' AS p", {.partition_columns = {"p"}});
-  // Files written by another engine before a column was added: one beside a full file in partition x,
-  // one alone in partition y.
+  // Files written by another engine before a column was added: one beside a full file in partition
+  // x, one alone in partition y.
   fs::create_directories(Root() + "/p=y");
   Exec("COPY (SELECT 2::BIGINT AS id) TO '" + Root() + "/p=x/old.parquet' (FORMAT PARQUET)");
   Exec("COPY (SELECT 3::BIGINT AS id) TO '" + Root() + "/p=y/old.parquet' (FORMAT PARQUET)");
@@ -850,7 +892,9 @@ TEST_F(DeltaTableTest, ColumnsMissingFromDataFilesReadAsNull) {
   }
   ASSERT_TRUE(table.log().WriteCommit(1, entry).ok());
   View(table);
-  ExpectViewEquals("SELECT * FROM (VALUES (1::BIGINT, 'a', 'x'), (2, NULL, 'x'), (3, NULL, 'y')) AS r(id, name, p)");
+  ExpectViewEquals(
+      "SELECT * FROM (VALUES (1::BIGINT, 'a', 'x'), (2, NULL, 'x'), (3, NULL, 'y')) AS r(id, name, "
+      "p)");
 }
 
 TEST_F(DeltaTableTest, CatalogueListsAndRegistersTables) {

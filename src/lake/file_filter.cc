@@ -16,8 +16,8 @@ Kind KindOf(const json& type) {
     return Kind::kOther;
   }
   const std::string name = type.get<std::string>();
-  if (name == "long" || name == "integer" || name == "short" || name == "byte" ||
-      name == "float" || name == "double" || name.starts_with("decimal")) {
+  if (name == "long" || name == "integer" || name == "short" || name == "byte" || name == "float" ||
+      name == "double" || name.starts_with("decimal")) {
     return Kind::kNumber;
   }
   if (name == "string" || name == "date") {
@@ -202,7 +202,8 @@ bool ConditionMayMatch(const ColumnCondition& condition, const AddFile& file, co
   if (condition.op == CompareOp::kIsNull) {
     return nulls == stats->null_count.end() || nulls->second > 0;
   }
-  if (nulls != stats->null_count.end() && stats->num_records && nulls->second == *stats->num_records) {
+  if (nulls != stats->null_count.end() && stats->num_records &&
+      nulls->second == *stats->num_records) {
     return false;  // every value is NULL
   }
   std::optional<Comparable> min;
@@ -212,7 +213,8 @@ bool ConditionMayMatch(const ColumnCondition& condition, const AddFile& file, co
   }
   if (auto it = stats->max_values.find(condition.column); it != stats->max_values.end()) {
     // A string max may have been truncated by its writer (Spark: 32 chars): not an upper bound.
-    if (!(kind == Kind::kText && it->second.is_string() && it->second.get<std::string>().size() >= 32)) {
+    if (!(kind == Kind::kText && it->second.is_string() &&
+          it->second.get<std::string>().size() >= 32)) {
       max = FromJson(kind, it->second);
     }
   }

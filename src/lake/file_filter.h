@@ -1,6 +1,6 @@
 // A conjunction of simple column conditions used to skip data files by partition values and
-// statistics (docs/delta.md §10). Skipping is conservative: a file is dropped only when no row of it
-// can satisfy the filter; the query still applies its own WHERE.
+// statistics (docs/delta.md §10). Skipping is conservative: a file is dropped only when no row of
+// it can satisfy the filter; the query still applies its own WHERE.
 #pragma once
 
 #include <optional>
@@ -17,8 +17,8 @@ enum class CompareOp { kEqual, kLess, kLessOrEqual, kGreater, kGreaterOrEqual, k
 struct ColumnCondition {
   std::string column;
   CompareOp op = CompareOp::kEqual;
-  // Literals as text: numbers "12", "1.5"; dates "2024-01-31"; timestamps "2024-01-31 10:00:00" or ISO
-  // with Z (taken as UTC); strings as they are. One value, several for kIn, none for kIsNull.
+  // Literals as text: numbers "12", "1.5"; dates "2024-01-31"; timestamps "2024-01-31 10:00:00" or
+  // ISO with Z (taken as UTC); strings as they are. One value, several for kIn, none for kIsNull.
   std::vector<std::string> values;
 };
 

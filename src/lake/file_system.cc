@@ -140,8 +140,9 @@ Result<FileInfo> LocalFileSystem::Stat(const std::string& path) {
   if (::stat(path.c_str(), &info) != 0) {
     return ErrnoStatus("stat", path, errno);
   }
-  return FileInfo{path, S_ISDIR(info.st_mode), static_cast<int64_t>(info.st_size),
-                  static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1000000};
+  return FileInfo{
+      path, S_ISDIR(info.st_mode), static_cast<int64_t>(info.st_size),
+      static_cast<int64_t>(info.st_mtim.tv_sec) * 1000 + info.st_mtim.tv_nsec / 1000000};
 }
 
 Result<std::string> LocalFileSystem::Read(const std::string& path) {

@@ -1,6 +1,6 @@
-// The file operations the lake needs, behind an interface so that tests can inject faults. Paths are
-// plain local paths (absolute or relative to the working directory). LocalFileSystem is POSIX; it is
-// stateless and thread-safe.
+// The file operations the lake needs, behind an interface so that tests can inject faults. Paths
+// are plain local paths (absolute or relative to the working directory). LocalFileSystem is POSIX;
+// it is stateless and thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +36,8 @@ class FileSystem {
   virtual Status PutIfAbsent(const std::string& path, std::string_view content) = 0;
   // Atomically replaces (or creates) `path` with `content` (temporary file, fsync, rename()).
   virtual Status Replace(const std::string& path, std::string_view content) = 0;
-  // link(from, to) then unlink(from): moves a complete file into place without overwriting anything.
-  // Conflict when `to` exists.
+  // link(from, to) then unlink(from): moves a complete file into place without overwriting
+  // anything. Conflict when `to` exists.
   virtual Status MoveIfAbsent(const std::string& from, const std::string& to) = 0;
   // Like `mkdir -p`.
   virtual Status CreateDirectories(const std::string& path) = 0;

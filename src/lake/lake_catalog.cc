@@ -1,13 +1,13 @@
 #include "lake/lake_catalog.h"
-#include "base/text.h"
-#include "sql/literal.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 
-#include <fmt/format.h>
-
 #include "base/logging.h"
+#include "base/text.h"
+#include "sql/literal.h"
 
 namespace dhl::lake {
 namespace {
@@ -20,8 +20,6 @@ bool IsNamePart(std::string_view part) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
   });
 }
-
-
 
 }  // namespace
 
@@ -68,7 +66,8 @@ Result<std::vector<TableName>> LakeCatalog::ListTables() const {
       if (!entry.is_directory || entry.name.starts_with("_") || entry.name.starts_with(".")) {
         continue;
       }
-      auto log = file_system_->Stat(lake_dir_ + "/" + layer.name + "/" + entry.name + "/_delta_log");
+      auto log =
+          file_system_->Stat(lake_dir_ + "/" + layer.name + "/" + entry.name + "/_delta_log");
       if (log.ok() && log->is_directory) {
         tables.push_back({layer.name, entry.name});
       }
@@ -125,13 +124,16 @@ Result<std::string> ImportSourceQuery(const std::string& path) {
   // The delimiter is fixed by the extension so that a malformed file is an error naming it, rather
   // than a file the sniffer reads with another dialect and odd columns.
   if (extension == "csv") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, delim=',', quote='\"')", sql::StringLiteral(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim=',', quote='\"')",
+                       sql::StringLiteral(path));
   }
   if (extension == "tsv") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, delim='\t')", sql::StringLiteral(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, delim='\t')",
+                       sql::StringLiteral(path));
   }
   if (extension == "txt") {
-    return fmt::format("SELECT * FROM read_csv({}, header=true, auto_detect=true)", sql::StringLiteral(path));
+    return fmt::format("SELECT * FROM read_csv({}, header=true, auto_detect=true)",
+                       sql::StringLiteral(path));
   }
   if (extension == "json" || extension == "ndjson" || extension == "jsonl") {
     return fmt::format("SELECT * FROM read_json({}, auto_detect=true)", sql::StringLiteral(path));

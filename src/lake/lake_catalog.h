@@ -1,6 +1,6 @@
-// The tables of a lake folder: every `<lake>/<layer>/<name>/_delta_log`, discovered by listing at each
-// call (no cached registry), named `layer.name`. Holds references to a FileSystem and a Clock that must
-// outlive it.
+// The tables of a lake folder: every `<lake>/<layer>/<name>/_delta_log`, discovered by listing at
+// each call (no cached registry), named `layer.name`. Holds references to a FileSystem and a Clock
+// that must outlive it.
 #pragma once
 
 #include <string>
@@ -23,8 +23,8 @@ struct TableName {
   friend auto operator<=>(const TableName&, const TableName&) = default;
 };
 
-// Parses "layer.table": both parts non-empty identifiers of [a-z0-9_], not starting with '_' or '.'.
-// InvalidArgument otherwise.
+// Parses "layer.table": both parts non-empty identifiers of [a-z0-9_], not starting with '_' or
+// '.'. InvalidArgument otherwise.
 Result<TableName> ParseTableName(std::string_view text);
 
 class LakeCatalog {
@@ -56,9 +56,9 @@ class LakeCatalog {
 };
 
 // The DuckDB query reading an import source by its extension: .csv (read_csv with a header, ',' and
-// '"'), .tsv (tab), .txt (dialect sniffed), .json/.ndjson/.jsonl (read_json), .parquet (read_parquet);
-// column types are auto-detected. InvalidArgument for another extension; NotFound when the file does
-// not exist.
+// '"'), .tsv (tab), .txt (dialect sniffed), .json/.ndjson/.jsonl (read_json), .parquet
+// (read_parquet); column types are auto-detected. InvalidArgument for another extension; NotFound
+// when the file does not exist.
 Result<std::string> ImportSourceQuery(const std::string& path);
 
 // Writes the rows of file `path` (read as ImportSourceQuery says) into `table`. Every error is

@@ -118,8 +118,8 @@ std::optional<FileStatistics> ParseFileStatistics(const std::optional<std::strin
     if (it == parsed.end() || !it->is_object()) {
       continue;
     }
-    auto& target = std::string_view(key) == "minValues" ? statistics.min_values
-                                                        : statistics.max_values;
+    auto& target =
+        std::string_view(key) == "minValues" ? statistics.min_values : statistics.max_values;
     for (const auto& [name, value] : it->items()) {
       target[name] = value;
     }
@@ -188,7 +188,8 @@ Status LogEntry::AddActions(const json& line, std::string_view where) {
         return Corruption(fmt::format("{}: metaData without a schemaString", where));
       }
       meta.schema_string = *schema;
-      meta.partition_columns = StringList(body, "partitionColumns").value_or(std::vector<std::string>{});
+      meta.partition_columns =
+          StringList(body, "partitionColumns").value_or(std::vector<std::string>{});
       meta.configuration = StringMap(body, "configuration");
       meta.created_time = OptionalInt(body, "createdTime");
       metadata = std::move(meta);
@@ -197,7 +198,8 @@ Status LogEntry::AddActions(const json& line, std::string_view where) {
       auto reader = OptionalInt(body, "minReaderVersion");
       auto writer = OptionalInt(body, "minWriterVersion");
       if (!reader || !writer) {
-        return Corruption(fmt::format("{}: protocol without minReaderVersion/minWriterVersion", where));
+        return Corruption(
+            fmt::format("{}: protocol without minReaderVersion/minWriterVersion", where));
       }
       proto.min_reader_version = static_cast<int>(*reader);
       proto.min_writer_version = static_cast<int>(*writer);
@@ -253,7 +255,8 @@ Result<LogEntry> LogEntry::Parse(std::string_view text, std::string_view file) {
     try {
       parsed = json::parse(line);
     } catch (const json::exception& error) {
-      return Corruption(fmt::format("{} line {}: not valid JSON: {}", file, line_number, error.what()));
+      return Corruption(
+          fmt::format("{} line {}: not valid JSON: {}", file, line_number, error.what()));
     }
     DHL_RETURN_IF_ERROR(entry.AddActions(parsed, fmt::format("{} line {}", file, line_number)));
   }

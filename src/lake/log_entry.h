@@ -1,6 +1,7 @@
-// One commit of the Delta log (`_delta_log/%020d.json`) or the rows of a checkpoint: the actions it holds,
-// parsed from newline-delimited JSON, and serialised back in the order docs/delta.md §3 fixes
-// (commitInfo, protocol, metaData, removes, adds, txns). Unknown actions and fields are ignored.
+// One commit of the Delta log (`_delta_log/%020d.json`) or the rows of a checkpoint: the actions it
+// holds, parsed from newline-delimited JSON, and serialised back in the order docs/delta.md §3
+// fixes (commitInfo, protocol, metaData, removes, adds, txns). Unknown actions and fields are
+// ignored.
 #pragma once
 
 #include <cstdint>
@@ -22,7 +23,8 @@ struct LogEntry {
   std::vector<RemoveFile> removes;
   std::vector<AddFile> adds;
   std::vector<Transaction> transactions;
-  // Names of actions we do not interpret but that matter for refusing (e.g. "cdc", "domainMetadata").
+  // Names of actions we do not interpret but that matter for refusing (e.g. "cdc",
+  // "domainMetadata").
   std::vector<std::string> other_actions;
 
   // Parses a commit file's text. `file` names the file in errors: a line that is not a JSON object,

@@ -43,12 +43,14 @@ TEST(LogEntryTest, ParsesEveryActionAndIgnoresUnknownOnes) {
 }
 
 TEST(LogEntryTest, ErrorsNameTheFileAndLine) {
-  auto bad = LogEntry::Parse("{\"txn\":{\"appId\":\"a\",\"version\":1}}\n{not json\n", "_delta_log/7.json");
+  auto bad = LogEntry::Parse("{\"txn\":{\"appId\":\"a\",\"version\":1}}\n{not json\n",
+                             "_delta_log/7.json");
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kCorruption);
   EXPECT_NE(bad.status().message().find("_delta_log/7.json line 2"), std::string::npos);
   auto no_path = LogEntry::Parse("{\"add\":{\"size\":1}}\n", "x.json");
-  EXPECT_NE(no_path.status().message().find("x.json line 1: add without a path"), std::string::npos);
+  EXPECT_NE(no_path.status().message().find("x.json line 1: add without a path"),
+            std::string::npos);
   auto not_object = LogEntry::Parse("[1,2]\n", "y.json");
   EXPECT_EQ(not_object.status().code(), StatusCode::kCorruption);
 }

@@ -1,8 +1,8 @@
 #include "lake/partition_path.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace dhl::lake {
 namespace {
@@ -35,7 +35,8 @@ std::string HiveEscape(std::string_view value) {
   escaped.reserve(value.size());
   for (char raw : value) {
     unsigned char c = static_cast<unsigned char>(raw);
-    bool escape = (c >= 0x01 && c <= 0x1F) || c == 0x7F || std::strchr("\"#%'*/:=?\\{[]^", c) != nullptr;
+    bool escape =
+        (c >= 0x01 && c <= 0x1F) || c == 0x7F || std::strchr("\"#%'*/:=?\\{[]^", c) != nullptr;
     if (escape && c != 0) {
       AppendPercent(&escaped, c);
     } else {

@@ -29,7 +29,8 @@ TEST(PartitionPathTest, DecodeIsTheInverse) {
 }
 
 TEST(PartitionPathTest, DirectoriesFollowThePartitionColumns) {
-  EXPECT_EQ(PartitionDirectory({"year", "ou"}, {{"ou", "a/b"}, {"year", "2024"}}), "year=2024/ou=a%2Fb");
+  EXPECT_EQ(PartitionDirectory({"year", "ou"}, {{"ou", "a/b"}, {"year", "2024"}}),
+            "year=2024/ou=a%2Fb");
   EXPECT_EQ(PartitionDirectory({"k"}, {{"k", std::nullopt}}), "k=__HIVE_DEFAULT_PARTITION__");
   EXPECT_EQ(PartitionDirectory({"k"}, {{"k", ""}}), "k=__HIVE_DEFAULT_PARTITION__");
   EXPECT_EQ(PartitionDirectory({}, {}), "");

@@ -1,21 +1,18 @@
 #include "lake/schema.h"
-#include "base/text.h"
-#include "sql/literal.h"
+
+#include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <set>
 
-#include <fmt/format.h>
+#include "base/text.h"
+#include "sql/literal.h"
 
 namespace dhl::lake {
 namespace {
 
 using nlohmann::json;
-
-
-
-
 
 // Splits `text` at commas outside parentheses and double quotes.
 std::vector<std::string_view> SplitTopLevel(std::string_view text) {
@@ -77,7 +74,8 @@ Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_ty
   std::string upper = AsciiUpper(type);
   if (upper.size() > 2 && upper.ends_with("[]")) {
     std::string element_write;
-    DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(type.substr(0, type.size() - 2), &element_write));
+    DHL_ASSIGN_OR_RETURN(json element,
+                         DeltaTypeOfImpl(type.substr(0, type.size() - 2), &element_write));
     *write_type = element_write + "[]";
     return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
   }
@@ -106,8 +104,8 @@ Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_ty
       if (!delta.ok()) {
         return delta.status().WithContext(fmt::format("struct field \"{}\"", name));
       }
-      fields.push_back(json{{"name", name}, {"type", *delta}, {"nullable", true},
-                            {"metadata", json::object()}});
+      fields.push_back(
+          json{{"name", name}, {"type", *delta}, {"nullable", true}, {"metadata", json::object()}});
       write += (first ? "" : ", ") + sql::QuoteName(name) + " " + member_write;
       first = false;
     }
@@ -124,7 +122,8 @@ Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_ty
     DHL_ASSIGN_OR_RETURN(json key, DeltaTypeOfImpl(parts[0], &key_write));
     DHL_ASSIGN_OR_RETURN(json value, DeltaTypeOfImpl(parts[1], &value_write));
     *write_type = "MAP(" + key_write + ", " + value_write + ")";
-    return json{{"type", "map"}, {"keyType", key}, {"valueType", value}, {"valueContainsNull", true}};
+    return json{
+        {"type", "map"}, {"keyType", key}, {"valueType", value}, {"valueContainsNull", true}};
   }
   if (upper.starts_with("DECIMAL")) {
     int precision = 18;
@@ -213,8 +212,8 @@ Result<Schema> Schema::FromDuckDb(const std::vector<std::string>& names,
   std::set<std::string> seen;
   for (size_t i = 0; i < names.size(); ++i) {
     if (!seen.insert(AsciiLower(names[i])).second) {
-      return InvalidArgument(
-          fmt::format("column \"{}\" appears twice (Delta column names are case-insensitive)", names[i]));
+      return InvalidArgument(fmt::format(
+          "column \"{}\" appears twice (Delta column names are case-insensitive)", names[i]));
     }
     std::string write_type;
     auto type = DeltaTypeOf(duckdb_types[i], &write_type);
@@ -235,7 +234,7 @@ std::string Schema::ToSchemaString() const {
                           {"metadata", field.metadata}});
   }
   return json{{"type", "struct"}, {"fields", fields}}.dump(-1, ' ', false,
-                                                          json::error_handler_t::replace);
+                                                           json::error_handler_t::replace);
 }
 
 const SchemaField* Schema::Find(std::string_view name) const {
@@ -251,10 +250,10 @@ Result<std::string> DuckDbTypeOf(const json& type) {
   if (type.is_string()) {
     std::string name = type.get<std::string>();
     static const std::map<std::string, std::string> kPrimitives = {
-        {"string", "VARCHAR"},   {"long", "BIGINT"},     {"integer", "INTEGER"},
-        {"short", "SMALLINT"},   {"byte", "TINYINT"},    {"float", "FLOAT"},
-        {"double", "DOUBLE"},    {"boolean", "BOOLEAN"}, {"binary", "BLOB"},
-        {"date", "DATE"},        {"timestamp", "TIMESTAMPTZ"}, {"timestamp_ntz", "TIMESTAMP"}};
+        {"string", "VARCHAR"}, {"long", "BIGINT"},           {"integer", "INTEGER"},
+        {"short", "SMALLINT"}, {"byte", "TINYINT"},          {"float", "FLOAT"},
+        {"double", "DOUBLE"},  {"boolean", "BOOLEAN"},       {"binary", "BLOB"},
+        {"date", "DATE"},      {"timestamp", "TIMESTAMPTZ"}, {"timestamp_ntz", "TIMESTAMP"}};
     auto it = kPrimitives.find(name);
     if (it != kPrimitives.end()) {
       return it->second;

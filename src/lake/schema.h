@@ -1,12 +1,11 @@
-// A Delta table schema (Spark's StructType JSON, the metaData's schemaString) and the mapping between
-// Delta types and DuckDB types (docs/delta.md §4). Values; no I/O.
+// A Delta table schema (Spark's StructType JSON, the metaData's schemaString) and the mapping
+// between Delta types and DuckDB types (docs/delta.md §4). Values; no I/O.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "base/status.h"
 
@@ -44,8 +43,9 @@ class Schema {
 // The DuckDB type a column of Delta type `type` reads as ("BIGINT", "TIMESTAMPTZ", "STRUCT(...)").
 // Unsupported for a type we do not know.
 Result<std::string> DuckDbTypeOf(const nlohmann::json& type);
-// The Delta type of a DuckDB type name, and (through `write_type`) the DuckDB type the column is cast
-// to before it is written to Parquet (docs/delta.md §4). Unsupported for types with no mapping.
+// The Delta type of a DuckDB type name, and (through `write_type`) the DuckDB type the column is
+// cast to before it is written to Parquet (docs/delta.md §4). Unsupported for types with no
+// mapping.
 Result<nlohmann::json> DeltaTypeOf(std::string_view duckdb_type, std::string* write_type);
 // The type as text, for messages: "long", "array<string>", "struct<a:int>".
 std::string DeltaTypeName(const nlohmann::json& type);

@@ -1,8 +1,8 @@
 #include "lake/snapshot.h"
 
-#include <set>
-
 #include <fmt/format.h>
+
+#include <set>
 
 namespace dhl::lake {
 namespace {
@@ -84,7 +84,8 @@ Status Snapshot::CheckReadable() const {
     return UnsupportedFeature(table_root, fmt::format("minReaderVersion {}", reader));
   }
   if (reader == 3 && !protocol.reader_features) {
-    return Corruption(fmt::format("table {}: minReaderVersion 3 without readerFeatures", table_root));
+    return Corruption(
+        fmt::format("table {}: minReaderVersion 3 without readerFeatures", table_root));
   }
   auto mapping = metadata.configuration.find("delta.columnMapping.mode");
   if (mapping != metadata.configuration.end() && mapping->second != "none") {

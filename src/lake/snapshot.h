@@ -1,6 +1,6 @@
 // The state of a Delta table at one version: protocol, metadata, schema, live files, tombstones and
-// application transactions, as log replay (DeltaLog) reconciles them. A value: cheap to move, safe to
-// share read-only between threads.
+// application transactions, as log replay (DeltaLog) reconciles them. A value: cheap to move, safe
+// to share read-only between threads.
 #pragma once
 
 #include <cstdint>

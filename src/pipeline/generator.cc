@@ -19,8 +19,8 @@ Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry&
   std::string out;
   size_t position = 0;
   for (const GeneratedCall& call : calls) {
-    std::string where = model.path + ":" + std::to_string(call.line) + ": generated('" +
-                        call.name + "')";
+    std::string where =
+        model.path + ":" + std::to_string(call.line) + ": generated('" + call.name + "')";
     const Generator* generator = registry.Find(call.name);
     if (generator == nullptr) return InvalidArgument(where + ": no generator of that name");
     GeneratorContext own = context;

@@ -60,8 +60,8 @@ struct Model {
   int partition_window_low = 0;
   int partition_window_high = 0;
   std::vector<Expectation> expectations;
-  std::vector<Ref> refs;               // in order of appearance, duplicates removed; the
-                                       // `depends_on:` header tables come first
+  std::vector<Ref> refs;  // in order of appearance, duplicates removed; the
+                          // `depends_on:` header tables come first
   // `depends_on: ref.*`: every table of these layers found in the lake at run time is an input
   // (none is fine); only for layers no model writes (tables imported with `dhis2lake import`).
   std::vector<LayerInput> depends_on_layers;

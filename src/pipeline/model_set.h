@@ -1,7 +1,7 @@
-// The models of a pipeline, validated as a DAG: loaded from a folder of `<layer>/<table>.sql` files or
-// from an in-memory map (the embedded models), with their topological order. Refs to tables that are
-// not models are sources (bronze tables) that must exist in the lake when the pipeline runs. Values
-// only; thread-safe once built.
+// The models of a pipeline, validated as a DAG: loaded from a folder of `<layer>/<table>.sql` files
+// or from an in-memory map (the embedded models), with their topological order. Refs to tables that
+// are not models are sources (bronze tables) that must exist in the lake when the pipeline runs.
+// Values only; thread-safe once built.
 #pragma once
 
 #include <map>

@@ -7,7 +7,7 @@ namespace dhl::pipeline {
 namespace {
 
 struct Token {
-  std::string text;   // upper-cased for words; the symbol otherwise; "'" for a string literal
+  std::string text;  // upper-cased for words; the symbol otherwise; "'" for a string literal
   int line = 0;
   bool word = false;
 };
@@ -66,17 +66,25 @@ std::vector<Token> Tokenize(std::string_view text) {
 
 // Functions DuckDB has and Spark lacks (or has with another meaning).
 const std::set<std::string>& DuckDbOnlyFunctions() {
-  static const std::set<std::string> functions = {
-      "STRUCT_PACK", "STRFTIME", "STRPTIME", "EPOCH_MS", "EPOCH", "LIST_VALUE", "ARRAY_AGG",
-      "STRING_AGG", "REGEXP_MATCHES", "LIST", "UNNEST", "TRY_STRPTIME", "DATE_DIFF", "DATEDIFF",
-      "STR_SPLIT", "STRING_SPLIT", "ARG_MAX", "ARG_MIN", "GEN_RANDOM_UUID", "TODAY", "READ_CSV",
-      "READ_PARQUET", "READ_JSON", "MAKE_TIMESTAMP", "TO_JSON", "JSON_EXTRACT_STRING"};
+  static const std::set<std::string> functions = {"STRUCT_PACK",     "STRFTIME",
+                                                  "STRPTIME",        "EPOCH_MS",
+                                                  "EPOCH",           "LIST_VALUE",
+                                                  "ARRAY_AGG",       "STRING_AGG",
+                                                  "REGEXP_MATCHES",  "LIST",
+                                                  "UNNEST",          "TRY_STRPTIME",
+                                                  "DATE_DIFF",       "DATEDIFF",
+                                                  "STR_SPLIT",       "STRING_SPLIT",
+                                                  "ARG_MAX",         "ARG_MIN",
+                                                  "GEN_RANDOM_UUID", "TODAY",
+                                                  "READ_CSV",        "READ_PARQUET",
+                                                  "READ_JSON",       "MAKE_TIMESTAMP",
+                                                  "TO_JSON",         "JSON_EXTRACT_STRING"};
   return functions;
 }
 
 const std::set<std::string>& IntegerTypes() {
-  static const std::set<std::string> types = {"INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
-                                              "LONG", "HUGEINT", "UBIGINT"};
+  static const std::set<std::string> types = {"INT",     "INTEGER", "BIGINT",  "SMALLINT",
+                                              "TINYINT", "LONG",    "HUGEINT", "UBIGINT"};
   return types;
 }
 
@@ -87,7 +95,7 @@ const std::set<std::string>& RoundingFunctions() {
 
 // The end of an ORDER BY clause at its parenthesis depth.
 bool EndsOrderBy(const Token& token) {
-  static const std::set<std::string> enders = {"LIMIT", "OFFSET", "ROWS", "RANGE", "UNION",
+  static const std::set<std::string> enders = {"LIMIT",  "OFFSET",    "ROWS",   "RANGE", "UNION",
                                                "EXCEPT", "INTERSECT", "WINDOW", "FETCH"};
   return token.text == ")" || token.text == ";" || (token.word && enders.count(token.text) > 0);
 }
@@ -111,10 +119,10 @@ std::vector<SubsetViolation> CheckSharedSubset(std::string_view text) {
     } else if (token.text == "->" || token.text == "**" || token.text == "//") {
       violations.push_back({token.line, "operator '" + token.text + "' is DuckDB-only"});
     } else if (token.word && token.text == "QUALIFY") {
-      violations.push_back({token.line,
-                            "QUALIFY is not in Apache Spark SQL: filter a window in a subquery"});
-    } else if (token.word && (token.text == "EXCLUDE" || token.text == "REPLACE" ||
-                              token.text == "COLUMNS") &&
+      violations.push_back(
+          {token.line, "QUALIFY is not in Apache Spark SQL: filter a window in a subquery"});
+    } else if (token.word &&
+               (token.text == "EXCLUDE" || token.text == "REPLACE" || token.text == "COLUMNS") &&
                i > 0 && (tokens[i - 1].text == "*" || next_is(i, "(")) &&
                tokens[i - 1].text == "*") {
       violations.push_back(

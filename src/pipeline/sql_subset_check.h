@@ -1,7 +1,7 @@
 // The token-level check that a model's SQL stays within the subset DuckDB and Spark SQL share
 // (docs/models.md, "The shared SQL subset"). Conservative: it rejects DuckDB-only syntax and
-// functions it knows of, and every ORDER BY item that does not say NULLS FIRST/LAST; it cannot prove
-// that a query means the same on both engines. Pure; thread-safe.
+// functions it knows of, and every ORDER BY item that does not say NULLS FIRST/LAST; it cannot
+// prove that a query means the same on both engines. Pure; thread-safe.
 #pragma once
 
 #include <string>

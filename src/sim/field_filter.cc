@@ -1,12 +1,12 @@
 #include "sim/field_filter.h"
 
-#include "base/text.h"
-
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <cctype>
 #include <nlohmann/json.hpp>
+
+#include "base/text.h"
 
 namespace dhl::sim {
 namespace {

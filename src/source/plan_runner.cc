@@ -216,7 +216,7 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
           batch.size() == 1 ? "chunk " + batch.front().chunk->id
                             : "chunks " + batch.front().chunk->id + " .. " + batch.back().chunk->id;
       failure = written.status().WithContext(chunks + " (commit to bronze." +
-                                               batch.front().chunk->table + ")");
+                                             batch.front().chunk->table + ")");
       break;
     }
     stats.chunks += static_cast<int64_t>(batch.size());

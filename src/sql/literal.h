@@ -22,9 +22,9 @@ namespace dhl::sql {
 // Invalid argument for an empty name or one holding a NUL byte, which neither engine can name.
 Result<std::string> QuoteIdentifier(std::string_view name, Dialect dialect);
 
-// The same for a name the caller has already validated or that comes from our own code (a column of a
-// schema we parsed, a constant): an empty name renders as "" and a NUL byte is kept, both of which the
-// engine then refuses with its own error.
+// The same for a name the caller has already validated or that comes from our own code (a column of
+// a schema we parsed, a constant): an empty name renders as "" and a NUL byte is kept, both of
+// which the engine then refuses with its own error.
 std::string QuoteName(std::string_view name, Dialect dialect = Dialect::kDuckDb);
 
 // A string literal holding exactly `value` (any bytes, NUL included).

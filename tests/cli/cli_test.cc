@@ -1,19 +1,17 @@
 // The CLI contract of DESIGN.md, through the real binary: exit codes, output formats, the lake
 // commands, and clear errors that leave the lake unchanged.
+#include <gtest/gtest.h>
 #include <sys/wait.h>
-
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 
 namespace {
 
@@ -93,7 +91,8 @@ class CliTest : public ::testing::Test {
 TEST_F(CliTest, HelpVersionAndUsageErrors) {
   CliRun help = Cli({"--help"});
   EXPECT_EQ(help.exit_code, 0);
-  for (const char* command : {"sql", "import", "tables", "history", "vacuum", "optimize", "period"}) {
+  for (const char* command :
+       {"sql", "import", "tables", "history", "vacuum", "optimize", "period"}) {
     EXPECT_NE(help.out.find(command), std::string::npos) << command;
   }
   CliRun version = Cli({"--version"});
@@ -133,8 +132,9 @@ TEST_F(CliTest, PeriodPrintsTheContractsJsonLines) {
 }
 
 TEST_F(CliTest, SqlFormats) {
-  const std::string query = "SELECT 1 AS n, 'a,b' AS s, NULL AS z, 2.5 AS d UNION ALL "
-                            "SELECT 2, 'say \"hi\"', 'x', -1 ORDER BY n";
+  const std::string query =
+      "SELECT 1 AS n, 'a,b' AS s, NULL AS z, 2.5 AS d UNION ALL "
+      "SELECT 2, 'say \"hi\"', 'x', -1 ORDER BY n";
   CliRun csv = Cli({"sql", query, "--format", "csv"});
   ASSERT_EQ(csv.exit_code, 0) << csv.err;
   EXPECT_EQ(csv.out, "n,s,z,d\n1,\"a,b\",,2.5\n2,\"say \"\"hi\"\"\",x,-1.0\n");
@@ -153,8 +153,9 @@ TEST_F(CliTest, SqlFormats) {
 }
 
 TEST_F(CliTest, ImportTablesHistorySql) {
-  Write("pop.csv", "item,ou,pe,value\nDkmMEcubiPv,O6uvpzGd5pu,2023,100\n"
-                   "DkmMEcubiPv,fdc6uOvgoji,2023,250\nDkmMEcubiPv,O6uvpzGd5pu,2024,110\n");
+  Write("pop.csv",
+        "item,ou,pe,value\nDkmMEcubiPv,O6uvpzGd5pu,2023,100\n"
+        "DkmMEcubiPv,fdc6uOvgoji,2023,250\nDkmMEcubiPv,O6uvpzGd5pu,2024,110\n");
   CliRun first = Cli({"import", "ref.population", "pop.csv", "--partition-by", "pe"});
   ASSERT_EQ(first.exit_code, 0) << first.err;
   EXPECT_TRUE(fs::exists(dir_ / "lake" / "ref" / "population" / "_delta_log" /
@@ -163,8 +164,9 @@ TEST_F(CliTest, ImportTablesHistorySql) {
   CliRun second = Cli({"import", "ref.population", "more.csv"});
   ASSERT_EQ(second.exit_code, 0) << second.err;
 
-  CliRun sum = Cli({"sql", "SELECT pe, sum(value) AS total FROM ref.population GROUP BY pe ORDER BY pe",
-                 "--format", "csv"});
+  CliRun sum =
+      Cli({"sql", "SELECT pe, sum(value) AS total FROM ref.population GROUP BY pe ORDER BY pe",
+           "--format", "csv"});
   ASSERT_EQ(sum.exit_code, 0) << sum.err;
   EXPECT_EQ(sum.out, "pe,total\n2023,350\n2024,370\n");
 
@@ -191,7 +193,7 @@ TEST_F(CliTest, ImportTablesHistorySql) {
 
   // The lake is found from any folder through --lake.
   CliRun elsewhere = Cli({"--lake", (dir_ / "lake").string(), "sql",
-                       "SELECT count(*) AS n FROM ref.population", "--format", "csv"});
+                          "SELECT count(*) AS n FROM ref.population", "--format", "csv"});
   EXPECT_EQ(elsewhere.out, "n\n1\n");
 }
 
@@ -210,8 +212,8 @@ TEST_F(CliTest, BadInputNamesTheFileAndLeavesTheTableUnchanged) {
   CliRun missing = Cli({"import", "ref.sample", "no-such-file.csv"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("no-such-file.csv"), std::string::npos) << missing.err;
-  CliRun count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.sample", "--format",
-                   "csv"});
+  CliRun count =
+      Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.sample", "--format", "csv"});
   EXPECT_EQ(count.out, "n,s\n2,30\n");
   CliRun history = Cli({"history", "ref.sample", "--format", "csv"});
   EXPECT_EQ(std::count(history.out.begin(), history.out.end(), '\n'), 2) << history.out;
@@ -228,8 +230,8 @@ TEST_F(CliTest, OptimizeAndVacuum) {
   CliRun optimize = Cli({"optimize", "ref.small"});
   ASSERT_EQ(optimize.exit_code, 0) << optimize.err;
   EXPECT_NE(optimize.out.find("compacted 4 files into 1"), std::string::npos) << optimize.out;
-  CliRun count = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
-                   "csv"});
+  CliRun count =
+      Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format", "csv"});
   EXPECT_EQ(count.out, "n,s\n4,60\n");
   // The compacted files are still needed for time travel within the retention period.
   CliRun keep = Cli({"vacuum", "ref.small", "--dry-run"});
@@ -238,8 +240,8 @@ TEST_F(CliTest, OptimizeAndVacuum) {
   CliRun vacuum = Cli({"vacuum", "ref.small", "--retention-hours", "0"});
   ASSERT_EQ(vacuum.exit_code, 0) << vacuum.err;
   EXPECT_NE(vacuum.out.find("deleted 4 files"), std::string::npos) << vacuum.out;
-  CliRun after = Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format",
-                   "csv"});
+  CliRun after =
+      Cli({"sql", "SELECT count(*) AS n, sum(value) AS s FROM ref.small", "--format", "csv"});
   EXPECT_EQ(after.out, "n,s\n4,60\n");
 }
 

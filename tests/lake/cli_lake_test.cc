@@ -1,5 +1,5 @@
-// The lake through the CLI (`import`, `tables`, `history`, `sql`, `optimize`, `vacuum`), as a user runs
-// it: expected answers are computed from the CSV files the test writes, not by the lake.
+// The lake through the CLI (`import`, `tables`, `history`, `sql`, `optimize`, `vacuum`), as a user
+// runs it: expected answers are computed from the CSV files the test writes, not by the lake.
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 
@@ -43,12 +43,14 @@ TEST(CliLakeTest, ImportQueryHistoryOptimizeVacuum) {
   const fs::path dir = fs::temp_directory_path() / ("dhl_cli_lake_" + dhl::Uuid4());
   fs::create_directories(dir);
   const fs::path lake = dir / "lake";
-  // Two batches of (ou, year, value); sums computed here: batch a = 1+2+3 = 6, batch b = 10+20 = 30.
+  // Two batches of (ou, year, value); sums computed here: batch a = 1+2+3 = 6, batch b = 10+20
+  // = 30.
   std::ofstream(dir / "a.csv") << "ou,year,value\nOU1,2023,1\nOU2,2023,2\nOU1,2024,3\n";
   std::ofstream(dir / "b.csv") << "ou,year,value\nOU3,2024,10\nOU3,2025,20\n";
   std::ofstream(dir / "bad.csv") << "ou,year,value\nOU4,notayear,1,2,3\n\"open\n";
 
-  CliRun imported = RunCli(lake, "import silver.sample '" + (dir / "a.csv").string() + "' --partition-by year");
+  CliRun imported =
+      RunCli(lake, "import silver.sample '" + (dir / "a.csv").string() + "' --partition-by year");
   ASSERT_EQ(imported.exit_code, 0) << imported.output;
   imported = RunCli(lake, "import silver.sample '" + (dir / "b.csv").string() + "'");
   ASSERT_EQ(imported.exit_code, 0) << imported.output;

@@ -1,5 +1,6 @@
 // Two processes append to one table at once, each batch with its own txn (distinct appIds): every
-// batch is present exactly once and the versions are contiguous (never two commits with one version).
+// batch is present exactly once and the versions are contiguous (never two commits with one
+// version).
 //
 // The writers are this test binary re-invoked with DHL_LAKE_CONCURRENT_TABLE and
 // DHL_LAKE_CONCURRENT_APP set (test ConcurrentWriter.Run).
@@ -40,7 +41,8 @@ TEST(ConcurrentWriter, Run) {
   ASSERT_TRUE(connection.ok());
   DeltaTable table(root);
   for (int batch = 1; batch <= kBatches; ++batch) {
-    auto written = table.Write(*connection, BatchSql(app, batch), {.transactions = {{app, batch, {}}}});
+    auto written =
+        table.Write(*connection, BatchSql(app, batch), {.transactions = {{app, batch, {}}}});
     ASSERT_TRUE(written.ok()) << written.status().ToString();
     ASSERT_FALSE(written->already_committed);
   }
@@ -95,7 +97,8 @@ TEST(ConcurrencyTest, TwoProcessesAppendingAtOnce) {
   ASSERT_TRUE(table.CreateView(*connection, *snapshot, "t", "v").ok());
   auto per_batch = connection->Query(
       "SELECT count(*) FROM (SELECT writer, batch, count(*) AS rows FROM t.v GROUP BY ALL) "
-      "WHERE rows = " + std::to_string(kRows));
+      "WHERE rows = " +
+      std::to_string(kRows));
   ASSERT_TRUE(per_batch.ok());
   EXPECT_EQ(per_batch->GetInt64(0, 0), 2 * kBatches);
   auto total = connection->Query("SELECT count(*) FROM t.v");

@@ -1,11 +1,11 @@
-// Crash safety: a writer process commits batches with txn in a loop and is SIGKILLed at random points,
-// many times. After each kill the table must read as its last committed version, with every committed
-// batch present exactly once, and the next writer must resume after it.
+// Crash safety: a writer process commits batches with txn in a loop and is SIGKILLed at random
+// points, many times. After each kill the table must read as its last committed version, with every
+// committed batch present exactly once, and the next writer must resume after it.
 //
 // The writer is this test binary re-invoked with DHL_LAKE_CRASH_TABLE set (test CrashWriter.Run).
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -98,9 +98,11 @@ class CrashSafetyTest : public ::testing::Test {
     Status status = table.CreateView(*connection_, *snapshot, "t", "v");
     EXPECT_TRUE(status.ok()) << status.ToString();
     auto counts = connection_->Query(
-        "SELECT count(*), count(DISTINCT id), count(DISTINCT batch), coalesce(max(batch), -1) FROM t.v");
+        "SELECT count(*), count(DISTINCT id), count(DISTINCT batch), coalesce(max(batch), -1) FROM "
+        "t.v");
     EXPECT_TRUE(counts.ok()) << counts.status().ToString();
-    EXPECT_EQ(counts->GetInt64(0, 0), (last_batch + 1) * kRowsPerBatch) << "lost or duplicated rows";
+    EXPECT_EQ(counts->GetInt64(0, 0), (last_batch + 1) * kRowsPerBatch)
+        << "lost or duplicated rows";
     EXPECT_EQ(counts->GetInt64(1, 0), (last_batch + 1) * kRowsPerBatch) << "duplicated rows";
     EXPECT_EQ(counts->GetInt64(2, 0), last_batch + 1);
     EXPECT_EQ(counts->GetInt64(3, 0), last_batch);
@@ -131,7 +133,8 @@ TEST_F(CrashSafetyTest, KilledWritersNeverLeaveAHalfCommittedTable) {
     int wait_status = 0;
     ::waitpid(pid, &wait_status, 0);
     // The child dies only by our signal (a failing child would exit with a code instead).
-    EXPECT_TRUE(WIFSIGNALED(wait_status)) << "writer exited on its own: " << WEXITSTATUS(wait_status);
+    EXPECT_TRUE(WIFSIGNALED(wait_status))
+        << "writer exited on its own: " << WEXITSTATUS(wait_status);
     int64_t last = Verify(table);
     ASSERT_GE(last, previous) << "a committed batch disappeared";
     previous = last;

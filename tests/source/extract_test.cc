@@ -467,8 +467,8 @@ TEST(ExtractTest, RetriesGiveTheSameBronzeAsACleanRun) {
 
   ReplayServer faulty(SierraLeone());
   // Each distinct request fails on its first two attempts, with a fault kind that depends on the
-  // request's order of arrival, then succeeds: every kind occurs, and no request can be unlucky enough
-  // to exhaust its tries however the concurrent downloads interleave.
+  // request's order of arrival, then succeeds: every kind occurs, and no request can be unlucky
+  // enough to exhaust its tries however the concurrent downloads interleave.
   std::mutex mutex;
   std::map<std::string, int> attempts;
   int distinct = 0;
