@@ -1,0 +1,477 @@
+#include "serve/analytics_query.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cctype>
+#include <set>
+
+#include "base/text.h"
+#include "dhis2/expression_item.h"
+#include "dhis2/relative_period.h"
+#include "sql/literal.h"
+
+namespace dhl::serve::analytics {
+namespace {
+
+using dhis2::AggregationType;
+
+AnalyticsResult<bool> ParseBoolean(std::string_view name, std::string_view value) {
+  std::string lower = AsciiLower(Trim(value));
+  if (lower == "true") {
+    return true;
+  }
+  if (lower == "false") {
+    return false;
+  }
+  return Refuse(
+      "", fmt::format("Invalid value `{}` for parameter {}: expected true or false", value, name));
+}
+
+AnalyticsResult<DimensionSpec> ParseDimension(std::string_view text, bool filter) {
+  DimensionSpec spec;
+  spec.filter = filter;
+  size_t colon = text.find(':');
+  spec.id = std::string(Trim(text.substr(0, colon)));
+  if (spec.id.empty()) {
+    return Refuse("E7125",
+                  fmt::format("Dimension identifier does not reference any dimension: `{}`", text));
+  }
+  if (colon != std::string_view::npos) {
+    for (std::string_view item : Split(text.substr(colon + 1), ';')) {
+      std::string trimmed(Trim(item));
+      if (!trimmed.empty()) {
+        AddUnique(spec.items, trimmed);
+      }
+    }
+  }
+  return spec;
+}
+
+std::string_view MetricName(std::string_view metric) {
+  if (metric == "REPORTING_RATE") {
+    return "Reporting rate";
+  }
+  if (metric == "REPORTING_RATE_ON_TIME") {
+    return "Reporting rate on time";
+  }
+  if (metric == "ACTUAL_REPORTS") {
+    return "Actual reports";
+  }
+  if (metric == "ACTUAL_REPORTS_ON_TIME") {
+    return "Actual reports on time";
+  }
+  return "Expected reports";
+}
+
+bool IsMetric(std::string_view text) {
+  for (std::string_view metric : dhis2::kReportingRateMetrics) {
+    if (metric == text) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Resolves the dx items to indicators, data elements, operands and reporting rates.
+AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
+                                               const std::vector<std::string>& ids,
+                                               const Options& options) {
+  std::vector<std::string> uids;
+  std::vector<std::string> cocs;
+  for (const std::string& id : ids) {
+    std::vector<std::string_view> parts = Split(id, '.');
+    if (parts.size() > 2 || !IsUid(parts[0]) ||
+        (parts.size() == 2 && !IsUid(parts[1]) && !IsMetric(parts[1]))) {
+      return Refuse("E7124",
+                    fmt::format("Data item is not a valid indicator, data element, operand "
+                                "(de.coc) or reporting rate (ds.METRIC): `{}`",
+                                id));
+    }
+    AddUnique(uids, std::string(parts[0]));
+    if (parts.size() == 2 && IsUid(parts[1])) {
+      AddUnique(cocs, std::string(parts[1]));
+    }
+  }
+  std::map<std::string, DxItem> indicators;
+  std::map<std::string, DxItem> elements;
+  std::map<std::string, std::string> data_sets;
+  std::map<std::string, std::string> coc_names;
+  DHL_ASSIGN_OR_RETURN(
+      auto indicator_rows,
+      lake.Read(kIndicatorTable,
+                fmt::format("SELECT uid, {}, decimals, factor, annualized, numerator, denominator "
+                            "FROM silver.indicator WHERE uid IN {}",
+                            NameColumn(options), InList(uids))));
+  if (indicator_rows.has_value()) {
+    for (size_t row = 0; row < indicator_rows->row_count(); ++row) {
+      DxItem item;
+      item.kind = DxKind::kIndicator;
+      item.uid = Text(*indicator_rows, 0, row);
+      item.name = Text(*indicator_rows, 1, row);
+      item.decimals = static_cast<int>(indicator_rows->GetInt64(2, row).value_or(kDefaultDecimals));
+      item.factor = indicator_rows->GetDouble(3, row);
+      item.annualized = indicator_rows->GetBool(4, row).value_or(false);
+      item.numerator = Text(*indicator_rows, 5, row);
+      item.denominator = Text(*indicator_rows, 6, row);
+      indicators[item.uid] = item;
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto element_rows,
+      lake.Read(kDataElementTable, fmt::format("SELECT uid, {}, aggregation_type, category_combo "
+                                               "FROM silver.data_element WHERE uid IN {}",
+                                               NameColumn(options), InList(uids))));
+  if (element_rows.has_value()) {
+    for (size_t row = 0; row < element_rows->row_count(); ++row) {
+      DxItem item;
+      item.kind = DxKind::kDataElement;
+      item.uid = Text(*element_rows, 0, row);
+      item.name = Text(*element_rows, 1, row);
+      Result<AggregationType> type = dhis2::ParseAggregationType(Text(*element_rows, 2, row));
+      item.aggregation = type.ok() ? *type : AggregationType::kSum;
+      item.category_combo = Text(*element_rows, 3, row);
+      elements[item.uid] = item;
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto data_set_rows,
+      lake.Read(kDataSetTable, fmt::format("SELECT uid, name FROM silver.data_set WHERE uid IN {}",
+                                           InList(uids))));
+  if (data_set_rows.has_value()) {
+    for (size_t row = 0; row < data_set_rows->row_count(); ++row) {
+      data_sets[Text(*data_set_rows, 0, row)] = Text(*data_set_rows, 1, row);
+    }
+  }
+  if (!cocs.empty()) {
+    DHL_ASSIGN_OR_RETURN(auto coc_rows,
+                         lake.Read(kCocTable, fmt::format("SELECT uid, name FROM "
+                                                          "silver.category_option_combo WHERE uid "
+                                                          "IN {}",
+                                                          InList(cocs))));
+    if (coc_rows.has_value()) {
+      for (size_t row = 0; row < coc_rows->row_count(); ++row) {
+        coc_names[Text(*coc_rows, 0, row)] = Text(*coc_rows, 1, row);
+      }
+    }
+  }
+  std::vector<DxItem> items;
+  for (const std::string& id : ids) {
+    std::vector<std::string_view> parts = Split(id, '.');
+    std::string uid(parts[0]);
+    DxItem item;
+    if (parts.size() == 1) {
+      if (auto found = indicators.find(uid); found != indicators.end()) {
+        item = found->second;
+      } else if (auto element = elements.find(uid); element != elements.end()) {
+        item = element->second;
+      } else {
+        return Refuse("E7124", fmt::format("Data item does not exist as an indicator or a data "
+                                           "element: `{}`",
+                                           id));
+      }
+    } else if (IsMetric(parts[1])) {
+      auto found = data_sets.find(uid);
+      if (found == data_sets.end()) {
+        return Refuse("E7124",
+                      fmt::format("Reporting rate refers to a data set that does not exist: "
+                                  "`{}`",
+                                  id));
+      }
+      item.kind = DxKind::kReportingRate;
+      item.uid = uid;
+      item.detail = std::string(parts[1]);
+      item.name = fmt::format("{} {}", found->second, MetricName(parts[1]));
+    } else {
+      auto element = elements.find(uid);
+      auto coc = coc_names.find(std::string(parts[1]));
+      if (element == elements.end() || coc == coc_names.end()) {
+        return Refuse("E7124", fmt::format("Operand refers to a data element or category option "
+                                           "combo that does not exist: `{}`",
+                                           id));
+      }
+      item = element->second;
+      item.kind = DxKind::kOperand;
+      item.detail = coc->first;
+      item.name = fmt::format("{} {}", element->second.name, coc->second);
+    }
+    item.id = id;
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+AnalyticsResult<std::vector<dhis2::Period>> ResolvePeriods(
+    const std::vector<std::string>& ids, dhis2::Date today,
+    std::map<std::string, std::string>& names) {
+  std::vector<dhis2::Period> periods;
+  for (const std::string& id : ids) {
+    Result<dhis2::RelativePeriod> relative = dhis2::ParseRelativePeriod(id);
+    if (relative.ok()) {
+      DHL_ASSIGN_OR_RETURN(std::vector<dhis2::Period> resolved,
+                           dhis2::ResolveRelativePeriod(*relative, today));
+      for (const dhis2::Period& period : resolved) {
+        AddUnique(periods, period);
+      }
+      std::string name = AsciiLower(id);
+      std::replace(name.begin(), name.end(), '_', ' ');
+      name[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(name[0])));
+      names[id] = name;
+      continue;
+    }
+    Result<dhis2::Period> period = dhis2::ParsePeriodId(id);
+    if (!period.ok()) {
+      return Refuse("E7124",
+                    fmt::format("Period is neither a period id nor a relative period: `{}`", id));
+    }
+    AddUnique(periods, *period);
+  }
+  return periods;
+}
+
+int DimensionOrder(const std::string& id) {
+  if (id == "dx") {
+    return 0;
+  }
+  return id == "co" ? 1 : 2;
+}
+
+}  // namespace
+
+std::string NameColumn(const Options& options, bool has_short_name) {
+  return options.short_names && has_short_name ? "COALESCE(short_name, name)" : "name";
+}
+
+AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& request) {
+  Query query;
+  std::vector<DimensionSpec> specs;
+  for (const auto& [name, value] : request.params) {
+    if (name == "dimension" || name == "filter") {
+      DHL_ASSIGN_OR_RETURN(DimensionSpec spec, ParseDimension(value, name == "filter"));
+      specs.push_back(std::move(spec));
+    } else if (name == "skipMeta") {
+      DHL_ASSIGN_OR_RETURN(query.options.skip_meta, ParseBoolean(name, value));
+    } else if (name == "skipData") {
+      DHL_ASSIGN_OR_RETURN(query.options.skip_data, ParseBoolean(name, value));
+    } else if (name == "includeNumDen") {
+      DHL_ASSIGN_OR_RETURN(query.options.include_num_den, ParseBoolean(name, value));
+    } else if (name == "hierarchyMeta") {
+      DHL_ASSIGN_OR_RETURN(query.options.hierarchy_meta, ParseBoolean(name, value));
+    } else if (name == "showHierarchy") {
+      DHL_ASSIGN_OR_RETURN(query.options.show_hierarchy, ParseBoolean(name, value));
+    } else if (name == "skipRounding") {
+      DHL_ASSIGN_OR_RETURN(query.options.skip_rounding, ParseBoolean(name, value));
+    } else if (name == "paging" || name == "ignoreLimit" || name == "includeMetadataDetails" ||
+               name == "completedOnly" || name == "hideEmptyRows" || name == "hideEmptyColumns") {
+      DHL_ANALYTICS_RETURN_IF_ERROR(ParseBoolean(name, value));
+    } else if (name == "displayProperty") {
+      std::string property = AsciiUpper(Trim(value));
+      if (property != "NAME" && property != "SHORTNAME") {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter displayProperty: expected "
+                                      "NAME or SHORTNAME",
+                                      value));
+      }
+      query.options.short_names = property == "SHORTNAME";
+    } else if (name == "aggregationType") {
+      Result<AggregationType> type = dhis2::ParseAggregationType(AsciiUpper(Trim(value)));
+      if (!type.ok()) {
+        return Refuse("",
+                      fmt::format("Invalid value `{}` for parameter aggregationType: not one of "
+                                  "DHIS2's aggregation types (SUM, AVERAGE, COUNT, …)",
+                                  value));
+      }
+      query.options.aggregation_type = *type;
+    } else if (name == "startDate" || name == "endDate") {
+      return Refuse(
+          "", fmt::format("Parameter {} is not supported: give periods in the pe dimension", name));
+    }
+  }
+  std::set<std::string> seen;
+  for (const DimensionSpec& spec : specs) {
+    if (!seen.insert(spec.id).second) {
+      bool both = std::any_of(specs.begin(), specs.end(), [&](const DimensionSpec& other) {
+        return other.id == spec.id && other.filter != spec.filter;
+      });
+      if (both) {
+        return Refuse("E7103", fmt::format("Dimensions cannot be specified as dimension and filter "
+                                           "simultaneously: `{}`",
+                                           spec.id));
+      }
+      return Refuse("E7111",
+                    fmt::format("Dimensions cannot be specified more than once: `{}`", spec.id));
+    }
+    if (spec.filter) {
+      query.filters[spec.id] = spec;
+    } else {
+      query.dimensions.push_back(spec);
+    }
+  }
+  if (query.dimensions.empty()) {
+    return Refuse("E7101", "At least one dimension must be specified");
+  }
+  std::stable_sort(query.dimensions.begin(), query.dimensions.end(),
+                   [](const DimensionSpec& a, const DimensionSpec& b) {
+                     return DimensionOrder(a.id) < DimensionOrder(b.id);
+                   });
+  auto find = [&](const std::string& id) -> const DimensionSpec* {
+    for (const DimensionSpec& spec : query.dimensions) {
+      if (spec.id == id) {
+        return &spec;
+      }
+    }
+    auto found = query.filters.find(id);
+    return found == query.filters.end() ? nullptr : &found->second;
+  };
+  const DimensionSpec* dx = find("dx");
+  if (dx == nullptr || dx->items.empty()) {
+    return Refuse("E7102",
+                  "At least one data dimension item or data element group set dimension "
+                  "item must be specified");
+  }
+  const DimensionSpec* pe = find("pe");
+  if (pe == nullptr || pe->items.empty()) {
+    return Refuse("E7104",
+                  "At least one period as dimension or filter, or start and dates, must be "
+                  "specified");
+  }
+  if (query.filters.count("co")) {
+    return Refuse("E7110", "Category option combos cannot be specified as filter");
+  }
+  DHL_ASSIGN_OR_RETURN(query.dx, ResolveDx(lake, dx->items, query.options));
+  for (const DxItem& item : query.dx) {
+    query.names[item.id] = item.name;
+  }
+  if (dx->filter) {
+    int indicators = 0;
+    int rates = 0;
+    for (const DxItem& item : query.dx) {
+      indicators += item.kind == DxKind::kIndicator;
+      rates += item.kind == DxKind::kReportingRate;
+    }
+    if (indicators > 1) {
+      return Refuse("E7108", "Only a single indicator can be specified as filter");
+    }
+    if (rates > 1) {
+      return Refuse("E7109", "Only a single reporting rate can be specified as filter");
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(query.periods, ResolvePeriods(pe->items, request.today, query.names));
+  for (const dhis2::Period& period : query.periods) {
+    query.names[period.id()] = PeriodDisplayName(period);
+  }
+  // The category dimension: co, or one category.
+  std::vector<const DimensionSpec*> categories;
+  for (const DimensionSpec& spec : query.dimensions) {
+    if (spec.id != "dx" && spec.id != "pe" && spec.id != "ou") {
+      categories.push_back(&spec);
+    }
+  }
+  for (const auto& [id, spec] : query.filters) {
+    if (id != "dx" && id != "pe" && id != "ou") {
+      categories.push_back(&spec);
+    }
+  }
+  if (categories.size() > 1) {
+    return Refuse("",
+                  fmt::format("Only one of co and the category dimensions can be given at a time "
+                              "(the lake's gold.aggregate holds one category's options per row): "
+                              "`{}`, `{}`",
+                              categories[0]->id, categories[1]->id));
+  }
+  if (!categories.empty()) {
+    const DimensionSpec& spec = *categories[0];
+    bool elements_only = std::all_of(query.dx.begin(), query.dx.end(), [](const DxItem& item) {
+      return item.kind == DxKind::kDataElement;
+    });
+    if (!elements_only) {
+      return Refuse("E7114", fmt::format("Assigned categories can only be specified together with "
+                                         "data elements, not indicators, operands or reporting "
+                                         "rates: `{}`",
+                                         spec.id));
+    }
+    query.category_id = spec.id;
+    query.names.erase(spec.id);
+    if (spec.id == "co") {
+      std::vector<std::string> combos;
+      for (const DxItem& item : query.dx) {
+        AddUnique(combos, item.category_combo);
+      }
+      std::string condition = spec.items.empty() ? "category_combo IN " + InList(combos)
+                                                 : "uid IN " + InList(spec.items);
+      DHL_ASSIGN_OR_RETURN(auto rows,
+                           lake.Read(kCocTable, fmt::format("SELECT uid, name FROM "
+                                                            "silver.category_option_combo WHERE "
+                                                            "{} ORDER BY name, uid",
+                                                            condition)));
+      if (rows.has_value()) {
+        for (size_t row = 0; row < rows->row_count(); ++row) {
+          query.category_items.push_back(Text(*rows, 0, row));
+          query.names[Text(*rows, 0, row)] = Text(*rows, 1, row);
+        }
+      }
+      for (const std::string& item : spec.items) {
+        if (!query.names.count(item)) {
+          return Refuse("E7124", fmt::format("Category option combo does not exist: `{}`", item));
+        }
+      }
+    } else {
+      if (!IsUid(spec.id)) {
+        return Refuse("E7125", fmt::format("Dimension identifier does not reference any dimension: "
+                                           "`{}`",
+                                           spec.id));
+      }
+      DHL_ASSIGN_OR_RETURN(auto category,
+                           lake.Read(kCategoryTable, fmt::format("SELECT name FROM silver.category "
+                                                                 "WHERE uid = {}",
+                                                                 sql::StringLiteral(spec.id))));
+      if (!category.has_value() || category->row_count() == 0) {
+        return Refuse("E7125", fmt::format("Dimension identifier does not reference any dimension: "
+                                           "`{}`",
+                                           spec.id));
+      }
+      query.names[spec.id] = Text(*category, 0, 0);
+      std::string options_sql =
+          spec.items.empty() ? fmt::format(
+                                   "uid IN (SELECT category_option FROM "
+                                   "silver.category_option_combo_option WHERE category = {})",
+                                   sql::StringLiteral(spec.id))
+                             : "uid IN " + InList(spec.items);
+      if (spec.items.empty()) {
+        if (!lake.Has(kCocOptionTable)) {
+          return Refuse("E7124",
+                        "Category options are not in the lake (no "
+                        "silver.category_option_combo_option)");
+        }
+        lake.Note(kCocOptionTable);
+      }
+      DHL_ASSIGN_OR_RETURN(auto rows,
+                           lake.Read(kCategoryOptionTable,
+                                     fmt::format("SELECT uid, {} FROM silver.category_option WHERE "
+                                                 "{} ORDER BY name, uid",
+                                                 "name", options_sql)));
+      if (rows.has_value()) {
+        for (size_t row = 0; row < rows->row_count(); ++row) {
+          query.category_items.push_back(Text(*rows, 0, row));
+          query.names[Text(*rows, 0, row)] = Text(*rows, 1, row);
+        }
+      }
+      for (const std::string& item : spec.items) {
+        if (!query.names.count(item)) {
+          return Refuse("E7124", fmt::format("Category option does not exist: `{}`", item));
+        }
+      }
+    }
+    if (!spec.items.empty()) {
+      query.category_items = spec.items;  // in the order asked
+    }
+    if (query.category_items.empty()) {
+      return Refuse("E7124",
+                    fmt::format("Dimension is present in query without any valid dimension "
+                                "options: `{}`",
+                                spec.id));
+    }
+  }
+  return query;
+}
+
+}  // namespace dhl::serve::analytics

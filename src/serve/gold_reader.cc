@@ -1,0 +1,135 @@
+#include "serve/gold_reader.h"
+
+#include <fmt/format.h>
+
+#include "sql/literal.h"
+
+namespace dhl::serve::analytics {
+
+AnalyticsResult<bool> ReadGoldColumns(LakeReader& lake, const GoldColumns& columns,
+                                      const std::string& ou_pe, std::vector<GoldRow>& rows) {
+  if (columns.keys.empty()) {
+    return true;
+  }
+  std::string select = fmt::format("{}, {}, ou, pe", columns.key, columns.category);
+  for (const auto& [sql, field] : columns.numbers) {
+    select += ", " + sql;
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto result,
+      lake.Read(columns.table,
+                fmt::format("SELECT {} FROM {}.{} WHERE {} AND {} IN {} AND {}", select,
+                            columns.table.layer, columns.table.name, columns.condition, columns.key,
+                            InList(columns.keys), ou_pe)));
+  if (!result.has_value()) {
+    return true;
+  }
+  for (size_t row = 0; row < result->row_count(); ++row) {
+    auto dx = columns.dx_of.find(Text(*result, 0, row));
+    if (dx == columns.dx_of.end()) {
+      continue;
+    }
+    GoldRow gold;
+    gold.category = Text(*result, 1, row);
+    gold.ou = Text(*result, 2, row);
+    gold.pe = Text(*result, 3, row);
+    for (size_t i = 0; i < columns.numbers.size(); ++i) {
+      gold.*columns.numbers[i].second = result->GetDouble(4 + i, row).value_or(0);
+    }
+    for (size_t index : dx->second) {
+      gold.dx = index;
+      rows.push_back(gold);
+    }
+  }
+  return true;
+}
+
+AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& query) {
+  std::vector<GoldRow> rows;
+  std::vector<std::string> ou_ids;
+  for (const OrgUnit& unit : query.org_units) {
+    ou_ids.push_back(unit.uid);
+  }
+  std::vector<std::string> pe_ids;
+  for (const dhis2::Period& period : query.periods) {
+    pe_ids.push_back(period.id());
+  }
+  if (ou_ids.empty() || pe_ids.empty()) {
+    return rows;
+  }
+  std::string ou_pe = fmt::format("ou IN {} AND pe IN {}", InList(ou_ids), InList(pe_ids));
+  GoldColumns elements{kAggregateTable, "de"};
+  elements.condition = "coc IS NULL AND category IS NULL AND value IS NOT NULL";
+  if (query.category_id == "co") {
+    elements.category = "coc";
+    elements.condition = "coc IN " + InList(query.category_items) + " AND value IS NOT NULL";
+  } else if (!query.category_id.empty()) {
+    elements.category = "category_option";
+    elements.condition =
+        fmt::format("coc IS NULL AND category = {} AND category_option IN {} AND value IS NOT NULL",
+                    sql::StringLiteral(query.category_id), InList(query.category_items));
+  }
+  elements.numbers = {{"value", &GoldRow::value}, {"count", &GoldRow::count}};
+  GoldColumns operands{kAggregateTable, "de || '.' || coc"};
+  operands.condition = "coc IS NOT NULL AND value IS NOT NULL";
+  operands.numbers = elements.numbers;
+  GoldColumns indicators{kIndicatorValueTable, "indicator"};
+  indicators.condition = "value IS NOT NULL";
+  indicators.numbers = {{"value", &GoldRow::value},
+                        {"numerator", &GoldRow::numerator},
+                        {"denominator", &GoldRow::denominator},
+                        {"factor", &GoldRow::factor}};
+  // Reporting rates: one source per metric asked, whose value is that metric's column (a rate is
+  // NULL where nothing was expected: no row).
+  std::vector<GoldColumns> rates;
+  auto add = [](GoldColumns& columns, const std::string& key, size_t dx) {
+    AddUnique(columns.keys, key);
+    columns.dx_of[key].push_back(dx);
+  };
+  for (size_t i = 0; i < query.dx.size(); ++i) {
+    const DxItem& item = query.dx[i];
+    switch (item.kind) {
+      case DxKind::kDataElement:
+        add(elements, item.uid, i);
+        break;
+      case DxKind::kOperand:
+        add(operands, item.uid + "." + item.detail, i);
+        break;
+      case DxKind::kIndicator:
+        add(indicators, item.uid, i);
+        break;
+      case DxKind::kReportingRate: {
+        std::string value = item.detail == "REPORTING_RATE"           ? "rate"
+                            : item.detail == "REPORTING_RATE_ON_TIME" ? "rate_on_time"
+                            : item.detail == "ACTUAL_REPORTS"         ? "COALESCE(actual, 0)"
+                            : item.detail == "ACTUAL_REPORTS_ON_TIME"
+                                ? "COALESCE(actual_on_time, 0)"
+                                : "COALESCE(expected, 0)";
+        auto found = std::find_if(rates.begin(), rates.end(), [&](const GoldColumns& columns) {
+          return columns.numbers[0].first == value;
+        });
+        if (found == rates.end()) {
+          GoldColumns columns{kReportingRateTable, "data_set"};
+          columns.condition = value + " IS NOT NULL";
+          columns.numbers = {{value, &GoldRow::value},
+                             {"expected", &GoldRow::expected},
+                             {"actual", &GoldRow::actual},
+                             {"actual_on_time", &GoldRow::actual_on_time}};
+          rates.push_back(std::move(columns));
+          found = rates.end() - 1;
+        }
+        add(*found, item.uid, i);
+        break;
+      }
+    }
+  }
+  for (const GoldColumns* columns : {&elements, &operands, &indicators}) {
+    DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, *columns, ou_pe, rows));
+  }
+  for (const GoldColumns& columns : rates) {
+    DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, columns, ou_pe, rows));
+  }
+  return rows;
+}
+
+}  // namespace dhl::serve::analytics
