@@ -10,14 +10,22 @@
 //       runs the two models once; prints `gold seconds=S peak_rss_mb=M rows=R`
 //   gold_bench change --dir DIR
 //       adds 1 to every value of the latest month in silver.data_value (one partition rewritten)
+//   gold_bench baseline --dir DIR [--threads N]
+//       copies silver's values, org units and periods once to plain Parquet files and times the
+//       hand-written query (SUM per element x levels 1-4 x month, quarter and year) over them
+//   gold_bench explain --dir DIR [--model aggregate] [--threads N]
+//       runs the model's full query over the lake (its generators expanded) with DuckDB's
+//       profiler on: DIR/profile_<model>.json
 //   gold_bench all --scale S --dir DIR [--threads N]
-//       prepare, then full and incremental runs in child processes, one line each
+//       prepare, then full and incremental runs in child processes, one line each, the baseline
+//       and the ratio of gold's full run to it
 //
 // bench/gold_bench.sh runs `all` beside the PostgreSQL 15 baseline (bench/pg_analytics.sql).
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -32,11 +40,13 @@
 #include "dhis2/period_type.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/generator.h"
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 #include "sim/country.h"
 #include "sim/data_value_store.h"
 #include "sim/sim_options.h"
+#include "sql/dialect.h"
 #include "sql/literal.h"
 
 namespace {
@@ -71,6 +81,7 @@ struct Options {
   uint64_t seed = 1;
   int threads = 0;
   bool full = false;
+  std::string model = "aggregate";
 };
 
 std::string Text(const std::string& value) { return dhl::sql::StringLiteral(value); }
@@ -295,10 +306,15 @@ int Prepare(const Options& options) {
   return 0;
 }
 
+// The two models from DHL_SOURCE_DIR/models, or from GOLD_BENCH_MODELS (another checkout's models
+// folder, to time an older version of the SQL with the same binary).
 std::map<std::string, std::string> GoldModels() {
   std::map<std::string, std::string> files;
+  const char* other = std::getenv("GOLD_BENCH_MODELS");
+  std::string models =
+      other != nullptr ? std::string(other) : std::string(DHL_SOURCE_DIR) + "/models";
   for (const char* name : {"analytics", "aggregate"}) {
-    std::string path = std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql";
+    std::string path = models + "/gold/" + name + ".sql";
     FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
       std::fprintf(stderr, "cannot read %s\n", path.c_str());
@@ -339,6 +355,12 @@ int Run(const Options& options) {
     detail += part;
   }
   std::printf("seconds=%.2f rows=%lld%s", seconds, static_cast<long long>(rows), detail.c_str());
+  if (options.full) {
+    if (FILE* file = std::fopen((options.dir + "/full_seconds").c_str(), "w"); file != nullptr) {
+      std::fprintf(file, "%.3f\n", seconds);
+      std::fclose(file);
+    }
+  }
   return 0;
 }
 
@@ -365,6 +387,98 @@ int Change(const Options& options) {
            write),
        "rewrite");
   std::printf("changed month=%s\n", month.c_str());
+  return 0;
+}
+
+// The hand-written query the issue measures gold against: SUM per element x org unit of levels 1-4
+// x month, quarter and year, over plain Parquet copies of silver's values, units and periods.
+int Baseline(const Options& options) {
+  dhl::engine::DatabaseOptions database_options;
+  if (options.threads > 0) database_options.threads = options.threads;
+  auto database = Must(dhl::engine::Database::Open(database_options), "database");
+  auto connection = Must(database.Connect(), "connection");
+  dhl::lake::LakeCatalog catalog(options.dir + "/lake");
+  std::string plain = options.dir + "/plain";
+  fs::create_directories(plain);
+  for (const char* table : {"data_value", "org_unit", "period"}) {
+    Must(catalog.Register(connection, {"silver", table}), table);
+    Must(connection.Execute("COPY (SELECT * FROM silver." + std::string(table) + ") TO " +
+                            Text(plain + "/" + table + ".parquet") + " (FORMAT PARQUET)"),
+         table);
+  }
+  auto started = std::chrono::steady_clock::now();
+  auto result = Must(
+      connection.Query(
+          "WITH v AS (SELECT v.de, v.value, o.level1_uid, o.level2_uid, o.level3_uid, "
+          "o.level4_uid, COALESCE(p.monthly, CASE WHEN v.period_type = 'Monthly' THEN v.pe END) "
+          "AS monthly, COALESCE(p.quarterly, CASE WHEN v.period_type = 'Quarterly' THEN v.pe END) "
+          "AS quarterly, COALESCE(p.yearly, CASE WHEN v.period_type = 'Yearly' THEN v.pe END) AS "
+          "yearly FROM read_parquet(" +
+          Text(plain + "/data_value.parquet") + ") v JOIN read_parquet(" +
+          Text(plain + "/org_unit.parquet") + ") o ON o.uid = v.ou JOIN read_parquet(" +
+          Text(plain + "/period.parquet") +
+          ") p ON p.pe = v.pe WHERE v.value IS NOT NULL AND o.valid_to IS NULL), "
+          "cells AS (SELECT de, COALESCE(level4_uid, level3_uid, level2_uid, level1_uid) AS ou, "
+          "GROUPING(level1_uid, level2_uid, level3_uid, level4_uid) AS g, "
+          "COALESCE(monthly, quarterly, yearly) AS pe, SUM(value) AS value FROM v "
+          "GROUP BY GROUPING SETS ((de, level1_uid, monthly), (de, level2_uid, monthly), "
+          "(de, level3_uid, monthly), (de, level4_uid, monthly), (de, level1_uid, quarterly), "
+          "(de, level2_uid, quarterly), (de, level3_uid, quarterly), (de, level4_uid, quarterly), "
+          "(de, level1_uid, yearly), (de, level2_uid, yearly), (de, level3_uid, yearly), "
+          "(de, level4_uid, yearly))) "
+          "SELECT COUNT(*), SUM(value) FROM cells WHERE ou IS NOT NULL AND pe IS NOT NULL"),
+      "baseline query");
+  double seconds = Seconds(started);
+  std::printf("seconds=%.2f cells=%lld", seconds,
+              static_cast<long long>(result.GetInt64(0, 0).value_or(0)));
+  // The ratio to the latest full gold run in this folder (gold_bench run --full writes it).
+  if (FILE* file = std::fopen((options.dir + "/full_seconds").c_str(), "r"); file != nullptr) {
+    double gold = 0;
+    if (std::fscanf(file, "%lf", &gold) == 1) {
+      std::printf(" gold_full_seconds=%.2f ratio=%.1fx", gold, gold / std::max(seconds, 0.01));
+    }
+    std::fclose(file);
+  }
+  return 0;
+}
+
+// One model's whole query over the lake as it stands, profiled (a profiling aid).
+int Explain(const Options& options) {
+  dhl::engine::DatabaseOptions database_options;
+  if (options.threads > 0) database_options.threads = options.threads;
+  auto database = Must(dhl::engine::Database::Open(database_options), "database");
+  auto connection = Must(database.Connect(), "connection");
+  dhl::lake::LakeCatalog catalog(options.dir + "/lake");
+  Must(catalog.RegisterAll(connection), "register");
+  for (const std::string& macro : dhl::sql::DuckDbSparkFunctionMacros()) {
+    Must(connection.Execute(macro), "macros");
+  }
+  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels()), "models");
+  const dhl::pipeline::Model* model = models.Find({"gold", options.model});
+  if (model == nullptr) {
+    std::fprintf(stderr, "no model gold.%s\n", options.model.c_str());
+    return 1;
+  }
+  dhl::pipeline::GeneratorContext context;
+  context.connection = &connection;
+  context.relation = [](const dhl::lake::TableName& name) -> dhl::Result<std::string> {
+    return name.layer + "." + name.name;
+  };
+  auto expanded =
+      Must(dhl::pipeline::ExpandGenerated(*model, dhl::pipeline::BuiltinGenerators(), context),
+           "generators");
+  dhl::pipeline::Model rendered = *model;
+  rendered.body = expanded;
+  std::string sql = dhl::pipeline::RenderRefs(
+      rendered, [](const dhl::lake::TableName& name) { return name.layer + "." + name.name; });
+  // The profile of the whole query as DuckDB's JSON (operator timings, row counts).
+  std::string profile = options.dir + "/profile_" + options.model + ".json";
+  Must(connection.Execute("PRAGMA enable_profiling = 'json'"), "profiling");
+  Must(connection.Execute("PRAGMA profiling_output = " + Text(profile)), "profiling output");
+  auto started = std::chrono::steady_clock::now();
+  Must(connection.Execute("CREATE TEMP TABLE _explained AS " + sql), "query");
+  std::printf("profile=%s ", profile.c_str());
+  std::printf("seconds=%.2f\n", Seconds(started));
   return 0;
 }
 
@@ -410,6 +524,11 @@ int All(const Options& options) {
   full.push_back("--full");
   ChildUsage usage = Child(full);
   std::printf(" peak_rss_mb=%.0f cpu_seconds=%.1f\n", usage.peak_rss_mb, usage.cpu_seconds);
+  std::vector<std::string> baseline = {"gold_bench", "baseline", "--dir", options.dir};
+  baseline.insert(baseline.end(), run.begin() + 4, run.end());
+  std::printf("hand-written query over plain Parquet: ");
+  ChildUsage plain = Child(baseline);
+  std::printf(" peak_rss_mb=%.0f\n", plain.peak_rss_mb);
   Child({"gold_bench", "change", "--dir", options.dir});
   std::printf("gold incremental: ");
   usage = Child(run);
@@ -445,6 +564,8 @@ int main(int argc, char** argv) {
       options.seed = std::stoull(next());
     } else if (flag == "--threads") {
       options.threads = std::stoi(next());
+    } else if (flag == "--model") {
+      options.model = next();
     } else if (flag == "--full") {
       options.full = true;
     } else {
@@ -456,6 +577,8 @@ int main(int argc, char** argv) {
   if (options.command == "run") return Run(options);
   if (options.command == "change") return Change(options);
   if (options.command == "all") return All(options);
+  if (options.command == "baseline") return Baseline(options);
+  if (options.command == "explain") return Explain(options);
   std::fprintf(stderr, "unknown command %s\n", options.command.c_str());
   return 2;
 }

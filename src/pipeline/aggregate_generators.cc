@@ -436,4 +436,128 @@ Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContex
                   rows, context.dialect);
 }
 
+Result<std::string> GenerateAggregatePeriodMap(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto rules, ElementRules(context));
+  std::set<PeriodType> types;
+  for (const ElementRule& rule : rules) {
+    types.insert(rule.query_types.begin(), rule.query_types.end());
+    for (PeriodType query_type : rule.query_types) {
+      if (Disaggregates(rule, query_type)) types.insert(*rule.data_period_type);
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(std::string analytics,
+                       context.relation(lake::TableName{"gold", "analytics"}));
+  DHL_ASSIGN_OR_RETURN(auto periods,
+                       context.connection->Query("SELECT DISTINCT CAST(pe AS VARCHAR) FROM " +
+                                                 analytics + " WHERE pe IS NOT NULL ORDER BY 1"));
+  std::vector<std::vector<std::string>> rows;
+  for (size_t row = 0; row < periods.row_count(); ++row) {
+    std::string id = periods.GetString(0, row).value_or("");
+    auto period = dhis2::ParsePeriodId(id);
+    if (!period.ok()) {
+      return InvalidArgument("gold.analytics: period '" + id + "' is not a DHIS2 period id");
+    }
+    for (PeriodType type : types) {
+      std::optional<dhis2::Period> cell = type == period->type()
+                                              ? std::optional<dhis2::Period>(*period)
+                                              : dhis2::StructurePeriod(*period, type);
+      if (!cell.has_value()) continue;
+      rows.push_back({Text(id, context.dialect), Text(dhis2::PeriodTypeName(type), context.dialect),
+                      Text(cell->id(), context.dialect)});
+    }
+  }
+  return Relation({{"pe", "VARCHAR"}, {"period_type", "VARCHAR"}, {"cp", "VARCHAR"}}, rows,
+                  context.dialect);
+}
+
+Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string units, context.relation(lake::TableName{"silver", "org_unit"}));
+  DHL_ASSIGN_OR_RETURN(auto columns, ColumnNames(context, units));
+  bool versioned = std::find(columns.begin(), columns.end(), "valid_to") != columns.end();
+  DHL_ASSIGN_OR_RETURN(auto deepest,
+                       context.connection->Query("SELECT CAST(MAX(level) AS BIGINT) FROM " + units +
+                                                 (versioned ? " WHERE valid_to IS NULL" : "")));
+  int64_t levels = deepest.row_count() > 0 ? deepest.GetInt64(0, 0).value_or(1) : 1;
+  if (levels < 1) levels = 1;
+  if (levels > 8) {
+    return InvalidArgument("silver.org_unit: level " + std::to_string(levels) +
+                           " is deeper than the 8 levels gold.analytics carries");
+  }
+  const std::string keys = "de_id, cp_id, grain_id";
+  const std::string partials = "n, s, ss, mn, mx, svd, sd";
+  // The cells of one level as the roll-up's input and output: the deepest level is unit_cell's
+  // rows of that level, read where needed rather than copied.
+  auto level_rows = [&](int64_t level) {
+    if (level == levels) {
+      return fmt::format(
+          "SELECT {}, ou_id, parent_id, {}, mn AS sum_mn, mx AS sum_mx FROM unit_cell "
+          "WHERE ou_level = {}",
+          keys, partials, level);
+    }
+    return fmt::format("SELECT {}, ou_id, parent_id, {}, sum_mn, sum_mx FROM level_{}", keys,
+                       partials, level);
+  };
+  std::vector<std::string> ctes;
+  for (int64_t level = levels - 1; level >= 1; --level) {
+    ctes.push_back(fmt::format(
+        "level_{0} AS (\n"
+        "  SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, u.parent_id, c.n, c.s, c.ss, c.mn, c.mx,\n"
+        "         c.svd, c.sd, c.sum_mn, c.sum_mx\n"
+        "  FROM (\n"
+        "    SELECT {2}, ou_id, SUM(n) AS n, SUM(s) AS s, SUM(ss) AS ss, MIN(mn) AS mn,\n"
+        "           MAX(mx) AS mx, SUM(svd) AS svd, SUM(sd) AS sd, SUM(sum_mn) AS sum_mn,\n"
+        "           SUM(sum_mx) AS sum_mx\n"
+        "    FROM (\n"
+        "      SELECT {2}, parent_id AS ou_id, {3}, sum_mn, sum_mx FROM ({1}) child\n"
+        "      UNION ALL\n"
+        "      SELECT {2}, ou_id, {3}, mn, mx FROM unit_cell WHERE ou_level = {0}\n"
+        "    ) v\n"
+        "    GROUP BY {2}, ou_id\n"
+        "  ) c\n"
+        "  JOIN unit u ON u.ou_id = c.ou_id\n"
+        ")",
+        level, level_rows(level + 1), keys, partials));
+  }
+  // The union of the levels, twice: each consumer reads the levels themselves (no copy of the
+  // union), one the query periods' cells, the other the disaggregated data periods'.
+  for (bool disaggregated : {false, true}) {
+    std::vector<std::string> parts;
+    for (int64_t level = 1; level <= levels; ++level) {
+      parts.push_back(
+          fmt::format("  SELECT c.{1}, c.ou_id, {0} AS ou_level, c.{2}, c.sum_mn, c.sum_mx\n"
+                      "  FROM ({3}) c\n"
+                      "  JOIN cell_period p ON p.cp_id = c.cp_id AND {4}p.disaggregated",
+                      level, "de_id, c.cp_id, c.grain_id", "n, c.s, c.ss, c.mn, c.mx, c.svd, c.sd",
+                      level_rows(level), disaggregated ? "" : "NOT "));
+    }
+    ctes.push_back(std::string(disaggregated ? "disaggregated_level_cell" : "level_cell") +
+                   " AS (\n" + fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n")) + "\n)");
+  }
+  return fmt::format("{}", fmt::join(ctes, ",\n"));
+}
+
+Result<std::string> GenerateAggregateCellValue(const GeneratorContext& context) {
+  (void)context;
+  return std::string(
+      "CASE\n"
+      "  WHEN r.selection = 'min_max' THEN CASE WHEN r.min_max = 'min' THEN c.sum_mn ELSE c.sum_mx "
+      "END\n"
+      "  WHEN r.formula = 'days_weighted' THEN c.svd / p.days\n"
+      "  WHEN r.formula = 'percent_of_days' THEN CASE WHEN c.sd > 0 THEN c.svd / c.sd * 100 END\n"
+      "  WHEN r.formula = 'avg' THEN c.s / c.n\n"
+      "  WHEN r.formula = 'count' THEN CAST(c.n AS DOUBLE)\n"
+      "  WHEN r.formula = 'stddev_samp' THEN\n"
+      "    CASE WHEN c.n > 1 THEN SQRT(CASE WHEN c.ss - c.s * c.s / c.n > 0\n"
+      "                                     THEN (c.ss - c.s * c.s / c.n) / (c.n - 1)\n"
+      "                                     ELSE 0 END) END\n"
+      "  WHEN r.formula = 'var_samp' THEN\n"
+      "    CASE WHEN c.n > 1 THEN CASE WHEN c.ss - c.s * c.s / c.n > 0\n"
+      "                                THEN (c.ss - c.s * c.s / c.n) / (c.n - 1)\n"
+      "                                ELSE 0 END END\n"
+      "  WHEN r.formula = 'min' THEN c.mn\n"
+      "  WHEN r.formula = 'max' THEN c.mx\n"
+      "  WHEN r.formula = 'single' THEN CASE WHEN c.mn = c.mx THEN c.mn END\n"
+      "  ELSE c.s\n"
+      "END");
+}
 }  // namespace dhl::pipeline

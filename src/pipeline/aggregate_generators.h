@@ -74,4 +74,29 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
 // part's factor in YearlyWeightedAverage (used when both parts have a value).
 Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContext& context);
 
+// 'aggregate_period_map': (pe, period_type, cp) for every data period of gold.analytics and every
+// period type a rule aggregates to or disaggregates from: cp is the period of that type the data
+// period belongs to, as silver.period assigns it (the period itself for its own type, else
+// dhis2::StructurePeriod; no row when the type is not longer). A small table the leaf values join
+// instead of unpivoting gold.analytics's 23 structure columns. An unparsable period id in
+// gold.analytics is an invalid-argument error naming it.
+Result<std::string> GenerateAggregatePeriodMap(const GeneratorContext& context);
+
+// 'aggregate_level_cells': the CTE definitions `level_<k> AS (…), …, level_cell AS (…),
+// disaggregated_level_cell AS (…)` that roll the per-unit cells of the CTE `unit_cell` (de_id,
+// cp_id, grain_id, ou_id, ou_level, parent_id, n, s, ss, mn, mx, svd, sd) up the hierarchy one
+// level at a time: level k groups the cells of level k + 1 by their parent together with the cells
+// of units of level k itself; `unit` (ou_id, parent_id) gives each grouped cell its parent. Only
+// the levels silver.org_unit has (current versions) are written, the deepest read from unit_cell.
+// level_cell is the union of the levels' cells (with ou_level, and sum_mn, sum_mx: the sums of the
+// per-unit minima and maxima for MIN/MAX_SUM_ORG_UNIT) over the query periods of `cell_period`
+// (cp_id, disaggregated), disaggregated_level_cell the same over its disaggregated data periods.
+Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context);
+
+// 'aggregate_cell_value': the value of a cell as the rule's outer aggregate (AggregateValueSql's
+// forms named by aggregate_rules' `formula`, MIN/MAX_SUM_ORG_UNIT by `min_max`) over the cell's
+// partial sums: an expression over aliases `c` (n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx), `r`
+// (aggregate_rules' row) and `p` (the cell period's days).
+Result<std::string> GenerateAggregateCellValue(const GeneratorContext& context);
+
 }  // namespace dhl::pipeline

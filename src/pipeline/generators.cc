@@ -23,6 +23,9 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_rules", &GenerateAggregateRules);
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods);
+    built.Add("aggregate_period_map", &GenerateAggregatePeriodMap);
+    built.Add("aggregate_level_cells", &GenerateAggregateLevelCells);
+    built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("indicator_value", &GenerateIndicatorValue);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);

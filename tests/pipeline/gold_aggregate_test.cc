@@ -546,5 +546,42 @@ TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
   EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", columns) == Rows(fresh, "gold.aggregate", columns));
 }
 
+TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
+  // D (level 2) and W (level 1) hold values of their own beside fA's (level 3).
+  WriteSilver(*catalog_,
+              "('deSum','202401','fA','cocM','10'), ('deSum','202401','D','cocM','100'),"
+              "('deSum','202401','W','cocF','1000'),"
+              "('deAvg','202401','fA','cocM','10'), ('deAvg','202401','D','cocM','40'),"
+              "('deMinSum','202401','fA','cocM','5'), ('deMinSum','202402','fA','cocM','3'),"
+              "('deMinSum','202401','D','cocM','7'), ('deMinSum','202402','D','cocM','2'),"
+              "('deMax','202401','fA','cocM','5'), ('deMax','202402','D','cocM','9')");
+  RunOk(*catalog_);
+  // SUM: fA 10; D 10 + its own 100 = 110; W 110 + its own 1000 = 1110 (female 1000 only at W).
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "202401"), 10);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202401"), 110);
+  EXPECT_EQ(Count("deSum", "D", "202401"), 2);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "202401"), 1110);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024Q1", "coc = 'cocM'"), 110);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024Q1", "coc = 'cocF'"), 1000);
+  EXPECT_TRUE(std::isnan(Cell("deSum", "D", "202401", "coc = 'cocF'")));
+  EXPECT_EQ(Rows(*catalog_, "gold.aggregate", "ou_level",
+                 "de = 'deSum' AND ou = 'D' AND pe = '202401' AND coc IS NULL AND category IS "
+                 "NULL"),
+            (std::vector<std::string>{"(2)"}));
+  // AVERAGE: avg(10, 40) = 25 at D and W, each value counted once.
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "D", "202401"), 25);
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "W", "202401"), 25);
+  EXPECT_EQ(Count("deAvg", "W", "202401"), 2);
+  // MIN_SUM_ORG_UNIT in 2024Q1: fA's minimum 3 plus D's own minimum 2 = 5, at D and W; fA 3.
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "fA", "2024Q1"), 3);
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "2024Q1"), 5);
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "W", "2024Q1"), 5);
+  // MAX over fA's 5 and D's own 9: 9 at D and W, 5 at fA.
+  EXPECT_DOUBLE_EQ(Cell("deMax", "W", "2024Q1"), 9);
+  EXPECT_DOUBLE_EQ(Cell("deMax", "fA", "2024Q1"), 5);
+  // No cell for fB, which has no value.
+  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "value", "ou = 'fB'").empty());
+}
+
 }  // namespace
 }  // namespace dhl::pipeline
