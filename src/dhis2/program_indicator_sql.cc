@@ -1127,9 +1127,9 @@ Result<std::string> Compiler::Run() {
         "{}SELECT {} AS program_indicator, o.level{}_uid AS ou, {} AS ou_level, v.pe, "
         "v.period_type, {} AS value FROM pi_values AS v JOIN {} AS o ON o.uid = v.ou WHERE "
         "o.level{}_uid IS NOT NULL GROUP BY o.level{}_uid, v.pe, v.period_type HAVING "
-        "count(v.value) > 0",
+        "count(v.value) > 0 AND {} IS NOT NULL",
         level > 1 ? " UNION ALL " : "", Lit(pi_.uid), level, level, aggregate, relations_.org_units,
-        level, level);
+        level, level, aggregate);
   }
   return with + " " + levels;
 }

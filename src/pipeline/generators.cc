@@ -4,6 +4,7 @@
 #include "pipeline/dimension_generators.h"
 #include "pipeline/generator.h"
 #include "pipeline/indicator_generator.h"
+#include "pipeline/program_indicator_generator.h"
 #include "pipeline/quality_generators.h"
 #include "pipeline/validation_generator.h"
 
@@ -29,6 +30,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("indicator_value", &GenerateIndicatorValue);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
+    built.Add("program_indicator_value", &GenerateProgramIndicatorValue);
     return built;
   }();
   return registry;

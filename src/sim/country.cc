@@ -113,6 +113,8 @@ enum Kind : uint64_t {
   kStage,
   kProgram,
   kEntityType,
+  kProgramIndicator,
+  kRelationshipType,
 };
 
 Box SubBox(const Box& parent, int index, int count) {
@@ -649,6 +651,123 @@ void BuildTracker(Country& country, Builder& builder, const ScaleShape& shape) {
   country.tracked_entity_count = shape.tracked_entities;
 }
 
+// The programme's indicators: every analytics type, boundary type, aggregation type and d2:
+// function, so that demos and tests exercise them (docs/program_indicators.md).
+void BuildProgramIndicators(Country& country, Builder& builder) {
+  const std::string visit = country.program_stages[0].uid;
+  const std::string delivery = country.program_stages[1].uid;
+  auto item = [&](const std::string& stage, std::string_view code) {
+    return "#{" + stage + "." + country.data_elements[static_cast<size_t>(ElementIndex(code))].uid +
+           "}";
+  };
+  const std::string hb = item(visit, "HB");
+  const std::string weight = item(visit, "WEIGHT");
+  const std::string outcome = item(delivery, "DELIV_OUTCOME");
+  const std::string age = "A{" + country.tracked_entity_attributes[4].uid + "}";
+  const std::string preg_share = "C{" + country.constants[0].uid + "}";
+
+  RelationshipType companion;
+  static_cast<NamedObject&>(companion) =
+      builder.Named(kRelationshipType, 0, "ANC_COMPANION", "ANC companion");
+  companion.bidirectional = true;
+  country.relationship_types.push_back(companion);
+
+  using Boundaries = std::vector<PeriodBoundary>;
+  auto within = [](const std::string& target) {
+    return Boundaries{{target, "AFTER_START_OF_REPORTING_PERIOD", 0, ""},
+                      {target, "BEFORE_END_OF_REPORTING_PERIOD", 0, ""}};
+  };
+  const Boundaries events = within("EVENT_DATE");
+  const Boundaries enrolled = within("ENROLLMENT_DATE");
+  const Boundaries delivered = within("PS_EVENTDATE:" + delivery);
+  struct Spec {
+    const char* code;
+    const char* name;
+    const char* analytics_type;
+    std::string expression, filter;
+    const char* aggregation_type;
+    Boundaries boundaries;
+    const char* org_unit_field = "";
+  };
+  const std::vector<Spec> specs = {
+      {"ANC_PI_VISITS", "ANC visits", "EVENT", "V{event_count}", "", "COUNT", events},
+      {"ANC_PI_HB_MEAN", "Mean haemoglobin at visits", "EVENT", hb, "d2:hasValue(" + hb + ")",
+       "AVERAGE", events},
+      {"ANC_PI_ANAEMIC", "Visits with haemoglobin under 11", "EVENT", "V{event_count}",
+       hb + " < 11", "COUNT", events},
+      {"ANC_PI_WOMEN_SEEN", "Women seen (distinct)", "EVENT", "V{tei_count}", "", "COUNT", events},
+      {"ANC_PI_COMPLETED_VISITS", "Completed ANC visits", "EVENT", "V{event_count}",
+       "V{event_status} == 'COMPLETED' && V{program_stage_name} == 'ANC visit'", "COUNT", events},
+      {"ANC_PI_HEAVY", "Visits with weight over 80 kg (by scheduled date)", "EVENT",
+       "d2:condition('" + weight + " > 80', 1, 0)", "", "SUM", within("SCHEDULED_DATE")},
+      {"ANC_PI_HB_OIZP", "Visits with haemoglobin of 11 or more", "EVENT",
+       "d2:oizp(" + hb + " - 11)", "", "SUM", events},
+      {"ANC_PI_HB_ZING", "Haemoglobin above 11, summed", "EVENT", "d2:zing(" + hb + " - 11)", "",
+       "SUM", events},
+      {"ANC_PI_ZPVC", "Zero or positive measurements", "EVENT",
+       "d2:zpvc(" + hb + ", " + weight + ")", "", "SUM", events},
+      {"ANC_PI_VALUE_COUNT", "Values recorded at visits", "EVENT", "V{value_count}", "", "SUM",
+       events},
+      {"ANC_PI_WEIGHT_SD", "Spread of weight at visits", "EVENT", weight, "", "STDDEV", events},
+      {"ANC_PI_ENTRY_DELAY", "Minutes from visit to entry", "EVENT",
+       "d2:minutesBetween(V{event_date}, V{creation_date})", "", "AVERAGE", events},
+      {"ANC_PI_VISITS_BY_ENROLLING_UNIT", "ANC visits by enrolling unit", "EVENT", "V{event_count}",
+       "", "COUNT", events, "ENROLLMENT"},
+      {"ANC_PI_PREGNANT_SHARE", "Haemoglobin weighted by pregnant share", "EVENT",
+       hb + " * " + preg_share, "", "SUM", events},
+      {"ANC_PI_ENROLLED", "Women enrolled", "ENROLLMENT", "V{enrollment_count}", "", "COUNT",
+       enrolled},
+      {"ANC_PI_TEEN", "Teenage enrolments", "ENROLLMENT", "V{enrollment_count}", age + " < 20",
+       "COUNT", enrolled},
+      {"ANC_PI_DAYS_TO_DELIVERY", "Days from enrolment to delivery", "ENROLLMENT",
+       "d2:daysBetween(V{enrollment_date}, PS_EVENTDATE:" + delivery + ")",
+       "d2:hasValue(" + outcome + ")", "AVERAGE", delivered},
+      {"ANC_PI_LIVE_BIRTHS", "Live births", "ENROLLMENT",
+       "d2:countIfValue(" + outcome + ", 'Live birth')", "", "SUM", delivered},
+      {"ANC_PI_VISITS_PER_WOMAN", "Visits per woman enrolled (two months' lead)", "ENROLLMENT",
+       "d2:count(" + weight + ")", "", "AVERAGE",
+       Boundaries{{"ENROLLMENT_DATE", "AFTER_START_OF_REPORTING_PERIOD", -2, "Monthly"},
+                  {"ENROLLMENT_DATE", "BEFORE_END_OF_REPORTING_PERIOD", 0, ""}}},
+      {"ANC_PI_LOW_HB_READINGS", "Low haemoglobin readings per woman", "ENROLLMENT",
+       "d2:countIfCondition(" + hb + ", '< 11')", "", "SUM", enrolled},
+      {"ANC_PI_MAX_WEIGHT", "Highest latest weight", "ENROLLMENT", "d2:maxValue(" + weight + ")",
+       "", "MAX", enrolled},
+      {"ANC_PI_MIN_HB", "Lowest latest haemoglobin", "ENROLLMENT", "d2:minValue(" + hb + ")", "",
+       "MIN", enrolled},
+      {"ANC_PI_LATEST_WEIGHT", "Latest weight, averaged over women", "ENROLLMENT", weight, "",
+       "AVERAGE", enrolled},
+      {"ANC_PI_COMPANIONS", "Companions of women enrolled", "ENROLLMENT",
+       "d2:relationshipCount('" + companion.uid + "')", "", "SUM", enrolled},
+      {"ANC_PI_WEEKS_IN_CARE", "Weeks from incident to period end", "ENROLLMENT",
+       "d2:weeksBetween(V{incident_date}, V{analytics_period_end})", "", "AVERAGE",
+       within("INCIDENT_DATE")},
+      {"ANC_PI_MONTHS_IN_CARE", "Months from enrolment to period end", "ENROLLMENT",
+       "d2:monthsBetween(V{enrollment_date}, V{analytics_period_end})", "", "AVERAGE", enrolled},
+      {"ANC_PI_YEARS_IN_CARE", "Years from enrolment to period end", "ENROLLMENT",
+       "d2:yearsBetween(V{enrollment_date}, V{analytics_period_end})", "", "AVERAGE", enrolled},
+      {"ANC_PI_ACTIVE_CARRIED_OVER", "Active enrolments from before the period", "ENROLLMENT",
+       "V{enrollment_count}", "V{enrollment_status} == 'ACTIVE'", "COUNT",
+       Boundaries{{"ENROLLMENT_DATE", "BEFORE_START_OF_REPORTING_PERIOD", 0, ""}}},
+      {"ANC_PI_DELIVER_LATER", "Women enrolled who deliver after the period", "ENROLLMENT",
+       "V{enrollment_count}", "", "COUNT",
+       Boundaries{{"ENROLLMENT_DATE", "BEFORE_END_OF_REPORTING_PERIOD", 0, ""},
+                  {"PS_EVENTDATE:" + delivery, "AFTER_END_OF_REPORTING_PERIOD", 0, ""}}},
+  };
+  for (size_t i = 0; i < specs.size(); ++i) {
+    const Spec& spec = specs[i];
+    ProgramIndicator indicator;
+    static_cast<NamedObject&>(indicator) =
+        builder.Named(kProgramIndicator, i, spec.code, spec.name);
+    indicator.analytics_type = spec.analytics_type;
+    indicator.expression = spec.expression;
+    indicator.filter = spec.filter;
+    indicator.aggregation_type = spec.aggregation_type;
+    indicator.boundaries = spec.boundaries;
+    indicator.org_unit_field = spec.org_unit_field;
+    country.program_indicators.push_back(std::move(indicator));
+  }
+}
+
 }  // namespace
 
 int64_t DateToMillis(Date date) {
@@ -686,6 +805,7 @@ Country Country::Generate(Scale scale, uint64_t seed, Date today) {
   BuildData(country, builder);
   BuildGroups(country, builder);
   BuildTracker(country, builder, shape);
+  BuildProgramIndicators(country, builder);
   return country;
 }
 

@@ -134,6 +134,28 @@ struct Program : NamedObject {
   std::string tracked_entity_type_uid;
 };
 
+// An analytics period boundary of a program indicator (DHIS2's AnalyticsPeriodBoundary).
+struct PeriodBoundary {
+  std::string
+      target;  // EVENT_DATE, ENROLLMENT_DATE, INCIDENT_DATE, SCHEDULED_DATE, PS_EVENTDATE:<stage>
+  std::string type;  // AFTER_START_OF_REPORTING_PERIOD, BEFORE_END_OF_REPORTING_PERIOD, ...
+  int offset_periods = 0;
+  std::string offset_period_type;  // empty when there is no offset
+};
+
+struct ProgramIndicator : NamedObject {
+  std::string analytics_type;  // EVENT or ENROLLMENT
+  std::string expression, filter, aggregation_type;
+  std::string org_unit_field;  // empty: the event's or enrollment's own org unit
+  std::vector<PeriodBoundary> boundaries;
+  int decimals = 1;
+};
+
+// Relationships link two persons of the programme (a companion who brings a woman to care).
+struct RelationshipType : NamedObject {
+  bool bidirectional = false;
+};
+
 class Country {
  public:
   static Country Generate(Scale scale, uint64_t seed, Date today);
@@ -164,6 +186,8 @@ class Country {
   std::vector<TrackedEntityAttribute> tracked_entity_attributes;
   std::vector<ProgramStage> program_stages;
   std::vector<Program> programs;
+  std::vector<ProgramIndicator> program_indicators;  // of programs[0]
+  std::vector<RelationshipType> relationship_types;
   NamedObject tracked_entity_type;
   int tracked_entity_count = 0;  // before mutations
 

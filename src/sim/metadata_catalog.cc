@@ -321,6 +321,44 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
     o["programStageDataElements"] = std::move(elements);
     add("programStages", std::move(o));
   }
+  for (const ProgramIndicator& indicator : c.program_indicators) {
+    json o = Identifiable(indicator);
+    o["shortName"] = indicator.name;
+    o["program"] = Ref(c.programs[0].uid);
+    o["analyticsType"] = indicator.analytics_type;
+    o["expression"] = indicator.expression;
+    if (!indicator.filter.empty()) {
+      o["filter"] = indicator.filter;
+    }
+    o["aggregationType"] = indicator.aggregation_type;
+    o["decimals"] = indicator.decimals;
+    if (!indicator.org_unit_field.empty()) {
+      o["orgUnitField"] = indicator.org_unit_field;
+    }
+    json boundaries = json::array();
+    for (const PeriodBoundary& boundary : indicator.boundaries) {
+      json b = {{"boundaryTarget", boundary.target},
+                {"analyticsPeriodBoundaryType", boundary.type}};
+      if (!boundary.offset_period_type.empty()) {
+        b["offsetPeriods"] = boundary.offset_periods;
+        b["offsetPeriodType"] = boundary.offset_period_type;
+      }
+      boundaries.push_back(std::move(b));
+    }
+    o["analyticsPeriodBoundaries"] = std::move(boundaries);
+    add("programIndicators", std::move(o));
+  }
+  for (const RelationshipType& type : c.relationship_types) {
+    json o = Identifiable(type);
+    o["bidirectional"] = type.bidirectional;
+    o["fromToName"] = "Companion of";
+    o["toFromName"] = "Accompanied by";
+    json constraint = {{"relationshipEntity", "TRACKED_ENTITY_INSTANCE"},
+                       {"trackedEntityType", Ref(c.tracked_entity_type.uid)}};
+    o["fromConstraint"] = constraint;
+    o["toConstraint"] = constraint;
+    add("relationshipTypes", std::move(o));
+  }
   all["optionSets"];
   all["predictors"];
 
@@ -354,7 +392,9 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
             "trackedEntityAttributes",
             "trackedEntityTypes",
             "programs",
-            "programStages"};
+            "programStages",
+            "programIndicators",
+            "relationshipTypes"};
 }
 
 MetadataCatalog::~MetadataCatalog() = default;

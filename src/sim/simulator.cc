@@ -1202,7 +1202,21 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
                          {"notes", json::array()}});
       }
     } else {
-      for (const TrackedEntity& p : people) {
+      std::vector<json> relationships_of(people.size(), json::array());
+      for (const Relationship& r : DeriveRelationships(c_.seed, people)) {
+        json relationship = {{"relationship", r.uid},
+                             {"relationshipType", c_.relationship_types[0].uid},
+                             {"relationshipName", c_.relationship_types[0].name},
+                             {"bidirectional", c_.relationship_types[0].bidirectional},
+                             {"createdAt", FormatLocalMillis(r.created_ms)},
+                             {"updatedAt", FormatLocalMillis(r.created_ms)},
+                             {"from", {{"trackedEntity", {{"trackedEntity", people[r.from].uid}}}}},
+                             {"to", {{"trackedEntity", {{"trackedEntity", people[r.to].uid}}}}}};
+        relationships_of[static_cast<size_t>(r.from)].push_back(relationship);
+        relationships_of[static_cast<size_t>(r.to)].push_back(std::move(relationship));
+      }
+      for (size_t index = 0; index < people.size(); ++index) {
+        const TrackedEntity& p = people[index];
         if (!keep(p.org_unit, p.updated_ms, p.deleted)) {
           continue;
         }
@@ -1229,7 +1243,8 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
                          {"programOwners", json::array({{{"orgUnit", c_.org_units[p.org_unit].uid},
                                                          {"trackedEntity", p.uid},
                                                          {"program", prog.uid}}})},
-                         {"attributes", std::move(attributes)}});
+                         {"attributes", std::move(attributes)},
+                         {"relationships", std::move(relationships_of[index])}});
       }
     }
   });

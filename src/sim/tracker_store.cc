@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 
@@ -12,7 +13,15 @@ namespace {
 
 constexpr int64_t kDayMs = 86'400'000;
 
-enum Tag : uint64_t { kPerson = 31, kEnrollment, kEvent, kTrackerMutate, kEventMutate };
+enum Tag : uint64_t {
+  kPerson = 31,
+  kEnrollment,
+  kEvent,
+  kTrackerMutate,
+  kEventMutate,
+  kRelationship
+};
+constexpr double kCompanionShare = 0.1;
 
 constexpr std::array<const char*, 12> kFirstNames = {"Aminata", "Fatmata", "Mariama",  "Isatu",
                                                      "Hawa",    "Kadiatu", "Adama",    "Zainab",
@@ -178,6 +187,25 @@ void TrackerStore::ApplyRound(const MutationRound& round) {
   for (int a = 0; a < added; ++a) {
     AddPerson(r, static_cast<uint64_t>(a), round.stamp_ms);
   }
+}
+
+std::vector<Relationship> DeriveRelationships(uint64_t seed,
+                                              const std::vector<TrackedEntity>& people) {
+  std::vector<Relationship> relationships;
+  for (size_t i = 1; i < people.size(); ++i) {
+    uint64_t index = static_cast<uint64_t>(i);
+    if (people[i].deleted || people[i - 1].deleted ||
+        SeededUnit(seed, {kRelationship, index}) >= kCompanionShare) {
+      continue;
+    }
+    Relationship relationship;
+    relationship.uid = UidFromHash(SeededHash(seed, {kRelationship, index, 1}));
+    relationship.from = static_cast<int>(i);
+    relationship.to = static_cast<int>(i - 1);
+    relationship.created_ms = std::max(people[i].created_ms, people[i - 1].created_ms);
+    relationships.push_back(std::move(relationship));
+  }
+  return relationships;
 }
 
 TrackerCounts TrackerStore::Counts() const {

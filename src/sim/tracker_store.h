@@ -46,6 +46,19 @@ struct TrackerEvent {
   std::vector<std::pair<int, std::string>> data_values;  // data element index, value
 };
 
+// A companion relationship between two persons (from brings to); derived from the persons, so it
+// needs no state of its own: it exists while both persons are not deleted.
+struct Relationship {
+  std::string uid;
+  int from = 0, to = 0;  // indices of tracked entities
+  int64_t created_ms = 0;
+};
+
+// The relationships among `people`: about one person in ten (not the first) has a companion, the
+// person registered just before. A pure function of (seed, people).
+std::vector<Relationship> DeriveRelationships(uint64_t seed,
+                                              const std::vector<TrackedEntity>& people);
+
 struct TrackerCounts {
   int64_t tracked_entities = 0, enrollments = 0, events = 0;  // not deleted
 };

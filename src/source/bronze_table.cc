@@ -42,6 +42,14 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
         Time("updatedAt"), Bool("deleted"), Bool("inactive"), Text("attributes")},
        false,
        true});
+  // Relationships as the tracked entities list them (one row per listing: a relationship between
+  // two tracked entities arrives once from each side); `from` and `to` are JSON text.
+  add({"relationship",
+       {Text("relationship"), Text("relationshipType"), Text("relationshipName"),
+        Bool("bidirectional"), Text("from"), Text("to"), Time("createdAt"), Time("updatedAt"),
+        Bool("deleted")},
+       false,
+       true});
   add({"min_max_data_element",
        {Text("source"), Text("dataElement"), Text("optionCombo"), Text("min"), Text("max"),
         Bool("generated")},
@@ -83,6 +91,8 @@ const std::vector<MetadataType>& MetadataTypes() {
        "trackedEntityAttributes"},
       {"metadata_program", "/api/programs", "programs"},
       {"metadata_program_stage", "/api/programStages", "programStages"},
+      {"metadata_program_indicator", "/api/programIndicators", "programIndicators"},
+      {"metadata_relationship_type", "/api/relationshipTypes", "relationshipTypes"},
   };
   return kTypes;
 }

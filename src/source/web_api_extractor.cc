@@ -32,7 +32,8 @@ constexpr int kTrackerPageSize = 500;
 constexpr int kMaxPages = 1000000;
 
 bool IsTrackerTable(const std::string& table) {
-  return table == "event" || table == "enrollment" || table == "tracked_entity";
+  return table == "event" || table == "enrollment" || table == "tracked_entity" ||
+         table == "relationship";
 }
 
 Result<std::string> ReadText(const std::string& path) {
@@ -46,8 +47,10 @@ Result<std::string> ReadText(const std::string& path) {
 }
 
 // Whether another page follows `page` (number `number`, asked with `page_size`).
-bool HasNextPage(const nlohmann::json& page, const std::string& records_key, int number,
+bool HasNextPage(const nlohmann::json& page, const std::string& records_path, int number,
                  int page_size) {
+  // A nested path ("trackedEntities[].relationships") pages by its outer list.
+  std::string records_key = records_path.substr(0, records_path.find("[]."));
   size_t count = 0;
   if (page.is_object()) {
     if (page.contains(records_key) && page[records_key].is_array()) {
@@ -422,6 +425,10 @@ struct Planner {
          "*,!enrollments,!relationships,!programOwners", true},
         {"enrollment", "/api/tracker/enrollments", "enrollments", "*,!events,!relationships", true},
         {"event", "/api/tracker/events", "events", "*,!relationships", false},
+        // /api/tracker/relationships answers for one entity at a time; the tracked entities list
+        // them all, one page per page of entities.
+        {"relationship", "/api/tracker/trackedEntities", "trackedEntities",
+         "trackedEntity,relationships", true},
     };
     for (const Kind& kind : kinds) {
       for (const auto& [program, registration] : ids) {
@@ -433,6 +440,9 @@ struct Planner {
           chunk.table = kind.table;
           chunk.path = kind.path;
           chunk.records_key = pager ? kind.key : "instances";
+          if (std::string_view(kind.table) == "relationship") {
+            chunk.records_key += "[].relationships";
+          }
           chunk.paged = true;
           chunk.params = {{"program", program},
                           {"orgUnit", root},

@@ -149,7 +149,15 @@ ReplayData Dhis2Core() {
   std::string sdk = kData + "/android-sdk/";
   json sdk_entities = ReadJsonFile(
       sdk + "trackedentity__new_tracker_importer_tracked_entities_greater_equal_v41.json");
-  for (const auto& te : sdk_entities["trackedEntities"]) {
+  // The SDK's older recording of the same two persons lists their relationships (each lists both).
+  json sdk_relationships = ReadJsonFile(
+      kData + "/../dhis2/android-sdk/trackedentity__new_tracker_importer_tracked_entities.json");
+  for (json te : sdk_entities["trackedEntities"]) {
+    for (const auto& older : sdk_relationships["instances"]) {
+      if (older.value("trackedEntity", "") == te.value("trackedEntity", "")) {
+        te["relationships"] = older["relationships"];
+      }
+    }
     add("trackedEntities", "trackedEntity", te);
   }
   json sdk_events = ReadJsonFile(sdk + "event__new_tracker_importer_events_greater_equal_v41.json");
@@ -301,6 +309,18 @@ void ExpectEveryRecord(const ReplayData& data, LakeReader& reader) {
             : 0;
     EXPECT_EQ(landed, expected) << name;
   }
+  std::set<std::string> relationships;
+  for (const auto& te : data.tracker.count("trackedEntities") ? data.tracker.at("trackedEntities")
+                                                              : std::vector<json>{}) {
+    for (const auto& relationship : te.value("relationships", json::array())) {
+      relationships.insert(relationship.value("relationship", ""));
+    }
+  }
+  int64_t landed =
+      reader.Has("bronze.relationship")
+          ? reader.Count("SELECT count(DISTINCT relationship) FROM bronze.relationship")
+          : 0;
+  EXPECT_EQ(landed, static_cast<int64_t>(relationships.size())) << "bronze.relationship";
 }
 
 std::vector<std::string> PersonalValues(const ReplayData& data) {
@@ -398,6 +418,14 @@ TEST(ExtractTest, Dhis2CoreReplayLandsEveryRecordAndHashesPersonalAttributes) {
                 "SELECT count(*) FROM bronze.tracked_entity WHERE attributes LIKE '%{}%'",
                 HmacSha256Hex(kHashKey, "John"))),
             0);
+  // The SDK's two relationships, each listed by both of its persons, with their ends as JSON.
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.relationship"), 4);
+  EXPECT_EQ(reader.Text("SELECT concat_ws('|', relationshipType, relationshipName, "
+                        "json_extract_string(\"from\", '$.trackedEntity.trackedEntity'), "
+                        "json_extract_string(\"to\", '$.trackedEntity.trackedEntity'), "
+                        "CAST(createdAt AS VARCHAR)) FROM bronze.relationship "
+                        "WHERE relationship = 'AJOytZW7OaI' LIMIT 1"),
+            "V2kkHafqs8G|Lab Sample to Person|nWrB0TfWlvh|nWrB0TfWlvD|2019-02-07 08:06:28.369+00");
 }
 
 TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
@@ -456,6 +484,27 @@ TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {
   EXPECT_EQ(csv_reader.Count(
                 "SELECT count(*) FROM bronze.data_value WHERE categoryOptionCombo = 'pq2XI5kz2BY' "
                 "AND (value = '011' AND followup OR value = '10' AND comment = 'a, b')"),
+            2);
+
+  // Relationships nested in an export's tracked entities (the SDK's recording, as a tracker
+  // export shapes it) and at the top level.
+  fs::create_directories(folder / "relationships");
+  json persons = ReadJsonFile(
+      kData + "/../dhis2/android-sdk/trackedentity__new_tracker_importer_tracked_entities.json");
+  std::ofstream(folder / "relationships" / "persons.json")
+      << json{{"trackedEntities", persons["instances"]}}.dump();
+  std::ofstream(folder / "relationships" / "listed.json")
+      << json{{"relationships", persons["instances"][0]["relationships"]}}.dump();
+  fs::path relationship_lake = folder / "relationship_lake";
+  ExportFolderSource relationship_source(relationship_lake.string(),
+                                         (folder / "relationships").string(), TestOptions(),
+                                         TestSecrets(""), SystemClock::Instance(), false);
+  ASSERT_TRUE(relationship_source.Run().ok());
+  LakeReader relationship_reader(relationship_lake);
+  EXPECT_EQ(relationship_reader.Count("SELECT count(*) FROM bronze.relationship"), 6);
+  EXPECT_EQ(relationship_reader.Count("SELECT count(DISTINCT relationship) FROM "
+                                      "bronze.relationship WHERE relationshipType IN "
+                                      "('V2kkHafqs8G', 'o51cUNONthg')"),
             2);
 }
 
@@ -758,6 +807,23 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
             stats["data_elements"].get<int64_t>());
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_indicator"),
             stats["indicators"].get<int64_t>());
+  // Program indicators with their boundaries, relationship types, and relationships between
+  // persons the extract holds (each listed once by each of its two persons).
+  EXPECT_GE(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_program_indicator"), 20);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.metadata_program_indicator WHERE "
+                         "json_array_length(json_extract(object, '$.analyticsPeriodBoundaries')) "
+                         "= 0"),
+            0);
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT id) FROM bronze.metadata_relationship_type"), 1);
+  int64_t relationships = reader.Count(
+      "SELECT count(DISTINCT relationship) FROM "
+      "bronze.relationship");
+  EXPECT_GT(relationships, 0);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.relationship"), 2 * relationships);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.relationship r WHERE NOT EXISTS (SELECT 1 "
+                         "FROM bronze.tracked_entity t WHERE t.trackedEntity = "
+                         "json_extract_string(r.\"to\", '$.trackedEntity.trackedEntity'))"),
+            0);
 }
 
 }  // namespace

@@ -1,0 +1,11 @@
+-- Program indicator values, as DHIS2's event and enrollment analytics compute them
+-- (docs/program_indicators.md): one row per program indicator x org unit (every level) x period of
+-- the configured types (Monthly, Quarterly, Yearly over the span of the tracker data) with a value.
+-- Distinct counts (V{tei_count} ...) are counted distinct at each level. The whole SELECT is
+-- compiled from silver.program_indicator by the generator in
+-- src/pipeline/program_indicator_generator.h, one set-based query per indicator; indicators it
+-- cannot compile are left out with a warning naming them, the reason and the character.
+-- materialized: table
+-- depends_on: silver.program_indicator, silver.event, silver.enrollment, silver.event_data_value, silver.tracked_entity_attribute, silver.relationship, silver.constant, silver.org_unit, silver.data_element, bronze.metadata_program_stage, bronze.metadata_tracked_entity_attribute
+-- expect: value_is_finite | value IS NOT NULL AND value = value | warn
+generated('program_indicator_value')

@@ -1,0 +1,198 @@
+#include "pipeline/program_indicator_generator.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <set>
+
+#include "base/logging.h"
+#include "dhis2/period.h"
+#include "dhis2/program_indicator.h"
+#include "dhis2/program_indicator_sql.h"
+#include "dhis2/value_type.h"
+#include "pipeline/dimension_generators.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+constexpr int kOrgUnitLevels = 8;  // silver.org_unit's level1_uid .. level8_uid
+const char* const kPeriodTypes[] = {"Monthly", "Quarterly", "Yearly"};
+
+Result<engine::QueryResult> Read(const GeneratorContext& context, const char* layer,
+                                 const char* table, const std::string& select) {
+  DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(lake::TableName{layer, table}));
+  std::string sql = select;
+  sql.replace(sql.find("{}"), 2, relation);
+  return context.connection->Query(sql);
+}
+
+dhis2::ProgramValueKind KindOf(std::string_view value_type) {
+  Result<dhis2::ValueType> type = dhis2::ParseValueType(value_type);
+  if (!type.ok()) {
+    return dhis2::ProgramValueKind::kNumber;
+  }
+  switch (*type) {
+    case dhis2::ValueType::kDate:
+    case dhis2::ValueType::kDateTime:
+    case dhis2::ValueType::kAge:
+      return dhis2::ProgramValueKind::kDate;
+    case dhis2::ValueType::kBoolean:
+    case dhis2::ValueType::kTrueOnly:
+      return dhis2::ProgramValueKind::kBoolean;
+    case dhis2::ValueType::kNumber:
+    case dhis2::ValueType::kUnitInterval:
+    case dhis2::ValueType::kPercentage:
+    case dhis2::ValueType::kInteger:
+    case dhis2::ValueType::kIntegerPositive:
+    case dhis2::ValueType::kIntegerNegative:
+    case dhis2::ValueType::kIntegerZeroOrPositive:
+      return dhis2::ProgramValueKind::kNumber;
+    default:
+      return dhis2::ProgramValueKind::kText;
+  }
+}
+
+// The period ids of the configured types from the first to the last date of the tracker data.
+Result<std::vector<std::string>> PeriodIds(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult range,
+                       Read(context, "silver", "event",
+                            "SELECT CAST(min(occurred_at) AS DATE), CAST(max(greatest(occurred_at, "
+                            "scheduled_at)) AS DATE) FROM {}"));
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult enrolled,
+      Read(context, "silver", "enrollment",
+           "SELECT CAST(min(least(enrolled_at, occurred_at)) AS DATE), CAST(max(enrolled_at) AS "
+           "DATE) FROM {}"));
+  std::vector<std::string> ids;
+  std::optional<dhis2::Date> first, last;
+  for (engine::QueryResult* result : {&range, &enrolled}) {
+    for (size_t column = 0; column < 2; ++column) {
+      auto text = result->row_count() > 0 ? result->GetString(column, 0) : std::nullopt;
+      if (!text || text->size() < 10) {
+        continue;
+      }
+      Result<dhis2::Period> day =
+          dhis2::ParsePeriodId(text->substr(0, 4) + text->substr(5, 2) + text->substr(8, 2));
+      if (!day.ok()) {
+        continue;
+      }
+      dhis2::Date date = day->start();
+      first = first ? std::min(*first, date) : date;
+      last = last ? std::max(*last, date) : date;
+    }
+  }
+  if (!first) {
+    return ids;
+  }
+  for (const char* name : kPeriodTypes) {
+    DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(name));
+    for (const dhis2::Period& period : dhis2::PeriodsBetween(type, *first, *last)) {
+      ids.push_back(period.id());
+    }
+  }
+  return ids;
+}
+
+}  // namespace
+
+Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& context) {
+  sql::Dialect dialect = context.dialect;
+  dhis2::ProgramIndicatorSqlOptions options;
+  options.dialect = dialect;
+  options.org_unit_levels = kOrgUnitLevels;
+
+  // Value kinds of data elements and attributes; confidential attributes; stages.
+  auto kinds = std::make_shared<std::map<std::string, dhis2::ProgramValueKind, std::less<>>>();
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult elements,
+                       Read(context, "silver", "data_element", "SELECT uid, value_type FROM {}"));
+  for (size_t row = 0; row < elements.row_count(); ++row) {
+    (*kinds)[elements.GetString(0, row).value_or("")] =
+        KindOf(elements.GetString(1, row).value_or(""));
+  }
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult attributes,
+                       Read(context, "bronze", "metadata_tracked_entity_attribute",
+                            "SELECT id, max(json_extract_string(object, '$.valueType')), "
+                            "max(CAST(json_extract_string(object, '$.confidential') AS VARCHAR)) "
+                            "FROM {} GROUP BY id"));
+  for (size_t row = 0; row < attributes.row_count(); ++row) {
+    std::string uid = attributes.GetString(0, row).value_or("");
+    (*kinds)[uid] = KindOf(attributes.GetString(1, row).value_or(""));
+    if (attributes.GetString(2, row).value_or("") == "true") {
+      options.hashed_attributes.insert(uid);
+    }
+  }
+  options.value_kind = [kinds](std::string_view uid) {
+    auto found = kinds->find(uid);
+    return found == kinds->end() ? dhis2::ProgramValueKind::kNumber : found->second;
+  };
+  auto repeatable = std::make_shared<std::set<std::string, std::less<>>>();
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult stages,
+      Read(context, "bronze", "metadata_program_stage",
+           "SELECT id FROM {} GROUP BY id HAVING max(CAST(json_extract_string(object, "
+           "'$.repeatable') AS VARCHAR)) = 'true'"));
+  for (size_t row = 0; row < stages.row_count(); ++row) {
+    repeatable->insert(stages.GetString(0, row).value_or(""));
+  }
+  options.stage_is_repeatable = [repeatable](std::string_view stage) {
+    return repeatable->count(stage) > 0;
+  };
+
+  DHL_ASSIGN_OR_RETURN(std::vector<std::string> period_ids, PeriodIds(context));
+  dhis2::ProgramIndicatorRelations relations;
+  relations.events = "ref('silver.event')";
+  relations.enrollments = "ref('silver.enrollment')";
+  relations.event_values = "ref('silver.event_data_value')";
+  relations.attribute_values =
+      "(SELECT tracked_entity, attribute, value AS value_text FROM "
+      "ref('silver.tracked_entity_attribute'))";
+  relations.relationships = "ref('silver.relationship')";
+  relations.constants = "ref('silver.constant')";
+  relations.program_stages =
+      "(SELECT id AS uid, max(name) AS name FROM ref('bronze.metadata_program_stage') GROUP BY id)";
+  relations.org_units = "(SELECT * FROM ref('silver.org_unit') WHERE is_current)";
+  relations.periods = "(" + PeriodRowsSql(period_ids, dialect) + ")";
+
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult indicators,
+                       Read(context, "silver", "program_indicator",
+                            "SELECT uid, CAST(object AS VARCHAR) FROM {} ORDER BY uid"));
+  std::vector<std::string> selects;
+  for (size_t row = 0; row < indicators.row_count(); ++row) {
+    std::string uid = indicators.GetString(0, row).value_or("");
+    nlohmann::json object =
+        nlohmann::json::parse(indicators.GetString(1, row).value_or(""), nullptr, false);
+    Result<dhis2::ProgramIndicator> indicator = dhis2::ProgramIndicatorFromJson(object);
+    Result<std::string> query =
+        indicator.ok() ? dhis2::CompileProgramIndicatorToSql(*indicator, relations, options)
+                       : Result<std::string>(indicator.status());
+    if (!query.ok() || period_ids.empty()) {
+      std::string reason =
+          query.ok() ? "no tracker data to compute periods from" : query.status().message();
+      std::string warning = "program indicator " + uid + " left out: " + reason;
+      LogWarn("{}", warning);
+      if (context.warnings != nullptr) {
+        context.warnings->push_back(warning);
+      }
+      continue;
+    }
+    selects.push_back(fmt::format("SELECT * FROM ({}) AS pi_{}", *query, selects.size()));
+  }
+  if (selects.empty()) {
+    return std::string(
+        "SELECT CAST(NULL AS STRING) AS program_indicator, CAST(NULL AS STRING) AS ou, CAST(NULL "
+        "AS INT) AS ou_level, CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS period_type, "
+        "CAST(NULL AS DOUBLE) AS value FROM (SELECT 1 AS one) AS empty WHERE 1 = 0");
+  }
+  std::string sql;
+  for (size_t i = 0; i < selects.size(); ++i) {
+    sql += (i > 0 ? "\nUNION ALL\n" : "") + selects[i];
+  }
+  return sql;
+}
+
+}  // namespace dhl::pipeline
