@@ -47,6 +47,7 @@ TEST_F(GoldProgramIndicatorTest, ValuesEqualPlainQueriesOverSilver) {
   auto summary = RunSync(options);
   server.Stop();
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_EQ(summary->models_failed, 0) << summary->ToText();
   lake::LakeCatalog catalog(options.lake_dir);
   if (!catalog.Table({"gold", "program_indicator_value"}).Exists()) {
     GTEST_FAIL() << "sync did not build gold.program_indicator_value:\n" << summary->ToText();
