@@ -4,6 +4,9 @@
 -- materialized: incremental
 -- unique_key: data_set, pe, ou, aoc
 -- order_by: last_updated, _ingested_at
+-- recompute_on: silver.period.pe = pe
+-- recompute_on: silver.org_unit.uid = ou
+-- recompute_on: silver.data_set.uid = data_set
 -- expect: invalid_period | period_type IS NOT NULL | quarantine
 -- expect: unknown_org_unit | ou_known | quarantine
 -- expect: unknown_data_set | data_set_known | quarantine

@@ -12,15 +12,15 @@ WITH latest AS (
   ) AS r
   WHERE version_rank = 1
 )
+-- Each array is parsed once (from_json + explode), not once per element.
 SELECT DISTINCT
   data_set,
-  get_json_object(members, concat('$[', CAST(i AS STRING), '].id')) AS ou
+  member.id AS ou
 FROM (
   SELECT
     id AS data_set,
-    get_json_object(object, '$.organisationUnits') AS members,
-    explode(sequence(0, json_array_length(get_json_object(object, '$.organisationUnits')) - 1))
-      AS i
+    explode(from_json(get_json_object(object, '$.organisationUnits'), 'array<struct<id:string>>'))
+      AS member
   FROM latest
-  WHERE json_array_length(get_json_object(object, '$.organisationUnits')) > 0
 ) AS exploded
+WHERE member.id IS NOT NULL

@@ -10,6 +10,11 @@
 -- unique_key: de, pe, ou, coc, aoc
 -- order_by: last_updated, _ingested_at
 -- deleted: deleted
+-- recompute_on: silver.data_element.uid = de
+-- recompute_on: silver.period.pe = pe
+-- recompute_on: silver.org_unit.uid = ou
+-- recompute_on: silver.category_option_combo.uid = coc
+-- recompute_on: silver.category_option_combo.uid = aoc
 -- partition_by: year
 -- expect: unknown_data_element | value_type IS NOT NULL | quarantine
 -- expect: invalid_period | period_type IS NOT NULL | quarantine
@@ -87,17 +92,23 @@ checked AS (
                  AND TRY_CAST(l.raw_value AS DOUBLE) BETWEEN 0 AND 1)
              OR (l.value_type = 'PERCENTAGE'
                  AND TRY_CAST(l.raw_value AS DOUBLE) BETWEEN 0 AND 100))
-      WHEN l.value_type IN ('INTEGER', 'INTEGER_POSITIVE', 'INTEGER_NEGATIVE',
-                            'INTEGER_ZERO_OR_POSITIVE') THEN
+      -- integer types: a constant pattern per type (a pattern chosen per row is compiled per row)
+      WHEN l.value_type = 'INTEGER' THEN
         length(l.int_text) <= 11
         AND TRY_CAST(l.int_text AS DOUBLE) BETWEEN -2147483648 AND 2147483647
-        AND regexp_extract(l.int_text,
-          CASE l.value_type
-            WHEN 'INTEGER' THEN '^(0|-?[1-9][0-9]*)$'
-            WHEN 'INTEGER_POSITIVE' THEN '^[1-9][0-9]*$'
-            WHEN 'INTEGER_NEGATIVE' THEN '^-[1-9][0-9]*$'
-            ELSE '^(0|[1-9][0-9]*)$'
-          END, 0) <> ''
+        AND regexp_extract(l.int_text, '^(0|-?[1-9][0-9]*)$', 0) <> ''
+      WHEN l.value_type = 'INTEGER_POSITIVE' THEN
+        length(l.int_text) <= 11
+        AND TRY_CAST(l.int_text AS DOUBLE) BETWEEN -2147483648 AND 2147483647
+        AND regexp_extract(l.int_text, '^[1-9][0-9]*$', 0) <> ''
+      WHEN l.value_type = 'INTEGER_NEGATIVE' THEN
+        length(l.int_text) <= 11
+        AND TRY_CAST(l.int_text AS DOUBLE) BETWEEN -2147483648 AND 2147483647
+        AND regexp_extract(l.int_text, '^-[1-9][0-9]*$', 0) <> ''
+      WHEN l.value_type = 'INTEGER_ZERO_OR_POSITIVE' THEN
+        length(l.int_text) <= 11
+        AND TRY_CAST(l.int_text AS DOUBLE) BETWEEN -2147483648 AND 2147483647
+        AND regexp_extract(l.int_text, '^(0|[1-9][0-9]*)$', 0) <> ''
       WHEN l.value_type = 'BOOLEAN' THEN l.bool_text IS NOT NULL
       WHEN l.value_type = 'TRUE_ONLY' THEN l.bool_text = 'true'
       WHEN l.value_type IN ('DATE', 'AGE') THEN

@@ -16,16 +16,19 @@ WITH latest AS (
   ) AS r
   WHERE version_rank = 1 AND NOT COALESCE(deleted, FALSE)
 ),
+-- Each event's array is parsed once (from_json + explode), not once per element.
 exploded AS (
   SELECT
     event,
-    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].dataElement')) AS de,
-    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].value')) AS value_text,
-    get_json_object(dataValues, concat('$[', CAST(i AS STRING), '].updatedAt')) AS updated_text
+    item.dataElement AS de,
+    item.value AS value_text,
+    item.updatedAt AS updated_text
   FROM (
-    SELECT event, dataValues, explode(sequence(0, json_array_length(dataValues) - 1)) AS i
+    SELECT
+      event,
+      explode(from_json(dataValues,
+        'array<struct<dataElement:string,value:string,updatedAt:string>>')) AS item
     FROM latest
-    WHERE json_array_length(dataValues) > 0
   ) AS items
 )
 SELECT

@@ -11,14 +11,15 @@ WITH latest AS (
   ) AS r
   WHERE version_rank = 1
 )
+-- Each array is parsed once (from_json + explode), not once per element.
 SELECT DISTINCT
   group_set,
-  get_json_object(members, concat('$[', CAST(i AS STRING), '].id')) AS group_uid
+  member.id AS group_uid
 FROM (
   SELECT
     id AS group_set,
-    get_json_object(object, '$.organisationUnitGroups') AS members,
-    explode(sequence(0, json_array_length(get_json_object(object, '$.organisationUnitGroups')) - 1)) AS i
+    explode(from_json(get_json_object(object, '$.organisationUnitGroups'),
+      'array<struct<id:string>>')) AS member
   FROM latest
-  WHERE json_array_length(get_json_object(object, '$.organisationUnitGroups')) > 0
 ) AS exploded
+WHERE member.id IS NOT NULL

@@ -2,7 +2,10 @@
 
 #include <toml++/toml.h>
 
+#include <cstdlib>
 #include <filesystem>
+
+#include "engine/memory_limit.h"
 
 namespace dhl::cli {
 namespace {
@@ -22,6 +25,8 @@ Result<Config> LoadConfig(const GlobalFlags& flags) {
   }
   std::optional<std::string> level_text;
   std::optional<std::string> format_text;
+  std::optional<std::string> memory_text;
+  std::string memory_source = "--memory-limit";
   if (!path.empty()) {
     config.config_file = path;
     toml::table table;
@@ -38,6 +43,22 @@ Result<Config> LoadConfig(const GlobalFlags& flags) {
     }
     level_text = table["log"]["level"].value<std::string>();
     format_text = table["log"]["format"].value<std::string>();
+    memory_text = table["engine"]["memory_limit"].value<std::string>();
+    memory_source = path + ": [engine] memory_limit";
+  }
+  if (const char* env = std::getenv("DHIS2LAKE_MEMORY_LIMIT"); env != nullptr && *env != '\0') {
+    memory_text = env;
+    memory_source = "DHIS2LAKE_MEMORY_LIMIT";
+  }
+  if (flags.memory_limit) {
+    memory_text = flags.memory_limit;
+    memory_source = "--memory-limit";
+  }
+  config.memory_limit_bytes = engine::DefaultMemoryLimitBytes();
+  if (memory_text) {
+    Result<int64_t> bytes = engine::ParseMemorySize(*memory_text);
+    if (!bytes.ok()) return bytes.status().WithContext(memory_source);
+    config.memory_limit_bytes = *bytes;
   }
   if (flags.lake_dir) {
     config.lake_dir = *flags.lake_dir;

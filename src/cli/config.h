@@ -3,6 +3,7 @@
 // and defaults. Credentials never come from flags.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -17,6 +18,7 @@ struct GlobalFlags {
   std::optional<std::string> config_file;
   std::optional<std::string> log_level;
   std::optional<std::string> log_format;
+  std::optional<std::string> memory_limit;  // --memory-limit SIZE
 };
 
 struct Config {
@@ -24,6 +26,9 @@ struct Config {
   std::string config_file;  // the file that was read, empty if none
   LogLevel log_level = LogLevel::kInfo;
   LogFormat log_format = LogFormat::kText;
+  // Bytes the embedded engine may hold (engine/memory_limit.h): --memory-limit, then
+  // DHIS2LAKE_MEMORY_LIMIT, then `[engine] memory_limit`, then half the machine's memory.
+  int64_t memory_limit_bytes = 0;
 };
 
 // Reads the configuration file (if any) and applies the flags over it. An explicitly named file

@@ -48,7 +48,8 @@ int RunExport(const Config& config, const ExportArgs& args) {
                                           ? pipeline::ModelSet::LoadMap(pipeline::EmbeddedModels())
                                           : pipeline::ModelSet::LoadDirectory(args.models_dir);
   if (!models.ok()) return ReportFailure(models.status());
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
+  Result<LakeSession> session =
+      LakeSession::Open(config.lake_dir, /*register_tables=*/false, config.memory_limit_bytes);
   if (!session.ok()) return ReportFailure(session.status());
   databricks::PlanOptions plan_options;
   plan_options.names = names;

@@ -60,7 +60,8 @@ engine::Value OptionalInt(const std::optional<int64_t>& value) {
 }
 
 int RunTables(const Config& config, OutputFormat format) {
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
+  Result<LakeSession> session =
+      LakeSession::Open(config.lake_dir, /*register_tables=*/false, config.memory_limit_bytes);
   if (!session.ok()) {
     return ReportFailure(session.status());
   }
@@ -110,7 +111,8 @@ std::optional<OpenedTable> OpenExistingTable(const Config& config, const std::st
     *exit_code = ReportFailure(name.status(), /*usage_on_invalid=*/true);
     return std::nullopt;
   }
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
+  Result<LakeSession> session =
+      LakeSession::Open(config.lake_dir, /*register_tables=*/false, config.memory_limit_bytes);
   if (!session.ok()) {
     *exit_code = ReportFailure(session.status());
     return std::nullopt;
@@ -174,7 +176,8 @@ int RunImport(const Config& config, const ImportArgs& args) {
   if (!source.ok()) {
     return ReportFailure(source.status());
   }
-  Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/false);
+  Result<LakeSession> session =
+      LakeSession::Open(config.lake_dir, /*register_tables=*/false, config.memory_limit_bytes);
   if (!session.ok()) {
     return ReportFailure(session.status());
   }

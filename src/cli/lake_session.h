@@ -3,6 +3,7 @@
 // never block each other or a writer.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,8 +17,11 @@ namespace dhl::cli {
 
 class LakeSession {
  public:
-  // Opens the engine; registers the lake's tables when `register_tables`.
-  static Result<LakeSession> Open(const std::string& lake_dir, bool register_tables);
+  // Opens the engine, bounded to `memory_limit_bytes` (0 = engine::DefaultMemoryLimitBytes()) and
+  // spilling under `<lake_dir>/_system/tmp` when the lake folder exists; registers the lake's
+  // tables when `register_tables`.
+  static Result<LakeSession> Open(const std::string& lake_dir, bool register_tables,
+                                  int64_t memory_limit_bytes = 0);
 
   engine::Connection& connection() { return *connection_; }
   lake::LakeCatalog& catalog() { return catalog_; }

@@ -37,11 +37,15 @@ int Main(int argc, char** argv) {
   std::string config_file;
   std::string log_level;
   std::string log_format;
+  std::string memory_limit;
   app.add_option("--lake", lake_dir, "Lake folder (default ./lake)");
   app.add_option("--config", config_file,
                  "Configuration file (default ./dhis2lake.toml when it exists)");
   app.add_option("--log-level", log_level, "debug, info, warn or error (default info)");
   app.add_option("--log-format", log_format, "text or json (default text)");
+  app.add_option("--memory-limit", memory_limit,
+                 "Memory the embedded engine may hold, e.g. 4GB or 50% (default half the "
+                 "machine's); it spills under <lake>/_system/tmp beyond that");
 
   Action action;
   AddPeriodCommand(app, &action);
@@ -71,6 +75,9 @@ int Main(int argc, char** argv) {
   }
   if (!log_format.empty()) {
     flags.log_format = log_format;
+  }
+  if (!memory_limit.empty()) {
+    flags.memory_limit = memory_limit;
   }
   Result<Config> config = LoadConfig(flags);
   if (!config.ok()) {

@@ -25,7 +25,8 @@ void AddSqlCommand(CLI::App& app, Action* action) {
       if (!format.ok()) {
         return ReportFailure(format.status(), /*usage_on_invalid=*/true);
       }
-      Result<LakeSession> session = LakeSession::Open(config.lake_dir, /*register_tables=*/true);
+      Result<LakeSession> session =
+          LakeSession::Open(config.lake_dir, /*register_tables=*/true, config.memory_limit_bytes);
       if (!session.ok()) {
         return ReportFailure(session.status());
       }

@@ -41,6 +41,7 @@ Result<pipeline::ModelEngine> EngineFor(const std::string& engine, const std::st
 int RunSync(const Config& config, const SyncArgs& args) {
   pipeline::SyncOptions options;
   options.lake_dir = config.lake_dir;
+  options.memory_limit_bytes = config.memory_limit_bytes;
   options.source = args.source;
   options.full = args.full;
   options.models = args.models;

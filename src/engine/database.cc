@@ -43,6 +43,9 @@ Result<Database> Database::Open(const DatabaseOptions& options) {
   if (status.ok() && options.temp_directory) {
     status = set("temp_directory", *options.temp_directory);
   }
+  if (status.ok() && options.preserve_insertion_order) {
+    status = set("preserve_insertion_order", *options.preserve_insertion_order ? "true" : "false");
+  }
   // No network here or on users' air-gapped servers: never try to download an extension. (parquet,
   // json and icu are built into the library.)
   if (status.ok()) {

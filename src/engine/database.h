@@ -21,6 +21,9 @@ struct DatabaseOptions {
   std::optional<int> threads;                 // default: DuckDB's (all cores)
   std::optional<std::string> memory_limit;    // e.g. "4GB"; default: DuckDB's (80% of RAM)
   std::optional<std::string> temp_directory;  // where DuckDB spills; default: DuckDB's
+  // false lets DuckDB stream and spill results whose order does not matter (those without ORDER
+  // BY may then come in any order); default: DuckDB's (true).
+  std::optional<bool> preserve_insertion_order;
   // Timestamps are read and written as UTC instants: the session time zone is UTC unless told.
   std::string time_zone = "UTC";
 };

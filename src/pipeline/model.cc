@@ -271,6 +271,19 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         return LineError(path, line, "deleted: '" + value + "' is not a column name");
       }
       model.deleted_column = value;
+    } else if (key == "recompute_on") {
+      // layer.table.column = model_column
+      size_t equals = value.find('=');
+      std::string left = equals == std::string::npos ? "" : Trim(value.substr(0, equals));
+      std::string right = equals == std::string::npos ? "" : Trim(value.substr(equals + 1));
+      size_t dot = left.rfind('.');
+      auto table = lake::ParseTableName(dot == std::string::npos ? "" : left.substr(0, dot));
+      std::string table_column = dot == std::string::npos ? "" : left.substr(dot + 1);
+      if (!table.ok() || !IsIdentifier(table_column) || !IsIdentifier(right)) {
+        return LineError(path, line,
+                         "recompute_on: '" + value + "': want 'layer.table.column = model_column'");
+      }
+      model.recompute_on.push_back(RecomputeOn{*table, table_column, right, line});
     } else if (key == "depends_on") {
       for (std::string_view item : Split(value, ',')) {
         std::string table_text = Trim(item);
@@ -332,8 +345,9 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     } else {
       return LineError(path, line,
                        "unknown header key '" + key +
-                           "' (want materialized, unique_key, order_by, deleted, partition_by, "
-                           "partition_inputs, partition_window, depends_on, expect)");
+                           "' (want materialized, unique_key, order_by, deleted, recompute_on, "
+                           "partition_by, partition_inputs, partition_window, depends_on, "
+                           "expect)");
     }
   }
   if (!has_materialized) {
@@ -344,9 +358,10 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, 1, "an incremental model needs 'unique_key' and 'order_by'");
     }
   } else if (!model.unique_key.empty() || !model.order_by.empty() ||
-             !model.deleted_column.empty()) {
+             !model.deleted_column.empty() || !model.recompute_on.empty()) {
     return LineError(path, 1,
-                     "unique_key, order_by and deleted apply only to 'materialized: incremental'");
+                     "unique_key, order_by, deleted and recompute_on apply only to 'materialized: "
+                     "incremental'");
   }
   if (model.materialization == Materialization::kPartitioned) {
     if (model.partition_by.size() != 1 || model.partition_inputs.empty()) {
@@ -377,6 +392,15 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     if (!declared) {
       return LineError(path, 1,
                        "partition_inputs: " + input.ToString() +
+                           " is not an input of the model (ref() or depends_on:)");
+    }
+  }
+  for (const RecomputeOn& mapping : model.recompute_on) {
+    bool declared = false;
+    for (const Ref& ref : model.refs) declared = declared || ref.table == mapping.table;
+    if (!declared) {
+      return LineError(path, mapping.line,
+                       "recompute_on: " + mapping.table.ToString() +
                            " is not an input of the model (ref() or depends_on:)");
     }
   }

@@ -44,13 +44,25 @@ struct LayerInput {
   int line = 0;
 };
 
+// incremental: when `table` (an input rewritten since the last run, not only appended to) changes,
+// the keys whose `model_column` equals `table_column` of a changed row of it are recomputed.
+struct RecomputeOn {
+  lake::TableName table;
+  std::string table_column;
+  std::string model_column;
+  int line = 0;
+};
+
 struct Model {
   lake::TableName name;
   std::string path;  // the file it came from (a disk path or an embedded key), for messages
   Materialization materialization = Materialization::kTable;
-  std::vector<std::string> unique_key;    // incremental: the natural key
-  std::vector<std::string> order_by;      // incremental: the version columns, latest = largest
-  std::string deleted_column;             // incremental: a boolean, TRUE when the version deletes
+  std::vector<std::string> unique_key;  // incremental: the natural key
+  std::vector<std::string> order_by;    // incremental: the version columns, latest = largest
+  std::string deleted_column;           // incremental: a boolean, TRUE when the version deletes
+  // incremental: how a rewritten input (a dimension) reaches the keys. A rewritten input without a
+  // mapping makes the run a full rebuild.
+  std::vector<RecomputeOn> recompute_on;
   std::vector<std::string> partition_by;  // Delta partition columns
   // partitioned: the inputs partitioned by the same column whose changed partitions are tracked
   // (a change to any other input rebuilds the whole table), and the window of input partitions an

@@ -32,10 +32,8 @@ std::string Qualified(const TableName& name) {
   return QuoteName(name.layer) + "." + QuoteName(name.name);
 }
 
-int64_t NowMicros() {
-  return std::chrono::duration_cast<std::chrono::microseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
+int64_t MicrosOf(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(time.time_since_epoch()).count();
 }
 
 std::string TimestampSql(int64_t micros) {
@@ -68,13 +66,33 @@ std::string VersionsText(const Versions& versions) {
   return Join(parts, ";");
 }
 
+// The layout of what the runner writes (tables, ops rows, the meaning of a model header). A model
+// run recorded under another layout, or with another definition, rebuilds in full.
+constexpr std::string_view kLayoutVersion = "2";
+// input_versions carries the model's definition fingerprint as one more part, "@definition=HEX".
+constexpr std::string_view kDefinitionPart = "@definition=";
+
+// What decides, besides its inputs, what a model computes: its file (header and SQL), the layout
+// version. 16 hex digits of a SHA-256.
+std::string DefinitionFingerprint(const Model& model) {
+  return Sha256Hex("layout " + std::string(kLayoutVersion) + "\n" + model.body).substr(0, 16);
+}
+
+std::string DefinitionOf(const std::string& text) {
+  size_t at = text.find(kDefinitionPart);
+  if (at == std::string::npos) return "";
+  size_t end = text.find(';', at);
+  size_t start = at + kDefinitionPart.size();
+  return text.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
 Versions ParseVersions(const std::string& text) {
   Versions versions;
   std::stringstream stream(text);
   std::string part;
   while (std::getline(stream, part, ';')) {
     size_t equals = part.find('=');
-    if (equals == std::string::npos) continue;
+    if (equals == std::string::npos || part.front() == '@') continue;
     auto name = lake::ParseTableName(part.substr(0, equals));
     if (!name.ok()) continue;
     versions[*name] = std::stoll(part.substr(equals + 1));
@@ -103,16 +121,11 @@ Result<std::vector<std::pair<std::string, std::string>>> Columns(engine::Connect
 // what it says: they take no part in a reject's record or in deciding whether a result changed.
 bool IsIngestionColumn(const std::string& name) { return !name.empty() && name[0] == '_'; }
 
-Status AppendRow(lake::LakeCatalog& catalog, engine::Connection& connection, const TableName& table,
-                 const std::vector<std::pair<std::string, std::string>>& columns) {
+// One ops row as a SELECT of literals.
+std::string RowSelect(const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> items;
   for (const auto& [name, value] : columns) items.push_back(value + " AS " + QuoteName(name));
-  lake::DeltaTable delta = catalog.Table(table);
-  lake::WriteOptions options;
-  options.mode = lake::WriteMode::kAppend;
-  auto written = delta.Write(connection, "SELECT " + Join(items, ", "), options);
-  if (!written.ok()) return written.status().WithContext("recording " + table.ToString());
-  return Status::Ok();
+  return "SELECT " + Join(items, ", ");
 }
 
 std::string TextOrNull(const std::string& text) {
@@ -159,12 +172,23 @@ class Runner {
  public:
   Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
          const RunOptions& options)
-      : catalog_(catalog), connection_(connection), models_(models), options_(options) {}
+      : catalog_(catalog),
+        connection_(connection),
+        models_(models),
+        options_(options),
+        clock_(options.clock != nullptr ? *options.clock : SystemClock::Instance()) {}
 
+  // Runs the models, then records the run: the ops rows of each table in one commit.
   Result<RunSummary> Run();
 
  private:
-  Result<std::optional<Versions>> LastSuccess(const TableName& model);
+  // The input versions and the definition fingerprint ("" when recorded by an older release)
+  // of the model's last successful run.
+  struct LastRun {
+    Versions versions;
+    std::string definition;
+  };
+  Result<std::optional<LastRun>> LastSuccess(const TableName& model);
   Result<Versions> CurrentVersions(const Model& model);
   Status RunModel(const Model& model, const Versions& inputs, const std::optional<Versions>& last,
                   ModelResult& result);
@@ -188,27 +212,54 @@ class Runner {
   // empty = the whole table) would leave its content as it is (ingestion columns aside).
   Result<bool> SameContent(const Model& model, const std::string& live,
                            const std::string& replaced);
+  // For an incremental run: the conditions (over the model's output columns) selecting the keys
+  // that the rewritten inputs' changed rows reach (`recompute_on`), added to `conditions`. Returns
+  // a reason to rebuild in full instead (a rewritten input without a mapping, an old version that
+  // is gone, a changed schema), or an empty text.
+  Result<std::string> DimensionChanges(const Model& model, const Versions& inputs,
+                                       const Versions& last, std::vector<std::string>& conditions);
+  // Drops the temporary tables the runner made for a model (`_pipeline_*`), so that the next model
+  // starts with the engine's memory free.
+  Status DropTempTables();
+  // `status` of a failed model, with the engine's memory limit named when it ran out of memory.
+  std::string FailureText(const Model& model, const Status& status);
+  int64_t NowMicros() const { return MicrosOf(clock_.Now()); }
+  Result<RunSummary> RunAll();
+  // Ops rows are kept until the run ends, then each table gets one commit (FlushOps).
+  void AppendOps(const TableName& table,
+                 const std::vector<std::pair<std::string, std::string>>& columns) {
+    pending_ops_[table].push_back(RowSelect(columns));
+  }
+  Status FlushOps();
+  // `rows` to append to ops table `table`, or, when they hold columns the table lacks, the table's
+  // rows with them (options.mode becomes an overwrite).
+  Result<std::string> WithNewColumns(const TableName& table, const std::string& rows,
+                                     lake::WriteOptions& options);
 
   lake::LakeCatalog& catalog_;
   engine::Connection& connection_;
   const ModelSet& models_;
   const RunOptions& options_;
+  const Clock& clock_;
   std::string run_id_;
+  bool full_ = false;  // the running model rebuilds from its whole inputs
+  std::map<TableName, std::vector<std::string>> pending_ops_;
   // While a partitioned model recomputes some partitions: what its inputs and generators see.
   const PartitionScope* scope_ = nullptr;
   std::vector<std::string>* warnings_ = nullptr;  // the running model's ModelResult::warnings
 };
 
-Result<std::optional<Versions>> Runner::LastSuccess(const TableName& model) {
-  if (!catalog_.Table(kModelRun).Exists()) return std::optional<Versions>();
+Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& model) {
+  if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
   DHL_ASSIGN_OR_RETURN(auto result,
                        connection_.Query("SELECT input_versions FROM " + Qualified(kModelRun) +
                                              " WHERE model = $1 AND status = 'succeeded'"
                                              " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
                                          {engine::Value(model.ToString())}));
-  if (result.row_count() == 0) return std::optional<Versions>();
-  return std::optional<Versions>(ParseVersions(result.GetString(0, 0).value_or("")));
+  if (result.row_count() == 0) return std::optional<LastRun>();
+  std::string text = result.GetString(0, 0).value_or("");
+  return std::optional<LastRun>(LastRun{ParseVersions(text), DefinitionOf(text)});
 }
 
 Result<Versions> Runner::CurrentVersions(const Model& model) {
@@ -325,15 +376,14 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
                                           ": expectation " + expectation.name);
     }
     int64_t failing_rows = *counted;
-    DHL_RETURN_IF_ERROR(AppendRow(
-        catalog_, connection_, kDqResult,
-        {{"run_id", StringLiteral(run_id_)},
-         {"model", StringLiteral(model.name.ToString())},
-         {"expectation", StringLiteral(expectation.name)},
-         {"action", StringLiteral(std::string(ExpectationActionName(expectation.action)))},
-         {"rows_failing", sql::IntegerLiteral(failing_rows)},
-         {"rows_total", sql::IntegerLiteral(total)},
-         {"recorded_at", TimestampSql(NowMicros())}}));
+    AppendOps(kDqResult,
+              {{"run_id", StringLiteral(run_id_)},
+               {"model", StringLiteral(model.name.ToString())},
+               {"expectation", StringLiteral(expectation.name)},
+               {"action", StringLiteral(std::string(ExpectationActionName(expectation.action)))},
+               {"rows_failing", sql::IntegerLiteral(failing_rows)},
+               {"rows_total", sql::IntegerLiteral(total)},
+               {"recorded_at", TimestampSql(NowMicros())}});
     if (failing_rows == 0) continue;
     if (expectation.action == ExpectationAction::kWarn) {
       LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(), expectation.name,
@@ -416,6 +466,69 @@ Result<bool> Runner::SameContent(const Model& model, const std::string& live,
   return differing == 0;
 }
 
+Result<std::string> Runner::DimensionChanges(const Model& model, const Versions& inputs,
+                                             const Versions& last,
+                                             std::vector<std::string>& conditions) {
+  int counter = 0;
+  for (const Ref& ref : model.refs) {
+    auto recorded = last.find(ref.table);
+    if (recorded == last.end()) return "input " + ref.table.ToString() + " is new";
+    int64_t now_version = inputs.at(ref.table);
+    if (recorded->second == now_version) continue;
+    lake::DeltaTable table = catalog_.Table(ref.table);
+    lake::VersionSpec old_spec;
+    old_spec.version = recorded->second;
+    auto old_snapshot = table.Load(connection_, old_spec);
+    if (!old_snapshot.ok()) {
+      return "version " + std::to_string(recorded->second) + " of " + ref.table.ToString() +
+             " is gone";
+    }
+    lake::VersionSpec now_spec;
+    now_spec.version = now_version;
+    DHL_ASSIGN_OR_RETURN(auto now_snapshot, table.Load(connection_, now_spec));
+    bool rewritten = false;
+    for (const auto& [path, file] : old_snapshot->files) {
+      if (now_snapshot.files.count(path) == 0) rewritten = true;
+    }
+    if (!rewritten) continue;  // only appended to: its new rows are in the batch
+    std::vector<const RecomputeOn*> mappings;
+    for (const RecomputeOn& mapping : model.recompute_on) {
+      if (mapping.table == ref.table) mappings.push_back(&mapping);
+    }
+    if (mappings.empty()) {
+      return "input " + ref.table.ToString() + " was rewritten (not only appended to)";
+    }
+    std::string base = ref.table.layer + "__" + ref.table.name;
+    DHL_RETURN_IF_ERROR(table.CreateView(connection_, *old_snapshot, kBatchSchema, base + "__old"));
+    DHL_RETURN_IF_ERROR(table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__now"));
+    std::string old_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__old");
+    std::string now_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__now");
+    DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, old_view));
+    DHL_ASSIGN_OR_RETURN(auto now_columns, Columns(connection_, now_view));
+    if (old_columns != now_columns) return "the columns of " + ref.table.ToString() + " changed";
+    std::vector<std::string> compared;
+    for (const auto& [name, type] : now_columns) {
+      if (!IsIngestionColumn(name)) compared.push_back(name);
+    }
+    std::vector<std::string> mapped;
+    for (const RecomputeOn* mapping : mappings) mapped.push_back(mapping->table_column);
+    std::sort(mapped.begin(), mapped.end());
+    mapped.erase(std::unique(mapped.begin(), mapped.end()), mapped.end());
+    std::string changed = "_pipeline_changed_" + std::to_string(counter++);
+    std::string old_rows = "SELECT " + QuotedList(compared) + " FROM " + old_view;
+    std::string now_rows = "SELECT " + QuotedList(compared) + " FROM " + now_view;
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + changed + " AS SELECT DISTINCT " +
+                            QuotedList(mapped) + " FROM ((" + old_rows + " EXCEPT " + now_rows +
+                            ") UNION ALL (" + now_rows + " EXCEPT " + old_rows + "))"));
+    for (const RecomputeOn* mapping : mappings) {
+      conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
+                           QuoteName(mapping->table_column) + " FROM " + changed + ")");
+    }
+  }
+  return std::string();
+}
+
 Status Runner::RunModel(const Model& model, const Versions& inputs,
                         const std::optional<Versions>& last, ModelResult& result) {
   warnings_ = &result.warnings;
@@ -423,8 +536,16 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     return RunPartitioned(model, inputs, last, result);
   }
   lake::DeltaTable target = catalog_.Table(model.name);
-  bool incremental = model.materialization == Materialization::kIncremental && !options_.full &&
+  bool incremental = model.materialization == Materialization::kIncremental && !full_ &&
                      target.Exists() && last.has_value();
+  std::vector<std::string> recompute;  // keys a dimension change reaches
+  if (incremental) {
+    DHL_ASSIGN_OR_RETURN(std::string reason, DimensionChanges(model, inputs, *last, recompute));
+    if (!reason.empty()) {
+      incremental = false;
+      result.full_reason = reason;
+    }
+  }
   std::string batch_sql;
   DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
   const std::string batch = "_pipeline_batch_rows";
@@ -438,6 +559,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     std::string keys = QuotedList(model.unique_key);
     batch_sql = "SELECT * FROM (" + full_sql + ") WHERE (" + keys + ") IN (SELECT " + keys +
                 " FROM (" + batch_sql + "))";
+    for (const std::string& condition : recompute) batch_sql += " OR " + condition;
   }
   DHL_RETURN_IF_ERROR(
       connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " + batch_sql));
@@ -519,13 +641,37 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, "SELECT * FROM " + live, write));
   result.version = written.version;
   result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
   return Status::Ok();
+}
+
+Status Runner::DropTempTables() {
+  DHL_ASSIGN_OR_RETURN(auto tables,
+                       connection_.Query("SELECT table_name FROM duckdb_tables() WHERE temporary"
+                                         " AND starts_with(table_name, '_pipeline_')"));
+  for (size_t row = 0; row < tables.row_count(); ++row) {
+    DHL_RETURN_IF_ERROR(connection_.Execute("DROP TABLE IF EXISTS temp.main." +
+                                            QuoteName(tables.GetString(0, row).value_or(""))));
+  }
+  return Status::Ok();
+}
+
+std::string Runner::FailureText(const Model& model, const Status& status) {
+  std::string text = status.ToString();
+  if (text.find("Out of Memory") == std::string::npos) return text;
+  std::string limit = "?";
+  auto setting = connection_.Query("SELECT current_setting('memory_limit')");
+  if (setting.ok()) limit = setting->GetString(0, 0).value_or("?");
+  return "model " + model.name.ToString() + " needs more memory than the engine's limit of " +
+         limit + " (raise it with --memory-limit, DHIS2LAKE_MEMORY_LIMIT or [engine] " +
+         "memory_limit; its table is left as it was): " + text;
 }
 
 Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(
     const Model& model, const Versions& inputs, const std::optional<Versions>& last) {
   std::optional<PartitionScope> whole;
-  if (options_.full || !last.has_value() || !catalog_.Table(model.name).Exists()) return whole;
+  if (full_ || !last.has_value() || !catalog_.Table(model.name).Exists()) return whole;
   PartitionScope scope;
   scope.column = model.partition_by.front();
   std::set<std::string> changed;
@@ -617,11 +763,65 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
       auto written, catalog_.Table(model.name).Write(connection_, "SELECT * FROM " + live, write));
   result.version = written.version;
   result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
   return Status::Ok();
 }
 
+Result<std::string> Runner::WithNewColumns(const TableName& table, const std::string& rows,
+                                           lake::WriteOptions& options) {
+  if (!catalog_.Table(table).Exists()) return rows;
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, table));
+  DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, Qualified(table)));
+  DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, "(" + rows + ")"));
+  for (const auto& [name, type] : new_columns) {
+    bool known = false;
+    for (const auto& old : old_columns) known = known || old.first == name;
+    if (!known) {
+      options.mode = lake::WriteMode::kOverwrite;
+      return "SELECT * FROM " + Qualified(table) + " UNION ALL BY NAME (" + rows + ")";
+    }
+  }
+  return rows;
+}
+
+Status Runner::FlushOps() {
+  Status first_error;
+  for (const TableName& table : {kModelRun, kDqResult, kPipelineRun}) {
+    auto pending = pending_ops_.find(table);
+    if (pending == pending_ops_.end() || pending->second.empty()) continue;
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kAppend;
+    std::string rows = Join(pending->second, " UNION ALL ");
+    pending->second.clear();
+    // A table written by an older release may lack columns added since: it is rewritten once with
+    // them (NULL in its old rows).
+    auto upgraded = WithNewColumns(table, rows, options);
+    if (!upgraded.ok()) {
+      if (first_error.ok()) {
+        first_error = upgraded.status().WithContext("recording " + table.ToString());
+      }
+      continue;
+    }
+    auto written = catalog_.Table(table).Write(connection_, *upgraded, options);
+    if (!written.ok() && first_error.ok()) {
+      first_error = written.status().WithContext("recording " + table.ToString());
+    }
+  }
+  return first_error;
+}
+
 Result<RunSummary> Runner::Run() {
-  auto started = std::chrono::steady_clock::now();
+  Result<RunSummary> summary = RunAll();
+  // Whatever ran is recorded, also when the run stopped early.
+  Status recorded = FlushOps();
+  if (!summary.ok()) return summary.status();
+  DHL_RETURN_IF_ERROR(recorded);
+  return summary;
+}
+
+Result<RunSummary> Runner::RunAll() {
+  auto started = clock_.Steady();
   int64_t started_micros = NowMicros();
   run_id_ = options_.run_id.empty() ? Uuid4() : options_.run_id;
   for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
@@ -650,6 +850,8 @@ Result<RunSummary> Runner::Run() {
   }
 
   std::set<TableName> failed;  // failed or skipped because of a failure upstream
+  // Models rebuilt in full because their definition (or one of their ancestors') changed.
+  std::map<TableName, std::string> redefined;
   for (const Model& model : models_.models()) {
     ModelResult result;
     result.name = model.name;
@@ -658,13 +860,14 @@ Result<RunSummary> Runner::Run() {
          layer_rank(model.name.layer) > layer_rank(options_.stop_after_layer))) {
       continue;
     }
-    auto model_started = std::chrono::steady_clock::now();
+    auto model_started = clock_.Steady();
     int64_t model_started_micros = NowMicros();
     bool upstream_failed = false;
     for (const Ref& ref : model.refs) {
       if (failed.count(ref.table) > 0) upstream_failed = true;
     }
     Versions inputs;
+    std::string definition;
     std::optional<Model> expanded;
     Result<Versions> current = Versions();
     if (!upstream_failed) {
@@ -684,39 +887,64 @@ Result<RunSummary> Runner::Run() {
     } else {
       DHL_ASSIGN_OR_RETURN(inputs, std::move(current));
       DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
-      bool unchanged = !options_.full && last.has_value() && *last == inputs &&
-                       catalog_.Table(model.name).Exists();
+      definition = DefinitionFingerprint(model);
+      std::string redefinition;
+      if (last.has_value() && last->definition != definition) {
+        redefinition = last->definition.empty() ? "its last run was recorded by an older release"
+                                                : "its definition changed (SQL, header or layout)";
+      }
+      for (const Ref& ref : model.refs) {
+        auto upstream = redefined.find(ref.table);
+        if (redefinition.empty() && upstream != redefined.end()) {
+          redefinition = "input " + ref.table.ToString() + " was rebuilt in full";
+        }
+      }
+      std::optional<Versions> last_versions;
+      if (last.has_value()) last_versions = last->versions;
+      bool unchanged = !options_.full && redefinition.empty() && last.has_value() &&
+                       last->versions == inputs && catalog_.Table(model.name).Exists();
       if (unchanged) {
         result.status = ModelStatus::kUnchanged;
       } else {
-        Status status = RunModel(*expanded, inputs, last, result);
+        full_ = options_.full || !redefinition.empty();
+        if (!redefinition.empty()) {
+          redefined[model.name] = redefinition;
+          if (!options_.full) result.full_reason = redefinition;
+        }
+        Status status = RunModel(*expanded, inputs, last_versions, result);
+        Status dropped = DropTempTables();
+        if (status.ok()) status = dropped;
         if (status.ok()) {
           result.status = ModelStatus::kSucceeded;
         } else {
           result.status = ModelStatus::kFailed;
-          result.error = status.ToString();
+          result.error = FailureText(model, status);
           failed.insert(model.name);
           LogError("model {} failed: {}", model.name.ToString(), result.error);
         }
       }
     }
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - model_started).count();
+    result.seconds = std::chrono::duration<double>(clock_.Steady() - model_started).count();
     if (result.status == ModelStatus::kSucceeded || result.status == ModelStatus::kFailed) {
-      DHL_RETURN_IF_ERROR(
-          AppendRow(catalog_, connection_, kModelRun,
-                    {{"run_id", StringLiteral(run_id_)},
-                     {"model", StringLiteral(model.name.ToString())},
-                     {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
-                     {"started_at", TimestampSql(model_started_micros)},
-                     {"ended_at", TimestampSql(NowMicros())},
-                     {"rows_in", sql::IntegerLiteral(result.rows_in)},
-                     {"rows_out", sql::IntegerLiteral(result.rows_out)},
-                     {"rows_rejected", sql::IntegerLiteral(result.rows_rejected)},
-                     {"bytes", sql::IntegerLiteral(result.bytes)},
-                     {"version", sql::IntegerLiteral(result.version)},
-                     {"input_versions", TextOrNull(VersionsText(inputs))},
-                     {"error", TextOrNull(result.error)}}));
+      AppendOps(kModelRun,
+                {{"run_id", StringLiteral(run_id_)},
+                 {"model", StringLiteral(model.name.ToString())},
+                 {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
+                 {"started_at", TimestampSql(model_started_micros)},
+                 {"ended_at", TimestampSql(NowMicros())},
+                 {"rows_in", sql::IntegerLiteral(result.rows_in)},
+                 {"rows_out", sql::IntegerLiteral(result.rows_out)},
+                 {"rows_rejected", sql::IntegerLiteral(result.rows_rejected)},
+                 {"bytes", sql::IntegerLiteral(result.bytes)},
+                 {"version", sql::IntegerLiteral(result.version)},
+                 {"files_added", sql::IntegerLiteral(result.files_added)},
+                 {"files_removed", sql::IntegerLiteral(result.files_removed)},
+                 {"full_reason", TextOrNull(result.full_reason)},
+                 {"input_versions",
+                  TextOrNull(
+                      VersionsText(inputs) +
+                      (definition.empty() ? "" : ";" + std::string(kDefinitionPart) + definition))},
+                 {"error", TextOrNull(result.error)}});
     }
     if (result.status == ModelStatus::kSucceeded) {
       ++summary.succeeded;
@@ -729,20 +957,18 @@ Result<RunSummary> Runner::Run() {
     if (progress) progress->Add(1);
   }
   if (progress) progress->Finish();
-  summary.seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
   int64_t rows_out = 0;
   for (const ModelResult& result : summary.models) rows_out += result.rows_out;
-  DHL_RETURN_IF_ERROR(AppendRow(catalog_, connection_, kPipelineRun,
-                                {{"run_id", StringLiteral(run_id_)},
-                                 {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
-                                 {"started_at", TimestampSql(started_micros)},
-                                 {"ended_at", TimestampSql(NowMicros())},
-                                 {"full_refresh", sql::BooleanLiteral(options_.full)},
-                                 {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
-                                 {"models_skipped", sql::IntegerLiteral(summary.skipped)},
-                                 {"models_failed", sql::IntegerLiteral(summary.failed)},
-                                 {"rows_out", sql::IntegerLiteral(rows_out)}}));
+  AppendOps(kPipelineRun, {{"run_id", StringLiteral(run_id_)},
+                           {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
+                           {"started_at", TimestampSql(started_micros)},
+                           {"ended_at", TimestampSql(NowMicros())},
+                           {"full_refresh", sql::BooleanLiteral(options_.full)},
+                           {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
+                           {"models_skipped", sql::IntegerLiteral(summary.skipped)},
+                           {"models_failed", sql::IntegerLiteral(summary.failed)},
+                           {"rows_out", sql::IntegerLiteral(rows_out)}});
   return summary;
 }
 
@@ -775,7 +1001,7 @@ std::string RunSummary::ToString() const {
     if (model.status == ModelStatus::kSucceeded) {
       out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
           << " rejected, " << model.seconds << " s" << (model.output_unchanged ? ", no change" : "")
-          << ")";
+          << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason) << ")";
     }
     if (!model.error.empty()) out << ": " << model.error;
     out << "\n";

@@ -4,13 +4,17 @@
 // ops.dq_result (docs/models.md).
 //
 // The caller's catalog and connection are used only during the call; the runner creates views
-// `<layer>.<table>` and temporary tables prefixed `_pipeline_` on the connection. Not thread-safe.
+// `<layer>.<table>` and temporary tables prefixed `_pipeline_` on the connection, and drops those
+// tables when each model is done. A model the engine's memory limit cannot hold fails alone (its
+// error names the model and the limit; its table is left as it was) and only its descendants are
+// skipped. Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/status.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
@@ -28,6 +32,8 @@ struct RunOptions {
   bool progress = false;            // draw a Progress line on stderr
   // What generated('name') calls in the models expand to; nullptr = BuiltinGenerators().
   const GeneratorRegistry* generators = nullptr;
+  // Where run and model timestamps and durations come from; nullptr = SystemClock::Instance().
+  const Clock* clock = nullptr;
 };
 
 enum class ModelStatus {
@@ -49,10 +55,15 @@ struct ModelResult {
   int64_t rows_out = 0;
   int64_t rows_rejected = 0;
   int64_t bytes = 0;
-  int64_t version = -1;  // the committed Delta version, -1 when nothing was written
+  int64_t version = -1;       // the committed Delta version, -1 when nothing was written
+  int64_t files_added = 0;    // data files the commit added
+  int64_t files_removed = 0;  // data files the commit removed (rewritten partitions, overwrites)
   // The model ran but its result equals the table (ingestion columns, those named with a leading
   // '_', aside): nothing was committed, so a re-delivery upstream changes no version downstream.
   bool output_unchanged = false;
+  // Why an incremental model rebuilt in full instead (empty when it ran incrementally or was
+  // asked for a full run), e.g. "input silver.x was rewritten (not only appended to)".
+  std::string full_reason;
   double seconds = 0;
   std::string error;
   // What the model's generators left out and why (e.g. "indicator X: ..."), one line each.

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <memory>
 
@@ -10,6 +11,7 @@
 #include "base/progress.h"
 #include "base/text.h"
 #include "engine/database.h"
+#include "engine/memory_limit.h"
 #include "http/curl_transport.h"
 #include "pipeline/embedded_models.h"
 #include "source/export_folder_source.h"
@@ -84,7 +86,15 @@ Result<std::vector<ExpectationCount>> ExpectationCounts(lake::LakeCatalog& catal
 
 Status RunModels(const SyncOptions& options, const ModelSet& set,
                  const std::vector<TableName>& selected, SyncSummary& summary) {
-  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  engine::DatabaseOptions database_options =
+      engine::ModelEngineOptions(options.lake_dir, options.memory_limit_bytes);
+  std::error_code error;
+  std::filesystem::create_directories(*database_options.temp_directory, error);
+  if (error) {
+    return IoError("cannot create the engine's spill folder " + *database_options.temp_directory +
+                   ": " + error.message());
+  }
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(database_options));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(options.lake_dir);
   RunOptions run;

@@ -68,6 +68,9 @@ struct SyncOptions {
   // The models to run; nullptr = the embedded ones (EmbeddedModels()).
   const ModelSet* model_set = nullptr;
   ModelEngine run_models;  // empty = RunPipeline on an in-memory DuckDB over the lake
+  // Bytes the embedded engine that runs the models may hold (0 = half the machine's memory); it
+  // spills under `<lake_dir>/_system/tmp` (engine/memory_limit.h).
+  int64_t memory_limit_bytes = 0;
 };
 
 // Rows an expectation flagged in this run (from ops.dq_result).

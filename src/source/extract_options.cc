@@ -97,6 +97,12 @@ path = "./lake"
 level = "info"    # debug, info, warn, error
 format = "text"   # text or json
 
+[engine]
+# Memory the embedded engine may hold (--memory-limit and DHIS2LAKE_MEMORY_LIMIT win over it), e.g.
+# "4GB", "3.5GiB" or "50%" of the machine; beyond it the engine spills under <lake>/_system/tmp. A
+# model that cannot fit fails alone, naming itself and the limit. Default: half the machine's memory.
+# memory_limit = "4GB"
+
 [source]
 # The DHIS2 server's base URL, without /api (DHIS2_URL and the secrets file win over it).
 # url = "https://dhis2.example.org"

@@ -134,6 +134,13 @@ std::vector<std::string> DuckDbSparkFunctionMacros() {
       "CREATE OR REPLACE TEMP MACRO sequence(first_value, last_value) AS "
       "generate_series(CAST(first_value AS BIGINT), CAST(last_value AS BIGINT))",
       "CREATE OR REPLACE TEMP MACRO explode(elements) AS unnest(elements)",
+      // Spark's schema text turned into json_transform's structure while binding (the
+      // translation folds to a constant): array<struct<a:string,b:string>> becomes
+      // [{"a":"VARCHAR","b":"VARCHAR"}], array<string> becomes ["VARCHAR"].
+      "CREATE OR REPLACE TEMP MACRO from_json(json_text, spark_schema) AS "
+      "json_transform(json_text, regexp_replace(replace(replace(replace(spark_schema, "
+      "'array<struct<', '[{'), '>>', '}]'), 'array<string>', '[\"VARCHAR\"]'), "
+      "'([A-Za-z_][A-Za-z0-9_]*):string', '\"\\1\":\"VARCHAR\"', 'g'))",
   };
 }
 

@@ -85,9 +85,15 @@ std::string SplitContains(std::string_view list, char delimiter, std::string_vie
 //   sequence(start, stop)                  the integers start..stop (callers keep stop >= start:
 //                                          Spark counts down otherwise)
 //   explode(array)                         one row per element (in a SELECT list)
+//   from_json(json_text, 'array<struct<a:string,b:string>>')  the array parsed once, as a list of
+//                                          structs (fields read as `alias.a`; a number or object
+//                                          in a string field comes as its JSON text, a missing
+//                                          field as NULL); 'array<string>' gives a list of text.
+//                                          Only these two schema forms, written without spaces.
+//                                          NULL or not an array: no elements.
 // json_array_length(json_text) is built into both. The Spark rendering of a model needs nothing.
-// Array elements are read as get_json_object(a, concat('$[', CAST(i AS STRING), '].id')) over
-// i in explode(sequence(0, json_array_length(a) - 1)), on rows where the length is above 0.
+// Array elements are read as explode(from_json(a, 'array<struct<id:string>>')) AS item, then
+// item.id: each array is parsed once (reading '$[i]' per element re-parses it: quadratic).
 std::vector<std::string> DuckDbSparkFunctionMacros();
 
 }  // namespace dhl::sql

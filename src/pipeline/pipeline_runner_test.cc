@@ -1,0 +1,383 @@
+// The runner under a bounded engine: a model the memory limit cannot hold fails alone, naming the
+// model and the limit, its table left as it was; temporary tables do not outlive their model.
+#include "pipeline/pipeline_runner.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/model.h"
+#include "pipeline/model_set.h"
+#include "sql/dialect.h"
+
+namespace dhl::pipeline {
+namespace {
+
+namespace fs = std::filesystem;
+
+class PipelineRunnerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("dhl_runner_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_ / "spill");
+    engine::DatabaseOptions options;
+    options.memory_limit = "64MB";
+    options.temp_directory = (dir_ / "spill").string();
+    auto database = engine::Database::Open(options);
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok());
+    connection_.emplace(std::move(*connection));
+    catalog_.emplace((dir_ / "lake").string());
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  void WriteSizes(int64_t n) {
+    lake::WriteOptions overwrite;
+    overwrite.mode = lake::WriteMode::kOverwrite;
+    auto written = catalog_->Table({"bronze", "sizes"})
+                       .Write(*connection_, "SELECT CAST(" + std::to_string(n) + " AS BIGINT) AS n",
+                              overwrite);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+  void Write(const std::string& table, const std::string& select, bool overwrite) {
+    lake::WriteOptions options;
+    options.mode = overwrite ? lake::WriteMode::kOverwrite : lake::WriteMode::kAppend;
+    auto name = lake::ParseTableName(table);
+    ASSERT_TRUE(name.ok());
+    auto written = catalog_->Table(*name).Write(*connection_, select, options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+  std::vector<std::string> Rows(const std::string& table, const std::string& columns) {
+    auto name = lake::ParseTableName(table);
+    EXPECT_TRUE(catalog_->Register(*connection_, *name).ok());
+    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table +
+                                     " ORDER BY 1");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    std::vector<std::string> rows;
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+    return rows;
+  }
+  ModelResult Run(const ModelSet& models, const std::string& model, bool full = false) {
+    RunOptions options;
+    options.full = full;
+    auto summary = RunPipeline(*catalog_, *connection_, models, options);
+    EXPECT_TRUE(summary.ok()) << summary.status().ToString();
+    if (!summary.ok()) return ModelResult{};
+    EXPECT_TRUE(summary->ok()) << summary->ToString();
+    for (const ModelResult& result : summary->models) {
+      if (result.name.ToString() == model) return result;
+    }
+    return ModelResult{};
+  }
+  int64_t Version(const lake::TableName& table) {
+    auto snapshot = catalog_->Table(table).Load(*connection_);
+    return snapshot.ok() ? snapshot->version : -1;
+  }
+
+  fs::path dir_;
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
+  std::optional<lake::LakeCatalog> catalog_;
+};
+
+TEST_F(PipelineRunnerTest, AModelOverTheMemoryLimitFailsAloneAndLeavesItsTable) {
+  // silver.huge concatenates n numbers into one string: a single aggregate state that cannot
+  // spill. n = 1000 fits in 64 MB; n = 30 million (some 250 MB of text) cannot.
+  auto models = ModelSet::LoadMap(
+      {{"silver/huge.sql",
+        "-- materialized: table\n"
+        "SELECT length(string_agg(CAST(i AS VARCHAR), ',')) AS chars FROM (SELECT unnest(range(n)) "
+        "AS i FROM ref('bronze.sizes')) AS r"},
+       {"gold/after_huge.sql", "-- materialized: table\nSELECT chars FROM ref('silver.huge')"},
+       {"silver/small.sql", "-- materialized: table\nSELECT n FROM ref('bronze.sizes')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  WriteSizes(1000);
+  auto first = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_EQ(first->succeeded, 3) << first->ToString();
+  int64_t huge_version = Version({"silver", "huge"});
+  int64_t after_version = Version({"gold", "after_huge"});
+  ASSERT_GE(huge_version, 0);
+
+  WriteSizes(30000000);
+  auto second = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  std::map<std::string, ModelResult> results;
+  for (const ModelResult& result : second->models) results[result.name.ToString()] = result;
+  EXPECT_EQ(second->failed, 1) << second->ToString();
+  EXPECT_EQ(results["silver.huge"].status, ModelStatus::kFailed);
+  const std::string& error = results["silver.huge"].error;
+  EXPECT_NE(error.find("model silver.huge needs more memory than the engine's limit of"),
+            std::string::npos)
+      << error;
+  EXPECT_NE(error.find("MiB"), std::string::npos) << error;  // the limit, as DuckDB states it
+  EXPECT_NE(error.find("--memory-limit"), std::string::npos) << error;
+  EXPECT_EQ(results["gold.after_huge"].status, ModelStatus::kUpstreamFailed);
+  EXPECT_EQ(results["silver.small"].status, ModelStatus::kSucceeded) << second->ToString();
+
+  // The failed model's table and its descendant's are as they were.
+  EXPECT_EQ(Version({"silver", "huge"}), huge_version);
+  EXPECT_EQ(Version({"gold", "after_huge"}), after_version);
+  ASSERT_TRUE(catalog_->Register(*connection_, {"silver", "huge"}).ok());
+  auto chars = connection_->Query("SELECT chars FROM silver.huge");
+  ASSERT_TRUE(chars.ok()) << chars.status().ToString();
+  // "0,1,...,999": 10 + 90*2 + 900*3 digits and 999 commas.
+  EXPECT_EQ(chars->GetInt64(0, 0), 10 + 180 + 2700 + 999);
+
+  // No temporary table of the runner outlives its model, failed or not.
+  auto temps = connection_->Query(
+      "SELECT count(*) FROM duckdb_tables() WHERE temporary AND starts_with(table_name, "
+      "'_pipeline_')");
+  ASSERT_TRUE(temps.ok());
+  EXPECT_EQ(temps->GetInt64(0, 0), 0);
+}
+
+TEST_F(PipelineRunnerTest, TimesComeFromTheGivenClock) {
+  auto models = ModelSet::LoadMap(
+      {{"silver/small.sql", "-- materialized: table\nSELECT n FROM ref('bronze.sizes')"}});
+  ASSERT_TRUE(models.ok());
+  WriteSizes(3);
+  FakeClock clock(1700000000000);  // 2023-11-14T22:13:20Z
+  RunOptions options;
+  options.clock = &clock;
+  auto summary = RunPipeline(*catalog_, *connection_, *models, options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->seconds, 0);
+  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
+  auto times = connection_->Query(
+      "SELECT CAST(started_at AS VARCHAR), CAST(ended_at AS VARCHAR) FROM ops.model_run");
+  ASSERT_TRUE(times.ok()) << times.status().ToString();
+  ASSERT_EQ(times->row_count(), 1u);
+  EXPECT_EQ(times->GetString(0, 0), "2023-11-14 22:13:20+00");
+  EXPECT_EQ(times->GetString(1, 0), "2023-11-14 22:13:20+00");
+}
+
+// An incremental fact over a dimension it looks up: a rewritten dimension reaches exactly the keys
+// its changed rows name (recompute_on), and the result equals a full rebuild.
+const char* kFact =
+    "-- materialized: incremental\n"
+    "-- unique_key: k\n"
+    "-- order_by: ts\n"
+    "-- recompute_on: silver.dim.uid = d\n"
+    "-- expect: unknown_dim | known | quarantine\n"
+    "SELECT f.k, f.d, f.v, f.ts, m.kind, CASE WHEN m.kind = 'num' THEN TRY_CAST(f.v AS DOUBLE) "
+    "END AS value, m.uid IS NOT NULL AS known FROM ref('bronze.fact') AS f "
+    "LEFT JOIN ref('silver.dim') AS m ON m.uid = f.d";
+const char* kDim = "-- materialized: table\nSELECT uid, kind FROM ref('bronze.dim')";
+
+TEST_F(PipelineRunnerTest, DimensionChangesReachOnlyTheKeysTheyName) {
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/fact.sql", kFact}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'num'), ('c', 'num')) AS t(uid, kind)", true);
+  Write("bronze.fact",
+        "SELECT * FROM (VALUES ('k1', 'a', '5', 1), ('k2', 'b', '7', 1), ('k3', 'c', '9', 1)) "
+        "AS t(k, d, v, ts)",
+        false);
+  ModelResult first = Run(*models, "silver.fact");
+  EXPECT_EQ(first.rows_in, 3);
+  EXPECT_EQ(first.rows_rejected, 1);  // k2: no dimension row b yet
+  const std::string columns = "k, d, kind, value";
+  EXPECT_EQ(Rows("silver.fact", columns),
+            (std::vector<std::string>{"(k1, a, num, 5.0)", "(k3, c, num, 9.0)"}));
+
+  // The dimension is rewritten: a changes kind (its values are retyped), b arrives (the value
+  // quarantined for it comes back); c is as it was, so k3 is not read again.
+  Write("bronze.dim",
+        "SELECT * FROM (VALUES ('a', 'text'), ('b', 'num'), ('c', 'num')) AS t(uid, kind)", true);
+  ModelResult incremental = Run(*models, "silver.fact");
+  EXPECT_EQ(incremental.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(incremental.full_reason, "");
+  EXPECT_EQ(incremental.rows_in, 2);      // k1 and k2 only
+  EXPECT_EQ(incremental.files_added, 1);  // the table is small and unpartitioned: one file
+  EXPECT_EQ(incremental.files_removed, 1);
+  std::vector<std::string> expected = {"(k1, a, text, NULL)", "(k2, b, num, 7.0)",
+                                       "(k3, c, num, 9.0)"};
+  EXPECT_EQ(Rows("silver.fact", columns), expected);
+
+  // New fact rows alone: only they are read.
+  Write("bronze.fact", "SELECT 'k4' AS k, 'c' AS d, '1' AS v, 1 AS ts", false);
+  ModelResult appended = Run(*models, "silver.fact");
+  EXPECT_EQ(appended.rows_in, 1);
+  expected.push_back("(k4, c, num, 1.0)");
+  EXPECT_EQ(Rows("silver.fact", columns), expected);
+
+  // A re-delivered identical row: read, nothing committed.
+  Write("bronze.fact", "SELECT 'k4' AS k, 'c' AS d, '1' AS v, 1 AS ts", false);
+  ModelResult redelivered = Run(*models, "silver.fact");
+  EXPECT_EQ(redelivered.rows_in, 2);  // both deliveries of k4
+  EXPECT_TRUE(redelivered.output_unchanged);
+  EXPECT_EQ(redelivered.version, -1);
+  EXPECT_EQ(redelivered.files_added, 0);
+  EXPECT_EQ(redelivered.files_removed, 0);
+  EXPECT_EQ(Rows("silver.fact", columns), expected);
+
+  // A full rebuild gives the same table.
+  ModelResult full = Run(*models, "silver.fact", /*full=*/true);
+  EXPECT_EQ(full.rows_in, 5);
+  EXPECT_TRUE(full.output_unchanged);
+  EXPECT_EQ(Rows("silver.fact", columns), expected);
+}
+
+TEST_F(PipelineRunnerTest, ARewrittenInputWithoutAMappingRebuildsInFullAndSaysWhy) {
+  std::string fact = kFact;
+  fact.replace(fact.find("-- recompute_on: silver.dim.uid = d\n"),
+               std::string("-- recompute_on: silver.dim.uid = d\n").size(), "");
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/fact.sql", fact}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT 'a' AS uid, 'num' AS kind", true);
+  Write("bronze.fact",
+        "SELECT * FROM (VALUES ('k1', 'a', '5', 1), ('k2', 'a', '6', 1)) AS t(k, d, v, ts)", false);
+  Run(*models, "silver.fact");
+  Write("bronze.dim", "SELECT 'a' AS uid, 'text' AS kind", true);
+  RunOptions options;
+  auto summary = RunPipeline(*catalog_, *connection_, *models, options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  const ModelResult& result = summary->models.back();
+  ASSERT_EQ(result.name.ToString(), "silver.fact");
+  EXPECT_EQ(result.rows_in, 2);
+  EXPECT_EQ(result.full_reason, "input silver.dim was rewritten (not only appended to)");
+  EXPECT_NE(summary->ToString().find("rebuilt in full: input silver.dim was rewritten"),
+            std::string::npos)
+      << summary->ToString();
+  EXPECT_EQ(Rows("silver.fact", "k, value"),
+            (std::vector<std::string>{"(k1, NULL)", "(k2, NULL)"}));
+}
+
+// A model's definition (its file, the layout version) is recorded with each run: a changed model
+// rebuilds in full, and so do its descendants, each saying why.
+TEST_F(PipelineRunnerTest, AChangedDefinitionRebuildsTheModelAndItsDescendants) {
+  const std::string gold = "-- materialized: table\nSELECT k, value FROM ref('silver.fact')";
+  auto models = ModelSet::LoadMap(
+      {{"silver/dim.sql", kDim}, {"silver/fact.sql", kFact}, {"gold/copy.sql", gold}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT 'a' AS uid, 'num' AS kind", true);
+  Write("bronze.fact", "SELECT 'k1' AS k, 'a' AS d, '5' AS v, 1 AS ts", false);
+  Run(*models, "silver.fact");
+  std::string changed = std::string(kFact) + " WHERE f.v <> '0'";
+  auto edited = ModelSet::LoadMap(
+      {{"silver/dim.sql", kDim}, {"silver/fact.sql", changed}, {"gold/copy.sql", gold}});
+  ASSERT_TRUE(edited.ok()) << edited.status().ToString();
+  auto summary = RunPipeline(*catalog_, *connection_, *edited, RunOptions{});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::map<std::string, ModelResult> results;
+  for (const ModelResult& result : summary->models) results[result.name.ToString()] = result;
+  EXPECT_EQ(results["silver.dim"].status, ModelStatus::kUnchanged);
+  EXPECT_EQ(results["silver.fact"].status, ModelStatus::kSucceeded);
+  EXPECT_EQ(results["silver.fact"].full_reason, "its definition changed (SQL, header or layout)");
+  EXPECT_EQ(results["silver.fact"].rows_in, 1);
+  EXPECT_TRUE(results["silver.fact"].output_unchanged);  // same rows: nothing committed
+  EXPECT_EQ(results["gold.copy"].status, ModelStatus::kSucceeded);
+  EXPECT_EQ(results["gold.copy"].full_reason, "input silver.fact was rebuilt in full");
+  EXPECT_NE(summary->ToString().find("rebuilt in full: its definition changed"), std::string::npos)
+      << summary->ToString();
+  auto again = RunPipeline(*catalog_, *connection_, *edited, RunOptions{});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->succeeded, 0) << again->ToString();
+}
+
+// A lake written by the release before definition fingerprints (tests/data/pipeline/lake_v1, see
+// its PROVENANCE): the first run rebuilds every model in full and says why, bronze is not
+// rewritten, the tables hold what a fresh build holds, and the next run is unchanged.
+TEST_F(PipelineRunnerTest, UpgradesALakeOfAnOlderRelease) {
+  fs::path lake = dir_ / "old_lake";
+  fs::copy(std::string(DHL_SOURCE_DIR) + "/tests/data/pipeline/lake_v1", lake,
+           fs::copy_options::recursive);
+  catalog_.emplace(lake.string());
+  auto models =
+      ModelSet::LoadDirectory(std::string(DHL_SOURCE_DIR) + "/tests/data/pipeline/models");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  int64_t bronze_values = Version({"bronze", "data_value_raw"});
+  int64_t bronze_units = Version({"bronze", "org_unit_raw"});
+  ASSERT_EQ(bronze_values, 1);
+  auto summary = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->succeeded, 3) << summary->ToString();
+  for (const ModelResult& result : summary->models) {
+    EXPECT_EQ(result.full_reason, "its last run was recorded by an older release")
+        << result.name.ToString();
+    EXPECT_TRUE(result.output_unchanged) << result.name.ToString();  // same rows: no commit
+  }
+  EXPECT_EQ(Version({"bronze", "data_value_raw"}), bronze_values);
+  EXPECT_EQ(Version({"bronze", "org_unit_raw"}), bronze_units);
+  // The writer's two batches, hand-applied: a changed to 10 in 202401, a deleted in 202301, b
+  // unchanged, c invalid (quarantined), d new.
+  EXPECT_EQ(Rows("silver.data_value", "de, pe, ou, value"),
+            (std::vector<std::string>{"(a, 202401, ou1, 10)", "(b, 202401, ou1, 2)",
+                                      "(d, 202402, ou2, 4)"}));
+  // ops.model_run gained its new columns; the old release's rows hold NULL there.
+  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
+  auto ops = connection_->Query(
+      "SELECT count(*) FILTER (WHERE files_added IS NULL), count(*) FILTER (WHERE full_reason = "
+      "'its last run was recorded by an older release') FROM ops.model_run");
+  ASSERT_TRUE(ops.ok()) << ops.status().ToString();
+  EXPECT_EQ(ops->GetInt64(0, 0), 5);  // the writer's 3 + 2 model runs
+  EXPECT_EQ(ops->GetInt64(1, 0), 3);
+  auto again = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->succeeded, 0) << again->ToString();
+}
+
+TEST(ModelHeaderTest, RecomputeOnNamesAnInputAndColumns) {
+  auto bad = ParseModel("silver/x.sql",
+                        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n"
+                        "-- recompute_on: silver.dim = d\nSELECT 1 AS k FROM ref('bronze.f')");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("silver/x.sql:4: recompute_on"), std::string::npos)
+      << bad.status().message();
+  auto undeclared = ParseModel("silver/x.sql",
+                               "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n"
+                               "-- recompute_on: silver.dim.uid = d\nSELECT 1 AS k FROM "
+                               "ref('bronze.f')");
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.status().message().find("not an input"), std::string::npos)
+      << undeclared.status().message();
+  auto table = ParseModel("silver/x.sql",
+                          "-- materialized: table\n-- recompute_on: bronze.f.uid = d\n"
+                          "SELECT 1 AS k FROM ref('bronze.f')");
+  EXPECT_FALSE(table.ok());
+}
+
+// The Spark from_json + explode pair on DuckDB (sql::DuckDbSparkFunctionMacros): each array parsed
+// once, fields by name, numbers and objects in string fields as their JSON text.
+TEST_F(PipelineRunnerTest, FromJsonMacroExplodesArraysOfStructs) {
+  for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
+    ASSERT_TRUE(connection_->Execute(macro).ok()) << macro;
+  }
+  auto rows = connection_->Query(
+      "SELECT k, item.id, item.value FROM (SELECT k, explode(from_json(j, "
+      "'array<struct<id:string,value:string>>')) AS item FROM (VALUES (1, '[{\"id\": \"a\", "
+      "\"value\": 3.5}, {\"id\": \"b\", \"value\": {\"x\": 1}}, {\"value\": \"t\"}]'), "
+      "(2, '[]'), (3, NULL), (4, '{\"id\": \"not an array\"}')) AS t(k, j)) ORDER BY k, 2 "
+      "NULLS LAST");
+  ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+  ASSERT_EQ(rows->row_count(), 3u);
+  EXPECT_EQ(rows->GetString(1, 0), "a");
+  EXPECT_EQ(rows->GetString(2, 0), "3.5");
+  EXPECT_EQ(rows->GetString(1, 1), "b");
+  EXPECT_EQ(rows->GetString(2, 1), "{\"x\":1}");
+  EXPECT_EQ(rows->GetString(1, 2), std::nullopt);
+  EXPECT_EQ(rows->GetString(2, 2), "t");
+  auto strings = connection_->Query(
+      "SELECT explode(from_json('[\"x\", \"y\"]', 'array<string>')) AS s ORDER BY s");
+  ASSERT_TRUE(strings.ok()) << strings.status().ToString();
+  ASSERT_EQ(strings->row_count(), 2u);
+  EXPECT_EQ(strings->GetString(0, 1), "y");
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
