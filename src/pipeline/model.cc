@@ -211,7 +211,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     std::string key = Lower(Trim(std::string_view(comment).substr(0, colon)));
     std::string value = Trim(std::string_view(comment).substr(colon + 1));
     if (!IsIdentifier(key)) continue;  // prose that happens to hold a colon
-    if (key != "expect" && !seen.insert(key).second) {
+    if (key != "expect" && key != "recompute_on" && !seen.insert(key).second) {
       return LineError(path, line, "'" + key + "' is given twice");
     }
     if (key == "materialized") {

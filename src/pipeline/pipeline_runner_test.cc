@@ -173,14 +173,19 @@ const char* kFact =
     "-- unique_key: k\n"
     "-- order_by: ts\n"
     "-- recompute_on: silver.dim.uid = d\n"
+    "-- recompute_on: silver.other.uid = d\n"
     "-- expect: unknown_dim | known | quarantine\n"
     "SELECT f.k, f.d, f.v, f.ts, m.kind, CASE WHEN m.kind = 'num' THEN TRY_CAST(f.v AS DOUBLE) "
     "END AS value, m.uid IS NOT NULL AS known FROM ref('bronze.fact') AS f "
-    "LEFT JOIN ref('silver.dim') AS m ON m.uid = f.d";
+    "LEFT JOIN ref('silver.dim') AS m ON m.uid = f.d "
+    "LEFT JOIN ref('silver.other') AS o ON o.uid = f.d";
 const char* kDim = "-- materialized: table\nSELECT uid, kind FROM ref('bronze.dim')";
+// A second dimension (two recompute_on lines), never changed here.
+const char* kOther = "-- materialized: table\nSELECT uid FROM ref('bronze.dim') WHERE uid = 'zz'";
 
 TEST_F(PipelineRunnerTest, DimensionChangesReachOnlyTheKeysTheyName) {
-  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/fact.sql", kFact}});
+  auto models = ModelSet::LoadMap(
+      {{"silver/dim.sql", kDim}, {"silver/other.sql", kOther}, {"silver/fact.sql", kFact}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'num'), ('c', 'num')) AS t(uid, kind)", true);
   Write("bronze.fact",
@@ -236,7 +241,8 @@ TEST_F(PipelineRunnerTest, ARewrittenInputWithoutAMappingRebuildsInFullAndSaysWh
   std::string fact = kFact;
   fact.replace(fact.find("-- recompute_on: silver.dim.uid = d\n"),
                std::string("-- recompute_on: silver.dim.uid = d\n").size(), "");
-  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/fact.sql", fact}});
+  auto models = ModelSet::LoadMap(
+      {{"silver/dim.sql", kDim}, {"silver/other.sql", kOther}, {"silver/fact.sql", fact}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   Write("bronze.dim", "SELECT 'a' AS uid, 'num' AS kind", true);
   Write("bronze.fact",
@@ -261,15 +267,19 @@ TEST_F(PipelineRunnerTest, ARewrittenInputWithoutAMappingRebuildsInFullAndSaysWh
 // rebuilds in full, and so do its descendants, each saying why.
 TEST_F(PipelineRunnerTest, AChangedDefinitionRebuildsTheModelAndItsDescendants) {
   const std::string gold = "-- materialized: table\nSELECT k, value FROM ref('silver.fact')";
-  auto models = ModelSet::LoadMap(
-      {{"silver/dim.sql", kDim}, {"silver/fact.sql", kFact}, {"gold/copy.sql", gold}});
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim},
+                                   {"silver/other.sql", kOther},
+                                   {"silver/fact.sql", kFact},
+                                   {"gold/copy.sql", gold}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   Write("bronze.dim", "SELECT 'a' AS uid, 'num' AS kind", true);
   Write("bronze.fact", "SELECT 'k1' AS k, 'a' AS d, '5' AS v, 1 AS ts", false);
   Run(*models, "silver.fact");
   std::string changed = std::string(kFact) + " WHERE f.v <> '0'";
-  auto edited = ModelSet::LoadMap(
-      {{"silver/dim.sql", kDim}, {"silver/fact.sql", changed}, {"gold/copy.sql", gold}});
+  auto edited = ModelSet::LoadMap({{"silver/dim.sql", kDim},
+                                   {"silver/other.sql", kOther},
+                                   {"silver/fact.sql", changed},
+                                   {"gold/copy.sql", gold}});
   ASSERT_TRUE(edited.ok()) << edited.status().ToString();
   auto summary = RunPipeline(*catalog_, *connection_, *edited, RunOptions{});
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
