@@ -51,6 +51,8 @@ CLASS_NAMES = {
     # sqlglot's names for Spark's get_json_object, datediff(end, start) and to_date
     "JSONExtractScalar": "GET_JSON_OBJECT", "JSONExtract": "GET_JSON_OBJECT",
     "DateDiff": "DATEDIFF", "TsOrDsToDate": "TO_DATE", "StrToDate": "TO_DATE",
+    # ... and for Spark's date_add, unix_timestamp and var_samp (program indicators)
+    "TsOrDsAdd": "DATE_ADD", "StrToUnix": "UNIX_TIMESTAMP", "Variance": "VAR_SAMP",
 }
 
 # sqlglot classes that are clauses, not functions (MERGE's WHEN ... THEN ...).

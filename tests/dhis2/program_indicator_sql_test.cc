@@ -195,6 +195,32 @@ TEST_F(ProgramIndicatorSqlTest, Dhis2CoreTestExpressionsCompile) {
   EXPECT_EQ(refused, 26);
 }
 
+// Every hand-computed indicator rendered for Spark parses as Spark SQL and calls only Spark
+// functions (tests/databricks/spark_sql_check.py with sqlglot, as the models' tests do).
+TEST(ProgramIndicatorSqlTextTest, EveryIndicatorRendersToSparkSql) {
+  if (std::system("/usr/bin/python3 -c 'import sqlglot' 2>/dev/null") != 0) {
+    GTEST_SKIP() << "/usr/bin/python3 with sqlglot is not installed";
+  }
+  nlohmann::json cases = nlohmann::json::parse(ReadFile(kData + "hand_computed.json"));
+  nlohmann::json statements = nlohmann::json::array();
+  for (const auto& test_case : cases) {
+    Result<ProgramIndicator> indicator = ProgramIndicatorFromJson(test_case.at("indicator"));
+    ASSERT_TRUE(indicator.ok());
+    Result<std::string> query =
+        CompileProgramIndicatorToSql(*indicator, Relations(), Options(sql::Dialect::kSpark));
+    if (query.ok()) {
+      statements.push_back({{"where", test_case.at("name")}, {"sql", *query}});
+    }
+  }
+  EXPECT_GE(statements.size(), 50u);
+  std::string file = ::testing::TempDir() + "dhl_program_indicator_spark.json";
+  std::ofstream(file) << statements.dump();
+  EXPECT_EQ(std::system(("/usr/bin/python3 " + std::string(DHL_SOURCE_DIR) +
+                         "/tests/databricks/spark_sql_check.py " + file)
+                            .c_str()),
+            0);
+}
+
 TEST(ProgramIndicatorSqlTextTest, SparkRendering) {
   ProgramIndicator indicator;
   indicator.uid = "PrgIndSpark";
