@@ -122,6 +122,25 @@ TEST_F(GoldProgramIndicatorTest, ValuesEqualPlainQueriesOverSilver) {
           "uid FROM silver.data_element WHERE code = 'DELIV_OUTCOME') GROUP BY 1) AS d JOIN "
           "silver.enrollment n ON n.enrollment = d.enrollment AND NOT n.deleted JOIN " +
           units + " o ON o.uid = n.ou GROUP BY 1, 2");
+  // The event and enrollment analytics tables: one row per live record with its structures, and
+  // their values in long form.
+  EXPECT_EQ(count("SELECT count(*) FROM gold.event_analytics"),
+            count("SELECT count(*) FROM silver.event WHERE NOT deleted"));
+  EXPECT_EQ(count("SELECT count(*) FROM gold.event_analytics a JOIN silver.event e ON e.event = "
+                  "a.event JOIN " +
+                  units +
+                  " o ON o.uid = e.ou WHERE a.level3_uid = o.level3_uid AND a.monthly = "
+                  "strftime(e.occurred_at, '%Y%m') AND a.quarterly = strftime(e.occurred_at, "
+                  "'%Y') || 'Q' || CAST(quarter(e.occurred_at) AS VARCHAR)"),
+            count("SELECT count(*) FROM " + events));
+  EXPECT_EQ(count("SELECT count(*) FROM gold.enrollment_analytics"),
+            count("SELECT count(*) FROM silver.enrollment WHERE NOT deleted"));
+  EXPECT_EQ(count("SELECT count(*) FROM gold.tracker_value WHERE item_type = 'data_element'"),
+            count("SELECT count(*) FROM silver.event_data_value v JOIN silver.event e ON e.event "
+                  "= v.event WHERE NOT e.deleted"));
+  EXPECT_EQ(count("SELECT count(*) FROM gold.tracker_value WHERE item_type = 'attribute'"),
+            count("SELECT count(*) FROM silver.tracked_entity_attribute a JOIN silver.enrollment "
+                  "n ON n.tracked_entity = a.tracked_entity WHERE NOT n.deleted"));
   // Every program indicator of the simulator is computed (the one comparing nothing hashed).
   EXPECT_EQ(count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value"),
             count("SELECT count(*) FROM silver.program_indicator"))
