@@ -1121,16 +1121,20 @@ Result<std::string> Compiler::Run() {
       ", pi_values AS (SELECT r.pe, r.period_type, {} AS ou, {} AS value FROM pi_in_period AS r{} "
       "WHERE {})",
       ou_sql, value_sql, joins, filter_sql);
-  std::string levels;
+  // Every unit's ancestors at each level (itself included), so that one GROUP BY computes every
+  // level from pi_values read once; distinct counts stay distinct per level.
+  std::string ancestors;
   for (int level = 1; level <= options_.org_unit_levels; ++level) {
-    levels += fmt::format(
-        "{}SELECT {} AS program_indicator, o.level{}_uid AS ou, {} AS ou_level, v.pe, "
-        "v.period_type, {} AS value FROM pi_values AS v JOIN {} AS o ON o.uid = v.ou WHERE "
-        "o.level{}_uid IS NOT NULL GROUP BY o.level{}_uid, v.pe, v.period_type HAVING "
-        "count(v.value) > 0 AND {} IS NOT NULL",
-        level > 1 ? " UNION ALL " : "", Lit(pi_.uid), level, level, aggregate, relations_.org_units,
-        level, level, aggregate);
+    ancestors += fmt::format(
+        "{}SELECT uid, {} AS ou_level, level{}_uid AS ancestor FROM {} WHERE level{}_uid IS NOT "
+        "NULL",
+        level > 1 ? " UNION ALL " : "", level, level, relations_.org_units, level);
   }
+  std::string levels = fmt::format(
+      "SELECT {} AS program_indicator, o.ancestor AS ou, o.ou_level, v.pe, v.period_type, {} AS "
+      "value FROM pi_values AS v JOIN ({}) AS o ON o.uid = v.ou GROUP BY o.ancestor, o.ou_level, "
+      "v.pe, v.period_type HAVING count(v.value) > 0 AND {} IS NOT NULL",
+      Lit(pi_.uid), aggregate, ancestors, aggregate);
   return with + " " + levels;
 }
 
