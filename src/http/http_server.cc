@@ -7,7 +7,9 @@
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <deque>
 #include <mutex>
+#include <regex>
 #include <thread>
 
 namespace dhl::http {
@@ -38,6 +40,92 @@ class SinkWriter final : public BodyWriter {
   httplib::DataSink& sink_;
   const std::atomic<bool>& stopping_;
 };
+
+// Whether the current thread serves the overflow lane (connections beyond the queue).
+thread_local bool t_overflow = false;
+
+// cpp-httplib's TaskQueue with a bounded queue: `workers` threads take queued connections; when
+// `queue` connections already wait, a connection goes to the overflow lane instead, whose threads
+// mark themselves so that the pre-routing handler answers 503 at once.
+class BoundedTaskQueue final : public httplib::TaskQueue {
+ public:
+  BoundedTaskQueue(size_t workers, size_t queue, size_t overflow_threads)
+      : capacity_(workers + queue) {
+    for (size_t i = 0; i < workers; ++i) {
+      threads_.emplace_back([this] { Work(jobs_, false); });
+    }
+    for (size_t i = 0; i < overflow_threads; ++i) {
+      threads_.emplace_back([this] { Work(overflow_, true); });
+    }
+  }
+  ~BoundedTaskQueue() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (jobs_.size() + running_ < capacity_) {
+        jobs_.push_back(std::move(fn));
+      } else {
+        overflow_.push_back(std::move(fn));
+      }
+    }
+    ready_.notify_all();
+  }
+
+  void shutdown() override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (shutdown_) {
+        return;
+      }
+      shutdown_ = true;
+    }
+    ready_.notify_all();
+    for (std::thread& thread : threads_) {
+      thread.join();
+    }
+  }
+
+ private:
+  void Work(std::deque<std::function<void()>>& jobs, bool overflow) {
+    t_overflow = overflow;
+    for (;;) {
+      std::function<void()> fn;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        ready_.wait(lock, [&] { return !jobs.empty() || shutdown_; });
+        if (jobs.empty()) {
+          return;  // shut down, nothing left
+        }
+        fn = std::move(jobs.front());
+        jobs.pop_front();
+        running_ += overflow ? 0 : 1;
+      }
+      fn();
+      if (!overflow) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        --running_;
+      }
+    }
+  }
+
+  size_t capacity_;  // connections running or waiting on the workers, at most
+  size_t running_ = 0;
+  std::mutex mutex_;
+  std::condition_variable ready_;
+  std::deque<std::function<void()>> jobs_;
+  std::deque<std::function<void()>> overflow_;
+  bool shutdown_ = false;
+  std::vector<std::thread> threads_;
+};
+
+void Refuse(httplib::Response& out, int status, const std::string& message) {
+  out.status = status;
+  out.set_header("Connection", "close");
+  out.set_content(
+      fmt::format(R"({{"httpStatusCode":{},"status":"ERROR","message":"{}"}})", status, message),
+      "application/json");
+}
 
 }  // namespace
 
@@ -94,11 +182,64 @@ void ServerResponse::SetSizedBody(size_t length, std::string content_type, BodyP
 
 class HttpServer::Impl {
  public:
-  Impl() {
-    server_.set_keep_alive_max_count(10000);
+  explicit Impl(ServerLimits limits) : limits_(std::move(limits)) {
+    server_.set_keep_alive_max_count(limits_.keep_alive_requests);
     // Stop waits for idle keep-alive connections to time out: keep that wait short.
     server_.set_keep_alive_timeout(2);
     server_.set_tcp_nodelay(true);
+    server_.set_read_timeout(limits_.read_timeout);
+    server_.set_write_timeout(limits_.write_timeout);
+    server_.set_payload_max_length(limits_.max_body_bytes);
+    for (const auto& [pattern, bytes] : limits_.path_body_limits) {
+      body_limits_.emplace_back(std::regex(pattern), bytes);
+    }
+    server_.new_task_queue = [this] {
+      return new BoundedTaskQueue(limits_.workers, limits_.queue, 2);
+    };
+    server_.set_pre_routing_handler([this](const httplib::Request& in, httplib::Response& out) {
+      return Admit(in, out) ? httplib::Server::HandlerResponse::Unhandled
+                            : httplib::Server::HandlerResponse::Handled;
+    });
+  }
+
+  // Whether `in` may proceed to its handler (its body not yet read); otherwise `out` says why not.
+  bool Admit(const httplib::Request& in, httplib::Response& out) const {
+    bool always = std::find(limits_.always_answered.begin(), limits_.always_answered.end(),
+                            in.path) != limits_.always_answered.end();
+    if (t_overflow && !always) {
+      out.set_header("Retry-After", "1");
+      Refuse(out, 503, "the server is busy: try again shortly");
+      return false;
+    }
+    std::string encoding = in.get_header_value("Content-Encoding");
+    if (limits_.refuse_compressed_bodies && !encoding.empty() &&
+        !EqualsIgnoreCase(encoding, "identity")) {
+      Refuse(out, 415, "compressed request bodies are not accepted (Content-Encoding)");
+      return false;
+    }
+    size_t limit = limits_.max_body_bytes;
+    for (const auto& [pattern, bytes] : body_limits_) {
+      if (std::regex_match(in.path, pattern)) {
+        limit = bytes;
+        break;
+      }
+    }
+    bool chunked = EqualsIgnoreCase(in.get_header_value("Transfer-Encoding"), "chunked");
+    std::string length_text = in.get_header_value("Content-Length");
+    uint64_t length = 0;
+    bool length_ok = !length_text.empty() && length_text.size() <= 19 &&
+                     std::all_of(length_text.begin(), length_text.end(),
+                                 [](char c) { return c >= '0' && c <= '9'; });
+    if (length_ok) {
+      length = std::stoull(length_text);
+    }
+    if ((chunked && limit < limits_.max_body_bytes) || (!length_text.empty() && !length_ok) ||
+        length > limit) {
+      Refuse(out, 413,
+             fmt::format("the request body is larger than this path accepts ({} bytes)", limit));
+      return false;
+    }
+    return true;
   }
 
   void Route(const std::string& method, const std::string& pattern, Handler handler) {
@@ -211,6 +352,8 @@ class HttpServer::Impl {
   int port() const { return port_; }
 
  private:
+  ServerLimits limits_;
+  std::vector<std::pair<std::regex, size_t>> body_limits_;
   httplib::Server server_;
   std::thread thread_;
   std::atomic<bool> stopping_{false};
@@ -221,7 +364,7 @@ class HttpServer::Impl {
   int port_ = 0;
 };
 
-HttpServer::HttpServer() : impl_(std::make_unique<Impl>()) {}
+HttpServer::HttpServer(ServerLimits limits) : impl_(std::make_unique<Impl>(std::move(limits))) {}
 HttpServer::~HttpServer() { impl_->Stop(); }
 
 void HttpServer::Route(std::string method, std::string path_pattern, Handler handler) {

@@ -5,8 +5,17 @@
 //
 // Handlers run on the server's worker threads, several at once: they must be thread-safe. A
 // streamed body's producer runs after its handler returned, on the same worker thread.
+//
+// Limits (ServerLimits) are enforced before a request body is read: a body larger than the limit
+// of its path is answered 413, a compressed body (Content-Encoding other than identity) 415, so
+// that nothing is inflated or buffered first. Connections are served by a bounded pool of workers
+// with a bounded queue (Debian's cpp-httplib 0.11.4 has neither: its ThreadPool queues without
+// bound and its enqueue cannot refuse); a connection arriving when the queue is full is served by a
+// small overflow lane that answers 503 (Retry-After) to everything but the `always_answered`
+// paths (/health), which it answers normally.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -75,9 +84,22 @@ class ServerResponse {
 
 using Handler = std::function<void(const ServerRequest& request, ServerResponse& response)>;
 
+struct ServerLimits {
+  size_t max_body_bytes = 64 << 20;  // any request body larger: 413 before it is read
+  // Smaller limits for paths matching an ECMAScript regular expression (the first match wins).
+  std::vector<std::pair<std::string, size_t>> path_body_limits;
+  bool refuse_compressed_bodies = true;  // Content-Encoding other than identity: 415
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  size_t workers = 8;   // threads serving connections
+  size_t queue = 1024;  // connections waiting for a worker; beyond: the overflow lane (503)
+  size_t keep_alive_requests = 100;  // requests per connection before it is closed
+  std::vector<std::string> always_answered = {"/health"};  // served even by the overflow lane
+};
+
 class HttpServer {
  public:
-  HttpServer();
+  explicit HttpServer(ServerLimits limits = {});
   ~HttpServer();  // stops the server if it runs
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;

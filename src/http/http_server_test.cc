@@ -1,8 +1,17 @@
 // The libcurl client against the in-process server on a free loopback port.
 #include "http/http_server.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
 
 #include "http/curl_transport.h"
 
@@ -169,6 +178,166 @@ TEST(HttpServerStopTest, ConnectionRefusedAfterStop) {
   request.connect_timeout = std::chrono::milliseconds(2000);
   Status status = transport.Send(request, sink);
   EXPECT_EQ(status.code(), StatusCode::kHttpRetryable);
+}
+
+// A raw loopback connection, for requests a well-behaved client would not send.
+class RawConnection {
+ public:
+  explicit RawConnection(int port) : fd_(socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    connected_ = connect(fd_, reinterpret_cast<sockaddr*>(&address), sizeof(address)) == 0;
+  }
+  ~RawConnection() { close(fd_); }
+  bool connected() const { return connected_; }
+  void Send(const std::string& bytes) { (void)!send(fd_, bytes.data(), bytes.size(), 0); }
+  // Everything the server sends until it closes the connection (or `limit` passes).
+  std::string ReadUntilClosed(std::chrono::milliseconds limit) {
+    timeval timeout{static_cast<time_t>(limit.count() / 1000),
+                    static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+    std::string received;
+    char buffer[4096];
+    for (;;) {
+      ssize_t n = recv(fd_, buffer, sizeof(buffer), 0);
+      if (n == 0) {
+        closed_ = true;
+        return received;
+      }
+      if (n < 0) {
+        return received;  // timed out, still open
+      }
+      received.append(buffer, static_cast<size_t>(n));
+    }
+  }
+  bool closed() const { return closed_; }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+  bool closed_ = false;
+};
+
+class HttpServerLimitsTest : public ::testing::Test {
+ protected:
+  void Start(ServerLimits limits) {
+    server_ = std::make_unique<HttpServer>(std::move(limits));
+    server_->Route("GET", "/health", [](const ServerRequest&, ServerResponse& response) {
+      response.SetBody("ok", "text/plain");
+    });
+    server_->Route("GET", "/hello", [](const ServerRequest&, ServerResponse& response) {
+      response.SetBody("hello", "text/plain");
+    });
+    server_->Route("GET", "/slow", [this](const ServerRequest&, ServerResponse& response) {
+      std::unique_lock<std::mutex> lock(mutex_);
+      ++slow_running_;
+      changed_.notify_all();
+      changed_.wait(lock, [this] { return released_; });
+      response.SetBody("slow", "text/plain");
+    });
+    for (const char* path : {"/small", "/large"}) {
+      server_->Route("POST", path, [this](const ServerRequest& request, ServerResponse& response) {
+        ++handled_;
+        response.SetBody(std::to_string(request.body.size()), "text/plain");
+      });
+    }
+    auto port = server_->Start();
+    ASSERT_TRUE(port.ok()) << port.status().ToString();
+    port_ = *port;
+    base_ = fmt::format("http://127.0.0.1:{}", port_);
+  }
+  void TearDown() override {
+    Release();
+    if (server_ != nullptr) {
+      server_->Stop();
+    }
+  }
+  void Release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  int Status(const std::string& method, const std::string& path, std::string body = "",
+             HeaderList headers = {}) {
+    CurlTransport transport;
+    HttpRequest request;
+    request.method = method;
+    request.url = base_ + path;
+    request.body = std::move(body);
+    request.headers = std::move(headers);
+    StringSink sink;
+    dhl::Status sent = transport.Send(request, sink);
+    return sent.ok() ? sink.head().status : 0;
+  }
+
+  std::unique_ptr<HttpServer> server_;
+  int port_ = 0;
+  std::string base_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int slow_running_ = 0;
+  bool released_ = false;
+  std::atomic<int> handled_{0};
+};
+
+TEST_F(HttpServerLimitsTest, BodiesOverThePathsLimitAreRefusedBeforeTheHandler) {
+  ServerLimits limits;
+  limits.max_body_bytes = 1 << 20;
+  limits.path_body_limits = {{"/small", 1024}};
+  Start(limits);
+  const HeaderList form = {{"Content-Type", "text/plain"}};
+  EXPECT_EQ(Status("POST", "/small", std::string(1024, 'x'), form), 200);
+  EXPECT_EQ(Status("POST", "/small", std::string(1025, 'x'), form), 413);
+  EXPECT_EQ(Status("POST", "/large", std::string(100000, 'x'), form), 200);
+  EXPECT_EQ(Status("POST", "/large", std::string((1 << 20) + 1, 'x'), form), 413);
+  EXPECT_EQ(handled_.load(), 2);
+}
+
+TEST_F(HttpServerLimitsTest, CompressedBodiesAreRefused) {
+  Start({});
+  // A gzip member of a small text: refused by its Content-Encoding, never inflated.
+  const std::string gzip(
+      "\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xcb\x48\xcd\xc9\xc9\x07\x00"
+      "\x86\xa6\x10\x36\x05\x00\x00\x00",
+      25);
+  EXPECT_EQ(Status("POST", "/large", gzip,
+                   {{"Content-Type", "text/plain"}, {"Content-Encoding", "gzip"}}),
+            415);
+  EXPECT_EQ(Status("POST", "/large", "hello",
+                   {{"Content-Type", "text/plain"}, {"Content-Encoding", "identity"}}),
+            200);
+  EXPECT_EQ(handled_.load(), 1);
+}
+
+TEST_F(HttpServerLimitsTest, AStalledRequestIsClosedAfterTheReadTimeout) {
+  ServerLimits limits;
+  limits.read_timeout = std::chrono::seconds(1);
+  Start(limits);
+  RawConnection raw(port_);
+  ASSERT_TRUE(raw.connected());
+  raw.Send("GET /hello HTTP/1.1\r\nHost: 127.0.0.1\r\n");  // the headers never end
+  raw.ReadUntilClosed(std::chrono::milliseconds(5500));    // the default timeout is 5 s more
+  EXPECT_TRUE(raw.closed());
+}
+
+TEST_F(HttpServerLimitsTest, AFullQueueIsAnswered503WhileHealthStillAnswers) {
+  ServerLimits limits;
+  limits.workers = 1;
+  limits.queue = 0;
+  Start(limits);
+  std::thread slow([this] { EXPECT_EQ(Status("GET", "/slow"), 200); });
+  {
+    std::unique_lock<std::mutex> lock(mutex_);
+    ASSERT_TRUE(
+        changed_.wait_for(lock, std::chrono::seconds(10), [this] { return slow_running_ == 1; }));
+  }
+  EXPECT_EQ(Status("GET", "/hello"), 503);
+  EXPECT_EQ(Status("GET", "/health"), 200);
+  Release();
+  slow.join();
+  EXPECT_EQ(Status("GET", "/hello"), 200);
 }
 
 }  // namespace
