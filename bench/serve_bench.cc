@@ -6,13 +6,20 @@
 // and a data set's elements x the districts x the quarters of last year. Repeated identical
 // requests are answered from the analytics cache after the first: the figures are the cached
 // path's; the first (computed) answer's latency is printed separately.
+// Then the uncached path: distinct requests (random indicators x a random year's months or
+// quarters x a random org unit of levels 1-3 and its children), never the same twice in a run, at 1
+// and 50 clients (--seed N picks the sequence).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <functional>
+#include <mutex>
 #include <nlohmann/json.hpp>
+#include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -68,8 +75,78 @@ std::string FirstCell(Client& client, const std::string& sql) {
   return answer["rows"][0][0].get<std::string>();
 }
 
+// The rows of a one-column query, as text.
+std::vector<std::string> Column(Client& client, const std::string& sql) {
+  std::string body;
+  std::vector<std::string> values;
+  if (client.Get("/api/sql?q=" + Escape(sql), &body) != 200) {
+    return values;
+  }
+  nlohmann::json answer = nlohmann::json::parse(body, nullptr, false);
+  if (answer.is_discarded()) {
+    return values;
+  }
+  for (const nlohmann::json& row : answer["rows"]) {
+    if (row[0].is_string()) {
+      values.push_back(row[0].get<std::string>());
+    } else {
+      values.push_back(row[0].dump());
+    }
+  }
+  return values;
+}
+
+// Distinct analytics requests drawn from the lake's indicators, org units and years.
+class DistinctRequests {
+ public:
+  DistinctRequests(std::vector<std::string> indicators,
+                   std::vector<std::pair<std::string, int>> org_units,
+                   std::vector<std::string> years, uint64_t seed)
+      : indicators_(std::move(indicators)),
+        org_units_(std::move(org_units)),
+        years_(std::move(years)),
+        random_(seed) {}
+
+  bool usable() const { return !indicators_.empty() && !org_units_.empty() && !years_.empty(); }
+
+  std::string Next() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (;;) {
+      std::string dx;
+      int count = 1 + static_cast<int>(random_() % 3);
+      for (int i = 0; i < count; ++i) {
+        dx += (i == 0 ? "" : ";") + indicators_[random_() % indicators_.size()];
+      }
+      const std::string& year = years_[random_() % years_.size()];
+      std::string pe;
+      if (random_() % 2 == 0) {
+        for (int month = 1; month <= 12; ++month) {
+          pe += fmt::format("{}{}{:02}", month == 1 ? "" : ";", year, month);
+        }
+      } else {
+        pe = fmt::format("{0}Q1;{0}Q2;{0}Q3;{0}Q4", year);
+      }
+      const auto& [uid, level] = org_units_[random_() % org_units_.size()];
+      std::string path =
+          fmt::format("/api/analytics?dimension=dx:{}&dimension=pe:{}&dimension=ou:{};LEVEL-{}", dx,
+                      pe, uid, level + 1);
+      if (used_.insert(path).second) {
+        return path;
+      }
+    }
+  }
+
+ private:
+  std::vector<std::string> indicators_;
+  std::vector<std::pair<std::string, int>> org_units_;
+  std::vector<std::string> years_;
+  std::mutex mutex_;
+  std::mt19937_64 random_;
+  std::set<std::string> used_;
+};
+
 void Run(const std::string& base, const std::string& token, const std::string& name,
-         const std::string& path, int clients, int seconds) {
+         const std::function<std::string()>& next_path, int clients, int seconds) {
   std::vector<std::vector<double>> latencies(clients);
   std::atomic<int64_t> failures{0};
   Clock::time_point end = Clock::now() + std::chrono::seconds(seconds);
@@ -78,6 +155,7 @@ void Run(const std::string& base, const std::string& token, const std::string& n
     threads.emplace_back([&, i] {
       Client client{base, token, {}};
       while (Clock::now() < end) {
+        std::string path = next_path();
         Clock::time_point start = Clock::now();
         int status = client.Get(path);
         latencies[i].push_back(
@@ -112,19 +190,23 @@ int main(int argc, char** argv) {
   std::string base;
   std::string token;
   int seconds = 10;
+  uint64_t seed = 1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--url") {
       base = argv[i + 1];
     } else if (flag == "--seconds") {
       seconds = std::stoi(argv[i + 1]);
+    } else if (flag == "--seed") {
+      seed = std::stoull(argv[i + 1]);
     } else if (flag == "--token") {
       token = argv[i + 1];
     }
   }
   if (base.empty()) {
     std::fprintf(stderr,
-                 "usage: serve_bench --url http://127.0.0.1:PORT [--seconds N] [--token T]\n");
+                 "usage: serve_bench --url http://127.0.0.1:PORT [--seconds N] [--token T] "
+                 "[--seed N]\n");
     return 2;
   }
   Client probe{base, token, {}};
@@ -164,8 +246,32 @@ int main(int argc, char** argv) {
     fmt::print("{:<44} first (computed) answer: status {} in {:.1f} ms\n", name, status,
                std::chrono::duration<double, std::milli>(Clock::now() - start).count());
     for (int clients : {1, 50}) {
-      Run(base, token, name, path, clients, seconds);
+      Run(
+          base, token, name, [&path = path] { return path; }, clients, seconds);
     }
+  }
+  std::vector<std::pair<std::string, int>> org_units;
+  for (const std::string& row :
+       Column(probe,
+              "SELECT uid || ',' || level FROM silver.org_unit WHERE level <= 3 AND "
+              "COALESCE(is_current, TRUE) ORDER BY uid")) {
+    size_t comma = row.find(',');
+    org_units.emplace_back(row.substr(0, comma), std::stoi(row.substr(comma + 1)));
+  }
+  DistinctRequests distinct(
+      Column(probe, "SELECT DISTINCT indicator FROM gold.indicator_value ORDER BY 1"), org_units,
+      Column(probe,
+             "SELECT DISTINCT left(pe, 4) FROM gold.indicator_value WHERE length(pe) = 6 "
+             "ORDER BY 1"),
+      seed);
+  if (!distinct.usable()) {
+    std::fprintf(stderr, "serve_bench: no indicators, org units or years for distinct requests\n");
+    return 1;
+  }
+  for (int clients : {1, 50}) {
+    Run(
+        base, token, "distinct (uncached) indicator requests", [&] { return distinct.Next(); },
+        clients, seconds);
   }
   return 0;
 }

@@ -8,7 +8,8 @@
 //   cache_entries = 1000   # analytics answers kept
 //   [[serve.tokens]]
 //   token = "…"            # or token_env = "NAME": the secret is read from that environment
-//   variable org_units = ["uid", …] # subtree roots; omitted or empty = the whole country
+//   variable org_units = ["uid", …] # subtree roots; omitted = the whole country (an empty list
+//   is refused: it must not widen a token meant to see nothing to the whole country)
 #include <fmt/format.h>
 #include <toml++/toml.h>
 #include <unistd.h>
@@ -87,6 +88,12 @@ Status ApplyServeConfig(const std::string& file, serve::ServerOptions& options) 
             fmt::format("{}: serve.tokens[{}] needs token or token_env", file, index));
       }
       if (const toml::array* units = (*entry)["org_units"].as_array()) {
+        if (units->empty()) {
+          return InvalidArgument(fmt::format(
+              "{}: serve.tokens[{}].org_units is empty: name the subtree roots the token may "
+              "see, or omit org_units for the whole country",
+              file, index));
+        }
         for (const toml::node& unit : *units) {
           auto uid = unit.value<std::string>();
           if (!uid.has_value() || uid->empty()) {

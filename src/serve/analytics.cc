@@ -27,8 +27,9 @@ constexpr char kCsvType[] = "text/csv";
 
 // Plans `request` (parse, resolve), reads the gold rows, combines the cells and renders them.
 AnalyticsResult<AnalyticsAnswer> Answer(engine::Connection& connection, const TableVersions& tables,
+                                        const AnalyticsMetadata& metadata,
                                         const AnalyticsRequest& request) {
-  LakeReader lake(connection, tables);
+  LakeReader lake(connection, tables, metadata);
   DHL_ASSIGN_OR_RETURN(Query query, ParseQuery(lake, request));
   OrgUnitResolver resolver(lake, request, query.options);
   const DimensionSpec* ou = nullptr;
@@ -191,8 +192,9 @@ AnalyticsResult<AnalyticsAnswer> Answer(engine::Connection& connection, const Ta
 }  // namespace
 
 Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const TableVersions& tables,
+                                     const AnalyticsMetadata& metadata,
                                      const AnalyticsRequest& request) {
-  AnalyticsResult<AnalyticsAnswer> answer = Answer(connection, tables, request);
+  AnalyticsResult<AnalyticsAnswer> answer = Answer(connection, tables, metadata, request);
   if (answer.ok()) {
     return std::move(answer).value();
   }

@@ -13,11 +13,12 @@
 //
 // Figures come from gold.aggregate (data elements, operands, category options),
 // gold.indicator_value and gold.reporting_rate; names and hierarchy from the silver metadata
-// tables. A filter with several items combines the gold rows as DHIS2 aggregates (each data
-// element's aggregation type across org units and across time; numerators and denominators of
-// indicators separately, then the indicator's factor and annualisation; reporting rates from their
-// summed expected and actual reports). Values are rounded as DHIS2 rounds (the indicator's
-// decimals, else one decimal, two below 1 in magnitude; skipRounding=true keeps 10 decimals).
+// tables, loaded once per set of their versions (serve/analytics_metadata.h). A filter with several
+// items combines the gold rows as DHIS2 aggregates (each data element's aggregation type across org
+// units and across time; numerators and denominators of indicators separately, then the indicator's
+// factor and annualisation; reporting rates from their summed expected and actual reports). Values
+// are rounded as DHIS2 rounds (the indicator's decimals, else one decimal, two below 1 in
+// magnitude; skipRounding=true keeps 10 decimals).
 //
 // The answer has DHIS2's shape: headers {name, column, valueType, type, hidden, meta},
 // metaData.items and metaData.dimensions (and ouHierarchy with hierarchyMeta), rows of strings,
@@ -37,6 +38,7 @@
 #include "dhis2/period.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
+#include "serve/analytics_metadata.h"
 #include "serve/lake_views.h"
 
 namespace dhl::serve {
@@ -56,9 +58,11 @@ struct AnalyticsAnswer {
   std::vector<lake::TableName> tables_read;
 };
 
-// Answers `request` on `connection`, whose database holds the views of the tables in `tables`.
+// Answers `request` on `connection`, whose database holds the views of the tables in `tables`;
+// `metadata` is the silver metadata of those versions (AnalyticsMetadata::Load, or MetadataCache).
 // Bad parameters give an answer with status 409; an error Status means the lake could not be read.
 Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const TableVersions& tables,
+                                     const AnalyticsMetadata& metadata,
                                      const AnalyticsRequest& request);
 
 // The rounding of analytics values (dhis2-core AnalyticsUtils.getRoundedValue): `decimals` >= 0

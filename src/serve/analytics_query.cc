@@ -97,61 +97,58 @@ AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
   std::map<std::string, DxItem> elements;
   std::map<std::string, std::string> data_sets;
   std::map<std::string, std::string> coc_names;
-  DHL_ASSIGN_OR_RETURN(
-      auto indicator_rows,
-      lake.Read(kIndicatorTable,
-                fmt::format("SELECT uid, {}, decimals, factor, annualized, numerator, denominator "
-                            "FROM silver.indicator WHERE uid IN {}",
-                            NameColumn(options), InList(uids))));
-  if (indicator_rows.has_value()) {
-    for (size_t row = 0; row < indicator_rows->row_count(); ++row) {
+  const AnalyticsMetadata& metadata = lake.metadata();
+  auto display = [&](const std::string& name, const std::optional<std::string>& short_name) {
+    return options.short_names && short_name.has_value() ? *short_name : name;
+  };
+  if (lake.Uses(kIndicatorTable)) {
+    for (const std::string& uid : uids) {
+      auto found = metadata.indicators().find(uid);
+      if (found == metadata.indicators().end()) {
+        continue;
+      }
+      const AnalyticsMetadata::Indicator& indicator = found->second;
       DxItem item;
       item.kind = DxKind::kIndicator;
-      item.uid = Text(*indicator_rows, 0, row);
-      item.name = Text(*indicator_rows, 1, row);
-      item.decimals = static_cast<int>(indicator_rows->GetInt64(2, row).value_or(kDefaultDecimals));
-      item.factor = indicator_rows->GetDouble(3, row);
-      item.annualized = indicator_rows->GetBool(4, row).value_or(false);
-      item.numerator = Text(*indicator_rows, 5, row);
-      item.denominator = Text(*indicator_rows, 6, row);
-      indicators[item.uid] = item;
+      item.uid = uid;
+      item.name = display(indicator.name, indicator.short_name);
+      item.decimals = static_cast<int>(indicator.decimals.value_or(kDefaultDecimals));
+      item.factor = indicator.factor;
+      item.annualized = indicator.annualized;
+      item.numerator = indicator.numerator;
+      item.denominator = indicator.denominator;
+      indicators[uid] = item;
     }
   }
-  DHL_ASSIGN_OR_RETURN(
-      auto element_rows,
-      lake.Read(kDataElementTable, fmt::format("SELECT uid, {}, aggregation_type, category_combo "
-                                               "FROM silver.data_element WHERE uid IN {}",
-                                               NameColumn(options), InList(uids))));
-  if (element_rows.has_value()) {
-    for (size_t row = 0; row < element_rows->row_count(); ++row) {
+  if (lake.Uses(kDataElementTable)) {
+    for (const std::string& uid : uids) {
+      auto found = metadata.data_elements().find(uid);
+      if (found == metadata.data_elements().end()) {
+        continue;
+      }
+      const AnalyticsMetadata::DataElement& element = found->second;
       DxItem item;
       item.kind = DxKind::kDataElement;
-      item.uid = Text(*element_rows, 0, row);
-      item.name = Text(*element_rows, 1, row);
-      Result<AggregationType> type = dhis2::ParseAggregationType(Text(*element_rows, 2, row));
+      item.uid = uid;
+      item.name = display(element.name, element.short_name);
+      Result<AggregationType> type = dhis2::ParseAggregationType(element.aggregation_type);
       item.aggregation = type.ok() ? *type : AggregationType::kSum;
-      item.category_combo = Text(*element_rows, 3, row);
-      elements[item.uid] = item;
+      item.category_combo = element.category_combo;
+      elements[uid] = item;
     }
   }
-  DHL_ASSIGN_OR_RETURN(
-      auto data_set_rows,
-      lake.Read(kDataSetTable, fmt::format("SELECT uid, name FROM silver.data_set WHERE uid IN {}",
-                                           InList(uids))));
-  if (data_set_rows.has_value()) {
-    for (size_t row = 0; row < data_set_rows->row_count(); ++row) {
-      data_sets[Text(*data_set_rows, 0, row)] = Text(*data_set_rows, 1, row);
+  if (lake.Uses(kDataSetTable)) {
+    for (const std::string& uid : uids) {
+      auto found = metadata.data_sets().find(uid);
+      if (found != metadata.data_sets().end()) {
+        data_sets[uid] = found->second;
+      }
     }
   }
-  if (!cocs.empty()) {
-    DHL_ASSIGN_OR_RETURN(auto coc_rows,
-                         lake.Read(kCocTable, fmt::format("SELECT uid, name FROM "
-                                                          "silver.category_option_combo WHERE uid "
-                                                          "IN {}",
-                                                          InList(cocs))));
-    if (coc_rows.has_value()) {
-      for (size_t row = 0; row < coc_rows->row_count(); ++row) {
-        coc_names[Text(*coc_rows, 0, row)] = Text(*coc_rows, 1, row);
+  if (!cocs.empty() && lake.Uses(kCocTable)) {
+    for (const AnalyticsMetadata::Named& coc : metadata.category_option_combos()) {
+      if (std::find(cocs.begin(), cocs.end(), coc.uid) != cocs.end()) {
+        coc_names[coc.uid] = coc.name;
       }
     }
   }
@@ -237,10 +234,6 @@ int DimensionOrder(const std::string& id) {
 }
 
 }  // namespace
-
-std::string NameColumn(const Options& options, bool has_short_name) {
-  return options.short_names && has_short_name ? "COALESCE(short_name, name)" : "name";
-}
 
 AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& request) {
   Query query;
@@ -396,17 +389,16 @@ AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& requ
       for (const DxItem& item : query.dx) {
         AddUnique(combos, item.category_combo);
       }
-      std::string condition = spec.items.empty() ? "category_combo IN " + InList(combos)
-                                                 : "uid IN " + InList(spec.items);
-      DHL_ASSIGN_OR_RETURN(auto rows,
-                           lake.Read(kCocTable, fmt::format("SELECT uid, name FROM "
-                                                            "silver.category_option_combo WHERE "
-                                                            "{} ORDER BY name, uid",
-                                                            condition)));
-      if (rows.has_value()) {
-        for (size_t row = 0; row < rows->row_count(); ++row) {
-          query.category_items.push_back(Text(*rows, 0, row));
-          query.names[Text(*rows, 0, row)] = Text(*rows, 1, row);
+      if (lake.Uses(kCocTable)) {
+        for (const AnalyticsMetadata::Named& coc : lake.metadata().category_option_combos()) {
+          bool wanted =
+              spec.items.empty()
+                  ? std::find(combos.begin(), combos.end(), coc.category_combo) != combos.end()
+                  : std::find(spec.items.begin(), spec.items.end(), coc.uid) != spec.items.end();
+          if (wanted) {
+            query.category_items.push_back(coc.uid);
+            query.names[coc.uid] = coc.name;
+          }
         }
       }
       for (const std::string& item : spec.items) {
@@ -420,22 +412,14 @@ AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& requ
                                            "`{}`",
                                            spec.id));
       }
-      DHL_ASSIGN_OR_RETURN(auto category,
-                           lake.Read(kCategoryTable, fmt::format("SELECT name FROM silver.category "
-                                                                 "WHERE uid = {}",
-                                                                 sql::StringLiteral(spec.id))));
-      if (!category.has_value() || category->row_count() == 0) {
+      const AnalyticsMetadata& metadata = lake.metadata();
+      auto category = metadata.categories().find(spec.id);
+      if (!lake.Uses(kCategoryTable) || category == metadata.categories().end()) {
         return Refuse("E7125", fmt::format("Dimension identifier does not reference any dimension: "
                                            "`{}`",
                                            spec.id));
       }
-      query.names[spec.id] = Text(*category, 0, 0);
-      std::string options_sql =
-          spec.items.empty() ? fmt::format(
-                                   "uid IN (SELECT category_option FROM "
-                                   "silver.category_option_combo_option WHERE category = {})",
-                                   sql::StringLiteral(spec.id))
-                             : "uid IN " + InList(spec.items);
+      query.names[spec.id] = category->second;
       if (spec.items.empty()) {
         if (!lake.Has(kCocOptionTable)) {
           return Refuse("E7124",
@@ -444,15 +428,19 @@ AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& requ
         }
         lake.Note(kCocOptionTable);
       }
-      DHL_ASSIGN_OR_RETURN(auto rows,
-                           lake.Read(kCategoryOptionTable,
-                                     fmt::format("SELECT uid, {} FROM silver.category_option WHERE "
-                                                 "{} ORDER BY name, uid",
-                                                 "name", options_sql)));
-      if (rows.has_value()) {
-        for (size_t row = 0; row < rows->row_count(); ++row) {
-          query.category_items.push_back(Text(*rows, 0, row));
-          query.names[Text(*rows, 0, row)] = Text(*rows, 1, row);
+      static const std::set<std::string> kNone;
+      auto of_category = metadata.options_of_category().find(spec.id);
+      const std::set<std::string>& options_of_category =
+          of_category == metadata.options_of_category().end() ? kNone : of_category->second;
+      if (lake.Uses(kCategoryOptionTable)) {
+        for (const AnalyticsMetadata::Named& option : metadata.category_options()) {
+          bool wanted = spec.items.empty() ? options_of_category.count(option.uid) > 0
+                                           : std::find(spec.items.begin(), spec.items.end(),
+                                                       option.uid) != spec.items.end();
+          if (wanted) {
+            query.category_items.push_back(option.uid);
+            query.names[option.uid] = option.name;
+          }
         }
       }
       for (const std::string& item : spec.items) {

@@ -99,7 +99,4 @@ struct Query {
 // parameter or an unknown item is a Refusal.
 AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& request);
 
-// The SQL of an item's display name under `options` (short names when asked and present).
-std::string NameColumn(const Options& options, bool has_short_name = true);
-
 }  // namespace dhl::serve::analytics

@@ -16,6 +16,25 @@ bool AnswerCache::Fresh(const Entry& entry, const TableVersions& current) {
   return true;
 }
 
+size_t AnswerCache::Size(const CachedAnswer& answer) {
+  return answer.body.size() + answer.content_type.size() + 64 * (answer.tables_read.size() + 1);
+}
+
+void AnswerCache::Erase(const std::string& key) {
+  auto found = entries_.find(key);
+  if (found == entries_.end()) {
+    return;
+  }
+  bytes_ -= Size(found->second.answer);
+  lru_.erase(found->second.lru);
+  entries_.erase(found);
+}
+
+size_t AnswerCache::bytes() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return bytes_;
+}
+
 Result<CachedAnswer> AnswerCache::Get(const std::string& key, const TableVersions& current,
                                       const Compute& compute) {
   std::shared_ptr<Flight> flight;
@@ -29,8 +48,7 @@ Result<CachedAnswer> AnswerCache::Get(const std::string& key, const TableVersion
           lru_.splice(lru_.begin(), lru_, found->second.lru);
           return found->second.answer;
         }
-        lru_.erase(found->second.lru);
-        entries_.erase(found);
+        Erase(key);
       }
       auto flying = flights_.find(key);
       if (flying == flights_.end()) {
@@ -49,9 +67,25 @@ Result<CachedAnswer> AnswerCache::Get(const std::string& key, const TableVersion
     flight = std::make_shared<Flight>();
     flights_[key] = flight;
   }
+  // Whatever happens in compute (an error, an exception thrown through it), the flight lands, so
+  // that callers waiting for the key never wait forever.
+  struct Landing {
+    AnswerCache& cache;
+    const std::string& key;
+    std::shared_ptr<Flight>& flight;
+    ~Landing() {
+      std::lock_guard<std::mutex> lock(cache.mutex_);
+      if (!flight->result.has_value()) {
+        flight->result = Result<CachedAnswer>(Internal("the computation of an answer was aborted"));
+      }
+      flight->done = true;
+      cache.flights_.erase(key);
+      cache.landed_.notify_all();
+    }
+  } landing{*this, key, flight};
   Result<CachedAnswer> result = compute();
   std::lock_guard<std::mutex> lock(mutex_);
-  if (result.ok() && capacity_ > 0) {
+  if (result.ok() && capacity_ > 0 && result->body.size() <= max_bytes_) {
     Entry entry;
     entry.answer = *result;
     for (const lake::TableName& table : result->tables_read) {
@@ -59,18 +93,16 @@ Result<CachedAnswer> AnswerCache::Get(const std::string& key, const TableVersion
       // A table read but absent from the listing is recorded as version -1: stale once it exists.
       entry.read_versions[table] = found == current.end() ? -1 : found->second;
     }
+    Erase(key);
     lru_.push_front(key);
     entry.lru = lru_.begin();
+    bytes_ += Size(entry.answer);
     entries_[key] = std::move(entry);
-    while (entries_.size() > capacity_) {
-      entries_.erase(lru_.back());
-      lru_.pop_back();
+    while (entries_.size() > capacity_ || bytes_ > max_bytes_) {
+      Erase(lru_.back());
     }
   }
   flight->result = result;
-  flight->done = true;
-  flights_.erase(key);
-  landed_.notify_all();
   return result;
 }
 

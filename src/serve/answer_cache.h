@@ -2,8 +2,9 @@
 // of every table the computation read; a lookup made with the lake's current versions treats an
 // entry as stale as soon as one of those tables has another version (or is gone). Concurrent
 // lookups of the same key while it is being computed wait for that one computation (single flight)
-// and share its answer. Failed computations are not cached. Least recently used entries are evicted
-// beyond `capacity` entries (0 disables storing; single flight still applies).
+// and share its answer; the flight lands even when the computation fails or throws. Failed
+// computations are not cached. Least recently used entries are evicted beyond `capacity` entries or
+// `max_bytes` of answers (0 disables storing; single flight still applies).
 //
 // Thread safety: every method may be called from several threads at once.
 #pragma once
@@ -37,7 +38,8 @@ class AnswerCache {
  public:
   using Compute = std::function<Result<CachedAnswer>()>;
 
-  explicit AnswerCache(size_t capacity) : capacity_(capacity) {}
+  explicit AnswerCache(size_t capacity, size_t max_bytes = 64 << 20)
+      : capacity_(capacity), max_bytes_(max_bytes) {}
 
   // The cached answer for `key` when every table it read still has the version it was computed
   // at in `current`; otherwise runs `compute` once (other callers of the key wait for it).
@@ -45,6 +47,7 @@ class AnswerCache {
                            const Compute& compute);
 
   size_t size() const;
+  size_t bytes() const;  // held answers, approximately (bodies and bookkeeping)
   int64_t hits() const;
   int64_t misses() const;
 
@@ -60,8 +63,12 @@ class AnswerCache {
   };
 
   static bool Fresh(const Entry& entry, const TableVersions& current);
+  static size_t Size(const CachedAnswer& answer);
+  void Erase(const std::string& key);  // with mutex_ held
 
   size_t capacity_;
+  size_t max_bytes_;
+  size_t bytes_ = 0;
   mutable std::mutex mutex_;
   std::condition_variable landed_;
   std::unordered_map<std::string, Entry> entries_;

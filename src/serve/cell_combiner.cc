@@ -43,15 +43,16 @@ AnalyticsResult<TimeCombination> SideCombination(LakeReader& lake, const std::st
   }
   std::set<TimeCombination> seen;
   if (!elements.empty()) {
-    DHL_ASSIGN_OR_RETURN(
-        auto rows, lake.Read(kDataElementTable, fmt::format("SELECT uid, aggregation_type FROM "
-                                                            "silver.data_element WHERE uid IN {}",
-                                                            InList(elements))));
     std::set<std::string> known;
-    if (rows.has_value()) {
-      for (size_t row = 0; row < rows->row_count(); ++row) {
-        known.insert(Text(*rows, 0, row));
-        Result<AggregationType> type = dhis2::ParseAggregationType(Text(*rows, 1, row));
+    if (lake.Uses(kDataElementTable)) {
+      for (const std::string& uid : elements) {
+        auto found = lake.metadata().data_elements().find(uid);
+        if (found == lake.metadata().data_elements().end()) {
+          continue;
+        }
+        known.insert(uid);
+        const std::string& type_name = found->second.aggregation_type;
+        Result<AggregationType> type = dhis2::ParseAggregationType(type_name);
         dhis2::AggregationType time_rule =
             dhis2::ToAnalyticsAggregation(type.ok() ? *type : AggregationType::kSum).time_rule;
         if (time_rule == AggregationType::kSum || time_rule == AggregationType::kCount) {
@@ -63,7 +64,7 @@ AnalyticsResult<TimeCombination> SideCombination(LakeReader& lake, const std::st
                         fmt::format("Indicator `{}` uses data element `{}` whose aggregation type "
                                     "{} cannot be combined over several filter periods; ask for "
                                     "the periods as a dimension",
-                                    indicator, Text(*rows, 0, row), Text(*rows, 1, row)));
+                                    indicator, uid, type_name));
         }
       }
     }

@@ -16,6 +16,14 @@ Result<std::optional<engine::QueryResult>> LakeReader::Read(const lake::TableNam
   return std::optional<engine::QueryResult>(std::move(result));
 }
 
+bool LakeReader::Uses(const lake::TableName& table) {
+  if (!Has(table)) {
+    return false;
+  }
+  Note(table);
+  return true;
+}
+
 void LakeReader::Note(const lake::TableName& table) { AddUnique(read_, table); }
 
 bool IsUid(std::string_view text) {

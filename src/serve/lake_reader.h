@@ -12,6 +12,7 @@
 #include "base/status.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
+#include "serve/analytics_metadata.h"
 #include "serve/lake_views.h"
 
 namespace dhl::serve::analytics {
@@ -32,8 +33,15 @@ inline const lake::TableName kReportingRateTable{"gold", "reporting_rate"};
 
 class LakeReader {
  public:
-  LakeReader(engine::Connection& connection, const TableVersions& tables)
-      : connection_(connection), tables_(tables) {}
+  LakeReader(engine::Connection& connection, const TableVersions& tables,
+             const AnalyticsMetadata& metadata)
+      : connection_(connection), tables_(tables), metadata_(metadata) {}
+
+  // The silver metadata of the lake's versions.
+  const AnalyticsMetadata& metadata() const { return metadata_; }
+
+  // Whether the lake has the metadata table `table`; notes it as read when it has.
+  bool Uses(const lake::TableName& table);
 
   bool Has(const lake::TableName& table) const { return tables_.count(table) > 0; }
 
@@ -49,6 +57,7 @@ class LakeReader {
  private:
   engine::Connection& connection_;
   const TableVersions& tables_;
+  const AnalyticsMetadata& metadata_;
   std::vector<lake::TableName> read_;
 };
 

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <memory>
+#include <set>
 
 #include "sql/literal.h"
 
@@ -11,9 +13,9 @@ namespace dhl::serve::analytics {
 
 AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Roots() {
   if (!request_.ou_scope.empty()) {
-    return Load(fmt::format("uid IN {}", InList(request_.ou_scope)));
+    return Load(AmongUids(request_.ou_scope));
   }
-  return Load("level = 1");
+  return Load([](const Unit& unit) { return unit.level == 1; });
 }
 
 AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Resolve(
@@ -53,7 +55,7 @@ AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Resolve(
   std::vector<OrgUnit> units;
   std::vector<OrgUnit> named;
   if (!uids.empty()) {
-    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> loaded, Load(fmt::format("uid IN {}", InList(uids))));
+    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> loaded, Load(AmongUids(uids)));
     for (const std::string& uid : uids) {  // in the order asked, as DHIS2 keeps it
       auto found = std::find_if(loaded.begin(), loaded.end(),
                                 [&](const OrgUnit& unit) { return unit.uid == uid; });
@@ -71,27 +73,32 @@ AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Resolve(
   if (levels.empty() && groups.empty()) {
     units = named;
   }
-  std::string within = "(";
-  for (size_t i = 0; i < boundaries.size(); ++i) {
-    within += fmt::format("{}contains(path, {})", i == 0 ? "" : " OR ",
-                          sql::StringLiteral("/" + boundaries[i].uid));
-  }
-  within += boundaries.empty() ? "FALSE)" : ")";
+  auto within = [&boundaries](const Unit& unit) {
+    return std::any_of(boundaries.begin(), boundaries.end(), [&](const OrgUnit& boundary) {
+      return unit.path.find("/" + boundary.uid) != std::string::npos;
+    });
+  };
   for (int level : levels) {
-    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> found,
-                         Load(fmt::format("level = {} AND {}", level, within)));
+    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> found, Load([&](const Unit& unit) {
+                           return unit.level == level && within(unit);
+                         }));
     Append(units, found);
   }
   if (!groups.empty()) {
-    if (!lake_.Has(kGroupMemberTable)) {
+    if (!lake_.Uses(kGroupMemberTable)) {
       return Refuse("E7124",
                     "Org unit groups are not in the lake (no silver.org_unit_group_member)");
     }
-    lake_.Note(kGroupMemberTable);
-    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> found,
-                         Load(fmt::format("uid IN (SELECT ou FROM silver.org_unit_group_member "
-                                          "WHERE group_uid IN {}) AND {}",
-                                          InList(groups), within)));
+    std::set<std::string> members;
+    for (const std::string& group : groups) {
+      auto found = lake_.metadata().group_members().find(group);
+      if (found != lake_.metadata().group_members().end()) {
+        members.insert(found->second.begin(), found->second.end());
+      }
+    }
+    DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> found, Load([&](const Unit& unit) {
+                           return members.count(unit.uid) > 0 && within(unit);
+                         }));
     Append(units, found);
   }
   if (!user_depths.empty()) {
@@ -102,10 +109,10 @@ AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Resolve(
           Append(units, {root});
           continue;
         }
-        DHL_ASSIGN_OR_RETURN(
-            std::vector<OrgUnit> found,
-            Load(fmt::format("level = {} AND contains(path, {})", root.level + depth,
-                             sql::StringLiteral("/" + root.uid))));
+        DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> found, Load([&](const Unit& unit) {
+                               return unit.level == root.level + depth &&
+                                      unit.path.find("/" + root.uid) != std::string::npos;
+                             }));
         Append(units, found);
       }
     }
@@ -122,7 +129,7 @@ AnalyticsResult<std::map<std::string, std::string>> OrgUnitResolver::Names(
   if (uids.empty()) {
     return names;
   }
-  DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> units, Load(fmt::format("uid IN {}", InList(uids))));
+  DHL_ASSIGN_OR_RETURN(std::vector<OrgUnit> units, Load(AmongUids(uids)));
   for (const OrgUnit& unit : units) {
     names[unit.uid] = unit.name;
   }
@@ -151,21 +158,27 @@ void OrgUnitResolver::Append(std::vector<OrgUnit>& units, const std::vector<OrgU
   }
 }
 
-AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Load(const std::string& condition) {
-  std::vector<OrgUnit> units;
-  DHL_ASSIGN_OR_RETURN(
-      auto rows, lake_.Read(kOrgUnitTable,
-                            fmt::format("SELECT uid, {}, level, path FROM silver.org_unit WHERE "
-                                        "COALESCE(is_current, TRUE) AND ({}) ORDER BY name, uid",
-                                        NameColumn(options_), condition)));
-  if (!rows.has_value()) {
+AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Load(
+    const std::function<bool(const Unit&)>& wanted) {
+  if (!lake_.Uses(kOrgUnitTable)) {
     return Refuse("E7124", "Org units are not in the lake (no silver.org_unit)");
   }
-  for (size_t row = 0; row < rows->row_count(); ++row) {
-    units.push_back({Text(*rows, 0, row), Text(*rows, 1, row),
-                     static_cast<int>(rows->GetInt64(2, row).value_or(0)), Text(*rows, 3, row)});
+  std::vector<OrgUnit> units;
+  for (const Unit& unit : lake_.metadata().org_units()) {  // by name, then uid
+    if (wanted(unit)) {
+      units.push_back(
+          {unit.uid,
+           options_.short_names && unit.short_name.has_value() ? *unit.short_name : unit.name,
+           unit.level, unit.path});
+    }
   }
   return units;
+}
+
+std::function<bool(const OrgUnitResolver::Unit&)> OrgUnitResolver::AmongUids(
+    const std::vector<std::string>& uids) {
+  auto wanted = std::make_shared<std::set<std::string>>(uids.begin(), uids.end());
+  return [wanted](const Unit& unit) { return wanted->count(unit.uid) > 0; };
 }
 
 }  // namespace dhl::serve::analytics

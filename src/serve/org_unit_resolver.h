@@ -3,6 +3,7 @@
 // subtrees is a Refusal E7120).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -30,7 +31,10 @@ class OrgUnitResolver {
  private:
   AnalyticsResult<bool> CheckScope(const OrgUnit& unit) const;
   static void Append(std::vector<OrgUnit>& units, const std::vector<OrgUnit>& more);
-  AnalyticsResult<std::vector<OrgUnit>> Load(const std::string& condition);
+  using Unit = AnalyticsMetadata::OrgUnit;
+  // The current units `wanted` accepts, ordered by name, then uid.
+  AnalyticsResult<std::vector<OrgUnit>> Load(const std::function<bool(const Unit&)>& wanted);
+  static std::function<bool(const Unit&)> AmongUids(const std::vector<std::string>& uids);
 
   LakeReader& lake_;
   const AnalyticsRequest& request_;

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "base/hash.h"
 #include "base/logging.h"
 #include "base/text.h"
 #include "engine/connection.h"
@@ -69,6 +70,16 @@ void SetError(http::ServerResponse& response, int status, const std::string& mes
                {"message", message}};
   response.SetStatus(status);
   response.SetBody(body.dump(), kJson);
+}
+
+// A failure of ours: the detail (DuckDB's message, SQL, paths) goes to the log under a request id;
+// the caller gets a short message and the id.
+void SetInternalError(http::ServerResponse& response, const Status& status) {
+  std::string id = Uuid4().substr(0, 8);
+  LogError("serve: request {} failed: {}", id, status.ToString());
+  SetError(response, 500,
+           fmt::format("internal error (request id {}; the server log has the detail)", id));
+  response.SetHeader("X-Request-Id", id);
 }
 
 // DuckDB renders timestamps as "2024-01-01 10:00:00.123+00"; JSON answers carry ISO 8601
@@ -132,6 +143,47 @@ std::string PrometheusLabel(std::string_view value) {
     }
   }
   return escaped;
+}
+
+// Skips blanks and SQL comments (`-- …` to the end of the line, `/* … */`) from `at`.
+size_t SkipBlanks(std::string_view sql, size_t at) {
+  while (at < sql.size()) {
+    if (std::isspace(static_cast<unsigned char>(sql[at])) != 0) {
+      ++at;
+    } else if (sql.substr(at, 2) == "--") {
+      size_t end = sql.find('\n', at);
+      at = end == std::string_view::npos ? sql.size() : end + 1;
+    } else if (sql.substr(at, 2) == "/*") {
+      size_t end = sql.find("*/", at + 2);
+      at = end == std::string_view::npos ? sql.size() : end + 2;
+    } else {
+      break;
+    }
+  }
+  return at;
+}
+
+// When `sql` starts with EXPLAIN [ANALYZE|ANALYSE] [(options)], the statement it explains;
+// std::nullopt otherwise (or when the prefix cannot be read, which the caller then refuses).
+std::optional<std::string> ExplainedStatement(std::string_view sql) {
+  auto keyword = [&](size_t at, std::string_view word) {
+    return sql.size() - at >= word.size() && AsciiLower(sql.substr(at, word.size())) == word &&
+           (sql.size() - at == word.size() ||
+            std::isalnum(static_cast<unsigned char>(sql[at + word.size()])) == 0);
+  };
+  size_t at = SkipBlanks(sql, 0);
+  if (!keyword(at, "explain")) {
+    return std::nullopt;
+  }
+  at = SkipBlanks(sql, at + 7);
+  if (keyword(at, "analyze") || keyword(at, "analyse")) {
+    at = SkipBlanks(sql, at + 7);
+  }
+  if (at < sql.size() && sql[at] == '(') {
+    size_t close = sql.find(')', at);
+    at = close == std::string_view::npos ? sql.size() : SkipBlanks(sql, close + 1);
+  }
+  return std::string(sql.substr(at));
 }
 
 // How answers name a caller: "token<N>" (the N-th configured token) or "anonymous".
@@ -219,13 +271,42 @@ struct LatencyHistogram {
 }  // namespace
 
 bool IsLoopback(const std::string& host) {
-  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+  if (host == "localhost" || host == "::1" || host == "[::1]") {
+    return true;
+  }
+  // An IPv4 address 127.a.b.c, written as four decimal numbers (not a name such as 127.evil.com).
+  std::vector<std::string_view> parts = Split(host, '.');
+  if (parts.size() != 4 || parts[0] != "127") {
+    return false;
+  }
+  return std::all_of(parts.begin(), parts.end(), [](std::string_view part) {
+    return !part.empty() && part.size() <= 3 &&
+           std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+           std::stoi(std::string(part)) <= 255;
+  });
+}
+
+// The host of a Host header or an origin ("http://127.0.0.1:8080" -> "127.0.0.1").
+std::string HostOf(std::string_view text) {
+  size_t scheme = text.find("://");
+  if (scheme != std::string_view::npos) {
+    text = text.substr(scheme + 3);
+  }
+  text = text.substr(0, text.find('/'));
+  if (!text.empty() && text[0] == '[') {  // [::1]:8080
+    return std::string(text.substr(0, text.find(']') + 1));
+  }
+  return std::string(
+      text.substr(0, text.rfind(':') == std::string_view::npos ? text.size() : text.rfind(':')));
 }
 
 class Server::Impl {
  public:
   explicit Impl(ServerOptions options)
-      : options_(std::move(options)), views_(options_.lake_dir), cache_(options_.cache_entries) {}
+      : options_(std::move(options)),
+        views_(options_.lake_dir, ViewsOptions(options_)),
+        cache_(options_.cache_entries, options_.cache_bytes),
+        server_(Limits(options_)) {}
 
   Result<int> Start() {
     if (options_.tokens.empty()) {
@@ -255,10 +336,32 @@ class Server::Impl {
   void Wait() { server_.Wait(); }
   int port() const { return server_.port(); }
   int64_t analytics_computations() const { return computations_.load(); }
+  int64_t metadata_loads() const { return metadata_.loads(); }
 
  private:
   using Body =
       std::function<void(const http::ServerRequest&, http::ServerResponse&, const Caller&)>;
+
+  static LakeViewsOptions ViewsOptions(const ServerOptions& options) {
+    LakeViewsOptions views;
+    views.analytics.threads = options.engine_threads;
+    views.analytics.memory_limit = options.memory_limit;
+    views.sql.threads = options.engine_threads;
+    views.sql.memory_limit = options.sql_memory_limit;
+    return views;
+  }
+
+  static http::ServerLimits Limits(const ServerOptions& options) {
+    http::ServerLimits limits;
+    limits.max_body_bytes = options.max_body_bytes;
+    limits.path_body_limits = {{"/api(?:/[0-9]+)?/sql", options.sql_body_bytes}};
+    limits.read_timeout = options.read_timeout;
+    limits.write_timeout = options.write_timeout;
+    limits.workers = options.workers;
+    limits.queue = options.queue;
+    limits.always_answered = {"/health"};
+    return limits;
+  }
 
   void AddRoutes() {
     const std::string api = "/api(?:/[0-9]+)?";
@@ -324,6 +427,24 @@ class Server::Impl {
   http::Handler Guarded(std::string route, Body body) {
     return Timed(std::move(route), [this, body](const http::ServerRequest& request,
                                                 http::ServerResponse& response) {
+      if (options_.tokens.empty()) {
+        // Open mode: only pages of this server may ask (DNS rebinding gives a foreign page a
+        // Host naming it; a cross-site form post carries a foreign Origin).
+        std::string host = HostOf(request.Header("Host").value_or(""));
+        if (!IsLoopback(host)) {
+          SetError(response, 403,
+                   "without tokens this server answers only requests addressed to a loopback "
+                   "host (Host: 127.0.0.1 or localhost)");
+          return;
+        }
+        std::optional<std::string> origin = request.Header("Origin");
+        std::string fetch_site = AsciiLower(request.Header("Sec-Fetch-Site").value_or(""));
+        if ((origin.has_value() && *origin != "null" && !IsLoopback(HostOf(*origin))) ||
+            (origin.has_value() && *origin == "null") || fetch_site == "cross-site") {
+          SetError(response, 403, "cross-site requests are refused without tokens");
+          return;
+        }
+      }
       std::optional<Caller> caller = Authenticate(request);
       if (!caller.has_value()) {
         response.SetHeader("WWW-Authenticate", "Bearer");
@@ -362,15 +483,15 @@ class Server::Impl {
 
   // The current generation and a connection on it, or an error answer.
   std::optional<std::pair<std::shared_ptr<LakeGeneration>, ConnectionLease>> Open(
-      http::ServerResponse& response) {
+      http::ServerResponse& response, bool sql = false) {
     Result<std::shared_ptr<LakeGeneration>> generation = views_.Current();
     if (!generation.ok()) {
-      SetError(response, 500, generation.status().ToString());
+      SetInternalError(response, generation.status());
       return std::nullopt;
     }
-    Result<ConnectionLease> lease = (*generation)->Lease();
+    Result<ConnectionLease> lease = sql ? (*generation)->LeaseSql() : (*generation)->Lease();
     if (!lease.ok()) {
-      SetError(response, 500, lease.status().ToString());
+      SetInternalError(response, lease.status());
       return std::nullopt;
     }
     return std::make_pair(*generation, std::move(*lease));
@@ -394,19 +515,30 @@ class Server::Impl {
       SetError(response, 400, "format must be json or csv, not '" + format + "'");
       return;
     }
-    auto opened = Open(response);
+    auto opened = Open(response, /*sql=*/true);
     if (!opened.has_value()) {
       return;
     }
     engine::Connection& connection = *opened->second;
-    // The engine says what the statement is: exactly one, prepared, of type SELECT or EXPLAIN.
+    // The engine says what the statement is: exactly one, prepared, of type SELECT or EXPLAIN,
+    // and an EXPLAIN's inner statement a SELECT (EXPLAIN ANALYZE runs it).
+    std::optional<std::string> inner = ExplainedStatement(*query);
+    if (inner.has_value()) {
+      Result<engine::PreparedStatement> explained = connection.PrepareSingle(*inner);
+      if (!explained.ok() || explained->kind() != engine::StatementKind::kSelect) {
+        SetError(response, 400,
+                 "query refused: EXPLAIN may only explain a SELECT statement on /api/sql");
+        return;
+      }
+    }
     Result<engine::PreparedStatement> prepared = connection.PrepareSingle(*query);
     if (!prepared.ok()) {
       SetError(response, 400, "query refused: " + prepared.status().message());
       return;
     }
     engine::StatementKind kind = prepared->kind();
-    if (kind != engine::StatementKind::kSelect && kind != engine::StatementKind::kExplain) {
+    if (kind != engine::StatementKind::kSelect &&
+        (kind != engine::StatementKind::kExplain || !inner.has_value())) {
       SetError(response, 400,
                "query refused: only a SELECT (or EXPLAIN) statement may run on /api/sql");
       return;
@@ -473,7 +605,7 @@ class Server::Impl {
     std::string format = request.path.ends_with(".csv") ? "csv" : "json";
     Result<std::shared_ptr<LakeGeneration>> generation = views_.Current();
     if (!generation.ok()) {
-      SetError(response, 500, generation.status().ToString());
+      SetInternalError(response, generation.status());
       return;
     }
     std::shared_ptr<LakeGeneration> lake = *generation;
@@ -481,22 +613,37 @@ class Server::Impl {
     dhis2::Date today = std::chrono::floor<std::chrono::days>(SystemClock::Instance().Now());
     std::string key = NormalisedKey("analytics." + format + "@" + dhis2::FormatDate(today),
                                     request.params, caller.org_units);
+    bool timed_out = false;
     Result<CachedAnswer> answer = cache_.Get(key, lake->versions(), [&]() -> Result<CachedAnswer> {
       ++computations_;
       DHL_ASSIGN_OR_RETURN(ConnectionLease lease, lake->Lease());
+      DHL_ASSIGN_OR_RETURN(std::shared_ptr<const AnalyticsMetadata> metadata,
+                           metadata_.Get(*lease, lake->versions()));
       AnalyticsRequest analytics_request;
       analytics_request.params = request.params;
       analytics_request.format = format;
       analytics_request.ou_scope = caller.org_units;
       analytics_request.caller = CallerName(caller);
       analytics_request.today = today;
-      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed,
-                           RunAnalytics(*lease, lake->versions(), analytics_request));
+      QueryWatchdog watchdog(*lease, options_.query_timeout);
+      Result<AnalyticsAnswer> run =
+          RunAnalytics(*lease, lake->versions(), *metadata, analytics_request);
+      if (watchdog.Disarm()) {
+        timed_out = true;
+        return Unsupported("the analytics computation passed the query timeout");
+      }
+      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed, std::move(run));
       return CachedAnswer{computed.status, computed.content_type, std::move(computed.body),
                           std::move(computed.tables_read)};
     });
+    if (!answer.ok() && timed_out) {
+      SetError(response, 408,
+               fmt::format("analytics interrupted after the {} ms timeout",
+                           options_.query_timeout.count()));
+      return;
+    }
     if (!answer.ok()) {
-      SetError(response, 500, answer.status().ToString());
+      SetInternalError(response, answer.status());
       return;
     }
     response.SetStatus(answer->status);
@@ -545,8 +692,15 @@ class Server::Impl {
         "started_at DESC LIMIT $1) ORDER BY started_at DESC, model",
         {limit});
     if (!runs.ok() || !models.ok()) {
-      SetError(response, 500, (!runs.ok() ? runs.status() : models.status()).ToString());
+      SetInternalError(response, (!runs.ok() ? runs.status() : models.status()));
       return;
+    }
+    // A model's error can quote the data it failed on: the caller learns that it failed; the
+    // detail stays in the lake (ops.model_run) for whoever may read it there.
+    for (json& model : *models) {
+      if (model.contains("error") && !model["error"].is_null()) {
+        model["error"] = "the model failed (the detail is in ops.model_run and the sync's log)";
+      }
     }
     response.SetBody(json({{"pipeline_runs", *runs}, {"model_runs", *models}}).dump(), kJson);
   }
@@ -565,7 +719,7 @@ class Server::Impl {
                                 "SELECT table_name, reason, count(*) AS rows FROM silver.rejects "
                                 "GROUP BY table_name, reason ORDER BY table_name, reason");
     if (!results.ok() || !rejects.ok()) {
-      SetError(response, 500, (!results.ok() ? results.status() : rejects.status()).ToString());
+      SetInternalError(response, (!results.ok() ? results.status() : rejects.status()));
       return;
     }
     response.SetBody(json({{"dq_results", *results}, {"rejects", *rejects}}).dump(), kJson);
@@ -747,6 +901,7 @@ class Server::Impl {
   ServerOptions options_;
   LakeViews views_;
   AnswerCache cache_;
+  MetadataCache metadata_;
   std::atomic<int64_t> computations_{0};
   http::HttpServer server_;
   std::mutex latency_mutex_;
@@ -760,5 +915,6 @@ void Server::Stop() { impl_->Stop(); }
 void Server::Wait() { impl_->Wait(); }
 int Server::port() const { return impl_->port(); }
 int64_t Server::analytics_computations() const { return impl_->analytics_computations(); }
+int64_t Server::metadata_loads() const { return impl_->metadata_loads(); }
 
 }  // namespace dhl::serve

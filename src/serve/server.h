@@ -10,7 +10,11 @@
 // Access: with tokens configured every request but /health needs `Authorization: Bearer <token>`
 // (401 otherwise) and is limited to the token's org-unit subtrees; a token with no org units sees
 // the whole country. With no tokens everything is served to anyone, which Start only allows on a
-// loopback address (warning at start).
+// loopback address (warning at start); requests must then name a loopback Host (DNS rebinding) and
+// carry no foreign Origin or Sec-Fetch-Site: cross-site (cross-site form posts): 403 otherwise.
+// Bodies over 64 KiB on /api/sql (1 MiB elsewhere) are 413, compressed bodies 415; beyond the
+// workers and their queue, 503 (/health still answers). A failure of ours is a 500 with a short
+// message and a request id (X-Request-Id); the detail goes to the log.
 //
 // Each request reads a LakeViews generation (see lake_views.h): the lake as of the request's start.
 // Thread safety: Start/Stop/Wait from one thread; handlers run on the HTTP server's workers.
@@ -38,9 +42,21 @@ struct ServerOptions {
   std::vector<AccessToken> tokens;
   // The built dashboard (index.html and assets); empty = no static files.
   std::string web_dir;
-  size_t row_limit = 10000;  // rows an /api/sql answer holds at most
-  std::chrono::milliseconds query_timeout{30000};
+  size_t row_limit = 10000;                        // rows an /api/sql answer holds at most
+  std::chrono::milliseconds query_timeout{30000};  // /api/sql and analytics computations
   size_t cache_entries = 1000;
+  size_t cache_bytes = 64 << 20;  // answers the analytics cache holds, at most
+  // The serving databases (analytics, and /api/sql's own): DuckDB's memory limit and threads.
+  std::string memory_limit = "2GB";
+  std::string sql_memory_limit = "1GB";
+  int engine_threads = 2;
+  // HTTP limits (http::ServerLimits): bodies, timeouts, the bounded worker pool.
+  size_t max_body_bytes = 1 << 20;
+  size_t sql_body_bytes = 64 << 10;
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{30};
+  size_t workers = 16;
+  size_t queue = 64;
 };
 
 // Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost).
@@ -62,6 +78,8 @@ class Server {
 
   // Computations the analytics cache ran (not served from it); for tests.
   int64_t analytics_computations() const;
+  // Loads of the analytics metadata (once per set of silver metadata versions); for tests.
+  int64_t metadata_loads() const;
 
  private:
   class Impl;
