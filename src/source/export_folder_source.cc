@@ -91,6 +91,45 @@ Status PlanJsonFile(const std::string& file, ExtractionPlan& plan,
   return Status::Ok();
 }
 
+// Whether `path` (canonical) is `root` (canonical) or lies below it.
+bool IsInside(const fs::path& path, const fs::path& root) {
+  auto [root_end, path_it] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return root_end == root.end();
+}
+
+// The regular files under `folder`, sorted. A symbolic link is followed only when its target lies
+// inside the folder: a link out of it (`x.csv -> ~/.config/dhis2lake/secrets.toml`) is an error
+// naming the link, so that nothing outside the folder lands in bronze.
+Result<std::vector<std::string>> ListFolderFiles(const fs::path& folder) {
+  std::error_code error;
+  fs::path root = fs::canonical(folder, error);
+  if (error) {
+    return IoError("export folder " + folder.string() + ": " + error.message());
+  }
+  std::vector<std::string> files;
+  for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end;
+       it.increment(error)) {
+    const fs::directory_entry& entry = *it;
+    if (entry.is_symlink(error)) {
+      fs::path target = fs::canonical(entry.path(), error);
+      if (error || !IsInside(target, root)) {
+        return InvalidArgument("export folder: " + entry.path().string() +
+                               " is a symbolic link to " +
+                               (error ? std::string("a missing file") : target.string()) +
+                               ", outside the folder; remove it or copy the file in");
+      }
+    }
+    if (entry.is_regular_file(error)) {
+      files.push_back(entry.path().string());
+    }
+  }
+  if (error) {
+    return IoError("export folder " + folder.string() + ": cannot list: " + error.message());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
 }  // namespace
 
 ExportFolderSource::ExportFolderSource(std::string lake_dir, std::string folder,
@@ -113,13 +152,7 @@ Result<ExtractSummary> ExportFolderSource::Run() {
   std::string source = "folder:" + folder.lexically_normal().string();
 
   // Every file, in a stable order; the confidential flags come from the folder's own metadata.
-  std::vector<std::string> files;
-  for (const auto& entry : fs::recursive_directory_iterator(folder, error)) {
-    if (entry.is_regular_file()) {
-      files.push_back(entry.path().string());
-    }
-  }
-  std::sort(files.begin(), files.end());
+  DHL_ASSIGN_OR_RETURN(std::vector<std::string> files, ListFolderFiles(folder));
   ExtractionPlan plan;
   plan.run_id = Uuid4();
   plan.resource = "export";

@@ -4,7 +4,8 @@
 // (trackedEntities with nested enrollments and events, or enrollments / events lists), complete
 // registrations and min-max values; each plain or gzipped (.gz). Install-time placeholders such as
 // <OU_LEVEL_FACILITY_UID> are kept as the text they are. Personal attributes (confidential in the
-// folder's metadata, or configured) are hashed before any row is built.
+// folder's metadata, or configured) are hashed before any row is built. A symbolic link whose
+// target lies outside the folder is an error naming the link (nothing outside the folder is read).
 //
 // The run is planned like a server run (one chunk per file and table, saved in
 // lake/_landing/export/<run_id>/plan.json) and commits exactly once; an interrupted run is resumed

@@ -1,11 +1,15 @@
 #include "source/secrets.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
 #include <sys/stat.h>
 #include <toml++/toml.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +62,10 @@ Result<std::string> DefaultSecretsPath(const EnvironmentLookup& environment) {
   return *home + "/.config/dhis2lake/secrets.toml";
 }
 
+// Writes the new secrets file without ever exposing the key: a unique temporary name opened with
+// O_CREAT|O_EXCL|O_NOFOLLOW and mode 0600 (no symlink planted at the name is followed, no file
+// another user made is reused), fsynced, then linked to `path`. When another process created `path`
+// meanwhile, theirs is kept and `key` is cleared.
 Status CreateSecretsFile(const std::string& path, std::string* key) {
   std::error_code error;
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), error);
@@ -65,12 +73,11 @@ Status CreateSecretsFile(const std::string& path, std::string* key) {
     return IoError("cannot create the folder of secrets file " + path + ": " + error.message());
   }
   *key = HexEncode(RandomBytes(32));
-  std::string temp = path + ".tmp";
-  std::FILE* file = std::fopen(temp.c_str(), "w");
-  if (file == nullptr) {
-    return IoError("cannot create secrets file " + path);
+  std::string temp = fmt::format("{}.{}.{}.tmp", path, ::getpid(), HexEncode(RandomBytes(8)));
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    return IoError("cannot create secrets file " + path + ": " + std::strerror(errno));
   }
-  ::chmod(temp.c_str(), 0600);
   std::string text = fmt::format(
       "# dhis2lake secrets (keep private; mode 0600). Created by dhis2lake.\n"
       "# hash_key hashes personal tracked-entity attributes (HMAC-SHA256): changing it changes "
@@ -79,19 +86,43 @@ Status CreateSecretsFile(const std::string& path, std::string* key) {
       "# [dhis2]\n# url = \"https://dhis2.example.org\"\n# username = \"...\"\n"
       "# password = \"...\"\n# token = \"d2pat_...\"\n",
       *key);
-  bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-  written = (std::fclose(file) == 0) && written;
+  bool written = ::fchmod(fd, 0600) == 0;
+  for (size_t done = 0; written && done < text.size();) {
+    ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) {
+      continue;
+    }
+    written = n > 0;
+    done += written ? static_cast<size_t>(n) : 0;
+  }
+  written = written && ::fsync(fd) == 0;
+  written = (::close(fd) == 0) && written;
   if (!written) {
+    ::unlink(temp.c_str());
     return IoError("cannot write secrets file " + path);
   }
   // Another process may have created it meanwhile: keep theirs (link fails when present).
-  if (::link(temp.c_str(), path.c_str()) != 0) {
-    std::remove(temp.c_str());
+  bool linked = ::link(temp.c_str(), path.c_str()) == 0;
+  int link_errno = errno;
+  ::unlink(temp.c_str());
+  if (!linked) {
     key->clear();
-    return Status::Ok();
+    if (link_errno != EEXIST) {
+      return IoError("cannot create secrets file " + path + ": " + std::strerror(link_errno));
+    }
   }
-  std::remove(temp.c_str());
   return Status::Ok();
+}
+
+// Warns on stderr when the secrets file can be read by its group or by others.
+void WarnIfReadableByOthers(const std::string& path) {
+  struct stat info;
+  if (::stat(path.c_str(), &info) == 0 && (info.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
+    fmt::print(stderr,
+               "warning: secrets file {} has mode {:o}: its group or others can read it; "
+               "run chmod 600 {}\n",
+               path, info.st_mode & 0777, path);
+  }
 }
 
 }  // namespace
@@ -136,6 +167,7 @@ Result<Secrets> LoadSecrets(const EnvironmentLookup& environment) {
       }
     }
   }
+  WarnIfReadableByOthers(secrets.file);
   toml::table table;
   try {
     table = toml::parse_file(secrets.file);

@@ -2,7 +2,9 @@
 // DHIS2_USERNAME, DHIS2_PASSWORD, DHIS2_TOKEN) or from the secrets file (DHIS2LAKE_SECRETS, TOML),
 // never from the command line; the environment wins. With no DHIS2LAKE_SECRETS and no file at the
 // default place (${XDG_CONFIG_HOME:-~/.config}/dhis2lake/secrets.toml), LoadSecrets creates that
-// file with mode 0600 holding a fresh random hashing key, and says so on stderr. Secrets are never
+// file with mode 0600 holding a fresh random hashing key (written under a unique name opened with
+// O_EXCL|O_NOFOLLOW, fsynced, then linked), and says so on stderr; a secrets file its group or
+// others can read is used with a warning on stderr. Secrets are never
 // logged: Describe() names where they came from, not what they are.
 //
 // Secrets file format:

@@ -80,6 +80,43 @@ bool HasNextPage(const nlohmann::json& page, const std::string& records_path, in
   return static_cast<int>(count) >= page_size;
 }
 
+// Adds to `personal` the uids of the attributes DHIS2 flags confidential and of those whose code is
+// configured. An answer that is not the expected list is an error naming the resource: without
+// the flags personal values would land in clear text.
+Status AddConfidentialAttributes(const std::string& body, std::set<std::string>& personal) {
+  auto bad = [](const std::string& why) {
+    return InvalidArgument(
+        "GET /api/trackedEntityAttributes (the confidential flags that say which attribute values "
+        "to hash): " +
+        why + "; nothing was extracted");
+  };
+  nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
+  if (attributes.is_discarded()) {
+    return bad("the answer is not JSON");
+  }
+  if (!attributes.is_object() || !attributes.contains("trackedEntityAttributes") ||
+      !attributes["trackedEntityAttributes"].is_array()) {
+    return bad("the answer has no trackedEntityAttributes list");
+  }
+  for (const auto& attribute : attributes["trackedEntityAttributes"]) {
+    if (!attribute.is_object() || !attribute.contains("id") || !attribute["id"].is_string()) {
+      return bad("an attribute without a string id");
+    }
+    std::string id = attribute["id"].get<std::string>();
+    if (attribute.contains("confidential") && !attribute["confidential"].is_boolean()) {
+      return bad("attribute " + id + " has a confidential flag that is not true or false");
+    }
+    std::string code;
+    if (attribute.contains("code") && attribute["code"].is_string()) {
+      code = attribute["code"].get<std::string>();
+    }
+    if (attribute.value("confidential", false) || (!code.empty() && personal.count(code) > 0)) {
+      personal.insert(id);
+    }
+  }
+  return Status::Ok();
+}
+
 // Downloads one chunk of a server plan into `directory`.
 Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
                                       const std::string& directory,
@@ -546,16 +583,7 @@ Result<ExtractSummary> WebApiExtractor::Run() {
         std::string body,
         planner_client.GetJson("/api/trackedEntityAttributes",
                                {{"fields", "id,code,confidential"}, {"paging", "false"}}));
-    nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
-    if (attributes.is_object() && attributes.contains("trackedEntityAttributes")) {
-      for (const auto& attribute : attributes["trackedEntityAttributes"]) {
-        std::string id = attribute.value("id", "");
-        std::string code = attribute.value("code", "");
-        if (attribute.value("confidential", false) || (!code.empty() && personal.count(code) > 0)) {
-          personal.insert(id);
-        }
-      }
-    }
+    DHL_RETURN_IF_ERROR(AddConfidentialAttributes(body, personal));
   }
   PersonalDataHasher hasher(secrets_.hash_key, personal);
 
