@@ -1,9 +1,23 @@
 #include "base/text.h"
 
+#include <fmt/format.h>
+
+#include <charconv>
+
 namespace dhl {
 namespace {
 bool IsSpace(char c) {
   return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+constexpr size_t kQuotedTextLimit = 40;
+
+// `text` quoted for a message, cut to a readable length.
+std::string Quoted(std::string_view text) {
+  if (text.size() > kQuotedTextLimit) {
+    return fmt::format("\"{}...\" ({} bytes)", text.substr(0, kQuotedTextLimit), text.size());
+  }
+  return fmt::format("\"{}\"", text);
 }
 }  // namespace
 
@@ -63,6 +77,37 @@ std::string CsvField(std::string_view text) {
     quoted += c;
   }
   return quoted + "\"";
+}
+
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what) {
+  const size_t digits_start = !text.empty() && text.front() == '-' ? 1 : 0;
+  if (text.size() == digits_start) {
+    return InvalidArgument(fmt::format("{} {} is not an integer", what, Quoted(text)));
+  }
+  for (size_t i = digits_start; i < text.size(); ++i) {
+    if (text[i] < '0' || text[i] > '9') {
+      return InvalidArgument(fmt::format("{} {} is not an integer", what, Quoted(text)));
+    }
+  }
+  int64_t value = 0;
+  auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error == std::errc::result_out_of_range) {
+    return InvalidArgument(fmt::format("{} {} is out of range", what, Quoted(text)));
+  }
+  if (error != std::errc() || end != text.data() + text.size()) {
+    return InvalidArgument(fmt::format("{} {} is not an integer", what, Quoted(text)));
+  }
+  return value;
+}
+
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what, int64_t minimum,
+                           int64_t maximum) {
+  DHL_ASSIGN_OR_RETURN(int64_t value, ParseInt64(text, what));
+  if (value < minimum || value > maximum) {
+    return InvalidArgument(
+        fmt::format("{} {} is out of range [{}, {}]", what, Quoted(text), minimum, maximum));
+  }
+  return value;
 }
 
 }  // namespace dhl

@@ -2,9 +2,12 @@
 // that no module writes its own.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "base/status.h"
 
 namespace dhl {
 
@@ -19,5 +22,13 @@ std::vector<std::string_view> Split(std::string_view text, char separator);
 // `text` as one RFC 4180 CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or
 // a line break, else unchanged.
 std::string CsvField(std::string_view text);
+
+// `text` as a base-10 integer: an optional '-' then ASCII digits, nothing else (no spaces, no '+',
+// no fraction). For every number read from stored or received text: InvalidArgument naming `what`
+// and the text (`what "12a" is not an integer`, `... is out of range`), never an exception.
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what);
+// The same within [minimum, maximum] (`what "0" is out of range [1, 2147483647]`).
+Result<int64_t> ParseInt64(std::string_view text, std::string_view what, int64_t minimum,
+                           int64_t maximum);
 
 }  // namespace dhl
