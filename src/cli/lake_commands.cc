@@ -198,7 +198,7 @@ int RunImport(const Config& config, const ImportArgs& args) {
 }
 
 int RunVacuum(const Config& config, const std::string& table_text, double retention_hours,
-              bool dry_run) {
+              bool dry_run, bool force) {
   int exit_code = kExitOk;
   std::optional<OpenedTable> opened = OpenExistingTable(config, table_text, &exit_code);
   if (!opened) {
@@ -208,6 +208,7 @@ int RunVacuum(const Config& config, const std::string& table_text, double retent
   options.retention =
       std::chrono::milliseconds(static_cast<int64_t>(retention_hours * 3600 * 1000));
   options.dry_run = dry_run;
+  options.force = force;
   Result<lake::VacuumResult> result = opened->table.Vacuum(opened->session.connection(), options);
   if (!result.ok()) {
     return ReportFailure(result.status());
@@ -293,15 +294,18 @@ void AddLakeCommands(CLI::App& app, Action* action) {
     auto table = std::make_shared<std::string>();
     auto retention = std::make_shared<double>(24.0 * 7);
     auto dry_run = std::make_shared<bool>(false);
+    auto force = std::make_shared<bool>(false);
     CLI::App* command = app.add_subcommand(
         "vacuum", "Delete data files no retained version needs (default retention 168 hours)");
     command->add_option("table", *table, "layer.table")->required();
     command->add_option("--retention-hours", *retention, "Keep files needed within this many hours")
         ->check(CLI::NonNegativeNumber);
     command->add_flag("--dry-run", *dry_run, "List what would be deleted");
-    command->callback([action, table, retention, dry_run] {
-      *action = [table, retention, dry_run](const Config& config) {
-        return RunVacuum(config, *table, *retention, *dry_run);
+    command->add_flag("--force", *force,
+                      "Accept a retention under 168 hours (files of running writers are kept)");
+    command->callback([action, table, retention, dry_run, force] {
+      *action = [table, retention, dry_run, force](const Config& config) {
+        return RunVacuum(config, *table, *retention, *dry_run, *force);
       };
     });
   }

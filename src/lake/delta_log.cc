@@ -9,6 +9,7 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "lake/partition_path.h"
 #include "sql/literal.h"
 
@@ -25,32 +26,30 @@ bool AllDigits(std::string_view text) {
   });
 }
 
-// Parses "interval 7 days" / "7 days" / "interval 1 hour"... (Delta's duration settings) into ms.
+// Parses "interval 7 days" / "7 days" / "interval 1 hour"... (Delta's duration settings) into ms;
+// nullopt for anything else (a non-integer amount, an unknown unit, an amount that overflows).
 std::optional<int64_t> ParseIntervalMs(std::string_view text) {
-  std::string lower;
-  for (char c : text) {
-    lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  }
+  std::string lower = AsciiLower(Trim(text));
   if (lower.starts_with("interval ")) {
     lower = lower.substr(9);
   }
-  long long amount = 0;
-  char unit[32] = {0};
-  if (std::sscanf(lower.c_str(), "%lld %31s", &amount, unit) != 2) {
+  std::vector<std::string_view> words = Split(lower, ' ');
+  if (words.size() != 2) {
     return std::nullopt;
   }
-  std::string_view u = unit;
-  if (u.ends_with("s")) {
-    u.remove_suffix(1);
+  auto amount = ParseInt64(words[0], "interval", 0, INT64_MAX);
+  std::string_view unit = words[1];
+  if (unit.ends_with("s")) {
+    unit.remove_suffix(1);
   }
   static const std::map<std::string_view, int64_t> kUnits = {
       {"millisecond", 1}, {"second", 1000},  {"minute", 60000},
       {"hour", 3600000},  {"day", 86400000}, {"week", 604800000}};
-  auto it = kUnits.find(u);
-  if (it == kUnits.end()) {
+  auto it = kUnits.find(unit);
+  if (!amount.ok() || it == kUnits.end() || *amount > INT64_MAX / it->second) {
     return std::nullopt;
   }
-  return amount * it->second;
+  return *amount * it->second;
 }
 
 // The checkpoint's columns, in Spark's order and with Spark's types (docs/delta.md §8).
@@ -83,6 +82,7 @@ Status Apply(const LogEntry& entry, Snapshot* snapshot) {
   }
   for (const auto& add : entry.adds) {
     DHL_ASSIGN_OR_RETURN(std::string key, UriDecodePath(add.path));
+    DHL_RETURN_IF_ERROR(snapshot->CheckInsideTable(key));
     snapshot->tombstones.erase(key);
     snapshot->files[key] = add;
   }
@@ -112,12 +112,8 @@ std::set<std::string> StructFields(const std::map<std::string, std::string>& col
 // (fast even for many files); protocol and metaData rows as JSON.
 Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::string>& files,
                       LogEntry* entry) {
-  std::string list = "[";
-  for (size_t i = 0; i < files.size(); ++i) {
-    list += (i > 0 ? ", " : "") + sql::StringLiteral(files[i]);
-  }
-  list += "]";
-  const std::string source = fmt::format("read_parquet({}, union_by_name=true)", list);
+  const std::string source =
+      fmt::format("read_parquet({}, union_by_name=true)", sql::StringListLiteral(files));
   auto fail = [&files](const Status& status) {
     return Corruption(fmt::format("checkpoint {}: {}", files.front(), status.message()));
   };
@@ -310,7 +306,12 @@ Result<LogListing> DeltaLog::List() const {
         !AllDigits(std::string_view(name).substr(0, 20)) || name[20] != '.') {
       continue;
     }
-    int64_t version = std::stoll(name.substr(0, 20));
+    auto version_number = ParseInt64(std::string_view(name).substr(0, 20), "version");
+    if (!version_number.ok()) {
+      return Corruption(fmt::format("{}/{}: not a log file name: {}", log_dir(), name,
+                                    version_number.status().message()));
+    }
+    const int64_t version = *version_number;
     std::string_view rest = std::string_view(name).substr(21);
     if (rest == "json") {
       listing.commit_versions.push_back(version);
@@ -319,7 +320,8 @@ Result<LogListing> DeltaLog::List() const {
     } else if (rest.starts_with("checkpoint.") && rest.ends_with(".parquet") && rest.size() == 40 &&
                AllDigits(rest.substr(11, 10)) && rest[21] == '.' &&
                AllDigits(rest.substr(22, 10))) {
-      int64_t parts = std::stoll(std::string(rest.substr(22, 10)));
+      // Ten digits always fit.
+      const int64_t parts = ParseInt64(rest.substr(22, 10), "part count").ValueOr(0);
       multi_part[version][parts].push_back(log_dir() + "/" + name);
     }
   }
@@ -414,11 +416,6 @@ Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<in
     if (attempt < candidates.size()) {
       int64_t checkpoint_version = candidates[attempt];
       const auto& files = listing.checkpoints.at(checkpoint_version);
-      std::string list = "[";
-      for (size_t i = 0; i < files.size(); ++i) {
-        list += (i > 0 ? ", " : "") + sql::StringLiteral(files[i]);
-      }
-      list += "]";
       LogEntry entry;
       Status parsed = ReadCheckpoint(connection, files, &entry);
       if (parsed.ok()) {
@@ -602,7 +599,7 @@ Status DeltaLog::WriteCheckpoint(engine::Connection& connection, const Snapshot&
   auto append = [&lines, &rows](const char* action, json body) {
     json line = json::object();
     line[action] = std::move(body);
-    lines += line.dump(-1, ' ', false, json::error_handler_t::replace);
+    lines += JsonText(line);
     lines += '\n';
     ++rows;
   };
@@ -635,6 +632,12 @@ Status DeltaLog::WriteCheckpoint(engine::Connection& connection, const Snapshot&
   if (!copied.ok()) {
     (void)file_system_->Delete(parquet_path);
     return copied.WithContext("checkpoint " + final_path);
+  }
+  // DuckDB wrote the file outside our FileSystem: make it durable before it gets its final name.
+  Status synced = file_system_->Sync(parquet_path);
+  if (!synced.ok()) {
+    (void)file_system_->Delete(parquet_path);
+    return synced.WithContext("checkpoint " + final_path);
   }
   DHL_ASSIGN_OR_RETURN(FileInfo written, file_system_->Stat(parquet_path));
   Status moved = file_system_->MoveIfAbsent(parquet_path, final_path);

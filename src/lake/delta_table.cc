@@ -7,6 +7,9 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "lake/data_file_writer.h"
+#include "lake/log_entry.h"
+#include "lake/optimistic_commit.h"
 #include "lake/partition_path.h"
 #include "sql/literal.h"
 
@@ -16,42 +19,21 @@ namespace {
 using nlohmann::json;
 
 constexpr std::string_view kEngineInfo = "dhis2lake/0.1.0";
-constexpr size_t kStatsColumnLimit = 32;
-constexpr size_t kStatsStringLimit = 32;
-
-std::string SqlList(const std::vector<std::string>& paths) {
-  std::string list = "[";
-  for (size_t i = 0; i < paths.size(); ++i) {
-    list += (i > 0 ? ", " : "") + sql::StringLiteral(paths[i]);
-  }
-  return list + "]";
-}
-
-std::string JsonText(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
-std::string TypeName(const json& type) { return type.is_string() ? type.get<std::string>() : ""; }
 
 // SQL rendering a partition column's value as the log writes it (docs/delta.md §5).
 Result<std::string> PartitionValueSql(const SchemaField& field) {
-  const std::string name = TypeName(field.type);
+  const std::string name = PrimitiveTypeName(field.type);
   const std::string column = sql::QuoteName(field.name);
   if (name == "timestamp" || name == "timestamp_ntz") {
     return fmt::format("strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%fZ')", column);
   }
-  if (name == "string" || name == "long" || name == "integer" || name == "short" ||
-      name == "byte" || name == "boolean" || name == "date" || name == "float" ||
-      name == "double" || name.starts_with("decimal")) {
+  if (name == "string" || IsIntegralType(name) || name == "boolean" || name == "date" ||
+      name == "float" || name == "double" || name.starts_with("decimal")) {
     return fmt::format("CAST({} AS VARCHAR)", column);
   }
   return Unsupported(
       fmt::format("partition column \"{}\" has type {}, which we do not partition by", field.name,
                   DeltaTypeName(field.type)));
-}
-
-bool IsIntegral(const std::string& name) {
-  return name == "byte" || name == "short" || name == "integer" || name == "long";
 }
 
 int IntegralRank(const std::string& name) {
@@ -72,53 +54,467 @@ bool Compatible(const json& input, const json& table) {
   if (DeltaTypeName(input) == DeltaTypeName(table)) {
     return true;
   }
-  const std::string in = TypeName(input);
-  const std::string out = TypeName(table);
-  if (IsIntegral(in) && IsIntegral(out)) {
+  const std::string in = PrimitiveTypeName(input);
+  const std::string out = PrimitiveTypeName(table);
+  if (IsIntegralType(in) && IsIntegralType(out)) {
     return IntegralRank(in) <= IntegralRank(out);
   }
   return in == "float" && out == "double";
 }
 
-// One column of a write: how to select it from the input and what it is in the table.
-struct WriteColumn {
-  SchemaField field;
-  std::string cast_sql;  // CAST("c" AS <type>) AS "c"
-  bool is_partition = false;
+// The columns of a write's input, as DESCRIBE names them and as a Delta schema.
+struct InputColumns {
+  std::vector<std::string> names;
+  std::vector<std::string> duckdb_types;
+  Schema schema;
 };
 
-struct PartitionGroup {
-  PartitionValues values;
-  std::string where_sql;  // selects the group's rows from the input
-};
+// What a write does, resolved before any file is written.
+struct WritePlan {
+  std::string context;  // "write to <root>", prefixes errors
+  std::string input;    // the input SELECT without a trailing ';'
+  InputColumns input_columns;
+  std::optional<Snapshot> snapshot;  // the table as read; nullopt when the write creates it
+  Schema schema;                     // the schema written
+  std::vector<std::string> partition_columns;
+  std::vector<SchemaField> data_columns;
+  std::vector<SchemaField> partition_fields;
+  std::string data_select;  // CAST("c" AS <type>) AS "c", for the data columns
+  int checkpoint_interval = 10;
 
-bool SamePartition(const PartitionValues& file_values, const PartitionValues& wanted) {
-  for (const auto& [column, value] : wanted) {
-    auto it = file_values.find(column);
-    std::optional<std::string> have;
-    if (it != file_values.end() && it->second && !it->second->empty()) {
-      have = it->second;
-    }
-    std::optional<std::string> want = value && !value->empty() ? value : std::nullopt;
-    if (have != want) {
-      return false;
-    }
+  bool creates() const { return !snapshot; }
+  bool replaces_schema(const WriteOptions& options) const {
+    return creates() || options.mode == WriteMode::kOverwrite;
   }
-  return true;
-}
+};
 
-std::string PartitionText(const PartitionValues& values) {
-  std::string text;
-  for (const auto& [column, value] : values) {
-    text += (text.empty() ? "" : ", ") + column + "=" + value.value_or("NULL");
+std::string WithoutTrailingSemicolons(std::string_view sql) {
+  std::string text(sql);
+  while (!text.empty() &&
+         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
+    text.pop_back();
   }
   return text;
 }
 
+Result<InputColumns> DescribeInput(engine::Connection& connection, const std::string& input) {
+  auto described = connection.Query("DESCRIBE " + input);
+  if (!described.ok()) {
+    return described.status().WithContext("reading the input");
+  }
+  InputColumns columns;
+  for (size_t row = 0; row < described->row_count(); ++row) {
+    columns.names.push_back(described->GetString(0, row).value_or(""));
+    columns.duckdb_types.push_back(described->GetString(1, row).value_or(""));
+  }
+  DHL_ASSIGN_OR_RETURN(columns.schema, Schema::FromDuckDb(columns.names, columns.duckdb_types));
+  return columns;
+}
+
+// The table as it is now, or nullopt when the write creates it. A log folder without commits is a
+// table being created by another writer (or a crashed create): we create it too, and the
+// put-if-absent commit of version 0 decides.
+Result<std::optional<Snapshot>> ReadTable(DeltaLog& log, engine::Connection& connection) {
+  if (!log.Exists()) {
+    return std::optional<Snapshot>();
+  }
+  auto latest = log.LatestVersion();
+  if (!latest.ok()) {
+    if (latest.status().code() == StatusCode::kNotFound) {
+      return std::optional<Snapshot>();
+    }
+    return latest.status();  // an unreadable log is not a table to create
+  }
+  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log.Load(connection));
+  DHL_RETURN_IF_ERROR(snapshot.CheckWritable());
+  return std::optional<Snapshot>(std::move(snapshot));
+}
+
+// The error of a mode that does not fit the table as it is.
+Status CheckMode(const WritePlan& plan, const WriteOptions& options) {
+  if (options.mode == WriteMode::kCreate && plan.snapshot) {
+    return InvalidArgument(fmt::format("{}: the table already exists", plan.context));
+  }
+  if (options.mode == WriteMode::kReplacePartitions && !plan.snapshot) {
+    return InvalidArgument(
+        fmt::format("{}: cannot replace partitions of a table that does not exist", plan.context));
+  }
+  return Status::Ok();
+}
+
+Status CheckDistinctAppIds(const WritePlan& plan, const WriteOptions& options) {
+  std::set<std::string> app_ids;
+  for (const auto& txn : options.transactions) {
+    if (!app_ids.insert(txn.app_id).second) {
+      return InvalidArgument(
+          fmt::format("{}: txn appId '{}' appears twice", plan.context, txn.app_id));
+    }
+  }
+  return Status::Ok();
+}
+
+// Idempotency: whether every txn of the write is already committed (then the write is done).
+// Conflict when only some are.
+Result<bool> AlreadyCommitted(const WritePlan& plan, const WriteOptions& options) {
+  if (!plan.snapshot || options.transactions.empty()) {
+    return false;
+  }
+  size_t committed = 0;
+  for (const auto& txn : options.transactions) {
+    auto version = plan.snapshot->TransactionVersion(txn.app_id);
+    if (version && *version >= txn.version) {
+      ++committed;
+    }
+  }
+  if (committed > 0 && committed < options.transactions.size()) {
+    return Conflict(
+        fmt::format("{}: some of the write's txns are already committed and some are "
+                    "not; refusing a partial re-commit",
+                    plan.context));
+  }
+  return committed > 0;
+}
+
+// An input written into an existing schema must hold exactly its columns, each of a type that
+// widens into the table's.
+Status CheckInputFitsTable(const WritePlan& plan) {
+  const Schema& input = plan.input_columns.schema;
+  for (const auto& field : plan.schema.fields()) {
+    const SchemaField* given = input.Find(field.name);
+    if (given == nullptr) {
+      return InvalidArgument(
+          fmt::format("{}: column \"{}\" ({}) of the table is missing from the input", plan.context,
+                      field.name, DeltaTypeName(field.type)));
+    }
+    if (!Compatible(given->type, field.type)) {
+      return InvalidArgument(fmt::format("{}: column \"{}\" is {} in the input but {} in the table",
+                                         plan.context, field.name, DeltaTypeName(given->type),
+                                         DeltaTypeName(field.type)));
+    }
+  }
+  for (const auto& field : input.fields()) {
+    if (plan.schema.Find(field.name) == nullptr) {
+      return InvalidArgument(fmt::format("{}: column \"{}\" ({}) of the input is not in the table",
+                                         plan.context, field.name, DeltaTypeName(field.type)));
+    }
+  }
+  return Status::Ok();
+}
+
+// The schema and partition columns written: the input's when the write creates or overwrites the
+// table, else the table's (which the input must fit).
+Status ResolveSchema(const WriteOptions& options, WritePlan* plan) {
+  const Snapshot* snapshot = plan->snapshot ? &*plan->snapshot : nullptr;
+  if (plan->replaces_schema(options)) {
+    plan->schema = plan->input_columns.schema;
+    plan->partition_columns = options.partition_columns;
+    if (snapshot && plan->partition_columns.empty()) {
+      plan->partition_columns = snapshot->metadata.partition_columns;
+    }
+  } else {
+    plan->schema = snapshot->schema;
+    plan->partition_columns = snapshot->metadata.partition_columns;
+    if (!options.partition_columns.empty() &&
+        options.partition_columns != plan->partition_columns) {
+      return InvalidArgument(fmt::format("{}: the table is partitioned by {}, not by {}",
+                                         plan->context, JsonText(json(plan->partition_columns)),
+                                         JsonText(json(options.partition_columns))));
+    }
+    DHL_RETURN_IF_ERROR(CheckInputFitsTable(*plan));
+  }
+  for (const auto& column : plan->partition_columns) {
+    if (plan->schema.Find(column) == nullptr) {
+      return InvalidArgument(
+          fmt::format("{}: partition column \"{}\" is not a column", plan->context, column));
+    }
+  }
+  if (!plan->partition_columns.empty() &&
+      plan->partition_columns.size() == plan->schema.fields().size()) {
+    return InvalidArgument(fmt::format("{}: every column is a partition column", plan->context));
+  }
+  if (options.mode == WriteMode::kReplacePartitions && plan->partition_columns.empty()) {
+    return InvalidArgument(
+        fmt::format("{}: replace partitions needs a partitioned table", plan->context));
+  }
+  if (snapshot && snapshot->append_only() &&
+      (options.mode == WriteMode::kOverwrite || options.mode == WriteMode::kReplacePartitions) &&
+      !snapshot->files.empty()) {
+    return InvalidArgument(fmt::format(
+        "{}: the table is append-only (delta.appendOnly=true); overwrite and replace are refused",
+        plan->context));
+  }
+  return Status::Ok();
+}
+
+// The data columns' casts (each to the type it is written as) and the partition fields.
+Status ResolveColumns(const WriteOptions& options, WritePlan* plan) {
+  const InputColumns& input = plan->input_columns;
+  for (const auto& field : plan->schema.fields()) {
+    if (std::find(plan->partition_columns.begin(), plan->partition_columns.end(), field.name) !=
+        plan->partition_columns.end()) {
+      continue;
+    }
+    std::string write_type;
+    if (plan->replaces_schema(options)) {
+      size_t index =
+          std::find(input.names.begin(), input.names.end(), field.name) - input.names.begin();
+      DHL_RETURN_IF_ERROR(DeltaTypeOf(input.duckdb_types[index], &write_type).status());
+    } else {
+      DHL_ASSIGN_OR_RETURN(write_type, DuckDbTypeOf(field.type));
+    }
+    plan->data_select +=
+        (plan->data_select.empty() ? "" : ", ") +
+        fmt::format("CAST({0} AS {1}) AS {0}", sql::QuoteName(field.name), write_type);
+    plan->data_columns.push_back(field);
+  }
+  for (const auto& column : plan->partition_columns) {
+    plan->partition_fields.push_back(*plan->schema.Find(column));
+  }
+  return Status::Ok();
+}
+
+// The checkpoint interval the commit follows: the table's (or the created table's) setting wins.
+Status ResolveCheckpointInterval(const WriteOptions& options, WritePlan* plan) {
+  const auto& configuration =
+      plan->snapshot ? plan->snapshot->metadata.configuration : options.configuration;
+  auto interval = CheckpointInterval(configuration, options.checkpoint_interval);
+  if (!interval.ok()) {
+    // A bad value in the caller's options is theirs to fix; one in the log is corruption.
+    Status status =
+        plan->snapshot ? interval.status() : InvalidArgument(interval.status().message());
+    return status.WithContext(plan->context);
+  }
+  plan->checkpoint_interval = *interval;
+  return Status::Ok();
+}
+
+// Drops a temporary table when it goes out of scope.
+class TemporaryTable {
+ public:
+  TemporaryTable(engine::Connection& connection, std::string name)
+      : connection_(connection), name_(std::move(name)) {}
+  TemporaryTable(const TemporaryTable&) = delete;
+  TemporaryTable& operator=(const TemporaryTable&) = delete;
+  ~TemporaryTable() { (void)connection_.Execute("DROP TABLE IF EXISTS " + name_); }
+  const std::string& name() const { return name_; }
+
+ private:
+  engine::Connection& connection_;
+  std::string name_;
+};
+
+// The WHERE clause selecting one partition tuple's rows of the input (a typed comparison, cheaper
+// than rendering every row; the rendering round-trips).
+Result<std::string> PartitionWhere(const std::vector<SchemaField>& partition_fields,
+                                   const PartitionValues& values) {
+  std::string where;
+  for (const auto& field : partition_fields) {
+    const std::optional<std::string>& value = values.at(field.name);
+    DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(field.type));
+    where += (where.empty() ? "" : " AND ") +
+             (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(field.name),
+                                  sql::StringLiteral(*value), type)
+                    : fmt::format("{} IS NULL", sql::QuoteName(field.name)));
+  }
+  return where;
+}
+
+// Writes a partitioned input: the input once into a temporary table, then one COPY per partition
+// tuple it holds.
+Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
+                       const WriteOptions& options, DataFileWriter& writer) {
+  TemporaryTable temp(connection, "__dhl_lake_write_" + HexEncode(RandomBytes(6)));
+  Status status = connection.Execute(
+      fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM ({}) AS input", temp.name(), plan.input));
+  if (!status.ok()) {
+    return status.WithContext("reading the input");
+  }
+  std::string tuple_sql;
+  for (const auto& field : plan.partition_fields) {
+    DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(field));
+    tuple_sql += (tuple_sql.empty() ? "" : ", ") + value_sql;
+  }
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult tuples,
+      connection.Query(fmt::format("SELECT DISTINCT {} FROM {}", tuple_sql, temp.name())));
+  for (size_t row = 0; row < tuples.row_count(); ++row) {
+    PartitionValues values;
+    for (size_t i = 0; i < plan.partition_fields.size(); ++i) {
+      values[plan.partition_fields[i].name] = tuples.GetString(i, row);
+    }
+    if (options.mode == WriteMode::kReplacePartitions &&
+        std::none_of(
+            options.replace_partitions.begin(), options.replace_partitions.end(),
+            [&values](const PartitionValues& wanted) { return SamePartition(values, wanted); })) {
+      return InvalidArgument(fmt::format(
+          "the input holds rows of partition ({}) outside the partitions being replaced",
+          PartitionText(values)));
+    }
+    DHL_ASSIGN_OR_RETURN(std::string where, PartitionWhere(plan.partition_fields, values));
+    DHL_RETURN_IF_ERROR(writer.WriteGroup(
+        connection, fmt::format("SELECT {} FROM {} WHERE {}", plan.data_select, temp.name(), where),
+        values, PartitionDirectory(plan.partition_columns, values), options.target_file_size));
+  }
+  return Status::Ok();
+}
+
+// Writes the input's rows as data files with their statistics.
+Status WriteDataFiles(engine::Connection& connection, const WritePlan& plan,
+                      const WriteOptions& options, DataFileWriter& writer) {
+  if (plan.partition_fields.empty()) {
+    DHL_RETURN_IF_ERROR(writer.WriteGroup(
+        connection, fmt::format("SELECT {} FROM ({}) AS input", plan.data_select, plan.input), {},
+        "", options.target_file_size));
+  } else {
+    DHL_RETURN_IF_ERROR(WritePartitions(connection, plan, options, writer));
+  }
+  return writer.ComputeStatistics(connection, plan.data_columns)
+      .WithContext("computing file statistics");
+}
+
+// The commitInfo of a write and what it read (for conflict checks).
+CommitInfo WriteCommitInfo(const WritePlan& plan, const WriteOptions& options, int64_t now,
+                           ConflictScope* scope) {
+  CommitInfo info;
+  info.timestamp = now;
+  info.engine_info = std::string(kEngineInfo);
+  info.txn_id = Uuid4();
+  info.operation = "WRITE";
+  info.operation_parameters["partitionBy"] = JsonText(json(plan.partition_columns));
+  for (const auto& txn : options.transactions) {
+    scope->app_ids.insert(txn.app_id);
+  }
+  switch (options.mode) {
+    case WriteMode::kCreate:
+      info.operation_parameters["mode"] = "ErrorIfExists";
+      break;
+    case WriteMode::kAppend:
+      info.operation_parameters["mode"] = "Append";
+      break;
+    case WriteMode::kOverwrite:
+    case WriteMode::kReplacePartitions:
+      info.operation_parameters["mode"] = "Overwrite";
+      break;
+  }
+  if (plan.snapshot) {
+    info.read_version = plan.snapshot->version;
+  }
+  if (plan.snapshot && options.mode == WriteMode::kOverwrite) {
+    scope->blind_append = false;
+    scope->any_add_conflicts = true;
+  }
+  if (options.mode == WriteMode::kReplacePartitions) {
+    scope->blind_append = false;
+    scope->read_partitions = options.replace_partitions;
+    json predicate = json::array();
+    for (const auto& partition : options.replace_partitions) {
+      std::string clause;
+      for (const auto& [column, value] : partition) {
+        clause += (clause.empty() ? "" : " AND ") +
+                  (value ? fmt::format("{} = {}", column, sql::StringLiteral(*value))
+                         : fmt::format("{} IS NULL", column));
+      }
+      predicate.push_back("(" + clause + ")");
+    }
+    info.operation_parameters["predicate"] = JsonText(predicate);
+  }
+  info.is_blind_append = scope->blind_append;
+  if (!scope->blind_append) {
+    info.isolation_level = "Serializable";
+  }
+  return info;
+}
+
+RemoveFile RemoveOf(const AddFile& add, int64_t now, bool data_change) {
+  RemoveFile remove;
+  remove.path = add.path;
+  remove.deletion_timestamp = now;
+  remove.data_change = data_change;
+  remove.extended_file_metadata = true;
+  remove.partition_values = add.partition_values;
+  remove.size = add.size;
+  return remove;
+}
+
+// The removes of an overwrite (every live file) or a partition replace (the replaced partitions').
+void AddRemoves(const WritePlan& plan, const WriteOptions& options, int64_t now,
+                ConflictScope* scope, LogEntry* entry) {
+  if (!plan.snapshot || scope->blind_append) {
+    return;
+  }
+  for (const auto& [path, add] : plan.snapshot->files) {
+    bool removed = options.mode == WriteMode::kOverwrite ||
+                   std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
+                               [&add](const PartitionValues& wanted) {
+                                 return SamePartition(add.partition_values, wanted);
+                               });
+    if (removed) {
+      entry->removes.push_back(RemoveOf(add, now, /*data_change=*/true));
+      scope->removed_paths.insert(path);
+    }
+  }
+}
+
+// The protocol and metaData a write carries: both when it creates the table, a new metaData when
+// an overwrite changes the schema or partitioning, none otherwise.
+void AddMetadata(const WritePlan& plan, const WriteOptions& options, int64_t now, LogEntry* entry) {
+  const std::string schema_string = plan.schema.ToSchemaString();
+  if (plan.creates()) {
+    entry->protocol = Protocol{};
+    Metadata metadata;
+    metadata.id = Uuid4();
+    metadata.schema_string = schema_string;
+    metadata.partition_columns = plan.partition_columns;
+    metadata.configuration = options.configuration;
+    metadata.created_time = now;
+    entry->metadata = metadata;
+  } else if (options.mode == WriteMode::kOverwrite &&
+             (schema_string != plan.snapshot->metadata.schema_string ||
+              plan.partition_columns != plan.snapshot->metadata.partition_columns)) {
+    Metadata metadata = plan.snapshot->metadata;
+    metadata.schema_string = schema_string;
+    metadata.partition_columns = plan.partition_columns;
+    entry->metadata = metadata;
+  }
+}
+
+// The commit of a write: its entry (commitInfo, protocol/metaData, removes, the writer's adds,
+// txns) and what it read.
+Result<CommitRequest> BuildWriteCommit(const WritePlan& plan, const WriteOptions& options,
+                                       DataFileWriter& writer, int64_t now) {
+  CommitRequest request;
+  request.context = plan.context;
+  request.first_version = plan.snapshot ? plan.snapshot->version + 1 : 0;
+  request.max_attempts = options.max_commit_attempts;
+  request.may_join_concurrent_create = plan.creates() && options.mode == WriteMode::kAppend;
+  LogEntry& entry = request.entry;
+  CommitInfo info = WriteCommitInfo(plan, options, now, &request.scope);
+  AddRemoves(plan, options, now, &request.scope, &entry);
+  entry.adds = std::move(writer.adds());
+  for (auto txn : options.transactions) {
+    txn.last_updated = now;
+    entry.transactions.push_back(std::move(txn));
+  }
+  AddMetadata(plan, options, now, &entry);
+  info.operation_metrics["numFiles"] = std::to_string(entry.adds.size());
+  info.operation_metrics["numOutputRows"] = std::to_string(writer.rows());
+  info.operation_metrics["numOutputBytes"] = std::to_string(writer.bytes());
+  if (!entry.removes.empty()) {
+    info.operation_metrics["numRemovedFiles"] = std::to_string(entry.removes.size());
+  }
+  entry.commit_info = info;
+  return request;
+}
+
 }  // namespace
 
-DeltaTable::DeltaTable(std::string root, FileSystem& file_system, const Clock& clock)
-    : log_(std::move(root), file_system, clock), file_system_(&file_system), clock_(&clock) {}
+DeltaTable::DeltaTable(std::string root, FileSystem& file_system, const Clock& clock,
+                       std::string writers_folder)
+    : log_(std::move(root), file_system, clock), file_system_(&file_system), clock_(&clock) {
+  if (!writers_folder.empty()) {
+    writers_.emplace(std::move(writers_folder), clock);
+  }
+}
 
 Result<Snapshot> DeltaTable::Load(engine::Connection& connection, const VersionSpec& spec) const {
   if (spec.timestamp_ms) {
@@ -126,229 +522,6 @@ Result<Snapshot> DeltaTable::Load(engine::Connection& connection, const VersionS
   }
   return log_.Load(connection, spec.version);
 }
-
-namespace {
-
-// Writes the rows `select_sql` returns (data columns only) into target-sized Parquet files under
-// `root`/`directory`, and describes them as adds with statistics. Files go to a hidden staging
-// folder first and are moved into place whole.
-class FileBatchWriter {
- public:
-  FileBatchWriter(std::string root, FileSystem& file_system, const Clock& clock)
-      : root_(std::move(root)), file_system_(file_system), clock_(clock) {}
-
-  Status WriteGroup(engine::Connection& connection, const std::string& select_sql,
-                    const PartitionValues& values, const std::string& directory,
-                    int64_t target_file_size) {
-    const std::string staging = root_ + "/.staging-" + Uuid4();
-    DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(root_));
-    // DuckDB starts a new file only between row groups: small targets get smaller row groups.
-    const int64_t target = std::max<int64_t>(target_file_size, 1024 * 1024);
-    const int64_t row_group_size = std::clamp<int64_t>(target / 64, 2048, 122880);
-    Status copied = connection.Execute(
-        fmt::format("COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, ROW_GROUP_SIZE {}, "
-                    "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
-                    select_sql, sql::StringLiteral(staging), target, row_group_size));
-    if (!copied.ok()) {
-      (void)file_system_.DeleteRecursively(staging);
-      return copied;
-    }
-    auto entries = file_system_.List(staging);
-    if (!entries.ok()) {
-      if (entries.status().code() == StatusCode::kNotFound) {
-        return Status::Ok();  // no rows, no file
-      }
-      return entries.status();
-    }
-    const std::string target_dir = directory.empty() ? root_ : root_ + "/" + directory;
-    DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(target_dir));
-    for (const auto& entry : *entries) {
-      if (entry.is_directory) {
-        continue;
-      }
-      const std::string relative = directory.empty() ? entry.name : directory + "/" + entry.name;
-      DHL_RETURN_IF_ERROR(
-          file_system_.MoveIfAbsent(staging + "/" + entry.name, root_ + "/" + relative));
-      DHL_ASSIGN_OR_RETURN(FileInfo info, file_system_.Stat(root_ + "/" + relative));
-      AddFile add;
-      add.path = UriEncodePath(relative);
-      add.partition_values = values;
-      add.size = info.size;
-      add.modification_time = info.modification_time_ms;
-      add.data_change = true;
-      adds_.push_back(std::move(add));
-      local_paths_.push_back(root_ + "/" + relative);
-    }
-    (void)file_system_.DeleteRecursively(staging);
-    return Status::Ok();
-  }
-
-  // Computes the stats of every file written (one DuckDB query), drops files with no rows.
-  Status ComputeStatistics(engine::Connection& connection,
-                           const std::vector<SchemaField>& data_columns) {
-    if (adds_.empty()) {
-      return Status::Ok();
-    }
-    std::string select = "SELECT filename, count(*)";
-    struct StatColumn {
-      std::string name;
-      std::string kind;  // number, float, date, timestamp, string, count_only
-    };
-    std::vector<StatColumn> columns;
-    for (const auto& field : data_columns) {
-      if (columns.size() >= kStatsColumnLimit) {
-        break;
-      }
-      if (!IsPrimitive(field.type)) {
-        continue;
-      }
-      const std::string type = TypeName(field.type);
-      const std::string c = sql::QuoteName(field.name);
-      StatColumn column{field.name, "count_only"};
-      select += fmt::format(", count(*) - count({})", c);
-      if (IsIntegral(type) || type.starts_with("decimal")) {
-        column.kind = "number";
-        select += fmt::format(", CAST(min({0}) AS VARCHAR), CAST(max({0}) AS VARCHAR)", c);
-      } else if (type == "float" || type == "double") {
-        column.kind = "number";
-        select += fmt::format(
-            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(min({0}) AS "
-            "VARCHAR) END"
-            ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(max({0}) AS "
-            "VARCHAR) END",
-            c);
-      } else if (type == "date") {
-        column.kind = "string";
-        select +=
-            fmt::format(", strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
-      } else if (type == "timestamp") {
-        column.kind = "string";
-        select += fmt::format(
-            ", strftime(CAST(min({0}) AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')"
-            ", strftime(CAST(max({0}) AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')",
-            c);
-      } else if (type == "string") {
-        column.kind = "string";
-        select += fmt::format(
-            ", CASE WHEN length(min({0})) <= {1} AND length(max({0})) <= {1} THEN min({0}) END"
-            ", CASE WHEN length(min({0})) <= {1} AND length(max({0})) <= {1} THEN max({0}) END",
-            c, kStatsStringLimit);
-      }
-      columns.push_back(column);
-    }
-    select +=
-        fmt::format(" FROM read_parquet({}, filename=true, union_by_name=true) GROUP BY filename",
-                    SqlList(local_paths_));
-    DHL_ASSIGN_OR_RETURN(engine::QueryResult result, connection.Query(select));
-    std::map<std::string, std::string> stats_by_file;
-    std::map<std::string, int64_t> rows_by_file;
-    for (size_t row = 0; row < result.row_count(); ++row) {
-      std::string file = result.GetString(0, row).value_or("");
-      int64_t records = result.GetInt64(1, row).value_or(0);
-      std::string min_values;
-      std::string max_values;
-      std::string null_count;
-      size_t index = 2;
-      for (const auto& column : columns) {
-        const std::string key = JsonText(column.name);
-        int64_t nulls = result.GetInt64(index++, row).value_or(0);
-        null_count += (null_count.empty() ? "" : ",") + key + ":" + std::to_string(nulls);
-        if (column.kind == "count_only") {
-          continue;
-        }
-        auto min = result.GetString(index++, row);
-        auto max = result.GetString(index++, row);
-        if (!min || !max) {
-          continue;
-        }
-        std::string min_text = column.kind == "number" ? *min : JsonText(*min);
-        std::string max_text = column.kind == "number" ? *max : JsonText(*max);
-        min_values += (min_values.empty() ? "" : ",") + key + ":" + min_text;
-        max_values += (max_values.empty() ? "" : ",") + key + ":" + max_text;
-      }
-      stats_by_file[file] = fmt::format(
-          "{{\"numRecords\":{},\"minValues\":{{{}}},\"maxValues\":{{{}}},\"nullCount\":{{{}}}}}",
-          records, min_values, max_values, null_count);
-      rows_by_file[file] = records;
-    }
-    std::vector<AddFile> kept;
-    for (size_t i = 0; i < adds_.size(); ++i) {
-      auto it = stats_by_file.find(local_paths_[i]);
-      if (it == stats_by_file.end() || rows_by_file[local_paths_[i]] == 0) {
-        (void)file_system_.Delete(local_paths_[i]);  // an empty file: nothing to add
-        continue;
-      }
-      adds_[i].stats = it->second;
-      rows_ += rows_by_file[local_paths_[i]];
-      bytes_ += adds_[i].size;
-      kept.push_back(std::move(adds_[i]));
-    }
-    adds_ = std::move(kept);
-    return Status::Ok();
-  }
-
-  std::vector<AddFile>& adds() { return adds_; }
-  int64_t rows() const { return rows_; }
-  int64_t bytes() const { return bytes_; }
-
- private:
-  std::string root_;
-  FileSystem& file_system_;
-  const Clock& clock_;
-  std::vector<AddFile> adds_;
-  std::vector<std::string> local_paths_;
-  int64_t rows_ = 0;
-  int64_t bytes_ = 0;
-};
-
-// Why a winning commit conflicts with ours, or nullopt (docs/delta.md §7).
-struct ConflictScope {
-  std::set<std::string> app_ids;
-  bool blind_append = true;
-  bool any_add_conflicts = false;                // full overwrite
-  std::vector<PartitionValues> read_partitions;  // replace partitions
-  std::set<std::string> removed_paths;           // decoded
-};
-
-std::optional<std::string> FindConflict(const LogEntry& winner, const ConflictScope& scope) {
-  if (winner.protocol) {
-    return "it changed the protocol";
-  }
-  if (winner.metadata) {
-    return "it changed the table metadata (schema, partitioning or configuration)";
-  }
-  for (const auto& txn : winner.transactions) {
-    if (scope.app_ids.contains(txn.app_id)) {
-      return fmt::format("it committed a txn for appId '{}' (version {})", txn.app_id, txn.version);
-    }
-  }
-  if (scope.blind_append) {
-    return std::nullopt;
-  }
-  for (const auto& remove : winner.removes) {
-    auto decoded = UriDecodePath(remove.path);
-    if (decoded.ok() && scope.removed_paths.contains(*decoded)) {
-      return fmt::format("it removed file {} that this commit also removes", remove.path);
-    }
-  }
-  for (const auto& add : winner.adds) {
-    if (!add.data_change) {
-      continue;
-    }
-    if (scope.any_add_conflicts) {
-      return fmt::format("it added file {} to the table this commit overwrites", add.path);
-    }
-    for (const auto& partition : scope.read_partitions) {
-      if (SamePartition(add.partition_values, partition)) {
-        return fmt::format("it added file {} to partition {} that this commit replaces", add.path,
-                           PartitionText(partition));
-      }
-    }
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 Result<WriteResult> DeltaTable::CreateEmpty(const Schema& schema, const WriteOptions& options) {
   if (log_.Exists()) {
@@ -387,418 +560,58 @@ Result<WriteResult> DeltaTable::CreateEmpty(const Schema& schema, const WriteOpt
 
 Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::string_view input_sql,
                                       const WriteOptions& options) {
-  std::string input(input_sql);
-  while (!input.empty() &&
-         (input.back() == ';' || std::isspace(static_cast<unsigned char>(input.back())))) {
-    input.pop_back();
-  }
-  const std::string context = fmt::format("write to {}", root());
+  WritePlan plan;
+  plan.context = fmt::format("write to {}", root());
+  plan.input = WithoutTrailingSemicolons(input_sql);
 
-  // The input's columns.
-  auto described = connection.Query("DESCRIBE " + input);
-  if (!described.ok()) {
-    return described.status().WithContext(context + ": reading the input");
+  // Resolve what the write does: the input's columns, the table as it is, the schema written.
+  auto input_columns = DescribeInput(connection, plan.input);
+  if (!input_columns.ok()) {
+    return input_columns.status().WithContext(plan.context);
   }
-  std::vector<std::string> names;
-  std::vector<std::string> types;
-  for (size_t row = 0; row < described->row_count(); ++row) {
-    names.push_back(described->GetString(0, row).value_or(""));
-    types.push_back(described->GetString(1, row).value_or(""));
+  plan.input_columns = std::move(input_columns).value();
+  auto snapshot = ReadTable(log_, connection);
+  if (!snapshot.ok()) {
+    return snapshot.status().WithContext(plan.context);
   }
-  auto input_schema = Schema::FromDuckDb(names, types);
-  if (!input_schema.ok()) {
-    return input_schema.status().WithContext(context);
+  plan.snapshot = std::move(snapshot).value();
+  DHL_RETURN_IF_ERROR(CheckMode(plan, options));
+  DHL_ASSIGN_OR_RETURN(bool already_committed, AlreadyCommitted(plan, options));
+  if (already_committed) {
+    WriteResult result;
+    result.version = plan.snapshot->version;
+    result.already_committed = true;
+    return result;
   }
+  DHL_RETURN_IF_ERROR(CheckDistinctAppIds(plan, options));
+  DHL_RETURN_IF_ERROR(ResolveSchema(options, &plan));
+  DHL_RETURN_IF_ERROR(ResolveColumns(options, &plan).WithContext(plan.context));
+  DHL_RETURN_IF_ERROR(ResolveCheckpointInterval(options, &plan));
 
-  // The table as it is now.
-  // A log folder without commits is a table being created by another writer (or a crashed create):
-  // we create it too, and the put-if-absent commit of version 0 decides.
-  std::optional<Snapshot> snapshot;
-  if (log_.Exists() && log_.LatestVersion().ok()) {
-    auto loaded = log_.Load(connection);
-    if (!loaded.ok()) {
-      return loaded.status().WithContext(context);
-    }
-    snapshot = std::move(loaded).value();
-    DHL_RETURN_IF_ERROR(snapshot->CheckWritable().WithContext(context));
+  // Write the data files (registered as a running writer, so that vacuum leaves them alone until
+  // the commit names them), then build the entry that adds them.
+  auto registration = RegisterWriter();
+  if (!registration.ok()) {
+    return registration.status().WithContext(plan.context);
   }
-  if (options.mode == WriteMode::kCreate && snapshot) {
-    return InvalidArgument(fmt::format("{}: the table already exists", context));
-  }
-  if (options.mode == WriteMode::kReplacePartitions && !snapshot) {
-    return InvalidArgument(
-        fmt::format("{}: cannot replace partitions of a table that does not exist", context));
-  }
+  DataFileWriter writer(root(), *file_system_);
+  DHL_RETURN_IF_ERROR(WriteDataFiles(connection, plan, options, writer).WithContext(plan.context));
+  DHL_ASSIGN_OR_RETURN(CommitRequest request,
+                       BuildWriteCommit(plan, options, writer, ToEpochMillis(clock_->Now())));
 
-  // Idempotency: a batch whose txns are all committed is done.
-  if (snapshot && !options.transactions.empty()) {
-    size_t committed = 0;
-    for (const auto& txn : options.transactions) {
-      auto version = snapshot->TransactionVersion(txn.app_id);
-      if (version && *version >= txn.version) {
-        ++committed;
-      }
-    }
-    if (committed == options.transactions.size()) {
-      WriteResult result;
-      result.version = snapshot->version;
-      result.already_committed = true;
-      return result;
-    }
-    if (committed > 0) {
-      return Conflict(
-          fmt::format("{}: some of the write's txns are already committed and some are "
-                      "not; refusing a partial re-commit",
-                      context));
-    }
-  }
-  {
-    std::set<std::string> app_ids;
-    for (const auto& txn : options.transactions) {
-      if (!app_ids.insert(txn.app_id).second) {
-        return InvalidArgument(
-            fmt::format("{}: txn appId '{}' appears twice", context, txn.app_id));
-      }
-    }
-  }
-
-  // The schema written and the columns' casts.
-  const bool creates = !snapshot;
-  const bool replaces_schema = creates || options.mode == WriteMode::kOverwrite;
-  Schema schema;
-  std::vector<std::string> partition_columns;
-  if (replaces_schema) {
-    schema = *input_schema;
-    partition_columns = options.partition_columns;
-    if (!creates && partition_columns.empty() && options.mode == WriteMode::kOverwrite) {
-      partition_columns = snapshot->metadata.partition_columns;
-    }
-  } else {
-    schema = snapshot->schema;
-    partition_columns = snapshot->metadata.partition_columns;
-    if (!options.partition_columns.empty() && options.partition_columns != partition_columns) {
-      return InvalidArgument(fmt::format("{}: the table is partitioned by {}, not by {}", context,
-                                         JsonText(json(partition_columns)),
-                                         JsonText(json(options.partition_columns))));
-    }
-    for (const auto& field : schema.fields()) {
-      const SchemaField* given = input_schema->Find(field.name);
-      if (given == nullptr) {
-        return InvalidArgument(
-            fmt::format("{}: column \"{}\" ({}) of the table is missing from the input", context,
-                        field.name, DeltaTypeName(field.type)));
-      }
-      if (!Compatible(given->type, field.type)) {
-        return InvalidArgument(
-            fmt::format("{}: column \"{}\" is {} in the input but {} in the table", context,
-                        field.name, DeltaTypeName(given->type), DeltaTypeName(field.type)));
-      }
-    }
-    for (const auto& field : input_schema->fields()) {
-      if (schema.Find(field.name) == nullptr) {
-        return InvalidArgument(
-            fmt::format("{}: column \"{}\" ({}) of the input is not in the table", context,
-                        field.name, DeltaTypeName(field.type)));
-      }
-    }
-  }
-  for (const auto& column : partition_columns) {
-    if (schema.Find(column) == nullptr) {
-      return InvalidArgument(
-          fmt::format("{}: partition column \"{}\" is not a column", context, column));
-    }
-  }
-  if (!partition_columns.empty() && partition_columns.size() == schema.fields().size()) {
-    return InvalidArgument(fmt::format("{}: every column is a partition column", context));
-  }
-  if (snapshot && snapshot->append_only() &&
-      (options.mode == WriteMode::kOverwrite || options.mode == WriteMode::kReplacePartitions) &&
-      !snapshot->files.empty()) {
-    return InvalidArgument(fmt::format(
-        "{}: the table is append-only (delta.appendOnly=true); overwrite and replace are refused",
-        context));
-  }
-  std::vector<SchemaField> data_columns;
-  std::vector<const SchemaField*> partition_fields;
-  std::string data_select;
-  for (const auto& field : schema.fields()) {
-    bool is_partition = std::find(partition_columns.begin(), partition_columns.end(), field.name) !=
-                        partition_columns.end();
-    if (is_partition) {
-      continue;
-    }
-    std::string write_type;
-    if (replaces_schema) {
-      auto mapped = DeltaTypeOf(
-          types[std::find(names.begin(), names.end(), field.name) - names.begin()], &write_type);
-      if (!mapped.ok()) {
-        return mapped.status().WithContext(context);
-      }
-    } else {
-      DHL_ASSIGN_OR_RETURN(write_type, DuckDbTypeOf(field.type));
-    }
-    data_select += (data_select.empty() ? "" : ", ") +
-                   fmt::format("CAST({0} AS {1}) AS {0}", sql::QuoteName(field.name), write_type);
-    data_columns.push_back(field);
-  }
-  for (const auto& column : partition_columns) {
-    partition_fields.push_back(schema.Find(column));
-  }
-
-  // Write the data files: one COPY per partition.
-  FileBatchWriter writer(root(), *file_system_, *clock_);
-  if (partition_fields.empty()) {
-    if (options.mode == WriteMode::kReplacePartitions) {
-      return InvalidArgument(
-          fmt::format("{}: replace partitions needs a partitioned table", context));
-    }
-    Status status = writer.WriteGroup(
-        connection, fmt::format("SELECT {} FROM ({}) AS input", data_select, input), {}, "",
-        options.target_file_size);
-    if (!status.ok()) {
-      return status.WithContext(context);
-    }
-  } else {
-    const std::string temp = "__dhl_lake_write_" + HexEncode(RandomBytes(6));
-    Status status = connection.Execute(
-        fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM ({}) AS input", temp, input));
-    if (!status.ok()) {
-      return status.WithContext(context + ": reading the input");
-    }
-    struct DropTemp {
-      engine::Connection& connection;
-      std::string name;
-      ~DropTemp() { (void)connection.Execute("DROP TABLE IF EXISTS " + name); }
-    } drop{connection, temp};
-    std::string tuple_sql;
-    for (const auto* field : partition_fields) {
-      DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(*field));
-      tuple_sql += (tuple_sql.empty() ? "" : ", ") + value_sql;
-    }
-    DHL_ASSIGN_OR_RETURN(
-        engine::QueryResult tuples,
-        connection.Query(fmt::format("SELECT DISTINCT {} FROM {}", tuple_sql, temp)));
-    for (size_t row = 0; row < tuples.row_count(); ++row) {
-      PartitionValues values;
-      std::string where;
-      for (size_t i = 0; i < partition_fields.size(); ++i) {
-        auto value = tuples.GetString(i, row);
-        values[partition_fields[i]->name] = value;
-        // A typed comparison (cheaper than rendering every row); the rendering round-trips.
-        DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(partition_fields[i]->type));
-        where +=
-            (where.empty() ? "" : " AND ") +
-            (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(partition_fields[i]->name),
-                                 sql::StringLiteral(*value), type)
-                   : fmt::format("{} IS NULL", sql::QuoteName(partition_fields[i]->name)));
-      }
-      if (options.mode == WriteMode::kReplacePartitions) {
-        bool inside = std::any_of(
-            options.replace_partitions.begin(), options.replace_partitions.end(),
-            [&values](const PartitionValues& wanted) { return SamePartition(values, wanted); });
-        if (!inside) {
-          return InvalidArgument(fmt::format(
-              "{}: the input holds rows of partition ({}) outside the partitions being replaced",
-              context, PartitionText(values)));
-        }
-      }
-      status = writer.WriteGroup(
-          connection, fmt::format("SELECT {} FROM {} WHERE {}", data_select, temp, where), values,
-          PartitionDirectory(partition_columns, values), options.target_file_size);
-      if (!status.ok()) {
-        return status.WithContext(context);
-      }
-    }
-  }
-  Status stats = writer.ComputeStatistics(connection, data_columns);
-  if (!stats.ok()) {
-    return stats.WithContext(context + ": computing file statistics");
-  }
-
-  // The commit.
-  const int64_t now = ToEpochMillis(clock_->Now());
-  LogEntry entry;
-  CommitInfo info;
-  info.timestamp = now;
-  info.engine_info = std::string(kEngineInfo);
-  info.txn_id = Uuid4();
-  info.operation = "WRITE";
-  info.operation_parameters["partitionBy"] = JsonText(json(partition_columns));
-  ConflictScope scope;
-  for (const auto& txn : options.transactions) {
-    scope.app_ids.insert(txn.app_id);
-  }
-  switch (options.mode) {
-    case WriteMode::kCreate:
-      info.operation_parameters["mode"] = "ErrorIfExists";
-      break;
-    case WriteMode::kAppend:
-      info.operation_parameters["mode"] = "Append";
-      break;
-    case WriteMode::kOverwrite:
-    case WriteMode::kReplacePartitions:
-      info.operation_parameters["mode"] = "Overwrite";
-      break;
-  }
-  if (snapshot) {
-    info.read_version = snapshot->version;
-  }
-  if (snapshot && options.mode == WriteMode::kOverwrite) {
-    scope.blind_append = false;
-    scope.any_add_conflicts = true;
-  }
-  if (options.mode == WriteMode::kReplacePartitions) {
-    scope.blind_append = false;
-    scope.read_partitions = options.replace_partitions;
-    json predicate = json::array();
-    for (const auto& partition : options.replace_partitions) {
-      std::string clause;
-      for (const auto& [column, value] : partition) {
-        clause += (clause.empty() ? "" : " AND ") +
-                  (value ? fmt::format("{} = {}", column, sql::StringLiteral(*value))
-                         : fmt::format("{} IS NULL", column));
-      }
-      predicate.push_back("(" + clause + ")");
-    }
-    info.operation_parameters["predicate"] = JsonText(predicate);
-  }
-  info.is_blind_append = scope.blind_append;
-  if (!scope.blind_append) {
-    info.isolation_level = "Serializable";
-  }
-  if (snapshot && !scope.blind_append) {
-    for (const auto& [path, add] : snapshot->files) {
-      bool removed =
-          options.mode == WriteMode::kOverwrite ||
-          std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
-                      [&add](const PartitionValues& wanted) {
-                        return SamePartition(add.partition_values, wanted);
-                      });
-      if (!removed) {
-        continue;
-      }
-      RemoveFile remove;
-      remove.path = add.path;
-      remove.deletion_timestamp = now;
-      remove.data_change = true;
-      remove.extended_file_metadata = true;
-      remove.partition_values = add.partition_values;
-      remove.size = add.size;
-      entry.removes.push_back(std::move(remove));
-      scope.removed_paths.insert(path);
-    }
-  }
-  entry.adds = std::move(writer.adds());
-  for (auto txn : options.transactions) {
-    txn.last_updated = now;
-    entry.transactions.push_back(std::move(txn));
-  }
-  const std::string schema_string = schema.ToSchemaString();
-  if (creates) {
-    entry.protocol = Protocol{};
-    Metadata metadata;
-    metadata.id = Uuid4();
-    metadata.schema_string = schema_string;
-    metadata.partition_columns = partition_columns;
-    metadata.configuration = options.configuration;
-    metadata.created_time = now;
-    entry.metadata = metadata;
-  } else if (options.mode == WriteMode::kOverwrite &&
-             (schema_string != snapshot->metadata.schema_string ||
-              partition_columns != snapshot->metadata.partition_columns)) {
-    Metadata metadata = snapshot->metadata;
-    metadata.schema_string = schema_string;
-    metadata.partition_columns = partition_columns;
-    entry.metadata = metadata;
-  }
-  info.operation_metrics["numFiles"] = std::to_string(entry.adds.size());
-  info.operation_metrics["numOutputRows"] = std::to_string(writer.rows());
-  info.operation_metrics["numOutputBytes"] = std::to_string(writer.bytes());
-  if (!entry.removes.empty()) {
-    info.operation_metrics["numRemovedFiles"] = std::to_string(entry.removes.size());
-  }
-  entry.commit_info = info;
-
+  // Commit, retrying after writers that won without conflicting.
   WriteResult result;
   result.rows_written = writer.rows();
-  result.files_added = static_cast<int64_t>(entry.adds.size());
-  result.files_removed = static_cast<int64_t>(entry.removes.size());
+  result.files_added = static_cast<int64_t>(request.entry.adds.size());
+  result.files_removed = static_cast<int64_t>(request.entry.removes.size());
   result.bytes_written = writer.bytes();
-  if (creates) {
+  if (plan.creates()) {
     DHL_RETURN_IF_ERROR(file_system_->CreateDirectories(log_.log_dir()));
   }
-  int64_t version = snapshot ? snapshot->version + 1 : 0;
-  for (int attempt = 1;; ++attempt) {
-    result.attempts = attempt;
-    Status committed = log_.WriteCommit(version, entry);
-    if (committed.ok()) {
-      break;
-    }
-    if (committed.code() != StatusCode::kConflict) {
-      return committed.WithContext(context);
-    }
-    if (attempt >= options.max_commit_attempts) {
-      return Conflict(fmt::format("{}: gave up after {} attempts: other writers keep winning",
-                                  context, attempt));
-    }
-    // Another writer won `version`: check every winning commit, then retry after the latest.
-    DHL_ASSIGN_OR_RETURN(int64_t latest, log_.LatestVersion());
-    for (int64_t winner = version; winner <= latest; ++winner) {
-      auto winning = log_.ReadCommit(winner);
-      if (!winning.ok()) {
-        return winning.status().WithContext(context);
-      }
-      if (creates && winner == 0 && winning->metadata) {
-        // The table was created concurrently: an append with the same schema may go on.
-        auto other = Schema::Parse(winning->metadata->schema_string);
-        if (options.mode == WriteMode::kAppend && other.ok() &&
-            other->ToSchemaString() == schema_string &&
-            winning->metadata->partition_columns == partition_columns &&
-            !(winning->protocol && winning->protocol->reader_features)) {
-          LogEntry without_metadata = *winning;
-          without_metadata.protocol.reset();
-          without_metadata.metadata.reset();
-          if (auto reason = FindConflict(without_metadata, scope)) {
-            return Conflict(fmt::format("{}: concurrent commit {} conflicts with this write: {}",
-                                        context, log_.CommitPath(winner), *reason));
-          }
-          entry.protocol.reset();
-          entry.metadata.reset();
-          continue;
-        }
-      }
-      if (auto reason = FindConflict(*winning, scope)) {
-        return Conflict(fmt::format("{}: concurrent commit {} conflicts with this write: {}",
-                                    context, log_.CommitPath(winner), *reason));
-      }
-    }
-    if (entry.commit_info) {
-      entry.commit_info->read_version = latest;
-    }
-    version = latest + 1;
-  }
-  result.version = version;
-
-  const int interval = [&] {
-    if (snapshot) {
-      auto it = snapshot->metadata.configuration.find("delta.checkpointInterval");
-      if (it != snapshot->metadata.configuration.end()) {
-        int value = std::atoi(it->second.c_str());
-        if (value > 0) {
-          return value;
-        }
-      }
-    }
-    return std::max(1, options.checkpoint_interval);
-  }();
-  if (version > 0 && version % interval == 0) {
-    auto at = log_.Load(connection, version);
-    Status checkpointed = at.ok() ? log_.WriteCheckpoint(connection, *at) : at.status();
-    if (!checkpointed.ok()) {
-      LogWarn("{}: checkpoint at version {} not written: {}", root(), version,
-              checkpointed.ToString());
-    }
-  }
+  DHL_ASSIGN_OR_RETURN(CommitOutcome outcome, CommitWithRetry(log_, std::move(request)));
+  result.version = outcome.version;
+  result.attempts = outcome.attempts;
+  CheckpointIfDue(connection, log_, outcome.version, plan.checkpoint_interval);
   return result;
 }
 
@@ -859,10 +672,12 @@ Result<std::string> DeltaTable::ScanSql(const Snapshot& snapshot, const FileFilt
     // The empty typed branch makes columns that no file of the group holds read as NULL.
     std::string source =
         empty_typed.empty()
-            ? fmt::format("(SELECT 1 AS __one FROM read_parquet({}))", SqlList(files))
+            ? fmt::format("(SELECT 1 AS __one FROM read_parquet({}))",
+                          sql::StringListLiteral(files))
             : fmt::format(
                   "(SELECT * FROM read_parquet({}{}) UNION ALL BY NAME SELECT {} WHERE false)",
-                  SqlList(files), files.size() > 1 ? ", union_by_name=true" : "", empty_typed);
+                  sql::StringListLiteral(files), files.size() > 1 ? ", union_by_name=true" : "",
+                  empty_typed);
     sql += (sql.empty() ? "" : " UNION ALL ") + fmt::format("SELECT {} FROM {}", columns, source);
   }
   return sql;
@@ -877,23 +692,69 @@ Status DeltaTable::CreateView(engine::Connection& connection, const Snapshot& sn
                   sql::QuoteName(view_schema), sql::QuoteName(view_name), scan));
 }
 
+Result<std::optional<WriterRegistry::Registration>> DeltaTable::RegisterWriter() const {
+  if (!writers_) {
+    return std::optional<WriterRegistry::Registration>();
+  }
+  DHL_ASSIGN_OR_RETURN(WriterRegistry::Registration registration, writers_->Register(root()));
+  return std::optional<WriterRegistry::Registration>(std::move(registration));
+}
+
 Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection,
                                         const VacuumOptions& options) {
-  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log_.Load(connection));
+  const std::string context = "vacuum " + root();
+  if (options.retention < kMinimumVacuumRetention && !options.force) {
+    return InvalidArgument(fmt::format(
+        "{}: a retention of {:.4g} hours is under the {} hours minimum: older versions that "
+        "readers may still be reading would lose their files; pass --force to vacuum anyway",
+        context, std::chrono::duration<double, std::ratio<3600>>(options.retention).count(),
+        kMinimumVacuumRetention.count()));
+  }
+  // The clock, then the writers, then the snapshot: a writer registering after this point starts
+  // after `now`, and the cutoff is before `now`, so files it writes (and may commit after our
+  // snapshot) are never candidates; one registered earlier bounds the cutoff by its start.
   const int64_t now = ToEpochMillis(clock_->Now());
-  const int64_t cutoff = now - options.retention.count();
+  int64_t cutoff = now - std::max<int64_t>(options.retention.count(), 1);
+  if (writers_) {
+    auto oldest = writers_->OldestStart();
+    if (!oldest.ok()) {
+      return oldest.status().WithContext(context);
+    }
+    if (*oldest) {
+      cutoff = std::min(cutoff, **oldest - 1);
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log_.Load(connection));
   std::set<std::string> keep;
   for (const auto& [path, add] : snapshot.files) {
     keep.insert(path);
   }
+  const int64_t tombstone_cutoff = now - options.retention.count();
   for (const auto& [path, remove] : snapshot.tombstones) {
-    if (remove.deletion_timestamp.value_or(now) > cutoff) {
+    if (remove.deletion_timestamp.value_or(now) > tombstone_cutoff) {
       keep.insert(path);
     }
   }
+  DHL_ASSIGN_OR_RETURN(VacuumResult result, UnneededFiles(keep, cutoff));
+  if (options.dry_run) {
+    return result;
+  }
+  for (const auto& relative : result.files) {
+    Status deleted = relative.ends_with("/")
+                         ? file_system_->DeleteRecursively(root() + "/" + relative)
+                         : file_system_->Delete(root() + "/" + relative);
+    if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
+      return deleted.WithContext(context);
+    }
+  }
+  return result;
+}
+
+Result<VacuumResult> DeltaTable::UnneededFiles(const std::set<std::string>& keep,
+                                               int64_t cutoff_ms) {
   VacuumResult result;
-  // Adds `relative` to the result when nothing retained needs it and it is older than the cutoff
-  // (a newer unreferenced file may belong to a write in flight).
+  // Adds `relative` to the result when nothing retained needs it and it is not newer than the
+  // cutoff (a newer unreferenced file may belong to a write in flight).
   auto consider = [&](const std::string& relative, bool needed) -> Status {
     if (needed) {
       return Status::Ok();
@@ -902,7 +763,7 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection,
     if (!info.ok()) {
       return info.status().code() == StatusCode::kNotFound ? Status::Ok() : info.status();
     }
-    if (info->modification_time_ms <= cutoff) {
+    if (info->modification_time_ms <= cutoff_ms) {
       result.files.push_back(info->is_directory ? relative + "/" : relative);
       result.bytes += info->is_directory ? 0 : info->size;
     }
@@ -919,60 +780,40 @@ Result<VacuumResult> DeltaTable::Vacuum(engine::Connection& connection,
     for (const auto& entry : entries) {
       const std::string relative =
           relative_dir.empty() ? entry.name : relative_dir + "/" + entry.name;
-      if (entry.is_directory) {
-        if (entry.name.starts_with(".staging-")) {
-          DHL_RETURN_IF_ERROR(consider(relative, false));
-          continue;
-        }
-        if (entry.name == "_delta_log") {
-          auto log_entries = file_system_->List(dir + "/_delta_log");
-          if (log_entries.ok()) {
-            for (const auto& log_entry : *log_entries) {
-              if (log_entry.name.starts_with(".tmp-")) {
-                DHL_RETURN_IF_ERROR(consider("_delta_log/" + log_entry.name, false));
-              }
-            }
+      if (entry.is_directory && entry.name.starts_with(".staging-")) {
+        DHL_RETURN_IF_ERROR(consider(relative, false));
+      } else if (entry.is_directory && entry.name == "_delta_log") {
+        auto log_entries = file_system_->List(dir + "/_delta_log");
+        for (const auto& log_entry : log_entries.ValueOr({})) {
+          if (log_entry.name.starts_with(".tmp-")) {
+            DHL_RETURN_IF_ERROR(consider("_delta_log/" + log_entry.name, false));
           }
-          continue;
         }
-        if (entry.name.starts_with("_") || entry.name.starts_with(".")) {
-          continue;
-        }
+      } else if (entry.name.starts_with("_") || entry.name.starts_with(".")) {
+        continue;  // hidden files (.crc checksums, _SUCCESS) and folders are not data
+      } else if (entry.is_directory) {
         pending.push_back(relative);
-        continue;
+      } else {
+        DHL_RETURN_IF_ERROR(consider(relative, keep.contains(relative)));
       }
-      if (entry.name.starts_with(".") || entry.name.starts_with("_")) {
-        continue;  // hidden files (.crc checksums, _SUCCESS) are not data files
-      }
-      DHL_RETURN_IF_ERROR(consider(relative, keep.contains(relative)));
     }
   }
   std::sort(result.files.begin(), result.files.end());
-  if (!options.dry_run) {
-    for (const auto& relative : result.files) {
-      Status deleted = relative.ends_with("/")
-                           ? file_system_->DeleteRecursively(root() + "/" + relative)
-                           : file_system_->Delete(root() + "/" + relative);
-      if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
-        return deleted.WithContext("vacuum " + root());
-      }
-    }
-  }
   return result;
 }
 
-Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
-                                            const OptimizeOptions& options) {
-  const std::string context = fmt::format("optimize {}", root());
-  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log_.Load(connection));
-  DHL_RETURN_IF_ERROR(snapshot.CheckWritable().WithContext(context));
+namespace {
+
+// Optimize's rewrite: for each partition with at least `min_files` small files, writes their rows
+// into target-sized files (through `writer`) and adds their removes to `entry` and `scope`.
+// Returns the data columns (for the new files' statistics).
+Result<std::vector<SchemaField>> CompactSmallFiles(engine::Connection& connection,
+                                                   const DeltaTable& table,
+                                                   const Snapshot& snapshot,
+                                                   const OptimizeOptions& options, int64_t now,
+                                                   DataFileWriter& writer, ConflictScope* scope,
+                                                   LogEntry* entry, OptimizeResult* result) {
   const auto& partition_columns = snapshot.metadata.partition_columns;
-  std::map<PartitionValues, std::vector<std::string>> small_files;
-  for (const auto& [path, add] : snapshot.files) {
-    if (add.size < options.target_file_size) {
-      small_files[add.partition_values].push_back(path);
-    }
-  }
   std::vector<SchemaField> data_columns;
   std::string data_select;
   for (const auto& field : snapshot.schema.fields()) {
@@ -982,12 +823,12 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
       data_select += (data_select.empty() ? "" : ", ") + sql::QuoteName(field.name);
     }
   }
-  OptimizeResult result;
-  FileBatchWriter writer(root(), *file_system_, *clock_);
-  LogEntry entry;
-  const int64_t now = ToEpochMillis(clock_->Now());
-  ConflictScope scope;
-  scope.blind_append = false;
+  std::map<PartitionValues, std::vector<std::string>> small_files;
+  for (const auto& [path, add] : snapshot.files) {
+    if (add.size < options.target_file_size) {
+      small_files[add.partition_values].push_back(path);
+    }
+  }
   for (const auto& [values, paths] : small_files) {
     if (static_cast<int>(paths.size()) < std::max(2, options.min_files)) {
       continue;
@@ -997,31 +838,57 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
     for (const auto& path : paths) {
       part.files[path] = snapshot.files.at(path);
     }
-    DHL_ASSIGN_OR_RETURN(std::string scan, ScanSql(part));
-    Status status =
+    DHL_ASSIGN_OR_RETURN(std::string scan, table.ScanSql(part));
+    DHL_RETURN_IF_ERROR(
         writer.WriteGroup(connection, fmt::format("SELECT {} FROM ({})", data_select, scan), values,
-                          PartitionDirectory(partition_columns, values), options.target_file_size);
-    if (!status.ok()) {
-      return status.WithContext(context);
-    }
+                          PartitionDirectory(partition_columns, values), options.target_file_size));
     for (const auto& path : paths) {
-      const AddFile& add = snapshot.files.at(path);
-      RemoveFile remove;
-      remove.path = add.path;
-      remove.deletion_timestamp = now;
-      remove.data_change = false;
-      remove.extended_file_metadata = true;
-      remove.partition_values = add.partition_values;
-      remove.size = add.size;
-      entry.removes.push_back(std::move(remove));
-      scope.removed_paths.insert(path);
+      entry->removes.push_back(RemoveOf(snapshot.files.at(path), now, /*data_change=*/false));
+      scope->removed_paths.insert(path);
     }
-    ++result.partitions_compacted;
+    ++result->partitions_compacted;
   }
-  if (entry.removes.empty()) {
+  return data_columns;
+}
+
+}  // namespace
+
+Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
+                                            const OptimizeOptions& options) {
+  const std::string context = fmt::format("optimize {}", root());
+  DHL_ASSIGN_OR_RETURN(Snapshot snapshot, log_.Load(connection));
+  DHL_RETURN_IF_ERROR(snapshot.CheckWritable().WithContext(context));
+  auto interval = CheckpointInterval(snapshot.metadata.configuration, options.checkpoint_interval);
+  if (!interval.ok()) {
+    return interval.status().WithContext(context);
+  }
+
+  // Rewrite each partition's small files into target-sized ones.
+  auto registration = RegisterWriter();
+  if (!registration.ok()) {
+    return registration.status().WithContext(context);
+  }
+  OptimizeResult result;
+  DataFileWriter writer(root(), *file_system_);
+  CommitRequest request;
+  request.context = context;
+  request.first_version = snapshot.version + 1;
+  request.max_attempts = options.max_commit_attempts;
+  request.scope.blind_append = false;
+  const int64_t now = ToEpochMillis(clock_->Now());
+  auto compacted = CompactSmallFiles(connection, *this, snapshot, options, now, writer,
+                                     &request.scope, &request.entry, &result);
+  if (!compacted.ok()) {
+    return compacted.status().WithContext(context);
+  }
+  const std::vector<SchemaField>& data_columns = *compacted;
+  if (request.entry.removes.empty()) {
     return result;
   }
   DHL_RETURN_IF_ERROR(writer.ComputeStatistics(connection, data_columns).WithContext(context));
+
+  // The entry: the rewritten files' removes and adds, none a data change.
+  LogEntry& entry = request.entry;
   for (auto& add : writer.adds()) {
     add.data_change = false;
     entry.adds.push_back(add);
@@ -1039,43 +906,12 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
   info.engine_info = std::string(kEngineInfo);
   info.txn_id = Uuid4();
   entry.commit_info = info;
-  int64_t version = snapshot.version + 1;
-  for (int attempt = 1;; ++attempt) {
-    Status committed = log_.WriteCommit(version, entry);
-    if (committed.ok()) {
-      break;
-    }
-    if (committed.code() != StatusCode::kConflict || attempt >= 100) {
-      return committed.WithContext(context);
-    }
-    DHL_ASSIGN_OR_RETURN(int64_t latest, log_.LatestVersion());
-    for (int64_t winner = version; winner <= latest; ++winner) {
-      DHL_ASSIGN_OR_RETURN(LogEntry winning, log_.ReadCommit(winner));
-      if (winning.protocol || winning.metadata) {
-        return Conflict(fmt::format("{}: concurrent commit {} changed the table's metadata",
-                                    context, log_.CommitPath(winner)));
-      }
-      for (const auto& remove : winning.removes) {
-        auto decoded = UriDecodePath(remove.path);
-        if (decoded.ok() && scope.removed_paths.contains(*decoded)) {
-          return Conflict(fmt::format("{}: concurrent commit {} removed file {} being compacted",
-                                      context, log_.CommitPath(winner), remove.path));
-        }
-      }
-    }
-    version = latest + 1;
-  }
-  result.version = version;
   result.files_removed = static_cast<int64_t>(entry.removes.size());
   result.files_added = static_cast<int64_t>(entry.adds.size());
-  if (version % 10 == 0) {
-    auto at = log_.Load(connection, version);
-    Status checkpointed = at.ok() ? log_.WriteCheckpoint(connection, *at) : at.status();
-    if (!checkpointed.ok()) {
-      LogWarn("{}: checkpoint at version {} not written: {}", root(), version,
-              checkpointed.ToString());
-    }
-  }
+
+  DHL_ASSIGN_OR_RETURN(CommitOutcome outcome, CommitWithRetry(log_, std::move(request)));
+  result.version = outcome.version;
+  CheckpointIfDue(connection, log_, outcome.version, *interval);
   return result;
 }
 

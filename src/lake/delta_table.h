@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "lake/file_filter.h"
 #include "lake/file_system.h"
 #include "lake/snapshot.h"
+#include "lake/writer_registry.h"
 
 namespace dhl::lake {
 
@@ -63,9 +65,16 @@ struct WriteResult {
   int attempts = 0;  // commit attempts (1 when no other writer interfered)
 };
 
+// The shortest retention vacuum accepts without `force` (Delta's
+// spark.databricks.delta.retentionDurationCheck): 7 days.
+inline constexpr std::chrono::hours kMinimumVacuumRetention{24 * 7};
+
 struct VacuumOptions {
-  std::chrono::milliseconds retention = std::chrono::hours(24 * 7);
+  std::chrono::milliseconds retention = kMinimumVacuumRetention;
   bool dry_run = false;
+  // Accept a retention under kMinimumVacuumRetention (files older versions still need go; files of
+  // running writers are kept all the same).
+  bool force = false;
 };
 
 struct VacuumResult {
@@ -76,6 +85,9 @@ struct VacuumResult {
 struct OptimizeOptions {
   int64_t target_file_size = kDefaultTargetFileSize;
   int min_files = 2;  // a partition is compacted when it has at least this many small files
+  // As in WriteOptions: the table's delta.checkpointInterval wins over checkpoint_interval.
+  int checkpoint_interval = 10;
+  int max_commit_attempts = 100;
 };
 
 struct OptimizeResult {
@@ -93,9 +105,11 @@ struct VersionSpec {
 
 class DeltaTable {
  public:
-  // `root` is the table's folder. Nothing is read until an operation runs.
+  // `root` is the table's folder. Nothing is read until an operation runs. `writers_folder`, when
+  // not empty, is the lake's writer registry (WriterRegistry): writes register there while they
+  // run, and vacuum keeps every file younger than the oldest registered writer's start.
   DeltaTable(std::string root, FileSystem& file_system = LocalFileSystem::Instance(),
-             const Clock& clock = SystemClock::Instance());
+             const Clock& clock = SystemClock::Instance(), std::string writers_folder = "");
 
   const std::string& root() const { return log_.table_root(); }
   bool Exists() const { return log_.Exists(); }
@@ -119,13 +133,22 @@ class DeltaTable {
                               const FileFilter& filter = FileFilter()) const;
 
   Result<std::vector<HistoryEntry>> History(size_t limit = 0) const { return log_.History(limit); }
+  // Deletes the files under the root that no version within the retention needs (docs §12).
+  // InvalidArgument, deleting nothing, for a retention under kMinimumVacuumRetention without
+  // `force`. Never deletes a file younger than the oldest running writer's start.
   Result<VacuumResult> Vacuum(engine::Connection& connection, const VacuumOptions& options);
   Result<OptimizeResult> Optimize(engine::Connection& connection, const OptimizeOptions& options);
 
  private:
+  // Registers a running writer (nullopt without a registry).
+  Result<std::optional<WriterRegistry::Registration>> RegisterWriter() const;
+  // Lists the files vacuum deletes: not in `keep` and not modified after `cutoff_ms`.
+  Result<VacuumResult> UnneededFiles(const std::set<std::string>& keep, int64_t cutoff_ms);
+
   DeltaLog log_;
   FileSystem* file_system_;
   const Clock* clock_;
+  std::optional<WriterRegistry> writers_;
 };
 
 }  // namespace dhl::lake

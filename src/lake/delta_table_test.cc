@@ -11,6 +11,7 @@
 #include <fstream>
 #include <functional>
 #include <regex>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "lake/partition_path.h"
+#include "lake/writer_registry.h"
 
 namespace dhl::lake {
 namespace {
@@ -43,20 +45,13 @@ std::string Commit(const std::string& root, int64_t version) {
   return root + "/_delta_log/" + name;
 }
 
-// Forwards to the local file system; runs `before_commit` once before the next commit file is
-// created (to let a competing writer win the race).
-class RacingFileSystem final : public FileSystem {
+// Forwards every call to the local file system; fakes override what they inject faults into.
+class ForwardingFileSystem : public FileSystem {
  public:
-  std::function<void()> before_commit;
   Result<std::vector<FileInfo>> List(const std::string& path) override { return local_.List(path); }
   Result<FileInfo> Stat(const std::string& path) override { return local_.Stat(path); }
   Result<std::string> Read(const std::string& path) override { return local_.Read(path); }
   Status PutIfAbsent(const std::string& path, std::string_view content) override {
-    if (before_commit && path.ends_with(".json")) {
-      auto run = std::move(before_commit);
-      before_commit = nullptr;
-      run();
-    }
     return local_.PutIfAbsent(path, content);
   }
   Status Replace(const std::string& path, std::string_view content) override {
@@ -65,6 +60,7 @@ class RacingFileSystem final : public FileSystem {
   Status MoveIfAbsent(const std::string& from, const std::string& to) override {
     return local_.MoveIfAbsent(from, to);
   }
+  Status Sync(const std::string& path) override { return local_.Sync(path); }
   Status CreateDirectories(const std::string& path) override {
     return local_.CreateDirectories(path);
   }
@@ -73,8 +69,71 @@ class RacingFileSystem final : public FileSystem {
     return local_.DeleteRecursively(path);
   }
 
- private:
+ protected:
   LocalFileSystem local_;
+};
+
+// Runs `before_commit` once before the next commit file is created (to let a competing writer win
+// the race).
+class RacingFileSystem final : public ForwardingFileSystem {
+ public:
+  std::function<void()> before_commit;
+  Status PutIfAbsent(const std::string& path, std::string_view content) override {
+    if (before_commit && path.ends_with(".json")) {
+      auto run = std::move(before_commit);
+      before_commit = nullptr;
+      run();
+    }
+    return local_.PutIfAbsent(path, content);
+  }
+};
+
+// Remembers which files written outside it (by DuckDB's COPY) reached their final name without an
+// fsync, and truncates them on DropUnsyncedData(), as a power loss may (LevelDB's
+// FaultInjectionTestEnv::DropUnsyncedFileData). Files written through PutIfAbsent/Replace are
+// fsynced by the local file system itself.
+class UnsyncedDataFileSystem final : public ForwardingFileSystem {
+ public:
+  Status Sync(const std::string& path) override {
+    synced_.insert(path);
+    return local_.Sync(path);
+  }
+  Status MoveIfAbsent(const std::string& from, const std::string& to) override {
+    Status moved = local_.MoveIfAbsent(from, to);
+    if (moved.ok() && !synced_.contains(from)) {
+      unsynced_.push_back(to);
+    }
+    return moved;
+  }
+  // Returns how many files lost their data.
+  size_t DropUnsyncedData() {
+    size_t dropped = 0;
+    for (const auto& path : unsynced_) {
+      std::error_code error;
+      if (fs::exists(path, error)) {
+        fs::resize_file(path, fs::file_size(path) / 3);
+        ++dropped;
+      }
+    }
+    unsynced_.clear();
+    return dropped;
+  }
+
+ private:
+  std::set<std::string> synced_;
+  std::vector<std::string> unsynced_;
+};
+
+// Removes a write's staging folder just before the writer lists it, as a concurrent
+// `vacuum --force` may.
+class VanishingStagingFileSystem final : public ForwardingFileSystem {
+ public:
+  Result<std::vector<FileInfo>> List(const std::string& path) override {
+    if (path.find("/.staging-") != std::string::npos) {
+      (void)local_.DeleteRecursively(path);
+    }
+    return local_.List(path);
+  }
 };
 
 class DeltaTableTest : public ::testing::Test {
@@ -686,7 +745,7 @@ TEST_F(DeltaTableTest, VacuumKeepsWhatRetainedVersionsNeed) {
   View(table, {.version = 1});
   EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 2);
   // With a zero retention every unreferenced file goes, live ones never.
-  auto all = table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0)});
+  auto all = table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0), .force = true});
   ASSERT_TRUE(all.ok());
   EXPECT_EQ(all->files.size(), 1u);
   View(table);
@@ -921,6 +980,204 @@ TEST_F(DeltaTableTest, CatalogueListsAndRegistersTables) {
   EXPECT_FALSE(ParseTableName("silver").ok());
   EXPECT_FALSE(ParseTableName("_x.y").ok());
   EXPECT_TRUE(ParseTableName("ref.population").ok());
+}
+
+TEST_F(DeltaTableTest, VacuumRefusesARetentionUnderSevenDaysWithoutForce) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  MustWrite(table, "SELECT 2::BIGINT AS id", {.mode = WriteMode::kOverwrite});  // removes file 1
+  const std::string first_file = table.Load(*connection_, {.version = 0})->files.begin()->first;
+  clock_.Advance(std::chrono::hours(1));
+  for (auto retention :
+       {std::chrono::milliseconds(0), std::chrono::milliseconds(167LL * 3600000)}) {
+    auto refused = table.Vacuum(*connection_, {.retention = retention});
+    ASSERT_FALSE(refused.ok());
+    EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(refused.status().message().find("under the 168 hours minimum"), std::string::npos)
+        << refused.status().ToString();
+    EXPECT_TRUE(fs::exists(Root() + "/" + first_file));
+  }
+  auto forced =
+      table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0), .force = true});
+  ASSERT_TRUE(forced.ok()) << forced.status().ToString();
+  EXPECT_EQ(forced->files, std::vector<std::string>{first_file});
+  EXPECT_FALSE(fs::exists(Root() + "/" + first_file));
+}
+
+TEST_F(DeltaTableTest, VacuumKeepsTheFilesOfRunningWriters) {
+  LakeCatalog catalog(dir_.string(), file_system_, clock_);
+  DeltaTable table = catalog.Table({"silver", "t"});
+  const std::string root = catalog.TablePath({"silver", "t"});
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  // Another writer starts, then stages a file it has not committed yet (DuckDB stamps it with the
+  // real clock; the fake clock is ahead of it by the writes' advances, so move it back).
+  WriterRegistry registry(catalog.WritersFolder(), clock_);
+  clock_.Set(ToEpochMillis(std::chrono::system_clock::now()) - 1000);
+  auto running = registry.Register("silver.t");
+  ASSERT_TRUE(running.ok()) << running.status().ToString();
+  fs::create_directories(root + "/.staging-in-flight");
+  std::ofstream(root + "/.staging-in-flight/part-0.parquet") << "staged";
+  std::ofstream(root + "/uncommitted.parquet") << "moved into place, not yet committed";
+  clock_.Advance(std::chrono::hours(1));
+  auto kept =
+      table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0), .force = true});
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_TRUE(kept->files.empty()) << kept->files.front();
+  EXPECT_TRUE(fs::exists(root + "/uncommitted.parquet"));
+  EXPECT_TRUE(fs::exists(root + "/.staging-in-flight/part-0.parquet"));
+  // Once the writer is gone (here it ends; a killed one leaves a file nobody locks), they go.
+  { auto ended = std::move(running).value(); }
+  std::ofstream(catalog.WritersFolder() + "/0000000000001-dead.writer") << "{}";
+  auto swept =
+      table.Vacuum(*connection_, {.retention = std::chrono::milliseconds(0), .force = true});
+  ASSERT_TRUE(swept.ok()) << swept.status().ToString();
+  EXPECT_EQ(swept->files, (std::vector<std::string>{".staging-in-flight/", "uncommitted.parquet"}));
+  EXPECT_FALSE(fs::exists(catalog.WritersFolder() + "/0000000000001-dead.writer"));
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 1);
+}
+
+TEST_F(DeltaTableTest, CommittedVersionsSurviveLosingUnsyncedData) {
+  UnsyncedDataFileSystem faulty;
+  DeltaTable table(Root(), faulty, clock_);
+  // Versions 1 and 2 of a partitioned table, then a checkpoint-writing optimize at version 2.
+  MustWrite(table, "SELECT range AS id, range % 3 AS p FROM range(3000)",
+            {.partition_columns = {"p"}, .checkpoint_interval = 2});
+  MustWrite(table, "SELECT range AS id, range % 3 AS p FROM range(3000, 5000)",
+            {.checkpoint_interval = 2});
+  auto optimized = table.Optimize(*connection_, {.checkpoint_interval = 2});
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  ASSERT_EQ(optimized->version, 2);
+  // The power goes: whatever was not fsynced loses its tail.
+  EXPECT_EQ(faulty.DropUnsyncedData(), 0u);
+  DeltaTable after(Root(), file_system_, clock_);
+  for (int64_t version : {0, 1, 2}) {
+    View(after, {.version = version});
+    EXPECT_EQ(Count("SELECT count(*) FROM t.v"), version == 0 ? 3000 : 5000);
+  }
+  EXPECT_TRUE(
+      fs::exists(Commit(Root(), 2).substr(0, Commit(Root(), 2).size() - 4) + "checkpoint.parquet"));
+}
+
+TEST_F(DeltaTableTest, AVanishedStagingFolderCommitsNothing) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS p", {.partition_columns = {"p"}});
+  VanishingStagingFileSystem vanishing;
+  DeltaTable racing(Root(), vanishing, clock_);
+  for (WriteMode mode : {WriteMode::kOverwrite, WriteMode::kReplacePartitions}) {
+    auto written = racing.Write(*connection_, "SELECT 2::BIGINT AS id, 'a' AS p",
+                                {.mode = mode, .replace_partitions = {{{"p", "a"}}}});
+    ASSERT_FALSE(written.ok());
+    EXPECT_EQ(written.status().code(), StatusCode::kIo);
+    EXPECT_NE(written.status().message().find("holds no data file although COPY wrote 1 rows"),
+              std::string::npos)
+        << written.status().ToString();
+  }
+  EXPECT_EQ(*table.log().LatestVersion(), 0);
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 1);
+  // An input with no rows still overwrites to an empty table.
+  auto emptied = table.Write(*connection_, "SELECT 2::BIGINT AS id, 'a' AS p WHERE false",
+                             {.mode = WriteMode::kOverwrite});
+  ASSERT_TRUE(emptied.ok()) << emptied.status().ToString();
+  EXPECT_EQ(emptied->files_removed, 1);
+  EXPECT_EQ(emptied->files_added, 0);
+}
+
+TEST_F(DeltaTableTest, HostileLogFileNamesAndPathsAreCorruption) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  const std::string log_dir = Root() + "/_delta_log";
+  // A commit file name beyond int64 (std::stoll threw on it).
+  std::ofstream(log_dir + "/99999999999999999999.json") << "{}\n";
+  auto huge = table.Load(*connection_);
+  ASSERT_FALSE(huge.ok());
+  EXPECT_EQ(huge.status().code(), StatusCode::kCorruption);
+  EXPECT_NE(huge.status().message().find("99999999999999999999.json: not a log file name"),
+            std::string::npos)
+      << huge.status().ToString();
+  EXPECT_FALSE(table.Write(*connection_, "SELECT 2::BIGINT AS id", {}).ok());
+  fs::remove(log_dir + "/99999999999999999999.json");
+  // Adds pointing outside the table: absolute, file: URIs, climbing out with "..".
+  std::ofstream(dir_ / "secret.parquet") << "not the table's";
+  const std::string outside = (dir_ / "secret.parquet").string();
+  for (const std::string& path : {outside, "file://" + outside, std::string("../secret.parquet"),
+                                  std::string("a/../../secret.parquet")}) {
+    LogEntry entry;
+    AddFile add;
+    add.path = UriEncodePath(path);
+    add.size = 10;
+    entry.adds.push_back(add);
+    ASSERT_TRUE(table.log().WriteCommit(1, entry).ok());
+    auto loaded = table.Load(*connection_);
+    ASSERT_FALSE(loaded.ok()) << path;
+    EXPECT_EQ(loaded.status().code(), StatusCode::kCorruption);
+    EXPECT_NE(loaded.status().message().find("points outside the table"), std::string::npos)
+        << loaded.status().ToString();
+    EXPECT_FALSE(table.Write(*connection_, "SELECT 2::BIGINT AS id", {}).ok());
+    fs::remove(Commit(Root(), 1));
+  }
+  // An absolute path inside the table is fine.
+  LogEntry inside;
+  AddFile add = table.Load(*connection_)->files.begin()->second;
+  add.path = UriEncodePath(fs::absolute(Root() + "/" + add.path).string());
+  inside.adds.push_back(add);
+  ASSERT_TRUE(table.log().WriteCommit(1, inside).ok());
+  View(table);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v"), 2);
+}
+
+TEST_F(DeltaTableTest, CheckpointIntervalIsATableSettingReadStrictly) {
+  DeltaTable bad = Table("bad");
+  auto refused = bad.Write(*connection_, "SELECT 1::BIGINT AS id",
+                           {.configuration = {{"delta.checkpointInterval", "ten"}}});
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("delta.checkpointInterval \"ten\" is not an integer"),
+            std::string::npos)
+      << refused.status().ToString();
+  EXPECT_FALSE(bad.Exists());
+  // A table whose log holds a bad value: writes and optimize refuse it, the table is unchanged.
+  ASSERT_TRUE(bad.CreateEmpty(Schema(std::vector<SchemaField>{{"id", "long"}}),
+                              {.configuration = {{"delta.checkpointInterval", "0"}}})
+                  .ok());
+  EXPECT_EQ(bad.Write(*connection_, "SELECT 1::BIGINT AS id", {}).status().code(),
+            StatusCode::kCorruption);
+  EXPECT_EQ(bad.Optimize(*connection_, {}).status().code(), StatusCode::kCorruption);
+  EXPECT_EQ(*bad.log().LatestVersion(), 0);
+  // Optimize follows the table's interval (3), not a hard-coded 10.
+  DeltaTable table = Table();
+  for (int i = 0; i < 3; ++i) {
+    MustWrite(table, "SELECT 1::BIGINT AS id",
+              {.configuration = {{"delta.checkpointInterval", "3"}}});
+  }
+  EXPECT_FALSE(fs::exists(Root() + "/_delta_log/00000000000000000003.checkpoint.parquet"));
+  auto optimized = table.Optimize(*connection_, {});
+  ASSERT_TRUE(optimized.ok()) << optimized.status().ToString();
+  ASSERT_EQ(optimized->version, 3);
+  EXPECT_TRUE(fs::exists(Root() + "/_delta_log/00000000000000000003.checkpoint.parquet"));
+}
+
+TEST_F(DeltaTableTest, OptimizeGivesUpAfterMaxCommitAttempts) {
+  RacingFileSystem racing;
+  DeltaTable table(Root(), racing, clock_);
+  for (int i = 0; i < 2; ++i) {
+    MustWrite(table, "SELECT 1::BIGINT AS id", {});
+  }
+  DeltaTable other(Root(), file_system_, clock_);
+  racing.before_commit = [&] { MustWrite(other, "SELECT 2::BIGINT AS id", {}); };
+  auto optimized = table.Optimize(*connection_, {.max_commit_attempts = 1});
+  ASSERT_FALSE(optimized.ok());
+  EXPECT_EQ(optimized.status().code(), StatusCode::kConflict);
+  EXPECT_NE(optimized.status().message().find("gave up after 1 attempts"), std::string::npos)
+      << optimized.status().ToString();
+  // With the default attempts the same race is retried and lands after the winner.
+  racing.before_commit = [&] { MustWrite(other, "SELECT 3::BIGINT AS id", {}); };
+  auto retried = table.Optimize(*connection_, {});
+  ASSERT_TRUE(retried.ok()) << retried.status().ToString();
+  EXPECT_EQ(retried->version, 4);
+  View(table);
+  EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 7);
 }
 
 }  // namespace

@@ -59,16 +59,19 @@ class FileDescriptor {
   int fd_;
 };
 
-Status SyncDirectory(const std::string& dir) {
-  FileDescriptor fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+// fsync of a file or a folder (opened read-only, as fsync needs no write access).
+Status SyncPath(const std::string& path) {
+  FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
-    return ErrnoStatus("open", dir, errno);
+    return ErrnoStatus("open", path, errno);
   }
   if (::fsync(fd.get()) != 0) {
-    return ErrnoStatus("fsync", dir, errno);
+    return ErrnoStatus("fsync", path, errno);
   }
   return Status::Ok();
 }
+
+Status SyncDirectory(const std::string& dir) { return SyncPath(dir); }
 
 // Writes `content` to a new hidden temporary file in `dir` and fsyncs it; returns its path.
 Result<std::string> WriteTemporary(const std::string& dir, std::string_view content) {
@@ -194,6 +197,8 @@ Status LocalFileSystem::MoveIfAbsent(const std::string& from, const std::string&
   ::unlink(from.c_str());
   return SyncDirectory(ParentOf(to));
 }
+
+Status LocalFileSystem::Sync(const std::string& path) { return SyncPath(path); }
 
 Status LocalFileSystem::CreateDirectories(const std::string& path) {
   std::error_code error;

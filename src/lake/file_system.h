@@ -39,6 +39,9 @@ class FileSystem {
   // link(from, to) then unlink(from): moves a complete file into place without overwriting
   // anything. Conflict when `to` exists.
   virtual Status MoveIfAbsent(const std::string& from, const std::string& to) = 0;
+  // Flushes file or folder `path` to stable storage (fsync), for files written outside this
+  // interface (DuckDB's COPY) before a commit names them, and for the folders holding them.
+  virtual Status Sync(const std::string& path) = 0;
   // Like `mkdir -p`.
   virtual Status CreateDirectories(const std::string& path) = 0;
   // Deletes a file, or an empty folder. NotFound when absent.
@@ -55,6 +58,7 @@ class LocalFileSystem final : public FileSystem {
   Status PutIfAbsent(const std::string& path, std::string_view content) override;
   Status Replace(const std::string& path, std::string_view content) override;
   Status MoveIfAbsent(const std::string& from, const std::string& to) override;
+  Status Sync(const std::string& path) override;
   Status CreateDirectories(const std::string& path) override;
   Status Delete(const std::string& path) override;
   Status DeleteRecursively(const std::string& path) override;

@@ -41,6 +41,8 @@ Result<TableName> ParseTableName(std::string_view text) {
 LakeCatalog::LakeCatalog(std::string lake_dir, FileSystem& file_system, const Clock& clock)
     : lake_dir_(std::move(lake_dir)), file_system_(&file_system), clock_(&clock) {}
 
+std::string LakeCatalog::WritersFolder() const { return lake_dir_ + "/_system/writers"; }
+
 std::string LakeCatalog::TablePath(const TableName& name) const {
   return lake_dir_ + "/" + name.layer + "/" + name.name;
 }
@@ -78,7 +80,7 @@ Result<std::vector<TableName>> LakeCatalog::ListTables() const {
 }
 
 DeltaTable LakeCatalog::Table(const TableName& name) const {
-  return DeltaTable(TablePath(name), *file_system_, *clock_);
+  return DeltaTable(TablePath(name), *file_system_, *clock_, WritersFolder());
 }
 
 Result<DeltaTable> LakeCatalog::Open(const TableName& name) const {

@@ -34,6 +34,9 @@ class LakeCatalog {
 
   const std::string& lake_dir() const { return lake_dir_; }
   std::string TablePath(const TableName& name) const;
+  // The lake's writer registry (`_system/writers`, DESIGN.md): every table of the catalogue
+  // registers its running writes there, and its vacuum honours them (WriterRegistry).
+  std::string WritersFolder() const;
 
   // Every table of the lake, sorted. An absent lake folder holds no tables.
   Result<std::vector<TableName>> ListTables() const;

@@ -360,12 +360,16 @@ json ToJson(const CommitInfo& info) {
   return object;
 }
 
+std::string JsonText(const json& value) {
+  return value.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 std::string LogEntry::Serialize() const {
   std::string text;
   auto append = [&text](const char* action, json body) {
     json line = json::object();
     line[action] = std::move(body);
-    text += line.dump(-1, ' ', false, json::error_handler_t::replace);
+    text += JsonText(line);
     text += '\n';
   };
   if (commit_info) {

@@ -38,6 +38,9 @@ struct LogEntry {
   std::string Serialize() const;
 };
 
+// The compact JSON text of `value` as the log writes it (invalid UTF-8 replaced, never thrown on).
+std::string JsonText(const nlohmann::json& value);
+
 nlohmann::json ToJson(const AddFile& add);
 nlohmann::json ToJson(const RemoveFile& remove);
 nlohmann::json ToJson(const Metadata& metadata);

@@ -101,4 +101,27 @@ std::string PartitionDirectory(const std::vector<std::string>& partition_columns
   return directory;
 }
 
+bool SamePartition(const PartitionValues& file_values, const PartitionValues& wanted) {
+  for (const auto& [column, value] : wanted) {
+    auto it = file_values.find(column);
+    std::optional<std::string> have;
+    if (it != file_values.end() && it->second && !it->second->empty()) {
+      have = it->second;
+    }
+    std::optional<std::string> want = value && !value->empty() ? value : std::nullopt;
+    if (have != want) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string PartitionText(const PartitionValues& values) {
+  std::string text;
+  for (const auto& [column, value] : values) {
+    text += (text.empty() ? "" : ", ") + column + "=" + value.value_or("NULL");
+  }
+  return text;
+}
+
 }  // namespace dhl::lake

@@ -22,5 +22,10 @@ Result<std::string> UriDecodePath(std::string_view path);
 // "p1=v1/p2=v2" (Hive-escaped values) for the partition columns in order; "" when none.
 std::string PartitionDirectory(const std::vector<std::string>& partition_columns,
                                const PartitionValues& values);
+// Whether a file with partition `file_values` belongs to partition `wanted`: every column of
+// `wanted` has the same value, NULL and the empty string being the same (docs/delta.md §5).
+bool SamePartition(const PartitionValues& file_values, const PartitionValues& wanted);
+// "c1=v1, c2=NULL" for messages.
+std::string PartitionText(const PartitionValues& values);
 
 }  // namespace dhl::lake

@@ -327,4 +327,13 @@ std::string DeltaTypeName(const json& type) {
 
 bool IsPrimitive(const json& type) { return type.is_string(); }
 
+std::string PrimitiveTypeName(const json& type) {
+  return type.is_string() ? type.get<std::string>() : "";
+}
+
+bool IsIntegralType(std::string_view primitive) {
+  return primitive == "byte" || primitive == "short" || primitive == "integer" ||
+         primitive == "long";
+}
+
 }  // namespace dhl::lake

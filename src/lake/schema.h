@@ -51,5 +51,10 @@ Result<nlohmann::json> DeltaTypeOf(std::string_view duckdb_type, std::string* wr
 std::string DeltaTypeName(const nlohmann::json& type);
 // Whether `type` is a primitive (not struct/array/map).
 bool IsPrimitive(const nlohmann::json& type);
+// A primitive type's name as the schema spells it ("long", "decimal(10,2)"); "" for
+// struct/array/map.
+std::string PrimitiveTypeName(const nlohmann::json& type);
+// Whether `primitive` (a PrimitiveTypeName) is byte, short, integer or long.
+bool IsIntegralType(std::string_view primitive);
 
 }  // namespace dhl::lake

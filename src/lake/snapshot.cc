@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <set>
+#include <system_error>
 
 namespace dhl::lake {
 namespace {
@@ -45,6 +47,49 @@ std::string Snapshot::FilePath(const std::string& decoded_path) const {
     return decoded_path;
   }
   return table_root + "/" + decoded_path;
+}
+
+Status Snapshot::CheckInsideTable(const std::string& decoded_path) const {
+  if (!decoded_path.empty() && decoded_path.front() != '/' &&
+      decoded_path.find("..") == std::string::npos && decoded_path.find(':') == std::string::npos &&
+      decoded_path.find('\0') == std::string::npos) {
+    return Status::Ok();  // the common case: a plain relative path
+  }
+  std::string path = decoded_path;
+  if (path.starts_with("file://")) {
+    path = path.substr(7);
+  } else if (path.starts_with("file:")) {
+    path = path.substr(5);
+  }
+  auto outside = [&](std::string_view reason) {
+    return Corruption(
+        fmt::format("table {}: add path \"{}\" {}", table_root, decoded_path, reason));
+  };
+  if (path.empty() || path.find('\0') != std::string::npos) {
+    return outside("is not a file name");
+  }
+  if (path.find("://") != std::string::npos) {
+    return outside("is a URI we do not read (only files inside the table are read)");
+  }
+  const std::filesystem::path normal = std::filesystem::path(path).lexically_normal();
+  if (normal.is_relative()) {
+    if (normal.empty() || *normal.begin() == ".." || normal == ".") {
+      return outside("points outside the table");
+    }
+    return Status::Ok();
+  }
+  std::error_code error;
+  std::filesystem::path root = std::filesystem::absolute(table_root, error).lexically_normal();
+  if (error) {
+    return IoError(fmt::format("table {}: {}", table_root, error.message()));
+  }
+  const std::string root_text = root.string();
+  const std::string normal_text = normal.string();
+  const std::string prefix = root_text.ends_with("/") ? root_text : root_text + "/";
+  if (!normal_text.starts_with(prefix) || normal_text.size() == prefix.size()) {
+    return outside("points outside the table");
+  }
+  return Status::Ok();
 }
 
 int64_t Snapshot::total_bytes() const {

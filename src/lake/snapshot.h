@@ -34,6 +34,10 @@ class Snapshot {
   bool append_only() const;
   // The absolute (or root-relative joined) path of a live file given its decoded key.
   std::string FilePath(const std::string& decoded_path) const;
+  // Corruption unless `decoded_path` (an add's path) names a file inside the table's folder: a
+  // relative path that does not climb out with "..", or an absolute one (or file: URI) under the
+  // root. A log must not make a reader open files elsewhere (docs/delta.md §2).
+  Status CheckInsideTable(const std::string& decoded_path) const;
   int64_t total_bytes() const;
   // Sum of numRecords over live files; std::nullopt when a file has no stats.
   std::optional<int64_t> total_rows() const;

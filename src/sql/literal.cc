@@ -72,6 +72,14 @@ std::string StringLiteral(std::string_view value, Dialect dialect) {
   return out;
 }
 
+std::string StringListLiteral(const std::vector<std::string>& values) {
+  std::string list = "[";
+  for (size_t i = 0; i < values.size(); ++i) {
+    list += (i > 0 ? ", " : "") + StringLiteral(values[i]);
+  }
+  return list + "]";
+}
+
 std::string NumberLiteral(double value) {
   if (std::isnan(value)) {
     return "CAST('NaN' AS DOUBLE)";

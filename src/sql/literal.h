@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 #include "sql/dialect.h"
@@ -29,6 +30,9 @@ std::string QuoteName(std::string_view name, Dialect dialect = Dialect::kDuckDb)
 
 // A string literal holding exactly `value` (any bytes, NUL included).
 std::string StringLiteral(std::string_view value, Dialect dialect = Dialect::kDuckDb);
+
+// DuckDB's list literal of strings: ['a', 'b'] (each as StringLiteral), [] when empty.
+std::string StringListLiteral(const std::vector<std::string>& values);
 
 // A DOUBLE literal: `1.5e+00`, negatives parenthesised `(-2e+00)` so that `a - <literal>` can never
 // form a `--` comment; NaN and infinities as CAST('NaN' AS DOUBLE) / CAST('Infinity' AS DOUBLE).

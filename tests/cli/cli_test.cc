@@ -237,7 +237,16 @@ TEST_F(CliTest, OptimizeAndVacuum) {
   CliRun keep = Cli({"vacuum", "ref.small", "--dry-run"});
   ASSERT_EQ(keep.exit_code, 0) << keep.err;
   EXPECT_NE(keep.out.find("would delete 0 files"), std::string::npos) << keep.out;
-  CliRun vacuum = Cli({"vacuum", "ref.small", "--retention-hours", "0"});
+  // Under 168 hours only with --force (as Delta refuses it), and then nothing is deleted.
+  CliRun refused = Cli({"vacuum", "ref.small", "--retention-hours", "0"});
+  EXPECT_EQ(refused.exit_code, 1) << refused.out;
+  EXPECT_NE(refused.err.find("under the 168 hours minimum"), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+  CliRun still = Cli({"vacuum", "ref.small", "--retention-hours", "167.9", "--dry-run"});
+  EXPECT_EQ(still.exit_code, 1) << still.out;
+  CliRun unchanged = Cli({"vacuum", "ref.small", "--retention-hours", "0", "--force", "--dry-run"});
+  EXPECT_NE(unchanged.out.find("would delete 4 files"), std::string::npos) << unchanged.out;
+  CliRun vacuum = Cli({"vacuum", "ref.small", "--retention-hours", "0", "--force"});
   ASSERT_EQ(vacuum.exit_code, 0) << vacuum.err;
   EXPECT_NE(vacuum.out.find("deleted 4 files"), std::string::npos) << vacuum.out;
   CliRun after =

@@ -1,0 +1,61 @@
+// Writes the data files of one commit (docs/delta.md §6): the rows of a query become target-sized
+// Parquet files under the table root, described as `add` actions with statistics.
+//
+// DuckDB's COPY writes each group of rows into a hidden staging folder under the root (outside our
+// FileSystem); every file is fsynced there, moved into place whole, and the folders holding it are
+// fsynced, so a commit never names a file that a crash could truncate. A DataFileWriter holds a
+// reference to the FileSystem, which must outlive it. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/actions.h"
+#include "lake/file_system.h"
+#include "lake/schema.h"
+
+namespace dhl::lake {
+
+class DataFileWriter {
+ public:
+  DataFileWriter(std::string root, FileSystem& file_system);
+
+  // Writes the rows of `select_sql` (data columns only) into files under `directory` (relative to
+  // the root, "" for the root itself), each an add with partition `values`. An IoError, with
+  // nothing of the group kept, when COPY reported rows but the staging folder holds no file
+  // (another process removed it): the writer never takes a vanished folder for an empty input.
+  Status WriteGroup(engine::Connection& connection, const std::string& select_sql,
+                    const PartitionValues& values, const std::string& directory,
+                    int64_t target_file_size);
+
+  // Computes the statistics of every file written (one DuckDB query) and drops files with no rows.
+  // An IoError when the files hold fewer or more rows than COPY reported writing.
+  Status ComputeStatistics(engine::Connection& connection,
+                           const std::vector<SchemaField>& data_columns);
+
+  std::vector<AddFile>& adds() { return adds_; }
+  int64_t rows() const { return rows_; }
+  int64_t bytes() const { return bytes_; }
+
+ private:
+  // Moves the files of `staging` into `directory` as adds; returns how many it moved.
+  Result<int64_t> MoveIntoPlace(const std::string& staging, const PartitionValues& values,
+                                const std::string& directory);
+  // fsyncs `dir` and each folder above it up to the root's parent, once per writer.
+  Status SyncFolders(const std::string& dir);
+
+  std::string root_;
+  FileSystem& file_system_;
+  std::vector<AddFile> adds_;
+  std::vector<std::string> local_paths_;
+  std::set<std::string> synced_folders_;
+  int64_t rows_copied_ = 0;  // what COPY reported
+  int64_t rows_ = 0;
+  int64_t bytes_ = 0;
+};
+
+}  // namespace dhl::lake
