@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include "base/text.h"
+
 namespace dhl::http {
 namespace {
 
@@ -180,7 +182,7 @@ std::optional<std::chrono::milliseconds> ParseRetryAfter(
     if (value.size() > 9) {
       return std::chrono::milliseconds(int64_t{999999999} * 1000);
     }
-    return std::chrono::milliseconds(std::stoll(std::string(value)) * 1000);
+    return std::chrono::milliseconds(ParseInt64(value, "Retry-After").ValueOr(0) * 1000);
   }
   // IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT".
   std::tm tm{};

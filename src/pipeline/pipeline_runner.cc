@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
+#include "base/text.h"
 #include "sql/dialect.h"
 #include "sql/literal.h"
 
@@ -94,8 +95,9 @@ Versions ParseVersions(const std::string& text) {
     size_t equals = part.find('=');
     if (equals == std::string::npos || part.front() == '@') continue;
     auto name = lake::ParseTableName(part.substr(0, equals));
-    if (!name.ok()) continue;
-    versions[*name] = std::stoll(part.substr(equals + 1));
+    auto version = ParseInt64(std::string_view(part).substr(equals + 1), "input version");
+    if (!name.ok() || !version.ok()) continue;  // unreadable: the model reruns
+    versions[*name] = *version;
   }
   return versions;
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <set>
 
+#include "base/text.h"
 #include "sql/literal.h"
 
 namespace dhl::serve::analytics {
@@ -26,12 +27,11 @@ AnalyticsResult<std::vector<OrgUnit>> OrgUnitResolver::Resolve(
   std::vector<int> user_depths;  // 0, 1, 2 for USER_ORGUNIT, _CHILDREN, _GRANDCHILDREN
   for (const std::string& item : items) {
     if (item.rfind("LEVEL-", 0) == 0) {
-      std::string number = item.substr(6);
-      if (number.empty() || number.size() > 2 ||
-          !std::all_of(number.begin(), number.end(), ::isdigit) || std::stoi(number) < 1) {
+      auto level = ParseInt64(item.substr(6), "org unit level", 1, 99);
+      if (!level.ok()) {
         return Refuse("E7124", fmt::format("Org unit level is not a positive number: `{}`", item));
       }
-      levels.push_back(std::stoi(number));
+      levels.push_back(static_cast<int>(*level));
     } else if (item.rfind("OU_GROUP-", 0) == 0) {
       std::string group = item.substr(9);
       if (!IsUid(group)) {

@@ -673,15 +673,12 @@ class Server::Impl {
     engine::Connection& connection = *opened->second;
     int64_t limit = 100;
     if (auto text = request.Param("limit")) {
-      try {
-        limit = std::stoll(*text);
-      } catch (...) {
-        limit = -1;
-      }
-      if (limit <= 0) {
+      auto parsed = ParseInt64(*text, "limit", 1, INT64_MAX);
+      if (!parsed.ok()) {
         SetError(response, 400, "limit must be a positive integer, not '" + *text + "'");
         return;
       }
+      limit = *parsed;
     }
     Result<json> runs =
         Rows(lake, connection, {{"ops", "pipeline_run"}},

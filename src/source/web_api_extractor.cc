@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <climits>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -12,6 +13,7 @@
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
+#include "base/text.h"
 #include "dhis2/period.h"
 #include "engine/database.h"
 #include "http/retry_policy.h"
@@ -151,7 +153,11 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
     int page_size = 0;
     for (const auto& [name, value] : chunk.params) {
       if (name == "pageSize") {
-        page_size = std::atoi(value.c_str());
+        auto parsed = ParseInt64(value, "chunk " + chunk.path + " pageSize", 1, INT_MAX);
+        if (!parsed.ok()) {
+          return parsed.status();
+        }
+        page_size = static_cast<int>(*parsed);
       }
     }
     for (int number = 1; number <= kMaxPages; ++number) {
