@@ -108,165 +108,208 @@ std::set<std::string> StructFields(const std::map<std::string, std::string>& col
   return fields;
 }
 
+// A checkpoint being read: its parts as one DuckDB source and the columns it has.
+struct CheckpointSource {
+  const std::vector<std::string>& files;
+  std::string source;                               // read_parquet([...], union_by_name=true)
+  std::map<std::string, std::string> column_types;  // column -> DuckDB type
+
+  Status Fail(const Status& status) const {
+    return Corruption(fmt::format("checkpoint {}: {}", files.front(), status.message()));
+  }
+  Status RowError(size_t row, std::string_view reason) const {
+    return Corruption(fmt::format("checkpoint {} row {}: {}", files.front(), row, reason));
+  }
+};
+
+constexpr const char* kAsJson = "CAST(to_json({}) AS VARCHAR)";
+
+// SQL reading `column`.`name` (wrapped in `wrap`, a format with one {}), or NULL when the writer
+// did not write that field.
+std::string FieldSql(const std::set<std::string>& fields, const std::string& column,
+                     const std::string& name, const char* wrap = nullptr) {
+  if (!fields.contains(name)) {
+    return "NULL";
+  }
+  std::string expression = column + "." + name;
+  return wrap == nullptr ? expression : fmt::format(fmt::runtime(wrap), expression);
+}
+
+// partitionValues read as JSON: an object, or a MAP rendered as [{"key":..,"value":..}].
+Result<PartitionValues> ParsePartitionValues(const CheckpointSource& checkpoint,
+                                             const std::optional<std::string>& text, size_t row) {
+  PartitionValues values;
+  if (!text) {
+    return values;
+  }
+  json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_array()) {
+    json object = json::object();
+    for (const auto& item : parsed) {
+      if (!item.is_object() || !item.contains("key") || !item["key"].is_string()) {
+        return checkpoint.RowError(row, "partitionValues is not a map");
+      }
+      object[item["key"].get<std::string>()] = item.contains("value") ? item["value"] : json();
+    }
+    parsed = object;
+  }
+  if (!parsed.is_object()) {
+    return checkpoint.RowError(row, "partitionValues is not a map");
+  }
+  for (const auto& [name, value] : parsed.items()) {
+    values[name] = value.is_string() ? std::optional<std::string>(value.get<std::string>())
+                                     : (value.is_null() ? std::nullopt
+                                                        : std::optional<std::string>(value.dump()));
+  }
+  return values;
+}
+
+Status ReadCheckpointAdds(engine::Connection& connection, const CheckpointSource& checkpoint,
+                          LogEntry* entry) {
+  auto fields = StructFields(checkpoint.column_types, "add");
+  if (fields.empty()) {
+    return Status::Ok();
+  }
+  auto rows = connection.Query(fmt::format(
+      "SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE add IS NOT NULL",
+      FieldSql(fields, "add", "path"), FieldSql(fields, "add", "partitionValues", kAsJson),
+      FieldSql(fields, "add", "size"), FieldSql(fields, "add", "modificationTime"),
+      FieldSql(fields, "add", "dataChange"), FieldSql(fields, "add", "stats"),
+      FieldSql(fields, "add", "deletionVector", "({} IS NOT NULL)"), checkpoint.source));
+  if (!rows.ok()) {
+    return checkpoint.Fail(rows.status());
+  }
+  entry->adds.reserve(rows->row_count());
+  for (size_t row = 0; row < rows->row_count(); ++row) {
+    AddFile add;
+    auto path = rows->GetString(0, row);
+    if (!path) {
+      return checkpoint.RowError(row, "add without a path");
+    }
+    add.path = *path;
+    DHL_ASSIGN_OR_RETURN(add.partition_values,
+                         ParsePartitionValues(checkpoint, rows->GetString(1, row), row));
+    add.size = rows->GetInt64(2, row).value_or(0);
+    add.modification_time = rows->GetInt64(3, row).value_or(0);
+    add.data_change = rows->GetBool(4, row).value_or(false);
+    add.stats = rows->GetString(5, row);
+    add.has_deletion_vector = rows->GetBool(6, row).value_or(false);
+    entry->adds.push_back(std::move(add));
+  }
+  return Status::Ok();
+}
+
+Status ReadCheckpointRemoves(engine::Connection& connection, const CheckpointSource& checkpoint,
+                             LogEntry* entry) {
+  auto fields = StructFields(checkpoint.column_types, "remove");
+  if (fields.empty()) {
+    return Status::Ok();
+  }
+  auto rows = connection.Query(fmt::format(
+      "SELECT {}, {}, {}, {}, {}, {} FROM {} WHERE remove IS NOT NULL",
+      FieldSql(fields, "remove", "path"), FieldSql(fields, "remove", "deletionTimestamp"),
+      FieldSql(fields, "remove", "dataChange"), FieldSql(fields, "remove", "extendedFileMetadata"),
+      FieldSql(fields, "remove", "partitionValues", kAsJson), FieldSql(fields, "remove", "size"),
+      checkpoint.source));
+  if (!rows.ok()) {
+    return checkpoint.Fail(rows.status());
+  }
+  for (size_t row = 0; row < rows->row_count(); ++row) {
+    RemoveFile remove;
+    auto path = rows->GetString(0, row);
+    if (!path) {
+      return checkpoint.RowError(row, "remove without a path");
+    }
+    remove.path = *path;
+    remove.deletion_timestamp = rows->GetInt64(1, row);
+    remove.data_change = rows->GetBool(2, row).value_or(false);
+    remove.extended_file_metadata = rows->GetBool(3, row);
+    if (!rows->IsNull(4, row)) {
+      DHL_ASSIGN_OR_RETURN(remove.partition_values,
+                           ParsePartitionValues(checkpoint, rows->GetString(4, row), row));
+    }
+    remove.size = rows->GetInt64(5, row);
+    entry->removes.push_back(std::move(remove));
+  }
+  return Status::Ok();
+}
+
+Status ReadCheckpointTransactions(engine::Connection& connection,
+                                  const CheckpointSource& checkpoint, LogEntry* entry) {
+  auto fields = StructFields(checkpoint.column_types, "txn");
+  if (fields.empty()) {
+    return Status::Ok();
+  }
+  auto rows = connection.Query(
+      fmt::format("SELECT {}, {}, {} FROM {} WHERE txn IS NOT NULL",
+                  FieldSql(fields, "txn", "appId"), FieldSql(fields, "txn", "version"),
+                  FieldSql(fields, "txn", "lastUpdated"), checkpoint.source));
+  if (!rows.ok()) {
+    return checkpoint.Fail(rows.status());
+  }
+  for (size_t row = 0; row < rows->row_count(); ++row) {
+    auto app_id = rows->GetString(0, row);
+    auto version = rows->GetInt64(1, row);
+    if (!app_id || !version) {
+      return checkpoint.RowError(row, "txn without appId/version");
+    }
+    entry->transactions.push_back({*app_id, *version, rows->GetInt64(2, row)});
+  }
+  return Status::Ok();
+}
+
+// protocol and metaData: one row each, read as JSON and parsed like a commit line.
+Status ReadCheckpointProtocolAndMetadata(engine::Connection& connection,
+                                         const CheckpointSource& checkpoint, LogEntry* entry) {
+  std::string others;
+  std::string where;
+  for (const char* column : {"protocol", "metaData"}) {
+    if (checkpoint.column_types.contains(column)) {
+      others += (others.empty() ? "" : ", ") + fmt::format("'{0}', {0}", column);
+      where += (where.empty() ? "" : " OR ") + std::string(column) + " IS NOT NULL";
+    }
+  }
+  if (others.empty()) {
+    return Status::Ok();
+  }
+  auto rows =
+      connection.Query(fmt::format("SELECT CAST(json_object({}) AS VARCHAR) FROM {} WHERE {}",
+                                   others, checkpoint.source, where));
+  if (!rows.ok()) {
+    return checkpoint.Fail(rows.status());
+  }
+  for (size_t row = 0; row < rows->row_count(); ++row) {
+    auto text = rows->GetString(0, row);
+    if (!text) {
+      continue;
+    }
+    json line = json::parse(*text, nullptr, /*allow_exceptions=*/false);
+    DHL_RETURN_IF_ERROR(entry->AddActions(
+        line, fmt::format("checkpoint {} row {}", checkpoint.files.front(), row)));
+  }
+  return Status::Ok();
+}
+
 // Reads a checkpoint (all its parts) into `entry`. Adds, removes and txns are read as flat columns
 // (fast even for many files); protocol and metaData rows as JSON.
 Status ReadCheckpoint(engine::Connection& connection, const std::vector<std::string>& files,
                       LogEntry* entry) {
-  const std::string source =
-      fmt::format("read_parquet({}, union_by_name=true)", sql::StringListLiteral(files));
-  auto fail = [&files](const Status& status) {
-    return Corruption(fmt::format("checkpoint {}: {}", files.front(), status.message()));
-  };
-  auto described = connection.Query("DESCRIBE SELECT * FROM " + source);
+  CheckpointSource checkpoint{
+      files,
+      fmt::format("read_parquet({}, union_by_name=true)", sql::StringListLiteral(files)),
+      {}};
+  auto described = connection.Query("DESCRIBE SELECT * FROM " + checkpoint.source);
   if (!described.ok()) {
-    return fail(described.status());
+    return checkpoint.Fail(described.status());
   }
-  std::map<std::string, std::string> column_types;
   for (size_t row = 0; row < described->row_count(); ++row) {
-    column_types[described->GetString(0, row).value_or("")] =
+    checkpoint.column_types[described->GetString(0, row).value_or("")] =
         described->GetString(1, row).value_or("");
   }
-  // field -> SQL over `column`, or NULL when the writer did not write that field.
-  auto field = [](const std::set<std::string>& fields, const std::string& column,
-                  const std::string& name, const char* wrap = nullptr) {
-    if (!fields.contains(name)) {
-      return std::string("NULL");
-    }
-    std::string expression = column + "." + name;
-    return wrap == nullptr ? expression : fmt::format(fmt::runtime(wrap), expression);
-  };
-  const char* kJson = "CAST(to_json({}) AS VARCHAR)";
-  auto partition_values = [&files](const std::optional<std::string>& text,
-                                   size_t row) -> Result<PartitionValues> {
-    PartitionValues values;
-    if (!text) {
-      return values;
-    }
-    json parsed = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-    if (parsed.is_array()) {  // a MAP rendered as [{"key":..,"value":..}]
-      json object = json::object();
-      for (const auto& item : parsed) {
-        object[item.value("key", "")] = item.contains("value") ? item["value"] : json();
-      }
-      parsed = object;
-    }
-    if (!parsed.is_object()) {
-      return Corruption(
-          fmt::format("checkpoint {} row {}: partitionValues is not a map", files.front(), row));
-    }
-    for (const auto& [name, value] : parsed.items()) {
-      values[name] =
-          value.is_string()
-              ? std::optional<std::string>(value.get<std::string>())
-              : (value.is_null() ? std::nullopt : std::optional<std::string>(value.dump()));
-    }
-    return values;
-  };
-
-  if (auto fields = StructFields(column_types, "add"); !fields.empty()) {
-    auto rows = connection.Query(
-        fmt::format("SELECT {}, {}, {}, {}, {}, {}, {} FROM {} WHERE add IS NOT NULL",
-                    field(fields, "add", "path"), field(fields, "add", "partitionValues", kJson),
-                    field(fields, "add", "size"), field(fields, "add", "modificationTime"),
-                    field(fields, "add", "dataChange"), field(fields, "add", "stats"),
-                    field(fields, "add", "deletionVector", "({} IS NOT NULL)"), source));
-    if (!rows.ok()) {
-      return fail(rows.status());
-    }
-    entry->adds.reserve(rows->row_count());
-    for (size_t row = 0; row < rows->row_count(); ++row) {
-      AddFile add;
-      auto path = rows->GetString(0, row);
-      if (!path) {
-        return Corruption(
-            fmt::format("checkpoint {} row {}: add without a path", files.front(), row));
-      }
-      add.path = *path;
-      DHL_ASSIGN_OR_RETURN(add.partition_values, partition_values(rows->GetString(1, row), row));
-      add.size = rows->GetInt64(2, row).value_or(0);
-      add.modification_time = rows->GetInt64(3, row).value_or(0);
-      add.data_change = rows->GetBool(4, row).value_or(false);
-      add.stats = rows->GetString(5, row);
-      add.has_deletion_vector = rows->GetBool(6, row).value_or(false);
-      entry->adds.push_back(std::move(add));
-    }
-  }
-  if (auto fields = StructFields(column_types, "remove"); !fields.empty()) {
-    auto rows = connection.Query(fmt::format(
-        "SELECT {}, {}, {}, {}, {}, {} FROM {} WHERE remove IS NOT NULL",
-        field(fields, "remove", "path"), field(fields, "remove", "deletionTimestamp"),
-        field(fields, "remove", "dataChange"), field(fields, "remove", "extendedFileMetadata"),
-        field(fields, "remove", "partitionValues", kJson), field(fields, "remove", "size"),
-        source));
-    if (!rows.ok()) {
-      return fail(rows.status());
-    }
-    for (size_t row = 0; row < rows->row_count(); ++row) {
-      RemoveFile remove;
-      auto path = rows->GetString(0, row);
-      if (!path) {
-        return Corruption(
-            fmt::format("checkpoint {} row {}: remove without a path", files.front(), row));
-      }
-      remove.path = *path;
-      remove.deletion_timestamp = rows->GetInt64(1, row);
-      remove.data_change = rows->GetBool(2, row).value_or(false);
-      remove.extended_file_metadata = rows->GetBool(3, row);
-      if (!rows->IsNull(4, row)) {
-        DHL_ASSIGN_OR_RETURN(remove.partition_values,
-                             partition_values(rows->GetString(4, row), row));
-      }
-      remove.size = rows->GetInt64(5, row);
-      entry->removes.push_back(std::move(remove));
-    }
-  }
-  if (auto fields = StructFields(column_types, "txn"); !fields.empty()) {
-    auto rows = connection.Query(fmt::format(
-        "SELECT {}, {}, {} FROM {} WHERE txn IS NOT NULL", field(fields, "txn", "appId"),
-        field(fields, "txn", "version"), field(fields, "txn", "lastUpdated"), source));
-    if (!rows.ok()) {
-      return fail(rows.status());
-    }
-    for (size_t row = 0; row < rows->row_count(); ++row) {
-      auto app_id = rows->GetString(0, row);
-      auto version = rows->GetInt64(1, row);
-      if (!app_id || !version) {
-        return Corruption(
-            fmt::format("checkpoint {} row {}: txn without appId/version", files.front(), row));
-      }
-      entry->transactions.push_back({*app_id, *version, rows->GetInt64(2, row)});
-    }
-  }
-  // protocol and metaData: one row each, read as JSON and parsed like a commit line.
-  std::string others;
-  for (const char* column : {"protocol", "metaData"}) {
-    if (column_types.contains(column)) {
-      others += (others.empty() ? "" : ", ") + fmt::format("'{0}', {0}", column);
-    }
-  }
-  if (!others.empty()) {
-    std::string where;
-    for (const char* column : {"protocol", "metaData"}) {
-      if (column_types.contains(column)) {
-        where += (where.empty() ? "" : " OR ") + std::string(column) + " IS NOT NULL";
-      }
-    }
-    auto rows = connection.Query(fmt::format(
-        "SELECT CAST(json_object({}) AS VARCHAR) FROM {} WHERE {}", others, source, where));
-    if (!rows.ok()) {
-      return fail(rows.status());
-    }
-    for (size_t row = 0; row < rows->row_count(); ++row) {
-      auto text = rows->GetString(0, row);
-      if (!text) {
-        continue;
-      }
-      json line = json::parse(*text, nullptr, /*allow_exceptions=*/false);
-      DHL_RETURN_IF_ERROR(
-          entry->AddActions(line, fmt::format("checkpoint {} row {}", files.front(), row)));
-    }
-  }
-  return Status::Ok();
+  DHL_RETURN_IF_ERROR(ReadCheckpointAdds(connection, checkpoint, entry));
+  DHL_RETURN_IF_ERROR(ReadCheckpointRemoves(connection, checkpoint, entry));
+  DHL_RETURN_IF_ERROR(ReadCheckpointTransactions(connection, checkpoint, entry));
+  return ReadCheckpointProtocolAndMetadata(connection, checkpoint, entry);
 }
 
 }  // namespace

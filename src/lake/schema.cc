@@ -4,7 +4,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <optional>
 #include <set>
+#include <utility>
 
 #include "base/text.h"
 #include "sql/literal.h"
@@ -69,77 +71,85 @@ bool SplitMember(std::string_view member, std::string* name, std::string_view* t
   return true;
 }
 
-Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_type) {
-  std::string_view type = Trim(duckdb_type);
-  std::string upper = AsciiUpper(type);
-  if (upper.size() > 2 && upper.ends_with("[]")) {
-    std::string element_write;
-    DHL_ASSIGN_OR_RETURN(json element,
-                         DeltaTypeOfImpl(type.substr(0, type.size() - 2), &element_write));
-    *write_type = element_write + "[]";
-    return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
-  }
-  if (upper.ends_with("]")) {
-    size_t open = upper.rfind('[');
-    if (open != std::string::npos && open > 0) {
-      std::string element_write;
-      DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(type.substr(0, open), &element_write));
-      *write_type = element_write + "[]";  // fixed-size ARRAY is written as a LIST
-      return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
+Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_type);
+
+// "T[]" and fixed-size "T[3]" (written as a LIST).
+Result<json> ArrayDeltaType(std::string_view element_type, std::string* write_type) {
+  std::string element_write;
+  DHL_ASSIGN_OR_RETURN(json element, DeltaTypeOfImpl(element_type, &element_write));
+  *write_type = element_write + "[]";
+  return json{{"type", "array"}, {"elementType", element}, {"containsNull", true}};
+}
+
+// STRUCT(name type, ...) given what is inside the parentheses.
+Result<json> StructDeltaType(std::string_view type, std::string_view inside,
+                             std::string* write_type) {
+  json fields = json::array();
+  std::string write = "STRUCT(";
+  bool first = true;
+  for (std::string_view member : SplitTopLevel(inside)) {
+    std::string name;
+    std::string_view member_type;
+    if (!SplitMember(member, &name, &member_type)) {
+      return Unsupported(fmt::format("cannot read struct member '{}' of type {}", member, type));
     }
-  }
-  if (upper.starts_with("STRUCT(") && upper.ends_with(")")) {
-    json fields = json::array();
-    std::string write = "STRUCT(";
-    std::string_view inside = type.substr(7, type.size() - 8);
-    bool first = true;
-    for (std::string_view member : SplitTopLevel(inside)) {
-      std::string name;
-      std::string_view member_type;
-      if (!SplitMember(member, &name, &member_type)) {
-        return Unsupported(fmt::format("cannot read struct member '{}' of type {}", member, type));
-      }
-      std::string member_write;
-      auto delta = DeltaTypeOfImpl(member_type, &member_write);
-      if (!delta.ok()) {
-        return delta.status().WithContext(fmt::format("struct field \"{}\"", name));
-      }
-      fields.push_back(
-          json{{"name", name}, {"type", *delta}, {"nullable", true}, {"metadata", json::object()}});
-      write += (first ? "" : ", ") + sql::QuoteName(name) + " " + member_write;
-      first = false;
+    std::string member_write;
+    auto delta = DeltaTypeOfImpl(member_type, &member_write);
+    if (!delta.ok()) {
+      return delta.status().WithContext(fmt::format("struct field \"{}\"", name));
     }
-    *write_type = write + ")";
-    return json{{"type", "struct"}, {"fields", fields}};
+    fields.push_back(
+        json{{"name", name}, {"type", *delta}, {"nullable", true}, {"metadata", json::object()}});
+    write += (first ? "" : ", ") + sql::QuoteName(name) + " " + member_write;
+    first = false;
   }
-  if (upper.starts_with("MAP(") && upper.ends_with(")")) {
-    auto parts = SplitTopLevel(type.substr(4, type.size() - 5));
-    if (parts.size() != 2) {
-      return Unsupported(fmt::format("cannot read map type {}", type));
-    }
-    std::string key_write;
-    std::string value_write;
-    DHL_ASSIGN_OR_RETURN(json key, DeltaTypeOfImpl(parts[0], &key_write));
-    DHL_ASSIGN_OR_RETURN(json value, DeltaTypeOfImpl(parts[1], &value_write));
-    *write_type = "MAP(" + key_write + ", " + value_write + ")";
-    return json{
-        {"type", "map"}, {"keyType", key}, {"valueType", value}, {"valueContainsNull", true}};
+  *write_type = write + ")";
+  return json{{"type", "struct"}, {"fields", fields}};
+}
+
+// MAP(key, value) given what is inside the parentheses.
+Result<json> MapDeltaType(std::string_view type, std::string_view inside, std::string* write_type) {
+  auto parts = SplitTopLevel(inside);
+  if (parts.size() != 2) {
+    return Unsupported(fmt::format("cannot read map type {}", type));
   }
-  if (upper.starts_with("DECIMAL")) {
-    int precision = 18;
-    int scale = 3;
-    if (std::sscanf(upper.c_str(), "DECIMAL(%d,%d)", &precision, &scale) != 2 &&
-        std::sscanf(upper.c_str(), "DECIMAL(%d, %d)", &precision, &scale) != 2) {
-      precision = 18;
-      scale = 3;
-    }
-    *write_type = fmt::format("DECIMAL({},{})", precision, scale);
-    return json(fmt::format("decimal({},{})", precision, scale));
+  std::string key_write;
+  std::string value_write;
+  DHL_ASSIGN_OR_RETURN(json key, DeltaTypeOfImpl(parts[0], &key_write));
+  DHL_ASSIGN_OR_RETURN(json value, DeltaTypeOfImpl(parts[1], &value_write));
+  *write_type = "MAP(" + key_write + ", " + value_write + ")";
+  return json{{"type", "map"}, {"keyType", key}, {"valueType", value}, {"valueContainsNull", true}};
+}
+
+// The precision and scale of "decimal(p,s)" / "DECIMAL(p, s)" (any case); nullopt unless both are
+// integers within Delta's limits (precision 1..38, scale 0..precision).
+std::optional<std::pair<int64_t, int64_t>> DecimalArguments(std::string_view type) {
+  const std::string upper = AsciiUpper(type);
+  if (!upper.starts_with("DECIMAL(") || !upper.ends_with(")")) {
+    return std::nullopt;
   }
-  if (upper.starts_with("ENUM(")) {
-    *write_type = "VARCHAR";
-    return json("string");
+  auto parts = SplitTopLevel(std::string_view(upper).substr(8, upper.size() - 9));
+  if (parts.size() != 2) {
+    return std::nullopt;
   }
+  auto precision = ParseInt64(Trim(parts[0]), "precision", 1, 38);
+  auto scale = ParseInt64(Trim(parts[1]), "scale", 0, 38);
+  if (!precision.ok() || !scale.ok() || *scale > *precision) {
+    return std::nullopt;
+  }
+  return std::make_pair(*precision, *scale);
+}
+
+// DECIMAL(p,s); DuckDB's default DECIMAL(18,3) when it names no (readable) precision and scale.
+json DecimalDeltaType(std::string_view upper, std::string* write_type) {
+  auto [precision, scale] = DecimalArguments(upper).value_or(std::make_pair(18, 3));
+  *write_type = fmt::format("DECIMAL({},{})", precision, scale);
+  return json(fmt::format("decimal({},{})", precision, scale));
+}
+
+// The primitive types by their DuckDB name: the type written and the Delta type.
+Result<json> PrimitiveDeltaType(std::string_view type, const std::string& upper,
+                                std::string* write_type) {
   struct Mapping {
     const char* duckdb;
     const char* write;
@@ -178,6 +188,34 @@ Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_ty
     }
   }
   return Unsupported(fmt::format("DuckDB type {} has no Delta type (cast it first)", type));
+}
+
+Result<json> DeltaTypeOfImpl(std::string_view duckdb_type, std::string* write_type) {
+  std::string_view type = Trim(duckdb_type);
+  std::string upper = AsciiUpper(type);
+  if (upper.size() > 2 && upper.ends_with("[]")) {
+    return ArrayDeltaType(type.substr(0, type.size() - 2), write_type);
+  }
+  if (upper.ends_with("]")) {
+    size_t open = upper.rfind('[');
+    if (open != std::string::npos && open > 0) {
+      return ArrayDeltaType(type.substr(0, open), write_type);
+    }
+  }
+  if (upper.starts_with("STRUCT(") && upper.ends_with(")")) {
+    return StructDeltaType(type, type.substr(7, type.size() - 8), write_type);
+  }
+  if (upper.starts_with("MAP(") && upper.ends_with(")")) {
+    return MapDeltaType(type, type.substr(4, type.size() - 5), write_type);
+  }
+  if (upper.starts_with("DECIMAL")) {
+    return DecimalDeltaType(upper, write_type);
+  }
+  if (upper.starts_with("ENUM(")) {
+    *write_type = "VARCHAR";
+    return json("string");
+  }
+  return PrimitiveDeltaType(type, upper, write_type);
 }
 
 }  // namespace
@@ -261,11 +299,8 @@ Result<std::string> DuckDbTypeOf(const json& type) {
     if (name == "decimal") {
       return std::string("DECIMAL(10,0)");
     }
-    int precision = 0;
-    int scale = 0;
-    if (std::sscanf(name.c_str(), "decimal(%d,%d)", &precision, &scale) == 2 ||
-        std::sscanf(name.c_str(), "decimal(%d, %d)", &precision, &scale) == 2) {
-      return fmt::format("DECIMAL({},{})", precision, scale);
+    if (auto arguments = DecimalArguments(name); arguments && name.starts_with("decimal(")) {
+      return fmt::format("DECIMAL({},{})", arguments->first, arguments->second);
     }
     return Unsupported(fmt::format("Delta type '{}' is not supported", name));
   }
