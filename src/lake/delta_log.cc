@@ -382,6 +382,10 @@ Result<LogListing> DeltaLog::List() const {
 
 Result<int64_t> DeltaLog::LatestVersion() const {
   DHL_ASSIGN_OR_RETURN(LogListing listing, List());
+  return LatestOf(listing);
+}
+
+Result<int64_t> DeltaLog::LatestOf(const LogListing& listing) const {
   int64_t latest = -1;
   if (!listing.commit_versions.empty()) {
     latest = listing.commit_versions.back();
@@ -417,27 +421,51 @@ Result<LogEntry> DeltaLog::ReadCommit(int64_t version) const {
   return entry;
 }
 
+Status DeltaLog::ReplayCommits(const std::set<int64_t>& commits, int64_t start, int64_t target,
+                               Snapshot* snapshot) const {
+  for (int64_t v = start; v <= target; ++v) {
+    if (!commits.contains(v)) {
+      return Corruption(
+          fmt::format("{}: version {} is missing from the log (needed for version {})",
+                      CommitPath(v), v, target));
+    }
+    DHL_ASSIGN_OR_RETURN(LogEntry entry, ReadCommit(v));
+    DHL_RETURN_IF_ERROR(Apply(entry, snapshot).WithContext(CommitPath(v)));
+    snapshot->version = v;
+    if (entry.commit_info && entry.commit_info->timestamp) {
+      snapshot->timestamp_ms = *entry.commit_info->timestamp;
+    } else {
+      auto info = file_system_->Stat(CommitPath(v));
+      snapshot->timestamp_ms = info.ok() ? info->modification_time_ms : 0;
+    }
+  }
+  return Status::Ok();
+}
+
+Status DeltaLog::StartFromCheckpoint(engine::Connection& connection,
+                                     const std::vector<std::string>& files, int64_t version,
+                                     Snapshot* snapshot) const {
+  LogEntry entry;
+  DHL_RETURN_IF_ERROR(ReadCheckpoint(connection, files, &entry));
+  DHL_RETURN_IF_ERROR(Apply(entry, snapshot));
+  snapshot->version = version;
+  auto info = file_system_->Stat(files.front());
+  snapshot->timestamp_ms = info.ok() ? info->modification_time_ms : 0;
+  return Status::Ok();
+}
+
 Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<int64_t> version,
                                 bool check_features) const {
   DHL_ASSIGN_OR_RETURN(LogListing listing, List());
-  int64_t latest = -1;
-  if (!listing.commit_versions.empty()) {
-    latest = listing.commit_versions.back();
-  }
-  if (!listing.checkpoints.empty()) {
-    latest = std::max(latest, listing.checkpoints.rbegin()->first);
-  }
-  if (latest < 0) {
-    return NotFound(fmt::format("{}: not a Delta table (_delta_log holds no commit)", table_root_));
-  }
+  DHL_ASSIGN_OR_RETURN(int64_t latest, LatestOf(listing));
   int64_t target = version.value_or(latest);
   if (target > latest || target < 0) {
     return NotFound(
         fmt::format("{}: version {} does not exist (latest is {})", table_root_, target, latest));
   }
 
-  // Checkpoint candidates, newest first: _last_checkpoint's when it is complete, then the
-  // listing's.
+  // Checkpoint candidates at or before the target, newest first; an unreadable one is skipped for
+  // the next older (or for replaying the whole log).
   std::vector<int64_t> candidates;
   DHL_ASSIGN_OR_RETURN(std::optional<int64_t> hinted, ReadLastCheckpointVersion());
   for (auto it = listing.checkpoints.rbegin(); it != listing.checkpoints.rend(); ++it) {
@@ -449,83 +477,44 @@ Result<Snapshot> DeltaLog::Load(engine::Connection& connection, std::optional<in
     LogWarn("{}: _last_checkpoint names version {} whose checkpoint is missing; listing instead",
             log_dir(), *hinted);
   }
-
-  const std::set<int64_t> commits(listing.commit_versions.begin(), listing.commit_versions.end());
+  Snapshot snapshot;
+  snapshot.table_root = table_root_;
+  int64_t start = 0;
   Status last_error = Status::Ok();
-  for (size_t attempt = 0; attempt <= candidates.size(); ++attempt) {
-    Snapshot snapshot;
-    snapshot.table_root = table_root_;
-    int64_t start = 0;
-    if (attempt < candidates.size()) {
-      int64_t checkpoint_version = candidates[attempt];
-      const auto& files = listing.checkpoints.at(checkpoint_version);
-      LogEntry entry;
-      Status parsed = ReadCheckpoint(connection, files, &entry);
-      if (parsed.ok()) {
-        parsed = Apply(entry, &snapshot);
-      }
-      if (!parsed.ok()) {
-        last_error = parsed;
-        LogWarn("{}; trying an older checkpoint", parsed.message());
-        continue;
-      }
-      snapshot.version = checkpoint_version;
-      auto info = file_system_->Stat(files.front());
-      snapshot.timestamp_ms = info.ok() ? info->modification_time_ms : 0;
-      start = checkpoint_version + 1;
-    } else if (!commits.contains(0)) {
-      if (!last_error.ok()) {
-        return last_error;
-      }
-      return Corruption(
-          fmt::format("{}: version 0 is missing from the log and no checkpoint covers "
-                      "version {}",
-                      log_dir(), target));
+  for (int64_t candidate : candidates) {
+    Snapshot from_checkpoint = snapshot;
+    Status started = StartFromCheckpoint(connection, listing.checkpoints.at(candidate), candidate,
+                                         &from_checkpoint);
+    if (started.ok()) {
+      snapshot = std::move(from_checkpoint);
+      start = candidate + 1;
+      break;
     }
-    Status replayed = Status::Ok();
-    for (int64_t v = start; v <= target; ++v) {
-      if (!commits.contains(v)) {
-        replayed =
-            Corruption(fmt::format("{}: version {} is missing from the log (needed for "
-                                   "version {})",
-                                   CommitPath(v), v, target));
-        break;
-      }
-      auto entry = ReadCommit(v);
-      if (!entry.ok()) {
-        replayed = entry.status();
-        break;
-      }
-      replayed = Apply(*entry, &snapshot);
-      if (!replayed.ok()) {
-        replayed = replayed.WithContext(CommitPath(v));
-        break;
-      }
-      snapshot.version = v;
-      if (entry->commit_info && entry->commit_info->timestamp) {
-        snapshot.timestamp_ms = *entry->commit_info->timestamp;
-      } else {
-        auto info = file_system_->Stat(CommitPath(v));
-        snapshot.timestamp_ms = info.ok() ? info->modification_time_ms : 0;
-      }
-    }
-    if (!replayed.ok()) {
-      return replayed;
-    }
-    if (snapshot.metadata.schema_string.empty()) {
-      return Corruption(fmt::format("{}: no metaData action up to version {}", log_dir(), target));
-    }
-    auto schema = Schema::Parse(snapshot.metadata.schema_string);
-    if (!schema.ok()) {
-      return schema.status().WithContext(log_dir());
-    }
-    snapshot.schema = std::move(schema).value();
-    if (check_features) {
-      DHL_RETURN_IF_ERROR(snapshot.CheckReadable());
-    }
-    return snapshot;
+    last_error = started;
+    LogWarn("{}; trying an older checkpoint", started.message());
   }
-  return last_error;
+  const std::set<int64_t> commits(listing.commit_versions.begin(), listing.commit_versions.end());
+  if (start == 0 && !commits.contains(0)) {
+    return last_error.ok() ? Corruption(fmt::format("{}: version 0 is missing from the log and no "
+                                                    "checkpoint covers version {}",
+                                                    log_dir(), target))
+                           : last_error;
+  }
+
+  // The commits after the checkpoint, then the schema and the features.
+  DHL_RETURN_IF_ERROR(ReplayCommits(commits, start, target, &snapshot));
+  if (snapshot.metadata.schema_string.empty()) {
+    return Corruption(fmt::format("{}: no metaData action up to version {}", log_dir(), target));
+  }
+  auto schema = Schema::Parse(snapshot.metadata.schema_string);
+  if (!schema.ok()) {
+    return schema.status().WithContext(log_dir());
+  }
+  snapshot.schema = std::move(schema).value();
+  if (check_features) {
+    DHL_RETURN_IF_ERROR(snapshot.CheckReadable());
+  }
+  return snapshot;
 }
 
 Result<std::map<int64_t, int64_t>> DeltaLog::CommitTimestamps() const {

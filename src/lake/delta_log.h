@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,14 @@ class DeltaLog {
 
  private:
   Result<std::optional<int64_t>> ReadLastCheckpointVersion() const;
+  // The newest version `listing` reaches; NotFound when it holds none.
+  Result<int64_t> LatestOf(const LogListing& listing) const;
+  // Applies checkpoint `files` of `version` to the empty `snapshot`.
+  Status StartFromCheckpoint(engine::Connection& connection, const std::vector<std::string>& files,
+                             int64_t version, Snapshot* snapshot) const;
+  // Applies commits start..target (each must be in `commits`) to `snapshot`.
+  Status ReplayCommits(const std::set<int64_t>& commits, int64_t start, int64_t target,
+                       Snapshot* snapshot) const;
 
   std::string table_root_;
   FileSystem* file_system_;
