@@ -5,17 +5,10 @@
 -- silver.category_option_combo_option.
 -- materialized: table
 -- depends_on: silver.category
-WITH cocs AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      get_json_object(object, '$.categoryCombo.id') AS combo_in_object,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_category_option_combo') AS m
-  ) AS r
-  WHERE version_rank = 1
+WITH latest AS (generated('latest_version', 'bronze.metadata_category_option_combo')),
+cocs AS (
+  SELECT l.*, get_json_object(object, '$.categoryCombo.id') AS combo_in_object
+  FROM latest AS l
 )
 SELECT
   c.id AS uid,

@@ -4,40 +4,9 @@
 -- `category_combo` is the option combo's category combo: its own categoryCombo, else the combo
 -- whose categoryOptionCombos list it (payloads fetched with fields=id,name lack the former).
 -- materialized: table
--- depends_on: bronze.metadata_category_combo, bronze.metadata_category
-WITH cocs AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_category_option_combo') AS m
-  ) AS r
-  WHERE version_rank = 1
-),
-combos AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_category_combo') AS m
-  ) AS r
-  WHERE version_rank = 1
-),
-categories AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_category') AS m
-  ) AS r
-  WHERE version_rank = 1
-),
+WITH cocs AS (generated('latest_version', 'bronze.metadata_category_option_combo')),
+combos AS (generated('latest_version', 'bronze.metadata_category_combo')),
+categories AS (generated('latest_version', 'bronze.metadata_category')),
 combo_coc AS (
   -- the combos' own lists of their option combos, for option combos fetched without categoryCombo
   SELECT

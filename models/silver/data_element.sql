@@ -5,13 +5,7 @@
 -- default); categoryCombo to the category combo named "default".
 -- materialized: table
 -- depends_on: bronze.metadata_category_combo
-WITH ranked AS (
-  SELECT
-    m.*,
-    row_number() OVER (
-      PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST) AS version_rank
-  FROM ref('bronze.metadata_data_element') AS m
-),
+WITH latest AS (generated('latest_version', 'bronze.metadata_data_element')),
 default_combo AS (
   SELECT MIN(id) AS uid FROM ref('bronze.metadata_category_combo') WHERE name = 'default'
 )
@@ -28,6 +22,5 @@ SELECT
     AS zero_is_significant,
   get_json_object(r.object, '$.optionSet.id') AS option_set,
   r.lastUpdated AS last_updated
-FROM ranked AS r
+FROM latest AS r
 CROSS JOIN default_combo AS d
-WHERE r.version_rank = 1

@@ -3,14 +3,7 @@
 -- "default". period_type is NULL when the payload lacks it (the Sierra Leone recordings).
 -- materialized: table
 -- depends_on: bronze.metadata_category_combo
-WITH ranked AS (
-  SELECT
-    m.*,
-    row_number() OVER (
-      PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-      AS version_rank
-  FROM ref('bronze.metadata_data_set') AS m
-),
+WITH latest AS (generated('latest_version', 'bronze.metadata_data_set')),
 default_combo AS (
   SELECT MIN(id) AS uid FROM ref('bronze.metadata_category_combo') WHERE name = 'default'
 )
@@ -25,6 +18,5 @@ SELECT
   CAST(ROUND(COALESCE(TRY_CAST(get_json_object(r.object, '$.openFuturePeriods') AS DOUBLE), 0.0))
     AS INT) AS open_future_periods,
   COALESCE(get_json_object(r.object, '$.categoryCombo.id'), d.uid) AS category_combo
-FROM ranked AS r
+FROM latest AS r
 CROSS JOIN default_combo AS d
-WHERE r.version_rank = 1

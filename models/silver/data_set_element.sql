@@ -1,17 +1,7 @@
 -- The data elements of each data set (the latest version of its dataSetElements), with the
 -- element's category combo override in that data set (NULL: the data element's own).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_data_set') AS m
-  ) AS r
-  WHERE version_rank = 1
-),
+WITH latest AS (generated('latest_version', 'bronze.metadata_data_set')),
 elements AS (
   SELECT
     data_set,

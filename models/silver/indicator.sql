@@ -3,17 +3,7 @@
 -- (dhis2-core Indicator.decimals: "null implies default"); annualized defaults to false.
 -- materialized: table
 -- depends_on: silver.indicator_type
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_indicator') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_indicator'))
 SELECT
   l.id AS uid,
   l.code,

@@ -2,17 +2,7 @@
 -- defaulting to 0 there; 1 here when absent, so that an indicator of an unknown type keeps its
 -- ratio) and number (false by default).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_indicator_type') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_indicator_type'))
 SELECT
   id AS uid,
   name,

@@ -10,6 +10,8 @@
 -- level1..8 come from the version's own path; the names are those of each ancestor's version that
 -- was valid when this version ended (the current names for current versions). Units without a path
 -- or deeper than 8 levels go to silver.rejects (docs/tables.md fixes 8 level columns).
+-- The per-level columns and ancestor joins come from the generators 'org_unit_path_uids',
+-- 'org_unit_level_columns' and 'org_unit_ancestor_joins' (src/pipeline/dimension_generators.h).
 -- materialized: table
 -- expect: org_unit_without_path | path IS NOT NULL AND substring(path, 1, 1) = '/' | quarantine
 -- expect: hierarchy_deeper_than_8_levels | level <= 8 | quarantine
@@ -110,14 +112,7 @@ dated AS (
 split AS (
   SELECT
     d.*,
-    NULLIF(split_part(path, '/', 2), '') AS u1,
-    NULLIF(split_part(path, '/', 3), '') AS u2,
-    NULLIF(split_part(path, '/', 4), '') AS u3,
-    NULLIF(split_part(path, '/', 5), '') AS u4,
-    NULLIF(split_part(path, '/', 6), '') AS u5,
-    NULLIF(split_part(path, '/', 7), '') AS u6,
-    NULLIF(split_part(path, '/', 8), '') AS u7,
-    NULLIF(split_part(path, '/', 9), '') AS u8,
+    generated('org_unit_path_uids'),
     CASE
       WHEN depth >= 2 THEN NULLIF(split_part(path, '/', CAST(ROUND(depth) AS INT)), '')
     END AS parent_in_path
@@ -131,22 +126,7 @@ SELECT
   CAST(ROUND(s.depth) AS INT) AS level,
   s.path,
   COALESCE(s.parent_in_object, s.parent_in_path) AS parent,
-  s.u1 AS level1_uid,
-  s.u2 AS level2_uid,
-  s.u3 AS level3_uid,
-  s.u4 AS level4_uid,
-  s.u5 AS level5_uid,
-  s.u6 AS level6_uid,
-  s.u7 AS level7_uid,
-  s.u8 AS level8_uid,
-  a1.name AS level1_name,
-  a2.name AS level2_name,
-  a3.name AS level3_name,
-  a4.name AS level4_name,
-  a5.name AS level5_name,
-  a6.name AS level6_name,
-  a7.name AS level7_name,
-  a8.name AS level8_name,
+  generated('org_unit_level_columns'),
   s.opening_date,
   s.closed_date,
   s.geometry,
@@ -156,35 +136,4 @@ SELECT
   s.valid_to,
   s.valid_to IS NULL AS is_current
 FROM split AS s
-LEFT JOIN dated AS a1 ON a1.uid = s.u1
-  AND (s.valid_to IS NULL OR a1.valid_from IS NULL OR a1.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a1.valid_to IS NULL
-      ELSE a1.valid_to IS NULL OR a1.valid_to >= s.valid_to END
-LEFT JOIN dated AS a2 ON a2.uid = s.u2
-  AND (s.valid_to IS NULL OR a2.valid_from IS NULL OR a2.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a2.valid_to IS NULL
-      ELSE a2.valid_to IS NULL OR a2.valid_to >= s.valid_to END
-LEFT JOIN dated AS a3 ON a3.uid = s.u3
-  AND (s.valid_to IS NULL OR a3.valid_from IS NULL OR a3.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a3.valid_to IS NULL
-      ELSE a3.valid_to IS NULL OR a3.valid_to >= s.valid_to END
-LEFT JOIN dated AS a4 ON a4.uid = s.u4
-  AND (s.valid_to IS NULL OR a4.valid_from IS NULL OR a4.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a4.valid_to IS NULL
-      ELSE a4.valid_to IS NULL OR a4.valid_to >= s.valid_to END
-LEFT JOIN dated AS a5 ON a5.uid = s.u5
-  AND (s.valid_to IS NULL OR a5.valid_from IS NULL OR a5.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a5.valid_to IS NULL
-      ELSE a5.valid_to IS NULL OR a5.valid_to >= s.valid_to END
-LEFT JOIN dated AS a6 ON a6.uid = s.u6
-  AND (s.valid_to IS NULL OR a6.valid_from IS NULL OR a6.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a6.valid_to IS NULL
-      ELSE a6.valid_to IS NULL OR a6.valid_to >= s.valid_to END
-LEFT JOIN dated AS a7 ON a7.uid = s.u7
-  AND (s.valid_to IS NULL OR a7.valid_from IS NULL OR a7.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a7.valid_to IS NULL
-      ELSE a7.valid_to IS NULL OR a7.valid_to >= s.valid_to END
-LEFT JOIN dated AS a8 ON a8.uid = s.u8
-  AND (s.valid_to IS NULL OR a8.valid_from IS NULL OR a8.valid_from < s.valid_to)
-  AND CASE WHEN s.valid_to IS NULL THEN a8.valid_to IS NULL
-      ELSE a8.valid_to IS NULL OR a8.valid_to >= s.valid_to END
+generated('org_unit_ancestor_joins')

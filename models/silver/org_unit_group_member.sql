@@ -1,16 +1,6 @@
 -- The members of each org unit group (the latest version of its organisationUnits).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_organisation_unit_group') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_organisation_unit_group'))
 -- Each array is parsed once (from_json + explode), not once per element.
 SELECT DISTINCT
   group_uid,

@@ -1,16 +1,6 @@
 -- The groups of each org unit group set (the latest version of its organisationUnitGroups).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_organisation_unit_group_set') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_organisation_unit_group_set'))
 -- Each array is parsed once (from_json + explode), not once per element.
 SELECT DISTINCT
   group_set,

@@ -1,17 +1,7 @@
 -- Org unit levels (their names), the latest version of each level object; one row per level number
 -- (the latest-updated object wins if two name the same level).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_organisation_unit_level') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_organisation_unit_level'))
 SELECT level, name FROM (
   SELECT
     CAST(ROUND(TRY_CAST(get_json_object(object, '$.level') AS DOUBLE)) AS INT) AS level,

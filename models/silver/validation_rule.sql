@@ -3,17 +3,7 @@
 -- (default MEDIUM, dhis2-core ValidationRule), period type, and the org unit levels the rule runs
 -- at as a comma list ("3,4"; NULL when none: gold then uses the levels of the data).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_validation_rule') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_validation_rule'))
 SELECT
   id AS uid,
   code,

@@ -11,6 +11,7 @@
 #include "dhis2/period.h"
 #include "dhis2/period_type.h"
 #include "sql/literal.h"
+#include "sql/shared_sql.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -117,6 +118,63 @@ Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context) 
   DHL_ASSIGN_OR_RETURN(std::vector<std::string> uids,
                        DistinctValues(context, lake::TableName{"silver", "category"}, "uid"));
   return CategoryColumnsSql(uids, "o.category", "o.category_option", context.dialect);
+}
+
+std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect) {
+  return sql::RenderShared(
+      "SELECT * FROM (\n"
+      "    SELECT\n"
+      "      m.*,\n"
+      "      row_number() OVER (\n"
+      "        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS "
+      "LAST)\n"
+      "        AS version_rank\n"
+      "    FROM ref('" +
+          table.ToString() +
+          "') AS m\n"
+          "  ) AS ranked\n"
+          "  WHERE version_rank = 1",
+      dialect);
+}
+
+Result<std::string> GenerateLatestVersion(const GeneratorContext& context) {
+  if (!context.table) {
+    return InvalidArgument("want the table: generated('latest_version', 'bronze.metadata_x')");
+  }
+  return LatestVersionSql(*context.table, context.dialect);
+}
+
+Result<std::string> GenerateOrgUnitPathUids(const GeneratorContext& context) {
+  std::vector<std::string> items;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    // "/a/b/c" splits into "", "a", "b", "c": level N is part N + 1.
+    items.push_back(fmt::format("NULLIF(split_part(path, '/', {}), '') AS u{}", level + 1, level));
+  }
+  return sql::RenderShared(fmt::format("{}", fmt::join(items, ",\n    ")), context.dialect);
+}
+
+Result<std::string> GenerateOrgUnitLevelColumns(const GeneratorContext& context) {
+  std::vector<std::string> items;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    items.push_back(fmt::format("s.u{0} AS level{0}_uid", level));
+  }
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    items.push_back(fmt::format("a{0}.name AS level{0}_name", level));
+  }
+  return sql::RenderShared(fmt::format("{}", fmt::join(items, ",\n  ")), context.dialect);
+}
+
+Result<std::string> GenerateOrgUnitAncestorJoins(const GeneratorContext& context) {
+  std::string joins;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    joins += fmt::format(
+        "LEFT JOIN dated AS a{0} ON a{0}.uid = s.u{0}\n"
+        "  AND (s.valid_to IS NULL OR a{0}.valid_from IS NULL OR a{0}.valid_from < s.valid_to)\n"
+        "  AND CASE WHEN s.valid_to IS NULL THEN a{0}.valid_to IS NULL\n"
+        "      ELSE a{0}.valid_to IS NULL OR a{0}.valid_to >= s.valid_to END\n",
+        level);
+  }
+  return sql::RenderShared(joins, context.dialect);
 }
 
 }  // namespace dhl::pipeline

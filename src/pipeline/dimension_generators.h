@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "lake/lake_catalog.h"
 #include "pipeline/generator.h"
 #include "sql/dialect.h"
 
@@ -34,5 +35,34 @@ std::string CategoryColumnsSql(const std::vector<std::string>& category_uids,
 // Generator 'coc_category_columns' (models/silver/category_option_combo.sql): CategoryColumnsSql
 // over the uids of silver.category, for the columns o.category and o.category_option.
 Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context);
+
+// The latest version of each object of `table`, a bronze metadata table (columns id,
+// lastUpdated, _ingested_at, object, ...): one SELECT in `dialect` of all the table's columns plus
+// version_rank (always 1), the row of each id with the largest lastUpdated, then the largest
+// _ingested_at (NULLs last). The text reads the table through ref('layer.table').
+std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect);
+
+// Generator 'latest_version', called as generated('latest_version', 'bronze.metadata_x') by the
+// silver dimension models: LatestVersionSql of the call's table (an error without one).
+Result<std::string> GenerateLatestVersion(const GeneratorContext& context);
+
+// silver.org_unit has one column per hierarchy level 1..kOrgUnitLevels (docs/tables.md fixes 8).
+inline constexpr int kOrgUnitLevels = 8;
+
+// Generator 'org_unit_path_uids' (models/silver/org_unit.sql): the select items
+// "NULLIF(split_part(path, '/', N + 1), '') AS uN" for N = 1..kOrgUnitLevels, comma-separated: the
+// uid at each level of a path "/a/b/c" (NULL past its end).
+Result<std::string> GenerateOrgUnitPathUids(const GeneratorContext& context);
+
+// Generator 'org_unit_level_columns': the select items "s.uN AS levelN_uid" for every level, then
+// "aN.name AS levelN_name" for every level, comma-separated (the split rows are `s`, the ancestor
+// of level N is `aN`, joined by 'org_unit_ancestor_joins').
+Result<std::string> GenerateOrgUnitLevelColumns(const GeneratorContext& context);
+
+// Generator 'org_unit_ancestor_joins': for every level N, "LEFT JOIN dated AS aN ON aN.uid = s.uN"
+// restricted to the version of the ancestor valid when the row's version ends: the current one for
+// a current row (s.valid_to NULL), else the one that started before s.valid_to and had not ended
+// before it.
+Result<std::string> GenerateOrgUnitAncestorJoins(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline

@@ -25,6 +25,7 @@ Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry&
     if (generator == nullptr) return InvalidArgument(where + ": no generator of that name");
     GeneratorContext own = context;
     own.model = &model;
+    own.table = call.table;
     auto text = (*generator)(own);
     if (!text.ok()) return text.status().WithContext(where);
     auto refs = FindRefCalls(where, *text);

@@ -3,14 +3,16 @@
 //
 // A model marks where such text goes with `generated('name')` in its body and declares the tables
 // the generator reads (and any it does not ref in its body) with the header `-- depends_on: a.b,
-// c.d`. Before its refs are rendered, each call is replaced by the text the named generator
-// returns; that text may itself hold ref('layer.table') calls to the model's declared inputs
-// (docs/models.md). The same generator renders for DuckDB (the local run) and Spark SQL (the
-// Databricks bundle).
+// c.d`; `generated('name', 'layer.table')` hands the generator one table, which is an input of the
+// model as if ref()'d (the latest version of each object of a bronze metadata table, say). Before
+// its refs are rendered, each call is replaced by the text the named generator returns; that text
+// may itself hold ref('layer.table') calls to the model's declared inputs (docs/models.md). The
+// same generator renders for DuckDB (the local run) and Spark SQL (the Databricks bundle).
 #pragma once
 
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,9 @@ struct GeneratorContext {
   // queries on `connection`. Only tables the model declares (ref() or depends_on) may be asked for.
   std::function<Result<std::string>(const lake::TableName&)> relation;
   const Model* model = nullptr;
+  // The table named by the call generated('name', 'layer.table') (an input of the model, so the
+  // generated text may ref() it); nullopt for generated('name').
+  std::optional<lake::TableName> table;
   // For a `partitioned` model run that recomputes only some partitions: their values (the
   // partition column's, as text). nullptr when the run computes the whole table.
   const std::vector<std::string>* partitions = nullptr;

@@ -31,6 +31,10 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
     built.Add("program_indicator_value", &GenerateProgramIndicatorValue);
+    built.Add("latest_version", &GenerateLatestVersion);
+    built.Add("org_unit_path_uids", &GenerateOrgUnitPathUids);
+    built.Add("org_unit_level_columns", &GenerateOrgUnitLevelColumns);
+    built.Add("org_unit_ancestor_joins", &GenerateOrgUnitAncestorJoins);
     return built;
   }();
   return registry;

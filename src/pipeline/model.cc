@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <charconv>
+#include <optional>
 #include <set>
 
 #include "base/text.h"
@@ -67,9 +68,11 @@ std::string_view ExpectationActionName(ExpectationAction action) {
 
 namespace {
 
-// A call `word('argument')` found in SQL text, outside comments and strings.
+// A call `word('argument')` found in SQL text, outside comments and strings; `generated` calls
+// may carry a second quoted argument (`second`).
 struct QuotedCall {
   std::string argument;
+  std::string second;
   size_t offset = 0;
   size_t length = 0;
   int line = 0;
@@ -78,9 +81,12 @@ struct QuotedCall {
 Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::string_view text,
                                                 std::string_view function) {
   std::vector<QuotedCall> calls;
-  const std::string usage = std::string(function) +
-                            "() takes one quoted name: " + std::string(function) +
-                            (function == "ref" ? "('layer.table')" : "('name')");
+  const bool takes_table = function == "generated";
+  const std::string usage =
+      std::string(function) +
+      (takes_table ? "() takes a quoted name and optionally a quoted table: generated('name') or "
+                     "generated('name', 'layer.table')"
+                   : "() takes one quoted name: " + std::string(function) + "('layer.table')");
   size_t i = 0;
   while (i < text.size()) {
     char c = text[i];
@@ -122,8 +128,23 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
           std::string_view argument = text.substr(p + 1, close_quote - p - 1);
           size_t q = close_quote + 1;
           while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
+          std::string_view second;
+          if (takes_table && q < text.size() && text[q] == ',') {
+            ++q;
+            while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
+            if (q >= text.size() || text[q] != '\'') return LineError(path, line, usage);
+            size_t second_close = text.find('\'', q + 1);
+            if (second_close == std::string_view::npos) {
+              return LineError(path, line,
+                               "unterminated string in " + std::string(function) + "()");
+            }
+            second = text.substr(q + 1, second_close - q - 1);
+            q = second_close + 1;
+            while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
+          }
           if (q >= text.size() || text[q] != ')') return LineError(path, line, usage);
-          calls.push_back(QuotedCall{std::string(argument), i, q + 1 - i, line});
+          calls.push_back(
+              QuotedCall{std::string(argument), std::string(second), i, q + 1 - i, line});
           i = q + 1;
           continue;
         }
@@ -160,7 +181,17 @@ Result<std::vector<GeneratedCall>> FindGeneratedCalls(std::string_view path,
     if (!IsIdentifier(call.argument)) {
       return LineError(path, call.line, "generated('" + call.argument + "'): not a generator name");
     }
-    calls.push_back(GeneratedCall{call.argument, call.offset, call.length, call.line});
+    std::optional<lake::TableName> table;
+    if (!call.second.empty()) {
+      auto parsed = lake::ParseTableName(call.second);
+      if (!parsed.ok()) {
+        return LineError(path, call.line,
+                         "generated('" + call.argument + "', '" + call.second +
+                             "'): " + parsed.status().message());
+      }
+      table = *parsed;
+    }
+    calls.push_back(GeneratedCall{call.argument, table, call.offset, call.length, call.line});
   }
   return calls;
 }
@@ -405,7 +436,13 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     }
   }
   DHL_ASSIGN_OR_RETURN(auto generated, FindGeneratedCalls(path, text));
-  for (const GeneratedCall& call : generated) model.generated.push_back(call.name);
+  for (const GeneratedCall& call : generated) {
+    model.generated.push_back(call.name);
+    if (!call.table) continue;
+    bool duplicate = false;
+    for (const Ref& ref : model.refs) duplicate = duplicate || ref.table == *call.table;
+    if (!duplicate) model.refs.push_back(Ref{*call.table, call.line});
+  }
   return model;
 }
 

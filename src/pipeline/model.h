@@ -3,6 +3,7 @@
 // docs/models.md). Values only; thread-safe.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -73,7 +74,8 @@ struct Model {
   int partition_window_high = 0;
   std::vector<Expectation> expectations;
   std::vector<Ref> refs;  // in order of appearance, duplicates removed; the
-                          // `depends_on:` header tables come first
+                          // `depends_on:` header tables come first, the tables of
+                          // generated('name', 'layer.table') calls last
   // `depends_on: ref.*`: every table of these layers found in the lake at run time is an input
   // (none is fine); only for layers no model writes (tables imported with `dhis2lake import`).
   std::vector<LayerInput> depends_on_layers;
@@ -100,9 +102,12 @@ struct RefCall {
 };
 Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text);
 
-// Finds the generated('name') calls in `text` (outside comments and strings).
+// Finds the generated('name') and generated('name', 'layer.table') calls in `text` (outside
+// comments and strings). The table of the second form is the one the generator reads: ParseModel
+// makes it an input of the model, as a ref() would.
 struct GeneratedCall {
   std::string name;
+  std::optional<lake::TableName> table;
   size_t offset = 0;
   size_t length = 0;
   int line = 0;

@@ -308,6 +308,40 @@ TEST(ModelParseTest, ErrorsNameFileAndLine) {
   EXPECT_NE(cycle.status().message().find("cycle"), std::string::npos) << cycle.status().ToString();
 }
 
+// generated('name', 'layer.table') hands the generator a table, which is an input of the model as a
+// ref() is; a second argument that is not a table name is an error naming the line.
+TEST(ModelParseTest, GeneratedTableIsAnInput) {
+  auto model = ParseModel("m/silver/x.sql",
+                          "-- materialized: table\n-- depends_on: bronze.a\n"
+                          "WITH l AS (generated('latest_version',  'bronze.b' ))\n"
+                          "SELECT * FROM l JOIN ref('bronze.c') AS c ON c.id = l.id");
+  ASSERT_TRUE(model.ok()) << model.status().ToString();
+  std::vector<std::string> inputs;
+  for (const Ref& ref : model->refs) inputs.push_back(ref.table.ToString());
+  EXPECT_EQ(inputs, (std::vector<std::string>{"bronze.a", "bronze.c", "bronze.b"}));
+  EXPECT_EQ(model->generated, (std::vector<std::string>{"latest_version"}));
+  auto calls = FindGeneratedCalls("x",
+                                  "SELECT 1 FROM (generated('g')) AS a, "
+                                  "(generated('g', 'silver.t')) AS b");
+  ASSERT_TRUE(calls.ok()) << calls.status().ToString();
+  ASSERT_EQ(calls->size(), 2u);
+  EXPECT_FALSE((*calls)[0].table.has_value());
+  ASSERT_TRUE((*calls)[1].table.has_value());
+  EXPECT_EQ((*calls)[1].table->ToString(), "silver.t");
+
+  auto bad = ParseModel("m/silver/x.sql",
+                        "-- materialized: table\nSELECT * FROM (generated('g', 'no table')) AS g");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("m/silver/x.sql:2: generated('g', 'no table')"),
+            std::string::npos)
+      << bad.status().ToString();
+  auto unquoted = ParseModel("m/silver/x.sql",
+                             "-- materialized: table\nSELECT * FROM (generated('g', b.t)) AS g");
+  ASSERT_FALSE(unquoted.ok());
+  EXPECT_NE(unquoted.status().message().find("optionally a quoted table"), std::string::npos)
+      << unquoted.status().ToString();
+}
+
 TEST(SubsetCheckTest, EveryModelFileIsInTheSharedSubset) {
   for (const std::string& dir : {kModels, std::string(DHL_SOURCE_DIR) + "/models"}) {
     if (!fs::exists(dir)) continue;
