@@ -21,18 +21,12 @@
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/sql_subset_check.h"
+#include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadModel(const std::string& name) {
-  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Org units: W (1) > D (2) > fA, fB (3); an older version of fA under another parent must not
 // count.
@@ -151,44 +145,16 @@ constexpr const char* kValues =
     "('dePop','2024','fA','cocM','732'), ('dePop','2024','fB','cocM','366'),"
     "('dePop','2025','fA','cocM','730'), ('dePopSum','2024','fA','cocM','100')";
 
-class GoldAggregateTest : public ::testing::Test {
+class GoldAggregateTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("dhl_gold_aggregate_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok()) << database.status().ToString();
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    catalog_.emplace((dir_ / "lake").string());
-    std::map<std::string, std::string> files;
-    for (const char* name : {"analytics", "aggregate"}) {
-      files[std::string("gold/") + name + ".sql"] = ReadModel(name);
-    }
-    auto models = ModelSet::LoadMap(files);
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_.emplace(std::move(*models));
+    ModelLakeFixture::SetUp();
+    UseModels({"gold/analytics.sql", "gold/aggregate.sql"});
     ASSERT_TRUE(SetAggregateParameters(AggregateParameters{}).ok());
   }
   void TearDown() override {
     SetAggregateParameters(AggregateParameters{}).ok();
-    fs::remove_all(dir_);
-  }
-
-  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& select,
-             std::vector<std::string> partitions = {}) {
-    auto name = lake::ParseTableName(table);
-    ASSERT_TRUE(name.ok());
-    lake::WriteOptions options;
-    options.mode = lake::WriteMode::kOverwrite;
-    options.partition_columns = std::move(partitions);
-    auto written = catalog.Table(*name).Write(*connection_, select, options);
-    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+    ModelLakeFixture::TearDown();
   }
 
   std::string ValuesSql(const std::string& values) {
@@ -224,34 +190,6 @@ class GoldAggregateTest : public ::testing::Test {
     Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
   }
 
-  Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false) {
-    RunOptions options;
-    options.full = full;
-    return RunPipeline(catalog, *connection_, *models_, options);
-  }
-
-  void RunOk(lake::LakeCatalog& catalog, bool full = false) {
-    auto summary = Run(catalog, full);
-    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-    ASSERT_TRUE(summary->ok()) << summary->ToString();
-    last_summary_ = *summary;
-  }
-
-  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
-                                const std::string& columns, const std::string& where = "TRUE") {
-    auto name = lake::ParseTableName(table);
-    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
-    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table +
-                                     " WHERE " + where);
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    std::vector<std::string> rows;
-    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
-      rows.push_back(result->GetString(0, row).value_or("NULL"));
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
-
   // The value of one gold.aggregate total cell (coc and category NULL); NAN when absent.
   double Cell(const std::string& de, const std::string& ou, const std::string& pe,
               const std::string& grain = "coc IS NULL AND category IS NULL") {
@@ -268,18 +206,11 @@ class GoldAggregateTest : public ::testing::Test {
     if (rows.size() != 1) return -1;
     return std::stoll(rows[0].substr(1, rows[0].size() - 2));
   }
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<lake::LakeCatalog> catalog_;
-  std::optional<ModelSet> models_;
-  RunSummary last_summary_;
 };
 
 TEST_F(GoldAggregateTest, ModelsStayInTheSharedSqlSubset) {
   for (const char* name : {"analytics", "aggregate"}) {
-    auto violations = CheckSharedSubset(ReadModel(name));
+    auto violations = CheckSharedSubset(ReadModel(std::string("gold/") + name + ".sql"));
     for (const SubsetViolation& violation : violations) {
       ADD_FAILURE() << violation.ToString(name);
     }

@@ -21,18 +21,12 @@
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/sql_subset_check.h"
+#include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadModel() {
-  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/indicator_value.sql");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // ouNational1 (1) > ouDistrict1 (2) > ouFacilityA, ouFacilityB (3).
 const char* kOrgUnits =
@@ -50,38 +44,16 @@ const char* kPeriods =
     "('202306', 'Monthly', 30), ('2023', 'Yearly', 365)"
     ") AS t(pe, period_type, days)";
 
-class GoldIndicatorTest : public ::testing::Test {
+class GoldIndicatorTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("dhl_gold_indicator_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok()) << database.status().ToString();
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    catalog_.emplace((dir_ / "lake").string());
-    auto models = ModelSet::LoadMap({{"gold/indicator_value.sql", ReadModel()}});
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_.emplace(std::move(*models));
+    ModelLakeFixture::SetUp();
+    UseModels({"gold/indicator_value.sql"});
     ASSERT_TRUE(SetIndicatorParameters(IndicatorParameters{}).ok());
   }
   void TearDown() override {
     SetIndicatorParameters(IndicatorParameters{}).ok();
-    fs::remove_all(dir_);
-  }
-
-  void Write(const std::string& table, const std::string& select) {
-    auto name = lake::ParseTableName(table);
-    ASSERT_TRUE(name.ok());
-    lake::WriteOptions options;
-    options.mode = lake::WriteMode::kOverwrite;
-    auto written = catalog_->Table(*name).Write(*connection_, select, options);
-    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+    ModelLakeFixture::TearDown();
   }
 
   // Indicators: (uid, numerator, denominator, factor, annualized).
@@ -129,11 +101,7 @@ class GoldIndicatorTest : public ::testing::Test {
           "rate, rate_on_time)");
   }
 
-  Result<RunSummary> Run() {
-    RunOptions options;
-    options.full = true;
-    return RunPipeline(*catalog_, *connection_, *models_, options);
-  }
+  Result<RunSummary> Run() { return ModelLakeFixture::Run(*catalog_, /*full=*/true); }
 
   // The value of one indicator at one cell, nullopt when there is no row.
   std::optional<double> Value(const std::string& indicator, const std::string& ou,
@@ -154,12 +122,6 @@ class GoldIndicatorTest : public ::testing::Test {
     EXPECT_TRUE(result.ok()) << result.status().ToString();
     return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
   }
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<lake::LakeCatalog> catalog_;
-  std::optional<ModelSet> models_;
 };
 
 constexpr double kTolerance = 1e-9;
@@ -187,7 +149,7 @@ const char* kAggregate =
     "('deZeroValue', NULL, NULL, NULL, NULL, 'ouFacilityA', '202401', 0)";
 
 TEST_F(GoldIndicatorTest, ModelFileStaysInTheSharedSqlSubset) {
-  auto violations = CheckSharedSubset(ReadModel());
+  auto violations = CheckSharedSubset(ReadModel("gold/indicator_value.sql"));
   EXPECT_TRUE(violations.empty()) << violations.front().message;
 }
 

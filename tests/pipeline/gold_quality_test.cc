@@ -23,18 +23,12 @@
 #include "pipeline/quality_generators.h"
 #include "pipeline/sql_subset_check.h"
 #include "pipeline/validation_generator.h"
+#include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadModel(const std::string& name) {
-  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/gold/" + name + ".sql");
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
 
 // Org units: world (1) > region (2) > district D (3) > facilities fA, fB, fC (4), and a second
 // district E (3) with facility fE.
@@ -89,42 +83,17 @@ const char* kPeriods =
     "('2024','Yearly',DATE '2024-01-01',DATE '2024-12-31',366,2024,NULL,NULL,NULL)"
     ") AS t(pe, period_type, start_date, end_date, days, year, monthly, quarterly, yearly)";
 
-class GoldQualityTest : public ::testing::Test {
+class GoldQualityTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("dhl_gold_quality_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok()) << database.status().ToString();
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    catalog_.emplace((dir_ / "lake").string());
-    std::map<std::string, std::string> files;
-    for (const char* name : {"reporting_rate", "outlier", "validation_violation", "dq_summary"}) {
-      files[std::string("gold/") + name + ".sql"] = ReadModel(name);
-    }
-    auto models = ModelSet::LoadMap(files);
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_.emplace(std::move(*models));
+    ModelLakeFixture::SetUp();
+    UseModels({"gold/reporting_rate.sql", "gold/outlier.sql", "gold/validation_violation.sql",
+               "gold/dq_summary.sql"});
     ASSERT_TRUE(SetQualityParameters(QualityParameters{}).ok());
   }
   void TearDown() override {
     SetQualityParameters(QualityParameters{}).ok();
-    fs::remove_all(dir_);
-  }
-
-  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& select) {
-    auto name = lake::ParseTableName(table);
-    ASSERT_TRUE(name.ok());
-    lake::WriteOptions options;
-    options.mode = lake::WriteMode::kOverwrite;
-    auto written = catalog.Table(*name).Write(*connection_, select, options);
-    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+    ModelLakeFixture::TearDown();
   }
 
   // The silver tables every test starts from.
@@ -171,27 +140,6 @@ class GoldQualityTest : public ::testing::Test {
               " UNION ALL SELECT m, 'Monthly', NULL, NULL, 30, 2023, "
               "NULL, NULL, NULL FROM (VALUES ('202307'), ('202308'), ('202309'), ('202310'), "
               "('202311'), ('202312')) AS months(m)) AS p ON p.pe = t.pe");
-  }
-
-  Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false) {
-    RunOptions options;
-    options.full = full;
-    return RunPipeline(catalog, *connection_, *models_, options);
-  }
-
-  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
-                                const std::string& columns, const std::string& where = "TRUE") {
-    auto name = lake::ParseTableName(table);
-    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
-    auto result = connection_->Query("SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table +
-                                     " WHERE " + where);
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    std::vector<std::string> rows;
-    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
-      rows.push_back(result->GetString(0, row).value_or("NULL"));
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
   }
 
   double Number(lake::LakeCatalog& catalog, const std::string& table, const std::string& column,
@@ -277,12 +225,6 @@ class GoldQualityTest : public ::testing::Test {
       "('r_q','#{dataElemQ01}','8','equal_to','LOW','Monthly',NULL,NULL,NULL),"
       "('r_constant','C{abc}','1','equal_to','LOW','Monthly',NULL,NULL,NULL),"
       "('r_broken','#{dataElemA01} +','1','equal_to','LOW','Monthly',NULL,NULL,NULL)";
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<lake::LakeCatalog> catalog_;
-  std::optional<ModelSet> models_;
 };
 
 const std::string kRateColumns =
@@ -291,7 +233,7 @@ const std::string kRateColumns =
 
 TEST_F(GoldQualityTest, ModelFilesStayInTheSharedSqlSubset) {
   for (const char* name : {"reporting_rate", "outlier", "validation_violation", "dq_summary"}) {
-    auto violations = CheckSharedSubset(ReadModel(name));
+    auto violations = CheckSharedSubset(ReadModel(std::string("gold/") + name + ".sql"));
     EXPECT_TRUE(violations.empty()) << name << ": " << violations.front().message;
   }
 }

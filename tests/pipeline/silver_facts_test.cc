@@ -17,16 +17,12 @@
 #include "lake/lake_catalog.h"
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
+#include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string ReadModel(const std::string& relative) {
-  std::ifstream in(std::string(DHL_SOURCE_DIR) + "/models/" + relative);
-  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-}
 
 const char* kFactModels[] = {"silver/data_value.sql", "silver/complete_registration.sql",
                              "silver/event.sql", "silver/enrollment.sql",
@@ -63,69 +59,44 @@ const char* kValues2 =
     "('deNum','2023Q1','ou2','cocA','aocA','3','2024-03-01',true),"
     "('deNum','2023Q1','ou1','cocA','aocA','9','2024-01-01',false)";
 
-class SilverFactsTest : public ::testing::Test {
+class SilverFactsTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
-    dir_ =
-        fs::temp_directory_path() /
-        ("dhl_silver_facts_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-         "_" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok()) << database.status().ToString();
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    std::map<std::string, std::string> files;
-    for (const char* file : kFactModels) files[file] = ReadModel(file);
-    auto models = ModelSet::LoadMap(files);
-    ASSERT_TRUE(models.ok()) << models.status().ToString();
-    models_.emplace(std::move(*models));
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  void Write(lake::LakeCatalog& catalog, const std::string& table, const std::string& sql,
-             bool overwrite = false) {
-    auto name = lake::ParseTableName(table);
-    ASSERT_TRUE(name.ok());
-    lake::WriteOptions options;
-    if (overwrite) options.mode = lake::WriteMode::kOverwrite;
-    auto written = catalog.Table(*name).Write(*connection_, sql, options);
-    ASSERT_TRUE(written.ok()) << table << ": " << written.status().ToString();
+    ModelLakeFixture::SetUp();
+    UseModels({std::begin(kFactModels), std::end(kFactModels)});
   }
 
   // The dimension tables the fact models look up (normally built by the dimension models).
   void WriteDimensions(lake::LakeCatalog& catalog) {
-    Write(catalog, "silver.data_element",
-          "SELECT * FROM (VALUES ('deInt','INTEGER'),('deNum','NUMBER'),('deBool','BOOLEAN'),"
-          "('deTrue','TRUE_ONLY'),('deDate','DATE'),('deText','TEXT'),('dePct','PERCENTAGE'),"
-          "('deZero','INTEGER_ZERO_OR_POSITIVE')) AS t(uid, value_type)");
-    Write(
+    Append(catalog, "silver.data_element",
+           "SELECT * FROM (VALUES ('deInt','INTEGER'),('deNum','NUMBER'),('deBool','BOOLEAN'),"
+           "('deTrue','TRUE_ONLY'),('deDate','DATE'),('deText','TEXT'),('dePct','PERCENTAGE'),"
+           "('deZero','INTEGER_ZERO_OR_POSITIVE')) AS t(uid, value_type)");
+    Append(
         catalog, "silver.period",
         "SELECT pe, period_type, CAST(s AS DATE) AS start_date, CAST(e AS DATE) AS end_date, "
         "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
         "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
-    Write(catalog, "silver.org_unit",
-          "SELECT * FROM (VALUES ('ou1', 1), ('ou2', 1), ('ou2', 2)) AS t(uid, version)");
-    Write(catalog, "silver.category_option_combo",
-          "SELECT * FROM (VALUES ('cocA'), ('aocA')) AS t(uid)");
-    Write(catalog, "silver.data_set", "SELECT * FROM (VALUES ('ds1')) AS t(uid)");
+    Append(catalog, "silver.org_unit",
+           "SELECT * FROM (VALUES ('ou1', 1), ('ou2', 1), ('ou2', 2)) AS t(uid, version)");
+    Append(catalog, "silver.category_option_combo",
+           "SELECT * FROM (VALUES ('cocA'), ('aocA')) AS t(uid)");
+    Append(catalog, "silver.data_set", "SELECT * FROM (VALUES ('ds1')) AS t(uid)");
   }
 
   void AppendValues(lake::LakeCatalog& catalog, const std::string& rows, const std::string& run) {
-    Write(catalog, "bronze.data_value",
-          "SELECT de AS dataElement, pe AS period, ou AS orgUnit, coc AS categoryOptionCombo, "
-          "aoc AS attributeOptionCombo, value, 'admin' AS storedBy, "
-          "CAST('2024-01-15' AS TIMESTAMPTZ) AS created, CAST(lu AS TIMESTAMPTZ) AS lastUpdated, "
-          "CAST(NULL AS VARCHAR) AS comment, false AS followup, deleted, '" +
-              run + "' AS _run_id, CAST('2024-04-0" + run +
-              "' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
-              ") AS t(de, pe, ou, coc, aoc, value, lu, deleted)");
+    Append(catalog, "bronze.data_value",
+           "SELECT de AS dataElement, pe AS period, ou AS orgUnit, coc AS categoryOptionCombo, "
+           "aoc AS attributeOptionCombo, value, 'admin' AS storedBy, "
+           "CAST('2024-01-15' AS TIMESTAMPTZ) AS created, CAST(lu AS TIMESTAMPTZ) AS lastUpdated, "
+           "CAST(NULL AS VARCHAR) AS comment, false AS followup, deleted, '" +
+               run + "' AS _run_id, CAST('2024-04-0" + run +
+               "' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
+               ") AS t(de, pe, ou, coc, aoc, value, lu, deleted)");
   }
 
   void WriteOtherBronze(lake::LakeCatalog& catalog) {
-    Write(
+    Append(
         catalog, "bronze.complete_registration",
         "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
         "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
@@ -133,72 +104,52 @@ class SilverFactsTest : public ::testing::Test {
         "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
         "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
         "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX')) AS t(pe, ds, ou)");
-    Write(catalog, "bronze.event",
-          "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
-          "NULL AS trackedEntity, 'ou1' AS orgUnit, status, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
-          "occurredAt, CAST(NULL AS TIMESTAMPTZ) AS scheduledAt, CAST('2024-01-02' AS "
-          "TIMESTAMPTZ) AS createdAt, CAST(u AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS "
-          "TIMESTAMPTZ) AS completedAt, deleted, 'admin' AS storedBy, 'aocA' AS "
-          "attributeOptionCombo, '[]' AS dataValues, '{}' AS record, '1' AS _run_id, "
-          "CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
-          "('e1','ACTIVE','2024-01-02',false),('e1','COMPLETED','2024-01-05',false),"
-          "('e2','ACTIVE','2024-01-02',false),('e2','ACTIVE','2024-01-06',true)) AS "
-          "t(event, status, u, deleted)");
-    Write(catalog, "bronze.enrollment",
-          "SELECT 'en1' AS enrollment, 'te1' AS trackedEntity, 'prog1' AS program, 'ou1' AS "
-          "orgUnit, 'ACTIVE' AS status, CAST('2024-01-02' AS TIMESTAMPTZ) AS enrolledAt, "
-          "CAST('2024-01-02' AS TIMESTAMPTZ) AS occurredAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
-          "createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS TIMESTAMPTZ) "
-          "AS completedAt, false AS deleted, false AS followUp, '[]' AS attributes, '{}' AS "
-          "record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at");
-    Write(catalog, "bronze.tracked_entity",
-          "SELECT te AS trackedEntity, 'person' AS trackedEntityType, 'ou1' AS orgUnit, "
-          "CAST('2024-01-02' AS TIMESTAMPTZ) AS createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
-          "updatedAt, deleted, false AS inactive, '[]' AS attributes, '{}' AS record, '1' AS "
-          "_run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
-          "('te1', false), ('te2', true)) AS t(te, deleted)");
+    Append(catalog, "bronze.event",
+           "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
+           "NULL AS trackedEntity, 'ou1' AS orgUnit, status, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+           "occurredAt, CAST(NULL AS TIMESTAMPTZ) AS scheduledAt, CAST('2024-01-02' AS "
+           "TIMESTAMPTZ) AS createdAt, CAST(u AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS "
+           "TIMESTAMPTZ) AS completedAt, deleted, 'admin' AS storedBy, 'aocA' AS "
+           "attributeOptionCombo, '[]' AS dataValues, '{}' AS record, '1' AS _run_id, "
+           "CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+           "('e1','ACTIVE','2024-01-02',false),('e1','COMPLETED','2024-01-05',false),"
+           "('e2','ACTIVE','2024-01-02',false),('e2','ACTIVE','2024-01-06',true)) AS "
+           "t(event, status, u, deleted)");
+    Append(catalog, "bronze.enrollment",
+           "SELECT 'en1' AS enrollment, 'te1' AS trackedEntity, 'prog1' AS program, 'ou1' AS "
+           "orgUnit, 'ACTIVE' AS status, CAST('2024-01-02' AS TIMESTAMPTZ) AS enrolledAt, "
+           "CAST('2024-01-02' AS TIMESTAMPTZ) AS occurredAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+           "createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS updatedAt, CAST(NULL AS TIMESTAMPTZ) "
+           "AS completedAt, false AS deleted, false AS followUp, '[]' AS attributes, '{}' AS "
+           "record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at");
+    Append(catalog, "bronze.tracked_entity",
+           "SELECT te AS trackedEntity, 'person' AS trackedEntityType, 'ou1' AS orgUnit, "
+           "CAST('2024-01-02' AS TIMESTAMPTZ) AS createdAt, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
+           "updatedAt, deleted, false AS inactive, '[]' AS attributes, '{}' AS record, '1' AS "
+           "_run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+           "('te1', false), ('te2', true)) AS t(te, deleted)");
   }
 
-  std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& sql,
-                                const std::string& table) {
-    auto name = lake::ParseTableName(table);
-    EXPECT_TRUE(catalog.Register(*connection_, *name).ok());
-    auto result = connection_->Query(sql);
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    std::vector<std::string> rows;
-    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
-      rows.push_back(result->GetString(0, row).value_or("NULL"));
-    }
-    std::sort(rows.begin(), rows.end());
-    return rows;
-  }
   std::vector<std::string> Values(lake::LakeCatalog& catalog) {
-    return Rows(catalog,
-                "SELECT concat_ws('|', de, pe, ou, coc, COALESCE(CAST(value AS VARCHAR), 'null'), "
-                "COALESCE(value_text, 'null'), COALESCE(period_type, 'null'), "
-                "CAST(year AS VARCHAR), CAST(deliveries AS VARCHAR)) FROM silver.data_value",
-                "silver.data_value");
+    return QueryRows(catalog, "silver.data_value",
+                     "SELECT concat_ws('|', de, pe, ou, coc, COALESCE(CAST(value AS VARCHAR), "
+                     "'null'), COALESCE(value_text, 'null'), COALESCE(period_type, 'null'), "
+                     "CAST(year AS VARCHAR), CAST(deliveries AS VARCHAR)) FROM silver.data_value");
   }
   std::vector<std::string> Rejects(lake::LakeCatalog& catalog, const std::string& table) {
-    return Rows(catalog,
-                "SELECT concat_ws('|', expectation, json_extract_string(record, '$.de'), "
-                "json_extract_string(record, '$.pe'), json_extract_string(record, '$.ou'), "
-                "CASE WHEN expectation = 'conflicting_duplicate' THEN 'either' ELSE "
-                "COALESCE(json_extract_string(record, '$.value_text'), 'null') END) FROM "
-                "silver.rejects WHERE table_name = '" +
-                    table + "'",
-                "silver.rejects");
+    return QueryRows(catalog, "silver.rejects",
+                     "SELECT concat_ws('|', expectation, json_extract_string(record, '$.de'), "
+                     "json_extract_string(record, '$.pe'), json_extract_string(record, '$.ou'), "
+                     "CASE WHEN expectation = 'conflicting_duplicate' THEN 'either' ELSE "
+                     "COALESCE(json_extract_string(record, '$.value_text'), 'null') END) FROM "
+                     "silver.rejects WHERE table_name = '" +
+                         table + "'");
   }
   int64_t Version(lake::LakeCatalog& catalog, const std::string& table) {
     auto name = lake::ParseTableName(table);
     auto snapshot = catalog.Table(*name).Load(*connection_);
     return snapshot.ok() ? snapshot->version : -1;
   }
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<ModelSet> models_;
 };
 
 TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
@@ -206,7 +157,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   WriteDimensions(catalog);
   WriteOtherBronze(catalog);
   AppendValues(catalog, kValues1, "1");
-  auto first = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  auto first = Run(catalog);
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   ASSERT_TRUE(first->ok()) << first->ToString();
   // Hand-computed: typed values, period columns, re-deliveries counted.
@@ -235,22 +186,22 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
                 "value_invalid_for_value_type|dePct|202401|ou1|101",
                 "value_invalid_for_value_type|deTrue|202401|ou1|false",
             }));
-  EXPECT_EQ(Rows(catalog,
-                 "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
-                 "silver.complete_registration",
-                 "silver.complete_registration"),
+  EXPECT_EQ(QueryRows(catalog, "silver.complete_registration",
+                      "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
+                      "silver.complete_registration"),
             (std::vector<std::string>{"ds1|202401|ou1|Monthly"}));
-  EXPECT_EQ(Rows(catalog, "SELECT concat_ws('|', event, status) FROM silver.event", "silver.event"),
-            (std::vector<std::string>{"e1|COMPLETED"}));
   EXPECT_EQ(
-      Rows(catalog, "SELECT tracked_entity FROM silver.tracked_entity", "silver.tracked_entity"),
-      (std::vector<std::string>{"te1"}));
-  EXPECT_EQ(Rows(catalog, "SELECT enrollment FROM silver.enrollment", "silver.enrollment"),
+      QueryRows(catalog, "silver.event", "SELECT concat_ws('|', event, status) FROM silver.event"),
+      (std::vector<std::string>{"e1|COMPLETED"}));
+  EXPECT_EQ(QueryRows(catalog, "silver.tracked_entity",
+                      "SELECT tracked_entity FROM silver.tracked_entity"),
+            (std::vector<std::string>{"te1"}));
+  EXPECT_EQ(QueryRows(catalog, "silver.enrollment", "SELECT enrollment FROM silver.enrollment"),
             (std::vector<std::string>{"en1"}));
 
   // A second run in a row changes nothing.
   int64_t version = Version(catalog, "silver.data_value");
-  auto again = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  auto again = Run(catalog);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(again->succeeded, 0) << again->ToString();
   EXPECT_EQ(Version(catalog, "silver.data_value"), version);
@@ -258,7 +209,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   // Incremental: an update, an invalid latest version (the key leaves silver), a deletion, a late
   // older version that loses.
   AppendValues(catalog, kValues2, "2");
-  auto second = RunPipeline(catalog, *connection_, *models_, RunOptions{});
+  auto second = Run(catalog);
   ASSERT_TRUE(second.ok()) << second.status().ToString();
   ASSERT_TRUE(second->ok()) << second->ToString();
   std::vector<std::string> expected = {
@@ -281,9 +232,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   WriteOtherBronze(fresh);
   AppendValues(fresh, kValues1, "1");
   AppendValues(fresh, kValues2, "2");
-  RunOptions full;
-  full.full = true;
-  auto rebuilt = RunPipeline(fresh, *connection_, *models_, full);
+  auto rebuilt = Run(fresh, /*full=*/true);
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
   ASSERT_TRUE(rebuilt->ok()) << rebuilt->ToString();
   EXPECT_EQ(Values(fresh), expected);
