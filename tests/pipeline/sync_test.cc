@@ -266,18 +266,53 @@ std::string RecordWithoutIngestion(const std::string& record) {
 
 bool HasSilverModels(LakeReader& reader) { return reader.Has("silver.data_value"); }
 
-class SyncTest : public ::testing::Test {};
+// The simulator cases share one simulator (`sim --scale small`) and one lake synced from it once
+// (the most expensive steps): the first case checks that lake against the simulator's counts and
+// syncs it again unchanged; the second mutates the simulator, syncs the same lake incrementally and
+// compares it with a --full sync into a fresh lake. gtest runs them in the order written (the first
+// fails if the simulator was already mutated, under --gtest_shuffle say). Either runs alone too.
+// The lake re-fetches the registrations of every period since 2023 (`trailing_periods = 220`, see
+// the second case).
+class SyncTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    workspace_ = new Workspace("sim", "trailing_periods = 220\n");
+    stats_ = new json(SimStats("--scale small", workspace_->dir));
+    simulator_ = new Simulator({"--scale", "small"});
+    first_sync_ = new std::pair<int, std::string>(-1, "the simulator did not start");
+    if (!simulator_->url().empty()) *first_sync_ = workspace_->Sync(simulator_->url());
+  }
+  static void TearDownTestSuite() {
+    delete first_sync_;
+    delete simulator_;
+    delete stats_;
+    delete workspace_;
+  }
+
+  static Workspace* workspace_;
+  static json* stats_;                              // sim --stats of the unmutated simulator
+  static Simulator* simulator_;                     // shared; the second case mutates it
+  static std::pair<int, std::string>* first_sync_;  // exit code and output of the first sync
+  static bool mutated_;
+};
+
+Workspace* SyncTest::workspace_ = nullptr;
+json* SyncTest::stats_ = nullptr;
+Simulator* SyncTest::simulator_ = nullptr;
+std::pair<int, std::string>* SyncTest::first_sync_ = nullptr;
+bool SyncTest::mutated_ = false;
 
 // One sync from the simulator: every silver count equals the simulator's own, every rejected value
 // is invalid for its type and carries that reason, the summary counts it; a second sync changes no
 // silver or gold table.
 TEST_F(SyncTest, SimulatorSyncMatchesTheSimulatorsCountsAndASecondSyncChangesNothing) {
-  Workspace workspace("sim");
-  json stats = SimStats("--scale small", workspace.dir);
+  ASSERT_FALSE(mutated_) << "this case must run before the mutating one (gtest's written order)";
+  const Workspace& workspace = *workspace_;
+  const json& stats = *stats_;
   ASSERT_TRUE(stats.is_object());
-  Simulator simulator({"--scale", "small"});
+  const Simulator& simulator = *simulator_;
   ASSERT_FALSE(simulator.url().empty());
-  auto [code, output] = workspace.Sync(simulator.url());
+  const auto& [code, output] = *first_sync_;
   ASSERT_EQ(code, 0) << output;
   LakeReader reader(workspace.lake());
   if (!HasSilverModels(reader)) {
@@ -353,18 +388,19 @@ TEST_F(SyncTest, SimulatorSyncMatchesTheSimulatorsCountsAndASecondSyncChangesNot
 // fresh lake and nothing else changed; the tables computed from it (reporting rates, the
 // data-quality summary, indicators with R{} items) are left out of the exact comparison.
 TEST_F(SyncTest, IncrementalSyncAfterMutationEqualsAFullSyncIntoAFreshLake) {
-  Workspace incremental("incremental", "trailing_periods = 220\n");
+  const Workspace& incremental = *workspace_;
   Workspace fresh("fresh");
   const double share = 0.05;
-  json stats = SimStats(fmt::format("--scale small --mutate {}", share), incremental.dir);
+  json stats = SimStats(fmt::format("--scale small --mutate {}", share), fresh.dir);
   ASSERT_TRUE(stats.is_object());
-  Simulator simulator({"--scale", "small"});
+  const Simulator& simulator = *simulator_;
   ASSERT_FALSE(simulator.url().empty());
-  auto [code, output] = incremental.Sync(simulator.url());
+  const auto& [code, output] = *first_sync_;
   ASSERT_EQ(code, 0) << output;
   if (LakeReader reader(incremental.lake()); !HasSilverModels(reader)) {
     GTEST_SKIP() << "the binary embeds no silver.data_value model yet";
   }
+  mutated_ = true;
   ASSERT_NE(simulator.Mutate(share), "");
   auto [again_code, again_output] = incremental.Sync(simulator.url());
   ASSERT_EQ(again_code, 0) << again_output;
