@@ -153,69 +153,8 @@ TEST_F(GoldIndicatorTest, ModelFileStaysInTheSharedSqlSubset) {
   EXPECT_TRUE(violations.empty()) << violations.front().message;
 }
 
-TEST_F(GoldIndicatorTest, FactorsOperandsAndMissingValuesByHand) {
-  WriteInputs();
-  WriteAggregate(kAggregate);
-  WriteIndicators(
-      "('indPlain001', '#{deAnc1Visit}', '1', 1, false),"
-      "('indPercent1', '#{deAnc2Visit}', '#{deAnc1Visit}', 100, false),"
-      "('indPerThous', '#{deAnc2Visit}', '#{deAnc1Visit}', 1000, false),"
-      "('indSumMiss1', '#{deAnc1Visit} + #{deAnc2Visit}', '1', 1, false),"
-      "('indFirstNn1', 'firstNonNull(#{deAnc2Visit}, 7)', '1', 1, false),"
-      "('indDivZero1', '#{deAnc1Visit}', '#{deZeroValue}', 1, false),"
-      "('indConst001', 'C{constHalf01} * #{deAnc1Visit}', '1', 1, false),"
-      "('indConstMis', '#{deAnc2Visit} + C{constHalf01}', '1', 1, false),"
-      "('indCoc00001', '#{deAnc1Visit.cocFixed001}', '1', 1, false),"
-      "('indAoc00001', '#{deAnc1Visit.*.aocDonor001}', '1', 1, false),"
-      "('indCocAoc01', '#{deAnc1Visit.cocFixed001.aocDonor001}', '1', 1, false),"
-      "('indDays0001', '#{deAnc1Visit} / [days]', '1', 1, false)");
-  auto summary = Run();
-  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
-  ASSERT_TRUE(summary->ok()) << summary->ToString();
-
-  // Plain: the element's total (the per-option 999 and the Weekly 77 are not items).
-  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "202401"), 10, kTolerance);
-  EXPECT_NEAR(*Value("indPlain001", "ouDistrict1", "202401"), 30, kTolerance);
-  EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "2024Q1"), 40, kTolerance);
-  EXPECT_FALSE(Value("indPlain001", "ouFacilityA", "2024W2"));  // not a configured type
-  EXPECT_EQ(Count("period_type = 'Weekly'"), 0);
-  // Factors: 8 / 10 x 100 = 80 and x 1000 = 800; numerator, denominator and factor kept.
-  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401"), 80, kTolerance);
-  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "numerator"), 8, kTolerance);
-  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "denominator"), 10, kTolerance);
-  EXPECT_NEAR(*Value("indPercent1", "ouFacilityA", "202401", "factor"), 100, kTolerance);
-  EXPECT_NEAR(*Value("indPerThous", "ouFacilityA", "202401"), 800, kTolerance);
-  // B in January: numerator (ANC 2) missing, its only item: no value.
-  EXPECT_FALSE(Value("indPercent1", "ouFacilityB", "202401"));
-  // SKIP_IF_ALL_VALUES_MISSING: A in February has ANC 1 (5) but no ANC 2, which counts 0: 5;
-  // A in 2023: 12; no row where both are missing (e.g. nowhere else for B but January: 20).
-  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityA", "202402"), 5, kTolerance);
-  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityA", "202401"), 18, kTolerance);
-  EXPECT_NEAR(*Value("indSumMiss1", "ouFacilityB", "202401"), 20, kTolerance);
-  // firstNonNull's items do not count, so the numerator never skips: 8 at A in January, 7 in
-  // every other cell (cells are where any item has a value).
-  EXPECT_NEAR(*Value("indFirstNn1", "ouFacilityA", "202401"), 8, kTolerance);
-  EXPECT_NEAR(*Value("indFirstNn1", "ouFacilityA", "202402"), 7, kTolerance);
-  EXPECT_NEAR(*Value("indFirstNn1", "ouNational1", "202401"), 7, kTolerance);
-  // Division by zero: the denominator 0 at A in January gives no value; elsewhere it is missing.
-  EXPECT_EQ(Count("indicator = 'indDivZero1'"), 0);
-  // Constants: 2.5 x 10 = 25. A constant does not count as a found item (DHIS2 ItemConstant), so
-  // ANC 2 + 2.5 has no value where ANC 2 is missing, and 10.5 where it is 8.
-  EXPECT_NEAR(*Value("indConst001", "ouFacilityA", "202401"), 25, kTolerance);
-  EXPECT_NEAR(*Value("indConstMis", "ouFacilityA", "202401"), 10.5, kTolerance);
-  EXPECT_FALSE(Value("indConstMis", "ouFacilityA", "202402"));
-  // Operands: #{de.coc} 4, #{de.*.aoc} 6, #{de.coc.aoc} 3.
-  EXPECT_NEAR(*Value("indCoc00001", "ouFacilityA", "202401"), 4, kTolerance);
-  EXPECT_NEAR(*Value("indAoc00001", "ouFacilityA", "202401"), 6, kTolerance);
-  EXPECT_NEAR(*Value("indCocAoc01", "ouFacilityA", "202401"), 3, kTolerance);
-  EXPECT_EQ(Count("indicator IN ('indCoc00001', 'indAoc00001', 'indCocAoc01')"), 3);
-  // [days]: 10 / 31 in January, 40 / 91 in the quarter, 40 / 366 in 2024.
-  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "202401"), 10.0 / 31, kTolerance);
-  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "2024Q1"), 40.0 / 91, kTolerance);
-  EXPECT_NEAR(*Value("indDays0001", "ouFacilityA", "2024"), 40.0 / 366, kTolerance);
-  // The older version of ouFacilityA (level 2) does not add rows: one level per unit.
-  EXPECT_EQ(Count("ou = 'ouFacilityA' AND ou_level <> 3"), 0);
-}
+// Factors, operands, constants, [days] and missing values by hand:
+// tests/sql/gold/indicator_value.test.
 
 TEST_F(GoldIndicatorTest, AnnualisationAndReferenceDataByHand) {
   WriteInputs();
