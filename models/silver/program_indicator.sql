@@ -2,17 +2,7 @@
 -- analytics period boundaries as received (JSON array); gold.program_indicator_value compiles them
 -- (docs/program_indicators.md).
 -- materialized: table
-WITH latest AS (
-  SELECT * FROM (
-    SELECT
-      m.*,
-      row_number() OVER (
-        PARTITION BY id ORDER BY lastUpdated DESC NULLS LAST, _ingested_at DESC NULLS LAST)
-        AS version_rank
-    FROM ref('bronze.metadata_program_indicator') AS m
-  ) AS r
-  WHERE version_rank = 1
-)
+WITH latest AS (generated('latest_version', 'bronze.metadata_program_indicator'))
 SELECT
   id AS uid,
   code,
