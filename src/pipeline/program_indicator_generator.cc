@@ -20,7 +20,6 @@
 namespace dhl::pipeline {
 namespace {
 
-constexpr int kOrgUnitLevels = 8;  // silver.org_unit's level1_uid .. level8_uid
 const char* const kPeriodTypes[] = {"Monthly", "Quarterly", "Yearly"};
 
 Result<engine::QueryResult> Read(const GeneratorContext& context, const char* layer,
