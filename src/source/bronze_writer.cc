@@ -157,7 +157,7 @@ Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, b
 
 }  // namespace
 
-Result<std::string> ReadMaybeGzipped(const std::string& path) {
+Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes) {
   gzFile file = gzopen(path.c_str(), "rb");
   if (file == nullptr) {
     return IoError("cannot open " + path);
@@ -166,6 +166,12 @@ Result<std::string> ReadMaybeGzipped(const std::string& path) {
   char buffer[1 << 16];
   int read = 0;
   while ((read = gzread(file, buffer, sizeof(buffer))) > 0) {
+    if (static_cast<int64_t>(data.size()) + read > max_bytes) {
+      gzclose(file);
+      return InvalidArgument(
+          fmt::format("{} holds more than {} bytes once decompressed (a gzip bomb?); not read",
+                      path, max_bytes));
+    }
     data.append(buffer, static_cast<size_t>(read));
   }
   bool failed = read < 0;

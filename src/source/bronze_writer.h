@@ -58,7 +58,11 @@ class BronzeWriter {
   bool macro_ready_ = false;
 };
 
-// Reads a whole file, transparently gunzipping `.gz` (and plain) files.
-Result<std::string> ReadMaybeGzipped(const std::string& path);
+// The most a file read whole may hold once decompressed (a gzip bomb stops here).
+inline constexpr int64_t kMaxReadBytes = int64_t{2} << 30;  // 2 GiB
+
+// Reads a whole file, transparently gunzipping `.gz` (and plain) files. A file that holds (or
+// inflates to) more than `max_bytes` is an error naming it, reported before more is read.
+Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes = kMaxReadBytes);
 
 }  // namespace dhl::source

@@ -4,14 +4,18 @@
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "http/curl_transport.h"
 #include "http/http_server.h"
+#include "source/bronze_writer.h"
 #include "source/export_folder_source.h"
 #include "source/secrets.h"
 #include "source/web_api_extractor.h"
@@ -150,6 +154,89 @@ TEST(HostileInputTest, SecretsFileIsCreatedPrivatelyWithoutFollowingPlantedLinks
   EXPECT_NE(said.find("warning: secrets file " + file.string() + " has mode 644"),
             std::string::npos)
       << said;
+  fs::remove_all(dir);
+}
+
+TEST(HostileInputTest, DecompressionStopsAtTheCap) {
+  fs::path dir = TempDir("gzip");
+  std::string file = (dir / "bomb.json.gz").string();
+  gzFile gz = gzopen(file.c_str(), "wb9");
+  std::string zeros(1 << 20, '0');
+  for (int i = 0; i < 4; ++i) {
+    gzwrite(gz, zeros.data(), static_cast<unsigned>(zeros.size()));
+  }
+  gzclose(gz);
+  ASSERT_LT(fs::file_size(file), 64u << 10);  // 4 MiB of zeros compress to a few KiB
+  Result<std::string> capped = ReadMaybeGzipped(file, 1 << 20);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_NE(capped.status().message().find(file + " holds more than 1048576 bytes"),
+            std::string::npos)
+      << capped.status().ToString();
+  Result<std::string> whole = ReadMaybeGzipped(file, 4 << 20);
+  ASSERT_TRUE(whole.ok()) << whole.status().ToString();
+  EXPECT_EQ(whole->size(), 4u << 20);
+  fs::remove_all(dir);
+}
+
+// A DHIS2 2.38 whose every list answers `answer(page asked)` with one record.
+Status ExtractPaged(const fs::path& lake, std::function<nlohmann::json(int page)> answer) {
+  http::HttpServer server;
+  server.Route("GET", "/api/system/info",
+               [](const http::ServerRequest&, http::ServerResponse& response) {
+                 response.SetBody(R"({"version":"2.38.4","serverDate":"2024-01-01T00:00:00.000",)"
+                                  R"("serverTimeZoneId":"Etc/UTC"})",
+                                  "application/json");
+               });
+  server.Route(
+      "GET", "/api/.*", [&](const http::ServerRequest& request, http::ServerResponse& response) {
+        std::string key = request.path.substr(5);
+        nlohmann::json body = answer(std::atoi(request.Param("page").value_or("1").c_str()));
+        body[key] = nlohmann::json::array({{{"id", "a1234567890"}}});
+        response.SetBody(body.dump(), "application/json");
+      });
+  Result<int> port = server.Start();
+  if (!port.ok()) {
+    return port.status();
+  }
+  Secrets secrets = TestSecrets();
+  secrets.url = fmt::format("http://127.0.0.1:{}", *port);
+  secrets.token = "d2pat_test";
+  ExtractorEnvironment environment;
+  environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
+  environment.show_progress = false;
+  ExtractOptions options;
+  options.max_tries = 1;
+  options.concurrency = 1;
+  WebApiExtractor extractor(lake.string(), options, secrets, environment);
+  Result<ExtractSummary> summary = extractor.Run();
+  server.Stop();
+  return summary.status();
+}
+
+TEST(HostileInputTest, EndlessOrOverlongPagingIsAnError) {
+  fs::path dir = TempDir("paging");
+  // Page 1 whatever page is asked, always with a next page: before, a million requests.
+  Status ignored = ExtractPaged(dir / "lake1", [](int) {
+    return nlohmann::json{{"pager", {{"page", 1}, {"nextPage", "http://x/api/a?page=2"}}}};
+  });
+  ASSERT_FALSE(ignored.ok());
+  EXPECT_NE(ignored.message().find("page 2 was answered as page 1"), std::string::npos)
+      << ignored.ToString();
+  // The same nextPage on every page.
+  Status repeated = ExtractPaged(dir / "lake2", [](int page) {
+    return nlohmann::json{{"pager", {{"page", page}, {"nextPage", "http://x/api/a?page=2"}}}};
+  });
+  ASSERT_FALSE(repeated.ok());
+  EXPECT_NE(repeated.message().find("names nextPage \"http://x/api/a?page=2\" again"),
+            std::string::npos)
+      << repeated.ToString();
+  // A page count beyond int (and beyond any real server) is refused, not wrapped around.
+  Status huge = ExtractPaged(dir / "lake3", [](int page) {
+    return nlohmann::json{{"pager", {{"page", page}, {"pageCount", 3000000000LL}}}};
+  });
+  ASSERT_FALSE(huge.ok());
+  EXPECT_NE(huge.message().find("pageCount 3000000000 is not a page count"), std::string::npos)
+      << huge.ToString();
   fs::remove_all(dir);
 }
 

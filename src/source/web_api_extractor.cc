@@ -31,7 +31,7 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int kTrackerPageSize = 500;
-constexpr int kMaxPages = 1000000;
+constexpr int kMaxPages = 100000;  // pages of one chunk
 
 bool IsTrackerTable(const std::string& table) {
   return table == "event" || table == "enrollment" || table == "tracked_entity" ||
@@ -48,9 +48,21 @@ Result<std::string> ReadText(const std::string& path) {
   return buffer.str();
 }
 
-// Whether another page follows `page` (number `number`, asked with `page_size`).
-bool HasNextPage(const nlohmann::json& page, const std::string& records_path, int number,
-                 int page_size) {
+// A page count as received: an integer in [0, kMaxPages], or an error naming `what`.
+Result<int> PageCount(const nlohmann::json& value, const std::string& what) {
+  if (!value.is_number_integer() || value.get<int64_t>() < 0 || value.get<int64_t>() > kMaxPages) {
+    return InvalidArgument(fmt::format("{}: pageCount {} is not a page count (0 to {})", what,
+                                       value.dump(), kMaxPages));
+  }
+  return static_cast<int>(value.get<int64_t>());
+}
+
+// Whether another page follows `page` (number `number`, asked with `page_size`). A server that
+// answers another page than the one asked, or the same nextPage twice, would page forever: an
+// error naming `what` (the chunk). `next_pages` holds the nextPage URLs seen so far.
+Result<bool> HasNextPage(const nlohmann::json& page, const std::string& records_path, int number,
+                         int page_size, const std::string& what,
+                         std::set<std::string>& next_pages) {
   // A nested path ("trackedEntities[].relationships") pages by its outer list.
   std::string records_key = records_path.substr(0, records_path.find("[]."));
   size_t count = 0;
@@ -66,18 +78,35 @@ bool HasNextPage(const nlohmann::json& page, const std::string& records_path, in
   if (count == 0) {
     return false;
   }
+  const nlohmann::json* pager = &page;
   if (page.contains("pager") && page["pager"].is_object()) {
-    const auto& pager = page["pager"];
-    if (pager.contains("nextPage")) {
+    pager = &page["pager"];
+  }
+  if (pager->contains("page") && (*pager)["page"].is_number_integer() &&
+      (*pager)["page"].get<int64_t>() != number) {
+    return InvalidArgument(
+        fmt::format("{}: page {} was answered as page {} (the server ignores "
+                    "the page parameter; paging would never end)",
+                    what, number, (*pager)["page"].dump()));
+  }
+  if (pager != &page) {
+    if (pager->contains("nextPage")) {
+      std::string next = (*pager)["nextPage"].dump();
+      if (!next_pages.insert(next).second) {
+        return InvalidArgument(fmt::format(
+            "{}: page {} names nextPage {} again (paging would never end)", what, number, next));
+      }
       return true;
     }
-    if (pager.contains("pageCount") && pager["pageCount"].is_number()) {
-      return number < pager["pageCount"].get<int>();
+    if (pager->contains("pageCount")) {
+      DHL_ASSIGN_OR_RETURN(int pages, PageCount((*pager)["pageCount"], what));
+      return number < pages;
     }
     return false;
   }
-  if (page.contains("pageCount") && page["pageCount"].is_number()) {
-    return number < page["pageCount"].get<int>();
+  if (page.contains("pageCount")) {
+    DHL_ASSIGN_OR_RETURN(int pages, PageCount(page["pageCount"], what));
+    return number < pages;
   }
   return static_cast<int>(count) >= page_size;
 }
@@ -160,6 +189,7 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
         page_size = static_cast<int>(*parsed);
       }
     }
+    std::set<std::string> next_pages;
     for (int number = 1; number <= kMaxPages; ++number) {
       QueryParams params = chunk.params;
       if (chunk.paged) {
@@ -209,8 +239,17 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
       }
       fetched.files.push_back(path);
       fetched.bytes += bytes;
-      if (!chunk.paged || !HasNextPage(page, chunk.records_key, number, page_size)) {
+      if (!chunk.paged) {
         break;
+      }
+      std::string what = fmt::format("GET {} ({})", chunk.path, chunk.table);
+      DHL_ASSIGN_OR_RETURN(
+          bool more, HasNextPage(page, chunk.records_key, number, page_size, what, next_pages));
+      if (!more) {
+        break;
+      }
+      if (number == kMaxPages) {
+        return InvalidArgument(fmt::format("{}: more than {} pages", what, kMaxPages));
       }
     }
   }
