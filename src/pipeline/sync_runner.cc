@@ -15,6 +15,8 @@
 #include "http/curl_transport.h"
 #include "pipeline/embedded_models.h"
 #include "source/export_folder_source.h"
+#include "source/postgres_connection.h"
+#include "source/postgres_extractor.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -35,6 +37,11 @@ SyncStage StageOf(const TableName& model) {
 Result<source::ExtractSummary> Extract(const SyncOptions& options) {
   source::ExtractOptions extract = options.extract;
   extract.full = options.full;
+  if (source::IsPostgresUri(options.source)) {
+    source::PostgresExtractor database(options.lake_dir, options.source, extract, options.secrets,
+                                       SystemClock::Instance(), options.progress);
+    return database.Run();
+  }
   if (!options.source.empty() && !IsUrl(options.source)) {
     source::ExportFolderSource folder(options.lake_dir, options.source, extract, options.secrets,
                                       SystemClock::Instance(), options.progress);

@@ -35,7 +35,9 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
                                               "max_backoff_ms",
                                               "landing_retention_days",
                                               "keep_tracker_landing",
-                                              "personal_attributes"};
+                                              "personal_attributes",
+                                              "time_zone",
+                                              "statement_timeout_seconds"};
   for (const auto& [key, value] : *section) {
     if (kKeys.count(std::string(key.str())) == 0) {
       return InvalidArgument("configuration file " + config_file + ": unknown key source." +
@@ -63,6 +65,9 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
   DHL_RETURN_IF_ERROR(integer("max_backoff_ms", &options.max_backoff_ms, 0));
   DHL_RETURN_IF_ERROR(integer("landing_retention_days", &options.landing_retention_days, 0));
   options.keep_tracker_landing = (*section)["keep_tracker_landing"].value_or(false);
+  options.time_zone = (*section)["time_zone"].value_or(std::string());
+  DHL_RETURN_IF_ERROR(
+      integer("statement_timeout_seconds", &options.statement_timeout_seconds, 0));
   std::string chunk_by = (*section)["chunk_by"].value_or(std::string("data_set"));
   if (chunk_by == "data_set") {
     options.chunk_by = ChunkBy::kDataSet;
@@ -132,6 +137,13 @@ personal_attributes = []
 keep_tracker_landing = false
 # Landing files of finished runs are deleted after this many days.
 landing_retention_days = 7
+
+# The database source (sync --source postgresql://USER@HOST:PORT/DBNAME): the zone its timestamps
+# without a zone are in (default: the database's TimeZone setting), and the statement_timeout of its
+# queries in seconds (0: none). Its password comes from PGPASSWORD, [postgres] password in the
+# secrets file or ~/.pgpass.
+# time_zone = "Africa/Freetown"
+statement_timeout_seconds = 3600
 )";
 }
 

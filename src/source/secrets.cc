@@ -185,6 +185,8 @@ Result<Secrets> LoadSecrets(const EnvironmentLookup& environment) {
   secrets.username = table["dhis2"]["username"].value_or(std::string());
   secrets.password = table["dhis2"]["password"].value_or(std::string());
   secrets.token = table["dhis2"]["token"].value_or(std::string());
+  secrets.postgres_password = table["postgres"]["password"].value_or(std::string());
+  secrets.postgres_encryption_key = table["postgres"]["encryption_key"].value_or(std::string());
   auto override_with = [&](const char* name, std::string* field) {
     std::optional<std::string> value = environment(name);
     if (value && !value->empty()) {

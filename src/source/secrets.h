@@ -14,6 +14,9 @@
 //   username = "admin"      # with password: Basic auth
 //   password = "district"
 //   token = "d2pat_..."     # or a personal access token
+//   [postgres]              # the database source (--source postgresql://...)
+//   password = "..."        # after a password in the URI and PGPASSWORD, before ~/.pgpass
+//   encryption_key = "..."  # dhis.conf's encryption.password: reads confidential attributes
 #pragma once
 
 #include <functional>
@@ -36,6 +39,8 @@ struct Secrets {
   std::string username;
   std::string password;
   std::string token;     // a personal access token (d2pat_...)
+  std::string postgres_password;        // [postgres] password
+  std::string postgres_encryption_key;  // [postgres] encryption_key
   std::string hash_key;  // key of HMAC-SHA256 over personal attribute values; never empty
   std::string file;      // the secrets file that was read or created
   bool created = false;  // whether LoadSecrets created `file`

@@ -1,0 +1,655 @@
+#include "source/postgres_extractor.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+#include "base/hash.h"
+#include "base/logging.h"
+#include "dhis2/period.h"
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "source/bronze_writer.h"
+#include "source/dhis2_database_schema.h"
+#include "source/landing_file.h"
+#include "source/plan_runner.h"
+#include "source/postgres_connection.h"
+#include "source/watermark_store.h"
+#include "sql/literal.h"
+
+namespace dhl::source {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kChunkPath = "postgres";  // Chunk::path of every database chunk
+constexpr const char* kSourcePrefix = "postgres:";
+
+std::string Lit(std::string_view value) { return sql::StringLiteral(value, sql::Dialect::kDuckDb); }
+
+// A timestamp without a zone as DHIS2's API writes metadata timestamps.
+std::string Ts(std::string_view column) {
+  return fmt::format("to_char({}, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')", column);
+}
+
+// {"id": uid} of a referenced object, or NULL.
+std::string Ref(std::string_view table, std::string_view id_column, std::string_view value) {
+  return fmt::format(
+      "(SELECT json_build_object('id', r.uid) FROM {} r WHERE r.{} = {})", table, id_column, value);
+}
+
+// [{"id": uid}, ...] of the objects link table `link` lists for `owner` (its `owner_column`),
+// `target_column` of the link naming `id_column` of `table`, ordered by `order`.
+std::string RefList(std::string_view link, std::string_view owner_column, std::string_view owner,
+                    std::string_view target_column, std::string_view table,
+                    std::string_view id_column, std::string_view order) {
+  return fmt::format(
+      "COALESCE((SELECT json_agg(json_build_object('id', r.uid) ORDER BY {}) FROM {} l JOIN {} r "
+      "ON r.{} = l.{} WHERE l.{} = {}), '[]'::json)",
+      order, link, table, id_column, target_column, owner_column, owner);
+}
+
+struct MetadataQuery {
+  std::string table;  // bronze table
+  std::string key;    // the API's list member
+  std::string sql;    // one JSON object per row, ordered by uid; `{since}` is the filter
+};
+
+// The metadata objects in the API's field names (those silver reads, and the identifying ones).
+std::vector<MetadataQuery> MetadataQueries(const Dhis2DatabaseSchema& schema) {
+  auto common = [](std::string_view alias) {
+    return fmt::format(
+        "'id', {0}.uid, 'code', {0}.code, 'name', {0}.name, 'created', {1}, 'lastUpdated', {2}",
+        alias, Ts(std::string(alias) + ".created"), Ts(std::string(alias) + ".lastupdated"));
+  };
+  auto query = [&](std::string table, std::string key, std::string from, std::string alias,
+                   std::string fields) {
+    return MetadataQuery{
+        std::move(table), std::move(key),
+        fmt::format("SELECT json_build_object({}{}{})::text FROM {} {} WHERE {{since}} ORDER BY "
+                    "{}.uid",
+                    common(alias), fields.empty() ? "" : ", ", fields, from, alias, alias)};
+  };
+  std::string geometry = schema.has_postgis ? ", 'geometry', ST_AsGeoJSON(o.geometry)::json" : "";
+  std::vector<MetadataQuery> queries;
+  queries.push_back(query("metadata_organisation_unit_level", "organisationUnitLevels",
+                          "orgunitlevel", "l", "'level', l.level"));
+  queries.push_back(query(
+      "metadata_organisation_unit", "organisationUnits", "organisationunit", "o",
+      fmt::format("'shortName', o.shortname, 'level', o.hierarchylevel, 'path', o.path, 'parent', "
+                  "{}, 'openingDate', {}, 'closedDate', {}{}",
+                  Ref("organisationunit", "organisationunitid", "o.parentid"), Ts("o.openingdate"),
+                  Ts("o.closeddate"), geometry)));
+  queries.push_back(query("metadata_organisation_unit_group", "organisationUnitGroups",
+                          "orgunitgroup", "g",
+                          "'shortName', g.shortname, 'organisationUnits', " +
+                              RefList("orgunitgroupmembers", "orgunitgroupid", "g.orgunitgroupid",
+                                      "organisationunitid", "organisationunit",
+                                      "organisationunitid", "r.uid")));
+  queries.push_back(query("metadata_organisation_unit_group_set", "organisationUnitGroupSets",
+                          "orgunitgroupset", "s",
+                          "'shortName', s.shortname, 'dataDimension', s.datadimension, "
+                          "'organisationUnitGroups', " +
+                              RefList("orgunitgroupsetmembers", "orgunitgroupsetid",
+                                      "s.orgunitgroupsetid", "orgunitgroupid", "orgunitgroup",
+                                      "orgunitgroupid", "r.uid")));
+  queries.push_back(query("metadata_category_option", "categoryOptions", schema.category_option,
+                          "c",
+                          fmt::format("'shortName', c.shortname, 'startDate', {}, 'endDate', {}",
+                                      Ts("c.startdate"), Ts("c.enddate"))));
+  queries.push_back(query(
+      "metadata_category", "categories", schema.category, "c",
+      "'shortName', c.shortname, 'dataDimension', c.datadimension, 'dataDimensionType', "
+      "c.datadimensiontype, 'categoryOptions', " +
+          RefList("categories_categoryoptions", "categoryid", "c.categoryid", "categoryoptionid",
+                  schema.category_option, "categoryoptionid", "l.sort_order")));
+  queries.push_back(query(
+      "metadata_category_combo", "categoryCombos", "categorycombo", "c",
+      "'dataDimensionType', c.datadimensiontype, 'skipTotal', c.skiptotal, 'categories', " +
+          RefList("categorycombos_categories", "categorycomboid", "c.categorycomboid", "categoryid",
+                  schema.category, "categoryid", "l.sort_order") +
+          ", 'categoryOptionCombos', " +
+          RefList("categorycombos_optioncombos", "categorycomboid", "c.categorycomboid",
+                  "categoryoptioncomboid", "categoryoptioncombo", "categoryoptioncomboid", "r.uid")));
+  queries.push_back(query(
+      "metadata_category_option_combo", "categoryOptionCombos", "categoryoptioncombo", "c",
+      "'ignoreApproval', c.ignoreapproval, 'categoryCombo', "
+      "(SELECT json_build_object('id', r.uid) FROM categorycombos_optioncombos l JOIN "
+      "categorycombo r ON r.categorycomboid = l.categorycomboid WHERE l.categoryoptioncomboid = "
+      "c.categoryoptioncomboid LIMIT 1), 'categoryOptions', " +
+          RefList("categoryoptioncombos_categoryoptions", "categoryoptioncomboid",
+                  "c.categoryoptioncomboid", "categoryoptionid", schema.category_option,
+                  "categoryoptionid", "r.uid")));
+  queries.push_back(query(
+      "metadata_data_element", "dataElements", "dataelement", "d",
+      "'shortName', d.shortname, 'valueType', d.valuetype, 'aggregationType', d.aggregationtype, "
+      "'domainType', d.domaintype, 'zeroIsSignificant', d.zeroissignificant, 'categoryCombo', " +
+          Ref("categorycombo", "categorycomboid", "d.categorycomboid") + ", 'optionSet', " +
+          Ref("optionset", "optionsetid", "d.optionsetid")));
+  queries.push_back(query("metadata_data_element_group", "dataElementGroups", "dataelementgroup",
+                          "g",
+                          "'shortName', g.shortname, 'dataElements', " +
+                              RefList("dataelementgroupmembers", "dataelementgroupid",
+                                      "g.dataelementgroupid", "dataelementid", "dataelement",
+                                      "dataelementid", "r.uid")));
+  queries.push_back(query(
+      "metadata_data_set", "dataSets", "dataset", "d",
+      "'shortName', d.shortname, 'periodType', (SELECT p.name FROM periodtype p WHERE "
+      "p.periodtypeid = d.periodtypeid), 'categoryCombo', " +
+          Ref("categorycombo", "categorycomboid", "d.categorycomboid") +
+          ", 'timelyDays', d.timelydays, 'expiryDays', d.expirydays, 'openFuturePeriods', "
+          "d.openfutureperiods, 'dataSetElements', COALESCE((SELECT json_agg(json_build_object("
+          "'dataSet', json_build_object('id', d.uid), 'dataElement', json_build_object('id', "
+          "e.uid), 'categoryCombo', (SELECT json_build_object('id', cc.uid) FROM categorycombo cc "
+          "WHERE cc.categorycomboid = m.categorycomboid)) ORDER BY e.uid) FROM datasetelement m "
+          "JOIN dataelement e ON e.dataelementid = m.dataelementid WHERE m.datasetid = "
+          "d.datasetid), '[]'::json), 'organisationUnits', " +
+          RefList("datasetsource", "datasetid", "d.datasetid", "sourceid", "organisationunit",
+                  "organisationunitid", "r.uid")));
+  queries.push_back(query("metadata_indicator_type", "indicatorTypes", "indicatortype", "t",
+                          "'factor', t.indicatorfactor, 'number', t.indicatornumber"));
+  queries.push_back(query(
+      "metadata_indicator", "indicators", "indicator", "i",
+      "'shortName', i.shortname, 'numerator', i.numerator, 'numeratorDescription', "
+      "i.numeratordescription, 'denominator', i.denominator, 'denominatorDescription', "
+      "i.denominatordescription, 'annualized', i.annualized, 'decimals', i.decimals, "
+      "'indicatorType', " +
+          Ref("indicatortype", "indicatortypeid", "i.indicatortypeid")));
+  queries.push_back(query("metadata_indicator_group", "indicatorGroups", "indicatorgroup", "g",
+                          "'indicators', " + RefList("indicatorgroupmembers", "indicatorgroupid",
+                                                     "g.indicatorgroupid", "indicatorid",
+                                                     "indicator", "indicatorid", "r.uid")));
+  queries.push_back(query("metadata_constant", "constants", "constant", "c",
+                          "'shortName', c.shortname, 'value', c.value"));
+  auto side = [](std::string_view id) {
+    return fmt::format(
+        "(SELECT json_build_object('expression', e.expression, 'description', e.description, "
+        "'missingValueStrategy', e.missingvaluestrategy, 'slidingWindow', e.slidingwindow) FROM "
+        "expression e WHERE e.expressionid = {})",
+        id);
+  };
+  queries.push_back(query("metadata_validation_rule", "validationRules", "validationrule", "v",
+                          "'importance', v.importance, 'operator', v.operator, 'periodType', "
+                          "(SELECT p.name FROM periodtype p WHERE p.periodtypeid = "
+                          "v.periodtypeid), 'leftSide', " +
+                              side("v.leftexpressionid") + ", 'rightSide', " +
+                              side("v.rightexpressionid")));
+  queries.push_back(query("metadata_option_set", "optionSets", "optionset", "o",
+                          "'valueType', o.valuetype"));
+  return queries;
+}
+
+// The database's period rows in `where` (over period p) as a VALUES list of (periodid, DHIS2 id),
+// the ids computed from startdate, enddate and the period type's name with src/dhis2.
+Result<std::string> PeriodValues(PostgresConnection& connection, const std::string& where) {
+  DHL_ASSIGN_OR_RETURN(
+      PostgresRows rows,
+      connection.Query("SELECT p.periodid, t.name, p.startdate, p.enddate FROM period p JOIN "
+                       "periodtype t ON t.periodtypeid = p.periodtypeid WHERE " +
+                       where));
+  std::string values;
+  for (const auto& row : rows.rows) {
+    std::string id = row[0].value_or("");
+    std::string type_name = row[1].value_or("");
+    Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(type_name);
+    Result<dhis2::Date> start = dhis2::ParseDate(row[2].value_or(""));
+    Result<dhis2::Date> end = dhis2::ParseDate(row[3].value_or(""));
+    if (!type.ok() || !start.ok() || !end.ok()) {
+      return InvalidArgument(fmt::format(
+          "period {} ({} {}..{}): not a period DHIS2's ISO calendar knows", id, type_name,
+          row[2].value_or(""), row[3].value_or("")));
+    }
+    dhis2::Period period = dhis2::PeriodContaining(*type, *start);
+    if (period.start() != *start || period.end() != *end) {
+      return InvalidArgument(fmt::format("period {} ({} {}..{}): the dates are not one {} period",
+                                         id, type_name, row[2].value_or(""), row[3].value_or(""),
+                                         type_name));
+    }
+    values += values.empty() ? "(" : ",(";
+    values += id;
+    values += ",'";
+    values += period.id();
+    values += "')";
+  }
+  if (values.empty()) {
+    return std::string("(VALUES (CAST(NULL AS bigint), CAST(NULL AS text)))");
+  }
+  return "(VALUES " + values + ")";
+}
+
+std::string ChunkParam(const Chunk& chunk, std::string_view name) {
+  for (const auto& [key, value] : chunk.params) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return "";
+}
+
+// The period filter of a data chunk ("year" or everything) over period p.
+std::string PeriodWhere(const Chunk& chunk) {
+  std::string year = ChunkParam(chunk, "year");
+  if (year.empty()) {
+    return "TRUE";
+  }
+  return fmt::format("p.startdate >= DATE '{0}-01-01' AND p.startdate <= DATE '{0}-12-31'", year);
+}
+
+std::string SinceWhere(const Chunk& chunk, std::string_view column) {
+  std::string since = ChunkParam(chunk, "since");
+  return since.empty() ? "TRUE"
+                       : fmt::format("{} > CAST({} AS timestamp)", column, Lit(since));
+}
+
+// One worker's connection: its own REPEATABLE READ READ ONLY transaction on the shared snapshot.
+class WorkerSession {
+ public:
+  WorkerSession(PostgresConnectOptions connect, std::string snapshot, int statement_timeout)
+      : connect_(std::move(connect)),
+        snapshot_(std::move(snapshot)),
+        statement_timeout_(statement_timeout) {}
+
+  // The connection inside an open transaction (opened, or reopened after a failure).
+  Result<PostgresConnection*> Get() {
+    if (!connection_) {
+      DHL_ASSIGN_OR_RETURN(PostgresConnection connection, PostgresConnection::Open(connect_));
+      connection_.emplace(std::move(connection));
+      in_transaction_ = false;
+    }
+    if (!in_transaction_) {
+      DHL_RETURN_IF_ERROR(
+          connection_->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+      if (!snapshot_.empty()) {
+        Status imported = connection_->Execute("SET TRANSACTION SNAPSHOT " + Lit(snapshot_));
+        if (!imported.ok()) {
+          // The planner's transaction ended (a resumed plan): read a snapshot of our own.
+          LogDebug("extract: snapshot {} not importable; a new snapshot", snapshot_);
+          snapshot_.clear();
+          DHL_RETURN_IF_ERROR(connection_->Execute("ROLLBACK"));
+          DHL_RETURN_IF_ERROR(
+              connection_->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+        }
+      }
+      DHL_RETURN_IF_ERROR(connection_->Execute(
+          fmt::format("SET LOCAL statement_timeout = {}", statement_timeout_ * 1000)));
+      in_transaction_ = true;
+    }
+    return &*connection_;
+  }
+
+  // After a failed statement the transaction is aborted: roll it back (or drop the connection).
+  void Reset() {
+    if (connection_ && !connection_->Execute("ROLLBACK").ok()) {
+      connection_.reset();
+    }
+    in_transaction_ = false;
+  }
+
+ private:
+  PostgresConnectOptions connect_;
+  std::string snapshot_;
+  int statement_timeout_;
+  std::optional<PostgresConnection> connection_;
+  bool in_transaction_ = false;
+};
+
+// Everything the chunk fetchers share.
+struct FetchContext {
+  Dhis2DatabaseSchema schema;
+  std::vector<MetadataQuery> metadata;
+  int max_tries = 10;
+};
+
+// Writes the JSON rows of `sql` into a landing file as {"key": [row, ...]}.
+Result<int64_t> LandJsonRows(PostgresConnection& connection, const std::string& sql,
+                             const std::string& key, const std::string& path) {
+  LandingFile file(path);
+  DHL_RETURN_IF_ERROR(file.Begin(http::HttpResponseHead{}));
+  DHL_RETURN_IF_ERROR(file.Write("{\"" + key + "\":["));
+  bool first = true;
+  auto write_row = [&](const PostgresRow& row) -> Status {
+    if (!row[0]) {
+      return Status::Ok();
+    }
+    if (!first) {
+      DHL_RETURN_IF_ERROR(file.Write(","));
+    }
+    first = false;
+    return file.Write(*row[0]);
+  };
+  DHL_RETURN_IF_ERROR(connection.ForEachRow(sql, write_row));
+  DHL_RETURN_IF_ERROR(file.Write("]}"));
+  DHL_RETURN_IF_ERROR(file.Commit());
+  return file.bytes();
+}
+
+Result<int64_t> LandDataValues(PostgresConnection& connection, const Chunk& chunk,
+                               const std::string& path) {
+  DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
+  std::string sql = fmt::format(
+      "COPY (SELECT de.uid AS dataelement, p.iso AS period, ou.uid AS orgunit, coc.uid AS "
+      "categoryoptioncombo, aoc.uid AS attributeoptioncombo, v.value, v.storedby, {} AS created, "
+      "{} AS lastupdated, v.comment, v.followup::text AS followup, v.deleted::text AS deleted "
+      "FROM datavalue v JOIN {} AS p(periodid, iso) ON p.periodid = v.periodid "
+      "JOIN dataelement de ON de.dataelementid = v.dataelementid "
+      "JOIN organisationunit ou ON ou.organisationunitid = v.sourceid "
+      "JOIN categoryoptioncombo coc ON coc.categoryoptioncomboid = v.categoryoptioncomboid "
+      "JOIN categoryoptioncombo aoc ON aoc.categoryoptioncomboid = v.attributeoptioncomboid "
+      "WHERE {}) TO STDOUT WITH (FORMAT csv, HEADER true)",
+      Ts("v.created"), Ts("v.lastupdated"), periods, SinceWhere(chunk, "v.lastupdated"));
+  LandingFile file(path);
+  DHL_RETURN_IF_ERROR(file.Begin(http::HttpResponseHead{}));
+  DHL_ASSIGN_OR_RETURN(int64_t bytes, connection.CopyOut(sql, [&](std::string_view data) {
+    return file.Write(data);
+  }));
+  DHL_RETURN_IF_ERROR(file.Commit());
+  return bytes;
+}
+
+Result<int64_t> LandRegistrations(PostgresConnection& connection, const Chunk& chunk,
+                                  const std::string& path) {
+  DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
+  std::string sql = fmt::format(
+      "SELECT json_build_object('period', p.iso, 'dataSet', ds.uid, 'organisationUnit', ou.uid, "
+      "'attributeOptionCombo', aoc.uid, 'date', {}, 'storedBy', r.storedby, 'completed', "
+      "r.completed, 'lastUpdated', {}, 'lastUpdatedBy', r.lastupdatedby)::text "
+      "FROM completedatasetregistration r JOIN {} AS p(periodid, iso) ON p.periodid = r.periodid "
+      "JOIN dataset ds ON ds.datasetid = r.datasetid "
+      "JOIN organisationunit ou ON ou.organisationunitid = r.sourceid "
+      "JOIN categoryoptioncombo aoc ON aoc.categoryoptioncomboid = r.attributeoptioncomboid "
+      "ORDER BY ds.uid, p.iso, ou.uid, aoc.uid",
+      Ts("r.date"), Ts("r.lastupdated"), periods);
+  return LandJsonRows(connection, sql, "completeDataSetRegistrations", path);
+}
+
+// Lands one chunk of a database plan into `directory`.
+Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchContext& context,
+                                        const Chunk& chunk, const std::string& directory) {
+  FetchedChunk fetched;
+  std::string stem = fmt::format("{}/{:06d}", directory, chunk.sequence);
+  std::string path = stem + (chunk.format == ChunkFormat::kCsv ? ".csv" : ".json");
+  if (fs::exists(path)) {
+    fetched.files.push_back(path);  // landed before an interruption
+    return fetched;
+  }
+  Status last;
+  for (int attempt = 1; attempt <= std::max(1, context.max_tries); ++attempt) {
+    Result<PostgresConnection*> connection = session.Get();
+    if (!connection.ok()) {
+      return connection.status();
+    }
+    Result<int64_t> bytes = Internal("chunk " + chunk.id + ": unknown table " + chunk.table);
+    if (chunk.table == "data_value") {
+      bytes = LandDataValues(**connection, chunk, path);
+    } else if (chunk.table == "complete_registration") {
+      bytes = LandRegistrations(**connection, chunk, path);
+    } else {
+      for (const MetadataQuery& query : context.metadata) {
+        if (query.table == chunk.table) {
+          std::string sql = query.sql;
+          size_t at = sql.find("{since}");
+          std::string alias = sql.substr(0, sql.rfind(" WHERE {since}"));
+          alias = alias.substr(alias.rfind(' ') + 1);
+          sql.replace(at, 7, SinceWhere(chunk, alias + ".lastupdated"));
+          bytes = LandJsonRows(**connection, sql, query.key, path);
+        }
+      }
+    }
+    if (bytes.ok()) {
+      fetched.files.push_back(path);
+      fetched.bytes = *bytes;
+      return fetched;
+    }
+    session.Reset();
+    last = bytes.status();
+    if (last.code() != StatusCode::kConflict) {
+      return last;
+    }
+    LogWarn("extract: chunk {} cancelled ({}); retrying in a new transaction", chunk.id,
+            last.message());
+  }
+  return last;
+}
+
+// The calendar DHIS2 is set to (systemsetting keyCalendar); an empty string means ISO 8601.
+Result<std::string> Calendar(PostgresConnection& connection) {
+  DHL_ASSIGN_OR_RETURN(PostgresRows rows,
+                       connection.Query("SELECT convert_from(value, 'UTF8') FROM systemsetting "
+                                        "WHERE name = 'keyCalendar'"));
+  if (rows.rows.empty() || !rows.rows[0][0]) {
+    return std::string();
+  }
+  std::string value = *rows.rows[0][0];
+  for (const char* calendar : {"ethiopian", "nepali", "coptic", "islamic", "julian", "persian",
+                               "thai", "gregorian"}) {
+    if (value.find(calendar) != std::string::npos) {
+      return std::string(calendar);
+    }
+  }
+  return std::string();
+}
+
+// The planning context: one run's metadata.
+struct DatabasePlanner {
+  std::string run_id;
+  std::string source;
+  std::string version;
+  std::string time_zone;
+  std::string watermark;
+  std::string created_at;
+
+  ExtractionPlan NewPlan(const std::string& resource, const std::string& since) const {
+    ExtractionPlan plan;
+    plan.run_id = run_id;
+    plan.resource = resource;
+    plan.source = source;
+    plan.server_version = version;
+    plan.server_time_zone = time_zone;
+    plan.watermark = watermark;
+    plan.since = since;
+    plan.created_at = created_at;
+    return plan;
+  }
+
+  static void Add(ExtractionPlan& plan, Chunk chunk) {
+    chunk.sequence = static_cast<int64_t>(plan.chunks.size()) + 1;
+    chunk.id = fmt::format("{}/{:06d}", plan.resource, chunk.sequence);
+    chunk.path = kChunkPath;
+    plan.chunks.push_back(std::move(chunk));
+  }
+};
+
+}  // namespace
+
+PostgresExtractor::PostgresExtractor(std::string lake_dir, std::string uri, ExtractOptions options,
+                                     Secrets secrets, const Clock& clock, bool show_progress)
+    : lake_dir_(std::move(lake_dir)),
+      uri_(std::move(uri)),
+      options_(std::move(options)),
+      secrets_(std::move(secrets)),
+      clock_(clock),
+      show_progress_(show_progress) {}
+
+Result<ExtractSummary> PostgresExtractor::Run() {
+  auto started = clock_.Steady();
+  std::string masked = MaskPostgresUri(uri_);
+  if (PostgresUriHasPassword(uri_)) {
+    LogWarn("extract: {} carries a password; prefer PGPASSWORD, [postgres] password in the "
+            "secrets file or ~/.pgpass",
+            masked);
+  }
+  PostgresConnectOptions connect;
+  connect.uri = uri_;
+  connect.password = secrets_.postgres_password;
+
+  // 1. Connect, open the snapshot, check the schema: all before anything is written.
+  DHL_ASSIGN_OR_RETURN(PostgresConnection planner, PostgresConnection::Open(connect));
+  DHL_RETURN_IF_ERROR(planner.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
+  DHL_RETURN_IF_ERROR(planner.Execute(fmt::format("SET LOCAL statement_timeout = {}",
+                                                  options_.statement_timeout_seconds * 1000)));
+  DHL_ASSIGN_OR_RETURN(Dhis2DatabaseSchema schema, DetectDhis2Schema(planner));
+  DHL_ASSIGN_OR_RETURN(std::string calendar, Calendar(planner));
+  if (!calendar.empty() && calendar != "gregorian") {
+    return Unsupported(fmt::format(
+        "PostgreSQL {}: DHIS2 is set to the {} calendar; its period ids are not ISO 8601 ones "
+        "and the database source does not convert them (use the Web API source)",
+        masked, calendar));
+  }
+  DHL_ASSIGN_OR_RETURN(
+      PostgresRows clock_rows,
+      planner.Query("SELECT to_char(now() AT TIME ZONE 'UTC', "
+                    "'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), current_setting('TimeZone'), "
+                    "extract(year FROM now())::int"));
+  std::string watermark = clock_rows.rows.at(0)[0].value_or("");
+  std::string time_zone =
+      !options_.time_zone.empty() ? options_.time_zone : clock_rows.rows.at(0)[1].value_or("UTC");
+  std::string snapshot;
+  Result<PostgresRows> exported = planner.Query("SELECT pg_export_snapshot()");
+  if (exported.ok() && !exported->rows.empty()) {
+    snapshot = exported->rows[0][0].value_or("");
+  }
+  int workers = std::max(1, options_.concurrency);
+  if (snapshot.empty()) {
+    // A hot standby before PostgreSQL 10 cannot export snapshots: one connection reads all.
+    LogWarn("extract: {} cannot export its snapshot; one connection reads everything", masked);
+    workers = 1;
+  }
+  LogInfo("extract: DHIS2 schema {} in {} (timestamps in {})", schema.version, masked, time_zone);
+
+  FetchContext context;
+  context.schema = schema;
+  context.metadata = MetadataQueries(schema);
+  context.max_tries = options_.max_tries;
+
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
+  lake::LakeCatalog catalog(lake_dir_);
+  BronzeWriter writer(connection, catalog, clock_);
+  WatermarkStore watermarks(connection, catalog, clock_);
+
+  std::vector<std::unique_ptr<WorkerSession>> sessions;
+  for (int i = 0; i < workers; ++i) {
+    sessions.push_back(std::make_unique<WorkerSession>(connect, snapshot,
+                                                       options_.statement_timeout_seconds));
+  }
+  ChunkFetcher fetch = [&](const Chunk& chunk, const std::string& directory,
+                           int worker) -> Result<FetchedChunk> {
+    return FetchDatabaseChunk(*sessions[static_cast<size_t>(worker) % sessions.size()], context,
+                              chunk, directory);
+  };
+  PlanRunnerOptions run_options;
+  run_options.concurrency = workers;
+  run_options.show_progress = show_progress_;
+
+  ExtractSummary summary;
+  summary.server_version = schema.version;
+  auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
+    DHL_ASSIGN_OR_RETURN(PlanRunStats stats, RunPlan(lake_dir_, plan, writer, watermarks, fetch,
+                                                     /*hasher=*/nullptr, run_options));
+    summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
+                                 stats.records, stats.bytes, resumed});
+    return Status::Ok();
+  };
+
+  // 2. Finish what an interrupted run of this database left.
+  ExpireLanding(lake_dir_, options_.landing_retention_days);
+  std::string source = kSourcePrefix + masked;
+  DHL_ASSIGN_OR_RETURN(std::vector<ExtractionPlan> unfinished, UnfinishedPlans(lake_dir_));
+  for (const ExtractionPlan& plan : unfinished) {
+    if (plan.chunks.empty() || plan.chunks.front().path != kChunkPath) {
+      continue;  // a Web API or export-folder run: resumed by its own source
+    }
+    if (plan.source != source) {
+      LogWarn("extract: run {} of {} was planned against {}; it is resumed from {}", plan.run_id,
+              plan.resource, plan.source, source);
+    }
+    LogInfo("extract: resuming run {} of {} from its saved plan", plan.run_id, plan.resource);
+    DHL_RETURN_IF_ERROR(run(plan, /*resumed=*/true));
+  }
+
+  // 3. Plan and run each resource.
+  DatabasePlanner planner_context{Uuid4(),  source,    schema.version,
+                                  time_zone, watermark, FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))};
+  auto since = [&](const std::string& resource) -> Result<std::optional<std::string>> {
+    if (options_.full) {
+      return std::optional<std::string>();
+    }
+    return watermarks.Since(resource, time_zone, options_.overlap_seconds);
+  };
+  auto plan_and_run = [&](const ExtractionPlan& plan) -> Status {
+    DHL_RETURN_IF_ERROR(SavePlan(lake_dir_, plan));
+    return run(plan, /*resumed=*/false);
+  };
+  auto years = [&](const std::string& table) -> Result<std::vector<int>> {
+    DHL_ASSIGN_OR_RETURN(
+        PostgresRows rows,
+        planner.Query(fmt::format("SELECT DISTINCT extract(year FROM p.startdate)::int AS y FROM "
+                                  "period p WHERE EXISTS (SELECT 1 FROM {} v WHERE v.periodid = "
+                                  "p.periodid) ORDER BY y",
+                                  table)));
+    std::vector<int> list;
+    for (const auto& row : rows.rows) {
+      list.push_back(std::atoi(row[0].value_or("0").c_str()));
+    }
+    return list;
+  };
+
+  DHL_ASSIGN_OR_RETURN(auto metadata_since, since("metadata"));
+  ExtractionPlan metadata = planner_context.NewPlan("metadata", metadata_since.value_or(""));
+  for (const MetadataQuery& query : context.metadata) {
+    Chunk chunk;
+    chunk.table = query.table;
+    chunk.records_key = query.key;
+    if (metadata_since) {
+      chunk.params.emplace_back("since", *metadata_since);
+    }
+    DatabasePlanner::Add(metadata, std::move(chunk));
+  }
+  DHL_RETURN_IF_ERROR(plan_and_run(metadata));
+
+  DHL_ASSIGN_OR_RETURN(auto values_since, since("data_value"));
+  ExtractionPlan values = planner_context.NewPlan("data_value", values_since.value_or(""));
+  if (values_since) {
+    Chunk chunk;
+    chunk.table = "data_value";
+    chunk.format = ChunkFormat::kCsv;
+    chunk.params.emplace_back("since", *values_since);
+    DatabasePlanner::Add(values, std::move(chunk));
+  } else {
+    DHL_ASSIGN_OR_RETURN(std::vector<int> value_years, years("datavalue"));
+    for (int year : value_years) {
+      Chunk chunk;
+      chunk.table = "data_value";
+      chunk.format = ChunkFormat::kCsv;
+      chunk.params.emplace_back("year", std::to_string(year));
+      DatabasePlanner::Add(values, std::move(chunk));
+    }
+  }
+  DHL_RETURN_IF_ERROR(plan_and_run(values));
+
+  // Registrations have no deleted flag (DHIS2 deletes the row) and a lastupdated that older
+  // versions leave empty: every run reads them all, year by year, as a snapshot.
+  ExtractionPlan registrations = planner_context.NewPlan("complete_registration", "");
+  DHL_ASSIGN_OR_RETURN(std::vector<int> registration_years, years("completedatasetregistration"));
+  for (int year : registration_years) {
+    Chunk chunk;
+    chunk.table = "complete_registration";
+    chunk.records_key = "completeDataSetRegistrations";
+    chunk.params.emplace_back("year", std::to_string(year));
+    DatabasePlanner::Add(registrations, std::move(chunk));
+  }
+  DHL_RETURN_IF_ERROR(plan_and_run(registrations));
+
+  DHL_RETURN_IF_ERROR(planner.Execute("COMMIT"));
+  summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
+  return summary;
+}
+
+}  // namespace dhl::source
