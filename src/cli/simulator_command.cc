@@ -1,20 +1,64 @@
 // `dhis2lake sim`: the built-in DHIS2 simulator (see docs/simulator.md).
 #include <fmt/format.h>
 
+#include <cstdlib>
 #include <memory>
 #include <string>
 
 #include "cli/command.h"
+#include "base/clock.h"
+#include "sim/postgres_country_writer.h"
 #include "sim/sim_command.h"
 #include "sim/sim_options.h"
+#include "sim/simulator.h"
+#include "source/postgres_connection.h"
+#include "source/secrets.h"
 
 namespace dhl::cli {
+
+namespace {
+
+// `sim --write-postgres URI`: the country into a database, then exit.
+int WriteToPostgres(const sim::SimOptions& options, const std::string& uri) {
+  if (!source::IsPostgresUri(uri)) {
+    return ReportFailure(InvalidArgument("--write-postgres " + source::MaskPostgresUri(uri) +
+                                         ": not a postgresql:// URI"),
+                         /*usage_on_invalid=*/true);
+  }
+  std::string password;
+  const char* environment_password = std::getenv("PGPASSWORD");
+  if (source::PostgresUriHasPassword(uri)) {
+    fmt::print(stderr, "warning: {} carries a password; prefer PGPASSWORD or the secrets file\n",
+               source::MaskPostgresUri(uri));
+  } else if (environment_password == nullptr || *environment_password == '\0') {
+    Result<source::Secrets> secrets = source::LoadSecrets(source::ProcessEnvironment());
+    if (!secrets.ok()) {
+      return ReportFailure(secrets.status());
+    }
+    password = secrets->postgres_password;
+  }
+  sim::Simulator simulator(options, SystemClock::Instance());
+  Result<sim::PostgresWriteSummary> written =
+      sim::WriteCountryToPostgres(simulator, uri, password);
+  if (!written.ok()) {
+    return ReportFailure(written.status());
+  }
+  fmt::print(stdout,
+             "wrote {} org units, {} data values, {} complete registrations into {}{}\n",
+             written->org_units, written->data_values, written->registrations,
+             source::MaskPostgresUri(uri),
+             written->created_schema ? " (created DHIS2's tables)" : "");
+  return kExitOk;
+}
+
+}  // namespace
 
 void AddSimCommand(CLI::App& app, Action* action) {
   struct Args {
     sim::SimOptions options;
     std::string scale = "small";
     bool stats = false;
+    std::string write_postgres;
   };
   auto args = std::make_shared<Args>();
   CLI::App* command = app.add_subcommand(
@@ -30,6 +74,9 @@ void AddSimCommand(CLI::App& app, Action* action) {
   command->add_option("--mutate", args->options.mutate,
                       "Share of the data changed, added or deleted at start (0 to 1)");
   command->add_flag("--stats", args->stats, "Print the served record counts as JSON and exit");
+  command->add_option("--write-postgres", args->write_postgres,
+                      "Write the country into this PostgreSQL database (DHIS2's schema, created "
+                      "when missing) and exit: postgresql://USER@HOST:PORT/DBNAME");
   command->callback([action, args] {
     *action = [args](const Config&) {
       Result<sim::Scale> scale = sim::ParseScale(args->scale);
@@ -48,6 +95,9 @@ void AddSimCommand(CLI::App& app, Action* action) {
         }
         fmt::print(stdout, "{}\n", *stats);
         return kExitOk;
+      }
+      if (!args->write_postgres.empty()) {
+        return WriteToPostgres(args->options, args->write_postgres);
       }
       return sim::RunSimCommand(args->options);
     };

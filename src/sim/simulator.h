@@ -13,7 +13,9 @@
 
 #include "base/clock.h"
 #include "http/http_server.h"
+#include "sim/data_value_store.h"
 #include "sim/sim_options.h"
+#include "sim/tracker_store.h"
 
 namespace dhl::sim {
 
@@ -50,6 +52,9 @@ class Simulator {
   std::string StatsJson() const;
 
   const Country& country() const { return *country_; }
+  // The data the API serves (what `sim --write-postgres` writes into a database).
+  const DataValueStore& values() const { return *values_; }
+  const TrackerStore& tracker() const { return *tracker_; }
   const SimOptions& options() const { return options_; }
   int dhis2_minor_version() const { return minor_version_; }
 
