@@ -1,0 +1,380 @@
+// The database source (`sync --source postgresql://...`) against a real PostgreSQL 15 holding the
+// simulator's country in DHIS2's schema (`sim --write-postgres`). One server for the whole suite
+// (tests/postgres/postgres_server.h), small scale. What must hold:
+//   * the same country extracted through the Web API and through the database gives identical
+//     silver and gold tables (every table, every row; the columns recording how a row arrived
+//     aside);
+//   * the 2.38-2.40 schema (the 2.41 renames in reverse) extracts the same bronze data values;
+//   * wrong password, unreachable host, a database that is not DHIS2, a DHIS2 too old: a one-line
+//     error naming the problem, exit 1, nothing written to the lake, the password nowhere;
+//   * an extraction killed (SIGKILL) at random points ten times and then rerun leaves the same
+//     bronze as one clean run.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "base/clock.h"
+#include "engine/database.h"
+#include "lake/lake_catalog.h"
+#include "pipeline/sync_runner.h"
+#include "sim/postgres_country_writer.h"
+#include "sim/sim_command.h"
+#include "sim/simulator.h"
+#include "postgres_server.h"
+
+namespace dhl {
+namespace {
+
+namespace fs = std::filesystem;
+
+testing::PostgresServer* server = nullptr;
+
+class ServerEnvironment : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    server_ = std::make_unique<testing::PostgresServer>();
+    server = server_.get();
+    ::setenv("PGPASSWORD", testing::PostgresServer::kPassword, 1);
+    ::setenv("PGCONNECT_TIMEOUT", "5", 1);
+  }
+  void TearDown() override {
+    server = nullptr;
+    server_.reset();
+  }
+
+ private:
+  std::unique_ptr<testing::PostgresServer> server_;
+};
+
+const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ServerEnvironment);
+
+// Columns that record how a row arrived (or, for data_value.created, a field the simulator's
+// dataValueSets.csv leaves out but the database holds).
+const std::set<std::string> kArrivalColumns = {"_run_id", "_ingested_at", "_source", "_chunk",
+                                               "run_id", "ingested_at", "_batch"};
+
+fs::path TempDir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("dhl_pgsrc_" + name + "_" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+sim::SimOptions SmallCountry() {
+  sim::SimOptions options;
+  options.port = 0;
+  options.seed = 7;
+  return options;
+}
+
+// Writes the simulator's country into a new database `name`.
+void WriteCountry(const std::string& name, const sim::SimOptions& options) {
+  ASSERT_TRUE(server->Psql("postgres", "DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " +
+                                           name));
+  sim::Simulator simulator(options, SystemClock::Instance());
+  auto written = sim::WriteCountryToPostgres(simulator, server->Uri(name), "");
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  ASSERT_GT(written->data_values, 10000);
+}
+
+pipeline::SyncOptions SyncTo(const fs::path& lake, const std::string& source) {
+  pipeline::SyncOptions options;
+  options.lake_dir = lake.string();
+  options.source = source;
+  options.secrets.username = "admin";
+  options.secrets.password = "district";
+  options.secrets.hash_key = std::string(64, 'c');
+  options.extract.first_year = 2023;
+  options.progress = false;
+  return options;
+}
+
+// Compares every table of `layers` in two lakes, row for row, arrival columns aside. Returns the
+// differences, one line per table that differs.
+std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& right,
+                                      const std::vector<std::string>& layers) {
+  std::vector<std::string> differences;
+  auto database = engine::Database::Open();
+  EXPECT_TRUE(database.ok());
+  auto connection = database->Connect();
+  EXPECT_TRUE(connection.ok());
+  lake::LakeCatalog left_catalog(left.string());
+  lake::LakeCatalog right_catalog(right.string());
+  auto tables = left_catalog.ListTables();
+  EXPECT_TRUE(tables.ok());
+  std::vector<lake::TableName> selected;
+  for (const lake::TableName& name : *tables) {
+    if (std::find(layers.begin(), layers.end(), name.layer) != layers.end()) {
+      selected.push_back(name);
+    }
+  }
+  // The left lake's tables copied into main, then the right lake's registered as views.
+  EXPECT_TRUE(left_catalog.RegisterAll(*connection).ok());
+  for (const lake::TableName& name : selected) {
+    Status copied = connection->Execute("CREATE TABLE main.\"left_" + name.layer + "_" + name.name +
+                                        "\" AS SELECT * FROM " + name.ToString());
+    EXPECT_TRUE(copied.ok()) << copied.ToString();
+  }
+  EXPECT_TRUE(right_catalog.RegisterAll(*connection).ok());
+  int compared = 0;
+  for (const lake::TableName& name : selected) {
+    if (!right_catalog.Table(name).Exists()) {
+      differences.push_back(name.ToString() + ": missing on the right");
+      continue;
+    }
+    std::string left_table = "main.\"left_" + name.layer + "_" + name.name + "\"";
+    auto columns = connection->Query("SELECT column_name FROM (DESCRIBE SELECT * FROM " +
+                                     left_table + ")");
+    std::string list;
+    if (columns.ok()) {
+      for (size_t row = 0; row < columns->row_count(); ++row) {
+        std::string column = columns->GetString(0, row).value_or("");
+        if (kArrivalColumns.count(column) == 0) {
+          list += (list.empty() ? "\"" : ", \"") + column + "\"";
+        }
+      }
+    }
+    std::string left_sql = "SELECT " + list + " FROM " + left_table;
+    std::string right_sql = "SELECT " + list + " FROM " + name.ToString();
+    auto counted = connection->Query(
+        "SELECT (SELECT count(*) FROM (" + left_sql + " EXCEPT ALL " + right_sql + ")), " +
+        "(SELECT count(*) FROM (" + right_sql + " EXCEPT ALL " + left_sql +
+        ")), (SELECT count(*) FROM (" + left_sql + "))");
+    if (!counted.ok()) {
+      differences.push_back(name.ToString() + ": " + counted.status().ToString());
+      continue;
+    }
+    ++compared;
+    int64_t only_left = counted->GetInt64(0, 0).value_or(-1);
+    int64_t only_right = counted->GetInt64(1, 0).value_or(-1);
+    if (only_left == 0 && only_right == 0) {
+      continue;
+    }
+    std::string example;
+    for (const auto& [label, sql] : {std::pair<std::string, std::string>{"left", left_sql + " EXCEPT ALL " + right_sql},
+                                     {"right", right_sql + " EXCEPT ALL " + left_sql}}) {
+      auto row = connection->Query("SELECT * FROM (" + sql + ") LIMIT 1");
+      if (row.ok() && row->row_count() > 0) {
+        example += " " + label + ":";
+        for (size_t c = 0; c < row->column_count(); ++c) {
+          example += " " + row->column_name(c) + "=" + row->GetString(c, 0).value_or("NULL");
+        }
+      }
+    }
+    differences.push_back(name.ToString() + ": " + std::to_string(only_left) +
+                          " rows only left, " + std::to_string(only_right) + " only right, of " +
+                          std::to_string(counted->GetInt64(2, 0).value_or(0)) + ";" + example);
+  }
+  EXPECT_GT(compared, 5);
+  return differences;
+}
+
+class PostgresSourceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_NE(server, nullptr);
+    ASSERT_TRUE(server->ok()) << "PostgreSQL 15 did not start; see " << server->dir();
+  }
+};
+
+TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
+  sim::SimOptions options = SmallCountry();
+  WriteCountry("dhis2_same", options);
+  fs::path dir = TempDir("same");
+  sim::SimServer api(options);
+  auto port = api.Start();
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  auto from_api = pipeline::RunSync(SyncTo(dir / "api", api.base_url()));
+  api.Stop();
+  ASSERT_TRUE(from_api.ok()) << from_api.status().ToString();
+  auto from_database = pipeline::RunSync(SyncTo(dir / "db", server->Uri("dhis2_same")));
+  ASSERT_TRUE(from_database.ok()) << from_database.status().ToString();
+  EXPECT_TRUE(from_database->ok()) << from_database->ToText();
+  std::vector<std::string> differences =
+      CompareLakes(dir / "api", dir / "db", {"silver", "gold"});
+  std::string text;
+  for (const std::string& line : differences) {
+    text += line + "\n";
+  }
+  EXPECT_TRUE(differences.empty()) << text;
+  fs::remove_all(dir);
+}
+
+// Runs the CLI with `arguments` (stdout and stderr to files in `dir`); returns the exit code.
+int RunCli(const fs::path& dir, const std::string& arguments, std::string* output) {
+  std::string out = (dir / "cli.out").string();
+  int status = std::system((std::string(DHL_CLI) + " " + arguments + " >" + out + " 2>&1").c_str());
+  std::ifstream in(out);
+  std::stringstream text;
+  text << in.rdbuf();
+  *output = text.str();
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+// Every file under `dir` holding `needle`.
+std::vector<std::string> FilesHolding(const fs::path& dir, const std::string& needle) {
+  std::vector<std::string> found;
+  std::error_code error;
+  for (const auto& entry : fs::recursive_directory_iterator(dir, error)) {
+    if (!entry.is_regular_file()) {
+      continue;
+    }
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (text.str().find(needle) != std::string::npos) {
+      found.push_back(entry.path().string());
+    }
+  }
+  return found;
+}
+
+void WriteSecretsFile(const fs::path& dir) {
+  fs::path secrets = dir / "secrets.toml";
+  std::ofstream(secrets) << "hash_key = \"" << std::string(64, 'd') << "\"\n";
+  fs::permissions(secrets, fs::perms::owner_read | fs::perms::owner_write);
+  ::setenv("DHIS2LAKE_SECRETS", secrets.c_str(), 1);
+}
+
+TEST_F(PostgresSourceTest, BadSourcesFailInOneLineWritingNothing) {
+  fs::path dir = TempDir("errors");
+  WriteSecretsFile(dir);
+  ASSERT_TRUE(server->Psql("postgres", "DROP DATABASE IF EXISTS not_dhis2; CREATE DATABASE "
+                                       "not_dhis2; DROP DATABASE IF EXISTS dhis2_237; "
+                                       "CREATE DATABASE dhis2_237"));
+  // A DHIS2 2.37: its core tables, and Flyway saying 2.37.
+  ASSERT_TRUE(server->Psql(
+      "dhis2_237",
+      "CREATE TABLE datavalue (x int); CREATE TABLE period (x int); CREATE TABLE periodtype (x "
+      "int); CREATE TABLE organisationunit (x int); CREATE TABLE dataelement (x int); CREATE "
+      "TABLE categorycombo (x int); CREATE TABLE categoryoptioncombo (x int); CREATE TABLE "
+      "dataset (x int); CREATE TABLE flyway_schema_history (installed_rank int, version text, "
+      "success boolean); INSERT INTO flyway_schema_history VALUES (1, '2.37.9', true)"));
+  const std::string wrong_password = "Wrong-pw-5Kz";
+  struct Case {
+    std::string uri;
+    std::string expected;  // in the error line
+  };
+  std::string port = std::to_string(server->port());
+  const std::vector<Case> cases = {
+      {"postgresql://postgres:" + wrong_password + "@127.0.0.1:" + port + "/postgres",
+       "wrong user or password"},
+      {"postgresql://postgres@127.0.0.1:1/dhis2", "cannot connect"},
+      {server->Uri("not_dhis2"), "not a DHIS2 database"},
+      {server->Uri("dhis2_237"), "older than 2.38"},
+  };
+  for (const Case& item : cases) {
+    SCOPED_TRACE(item.expected);
+    fs::path lake = dir / "lake";
+    fs::remove_all(lake);
+    std::string output;
+    int code = RunCli(dir, "--lake " + lake.string() + " sync --only extract --source " + item.uri,
+                      &output);
+    EXPECT_EQ(code, 1) << output;
+    // The error is one line (a warning about a password in the URI may precede it).
+    std::vector<std::string> lines;
+    std::stringstream stream(output);
+    for (std::string line; std::getline(stream, line);) {
+      if (line.find("error") != std::string::npos) {
+        lines.push_back(line);
+      }
+    }
+    ASSERT_EQ(lines.size(), 1u) << output;
+    EXPECT_NE(lines[0].find(item.expected), std::string::npos) << output;
+    EXPECT_EQ(output.find(wrong_password), std::string::npos) << output;
+    EXPECT_EQ(output.find(testing::PostgresServer::kPassword), std::string::npos) << output;
+    // Nothing written: no table, no landing file.
+    EXPECT_FALSE(fs::exists(lake / "bronze")) << output;
+    EXPECT_FALSE(fs::exists(lake / "_landing")) << output;
+  }
+  fs::remove_all(dir);
+}
+
+TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
+  sim::SimOptions options = SmallCountry();
+  WriteCountry("dhis2_kill", options);
+  fs::path dir = TempDir("kill");
+  WriteSecretsFile(dir);
+  std::string uri = server->Uri("dhis2_kill");
+  std::string output;
+  ASSERT_EQ(RunCli(dir, "--lake " + (dir / "clean").string() +
+                            " sync --only extract --source " + uri, &output), 0)
+      << output;
+  std::mt19937 random(12345);
+  std::uniform_int_distribution<int> delay_ms(100, 2500);
+  fs::path lake = dir / "killed";
+  std::string command = std::string(DHL_CLI) + " --lake " + lake.string() +
+                        " sync --only extract --source " + uri + " >/dev/null 2>&1";
+  for (int round = 0; round < 10; ++round) {
+    pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      ::execl("/bin/sh", "sh", "-c", ("exec " + command).c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+  }
+  ASSERT_EQ(RunCli(dir, "--lake " + lake.string() + " sync --only extract --source " + uri,
+                   &output),
+            0)
+      << output;
+  // Data values exactly once; the other tables as sets (registrations are read whole each run).
+  auto database = engine::Database::Open();
+  ASSERT_TRUE(database.ok());
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  lake::LakeCatalog clean(( dir / "clean").string());
+  lake::LakeCatalog killed(lake.string());
+  auto tables = clean.ListTables();
+  ASSERT_TRUE(tables.ok());
+  ASSERT_TRUE(clean.RegisterAll(*connection).ok());
+  int compared = 0;
+  for (const lake::TableName& name : *tables) {
+    if (name.layer != "bronze") {
+      continue;
+    }
+    ASSERT_TRUE(connection
+                    ->Execute("CREATE TABLE main.\"clean_" + name.name +
+                              "\" AS SELECT * EXCLUDE (_run_id, _ingested_at, _chunk) FROM " +
+                              name.ToString())
+                    .ok());
+  }
+  ASSERT_TRUE(killed.RegisterAll(*connection).ok());
+  for (const lake::TableName& name : *tables) {
+    if (name.layer != "bronze") {
+      continue;
+    }
+    SCOPED_TRACE(name.ToString());
+    std::string left = "SELECT * FROM main.\"clean_" + name.name + "\"";
+    std::string right =
+        "SELECT * EXCLUDE (_run_id, _ingested_at, _chunk) FROM " + name.ToString();
+    std::string op = name.name == "data_value" ? " EXCEPT ALL " : " EXCEPT ";
+    auto counted = connection->Query("SELECT (SELECT count(*) FROM (" + left + op + right +
+                                     ")), (SELECT count(*) FROM (" + right + op + left + "))");
+    ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+    EXPECT_EQ(counted->GetInt64(0, 0).value_or(-1), 0);
+    EXPECT_EQ(counted->GetInt64(1, 0).value_or(-1), 0);
+    ++compared;
+  }
+  EXPECT_GT(compared, 10);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace dhl
