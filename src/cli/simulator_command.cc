@@ -5,8 +5,8 @@
 #include <memory>
 #include <string>
 
-#include "cli/command.h"
 #include "base/clock.h"
+#include "cli/command.h"
 #include "sim/postgres_country_writer.h"
 #include "sim/sim_command.h"
 #include "sim/sim_options.h"
@@ -38,13 +38,11 @@ int WriteToPostgres(const sim::SimOptions& options, const std::string& uri) {
     password = secrets->postgres_password;
   }
   sim::Simulator simulator(options, SystemClock::Instance());
-  Result<sim::PostgresWriteSummary> written =
-      sim::WriteCountryToPostgres(simulator, uri, password);
+  Result<sim::PostgresWriteSummary> written = sim::WriteCountryToPostgres(simulator, uri, password);
   if (!written.ok()) {
     return ReportFailure(written.status());
   }
-  fmt::print(stdout,
-             "wrote {} org units, {} data values, {} complete registrations into {}{}\n",
+  fmt::print(stdout, "wrote {} org units, {} data values, {} complete registrations into {}{}\n",
              written->org_units, written->data_values, written->registrations,
              source::MaskPostgresUri(uri),
              written->created_schema ? " (created DHIS2's tables)" : "");

@@ -88,7 +88,8 @@ void AddSyncCommand(CLI::App& app, Action* action) {
   CLI::App* command = app.add_subcommand(
       "sync", "Extract DHIS2 into bronze, then build silver and gold (incremental by default)");
   command->add_option("--source", args->source,
-                      "A DHIS2 server URL (default DHIS2_URL), a folder of DHIS2 exports, or DHIS2's database as postgresql://USER@HOST:PORT/DBNAME");
+                      "A DHIS2 server URL (default DHIS2_URL), a folder of DHIS2 exports, or "
+                      "DHIS2's database as postgresql://USER@HOST:PORT/DBNAME");
   command->add_flag("--full", args->full,
                     "Fetch everything again and rebuild every selected model from its inputs");
   command->add_option("--only", args->only,

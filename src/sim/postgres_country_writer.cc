@@ -5,10 +5,12 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "dhis2/period.h"
 #include "sim/country.h"
 #include "sim/data_value_store.h"
+#include "sim/tracker_store.h"
 #include "source/postgres_connection.h"
 
 namespace dhl::sim {
@@ -17,17 +19,43 @@ namespace {
 using source::PostgresConnection;
 
 // The tables the writer fills, emptied before writing again (tracker tables are left alone).
-const char* const kFilledTables[] = {
-    "periodtype",   "period",        "organisationunit",
-    "orgunitlevel", "orgunitgroup",  "orgunitgroupmembers",
-    "orgunitgroupset", "orgunitgroupsetmembers", "categoryoption",
-    "category",     "categories_categoryoptions", "categorycombo",
-    "categorycombos_categories", "categorycombos_optioncombos", "categoryoptioncombo",
-    "categoryoptioncombos_categoryoptions", "dataelement", "dataelementgroup",
-    "dataelementgroupmembers", "dataset", "datasetelement",
-    "datasetsource", "indicatortype", "indicator",
-    "constant",     "expression",    "validationrule",
-    "datavalue",    "completedatasetregistration"};
+const char* const kFilledTables[] = {"periodtype",
+                                     "period",
+                                     "organisationunit",
+                                     "orgunitlevel",
+                                     "orgunitgroup",
+                                     "orgunitgroupmembers",
+                                     "orgunitgroupset",
+                                     "orgunitgroupsetmembers",
+                                     "categoryoption",
+                                     "category",
+                                     "categories_categoryoptions",
+                                     "categorycombo",
+                                     "categorycombos_categories",
+                                     "categorycombos_optioncombos",
+                                     "categoryoptioncombo",
+                                     "categoryoptioncombos_categoryoptions",
+                                     "dataelement",
+                                     "dataelementgroup",
+                                     "dataelementgroupmembers",
+                                     "dataset",
+                                     "datasetelement",
+                                     "datasetsource",
+                                     "indicatortype",
+                                     "indicator",
+                                     "constant",
+                                     "expression",
+                                     "validationrule",
+                                     "datavalue",
+                                     "completedatasetregistration",
+                                     "trackedentitytype",
+                                     "trackedentityattribute",
+                                     "program",
+                                     "programstage",
+                                     "trackedentity",
+                                     "trackedentityattributevalue",
+                                     "enrollment",
+                                     "event"};
 
 constexpr size_t kFlushBytes = 1 << 20;
 
@@ -99,14 +127,14 @@ Status CopyRows(PostgresConnection& connection, const std::string& target,
   std::string rows;
   fill(&rows);
   bool sent = false;
-  return connection.CopyIn("COPY " + target + " FROM STDIN", [&](std::string* buffer)
-                                                                 -> Result<bool> {
-    if (!sent) {
-      buffer->swap(rows);
-      sent = true;
-    }
-    return false;
-  });
+  return connection.CopyIn("COPY " + target + " FROM STDIN",
+                           [&](std::string* buffer) -> Result<bool> {
+                             if (!sent) {
+                               buffer->swap(rows);
+                               sent = true;
+                             }
+                             return false;
+                           });
 }
 
 template <typename T>
@@ -158,10 +186,11 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
   for (const ValidationRule& rule : c.validation_rules) {
     periods.TypeId(rule.period_type);
   }
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "organisationunit (organisationunitid, uid, code, "
-                                           "created, lastupdated, name, shortname, parentid, "
-                                           "path, hierarchylevel, openingdate, closeddate, "
-                                           "geometry)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "organisationunit (organisationunitid, uid, code, "
+                               "created, lastupdated, name, shortname, parentid, "
+                               "path, hierarchylevel, openingdate, closeddate, "
+                               "geometry)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
                                  for (size_t i = 0; i < c.org_units.size(); ++i) {
@@ -204,7 +233,8 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "orgunitgroupmembers (organisationunitid, orgunitgroupid)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "orgunitgroupmembers (organisationunitid, orgunitgroupid)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
                                  for (size_t g = 0; g < c.org_unit_groups.size(); ++g) {
@@ -226,7 +256,8 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "orgunitgroupsetmembers (orgunitgroupsetid, orgunitgroupid)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "orgunitgroupsetmembers (orgunitgroupsetid, orgunitgroupid)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
                                  for (size_t s = 0; s < c.org_unit_group_sets.size(); ++s) {
@@ -247,32 +278,32 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection,
-      fmt::format("category (categoryid, {}, shortname, datadimensiontype, datadimension)",
-                  kIdentifiableColumns),
-      [&](std::string* out) {
-        RowBuilder row(out);
-        for (size_t i = 0; i < c.categories.size(); ++i) {
-          Identifiable(row, i, c.categories[i]);
-          row.Text(c.categories[i].name)
-              .Text(c.categories[i].attribute ? "ATTRIBUTE" : "DISAGGREGATION")
-              .Bool(i != 0);
-          row.End();
-        }
-      }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection, "categories_categoryoptions (categoryid, sort_order, categoryoptionid)",
-      [&](std::string* out) {
-        RowBuilder row(out);
-        for (size_t k = 0; k < c.categories.size(); ++k) {
-          int order = 0;
-          for (int option : c.categories[k].options) {
-            row.Int(static_cast<int64_t>(k) + 1).Int(++order).Int(option + 1);
-            row.End();
-          }
-        }
-      }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection,
+               fmt::format("category (categoryid, {}, shortname, datadimensiontype, datadimension)",
+                           kIdentifiableColumns),
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t i = 0; i < c.categories.size(); ++i) {
+                   Identifiable(row, i, c.categories[i]);
+                   row.Text(c.categories[i].name)
+                       .Text(c.categories[i].attribute ? "ATTRIBUTE" : "DISAGGREGATION")
+                       .Bool(i != 0);
+                   row.End();
+                 }
+               }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection, "categories_categoryoptions (categoryid, sort_order, categoryoptionid)",
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t k = 0; k < c.categories.size(); ++k) {
+                   int order = 0;
+                   for (int option : c.categories[k].options) {
+                     row.Int(static_cast<int64_t>(k) + 1).Int(++order).Int(option + 1);
+                     row.End();
+                   }
+                 }
+               }));
   DHL_RETURN_IF_ERROR(CopyRows(
       connection,
       fmt::format("categorycombo (categorycomboid, {}, datadimensiontype, skiptotal)",
@@ -285,41 +316,41 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection, "categorycombos_categories (categoryid, sort_order, categorycomboid)",
-      [&](std::string* out) {
-        RowBuilder row(out);
-        for (size_t k = 0; k < c.category_combos.size(); ++k) {
-          int order = 0;
-          for (int category : c.category_combos[k].categories) {
-            row.Int(category + 1).Int(++order).Int(static_cast<int64_t>(k) + 1);
-            row.End();
-          }
-        }
-      }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection, "categorycombos_optioncombos (categoryoptioncomboid, categorycomboid)",
-      [&](std::string* out) {
-        RowBuilder row(out);
-        for (size_t k = 0; k < c.category_combos.size(); ++k) {
-          for (int coc : c.category_combos[k].option_combos) {
-            row.Int(coc + 1).Int(static_cast<int64_t>(k) + 1);
-            row.End();
-          }
-        }
-      }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection,
-      fmt::format("categoryoptioncombo (categoryoptioncomboid, {}, ignoreapproval)",
-                  kIdentifiableColumns),
-      [&](std::string* out) {
-        RowBuilder row(out);
-        for (size_t i = 0; i < c.category_option_combos.size(); ++i) {
-          Identifiable(row, i, c.category_option_combos[i]);
-          row.Bool(false);
-          row.End();
-        }
-      }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection, "categorycombos_categories (categoryid, sort_order, categorycomboid)",
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t k = 0; k < c.category_combos.size(); ++k) {
+                   int order = 0;
+                   for (int category : c.category_combos[k].categories) {
+                     row.Int(category + 1).Int(++order).Int(static_cast<int64_t>(k) + 1);
+                     row.End();
+                   }
+                 }
+               }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection, "categorycombos_optioncombos (categoryoptioncomboid, categorycomboid)",
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t k = 0; k < c.category_combos.size(); ++k) {
+                   for (int coc : c.category_combos[k].option_combos) {
+                     row.Int(coc + 1).Int(static_cast<int64_t>(k) + 1);
+                     row.End();
+                   }
+                 }
+               }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection,
+               fmt::format("categoryoptioncombo (categoryoptioncomboid, {}, ignoreapproval)",
+                           kIdentifiableColumns),
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t i = 0; i < c.category_option_combos.size(); ++i) {
+                   Identifiable(row, i, c.category_option_combos[i]);
+                   row.Bool(false);
+                   row.End();
+                 }
+               }));
   DHL_RETURN_IF_ERROR(CopyRows(
       connection, "categoryoptioncombos_categoryoptions (categoryoptioncomboid, categoryoptionid)",
       [&](std::string* out) {
@@ -362,7 +393,8 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "dataelementgroupmembers (dataelementid, dataelementgroupid)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "dataelementgroupmembers (dataelementid, dataelementgroupid)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
                                  for (size_t g = 0; g < c.data_element_group_members.size(); ++g) {
@@ -392,40 +424,40 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection, "datasetelement (datasetelementid, datasetid, dataelementid)",
-      [&](std::string* out) {
-        RowBuilder row(out);
-        int64_t id = 0;
-        for (size_t s = 0; s < c.data_sets.size(); ++s) {
-          for (int e : c.data_sets[s].elements) {
-            row.Int(++id).Int(static_cast<int64_t>(s) + 1).Int(e + 1);
-            row.End();
-          }
-        }
-      }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "datasetsource (sourceid, datasetid)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "datasetelement (datasetelementid, datasetid, dataelementid)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
+                                 int64_t id = 0;
                                  for (size_t s = 0; s < c.data_sets.size(); ++s) {
-                                   for (int ou : c.data_sets[s].org_units) {
-                                     row.Int(ou + 1).Int(static_cast<int64_t>(s) + 1);
+                                   for (int e : c.data_sets[s].elements) {
+                                     row.Int(++id).Int(static_cast<int64_t>(s) + 1).Int(e + 1);
                                      row.End();
                                    }
                                  }
                                }));
-  DHL_RETURN_IF_ERROR(CopyRows(
-      connection,
-      fmt::format("indicatortype (indicatortypeid, {}, indicatorfactor, indicatornumber)",
-                  kIdentifiableColumns),
-      [&](std::string* out) {
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection, "datasetsource (sourceid, datasetid)", [&](std::string* out) {
         RowBuilder row(out);
-        for (size_t i = 0; i < c.indicator_types.size(); ++i) {
-          Identifiable(row, i, c.indicator_types[i]);
-          row.Int(c.indicator_types[i].factor).Bool(c.indicator_types[i].number);
-          row.End();
+        for (size_t s = 0; s < c.data_sets.size(); ++s) {
+          for (int ou : c.data_sets[s].org_units) {
+            row.Int(ou + 1).Int(static_cast<int64_t>(s) + 1);
+            row.End();
+          }
         }
       }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection,
+               fmt::format("indicatortype (indicatortypeid, {}, indicatorfactor, indicatornumber)",
+                           kIdentifiableColumns),
+               [&](std::string* out) {
+                 RowBuilder row(out);
+                 for (size_t i = 0; i < c.indicator_types.size(); ++i) {
+                   Identifiable(row, i, c.indicator_types[i]);
+                   row.Int(c.indicator_types[i].factor).Bool(c.indicator_types[i].number);
+                   row.End();
+                 }
+               }));
   DHL_RETURN_IF_ERROR(CopyRows(
       connection,
       fmt::format("indicator (indicatorid, {}, shortname, annualized, decimals, indicatortypeid, "
@@ -457,7 +489,8 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "expression (expressionid, expression, missingvaluestrategy)",
+  DHL_RETURN_IF_ERROR(CopyRows(connection,
+                               "expression (expressionid, expression, missingvaluestrategy)",
                                [&](std::string* out) {
                                  RowBuilder row(out);
                                  int64_t id = 0;
@@ -486,13 +519,14 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
           row.End();
         }
       }));
-  DHL_RETURN_IF_ERROR(CopyRows(connection, "periodtype (periodtypeid, name)", [&](std::string* out) {
-    RowBuilder row(out);
-    for (const auto& [type, id] : periods.type_ids) {
-      row.Int(id).Text(dhis2::PeriodTypeName(type));
-      row.End();
-    }
-  }));
+  DHL_RETURN_IF_ERROR(
+      CopyRows(connection, "periodtype (periodtypeid, name)", [&](std::string* out) {
+        RowBuilder row(out);
+        for (const auto& [type, id] : periods.type_ids) {
+          row.Int(id).Text(dhis2::PeriodTypeName(type));
+          row.End();
+        }
+      }));
   return CopyRows(connection, "period (periodid, periodtypeid, startdate, enddate)",
                   [&](std::string* out) {
                     RowBuilder row(out);
@@ -582,6 +616,173 @@ Result<int64_t> WriteRegistrations(PostgresConnection& connection, const DataVal
   return count;
 }
 
+// The tracker program's metadata, persons (attribute values in clear: the simulated server stores
+// no encrypted attribute), enrollments and events (data values as DHIS2's eventdatavalues jsonb).
+Status WriteTracker(PostgresConnection& connection, const Country& c, const TrackerStore& store) {
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("trackedentitytype (trackedentitytypeid, {}, shortname)", kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        Identifiable(row, 0, c.tracked_entity_type);
+        row.Text(c.tracked_entity_type.name);
+        row.End();
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("trackedentityattribute (trackedentityattributeid, {}, shortname, valuetype, "
+                  "aggregationtype, confidential, uniquefield, skipsynchronization)",
+                  kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.tracked_entity_attributes.size(); ++i) {
+          const TrackedEntityAttribute& attribute = c.tracked_entity_attributes[i];
+          Identifiable(row, i, attribute);
+          row.Text(attribute.name)
+              .Text(attribute.value_type)
+              .Text("NONE")
+              .Bool(attribute.confidential)
+              .Bool(attribute.unique)
+              .Bool(false);
+          row.End();
+        }
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("program (programid, {}, shortname, type, skipoffline, categorycomboid, "
+                  "trackedentitytypeid)",
+                  kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.programs.size(); ++i) {
+          Identifiable(row, i, c.programs[i]);
+          row.Text(c.programs[i].short_name).Text("WITH_REGISTRATION").Bool(false).Int(1).Int(1);
+          row.End();
+        }
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("programstage (programstageid, {}, mindaysfromstart, programid, repeatable, "
+                  "validationstrategy, enableuserassignment)",
+                  kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.program_stages.size(); ++i) {
+          Identifiable(row, i, c.program_stages[i]);
+          row.Int(0).Int(1).Bool(c.program_stages[i].repeatable).Text("ON_COMPLETE").Bool(false);
+          row.End();
+        }
+      }));
+  Status status;
+  store.Read([&](const std::vector<TrackedEntity>& people,
+                 const std::vector<Enrollment>& enrollments,
+                 const std::vector<TrackerEvent>& events) {
+    const Program& program = c.programs.at(0);
+    status = CopyRows(connection,
+                      "trackedentity (trackedentityid, uid, created, lastupdated, deleted, "
+                      "organisationunitid, trackedentitytypeid)",
+                      [&](std::string* out) {
+                        RowBuilder row(out);
+                        for (size_t i = 0; i < people.size(); ++i) {
+                          const TrackedEntity& p = people[i];
+                          row.Int(static_cast<int64_t>(i) + 1)
+                              .Text(p.uid)
+                              .Time(p.created_ms)
+                              .Time(p.updated_ms)
+                              .Bool(p.deleted)
+                              .Int(p.org_unit + 1)
+                              .Int(1);
+                          row.End();
+                        }
+                      });
+    if (!status.ok()) {
+      return;
+    }
+    status =
+        CopyRows(connection,
+                 "trackedentityattributevalue (trackedentityid, trackedentityattributeid, "
+                 "created, lastupdated, value)",
+                 [&](std::string* out) {
+                   RowBuilder row(out);
+                   for (size_t i = 0; i < people.size(); ++i) {
+                     const TrackedEntity& p = people[i];
+                     for (size_t a = 0;
+                          a < program.attributes.size() && a < p.attribute_values.size(); ++a) {
+                       row.Int(static_cast<int64_t>(i) + 1)
+                           .Int(program.attributes[a] + 1)
+                           .Time(p.created_ms)
+                           .Time(p.updated_ms)
+                           .Text(p.attribute_values[a]);
+                       row.End();
+                     }
+                   }
+                 });
+    if (!status.ok()) {
+      return;
+    }
+    status = CopyRows(connection,
+                      "enrollment (enrollmentid, uid, created, lastupdated, occurreddate, "
+                      "enrollmentdate, followup, deleted, status, trackedentityid, programid, "
+                      "organisationunitid)",
+                      [&](std::string* out) {
+                        RowBuilder row(out);
+                        for (size_t i = 0; i < enrollments.size(); ++i) {
+                          const Enrollment& en = enrollments[i];
+                          row.Int(static_cast<int64_t>(i) + 1)
+                              .Text(en.uid)
+                              .Time(en.created_ms)
+                              .Time(en.updated_ms)
+                              .Time(en.enrolled_ms)
+                              .Time(en.enrolled_ms)
+                              .Bool(en.follow_up)
+                              .Bool(en.deleted)
+                              .Text(en.status)
+                              .Int(en.tracked_entity + 1)
+                              .Int(1)
+                              .Int(en.org_unit + 1);
+                          row.End();
+                        }
+                      });
+    if (!status.ok()) {
+      return;
+    }
+    status = CopyRows(
+        connection,
+        "event (eventid, uid, created, lastupdated, enrollmentid, programstageid, "
+        "attributeoptioncomboid, deleted, scheduleddate, occurreddate, organisationunitid, status, "
+        "eventdatavalues)",
+        [&](std::string* out) {
+          RowBuilder row(out);
+          for (size_t i = 0; i < events.size(); ++i) {
+            const TrackerEvent& e = events[i];
+            nlohmann::json values = nlohmann::json::object();
+            for (const auto& [element, value] : e.data_values) {
+              values[c.data_elements[element].uid] = {
+                  {"value", value},
+                  {"created", FormatLocalMillis(e.created_ms)},
+                  {"lastUpdated", FormatLocalMillis(e.updated_ms)},
+                  {"providedElsewhere", false}};
+            }
+            row.Int(static_cast<int64_t>(i) + 1)
+                .Text(e.uid)
+                .Time(e.created_ms)
+                .Time(e.updated_ms)
+                .Int(e.enrollment + 1)
+                .Int(e.stage + 1)
+                .Int(1)
+                .Bool(e.deleted)
+                .Time(e.scheduled_ms)
+                .Time(e.occurred_ms)
+                .Int(e.org_unit + 1)
+                .Text(e.status)
+                .Text(values.dump());
+            row.End();
+          }
+        });
+  });
+  return status;
+}
+
 }  // namespace
 
 Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
@@ -617,6 +818,7 @@ Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
                        WriteDataValues(connection, simulator.values(), periods));
   DHL_ASSIGN_OR_RETURN(summary.registrations,
                        WriteRegistrations(connection, simulator.values(), periods));
+  DHL_RETURN_IF_ERROR(WriteTracker(connection, country, simulator.tracker()));
   if (periods.ids.size() != period_count) {
     return Internal("sim --write-postgres: a value or registration of a period no data set has");
   }

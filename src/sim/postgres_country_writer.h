@@ -9,7 +9,9 @@
 // Internal ids are the objects' positions (1-based). Timestamps are written as the simulated
 // server's local time, Etc/UTC, and the database's TimeZone is set to Etc/UTC. The default
 // category objects (uids bjDvmb4bfuf, GLevLNI9wkl, xYerKDKCefk, HllvX50cXC0) are part of the
-// country, as DHIS2 creates them at start-up. Tracker tables are created but left empty.
+// country, as DHIS2 creates them at start-up. Tracker: the programme, its stages and attributes,
+// persons with their attribute values (in clear: the simulated server encrypts none), enrollments
+// and events (data values in event.eventdatavalues as DHIS2 stores them).
 #pragma once
 
 #include <string>

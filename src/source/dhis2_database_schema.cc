@@ -11,8 +11,8 @@ namespace dhl::source {
 namespace {
 
 // The tables every DHIS2 database has had for a decade: without them it is not DHIS2.
-const char* const kCoreTables[] = {"datavalue",        "period",   "periodtype",
-                                   "organisationunit", "dataelement", "categorycombo",
+const char* const kCoreTables[] = {"datavalue",           "period",      "periodtype",
+                                   "organisationunit",    "dataelement", "categorycombo",
                                    "categoryoptioncombo", "dataset"};
 
 constexpr int kOldestMinor = 38;

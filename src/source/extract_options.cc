@@ -66,8 +66,7 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
   DHL_RETURN_IF_ERROR(integer("landing_retention_days", &options.landing_retention_days, 0));
   options.keep_tracker_landing = (*section)["keep_tracker_landing"].value_or(false);
   options.time_zone = (*section)["time_zone"].value_or(std::string());
-  DHL_RETURN_IF_ERROR(
-      integer("statement_timeout_seconds", &options.statement_timeout_seconds, 0));
+  DHL_RETURN_IF_ERROR(integer("statement_timeout_seconds", &options.statement_timeout_seconds, 0));
   std::string chunk_by = (*section)["chunk_by"].value_or(std::string("data_set"));
   if (chunk_by == "data_set") {
     options.chunk_by = ChunkBy::kDataSet;

@@ -30,8 +30,8 @@ struct ExtractOptions {
   // (empty: the database's TimeZone setting) and the statement_timeout of its queries (0: none).
   std::string time_zone;
   int statement_timeout_seconds = 3600;
-  bool full = false;                             // --full
-  std::string only;  // --only, empty = every stage (only extract exists today)
+  bool full = false;  // --full
+  std::string only;   // --only, empty = every stage (only extract exists today)
 };
 
 // Reads [source] from `config_file` (empty: defaults). Unknown keys are errors naming the key.

@@ -152,8 +152,8 @@ Status PostgresConnection::ResultStatus(void* result_handle, std::string_view sq
       status == PGRES_COPY_OUT || status == PGRES_COPY_IN) {
     return Status::Ok();
   }
-  std::string reason = FirstLine(result != nullptr ? PQresultErrorMessage(result)
-                                                   : PQerrorMessage(connection_));
+  std::string reason =
+      FirstLine(result != nullptr ? PQresultErrorMessage(result) : PQerrorMessage(connection_));
   const char* state = result != nullptr ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   std::string sqlstate = state == nullptr ? "" : state;
   std::string message =
@@ -220,9 +220,8 @@ Status PostgresConnection::ForEachRow(std::string_view sql,
       row.assign(static_cast<size_t>(columns), std::nullopt);
       for (int c = 0; c < columns; ++c) {
         if (!PQgetisnull(result.get(), 0, c)) {
-          row[static_cast<size_t>(c)] =
-              std::string_view(PQgetvalue(result.get(), 0, c),
-                               static_cast<size_t>(PQgetlength(result.get(), 0, c)));
+          row[static_cast<size_t>(c)] = std::string_view(
+              PQgetvalue(result.get(), 0, c), static_cast<size_t>(PQgetlength(result.get(), 0, c)));
         }
       }
       failure = visit(row);

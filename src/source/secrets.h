@@ -38,7 +38,7 @@ struct Secrets {
   std::string url;  // DHIS2 base URL without /api; may be empty (then the config file's)
   std::string username;
   std::string password;
-  std::string token;     // a personal access token (d2pat_...)
+  std::string token;                    // a personal access token (d2pat_...)
   std::string postgres_password;        // [postgres] password
   std::string postgres_encryption_key;  // [postgres] encryption_key
   std::string hash_key;  // key of HMAC-SHA256 over personal attribute values; never empty

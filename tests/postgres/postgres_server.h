@@ -63,9 +63,8 @@ class PostgresServer {
     std::string file = (dir_ / "query.sql").string();
     std::ofstream(file) << sql << "\n";
     return std::system(("PGPASSWORD=" + std::string(kPassword) + " " + kBin +
-                        "/psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " +
-                        std::to_string(port_) + " -U postgres -d " + database + " -f " + file +
-                        " >/dev/null 2>&1")
+                        "/psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p " + std::to_string(port_) +
+                        " -U postgres -d " + database + " -f " + file + " >/dev/null 2>&1")
                            .c_str()) == 0;
   }
 

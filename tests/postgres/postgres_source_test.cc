@@ -30,10 +30,10 @@
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/sync_runner.h"
+#include "postgres_server.h"
 #include "sim/postgres_country_writer.h"
 #include "sim/sim_command.h"
 #include "sim/simulator.h"
-#include "postgres_server.h"
 
 namespace dhl {
 namespace {
@@ -64,7 +64,7 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ServerE
 // Columns that record how a row arrived (or, for data_value.created, a field the simulator's
 // dataValueSets.csv leaves out but the database holds).
 const std::set<std::string> kArrivalColumns = {"_run_id", "_ingested_at", "_source", "_chunk",
-                                               "run_id", "ingested_at", "_batch"};
+                                               "run_id",  "ingested_at",  "_batch"};
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("dhl_pgsrc_" + name + "_" + std::to_string(getpid()));
@@ -81,9 +81,12 @@ sim::SimOptions SmallCountry() {
 }
 
 // Writes the simulator's country into a new database `name`.
-void WriteCountry(const std::string& name, const sim::SimOptions& options) {
-  ASSERT_TRUE(server->Psql("postgres", "DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " +
-                                           name));
+// With `fresh` false the database keeps its tables and the writer replaces their rows.
+void WriteCountry(const std::string& name, const sim::SimOptions& options, bool fresh = true) {
+  if (fresh) {
+    ASSERT_TRUE(
+        server->Psql("postgres", "DROP DATABASE IF EXISTS " + name + "; CREATE DATABASE " + name));
+  }
   sim::Simulator simulator(options, SystemClock::Instance());
   auto written = sim::WriteCountryToPostgres(simulator, server->Uri(name), "");
   ASSERT_TRUE(written.ok()) << written.status().ToString();
@@ -136,8 +139,8 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
       continue;
     }
     std::string left_table = "main.\"left_" + name.layer + "_" + name.name + "\"";
-    auto columns = connection->Query("SELECT column_name FROM (DESCRIBE SELECT * FROM " +
-                                     left_table + ")");
+    auto columns =
+        connection->Query("SELECT column_name FROM (DESCRIBE SELECT * FROM " + left_table + ")");
     std::string list;
     if (columns.ok()) {
       for (size_t row = 0; row < columns->row_count(); ++row) {
@@ -149,10 +152,10 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
     }
     std::string left_sql = "SELECT " + list + " FROM " + left_table;
     std::string right_sql = "SELECT " + list + " FROM " + name.ToString();
-    auto counted = connection->Query(
-        "SELECT (SELECT count(*) FROM (" + left_sql + " EXCEPT ALL " + right_sql + ")), " +
-        "(SELECT count(*) FROM (" + right_sql + " EXCEPT ALL " + left_sql +
-        ")), (SELECT count(*) FROM (" + left_sql + "))");
+    auto counted =
+        connection->Query("SELECT (SELECT count(*) FROM (" + left_sql + " EXCEPT ALL " + right_sql +
+                          ")), " + "(SELECT count(*) FROM (" + right_sql + " EXCEPT ALL " +
+                          left_sql + ")), (SELECT count(*) FROM (" + left_sql + "))");
     if (!counted.ok()) {
       differences.push_back(name.ToString() + ": " + counted.status().ToString());
       continue;
@@ -164,8 +167,9 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
       continue;
     }
     std::string example;
-    for (const auto& [label, sql] : {std::pair<std::string, std::string>{"left", left_sql + " EXCEPT ALL " + right_sql},
-                                     {"right", right_sql + " EXCEPT ALL " + left_sql}}) {
+    for (const auto& [label, sql] :
+         {std::pair<std::string, std::string>{"left", left_sql + " EXCEPT ALL " + right_sql},
+          {"right", right_sql + " EXCEPT ALL " + left_sql}}) {
       auto row = connection->Query("SELECT * FROM (" + sql + ") LIMIT 1");
       if (row.ok() && row->row_count() > 0) {
         example += " " + label + ":";
@@ -174,8 +178,8 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
         }
       }
     }
-    differences.push_back(name.ToString() + ": " + std::to_string(only_left) +
-                          " rows only left, " + std::to_string(only_right) + " only right, of " +
+    differences.push_back(name.ToString() + ": " + std::to_string(only_left) + " rows only left, " +
+                          std::to_string(only_right) + " only right, of " +
                           std::to_string(counted->GetInt64(2, 0).value_or(0)) + ";" + example);
   }
   EXPECT_GT(compared, 5);
@@ -203,8 +207,73 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
   auto from_database = pipeline::RunSync(SyncTo(dir / "db", server->Uri("dhis2_same")));
   ASSERT_TRUE(from_database.ok()) << from_database.status().ToString();
   EXPECT_TRUE(from_database->ok()) << from_database->ToText();
+  std::vector<std::string> differences = CompareLakes(dir / "api", dir / "db", {"silver", "gold"});
+  std::string text;
+  for (const std::string& line : differences) {
+    text += line + "\n";
+  }
+  EXPECT_TRUE(differences.empty()) << text;
+  fs::remove_all(dir);
+}
+
+TEST_F(PostgresSourceTest, Schema240ReadsAsSchema242) {
+  sim::SimOptions options = SmallCountry();
+  WriteCountry("dhis2_242", options);
+  // The same database as 2.38-2.40 name it: the 2.41 renames (V2_41_20..38) in reverse.
+  ASSERT_TRUE(server->Psql("postgres",
+                           "DROP DATABASE IF EXISTS dhis2_240; CREATE DATABASE "
+                           "dhis2_240 TEMPLATE dhis2_242"));
+  ASSERT_TRUE(server->Psql(
+      "dhis2_240",
+      "ALTER TABLE category RENAME TO dataelementcategory; "
+      "ALTER TABLE categoryoption RENAME TO dataelementcategoryoption; "
+      "ALTER TABLE event RENAME TO programstageinstance; "
+      "ALTER TABLE programstageinstance RENAME COLUMN eventid TO programstageinstanceid; "
+      "ALTER TABLE programstageinstance RENAME COLUMN enrollmentid TO programinstanceid; "
+      "ALTER TABLE programstageinstance RENAME COLUMN scheduleddate TO duedate; "
+      "ALTER TABLE programstageinstance RENAME COLUMN occurreddate TO executiondate; "
+      "ALTER TABLE enrollment RENAME TO programinstance; "
+      "ALTER TABLE programinstance RENAME COLUMN enrollmentid TO programinstanceid; "
+      "ALTER TABLE programinstance RENAME COLUMN trackedentityid TO trackedentityinstanceid; "
+      "ALTER TABLE programinstance RENAME COLUMN completeddate TO enddate; "
+      "ALTER TABLE programinstance RENAME COLUMN occurreddate TO incidentdate; "
+      "ALTER TABLE trackedentity RENAME TO trackedentityinstance; "
+      "ALTER TABLE trackedentityinstance RENAME COLUMN trackedentityid TO "
+      "trackedentityinstanceid"));
+  fs::path dir = TempDir("schema240");
+  for (const char* name : {"dhis2_242", "dhis2_240"}) {
+    pipeline::SyncOptions sync = SyncTo(dir / name, server->Uri(name));
+    sync.stages = {pipeline::SyncStage::kExtract};
+    auto summary = pipeline::RunSync(sync);
+    ASSERT_TRUE(summary.ok()) << name << ": " << summary.status().ToString();
+  }
   std::vector<std::string> differences =
-      CompareLakes(dir / "api", dir / "db", {"silver", "gold"});
+      CompareLakes(dir / "dhis2_242", dir / "dhis2_240", {"bronze"});
+  std::string text;
+  for (const std::string& line : differences) {
+    text += line + "\n";
+  }
+  EXPECT_TRUE(differences.empty()) << text;
+  fs::remove_all(dir);
+}
+
+TEST_F(PostgresSourceTest, IncrementalAfterMutationsEqualsFreshFull) {
+  sim::SimOptions options = SmallCountry();
+  WriteCountry("dhis2_incremental", options);
+  fs::path dir = TempDir("incremental");
+  std::string uri = server->Uri("dhis2_incremental");
+  auto first = pipeline::RunSync(SyncTo(dir / "incremental", uri));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  // The simulator's mutation round (values changed, deleted and added, registrations too),
+  // stamped now, written over the same tables.
+  options.mutate = 0.05;
+  WriteCountry("dhis2_incremental", options, /*fresh=*/false);
+  auto incremental = pipeline::RunSync(SyncTo(dir / "incremental", uri));
+  ASSERT_TRUE(incremental.ok()) << incremental.status().ToString();
+  auto full = pipeline::RunSync(SyncTo(dir / "full", uri));
+  ASSERT_TRUE(full.ok()) << full.status().ToString();
+  std::vector<std::string> differences =
+      CompareLakes(dir / "full", dir / "incremental", {"silver", "gold"});
   std::string text;
   for (const std::string& line : differences) {
     text += line + "\n";
@@ -252,9 +321,10 @@ void WriteSecretsFile(const fs::path& dir) {
 TEST_F(PostgresSourceTest, BadSourcesFailInOneLineWritingNothing) {
   fs::path dir = TempDir("errors");
   WriteSecretsFile(dir);
-  ASSERT_TRUE(server->Psql("postgres", "DROP DATABASE IF EXISTS not_dhis2; CREATE DATABASE "
-                                       "not_dhis2; DROP DATABASE IF EXISTS dhis2_237; "
-                                       "CREATE DATABASE dhis2_237"));
+  ASSERT_TRUE(server->Psql("postgres",
+                           "DROP DATABASE IF EXISTS not_dhis2; CREATE DATABASE "
+                           "not_dhis2; DROP DATABASE IF EXISTS dhis2_237; "
+                           "CREATE DATABASE dhis2_237"));
   // A DHIS2 2.37: its core tables, and Flyway saying 2.37.
   ASSERT_TRUE(server->Psql(
       "dhis2_237",
@@ -310,8 +380,10 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
   WriteSecretsFile(dir);
   std::string uri = server->Uri("dhis2_kill");
   std::string output;
-  ASSERT_EQ(RunCli(dir, "--lake " + (dir / "clean").string() +
-                            " sync --only extract --source " + uri, &output), 0)
+  ASSERT_EQ(
+      RunCli(dir, "--lake " + (dir / "clean").string() + " sync --only extract --source " + uri,
+             &output),
+      0)
       << output;
   std::mt19937 random(12345);
   std::uniform_int_distribution<int> delay_ms(100, 2500);
@@ -330,16 +402,15 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
     int status = 0;
     ::waitpid(child, &status, 0);
   }
-  ASSERT_EQ(RunCli(dir, "--lake " + lake.string() + " sync --only extract --source " + uri,
-                   &output),
-            0)
+  ASSERT_EQ(
+      RunCli(dir, "--lake " + lake.string() + " sync --only extract --source " + uri, &output), 0)
       << output;
   // Data values exactly once; the other tables as sets (registrations are read whole each run).
   auto database = engine::Database::Open();
   ASSERT_TRUE(database.ok());
   auto connection = database->Connect();
   ASSERT_TRUE(connection.ok());
-  lake::LakeCatalog clean(( dir / "clean").string());
+  lake::LakeCatalog clean((dir / "clean").string());
   lake::LakeCatalog killed(lake.string());
   auto tables = clean.ListTables();
   ASSERT_TRUE(tables.ok());
@@ -362,8 +433,7 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
     }
     SCOPED_TRACE(name.ToString());
     std::string left = "SELECT * FROM main.\"clean_" + name.name + "\"";
-    std::string right =
-        "SELECT * EXCLUDE (_run_id, _ingested_at, _chunk) FROM " + name.ToString();
+    std::string right = "SELECT * EXCLUDE (_run_id, _ingested_at, _chunk) FROM " + name.ToString();
     std::string op = name.name == "data_value" ? " EXCEPT ALL " : " EXCEPT ";
     auto counted = connection->Query("SELECT (SELECT count(*) FROM (" + left + op + right +
                                      ")), (SELECT count(*) FROM (" + right + op + left + "))");
