@@ -12,7 +12,7 @@ APT_PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libcurl4-openssl-dev libssl-dev zlib1g-dev
   nlohmann-json3-dev libsimdjson-dev libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
-  libcpp-httplib-dev libpq-dev
+  libcpp-httplib-dev libpq-dev postgresql-15 postgresql-15-postgis-3
   python3-sqlglot
   chromium
 )
