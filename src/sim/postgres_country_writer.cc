@@ -606,7 +606,7 @@ Result<int64_t> WriteRegistrations(PostgresConnection& connection, const DataVal
               .Int(r.aoc + 1)
               .Time(r.date_ms)
               .Text(*r.stored_by)
-              .Time(r.date_ms)
+              .Null()  // lastupdated: the simulated API gives none
               .Bool(r.completed);
           row.End();
           ++count;
@@ -614,6 +614,37 @@ Result<int64_t> WriteRegistrations(PostgresConnection& connection, const DataVal
         });
       }));
   return count;
+}
+
+// The generated min-max ranges the simulator serves (/api/minMaxDataElements).
+Status WriteMinMax(PostgresConnection& connection, const Country& c) {
+  return CopyRows(connection,
+                  "minmaxdataelement (minmaxdataelementid, sourceid, dataelementid, "
+                  "categoryoptioncomboid, minimumvalue, maximumvalue, generatedvalue)",
+                  [&](std::string* out) {
+                    RowBuilder row(out);
+                    int64_t id = 0;
+                    for (int ou : c.facilities) {
+                      const OrgUnit& unit = c.org_units[ou];
+                      for (size_t e = 0; e < c.data_elements.size(); ++e) {
+                        const DataElement& de = c.data_elements[e];
+                        if (!de.min_max) {
+                          continue;
+                        }
+                        for (int coc : c.category_combos[de.combo].option_combos) {
+                          double mean = de.base * unit.size * c.category_option_combos[coc].share;
+                          row.Int(++id)
+                              .Int(ou + 1)
+                              .Int(static_cast<int64_t>(e) + 1)
+                              .Int(coc + 1)
+                              .Int(static_cast<int64_t>(std::floor(mean * 0.3)))
+                              .Int(static_cast<int64_t>(std::ceil(mean * 2.5 + 5)))
+                              .Bool(true);
+                          row.End();
+                        }
+                      }
+                    }
+                  });
 }
 
 // The tracker program's metadata, persons (attribute values in clear: the simulated server stores
@@ -818,6 +849,7 @@ Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
                        WriteDataValues(connection, simulator.values(), periods));
   DHL_ASSIGN_OR_RETURN(summary.registrations,
                        WriteRegistrations(connection, simulator.values(), periods));
+  DHL_RETURN_IF_ERROR(WriteMinMax(connection, country));
   DHL_RETURN_IF_ERROR(WriteTracker(connection, country, simulator.tracker()));
   if (periods.ids.size() != period_count) {
     return Internal("sim --write-postgres: a value or registration of a period no data set has");

@@ -34,7 +34,8 @@ struct Dhis2DatabaseSchema {
   std::string event_occurred = "occurreddate";
   std::string enrollment_completed = "completeddate";
   std::string enrollment_occurred = "occurreddate";
-  bool has_tracker = true;  // the tracker tables exist
+  bool has_tracker = true;   // the tracker tables exist
+  bool has_min_max = false;  // minmaxdataelement exists
 };
 
 // Reads the schema through `connection` (inside the caller's transaction).

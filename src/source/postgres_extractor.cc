@@ -468,6 +468,17 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
       bytes = LandDataValues(**connection, chunk, path);
     } else if (chunk.table == "complete_registration") {
       bytes = LandRegistrations(**connection, chunk, path);
+    } else if (chunk.table == "min_max_data_element") {
+      bytes = LandJsonRows(
+          **connection,
+          "SELECT json_build_object('source', json_build_object('id', ou.uid), 'dataElement', "
+          "json_build_object('id', de.uid), 'optionCombo', json_build_object('id', coc.uid), "
+          "'min', m.minimumvalue, 'max', m.maximumvalue, 'generated', m.generatedvalue)::text "
+          "FROM minmaxdataelement m JOIN organisationunit ou ON ou.organisationunitid = "
+          "m.sourceid JOIN dataelement de ON de.dataelementid = m.dataelementid JOIN "
+          "categoryoptioncombo coc ON coc.categoryoptioncomboid = m.categoryoptioncomboid ORDER "
+          "BY de.uid, ou.uid, coc.uid",
+          chunk.records_key, path);
     } else if (chunk.table == "tracked_entity" || chunk.table == "enrollment" ||
                chunk.table == "event") {
       std::string sql = TrackerSql(context.schema, chunk.table);
@@ -734,6 +745,16 @@ Result<ExtractSummary> PostgresExtractor::Run() {
     DatabasePlanner::Add(metadata, std::move(chunk));
   }
   DHL_RETURN_IF_ERROR(plan_and_run(metadata));
+
+  // Min-max ranges: the whole list each run (silver keeps the latest run's), when the table exists.
+  ExtractionPlan min_max = planner_context.NewPlan("min_max_data_element", "");
+  if (schema.has_min_max) {
+    Chunk chunk;
+    chunk.table = "min_max_data_element";
+    chunk.records_key = "minMaxDataElements";
+    DatabasePlanner::Add(min_max, std::move(chunk));
+    DHL_RETURN_IF_ERROR(plan_and_run(min_max));
+  }
 
   DHL_ASSIGN_OR_RETURN(auto values_since, since("data_value"));
   ExtractionPlan values = planner_context.NewPlan("data_value", values_since.value_or(""));

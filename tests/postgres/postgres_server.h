@@ -29,7 +29,7 @@ class PostgresServer {
     port_ = FreePort();
     as_user_ = ::geteuid() == 0 ? "runuser -u postgres -- " : "";
     if (::geteuid() == 0) {
-      Run("chown -R postgres " + dir_.string());
+      std::system(("chown -R postgres " + dir_.string()).c_str());
     }
     std::string data = (dir_ / "data").string();
     ok_ = Run(std::string(kBin) + "/initdb -D " + data +

@@ -105,6 +105,18 @@ pipeline::SyncOptions SyncTo(const fs::path& lake, const std::string& source) {
   return options;
 }
 
+// `list` ("a", "b", ...) with column `column` read through `expression` instead.
+std::string ReplaceColumn(const std::string& list, const std::string& column,
+                          const std::string& expression) {
+  std::string quoted = "\"" + column + "\"";
+  std::string out = list;
+  size_t at = out.find(quoted);
+  if (at != std::string::npos) {
+    out.replace(at, quoted.size(), expression + " AS " + quoted);
+  }
+  return out;
+}
+
 // Compares every table of `layers` in two lakes, row for row, arrival columns aside. Returns the
 // differences, one line per table that differs.
 std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& right,
@@ -149,6 +161,18 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
           list += (list.empty() ? "\"" : ", \"") + column + "\"";
         }
       }
+    }
+    // What differs by the simulator's choices rather than by source: its dataValueSets.csv has no
+    // `created` column (the database has the value), and its JSON writes an integral coordinate as
+    // 10.0 where PostGIS writes 10.
+    std::string key = name.ToString();
+    if (key == "silver.data_value") {
+      list = ReplaceColumn(list, "created", "NULL");
+    } else if (key == "silver.rejects") {
+      list = ReplaceColumn(list, "record",
+                           "regexp_replace(record, '\"created\":(\"[^\"]*\"|null),', '')");
+    } else if (key == "silver.org_unit") {
+      list = ReplaceColumn(list, "geometry", "regexp_replace(geometry, '\\.0([],])', '\\1', 'g')");
     }
     std::string left_sql = "SELECT " + list + " FROM " + left_table;
     std::string right_sql = "SELECT " + list + " FROM " + name.ToString();
@@ -213,7 +237,9 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
     text += line + "\n";
   }
   EXPECT_TRUE(differences.empty()) << text;
-  fs::remove_all(dir);
+  if (differences.empty()) {
+    fs::remove_all(dir);
+  }
 }
 
 TEST_F(PostgresSourceTest, Schema240ReadsAsSchema242) {
@@ -443,6 +469,8 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
     ++compared;
   }
   EXPECT_GT(compared, 10);
+  // No password in any landing file, plan or table.
+  EXPECT_TRUE(FilesHolding(dir / "killed", testing::PostgresServer::kPassword).empty());
   fs::remove_all(dir);
 }
 

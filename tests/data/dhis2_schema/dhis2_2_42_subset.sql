@@ -433,6 +433,16 @@ CREATE TABLE public.optionset (
     description text
 );
 
+CREATE TABLE public.minmaxdataelement (
+    minmaxdataelementid bigint NOT NULL,
+    sourceid bigint,
+    dataelementid bigint,
+    categoryoptioncomboid bigint,
+    minimumvalue integer NOT NULL,
+    maximumvalue integer NOT NULL,
+    generatedvalue boolean NOT NULL
+);
+
 CREATE TABLE public.datavalue (
     dataelementid bigint NOT NULL,
     periodid bigint NOT NULL,
@@ -1101,3 +1111,6 @@ ALTER TABLE ONLY public.validationrule
 
 ALTER TABLE ONLY public.validationrule
     ADD CONSTRAINT validationrule_pkey PRIMARY KEY (validationruleid);
+
+ALTER TABLE ONLY public.minmaxdataelement
+    ADD CONSTRAINT minmaxdataelement_pkey PRIMARY KEY (minmaxdataelementid);
