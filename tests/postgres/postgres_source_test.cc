@@ -151,15 +151,21 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
       continue;
     }
     std::string left_table = "main.\"left_" + name.layer + "_" + name.name + "\"";
-    auto columns =
-        connection->Query("SELECT column_name FROM (DESCRIBE SELECT * FROM " + left_table + ")");
+    auto columns = connection->Query(
+        "SELECT column_name, column_type FROM (DESCRIBE SELECT * FROM " + left_table + ")");
     std::string list;
     if (columns.ok()) {
       for (size_t row = 0; row < columns->row_count(); ++row) {
         std::string column = columns->GetString(0, row).value_or("");
-        if (kArrivalColumns.count(column) == 0) {
-          list += (list.empty() ? "\"" : ", \"") + column + "\"";
+        if (kArrivalColumns.count(column) > 0) {
+          continue;
         }
+        std::string quoted = "\"" + column + "\"";
+        // Sums of doubles depend on the order rows arrive in (the last bits differ).
+        if (columns->GetString(1, row).value_or("") == "DOUBLE") {
+          quoted = "round(" + quoted + ", 6) AS " + quoted;
+        }
+        list += (list.empty() ? "" : ", ") + quoted;
       }
     }
     // What differs by the simulator's choices rather than by source: its dataValueSets.csv has no
