@@ -270,6 +270,8 @@ TEST_F(PostgresSourceTest, Schema240ReadsAsSchema242) {
       "ALTER TABLE programinstance RENAME COLUMN completeddate TO enddate; "
       "ALTER TABLE programinstance RENAME COLUMN occurreddate TO incidentdate; "
       "ALTER TABLE trackedentity RENAME TO trackedentityinstance; "
+      "ALTER TABLE trackedentityattributevalue RENAME COLUMN trackedentityid TO "
+      "trackedentityinstanceid; "
       "ALTER TABLE trackedentityinstance RENAME COLUMN trackedentityid TO "
       "trackedentityinstanceid"));
   fs::path dir = TempDir("schema240");
