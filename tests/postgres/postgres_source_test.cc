@@ -367,6 +367,14 @@ TEST_F(PostgresSourceTest, BadSourcesFailInOneLineWritingNothing) {
       "TABLE categorycombo (x int); CREATE TABLE categoryoptioncombo (x int); CREATE TABLE "
       "dataset (x int); CREATE TABLE flyway_schema_history (installed_rank int, version text, "
       "success boolean); INSERT INTO flyway_schema_history VALUES (1, '2.37.9', true)"));
+  // A DHIS2 set to the Ethiopian calendar (DHIS2's tables, empty, and the setting).
+  ASSERT_TRUE(server->Psql("postgres",
+                           "DROP DATABASE IF EXISTS dhis2_ethiopian; CREATE DATABASE "
+                           "dhis2_ethiopian"));
+  ASSERT_TRUE(server->Psql("dhis2_ethiopian", sim::Dhis2SchemaSubsetDdl()));
+  ASSERT_TRUE(server->Psql("dhis2_ethiopian",
+                           "INSERT INTO systemsetting (systemsettingid, name, value) VALUES (1, "
+                           "'keyCalendar', convert_to('ethiopian', 'UTF8'))"));
   const std::string wrong_password = "Wrong-pw-5Kz";
   struct Case {
     std::string uri;
@@ -379,6 +387,7 @@ TEST_F(PostgresSourceTest, BadSourcesFailInOneLineWritingNothing) {
       {"postgresql://postgres@127.0.0.1:1/dhis2", "cannot connect"},
       {server->Uri("not_dhis2"), "not a DHIS2 database"},
       {server->Uri("dhis2_237"), "older than 2.38"},
+      {server->Uri("dhis2_ethiopian"), "ethiopian calendar"},
   };
   for (const Case& item : cases) {
     SCOPED_TRACE(item.expected);
