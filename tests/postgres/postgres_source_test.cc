@@ -67,6 +67,11 @@ const auto* const kEnvironment = ::testing::AddGlobalTestEnvironment(new ServerE
 const std::set<std::string> kArrivalColumns = {"_run_id", "_ingested_at", "_source", "_chunk",
                                                "run_id",  "ingested_at",  "_batch"};
 
+// Tables built from what the database source does not read yet (program indicators,
+// relationships).
+const std::set<std::string> kNotFromTheDatabaseYet = {
+    "silver.program_indicator", "silver.relationship", "gold.program_indicator_value"};
+
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("dhl_pgsrc_" + name + "_" + std::to_string(getpid()));
   fs::remove_all(dir);
@@ -246,7 +251,9 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
   auto from_database = pipeline::RunSync(SyncTo(dir / "db", server->Uri("dhis2_same")));
   ASSERT_TRUE(from_database.ok()) << from_database.status().ToString();
   EXPECT_TRUE(from_database->ok()) << from_database->ToText();
-  std::vector<std::string> differences = CompareLakes(dir / "api", dir / "db", {"silver", "gold"});
+  // The database source does not read program indicators and relationships yet.
+  std::vector<std::string> differences =
+      CompareLakes(dir / "api", dir / "db", {"silver", "gold"}, kNotFromTheDatabaseYet);
   std::string text;
   for (const std::string& line : differences) {
     text += line + "\n";
@@ -323,7 +330,8 @@ TEST_F(PostgresSourceTest, IncrementalAfterMutationsEqualsFreshFull) {
   // rejected records, so an incremental lake also holds the rejects of values changed since.
   std::vector<std::string> differences = CompareLakes(
       dir / "full", dir / "incremental", {"silver", "gold"},
-      {"silver.complete_registration", "gold.reporting_rate", "gold.dq_summary", "silver.rejects"},
+      {"silver.complete_registration", "gold.reporting_rate", "gold.dq_summary", "silver.rejects",
+       "silver.program_indicator", "silver.relationship", "gold.program_indicator_value"},
       {{"gold.indicator_value",
         "indicator NOT IN (SELECT uid FROM silver.indicator WHERE numerator LIKE '%R{%' OR "
         "denominator LIKE '%R{%')"}});
