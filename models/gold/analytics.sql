@@ -12,6 +12,8 @@
 -- category holding the option of the value's coc or aoc (generated('analytics_category_columns')),
 -- days of the period and value x days. Partitioned by year; a change to silver.data_value
 -- recomputes only the years it touches (materialized: partitioned, docs/models.md).
+-- Every per-element, per-unit and per-period answer is computed once on its small table (element,
+-- org_unit, period) and the values join them: no expression runs per value but value x days.
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: silver.data_value
@@ -19,6 +21,15 @@
 WITH
 value_type AS (generated('analytics_value_types')),
 zero_rule AS (generated('analytics_zero_rule')),
+element AS (
+  SELECT d.uid, t.data_type, z.keeps_zero
+  FROM ref('silver.data_element') d
+  JOIN value_type t ON t.value_type = d.value_type
+  JOIN zero_rule z
+    ON z.aggregation_type = COALESCE(d.aggregation_type, 'SUM')
+   AND z.zero_is_significant = COALESCE(d.zero_is_significant, FALSE)
+  WHERE COALESCE(d.domain_type, 'AGGREGATE') = 'AGGREGATE'
+),
 org_unit AS (
   SELECT uid, level, CAST(level1_uid AS VARCHAR) AS level1_uid,
          CAST(level2_uid AS VARCHAR) AS level2_uid, CAST(level3_uid AS VARCHAR) AS level3_uid,
@@ -27,24 +38,28 @@ org_unit AS (
          CAST(level8_uid AS VARCHAR) AS level8_uid
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
+),
+-- The period structure, one row per period (silver.data_value's period_type is its period's).
+period AS (
+  SELECT p.pe, p.days, generated('analytics_period_columns')
+  FROM ref('silver.period') p
 )
 SELECT v.de, v.coc, v.aoc, v.ou, v.pe, o.level, o.level1_uid, o.level2_uid, o.level3_uid,
        o.level4_uid, o.level5_uid, o.level6_uid, o.level7_uid, o.level8_uid,
        v.period_type, v.start_date, v.end_date,
-       generated('analytics_period_columns')
+       p.daily, p.weekly, p.weeklywednesday, p.weeklythursday, p.weeklyfriday, p.weeklysaturday,
+       p.weeklysunday, p.biweekly, p.monthly, p.bimonthly, p.quarterly, p.quarterlynov,
+       p.sixmonthly, p.sixmonthlyapril, p.sixmonthlynov, p.yearly, p.financialfeb,
+       p.financialapril, p.financialjuly, p.financialaug, p.financialsep, p.financialoct,
+       p.financialnov
        generated('analytics_category_columns'),
        v.value, v.value_text, p.days, v.value * p.days AS value_x_days, v.year
 FROM ref('silver.data_value') v
-JOIN ref('silver.data_element') d ON d.uid = v.de
-JOIN value_type t ON t.value_type = d.value_type
-JOIN zero_rule z
-  ON z.aggregation_type = COALESCE(d.aggregation_type, 'SUM')
- AND z.zero_is_significant = COALESCE(d.zero_is_significant, FALSE)
+JOIN element e ON e.uid = v.de
 JOIN org_unit o ON o.uid = v.ou
-JOIN ref('silver.period') p ON p.pe = v.pe
+JOIN period p ON p.pe = v.pe
 LEFT JOIN ref('silver.category_option_combo') c ON c.uid = v.coc
 LEFT JOIN ref('silver.category_option_combo') a ON a.uid = v.aoc
-WHERE COALESCE(d.domain_type, 'AGGREGATE') = 'AGGREGATE'
-  AND ((t.data_type <> 'TEXT' AND v.value IS NOT NULL)
-       OR (t.data_type = 'TEXT' AND v.value_text IS NOT NULL))
-  AND NOT (t.data_type = 'NUMERIC' AND v.value_text = '0' AND NOT z.keeps_zero)
+WHERE ((e.data_type <> 'TEXT' AND v.value IS NOT NULL)
+       OR (e.data_type = 'TEXT' AND v.value_text IS NOT NULL))
+  AND NOT (e.data_type = 'NUMERIC' AND v.value_text = '0' AND NOT e.keeps_zero)

@@ -284,8 +284,8 @@ Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& conte
     std::string structure = present.count(column) > 0 ? "CAST(p." + quoted + " AS VARCHAR)"
                                                       : std::string("CAST(NULL AS VARCHAR)");
     items.push_back(
-        "CASE WHEN v.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
-        " THEN v.pe ELSE " + structure + " END AS " + quoted);
+        "CASE WHEN p.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
+        " THEN p.pe ELSE " + structure + " END AS " + quoted);
   }
   return fmt::format("{}", fmt::join(items, ", "));
 }

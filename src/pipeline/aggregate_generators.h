@@ -38,9 +38,9 @@ Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context)
 Result<std::string> GenerateAnalyticsZeroRule(const GeneratorContext& context);
 
 // 'analytics_period_columns': one select item per period type, `<column>` = the period of that
-// type the value's period belongs to: the value's own pe for its own type, else silver.period's
-// structure column (aliases `v` for silver.data_value and `p` for silver.period), NULL when
-// silver.period has no such column.
+// type a period of silver.period (alias `p`) belongs to: the period itself (`p.pe`) for its own
+// type (`p.period_type`), else its structure column, NULL when silver.period has no such column.
+// Rendered once per period over silver.period (a small table the values join), not per value.
 Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& context);
 
 // 'analytics_category_columns': `, COALESCE(c.<category>, a.<category>) AS <category>` for every
