@@ -33,8 +33,9 @@ class Compiler {
 
  private:
   sql::Dialect dialect() const { return options_.dialect; }
-  Status NotCompiled(std::string_view what) const {
+  Status NotCompiled(std::string_view what, size_t position) const {
     return Unsupported("expression \"" + expression_.text() + "\": " + std::string(what) +
+                       " at character " + std::to_string(position) +
                        " cannot be compiled to SQL yet");
   }
   std::string AsNumber(const Sql& value) const {
@@ -115,7 +116,7 @@ Result<std::string> Compiler::Column(int item_index) {
     const ItemKey& key = expression_.items()[item_index];
     Result<std::string> sql = item_sql_(key);
     if (!sql.ok()) {
-      return sql.status().WithContext("item " + key.ToString());
+      return sql.status();  // Compile() names the item and its character
     }
     column = "(" + *sql + ")";
   }
@@ -141,11 +142,18 @@ Result<Sql> Compiler::Compile(const ExpressionNode& node) {
       return Sql{"(" + options_.days_sql + ")", SqlType::kNumber};
     case NodeKind::kItem: {
       const ItemKey& key = expression_.items()[node.item_index];
-      if (key.type == ItemType::kProgramIndicator || key.type == ItemType::kProgramDataElement ||
-          key.type == ItemType::kProgramAttribute) {
-        return NotCompiled(key.ToString());
+      // I{} is the caller's to resolve (a program indicator's value, or why it has none).
+      if (key.type == ItemType::kProgramDataElement || key.type == ItemType::kProgramAttribute) {
+        return NotCompiled(key.ToString(), node.position);
       }
-      DHL_ASSIGN_OR_RETURN(std::string column, Column(node.item_index));
+      Result<std::string> compiled = Column(node.item_index);
+      if (!compiled.ok()) {
+        return Status(compiled.status().code(), "expression \"" + expression_.text() +
+                                                    "\": " + key.ToString() + " at character " +
+                                                    std::to_string(node.position) + ": " +
+                                                    compiled.status().message());
+      }
+      std::string column = std::move(*compiled);
       if (node.counted) {
         return Sql{"COALESCE(" + column + ", " + sql::NumberLiteral(0) + ")", SqlType::kNumber};
       }
@@ -250,10 +258,10 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
     case Function::kSubExpression:
     case Function::kNormDistCum:
     case Function::kNormDistDen:
-      return NotCompiled(std::string(FunctionName(node.function)) + "()");
+      return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
     default:
       if (IsAggregateFunction(node.function)) {
-        return NotCompiled(std::string(FunctionName(node.function)) + "()");
+        return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
       }
       break;
   }
@@ -328,7 +336,7 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
       return Sql{out + ")", SqlType::kBoolean};
     }
     default:
-      return NotCompiled(std::string(FunctionName(node.function)) + "()");
+      return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
   }
 }
 

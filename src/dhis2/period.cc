@@ -541,6 +541,17 @@ Period PeriodContaining(PeriodType type, Date date) {
   return Period(type, MonthIndexToDate(start), MonthIndexToDate(start + rule.length) - days{1});
 }
 
+Period ShiftPeriod(const Period& period, int offset) {
+  Period shifted = period;
+  for (int step = 0; step < offset && step < 10000; ++step) {
+    shifted = PeriodContaining(period.type(), shifted.end() + days{1});
+  }
+  for (int step = 0; step > offset && step > -10000; --step) {
+    shifted = PeriodContaining(period.type(), shifted.start() - days{1});
+  }
+  return shifted;
+}
+
 std::vector<Period> PeriodsBetween(PeriodType type, Date first, Date last) {
   std::vector<Period> periods;
   if (first > last) {

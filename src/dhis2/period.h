@@ -83,6 +83,11 @@ Result<Period> ParsePeriodId(std::string_view id);
 // The period of `type` that contains `date` (dhis2-core PeriodType.createPeriod(date)).
 Period PeriodContaining(PeriodType type, Date date);
 
+// The period `offset` periods of the same type after `period` (before it when negative), as
+// dhis2-core's PeriodType.getShiftedPeriod (what `.periodOffset(n)` reads): 202401 shifted by -1
+// is 202312, 2024Q1 by -1 is 2023Q4, 2024W1 by -1 is 2023W52. |offset| is at most 10000 periods.
+Period ShiftPeriod(const Period& period, int offset);
+
 // The periods of `type` that overlap [first, last], in order of start date; empty when
 // first > last. Consecutive periods follow each other without gaps; BiWeekly's BiW27 (see
 // above) overlaps the next year's BiW1.

@@ -366,5 +366,25 @@ TEST(PeriodTest, OrderingIsByStartThenType) {
   EXPECT_EQ(month, ParsePeriodId("2024-01").value());
 }
 
+// .periodOffset(n) reads the period n periods of the same type away (PeriodType.getShiftedPeriod).
+TEST(PeriodTest, ShiftsAcrossYearBoundaries) {
+  auto shifted = [](const char* id, int offset) {
+    auto period = ParsePeriodId(id);
+    EXPECT_TRUE(period.ok()) << id;
+    return ShiftPeriod(*period, offset).id();
+  };
+  EXPECT_EQ(shifted("202401", -1), "202312");
+  EXPECT_EQ(shifted("202312", 1), "202401");
+  EXPECT_EQ(shifted("202402", -14), "202212");
+  EXPECT_EQ(shifted("2024Q1", -1), "2023Q4");
+  EXPECT_EQ(shifted("2024Q1", -4), "2023Q1");
+  EXPECT_EQ(shifted("2024", -1), "2023");
+  EXPECT_EQ(shifted("2024W1", -1), "2023W52");
+  EXPECT_EQ(shifted("2021W1", -1), "2020W53");
+  EXPECT_EQ(shifted("2024S1", -1), "2023S2");
+  EXPECT_EQ(shifted("20240301", -1), "20240229");
+  EXPECT_EQ(shifted("202405", 0), "202405");
+}
+
 }  // namespace
 }  // namespace dhl::dhis2

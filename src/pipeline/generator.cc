@@ -4,6 +4,21 @@
 
 namespace dhl::pipeline {
 
+std::optional<int64_t> CharacterIn(std::string_view message) {
+  constexpr std::string_view kMarker = "at character ";
+  size_t at = message.find(kMarker);
+  if (at == std::string_view::npos) return std::nullopt;
+  size_t digit = at + kMarker.size();
+  int64_t value = 0;
+  size_t end = digit;
+  while (end < message.size() && message[end] >= '0' && message[end] <= '9' && end - digit < 12) {
+    value = value * 10 + (message[end] - '0');
+    ++end;
+  }
+  if (end == digit) return std::nullopt;
+  return value;
+}
+
 void GeneratorRegistry::Add(std::string name, Generator generator) {
   generators_[std::move(name)] = std::move(generator);
 }

@@ -10,6 +10,7 @@
 // same generator renders for DuckDB (the local run) and Spark SQL (the Databricks bundle).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -24,6 +25,22 @@
 #include "sql/dialect.h"
 
 namespace dhl::pipeline {
+
+// What became of one metadata object holding expressions in a run (ops.expression_status): an
+// indicator, validation rule, predictor or program indicator, computed or refused and why.
+struct ExpressionStatus {
+  std::string object_type;  // indicator, validation_rule, predictor, program_indicator
+  std::string uid;
+  bool computed = false;
+  // Refused: why, naming the expression and the character ("" when computed).
+  std::string reason;
+  // Refused: the byte offset in the expression the reason points at, when there is one.
+  std::optional<int64_t> position;
+};
+
+// N from the first "at character N" in `message` (the parser's and the SQL compiler's errors);
+// nullopt when there is none.
+std::optional<int64_t> CharacterIn(std::string_view message);
 
 struct GeneratorContext {
   // A DuckDB connection on which the model's inputs are readable through `relation`.
@@ -43,6 +60,8 @@ struct GeneratorContext {
   // Where a generator reports what it leaves out (an indicator it cannot compile, with the reason);
   // the runner shows them in the model's result (RunSummary). May be null: then log only.
   std::vector<std::string>* warnings = nullptr;
+  // Where a generator compiling expressions reports each object's status; may be null.
+  std::vector<ExpressionStatus>* expression_status = nullptr;
 };
 
 // Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.

@@ -36,16 +36,19 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 
 // A gold.aggregate item: data element, category option combo ("" = every combo) and attribute
 // option combo ("" = every combo).
+// `offset`: the item's .periodOffset(n), read from the period n periods away.
 struct AggregateKey {
   std::string de;
   std::string coc;
   std::string aoc;
+  int offset = 0;
   friend auto operator<=>(const AggregateKey&, const AggregateKey&) = default;
 };
 
 struct RateKey {
   std::string data_set;
   std::string metric;
+  int offset = 0;
   friend auto operator<=>(const RateKey&, const RateKey&) = default;
 };
 
@@ -129,12 +132,25 @@ struct CompiledIndicator {
   std::string denominator;
 };
 
+class ItemColumns;
+
+// Compiles one indicator, or says why not (defined below; N{} items compile their indicator).
+Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition,
+                                           ItemColumns& columns, sql::Dialect dialect);
+
 // Assigns pivot columns to items while indicators are compiled; an indicator that fails leaves
 // its columns behind (harmless: they are computed but unused).
 class ItemColumns {
  public:
-  explicit ItemColumns(const IndicatorInputs& inputs)
-      : inputs_(inputs), reference_items_(ResolveReferenceItems(inputs)) {}
+  ItemColumns(const IndicatorInputs& inputs, sql::Dialect dialect)
+      : inputs_(inputs), dialect_(dialect), reference_items_(ResolveReferenceItems(inputs)) {
+    for (const IndicatorDefinition& definition : inputs.indicators) {
+      indicators_[definition.uid] = &definition;
+    }
+  }
+
+  // The indicators being compiled, outermost first: N{} items nest them; a repeat is a cycle.
+  std::vector<std::string> stack;
 
   // The SQL of an item in the pivoted cell row, or why it cannot be compiled.
   Result<std::string> Sql(const dhis2::ItemKey& item);
@@ -155,14 +171,50 @@ class ItemColumns {
     return it->second;
   }
 
+  // The value of N{uid}: the indicator's formula inline, NULL where it has no value.
+  Result<std::string> NestedIndicator(const std::string& uid);
+
   const IndicatorInputs& inputs_;
+  sql::Dialect dialect_;
   std::map<std::string, ReferenceItem> reference_items_;
+  std::map<std::string, const IndicatorDefinition*> indicators_;
 };
 
+Result<std::string> ItemColumns::NestedIndicator(const std::string& uid) {
+  auto found = indicators_.find(uid);
+  if (found == indicators_.end()) return NotFound("no such indicator (silver.indicator)");
+  if (std::find(stack.begin(), stack.end(), uid) != stack.end()) {
+    std::string chain;
+    for (const std::string& link : stack) chain += "N{" + link + "} -> ";
+    return InvalidArgument("indicators refer to each other in a cycle: " + chain + "N{" + uid +
+                           "}");
+  }
+  DHL_ASSIGN_OR_RETURN(CompiledIndicator nested, CompileIndicator(*found->second, *this, dialect_));
+  const IndicatorDefinition& definition = *found->second;
+  double multiplier = *definition.factor * (definition.annualized ? kDaysInYear : 1);
+  std::string divisor = "(" + nested.denominator + ")";
+  if (definition.annualized) divisor += " * CAST(days AS DOUBLE)";
+  // NULL when either side has no value or the denominator is 0 (DHIS2: the nested indicator has
+  // no value, which the outer expression counts as missing).
+  return sql::SafeDivide(
+      "(" + nested.numerator + ") * " + sql::NumberLiteral(multiplier),
+      "CASE WHEN (" + nested.denominator + ") = 0 THEN NULL ELSE " + divisor + " END", dialect_);
+}
+
 Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
-  if (!item.modifiers.empty()) {
+  dhis2::QueryModifiers others = item.modifiers;
+  others.period_offset = 0;
+  if (!others.empty()) {
     return Unsupported(
-        "query modifiers (period offsets, aggregation types, dates) are not compiled");
+        "query modifiers .aggregationType(), .minDate(), .maxDate() and .yearToDate() are not "
+        "compiled");
+  }
+  const int offset = item.modifiers.period_offset;
+  if (offset != 0 && item.type != dhis2::ItemType::kDataElement &&
+      item.type != dhis2::ItemType::kReportingRate) {
+    return Unsupported(
+        ".periodOffset() is compiled on data elements, operands and reporting "
+        "rates only");
   }
   switch (item.type) {
     case dhis2::ItemType::kDataElement: {
@@ -177,9 +229,13 @@ Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
           return NotFound(
               "no such data element (silver.data_element) and no reference data item (ref.*)");
         }
+        if (offset != 0 && !element) {
+          return Unsupported(".periodOffset() is not compiled on reference data (ref.*)");
+        }
+        if (offset != 0) has_reference = false;  // reference data serves the unshifted period
         std::vector<std::string> sources;
         if (element) {
-          sources.push_back(Column(ColumnFor(aggregate, AggregateKey{item.uid0, "", ""})));
+          sources.push_back(Column(ColumnFor(aggregate, AggregateKey{item.uid0, "", "", offset})));
         }
         if (has_reference) sources.push_back(Column(ColumnFor(references, item.uid0)));
         return sources.size() == 1 ? sources[0] : "COALESCE(" + Join(sources, ", ") + ")";
@@ -192,7 +248,7 @@ Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
       if (!aoc.empty() && !inputs_.aggregate_has_aoc) {
         return Unsupported("gold.aggregate has no per attribute option combo rows (aoc column)");
       }
-      return Column(ColumnFor(aggregate, AggregateKey{item.uid0, coc, aoc}));
+      return Column(ColumnFor(aggregate, AggregateKey{item.uid0, coc, aoc, offset}));
     }
     case dhis2::ItemType::kConstant: {
       auto constant = inputs_.constants.find(item.uid0);
@@ -205,25 +261,33 @@ Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
       if (inputs_.data_sets.count(item.uid0) == 0) {
         return NotFound("no such data set (silver.data_set)");
       }
-      return Column(ColumnFor(rates, RateKey{item.uid0, item.uid1}));
+      return Column(ColumnFor(rates, RateKey{item.uid0, item.uid1, offset}));
     case dhis2::ItemType::kOrgUnitGroupCount: {
       auto [it, inserted] = groups.emplace(item.uid0, static_cast<int>(groups.size()));
       // DHIS2 counts 0 for a subtree without members (ItemOrgUnitGroupCount).
       return "COALESCE(g" + std::to_string(it->second) + ", " + sql::NumberLiteral(0) + ")";
     }
     case dhis2::ItemType::kIndicator:
-      return Unsupported("indicators within indicators are not compiled");
+      return NestedIndicator(item.uid0);
+    case dhis2::ItemType::kProgramIndicator:
+      return Unsupported(
+          "program indicator " + item.uid0 +
+          " is not computable here (tracker analytics: gold.program_indicator_value)");
     default:
       return Unsupported("program items are not compiled (aggregate only)");
   }
 }
 
-// Compiles one indicator, or says why not.
 Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition,
                                            ItemColumns& columns, sql::Dialect dialect) {
   if (!definition.factor) {
     return InvalidArgument("no indicator type (factor)");
   }
+  columns.stack.push_back(definition.uid);
+  struct Pop {
+    std::vector<std::string>& stack;
+    ~Pop() { stack.pop_back(); }
+  } pop{columns.stack};
   CompiledIndicator compiled;
   compiled.definition = &definition;
   dhis2::SqlCompileOptions options;
@@ -241,9 +305,14 @@ Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition
        {std::tuple{&definition.numerator, "numerator", &compiled.numerator},
         std::tuple{&definition.denominator, "denominator", &compiled.denominator}}) {
     auto parsed = dhis2::ParseExpression(*text, dhis2::ExpressionMode::kIndicatorExpression);
-    if (!parsed.ok()) return parsed.status().WithContext(side);
+    if (!parsed.ok()) {
+      return parsed.status().WithContext(std::string(side) + " \"" + *text + "\"");
+    }
     auto sql_text = dhis2::CompileExpressionToSql(*parsed, item_sql, options);
-    if (!sql_text.ok()) return sql_text.status().WithContext(side);
+    if (!sql_text.ok()) {
+      if (columns.stack.size() > 1) return sql_text.status();  // the outermost names the side
+      return sql_text.status().WithContext(side);
+    }
     *out = "TRY_CAST(" + *sql_text + " AS DOUBLE)";
   }
   return compiled;
@@ -278,20 +347,26 @@ const IndicatorParameters& CurrentIndicatorParameters() {
 }
 
 Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
-                                      std::vector<std::string>* skipped) {
+                                      std::vector<std::string>* skipped,
+                                      std::vector<ExpressionStatus>* statuses) {
   if (inputs.period_types.empty()) {
     return InvalidArgument("gold.indicator_value: no period types");
   }
-  ItemColumns columns(inputs);
+  ItemColumns columns(inputs, dialect);
   std::vector<CompiledIndicator> compiled;
   for (const IndicatorDefinition& definition : inputs.indicators) {
     auto indicator = CompileIndicator(definition, columns, dialect);
+    ExpressionStatus status{"indicator", definition.uid, indicator.ok(), "", std::nullopt};
     if (!indicator.ok()) {
+      status.reason = indicator.status().message();
+      status.position = CharacterIn(status.reason);
+      if (statuses != nullptr) statuses->push_back(std::move(status));
       std::string line = "indicator " + definition.uid + ": " + indicator.status().message();
       LogWarn("gold.indicator_value leaves out {}", line);
       if (skipped != nullptr) skipped->push_back(line);
       continue;
     }
+    if (statuses != nullptr) statuses->push_back(std::move(status));
     compiled.push_back(std::move(*indicator));
   }
   if (compiled.empty() || columns.column_count == 0) {
@@ -338,6 +413,21 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   if (period_rows.empty()) return EmptySelect();
   ctes.push_back("cell_period AS (SELECT pe, period_type, days FROM (VALUES " +
                  Join(period_rows, ", ") + ") AS t(pe, period_type, days))");
+  // .periodOffset(n): the value of the cell period's n-th neighbour of the same type
+  // (dhis2::ShiftPeriod, DHIS2's PeriodType.getShiftedPeriod), whatever its type and year.
+  std::set<int> offsets = {0};
+  for (const auto& [key, index] : columns.aggregate) offsets.insert(key.offset);
+  for (const auto& [key, index] : columns.rates) offsets.insert(key.offset);
+  std::vector<std::string> shift_rows;
+  for (const std::string& pe : cell_periods) {
+    dhis2::Period period = *dhis2::ParsePeriodId(pe);
+    for (int offset : offsets) {
+      shift_rows.push_back("(" + text(dhis2::ShiftPeriod(period, offset).id()) + ", " +
+                           std::to_string(offset) + ", " + text(pe) + ")");
+    }
+  }
+  ctes.push_back("period_shift AS (SELECT source_pe, pe_offset, pe FROM (VALUES " +
+                 Join(shift_rows, ", ") + ") AS t(source_pe, pe_offset, pe))");
 
   // Long form of every item value: (ou, pe, item, value).
   std::vector<std::string> values;
@@ -345,29 +435,32 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
     std::vector<std::string> rows;
     for (const auto& [key, index] : columns.aggregate) {
       rows.push_back("(" + text(key.de) + ", " + text(key.coc) + ", " + text(key.aoc) + ", " +
-                     std::to_string(index) + ")");
+                     std::to_string(key.offset) + ", " + std::to_string(index) + ")");
     }
     std::string on = "a.de = m.de AND COALESCE(a.coc, '') = m.coc";
     on += inputs.aggregate_has_aoc ? " AND COALESCE(a.aoc, '') = m.aoc" : "";
     on += inputs.aggregate_has_category ? " AND a.category IS NULL" : "";
     values.push_back(
-        "SELECT a.ou, a.pe, m.item, a.value FROM ref('gold.aggregate') a JOIN (VALUES " +
-        Join(rows, ", ") + ") AS m(de, coc, aoc, item) ON " + on + " WHERE a.period_type IN (" +
+        "SELECT a.ou, s.pe, m.item, a.value FROM ref('gold.aggregate') a JOIN (VALUES " +
+        Join(rows, ", ") + ") AS m(de, coc, aoc, pe_offset, item) ON " + on +
+        " JOIN period_shift s ON s.source_pe = a.pe AND s.pe_offset = m.pe_offset WHERE "
+        "a.period_type IN (" +
         types + ")");
   }
   if (!columns.rates.empty()) {
     std::vector<std::string> rows;
     for (const auto& [key, index] : columns.rates) {
       rows.push_back("(" + text(key.data_set) + ", " + text(key.metric) + ", " +
-                     std::to_string(index) + ")");
+                     std::to_string(key.offset) + ", " + std::to_string(index) + ")");
     }
     values.push_back(
-        "SELECT r.ou, r.pe, m.item, CASE m.metric WHEN 'REPORTING_RATE' THEN r.rate WHEN "
+        "SELECT r.ou, s.pe, m.item, CASE m.metric WHEN 'REPORTING_RATE' THEN r.rate WHEN "
         "'REPORTING_RATE_ON_TIME' THEN r.rate_on_time WHEN 'ACTUAL_REPORTS' THEN r.actual WHEN "
         "'ACTUAL_REPORTS_ON_TIME' THEN r.actual_on_time ELSE r.expected END AS value FROM "
         "ref('gold.reporting_rate') r JOIN (VALUES " +
         Join(rows, ", ") +
-        ") AS m(data_set, metric, item) ON r.data_set = m.data_set WHERE r.period_type IN (" +
+        ") AS m(data_set, metric, pe_offset, item) ON r.data_set = m.data_set JOIN period_shift "
+        "s ON s.source_pe = r.pe AND s.pe_offset = m.pe_offset WHERE r.period_type IN (" +
         types + ")");
   }
   if (!columns.references.empty()) {
@@ -552,7 +645,8 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     }
     inputs.reference_tables.push_back(std::move(table));
   }
-  DHL_ASSIGN_OR_RETURN(std::string sql, IndicatorValueSql(inputs, context.dialect, &warnings));
+  DHL_ASSIGN_OR_RETURN(std::string sql, IndicatorValueSql(inputs, context.dialect, &warnings,
+                                                          context.expression_status));
   for (const std::string& warning : warnings) {
     if (context.warnings != nullptr) context.warnings->push_back(warning);
   }

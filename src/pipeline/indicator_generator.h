@@ -88,8 +88,11 @@ struct IndicatorInputs {
 
 // The generated SELECT (ref() calls to the tables the model declares). `skipped` (when not null)
 // receives one "indicator <uid>: <reason>" line per indicator left out, also logged as warnings.
+// `statuses` (when not null) receives every indicator's ExpressionStatus (object_type
+// "indicator"): computed, or refused with the reason and the character.
 Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
-                                      std::vector<std::string>* skipped = nullptr);
+                                      std::vector<std::string>* skipped = nullptr,
+                                      std::vector<ExpressionStatus>* statuses = nullptr);
 
 // The generator: reads the metadata and the ref.* tables through context.relation, then
 // IndicatorValueSql with CurrentIndicatorParameters(); skipped indicators go to context.warnings.

@@ -13,6 +13,7 @@
 #include "base/logging.h"
 #include "base/progress.h"
 #include "base/text.h"
+#include "pipeline/absent_input.h"
 #include "sql/dialect.h"
 #include "sql/literal.h"
 
@@ -28,6 +29,8 @@ const TableName kModelRun{"ops", "model_run"};
 const TableName kDqResult{"ops", "dq_result"};
 const TableName kRejects{"silver", "rejects"};
 constexpr std::string_view kBatchSchema = "_pipeline_batch";
+// The input version of a bronze table a source did not deliver: read as empty (absent_input.h).
+constexpr int64_t kAbsent = -1;
 
 std::string Qualified(const TableName& name) {
   return QuoteName(name.layer) + "." + QuoteName(name.name);
@@ -204,6 +207,8 @@ class Runner {
                         const std::optional<Versions>& last, ModelResult& result);
   // A view over the whole of `table` at its version in `inputs`, for generators.
   Result<std::string> WholeView(const Model& model, const Versions& inputs, const TableName& table);
+  // A view with no rows and the columns of bronze `table`, which the source did not deliver.
+  Result<std::string> EmptyView(const TableName& table);
 
   Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
@@ -249,7 +254,54 @@ class Runner {
   // While a partitioned model recomputes some partitions: what its inputs and generators see.
   const PartitionScope* scope_ = nullptr;
   std::vector<std::string>* warnings_ = nullptr;  // the running model's ModelResult::warnings
+  // Models skipped in this run for a missing input, with the reason: what their readers say.
+  std::map<TableName, std::string> not_built_;
+  // What the generators reported of each expression-bearing object (ops.expression_status).
+  std::vector<ExpressionStatus> expression_status_;
+  // Replaces the rows of ops.expression_status of the object types reported in this run.
+  Status WriteExpressionStatus(RunSummary& summary);
 };
+
+Status Runner::WriteExpressionStatus(RunSummary& summary) {
+  std::map<std::pair<std::string, std::string>, const ExpressionStatus*> latest;
+  for (const ExpressionStatus& status : expression_status_) {
+    latest[{status.object_type, status.uid}] = &status;
+  }
+  if (latest.empty()) return Status::Ok();
+  std::set<std::string> types;
+  std::vector<std::string> rows;
+  for (const auto& [key, status] : latest) {
+    types.insert(status->object_type);
+    (status->computed ? summary.expressions_computed : summary.expressions_refused) += 1;
+    rows.push_back("(" + StringLiteral(status->object_type) + ", " + StringLiteral(status->uid) +
+                   ", " + StringLiteral(status->computed ? "computed" : "refused") + ", " +
+                   TextOrNull(status->reason) + ", " +
+                   (status->position ? sql::IntegerLiteral(*status->position)
+                                     : std::string("CAST(NULL AS BIGINT)")) +
+                   ")");
+  }
+  std::string select =
+      "SELECT object_type, uid, status, reason, CAST(position AS BIGINT) AS position, " +
+      StringLiteral(run_id_) + " AS run_id, " + TimestampSql(NowMicros()) +
+      " AS recorded_at FROM (VALUES " + Join(rows, ", ") +
+      ") AS t(object_type, uid, status, reason, position)";
+  const TableName table{"ops", "expression_status"};
+  if (catalog_.Table(table).Exists()) {
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, table));
+    std::vector<std::string> quoted;
+    for (const std::string& type : types) quoted.push_back(StringLiteral(type));
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE _pipeline_expression_status AS " +
+                            select + " UNION ALL BY NAME SELECT * FROM " + Qualified(table) +
+                            " WHERE object_type NOT IN (" + Join(quoted, ", ") + ")"));
+    select = "SELECT * FROM _pipeline_expression_status";
+  }
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kOverwrite;
+  auto written = catalog_.Table(table).Write(connection_, select, options);
+  if (!written.ok()) return written.status().WithContext("recording " + table.ToString());
+  return Status::Ok();
+}
 
 Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& model) {
   if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
@@ -268,7 +320,17 @@ Result<Versions> Runner::CurrentVersions(const Model& model) {
   Versions versions;
   for (const Ref& ref : model.refs) {
     lake::DeltaTable table = catalog_.Table(ref.table);
+    if (!table.Exists() && EmptyBronzeSelect(ref.table).has_value()) {
+      versions[ref.table] = kAbsent;
+      continue;
+    }
     if (!table.Exists()) {
+      auto unbuilt = not_built_.find(ref.table);
+      if (unbuilt != not_built_.end()) {
+        return NotFound("needs " + ref.table.ToString() + ", not built: " + unbuilt->second);
+      }
+      std::string how = HowToGet(ref.table);
+      if (!how.empty()) return NotFound("needs " + ref.table.ToString() + ": " + how);
       return NotFound(model.path + ":" + std::to_string(ref.line) + ": ref('" +
                       ref.table.ToString() + "'): no model and no table of that name (no " +
                       table.root() + "/_delta_log)");
@@ -287,6 +349,10 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                std::string& sql) {
   std::map<TableName, std::string> views;
   for (const Ref& ref : model.refs) {
+    if (inputs.at(ref.table) == kAbsent) {
+      DHL_ASSIGN_OR_RETURN(views[ref.table], EmptyView(ref.table));
+      continue;
+    }
     lake::DeltaTable table = catalog_.Table(ref.table);
     lake::VersionSpec spec;
     spec.version = inputs.at(ref.table);
@@ -330,6 +396,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     context.partitions = scope_ != nullptr ? &scope_->output : nullptr;
     std::vector<std::string> generator_warnings;
     context.warnings = &generator_warnings;
+    context.expression_status = &expression_status_;
     const GeneratorRegistry& registry =
         options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
     DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, registry, context));
@@ -357,6 +424,7 @@ Result<std::string> Runner::WholeView(const Model& model, const Versions& inputs
     return InvalidArgument(model.path + ": a generator asked for " + table.ToString() +
                            ", which the model does not declare (ref() or depends_on:)");
   }
+  if (version->second == kAbsent) return EmptyView(table);
   lake::DeltaTable delta = catalog_.Table(table);
   lake::VersionSpec spec;
   spec.version = version->second;
@@ -364,6 +432,17 @@ Result<std::string> Runner::WholeView(const Model& model, const Versions& inputs
   std::string view_name = table.layer + "__" + table.name + "__all";
   DHL_RETURN_IF_ERROR(delta.CreateView(connection_, snapshot, kBatchSchema, view_name));
   return QuoteName(kBatchSchema) + "." + QuoteName(view_name);
+}
+
+Result<std::string> Runner::EmptyView(const TableName& table) {
+  std::optional<std::string> select = EmptyBronzeSelect(table);
+  if (!select.has_value()) return Internal(table.ToString() + " has no empty form");
+  std::string view =
+      QuoteName(kBatchSchema) + "." + QuoteName(table.layer + "__" + table.name + "__empty");
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute("CREATE SCHEMA IF NOT EXISTS " + QuoteName(kBatchSchema)));
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE VIEW " + view + " AS " + *select));
+  return view;
 }
 
 Status Runner::ApplyExpectations(const Model& model, const std::string& relation,
@@ -885,9 +964,13 @@ Result<RunSummary> Runner::RunAll() {
       // values): skipped, not failed; descendants find no table either and are skipped too.
       result.status = ModelStatus::kMissingInput;
       result.error = current.status().message();
+      not_built_[model.name] = result.error;
       LogDebug("model {} skipped: {}", model.name.ToString(), result.error);
     } else {
       DHL_ASSIGN_OR_RETURN(inputs, std::move(current));
+      for (const auto& [table, version] : inputs) {
+        if (version == kAbsent) result.empty_inputs.push_back(table);
+      }
       DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
       definition = DefinitionFingerprint(model);
       std::string redefinition;
@@ -959,6 +1042,7 @@ Result<RunSummary> Runner::RunAll() {
     if (progress) progress->Add(1);
   }
   if (progress) progress->Finish();
+  DHL_RETURN_IF_ERROR(WriteExpressionStatus(summary));
   summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
   int64_t rows_out = 0;
   for (const ModelResult& result : summary.models) rows_out += result.rows_out;
@@ -1006,8 +1090,16 @@ std::string RunSummary::ToString() const {
           << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason) << ")";
     }
     if (!model.error.empty()) out << ": " << model.error;
+    for (size_t i = 0; i < model.empty_inputs.size(); ++i) {
+      out << (i == 0 ? " (empty, not in the source: " : ", ") << model.empty_inputs[i].ToString()
+          << (i + 1 == model.empty_inputs.size() ? ")" : "");
+    }
     out << "\n";
     for (const std::string& warning : model.warnings) out << "    warning: " << warning << "\n";
+  }
+  if (expressions_computed + expressions_refused > 0) {
+    out << "expressions: " << expressions_computed << " computed, " << expressions_refused
+        << " refused (ops.expression_status)\n";
   }
   out << "run " << run_id << ": " << succeeded << " models run, " << skipped << " skipped, "
       << failed << " failed, " << rows << " rows written, " << seconds << " s\n";

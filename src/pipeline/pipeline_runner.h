@@ -42,8 +42,10 @@ enum class ModelStatus {
   kUpstreamFailed,  // an input model failed in this run: skipped
   kFailed,
   kNotSelected,
-  kMissingInput,  // an input table does not exist (no such bronze table, or an input model
-                  // that has never been built): skipped, not a failure
+  kMissingInput,  // an essential input does not exist (data values, org units or data elements
+                  // not in bronze, an unknown table, or an input model never built): skipped,
+                  // not a failure; ModelResult::error names it and how to get it. A bronze table
+                  // the source did not deliver is not missing but empty (absent_input.h).
 };
 
 std::string_view ModelStatusName(ModelStatus status);
@@ -66,6 +68,8 @@ struct ModelResult {
   std::string full_reason;
   double seconds = 0;
   std::string error;
+  // Bronze inputs the source did not deliver, read as empty tables (absent_input.h).
+  std::vector<lake::TableName> empty_inputs;
   // What the model's generators left out and why (e.g. "indicator X: ..."), one line each.
   std::vector<std::string> warnings;
 };
@@ -76,6 +80,11 @@ struct RunSummary {
   int succeeded = 0;
   int skipped = 0;
   int failed = 0;
+  // Indicators, validation rules, ... the generators compiled or refused in this run, as written
+  // to ops.expression_status (object_type, uid, status computed|refused, reason, position,
+  // run_id, recorded_at: the rows of the object types a run reports replace that type's rows).
+  int expressions_computed = 0;
+  int expressions_refused = 0;
   double seconds = 0;
   bool ok() const { return failed == 0; }
   // Several lines for people: one per model run or failed, then totals.

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <map>
@@ -141,7 +142,20 @@ Status RunModels(const SyncOptions& options, const ModelSet& set,
         break;
     }
     summary.rows_quarantined += result.rows_rejected;
+    for (const TableName& input : result.empty_inputs) {
+      if (std::find(summary.empty_inputs.begin(), summary.empty_inputs.end(), input) ==
+          summary.empty_inputs.end()) {
+        summary.empty_inputs.push_back(input);
+      }
+    }
+    if (result.name.layer == "gold") {
+      summary.gold_selected = true;
+      if (result.status == ModelStatus::kSucceeded || result.status == ModelStatus::kUnchanged) {
+        summary.gold_reached = true;
+      }
+    }
   }
+  std::sort(summary.empty_inputs.begin(), summary.empty_inputs.end());
   for (const ModelResult& result : models.models) {
     if (result.status != ModelStatus::kFailed) {
       continue;
@@ -285,6 +299,14 @@ std::string SyncSummary::ToText() const {
         text += fmt::format("  {:<34} FAILED: {}\n", model.name.ToString(), model.error);
       }
     }
+    if (!empty_inputs.empty()) {
+      std::string names;
+      for (const TableName& name : empty_inputs) {
+        names += (names.empty() ? "" : ", ") + name.ToString();
+      }
+      text += fmt::format("  empty inputs (not in the source; the models ran without them): {}\n",
+                          names);
+    }
     for (const ExpectationCount& count : expectations) {
       text += fmt::format("  {:<10} {}: {} rows {}\n", count.action, count.model.ToString(),
                           count.rows, count.expectation);
@@ -297,11 +319,19 @@ std::string SyncSummary::ToText() const {
       text += fmt::format("  {} failed; skipped because of it: {}\n", failure.model.ToString(),
                           skipped.empty() ? "nothing" : skipped);
     }
+    if (models->expressions_computed + models->expressions_refused > 0) {
+      text += fmt::format(
+          "  expressions: {} computed, {} refused (which and why: ops.expression_status)\n",
+          models->expressions_computed, models->expressions_refused);
+    }
     text += fmt::format(
         "models: {} run, {} unchanged, {} failed, {} skipped after a failure, {} without input; "
         "{} rows quarantined to silver.rejects (run {})\n",
         models_run, models_unchanged, models_failed, models_skipped, models_missing_input,
         rows_quarantined, models->run_id);
+  }
+  if (gold_selected && !gold_reached) {
+    text += "sync: nothing reached gold (every gold model was skipped or failed: see above)\n";
   }
   text += fmt::format("sync: {} in {}\n", ok() ? "done" : "FAILED", HumanDuration(seconds));
   return text;

@@ -97,11 +97,16 @@ struct SyncSummary {
   int models_unchanged = 0;
   int models_failed = 0;
   int models_skipped = 0;        // because an ancestor failed
-  int models_missing_input = 0;  // an input table does not exist yet (not a failure)
+  int models_missing_input = 0;  // an essential input does not exist yet (not a failure)
   int64_t rows_quarantined = 0;
   double seconds = 0;
+  // Bronze tables the source did not deliver, which the models read as empty (absent_input.h).
+  std::vector<lake::TableName> empty_inputs;
+  bool gold_selected = false;  // some gold model was selected to run
+  bool gold_reached = false;   // and at least one succeeded or was already up to date
 
-  bool ok() const { return models_failed == 0; }
+  // No model failed, and when gold models were selected, at least one of them has a result.
+  bool ok() const { return models_failed == 0 && (!gold_selected || gold_reached); }
   // Several lines for people: the extraction, one line per model that ran or failed, the counts
   // per expectation, the failures with what they skipped, then totals.
   std::string ToText() const;

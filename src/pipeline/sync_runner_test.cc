@@ -195,5 +195,64 @@ TEST_F(RunSyncTest, StagesAndSelectorsNarrowTheModelsAndExpectationsAreCounted) 
       << third->ToText();
 }
 
+// Absent is empty: a bronze table the source did not deliver (constants here) is read as an
+// empty table with the extractor's columns and its models run; an essential one (data values) that
+// is missing skips its models, the summary says how to get it, and with no gold model built the
+// sync is not ok. Once data values arrive, the same models reach gold.
+TEST_F(RunSyncTest, AbsentInputsAreEmptyAndAMissingEssentialOneFailsTheSync) {
+  auto models = ModelSet::LoadMap({
+      {"silver/constant_count.sql",
+       "-- materialized: table\nSELECT count(*) AS constants, count(\"lastUpdated\") AS dated "
+       "FROM ref('bronze.metadata_constant')\n"},
+      {"silver/values.sql",
+       "-- materialized: table\nSELECT CAST(value AS INTEGER) AS v FROM "
+       "ref('bronze.data_value')\n"},
+      {"gold/total.sql",
+       "-- materialized: table\nSELECT sum(v) AS total FROM ref('silver.values')\n"},
+  });
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto first = RunSync(Options(*models));
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  std::string text = first->ToText();
+  EXPECT_FALSE(first->ok()) << text;
+  EXPECT_EQ(first->models_run, 1) << text;            // silver.constant_count, on no constants
+  EXPECT_EQ(first->models_missing_input, 2) << text;  // silver.values, gold.total
+  EXPECT_EQ(Names(first->empty_inputs), std::vector<std::string>{"bronze.metadata_constant"});
+  EXPECT_NE(text.find("empty inputs (not in the source; the models ran without them): "
+                      "bronze.metadata_constant"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("silver.values"), std::string::npos) << text;
+  EXPECT_NE(text.find("needs bronze.data_value: no data values reached bronze: put DHIS2 "
+                      "dataValueSets exports"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("needs silver.values, not built: needs bronze.data_value"), std::string::npos)
+      << text;
+  EXPECT_NE(text.find("nothing reached gold"), std::string::npos) << text;
+  EXPECT_NE(text.find("sync: FAILED"), std::string::npos) << text;
+  ASSERT_TRUE(catalog_->Register(*connection_, {"silver", "constant_count"}).ok());
+  auto counted = connection_->Query("SELECT constants, dated FROM silver.constant_count");
+  ASSERT_TRUE(counted.ok()) << counted.status().ToString();
+  ASSERT_EQ(counted->row_count(), 1u);
+  EXPECT_EQ(counted->GetInt64(0, 0), 0);
+  EXPECT_EQ(counted->GetInt64(1, 0), 0);
+
+  auto written =
+      catalog_->Table({"bronze", "data_value"})
+          .Write(*connection_, "SELECT CAST(v AS VARCHAR) AS value FROM (VALUES (4), (5)) AS t(v)",
+                 {});
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto second = RunSync(Options(*models));
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_TRUE(second->ok()) << second->ToText();
+  EXPECT_EQ(second->models_run, 2) << second->ToText();  // silver.values, gold.total
+  EXPECT_EQ(second->models_unchanged, 1) << second->ToText();
+  ASSERT_TRUE(catalog_->Register(*connection_, {"gold", "total"}).ok());
+  auto total = connection_->Query("SELECT total FROM gold.total");
+  ASSERT_TRUE(total.ok()) << total.status().ToString();
+  EXPECT_EQ(total->GetInt64(0, 0), 9);
+}
+
 }  // namespace
 }  // namespace dhl::pipeline

@@ -51,13 +51,28 @@ Result<dhis2::MissingValueStrategy> Strategy(std::string_view name) {
   return *strategy;
 }
 
+// The position of the first node of item `index` in the tree, or 0.
+size_t ItemPosition(const dhis2::ExpressionNode& node, int index) {
+  if (node.kind == dhis2::NodeKind::kItem && node.item_index == index) return node.position;
+  for (const dhis2::ExpressionNode& child : node.children) {
+    size_t position = ItemPosition(child, index);
+    if (position != 0 || (child.kind == dhis2::NodeKind::kItem && child.item_index == index)) {
+      return position;
+    }
+  }
+  return 0;
+}
+
 Result<dhis2::Expression> ParseSide(std::string_view text, std::string_view side,
                                     std::set<std::string>* data_elements) {
   auto parsed = dhis2::ParseExpression(text, dhis2::ExpressionMode::kValidationRuleExpression);
   if (!parsed.ok()) return parsed.status().WithContext(std::string(side) + " side");
-  for (const dhis2::ItemKey& item : parsed->items()) {
+  for (size_t index = 0; index < parsed->items().size(); ++index) {
+    const dhis2::ItemKey& item = parsed->items()[index];
     if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty()) {
-      return Unsupported(std::string(side) + " side: item " + item.ToString() +
+      return Unsupported(std::string(side) + " side \"" + std::string(text) + "\": item " +
+                         item.ToString() + " at character " +
+                         std::to_string(ItemPosition(parsed->root(), static_cast<int>(index))) +
                          " is not a plain data element or operand");
     }
     data_elements->insert(item.uid0);
@@ -112,16 +127,31 @@ std::string Join(const std::vector<std::string>& parts, std::string_view separat
 }  // namespace
 
 Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
-                                           sql::Dialect dialect,
-                                           std::vector<std::string>* skipped) {
+                                           sql::Dialect dialect, std::vector<std::string>* skipped,
+                                           std::vector<ExpressionStatus>* statuses) {
+  // One status per rule: computed unless refused below.
+  std::map<std::string, ExpressionStatus> status_of;
+  auto refuse = [&](const std::string& uid, const std::string& reason) {
+    std::string line = uid + ": " + reason;
+    LogWarn("gold.validation_violation leaves out rule {}", line);
+    if (skipped != nullptr) skipped->push_back("validation rule " + line);
+    status_of[uid] = ExpressionStatus{"validation_rule", uid, false, reason, CharacterIn(reason)};
+  };
+  struct Report {
+    std::map<std::string, ExpressionStatus>& status_of;
+    std::vector<ExpressionStatus>* statuses;
+    ~Report() {
+      if (statuses == nullptr) return;
+      for (auto& [uid, status] : status_of) statuses->push_back(std::move(status));
+    }
+  } report{status_of, statuses};
   // Rules by period type (the type's canonical name).
   std::map<dhis2::PeriodType, std::vector<CompiledRule>> by_type;
   for (const ValidationRuleRow& row : rules) {
+    status_of[row.uid] = ExpressionStatus{"validation_rule", row.uid, true, "", std::nullopt};
     auto compiled = CompileRule(row);
     if (!compiled.ok()) {
-      std::string line = row.uid + ": " + compiled.status().message();
-      LogWarn("gold.validation_violation leaves out rule {}", line);
-      if (skipped != nullptr) skipped->push_back(line);
+      refuse(row.uid, compiled.status().message());
       continue;
     }
     dhis2::PeriodType type = *dhis2::ParsePeriodType(row.period_type);
@@ -209,10 +239,8 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
       auto left = dhis2::CompileExpressionToSql(rule.left, item_sql, left_options);
       auto right = dhis2::CompileExpressionToSql(rule.right, item_sql, right_options);
       if (!left.ok() || !right.ok()) {
-        std::string line =
-            rule.row->uid + ": " + (left.ok() ? right.status() : left.status()).message();
-        LogWarn("gold.validation_violation leaves out rule {}", line);
-        if (skipped != nullptr) skipped->push_back(line);
+        refuse(rule.row->uid, left.ok() ? "right side: " + right.status().message()
+                                        : "left side: " + left.status().message());
         continue;
       }
       std::string where;
@@ -268,7 +296,7 @@ Result<std::string> GenerateValidationViolation(const GeneratorContext& context)
     rows.push_back(ValidationRuleRow{text(0), text(1), text(2), text(3), text(4), text(5), text(6),
                                      text(7), text(8)});
   }
-  return ValidationViolationSql(rows, context.dialect);
+  return ValidationViolationSql(rows, context.dialect, context.warnings, context.expression_status);
 }
 
 }  // namespace dhl::pipeline

@@ -48,9 +48,12 @@ struct ValidationRuleRow {
 // The generated SELECT for `rules` (ref() calls to silver.data_value, silver.period and
 // silver.org_unit). `skipped` (when not null) receives one "<uid>: <reason>" line per rule left
 // out.
+// `statuses` (when not null) receives every rule's ExpressionStatus (object_type
+// "validation_rule"): computed, or refused with the reason and the character.
 Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
                                            sql::Dialect dialect,
-                                           std::vector<std::string>* skipped = nullptr);
+                                           std::vector<std::string>* skipped = nullptr,
+                                           std::vector<ExpressionStatus>* statuses = nullptr);
 
 // The generator: reads silver.validation_rule through context.relation, then
 // ValidationViolationSql.

@@ -41,7 +41,8 @@ const char* kPeriods =
     "SELECT * FROM (VALUES "
     "('202401', 'Monthly', 31), ('202402', 'Monthly', 29), ('202403', 'Monthly', 31),"
     "('2024Q1', 'Quarterly', 91), ('2024', 'Yearly', 366), ('2024W2', 'Weekly', 7),"
-    "('202306', 'Monthly', 30), ('2023', 'Yearly', 365)"
+    "('202306', 'Monthly', 30), ('2023', 'Yearly', 365), ('202312', 'Monthly', 31),"
+    "('2023Q4', 'Quarterly', 92)"
     ") AS t(pe, period_type, days)";
 
 class GoldIndicatorTest : public ModelLakeFixture {
@@ -239,8 +240,9 @@ TEST_F(GoldIndicatorTest, UnsupportedIndicatorsAreLeftOutWithTheirReason) {
   WriteAggregate(kAggregate);
   WriteIndicators(
       "('indPlain001', '#{deAnc1Visit}', '1', 1, false),"
-      "('indNested01', 'N{indPlain001}', '1', 1, false),"
-      "('indOffset01', '#{deAnc1Visit}.periodOffset(-1)', '1', 1, false),"
+      "('indCycleA01', 'N{indCycleB01}', '1', 1, false),"
+      "('indCycleB01', 'N{indCycleA01} + 1', '1', 1, false),"
+      "('indYtd00001', '#{deAnc1Visit}.yearToDate()', '1', 1, false),"
       "('indUnknown1', '#{deUnknown01}', '1', 1, false),"
       "('indProgram1', 'I{progInd0001}', '1', 1, false),"
       "('indNoType01', '#{deAnc1Visit}', '1', NULL, false),"
@@ -254,19 +256,138 @@ TEST_F(GoldIndicatorTest, UnsupportedIndicatorsAreLeftOutWithTheirReason) {
   const std::vector<std::string>& warnings = summary->models[0].warnings;
   std::string all;
   for (const std::string& warning : warnings) all += warning + "\n";
-  EXPECT_EQ(warnings.size(), 8u) << all;
+  EXPECT_EQ(warnings.size(), 9u) << all;
   for (const char* expected :
-       {"indicator indNested01: ", "indicator indOffset01: ", "indicator indUnknown1: ",
-        "indicator indProgram1: ", "indicator indNoType01: no indicator type",
+       {"indicator indCycleA01: ", "indicator indCycleB01: ", "indicator indYtd00001: ",
+        "indicator indUnknown1: ", "indicator indProgram1: ",
+        "indicator indNoType01: no indicator type",
         "indicator indNoDs0001: ", "indicator indNoConst1: ", "indicator indSyntax01: "}) {
     EXPECT_NE(all.find(expected), std::string::npos) << expected << " not in\n" << all;
   }
   EXPECT_NE(all.find("deUnknown01"), std::string::npos) << all;
-  EXPECT_NE(all.find("periodOffset"), std::string::npos) << all;
-  EXPECT_NE(summary->ToString().find("warning: indicator indNested01"), std::string::npos);
+  EXPECT_NE(all.find("yearToDate"), std::string::npos) << all;
+  EXPECT_NE(all.find("program indicator progInd0001 is not computable"), std::string::npos) << all;
+  // A cycle names its chain, from the indicator computed.
+  EXPECT_NE(all.find("indicator indCycleA01: numerator: expression \"N{indCycleB01}\": "
+                     "N{indCycleB01} at character 0: expression \"N{indCycleA01} + 1\": "
+                     "N{indCycleA01} at character 0: indicators refer to each other in a cycle: "
+                     "N{indCycleA01} -> N{indCycleB01} -> N{indCycleA01}"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("cycle: N{indCycleB01} -> N{indCycleA01} -> N{indCycleB01}"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(summary->ToString().find("warning: indicator indCycleA01"), std::string::npos);
+  // ops.expression_status: one row per indicator, the refused ones with the character.
+  EXPECT_EQ(summary->expressions_computed, 1);
+  EXPECT_EQ(summary->expressions_refused, 9);
+  ASSERT_TRUE(catalog_->Register(*connection_, lake::TableName{"ops", "expression_status"}).ok());
+  auto statuses = connection_->Query(
+      "SELECT uid, status, CAST(position AS BIGINT), reason FROM ops.expression_status WHERE "
+      "object_type = 'indicator' ORDER BY uid");
+  ASSERT_TRUE(statuses.ok()) << statuses.status().ToString();
+  ASSERT_EQ(statuses->row_count(), 10u);
+  std::map<std::string, std::pair<std::string, std::optional<int64_t>>> by_uid;
+  for (size_t row = 0; row < statuses->row_count(); ++row) {
+    by_uid[*statuses->GetString(0, row)] = {*statuses->GetString(1, row),
+                                            statuses->GetInt64(2, row)};
+  }
+  EXPECT_EQ(by_uid["indPlain001"].first, "computed");
+  EXPECT_FALSE(by_uid["indPlain001"].second);
+  EXPECT_EQ(by_uid["indCycleB01"].first, "refused");
+  EXPECT_EQ(by_uid["indCycleB01"].second, 0);
+  // '#{deAnc1Visit} +' (16 characters) ends where an operand is due: character 16.
+  EXPECT_EQ(by_uid["indSyntax01"].second, 16);
+  EXPECT_EQ(by_uid["indYtd00001"].second, 0);
+  EXPECT_FALSE(by_uid["indNoType01"].second);
   // The compilable one is still computed.
   EXPECT_NEAR(*Value("indPlain001", "ouFacilityA", "202401"), 10, kTolerance);
   EXPECT_EQ(Count("indicator <> 'indPlain001'"), 0);
+}
+
+// .periodOffset(n) (dhis2-core PeriodType.getShiftedPeriod via QueryModifiers.periodOffset):
+// the item's value n periods of the cell's own type away, across year boundaries and for each
+// period type; offsets on a group apply to every item inside and add up.
+TEST_F(GoldIndicatorTest, PeriodOffsetsByHand) {
+  WriteInputs();
+  // ANC 1 at A: 202312 7, 202401 10, 202402 5; 2023Q4 9, 2024Q1 40; 2023 12, 2024 40.
+  WriteAggregate(std::string(kAggregate) +
+                 ", ('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '202312', 7)"
+                 ", ('deAnc1Visit', NULL, NULL, NULL, NULL, 'ouFacilityA', '2023Q4', 9)");
+  WriteIndicators(
+      "('indPrevious', '#{deAnc1Visit}.periodOffset(-1)', '1', 1, false),"
+      "('indGrowth01', '#{deAnc1Visit} - #{deAnc1Visit}.periodOffset(-1)', "
+      "'#{deAnc1Visit}.periodOffset(-1)', 100, false),"
+      "('indTwoBack1', '(#{deAnc1Visit} + #{deAnc2Visit}).periodOffset(-1).periodOffset(-1)', '1', "
+      "1, false),"
+      "('indNext0001', '#{deAnc1Visit}.periodOffset(1)', '1', 1, false),"
+      "('indRateBack', 'R{dsMonthly01.REPORTING_RATE}.periodOffset(-1)', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->expressions_refused, 0) << summary->ToString();
+  // Across the year boundary: 202401 reads 202312 (7), 202402 reads 202401 (10); 202312 reads
+  // 202311, which has nothing: no row.
+  EXPECT_NEAR(*Value("indPrevious", "ouFacilityA", "202401"), 7, kTolerance);
+  EXPECT_NEAR(*Value("indPrevious", "ouFacilityA", "202402"), 10, kTolerance);
+  EXPECT_FALSE(Value("indPrevious", "ouFacilityA", "202312"));
+  // Each period type shifts by its own periods: 2024Q1 reads 2023Q4 (9), 2024 reads 2023 (12).
+  EXPECT_NEAR(*Value("indPrevious", "ouFacilityA", "2024Q1"), 9, kTolerance);
+  EXPECT_NEAR(*Value("indPrevious", "ouFacilityA", "2024"), 12, kTolerance);
+  // B in January: no December value, its only item: no row.
+  EXPECT_FALSE(Value("indPrevious", "ouFacilityB", "202401"));
+  // Growth: (10 - 7) / 7 x 100 = 42.857..., (5 - 10) / 10 x 100 = -50, quarter (40 - 9) / 9 x 100
+  // = 344.44..., year (40 - 12) / 12 x 100 = 233.33...
+  EXPECT_NEAR(*Value("indGrowth01", "ouFacilityA", "202401"), 300.0 / 7, kTolerance);
+  EXPECT_NEAR(*Value("indGrowth01", "ouFacilityA", "202402"), -50, kTolerance);
+  EXPECT_NEAR(*Value("indGrowth01", "ouFacilityA", "2024Q1"), 3100.0 / 9, kTolerance);
+  EXPECT_NEAR(*Value("indGrowth01", "ouFacilityA", "2024"), 2800.0 / 12, kTolerance);
+  // Two offsets of -1 on a group: both items two months back; 202402 reads 202312: ANC 1 7,
+  // ANC 2 missing (0).
+  EXPECT_NEAR(*Value("indTwoBack1", "ouFacilityA", "202402"), 7, kTolerance);
+  EXPECT_FALSE(Value("indTwoBack1", "ouFacilityA", "202401"));
+  // Forward: 202312 reads 202401 (10), 2023Q4 reads 2024Q1 (40), 2023 reads 2024 (40).
+  EXPECT_NEAR(*Value("indNext0001", "ouFacilityA", "202312"), 10, kTolerance);
+  EXPECT_NEAR(*Value("indNext0001", "ouFacilityA", "2023Q4"), 40, kTolerance);
+  EXPECT_NEAR(*Value("indNext0001", "ouFacilityA", "2023"), 40, kTolerance);
+  // Reporting rates shift too: February reads January's 100 at A and 50 at the district.
+  EXPECT_NEAR(*Value("indRateBack", "ouFacilityA", "202402"), 100, kTolerance);
+  EXPECT_FALSE(Value("indRateBack", "ouFacilityA", "202401"));
+}
+
+// N{indicator} (dhis2-core's ItemIndicator: the nested indicator's value for the same org unit
+// and period, with its own factor and annualisation; missing counts as a missing item).
+TEST_F(GoldIndicatorTest, NestedIndicatorsByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indPlain001', '#{deAnc1Visit}', '1', 1, false),"
+      "('indPercent1', '#{deAnc2Visit}', '#{deAnc1Visit}', 100, false),"
+      "('indNested01', 'N{indPercent1} + N{indPlain001}', '1', 1, false),"
+      "('indChain001', 'N{indNested01} * 2', '1', 1, false),"
+      "('indAnnual01', '#{deAnc1Visit}', '1', 1, true),"
+      "('indNestAnn1', 'N{indAnnual01}', '2', 1, false),"
+      "('indDivZero1', '#{deAnc1Visit}', '#{deZeroValue}', 1, false),"
+      "('indNestZero', 'N{indDivZero1}', '1', 1, false),"
+      "('indSelf0001', 'N{indSelf0001}', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  // A in January: ANC 2 / ANC 1 x 100 = 8 / 10 x 100 = 80, plus 10: 90; twice that: 180.
+  EXPECT_NEAR(*Value("indNested01", "ouFacilityA", "202401"), 90, kTolerance);
+  EXPECT_NEAR(*Value("indChain001", "ouFacilityA", "202401"), 180, kTolerance);
+  // A in February: indPercent1 has no value (no ANC 2), which counts 0: 0 + 5 = 5; 10 for the
+  // chain.
+  EXPECT_NEAR(*Value("indNested01", "ouFacilityA", "202402"), 5, kTolerance);
+  EXPECT_NEAR(*Value("indChain001", "ouFacilityA", "202402"), 10, kTolerance);
+  // The nested indicator keeps its annualisation: 10 x 365 / 31 = 117.74..., halved: 58.87...
+  EXPECT_NEAR(*Value("indNestAnn1", "ouFacilityA", "202401"), 10.0 * 365 / 31 / 2, kTolerance);
+  // A nested indicator dividing by 0 has no value: its only item missing, no row.
+  EXPECT_EQ(Count("indicator = 'indNestZero'"), 0);
+  // Itself: a cycle of one.
+  EXPECT_EQ(summary->expressions_refused, 1) << summary->ToString();
+  EXPECT_NE(summary->ToString().find("cycle: N{indSelf0001} -> N{indSelf0001}"), std::string::npos)
+      << summary->ToString();
 }
 
 TEST_F(GoldIndicatorTest, ConfiguredPeriodTypes) {

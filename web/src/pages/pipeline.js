@@ -36,6 +36,20 @@ export async function pipeline(root) {
     ['model', 'Model'], ['status', 'Status', (v) => el('span', { class: `status ${v}` }, v)], ['rows_in', 'Rows in', (v) => format(v, 0)], ['rows_out', 'Rows out', (v) => format(v, 0)],
     ['rows_rejected', 'Rejected', (v) => format(v, 0)], ['seconds', 'Seconds', (v) => format(v, 2)], ['error', 'Error'],
   ])));
+  // What the latest metadata's expressions became (ops.expression_status; absent before a run
+  // built gold.indicator_value or gold.validation_violation).
+  const expressions = await sql("SELECT object_type, count(*) FILTER (WHERE status = 'computed') AS computed, count(*) FILTER (WHERE status = 'refused') AS refused FROM ops.expression_status GROUP BY object_type ORDER BY object_type", { cache: false });
+  if (expressions !== null && expressions.length) {
+    root.append(panel('Expressions (ops.expression_status)', table(expressions, [
+      ['object_type', 'Object type'], ['computed', 'Computed', (v) => format(v, 0)], ['refused', 'Refused', (v) => format(v, 0)],
+    ])));
+    const refused = (await sql("SELECT object_type, uid, position, reason FROM ops.expression_status WHERE status = 'refused' ORDER BY object_type, uid LIMIT 200", { cache: false })) ?? [];
+    if (refused.length) {
+      root.append(panel('Refused expressions', table(refused, [
+        ['object_type', 'Object type'], ['uid', 'UID'], ['position', 'Character'], ['reason', 'Reason'],
+      ])));
+    }
+  }
   const freshness = (await sql("SELECT model, max(ended_at) AS last_success FROM ops.model_run WHERE status = 'succeeded' GROUP BY model ORDER BY model NULLS LAST", { cache: false })) ?? [];
   root.append(panel('Freshness per table', table(freshness, [['model', 'Table'], ['last_success', 'Last built', (v) => `${new Date(v).toLocaleString()} (${ago(v)})`]])));
 }
