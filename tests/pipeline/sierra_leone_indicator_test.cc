@@ -122,7 +122,8 @@ void WriteExportFolder(const fs::path& folder) {
   // recorded elements and option combos do not name: the analytics API's co dimension needs it.
   json elements = json::array();
   for (const char* file : {"data_elements_1.json", "data_elements_2.json"}) {
-    for (const json& element : ReadJson(kRecorded / file)["dataElements"]) {
+    json recorded_elements = ReadJson(kRecorded / file);
+    for (const json& element : recorded_elements["dataElements"]) {
       if (element["id"] == "fbfJHSPpUQD" || element["id"] == "cYeuwXTCPkU") {
         json supplemented = element;
         supplemented["categoryCombo"] = {{"id", kLocation}};
@@ -133,8 +134,8 @@ void WriteExportFolder(const fs::path& folder) {
   }
   ASSERT_EQ(elements.size(), 2u);
   json combos = json::array();
-  for (const json& combo :
-       ReadJson(kRecorded / "category_option_combos_1.json")["categoryOptionCombos"]) {
+  json recorded_combos = ReadJson(kRecorded / "category_option_combos_1.json");
+  for (const json& combo : recorded_combos["categoryOptionCombos"]) {
     if (combo["id"] == "pq2XI5kz2BY" || combo["id"] == "PT59n8BQbqM") {
       json supplemented = combo;
       supplemented["categoryCombo"] = {{"id", kLocation}};
