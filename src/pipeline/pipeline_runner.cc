@@ -13,7 +13,9 @@
 #include "base/logging.h"
 #include "base/progress.h"
 #include "base/text.h"
+#include "lake/schema.h"
 #include "pipeline/absent_input.h"
+#include "pipeline/content_fingerprint.h"
 #include "sql/dialect.h"
 #include "sql/literal.h"
 
@@ -173,6 +175,30 @@ std::optional<int> PartitionNumber(const std::string& text) {
   return number;
 }
 
+// Why a model runs: a full run, a first run, a changed definition, or the inputs whose versions
+// moved since its last success ("bronze.a 3->4, silver.b new").
+std::string RunReason(const Versions& inputs, const std::optional<Versions>& last,
+                      const std::string& redefinition, bool full, bool table_exists) {
+  if (full) return "full run requested";
+  if (!last.has_value()) return "no successful run recorded";
+  if (!table_exists) return "its table does not exist";
+  if (!redefinition.empty()) return redefinition;
+  std::vector<std::string> moved;
+  for (const auto& [table, version] : inputs) {
+    auto recorded = last->find(table);
+    if (recorded == last->end()) {
+      moved.push_back(table.ToString() + " new");
+    } else if (recorded->second != version) {
+      moved.push_back(table.ToString() + " " + std::to_string(recorded->second) + "->" +
+                      std::to_string(version));
+    }
+  }
+  for (const auto& [table, version] : *last) {
+    if (inputs.count(table) == 0) moved.push_back(table.ToString() + " gone");
+  }
+  return "inputs moved: " + Join(moved, ", ");
+}
+
 class Runner {
  public:
   Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
@@ -215,10 +241,22 @@ class Runner {
   // there (same table, expectation and record): a re-delivered invalid record is logged once.
   Status WriteRejects(const Model& model, const Expectation& expectation,
                       const std::string& relation, const std::string& failing);
-  // Whether writing `live` in place of the table's rows matching `replaced` (a SQL condition;
-  // empty = the whole table) would leave its content as it is (ingestion columns aside).
-  Result<bool> SameContent(const Model& model, const std::string& live,
-                           const std::string& replaced);
+  // What writing `live` in place of the table's rows matching `replaced` (a SQL condition;
+  // empty = the whole table) would change, ingestion columns aside, decided by fingerprints
+  // (content_fingerprint.h): nothing (`same`); or, when the table keeps its columns and is
+  // partitioned by the model's partition_by, only the partition tuples in `partitions`; or
+  // (`partitions` nullopt) everything the write covers.
+  struct ContentChange {
+    bool same = false;
+    std::optional<std::vector<lake::PartitionValues>> partitions;
+  };
+  Result<ContentChange> CompareContent(const Model& model, const std::string& live,
+                                       const std::string& replaced);
+  // Commits `live` to the model's table with `write` (which replaces the rows matching `replaced`),
+  // unless the content would stay the same; a partitioned table gets only the partitions whose
+  // content changed.
+  Status Commit(const Model& model, const std::string& live, const std::string& replaced,
+                lake::WriteOptions write, ModelResult& result);
   // For an incremental run: the conditions (over the model's output columns) selecting the keys
   // that the rewritten inputs' changed rows reach (`recompute_on`), added to `conditions`. Returns
   // a reason to rebuild in full instead (a rewritten input without a mapping, an old version that
@@ -526,25 +564,74 @@ Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
   return Status::Ok();
 }
 
-Result<bool> Runner::SameContent(const Model& model, const std::string& live,
-                                 const std::string& replaced) {
+Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const std::string& live,
+                                                     const std::string& replaced) {
+  ContentChange whole;  // not the same; the write as planned
+  lake::DeltaTable table = catalog_.Table(model.name);
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
   const std::string target = Qualified(model.name);
   DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, live));
   DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, target));
-  if (new_columns != old_columns) return false;
-  std::vector<std::string> compared;
-  for (const auto& [name, type] : new_columns) {
-    if (!IsIngestionColumn(name)) compared.push_back(name);
+  if (new_columns.size() != old_columns.size()) return whole;
+  // The new rows as the table would hold them: each column cast as the write casts it, read back as
+  // a scan reads it (a TIMESTAMP result is stored and read as TIMESTAMPTZ).
+  std::vector<std::string> stored;
+  for (size_t i = 0; i < new_columns.size(); ++i) {
+    const auto& [name, type] = new_columns[i];
+    if (name != old_columns[i].first) return whole;
+    std::string write_type;
+    auto delta_type = lake::DeltaTypeOf(type, &write_type);
+    if (!delta_type.ok()) return whole;  // the write says why
+    DHL_ASSIGN_OR_RETURN(std::string read_type, lake::DuckDbTypeOf(*delta_type));
+    stored.push_back("CAST(CAST(" + QuoteName(name) + " AS " + write_type + ") AS " + read_type +
+                     ") AS " + QuoteName(name));
   }
-  std::string old_rows = "SELECT " + QuotedList(compared) + " FROM " + target;
-  if (!replaced.empty()) old_rows += " WHERE " + replaced;
-  std::string new_rows = "SELECT " + QuotedList(compared) + " FROM " + live;
-  DHL_ASSIGN_OR_RETURN(
-      int64_t differing,
-      CountRows(connection_, "((" + new_rows + " EXCEPT ALL " + old_rows + ") UNION ALL (" +
-                                 old_rows + " EXCEPT ALL " + new_rows + "))"));
-  return differing == 0;
+  const std::string new_rows = "(SELECT " + Join(stored, ", ") + " FROM " + live + ")";
+  DHL_ASSIGN_OR_RETURN(auto stored_columns, Columns(connection_, new_rows));
+  if (stored_columns != old_columns) return whole;
+  std::vector<std::pair<std::string, std::string>> compared;
+  for (const auto& column : old_columns) {
+    if (!IsIngestionColumn(column.first)) compared.push_back(column);
+  }
+  DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
+  std::vector<std::string> partition_columns;
+  if (!model.partition_by.empty() && snapshot.metadata.partition_columns == model.partition_by) {
+    partition_columns = model.partition_by;
+  }
+  DHL_ASSIGN_OR_RETURN(Fingerprints before, ComputeFingerprints(connection_, target, compared,
+                                                                partition_columns, replaced));
+  DHL_ASSIGN_OR_RETURN(Fingerprints after,
+                       ComputeFingerprints(connection_, new_rows, compared, partition_columns));
+  std::vector<lake::PartitionValues> differing = DifferingPartitions(before, after);
+  ContentChange change;
+  change.same = differing.empty();
+  if (!change.same && !partition_columns.empty()) change.partitions = std::move(differing);
+  return change;
+}
+
+Status Runner::Commit(const Model& model, const std::string& live, const std::string& replaced,
+                      lake::WriteOptions write, ModelResult& result) {
+  lake::DeltaTable target = catalog_.Table(model.name);
+  std::string rows = "SELECT * FROM " + live;
+  if (target.Exists()) {
+    DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced));
+    if (change.same) {
+      result.output_unchanged = true;
+      return Status::Ok();
+    }
+    if (change.partitions.has_value()) {
+      // Only the partitions whose rows changed: the others keep their files.
+      write.mode = lake::WriteMode::kReplacePartitions;
+      write.replace_partitions = *change.partitions;
+      rows += " WHERE " + PartitionCondition(*change.partitions);
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, rows, write));
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
+  return Status::Ok();
 }
 
 Result<std::string> Runner::DimensionChanges(const Model& model, const Versions& inputs,
@@ -707,24 +794,12 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   }
   DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
   DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
-  if (target.Exists()) {
-    std::string replaced;
-    if (write.mode == lake::WriteMode::kReplacePartitions) {
-      replaced = "(" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
-                 QuotedList(model.partition_by) + " FROM " + batch + ")";
-    }
-    DHL_ASSIGN_OR_RETURN(bool same, SameContent(model, live, replaced));
-    if (same) {
-      result.output_unchanged = true;
-      return Status::Ok();
-    }
+  std::string replaced;
+  if (write.mode == lake::WriteMode::kReplacePartitions) {
+    replaced = "(" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
+               QuotedList(model.partition_by) + " FROM " + batch + ")";
   }
-  DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, "SELECT * FROM " + live, write));
-  result.version = written.version;
-  result.bytes = written.bytes_written;
-  result.files_added = written.files_added;
-  result.files_removed = written.files_removed;
-  return Status::Ok();
+  return Commit(model, live, replaced, std::move(write), result);
 }
 
 Status Runner::DropTempTables() {
@@ -833,20 +908,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
   DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
   DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
-  if (catalog_.Table(model.name).Exists()) {
-    DHL_ASSIGN_OR_RETURN(bool same, SameContent(model, live, replaced));
-    if (same) {
-      result.output_unchanged = true;
-      return Status::Ok();
-    }
-  }
-  DHL_ASSIGN_OR_RETURN(
-      auto written, catalog_.Table(model.name).Write(connection_, "SELECT * FROM " + live, write));
-  result.version = written.version;
-  result.bytes = written.bytes_written;
-  result.files_added = written.files_added;
-  result.files_removed = written.files_removed;
-  return Status::Ok();
+  return Commit(model, live, replaced, std::move(write), result);
 }
 
 Result<std::string> Runner::WithNewColumns(const TableName& table, const std::string& rows,
@@ -991,6 +1053,8 @@ Result<RunSummary> Runner::RunAll() {
       if (unchanged) {
         result.status = ModelStatus::kUnchanged;
       } else {
+        result.run_reason = RunReason(inputs, last_versions, redefinition, options_.full,
+                                      catalog_.Table(model.name).Exists());
         full_ = options_.full || !redefinition.empty();
         if (!redefinition.empty()) {
           redefined[model.name] = redefinition;
@@ -1025,6 +1089,7 @@ Result<RunSummary> Runner::RunAll() {
                  {"files_added", sql::IntegerLiteral(result.files_added)},
                  {"files_removed", sql::IntegerLiteral(result.files_removed)},
                  {"full_reason", TextOrNull(result.full_reason)},
+                 {"run_reason", TextOrNull(result.run_reason)},
                  {"input_versions",
                   TextOrNull(
                       VersionsText(inputs) +
@@ -1087,7 +1152,8 @@ std::string RunSummary::ToString() const {
     if (model.status == ModelStatus::kSucceeded) {
       out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
           << " rejected, " << model.seconds << " s" << (model.output_unchanged ? ", no change" : "")
-          << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason) << ")";
+          << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason)
+          << (model.run_reason.empty() ? "" : ", ran: " + model.run_reason) << ")";
     }
     if (!model.error.empty()) out << ": " << model.error;
     for (size_t i = 0; i < model.empty_inputs.size(); ++i) {

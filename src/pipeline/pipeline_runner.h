@@ -66,6 +66,9 @@ struct ModelResult {
   // Why an incremental model rebuilt in full instead (empty when it ran incrementally or was
   // asked for a full run), e.g. "input silver.x was rewritten (not only appended to)".
   std::string full_reason;
+  // Why the model ran at all (empty when it did not): "full run requested", "no successful run
+  // recorded", a changed definition, or "inputs moved: bronze.a 3->4, ...".
+  std::string run_reason;
   double seconds = 0;
   std::string error;
   // Bronze inputs the source did not deliver, read as empty tables (absent_input.h).

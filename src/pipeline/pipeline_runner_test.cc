@@ -342,6 +342,129 @@ TEST_F(PipelineRunnerTest, UpgradesALakeOfAnOlderRelease) {
   EXPECT_EQ(again->succeeded, 0) << again->ToString();
 }
 
+// Whether a model's new rows equal its table is decided by fingerprints (content_fingerprint.h):
+// each case gives bronze.rows one content, runs silver.copy (a table model copying it), then
+// another content, and checks whether the second run committed a version.
+class ContentChangeTest : public PipelineRunnerTest {
+ protected:
+  void SetUp() override {
+    PipelineRunnerTest::SetUp();
+    auto models = ModelSet::LoadMap(
+        {{"silver/copy.sql", "-- materialized: table\nSELECT * FROM ref('bronze.rows')"}});
+    ASSERT_TRUE(models.ok()) << models.status().ToString();
+    models_.emplace(std::move(*models));
+  }
+  // Rows (k, v, n, t, _ingested_at) as SQL VALUES tuples.
+  static std::string Values(const std::string& tuples) {
+    return "SELECT k, v, CAST(n AS DOUBLE) AS n, CAST(t AS TIMESTAMP) AS t, "
+           "CAST(i AS BIGINT) AS _ingested_at FROM (VALUES " +
+           tuples + ") AS r(k, v, n, t, i)";
+  }
+  // Whether replacing the content `before` with `after` commits a new version of silver.copy.
+  bool Commits(const std::string& before, const std::string& after) {
+    Write("bronze.rows", Values(before), true);
+    Run(*models_, "silver.copy");
+    int64_t version = Version({"silver", "copy"});
+    Write("bronze.rows", Values(after), true);
+    ModelResult result = Run(*models_, "silver.copy");
+    EXPECT_EQ(result.status, ModelStatus::kSucceeded);
+    EXPECT_EQ(result.run_reason.rfind("inputs moved: bronze.rows ", 0), 0u) << result.run_reason;
+    bool committed = Version({"silver", "copy"}) != version;
+    EXPECT_EQ(committed, !result.output_unchanged);
+    EXPECT_EQ(committed, result.version != -1);
+    return committed;
+  }
+
+  std::optional<ModelSet> models_;
+};
+
+const char* kBase = "('a', 'x', 1.5, '2024-01-02 03:04:05', 1), ('b', 'y', 2, NULL, 1)";
+
+TEST_F(ContentChangeTest, ARerunWithTheSameRowsCommitsNothing) {
+  // Same rows, other order, other ingestion column, a TIMESTAMP column (stored as TIMESTAMPTZ).
+  EXPECT_FALSE(Commits(kBase, "('b', 'y', 2, NULL, 7), ('a', 'x', 1.5, '2024-01-02 03:04:05', 8)"));
+  int64_t version = Version({"silver", "copy"});
+  ModelResult rerun = Run(*models_, "silver.copy", /*full=*/true);
+  EXPECT_TRUE(rerun.output_unchanged);
+  EXPECT_EQ(rerun.run_reason, "full run requested");
+  EXPECT_EQ(Version({"silver", "copy"}), version);
+}
+
+TEST_F(ContentChangeTest, OneChangedValueIsAChange) {
+  EXPECT_TRUE(
+      Commits(kBase, "('a', 'x', 1.5, '2024-01-02 03:04:05', 1), ('b', 'y', 2.5, NULL, 1)"));
+  EXPECT_TRUE(Commits(kBase, "('a', 'x', 1.5, '2024-01-02 03:04:06', 1), ('b', 'y', 2, NULL, 1)"));
+}
+
+TEST_F(ContentChangeTest, TwoRowsSwappingAValueIsAChange) {
+  EXPECT_TRUE(Commits(kBase, "('a', 'y', 1.5, '2024-01-02 03:04:05', 1), ('b', 'x', 2, NULL, 1)"));
+}
+
+TEST_F(ContentChangeTest, ADuplicatedRowIsAChange) {
+  EXPECT_TRUE(Commits(kBase, std::string(kBase) + ", ('b', 'y', 2, NULL, 1)"));
+  // Two copies of a against one of a and one of b, the same count.
+  EXPECT_TRUE(Commits("('a', 'x', 1, NULL, 1), ('b', 'x', 1, NULL, 1)",
+                      "('a', 'x', 1, NULL, 1), ('a', 'x', 1, NULL, 1)"));
+}
+
+TEST_F(ContentChangeTest, NullDiffersFromEmptyTextAndZero) {
+  EXPECT_TRUE(Commits("('a', NULL, 1, NULL, 1)", "('a', '', 1, NULL, 1)"));
+  EXPECT_TRUE(Commits("('a', 'x', NULL, NULL, 1)", "('a', 'x', 0, NULL, 1)"));
+  // A value moving to the neighbouring column.
+  EXPECT_TRUE(Commits("('a', NULL, 1, NULL, 1)", "(NULL, 'a', 1, NULL, 1)"));
+}
+
+TEST_F(ContentChangeTest, DoublesCompareAtTwelveSignificantDigits) {
+  // 0.1 + 0.2 is 0.30000000000000004: the last bits a parallel sum flips are not a change; -0.0 is
+  // 0.0; NaN is NaN.
+  EXPECT_FALSE(
+      Commits("('a', 'x', 0.1 + 0.2, NULL, 1), ('b', 'x', 0.0, NULL, 1), "
+              "('c', 'x', 'nan'::DOUBLE, NULL, 1)",
+              "('a', 'x', 0.3, NULL, 1), ('b', 'x', -0.0, NULL, 1), "
+              "('c', 'x', 'nan'::DOUBLE, NULL, 1)"));
+  // The 12th significant digit is.
+  EXPECT_TRUE(Commits("('a', 'x', 1234567.89012, NULL, 1)", "('a', 'x', 1234567.89013, NULL, 1)"));
+}
+
+// A table partitioned by year: a change rewrites only the partitions whose rows changed.
+TEST_F(PipelineRunnerTest, AChangeRewritesOnlyThePartitionsItTouches) {
+  auto models = ModelSet::LoadMap(
+      {{"silver/by_year.sql",
+        "-- materialized: table\n-- partition_by: year\nSELECT * FROM ref('bronze.rows')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto rows = [](const std::string& tuples) {
+    return "SELECT CAST(year AS INTEGER) AS year, k, CAST(n AS DOUBLE) AS n FROM (VALUES " +
+           tuples + ") AS r(year, k, n)";
+  };
+  Write("bronze.rows", rows("(2020, 'a', 1), (2020, 'b', 2), (2021, 'a', 3), (2022, 'a', 4)"),
+        true);
+  ModelResult first = Run(*models, "silver.by_year");
+  EXPECT_EQ(first.files_added, 3);  // one file per year
+  EXPECT_EQ(first.files_removed, 0);
+
+  // 2021 changes, 2022 goes, 2023 comes, 2020 stays: three partitions, and 2020's file is kept.
+  Write("bronze.rows", rows("(2020, 'b', 2), (2020, 'a', 1), (2021, 'a', 3.5), (2023, 'a', 5)"),
+        true);
+  ModelResult second = Run(*models, "silver.by_year");
+  EXPECT_FALSE(second.output_unchanged);
+  EXPECT_EQ(second.files_added, 2);    // 2021 and 2023
+  EXPECT_EQ(second.files_removed, 2);  // 2021 and 2022
+  EXPECT_EQ(Rows("silver.by_year", "year, k, n"),
+            (std::vector<std::string>{"(2020, a, 1.0)", "(2020, b, 2.0)", "(2021, a, 3.5)",
+                                      "(2023, a, 5.0)"}));
+  auto snapshot = catalog_->Table({"silver", "by_year"}).Load(*connection_);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  EXPECT_EQ(snapshot->files.size(), 3u);
+
+  // The same rows again: nothing committed.
+  Write("bronze.rows", rows("(2020, 'b', 2), (2020, 'a', 1), (2021, 'a', 3.5), (2023, 'a', 5)"),
+        true);
+  ModelResult third = Run(*models, "silver.by_year");
+  EXPECT_TRUE(third.output_unchanged);
+  EXPECT_EQ(third.version, -1);
+  EXPECT_EQ(third.files_added + third.files_removed, 0);
+}
+
 TEST(ModelHeaderTest, RecomputeOnNamesAnInputAndColumns) {
   auto bad = ParseModel("silver/x.sql",
                         "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n"

@@ -288,10 +288,11 @@ std::string SyncSummary::ToText() const {
   if (models.has_value()) {
     for (const ModelResult& model : models->models) {
       if (model.status == ModelStatus::kSucceeded) {
-        text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}\n", model.name.ToString(),
+        text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}{}\n", model.name.ToString(),
                             model.rows_in, model.rows_out, model.rows_rejected,
                             HumanDuration(model.seconds),
-                            model.output_unchanged ? " (same result: nothing committed)" : "");
+                            model.output_unchanged ? " (same result: nothing committed)" : "",
+                            model.run_reason.empty() ? "" : "; ran: " + model.run_reason);
       } else if (model.status == ModelStatus::kMissingInput) {
         text +=
             fmt::format("  {:<34} skipped, no input yet: {}\n", model.name.ToString(), model.error);

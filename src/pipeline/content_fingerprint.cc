@@ -1,0 +1,104 @@
+#include "pipeline/content_fingerprint.h"
+
+#include <set>
+
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+using sql::QuoteName;
+using sql::StringLiteral;
+
+// A second hash independent of the first: another starting state, the columns the other way round.
+constexpr std::string_view kCheckSalt = "dhis2lake fingerprint";
+
+// The column as hashed: doubles rounded to 12 significant digits (zero, infinities, NaN, NULL and
+// magnitudes under 1e-200, where round()'s scale would overflow, as they are).
+std::string Hashed(const std::string& name, const std::string& type) {
+  std::string column = QuoteName(name);
+  if (type != "DOUBLE") return column;
+  return "CASE WHEN isfinite(" + column + ") AND abs(" + column + ") >= 1e-200 THEN round(" +
+         column + ", 11 - CAST(floor(log10(abs(" + column + "))) AS INTEGER)) ELSE " + column +
+         " END";
+}
+
+std::string Join(const std::vector<std::string>& items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += separator;
+    out += items[i];
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<Fingerprints> ComputeFingerprints(
+    engine::Connection& connection, const std::string& relation,
+    const std::vector<std::pair<std::string, std::string>>& columns,
+    const std::vector<std::string>& partition_columns, const std::string& where) {
+  std::vector<std::string> hashed;
+  for (const auto& [name, type] : columns) hashed.push_back(Hashed(name, type));
+  std::vector<std::string> reversed(hashed.rbegin(), hashed.rend());
+  reversed.insert(reversed.begin(), StringLiteral(std::string(kCheckSalt)));
+  std::string hash = hashed.empty() ? "0" : "hash(" + Join(hashed, ", ") + ")";
+  std::string check = "hash(" + Join(reversed, ", ") + ")";
+  std::vector<std::string> keys;
+  std::vector<std::string> positions;
+  for (size_t i = 0; i < partition_columns.size(); ++i) {
+    keys.push_back("CAST(" + QuoteName(partition_columns[i]) + " AS VARCHAR)");
+    positions.push_back(std::to_string(i + 1));
+  }
+  keys.push_back("count(*)");
+  keys.push_back("CAST(COALESCE(sum(CAST(" + hash + " AS HUGEINT)), 0) AS VARCHAR)");
+  keys.push_back("CAST(COALESCE(sum(CAST(" + check + " AS HUGEINT)), 0) AS VARCHAR)");
+  std::string query = "SELECT " + Join(keys, ", ") + " FROM " + relation + " AS _fingerprint_rows";
+  if (!where.empty()) query += " WHERE " + where;
+  if (!positions.empty()) query += " GROUP BY " + Join(positions, ", ");
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult result, connection.Query(query));
+  Fingerprints fingerprints;
+  size_t count_column = partition_columns.size();
+  for (size_t row = 0; row < result.row_count(); ++row) {
+    lake::PartitionValues partition;
+    for (size_t i = 0; i < partition_columns.size(); ++i) {
+      partition[partition_columns[i]] = result.GetString(i, row);
+    }
+    RowFingerprint& fingerprint = fingerprints[partition];
+    fingerprint.rows = result.GetInt64(count_column, row).value_or(0);
+    fingerprint.hash_sum = result.GetString(count_column + 1, row).value_or("0");
+    fingerprint.check_sum = result.GetString(count_column + 2, row).value_or("0");
+  }
+  if (partition_columns.empty() && fingerprints.empty())
+    fingerprints[{}] = RowFingerprint{0, "0", "0"};
+  return fingerprints;
+}
+
+std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& before,
+                                                       const Fingerprints& after) {
+  std::set<lake::PartitionValues> differing;
+  for (const auto& [partition, fingerprint] : before) {
+    auto other = after.find(partition);
+    if (other == after.end() || !(other->second == fingerprint)) differing.insert(partition);
+  }
+  for (const auto& [partition, fingerprint] : after) {
+    if (before.count(partition) == 0) differing.insert(partition);
+  }
+  return {differing.begin(), differing.end()};
+}
+
+std::string PartitionCondition(const std::vector<lake::PartitionValues>& partitions) {
+  std::vector<std::string> tuples;
+  for (const lake::PartitionValues& partition : partitions) {
+    std::vector<std::string> parts;
+    for (const auto& [column, value] : partition) {
+      parts.push_back(value.has_value()
+                          ? "CAST(" + QuoteName(column) + " AS VARCHAR) = " + StringLiteral(*value)
+                          : QuoteName(column) + " IS NULL");
+    }
+    tuples.push_back(parts.empty() ? "TRUE" : "(" + Join(parts, " AND ") + ")");
+  }
+  return tuples.empty() ? "FALSE" : "(" + Join(tuples, " OR ") + ")";
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,63 @@
+// Whether a model's freshly computed rows equal what its table holds, decided in one linear scan of
+// each side instead of a set difference (docs/models.md, "How a run works").
+//
+// A side's fingerprint, per partition tuple of the table (one when unpartitioned), is its row count
+// and two sums, as HUGEINT, of two independent order-free 64-bit row hashes: DuckDB's hash() over
+// the compared columns in their order, and hash() over a constant salt then the columns in reverse
+// order. Sums make it order-independent and count duplicates (a row twice differs from once); NULL
+// hashes unlike '' and 0, and a value moved to another column changes both hashes. Doubles are
+// rounded to 12 significant digits before hashing, so that the last bits a parallel sum flips from
+// run to run do not count as a change (nor does a genuine change beyond the 12th digit); -0.0 and
+// 0.0 hash alike, as do NaNs. Doubles inside lists and structs are hashed as they are.
+//
+// Collision risk: two different row multisets of one partition look the same only if their counts
+// are equal and both 64-bit sums collide. For hashes that behave randomly that is about 2^-128 per
+// comparison (2^-64 if the two hashes were not independent); a row whose value changes into another
+// value of the same 64-bit hash (DuckDB's per-value hash, not cryptographic) is missed with
+// probability about 2^-64 per changed value. A missed change leaves the table one run behind: the
+// next change of that partition, or `sync --full`, writes it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "engine/connection.h"
+#include "lake/actions.h"
+
+namespace dhl::pipeline {
+
+struct RowFingerprint {
+  int64_t rows = 0;
+  std::string hash_sum;   // decimal text of the HUGEINT sum ("0" for no rows)
+  std::string check_sum;  // the second, independent hash's sum
+
+  bool operator==(const RowFingerprint&) const = default;
+};
+
+// Fingerprints per partition tuple (values as CAST(column AS VARCHAR), NULL as nullopt); without
+// partition columns one entry under the empty tuple, also for no rows.
+using Fingerprints = std::map<lake::PartitionValues, RowFingerprint>;
+
+// The fingerprints of `relation` (a table, view or parenthesised SELECT) over `columns` (name and
+// DuckDB type as DESCRIBE gives them; the type picks the double rounding), grouped by
+// `partition_columns`. `where` (a SQL condition, empty = all rows) restricts the rows read.
+Result<Fingerprints> ComputeFingerprints(
+    engine::Connection& connection, const std::string& relation,
+    const std::vector<std::pair<std::string, std::string>>& columns,
+    const std::vector<std::string>& partition_columns, const std::string& where = "");
+
+// The partition tuples whose fingerprints differ between `before` and `after` (present in only one
+// counts as differing), in order.
+std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& before,
+                                                       const Fingerprints& after);
+
+// A SQL condition selecting the rows of the partition tuples `partitions` (values compared as
+// CAST(column AS VARCHAR)); "FALSE" when there are none.
+std::string PartitionCondition(const std::vector<lake::PartitionValues>& partitions);
+
+}  // namespace dhl::pipeline
