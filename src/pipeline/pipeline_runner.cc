@@ -716,7 +716,10 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   }
   std::string batch_sql;
   DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
-  const std::string batch = "_pipeline_batch_rows";
+  // A table model's rows are its result as they are: one temporary table serves as both.
+  const std::string batch = model.materialization == Materialization::kTable
+                                ? std::string("_pipeline_live_rows")
+                                : std::string("_pipeline_batch_rows");
   const std::string live = "_pipeline_live_rows";
   if (incremental) {
     // The keys the new input rows touch are recomputed from the whole input, so that the latest
@@ -737,8 +740,6 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   write.partition_columns = model.partition_by;
   if (model.materialization == Materialization::kTable) {
     write.mode = lake::WriteMode::kOverwrite;
-    DHL_RETURN_IF_ERROR(
-        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS SELECT * FROM " + batch));
   } else {
     if (incremental && result.rows_in == 0) {
       return Status::Ok();  // nothing new: no commit
