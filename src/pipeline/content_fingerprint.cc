@@ -1,5 +1,6 @@
 #include "pipeline/content_fingerprint.h"
 
+#include <nlohmann/json.hpp>
 #include <set>
 
 #include "sql/literal.h"
@@ -9,6 +10,11 @@ namespace {
 
 using sql::QuoteName;
 using sql::StringLiteral;
+
+using nlohmann::json;
+
+// Bumped when the rules below change (which columns, how doubles round, the salt).
+constexpr std::string_view kRulesVersion = "1";
 
 // A second hash independent of the first: another starting state, the columns the other way round.
 constexpr std::string_view kCheckSalt = "dhis2lake fingerprint";
@@ -85,6 +91,68 @@ std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& befor
     if (before.count(partition) == 0) differing.insert(partition);
   }
   return {differing.begin(), differing.end()};
+}
+
+Result<std::string> FingerprintFormat(engine::Connection& connection) {
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult result, connection.Query("SELECT version()"));
+  return std::string(kRulesVersion) + "/" + result.GetString(0, 0).value_or("?");
+}
+
+std::string TableFingerprintsText(const TableFingerprints& fingerprints) {
+  json partitions = json::array();
+  for (const auto& [values, fingerprint] : fingerprints.partitions) {
+    json tuple = json::object();
+    for (const auto& [column, value] : values) {
+      tuple[column] = value.has_value() ? json(*value) : json(nullptr);
+    }
+    partitions.push_back({{"values", tuple},
+                          {"rows", fingerprint.rows},
+                          {"hash", fingerprint.hash_sum},
+                          {"check", fingerprint.check_sum}});
+  }
+  return json({{"version", fingerprints.version},
+               {"format", fingerprints.format},
+               {"partition_columns", fingerprints.partition_columns},
+               {"partitions", partitions}})
+      .dump();
+}
+
+std::optional<TableFingerprints> ParseTableFingerprints(const std::string& text) {
+  json parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object() || !parsed["version"].is_number_integer() ||
+      !parsed["format"].is_string() || !parsed["partition_columns"].is_array() ||
+      !parsed["partitions"].is_array()) {
+    return std::nullopt;
+  }
+  TableFingerprints fingerprints;
+  fingerprints.version = parsed["version"].get<int64_t>();
+  fingerprints.format = parsed["format"].get<std::string>();
+  for (const json& column : parsed["partition_columns"]) {
+    if (!column.is_string()) return std::nullopt;
+    fingerprints.partition_columns.push_back(column.get<std::string>());
+  }
+  for (const json& entry : parsed["partitions"]) {
+    if (!entry.is_object() || !entry.contains("values") || !entry.contains("rows") ||
+        !entry.contains("hash") || !entry.contains("check") || !entry.at("values").is_object() ||
+        !entry.at("rows").is_number_integer() || !entry.at("hash").is_string() ||
+        !entry.at("check").is_string()) {
+      return std::nullopt;
+    }
+    lake::PartitionValues values;
+    for (const auto& [column, value] : entry.at("values").items()) {
+      if (value.is_string()) {
+        values[column] = value.get<std::string>();
+      } else if (value.is_null()) {
+        values[column] = std::nullopt;
+      } else {
+        return std::nullopt;
+      }
+    }
+    fingerprints.partitions[values] =
+        RowFingerprint{entry.at("rows").get<int64_t>(), entry.at("hash").get<std::string>(),
+                       entry.at("check").get<std::string>()};
+  }
+  return fingerprints;
 }
 
 std::string PartitionCondition(const std::vector<lake::PartitionValues>& partitions) {

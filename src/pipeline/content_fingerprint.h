@@ -56,6 +56,25 @@ Result<Fingerprints> ComputeFingerprints(
 std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& before,
                                                        const Fingerprints& after);
 
+// A whole table's fingerprints at one Delta version, as the runner records them with a model run
+// (ops.model_run.fingerprints) so that the next run need not read the table. They stand for the
+// table only while it is still at `version` (a commit by anything else, `optimize` included, makes
+// a new version) and while `format` (FingerprintFormat: these rules and the engine's version, whose
+// hash() they rely on) is the current one; otherwise the table is read.
+struct TableFingerprints {
+  int64_t version = -1;
+  std::string format;
+  std::vector<std::string> partition_columns;
+  Fingerprints partitions;
+};
+
+// The rules' version and the engine's ("1/v1.4.4").
+Result<std::string> FingerprintFormat(engine::Connection& connection);
+
+// As JSON text for ops.model_run, and back (nullopt for text it cannot read: the table is read).
+std::string TableFingerprintsText(const TableFingerprints& fingerprints);
+std::optional<TableFingerprints> ParseTableFingerprints(const std::string& text);
+
 // A SQL condition selecting the rows of the partition tuples `partitions` (values compared as
 // CAST(column AS VARCHAR)); "FALSE" when there are none.
 std::string PartitionCondition(const std::vector<lake::PartitionValues>& partitions);

@@ -218,6 +218,7 @@ class Runner {
   struct LastRun {
     Versions versions;
     std::string definition;
+    std::string fingerprints;  // ops.model_run.fingerprints ("" when none was recorded)
   };
   Result<std::optional<LastRun>> LastSuccess(const TableName& model);
   Result<Versions> CurrentVersions(const Model& model);
@@ -246,12 +247,18 @@ class Runner {
   // (content_fingerprint.h): nothing (`same`); or, when the table keeps its columns and is
   // partitioned by the model's partition_by, only the partition tuples in `partitions`; or
   // (`partitions` nullopt) everything the write covers.
+  // The table's fingerprints are those its last success recorded while it is still at that
+  // version, else read from it; `table` is what they become once the change is written (nullopt
+  // when unknown: nothing is recorded).
   struct ContentChange {
     bool same = false;
     std::optional<std::vector<lake::PartitionValues>> partitions;
+    int64_t table_version = -1;
+    std::optional<TableFingerprints> table;
   };
   Result<ContentChange> CompareContent(const Model& model, const std::string& live,
-                                       const std::string& replaced);
+                                       const std::string& replaced,
+                                       const lake::WriteOptions& write);
   // Commits `live` to the model's table with `write` (which replaces the rows matching `replaced`),
   // unless the content would stay the same; a partitioned table gets only the partitions whose
   // content changed.
@@ -292,6 +299,12 @@ class Runner {
   // While a partitioned model recomputes some partitions: what its inputs and generators see.
   const PartitionScope* scope_ = nullptr;
   std::vector<std::string>* warnings_ = nullptr;  // the running model's ModelResult::warnings
+  // The running model's table fingerprints as its last success recorded them, and as this run
+  // leaves the table (recorded in ops.model_run.fingerprints); FingerprintFormat() of the engine.
+  std::optional<TableFingerprints> stored_fingerprints_;
+  std::optional<TableFingerprints> recorded_fingerprints_;
+  std::string fingerprint_format_;
+  std::optional<bool> model_run_has_fingerprints_;  // whether ops.model_run has that column yet
   // Models skipped in this run for a missing input, with the reason: what their readers say.
   std::map<TableName, std::string> not_built_;
   // What the generators reported of each expression-bearing object (ops.expression_status).
@@ -344,14 +357,26 @@ Status Runner::WriteExpressionStatus(RunSummary& summary) {
 Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& model) {
   if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
-  DHL_ASSIGN_OR_RETURN(auto result,
-                       connection_.Query("SELECT input_versions FROM " + Qualified(kModelRun) +
-                                             " WHERE model = $1 AND status = 'succeeded'"
-                                             " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
-                                         {engine::Value(model.ToString())}));
+  if (!model_run_has_fingerprints_.has_value()) {
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(kModelRun)));
+    model_run_has_fingerprints_ = false;
+    for (const auto& column : columns) {
+      if (column.first == "fingerprints") model_run_has_fingerprints_ = true;
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto result,
+      connection_.Query(
+          "SELECT input_versions, " +
+              std::string(*model_run_has_fingerprints_ ? "fingerprints" : "CAST(NULL AS VARCHAR)") +
+              " FROM " + Qualified(kModelRun) +
+              " WHERE model = $1 AND status = 'succeeded'"
+              " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
+          {engine::Value(model.ToString())}));
   if (result.row_count() == 0) return std::optional<LastRun>();
   std::string text = result.GetString(0, 0).value_or("");
-  return std::optional<LastRun>(LastRun{ParseVersions(text), DefinitionOf(text)});
+  return std::optional<LastRun>(
+      LastRun{ParseVersions(text), DefinitionOf(text), result.GetString(1, 0).value_or("")});
 }
 
 Result<Versions> Runner::CurrentVersions(const Model& model) {
@@ -565,30 +590,31 @@ Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
 }
 
 Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const std::string& live,
-                                                     const std::string& replaced) {
-  ContentChange whole;  // not the same; the write as planned
+                                                     const std::string& replaced,
+                                                     const lake::WriteOptions& write) {
+  ContentChange as_planned;  // not the same; the write as planned
   lake::DeltaTable table = catalog_.Table(model.name);
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
   const std::string target = Qualified(model.name);
   DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, live));
   DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, target));
-  if (new_columns.size() != old_columns.size()) return whole;
+  if (new_columns.size() != old_columns.size()) return as_planned;
   // The new rows as the table would hold them: each column cast as the write casts it, read back as
   // a scan reads it (a TIMESTAMP result is stored and read as TIMESTAMPTZ).
   std::vector<std::string> stored;
   for (size_t i = 0; i < new_columns.size(); ++i) {
     const auto& [name, type] = new_columns[i];
-    if (name != old_columns[i].first) return whole;
+    if (name != old_columns[i].first) return as_planned;
     std::string write_type;
     auto delta_type = lake::DeltaTypeOf(type, &write_type);
-    if (!delta_type.ok()) return whole;  // the write says why
+    if (!delta_type.ok()) return as_planned;  // the write says why
     DHL_ASSIGN_OR_RETURN(std::string read_type, lake::DuckDbTypeOf(*delta_type));
     stored.push_back("CAST(CAST(" + QuoteName(name) + " AS " + write_type + ") AS " + read_type +
                      ") AS " + QuoteName(name));
   }
   const std::string new_rows = "(SELECT " + Join(stored, ", ") + " FROM " + live + ")";
   DHL_ASSIGN_OR_RETURN(auto stored_columns, Columns(connection_, new_rows));
-  if (stored_columns != old_columns) return whole;
+  if (stored_columns != old_columns) return as_planned;
   std::vector<std::pair<std::string, std::string>> compared;
   for (const auto& column : old_columns) {
     if (!IsIngestionColumn(column.first)) compared.push_back(column);
@@ -598,14 +624,50 @@ Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const s
   if (!model.partition_by.empty() && snapshot.metadata.partition_columns == model.partition_by) {
     partition_columns = model.partition_by;
   }
-  DHL_ASSIGN_OR_RETURN(Fingerprints before, ComputeFingerprints(connection_, target, compared,
-                                                                partition_columns, replaced));
+  // The partitions the write covers (nullptr: the whole table).
+  const std::vector<lake::PartitionValues>* scope =
+      write.mode == lake::WriteMode::kReplacePartitions ? &write.replace_partitions : nullptr;
+  auto in_scope = [&](const lake::PartitionValues& partition) {
+    return scope == nullptr || std::find(scope->begin(), scope->end(), partition) != scope->end();
+  };
+  std::optional<Fingerprints> whole;  // the whole table's, when known
+  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == snapshot.version &&
+      stored_fingerprints_->format == fingerprint_format_ &&
+      stored_fingerprints_->partition_columns == partition_columns) {
+    whole = stored_fingerprints_->partitions;
+  } else if (scope == nullptr || !partition_columns.empty()) {
+    // Read whole (also when the write covers some partitions) so that they can be recorded.
+    DHL_ASSIGN_OR_RETURN(whole,
+                         ComputeFingerprints(connection_, target, compared, partition_columns));
+  }
+  Fingerprints before;
+  if (whole.has_value()) {
+    for (const auto& [partition, fingerprint] : *whole) {
+      if (in_scope(partition)) before[partition] = fingerprint;
+    }
+  } else {
+    DHL_ASSIGN_OR_RETURN(
+        before, ComputeFingerprints(connection_, target, compared, partition_columns, replaced));
+  }
   DHL_ASSIGN_OR_RETURN(Fingerprints after,
                        ComputeFingerprints(connection_, new_rows, compared, partition_columns));
   std::vector<lake::PartitionValues> differing = DifferingPartitions(before, after);
   ContentChange change;
   change.same = differing.empty();
   if (!change.same && !partition_columns.empty()) change.partitions = std::move(differing);
+  change.table_version = snapshot.version;
+  if (whole.has_value()) {
+    TableFingerprints table_after;
+    table_after.format = fingerprint_format_;
+    table_after.partition_columns = partition_columns;
+    for (const auto& [partition, fingerprint] : *whole) {
+      if (!in_scope(partition)) table_after.partitions[partition] = fingerprint;
+    }
+    for (const auto& [partition, fingerprint] : after) {
+      table_after.partitions[partition] = fingerprint;
+    }
+    change.table = std::move(table_after);
+  }
   return change;
 }
 
@@ -614,8 +676,12 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
   lake::DeltaTable target = catalog_.Table(model.name);
   std::string rows = "SELECT * FROM " + live;
   if (target.Exists()) {
-    DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced));
+    DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced, write));
+    recorded_fingerprints_ = std::move(change.table);
     if (change.same) {
+      if (recorded_fingerprints_.has_value()) {
+        recorded_fingerprints_->version = change.table_version;
+      }
       result.output_unchanged = true;
       return Status::Ok();
     }
@@ -626,11 +692,16 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
       rows += " WHERE " + PartitionCondition(*change.partitions);
     }
   }
-  DHL_ASSIGN_OR_RETURN(auto written, target.Write(connection_, rows, write));
-  result.version = written.version;
-  result.bytes = written.bytes_written;
-  result.files_added = written.files_added;
-  result.files_removed = written.files_removed;
+  auto written = target.Write(connection_, rows, write);
+  if (!written.ok()) {
+    recorded_fingerprints_.reset();
+    return written.status();
+  }
+  if (recorded_fingerprints_.has_value()) recorded_fingerprints_->version = written->version;
+  result.version = written->version;
+  result.bytes = written->bytes_written;
+  result.files_added = written->files_added;
+  result.files_removed = written->files_removed;
   return Status::Ok();
 }
 
@@ -971,6 +1042,7 @@ Result<RunSummary> Runner::RunAll() {
   for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
     DHL_RETURN_IF_ERROR(connection_.Execute(macro));
   }
+  DHL_ASSIGN_OR_RETURN(fingerprint_format_, FingerprintFormat(connection_));
   RunSummary summary;
   summary.run_id = run_id_;
 
@@ -1061,7 +1133,17 @@ Result<RunSummary> Runner::RunAll() {
           redefined[model.name] = redefinition;
           if (!options_.full) result.full_reason = redefinition;
         }
+        stored_fingerprints_.reset();
+        recorded_fingerprints_.reset();
+        if (last.has_value() && !last->fingerprints.empty()) {
+          stored_fingerprints_ = ParseTableFingerprints(last->fingerprints);
+        }
         Status status = RunModel(*expanded, inputs, last_versions, result);
+        if (status.ok() && result.version == -1 && !recorded_fingerprints_.has_value()) {
+          // Nothing read or written (no new input rows): what was recorded still holds as long as
+          // the table keeps its version, which the next run checks.
+          recorded_fingerprints_ = stored_fingerprints_;
+        }
         Status dropped = DropTempTables();
         if (status.ok()) status = dropped;
         if (status.ok()) {
@@ -1091,6 +1173,10 @@ Result<RunSummary> Runner::RunAll() {
                  {"files_removed", sql::IntegerLiteral(result.files_removed)},
                  {"full_reason", TextOrNull(result.full_reason)},
                  {"run_reason", TextOrNull(result.run_reason)},
+                 {"fingerprints", TextOrNull(result.status == ModelStatus::kSucceeded &&
+                                                     recorded_fingerprints_.has_value()
+                                                 ? TableFingerprintsText(*recorded_fingerprints_)
+                                                 : std::string())},
                  {"input_versions",
                   TextOrNull(
                       VersionsText(inputs) +

@@ -12,6 +12,7 @@
 
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/content_fingerprint.h"
 #include "pipeline/model.h"
 #include "pipeline/model_set.h"
 #include "sql/dialect.h"
@@ -424,6 +425,51 @@ TEST_F(ContentChangeTest, DoublesCompareAtTwelveSignificantDigits) {
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)"));
   // The 12th significant digit is.
   EXPECT_TRUE(Commits("('a', 'x', 1234567.89012, NULL, 1)", "('a', 'x', 1234567.89013, NULL, 1)"));
+}
+
+// The table's fingerprints are recorded with the run (ops.model_run.fingerprints) and stand for it
+// only while it keeps that version: a table rewritten outside the runner still compares right.
+TEST_F(ContentChangeTest, RecordedFingerprintsHoldOnlyForTheVersionTheyDescribe) {
+  EXPECT_FALSE(Commits(kBase, kBase));
+  int64_t version = Version({"silver", "copy"});
+  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
+  auto recorded = connection_->Query(
+      "SELECT fingerprints FROM ops.model_run WHERE model = 'silver.copy' ORDER BY ended_at DESC, "
+      "version LIMIT 1");
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  auto fingerprints = ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
+  ASSERT_TRUE(fingerprints.has_value()) << recorded->GetString(0, 0).value_or("NULL");
+  EXPECT_EQ(fingerprints->version, version);
+  ASSERT_EQ(fingerprints->partitions.size(), 1u);
+  EXPECT_EQ(fingerprints->partitions.begin()->second.rows, 2);
+
+  // Someone else rewrites the table (a row added): the same input must be written again.
+  ASSERT_TRUE(catalog_->Register(*connection_, {"silver", "copy"}).ok());
+  Write("silver.copy",
+        "SELECT k, v, n, t, _ingested_at FROM silver.copy UNION ALL SELECT 'c', 'z', 3, NULL, 1",
+        true);
+  Write("bronze.rows", Values(kBase), true);
+  ModelResult rerun = Run(*models_, "silver.copy");
+  EXPECT_FALSE(rerun.output_unchanged);
+  EXPECT_EQ(rerun.version, version + 2);
+  EXPECT_EQ(Rows("silver.copy", "k, v"), (std::vector<std::string>{"(a, x)", "(b, y)"}));
+}
+
+TEST(ContentFingerprintTest, RecordedTextRoundTrips) {
+  TableFingerprints fingerprints;
+  fingerprints.version = 7;
+  fingerprints.format = "1/v1.4.4";
+  fingerprints.partition_columns = {"year", "kind"};
+  fingerprints.partitions[{{"year", "2024"}, {"kind", std::nullopt}}] = {3, "-12", "40"};
+  fingerprints.partitions[{{"year", "2025"}, {"kind", "x"}}] = {1, "18446744073709551615", "0"};
+  auto parsed = ParseTableFingerprints(TableFingerprintsText(fingerprints));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->version, 7);
+  EXPECT_EQ(parsed->format, fingerprints.format);
+  EXPECT_EQ(parsed->partition_columns, fingerprints.partition_columns);
+  EXPECT_EQ(parsed->partitions, fingerprints.partitions);
+  EXPECT_FALSE(ParseTableFingerprints("").has_value());
+  EXPECT_FALSE(ParseTableFingerprints("{\"version\": 1}").has_value());
 }
 
 // A table partitioned by year: a change rewrites only the partitions whose rows changed.
