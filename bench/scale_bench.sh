@@ -12,6 +12,9 @@
 #   mutate    full, then POST /admin/mutate?share=0.01 (empty body), extract, incremental silver
 #   nochange  full, then a whole sync (extract + silver + gold) in which nothing changed
 #   all       the three in a row on one simulator and lake
+#   syncs     a first whole sync into an empty lake, a second straight after it (nothing changed),
+#             then POST /admin/mutate?share=0.00001 (about one data value at small scale) and a
+#             third; each model's run_reason says why it ran
 # Set-up: none beyond the build (build/src/cli/dhis2lake). Work folder /tmp/dhl_scale_bench.*,
 # removed at the end. The memory limit is the default (half the machine) unless
 # DHIS2LAKE_MEMORY_LIMIT is set.
@@ -27,8 +30,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-case "$target" in full | mutate | nochange | all) ;; *)
-  echo "usage: $0 full|mutate|nochange|all [small|medium|large] [BUILD_DIR]" >&2
+case "$target" in full | mutate | nochange | all | syncs) ;; *)
+  echo "usage: $0 full|mutate|nochange|all|syncs [small|medium|large] [BUILD_DIR]" >&2
   exit 2
   ;;
 esac
@@ -70,13 +73,28 @@ seconds_of() {  # h:mm:ss or m:ss.ss -> seconds
 # The models of the latest pipeline run: rows read, rows written, bytes and version committed.
 model_runs() {
   dl sql --format csv "SELECT model, status, rows_in, rows_out, rows_rejected, bytes, version,
-      files_added, files_removed, round(epoch(ended_at) - epoch(started_at), 2) AS seconds
+      files_added, files_removed, round(epoch(ended_at) - epoch(started_at), 2) AS seconds,
+      replace(left(run_reason, 60), ',', ';') AS run_reason
     FROM ops.model_run WHERE run_id = (SELECT run_id FROM ops.pipeline_run
       ORDER BY ended_at DESC LIMIT 1) ORDER BY model" | column -s, -t | sed 's/^/    /'
 }
 ratio() { echo "scale=2; $(cat "$work/$1.seconds") / $(cat "$work/$2.seconds")" | bc -l; }
 
 echo "== scale_bench $target $scale ($(nproc) cores, $(date -u +%FT%TZ)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$target" = syncs ]; then
+  measure sync_first sync --source "$url"
+  grep -E "^models:" "$work/sync_first.out" | sed 's/^/    /'
+  measure sync_no_change sync --source "$url"
+  grep -E "^models:" "$work/sync_no_change.out" | sed 's/^/    /'
+  model_runs
+  echo "    no change / first: $(ratio sync_no_change sync_first) (target: under 2 s, committing nothing)"
+  curl -sf -u admin:district -X POST -d '' "$url/admin/mutate?share=0.00001" >"$work/mutate.out"
+  echo "mutate: $(head -c 300 "$work/mutate.out")"
+  measure sync_one_value sync --source "$url"
+  grep -E "^models:" "$work/sync_one_value.out" | sed 's/^/    /'
+  model_runs
+  exit 0
+fi
 dl sync --source "$url" --only extract >"$work/extract.out" 2>&1 || { cat "$work/extract.out"; exit 1; }
 measure silver_full sync --source "$url" --only silver --full
 model_runs
