@@ -19,14 +19,14 @@ constexpr std::string_view kRulesVersion = "1";
 // A second hash independent of the first: another starting state, the columns the other way round.
 constexpr std::string_view kCheckSalt = "dhis2lake fingerprint";
 
-// The column as hashed: doubles rounded to 12 significant digits (zero, infinities, NaN, NULL and
-// magnitudes under 1e-200, where round()'s scale would overflow, as they are).
+// The column as hashed: doubles rounded to 10 significant digits, under 1e-10 as 0 (infinities,
+// NaN and NULL as they are).
 std::string Hashed(const std::string& name, const std::string& type) {
   std::string column = QuoteName(name);
   if (type != "DOUBLE") return column;
-  return "CASE WHEN isfinite(" + column + ") AND abs(" + column + ") >= 1e-200 THEN round(" +
-         column + ", 11 - CAST(floor(log10(abs(" + column + "))) AS INTEGER)) ELSE " + column +
-         " END";
+  return "CASE WHEN abs(" + column + ") < 1e-10 THEN 0.0 WHEN isfinite(" + column +
+         ") THEN round(" + column + ", 9 - CAST(floor(log10(abs(" + column +
+         "))) AS INTEGER)) ELSE " + column + " END";
 }
 
 std::string Join(const std::vector<std::string>& items, std::string_view separator) {

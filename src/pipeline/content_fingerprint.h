@@ -6,9 +6,14 @@
 // the compared columns in their order, and hash() over a constant salt then the columns in reverse
 // order. Sums make it order-independent and count duplicates (a row twice differs from once); NULL
 // hashes unlike '' and 0, and a value moved to another column changes both hashes. Doubles are
-// rounded to 12 significant digits before hashing, so that the last bits a parallel sum flips from
-// run to run do not count as a change (nor does a genuine change beyond the 12th digit); -0.0 and
-// 0.0 hash alike, as do NaNs. Doubles inside lists and structs are hashed as they are.
+// rounded to 10 significant digits, and magnitudes under 1e-10 taken as 0, before hashing, so that
+// the last bits a parallel sum flips from run to run, and the noise left when such sums cancel
+// ((value - mean) / sd of 1e-16 instead of 0), do not count as a change (nor does a genuine change
+// beyond the 10th digit or under 1e-10); -0.0 and 0.0 hash alike, as do NaNs. Doubles inside lists
+// and structs are hashed as they are. A flip across a rounding boundary (a value whose jitter
+// straddles the 10th digit: about 1e-6 per computed double per run) still counts as a change: a
+// model whose doubles come from parallel sums over many rows can then commit an unchanged result;
+// only sums made exact in the model (DECIMAL) avoid that.
 //
 // Collision risk: two different row multisets of one partition look the same only if their counts
 // are equal and both 64-bit sums collide. For hashes that behave randomly that is about 2^-128 per

@@ -415,7 +415,7 @@ TEST_F(ContentChangeTest, NullDiffersFromEmptyTextAndZero) {
   EXPECT_TRUE(Commits("('a', NULL, 1, NULL, 1)", "(NULL, 'a', 1, NULL, 1)"));
 }
 
-TEST_F(ContentChangeTest, DoublesCompareAtTwelveSignificantDigits) {
+TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
   // 0.1 + 0.2 is 0.30000000000000004: the last bits a parallel sum flips are not a change; -0.0 is
   // 0.0; NaN is NaN.
   EXPECT_FALSE(
@@ -423,8 +423,12 @@ TEST_F(ContentChangeTest, DoublesCompareAtTwelveSignificantDigits) {
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)",
               "('a', 'x', 0.3, NULL, 1), ('b', 'x', -0.0, NULL, 1), "
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)"));
-  // The 12th significant digit is.
-  EXPECT_TRUE(Commits("('a', 'x', 1234567.89012, NULL, 1)", "('a', 'x', 1234567.89013, NULL, 1)"));
+  // Nor is what is left when such sums cancel, or the 11th significant digit.
+  EXPECT_FALSE(Commits("('a', 'x', 1.45e-16, NULL, 1), ('b', 'x', 1234567.8901, NULL, 1)",
+                       "('a', 'x', 0, NULL, 1), ('b', 'x', 1234567.89012, NULL, 1)"));
+  // The 10th significant digit is, and so is 1e-9.
+  EXPECT_TRUE(Commits("('a', 'x', 1234567.891, NULL, 1)", "('a', 'x', 1234567.892, NULL, 1)"));
+  EXPECT_TRUE(Commits("('a', 'x', 0, NULL, 1)", "('a', 'x', 1e-9, NULL, 1)"));
 }
 
 // The table's fingerprints are recorded with the run (ops.model_run.fingerprints) and stand for it
