@@ -14,18 +14,23 @@ using sql::StringLiteral;
 using nlohmann::json;
 
 // Bumped when the rules below change (which columns, how doubles round, the salt).
-constexpr std::string_view kRulesVersion = "1";
+constexpr std::string_view kRulesVersion = "2";
 
 // A second hash independent of the first: another starting state, the columns the other way round.
 constexpr std::string_view kCheckSalt = "dhis2lake fingerprint";
 
 // The column as hashed: doubles rounded to 10 significant digits, under 1e-10 as 0 (infinities,
-// NaN and NULL as they are).
+// NaN and NULL as they are). Before rounding a double is scaled by 1 + 3e-13: a value whose decimal
+// form ends in 5 just past the 10th digit (an average over 256 values, 54.519921875) lies on a
+// rounding midpoint, where one unit in the last place of jitter decides the direction; scaled, it
+// lies 3e-13 (relative) past it, a thousand times the jitter, while the values that land on a
+// midpoint after scaling are not short decimals.
 std::string Hashed(const std::string& name, const std::string& type) {
   std::string column = QuoteName(name);
   if (type != "DOUBLE") return column;
   return "CASE WHEN abs(" + column + ") < 1e-10 THEN 0.0 WHEN isfinite(" + column +
-         ") THEN round(" + column + ", 9 - CAST(floor(log10(abs(" + column +
+         ") THEN round(" + column +
+         " * CAST(1.0000000000003 AS DOUBLE), 9 - CAST(floor(log10(abs(" + column +
          "))) AS INTEGER)) ELSE " + column + " END";
 }
 

@@ -10,10 +10,11 @@
 // the last bits a parallel sum flips from run to run, and the noise left when such sums cancel
 // ((value - mean) / sd of 1e-16 instead of 0), do not count as a change (nor does a genuine change
 // beyond the 10th digit or under 1e-10); -0.0 and 0.0 hash alike, as do NaNs. Doubles inside lists
-// and structs are hashed as they are. A flip across a rounding boundary (a value whose jitter
-// straddles the 10th digit: about 1e-6 per computed double per run) still counts as a change: a
-// model whose doubles come from parallel sums over many rows can then commit an unchanged result;
-// only sums made exact in the model (DECIMAL) avoid that.
+// and structs are hashed as they are. Short decimals (averages over 2^k values end in 5) are moved
+// off the rounding midpoints before rounding (content_fingerprint.cc). A value whose jitter still
+// straddles a rounding boundary (about 1e-6 per computed double per run) counts as a change: a
+// model whose doubles come from parallel sums over many rows can then commit an unchanged result,
+// only the partitions holding such a value; only sums made exact in the model (DECIMAL) avoid that.
 //
 // Collision risk: two different row multisets of one partition look the same only if their counts
 // are equal and both 64-bit sums collide. For hashes that behave randomly that is about 2^-128 per

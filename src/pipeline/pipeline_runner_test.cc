@@ -423,6 +423,10 @@ TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)",
               "('a', 'x', 0.3, NULL, 1), ('b', 'x', -0.0, NULL, 1), "
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)"));
+  // An average over 256 values, 54.519921875, one unit in the last place apart: the 11th digit is
+  // a 5, a rounding midpoint.
+  EXPECT_FALSE(
+      Commits("('a', 'x', 54.519921875, NULL, 1)", "('a', 'x', 54.519921874999993, NULL, 1)"));
   // Nor is what is left when such sums cancel, or the 11th significant digit.
   EXPECT_FALSE(Commits("('a', 'x', 1.45e-16, NULL, 1), ('b', 'x', 1234567.8901, NULL, 1)",
                        "('a', 'x', 0, NULL, 1), ('b', 'x', 1234567.89012, NULL, 1)"));
