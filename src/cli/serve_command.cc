@@ -4,6 +4,7 @@
 //   port = 8080            # 0 = a free port
 //   bind = "127.0.0.1"     # another address needs tokens
 //   row_limit = 10000      # rows an /api/sql answer holds at most
+//   byte_limit = 33554432  # bytes an /api/sql answer holds at most (refused beyond)
 //   timeout = 30           # seconds a query may run
 //   cache_entries = 1000   # analytics answers kept
 //   [[serve.tokens]]
@@ -55,6 +56,12 @@ Status ApplyServeConfig(const std::string& file, serve::ServerOptions& options) 
       return InvalidArgument(fmt::format("{}: serve.row_limit must be positive", file));
     }
     options.row_limit = static_cast<size_t>(*limit);
+  }
+  if (auto limit = table["byte_limit"].value<int64_t>()) {
+    if (*limit <= 0) {
+      return InvalidArgument(fmt::format("{}: serve.byte_limit must be positive", file));
+    }
+    options.byte_limit = static_cast<size_t>(*limit);
   }
   if (auto timeout = table["timeout"].value<double>()) {
     if (*timeout <= 0) {

@@ -200,6 +200,14 @@ class HttpServer::Impl {
       return Admit(in, out) ? httplib::Server::HandlerResponse::Unhandled
                             : httplib::Server::HandlerResponse::Handled;
     });
+    // A client that asks before sending its body (Expect: 100-continue, as libcurl does for large
+    // bodies) hears the refusal instead of "continue": the body is never sent. Answered after
+    // the body, the refusal closes a connection with the body unread, which resets it, and the
+    // client may see the reset instead of the answer.
+    server_.set_expect_100_continue_handler(
+        [this](const httplib::Request& in, httplib::Response& out) {
+          return Admit(in, out) ? 100 : out.status;
+        });
   }
 
   // Whether `in` may proceed to its handler (its body not yet read); otherwise `out` says why not.

@@ -8,11 +8,12 @@
 //
 // Limits (ServerLimits) are enforced before a request body is read: a body larger than the limit
 // of its path is answered 413, a compressed body (Content-Encoding other than identity) 415, so
-// that nothing is inflated or buffered first. Connections are served by a bounded pool of workers
-// with a bounded queue (Debian's cpp-httplib 0.11.4 has neither: its ThreadPool queues without
-// bound and its enqueue cannot refuse); a connection arriving when the queue is full is served by a
-// small overflow lane that answers 503 (Retry-After) to everything but the `always_answered`
-// paths (/health), which it answers normally.
+// that nothing is inflated or buffered first; a client sending `Expect: 100-continue` gets the
+// refusal instead of the go-ahead, so that its body is never sent. Connections are served by a
+// bounded pool of workers with a bounded queue (Debian's cpp-httplib 0.11.4 has neither: its
+// ThreadPool queues without bound and its enqueue cannot refuse); a connection arriving when the
+// queue is full is served by a small overflow lane that answers 503 (Retry-After) to everything but
+// the `always_answered` paths (/health), which it answers normally.
 #pragma once
 
 #include <chrono>

@@ -37,24 +37,62 @@ Status LockDown(engine::Connection& connection, const std::vector<std::string>& 
       "SET autoload_known_extensions = false; SET lock_configuration = true");
 }
 
+// Makes view `layer.name` read the sorted copy in `file` (attached read-only).
+Status AttachCopy(engine::Connection& connection, const lake::TableName& name,
+                  const std::string& file) {
+  std::string alias = sql::QuoteName("copy_" + name.layer + "_" + name.name);
+  return connection.Execute(fmt::format(
+      "ATTACH {0} AS {1} (READ_ONLY); CREATE SCHEMA IF NOT EXISTS {2}; CREATE OR REPLACE VIEW "
+      "{2}.{3} AS SELECT * FROM {1}.main.rows",
+      sql::StringLiteral(file), alias, sql::QuoteName(name.layer), sql::QuoteName(name.name)));
+}
+
 }  // namespace
 
 Result<std::shared_ptr<LakeGeneration>> LakeGeneration::Build(const lake::LakeCatalog& catalog,
                                                               const TableVersions& listed,
-                                                              const LakeViewsOptions& options) {
+                                                              const LakeViewsOptions& options,
+                                                              const TableSnapshots& known,
+                                                              ServingCopies* copies) {
   std::shared_ptr<LakeGeneration> generation(new LakeGeneration());
+  generation->catalog_ = &catalog;
+  generation->options_ = options;
+  generation->copies_epoch_ = copies != nullptr ? copies->epoch() : 0;
+  std::vector<std::string> analytics_files;  // readable_files_ and the attached copies
   DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(options.analytics));
   generation->database_.emplace(std::move(database));
-  DHL_ASSIGN_OR_RETURN(engine::Database sql_database, engine::Database::Open(options.sql));
-  generation->sql_database_.emplace(std::move(sql_database));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, generation->database_->Connect());
-  DHL_ASSIGN_OR_RETURN(engine::Connection sql_connection, generation->sql_database_->Connect());
-  std::vector<std::pair<lake::TableName, lake::Snapshot>> snapshots;
   for (const auto& [name, listed_version] : listed) {
     lake::DeltaTable table = catalog.Table(name);
-    Result<lake::Snapshot> snapshot = table.Load(connection);
-    Status status = snapshot.status();
-    if (status.ok()) {
+    std::shared_ptr<const lake::Snapshot> snapshot;
+    auto found = known.find(name);
+    if (found != known.end() && found->second->version == listed_version) {
+      snapshot = found->second;
+    }
+    Status status = Status::Ok();
+    if (snapshot == nullptr) {
+      Result<lake::Snapshot> loaded = table.Load(connection);
+      status = loaded.status();
+      if (status.ok()) {
+        snapshot = std::make_shared<const lake::Snapshot>(std::move(*loaded));
+      }
+    }
+    std::optional<std::string> copy;
+    if (status.ok() && copies != nullptr) {
+      copy = copies->Find(name, snapshot);
+    }
+    if (copy.has_value()) {
+      Status attached = AttachCopy(connection, name, *copy);
+      if (attached.ok()) {
+        generation->copied_.insert(name);
+        analytics_files.push_back(*copy);
+      } else {
+        LogWarn("serve: reading {} from its Parquet files: {}", name.ToString(),
+                attached.ToString());
+        copy.reset();
+      }
+    }
+    if (status.ok() && !copy.has_value()) {
       // A view that cannot be created (a log naming files the engine refuses) skips the table.
       status = table.CreateView(connection, *snapshot, name.layer, name.name);
     }
@@ -65,21 +103,59 @@ Result<std::shared_ptr<LakeGeneration>> LakeGeneration::Build(const lake::LakeCa
     }
     generation->versions_[name] = snapshot->version;
     generation->commit_times_ms_[name] = snapshot->timestamp_ms;
-    snapshots.emplace_back(name, std::move(*snapshot));
+    for (const auto& [path, add] : snapshot->files) {
+      generation->readable_files_.push_back(snapshot->FilePath(path));
+    }
+    generation->snapshots_[name] = std::move(snapshot);
   }
-  std::vector<std::string> readable_files;
-  for (const auto& [name, snapshot] : snapshots) {
+  analytics_files.insert(analytics_files.end(), generation->readable_files_.begin(),
+                         generation->readable_files_.end());
+  DHL_RETURN_IF_ERROR(LockDown(connection, analytics_files));
+  generation->idle_.push_back(std::make_unique<engine::Connection>(std::move(connection)));
+  return generation;
+}
+
+Status LakeGeneration::BuildSqlDatabase() {
+  std::lock_guard<std::mutex> lock(sql_build_mutex_);
+  if (sql_built_) {
+    return Status::Ok();
+  }
+  DHL_ASSIGN_OR_RETURN(engine::Database sql_database, engine::Database::Open(options_.sql));
+  DHL_ASSIGN_OR_RETURN(engine::Connection connection, sql_database.Connect());
+  for (const auto& [name, snapshot] : snapshots_) {
     DHL_RETURN_IF_ERROR(
-        catalog.Table(name).CreateView(sql_connection, snapshot, name.layer, name.name));
-    for (const auto& [path, add] : snapshot.files) {
-      readable_files.push_back(snapshot.FilePath(path));
+        catalog_->Table(name).CreateView(connection, *snapshot, name.layer, name.name));
+  }
+  DHL_RETURN_IF_ERROR(LockDown(connection, readable_files_));
+  sql_database_.emplace(std::move(sql_database));
+  {
+    std::lock_guard<std::mutex> idle_lock(mutex_);
+    idle_sql_.push_back(std::make_unique<engine::Connection>(std::move(connection)));
+  }
+  sql_built_ = true;
+  return Status::Ok();
+}
+
+bool LakeGeneration::sql_database_built() const {
+  std::lock_guard<std::mutex> lock(sql_build_mutex_);
+  return sql_built_;
+}
+
+bool LakeGeneration::Covers(const TableVersions& listed) const {
+  if (versions_.size() + skipped_.size() != listed.size()) {
+    return false;
+  }
+  for (const auto& [name, version] : listed) {
+    std::optional<int64_t> held = VersionOf(name);
+    auto skipped = skipped_.find(name);
+    if (!held.has_value() && skipped != skipped_.end()) {
+      held = skipped->second;
+    }
+    if (!held.has_value() || *held < version) {
+      return false;
     }
   }
-  DHL_RETURN_IF_ERROR(LockDown(connection, readable_files));
-  DHL_RETURN_IF_ERROR(LockDown(sql_connection, readable_files));
-  generation->idle_.push_back(std::make_unique<engine::Connection>(std::move(connection)));
-  generation->idle_sql_.push_back(std::make_unique<engine::Connection>(std::move(sql_connection)));
-  return generation;
+  return true;
 }
 
 std::optional<int64_t> LakeGeneration::VersionOf(const lake::TableName& table) const {
@@ -94,6 +170,9 @@ Result<ConnectionLease> LakeGeneration::Lease() { return LeaseFrom(false); }
 Result<ConnectionLease> LakeGeneration::LeaseSql() { return LeaseFrom(true); }
 
 Result<ConnectionLease> LakeGeneration::LeaseFrom(bool sql) {
+  if (sql) {
+    DHL_RETURN_IF_ERROR(BuildSqlDatabase());
+  }
   {
     std::lock_guard<std::mutex> lock(mutex_);
     auto& idle = sql ? idle_sql_ : idle_;
@@ -120,7 +199,11 @@ void LakeGeneration::Return(std::unique_ptr<engine::Connection> connection, bool
 
 LakeViews::LakeViews(std::string lake_dir, LakeViewsOptions options)
     : catalog_(std::filesystem::absolute(lake_dir).lexically_normal().string()),
-      options_(std::move(options)) {}
+      options_(std::move(options)) {
+  if (options_.copies.has_value()) {
+    copies_ = std::make_unique<ServingCopies>(catalog_, *options_.copies);
+  }
+}
 
 int64_t LakeViews::builds() const {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -142,27 +225,31 @@ Result<TableVersions> LakeViews::ListVersions() const {
 
 Result<std::shared_ptr<LakeGeneration>> LakeViews::Current() {
   DHL_ASSIGN_OR_RETURN(TableVersions versions, ListVersions());
-  std::lock_guard<std::mutex> lock(mutex_);
-  if (current_ != nullptr) {
-    // A table skipped at build (unreadable) counts at the version it was listed with, so that it
-    // forces no rebuild until it gets another version.
-    bool same = current_->versions().size() + current_->skipped().size() == versions.size();
-    for (const auto& [name, version] : versions) {
-      std::optional<int64_t> held = current_->VersionOf(name);
-      auto skipped = current_->skipped().find(name);
-      if (!held.has_value() && skipped != current_->skipped().end()) {
-        held = skipped->second;
-      }
-      if (!same || !held.has_value() || *held != version) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
+  std::unique_lock<std::mutex> lock(mutex_);
+  for (;;) {
+    if (current_ != nullptr && current_->Covers(versions) &&
+        (copies_ == nullptr || current_->copies_epoch() == copies_->epoch())) {
       return current_;
     }
+    if (!building_) {
+      break;
+    }
+    // Another request builds (the versions it listed may be these): wait for it, then look again.
+    built_.wait(lock, [this] { return !building_; });
   }
-  DHL_ASSIGN_OR_RETURN(current_, LakeGeneration::Build(catalog_, versions, options_));
+  building_ = true;
+  TableSnapshots known;
+  if (current_ != nullptr) {
+    known = current_->snapshots();
+  }
+  lock.unlock();
+  Result<std::shared_ptr<LakeGeneration>> built =
+      LakeGeneration::Build(catalog_, versions, options_, known, copies_.get());
+  lock.lock();
+  building_ = false;
+  built_.notify_all();
+  DHL_RETURN_IF_ERROR(built.status());
+  current_ = *built;
   ++builds_;
   return current_;
 }

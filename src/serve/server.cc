@@ -24,6 +24,7 @@
 #include "http/http_server.h"
 #include "serve/analytics.h"
 #include "serve/answer_cache.h"
+#include "serve/lake_reader.h"
 #include "serve/lake_views.h"
 
 namespace dhl::serve {
@@ -184,6 +185,15 @@ std::optional<std::string> ExplainedStatement(std::string_view sql) {
     at = close == std::string_view::npos ? sql.size() : SkipBlanks(sql, close + 1);
   }
   return std::string(sql.substr(at));
+}
+
+// `sql` without the semicolons and blanks that end it (so that it can stand in a subquery).
+std::string WithoutTrailingSemicolons(std::string_view sql) {
+  while (!sql.empty() &&
+         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
+    sql.remove_suffix(1);
+  }
+  return std::string(sql);
 }
 
 // How answers name a caller: "token<N>" (the N-th configured token) or "anonymous".
@@ -348,6 +358,20 @@ class Server::Impl {
     views.analytics.memory_limit = options.memory_limit;
     views.sql.threads = options.engine_threads;
     views.sql.memory_limit = options.sql_memory_limit;
+    if (options.sorted_copies) {
+      // Ordered as the gold readers filter: the request's key, then period, then org unit.
+      ServingCopiesOptions copies;
+      copies.dir = (std::filesystem::absolute(options.lake_dir) / "_system" / "tmp" /
+                    ("serve-" + Uuid4().substr(0, 8)))
+                       .lexically_normal()
+                       .string();
+      copies.order_by = {{analytics::kAggregateTable, "de, pe, ou"},
+                         {analytics::kIndicatorValueTable, "indicator, pe, ou"},
+                         {analytics::kReportingRateTable, "data_set, pe, ou"}};
+      copies.engine.threads = options.engine_threads;
+      copies.engine.memory_limit = options.memory_limit;
+      views.copies = std::move(copies);
+    }
     return views;
   }
 
@@ -547,6 +571,18 @@ class Server::Impl {
       SetError(response, 400, "query refused: parameters ($1, ?) are not supported");
       return;
     }
+    // Rows are capped in the engine: a SELECT runs as `SELECT * FROM (<q>) LIMIT row_limit + 1`,
+    // so no more rows than that are ever materialised (a statement the wrapper cannot hold runs
+    // as it is, its rows then bounded by the SQL database's memory limit).
+    if (kind == engine::StatementKind::kSelect) {
+      Result<engine::PreparedStatement> capped = connection.PrepareSingle(
+          fmt::format("SELECT * FROM (\n{}\n) AS capped LIMIT {}",
+                      WithoutTrailingSemicolons(*query), options_.row_limit + 1));
+      if (capped.ok() && capped->kind() == engine::StatementKind::kSelect &&
+          capped->parameter_count() == 0) {
+        prepared = std::move(capped);
+      }
+    }
     QueryWatchdog watchdog(connection, options_.query_timeout);
     Result<engine::QueryResult> result = prepared->Execute();
     if (watchdog.Disarm()) {
@@ -561,11 +597,15 @@ class Server::Impl {
     }
     size_t rows = std::min(result->row_count(), options_.row_limit);
     bool truncated = result->row_count() > options_.row_limit;
-    if (truncated) {
-      response.SetHeader("X-Row-Limit", std::to_string(options_.row_limit));
-    }
+    // The answer is rendered row by row and refused as soon as it passes the byte cap.
+    auto too_large = [&](size_t row) {
+      SetError(response, 400,
+               fmt::format("query refused: its answer passed /api/sql's cap of {} bytes at row {} "
+                           "([serve] byte_limit): select fewer rows or columns, or aggregate",
+                           options_.byte_limit, row + 1));
+    };
+    std::string text;
     if (format == "csv") {
-      std::string text;
       for (size_t column = 0; column < result->column_count(); ++column) {
         text += (column == 0 ? "" : ",") + CsvField(result->column_name(column));
       }
@@ -575,6 +615,13 @@ class Server::Impl {
           text += (column == 0 ? "" : ",") + CsvField(result->GetString(column, row).value_or(""));
         }
         text += "\n";
+        if (text.size() > options_.byte_limit) {
+          too_large(row);
+          return;
+        }
+      }
+      if (truncated) {
+        response.SetHeader("X-Row-Limit", std::to_string(options_.row_limit));
       }
       response.SetBody(std::move(text), kCsv);
       return;
@@ -584,20 +631,26 @@ class Server::Impl {
       columns.push_back(
           {{"name", result->column_name(column)}, {"type", result->column_type(column)}});
     }
-    json body_rows = json::array();
+    // {"columns":…,"row_count":…,"row_limit":…,"rows":[…],"truncated":…}, keys in the order
+    // nlohmann's object writes them, the rows appended as they are rendered.
+    text = fmt::format(R"({{"columns":{},"row_count":{},"row_limit":{},"rows":[)", columns.dump(),
+                       rows, options_.row_limit);
     for (size_t row = 0; row < rows; ++row) {
       json cells = json::array();
       for (size_t column = 0; column < result->column_count(); ++column) {
         cells.push_back(CellJson(*result, column, row));
       }
-      body_rows.push_back(std::move(cells));
+      text += (row == 0 ? "" : ",") + cells.dump();
+      if (text.size() > options_.byte_limit) {
+        too_large(row);
+        return;
+      }
     }
-    json body = {{"columns", columns},
-                 {"rows", body_rows},
-                 {"row_count", rows},
-                 {"truncated", truncated},
-                 {"row_limit", options_.row_limit}};
-    response.SetBody(body.dump(), kJson);
+    text += fmt::format(R"(],"truncated":{}}})", truncated ? "true" : "false");
+    if (truncated) {
+      response.SetHeader("X-Row-Limit", std::to_string(options_.row_limit));
+    }
+    response.SetBody(std::move(text), kJson);
   }
 
   void HandleAnalytics(const http::ServerRequest& request, http::ServerResponse& response,

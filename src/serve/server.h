@@ -42,7 +42,8 @@ struct ServerOptions {
   std::vector<AccessToken> tokens;
   // The built dashboard (index.html and assets); empty = no static files.
   std::string web_dir;
-  size_t row_limit = 10000;                        // rows an /api/sql answer holds at most
+  size_t row_limit = 10000;      // rows an /api/sql answer holds at most
+  size_t byte_limit = 32 << 20;  // bytes an /api/sql answer holds at most (refused beyond)
   std::chrono::milliseconds query_timeout{30000};  // /api/sql and analytics computations
   size_t cache_entries = 1000;
   size_t cache_bytes = 64 << 20;  // answers the analytics cache holds, at most
@@ -50,6 +51,9 @@ struct ServerOptions {
   std::string memory_limit = "2GB";
   std::string sql_memory_limit = "1GB";
   int engine_threads = 2;
+  // Sorted copies of the gold tables for analytics (serving_copies.h), under
+  // <lake>/_system/tmp/serve-<id>/ while the server runs.
+  bool sorted_copies = true;
   // HTTP limits (http::ServerLimits): bodies, timeouts, the bounded worker pool.
   size_t max_body_bytes = 1 << 20;
   size_t sql_body_bytes = 64 << 10;

@@ -219,6 +219,8 @@ class ServeTest : public ::testing::Test {
     options.tokens = std::move(tokens);
     options.query_timeout = timeout;
     options.row_limit = row_limit;
+    options.byte_limit = byte_limit_;
+    options.sorted_copies = sorted_copies_;
     server_ = std::make_unique<Server>(options);
     auto port = server_->Start();
     ASSERT_TRUE(port.ok()) << port.status().ToString();
@@ -292,6 +294,8 @@ class ServeTest : public ::testing::Test {
     return json::parse(in);
   }
 
+  size_t byte_limit_ = 32 << 20;  // ServerOptions::byte_limit of StartServer
+  bool sorted_copies_ = true;     // ServerOptions::sorted_copies of StartServer
   fs::path lake_dir_;
   std::optional<engine::Database> database_;
   std::optional<engine::Connection> connection_;
@@ -861,6 +865,34 @@ TEST_F(ServeTest, SqlAnswersReadOnlyQueriesInJsonAndCsv) {
   EXPECT_EQ(explain.status, 200) << explain.body;
 }
 
+TEST_F(ServeTest, SqlAnswersAreCappedWhileTheyAreProduced) {
+  byte_limit_ = 10000;
+  StartServer({}, std::chrono::milliseconds(30000), 3);
+  // A billion rows (8 GB materialised, past the SQL database's 1 GB memory limit): the engine
+  // stops after the row limit.
+  Reply many = Get("/api/sql?q=" + Escape("SELECT range AS n FROM range(1000000000);"));
+  ASSERT_EQ(many.status, 200) << many.body;
+  EXPECT_EQ(many.Json()["rows"], json::parse("[[0], [1], [2]]"));
+  EXPECT_EQ(many.Json()["truncated"], true);
+  EXPECT_EQ(many.Json()["row_count"], 3);
+  Reply csv = Get("/api/sql?format=csv&q=" + Escape("SELECT range AS n FROM range(1000000000)"));
+  ASSERT_EQ(csv.status, 200) << csv.body;
+  EXPECT_EQ(csv.body, "n\n0\n1\n2\n");
+  // 3 rows of 4,000 characters pass the 10,000-byte cap at the third row.
+  for (const char* format : {"json", "csv"}) {
+    Reply wide = Get(fmt::format("/api/sql?format={}&q=", format) +
+                     Escape("SELECT repeat('x', 4000) AS text FROM range(3)"));
+    EXPECT_EQ(wide.status, 400) << wide.body;
+    EXPECT_NE(wide.body.find("cap of 10000 bytes at row 3"), std::string::npos) << wide.body;
+  }
+  Reply fits = Get("/api/sql?q=" + Escape("SELECT repeat('x', 4000) AS text FROM range(2)"));
+  EXPECT_EQ(fits.status, 200) << fits.body.substr(0, 200);
+  // Statements the wrapper cannot hold still run (capped after they are materialised).
+  Reply trailing_comment = Get("/api/sql?q=" + Escape("SELECT 42 AS n; -- the answer"));
+  ASSERT_EQ(trailing_comment.status, 200) << trailing_comment.body;
+  EXPECT_EQ(trailing_comment.Json()["rows"], json::parse("[[42]]"));
+}
+
 TEST_F(ServeTest, SqlRefusesEverythingButReading) {
   StartServer();
   std::string lake_file;
@@ -1016,6 +1048,7 @@ TEST_F(ServeTest, RequestBodiesAreLimitedAndNeverInflated) {
 }
 
 TEST_F(ServeTest, FailuresAnswerARequestIdNotTheDetail) {
+  sorted_copies_ = false;  // a sorted copy would still hold the rows of the deleted files
   StartServer();
   // Data files gone under a committed version: reading them fails inside DuckDB, whose message
   // names the file's absolute path.

@@ -1,0 +1,164 @@
+#include "serve/serving_copies.h"
+
+#include <fmt/format.h>
+
+#include <chrono>
+#include <filesystem>
+#include <system_error>
+
+#include "base/logging.h"
+#include "engine/connection.h"
+#include "sql/literal.h"
+
+namespace dhl::serve {
+
+ServingCopies::ServingCopies(const lake::LakeCatalog& catalog, ServingCopiesOptions options)
+    : catalog_(catalog), options_(std::move(options)) {
+  std::error_code error;
+  std::filesystem::create_directories(options_.dir, error);
+  if (error) {
+    LogWarn(
+        "serve: no sorted copies of the gold tables (cannot create {}: {}); answers read the "
+        "Parquet files",
+        options_.dir, error.message());
+    usable_ = false;
+    return;
+  }
+  if (!options_.engine.temp_directory.has_value()) {
+    options_.engine.temp_directory = options_.dir + "/spill";
+  }
+  worker_ = std::thread([this] { Work(); });
+}
+
+ServingCopies::~ServingCopies() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+    queue_.clear();
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) {
+    worker_.join();
+  }
+  if (usable_) {
+    std::error_code error;
+    std::filesystem::remove_all(options_.dir, error);
+  }
+}
+
+bool ServingCopies::Copies(const lake::TableName& table) const {
+  return usable_ && options_.order_by.count(table) > 0;
+}
+
+std::string ServingCopies::FileOf(const lake::TableName& table, int64_t version) const {
+  return fmt::format("{}/{}.{}@{}.duckdb", options_.dir, table.layer, table.name, version);
+}
+
+std::optional<std::string> ServingCopies::Find(
+    const lake::TableName& table, const std::shared_ptr<const lake::Snapshot>& snapshot) {
+  if (!Copies(table)) {
+    return std::nullopt;
+  }
+  std::lock_guard<std::mutex> lock(mutex_);
+  auto ready = ready_.find(table);
+  if (ready != ready_.end() && ready->second.first == snapshot->version) {
+    return ready->second.second;
+  }
+  if (!stopping_ && tried_.insert({table, snapshot->version}).second) {
+    queue_.push_back(Job{table, snapshot});
+    wake_.notify_all();
+  }
+  return std::nullopt;
+}
+
+int64_t ServingCopies::epoch() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return epoch_;
+}
+
+void ServingCopies::WaitIdle() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  idle_.wait(lock, [this] { return stopping_ || (queue_.empty() && !busy_); });
+}
+
+void ServingCopies::Work() {
+  for (;;) {
+    Job job;
+    {
+      std::unique_lock<std::mutex> lock(mutex_);
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) {
+        idle_.notify_all();
+        return;
+      }
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      // A newer version of the same table queued behind this one makes this one moot.
+      bool superseded = false;
+      for (const Job& later : queue_) {
+        superseded = superseded ||
+                     (later.table == job.table && later.snapshot->version > job.snapshot->version);
+      }
+      if (superseded) {
+        if (queue_.empty()) {
+          idle_.notify_all();
+        }
+        continue;
+      }
+      busy_ = true;
+    }
+    std::string file = FileOf(job.table, job.snapshot->version);
+    auto start = std::chrono::steady_clock::now();
+    Status built = Build(job, file);
+    std::string previous;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      busy_ = false;
+      if (built.ok()) {
+        auto& ready = ready_[job.table];
+        if (ready.first < job.snapshot->version || ready.second.empty()) {
+          previous = ready.second;
+          ready = {job.snapshot->version, file};
+          ++epoch_;
+        } else {
+          previous = file;  // an even newer copy got ready meanwhile
+        }
+      }
+      if (queue_.empty()) {
+        idle_.notify_all();
+      }
+    }
+    std::error_code error;
+    if (!built.ok()) {
+      LogWarn("serve: no sorted copy of {} version {} (answers read its Parquet files): {}",
+              job.table.ToString(), job.snapshot->version, built.ToString());
+      std::filesystem::remove(file, error);
+      std::filesystem::remove(file + ".wal", error);
+      continue;
+    }
+    LogInfo("serve: sorted copy of {} version {} ready in {:.1f} s", job.table.ToString(),
+            job.snapshot->version,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+    if (!previous.empty()) {
+      std::filesystem::remove(previous, error);  // open handles keep reading it
+    }
+  }
+}
+
+Status ServingCopies::Build(const Job& job, const std::string& file) {
+  std::error_code error;
+  std::filesystem::remove(file, error);
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(options_.engine));
+  {
+    DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
+    lake::DeltaTable table = catalog_.Table(job.table);
+    DHL_RETURN_IF_ERROR(table.CreateView(connection, *job.snapshot, "main", "source"));
+    DHL_RETURN_IF_ERROR(connection.Execute(
+        fmt::format("ATTACH {} AS copy; CREATE TABLE copy.rows AS SELECT * FROM main.source "
+                    "ORDER BY {}; DETACH copy",
+                    sql::StringLiteral(file), options_.order_by.at(job.table))));
+  }
+  return Status::Ok();
+}
+
+}  // namespace dhl::serve
