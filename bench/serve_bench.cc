@@ -1,7 +1,7 @@
 // Latency (p50, p99) and throughput of typical dashboard requests against a running `dhis2lake
 // serve` (or `demo`), with 1 and 50 concurrent keep-alive clients (wrk is not installed here; this
 // program plays its part with libcurl):
-//   serve_bench --url http://127.0.0.1:PORT [--seconds 10] [--token T]
+//   serve_bench --url http://127.0.0.1:PORT [--seconds 10] [--token T] [--only cached|distinct]
 // The requests are chosen from the lake through /api/sql: an indicator x LAST_12_MONTHS x level 2,
 // and a data set's elements x the districts x the quarters of last year. Repeated identical
 // requests are answered from the analytics cache after the first: the figures are the cached
@@ -191,6 +191,7 @@ int main(int argc, char** argv) {
   std::string token;
   int seconds = 10;
   uint64_t seed = 1;
+  std::string only;  // "cached" or "distinct": that part alone
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--url") {
@@ -201,12 +202,14 @@ int main(int argc, char** argv) {
       seed = std::stoull(argv[i + 1]);
     } else if (flag == "--token") {
       token = argv[i + 1];
+    } else if (flag == "--only") {
+      only = argv[i + 1];
     }
   }
   if (base.empty()) {
     std::fprintf(stderr,
                  "usage: serve_bench --url http://127.0.0.1:PORT [--seconds N] [--token T] "
-                 "[--seed N]\n");
+                 "[--seed N] [--only cached|distinct]\n");
     return 2;
   }
   Client probe{base, token, {}};
@@ -241,6 +244,9 @@ int main(int argc, char** argv) {
            "&dimension=pe:QUARTERS_LAST_YEAR&dimension=ou:LEVEL-2"},
   };
   for (const auto& [name, path] : requests) {
+    if (only == "distinct") {
+      break;
+    }
     Clock::time_point start = Clock::now();
     int status = probe.Get(path);
     fmt::print("{:<44} first (computed) answer: status {} in {:.1f} ms\n", name, status,
@@ -249,6 +255,9 @@ int main(int argc, char** argv) {
       Run(
           base, token, name, [&path = path] { return path; }, clients, seconds);
     }
+  }
+  if (only == "cached") {
+    return 0;
   }
   std::vector<std::pair<std::string, int>> org_units;
   for (const std::string& row :

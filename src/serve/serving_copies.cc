@@ -35,6 +35,9 @@ ServingCopies::~ServingCopies() {
     std::lock_guard<std::mutex> lock(mutex_);
     stopping_ = true;
     queue_.clear();
+    if (building_ != nullptr) {
+      building_->Interrupt();  // a large sort would otherwise hold the server's stop
+    }
   }
   wake_.notify_all();
   if (worker_.joinable()) {
@@ -153,10 +156,20 @@ Status ServingCopies::Build(const Job& job, const std::string& file) {
     DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
     lake::DeltaTable table = catalog_.Table(job.table);
     DHL_RETURN_IF_ERROR(table.CreateView(connection, *job.snapshot, "main", "source"));
-    DHL_RETURN_IF_ERROR(connection.Execute(
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) {
+        return Unsupported("the server is stopping");
+      }
+      building_ = &connection;
+    }
+    Status built = connection.Execute(
         fmt::format("ATTACH {} AS copy; CREATE TABLE copy.rows AS SELECT * FROM main.source "
                     "ORDER BY {}; DETACH copy",
-                    sql::StringLiteral(file), options_.order_by.at(job.table))));
+                    sql::StringLiteral(file), options_.order_by.at(job.table)));
+    std::lock_guard<std::mutex> lock(mutex_);
+    building_ = nullptr;
+    DHL_RETURN_IF_ERROR(built);
   }
   return Status::Ok();
 }

@@ -29,6 +29,7 @@
 #include <thread>
 #include <utility>
 
+#include "engine/connection.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "lake/snapshot.h"
@@ -77,6 +78,7 @@ class ServingCopies {
   std::condition_variable idle_;
   std::deque<Job> queue_;
   bool busy_ = false;
+  engine::Connection* building_ = nullptr;  // the build's connection while it runs
   bool stopping_ = false;
   int64_t epoch_ = 0;
   std::map<lake::TableName, std::pair<int64_t, std::string>> ready_;  // table -> version, file
