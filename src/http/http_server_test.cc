@@ -295,6 +295,33 @@ TEST_F(HttpServerLimitsTest, BodiesOverThePathsLimitAreRefusedBeforeTheHandler) 
   EXPECT_EQ(handled_.load(), 2);
 }
 
+// A client that asks before sending (Expect: 100-continue) hears the refusal, not "continue", so
+// that it never sends the body; one within the limit is told to go on.
+TEST_F(HttpServerLimitsTest, AnOversizedBodyAnnouncedWithExpectIsRefusedBeforeItIsSent) {
+  ServerLimits limits;
+  limits.path_body_limits = {{"/small", 1024}};
+  Start(limits);
+  RawConnection refused(port_);
+  ASSERT_TRUE(refused.connected());
+  refused.Send(
+      "POST /small HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 10485760\r\nExpect: 100-continue\r\n\r\n");
+  std::string answer = refused.ReadUntilClosed(std::chrono::milliseconds(5000));
+  EXPECT_EQ(answer.rfind("HTTP/1.1 413", 0), 0u) << answer;
+  EXPECT_TRUE(refused.closed());
+  RawConnection accepted(port_);
+  ASSERT_TRUE(accepted.connected());
+  accepted.Send(
+      "POST /small HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n");
+  std::string go_on = accepted.ReadUntilClosed(std::chrono::milliseconds(500));
+  EXPECT_EQ(go_on.rfind("HTTP/1.1 100", 0), 0u) << go_on;
+  accepted.Send("hello");
+  std::string rest = accepted.ReadUntilClosed(std::chrono::milliseconds(5000));
+  EXPECT_NE(rest.find("HTTP/1.1 200"), std::string::npos) << rest;
+  EXPECT_EQ(handled_.load(), 1);
+}
+
 TEST_F(HttpServerLimitsTest, CompressedBodiesAreRefused) {
   Start({});
   // A gzip member of a small text: refused by its Content-Encoding, never inflated.
