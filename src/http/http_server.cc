@@ -206,7 +206,13 @@ class HttpServer::Impl {
     // client may see the reset instead of the answer.
     server_.set_expect_100_continue_handler(
         [this](const httplib::Request& in, httplib::Response& out) {
-          return Admit(in, out) ? 100 : out.status;
+          if (Admit(in, out)) {
+            return 100;
+          }
+          // httplib frames this early answer with no Content-Length (its routing path adds it):
+          // without one the client reads until the connection closes (the read timeout).
+          out.set_header("Content-Length", std::to_string(out.body.size()));
+          return out.status;
         });
   }
 
