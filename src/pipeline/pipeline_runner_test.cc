@@ -415,6 +415,23 @@ TEST_F(ContentChangeTest, NullDiffersFromEmptyTextAndZero) {
   EXPECT_TRUE(Commits("('a', NULL, 1, NULL, 1)", "(NULL, 'a', 1, NULL, 1)"));
 }
 
+TEST_F(ContentChangeTest, TheSameValuesInOtherColumnsAreAChange) {
+  Write("bronze.rows", Values(kBase), true);
+  Run(*models_, "silver.copy");
+  int64_t version = Version({"silver", "copy"});
+  // k and v trade places: the same multiset of values per row, other columns.
+  Write("bronze.rows", "SELECT v AS k, k AS v, n, t, _ingested_at FROM (" + Values(kBase) + ")",
+        true);
+  ModelResult swapped = Run(*models_, "silver.copy");
+  EXPECT_FALSE(swapped.output_unchanged);
+  EXPECT_EQ(swapped.version, version + 1);
+  // The same columns in another order: written (the table takes the new order).
+  Write("bronze.rows", "SELECT v, k, n, t, _ingested_at FROM (" + Values(kBase) + ")", true);
+  ModelResult reordered = Run(*models_, "silver.copy");
+  EXPECT_FALSE(reordered.output_unchanged);
+  EXPECT_EQ(reordered.version, version + 2);
+}
+
 TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
   // 0.1 + 0.2 is 0.30000000000000004: the last bits a parallel sum flips are not a change; -0.0 is
   // 0.0; NaN is NaN.
@@ -478,6 +495,39 @@ TEST(ContentFingerprintTest, RecordedTextRoundTrips) {
   EXPECT_EQ(parsed->partitions, fingerprints.partitions);
   EXPECT_FALSE(ParseTableFingerprints("").has_value());
   EXPECT_FALSE(ParseTableFingerprints("{\"version\": 1}").has_value());
+}
+
+// An incremental model partitioned by year replaces only the touched partitions whose rows
+// changed, with the table read (no fingerprints recorded yet) and with the recorded fingerprints.
+TEST_F(PipelineRunnerTest, AnIncrementalRunReplacesOnlyTheTouchedPartitionsThatChanged) {
+  auto models = ModelSet::LoadMap(
+      {{"silver/fact.sql",
+        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- partition_by: year\n"
+        "SELECT k, CAST(year AS INTEGER) AS year, v, ts FROM ref('bronze.fact')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto rows = [](const std::string& tuples) {
+    return "SELECT * FROM (VALUES " + tuples + ") AS r(k, year, v, ts)";
+  };
+  Write("bronze.fact", rows("('a', 2020, 1, 1), ('b', 2021, 2, 1), ('c', 2022, 3, 1)"), false);
+  EXPECT_EQ(Run(*models, "silver.fact").files_added, 3);
+  // b re-delivered as it was (2021 touched, unchanged), c changed (2022): one partition replaced.
+  Write("bronze.fact", rows("('b', 2021, 2, 1), ('c', 2022, 4, 2)"), false);
+  ModelResult read = Run(*models, "silver.fact");
+  EXPECT_EQ(read.rows_in, 4);  // the touched keys' rows in the whole input: b twice, c's two
+  EXPECT_EQ(read.files_added, 1);
+  EXPECT_EQ(read.files_removed, 1);
+  // Again, now against the fingerprints the last run recorded: a touched, b as it was.
+  Write("bronze.fact", rows("('a', 2020, 5, 2), ('b', 2021, 2, 1)"), false);
+  ModelResult recorded = Run(*models, "silver.fact");
+  EXPECT_EQ(recorded.files_added, 1);
+  EXPECT_EQ(recorded.files_removed, 1);
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"),
+            (std::vector<std::string>{"(a, 2020, 5)", "(b, 2021, 2)", "(c, 2022, 4)"}));
+  // Only re-deliveries: nothing committed.
+  Write("bronze.fact", rows("('a', 2020, 5, 2), ('c', 2022, 4, 2)"), false);
+  ModelResult same = Run(*models, "silver.fact");
+  EXPECT_TRUE(same.output_unchanged);
+  EXPECT_EQ(same.version, -1);
 }
 
 // A table partitioned by year: a change rewrites only the partitions whose rows changed.
