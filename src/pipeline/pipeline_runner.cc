@@ -304,7 +304,8 @@ class Runner {
   std::optional<TableFingerprints> stored_fingerprints_;
   std::optional<TableFingerprints> recorded_fingerprints_;
   std::string fingerprint_format_;
-  std::optional<bool> model_run_has_fingerprints_;  // whether ops.model_run has that column yet
+  // Each model's last success by name, read from ops.model_run once per run (LastSuccess).
+  std::optional<std::map<std::string, LastRun>> last_successes_;
   // Models skipped in this run for a missing input, with the reason: what their readers say.
   std::map<TableName, std::string> not_built_;
   // What the generators reported of each expression-bearing object (ops.expression_status).
@@ -355,28 +356,34 @@ Status Runner::WriteExpressionStatus(RunSummary& summary) {
 }
 
 Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& model) {
-  if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
-  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
-  if (!model_run_has_fingerprints_.has_value()) {
+  if (!last_successes_.has_value()) {
+    // Every model's latest success in one scan of ops.model_run (ops rows of this run are written
+    // at its end, so the answer holds for the whole run).
+    last_successes_.emplace();
+    if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(kModelRun)));
-    model_run_has_fingerprints_ = false;
+    bool has_fingerprints = false;
     for (const auto& column : columns) {
-      if (column.first == "fingerprints") model_run_has_fingerprints_ = true;
+      if (column.first == "fingerprints") has_fingerprints = true;
+    }
+    DHL_ASSIGN_OR_RETURN(
+        auto result,
+        connection_.Query(
+            "SELECT model, input_versions, " +
+            std::string(has_fingerprints ? "fingerprints" : "CAST(NULL AS VARCHAR)") +
+            " FROM (SELECT *, row_number() OVER (PARTITION BY model ORDER BY ended_at DESC NULLS "
+            "LAST) AS _position FROM " +
+            Qualified(kModelRun) + " WHERE status = 'succeeded') WHERE _position = 1"));
+    for (size_t row = 0; row < result.row_count(); ++row) {
+      std::string text = result.GetString(1, row).value_or("");
+      (*last_successes_)[result.GetString(0, row).value_or("")] =
+          LastRun{ParseVersions(text), DefinitionOf(text), result.GetString(2, row).value_or("")};
     }
   }
-  DHL_ASSIGN_OR_RETURN(
-      auto result,
-      connection_.Query(
-          "SELECT input_versions, " +
-              std::string(*model_run_has_fingerprints_ ? "fingerprints" : "CAST(NULL AS VARCHAR)") +
-              " FROM " + Qualified(kModelRun) +
-              " WHERE model = $1 AND status = 'succeeded'"
-              " ORDER BY ended_at DESC NULLS LAST LIMIT 1",
-          {engine::Value(model.ToString())}));
-  if (result.row_count() == 0) return std::optional<LastRun>();
-  std::string text = result.GetString(0, 0).value_or("");
-  return std::optional<LastRun>(
-      LastRun{ParseVersions(text), DefinitionOf(text), result.GetString(1, 0).value_or("")});
+  auto found = last_successes_->find(model.ToString());
+  if (found == last_successes_->end()) return std::optional<LastRun>();
+  return std::optional<LastRun>(found->second);
 }
 
 Result<Versions> Runner::CurrentVersions(const Model& model) {
