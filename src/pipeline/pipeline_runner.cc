@@ -517,16 +517,31 @@ Result<std::string> Runner::EmptyView(const TableName& table) {
 
 Status Runner::ApplyExpectations(const Model& model, const std::string& relation,
                                  ModelResult& result) {
-  DHL_ASSIGN_OR_RETURN(int64_t total, CountRows(connection_, relation));
-  std::vector<std::string> quarantine_conditions;
+  // The rows and the rows failing each expectation, in one scan.
+  std::vector<std::string> counts = {"count(*)"};
   for (const Expectation& expectation : model.expectations) {
-    std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
-    auto counted = CountRows(connection_, relation + " WHERE " + failing);
-    if (!counted.ok()) {
-      return counted.status().WithContext(model.path + ":" + std::to_string(expectation.line) +
+    counts.push_back("count(*) FILTER (WHERE NOT COALESCE((" + expectation.condition +
+                     "), FALSE))");
+  }
+  auto counted = connection_.Query("SELECT " + Join(counts, ", ") + " FROM " + relation);
+  if (!counted.ok()) {
+    // Name the expectation at fault.
+    for (const Expectation& expectation : model.expectations) {
+      auto alone = CountRows(
+          connection_, relation + " WHERE NOT COALESCE((" + expectation.condition + "), FALSE)");
+      if (!alone.ok()) {
+        return alone.status().WithContext(model.path + ":" + std::to_string(expectation.line) +
                                           ": expectation " + expectation.name);
+      }
     }
-    int64_t failing_rows = *counted;
+    return counted.status();
+  }
+  int64_t total = counted->GetInt64(0, 0).value_or(0);
+  std::vector<std::string> quarantine_conditions;
+  for (size_t index = 0; index < model.expectations.size(); ++index) {
+    const Expectation& expectation = model.expectations[index];
+    std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
+    int64_t failing_rows = counted->GetInt64(index + 1, 0).value_or(0);
     AppendOps(kDqResult,
               {{"run_id", StringLiteral(run_id_)},
                {"model", StringLiteral(model.name.ToString())},

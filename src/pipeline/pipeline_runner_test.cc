@@ -530,6 +530,34 @@ TEST_F(PipelineRunnerTest, AnIncrementalRunReplacesOnlyTheTouchedPartitionsThatC
   EXPECT_EQ(same.version, -1);
 }
 
+// Expectations are counted in one scan; one that cannot run is named with its line.
+TEST_F(PipelineRunnerTest, ExpectationsAreCountedTogetherAndABadOneIsNamed) {
+  auto models =
+      ModelSet::LoadMap({{"silver/checked.sql",
+                          "-- materialized: table\n"
+                          "-- expect: positive | n > 0 | warn\n"
+                          "-- expect: small | n < 3 | quarantine\n"
+                          "SELECT n FROM (VALUES (1), (2), (3), (-1), (NULL)) AS t(n)"},
+                         {"silver/bad.sql",
+                          "-- materialized: table\n-- expect: fine | n > 0 | warn\n"
+                          "-- expect: no_such_column | missing > 0 | warn\nSELECT 1 AS n"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto summary = RunPipeline(*catalog_, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::map<std::string, ModelResult> results;
+  for (const ModelResult& result : summary->models) results[result.name.ToString()] = result;
+  // n > 0 fails for -1 and NULL; n < 3 for 3 and NULL (quarantined: 3 rows left).
+  EXPECT_EQ(results["silver.checked"].status, ModelStatus::kSucceeded);
+  EXPECT_EQ(results["silver.checked"].rows_rejected, 2);
+  EXPECT_EQ(results["silver.checked"].rows_out, 3);
+  EXPECT_EQ(Rows("ops.dq_result", "expectation, rows_failing, rows_total"),
+            (std::vector<std::string>{"(positive, 2, 5)", "(small, 2, 5)"}));
+  EXPECT_EQ(results["silver.bad"].status, ModelStatus::kFailed);
+  EXPECT_NE(results["silver.bad"].error.find("silver/bad.sql:3: expectation no_such_column"),
+            std::string::npos)
+      << results["silver.bad"].error;
+}
+
 // A table partitioned by year: a change rewrites only the partitions whose rows changed.
 TEST_F(PipelineRunnerTest, AChangeRewritesOnlyThePartitionsItTouches) {
   auto models = ModelSet::LoadMap(
