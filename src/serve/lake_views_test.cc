@@ -140,10 +140,11 @@ TEST_F(LakeViewsTest, SortedCopiesServeTheSameRows) {
   overwrite.mode = lake::WriteMode::kOverwrite;
   ASSERT_TRUE(catalog.Table({"gold", "aggregate"}).Write(*connection_, rows, overwrite).ok());
   LakeViewsOptions options;
-  engine::DatabaseOptions engine;
-  engine.preserve_insertion_order = false;  // as the server builds its copies
-  options.copies =
-      ServingCopiesOptions{(dir_ / "copies").string(), {{{"gold", "aggregate"}, "de"}}, engine};
+  ServingCopiesOptions copies;
+  copies.dir = (dir_ / "copies").string();
+  copies.order_by = {{{"gold", "aggregate"}, "de"}};
+  copies.rows_per_sort = 7000;  // eight ranges, sorted one at a time
+  options.copies = copies;
   LakeViews views(dir_.string(), options);
   auto parquet = views.Current();
   ASSERT_TRUE(parquet.ok());

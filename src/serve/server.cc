@@ -370,9 +370,6 @@ class Server::Impl {
                          {analytics::kReportingRateTable, "data_set, pe, ou"}};
       copies.engine.threads = options.engine_threads;
       copies.engine.memory_limit = options.memory_limit;
-      // The ORDER BY still orders the copy; without this DuckDB cannot spill the sort of a large
-      // table (medium scale gold.aggregate, 15.6 million rows, failed at 2 GB).
-      copies.engine.preserve_insertion_order = false;
       views.copies = std::move(copies);
     }
     return views;

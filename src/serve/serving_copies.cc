@@ -7,6 +7,7 @@
 #include <system_error>
 
 #include "base/logging.h"
+#include "base/text.h"
 #include "engine/connection.h"
 #include "sql/literal.h"
 
@@ -163,15 +164,63 @@ Status ServingCopies::Build(const Job& job, const std::string& file) {
       }
       building_ = &connection;
     }
-    Status built = connection.Execute(
-        fmt::format("ATTACH {} AS copy; CREATE TABLE copy.rows AS SELECT * FROM main.source "
-                    "ORDER BY {}; DETACH copy",
-                    sql::StringLiteral(file), options_.order_by.at(job.table)));
+    Status built = Copy(connection, job.table, file);
     std::lock_guard<std::mutex> lock(mutex_);
     building_ = nullptr;
     DHL_RETURN_IF_ERROR(built);
   }
   return Status::Ok();
+}
+
+Status ServingCopies::Copy(engine::Connection& connection, const lake::TableName& table,
+                           const std::string& file) {
+  const std::string& order_by = options_.order_by.at(table);
+  std::string key(Trim(order_by.substr(0, order_by.find(','))));
+  // Rows per key value, in key order: the ranges each sort takes.
+  DHL_ASSIGN_OR_RETURN(
+      engine::QueryResult counts,
+      connection.Query(fmt::format("SELECT CAST({0} AS VARCHAR), count(*) FROM main.source GROUP "
+                                   "BY {0} ORDER BY {0} NULLS FIRST",
+                                   key)));
+  std::vector<std::string> conditions;
+  int64_t rows = 0;
+  std::optional<std::string> low;
+  std::string high;
+  auto close_range = [&] {
+    if (low.has_value()) {
+      conditions.push_back(fmt::format("{} BETWEEN {} AND {}", key, sql::StringLiteral(*low),
+                                       sql::StringLiteral(high)));
+    }
+    low.reset();
+    rows = 0;
+  };
+  for (size_t row = 0; row < counts.row_count(); ++row) {
+    std::optional<std::string> value = counts.GetString(0, row);
+    int64_t count = counts.GetInt64(1, row).value_or(0);
+    if (!value.has_value()) {
+      conditions.push_back(key + " IS NULL");
+      continue;
+    }
+    if (low.has_value() && rows + count > options_.rows_per_sort) {
+      close_range();
+    }
+    if (!low.has_value()) {
+      low = *value;
+    }
+    high = *value;
+    rows += count;
+  }
+  close_range();
+  DHL_RETURN_IF_ERROR(connection.Execute(
+      fmt::format("ATTACH {} AS copy; CREATE TABLE copy.rows AS SELECT * FROM main.source LIMIT 0",
+                  sql::StringLiteral(file))));
+  for (const std::string& condition : conditions) {
+    DHL_RETURN_IF_ERROR(
+        connection.Execute(fmt::format("INSERT INTO copy.rows SELECT * FROM main.source WHERE {} "
+                                       "ORDER BY {}",
+                                       condition, order_by)));
+  }
+  return connection.Execute("DETACH copy");
 }
 
 }  // namespace dhl::serve

@@ -4,7 +4,9 @@
 // district's units scans about half of gold.indicator_value (1.2 million rows at medium scale).
 // A copy is a DuckDB database file holding the rows of one table version (one table `rows`, the
 // view's columns and types) ordered by `order_by` (the request's key, period, org unit), so that
-// DuckDB's zone maps skip all but the rows asked for.
+// DuckDB's zone maps skip all but the rows asked for. The rows are sorted in ranges of the key of
+// about rows_per_sort rows each (one sort of a whole medium-scale gold.aggregate, 15.6 million
+// rows, ran out of a 2 GB memory limit).
 //
 // Copies are built on a background thread, one at a time, from the snapshot a generation holds,
 // into `dir` (created; removed with the ServingCopies): until a table version's copy is ready,
@@ -41,6 +43,9 @@ struct ServingCopiesOptions {
   // The tables to copy and the ORDER BY list of each.
   std::map<lake::TableName, std::string> order_by;
   engine::DatabaseOptions engine;  // the builder's database (threads, memory limit)
+  // Rows one sort holds at most: a table is copied in ranges of its first ORDER BY column (text)
+  // holding about this many rows each (a single key value may hold more), one sort per range.
+  int64_t rows_per_sort = 2'000'000;
 };
 
 class ServingCopies {
@@ -68,6 +73,9 @@ class ServingCopies {
   };
   void Work();
   Status Build(const Job& job, const std::string& file);
+  // Writes the rows of view main.source into table `rows` of a new database `file`, in order.
+  Status Copy(engine::Connection& connection, const lake::TableName& table,
+              const std::string& file);
   std::string FileOf(const lake::TableName& table, int64_t version) const;
 
   const lake::LakeCatalog& catalog_;
