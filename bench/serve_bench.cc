@@ -2,6 +2,7 @@
 // serve` (or `demo`), with 1 and 50 concurrent keep-alive clients (wrk is not installed here; this
 // program plays its part with libcurl):
 //   serve_bench --url http://127.0.0.1:PORT [--seconds 10] [--token T] [--only cached|distinct]
+//   [--clients N] (N clients instead of 1, then 50)
 // The requests are chosen from the lake through /api/sql: an indicator x LAST_12_MONTHS x level 2,
 // and a data set's elements x the districts x the quarters of last year. Repeated identical
 // requests are answered from the analytics cache after the first: the figures are the cached
@@ -192,6 +193,7 @@ int main(int argc, char** argv) {
   int seconds = 10;
   uint64_t seed = 1;
   std::string only;  // "cached" or "distinct": that part alone
+  std::vector<int> client_counts = {1, 50};
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i];
     if (flag == "--url") {
@@ -204,12 +206,14 @@ int main(int argc, char** argv) {
       token = argv[i + 1];
     } else if (flag == "--only") {
       only = argv[i + 1];
+    } else if (flag == "--clients") {
+      client_counts = {std::stoi(argv[i + 1])};
     }
   }
   if (base.empty()) {
     std::fprintf(stderr,
                  "usage: serve_bench --url http://127.0.0.1:PORT [--seconds N] [--token T] "
-                 "[--seed N] [--only cached|distinct]\n");
+                 "[--seed N] [--only cached|distinct] [--clients N]\n");
     return 2;
   }
   Client probe{base, token, {}};
@@ -251,7 +255,7 @@ int main(int argc, char** argv) {
     int status = probe.Get(path);
     fmt::print("{:<44} first (computed) answer: status {} in {:.1f} ms\n", name, status,
                std::chrono::duration<double, std::milli>(Clock::now() - start).count());
-    for (int clients : {1, 50}) {
+    for (int clients : client_counts) {
       Run(
           base, token, name, [&path = path] { return path; }, clients, seconds);
     }
@@ -277,7 +281,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "serve_bench: no indicators, org units or years for distinct requests\n");
     return 1;
   }
-  for (int clients : {1, 50}) {
+  for (int clients : client_counts) {
     Run(
         base, token, "distinct (uncached) indicator requests", [&] { return distinct.Next(); },
         clients, seconds);

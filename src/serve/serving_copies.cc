@@ -212,8 +212,9 @@ Status ServingCopies::Copy(engine::Connection& connection, const lake::TableName
   }
   close_range();
   DHL_RETURN_IF_ERROR(connection.Execute(
-      fmt::format("ATTACH {} AS copy; CREATE TABLE copy.rows AS SELECT * FROM main.source LIMIT 0",
-                  sql::StringLiteral(file))));
+      fmt::format("ATTACH {} AS copy (ROW_GROUP_SIZE {}); CREATE TABLE copy.rows AS SELECT * FROM "
+                  "main.source LIMIT 0",
+                  sql::StringLiteral(file), options_.row_group_size)));
   for (const std::string& condition : conditions) {
     DHL_RETURN_IF_ERROR(
         connection.Execute(fmt::format("INSERT INTO copy.rows SELECT * FROM main.source WHERE {} "

@@ -46,6 +46,8 @@ struct ServingCopiesOptions {
   // Rows one sort holds at most: a table is copied in ranges of its first ORDER BY column (text)
   // holding about this many rows each (a single key value may hold more), one sort per range.
   int64_t rows_per_sort = 2'000'000;
+  // Rows per row group of the copy (DuckDB's default is 122,880): the unit its zone maps skip.
+  int64_t row_group_size = 8192;
 };
 
 class ServingCopies {
