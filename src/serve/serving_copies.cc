@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -95,9 +96,15 @@ void ServingCopies::Work() {
         idle_.notify_all();
         return;
       }
-      job = std::move(queue_.front());
-      queue_.pop_front();
-      // A newer version of the same table queued behind this one makes this one moot.
+      // The smallest table first: its copy is ready soonest (a medium gold.aggregate takes
+      // minutes; gold.indicator_value seconds).
+      auto smallest =
+          std::min_element(queue_.begin(), queue_.end(), [](const Job& a, const Job& b) {
+            return a.snapshot->total_bytes() < b.snapshot->total_bytes();
+          });
+      job = std::move(*smallest);
+      queue_.erase(smallest);
+      // A newer version of the same table still queued makes this one moot.
       bool superseded = false;
       for (const Job& later : queue_) {
         superseded = superseded ||
@@ -133,6 +140,13 @@ void ServingCopies::Work() {
       }
     }
     std::error_code error;
+    if (!built.ok()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) {
+        idle_.notify_all();
+        return;  // interrupted by the stop
+      }
+    }
     if (!built.ok()) {
       LogWarn("serve: no sorted copy of {} version {} (answers read its Parquet files): {}",
               job.table.ToString(), job.snapshot->version, built.ToString());
