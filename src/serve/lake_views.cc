@@ -108,6 +108,9 @@ Result<std::shared_ptr<LakeGeneration>> LakeGeneration::Build(const lake::LakeCa
     }
     generation->snapshots_[name] = std::move(snapshot);
   }
+  if (copies != nullptr) {
+    copies->StartQueued();
+  }
   analytics_files.insert(analytics_files.end(), generation->readable_files_.begin(),
                          generation->readable_files_.end());
   DHL_RETURN_IF_ERROR(LockDown(connection, analytics_files));

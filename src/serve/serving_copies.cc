@@ -70,11 +70,12 @@ std::optional<std::string> ServingCopies::Find(
     return ready->second.second;
   }
   if (!stopping_ && tried_.insert({table, snapshot->version}).second) {
-    queue_.push_back(Job{table, snapshot});
-    wake_.notify_all();
+    queue_.push_back(Job{table, snapshot});  // started by StartQueued
   }
   return std::nullopt;
 }
+
+void ServingCopies::StartQueued() { wake_.notify_all(); }
 
 int64_t ServingCopies::epoch() const {
   std::lock_guard<std::mutex> lock(mutex_);

@@ -60,9 +60,11 @@ class ServingCopies {
   // Whether `table` is one this copies.
   bool Copies(const lake::TableName& table) const;
   // The file of the ready copy of `table` at `snapshot`'s version; std::nullopt (and a build is
-  // scheduled unless one ran) when there is none.
+  // queued unless one ran) when there is none. Queued builds start at StartQueued (so that the
+  // smallest of those a generation queues goes first).
   std::optional<std::string> Find(const lake::TableName& table,
                                   const std::shared_ptr<const lake::Snapshot>& snapshot);
+  void StartQueued();
   // Changes each time a copy becomes ready.
   int64_t epoch() const;
   // Blocks until no build is queued or running; for tests and benches.
