@@ -7,14 +7,50 @@ function(dhl_library name)
   add_library(${name} STATIC ${ARG_SOURCES})
   target_include_directories(${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
   target_compile_options(${name} PRIVATE ${DHL_WARNINGS})
+  if(TARGET dhl_library_pch)
+    target_precompile_headers(${name} REUSE_FROM dhl_library_pch)
+  endif()
   target_link_libraries(${name} PUBLIC ${ARG_DEPS})
+endfunction()
+
+# Test code is compiled at -O1 in an optimised build: the libraries it exercises keep -O2, and the
+# test files (gtest, nlohmann and fmt templates) compile about a fifth faster. g++ 12 at -O1 reports
+# impossible out-of-bounds copies in std::string concatenation (GCC bug 105329's family).
+set(DHL_TEST_OPTIMIZE $<$<CONFIG:Release,RelWithDebInfo>:-O1>)
+if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  list(APPEND DHL_TEST_OPTIMIZE -Wno-array-bounds -Wno-stringop-overflow)
+endif()
+
+# dhl_pch(): two precompiled headers, one every library reuses (the standard library, fmt,
+# nlohmann) and one every test executable reuses (the same plus gtest and gmock, with the tests' flags).
+# Parsing these headers was about a third of each file's compile time. Call after find_package(GTest fmt
+# spdlog nlohmann_json).
+function(dhl_pch)
+  set(common <algorithm> <chrono> <cmath> <cstdint> <cstdio> <cstdlib> <filesystem> <fstream>
+             <functional> <map> <memory> <mutex> <optional> <regex> <set> <sstream> <string>
+             <thread> <vector> <fmt/format.h> <nlohmann/json.hpp>)
+  add_library(dhl_library_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/pch.cc)
+  target_compile_options(dhl_library_pch PRIVATE ${DHL_WARNINGS})
+  target_link_libraries(dhl_library_pch PUBLIC fmt::fmt spdlog::spdlog nlohmann_json::nlohmann_json)
+  target_precompile_headers(dhl_library_pch PRIVATE ${common})
+
+  add_library(dhl_test_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/pch.cc)
+  target_compile_options(dhl_test_pch PRIVATE ${DHL_WARNINGS} ${DHL_TEST_OPTIMIZE})
+  target_compile_definitions(dhl_test_pch PRIVATE
+    DHL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DHL_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  target_link_libraries(dhl_test_pch PUBLIC fmt::fmt spdlog::spdlog nlohmann_json::nlohmann_json
+                        GTest::gtest GTest::gmock)
+  target_precompile_headers(dhl_test_pch PRIVATE ${common} <random> <gmock/gmock.h> <gtest/gtest.h>)
 endfunction()
 
 # dhl_test(NAME SOURCES a_test.cc ... DEPS lib ... [LABELS l])
 function(dhl_test name)
   cmake_parse_arguments(ARG "" "TIMEOUT" "SOURCES;DEPS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})
-  target_compile_options(${name} PRIVATE ${DHL_WARNINGS})
+  target_compile_options(${name} PRIVATE ${DHL_WARNINGS} ${DHL_TEST_OPTIMIZE})
+  if(TARGET dhl_test_pch)
+    target_precompile_headers(${name} REUSE_FROM dhl_test_pch)
+  endif()
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
   target_compile_definitions(${name} PRIVATE
     DHL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DHL_BINARY_DIR="${PROJECT_BINARY_DIR}")
@@ -51,9 +87,6 @@ function(dhl_module name)
     add_library(dhl_${name} INTERFACE)
     target_include_directories(dhl_${name} INTERFACE ${PROJECT_SOURCE_DIR}/src)
     target_link_libraries(dhl_${name} INTERFACE ${ARG_DEPS})
-  endif()
-  if(DHL_FUZZ)
-    return()
   endif()
   foreach(test_source ${tests})
     get_filename_component(stem ${test_source} NAME_WE)

@@ -1,16 +1,29 @@
 #!/usr/bin/env bash
-# Runs every test suite of `make test`: the full build's tests, the sanitizer build's unit tests and the
-# short fuzzing runs, then prints one closing line with the totals.
+# Runs every test suite of `make test`: the full build's tests (ctest -j JOBS) and, at the same time,
+# the check build's sanitizer unit tests and short fuzzing runs (ctest -j 1: many of the full build's
+# tests wait on servers and subprocesses, so the two suites share the cores well). Prints each suite's
+# output in turn, then one closing line with the totals.
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 JOBS="${JOBS:-$(nproc)}"
+declare -A parallel=([build]="$JOBS" [build/check]=1)
+logs=()
+pids=()
+for dir in build build/check; do
+  [ -f "$ROOT/$dir/CTestTestfile.cmake" ] || continue
+  log="$(mktemp)"
+  logs+=("$dir:$log")
+  (cd "$ROOT/$dir" && ctest --output-on-failure -j "${parallel[$dir]}") >"$log" 2>&1 &
+  pids+=($!)
+done
+for pid in "${pids[@]}"; do wait "$pid"; done
 total_failed=0
 total_passed=0
-for dir in build build/asan build/fuzz; do
-  [ -f "$ROOT/$dir/CTestTestfile.cmake" ] || continue
+for entry in "${logs[@]}"; do
+  dir="${entry%%:*}"
+  log="${entry#*:}"
   echo "== ctest in $dir"
-  log="$(mktemp)"
-  (cd "$ROOT/$dir" && ctest --output-on-failure -j "$JOBS") 2>&1 | tee "$log"
+  cat "$log"
   summary="$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1)"
   rm -f "$log"
   if [ -z "$summary" ]; then

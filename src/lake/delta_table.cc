@@ -445,8 +445,8 @@ void AddRemoves(const WritePlan& plan, const WriteOptions& options, int64_t now,
   for (const auto& [path, add] : plan.snapshot->files) {
     bool removed = options.mode == WriteMode::kOverwrite ||
                    std::any_of(options.replace_partitions.begin(), options.replace_partitions.end(),
-                               [&add](const PartitionValues& wanted) {
-                                 return SamePartition(add.partition_values, wanted);
+                               [&file = add](const PartitionValues& wanted) {
+                                 return SamePartition(file.partition_values, wanted);
                                });
     if (removed) {
       entry->removes.push_back(RemoveOf(add, now, /*data_change=*/true));
