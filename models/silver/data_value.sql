@@ -5,7 +5,10 @@
 -- value_text (any case, t/f/y/n/yes/no/1/0), DATE/AGE as yyyy-MM-dd, DATETIME and text as received.
 -- Approximations (as in value_type.h's notes): EMAIL, URL, LETTER, PHONE_NUMBER, COORDINATE.
 -- Identical re-deliveries (same key, lastUpdated and value) collapse to one row; `deliveries`
--- counts them. The same key and lastUpdated with different values is a conflict (rejected).
+-- counts them within one extraction run (the most any run delivered: a server repeating a record
+-- across pages). A later run fetching the same version again (the extractor reaches back
+-- `overlap_seconds` before its watermark on purpose) is not counted, so that it leaves the row as it
+-- was. The same key and lastUpdated with different values is a conflict (rejected).
 -- materialized: incremental
 -- unique_key: de, pe, ou, coc, aoc
 -- order_by: last_updated, _ingested_at
@@ -23,7 +26,15 @@
 -- expect: value_invalid_for_value_type | value_type IS NULL OR value_valid | quarantine
 -- expect: conflicting_duplicate | NOT conflicting | quarantine
 -- expect: redelivered | deliveries = 1 | warn
-WITH raw AS (
+WITH received AS (
+  SELECT
+    *,
+    COUNT(*) OVER (
+      PARTITION BY dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo,
+        lastUpdated, _run_id) AS run_deliveries
+  FROM ref('bronze.data_value')
+),
+raw AS (
   SELECT
     dataElement AS de,
     period AS pe,
@@ -38,7 +49,7 @@ WITH raw AS (
     followup,
     COALESCE(deleted, FALSE) AS deleted,
     _ingested_at,
-    COUNT(*) OVER (
+    MAX(run_deliveries) OVER (
       PARTITION BY dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo,
         lastUpdated) AS deliveries,
     MIN(COALESCE(value, '')) OVER (
@@ -46,7 +57,7 @@ WITH raw AS (
         lastUpdated) <> MAX(COALESCE(value, '')) OVER (
       PARTITION BY dataElement, period, orgUnit, categoryOptionCombo, attributeOptionCombo,
         lastUpdated) AS conflicting
-  FROM ref('bronze.data_value')
+  FROM received
 ),
 looked_up AS (
   SELECT
