@@ -2,7 +2,9 @@
 -- Rules mirror src/dhis2/value_type.h (dhis2-core's ValidationUtils.valueIsValid after
 -- normalizeValue; docs/aggregation.md section 2.1): numbers as DOUBLE in `value` (integers 32-bit,
 -- one trailing ".0" dropped, NUMBER strict), BOOLEAN/TRUE_ONLY as 1/0 with "true"/"false" in
--- value_text (any case, t/f/y/n/yes/no/1/0), DATE/AGE as yyyy-MM-dd, DATETIME and text as received.
+-- value_text (any case, t/f/y/n/yes/no/1/0), DATE/AGE as yyyy-MM-dd, DATETIME as
+-- yyyy-MM-ddTHH:mm:ss[.fraction][Z|+HH:mm], TIME as HH:mm, text as received.
+-- tests/sql/silver/value_types.test checks these rules and ParseValue against DHIS2's answers.
 -- Approximations (as in value_type.h's notes): EMAIL, URL, LETTER, PHONE_NUMBER, COORDINATE.
 -- Identical re-deliveries (same key, lastUpdated and value) collapse to one row; `deliveries`
 -- counts them within one extraction run (the most any run delivered: a server repeating a record
@@ -81,13 +83,45 @@ looked_up AS (
       WHEN length(r.raw_value) <= 5 AND lower(r.raw_value) IN ('f', 'n', '0', 'no', 'false')
         THEN 'false'
     END AS bool_text,
-    replace(r.raw_value, ' ', '') AS coordinate_text
+    replace(r.raw_value, ' ', '') AS coordinate_text,
+    -- DATETIME (DateUtils.dateTimeIsValid): the text one of DHIS2's Joda patterns consumes whole,
+    -- yyyy-MM-dd'T'HH[:mm[:ss[.S{1,6}]]][Z] or …ss.S{7,9}Z or yyyy-MM-dd HH:mm:ssZ, where each
+    -- numeric field takes 1-2 digits (the year 1-9 and a sign), T and Z any case, the zone Z,
+    -- +HH, +HHmm or +HH:mm; the ranges of each field but the day of the month are in the pattern.
+    CASE
+      WHEN d.value_type = 'DATETIME' THEN
+        regexp_extract(r.raw_value,
+          '^[+-]?[0-9]{1,9}-(0?[1-9]|1[0-2])-(0?[1-9]|[12][0-9]|3[01])('
+          || '[Tt]([01]?[0-9]|2[0-3])(:[0-5]?[0-9](:[0-5]?[0-9]([.][0-9]{1,6})?)?)?'
+          || '([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)?'
+          || '|[Tt]([01]?[0-9]|2[0-3]):[0-5]?[0-9]:[0-5]?[0-9][.][0-9]{7,9}'
+          || '([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?)'
+          || '| ([01]?[0-9]|2[0-3]):[0-5]?[0-9]:[0-5]?[0-9]'
+          || '([Zz]|[+-]([01][0-9]|2[0-3])(:?[0-5][0-9])?))$', 0) <> ''
+    END AS datetime_shape
   FROM raw AS r
   LEFT JOIN ref('silver.data_element') AS d ON d.uid = r.de
   LEFT JOIN ref('silver.period') AS p ON p.pe = r.pe
   LEFT JOIN (SELECT DISTINCT uid FROM ref('silver.org_unit')) AS o ON o.uid = r.ou
   LEFT JOIN ref('silver.category_option_combo') AS c ON c.uid = r.coc
   LEFT JOIN ref('silver.category_option_combo') AS a ON a.uid = r.aoc
+),
+-- The fields of a DATETIME of the right shape (NULL otherwise), for the day-of-month check below
+-- and for value_text, where each is written out padded.
+datetime_fields AS (
+  SELECT
+    l.*,
+    CASE WHEN l.datetime_shape THEN
+      CAST(regexp_extract(l.raw_value, '^[+-]?[0-9]+', 0) AS BIGINT) END AS dt_year,
+    CASE WHEN l.datetime_shape THEN
+      CAST(regexp_extract(l.raw_value, '^[+-]?[0-9]+-([0-9]+)', 1) AS INT) END AS dt_month,
+    CASE WHEN l.datetime_shape THEN
+      CAST(regexp_extract(l.raw_value, '^[+-]?[0-9]+-[0-9]+-([0-9]+)', 1) AS INT) END AS dt_day,
+    CASE WHEN l.datetime_shape THEN regexp_extract(l.raw_value, '[Tt ]([0-9:]+)', 1) END AS dt_clock,
+    CASE WHEN l.datetime_shape THEN regexp_extract(l.raw_value, '[.]([0-9]+)', 1) END AS dt_fraction,
+    CASE WHEN l.datetime_shape THEN
+      regexp_extract(l.raw_value, '[0-9]([Zz]|[+-][0-9:]+)$', 1) END AS dt_zone
+  FROM looked_up AS l
 ),
 checked AS (
   SELECT
@@ -122,15 +156,28 @@ checked AS (
         AND regexp_extract(l.int_text, '^(0|[1-9][0-9]*)$', 0) <> ''
       WHEN l.value_type = 'BOOLEAN' THEN l.bool_text IS NOT NULL
       WHEN l.value_type = 'TRUE_ONLY' THEN l.bool_text = 'true'
+      -- DATE, AGE (DateUtils.dateIsValid): the whole text matches
+      -- \b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[0-2])(.*)\b, so text after the day must end
+      -- in a word character and hold no line terminator (Java's `.`: \n, \r, U+0085, U+2028,
+      -- U+2029; RE2's `.` leaves out only \n), then the day must exist, in a year after 0.
       WHEN l.value_type IN ('DATE', 'AGE') THEN
-        regexp_extract(l.raw_value, '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[0-2])', 0) <> ''
+        regexp_extract(l.raw_value,
+          '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[0-2])(.*[A-Za-z0-9_])?$', 0) <> ''
         AND substring(l.raw_value, 1, 4) <> '0000'
         AND TRY_CAST(substring(l.raw_value, 1, 10) AS DATE) IS NOT NULL
+        AND (length(l.raw_value) = 10
+             OR (instr(l.raw_value, chr(13)) = 0 AND instr(l.raw_value, chr(133)) = 0
+                 AND instr(l.raw_value, ' ') = 0 AND instr(l.raw_value, ' ') = 0))
       WHEN l.value_type = 'DATETIME' THEN
-        regexp_extract(l.raw_value,
-          '^[0-9]{4}-[0-9]{2}-[0-9]{2}(T[0-9]{2}(:[0-9]{2}(:[0-9]{2}([.][0-9]+)?)?)?|'
-          || ' [0-9]{2}:[0-9]{2}:[0-9]{2})(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$', 0) <> ''
-        AND TRY_CAST(substring(l.raw_value, 1, 10) AS DATE) IS NOT NULL
+        COALESCE(l.datetime_shape, FALSE)
+        AND l.dt_year BETWEEN -292275054 AND 292278993  -- Joda's ISO chronology
+        AND l.dt_day <= CASE
+          WHEN l.dt_month = 2 AND l.dt_year % 4 = 0
+            AND (l.dt_year % 100 <> 0 OR l.dt_year % 400 = 0) THEN 29
+          WHEN l.dt_month = 2 THEN 28
+          WHEN l.dt_month IN (4, 6, 9, 11) THEN 30
+          ELSE 31
+        END
       WHEN l.value_type = 'TIME' THEN
         regexp_extract(l.raw_value, '^([0-9]|[01][0-9]|2[0-3]):[0-5][0-9]$', 0) <> ''
       WHEN l.value_type = 'LETTER' THEN
@@ -156,7 +203,7 @@ checked AS (
           BETWEEN -90 AND 90
       ELSE l.value_type IS NOT NULL  -- TEXT, LONG_TEXT, MULTI_TEXT, REFERENCE, GEOJSON, ...
     END AS value_valid
-  FROM looked_up AS l
+  FROM datetime_fields AS l
 )
 SELECT
   de,
@@ -179,6 +226,23 @@ SELECT
                         'INTEGER_ZERO_OR_POSITIVE') THEN int_text
     WHEN value_type IN ('BOOLEAN', 'TRUE_ONLY') THEN bool_text
     WHEN value_type IN ('DATE', 'AGE') THEN substring(raw_value, 1, 10)
+    WHEN value_type = 'DATETIME' THEN concat(
+      CASE WHEN dt_year < 0 THEN '-' ELSE '' END,
+      CASE
+        WHEN abs(dt_year) < 1000 THEN lpad(CAST(abs(dt_year) AS STRING), 4, '0')
+        ELSE CAST(abs(dt_year) AS STRING)
+      END,
+      '-', lpad(CAST(dt_month AS STRING), 2, '0'), '-', lpad(CAST(dt_day AS STRING), 2, '0'),
+      'T', lpad(split_part(dt_clock, ':', 1), 2, '0'),
+      ':', lpad(COALESCE(NULLIF(split_part(dt_clock, ':', 2), ''), '0'), 2, '0'),
+      ':', lpad(COALESCE(NULLIF(split_part(dt_clock, ':', 3), ''), '0'), 2, '0'),
+      CASE WHEN dt_fraction <> '' THEN concat('.', dt_fraction) ELSE '' END,
+      CASE
+        WHEN dt_zone = '' THEN ''
+        WHEN upper(dt_zone) = 'Z' THEN 'Z'
+        WHEN length(dt_zone) = 3 THEN concat(dt_zone, ':00')
+        ELSE concat(substring(dt_zone, 1, 3), ':', substring(dt_zone, length(dt_zone) - 1, 2))
+      END)
     WHEN value_type = 'TIME' AND length(raw_value) = 4 THEN concat('0', raw_value)
     ELSE raw_value
   END AS value_text,

@@ -393,7 +393,8 @@ bool ParseZone(std::string_view text, std::size_t* pos, char* out, std::size_t* 
 // DateUtils.dateTimeIsValid: one of the Joda patterns
 //   yyyy-MM-dd'T'HH[:mm[:ss[.S…]]][Z]  and  yyyy-MM-dd HH:mm:ssZ
 // must consume the whole text. Joda parses numeric fields leniently: the year takes 1-9 digits
-// and a sign, the other fields 1-2 digits, the fraction 1-9 digits; literals ignore case.
+// and a sign, the other fields 1-2 digits, the fraction 1-9 digits with a zone after it
+// (SSSSSSSSSZ) and 1-6 without (SSSSSS); literals ignore case.
 // On success writes the normalised yyyy-MM-ddTHH:mm:ss[.fraction][zone] to `out`.
 bool ParseDhisDateTime(std::string_view text, char* out, std::size_t* size) {
   std::size_t pos = 0;
@@ -495,6 +496,10 @@ bool ParseDhisDateTime(std::string_view text, char* out, std::size_t* size) {
     }
   } else if (space_form) {
     return false;  // "yyyy-MM-dd HH:mm:ssZ" needs its zone
+  } else if (fraction.size() > 6) {
+    // Only "…ss.SSSSSSSSSZ" takes more than six fraction digits, and it needs its zone: Joda's
+    // fraction parser stops at the pattern's count, so "…ss.SSSSSS" leaves the seventh unread.
+    return false;
   }
   return pos == text.size();
 }

@@ -298,7 +298,12 @@ TEST(ValueTypeTest, DateTimesHandComputedFromJodaPatterns) {
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09-05:30"), "2024-03-05T07:08:09-05:30");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05 07:08:09Z"), "2024-03-05T07:08:09Z");
   EXPECT_EQ(TextOf(V::kDateTime, "2024-3-5t7:8:9z"), "2024-03-05T07:08:09Z");
-  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123456789"), "2024-03-05T07:08:09.123456789");
+  // More than six fraction digits only before a zone (…ss.SSSSSSSSSZ; …ss.SSSSSS stops at six).
+  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.123456789Z"),
+            "2024-03-05T07:08:09.123456789Z");
+  EXPECT_EQ(TextOf(V::kDateTime, "2024-03-05T07:08:09.12345"), "2024-03-05T07:08:09.12345");
+  EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T07:08:09.1234567"));
+  EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T07:08:09.123456789"));
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05 07:08:09"));  // the space form needs a zone
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T07:08:09.1234567890"));
   EXPECT_FALSE(Accepts(V::kDateTime, "2024-03-05T24:00"));
