@@ -11,8 +11,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dhl::dhis2 {
 namespace {
@@ -539,6 +544,83 @@ TEST(ValueTypeTest, AnalyticsNumericPatternFromMathUtilsTestIsNumericLenient) {
                           "4.23Ef",
                           "E5"}) {
     EXPECT_FALSE(MatchesAnalyticsNumericPattern(bad)) << bad;
+  }
+}
+
+// The SQL string literals of one line ("  ('DATE', 'case164', '2013-04-01'),"), '' unescaped.
+std::vector<std::string> SqlLiterals(std::string_view line) {
+  std::vector<std::string> literals;
+  std::size_t i = 0;
+  while ((i = line.find('\'', i)) != std::string_view::npos) {
+    std::string literal;
+    for (++i; i < line.size(); ++i) {
+      if (line[i] == '\'') {
+        if (i + 1 < line.size() && line[i + 1] == '\'') {
+          literal += '\'';
+          ++i;
+          continue;
+        }
+        break;
+      }
+      literal += line[i];
+    }
+    literals.push_back(std::move(literal));
+    ++i;
+  }
+  return literals;
+}
+
+// tests/sql/silver/value_types.test holds value-type cases with DHIS2's answers and checks that
+// silver.data_value gives them (e2e_sql_sql_logic_test); ParseValue must give the same ones, so
+// that the SQL and the C++ rules cannot part. Its cases are the lines "  ('TYPE', 'caseNNN',
+// 'value')", its answers the lines "caseNNN TYPE [value] text number" or "... rejected", where
+// number is NULL for a value kept as text.
+TEST(ValueTypeTest, ParseValueGivesTheAnswersOfTheSqlCases) {
+  const std::string path = std::string(DHL_SOURCE_DIR) + "/tests/sql/silver/value_types.test";
+  std::ifstream in(path);
+  ASSERT_TRUE(in) << path;
+  std::map<std::string, std::pair<std::string, std::string>> cases;  // id -> (type, value)
+  std::vector<std::string> answers;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("  ('", 0) == 0) {
+      std::vector<std::string> literals = SqlLiterals(line);
+      ASSERT_EQ(literals.size(), 3u) << line;
+      cases[literals[1]] = {literals[0], literals[2]};
+    } else if (line.rfind("case", 0) == 0) {
+      answers.push_back(line);
+    }
+  }
+  ASSERT_GE(cases.size(), 288u);
+  ASSERT_EQ(answers.size(), cases.size());
+  for (const std::string& answer : answers) {
+    const std::string id = answer.substr(0, answer.find(' '));
+    ASSERT_EQ(cases.count(id), 1u) << answer;
+    const auto& [type_name, raw] = cases[id];
+    const std::string prefix = id + " " + type_name + " [" + raw + "] ";
+    ASSERT_EQ(answer.substr(0, prefix.size()), prefix);
+    const std::string expected = answer.substr(prefix.size());
+    Result<ValueType> type = ParseValueType(type_name);
+    ASSERT_TRUE(type.ok()) << answer;
+    Result<TypedValue> typed = ParseValue(*type, raw);
+    if (expected == "rejected") {
+      EXPECT_FALSE(typed.ok()) << answer << " (ParseValue accepts it as " << typed->text() << ")";
+      continue;
+    }
+    if (!typed.ok()) {
+      ADD_FAILURE() << answer << " (ParseValue: " << typed.status().ToString() << ")";
+      continue;
+    }
+    const std::size_t space = expected.rfind(' ');
+    ASSERT_NE(space, std::string::npos) << answer;
+    EXPECT_EQ(typed->text(), expected.substr(0, space)) << answer;
+    const std::string number = expected.substr(space + 1);
+    if (number == "NULL") {
+      EXPECT_EQ(typed->kind(), TypedValue::Kind::kText) << answer;
+    } else {
+      EXPECT_NE(typed->kind(), TypedValue::Kind::kText) << answer;
+      EXPECT_EQ(typed->number(), std::strtod(number.c_str(), nullptr)) << answer;
+    }
   }
 }
 
