@@ -5,7 +5,7 @@
 -- value_text (any case, t/f/y/n/yes/no/1/0), DATE/AGE as yyyy-MM-dd, DATETIME as
 -- yyyy-MM-ddTHH:mm:ss[.fraction][Z|+HH:mm], TIME as HH:mm, text as received.
 -- tests/sql/silver/value_types.test checks these rules and ParseValue against DHIS2's answers.
--- Approximations (as in value_type.h's notes): EMAIL, URL, LETTER, PHONE_NUMBER, COORDINATE.
+-- Simpler than ParseValue (and not in that test yet): EMAIL, URL, COORDINATE.
 -- Identical re-deliveries (same key, lastUpdated and value) collapse to one row; `deliveries`
 -- counts them within one extraction run (the most any run delivered: a server repeating a record
 -- across pages). A later run fetching the same version again (the extractor reaches back
@@ -127,7 +127,8 @@ checked AS (
   SELECT
     l.*,
     CASE
-      WHEN l.raw_value IS NULL THEN l.comment IS NOT NULL  -- a comment without a value
+      -- a comment without a value (DHIS2 reads an empty value as none: a deletion, or the comment)
+      WHEN l.raw_value IS NULL OR l.raw_value = '' THEN l.comment IS NOT NULL
       WHEN length(l.raw_value) > 50000 THEN FALSE
       WHEN l.value_type IN ('NUMBER', 'UNIT_INTERVAL', 'PERCENTAGE') THEN
         length(l.raw_value) < 250
@@ -180,8 +181,11 @@ checked AS (
         END
       WHEN l.value_type = 'TIME' THEN
         regexp_extract(l.raw_value, '^([0-9]|[01][0-9]|2[0-3]):[0-5][0-9]$', 0) <> ''
+      -- LETTER (ValidationUtils.isValidLetter: one Java char that Character.isLetter): the letter
+      -- ranges of the common scripts, as IsLetterCodePoint in src/dhis2/value_type.cc lists them.
       WHEN l.value_type = 'LETTER' THEN
-        length(l.raw_value) = 1 AND lower(l.raw_value) <> upper(l.raw_value)
+        regexp_extract(l.raw_value,
+          '^[A-Za-zªµºÀ-ÖØ-öø-ˁˆ-ˑˠ-ˤͰ-ʹͶ-ͷͺ-ͽͿΆΈ-ϵϷ-ҁҊ-ԯԱ-Ֆա-ևא-תؠ-يٱ-ۓऄ-हक़-ॡঅ-হਅ-ਹઅ-હଅ-ହஅ-ஹఅ-హಅ-ಹഅ-ഺก-ะກ-ະሀ-ፚក-ឳḀ-ᾼぁ-ゖァ-ヺ㐀-䶿一-鿿가-힣]$', 0) <> ''
       WHEN l.value_type = 'PHONE_NUMBER' THEN
         regexp_extract(l.raw_value, '^[0-9+()#. /ext-]{6,50}$', 0) <> ''
       WHEN l.value_type = 'EMAIL' THEN

@@ -583,7 +583,7 @@ TEST(ValueTypeTest, ParseValueGivesTheAnswersOfTheSqlCases) {
   std::vector<std::string> answers;
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("  ('", 0) == 0) {
+    if (line.rfind("  ('", 0) == 0 && line.find("', 'case") != std::string::npos) {
       std::vector<std::string> literals = SqlLiterals(line);
       ASSERT_EQ(literals.size(), 3u) << line;
       cases[literals[1]] = {literals[0], literals[2]};
@@ -591,7 +591,7 @@ TEST(ValueTypeTest, ParseValueGivesTheAnswersOfTheSqlCases) {
       answers.push_back(line);
     }
   }
-  ASSERT_GE(cases.size(), 288u);
+  ASSERT_GE(cases.size(), 375u);
   ASSERT_EQ(answers.size(), cases.size());
   for (const std::string& answer : answers) {
     const std::string id = answer.substr(0, answer.find(' '));
