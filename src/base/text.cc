@@ -65,6 +65,24 @@ std::vector<std::string_view> Split(std::string_view text, char separator) {
   }
 }
 
+std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
+  std::string joined;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) {
+      joined += separator;
+    }
+    joined += parts[i];
+  }
+  return joined;
+}
+
+std::string_view WithoutTrailingSemicolons(std::string_view sql) {
+  while (!sql.empty() && (IsSpace(sql.back()) || sql.back() == ';')) {
+    sql.remove_suffix(1);
+  }
+  return sql;
+}
+
 std::string CsvField(std::string_view text) {
   if (text.find_first_of(",\"\r\n") == std::string_view::npos) {
     return std::string(text);

@@ -19,6 +19,11 @@ std::string AsciiLower(std::string_view text);
 std::string AsciiUpper(std::string_view text);
 // The pieces of `text` between `separator`s (an empty text gives one empty piece).
 std::vector<std::string_view> Split(std::string_view text, char separator);
+// `parts` with `separator` between them: Join({"a", "b"}, ", ") is "a, b"; no parts give "".
+std::string Join(const std::vector<std::string>& parts, std::string_view separator);
+// `sql` without its trailing ASCII white space and ';'s, so that it can be wrapped in another
+// statement or run as one: "SELECT 1;\n" gives "SELECT 1".
+std::string_view WithoutTrailingSemicolons(std::string_view sql);
 // `text` as one RFC 4180 CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or
 // a line break, else unchanged.
 std::string CsvField(std::string_view text);

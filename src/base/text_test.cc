@@ -17,6 +17,17 @@ TEST(TextTest, TrimLowerUpperSplit) {
   EXPECT_EQ(Split("", ','), (std::vector<std::string_view>{""}));
 }
 
+TEST(TextTest, JoinAndWithoutTrailingSemicolons) {
+  EXPECT_EQ(Join({"a", "b", "c"}, ", "), "a, b, c");
+  EXPECT_EQ(Join({"a"}, " || "), "a");
+  EXPECT_EQ(Join({}, ", "), "");
+  EXPECT_EQ(Join({"", ""}, "-"), "-");
+  EXPECT_EQ(WithoutTrailingSemicolons("SELECT 1;\n"), "SELECT 1");
+  EXPECT_EQ(WithoutTrailingSemicolons("SELECT ';' ; ;\t\r\n "), "SELECT ';'");
+  EXPECT_EQ(WithoutTrailingSemicolons("SELECT 1"), "SELECT 1");
+  EXPECT_EQ(WithoutTrailingSemicolons(" ;; "), "");
+}
+
 TEST(TextTest, ParseInt64TakesOnlyWholeDecimalIntegers) {
   EXPECT_EQ(ParseInt64("0", "n").ValueOr(-1), 0);
   EXPECT_EQ(ParseInt64("-42", "n").ValueOr(0), -42);

@@ -6,6 +6,7 @@
 #include <cctype>
 #include <set>
 
+#include "base/text.h"
 #include "lake/schema.h"
 #include "pipeline/pipeline_runner.h"
 #include "source/bronze_table.h"
@@ -61,14 +62,6 @@ Status CreateBronzeStandIn(engine::Connection& connection, const TableName& tabl
   return connection.Execute(fmt::format(
       "CREATE SCHEMA IF NOT EXISTS {0}; CREATE OR REPLACE VIEW {1} AS SELECT {2} WHERE FALSE",
       sql::QuoteName(table.layer), DuckView(table), fmt::join(columns, ", ")));
-}
-
-std::string StripTrailing(std::string text) {
-  while (!text.empty() &&
-         (std::isspace(static_cast<unsigned char>(text.back())) || text.back() == ';')) {
-    text.pop_back();
-  }
-  return text;
 }
 
 }  // namespace
@@ -142,8 +135,8 @@ Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connecti
     if (in_lake.count(model.name) == 0) {
       context.dialect = sql::Dialect::kDuckDb;
       DHL_ASSIGN_OR_RETURN(std::string duck, pipeline::ExpandGenerated(model, registry, context));
-      std::string body = StripTrailing(pipeline::RenderRefsIn(
-          model.path, duck, [](const TableName& table) { return DuckView(table); }));
+      std::string body(WithoutTrailingSemicolons(pipeline::RenderRefsIn(
+          model.path, duck, [](const TableName& table) { return DuckView(table); })));
       auto created = connection.Execute(
           fmt::format("CREATE SCHEMA IF NOT EXISTS {0}; CREATE OR REPLACE VIEW {1} AS {2}",
                       sql::QuoteName(model.name.layer), DuckView(model.name), body));

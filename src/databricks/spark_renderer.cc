@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
 #include "sql/literal.h"
 #include "sql/shared_sql.h"
 
@@ -215,11 +216,7 @@ Result<std::string> RenderSparkBody(const pipeline::Model& model,
     size_t at = text.find(placeholder);
     if (at != std::string::npos) text.replace(at, placeholder.size(), resolve(generated[i]));
   }
-  while (!text.empty() &&
-         (std::isspace(static_cast<unsigned char>(text.back())) || text.back() == ';')) {
-    text.pop_back();
-  }
-  return text;
+  return std::string(WithoutTrailingSemicolons(text));
 }
 
 Result<std::vector<std::string>> RenderModel(const SparkNames& names, const SparkModel& spark,

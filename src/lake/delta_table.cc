@@ -7,6 +7,7 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "lake/data_file_writer.h"
 #include "lake/log_entry.h"
 #include "lake/optimistic_commit.h"
@@ -87,15 +88,6 @@ struct WritePlan {
     return creates() || options.mode == WriteMode::kOverwrite;
   }
 };
-
-std::string WithoutTrailingSemicolons(std::string_view sql) {
-  std::string text(sql);
-  while (!text.empty() &&
-         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
-    text.pop_back();
-  }
-  return text;
-}
 
 Result<InputColumns> DescribeInput(engine::Connection& connection, const std::string& input) {
   auto described = connection.Query("DESCRIBE " + input);
@@ -562,7 +554,7 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
                                       const WriteOptions& options) {
   WritePlan plan;
   plan.context = fmt::format("write to {}", root());
-  plan.input = WithoutTrailingSemicolons(input_sql);
+  plan.input = std::string(WithoutTrailingSemicolons(input_sql));
 
   // Resolve what the write does: the input's columns, the table as it is, the schema written.
   auto input_columns = DescribeInput(connection, plan.input);

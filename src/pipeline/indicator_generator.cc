@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "base/logging.h"
+#include "base/text.h"
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
 #include "dhis2/expression_sql.h"
@@ -28,10 +29,6 @@ std::mutex& ParametersMutex() {
 IndicatorParameters& MutableParameters() {
   static IndicatorParameters parameters;
   return parameters;
-}
-
-std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-  return fmt::format("{}", fmt::join(parts, separator));
 }
 
 // A gold.aggregate item: data element, category option combo ("" = every combo) and attribute

@@ -120,10 +120,6 @@ std::string EmptySelect() {
          "CAST(NULL AS STRING) AS data_elements FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
 }
 
-std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-  return fmt::format("{}", fmt::join(parts, separator));
-}
-
 }  // namespace
 
 Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,

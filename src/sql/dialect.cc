@@ -2,21 +2,11 @@
 
 #include <string>
 
+#include "base/text.h"
 #include "sql/literal.h"
 
 namespace dhl::sql {
 namespace {
-
-std::string Join(const std::vector<std::string>& parts, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < parts.size(); ++i) {
-    if (i > 0) {
-      out += separator;
-    }
-    out += parts[i];
-  }
-  return out;
-}
 
 std::string Parenthesise(std::string_view sql) {
   std::string out;
