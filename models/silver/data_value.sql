@@ -230,7 +230,7 @@ SELECT
                         'INTEGER_ZERO_OR_POSITIVE') THEN int_text
     WHEN value_type IN ('BOOLEAN', 'TRUE_ONLY') THEN bool_text
     WHEN value_type IN ('DATE', 'AGE') THEN substring(raw_value, 1, 10)
-    WHEN value_type = 'DATETIME' THEN concat(
+    WHEN value_type = 'DATETIME' AND datetime_shape THEN concat(
       CASE WHEN dt_year < 0 THEN '-' ELSE '' END,
       CASE
         WHEN abs(dt_year) < 1000 THEN lpad(CAST(abs(dt_year) AS STRING), 4, '0')
