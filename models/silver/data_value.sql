@@ -186,8 +186,13 @@ checked AS (
       WHEN l.value_type = 'LETTER' THEN
         regexp_extract(l.raw_value,
           '^[A-Za-zªµºÀ-ÖØ-öø-ˁˆ-ˑˠ-ˤͰ-ʹͶ-ͷͺ-ͽͿΆΈ-ϵϷ-ҁҊ-ԯԱ-Ֆա-ևא-תؠ-يٱ-ۓऄ-हक़-ॡঅ-হਅ-ਹઅ-હଅ-ହஅ-ஹఅ-హಅ-ಹഅ-ഺก-ะກ-ະሀ-ፚក-ឳḀ-ᾼぁ-ゖァ-ヺ㐀-䶿一-鿿가-힣]$', 0) <> ''
+      -- PHONE_NUMBER (ValidationUtils.isPhoneNumber ^[0-9+\(\)#\.\s\/ext-]{6,50}$): Java's \s is
+      -- a space, \t, \n, \x0B, \f or \r; the five controls are read as spaces here.
       WHEN l.value_type = 'PHONE_NUMBER' THEN
-        regexp_extract(l.raw_value, '^[0-9+()#. /ext-]{6,50}$', 0) <> ''
+        regexp_extract(
+          replace(replace(replace(replace(replace(l.raw_value,
+            chr(9), ' '), chr(10), ' '), chr(11), ' '), chr(12), ' '), chr(13), ' '),
+          '^[0-9+()#. /ext-]{6,50}$', 0) <> ''
       WHEN l.value_type = 'EMAIL' THEN
         regexp_extract(l.raw_value, '^[^@ ]+@[^@ ]+[.][^@ ]+$', 0) <> ''
       WHEN l.value_type = 'URL' THEN

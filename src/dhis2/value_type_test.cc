@@ -345,6 +345,9 @@ TEST(ValueTypeTest, PhoneNumbersFromValidationUtilsTest) {
        {"012345678901234567890123456789012345678901234567890", "+AA4733987937", "12345", "", " "}) {
     EXPECT_FALSE(Accepts(V::kPhoneNumber, bad)) << bad;
   }
+  // \s is a space, \t, \n, \x0B, \f or \r (tests/sql/silver/value_types.test: the same in SQL).
+  EXPECT_TRUE(Accepts(V::kPhoneNumber, "+47\t3398\n7937"));
+  EXPECT_FALSE(Accepts(V::kPhoneNumber, "+47\a33987937"));
 }
 
 TEST(ValueTypeTest, UsernamesFromValidationUtilsTest) {
