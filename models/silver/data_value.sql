@@ -160,7 +160,8 @@ checked AS (
       -- DATE, AGE (DateUtils.dateIsValid): the whole text matches
       -- \b(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[0-2])(.*)\b, so text after the day must end
       -- in a word character and hold no line terminator (Java's `.`: \n, \r, U+0085, U+2028,
-      -- U+2029; RE2's `.` leaves out only \n), then the day must exist, in a year after 0.
+      -- U+2029; RE2's `.` leaves out only \n: the others are looked for below, the last two as
+      -- literal characters), then the day must exist, in a year after 0.
       WHEN l.value_type IN ('DATE', 'AGE') THEN
         regexp_extract(l.raw_value,
           '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[0-2])(.*[A-Za-z0-9_])?$', 0) <> ''
