@@ -371,6 +371,8 @@ TEST(SubsetCheckTest, RejectsDuckDbOnlyConstructs) {
       {"SELECT a FROM t ORDER BY a DESC NULLS LAST, b NULLS FIRST", true},
       {"SELECT CAST(x AS BIGINT) FROM t", false},
       {"SELECT CAST(FLOOR(x) AS BIGINT), CAST(x AS DOUBLE) FROM t -- x::INT", true},
+      {"SELECT CAST(regexp_extract(x, '^[0-9]+', 0) AS INT) FROM t", true},
+      {"SELECT CAST(substring(x, 1, 4) AS INT) FROM t", false},
       {"SELECT list_value(1) FROM t", false},
   };
   for (const Case& c : cases) {
