@@ -187,15 +187,6 @@ std::optional<std::string> ExplainedStatement(std::string_view sql) {
   return std::string(sql.substr(at));
 }
 
-// `sql` without the semicolons and blanks that end it (so that it can stand in a subquery).
-std::string WithoutTrailingSemicolons(std::string_view sql) {
-  while (!sql.empty() &&
-         (sql.back() == ';' || std::isspace(static_cast<unsigned char>(sql.back())) != 0)) {
-    sql.remove_suffix(1);
-  }
-  return std::string(sql);
-}
-
 // How answers name a caller: "token<N>" (the N-th configured token) or "anonymous".
 std::string CallerName(const Caller& caller) {
   return caller.token_index < 0 ? "anonymous" : fmt::format("token{}", caller.token_index + 1);
@@ -747,7 +738,9 @@ class Server::Impl {
     }
     // A model's error can quote the data it failed on: the caller learns that it failed; the
     // detail stays in the lake (ops.model_run) for whoever may read it there.
+    // The table fingerprints a run records are the runner's bookkeeping, not the caller's.
     for (json& model : *models) {
+      model.erase("fingerprints");
       if (model.contains("error") && !model["error"].is_null()) {
         model["error"] = "the model failed (the detail is in ops.model_run and the sync's log)";
       }

@@ -163,8 +163,10 @@ const TableRows kTables[] = {
      "ended_at, full_refresh, models_succeeded, models_skipped, models_failed, rows_out)"},
     {"ops.model_run",
      "SELECT * FROM (VALUES ('run-1', 'gold.aggregate', 'succeeded', TIMESTAMPTZ '2024-01-01 "
-     "10:01:00+00', TIMESTAMPTZ '2024-01-01 10:02:30+00', 100, 55, 0, CAST(NULL AS VARCHAR))) "
-     "t(run_id, model, status, started_at, ended_at, rows_in, rows_out, rows_rejected, error)"},
+     "10:01:00+00', TIMESTAMPTZ '2024-01-01 10:02:30+00', 100, 55, 0, CAST(NULL AS VARCHAR), "
+     "'inputs moved: silver.data_value 3->4', '{\"rules\":2,\"partitions\":[]}')) "
+     "t(run_id, model, status, started_at, ended_at, rows_in, rows_out, rows_rejected, error, "
+     "run_reason, fingerprints)"},
 };
 
 struct Reply {
@@ -1198,6 +1200,8 @@ TEST_F(ServeTest, RunsDqMetricsSystemInfoAndMe) {
   EXPECT_EQ(runs["pipeline_runs"][0]["run_id"], "run-1");
   EXPECT_EQ(runs["pipeline_runs"][0]["started_at"], "2024-01-01T10:00:00+00:00");  // ISO 8601
   EXPECT_EQ(runs["model_runs"][0]["model"], "gold.aggregate");
+  EXPECT_EQ(runs["model_runs"][0]["run_reason"], "inputs moved: silver.data_value 3->4");
+  EXPECT_FALSE(runs["model_runs"][0].contains("fingerprints"));  // the runner's bookkeeping
   EXPECT_EQ(Get("/api/runs?limit=x").status, 400);
   json dq = Get("/api/dq").Json();
   EXPECT_EQ(dq["dq_results"], json::array());  // no ops.dq_result in this lake
