@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "base/text.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -32,15 +33,6 @@ std::string Hashed(const std::string& name, const std::string& type) {
          ") THEN round(" + column +
          " * CAST(1.0000000000003 AS DOUBLE), 9 - CAST(floor(log10(abs(" + column +
          "))) AS INTEGER)) ELSE " + column + " END";
-}
-
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
 }
 
 }  // namespace

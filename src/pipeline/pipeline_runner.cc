@@ -46,15 +46,6 @@ std::string TimestampSql(int64_t micros) {
   return "make_timestamp(" + sql::IntegerLiteral(micros) + ")";
 }
 
-std::string Join(const std::vector<std::string>& items, std::string_view separator) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i > 0) out += separator;
-    out += items[i];
-  }
-  return out;
-}
-
 std::string QuotedList(const std::vector<std::string>& columns) {
   std::vector<std::string> quoted;
   for (const std::string& column : columns) quoted.push_back(QuoteName(column));
