@@ -253,6 +253,11 @@ Result<int64_t> PostgresConnection::CopyOut(std::string_view sql,
     bytes += length;
     PQfreemem(buffer);
   }
+  DHL_RETURN_IF_ERROR(DrainResults(sql, failure));
+  return bytes;
+}
+
+Status PostgresConnection::DrainResults(std::string_view sql, Status failure) {
   while (true) {
     ResultPtr result(PQgetResult(connection_));
     if (result == nullptr) {
@@ -263,8 +268,7 @@ Result<int64_t> PostgresConnection::CopyOut(std::string_view sql,
       failure = status;
     }
   }
-  DHL_RETURN_IF_ERROR(failure);
-  return bytes;
+  return failure;
 }
 
 Status PostgresConnection::CopyIn(std::string_view sql,
@@ -295,17 +299,7 @@ Status PostgresConnection::CopyIn(std::string_view sql,
     }
   }
   PQputCopyEnd(connection_, failure.ok() ? nullptr : "aborted by dhis2lake");
-  while (true) {
-    ResultPtr result(PQgetResult(connection_));
-    if (result == nullptr) {
-      break;
-    }
-    Status status = ResultStatus(result.get(), sql);
-    if (failure.ok() && !status.ok()) {
-      failure = status;
-    }
-  }
-  return failure;
+  return DrainResults(sql, failure);
 }
 
 }  // namespace dhl::source

@@ -82,6 +82,9 @@ class PostgresConnection {
  private:
   PostgresConnection(pg_conn* connection, std::string masked_uri);
   Status ResultStatus(void* result, std::string_view sql) const;
+  // Reads the results left after a COPY until none is left (libpq needs them all read before the
+  // next statement); `failure` if it is set, else the first failed result's status.
+  Status DrainResults(std::string_view sql, Status failure);
 
   pg_conn* connection_ = nullptr;
   std::string masked_uri_;
