@@ -69,6 +69,25 @@ TEST(HostileInputTest, ExportFolderRefusesASymlinkOutOfTheFolder) {
   fs::remove_all(dir);
 }
 
+// Starts `server`, extracts from it into `lake` (one try per request, no progress) and stops it.
+Status ExtractFrom(http::HttpServer& server, const fs::path& lake, ExtractOptions options) {
+  Result<int> port = server.Start();
+  if (!port.ok()) {
+    return port.status();
+  }
+  Secrets secrets = TestSecrets();
+  secrets.url = fmt::format("http://127.0.0.1:{}", *port);
+  secrets.token = "d2pat_test";
+  ExtractorEnvironment environment;
+  environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
+  environment.show_progress = false;
+  options.max_tries = 1;
+  WebApiExtractor extractor(lake.string(), options, secrets, environment);
+  Result<ExtractSummary> summary = extractor.Run();
+  server.Stop();
+  return summary.status();
+}
+
 // A DHIS2 2.40 that answers /api/trackedEntityAttributes with `attributes` and nothing else.
 Status ExtractWithAttributes(const fs::path& lake, const std::string& attributes) {
   http::HttpServer server;
@@ -82,22 +101,7 @@ Status ExtractWithAttributes(const fs::path& lake, const std::string& attributes
                [&](const http::ServerRequest&, http::ServerResponse& response) {
                  response.SetBody(attributes, "application/json");
                });
-  Result<int> port = server.Start();
-  if (!port.ok()) {
-    return port.status();
-  }
-  Secrets secrets = TestSecrets();
-  secrets.url = fmt::format("http://127.0.0.1:{}", *port);
-  secrets.token = "d2pat_test";
-  ExtractorEnvironment environment;
-  environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
-  environment.show_progress = false;
-  ExtractOptions options;
-  options.max_tries = 1;
-  WebApiExtractor extractor(lake.string(), options, secrets, environment);
-  Result<ExtractSummary> summary = extractor.Run();
-  server.Stop();
-  return summary.status();
+  return ExtractFrom(server, lake, ExtractOptions());
 }
 
 TEST(HostileInputTest, AnUnexpectedAttributesAnswerIsAnErrorNotUnhashedValues) {
@@ -194,23 +198,9 @@ Status ExtractPaged(const fs::path& lake, std::function<nlohmann::json(int page)
         body[key] = nlohmann::json::array({{{"id", "a1234567890"}}});
         response.SetBody(body.dump(), "application/json");
       });
-  Result<int> port = server.Start();
-  if (!port.ok()) {
-    return port.status();
-  }
-  Secrets secrets = TestSecrets();
-  secrets.url = fmt::format("http://127.0.0.1:{}", *port);
-  secrets.token = "d2pat_test";
-  ExtractorEnvironment environment;
-  environment.transports = [] { return std::make_unique<http::CurlTransport>(); };
-  environment.show_progress = false;
   ExtractOptions options;
-  options.max_tries = 1;
   options.concurrency = 1;
-  WebApiExtractor extractor(lake.string(), options, secrets, environment);
-  Result<ExtractSummary> summary = extractor.Run();
-  server.Stop();
-  return summary.status();
+  return ExtractFrom(server, lake, options);
 }
 
 TEST(HostileInputTest, EndlessOrOverlongPagingIsAnError) {
