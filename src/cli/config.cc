@@ -10,7 +10,63 @@
 namespace dhl::cli {
 namespace {
 constexpr const char* kDefaultConfigFile = "dhis2lake.toml";
+
+// `[gold]`: the generator settings. An unknown key or a value of the wrong type is an error naming
+// the file and the key (a misspelt setting silently ignored would compute other figures).
+Status ReadGoldSettings(const toml::table& file, const std::string& path,
+                        pipeline::GeneratorSettings& settings) {
+  const toml::table* gold = file["gold"].as_table();
+  if (gold == nullptr) return Status::Ok();
+  auto where = [&](std::string_view key) { return path + ": [gold] " + std::string(key); };
+  auto strings = [&](const toml::node& node, std::string_view key,
+                     std::vector<std::string>& out) -> Status {
+    const toml::array* array = node.as_array();
+    if (array == nullptr) return InvalidArgument(where(key) + ": expected a list of strings");
+    out.clear();
+    for (const toml::node& item : *array) {
+      auto text = item.value<std::string>();
+      if (!text) return InvalidArgument(where(key) + ": expected a list of strings");
+      out.push_back(*text);
+    }
+    return Status::Ok();
+  };
+  for (const auto& [key_node, node] : *gold) {
+    std::string_view key = key_node.str();
+    if (key == "aggregate_period_types") {
+      DHL_RETURN_IF_ERROR(strings(node, key, settings.aggregate.period_types));
+    } else if (key == "indicator_period_types") {
+      DHL_RETURN_IF_ERROR(strings(node, key, settings.indicator.period_types));
+    } else if (key == "data_set_period_types" || key == "include_zero_values_in_analytics") {
+      auto flag = node.value<bool>();
+      if (!flag || !node.is_boolean())
+        return InvalidArgument(where(key) + ": expected true or false");
+      (key == "data_set_period_types" ? settings.aggregate.data_set_period_types
+                                      : settings.aggregate.include_zero_values_in_analytics) =
+          *flag;
+    } else if (key == "server_version") {
+      auto text = node.value<std::string>();
+      if (!text) return InvalidArgument(where(key) + ": expected a string such as \"2.41.0\"");
+      settings.quality.server_version = *text;
+    } else if (key == "outlier_z_threshold" || key == "outlier_modified_z_threshold") {
+      auto number = node.value<double>();
+      if (!number || !(node.is_floating_point() || node.is_integer())) {
+        return InvalidArgument(where(key) + ": expected a number");
+      }
+      (key == "outlier_z_threshold" ? settings.quality.z_threshold
+                                    : settings.quality.modified_z_threshold) = *number;
+    } else if (key == "dq_district_level") {
+      auto level = node.value<int64_t>();
+      if (!level || !node.is_integer())
+        return InvalidArgument(where(key) + ": expected an integer");
+      settings.quality.district_level = static_cast<int>(*level);
+    } else {
+      return InvalidArgument(where(key) + ": unknown setting");
+    }
+  }
+  return pipeline::ValidateSettings(settings).WithContext(path + ": [gold]");
 }
+
+}  // namespace
 
 Result<Config> LoadConfig(const GlobalFlags& flags) {
   Config config;
@@ -45,6 +101,7 @@ Result<Config> LoadConfig(const GlobalFlags& flags) {
     format_text = table["log"]["format"].value<std::string>();
     memory_text = table["engine"]["memory_limit"].value<std::string>();
     memory_source = path + ": [engine] memory_limit";
+    DHL_RETURN_IF_ERROR(ReadGoldSettings(table, path, config.settings));
   }
   if (const char* env = std::getenv("DHIS2LAKE_MEMORY_LIMIT"); env != nullptr && *env != '\0') {
     memory_text = env;

@@ -9,6 +9,7 @@
 
 #include "base/logging.h"
 #include "base/status.h"
+#include "pipeline/generator_settings.h"
 
 namespace dhl::cli {
 
@@ -29,6 +30,8 @@ struct Config {
   // Bytes the embedded engine may hold (engine/memory_limit.h): --memory-limit, then
   // DHIS2LAKE_MEMORY_LIMIT, then `[engine] memory_limit`, then half the machine's memory.
   int64_t memory_limit_bytes = 0;
+  // What gold's generators render (`[gold]`, pipeline/generator_settings.h); checked on load.
+  pipeline::GeneratorSettings settings;
 };
 
 // Reads the configuration file (if any) and applies the flags over it. An explicitly named file

@@ -53,6 +53,7 @@ int RunExport(const Config& config, const ExportArgs& args) {
   if (!session.ok()) return ReportFailure(session.status());
   databricks::PlanOptions plan_options;
   plan_options.names = names;
+  plan_options.settings = config.settings;
   Result<databricks::BundlePlan> plan =
       databricks::PlanBundle(session->catalog(), session->connection(), *models, plan_options);
   if (!plan.ok()) return ReportFailure(plan.status());

@@ -42,6 +42,7 @@ int RunSync(const Config& config, const SyncArgs& args) {
   pipeline::SyncOptions options;
   options.lake_dir = config.lake_dir;
   options.memory_limit_bytes = config.memory_limit_bytes;
+  options.settings = config.settings;
   options.source = args.source;
   options.full = args.full;
   options.models = args.models;

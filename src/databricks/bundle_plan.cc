@@ -129,6 +129,9 @@ Result<BundlePlan> PlanBundle(const lake::LakeCatalog& catalog, engine::Connecti
   pipeline::GeneratorContext context;
   context.connection = &connection;
   context.relation = [](const TableName& table) -> Result<std::string> { return DuckView(table); };
+  DHL_RETURN_IF_ERROR(
+      pipeline::ValidateSettings(options.settings).WithContext("the bundle's settings"));
+  context.settings = &options.settings;
   std::vector<SparkTable> model_tables;
   for (const pipeline::Model& model : models.models()) {
     // DuckDB rendering: describes the output when the table is not in the lake yet.

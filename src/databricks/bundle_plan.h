@@ -51,6 +51,8 @@ struct PlanOptions {
   // The Spark expression naming a run in rejects and dq_result; default: the job's day.
   std::string run_id_sql = "concat('databricks-', CAST(current_date() AS STRING))";
   const pipeline::GeneratorRegistry* generators = nullptr;  // nullptr = BuiltinGenerators()
+  // What the generators render into the bundle's SQL, as in a local run (RunOptions::settings).
+  pipeline::GeneratorSettings settings;
 };
 
 // `connection` is an in-memory DuckDB on which the plan registers the lake's tables as views.

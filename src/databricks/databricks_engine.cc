@@ -106,6 +106,7 @@ Result<pipeline::ModelEngine> MakeDatabricksEngine(const source::EnvironmentLook
         options.warehouse_id = settings.warehouse_id;
         options.run_id = run.run_id;
         options.generators = run.generators;
+        options.settings = run.settings;
         options.interrupted = [] { return g_interrupted.load(); };
         // The selection: models outside it are left alone (their tasks do not run).
         for (const std::string& model : run.models) {

@@ -90,6 +90,7 @@ Result<DatabricksRunSummary> RunOnDatabricks(const lake::LakeCatalog& catalog,
   PlanOptions plan_options;
   plan_options.names = options.names;
   plan_options.generators = options.generators;
+  plan_options.settings = options.settings;
   if (!options.run_id.empty()) {
     plan_options.run_id_sql = sql::StringLiteral(options.run_id, sql::Dialect::kSpark);
   }

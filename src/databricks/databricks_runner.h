@@ -29,6 +29,7 @@ struct DatabricksRunOptions {
   std::string run_id;                 // names the run in silver.rejects and ops.dq_result
   std::function<bool()> interrupted;  // checked between files and statements and while polling
   const pipeline::GeneratorRegistry* generators = nullptr;
+  pipeline::GeneratorSettings settings;  // RunOptions::settings
   // Model task keys to run (TaskKey); empty = all. Loads always run.
   std::set<std::string> models;
 };

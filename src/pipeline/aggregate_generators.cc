@@ -22,11 +22,6 @@ using dhis2::AggregationType;
 using dhis2::AnalyticsDataType;
 using dhis2::PeriodType;
 
-AggregateParameters& Parameters() {
-  static AggregateParameters parameters;
-  return parameters;
-}
-
 // A typed relation over literal rows: `SELECT CAST(c1 AS T1) AS c1, … FROM (VALUES …) AS t(…)`,
 // or one that yields no row when `rows` is empty. Each row holds SQL literals.
 std::string Relation(const std::vector<std::pair<std::string, std::string>>& columns,
@@ -131,7 +126,7 @@ Result<std::vector<ElementRule>> ElementRules(const GeneratorContext& context) {
           " s ON s.uid = m.data_set" +
           (has_domain ? " WHERE COALESCE(e.domain_type, 'AGGREGATE') = 'AGGREGATE'" : "") +
           " ORDER BY 1, 4"));
-  const AggregateParameters& parameters = CurrentAggregateParameters();
+  const AggregateParameters& parameters = context.Settings().aggregate;
   std::vector<PeriodType> configured;
   for (const std::string& name : parameters.period_types) {
     DHL_ASSIGN_OR_RETURN(PeriodType type, dhis2::ParsePeriodType(name));
@@ -235,19 +230,6 @@ std::string Text(std::string_view value, sql::Dialect dialect) {
 
 }  // namespace
 
-Status SetAggregateParameters(const AggregateParameters& parameters) {
-  for (const std::string& name : parameters.period_types) {
-    auto type = dhis2::ParsePeriodType(name);
-    if (!type.ok()) {
-      return InvalidArgument("aggregate period type '" + name + "' is not a DHIS2 period type");
-    }
-  }
-  Parameters() = parameters;
-  return Status::Ok();
-}
-
-const AggregateParameters& CurrentAggregateParameters() { return Parameters(); }
-
 Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context) {
   std::vector<std::vector<std::string>> rows;
   for (dhis2::ValueType type : dhis2::kAllValueTypes) {
@@ -258,7 +240,7 @@ Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context)
 }
 
 Result<std::string> GenerateAnalyticsZeroRule(const GeneratorContext& context) {
-  bool setting = CurrentAggregateParameters().include_zero_values_in_analytics;
+  bool setting = context.Settings().aggregate.include_zero_values_in_analytics;
   std::vector<std::vector<std::string>> rows;
   for (AggregationType type : dhis2::kAllAggregationTypes) {
     for (bool significant : {false, true}) {

@@ -13,22 +13,6 @@
 
 namespace dhl::pipeline {
 
-struct AggregateParameters {
-  // The query period types of gold.aggregate (DHIS2 names), besides the data sets' own types.
-  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
-  // Also aggregate each data element to the period types of the data sets that hold it.
-  bool data_set_period_types = true;
-  // DHIS2's system setting keyIncludeZeroValuesInAnalytics (default off): with it, zeros of data
-  // elements with zeroIsSignificant are loaded into analytics (KeepsZero).
-  bool include_zero_values_in_analytics = false;
-};
-
-// Checks and sets the process-wide parameters (set them before a run, then run the two models
-// `full`: a change of setting is not an input change). An unknown period type is an
-// invalid-argument error naming it and leaves the old parameters.
-Status SetAggregateParameters(const AggregateParameters& parameters);
-const AggregateParameters& CurrentAggregateParameters();
-
 // 'analytics_value_types': (value_type, data_type) for every DHIS2 value type, data_type NUMERIC,
 // BOOLEAN or TEXT (AnalyticsDataTypeOf).
 Result<std::string> GenerateAnalyticsValueTypes(const GeneratorContext& context);

@@ -19,13 +19,25 @@ std::optional<int64_t> CharacterIn(std::string_view message) {
   return value;
 }
 
-void GeneratorRegistry::Add(std::string name, Generator generator) {
-  generators_[std::move(name)] = std::move(generator);
+const GeneratorSettings& GeneratorContext::Settings() const {
+  static const GeneratorSettings kDefaults;
+  return settings != nullptr ? *settings : kDefaults;
+}
+
+void GeneratorRegistry::Add(std::string name, Generator generator, SettingsText settings) {
+  generators_[std::move(name)] = Entry{std::move(generator), settings};
 }
 
 const Generator* GeneratorRegistry::Find(std::string_view name) const {
   auto found = generators_.find(name);
-  return found == generators_.end() ? nullptr : &found->second;
+  return found == generators_.end() ? nullptr : &found->second.generator;
+}
+
+std::string GeneratorRegistry::SettingsOf(std::string_view name,
+                                          const GeneratorSettings& settings) const {
+  auto found = generators_.find(name);
+  if (found == generators_.end() || found->second.settings == nullptr) return "";
+  return found->second.settings(settings);
 }
 
 Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry& registry,

@@ -21,6 +21,7 @@
 #include "base/status.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/generator_settings.h"
 #include "pipeline/model.h"
 #include "sql/dialect.h"
 
@@ -62,20 +63,35 @@ struct GeneratorContext {
   std::vector<std::string>* warnings = nullptr;
   // Where a generator compiling expressions reports each object's status; may be null.
   std::vector<ExpressionStatus>* expression_status = nullptr;
+  // The run's settings (RunOptions::settings); null = the defaults.
+  const GeneratorSettings* settings = nullptr;
+
+  const GeneratorSettings& Settings() const;
 };
 
 // Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.
 using Generator = std::function<Result<std::string>(const GeneratorContext&)>;
 
+// The canonical text of the settings a generator renders (AggregateSettingsText, ...).
+using SettingsText = std::string (*)(const GeneratorSettings&);
+
 class GeneratorRegistry {
  public:
-  // Registers `generator` under `name` (a later Add with the same name replaces it).
-  void Add(std::string name, Generator generator);
+  // Registers `generator` under `name` (a later Add with the same name replaces it). A generator
+  // whose text depends on settings names them with `settings`: their text joins the definition
+  // fingerprint of every model calling it.
+  void Add(std::string name, Generator generator, SettingsText settings = nullptr);
   // nullptr when no generator has that name.
   const Generator* Find(std::string_view name) const;
+  // The text of the settings the generator `name` renders ("" when none or unknown).
+  std::string SettingsOf(std::string_view name, const GeneratorSettings& settings) const;
 
  private:
-  std::map<std::string, Generator, std::less<>> generators_;
+  struct Entry {
+    Generator generator;
+    SettingsText settings = nullptr;
+  };
+  std::map<std::string, Entry, std::less<>> generators_;
 };
 
 // The generators the shipped models use (src/pipeline/generators.cc lists them).

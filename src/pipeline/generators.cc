@@ -1,5 +1,6 @@
 // The generators the shipped models (models/**.sql) call with generated('name'). Each generator
-// lives in its own file with its own header; register it here with one line.
+// lives in its own file with its own header; register it here with one line, naming the settings
+// it renders (generator_settings.h) when it renders any.
 #include "pipeline/aggregate_generators.h"
 #include "pipeline/dimension_generators.h"
 #include "pipeline/generator.h"
@@ -13,21 +14,24 @@ namespace dhl::pipeline {
 const GeneratorRegistry& BuiltinGenerators() {
   static const GeneratorRegistry registry = [] {
     GeneratorRegistry built;
-    built.Add("reporting_rate_on_time", &GenerateReportingRateOnTime);
-    built.Add("outlier_thresholds", &GenerateOutlierThresholds);
-    built.Add("dq_district_level", &GenerateDqDistrictLevel);
+    built.Add("reporting_rate_on_time", &GenerateReportingRateOnTime, &QualitySettingsText);
+    built.Add("outlier_thresholds", &GenerateOutlierThresholds, &QualitySettingsText);
+    built.Add("dq_district_level", &GenerateDqDistrictLevel, &QualitySettingsText);
     built.Add("validation_violation", &GenerateValidationViolation);
     built.Add("analytics_value_types", &GenerateAnalyticsValueTypes);
-    built.Add("analytics_zero_rule", &GenerateAnalyticsZeroRule);
+    built.Add("analytics_zero_rule", &GenerateAnalyticsZeroRule, &AggregateSettingsText);
     built.Add("analytics_period_columns", &GenerateAnalyticsPeriodColumns);
     built.Add("analytics_category_columns", &GenerateAnalyticsCategoryColumns);
-    built.Add("aggregate_rules", &GenerateAggregateRules);
-    built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods);
-    built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods);
-    built.Add("aggregate_period_map", &GenerateAggregatePeriodMap);
+    built.Add("aggregate_rules", &GenerateAggregateRules, &AggregateSettingsText);
+    built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods,
+             &AggregateSettingsText);
+    built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
+             &AggregateSettingsText);
+    built.Add("aggregate_period_map", &GenerateAggregatePeriodMap,
+             &AggregateSettingsText);
     built.Add("aggregate_level_cells", &GenerateAggregateLevelCells);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
-    built.Add("indicator_value", &GenerateIndicatorValue);
+    built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
     built.Add("program_indicator_value", &GenerateProgramIndicatorValue);

@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <mutex>
 #include <tuple>
 #include <utility>
 
@@ -20,16 +19,6 @@ namespace dhl::pipeline {
 namespace {
 
 constexpr double kDaysInYear = 365;  // DHIS2 DateUtils.DAYS_IN_YEAR
-
-std::mutex& ParametersMutex() {
-  static std::mutex mutex;
-  return mutex;
-}
-
-IndicatorParameters& MutableParameters() {
-  static IndicatorParameters parameters;
-  return parameters;
-}
 
 // A gold.aggregate item: data element, category option combo ("" = every combo) and attribute
 // option combo ("" = every combo).
@@ -325,24 +314,6 @@ std::string TypeList(const std::vector<dhis2::PeriodType>& types, sql::Dialect d
 
 }  // namespace
 
-Status SetIndicatorParameters(const IndicatorParameters& parameters) {
-  if (parameters.period_types.empty()) {
-    return InvalidArgument("gold.indicator_value: no period types");
-  }
-  for (const std::string& name : parameters.period_types) {
-    auto type = dhis2::ParsePeriodType(name);
-    if (!type.ok()) return type.status().WithContext("gold.indicator_value period types");
-  }
-  std::lock_guard<std::mutex> lock(ParametersMutex());
-  MutableParameters() = parameters;
-  return Status::Ok();
-}
-
-const IndicatorParameters& CurrentIndicatorParameters() {
-  std::lock_guard<std::mutex> lock(ParametersMutex());
-  return MutableParameters();
-}
-
 Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
                                       std::vector<std::string>* skipped,
                                       std::vector<ExpressionStatus>* statuses) {
@@ -554,7 +525,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
 
 Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
   IndicatorInputs inputs;
-  for (const std::string& name : CurrentIndicatorParameters().period_types) {
+  for (const std::string& name : context.Settings().indicator.period_types) {
     DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(name));
     inputs.period_types.push_back(type);
   }

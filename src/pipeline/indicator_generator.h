@@ -43,17 +43,6 @@
 
 namespace dhl::pipeline {
 
-// The settings of gold.indicator_value (rendered into its SQL: a change needs a full run).
-struct IndicatorParameters {
-  // The period types of its rows (DHIS2 names); DHIS2 analytics answers any, the lake keeps these.
-  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
-};
-
-// Process-wide, like QualityParameters: set before a run, not during one. An unknown period type
-// or an empty list is an invalid-argument error that leaves the old parameters.
-Status SetIndicatorParameters(const IndicatorParameters& parameters);
-const IndicatorParameters& CurrentIndicatorParameters();
-
 struct IndicatorDefinition {
   std::string uid;
   std::string numerator;
@@ -95,7 +84,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
                                       std::vector<ExpressionStatus>* statuses = nullptr);
 
 // The generator: reads the metadata and the ref.* tables through context.relation, then
-// IndicatorValueSql with CurrentIndicatorParameters(); skipped indicators go to context.warnings.
+// IndicatorValueSql with context.Settings().indicator; skipped indicators go to context.warnings.
 Result<std::string> GenerateIndicatorValue(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline

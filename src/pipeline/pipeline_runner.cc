@@ -71,8 +71,18 @@ constexpr std::string_view kDefinitionPart = "@definition=";
 
 // What decides, besides its inputs, what a model computes: its file (header and SQL), the layout
 // version. 16 hex digits of a SHA-256.
-std::string DefinitionFingerprint(const Model& model) {
-  return Sha256Hex("layout " + std::string(kLayoutVersion) + "\n" + model.body).substr(0, 16);
+// The layout, the model's text and the text of the settings its generators render.
+std::string DefinitionFingerprint(const Model& model, const GeneratorRegistry& generators,
+                                  const GeneratorSettings& settings) {
+  std::string definition = "layout " + std::string(kLayoutVersion) + "\n" + model.body;
+  std::set<std::string> rendered;
+  for (const std::string& name : model.generated) {
+    std::string text = generators.SettingsOf(name, settings);
+    if (!text.empty()) rendered.insert(std::move(text));
+  }
+  // Models rendering no setting keep the fingerprint they had before settings were folded in.
+  for (const std::string& text : rendered) definition += "\nsettings " + text;
+  return Sha256Hex(definition).substr(0, 16);
 }
 
 std::string DefinitionOf(const std::string& text) {
@@ -227,6 +237,9 @@ class Runner {
   Result<std::string> WholeView(const Model& model, const Versions& inputs, const TableName& table);
   // A view with no rows and the columns of bronze `table`, which the source did not deliver.
   Result<std::string> EmptyView(const TableName& table);
+  const GeneratorRegistry& Generators() const {
+    return options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
+  }
 
   Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
@@ -458,9 +471,8 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     std::vector<std::string> generator_warnings;
     context.warnings = &generator_warnings;
     context.expression_status = &expression_status_;
-    const GeneratorRegistry& registry =
-        options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
-    DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, registry, context));
+    context.settings = &options_.settings;
+    DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, Generators(), context));
     if (warnings_ != nullptr) {
       for (std::string& warning : generator_warnings) {
         if (std::find(warnings_->begin(), warnings_->end(), warning) == warnings_->end()) {
@@ -1052,6 +1064,7 @@ Result<RunSummary> Runner::RunAll() {
   auto started = clock_.Steady();
   int64_t started_micros = NowMicros();
   run_id_ = options_.run_id.empty() ? Uuid4() : options_.run_id;
+  DHL_RETURN_IF_ERROR(ValidateSettings(options_.settings).WithContext("the run's settings"));
   for (const std::string& macro : sql::DuckDbSparkFunctionMacros()) {
     DHL_RETURN_IF_ERROR(connection_.Execute(macro));
   }
@@ -1120,11 +1133,12 @@ Result<RunSummary> Runner::RunAll() {
         if (version == kAbsent) result.empty_inputs.push_back(table);
       }
       DHL_ASSIGN_OR_RETURN(auto last, LastSuccess(model.name));
-      definition = DefinitionFingerprint(model);
+      definition = DefinitionFingerprint(model, Generators(), options_.settings);
       std::string redefinition;
       if (last.has_value() && last->definition != definition) {
-        redefinition = last->definition.empty() ? "its last run was recorded by an older release"
-                                                : "its definition changed (SQL, header or layout)";
+        redefinition = last->definition.empty()
+                           ? "its last run was recorded by an older release"
+                           : "its definition changed (SQL, header, settings or layout)";
       }
       for (const Ref& ref : model.refs) {
         auto upstream = redefined.find(ref.table);

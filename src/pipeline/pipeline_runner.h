@@ -19,6 +19,7 @@
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/generator.h"
+#include "pipeline/generator_settings.h"
 #include "pipeline/model_set.h"
 
 namespace dhl::pipeline {
@@ -34,6 +35,10 @@ struct RunOptions {
   const GeneratorRegistry* generators = nullptr;
   // Where run and model timestamps and durations come from; nullptr = SystemClock::Instance().
   const Clock* clock = nullptr;
+  // What the generators render (generator_settings.h). Checked before anything runs (a bad
+  // setting fails the run naming it); a changed setting reruns, in full, the models whose
+  // generators render it, and their descendants.
+  GeneratorSettings settings;
 };
 
 enum class ModelStatus {

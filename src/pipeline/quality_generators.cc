@@ -11,11 +11,6 @@
 namespace dhl::pipeline {
 namespace {
 
-QualityParameters& Parameters() {
-  static QualityParameters parameters;
-  return parameters;
-}
-
 std::string DoubleLiteral(double value) {
   return "CAST(" + sql::NumberLiteral(value) + " AS DOUBLE)";
 }
@@ -77,34 +72,20 @@ std::string OnTimeSql(TimelinessRule rule, std::string_view completed_at, std::s
   return "(" + seconds + " / 86400.0 <= " + limit + ")";
 }
 
-Status SetQualityParameters(const QualityParameters& parameters) {
-  DHL_RETURN_IF_ERROR(TimelinessRuleForVersion(parameters.server_version).status());
-  if (!(parameters.z_threshold > 0) || !(parameters.modified_z_threshold > 0)) {
-    return InvalidArgument(fmt::format("outlier thresholds must be positive (z {}, modified z {})",
-                                       parameters.z_threshold, parameters.modified_z_threshold));
-  }
-  if (parameters.district_level < 1 || parameters.district_level > 8) {
-    return InvalidArgument(
-        fmt::format("district level {} is not an org unit level 1..8", parameters.district_level));
-  }
-  Parameters() = parameters;
-  return Status::Ok();
-}
-
-const QualityParameters& CurrentQualityParameters() { return Parameters(); }
-
 Result<std::string> GenerateReportingRateOnTime(const GeneratorContext& context) {
-  DHL_ASSIGN_OR_RETURN(TimelinessRule rule, TimelinessRuleForVersion(Parameters().server_version));
+  DHL_ASSIGN_OR_RETURN(TimelinessRule rule,
+                       TimelinessRuleForVersion(context.Settings().quality.server_version));
   return OnTimeSql(rule, "completed_at", "end_date", "timely_days", context.dialect);
 }
 
-Result<std::string> GenerateOutlierThresholds(const GeneratorContext&) {
-  return "SELECT " + DoubleLiteral(Parameters().z_threshold) + " AS z_threshold, " +
-         DoubleLiteral(Parameters().modified_z_threshold) + " AS modified_z_threshold";
+Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context) {
+  return "SELECT " + DoubleLiteral(context.Settings().quality.z_threshold) + " AS z_threshold, " +
+         DoubleLiteral(context.Settings().quality.modified_z_threshold) +
+         " AS modified_z_threshold";
 }
 
-Result<std::string> GenerateDqDistrictLevel(const GeneratorContext&) {
-  return std::to_string(Parameters().district_level);
+Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context) {
+  return std::to_string(context.Settings().quality.district_level);
 }
 
 }  // namespace dhl::pipeline

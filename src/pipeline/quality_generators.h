@@ -36,24 +36,6 @@ Result<TimelinessRule> TimelinessRuleForVersion(std::string_view version);
 std::string OnTimeSql(TimelinessRule rule, std::string_view completed_at, std::string_view end_date,
                       std::string_view timely_days, sql::Dialect dialect);
 
-// The settings of the data-quality models (docs/gold_quality.md). The generators below render
-// them into the models' SQL, so a change of setting needs a full run of those models.
-struct QualityParameters {
-  // The DHIS2 version whose timeliness rule counts on-time reports; default the simulator's.
-  std::string server_version = "2.41.0";
-  // Outlier thresholds: DHIS2's outlier detection defaults (OutlierDetectionRequest: 3.0).
-  double z_threshold = 3.0;
-  double modified_z_threshold = 3.0;
-  // The org unit level of gold.dq_summary's rows (3: districts in the simulator and Sierra Leone).
-  int district_level = 3;
-};
-
-// The parameters the generators render (process-wide; set them before running the pipeline, not
-// during a run). SetQualityParameters checks them: a bad version, a threshold <= 0 or a level
-// outside 1..8 is an invalid-argument error and leaves the old parameters.
-Status SetQualityParameters(const QualityParameters& parameters);
-const QualityParameters& CurrentQualityParameters();
-
 // Generator 'reporting_rate_on_time' (models/gold/reporting_rate.sql): OnTimeSql over the columns
 // completed_at, end_date and timely_days of the row, by server_version's rule.
 Result<std::string> GenerateReportingRateOnTime(const GeneratorContext& context);

@@ -111,6 +111,7 @@ Status RunModels(const SyncOptions& options, const ModelSet& set,
     run.models.push_back(name.ToString());
   }
   run.progress = options.progress;
+  run.settings = options.settings;
   ModelEngine engine = options.run_models;
   if (!engine) {
     engine = [](lake::LakeCatalog& lake_catalog, engine::Connection& lake_connection,

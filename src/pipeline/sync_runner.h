@@ -71,6 +71,8 @@ struct SyncOptions {
   // Bytes the embedded engine that runs the models may hold (0 = half the machine's memory); it
   // spills under `<lake_dir>/_system/tmp` (engine/memory_limit.h).
   int64_t memory_limit_bytes = 0;
+  // What gold's generators render (RunOptions::settings).
+  GeneratorSettings settings;
 };
 
 // Rows an expectation flagged in this run (from ops.dq_result).

@@ -255,3 +255,30 @@ TEST_F(CliTest, OptimizeAndVacuum) {
 }
 
 }  // namespace
+
+// `[gold]` settings are read, checked, and a misspelt or wrong one is refused naming the key.
+TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
+  Write("good.toml",
+        "[gold]\naggregate_period_types = [\"Monthly\", \"Yearly\"]\n"
+        "include_zero_values_in_analytics = true\noutlier_z_threshold = 2.5\n"
+        "dq_district_level = 2\nserver_version = \"2.40.1\"\n");
+  EXPECT_EQ(Cli({"--config", "good.toml", "tables"}).exit_code, 0);
+
+  Write("misspelt.toml", "[gold]\noutlier_z_treshold = 2.5\n");
+  CliRun misspelt = Cli({"--config", "misspelt.toml", "tables"});
+  EXPECT_EQ(misspelt.exit_code, 2);
+  EXPECT_NE(misspelt.err.find("[gold] outlier_z_treshold: unknown setting"), std::string::npos)
+      << misspelt.err;
+
+  Write("level.toml", "[gold]\ndq_district_level = 9\n");
+  CliRun level = Cli({"--config", "level.toml", "tables"});
+  EXPECT_EQ(level.exit_code, 2);
+  EXPECT_NE(level.err.find("district level 9 is not an org unit level 1..8"), std::string::npos)
+      << level.err;
+
+  Write("type.toml", "[gold]\naggregate_period_types = [\"Monthly\", \"Fortnightly\"]\n");
+  CliRun type = Cli({"--config", "type.toml", "tables"});
+  EXPECT_EQ(type.exit_code, 2);
+  EXPECT_NE(type.err.find("'Fortnightly' is not a DHIS2 period type"), std::string::npos)
+      << type.err;
+}

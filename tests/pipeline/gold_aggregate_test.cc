@@ -150,11 +150,6 @@ class GoldAggregateTest : public ModelLakeFixture {
   void SetUp() override {
     ModelLakeFixture::SetUp();
     UseModels({"gold/analytics.sql", "gold/aggregate.sql"});
-    ASSERT_TRUE(SetAggregateParameters(AggregateParameters{}).ok());
-  }
-  void TearDown() override {
-    SetAggregateParameters(AggregateParameters{}).ok();
-    ModelLakeFixture::TearDown();
   }
 
   std::string ValuesSql(const std::string& values) {
@@ -244,7 +239,7 @@ TEST_F(GoldAggregateTest, AnalyticsRowsCarryTheStructures) {
 
   AggregateParameters parameters;
   parameters.include_zero_values_in_analytics = true;
-  ASSERT_TRUE(SetAggregateParameters(parameters).ok());
+  run_options_.settings.aggregate = parameters;
   RunOk(*catalog_, /*full=*/true);
   EXPECT_EQ(Rows(*catalog_, "gold.analytics", "value", "de = 'deZero' AND value = 0").size(), 1u);
   EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "value", "de = 'deSum' AND value = 0").empty());
@@ -378,13 +373,18 @@ TEST_F(GoldAggregateTest, DisaggregationOfYearlyData) {
   // FY2023April has only 2024's part: 1098 (DHIS2 copies the single value).
   AggregateParameters parameters;
   parameters.period_types = {"Monthly", "Quarterly", "Yearly", "FinancialApril"};
-  ASSERT_TRUE(SetAggregateParameters(parameters).ok());
+  run_options_.settings.aggregate = parameters;
   RunOk(*catalog_, /*full=*/true);
   EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2024April"), 1006);
   EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2023April"), 1098);
   // Monthly SUM data in a financial year: the months whose start lies in it (structure).
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2023April"), 45);
-  EXPECT_FALSE(SetAggregateParameters(AggregateParameters{{"Fortnightly"}, true, false}).ok());
+  run_options_.settings.aggregate = AggregateParameters{{"Fortnightly"}, true, false};
+  auto refused = Run(*catalog_);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find("'Fortnightly' is not a DHIS2 period type"),
+            std::string::npos)
+      << refused.status().ToString();
 }
 
 TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {

@@ -50,11 +50,6 @@ class GoldIndicatorTest : public ModelLakeFixture {
   void SetUp() override {
     ModelLakeFixture::SetUp();
     UseModels({"gold/indicator_value.sql"});
-    ASSERT_TRUE(SetIndicatorParameters(IndicatorParameters{}).ok());
-  }
-  void TearDown() override {
-    SetIndicatorParameters(IndicatorParameters{}).ok();
-    ModelLakeFixture::TearDown();
   }
 
   // Indicators: (uid, numerator, denominator, factor, annualized).
@@ -392,10 +387,13 @@ TEST_F(GoldIndicatorTest, NestedIndicatorsByHand) {
 
 TEST_F(GoldIndicatorTest, ConfiguredPeriodTypes) {
   IndicatorParameters parameters;
+  GeneratorSettings bad;
+  bad.indicator.period_types = {"Fortnightly"};
+  EXPECT_FALSE(ValidateSettings(bad).ok());
+  bad.indicator.period_types = {};
+  EXPECT_FALSE(ValidateSettings(bad).ok());
   parameters.period_types = {"Monthly", "Weekly"};
-  ASSERT_TRUE(SetIndicatorParameters(parameters).ok());
-  parameters.period_types = {"Fortnightly"};
-  EXPECT_FALSE(SetIndicatorParameters(parameters).ok());
+  run_options_.settings.indicator = parameters;
   WriteInputs();
   WriteAggregate(kAggregate);
   WriteIndicators("('indPlain001', '#{deAnc1Visit}', '1', 1, false)");

@@ -89,11 +89,6 @@ class GoldQualityTest : public ModelLakeFixture {
     ModelLakeFixture::SetUp();
     UseModels({"gold/reporting_rate.sql", "gold/outlier.sql", "gold/validation_violation.sql",
                "gold/dq_summary.sql"});
-    ASSERT_TRUE(SetQualityParameters(QualityParameters{}).ok());
-  }
-  void TearDown() override {
-    SetQualityParameters(QualityParameters{}).ok();
-    ModelLakeFixture::TearDown();
   }
 
   // The silver tables every test starts from.
@@ -303,7 +298,7 @@ TEST_F(GoldQualityTest, OnTimeFollowsTheServerVersion) {
   auto on_time = [&](const std::string& version) {
     QualityParameters parameters;
     parameters.server_version = version;
-    EXPECT_TRUE(SetQualityParameters(parameters).ok());
+    run_options_.settings.quality = parameters;
     auto summary = Run(*catalog_, /*full=*/true);
     EXPECT_TRUE(summary.ok() && summary->ok());
     return Rows(*catalog_, "gold.reporting_rate", "pe, actual_on_time",
@@ -316,7 +311,9 @@ TEST_F(GoldQualityTest, OnTimeFollowsTheServerVersion) {
   EXPECT_EQ(on_time("2.41.8.1"), (std::vector<std::string>{"(202401, 2.0)", "(202402, 2.0)"}));
   // Up to 2.41.1: whole days <= 15: fA Jan (15) on time, fA Feb (16) late.
   EXPECT_EQ(on_time("2.40.3"), (std::vector<std::string>{"(202401, 2.0)", "(202402, 1.0)"}));
-  EXPECT_FALSE(SetQualityParameters(QualityParameters{"banana", 3, 3, 3}).ok());
+  GeneratorSettings banana;
+  banana.quality = QualityParameters{"banana", 3, 3, 3};
+  EXPECT_FALSE(ValidateSettings(banana).ok());
 }
 
 TEST_F(GoldQualityTest, OutliersByHand) {
@@ -357,8 +354,14 @@ TEST_F(GoldQualityTest, OutliersByHand) {
   // A lower threshold is a parameter: at 2.0 the value 50 is a z outlier too.
   QualityParameters lower;
   lower.z_threshold = 2.0;
-  ASSERT_TRUE(SetQualityParameters(lower).ok());
-  ASSERT_TRUE(Run(*catalog_, /*full=*/true).ok());
+  run_options_.settings.quality = lower;
+  // Not a full run: the changed setting alone reruns the model (its definition fingerprint).
+  RunOk(*catalog_);
+  std::string outlier_reason;
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.ToString() == "gold.outlier") outlier_reason = model.run_reason;
+  }
+  EXPECT_NE(outlier_reason.find("definition changed"), std::string::npos) << outlier_reason;
   EXPECT_EQ(Rows(*catalog_, "gold.outlier", "de, pe", "is_z_outlier"),
             (std::vector<std::string>{"(O, 202312)"}));
 }
@@ -476,7 +479,7 @@ TEST_F(GoldQualityTest, DqSummaryPerDistrictAndMonth) {
   // The level is a parameter: at level 2 the rows are the region's.
   QualityParameters regions;
   regions.district_level = 2;
-  ASSERT_TRUE(SetQualityParameters(regions).ok());
+  run_options_.settings.quality = regions;
   ASSERT_TRUE(Run(*catalog_, /*full=*/true).ok());
   EXPECT_EQ(Rows(*catalog_, "gold.dq_summary", "ou, pe, \"values\", violations",
                  "data_set = 'M' AND pe = '202401'"),

@@ -1,0 +1,60 @@
+#include "pipeline/generator_settings.h"
+
+#include <fmt/format.h>
+
+#include "base/text.h"
+#include "dhis2/period_type.h"
+#include "pipeline/quality_generators.h"
+
+namespace dhl::pipeline {
+namespace {
+
+Status CheckPeriodTypes(const std::vector<std::string>& names, std::string_view setting) {
+  for (const std::string& name : names) {
+    if (!dhis2::ParsePeriodType(name).ok()) {
+      return InvalidArgument(fmt::format("{}: '{}' is not a DHIS2 period type", setting, name));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ValidateSettings(const GeneratorSettings& settings) {
+  DHL_RETURN_IF_ERROR(CheckPeriodTypes(settings.aggregate.period_types, "aggregate period types"));
+  if (settings.indicator.period_types.empty()) {
+    return InvalidArgument("indicator period types: the list is empty");
+  }
+  DHL_RETURN_IF_ERROR(CheckPeriodTypes(settings.indicator.period_types, "indicator period types"));
+  const QualityParameters& quality = settings.quality;
+  DHL_RETURN_IF_ERROR(TimelinessRuleForVersion(quality.server_version).status());
+  if (!(quality.z_threshold > 0) || !(quality.modified_z_threshold > 0)) {
+    return InvalidArgument(fmt::format("outlier thresholds must be positive (z {}, modified z {})",
+                                       quality.z_threshold, quality.modified_z_threshold));
+  }
+  if (quality.district_level < 1 || quality.district_level > 8) {
+    return InvalidArgument(
+        fmt::format("district level {} is not an org unit level 1..8", quality.district_level));
+  }
+  return Status::Ok();
+}
+
+std::string AggregateSettingsText(const GeneratorSettings& settings) {
+  const AggregateParameters& aggregate = settings.aggregate;
+  return fmt::format("aggregate period_types={} data_set_period_types={} include_zero={}",
+                     Join(aggregate.period_types, ","), aggregate.data_set_period_types,
+                     aggregate.include_zero_values_in_analytics);
+}
+
+std::string QualitySettingsText(const GeneratorSettings& settings) {
+  const QualityParameters& quality = settings.quality;
+  return fmt::format("quality server_version={} z={} modified_z={} district_level={}",
+                     quality.server_version, quality.z_threshold, quality.modified_z_threshold,
+                     quality.district_level);
+}
+
+std::string IndicatorSettingsText(const GeneratorSettings& settings) {
+  return "indicator period_types=" + Join(settings.indicator.period_types, ",");
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,60 @@
+// The settings the generators render into gold's SQL (docs/gold_aggregate.md, docs/gold_quality.md,
+// docs/gold_indicator.md). They reach a generator through the run's options
+// (RunOptions::settings -> GeneratorContext::settings), never through process-wide state, and the
+// text of the settings a model's generators read is part of that model's definition fingerprint:
+// a changed setting reruns exactly the models it renders into, in full (pipeline_runner.h).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+
+namespace dhl::pipeline {
+
+// gold.analytics and gold.aggregate.
+struct AggregateParameters {
+  // The query period types of gold.aggregate (DHIS2 names), besides the data sets' own types.
+  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
+  // Also aggregate each data element to the period types of the data sets that hold it.
+  bool data_set_period_types = true;
+  // DHIS2's system setting keyIncludeZeroValuesInAnalytics (default off): with it, zeros of data
+  // elements with zeroIsSignificant are loaded into analytics (KeepsZero).
+  bool include_zero_values_in_analytics = false;
+};
+
+// The data-quality models (gold.reporting_rate, gold.outlier, gold.dq_summary).
+struct QualityParameters {
+  // The DHIS2 version whose timeliness rule counts on-time reports; default the simulator's.
+  std::string server_version = "2.41.0";
+  // Outlier thresholds: DHIS2's outlier detection defaults (OutlierDetectionRequest: 3.0).
+  double z_threshold = 3.0;
+  double modified_z_threshold = 3.0;
+  // The org unit level of gold.dq_summary's rows (3: districts in the simulator and Sierra Leone).
+  int district_level = 3;
+};
+
+// gold.indicator_value.
+struct IndicatorParameters {
+  // The period types of its rows (DHIS2 names); DHIS2 analytics answers any, the lake keeps these.
+  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
+};
+
+struct GeneratorSettings {
+  AggregateParameters aggregate;
+  QualityParameters quality;
+  IndicatorParameters indicator;
+};
+
+// OK, or an invalid-argument error naming the setting and the reason: an unknown period type, an
+// empty indicator period list, an unknown server version, a threshold <= 0, a district level
+// outside 1..8.
+Status ValidateSettings(const GeneratorSettings& settings);
+
+// The canonical text of each group (what a definition fingerprint folds in): equal settings give
+// equal text, any change of a field changes it.
+std::string AggregateSettingsText(const GeneratorSettings& settings);
+std::string QualitySettingsText(const GeneratorSettings& settings);
+std::string IndicatorSettingsText(const GeneratorSettings& settings);
+
+}  // namespace dhl::pipeline
