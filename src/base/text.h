@@ -15,6 +15,13 @@ namespace dhl {
 std::string_view Trim(std::string_view text);
 // `text` with A-Z turned into a-z; other bytes unchanged.
 std::string AsciiLower(std::string_view text);
+
+// '0'..'9' (no locale).
+inline bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// True when `a` and `b` are equal but for the case of ASCII letters ("Content-Type",
+// "content-type").
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // `text` with a-z turned into A-Z; other bytes unchanged.
 std::string AsciiUpper(std::string_view text);
 // The pieces of `text` between `separator`s (an empty text gives one empty piece).

@@ -6,6 +6,7 @@
 #include <cctype>
 
 #include "base/text.h"
+#include "pipeline/pipeline_runner.h"
 #include "sql/literal.h"
 #include "sql/shared_sql.h"
 
@@ -18,7 +19,6 @@ std::string Q(std::string_view name) { return sql::QuoteName(name, Dialect::kSpa
 std::string S(std::string_view value) { return sql::StringLiteral(value, Dialect::kSpark); }
 
 const lake::TableName kRejects{"silver", "rejects"};
-const lake::TableName kDqResult{"ops", "dq_result"};
 
 lake::SchemaField Field(std::string name, std::string type) {
   lake::SchemaField field;
@@ -125,7 +125,7 @@ std::vector<SparkTable> PipelineTables() {
                                  Field("reason", "string"), Field("expectation", "string"),
                                  Field("_run_id", "string")});
   SparkTable dq;
-  dq.name = kDqResult;
+  dq.name = pipeline::kDqResultTable;
   dq.schema = lake::Schema({Field("run_id", "string"), Field("model", "string"),
                             Field("expectation", "string"), Field("action", "string"),
                             Field("rows_failing", "long"), Field("rows_total", "long"),
@@ -267,8 +267,8 @@ Result<std::vector<std::string>> RenderModel(const SparkNames& names, const Spar
           "INSERT INTO {} (`run_id`, `model`, `expectation`, `action`, `rows_failing`, "
           "`rows_total`, `recorded_at`)\nSELECT {}, {}, {}, {}, COUNT_IF({}), COUNT(*), "
           "current_timestamp()\nFROM {} AS l",
-          names.Table(kDqResult), run_id_sql, S(model.name.ToString()), S(expectation.name),
-          S(action), failing, live));
+          names.Table(pipeline::kDqResultTable), run_id_sql, S(model.name.ToString()),
+          S(expectation.name), S(action), failing, live));
       if (expectation.action == pipeline::ExpectationAction::kFail) {
         statements.push_back(fmt::format(
             "SELECT raise_error(concat({}, CAST(COUNT(*) AS STRING), {}))\nFROM {} AS l\nWHERE {}\n"

@@ -2,6 +2,8 @@
 
 #include <cstddef>
 
+#include "base/text.h"
+
 namespace dhl::dhis2 {
 namespace {
 
@@ -11,7 +13,7 @@ struct AggregationTypeNames {
 };
 
 // Indexed by the enum; names and values from dhis2-core AggregationType.java.
-constexpr std::array<AggregationTypeNames, kAllAggregationTypes.size()> kNames = {{
+constexpr std::array<AggregationTypeNames, kAllAggregationTypes.size()> kAggregationTypeNames = {{
     {"SUM", "sum"},
     {"AVERAGE", "avg"},
     {"AVERAGE_SUM_ORG_UNIT", "avg_sum_org_unit"},
@@ -35,26 +37,8 @@ constexpr std::array<AggregationTypeNames, kAllAggregationTypes.size()> kNames =
     {"DEFAULT", "default"},
 }};
 
-constexpr std::size_t Index(AggregationType type) { return static_cast<std::size_t>(type); }
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    char x = a[i];
-    char y = b[i];
-    if (x >= 'A' && x <= 'Z') {
-      x = static_cast<char>(x - 'A' + 'a');
-    }
-    if (y >= 'A' && y <= 'Z') {
-      y = static_cast<char>(y - 'A' + 'a');
-    }
-    if (x != y) {
-      return false;
-    }
-  }
-  return true;
+constexpr std::size_t AggregationIndex(AggregationType type) {
+  return static_cast<std::size_t>(type);
 }
 
 bool IsLastRule(AggregationType rule) {
@@ -74,13 +58,17 @@ bool IsLastInPeriodRule(AggregationType rule) {
 
 }  // namespace
 
-std::string_view AggregationTypeName(AggregationType type) { return kNames[Index(type)].name; }
+std::string_view AggregationTypeName(AggregationType type) {
+  return kAggregationTypeNames[AggregationIndex(type)].name;
+}
 
-std::string_view AggregationTypeValue(AggregationType type) { return kNames[Index(type)].value; }
+std::string_view AggregationTypeValue(AggregationType type) {
+  return kAggregationTypeNames[AggregationIndex(type)].value;
+}
 
 Result<AggregationType> ParseAggregationType(std::string_view name) {
   for (AggregationType type : kAllAggregationTypes) {
-    if (kNames[Index(type)].name == name) {
+    if (kAggregationTypeNames[AggregationIndex(type)].name == name) {
       return type;
     }
   }
@@ -90,7 +78,7 @@ Result<AggregationType> ParseAggregationType(std::string_view name) {
 
 Result<AggregationType> ParseAggregationTypeValue(std::string_view value) {
   for (AggregationType type : kAllAggregationTypes) {
-    if (EqualsIgnoreAsciiCase(kNames[Index(type)].value, value)) {
+    if (EqualsIgnoreCase(kAggregationTypeNames[AggregationIndex(type)].value, value)) {
       return type;
     }
   }

@@ -12,6 +12,8 @@
 #include <string>
 #include <utility>
 
+#include "base/text.h"
+
 namespace dhl::dhis2 {
 namespace {
 
@@ -134,8 +136,7 @@ constexpr std::array<std::string_view, 27> kAggregationTypes = {
 };
 
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlphaNumeric(char c) { return IsLetter(c) || IsDigit(c); }
+bool IsAlphaNumeric(char c) { return IsLetter(c) || IsAsciiDigit(c); }
 bool IsIdentifierChar(char c) { return IsAlphaNumeric(c) || c == '_'; }
 bool IsWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -484,7 +485,7 @@ Status Parser::ParseModifier(Parsed& target) {
     if (Peek() == '+' || Peek() == '-') {
       ++pos_;
     }
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
     std::string_view digits = text_.substr(number_start, pos_ - number_start);
@@ -512,7 +513,7 @@ Status Parser::ParseModifier(Parsed& target) {
     size_t date_start = pos_;
     auto digits = [this](int min_count, int max_count) {
       int count = 0;
-      while (count < max_count && IsDigit(Peek())) {
+      while (count < max_count && IsAsciiDigit(Peek())) {
         ++pos_;
         ++count;
       }
@@ -540,12 +541,12 @@ Status Parser::ParseModifier(Parsed& target) {
 
 Result<Parsed> Parser::ParseNumber() {
   size_t start = pos_;
-  while (IsDigit(Peek())) {
+  while (IsAsciiDigit(Peek())) {
     ++pos_;
   }
   if (Peek() == '.') {
     ++pos_;
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
   }
@@ -555,11 +556,11 @@ Result<Parsed> Parser::ParseNumber() {
     if (Peek() == '+' || Peek() == '-') {
       ++pos_;
     }
-    if (!IsDigit(Peek())) {
+    if (!IsAsciiDigit(Peek())) {
       pos_ = exponent_start;
       return Error(exponent_start, "expected digits of the exponent");
     }
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
   }
@@ -866,7 +867,7 @@ Result<Parsed> Parser::ParsePrimary() {
     --nesting_;
     return inner;
   }
-  if (IsDigit(c) || (c == '.' && IsDigit(Peek(1)))) {
+  if (IsAsciiDigit(c) || (c == '.' && IsAsciiDigit(Peek(1)))) {
     return ParseNumber();
   }
   if (c == '\'' || c == '"') {

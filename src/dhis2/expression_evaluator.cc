@@ -8,10 +8,10 @@
 #include <utility>
 #include <vector>
 
+#include "dhis2/period.h"
+
 namespace dhl::dhis2 {
 namespace {
-
-constexpr double kDaysInYear = 365;
 
 enum class Kind { kNull, kNumber, kBoolean, kString };
 

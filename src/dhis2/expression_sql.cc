@@ -5,12 +5,11 @@
 #include <utility>
 #include <vector>
 
+#include "dhis2/period.h"
 #include "sql/literal.h"
 
 namespace dhl::dhis2 {
 namespace {
-
-constexpr double kDaysInYear = 365;
 
 enum class SqlType { kNull, kNumber, kBoolean, kString };
 

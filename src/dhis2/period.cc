@@ -11,7 +11,6 @@ namespace {
 using std::chrono::days;
 using std::chrono::year_month_day;
 
-constexpr int kDaysPerWeek = 7;
 constexpr int kMonthsPerYear = 12;
 // Longest id prefix quoted in an error message.
 constexpr std::size_t kMaxQuotedIdLength = 64;
@@ -20,8 +19,6 @@ Date MakeDate(int year, int month, int day) {
   return Date{std::chrono::year{year} / std::chrono::month{static_cast<unsigned>(month)} /
               std::chrono::day{static_cast<unsigned>(day)}};
 }
-
-int YearOf(Date date) { return static_cast<int>(year_month_day{date}.year()); }
 
 int IsoWeekday(Date date) { return static_cast<int>(std::chrono::weekday{date}.iso_encoding()); }
 

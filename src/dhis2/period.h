@@ -45,6 +45,13 @@ std::string FormatDate(Date date);
 // Parses "yyyy-MM-dd" (exactly that shape, a real calendar day) or fails naming the text.
 Result<Date> ParseDate(std::string_view text);
 
+// DHIS2's DateUtils.DAYS_IN_YEAR (annualised indicators) and the days of a week.
+inline constexpr double kDaysInYear = 365;
+inline constexpr int kDaysPerWeek = 7;
+
+// The calendar year of `date` (2024 for 2024-02-29).
+inline int YearOf(Date date) { return static_cast<int>(std::chrono::year_month_day{date}.year()); }
+
 // One DHIS2 period: a type and the first and last day it covers. A Period is a small value (12
 // bytes); its id is computed on demand. Periods compare by start date, then type, then end date.
 class Period {

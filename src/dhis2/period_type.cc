@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "base/text.h"
+
 namespace dhl::dhis2 {
 namespace {
 
@@ -40,20 +42,6 @@ constexpr std::array<PeriodTypeInfo, kPeriodTypeCount> kInfo = {{
 }};
 
 const PeriodTypeInfo& Info(PeriodType type) { return kInfo[static_cast<std::size_t>(type)]; }
-
-char ToLower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ToLower(a[i]) != ToLower(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 }  // namespace
 

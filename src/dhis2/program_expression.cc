@@ -9,6 +9,8 @@
 #include <string>
 #include <utility>
 
+#include "base/text.h"
+
 namespace dhl::dhis2 {
 namespace {
 
@@ -101,8 +103,7 @@ const FunctionInfo* FindFunction(std::string_view name) {
 }
 
 bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlphaNumeric(char c) { return IsLetter(c) || IsDigit(c); }
+bool IsAlphaNumeric(char c) { return IsLetter(c) || IsAsciiDigit(c); }
 bool IsIdentifierChar(char c) { return IsAlphaNumeric(c) || c == '_'; }
 bool IsWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
@@ -408,7 +409,7 @@ Result<Parsed> Parser::ParsePostfix() {
     if (Peek() == '+' || Peek() == '-') {
       ++pos_;
     }
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
     std::string_view digits = text_.substr(number_start, pos_ - number_start);
@@ -426,12 +427,12 @@ Result<Parsed> Parser::ParsePostfix() {
 
 Result<Parsed> Parser::ParseNumber() {
   size_t start = pos_;
-  while (IsDigit(Peek())) {
+  while (IsAsciiDigit(Peek())) {
     ++pos_;
   }
   if (Peek() == '.') {
     ++pos_;
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
   }
@@ -441,10 +442,10 @@ Result<Parsed> Parser::ParseNumber() {
     if (Peek() == '+' || Peek() == '-') {
       ++pos_;
     }
-    if (!IsDigit(Peek())) {
+    if (!IsAsciiDigit(Peek())) {
       return Error(exponent_start, "expected digits of the exponent");
     }
-    while (IsDigit(Peek())) {
+    while (IsAsciiDigit(Peek())) {
       ++pos_;
     }
   }
@@ -653,7 +654,7 @@ Result<Parsed> Parser::ParsePrimary() {
     --nesting_;
     return inner;
   }
-  if (IsDigit(c) || (c == '.' && IsDigit(Peek(1)))) {
+  if (IsAsciiDigit(c) || (c == '.' && IsAsciiDigit(Peek(1)))) {
     return ParseNumber();
   }
   if (c == '\'' || c == '"') {

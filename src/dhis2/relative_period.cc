@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <string>
 
+#include "dhis2/period.h"
+
 namespace dhl::dhis2 {
 namespace {
 
@@ -10,7 +12,7 @@ using std::chrono::days;
 using std::chrono::months;
 using std::chrono::year_month_day;
 
-constexpr std::array<std::string_view, kRelativePeriodCount> kNames = {
+constexpr std::array<std::string_view, kRelativePeriodCount> kRelativePeriodNames = {
     "TODAY",
     "YESTERDAY",
     "LAST_3_DAYS",
@@ -57,8 +59,6 @@ constexpr std::array<std::string_view, kRelativePeriodCount> kNames = {
     "LAST_12_WEEKS",
     "LAST_52_WEEKS",
 };
-
-constexpr int kDaysPerWeek = 7;
 
 // Joda-Time's minusMonths: the same day of the month, clamped to the month's last day.
 Date MinusMonths(Date date, int count) {
@@ -148,12 +148,12 @@ std::vector<Period> LastSixBiMonths(Date today) {
 }  // namespace
 
 std::string_view RelativePeriodName(RelativePeriod relative) {
-  return kNames[static_cast<std::size_t>(relative)];
+  return kRelativePeriodNames[static_cast<std::size_t>(relative)];
 }
 
 Result<RelativePeriod> ParseRelativePeriod(std::string_view name) {
-  for (std::size_t i = 0; i < kNames.size(); ++i) {
-    if (kNames[i] == name) {
+  for (std::size_t i = 0; i < kRelativePeriodNames.size(); ++i) {
+    if (kRelativePeriodNames[i] == name) {
       return static_cast<RelativePeriod>(i);
     }
   }

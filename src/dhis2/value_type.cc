@@ -7,10 +7,12 @@
 #include <string>
 #include <system_error>
 
+#include "base/text.h"
+
 namespace dhl::dhis2 {
 namespace {
 
-constexpr std::size_t Index(ValueType type) { return static_cast<std::size_t>(type); }
+constexpr std::size_t ValueTypeIndex(ValueType type) { return static_cast<std::size_t>(type); }
 
 // Indexed by the enum.
 constexpr std::array<std::string_view, kAllValueTypes.size()> kValueTypeNames = {
@@ -49,22 +51,9 @@ constexpr std::size_t kNumberMaxLength = 250;
 constexpr std::int64_t kInt32Min = -2147483648LL;
 constexpr std::int64_t kInt32Max = 2147483647LL;
 
-bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 bool IsAsciiLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAsciiAlnum(char c) { return IsDigit(c) || IsAsciiLetter(c); }
+bool IsAsciiAlnum(char c) { return IsAsciiDigit(c) || IsAsciiLetter(c); }
 char ToLowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool EqualsIgnoreAsciiCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (ToLowerAscii(a[i]) != ToLowerAscii(b[i])) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Java String.length(): UTF-16 code units of UTF-8 text (4-byte sequences are surrogate pairs).
 std::size_t Utf16Length(std::string_view text) {
@@ -128,7 +117,7 @@ Status Reject(ValueType type, std::string_view raw, std::string_view reason,
   std::string message = "value ";
   message += QuoteForMessage(raw);
   message += " is not a";
-  const std::string_view name = kValueTypeNames[Index(type)];
+  const std::string_view name = kValueTypeNames[ValueTypeIndex(type)];
   // "an INTEGER", "an EMAIL", but "a UNIT_INTERVAL", "a URL", "a USERNAME".
   if (name.front() == 'A' || name.front() == 'E' || name.front() == 'I' || name.front() == 'O') {
     message += 'n';
@@ -154,13 +143,13 @@ bool IsStrictDecimal(std::string_view text) {
   if (text[i] == '-') {
     ++i;
   }
-  if (i >= text.size() || !IsDigit(text[i])) {
+  if (i >= text.size() || !IsAsciiDigit(text[i])) {
     return false;
   }
   if (text[i] == '0') {
     ++i;
   } else {
-    while (i < text.size() && IsDigit(text[i])) {
+    while (i < text.size() && IsAsciiDigit(text[i])) {
       ++i;
     }
   }
@@ -174,7 +163,7 @@ bool IsStrictDecimal(std::string_view text) {
   if (i == text.size()) {
     return false;
   }
-  while (i < text.size() && IsDigit(text[i])) {
+  while (i < text.size() && IsAsciiDigit(text[i])) {
     ++i;
   }
   return i == text.size();
@@ -202,7 +191,7 @@ bool ParseDhisInteger(std::string_view text, IntegerRule rule, std::int64_t* val
     return false;
   }
   for (char c : digits) {
-    if (!IsDigit(c)) {
+    if (!IsAsciiDigit(c)) {
       return false;
     }
   }
@@ -272,7 +261,7 @@ const char* CheckDhisDate(std::string_view text) {
     return "not a yyyy-MM-dd date";
   }
   for (std::size_t i : {0u, 1u, 2u, 3u, 5u, 6u, 8u, 9u}) {
-    if (!IsDigit(text[i])) {
+    if (!IsAsciiDigit(text[i])) {
       return "not a yyyy-MM-dd date";
     }
   }
@@ -311,7 +300,7 @@ bool ReadNumber(std::string_view text, std::size_t* pos, std::size_t max_digits,
                 std::int64_t* value) {
   std::size_t i = *pos;
   std::int64_t result = 0;
-  while (i < text.size() && i - *pos < max_digits && IsDigit(text[i])) {
+  while (i < text.size() && i - *pos < max_digits && IsAsciiDigit(text[i])) {
     result = result * 10 + (text[i] - '0');
     ++i;
   }
@@ -328,7 +317,7 @@ bool ReadExactDigits(std::string_view text, std::size_t pos, std::size_t count) 
     return false;
   }
   for (std::size_t i = pos; i < pos + count; ++i) {
-    if (!IsDigit(text[i])) {
+    if (!IsAsciiDigit(text[i])) {
       return false;
     }
   }
@@ -369,7 +358,7 @@ bool ParseZone(std::string_view text, std::size_t* pos, char* out, std::size_t* 
   }
   i += 2;
   int minutes = 0;
-  if (i < text.size() && (text[i] == ':' || IsDigit(text[i]))) {
+  if (i < text.size() && (text[i] == ':' || IsAsciiDigit(text[i]))) {
     if (text[i] == ':') {
       ++i;
     }
@@ -450,7 +439,7 @@ bool ParseDhisDateTime(std::string_view text, char* out, std::size_t* size) {
       if (!space_form && pos < text.size() && text[pos] == '.') {
         ++pos;
         const std::size_t start = pos;
-        while (pos < text.size() && pos - start < 9 && IsDigit(text[pos])) {
+        while (pos < text.size() && pos - start < 9 && IsAsciiDigit(text[pos])) {
           ++pos;
         }
         if (pos == start) {
@@ -588,7 +577,7 @@ bool IsDhisPhoneNumber(std::string_view text) {
     return false;
   }
   for (char c : text) {
-    const bool ok = IsDigit(c) || c == '+' || c == '(' || c == ')' || c == '#' || c == '.' ||
+    const bool ok = IsAsciiDigit(c) || c == '+' || c == '(' || c == ')' || c == '#' || c == '.' ||
                     c == ' ' || c == '\t' || c == '\n' || c == '\x0B' || c == '\f' || c == '\r' ||
                     c == '/' || c == 'e' || c == 'x' || c == 't' || c == '-';
     if (!ok) {
@@ -660,13 +649,13 @@ bool ParseJavaFloat(std::string_view text, float* value) {
   }
   std::size_t j = 0;
   std::size_t mantissa_digits = 0;
-  while (j < body.size() && IsDigit(body[j])) {
+  while (j < body.size() && IsAsciiDigit(body[j])) {
     ++j;
     ++mantissa_digits;
   }
   if (j < body.size() && body[j] == '.') {
     ++j;
-    while (j < body.size() && IsDigit(body[j])) {
+    while (j < body.size() && IsAsciiDigit(body[j])) {
       ++j;
       ++mantissa_digits;
     }
@@ -680,7 +669,7 @@ bool ParseJavaFloat(std::string_view text, float* value) {
       ++j;
     }
     const std::size_t exponent_start = j;
-    while (j < body.size() && IsDigit(body[j])) {
+    while (j < body.size() && IsAsciiDigit(body[j])) {
       ++j;
     }
     if (j == exponent_start) {
@@ -796,7 +785,7 @@ bool IsDomainName(std::string_view host) {
   if (label_count < 2) {
     return false;
   }
-  if (last_label.size() > 4 && EqualsIgnoreAsciiCase(last_label.substr(0, 4), "xn--")) {
+  if (last_label.size() > 4 && EqualsIgnoreCase(last_label.substr(0, 4), "xn--")) {
     return true;
   }
   if (last_label.size() < 2) {
@@ -932,8 +921,8 @@ bool IsDhisUrl(std::string_view text) {
     return false;
   }
   const std::string_view scheme = text.substr(0, colon);
-  if (!EqualsIgnoreAsciiCase(scheme, "http") && !EqualsIgnoreAsciiCase(scheme, "https") &&
-      !EqualsIgnoreAsciiCase(scheme, "ftp")) {
+  if (!EqualsIgnoreCase(scheme, "http") && !EqualsIgnoreCase(scheme, "https") &&
+      !EqualsIgnoreCase(scheme, "ftp")) {
     return false;
   }
   std::string_view rest = text.substr(colon + 3);
@@ -1019,10 +1008,10 @@ std::string_view NormaliseBoolean(std::string_view raw) {
     }
     return raw;
   }
-  if (EqualsIgnoreAsciiCase(raw, "no") || EqualsIgnoreAsciiCase(raw, "false")) {
+  if (EqualsIgnoreCase(raw, "no") || EqualsIgnoreCase(raw, "false")) {
     return "false";
   }
-  if (EqualsIgnoreAsciiCase(raw, "yes") || EqualsIgnoreAsciiCase(raw, "true")) {
+  if (EqualsIgnoreCase(raw, "yes") || EqualsIgnoreCase(raw, "true")) {
     return "true";
   }
   return raw;
@@ -1082,7 +1071,7 @@ Result<TypedValue> ParseNumeric(ValueType type, std::string_view raw) {
     if (text.size() > 9 && ParseDhisInteger(text.substr(0, 9), rule, &unused)) {
       bool all_digits = true;
       for (std::size_t i = (text[0] == '-' ? 1 : 0); i < text.size(); ++i) {
-        all_digits = all_digits && IsDigit(text[i]);
+        all_digits = all_digits && IsAsciiDigit(text[i]);
       }
       if (all_digits) {
         return Reject(type, raw, "outside the 32-bit integer range", key);
@@ -1135,11 +1124,11 @@ std::string_view TypedValue::text() const {
   return view_;
 }
 
-std::string_view ValueTypeName(ValueType type) { return kValueTypeNames[Index(type)]; }
+std::string_view ValueTypeName(ValueType type) { return kValueTypeNames[ValueTypeIndex(type)]; }
 
 Result<ValueType> ParseValueType(std::string_view name) {
   for (ValueType type : kAllValueTypes) {
-    if (kValueTypeNames[Index(type)] == name) {
+    if (kValueTypeNames[ValueTypeIndex(type)] == name) {
       return type;
     }
   }
@@ -1272,9 +1261,9 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
     case ValueType::kTime: {
       // ^([0-9]|0[0-9]|1[0-9]|2[0-3]):[0-5][0-9]$
       const std::size_t colon = raw.find(':');
-      const bool shape = (colon == 1 || colon == 2) && raw.size() == colon + 3 && IsDigit(raw[0]) &&
-                         (colon == 1 || IsDigit(raw[1])) && IsDigit(raw[colon + 1]) &&
-                         IsDigit(raw[colon + 2]);
+      const bool shape = (colon == 1 || colon == 2) && raw.size() == colon + 3 &&
+                         IsAsciiDigit(raw[0]) && (colon == 1 || IsAsciiDigit(raw[1])) &&
+                         IsAsciiDigit(raw[colon + 1]) && IsAsciiDigit(raw[colon + 2]);
       if (!shape) {
         return Reject(type, raw, "not a HH:mm time", "value_not_valid_time");
       }
@@ -1332,7 +1321,8 @@ Result<TypedValue> ParseValue(ValueType type, std::string_view raw) {
     default:
       break;
   }
-  return Internal("ParseValue: unhandled value type " + std::string(kValueTypeNames[Index(type)]));
+  return Internal("ParseValue: unhandled value type " +
+                  std::string(kValueTypeNames[ValueTypeIndex(type)]));
 }
 
 bool MatchesAnalyticsNumericPattern(std::string_view stored_value) {
@@ -1341,7 +1331,7 @@ bool MatchesAnalyticsNumericPattern(std::string_view stored_value) {
     ++i;
   }
   const std::size_t integer_start = i;
-  while (i < stored_value.size() && IsDigit(stored_value[i])) {
+  while (i < stored_value.size() && IsAsciiDigit(stored_value[i])) {
     ++i;
   }
   if (i == integer_start) {
@@ -1355,7 +1345,7 @@ bool MatchesAnalyticsNumericPattern(std::string_view stored_value) {
   }
   ++i;
   const std::size_t fraction_start = i;
-  while (i < stored_value.size() && IsDigit(stored_value[i])) {
+  while (i < stored_value.size() && IsAsciiDigit(stored_value[i])) {
     ++i;
   }
   return i > fraction_start && i == stored_value.size();

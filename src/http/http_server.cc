@@ -12,15 +12,10 @@
 #include <regex>
 #include <thread>
 
+#include "base/text.h"
+
 namespace dhl::http {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 class SinkWriter final : public BodyWriter {
  public:

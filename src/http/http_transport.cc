@@ -3,20 +3,13 @@
 #include <algorithm>
 #include <cctype>
 
+#include "base/text.h"
+
 namespace dhl::http {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
 bool IsSecretParameter(std::string_view name) {
-  std::string lower(name);
-  std::transform(lower.begin(), lower.end(), lower.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string lower = AsciiLower(name);
   for (std::string_view secret : {"password", "token", "key", "secret"}) {
     if (lower.find(secret) != std::string::npos) {
       return true;

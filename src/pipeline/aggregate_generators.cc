@@ -203,8 +203,6 @@ dhis2::Date TenYearsBefore(dhis2::Date date) {
   return std::chrono::sys_days{earlier};
 }
 
-int YearOf(dhis2::Date date) { return static_cast<int>(std::chrono::year_month_day{date}.year()); }
-
 // The dates gold.analytics covers: [min start, max end], nullopt when it is empty.
 Result<std::optional<std::pair<dhis2::Date, dhis2::Date>>> AnalyticsSpan(
     const GeneratorContext& context) {
@@ -342,7 +340,7 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
   if (span.has_value()) {
     for (PeriodType type : types) {
       for (const dhis2::Period& period : dhis2::PeriodsBetween(type, span->first, span->second)) {
-        int year = YearOf(period.start());
+        int year = dhis2::YearOf(period.start());
         if (context.partitions != nullptr && years.count(std::to_string(year)) == 0) continue;
         rows.push_back({Text(period.id(), context.dialect),
                         Text(dhis2::PeriodTypeName(type), context.dialect),
@@ -380,7 +378,7 @@ Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContex
       for (const dhis2::Period& period :
            dhis2::PeriodsBetween(query_type, span->first, span->second)) {
         if (context.partitions != nullptr &&
-            years.count(std::to_string(YearOf(period.start()))) == 0) {
+            years.count(std::to_string(dhis2::YearOf(period.start()))) == 0) {
           continue;
         }
         std::vector<dhis2::Period> data_periods = {

@@ -20,8 +20,6 @@ std::string DateSql(dhis2::Date date, sql::Dialect dialect) {
   return "CAST(" + sql::StringLiteral(dhis2::FormatDate(date), dialect) + " AS DATE)";
 }
 
-int YearOf(dhis2::Date date) { return static_cast<int>(std::chrono::year_month_day(date).year()); }
-
 // The distinct non-NULL values of `column` in the model's input `table`, when declared.
 Result<std::vector<std::string>> DistinctValues(const GeneratorContext& context,
                                                 const lake::TableName& table,
@@ -72,7 +70,7 @@ std::string PeriodRowsSql(const std::vector<std::string>& period_ids, sql::Diale
         DateSql(period.start(), dialect),
         DateSql(period.end(), dialect),
         std::to_string(period.days()),
-        std::to_string(YearOf(period.start()))};
+        std::to_string(dhis2::YearOf(period.start()))};
     for (dhis2::PeriodType type : dhis2::kAllPeriodTypes) {
       std::optional<dhis2::Period> containing;
       if (type != period.type()) containing = dhis2::StructurePeriod(period, type);

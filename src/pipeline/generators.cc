@@ -23,12 +23,10 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("analytics_period_columns", &GenerateAnalyticsPeriodColumns);
     built.Add("analytics_category_columns", &GenerateAnalyticsCategoryColumns);
     built.Add("aggregate_rules", &GenerateAggregateRules, &AggregateSettingsText);
-    built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods,
-             &AggregateSettingsText);
+    built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods, &AggregateSettingsText);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
-             &AggregateSettingsText);
-    built.Add("aggregate_period_map", &GenerateAggregatePeriodMap,
-             &AggregateSettingsText);
+              &AggregateSettingsText);
+    built.Add("aggregate_period_map", &GenerateAggregatePeriodMap, &AggregateSettingsText);
     built.Add("aggregate_level_cells", &GenerateAggregateLevelCells);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);

@@ -18,8 +18,6 @@
 namespace dhl::pipeline {
 namespace {
 
-constexpr double kDaysInYear = 365;  // DHIS2 DateUtils.DAYS_IN_YEAR
-
 // A gold.aggregate item: data element, category option combo ("" = every combo) and attribute
 // option combo ("" = every combo).
 // `offset`: the item's .periodOffset(n), read from the period n periods away.
@@ -102,7 +100,7 @@ std::vector<std::pair<dhis2::Period, double>> ServedPeriods(const dhis2::Period&
   return served;
 }
 
-std::string EmptySelect() {
+std::string EmptyIndicatorSelect() {
   return "SELECT CAST(NULL AS STRING) AS indicator, CAST(NULL AS STRING) AS ou, "
          "CAST(NULL AS INT) AS ou_level, CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS "
          "period_type, CAST(NULL AS DOUBLE) AS numerator, CAST(NULL AS DOUBLE) AS denominator, "
@@ -177,7 +175,7 @@ Result<std::string> ItemColumns::NestedIndicator(const std::string& uid) {
   }
   DHL_ASSIGN_OR_RETURN(CompiledIndicator nested, CompileIndicator(*found->second, *this, dialect_));
   const IndicatorDefinition& definition = *found->second;
-  double multiplier = *definition.factor * (definition.annualized ? kDaysInYear : 1);
+  double multiplier = *definition.factor * (definition.annualized ? dhis2::kDaysInYear : 1);
   std::string divisor = "(" + nested.denominator + ")";
   if (definition.annualized) divisor += " * CAST(days AS DOUBLE)";
   // NULL when either side has no value or the denominator is 0 (DHIS2: the nested indicator has
@@ -344,7 +342,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
       LogWarn("gold.indicator_value: {}", line);
       if (skipped != nullptr) skipped->push_back(line);
     }
-    return EmptySelect();
+    return EmptyIndicatorSelect();
   }
   auto text = [dialect](std::string_view value) { return sql::StringLiteral(value, dialect); };
   std::string types = TypeList(inputs.period_types, dialect);
@@ -378,7 +376,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
                           text(dhis2::PeriodTypeName(period->type())) + ", " +
                           std::to_string(period->days()) + ")");
   }
-  if (period_rows.empty()) return EmptySelect();
+  if (period_rows.empty()) return EmptyIndicatorSelect();
   ctes.push_back("cell_period AS (SELECT pe, period_type, days FROM (VALUES " +
                  Join(period_rows, ", ") + ") AS t(pe, period_type, days))");
   // .periodOffset(n): the value of the cell period's n-th neighbour of the same type
@@ -464,7 +462,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
           "m.item");
     }
   }
-  if (values.empty()) return EmptySelect();
+  if (values.empty()) return EmptyIndicatorSelect();
   ctes.push_back("item_value AS (" + Join(values, "\nUNION ALL\n") + ")");
 
   std::vector<std::string> pivot;
@@ -512,7 +510,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
       group_join + " CROSS JOIN (VALUES " + Join(definitions, ", ") +
       ") AS i(k, indicator, factor, annualized))");
   std::string multiplier = "(CAST(factor AS DOUBLE) * CASE WHEN annualized THEN " +
-                           sql::NumberLiteral(kDaysInYear) + " ELSE 1.0 END)";
+                           sql::NumberLiteral(dhis2::kDaysInYear) + " ELSE 1.0 END)";
   std::string divisor = "(CASE WHEN annualized THEN CAST(days AS DOUBLE) ELSE 1.0 END)";
   return "WITH " + Join(ctes, ",\n") +
          "\nSELECT indicator, ou, ou_level, pe, period_type, numerator, denominator, "

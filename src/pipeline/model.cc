@@ -10,7 +10,8 @@
 namespace dhl::pipeline {
 namespace {
 
-std::string Trim(std::string_view text) { return std::string(dhl::Trim(text)); }
+// A trimmed copy (dhl::Trim gives a view into `text`).
+std::string TrimmedCopy(std::string_view text) { return std::string(dhl::Trim(text)); }
 
 std::string Lower(std::string_view text) { return AsciiLower(text); }
 
@@ -34,7 +35,7 @@ Result<std::vector<std::string>> ParseColumnList(std::string_view path, int line
   while (start <= value.size()) {
     size_t comma = value.find(',', start);
     if (comma == std::string_view::npos) comma = value.size();
-    std::string column = Trim(value.substr(start, comma - start));
+    std::string column = TrimmedCopy(value.substr(start, comma - start));
     if (!IsIdentifier(column)) {
       return LineError(path, line, std::string(key) + ": '" + column + "' is not a column name");
     }
@@ -231,16 +232,16 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
   while (position < text.size()) {
     size_t end = text.find('\n', position);
     if (end == std::string_view::npos) end = text.size();
-    std::string content = Trim(text.substr(position, end - position));
+    std::string content = TrimmedCopy(text.substr(position, end - position));
     ++line;
     if (!content.empty() && content.rfind("--", 0) != 0) break;
     position = end + 1;
     if (content.empty()) continue;
-    std::string comment = Trim(std::string_view(content).substr(2));
+    std::string comment = TrimmedCopy(std::string_view(content).substr(2));
     size_t colon = comment.find(':');
     if (colon == std::string::npos) continue;  // a prose comment
-    std::string key = Lower(Trim(std::string_view(comment).substr(0, colon)));
-    std::string value = Trim(std::string_view(comment).substr(colon + 1));
+    std::string key = Lower(TrimmedCopy(std::string_view(comment).substr(0, colon)));
+    std::string value = TrimmedCopy(std::string_view(comment).substr(colon + 1));
     if (!IsIdentifier(key)) continue;  // prose that happens to hold a colon
     if (key != "expect" && key != "recompute_on" && !seen.insert(key).second) {
       return LineError(path, line, "'" + key + "' is given twice");
@@ -260,7 +261,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       }
     } else if (key == "partition_inputs") {
       for (std::string_view item : Split(value, ',')) {
-        std::string table_text = Trim(item);
+        std::string table_text = TrimmedCopy(item);
         auto table = lake::ParseTableName(table_text);
         if (!table.ok()) {
           return LineError(path, line,
@@ -274,8 +275,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       int high = 0;
       bool ok = bounds.size() == 2;
       if (ok) {
-        std::string low_text = Trim(bounds[0]);
-        std::string high_text = Trim(bounds[1]);
+        std::string low_text = TrimmedCopy(bounds[0]);
+        std::string high_text = TrimmedCopy(bounds[1]);
         auto [low_end, low_error] =
             std::from_chars(low_text.data(), low_text.data() + low_text.size(), low);
         auto [high_end, high_error] =
@@ -305,8 +306,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     } else if (key == "recompute_on") {
       // layer.table.column = model_column
       size_t equals = value.find('=');
-      std::string left = equals == std::string::npos ? "" : Trim(value.substr(0, equals));
-      std::string right = equals == std::string::npos ? "" : Trim(value.substr(equals + 1));
+      std::string left = equals == std::string::npos ? "" : TrimmedCopy(value.substr(0, equals));
+      std::string right = equals == std::string::npos ? "" : TrimmedCopy(value.substr(equals + 1));
       size_t dot = left.rfind('.');
       auto table = lake::ParseTableName(dot == std::string::npos ? "" : left.substr(0, dot));
       std::string table_column = dot == std::string::npos ? "" : left.substr(dot + 1);
@@ -317,7 +318,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       model.recompute_on.push_back(RecomputeOn{*table, table_column, right, line});
     } else if (key == "depends_on") {
       for (std::string_view item : Split(value, ',')) {
-        std::string table_text = Trim(item);
+        std::string table_text = TrimmedCopy(item);
         if (table_text.size() > 2 && table_text.ends_with(".*")) {
           std::string layer_name = table_text.substr(0, table_text.size() - 2);
           auto checked = lake::ParseTableName(layer_name + ".x");
@@ -347,9 +348,10 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       }
       Expectation expectation;
       expectation.line = line;
-      expectation.name = Trim(std::string_view(value).substr(0, first));
-      expectation.condition = Trim(std::string_view(value).substr(first + 1, last - first - 1));
-      std::string action = Lower(Trim(std::string_view(value).substr(last + 1)));
+      expectation.name = TrimmedCopy(std::string_view(value).substr(0, first));
+      expectation.condition =
+          TrimmedCopy(std::string_view(value).substr(first + 1, last - first - 1));
+      std::string action = Lower(TrimmedCopy(std::string_view(value).substr(last + 1)));
       if (!IsIdentifier(expectation.name)) {
         return LineError(path, line, "expect: '" + expectation.name + "' is not a valid name");
       }
@@ -406,7 +408,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
                      "partitioned'");
   }
   model.body = std::string(text);
-  if (Trim(text.substr(std::min(position, text.size()))).empty()) {
+  if (TrimmedCopy(text.substr(std::min(position, text.size()))).empty()) {
     return LineError(path, line, "the model has no SELECT after its header");
   }
   DHL_ASSIGN_OR_RETURN(auto calls, FindRefCalls(path, text));

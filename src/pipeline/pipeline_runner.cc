@@ -26,9 +26,6 @@ using lake::TableName;
 using sql::QuoteName;
 using sql::StringLiteral;
 
-const TableName kPipelineRun{"ops", "pipeline_run"};
-const TableName kModelRun{"ops", "model_run"};
-const TableName kDqResult{"ops", "dq_result"};
 const TableName kRejects{"silver", "rejects"};
 constexpr std::string_view kBatchSchema = "_pipeline_batch";
 // The input version of a bronze table a source did not deliver: read as empty (absent_input.h).
@@ -364,9 +361,9 @@ Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& mode
     // Every model's latest success in one scan of ops.model_run (ops rows of this run are written
     // at its end, so the answer holds for the whole run).
     last_successes_.emplace();
-    if (!catalog_.Table(kModelRun).Exists()) return std::optional<LastRun>();
-    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRun));
-    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(kModelRun)));
+    if (!catalog_.Table(kModelRunTable).Exists()) return std::optional<LastRun>();
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kModelRunTable));
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(kModelRunTable)));
     bool has_fingerprints = false;
     for (const auto& column : columns) {
       if (column.first == "fingerprints") has_fingerprints = true;
@@ -378,7 +375,7 @@ Result<std::optional<Runner::LastRun>> Runner::LastSuccess(const TableName& mode
             std::string(has_fingerprints ? "fingerprints" : "CAST(NULL AS VARCHAR)") +
             " FROM (SELECT *, row_number() OVER (PARTITION BY model ORDER BY ended_at DESC NULLS "
             "LAST) AS _position FROM " +
-            Qualified(kModelRun) + " WHERE status = 'succeeded') WHERE _position = 1"));
+            Qualified(kModelRunTable) + " WHERE status = 'succeeded') WHERE _position = 1"));
     for (size_t row = 0; row < result.row_count(); ++row) {
       std::string text = result.GetString(1, row).value_or("");
       (*last_successes_)[result.GetString(0, row).value_or("")] =
@@ -545,7 +542,7 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
     const Expectation& expectation = model.expectations[index];
     std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
     int64_t failing_rows = counted->GetInt64(index + 1, 0).value_or(0);
-    AppendOps(kDqResult,
+    AppendOps(kDqResultTable,
               {{"run_id", StringLiteral(run_id_)},
                {"model", StringLiteral(model.name.ToString())},
                {"expectation", StringLiteral(expectation.name)},
@@ -1027,7 +1024,7 @@ Result<std::string> Runner::WithNewColumns(const TableName& table, const std::st
 
 Status Runner::FlushOps() {
   Status first_error;
-  for (const TableName& table : {kModelRun, kDqResult, kPipelineRun}) {
+  for (const TableName& table : {kModelRunTable, kDqResultTable, kPipelineRunTable}) {
     auto pending = pending_ops_.find(table);
     if (pending == pending_ops_.end() || pending->second.empty()) continue;
     lake::WriteOptions options;
@@ -1185,7 +1182,7 @@ Result<RunSummary> Runner::RunAll() {
     }
     result.seconds = std::chrono::duration<double>(clock_.Steady() - model_started).count();
     if (result.status == ModelStatus::kSucceeded || result.status == ModelStatus::kFailed) {
-      AppendOps(kModelRun,
+      AppendOps(kModelRunTable,
                 {{"run_id", StringLiteral(run_id_)},
                  {"model", StringLiteral(model.name.ToString())},
                  {"status", StringLiteral(std::string(ModelStatusName(result.status)))},
@@ -1225,15 +1222,15 @@ Result<RunSummary> Runner::RunAll() {
   summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
   int64_t rows_out = 0;
   for (const ModelResult& result : summary.models) rows_out += result.rows_out;
-  AppendOps(kPipelineRun, {{"run_id", StringLiteral(run_id_)},
-                           {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
-                           {"started_at", TimestampSql(started_micros)},
-                           {"ended_at", TimestampSql(NowMicros())},
-                           {"full_refresh", sql::BooleanLiteral(options_.full)},
-                           {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
-                           {"models_skipped", sql::IntegerLiteral(summary.skipped)},
-                           {"models_failed", sql::IntegerLiteral(summary.failed)},
-                           {"rows_out", sql::IntegerLiteral(rows_out)}});
+  AppendOps(kPipelineRunTable, {{"run_id", StringLiteral(run_id_)},
+                                {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
+                                {"started_at", TimestampSql(started_micros)},
+                                {"ended_at", TimestampSql(NowMicros())},
+                                {"full_refresh", sql::BooleanLiteral(options_.full)},
+                                {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
+                                {"models_skipped", sql::IntegerLiteral(summary.skipped)},
+                                {"models_failed", sql::IntegerLiteral(summary.failed)},
+                                {"rows_out", sql::IntegerLiteral(rows_out)}});
   return summary;
 }
 

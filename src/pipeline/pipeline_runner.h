@@ -24,6 +24,11 @@
 
 namespace dhl::pipeline {
 
+// The ops tables the runner writes (shared/DESIGN.md).
+inline const lake::TableName kPipelineRunTable{"ops", "pipeline_run"};
+inline const lake::TableName kModelRunTable{"ops", "model_run"};
+inline const lake::TableName kDqResultTable{"ops", "dq_result"};
+
 struct RunOptions {
   bool full = false;                // rebuild every selected model from its whole inputs
   std::vector<std::string> models;  // "layer.table" to run; empty = all

@@ -288,7 +288,8 @@ TEST_F(PipelineRunnerTest, AChangedDefinitionRebuildsTheModelAndItsDescendants) 
   for (const ModelResult& result : summary->models) results[result.name.ToString()] = result;
   EXPECT_EQ(results["silver.dim"].status, ModelStatus::kUnchanged);
   EXPECT_EQ(results["silver.fact"].status, ModelStatus::kSucceeded);
-  EXPECT_EQ(results["silver.fact"].full_reason, "its definition changed (SQL, header, settings or layout)");
+  EXPECT_EQ(results["silver.fact"].full_reason,
+            "its definition changed (SQL, header, settings or layout)");
   EXPECT_EQ(results["silver.fact"].rows_in, 1);
   EXPECT_TRUE(results["silver.fact"].output_unchanged);  // same rows: nothing committed
   EXPECT_EQ(results["gold.copy"].status, ModelStatus::kSucceeded);

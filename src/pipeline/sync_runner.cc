@@ -24,8 +24,6 @@ namespace {
 
 using lake::TableName;
 
-const TableName kDqResult{"ops", "dq_result"};
-
 bool IsUrl(std::string_view source) {
   return source.rfind("http://", 0) == 0 || source.rfind("https://", 0) == 0;
 }
@@ -67,10 +65,10 @@ Result<std::vector<ExpectationCount>> ExpectationCounts(lake::LakeCatalog& catal
                                                         engine::Connection& connection,
                                                         const std::string& run_id) {
   std::vector<ExpectationCount> counts;
-  if (!catalog.Table(kDqResult).Exists()) {
+  if (!catalog.Table(kDqResultTable).Exists()) {
     return counts;
   }
-  DHL_RETURN_IF_ERROR(catalog.Register(connection, kDqResult));
+  DHL_RETURN_IF_ERROR(catalog.Register(connection, kDqResultTable));
   DHL_ASSIGN_OR_RETURN(
       engine::QueryResult result,
       connection.Query("SELECT model, expectation, action, CAST(sum(rows_failing) AS BIGINT) "

@@ -112,7 +112,7 @@ struct ItemColumn {
   std::string aggregate;  // SUM(CASE WHEN ... THEN value END)
 };
 
-std::string EmptySelect() {
+std::string EmptyViolationSelect() {
   return "SELECT CAST(NULL AS STRING) AS rule, CAST(NULL AS STRING) AS ou, "
          "CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS aoc, CAST(NULL AS DOUBLE) AS "
          "left_side, CAST(NULL AS DOUBLE) AS right_side, CAST(NULL AS STRING) AS operator, "
@@ -153,7 +153,7 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
     dhis2::PeriodType type = *dhis2::ParsePeriodType(row.period_type);
     by_type[type].push_back(std::move(*compiled));
   }
-  if (by_type.empty()) return EmptySelect();
+  if (by_type.empty()) return EmptyViolationSelect();
 
   std::vector<std::string> ctes;
   std::vector<std::string> selects;
@@ -272,7 +272,7 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
           ") AS s WHERE " + violation);
     }
   }
-  if (selects.empty()) return EmptySelect();
+  if (selects.empty()) return EmptyViolationSelect();
   return "WITH " + Join(ctes, ",\n") + "\n" + Join(selects, "\nUNION ALL\n");
 }
 

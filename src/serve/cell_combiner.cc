@@ -8,13 +8,12 @@
 
 #include "dhis2/aggregation_type.h"
 #include "dhis2/expression.h"
+#include "dhis2/period.h"
 
 namespace dhl::serve::analytics {
 namespace {
 
 using dhis2::AggregationType;
-
-constexpr double kDaysInYear = 365;
 
 AnalyticsResult<TimeCombination> SideCombination(LakeReader& lake, const std::string& expression,
                                                  const std::string& indicator) {
@@ -254,7 +253,7 @@ AnalyticsResult<std::optional<Cell>> CombineCell(LakeReader& lake, const Query& 
   // gold.indicator_value's factor is the indicator type's; annualisation is by the days asked.
   auto cell = [&item](double value, double numerator, double denominator, double factor,
                       double days) {
-    double multiplier = item.annualized ? factor * kDaysInYear : factor;
+    double multiplier = item.annualized ? factor * dhis2::kDaysInYear : factor;
     double divisor = item.annualized ? days : 1;
     return std::optional<Cell>(Cell{value, numerator, denominator, factor, multiplier, divisor});
   };
@@ -306,7 +305,7 @@ AnalyticsResult<std::optional<Cell>> CombineCell(LakeReader& lake, const Query& 
   if (denominator == 0) {
     return std::optional<Cell>();
   }
-  double annualisation = item.annualized ? kDaysInYear / days : 1;
+  double annualisation = item.annualized ? dhis2::kDaysInYear / days : 1;
   return cell(numerator / denominator * factor * annualisation, numerator, denominator, factor,
               days);
 }

@@ -17,6 +17,7 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/text.h"
@@ -218,16 +219,6 @@ std::string ContentTypeOf(const std::string& path) {
                                                             {".geojson", kJson}};
   auto found = kTypes.find(std::filesystem::path(path).extension().string());
   return found == kTypes.end() ? "application/octet-stream" : found->second;
-}
-
-std::optional<std::string> ReadWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 // Interrupts a connection's query when the deadline passes before Disarm.
@@ -933,8 +924,8 @@ class Server::Impl {
     if (!safe || relative.empty() || !std::filesystem::is_regular_file(file, error)) {
       file = root / "index.html";  // the dashboard routes unknown paths itself
     }
-    std::optional<std::string> content = ReadWholeFile(file);
-    if (!content.has_value()) {
+    Result<std::string> content = ReadWholeFile(file.string());
+    if (!content.ok()) {
       SetError(response, 404, "not found: " + request.path);
       return;
     }

@@ -14,8 +14,6 @@ namespace {
 
 using dhis2::PeriodType;
 
-constexpr int64_t kDayMs = 86'400'000;
-
 struct ScaleShape {
   int regions, districts_per_region, chiefdoms_per_district, facilities, tracked_entities;
 };
@@ -33,7 +31,7 @@ ScaleShape ShapeOf(Scale scale) {
 }
 
 // Tags that keep the hash streams of different things apart.
-enum Tag : uint64_t {
+enum CountryTag : uint64_t {
   kTagUid = 1,
   kTagName,
   kTagOpening,

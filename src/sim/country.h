@@ -9,6 +9,7 @@
 // to read from any thread.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +22,12 @@
 namespace dhl::sim {
 
 using dhis2::Date;
+
+// Milliseconds in a day (the simulator's timestamps are epoch milliseconds).
+inline constexpr int64_t kDayMs = 86'400'000;
+
+// A coordinate at 4 decimals (about 11 m), as the simulator publishes shapes and points.
+inline double Round4(double value) { return std::round(value * 10000) / 10000; }
 
 struct Box {
   double west, south, east, north;

@@ -12,10 +12,9 @@
 namespace dhl::sim {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
 constexpr int64_t kHourMs = 3'600'000;
 
-enum Tag : uint64_t {
+enum ValueTag : uint64_t {
   kForm = 11,
   kDelay,
   kCell,

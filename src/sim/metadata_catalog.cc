@@ -47,8 +47,6 @@ json Polygon(const Box& box) {
                            json::array({box.west, box.south})})})}};
 }
 
-json Round4(double value) { return std::round(value * 10000) / 10000; }
-
 }  // namespace
 
 struct MetadataCatalog::Collections {

@@ -58,7 +58,7 @@ const char* const kFilledTables[] = {"periodtype",
                                      "enrollment",
                                      "event"};
 
-constexpr size_t kFlushBytes = 1 << 20;
+constexpr size_t kCopyFlushBytes = 1 << 20;
 
 // One field of COPY's text format: backslash escapes, \N for NULL.
 void AppendField(std::string* line, std::string_view value) {
@@ -139,7 +139,7 @@ Status CopyRows(PostgresConnection& connection, const std::string& target,
 }
 
 template <typename T>
-void Identifiable(RowBuilder& row, size_t index, const T& object) {
+void IdentifiableColumns(RowBuilder& row, size_t index, const T& object) {
   row.Int(static_cast<int64_t>(index) + 1)
       .Text(object.uid)
       .OptionalText(object.code)
@@ -149,8 +149,6 @@ void Identifiable(RowBuilder& row, size_t index, const T& object) {
 }
 
 constexpr const char* kIdentifiableColumns = "uid, code, created, lastupdated, name";
-
-double Round4(double value) { return std::round(value * 10000) / 10000; }
 
 std::string Geometry(const OrgUnit& unit) {
   if (unit.level == 5) {
@@ -196,7 +194,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
                                  RowBuilder row(out);
                                  for (size_t i = 0; i < c.org_units.size(); ++i) {
                                    const OrgUnit& unit = c.org_units[i];
-                                   Identifiable(row, i, unit);
+                                   IdentifiableColumns(row, i, unit);
                                    row.Text(unit.short_name);
                                    if (unit.parent >= 0) {
                                      row.Int(unit.parent + 1);
@@ -219,7 +217,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.org_unit_levels.size(); ++i) {
-          Identifiable(row, i, c.org_unit_levels[i]);
+          IdentifiableColumns(row, i, c.org_unit_levels[i]);
           row.Int(static_cast<int64_t>(i) + 1);
           row.End();
         }
@@ -229,7 +227,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.org_unit_groups.size(); ++i) {
-          Identifiable(row, i, c.org_unit_groups[i]);
+          IdentifiableColumns(row, i, c.org_unit_groups[i]);
           row.Text(c.org_unit_groups[i].name);
           row.End();
         }
@@ -252,7 +250,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.org_unit_group_sets.size(); ++i) {
-          Identifiable(row, i, c.org_unit_group_sets[i]);
+          IdentifiableColumns(row, i, c.org_unit_group_sets[i]);
           row.Text(c.org_unit_group_sets[i].name).Bool(true).Bool(true);
           row.End();
         }
@@ -274,7 +272,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.category_options.size(); ++i) {
-          Identifiable(row, i, c.category_options[i]);
+          IdentifiableColumns(row, i, c.category_options[i]);
           row.Text(c.category_options[i].name);
           row.End();
         }
@@ -286,7 +284,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
                [&](std::string* out) {
                  RowBuilder row(out);
                  for (size_t i = 0; i < c.categories.size(); ++i) {
-                   Identifiable(row, i, c.categories[i]);
+                   IdentifiableColumns(row, i, c.categories[i]);
                    row.Text(c.categories[i].name)
                        .Text(c.categories[i].attribute ? "ATTRIBUTE" : "DISAGGREGATION")
                        .Bool(i != 0);
@@ -312,7 +310,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.category_combos.size(); ++i) {
-          Identifiable(row, i, c.category_combos[i]);
+          IdentifiableColumns(row, i, c.category_combos[i]);
           row.Text(c.category_combos[i].attribute ? "ATTRIBUTE" : "DISAGGREGATION").Bool(false);
           row.End();
         }
@@ -347,7 +345,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
                [&](std::string* out) {
                  RowBuilder row(out);
                  for (size_t i = 0; i < c.category_option_combos.size(); ++i) {
-                   Identifiable(row, i, c.category_option_combos[i]);
+                   IdentifiableColumns(row, i, c.category_option_combos[i]);
                    row.Bool(false);
                    row.End();
                  }
@@ -372,7 +370,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
         RowBuilder row(out);
         for (size_t i = 0; i < c.data_elements.size(); ++i) {
           const DataElement& de = c.data_elements[i];
-          Identifiable(row, i, de);
+          IdentifiableColumns(row, i, de);
           row.Text(de.short_name)
               .Text(de.name)
               .Text(de.value_type)
@@ -389,7 +387,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.data_element_groups.size(); ++i) {
-          Identifiable(row, i, c.data_element_groups[i]);
+          IdentifiableColumns(row, i, c.data_element_groups[i]);
           row.Text(c.data_element_groups[i].name);
           row.End();
         }
@@ -414,7 +412,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
         RowBuilder row(out);
         for (size_t i = 0; i < c.data_sets.size(); ++i) {
           const DataSet& ds = c.data_sets[i];
-          Identifiable(row, i, ds);
+          IdentifiableColumns(row, i, ds);
           row.Text(ds.short_name)
               .Int(periods.TypeId(ds.period_type))
               .Int(ds.attribute_combo + 1)
@@ -454,7 +452,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
                [&](std::string* out) {
                  RowBuilder row(out);
                  for (size_t i = 0; i < c.indicator_types.size(); ++i) {
-                   Identifiable(row, i, c.indicator_types[i]);
+                   IdentifiableColumns(row, i, c.indicator_types[i]);
                    row.Int(c.indicator_types[i].factor).Bool(c.indicator_types[i].number);
                    row.End();
                  }
@@ -468,7 +466,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
         RowBuilder row(out);
         for (size_t i = 0; i < c.indicators.size(); ++i) {
           const Indicator& ind = c.indicators[i];
-          Identifiable(row, i, ind);
+          IdentifiableColumns(row, i, ind);
           row.Text(ind.short_name)
               .Bool(ind.annualized)
               .Int(ind.decimals)
@@ -485,7 +483,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.constants.size(); ++i) {
-          Identifiable(row, i, c.constants[i]);
+          IdentifiableColumns(row, i, c.constants[i]);
           row.Text(c.constants[i].name).Double(c.constants[i].value);
           row.End();
         }
@@ -511,7 +509,7 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
         RowBuilder row(out);
         for (size_t i = 0; i < c.validation_rules.size(); ++i) {
           const ValidationRule& rule = c.validation_rules[i];
-          Identifiable(row, i, rule);
+          IdentifiableColumns(row, i, rule);
           row.Text(rule.importance)
               .Text(rule.op)
               .Int(static_cast<int64_t>(i) * 2 + 1)
@@ -561,7 +559,7 @@ Result<int64_t> WriteDataValues(PostgresConnection& connection, const DataValueS
       "FROM STDIN",
       [&](std::string* buffer) -> Result<bool> {
         RowBuilder row(buffer);
-        while (next < slices.size() && buffer->size() < kFlushBytes) {
+        while (next < slices.size() && buffer->size() < kCopyFlushBytes) {
           DataQuery query;
           query.data_sets = {slices[next].first};
           query.period_ids = {slices[next].second->id()};
@@ -656,7 +654,7 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
       fmt::format("trackedentitytype (trackedentitytypeid, {}, shortname)", kIdentifiableColumns),
       [&](std::string* out) {
         RowBuilder row(out);
-        Identifiable(row, 0, c.tracked_entity_type);
+        IdentifiableColumns(row, 0, c.tracked_entity_type);
         row.Text(c.tracked_entity_type.name);
         row.End();
       }));
@@ -669,7 +667,7 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
         RowBuilder row(out);
         for (size_t i = 0; i < c.tracked_entity_attributes.size(); ++i) {
           const TrackedEntityAttribute& attribute = c.tracked_entity_attributes[i];
-          Identifiable(row, i, attribute);
+          IdentifiableColumns(row, i, attribute);
           row.Text(attribute.name)
               .Text(attribute.value_type)
               .Text("NONE")
@@ -687,7 +685,7 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.programs.size(); ++i) {
-          Identifiable(row, i, c.programs[i]);
+          IdentifiableColumns(row, i, c.programs[i]);
           row.Text(c.programs[i].short_name).Text("WITH_REGISTRATION").Bool(false).Int(1).Int(1);
           row.End();
         }
@@ -700,7 +698,7 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
       [&](std::string* out) {
         RowBuilder row(out);
         for (size_t i = 0; i < c.program_stages.size(); ++i) {
-          Identifiable(row, i, c.program_stages[i]);
+          IdentifiableColumns(row, i, c.program_stages[i]);
           row.Int(0).Int(1).Bool(c.program_stages[i].repeatable).Text("ON_COMPLETE").Bool(false);
           row.End();
         }

@@ -27,7 +27,7 @@ using http::ServerRequest;
 using http::ServerResponse;
 using nlohmann::json;
 
-constexpr size_t kFlushBytes = 256 * 1024;
+constexpr size_t kResponseFlushBytes = 256 * 1024;
 constexpr uint64_t kFaultTag = 77;
 
 std::string_view ReasonPhrase(int status) {
@@ -217,11 +217,11 @@ void AppendCsvField(std::string& out, std::string_view text) {
 class BufferedWriter {
  public:
   explicit BufferedWriter(BodyWriter& writer) : writer_(writer) {
-    buffer_.reserve(kFlushBytes + 4096);
+    buffer_.reserve(kResponseFlushBytes + 4096);
   }
   std::string& buffer() { return buffer_; }
   bool MaybeFlush() {
-    if (buffer_.size() < kFlushBytes) {
+    if (buffer_.size() < kResponseFlushBytes) {
       return true;
     }
     return Flush();

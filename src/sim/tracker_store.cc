@@ -11,9 +11,7 @@
 namespace dhl::sim {
 namespace {
 
-constexpr int64_t kDayMs = 86'400'000;
-
-enum Tag : uint64_t {
+enum TrackerTag : uint64_t {
   kPerson = 31,
   kEnrollment,
   kEvent,

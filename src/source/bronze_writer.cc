@@ -19,8 +19,6 @@ std::string Ident(std::string_view name) {
   return sql::QuoteIdentifier(name, sql::Dialect::kDuckDb).ValueOr("\"invalid\"");
 }
 
-std::string Lit(std::string_view value) { return sql::StringLiteral(value, sql::Dialect::kDuckDb); }
-
 // CSV header names (lower case, as DHIS2 writes them) to JSON names.
 const std::map<std::string, std::string>& CsvNames() {
   static const std::map<std::string, std::string> kNames = {
@@ -88,7 +86,8 @@ std::string ColumnSql(const BronzeColumn& column, const std::string& source,
                       const std::string& time_zone) {
   switch (column.type) {
     case ColumnType::kTimestamp:
-      return fmt::format("dhl_utc({}, {}) AS {}", source, Lit(time_zone), Ident(column.name));
+      return fmt::format("dhl_utc({}, {}) AS {}", source, sql::StringLiteral(time_zone),
+                         Ident(column.name));
     case ColumnType::kBoolean:
       return fmt::format("TRY_CAST({} AS BOOLEAN) AS {}", source, Ident(column.name));
     case ColumnType::kText:
@@ -246,8 +245,9 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
   auto ingestion = [&](const std::string& chunk_sql) {
     return fmt::format(
         "{} AS _run_id, CAST({} AS TIMESTAMPTZ) AS _ingested_at, {} AS _source, {} AS _chunk",
-        Lit(plan.run_id), Lit(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))), Lit(plan.source),
-        chunk_sql);
+        sql::StringLiteral(plan.run_id),
+        sql::StringLiteral(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))),
+        sql::StringLiteral(plan.source), chunk_sql);
   };
   std::string select;
   if (first.format == ChunkFormat::kCsv) {
@@ -270,7 +270,8 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
         parts.push_back(fmt::format(
             "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
             "escape = '\"', null_padding = true)",
-            fmt::join(columns, ", "), ingestion(Lit(item.chunk->id)), Lit(file)));
+            fmt::join(columns, ", "), ingestion(sql::StringLiteral(item.chunk->id)),
+            sql::StringLiteral(file)));
       }
     }
     if (parts.empty()) {

@@ -13,6 +13,7 @@
 #include <sstream>
 #include <thread>
 
+#include "base/file.h"
 #include "base/logging.h"
 #include "base/progress.h"
 #include "source/landing_file.h"
@@ -28,16 +29,6 @@ constexpr const char* kDoneMarker = "done";
 // size and the log one commit per batch rather than per chunk.
 constexpr size_t kMaxBatchChunks = 64;
 constexpr int64_t kMaxBatchLandedBytes = int64_t{256} << 20;
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return IoError("cannot read " + path);
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
-}
 
 }  // namespace
 
@@ -65,7 +56,7 @@ Result<std::vector<ExtractionPlan>> UnfinishedPlans(const std::string& lake_dir)
       if (!fs::exists(plan_file) || fs::exists(run.path() / kDoneMarker)) {
         continue;
       }
-      DHL_ASSIGN_OR_RETURN(std::string text, ReadText(plan_file.string()));
+      DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(plan_file.string()));
       DHL_ASSIGN_OR_RETURN(ExtractionPlan plan, ExtractionPlan::FromJson(text, plan_file.string()));
       plans.push_back(std::move(plan));
     }

@@ -34,8 +34,6 @@ namespace fs = std::filesystem;
 constexpr const char* kChunkPath = "postgres";  // Chunk::path of every database chunk
 constexpr const char* kSourcePrefix = "postgres:";
 
-std::string Lit(std::string_view value) { return sql::StringLiteral(value, sql::Dialect::kDuckDb); }
-
 // A timestamp without a zone as DHIS2's API writes metadata timestamps.
 std::string Ts(std::string_view column) {
   return fmt::format("to_char({}, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS')", column);
@@ -262,7 +260,9 @@ std::string PeriodWhere(const Chunk& chunk) {
 
 std::string SinceWhere(const Chunk& chunk, std::string_view column) {
   std::string since = ChunkParam(chunk, "since");
-  return since.empty() ? "TRUE" : fmt::format("{} > CAST({} AS timestamp)", column, Lit(since));
+  return since.empty()
+             ? "TRUE"
+             : fmt::format("{} > CAST({} AS timestamp)", column, sql::StringLiteral(since));
 }
 
 // One worker's connection: its own REPEATABLE READ READ ONLY transaction on the shared snapshot.
@@ -283,7 +283,8 @@ class WorkerSession {
     if (!in_transaction_) {
       DHL_RETURN_IF_ERROR(connection_->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"));
       if (!snapshot_.empty()) {
-        Status imported = connection_->Execute("SET TRANSACTION SNAPSHOT " + Lit(snapshot_));
+        Status imported =
+            connection_->Execute("SET TRANSACTION SNAPSHOT " + sql::StringLiteral(snapshot_));
         if (!imported.ok()) {
           // The planner's transaction ended (a resumed plan): read a snapshot of our own.
           LogDebug("extract: snapshot {} not importable; a new snapshot", snapshot_);

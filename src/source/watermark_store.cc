@@ -5,10 +5,6 @@
 #include "sql/literal.h"
 
 namespace dhl::source {
-namespace {
-std::string Lit(std::string_view value) { return sql::StringLiteral(value, sql::Dialect::kDuckDb); }
-}  // namespace
-
 Result<std::optional<std::string>> WatermarkStore::Since(const std::string& resource,
                                                          const std::string& time_zone,
                                                          int overlap_seconds) {
@@ -26,7 +22,8 @@ Result<std::optional<std::string>> WatermarkStore::Since(const std::string& reso
       connection_.Query(fmt::format(
           "SELECT strftime(timezone({}, max(watermark) - to_seconds({})), '%Y-%m-%dT%H:%M:%S.%g') "
           "FROM ops.watermark WHERE resource = {}",
-          Lit(time_zone), sql::IntegerLiteral(overlap_seconds), Lit(resource))));
+          sql::StringLiteral(time_zone), sql::IntegerLiteral(overlap_seconds),
+          sql::StringLiteral(resource))));
   if (result.row_count() == 0) {
     return std::optional<std::string>();
   }
@@ -44,8 +41,9 @@ Status WatermarkStore::Record(const ExtractionPlan& plan) {
   std::string select = fmt::format(
       "SELECT {} AS resource, {} AS run_id, CAST({} AS TIMESTAMPTZ) AS watermark, {} AS since, "
       "CAST({} AS TIMESTAMPTZ) AS completed_at",
-      Lit(plan.resource), Lit(plan.run_id), Lit(plan.watermark), Lit(plan.since),
-      Lit(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))));
+      sql::StringLiteral(plan.resource), sql::StringLiteral(plan.run_id),
+      sql::StringLiteral(plan.watermark), sql::StringLiteral(plan.since),
+      sql::StringLiteral(FormatIsoUtcMillis(ToEpochMillis(clock_.Now()))));
   DHL_ASSIGN_OR_RETURN(lake::WriteResult written, table.Write(connection_, select, options));
   (void)written;
   return Status::Ok();

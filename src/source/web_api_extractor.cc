@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
@@ -36,16 +37,6 @@ constexpr int kMaxPages = 100000;  // pages of one chunk
 bool IsTrackerTable(const std::string& table) {
   return table == "event" || table == "enrollment" || table == "tracked_entity" ||
          table == "relationship";
-}
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return IoError("cannot read " + path);
-  }
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  return buffer.str();
 }
 
 // A page count as received: an integer in [0, kMaxPages], or an error naming `what`.
@@ -156,7 +147,7 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
   std::string marker = stem + ".done";
   FetchedChunk fetched;
   if (fs::exists(marker)) {
-    DHL_ASSIGN_OR_RETURN(std::string text, ReadText(marker));
+    DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(marker));
     nlohmann::json files = nlohmann::json::parse(text, nullptr, false);
     if (files.is_array()) {
       bool all_there = true;
@@ -224,7 +215,7 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
           }
           DHL_RETURN_IF_ERROR(downloaded);
           DHL_RETURN_IF_ERROR(file.Commit());
-          DHL_ASSIGN_OR_RETURN(std::string text, ReadText(path));
+          DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
           page = nlohmann::json::parse(text, nullptr, false);
           bytes = file.bytes();
           if (!page.is_discarded()) {
