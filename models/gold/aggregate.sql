@@ -50,8 +50,16 @@ cell_period AS (
     FROM disaggregation_period
   ) p
 ),
+-- The aggregatable elements, numbered; per_unit_grains for those whose rule sums each unit's own
+-- minimum or maximum (MIN/MAX_SUM_ORG_UNIT): their total and per-option grains are taken per unit
+-- before the roll-up; every other element rolls up its option combos only (see grain_level_cell).
 element_key AS (
-  SELECT de, ROW_NUMBER() OVER (ORDER BY de NULLS LAST) AS de_id FROM (SELECT DISTINCT de FROM rule) e
+  SELECT de, per_unit_grains, ROW_NUMBER() OVER (ORDER BY de NULLS LAST) AS de_id
+  FROM (
+    SELECT de, MAX(CASE WHEN selection = 'min_max' THEN 1 ELSE 0 END) = 1 AS per_unit_grains
+    FROM rule
+    GROUP BY de
+  ) e
 ),
 rule_key AS (
   SELECT r.de, r.period_type, r.selection, r.formula, r.ranks_across, r.disaggregation,
@@ -118,36 +126,46 @@ grain_map AS (
    AND COALESCE(k.g_category, '') = COALESCE(g.g_category, '')
    AND COALESCE(k.g_option, '') = COALESCE(g.g_option, '')
 ),
+-- The narrow fact: each value of gold.analytics with a value, read once, with integer keys
+-- (element, option combo, org unit; aggregatable elements only) beside the period, the attribute
+-- option combo, the dates, the value, its days and value x days. Every selection below reads it
+-- instead of the wide table.
+fact AS (
+  SELECT e.de_id, c.coc_id, u.ou_id, f.pe, f.aoc, f.start_date, f.end_date, f.value, f.days,
+         f.value_x_days
+  FROM ref('gold.analytics') f
+  JOIN element_key e ON e.de = f.de
+  JOIN combo_key c ON c.coc = f.coc
+  JOIN unit u ON u.ou = f.ou
+  WHERE f.value IS NOT NULL
+),
 -- Values of the 'all' and 'min_max' selections in their cell period: the query period the value's
 -- period belongs to, or, when the query disaggregates, the data period it belongs to (the cell is
 -- computed there and copied to the query periods below); only cell periods in scope.
 member AS (
-  SELECT r.de_id, p.cp_id, c.coc_id, u.ou_id, f.value, f.days, f.value_x_days
-  FROM ref('gold.analytics') f
-  JOIN rule_key r ON r.de = f.de AND r.selection IN ('all', 'min_max')
+  SELECT f.de_id, p.cp_id, f.coc_id, f.ou_id, f.value, f.days, f.value_x_days
+  FROM fact f
+  JOIN rule_key r ON r.de_id = f.de_id AND r.selection IN ('all', 'min_max')
   JOIN period_map m
     ON m.pe = f.pe
    AND m.period_type = CASE WHEN r.disaggregation THEN r.data_period_type ELSE r.period_type END
   JOIN cell_period p
     ON p.period_type = r.period_type AND p.cp = m.cp AND p.disaggregated = r.disaggregation
-  JOIN combo_key c ON c.coc = f.coc
-  JOIN unit u ON u.ou = f.ou
-  WHERE f.value IS NOT NULL
 ),
 -- LAST and FIRST: per series (de, ou, coc, aoc) in order of period end then start, the end of the
 -- next value and the latest start of the earlier ones.
 ranked_fact AS (
-  SELECT f.de, f.coc, f.aoc, f.ou, f.start_date, f.end_date, f.value, f.days, f.value_x_days,
+  SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
+         f.value_x_days,
          LEAD(f.end_date) OVER (
-           PARTITION BY f.de, f.ou, f.coc, f.aoc
+           PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST) AS next_end,
          MAX(f.start_date) OVER (
-           PARTITION BY f.de, f.ou, f.coc, f.aoc
+           PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST
            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_start
-  FROM ref('gold.analytics') f
-  WHERE f.value IS NOT NULL
-    AND f.de IN (SELECT de FROM rule WHERE selection IN ('last', 'first'))
+  FROM fact f
+  WHERE f.de_id IN (SELECT de_id FROM rule_key WHERE selection IN ('last', 'first'))
 ),
 -- The value each series contributes to a query period (JdbcAnalyticsManager
 -- getFirstOrLastValueSubquerySql, pe_rank = 1): among values with start >= query end - 10 years
@@ -155,38 +173,37 @@ ranked_fact AS (
 -- the earliest (no earlier value starts inside the window); LAST_IN_PERIOD the latest of those
 -- inside the query period.
 winner AS (
-  SELECT s.de, s.coc, s.aoc, s.ou, s.start_date, s.end_date, s.value, s.days, s.value_x_days,
-         r.period_type, r.selection, r.ranks_across, q.pe AS cp
+  SELECT s.de_id, s.coc_id, s.aoc, s.ou_id, s.start_date, s.end_date, s.value, s.days,
+         s.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe AS cp
   FROM ranked_fact s
-  JOIN rule r ON r.de = s.de AND r.selection = 'last'
+  JOIN rule_key r ON r.de_id = s.de_id AND r.selection = 'last'
   JOIN query_period q
     ON q.period_type = r.period_type AND q.end_date >= s.end_date
    AND s.start_date >= q.look_back_start
   WHERE s.next_end IS NULL OR q.end_date < s.next_end
   UNION ALL
-  SELECT s.de, s.coc, s.aoc, s.ou, s.start_date, s.end_date, s.value, s.days, s.value_x_days,
-         r.period_type, r.selection, r.ranks_across, q.pe
+  SELECT s.de_id, s.coc_id, s.aoc, s.ou_id, s.start_date, s.end_date, s.value, s.days,
+         s.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe
   FROM ranked_fact s
-  JOIN rule r ON r.de = s.de AND r.selection = 'first'
+  JOIN rule_key r ON r.de_id = s.de_id AND r.selection = 'first'
   JOIN query_period q
     ON q.period_type = r.period_type AND q.end_date >= s.end_date
    AND s.start_date >= q.look_back_start
   WHERE s.earlier_start IS NULL OR s.earlier_start < q.look_back_start
   UNION ALL
-  SELECT de, coc, aoc, ou, start_date, end_date, value, days, value_x_days, period_type,
+  SELECT de_id, coc_id, aoc, ou_id, start_date, end_date, value, days, value_x_days, period_type,
          selection, ranks_across, cp
   FROM (
-    SELECT f.de, f.coc, f.aoc, f.ou, f.start_date, f.end_date, f.value, f.days, f.value_x_days,
-           r.period_type, r.selection, r.ranks_across, q.pe AS cp,
+    SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
+           f.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe AS cp,
            ROW_NUMBER() OVER (
-             PARTITION BY f.de, f.ou, f.coc, f.aoc, q.period_type, q.pe
+             PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc, q.period_type, q.pe
              ORDER BY f.end_date DESC NULLS LAST, f.start_date DESC NULLS LAST) AS pe_rank
-    FROM ref('gold.analytics') f
-    JOIN rule r ON r.de = f.de AND r.selection = 'last_in_period'
+    FROM fact f
+    JOIN rule_key r ON r.de_id = f.de_id AND r.selection = 'last_in_period'
     JOIN query_period q
       ON q.period_type = r.period_type AND f.start_date >= q.start_date
      AND f.end_date <= q.end_date
-    WHERE f.value IS NOT NULL
   ) ranked
   WHERE pe_rank = 1
 ),
@@ -197,18 +214,15 @@ leaf AS (
   FROM (
     SELECT de_id, cp_id, coc_id, ou_id, value, days, value_x_days FROM member
     UNION ALL
-    SELECT e.de_id, p.cp_id, c.coc_id, u.ou_id, w.value, w.days, w.value_x_days
+    SELECT w.de_id, p.cp_id, w.coc_id, w.ou_id, w.value, w.days, w.value_x_days
     FROM winner w
-    JOIN element_key e ON e.de = w.de
     JOIN cell_period p ON p.period_type = w.period_type AND p.cp = w.cp AND NOT p.disaggregated
-    JOIN combo_key c ON c.coc = w.coc
-    JOIN unit u ON u.ou = w.ou
     WHERE NOT w.ranks_across
   ) v
   GROUP BY de_id, cp_id, coc_id, ou_id
 ),
--- The grains, per org unit, with the unit's level and parent: a combo's own grain is its leaf row,
--- the total and the options group the combos. MIN_SUM_ORG_UNIT takes the unit's minimum over the
+-- The grains, per org unit, with the unit's level and parent: a combo's own grain is its leaf row;
+-- for per_unit_grains elements only, the total and the options group the combos here. MIN_SUM_ORG_UNIT takes the unit's minimum over the
 -- period (MAX_SUM_ORG_UNIT its maximum) and sums those (getMinOrMaxValueSubquerySql).
 unit_cell AS (
   SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, u.level AS ou_level, u.parent_id, c.n, c.s, c.ss,
@@ -222,6 +236,7 @@ unit_cell AS (
            MAX(l.mx), SUM(l.svd), SUM(l.sd)
     FROM leaf l
     JOIN grain_map g ON g.coc_id = l.coc_id AND NOT g.own
+    JOIN element_key e ON e.de_id = l.de_id AND e.per_unit_grains
     GROUP BY l.de_id, l.cp_id, g.grain_id, l.ou_id
   ) c
   JOIN unit u ON u.ou_id = c.ou_id
@@ -230,11 +245,51 @@ unit_cell AS (
 -- cells of level-k units' own values, as a query for that unit's uidlevelk; level_cell holds the
 -- cells of query periods, disaggregated_level_cell those of disaggregated data periods.
 generated('aggregate_level_cells'),
+-- The deepest level of the current hierarchy (facilities): its per-option rows are not written.
+deepest_level AS (
+  SELECT MAX(level) AS level FROM unit
+),
+-- Each option combo's own grain with the total and per-option grains it counts in.
+derived_grain AS (
+  SELECT o.grain_id AS own_grain_id, d.grain_id, k.g_option IS NOT NULL AS per_option
+  FROM grain_map o
+  JOIN grain_map d ON d.coc_id = o.coc_id AND NOT d.own
+  JOIN grain_key k ON k.grain_id = d.grain_id
+  WHERE o.own
+),
+-- The cells of every level in every grain. Every partial sum but the sums of per-unit extremes
+-- combines across option combos exactly as across units (sums add, min and max of the parts), so
+-- the total and per-option cells of a unit are its option-combo cells grouped, at each level after
+-- the roll-up, instead of rolling every grain up the hierarchy; per_unit_grains elements rolled
+-- their grains up themselves. Per-option cells at the deepest level are not computed
+-- (docs/gold_aggregate.md, "Grains").
+grain_level_cell AS (
+  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
+  FROM level_cell
+  UNION ALL
+  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
+  FROM disaggregated_level_cell
+  UNION ALL
+  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, c.ou_level, SUM(c.n), SUM(c.s), SUM(c.ss),
+         MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), SUM(c.sum_mn), SUM(c.sum_mx)
+  FROM (
+    SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
+    FROM level_cell
+    UNION ALL
+    SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
+    FROM disaggregated_level_cell
+  ) c
+  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains
+  JOIN derived_grain d ON d.own_grain_id = c.grain_id
+  CROSS JOIN deepest_level x
+  WHERE NOT (d.per_option AND c.ou_level = x.level)
+  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id, c.ou_level
+),
 cell AS (
   SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n,
          generated('aggregate_cell_value') AS value
-  FROM level_cell c
-  JOIN cell_period p ON p.cp_id = c.cp_id
+  FROM grain_level_cell c
+  JOIN cell_period p ON p.cp_id = c.cp_id AND NOT p.disaggregated
   JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
 ),
 -- Disaggregated cells are copied from the data period to every query period it maps to; a
@@ -246,8 +301,8 @@ disaggregated_cell AS (
   FROM (
     SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n, p.period_type, p.cp,
            generated('aggregate_cell_value') AS value
-    FROM disaggregated_level_cell c
-    JOIN cell_period p ON p.cp_id = c.cp_id
+    FROM grain_level_cell c
+    JOIN cell_period p ON p.cp_id = c.cp_id AND p.disaggregated
     JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
   ) c
   JOIN disaggregation_period d ON d.period_type = c.period_type AND d.data_pe = c.cp
@@ -260,19 +315,21 @@ disaggregated_cell AS (
 across AS (
   SELECT de, period_type, cp, g_coc, g_category, g_option, ou, ou_level, 1 AS n, value
   FROM (
-    SELECT w.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option,
+    SELECT e.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option,
            CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END AS ou, lv.level AS ou_level, w.value,
            ROW_NUMBER() OVER (
-             PARTITION BY w.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option, lv.level,
+             PARTITION BY e.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option, lv.level,
                           CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END
              ORDER BY CASE WHEN w.selection = 'last' THEN w.end_date END DESC NULLS LAST,
                       CASE WHEN w.selection = 'last' THEN w.start_date END DESC NULLS LAST,
                       CASE WHEN w.selection = 'first' THEN w.end_date END ASC NULLS LAST,
                       CASE WHEN w.selection = 'first' THEN w.start_date END ASC NULLS LAST,
-                      w.ou ASC NULLS LAST, w.coc ASC NULLS LAST, w.aoc ASC NULLS LAST) AS cell_rank
+                      u.ou ASC NULLS LAST, c.coc ASC NULLS LAST, w.aoc ASC NULLS LAST) AS cell_rank
     FROM winner w
-    JOIN unit u ON u.ou = w.ou
-    JOIN grain g ON g.coc = w.coc
+    JOIN element_key e ON e.de_id = w.de_id
+    JOIN unit u ON u.ou_id = w.ou_id
+    JOIN combo_key c ON c.coc_id = w.coc_id
+    JOIN grain g ON g.coc = c.coc
     CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS lv(level)
     WHERE w.ranks_across AND CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END IS NOT NULL
   ) ranked
@@ -290,10 +347,12 @@ JOIN element_key e ON e.de_id = r.de_id
 JOIN grain_key k ON k.grain_id = r.grain_id
 JOIN unit u ON u.ou_id = r.ou_id
 JOIN cell_period p ON p.cp_id = r.cp_id
-WHERE r.value IS NOT NULL
+CROSS JOIN deepest_level x
+WHERE r.value IS NOT NULL AND NOT (k.g_option IS NOT NULL AND r.ou_level = x.level)
 UNION ALL
 SELECT a.de, a.g_coc, a.g_category, a.g_option, a.ou, a.ou_level, a.cp, a.period_type, a.value,
        CAST(FLOOR(a.n) AS BIGINT), q.year
 FROM across a
 JOIN query_period q ON q.period_type = a.period_type AND q.pe = a.cp
-WHERE a.value IS NOT NULL
+CROSS JOIN deepest_level x
+WHERE a.value IS NOT NULL AND NOT (a.g_option IS NOT NULL AND a.ou_level = x.level)
