@@ -514,5 +514,42 @@ TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
   EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "value", "ou = 'fB'").empty());
 }
 
+TEST_F(GoldAggregateTest, PerOptionCellsAboveTheDeepestLevelOnlyAndExactForEveryRule) {
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  // The deepest level (the facilities fA, fB: level 3) has its totals and option combos, no
+  // per-option rows; D and W have all three grains.
+  EXPECT_TRUE(
+      Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 3").empty());
+  EXPECT_FALSE(
+      Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 2").empty());
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1", "coc = 'cocM'"), 30);  // 10 + 20
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1"), 35);                  // 10 + 5 + 20
+  const std::string male = "category = 'catSex' AND category_option = 'optM'";
+  const std::string female = "category = 'catSex' AND category_option = 'optF'";
+  // SUM per option at W: male 10 + 20 + 7 = 37, female 5 + 3 = 8.
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024Q1", male), 37);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024Q1", female), 8);
+  // STDDEV / VARIANCE per option at D: male 2, 4, 5, 5, 7, 9 (n 6, sum 32, sum of squares 200):
+  // (200 - 32 * 32 / 6) / 5 = 88 / 15; female 4, 4: 0.
+  EXPECT_NEAR(Cell("deVar", "D", "2024Q1", male), 88.0 / 15.0, 1e-9);
+  EXPECT_NEAR(Cell("deStd", "D", "2024Q1", male), std::sqrt(88.0 / 15.0), 1e-9);
+  EXPECT_NEAR(Cell("deStd", "D", "2024Q1", female), 0, 1e-9);
+  // AVERAGE per option at W: avg(10, 20, 0, 30) = 15, all male.
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "W", "2024Q1", male), 15);
+  // MIN_SUM_ORG_UNIT per option at D and W: each facility's own minimum, summed: fA min(5, 3) = 3
+  // plus fB min(4, 8) = 4 = 7; none at the facility itself.
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "2024Q1", male), 7);
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "W", "2024Q1", male), 7);
+  EXPECT_TRUE(std::isnan(Cell("deMinSum", "fA", "2024Q1", male)));
+  // MAX_SUM_ORG_UNIT: fA max(5, 3) = 5 plus fB max(4, 8) = 8 = 13.
+  EXPECT_DOUBLE_EQ(Cell("deMaxSum", "D", "2024Q1", male), 13);
+  // NONE: January's two 5s agree (5); February's 1 and 2 do not (no row).
+  EXPECT_DOUBLE_EQ(Cell("deNone", "D", "202401", male), 5);
+  EXPECT_TRUE(std::isnan(Cell("deNone", "D", "202402", male)));
+  // AVERAGE on booleans per option at D in January: fA true and fB true over 31 days each: 100.
+  EXPECT_DOUBLE_EQ(Cell("deBool", "D", "202401", male), 100);
+}
+
 }  // namespace
 }  // namespace dhl::pipeline
