@@ -222,8 +222,9 @@ leaf AS (
   GROUP BY de_id, cp_id, coc_id, ou_id
 ),
 -- The grains, per org unit, with the unit's level and parent: a combo's own grain is its leaf row;
--- for per_unit_grains elements only, the total and the options group the combos here. MIN_SUM_ORG_UNIT takes the unit's minimum over the
--- period (MAX_SUM_ORG_UNIT its maximum) and sums those (getMinOrMaxValueSubquerySql).
+-- for per_unit_grains elements only, the total and the options group the combos here.
+-- MIN_SUM_ORG_UNIT takes the unit's minimum over the period (MAX_SUM_ORG_UNIT its maximum) and
+-- sums those (getMinOrMaxValueSubquerySql).
 unit_cell AS (
   SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, u.level AS ou_level, u.parent_id, c.n, c.s, c.ss,
          c.mn, c.mx, c.svd, c.sd
@@ -241,15 +242,12 @@ unit_cell AS (
   ) c
   JOIN unit u ON u.ou_id = c.ou_id
 ),
--- Every org-unit level, from the deepest up: level k groups level k + 1's cells by parent with the
--- cells of level-k units' own values, as a query for that unit's uidlevelk; level_cell holds the
--- cells of query periods, disaggregated_level_cell those of disaggregated data periods.
-generated('aggregate_level_cells'),
--- The deepest level of the current hierarchy (facilities): its per-option rows are not written.
-deepest_level AS (
-  SELECT MAX(level) AS level FROM unit
-),
--- Each option combo's own grain with the total and per-option grains it counts in.
+-- Each option combo's own grain with the total and per-option grains it counts in. Every partial
+-- sum but the sums of per-unit extremes combines across option combos exactly as across units (sums
+-- add, min and max of the parts), so a unit's total and per-option cells are its option-combo cells
+-- grouped, at each level after the roll-up (aggregate_level_cells), instead of rolling every grain
+-- up the hierarchy; per_unit_grains elements rolled their grains up themselves. No per-option
+-- cells at the deepest level (docs/gold_aggregate.md, "Grains").
 derived_grain AS (
   SELECT o.grain_id AS own_grain_id, d.grain_id, k.g_option IS NOT NULL AS per_option
   FROM grain_map o
@@ -257,39 +255,20 @@ derived_grain AS (
   JOIN grain_key k ON k.grain_id = d.grain_id
   WHERE o.own
 ),
--- The cells of every level in every grain. Every partial sum but the sums of per-unit extremes
--- combines across option combos exactly as across units (sums add, min and max of the parts), so
--- the total and per-option cells of a unit are its option-combo cells grouped, at each level after
--- the roll-up, instead of rolling every grain up the hierarchy; per_unit_grains elements rolled
--- their grains up themselves. Per-option cells at the deepest level are not computed
--- (docs/gold_aggregate.md, "Grains").
-grain_level_cell AS (
-  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
-  FROM level_cell
-  UNION ALL
-  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
-  FROM disaggregated_level_cell
-  UNION ALL
-  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, c.ou_level, SUM(c.n), SUM(c.s), SUM(c.ss),
-         MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), SUM(c.sum_mn), SUM(c.sum_mx)
-  FROM (
-    SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
-    FROM level_cell
-    UNION ALL
-    SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx
-    FROM disaggregated_level_cell
-  ) c
-  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains
-  JOIN derived_grain d ON d.own_grain_id = c.grain_id
-  CROSS JOIN deepest_level x
-  WHERE NOT (d.per_option AND c.ou_level = x.level)
-  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id, c.ou_level
+-- Every org-unit level, from the deepest up: level k groups level k + 1's cells by parent with the
+-- cells of level-k units' own values, as a query for that unit's uidlevelk; level_cell holds the
+-- cells of query periods, disaggregated_level_cell those of disaggregated data periods, each with
+-- the grains derived from the option combos.
+generated('aggregate_level_cells'),
+-- The deepest level of the current hierarchy (facilities): its per-option rows are not written.
+deepest_level AS (
+  SELECT MAX(level) AS level FROM unit
 ),
 cell AS (
   SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n,
          generated('aggregate_cell_value') AS value
-  FROM grain_level_cell c
-  JOIN cell_period p ON p.cp_id = c.cp_id AND NOT p.disaggregated
+  FROM level_cell c
+  JOIN cell_period p ON p.cp_id = c.cp_id
   JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
 ),
 -- Disaggregated cells are copied from the data period to every query period it maps to; a
@@ -301,8 +280,8 @@ disaggregated_cell AS (
   FROM (
     SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n, p.period_type, p.cp,
            generated('aggregate_cell_value') AS value
-    FROM grain_level_cell c
-    JOIN cell_period p ON p.cp_id = c.cp_id AND p.disaggregated
+    FROM disaggregated_level_cell c
+    JOIN cell_period p ON p.cp_id = c.cp_id
     JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
   ) c
   JOIN disaggregation_period d ON d.period_type = c.period_type AND d.data_pe = c.cp

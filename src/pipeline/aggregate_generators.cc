@@ -499,7 +499,10 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
         level, level_rows(level + 1), keys, partials));
   }
   // The union of the levels, twice: each consumer reads the levels themselves (no copy of the
-  // union), one the query periods' cells, the other the disaggregated data periods'.
+  // union), one the query periods' cells, the other the disaggregated data periods'. Beside each
+  // level's option-combo cells, the total and per-option cells grouped from them (derived_grain;
+  // not per_unit_grains elements, which rolled those grains up themselves), no per-option cells at
+  // the deepest level.
   for (bool disaggregated : {false, true}) {
     std::vector<std::string> parts;
     for (int64_t level = 1; level <= levels; ++level) {
@@ -509,6 +512,17 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
                       "  JOIN cell_period p ON p.cp_id = c.cp_id AND {4}p.disaggregated",
                       level, "de_id, c.cp_id, c.grain_id", "n, c.s, c.ss, c.mn, c.mx, c.svd, c.sd",
                       level_rows(level), disaggregated ? "" : "NOT "));
+      parts.push_back(fmt::format(
+          "  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, {0} AS ou_level, SUM(c.n), SUM(c.s),\n"
+          "         SUM(c.ss), MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), SUM(c.sum_mn),\n"
+          "         SUM(c.sum_mx)\n"
+          "  FROM ({1}) c\n"
+          "  JOIN cell_period p ON p.cp_id = c.cp_id AND {2}p.disaggregated\n"
+          "  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains\n"
+          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id{3}\n"
+          "  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id",
+          level, level_rows(level), disaggregated ? "" : "NOT ",
+          level == levels ? " AND NOT d.per_option" : ""));
     }
     ctes.push_back(std::string(disaggregated ? "disaggregated_level_cell" : "level_cell") +
                    " AS (\n" + fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n")) + "\n)");

@@ -75,6 +75,9 @@ Result<std::string> GenerateAggregatePeriodMap(const GeneratorContext& context);
 // level_cell is the union of the levels' cells (with ou_level, and sum_mn, sum_mx: the sums of the
 // per-unit minima and maxima for MIN/MAX_SUM_ORG_UNIT) over the query periods of `cell_period`
 // (cp_id, disaggregated), disaggregated_level_cell the same over its disaggregated data periods.
+// Both add, per level, the cells of `derived_grain` (own_grain_id, grain_id, per_option) grouped
+// from the option-combo cells of the elements of `element_key` (de_id, per_unit_grains) without
+// per_unit_grains; at the deepest level none of its per_option grains.
 Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context);
 
 // 'aggregate_cell_value': the value of a cell as the rule's outer aggregate (AggregateValueSql's
