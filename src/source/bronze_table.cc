@@ -30,17 +30,20 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
         Time("scheduledAt"), Time("createdAt"), Time("updatedAt"), Time("completedAt"),
         Bool("deleted"), Text("storedBy"), Text("attributeOptionCombo"), Text("dataValues")},
        false,
+       true,
        true});
   add({"enrollment",
        {Text("enrollment"), Text("trackedEntity"), Text("program"), Text("orgUnit"), Text("status"),
         Time("enrolledAt"), Time("occurredAt"), Time("createdAt"), Time("updatedAt"),
         Time("completedAt"), Bool("deleted"), Bool("followUp"), Text("attributes")},
        false,
+       true,
        true});
   add({"tracked_entity",
        {Text("trackedEntity"), Text("trackedEntityType"), Text("orgUnit"), Time("createdAt"),
         Time("updatedAt"), Bool("deleted"), Bool("inactive"), Text("attributes")},
        false,
+       true,
        true});
   // Relationships as the tracked entities list them (one row per listing: a relationship between
   // two tracked entities arrives once from each side); `from` and `to` are JSON text.
@@ -49,6 +52,7 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
         Bool("bidirectional"), Text("from"), Text("to"), Time("createdAt"), Time("updatedAt"),
         Bool("deleted")},
        false,
+       true,
        true});
   add({"min_max_data_element",
        {Text("source"), Text("dataElement"), Text("optionCombo"), Text("min"), Text("max"),

@@ -26,6 +26,8 @@ struct BronzeTable {
   // keep_record (tracker, registrations), so that no field is lost.
   bool metadata = false;
   bool keep_record = false;
+  // Tracker records, which may hold personal data: hashed (PersonalDataHasher) before they land.
+  bool tracker = false;
 };
 
 // A metadata type: its bronze table, the list endpoint and the JSON member holding the objects.

@@ -1,6 +1,8 @@
 #include "source/bronze_writer.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -8,6 +10,8 @@
 #include <nlohmann/json.hpp>
 
 #include "source/bronze_table.h"
+#include "source/json_depth.h"
+#include "source/page_records.h"
 #include "sql/literal.h"
 
 namespace dhl::source {
@@ -19,67 +23,11 @@ std::string Ident(std::string_view name) {
   return sql::QuoteIdentifier(name, sql::Dialect::kDuckDb).ValueOr("\"invalid\"");
 }
 
-// CSV header names (lower case, as DHIS2 writes them) to JSON names.
-const std::map<std::string, std::string>& CsvNames() {
-  static const std::map<std::string, std::string> kNames = {
-      {"dataelement", "dataElement"},
-      {"period", "period"},
-      {"orgunit", "orgUnit"},
-      {"catoptcombo", "categoryOptionCombo"},
-      {"categoryoptioncombo", "categoryOptionCombo"},
-      {"attroptcombo", "attributeOptionCombo"},
-      {"attributeoptioncombo", "attributeOptionCombo"},
-      {"value", "value"},
-      {"storedby", "storedBy"},
-      {"created", "created"},
-      {"lastupdated", "lastUpdated"},
-      {"comment", "comment"},
-      {"followup", "followup"},
-      {"deleted", "deleted"},
-  };
-  return kNames;
-}
-
 std::string CellText(const nlohmann::json& value) {
   if (value.is_string()) {
     return value.get<std::string>();
   }
   return value.dump();
-}
-
-// Collects the records at `path` ("a[].b[].c": arrays nested in the elements of arrays). Missing
-// parent keys (trackedEntity, enrollment) are filled in from the enclosing record.
-void CollectRecords(const nlohmann::json& node, std::string_view path, const nlohmann::json* parent,
-                    std::vector<nlohmann::json>* out) {
-  size_t dot = path.find("[].");
-  std::string key(dot == std::string_view::npos ? path : path.substr(0, dot));
-  const nlohmann::json* list = nullptr;
-  if (key.empty() && node.is_array()) {
-    list = &node;
-  } else if (node.is_object() && node.contains(key) && node[key].is_array()) {
-    list = &node[key];
-  } else if (node.is_object() && node.contains("instances") && node["instances"].is_array() &&
-             parent == nullptr) {
-    list = &node["instances"];  // tracker lists before 2.41
-  }
-  if (list == nullptr) {
-    return;
-  }
-  for (const auto& item : *list) {
-    if (dot == std::string_view::npos) {
-      nlohmann::json record = item;
-      if (parent != nullptr && record.is_object()) {
-        for (const char* parent_key : {"trackedEntity", "enrollment", "program"}) {
-          if (!record.contains(parent_key) && parent->contains(parent_key)) {
-            record[parent_key] = (*parent)[parent_key];
-          }
-        }
-      }
-      out->push_back(std::move(record));
-    } else {
-      CollectRecords(item, path.substr(dot + 3), &item, out);
-    }
-  }
 }
 
 std::string ColumnSql(const BronzeColumn& column, const std::string& source,
@@ -113,41 +61,9 @@ Result<std::string> ReadHead(const std::string& path, size_t max_bytes) {
 
 Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, bool* has_rows) {
   DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
-  size_t end = head.find('\n');
-  *has_rows = end != std::string::npos && head.find_first_not_of(" \r\n", end) != std::string::npos;
-  std::string header = head.substr(0, end);
-  if (!header.empty() && header.back() == '\r') {
-    header.pop_back();
-  }
-  std::map<std::string, std::string> present;  // JSON name -> CSV column as written
-  if (header.empty()) {
-    return present;
-  }
-  size_t start = 0;
-  while (true) {
-    size_t comma = header.find(',', start);
-    std::string name =
-        header.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-    std::string original;
-    std::string lower;
-    for (char c : name) {
-      if (c != '"') {
-        original += c;
-        if (c != ' ') {
-          lower += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        }
-      }
-    }
-    auto mapped = CsvNames().find(lower);
-    if (mapped != CsvNames().end()) {
-      present[mapped->second] = original;
-    }
-    if (comma == std::string::npos) {
-      break;
-    }
-    start = comma + 1;
-  }
-  if (present.count("dataElement") == 0) {
+  std::map<std::string, std::string> present = CsvHeaderColumns(head, has_rows);
+  bool has_header = !head.empty() && head[0] != '\n' && head.rfind("\r\n", 0) != 0;
+  if (has_header && present.count("dataElement") == 0) {
     return InvalidArgument("CSV file " + file +
                            " is not a dataValueSets CSV (no dataelement column)");
   }
@@ -157,8 +73,22 @@ Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, b
 }  // namespace
 
 Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes) {
-  gzFile file = gzopen(path.c_str(), "rb");
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    return IoError("cannot open " + path);
+  }
+  Result<std::string> data = ReadMaybeGzippedFrom(fd, path, max_bytes);
+  ::close(fd);
+  return data;
+}
+
+Result<std::string> ReadMaybeGzippedFrom(int fd, const std::string& path, int64_t max_bytes) {
+  int own = ::dup(fd);  // gzclose closes the descriptor it was given
+  gzFile file = own < 0 ? nullptr : gzdopen(own, "rb");
   if (file == nullptr) {
+    if (own >= 0) {
+      ::close(own);
+    }
     return IoError("cannot open " + path);
   }
   std::string data;
@@ -305,13 +235,14 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           if (page.is_discarded()) {
             return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
           }
+          DHL_RETURN_IF_ERROR(CheckJsonDepth(page, "chunk " + item.chunk->id + ": " + file));
           std::vector<nlohmann::json> records;
           CollectRecords(page, item.chunk->records_key, nullptr, &records);
           for (nlohmann::json& record : records) {
             if (!record.is_object()) {
               continue;
             }
-            if (hasher != nullptr) {
+            if (hasher != nullptr && table->tracker) {
               hasher->Apply(record);
             }
             for (const BronzeColumn& column : table->columns) {

@@ -64,5 +64,9 @@ inline constexpr int64_t kMaxReadBytes = int64_t{2} << 30;  // 2 GiB
 // Reads a whole file, transparently gunzipping `.gz` (and plain) files. A file that holds (or
 // inflates to) more than `max_bytes` is an error naming it, reported before more is read.
 Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes = kMaxReadBytes);
+// The same from an open file descriptor (read from its current offset; `fd` stays open and owned
+// by the caller); `name` names the file in messages.
+Result<std::string> ReadMaybeGzippedFrom(int fd, const std::string& name,
+                                         int64_t max_bytes = kMaxReadBytes);
 
 }  // namespace dhl::source

@@ -1,8 +1,42 @@
 #include "source/dhis2_client.h"
 
+#include <fmt/format.h>
+
 #include <nlohmann/json.hpp>
 
 namespace dhl::source {
+namespace {
+
+// Forwards one response to `target` and stops it past `max_bytes` (counted per attempt: Begin
+// starts a new one). The error is not retryable: the same answer would come again.
+class CappedSink final : public http::ResponseSink {
+ public:
+  CappedSink(http::ResponseSink& target, int64_t max_bytes, std::string url)
+      : target_(target), max_bytes_(max_bytes), url_(std::move(url)) {}
+
+  Status Begin(const http::HttpResponseHead& head) override {
+    bytes_ = 0;
+    return target_.Begin(head);
+  }
+  Status Write(std::string_view chunk) override {
+    bytes_ += static_cast<int64_t>(chunk.size());
+    if (bytes_ > max_bytes_) {
+      return InvalidArgument(
+          fmt::format("GET {}: the answer holds more than {} bytes once decompressed (a gzip "
+                      "bomb?); not read",
+                      http::MaskUrl(url_), max_bytes_));
+    }
+    return target_.Write(chunk);
+  }
+
+ private:
+  http::ResponseSink& target_;
+  int64_t max_bytes_;
+  std::string url_;
+  int64_t bytes_ = 0;
+};
+
+}  // namespace
 
 std::string UrlEncode(std::string_view text) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -74,7 +108,13 @@ Status Dhis2Client::Download(const std::string& path, const QueryParams& params,
   request.headers.emplace_back("Accept", expected == http::ExpectedBody::kJson
                                              ? "application/json"
                                              : "text/csv, application/json;q=0.5");
-  return Explain(retry_.Send(request, sink, expected), request.url);
+  return Explain(Send(request, sink, expected), request.url);
+}
+
+Status Dhis2Client::Send(const http::HttpRequest& request, http::ResponseSink& sink,
+                         http::ExpectedBody expected) {
+  CappedSink capped(sink, max_response_bytes_, request.url);
+  return retry_.Send(request, capped, expected);
 }
 
 Result<std::string> Dhis2Client::GetJson(const std::string& path, const QueryParams& params) {
@@ -103,7 +143,7 @@ Result<SystemInfo> Dhis2Client::ReadSystemInfo() {
   }
   request.headers.emplace_back("Accept", "application/json");
   http::StringSink sink;
-  Status sent = retry_.Send(request, sink, http::ExpectedBody::kJson);
+  Status sent = Send(request, sink, http::ExpectedBody::kJson);
   if (!sent.ok()) {
     const std::string& message = sent.message();
     if (message.find("HTTP 401") != std::string::npos ||

@@ -2,9 +2,13 @@
 // query), sends the credentials as an Authorization header (never in the URL), retries through
 // http::RetryPolicy, and turns HTTP failures into messages a person can act on (a 401 says the
 // credentials are wrong, a 404 on /api/system/info says the server is not DHIS2). URLs in messages
-// are masked. Not thread-safe (its transport is not): use one client per thread.
+// are masked. Every response body is capped once decompressed (libcurl inflates a gzip answer
+// before the sink sees it, so a small compressed answer can expand to any size): past the cap the
+// transfer stops with a non-retryable error naming the URL and the cap. Not thread-safe (its
+// transport is not): use one client per thread.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <utility>
 #include <vector>
@@ -18,6 +22,9 @@
 namespace dhl::source {
 
 using QueryParams = std::vector<std::pair<std::string, std::string>>;
+
+// The most bytes one response may hold once decompressed (as an export folder's files).
+inline constexpr int64_t kMaxResponseBytes = int64_t{2} << 30;  // 2 GiB
 
 class Dhis2Client {
  public:
@@ -41,12 +48,20 @@ class Dhis2Client {
 
   const std::string& base_url() const { return base_url_; }
 
+  // Lowers (tests) or raises the decompressed-size cap of every later response.
+  void set_max_response_bytes(int64_t bytes) { max_response_bytes_ = bytes; }
+
  private:
+  // `sink` behind the size cap; the request is sent through the retry policy.
+  Status Send(const http::HttpRequest& request, http::ResponseSink& sink,
+              http::ExpectedBody expected);
+
   Status Explain(const Status& status, const std::string& url) const;
 
   std::string base_url_;
   std::string authorization_;
   http::RetryPolicy retry_;
+  int64_t max_response_bytes_ = kMaxResponseBytes;
 };
 
 // Percent-encodes a query component.

@@ -1,11 +1,18 @@
 #include "source/export_folder_source.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <utility>
 
 #include "base/hash.h"
 #include "base/logging.h"
@@ -13,6 +20,8 @@
 #include "lake/lake_catalog.h"
 #include "source/bronze_table.h"
 #include "source/bronze_writer.h"
+#include "source/json_depth.h"
+#include "source/landing_file.h"
 #include "source/plan_runner.h"
 #include "source/watermark_store.h"
 
@@ -24,6 +33,80 @@ namespace fs = std::filesystem;
 bool EndsWith(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// A regular file of the folder as listed: its path and its identity then.
+struct ListedFile {
+  std::string path;
+  dev_t device = 0;
+  ino_t inode = 0;
+};
+
+// Owns an open file descriptor.
+class FileDescriptor {
+ public:
+  explicit FileDescriptor(int fd) : fd_(fd) {}
+  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  FileDescriptor& operator=(FileDescriptor&&) = delete;
+  ~FileDescriptor() {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+  }
+  int get() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+// Opens a listed file without following a symbolic link at its name (O_NOFOLLOW), and checks that
+// it is still the regular file that was listed: a file or a folder on its path replaced by a link
+// after the listing gives another file, which is refused. Nothing in the folder is opened by path
+// otherwise, so what lands is what the listing checked.
+Result<FileDescriptor> OpenListed(const ListedFile& file) {
+  FileDescriptor fd(::open(file.path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK));
+  if (fd.get() < 0) {
+    return IoError(
+        fmt::format("export folder: cannot open {} ({}; a symbolic link is not followed)",
+                    file.path, std::strerror(errno)));
+  }
+  struct stat status;
+  if (::fstat(fd.get(), &status) != 0 || !S_ISREG(status.st_mode) || status.st_dev != file.device ||
+      status.st_ino != file.inode) {
+    return InvalidArgument("export folder: " + file.path +
+                           " is no longer the regular file that was listed (replaced while the "
+                           "sync ran?); not read");
+  }
+  return fd;
+}
+
+Result<std::string> ReadListed(const ListedFile& file) {
+  DHL_ASSIGN_OR_RETURN(FileDescriptor fd, OpenListed(file));
+  return ReadMaybeGzippedFrom(fd.get(), file.path);
+}
+
+// Copies a listed file as it is (compressed or not) to `to`, fsynced; returns its size.
+Result<int64_t> CopyListed(const ListedFile& file, const std::string& to) {
+  DHL_ASSIGN_OR_RETURN(FileDescriptor fd, OpenListed(file));
+  LandingFile landing(to);
+  DHL_RETURN_IF_ERROR(landing.Begin({}));
+  std::string buffer(1 << 16, '\0');
+  while (true) {
+    ssize_t read = ::read(fd.get(), buffer.data(), buffer.size());
+    if (read < 0 && errno == EINTR) {
+      continue;
+    }
+    if (read < 0) {
+      return IoError(
+          fmt::format("export folder: cannot read {}: {}", file.path, std::strerror(errno)));
+    }
+    if (read == 0) {
+      break;
+    }
+    DHL_RETURN_IF_ERROR(landing.Write(std::string_view(buffer.data(), static_cast<size_t>(read))));
+  }
+  DHL_RETURN_IF_ERROR(landing.Commit());
+  return landing.bytes();
 }
 
 void AddChunk(ExtractionPlan& plan, const std::string& file, const std::string& table,
@@ -38,11 +121,14 @@ void AddChunk(ExtractionPlan& plan, const std::string& file, const std::string& 
   plan.chunks.push_back(std::move(chunk));
 }
 
-// Adds the chunks of one JSON export and collects confidential attribute uids.
-Status PlanJsonFile(const std::string& file, ExtractionPlan& plan,
-                    std::set<std::string>* personal) {
-  DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+// Adds the chunks of one JSON export and collects confidential attribute uids; notes in
+// `*attribute_metadata` whether the file holds the attribute metadata.
+Status PlanJsonFile(const ListedFile& listed, ExtractionPlan& plan, std::set<std::string>* personal,
+                    bool* attribute_metadata) {
+  const std::string& file = listed.path;
+  DHL_ASSIGN_OR_RETURN(std::string text, ReadListed(listed));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  DHL_RETURN_IF_ERROR(CheckJsonDepth(json, "export folder: " + file));
   if (!json.is_object()) {
     LogWarn("export folder: {} is not a JSON object; skipped", file);
     return Status::Ok();
@@ -54,12 +140,10 @@ Status PlanJsonFile(const std::string& file, ExtractionPlan& plan,
       used = true;
     }
   }
-  if (json.contains("trackedEntityAttributes") && json["trackedEntityAttributes"].is_array()) {
-    for (const auto& attribute : json["trackedEntityAttributes"]) {
-      if (attribute.is_object() && attribute.value("confidential", false)) {
-        personal->insert(attribute.value("id", ""));
-      }
-    }
+  if (json.contains("trackedEntityAttributes")) {
+    DHL_RETURN_IF_ERROR(AddConfidentialAttributes(json["trackedEntityAttributes"],
+                                                  "export folder: " + file, *personal));
+    *attribute_metadata = true;
   }
   struct Records {
     const char* key;
@@ -97,36 +181,40 @@ bool IsInside(const fs::path& path, const fs::path& root) {
   return root_end == root.end();
 }
 
-// The regular files under `folder`, sorted. A symbolic link is followed only when its target lies
-// inside the folder: a link out of it (`x.csv -> ~/.config/dhis2lake/secrets.toml`) is an error
-// naming the link, so that nothing outside the folder lands in bronze.
-Result<std::vector<std::string>> ListFolderFiles(const fs::path& folder) {
+// The regular files under `folder`, sorted by path, with their identity. A symbolic link is
+// followed only when its target lies inside the folder, and is then listed as its target: a link
+// out of it (`x.csv -> ~/.config/dhis2lake/secrets.toml`) is an error naming the link, so that
+// nothing outside the folder lands in bronze.
+Result<std::vector<ListedFile>> ListFolderFiles(const fs::path& folder) {
   std::error_code error;
   fs::path root = fs::canonical(folder, error);
   if (error) {
     return IoError("export folder " + folder.string() + ": " + error.message());
   }
-  std::vector<std::string> files;
+  std::vector<ListedFile> files;
   for (fs::recursive_directory_iterator it(folder, error), end; !error && it != end;
        it.increment(error)) {
     const fs::directory_entry& entry = *it;
+    fs::path path = entry.path();
     if (entry.is_symlink(error)) {
-      fs::path target = fs::canonical(entry.path(), error);
-      if (error || !IsInside(target, root)) {
+      path = fs::canonical(entry.path(), error);
+      if (error || !IsInside(path, root)) {
         return InvalidArgument("export folder: " + entry.path().string() +
                                " is a symbolic link to " +
-                               (error ? std::string("a missing file") : target.string()) +
+                               (error ? std::string("a missing file") : path.string()) +
                                ", outside the folder; remove it or copy the file in");
       }
     }
-    if (entry.is_regular_file(error)) {
-      files.push_back(entry.path().string());
+    struct stat status;
+    if (::lstat(path.c_str(), &status) == 0 && S_ISREG(status.st_mode)) {
+      files.push_back({path.string(), status.st_dev, status.st_ino});
     }
   }
   if (error) {
     return IoError("export folder " + folder.string() + ": cannot list: " + error.message());
   }
-  std::sort(files.begin(), files.end());
+  std::sort(files.begin(), files.end(),
+            [](const ListedFile& a, const ListedFile& b) { return a.path < b.path; });
   return files;
 }
 
@@ -152,7 +240,7 @@ Result<ExtractSummary> ExportFolderSource::Run() {
   std::string source = "folder:" + folder.lexically_normal().string();
 
   // Every file, in a stable order; the confidential flags come from the folder's own metadata.
-  DHL_ASSIGN_OR_RETURN(std::vector<std::string> files, ListFolderFiles(folder));
+  DHL_ASSIGN_OR_RETURN(std::vector<ListedFile> files, ListFolderFiles(folder));
   ExtractionPlan plan;
   plan.run_id = Uuid4();
   plan.resource = "export";
@@ -161,11 +249,14 @@ Result<ExtractSummary> ExportFolderSource::Run() {
   plan.created_at = FormatIsoUtcMillis(ToEpochMillis(clock_.Now()));
   std::set<std::string> personal(options_.personal_attributes.begin(),
                                  options_.personal_attributes.end());
-  for (const std::string& file : files) {
-    if (EndsWith(file, ".csv") || EndsWith(file, ".csv.gz")) {
-      AddChunk(plan, file, "data_value", "", ChunkFormat::kCsv);
-    } else if (EndsWith(file, ".json") || EndsWith(file, ".json.gz")) {
-      DHL_RETURN_IF_ERROR(PlanJsonFile(file, plan, &personal));
+  bool attribute_metadata = false;
+  std::map<std::string, ListedFile> listed;
+  for (const ListedFile& file : files) {
+    listed.emplace(file.path, file);
+    if (EndsWith(file.path, ".csv") || EndsWith(file.path, ".csv.gz")) {
+      AddChunk(plan, file.path, "data_value", "", ChunkFormat::kCsv);
+    } else if (EndsWith(file.path, ".json") || EndsWith(file.path, ".json.gz")) {
+      DHL_RETURN_IF_ERROR(PlanJsonFile(file, plan, &personal, &attribute_metadata));
     }
   }
   if (plan.chunks.empty()) {
@@ -178,18 +269,47 @@ Result<ExtractSummary> ExportFolderSource::Run() {
   lake::LakeCatalog catalog(lake_dir_);
   BronzeWriter writer(connection, catalog, clock_);
   WatermarkStore watermarks(connection, catalog, clock_);
-  PersonalDataHasher hasher(secrets_.hash_key, personal);
-  ChunkFetcher fetch = [](const Chunk& chunk, const std::string&, int) -> Result<FetchedChunk> {
+  PersonalDataRules rules{.attributes = personal,
+                          .data_elements = {options_.personal_data_elements.begin(),
+                                            options_.personal_data_elements.end()}};
+  bool tracker = std::any_of(plan.chunks.begin(), plan.chunks.end(), [](const Chunk& chunk) {
+    const BronzeTable* table = FindBronzeTable(chunk.table);
+    return table != nullptr && table->tracker;
+  });
+  if (tracker && !attribute_metadata && options_.personal_attributes.empty()) {
+    // Privacy by default: nothing says which attributes are confidential.
+    rules.every_attribute = true;
+    LogWarn(
+        "export folder {}: tracker records but no trackedEntityAttributes metadata saying which "
+        "attributes are confidential: every attribute value is hashed (list the personal ones in "
+        "[source] personal_attributes to keep the others readable)",
+        folder_);
+  }
+  PersonalDataHasher hasher(secrets_.hash_key, std::move(rules));
+  // Each listed file is copied once into the run's landing folder through OpenListed, and bronze
+  // reads the copy: the folder is never re-opened by path. The copies go when the run is done.
+  ChunkFetcher fetch = [&listed](const Chunk& chunk, const std::string& directory,
+                                 int) -> Result<FetchedChunk> {
+    auto found = listed.find(chunk.file);
+    if (found == listed.end()) {
+      return InvalidArgument("export folder: " + chunk.file +
+                             " is not a regular file of the folder as listed now; not read");
+    }
+    std::string extension = EndsWith(chunk.file, ".gz") ? ".gz" : "";
+    extension =
+        (EndsWith(chunk.file, ".csv") || EndsWith(chunk.file, ".csv.gz") ? ".csv" : ".json") +
+        extension;
     FetchedChunk fetched;
-    fetched.files.push_back(chunk.file);
-    std::error_code size_error;
-    auto size = fs::file_size(chunk.file, size_error);
-    fetched.bytes = size_error ? 0 : static_cast<int64_t>(size);
+    fetched.files.push_back(directory + "/" + Sha256Hex(chunk.file).substr(0, 32) + extension);
+    if (!fs::exists(fetched.files.back())) {  // one copy per file, shared by its chunks
+      DHL_ASSIGN_OR_RETURN(fetched.bytes, CopyListed(found->second, fetched.files.back()));
+    }
     return fetched;
   };
   PlanRunnerOptions run_options;
   run_options.concurrency = 1;
   run_options.show_progress = show_progress_;
+  run_options.delete_landing_when_done = true;
 
   ExtractSummary summary;
   summary.server_version = "export folder";

@@ -36,6 +36,7 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
                                               "landing_retention_days",
                                               "keep_tracker_landing",
                                               "personal_attributes",
+                                              "personal_data_elements",
                                               "time_zone",
                                               "statement_timeout_seconds"};
   for (const auto& [key, value] : *section) {
@@ -76,13 +77,28 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
     return InvalidArgument("configuration file " + config_file +
                            ": source.chunk_by must be \"data_set\" or \"data_element_group\"");
   }
-  if (const toml::array* list = (*section)["personal_attributes"].as_array()) {
-    for (const auto& item : *list) {
-      if (auto text = item.value<std::string>()) {
-        options.personal_attributes.push_back(*text);
-      }
+  auto strings = [&](const char* key, std::vector<std::string>* field) -> Status {
+    const toml::node* node = section->get(key);
+    if (node == nullptr) {
+      return Status::Ok();
     }
-  }
+    const toml::array* list = node->as_array();
+    if (list == nullptr) {
+      return InvalidArgument("configuration file " + config_file + ": source." + key +
+                             " must be a list of strings");
+    }
+    for (const auto& item : *list) {
+      auto text = item.value<std::string>();
+      if (!text) {
+        return InvalidArgument("configuration file " + config_file + ": source." + key +
+                               " must be a list of strings");
+      }
+      field->push_back(*text);
+    }
+    return Status::Ok();
+  };
+  DHL_RETURN_IF_ERROR(strings("personal_attributes", &options.personal_attributes));
+  DHL_RETURN_IF_ERROR(strings("personal_data_elements", &options.personal_data_elements));
   return options;
 }
 
@@ -130,8 +146,13 @@ max_tries = 10
 max_backoff_ms = 5000
 
 # Tracked-entity attributes hashed (HMAC-SHA256, key in the secrets file) before they reach any table
-# or file, beside those DHIS2 marks confidential. Uids or codes.
+# or file, beside those DHIS2 marks confidential. Uids or codes. When tracker data arrives without the
+# attribute metadata (an export folder without trackedEntityAttributes) and this list is empty, every
+# attribute value is hashed.
 personal_attributes = []
+# Event data elements (uids) whose values are hashed the same way (notes and user names always are).
+# Program indicators over them cannot compute with the values (they are hashes).
+personal_data_elements = []
 # Keep tracker responses (personal attributes already hashed) in lake/_landing.
 keep_tracker_landing = false
 # Landing files of finished runs are deleted after this many days.

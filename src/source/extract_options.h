@@ -26,6 +26,9 @@ struct ExtractOptions {
   int landing_retention_days = 7;     // finished runs' landing files older than this are deleted
   bool keep_tracker_landing = false;  // keep tracker pages (personal attributes hashed) in _landing
   std::vector<std::string> personal_attributes;  // uids or codes, beside DHIS2's confidential flag
+  // Event data elements (uids) whose values are hashed; none by default, so that program
+  // indicators over ordinary clinical values keep working.
+  std::vector<std::string> personal_data_elements;
   // The database source (--source postgresql://...): the zone of its timestamps without a zone
   // (empty: the database's TimeZone setting) and the statement_timeout of its queries (0: none).
   std::string time_zone;

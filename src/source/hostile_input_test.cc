@@ -15,8 +15,11 @@
 
 #include "http/curl_transport.h"
 #include "http/http_server.h"
+#include "http/sleeper.h"
 #include "source/bronze_writer.h"
+#include "source/dhis2_client.h"
 #include "source/export_folder_source.h"
+#include "source/plan_runner.h"
 #include "source/secrets.h"
 #include "source/web_api_extractor.h"
 
@@ -65,6 +68,43 @@ TEST(HostileInputTest, ExportFolderRefusesASymlinkOutOfTheFolder) {
   EXPECT_NE(refused.status().message().find((dir / "export" / "x.csv").string()), std::string::npos)
       << refused.status().ToString();
   EXPECT_NE(refused.status().message().find("outside the folder"), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "lake" / "bronze"));
+  fs::remove_all(dir);
+}
+
+TEST(HostileInputTest, ExportFolderReadsNothingByPathButWhatItListed) {
+  // An interrupted run's plan (in the lake's _landing) names a file outside the folder, as a plan
+  // edited, or a folder changed, between the listing and the reading would. Before, the file was
+  // read by its path, whatever it had become.
+  fs::path dir = TempDir("relisted");
+  fs::create_directories(dir / "export");
+  fs::create_directories(dir / "outside");
+  std::ofstream(dir / "export" / "values.csv") << kCsv;
+  std::ofstream(dir / "outside" / "secret.csv")
+      << "dataelement,period,orgunit,catoptcombo,attroptcombo,value\n"
+         "fbfJHSPpUQD,202306,uNEhNuBUr0i,pq2XI5kz2BY,HllvX50cXC0,99\n";
+  ExtractionPlan plan;
+  plan.run_id = "0b5a7a4e-0000-4000-8000-000000000001";
+  plan.resource = "export";
+  plan.source = "folder:" + (dir / "export").lexically_normal().string();
+  plan.server_time_zone = "Etc/UTC";
+  plan.created_at = "2024-01-01T00:00:00.000Z";
+  Chunk chunk;
+  chunk.sequence = 1;
+  chunk.id = "export/000001";
+  chunk.table = "data_value";
+  chunk.format = ChunkFormat::kCsv;
+  chunk.file = (dir / "outside" / "secret.csv").string();
+  plan.chunks.push_back(chunk);
+  ASSERT_TRUE(SavePlan((dir / "lake").string(), plan).ok());
+  ExportFolderSource source((dir / "lake").string(), (dir / "export").string(), ExtractOptions(),
+                            TestSecrets(), SystemClock::Instance(), false);
+  Result<ExtractSummary> refused = source.Run();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().message().find((dir / "outside" / "secret.csv").string() +
+                                            " is not a regular file of the folder as listed"),
+            std::string::npos)
+      << refused.status().ToString();
   EXPECT_FALSE(fs::exists(dir / "lake" / "bronze"));
   fs::remove_all(dir);
 }
@@ -227,6 +267,90 @@ TEST(HostileInputTest, EndlessOrOverlongPagingIsAnError) {
   ASSERT_FALSE(huge.ok());
   EXPECT_NE(huge.message().find("pageCount 3000000000 is not a page count"), std::string::npos)
       << huge.ToString();
+  fs::remove_all(dir);
+}
+
+TEST(HostileInputTest, AServersAnswerIsCappedOnceDecompressed) {
+  // 8 MiB of JSON that the server gzips (a few KiB on the wire, which libcurl inflates).
+  http::HttpServer server;
+  server.Route("GET", "/api/big", [](const http::ServerRequest&, http::ServerResponse& response) {
+    response.SetStreamedBody("application/json", [](http::BodyWriter& writer) {
+      std::string zeros(1 << 20, '0');
+      if (!writer.Write("[")) {
+        return false;
+      }
+      for (int i = 0; i < 8; ++i) {
+        if (!writer.Write(zeros)) {
+          return false;
+        }
+      }
+      return writer.Write("]");
+    });
+  });
+  Result<int> port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  http::CurlTransport transport;
+  http::SystemSleeper sleeper;
+  http::RetryOptions retry;
+  retry.max_tries = 3;
+  Dhis2Client client(fmt::format("http://127.0.0.1:{}", *port), "", transport, sleeper, retry);
+  client.set_max_response_bytes(1 << 20);
+  http::StringSink sink;
+  Status capped = client.Download("/api/big", {}, sink, http::ExpectedBody::kJson);
+  ASSERT_FALSE(capped.ok());
+  EXPECT_EQ(capped.code(), StatusCode::kInvalidArgument) << capped.ToString();  // not retried
+  EXPECT_NE(capped.message().find("/api/big: the answer holds more than 1048576 bytes once "
+                                  "decompressed"),
+            std::string::npos)
+      << capped.ToString();
+  EXPECT_LE(sink.body().size(), 1u << 20);
+  // Under the cap the same answer is read whole.
+  client.set_max_response_bytes(16 << 20);
+  ASSERT_TRUE(client.Download("/api/big", {}, sink, http::ExpectedBody::kJson).ok());
+  EXPECT_EQ(sink.body().size(), (8u << 20) + 2);
+  server.Stop();
+}
+
+// A JSON text nesting `levels` arrays inside a record of `key`.
+std::string DeepRecords(const std::string& key, int levels) {
+  return "{\"" + key + "\":[{\"id\":\"a1234567890\",\"deep\":" + std::string(levels, '[') +
+         std::string(levels, ']') + "}]}";
+}
+
+TEST(HostileInputTest, DeeplyNestedJsonIsRefusedNotRecursedInto) {
+  // A million levels: copying or printing it recursively overflows the stack.
+  constexpr int kLevels = 1000000;
+  fs::path dir = TempDir("depth");
+  // From a server: every list answers with the deep record.
+  http::HttpServer server;
+  server.Route("GET", "/api/system/info",
+               [](const http::ServerRequest&, http::ServerResponse& response) {
+                 response.SetBody(R"({"version":"2.38.4","serverDate":"2024-01-01T00:00:00.000",)"
+                                  R"("serverTimeZoneId":"Etc/UTC"})",
+                                  "application/json");
+               });
+  server.Route("GET", "/api/.*",
+               [&](const http::ServerRequest& request, http::ServerResponse& response) {
+                 response.SetBody(DeepRecords(request.path.substr(5), kLevels), "application/json");
+               });
+  ExtractOptions options;
+  options.concurrency = 1;
+  Status served = ExtractFrom(server, dir / "lake1", options);
+  ASSERT_FALSE(served.ok());
+  EXPECT_NE(served.message().find("JSON nested more than 64 levels deep"), std::string::npos)
+      << served.ToString().substr(0, 400);
+  // From an export folder.
+  fs::create_directories(dir / "export");
+  std::ofstream(dir / "export" / "events.json") << DeepRecords("events", kLevels);
+  ExportFolderSource folder((dir / "lake2").string(), (dir / "export").string(), ExtractOptions(),
+                            TestSecrets(), SystemClock::Instance(), false);
+  Result<ExtractSummary> landed = folder.Run();
+  ASSERT_FALSE(landed.ok());
+  EXPECT_NE(landed.status().message().find((dir / "export" / "events.json").string() +
+                                           ": JSON nested more than 64 levels deep"),
+            std::string::npos)
+      << landed.status().ToString().substr(0, 400);
+  EXPECT_FALSE(fs::exists(dir / "lake2" / "bronze"));
   fs::remove_all(dir);
 }
 

@@ -1,11 +1,115 @@
 #include "source/personal_data_hasher.h"
 
+#include <array>
+#include <string_view>
+
 #include "base/hash.h"
 
 namespace dhl::source {
+namespace {
+
+// Fields holding a user name as text.
+constexpr std::array<std::string_view, 2> kUserNameFields = {"storedBy", "completedBy"};
+// Fields holding a user object ({uid, username, firstName, surname, ...}) or, in older versions, a
+// user name as text.
+constexpr std::array<std::string_view, 5> kUserFields = {
+    "createdBy", "updatedBy", "createdByUserInfo", "updatedByUserInfo", "assignedUser"};
+// The names inside a user object.
+constexpr std::array<std::string_view, 5> kUserObjectNames = {"username", "firstName", "surname",
+                                                              "displayName", "name"};
+
+template <size_t N>
+bool IsOneOf(const std::array<std::string_view, N>& names, std::string_view name) {
+  for (std::string_view candidate : names) {
+    if (candidate == name) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string StringField(const nlohmann::json& object, const char* name) {
+  auto found = object.find(name);
+  return found != object.end() && found->is_string() ? found->get<std::string>() : std::string();
+}
+
+}  // namespace
 
 std::string PersonalDataHasher::Hash(const std::string& value) const {
   return HmacSha256Hex(key_, value);
+}
+
+int PersonalDataHasher::HashValue(nlohmann::json& value) const {
+  if (value.is_null()) {
+    return 0;
+  }
+  value = Hash(value.is_string() ? value.get<std::string>() : value.dump());
+  return 1;
+}
+
+int PersonalDataHasher::HashAttributes(nlohmann::json& attributes) const {
+  int replaced = 0;
+  for (auto& attribute : attributes) {
+    if (!attribute.is_object() || !attribute.contains("value")) {
+      continue;
+    }
+    std::string uid = StringField(attribute, "attribute");
+    if (uid.empty() && attribute.contains("trackedEntityAttribute") &&
+        attribute["trackedEntityAttribute"].is_object()) {
+      uid = attribute["trackedEntityAttribute"].value("id", "");
+    }
+    std::string code = StringField(attribute, "code");
+    bool personal = rules_.every_attribute || rules_.attributes.count(uid) > 0 ||
+                    (!code.empty() && rules_.attributes.count(code) > 0);
+    if (personal) {
+      replaced += HashValue(attribute["value"]);
+    }
+    replaced += Apply(attribute);  // user names of the value (storedBy, createdBy, ...)
+  }
+  return replaced;
+}
+
+int PersonalDataHasher::HashDataValues(nlohmann::json& data_values) const {
+  int replaced = 0;
+  for (auto& data_value : data_values) {
+    if (!data_value.is_object()) {
+      continue;
+    }
+    std::string data_element = StringField(data_value, "dataElement");
+    if (!data_element.empty() && rules_.data_elements.count(data_element) > 0 &&
+        data_value.contains("value")) {
+      replaced += HashValue(data_value["value"]);
+    }
+    replaced += Apply(data_value);
+  }
+  return replaced;
+}
+
+int PersonalDataHasher::HashNotes(nlohmann::json& notes) const {
+  int replaced = 0;
+  for (auto& note : notes) {
+    if (!note.is_object()) {
+      continue;
+    }
+    if (note.contains("value")) {
+      replaced += HashValue(note["value"]);
+    }
+    replaced += Apply(note);
+  }
+  return replaced;
+}
+
+int PersonalDataHasher::HashUser(nlohmann::json& user) const {
+  if (!user.is_object()) {
+    return user.is_string() ? HashValue(user) : 0;
+  }
+  int replaced = 0;
+  for (auto& [name, value] : user.items()) {
+    if (IsOneOf(kUserObjectNames, name) && value.is_string()) {
+      replaced += HashValue(value);
+    }
+  }
+  return replaced;
 }
 
 int PersonalDataHasher::Apply(nlohmann::json& record) const {
@@ -21,32 +125,48 @@ int PersonalDataHasher::Apply(nlohmann::json& record) const {
   }
   for (auto& [name, value] : record.items()) {
     if (name == "attributes" && value.is_array()) {
-      for (auto& attribute : value) {
-        if (!attribute.is_object() || !attribute.contains("value")) {
-          continue;
-        }
-        std::string uid;
-        if (attribute.contains("attribute") && attribute["attribute"].is_string()) {
-          uid = attribute["attribute"].get<std::string>();
-        } else if (attribute.contains("trackedEntityAttribute") &&
-                   attribute["trackedEntityAttribute"].is_object()) {
-          uid = attribute["trackedEntityAttribute"].value("id", "");
-        }
-        bool personal = personal_uids_.count(uid) > 0 ||
-                        (attribute.contains("code") && attribute["code"].is_string() &&
-                         personal_uids_.count(attribute["code"].get<std::string>()) > 0);
-        if (personal && !attribute["value"].is_null()) {
-          std::string clear = attribute["value"].is_string() ? attribute["value"].get<std::string>()
-                                                             : attribute["value"].dump();
-          attribute["value"] = Hash(clear);
-          ++replaced;
-        }
-      }
+      replaced += HashAttributes(value);
+    } else if (name == "dataValues" && value.is_array()) {
+      replaced += HashDataValues(value);
+    } else if (name == "notes" && value.is_array()) {
+      replaced += HashNotes(value);
+    } else if (IsOneOf(kUserNameFields, name) && value.is_string()) {
+      replaced += HashValue(value);
+    } else if (IsOneOf(kUserFields, name)) {
+      replaced += HashUser(value);
     } else if (value.is_object() || value.is_array()) {
       replaced += Apply(value);
     }
   }
   return replaced;
+}
+
+Status AddConfidentialAttributes(const nlohmann::json& list, const std::string& where,
+                                 std::set<std::string>& personal) {
+  auto bad = [&](const std::string& why) {
+    return InvalidArgument(
+        where + " (the confidential flags that say which attribute values to hash): " + why +
+        "; nothing was extracted");
+  };
+  if (!list.is_array()) {
+    return bad("the answer has no trackedEntityAttributes list");
+  }
+  for (const auto& attribute : list) {
+    if (!attribute.is_object() || !attribute.contains("id") || !attribute["id"].is_string()) {
+      return bad("an attribute without a string id");
+    }
+    std::string id = attribute["id"].get<std::string>();
+    auto confidential = attribute.find("confidential");
+    if (confidential != attribute.end() && !confidential->is_boolean()) {
+      return bad("attribute " + id + " has a confidential flag that is not true or false");
+    }
+    std::string code = StringField(attribute, "code");
+    if ((confidential != attribute.end() && confidential->get<bool>()) ||
+        (!code.empty() && personal.count(code) > 0)) {
+      personal.insert(id);
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace dhl::source

@@ -650,7 +650,11 @@ Result<ExtractSummary> PostgresExtractor::Run() {
           row[1].value_or("0"), row[0].value_or(""));
     }
   }
-  PersonalDataHasher hasher(secrets_.hash_key, personal);
+  PersonalDataHasher hasher(
+      secrets_.hash_key,
+      PersonalDataRules{.attributes = personal,
+                        .data_elements = {options_.personal_data_elements.begin(),
+                                          options_.personal_data_elements.end()}});
 
   FetchContext context;
   context.schema = schema;

@@ -22,6 +22,7 @@
 #include "source/bronze_table.h"
 #include "source/bronze_writer.h"
 #include "source/dhis2_client.h"
+#include "source/json_depth.h"
 #include "source/landing_file.h"
 #include "source/plan_runner.h"
 #include "source/watermark_store.h"
@@ -35,8 +36,8 @@ constexpr int kTrackerPageSize = 500;
 constexpr int kMaxPages = 100000;  // pages of one chunk
 
 bool IsTrackerTable(const std::string& table) {
-  return table == "event" || table == "enrollment" || table == "tracked_entity" ||
-         table == "relationship";
+  const BronzeTable* bronze = FindBronzeTable(table);
+  return bronze != nullptr && bronze->tracker;
 }
 
 // A page count as received: an integer in [0, kMaxPages], or an error naming `what`.
@@ -105,40 +106,6 @@ Result<bool> HasNextPage(const nlohmann::json& page, const std::string& records_
 // Adds to `personal` the uids of the attributes DHIS2 flags confidential and of those whose code is
 // configured. An answer that is not the expected list is an error naming the resource: without
 // the flags personal values would land in clear text.
-Status AddConfidentialAttributes(const std::string& body, std::set<std::string>& personal) {
-  auto bad = [](const std::string& why) {
-    return InvalidArgument(
-        "GET /api/trackedEntityAttributes (the confidential flags that say which attribute values "
-        "to hash): " +
-        why + "; nothing was extracted");
-  };
-  nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
-  if (attributes.is_discarded()) {
-    return bad("the answer is not JSON");
-  }
-  if (!attributes.is_object() || !attributes.contains("trackedEntityAttributes") ||
-      !attributes["trackedEntityAttributes"].is_array()) {
-    return bad("the answer has no trackedEntityAttributes list");
-  }
-  for (const auto& attribute : attributes["trackedEntityAttributes"]) {
-    if (!attribute.is_object() || !attribute.contains("id") || !attribute["id"].is_string()) {
-      return bad("an attribute without a string id");
-    }
-    std::string id = attribute["id"].get<std::string>();
-    if (attribute.contains("confidential") && !attribute["confidential"].is_boolean()) {
-      return bad("attribute " + id + " has a confidential flag that is not true or false");
-    }
-    std::string code;
-    if (attribute.contains("code") && attribute["code"].is_string()) {
-      code = attribute["code"].get<std::string>();
-    }
-    if (attribute.value("confidential", false) || (!code.empty() && personal.count(code) > 0)) {
-      personal.insert(id);
-    }
-  }
-  return Status::Ok();
-}
-
 // Downloads one chunk of a server plan into `directory`.
 Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
                                       const std::string& directory,
@@ -195,6 +162,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
         DHL_ASSIGN_OR_RETURN(std::string body, client.GetJson(chunk.path, params));
         bytes = static_cast<int64_t>(body.size());
         page = nlohmann::json::parse(body, nullptr, false);
+        DHL_RETURN_IF_ERROR(
+            CheckJsonDepth(page, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
         if (hasher != nullptr) {
           hasher->Apply(page);
         }
@@ -218,6 +187,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
           DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
           page = nlohmann::json::parse(text, nullptr, false);
           bytes = file.bytes();
+          DHL_RETURN_IF_ERROR(
+              CheckJsonDepth(page, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
           if (!page.is_discarded()) {
             last = Status::Ok();
             break;
@@ -286,6 +257,7 @@ struct Planner {
     params.insert(params.end(), extra.begin(), extra.end());
     DHL_ASSIGN_OR_RETURN(std::string body, client.GetJson(endpoint, params));
     nlohmann::json json = nlohmann::json::parse(body, nullptr, false);
+    DHL_RETURN_IF_ERROR(CheckJsonDepth(json, "GET " + http::MaskUrl(client.Url(endpoint, params))));
     if (json.is_object() && json.contains(key) && json[key].is_array()) {
       return json[key];
     }
@@ -619,9 +591,20 @@ Result<ExtractSummary> WebApiExtractor::Run() {
         std::string body,
         planner_client.GetJson("/api/trackedEntityAttributes",
                                {{"fields", "id,code,confidential"}, {"paging", "false"}}));
-    DHL_RETURN_IF_ERROR(AddConfidentialAttributes(body, personal));
+    nlohmann::json attributes = nlohmann::json::parse(body, nullptr, false);
+    DHL_RETURN_IF_ERROR(CheckJsonDepth(attributes, "GET /api/trackedEntityAttributes"));
+    const nlohmann::json none;
+    DHL_RETURN_IF_ERROR(AddConfidentialAttributes(
+        attributes.is_object() && attributes.contains("trackedEntityAttributes")
+            ? attributes["trackedEntityAttributes"]
+            : none,
+        "GET /api/trackedEntityAttributes", personal));
   }
-  PersonalDataHasher hasher(secrets_.hash_key, personal);
+  PersonalDataHasher hasher(
+      secrets_.hash_key,
+      PersonalDataRules{.attributes = personal,
+                        .data_elements = {options_.personal_data_elements.begin(),
+                                          options_.personal_data_elements.end()}});
 
   ChunkFetcher fetch = [&](const Chunk& chunk, const std::string& directory,
                            int worker) -> Result<FetchedChunk> {
