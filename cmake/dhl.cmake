@@ -14,17 +14,18 @@ function(dhl_library name)
   dhl_unity(${name})
 endfunction()
 
-# dhl_unity(TARGET): a unity build of the target when DHL_UNITY is on (the default). About 60% of a
-# library file's compile time was instantiating and optimising the same nlohmann/fmt/standard code
-# as its neighbours did; compiled in batches, that work is done once per batch (three src/lake files:
-# 34.8 CPU s apart, 19.5 s together). Names in a file's anonymous namespace must therefore be unique
-# within its library, and must not shadow a function its folder's headers or src/base declare (a
-# call elsewhere in the batch would silently bind to it): scripts/check_unity_names.py checks both
-# (ctest unity_names_check). Shared helpers belong in a header (base/text.h, dhis2/period.h, ...);
-# a file that cannot join yet is marked SKIP_UNITY_BUILD_INCLUSION with the reason.
+# dhl_unity(TARGET): a unity build of the target (batches of 16 files) when DHL_UNITY is on (the
+# default). About 60% of a library file's compile time was instantiating and optimising the same
+# nlohmann/fmt/standard code as its neighbours did; compiled in batches, that work is done once per
+# batch (three src/lake files: 34.8 CPU s apart, 19.5 s together; src/source's 16 files: 38 CPU s as
+# one batch, about 50 as two). Names in a file's anonymous namespace must therefore be unique within
+# its library, and must not shadow a function its folder's headers or src/base declare (a call
+# elsewhere in the batch would silently bind to it): scripts/check_unity_names.py checks both (ctest
+# unity_names_check). Shared helpers belong in a header (base/text.h, dhis2/period.h, ...); a file
+# that cannot join yet is marked SKIP_UNITY_BUILD_INCLUSION with the reason.
 function(dhl_unity name)
   if(DHL_UNITY)
-    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 8)
+    set_target_properties(${name} PROPERTIES UNITY_BUILD ON UNITY_BUILD_BATCH_SIZE 16)
     # g++ takes a .cc included into the batch for a header, and warns that a class there holds a
     # type of the file's anonymous namespace; the batch is one translation unit, so it is not.
     target_compile_options(${name} PRIVATE $<$<CXX_COMPILER_ID:GNU>:-Wno-subobject-linkage>)
