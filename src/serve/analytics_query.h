@@ -14,29 +14,13 @@
 #include "dhis2/period.h"
 #include "serve/analytics.h"
 #include "serve/analytics_error.h"
+#include "serve/analytics_request.h"
 #include "serve/lake_reader.h"
 
 namespace dhl::serve::analytics {
 
 // DHIS2's default rounding (see RoundAnalyticsValue).
 constexpr int kDefaultDecimals = -1;
-
-struct DimensionSpec {
-  std::string id;  // dx, pe, ou, co or a category uid
-  std::vector<std::string> items;
-  bool filter = false;
-};
-
-struct Options {
-  bool skip_meta = false;
-  bool skip_data = false;
-  bool include_num_den = false;
-  bool hierarchy_meta = false;
-  bool show_hierarchy = false;
-  bool skip_rounding = false;
-  bool short_names = false;
-  std::optional<dhis2::AggregationType> aggregation_type;  // unset = each item's own
-};
 
 enum class DxKind { kIndicator, kDataElement, kOperand, kReportingRate };
 

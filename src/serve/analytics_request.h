@@ -1,0 +1,47 @@
+// The parameters of an analytics request (`dimension=`, `filter=` and the options; see
+// serve/analytics.h for the forms), parsed and checked without the lake: what outside input can
+// reach before any item is looked up. Pure functions, thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "dhis2/aggregation_type.h"
+#include "serve/analytics_error.h"
+
+namespace dhl::serve::analytics {
+
+struct DimensionSpec {
+  std::string id;  // dx, pe, ou, co or a category uid
+  std::vector<std::string> items;
+  bool filter = false;
+};
+
+struct Options {
+  bool skip_meta = false;
+  bool skip_data = false;
+  bool include_num_den = false;
+  bool hierarchy_meta = false;
+  bool show_hierarchy = false;
+  bool skip_rounding = false;
+  bool short_names = false;
+  std::optional<dhis2::AggregationType> aggregation_type;  // unset = each item's own
+};
+
+struct RequestParameters {
+  std::vector<DimensionSpec> dimensions;  // output order: dx, co, then as requested
+  std::map<std::string, DimensionSpec> filters;
+  Options options;
+};
+
+// Parses `params` (name, value pairs in request order). A dimension `id:item;item` keeps its items
+// trimmed, non-empty and unique. Refused (with DHIS2's error code where it has one): a dimension
+// given twice or both as dimension and filter, no dimension, no dx or pe item, co as a filter, a
+// bad boolean, displayProperty or aggregationType, startDate/endDate.
+AnalyticsResult<RequestParameters> ParseRequestParameters(
+    const std::vector<std::pair<std::string, std::string>>& params);
+
+}  // namespace dhl::serve::analytics
