@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -223,6 +224,8 @@ class ServeTest : public ::testing::Test {
     options.row_limit = row_limit;
     options.byte_limit = byte_limit_;
     options.sorted_copies = sorted_copies_;
+    options.workers = workers_;
+    options.queue = queue_;
     server_ = std::make_unique<Server>(options);
     auto port = server_->Start();
     ASSERT_TRUE(port.ok()) << port.status().ToString();
@@ -298,6 +301,8 @@ class ServeTest : public ::testing::Test {
 
   size_t byte_limit_ = 32 << 20;  // ServerOptions::byte_limit of StartServer
   bool sorted_copies_ = true;     // ServerOptions::sorted_copies of StartServer
+  size_t workers_ = 64;           // ServerOptions::workers and queue of StartServer
+  size_t queue_ = 256;
   fs::path lake_dir_;
   std::optional<engine::Database> database_;
   std::optional<engine::Connection> connection_;
@@ -1188,6 +1193,86 @@ TEST_F(ServeTest, UnderLoadEveryAnswerIsRightOrACleanRefusal) {
   ASSERT_FALSE(health.empty());
   EXPECT_EQ(std::count(health.begin(), health.end(), 200), static_cast<long>(health.size()));
   EXPECT_LT(PeakResidentBytes(), int64_t{1536} << 20);
+}
+
+TEST_F(ServeTest, OverloadedTheRestAreRefusedWith503AndHealthStillAnswers) {
+  // 2 workers and a queue of 2 for 30 clients starting together, each keeping its connection (so
+  // its worker) for three requests: most connections find the queue full.
+  workers_ = 2;
+  queue_ = 2;
+  StartServer();
+  constexpr int kClients = 30;
+  constexpr int kRequestsEach = 3;
+  std::atomic<bool> done{false};
+  std::vector<int> health;
+  std::thread monitor([&] {
+    http::CurlTransport transport;
+    while (!done) {
+      http::HttpRequest request;
+      request.url = base_ + "/health";
+      request.idle_timeout = std::chrono::milliseconds(5000);
+      http::StringSink sink;
+      health.push_back(transport.Send(request, sink).ok() ? sink.head().status : 0);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  });
+  std::mutex mutex;
+  std::condition_variable go;
+  bool started = false;
+  std::vector<std::string> wrong;
+  std::map<int, int> statuses;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      {
+        std::unique_lock<std::mutex> lock(mutex);
+        go.wait(lock, [&] { return started; });
+      }
+      http::CurlTransport transport;
+      for (int i = 0; i < kRequestsEach; ++i) {
+        bool analytics = (c + i) % 2 == 0;
+        http::HttpRequest request;
+        request.idle_timeout = std::chrono::milliseconds(60000);
+        request.url = base_ + (analytics ? std::string("/api/analytics?dimension=dx:fbfJHSPpUQD&"
+                                                       "dimension=pe:202306&dimension=ou:"
+                                                       "uNEhNuBUr0i&skipMeta=true")
+                                         : "/api/sql?q=" + Escape("SELECT count(*) FROM "
+                                                                  "silver.org_unit"));
+        http::StringSink sink;
+        Status sent = transport.Send(request, sink);
+        int status = sent.ok() ? sink.head().status : 0;
+        bool right = status == 503 && sink.head().Header("Retry-After").has_value();
+        if (status == 200) {
+          json body = json::parse(sink.body(), nullptr, false);
+          right = !body.is_discarded() &&
+                  (analytics ? body["rows"].size() == 1 && body["rows"][0][3] == "10"
+                             : body["rows"][0][0] == 7);
+        }
+        std::lock_guard<std::mutex> lock(mutex);
+        ++statuses[status];
+        if (!right) {
+          wrong.push_back(fmt::format("{} -> {} {}", request.url.substr(0, 120), status,
+                                      sent.ok() ? sink.body().substr(0, 200) : sent.ToString()));
+        }
+      }
+    });
+  }
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    started = true;
+  }
+  go.notify_all();
+  for (std::thread& client : clients) {
+    client.join();
+  }
+  done = true;
+  monitor.join();
+  EXPECT_TRUE(wrong.empty()) << wrong.size() << " wrong answers, the first: " << wrong[0];
+  EXPECT_EQ(statuses[200] + statuses[503], kClients * kRequestsEach);
+  EXPECT_GT(statuses[503], 0) << "the pool never filled";
+  EXPECT_GT(statuses[200], 0);
+  ASSERT_FALSE(health.empty());
+  EXPECT_EQ(std::count(health.begin(), health.end(), 200), static_cast<long>(health.size()));
 }
 
 // ---------------------------------------------------------------------------------------------
