@@ -14,6 +14,7 @@
 #include <string>
 
 #include "base/clock.h"
+#include "base/logging.h"
 #include "engine/database.h"
 #include "lake/delta_log.h"
 #include "lake/file_system.h"
@@ -26,11 +27,21 @@ struct Fixture {
   dhl::engine::Connection connection;
 };
 
+std::filesystem::path TablePath() {
+  return std::filesystem::temp_directory_path() /
+         ("dhl_checkpoint_fuzz_" + std::to_string(::getpid()));
+}
+
 Fixture& TheFixture() {
   static Fixture* fixture = [] {
-    std::filesystem::path table = std::filesystem::temp_directory_path() /
-                                  ("dhl_checkpoint_fuzz_" + std::to_string(::getpid()));
+    // The reader warns on every unreadable checkpoint: only errors are worth printing here.
+    dhl::InitLogging(dhl::LogLevel::kError, dhl::LogFormat::kText);
+    std::filesystem::path table = TablePath();
     std::filesystem::create_directories(table / "_delta_log");
+    std::atexit([] {
+      std::error_code ignored;
+      std::filesystem::remove_all(TablePath(), ignored);
+    });
     dhl::engine::Database database = dhl::engine::Database::Open().value();
     dhl::engine::Connection connection = database.Connect().value();
     return new Fixture{table, std::move(database), std::move(connection)};
