@@ -246,13 +246,12 @@ unit_cell AS (
 -- sum but the sums of per-unit extremes combines across option combos exactly as across units (sums
 -- add, min and max of the parts), so a unit's total and per-option cells are its option-combo cells
 -- grouped, at each level after the roll-up (aggregate_level_cells), instead of rolling every grain
--- up the hierarchy; per_unit_grains elements rolled their grains up themselves. No per-option
--- cells at the deepest level (docs/gold_aggregate.md, "Grains").
+-- up the hierarchy; per_unit_grains elements rolled their grains up themselves
+-- (docs/gold_aggregate.md, "Grains").
 derived_grain AS (
-  SELECT o.grain_id AS own_grain_id, d.grain_id, k.g_option IS NOT NULL AS per_option
+  SELECT o.grain_id AS own_grain_id, d.grain_id
   FROM grain_map o
   JOIN grain_map d ON d.coc_id = o.coc_id AND NOT d.own
-  JOIN grain_key k ON k.grain_id = d.grain_id
   WHERE o.own
 ),
 -- Every org-unit level, from the deepest up: level k groups level k + 1's cells by parent with the
@@ -260,10 +259,6 @@ derived_grain AS (
 -- cells of query periods, disaggregated_level_cell those of disaggregated data periods, each with
 -- the grains derived from the option combos.
 generated('aggregate_level_cells'),
--- The deepest level of the current hierarchy (facilities): its per-option rows are not written.
-deepest_level AS (
-  SELECT MAX(level) AS level FROM unit
-),
 cell AS (
   SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n,
          generated('aggregate_cell_value') AS value
@@ -326,12 +321,10 @@ JOIN element_key e ON e.de_id = r.de_id
 JOIN grain_key k ON k.grain_id = r.grain_id
 JOIN unit u ON u.ou_id = r.ou_id
 JOIN cell_period p ON p.cp_id = r.cp_id
-CROSS JOIN deepest_level x
-WHERE r.value IS NOT NULL AND NOT (k.g_option IS NOT NULL AND r.ou_level = x.level)
+WHERE r.value IS NOT NULL
 UNION ALL
 SELECT a.de, a.g_coc, a.g_category, a.g_option, a.ou, a.ou_level, a.cp, a.period_type, a.value,
        CAST(FLOOR(a.n) AS BIGINT), q.year
 FROM across a
 JOIN query_period q ON q.period_type = a.period_type AND q.pe = a.cp
-CROSS JOIN deepest_level x
-WHERE a.value IS NOT NULL AND NOT (a.g_option IS NOT NULL AND a.ou_level = x.level)
+WHERE a.value IS NOT NULL

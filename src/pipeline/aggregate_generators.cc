@@ -501,8 +501,7 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
   // The union of the levels, twice: each consumer reads the levels themselves (no copy of the
   // union), one the query periods' cells, the other the disaggregated data periods'. Beside each
   // level's option-combo cells, the total and per-option cells grouped from them (derived_grain;
-  // not per_unit_grains elements, which rolled those grains up themselves), no per-option cells at
-  // the deepest level.
+  // not per_unit_grains elements, which rolled those grains up themselves).
   for (bool disaggregated : {false, true}) {
     std::vector<std::string> parts;
     for (int64_t level = 1; level <= levels; ++level) {
@@ -519,10 +518,9 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
           "  FROM ({1}) c\n"
           "  JOIN cell_period p ON p.cp_id = c.cp_id AND {2}p.disaggregated\n"
           "  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains\n"
-          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id{3}\n"
+          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id\n"
           "  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id",
-          level, level_rows(level), disaggregated ? "" : "NOT ",
-          level == levels ? " AND NOT d.per_option" : ""));
+          level, level_rows(level), disaggregated ? "" : "NOT "));
     }
     ctes.push_back(std::string(disaggregated ? "disaggregated_level_cell" : "level_cell") +
                    " AS (\n" + fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n")) + "\n)");

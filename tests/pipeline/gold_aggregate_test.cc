@@ -514,15 +514,20 @@ TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
   EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "value", "ou = 'fB'").empty());
 }
 
-TEST_F(GoldAggregateTest, PerOptionCellsAboveTheDeepestLevelOnlyAndExactForEveryRule) {
+TEST_F(GoldAggregateTest, PerOptionCellsAtEveryLevelAndExactForEveryRule) {
   WriteSilver(*catalog_);
   RunOk(*catalog_);
-  // The deepest level (the facilities fA, fB: level 3) has its totals and option combos, no
-  // per-option rows; D and W have all three grains.
-  EXPECT_TRUE(
+  // Every level has all three grains, the deepest (the facilities fA, fB: level 3) included: the
+  // analytics API answers a category dimension at a facility from them.
+  EXPECT_FALSE(
       Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 3").empty());
   EXPECT_FALSE(
       Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 2").empty());
+  // SUM per option at facility fA: male 10 + 20 = 30, female 5.
+  EXPECT_DOUBLE_EQ(
+      Cell("deSum", "fA", "2024Q1", "category = 'catSex' AND category_option = 'optM'"), 30);
+  EXPECT_DOUBLE_EQ(
+      Cell("deSum", "fA", "2024Q1", "category = 'catSex' AND category_option = 'optF'"), 5);
   EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1", "coc = 'cocM'"), 30);  // 10 + 20
   EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1"), 35);                  // 10 + 5 + 20
   const std::string male = "category = 'catSex' AND category_option = 'optM'";
@@ -541,7 +546,8 @@ TEST_F(GoldAggregateTest, PerOptionCellsAboveTheDeepestLevelOnlyAndExactForEvery
   // plus fB min(4, 8) = 4 = 7; none at the facility itself.
   EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "2024Q1", male), 7);
   EXPECT_DOUBLE_EQ(Cell("deMinSum", "W", "2024Q1", male), 7);
-  EXPECT_TRUE(std::isnan(Cell("deMinSum", "fA", "2024Q1", male)));
+  // At the facility itself: its own minimum, min(5, 3) = 3.
+  EXPECT_DOUBLE_EQ(Cell("deMinSum", "fA", "2024Q1", male), 3);
   // MAX_SUM_ORG_UNIT: fA max(5, 3) = 5 plus fB max(4, 8) = 8 = 13.
   EXPECT_DOUBLE_EQ(Cell("deMaxSum", "D", "2024Q1", male), 13);
   // NONE: January's two 5s agree (5); February's 1 and 2 do not (no row).
