@@ -321,18 +321,14 @@ Result<ExtractSummary> ExportFolderSource::Run() {
       continue;
     }
     LogInfo("extract: resuming run {} of {}", old.run_id, source);
-    DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
-                         RunPlan(lake_dir_, old, writer, watermarks, fetch, &hasher, run_options));
-    summary.resources.push_back({old.resource, old.run_id, stats.chunks, stats.chunks_skipped,
-                                 stats.records, stats.bytes, true});
+    DHL_RETURN_IF_ERROR(RunPlanInto(summary, lake_dir_, old, writer, watermarks, fetch, &hasher,
+                                    run_options, /*resumed=*/true));
     resumed = true;
   }
   if (!resumed) {
     DHL_RETURN_IF_ERROR(SavePlan(lake_dir_, plan));
-    DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
-                         RunPlan(lake_dir_, plan, writer, watermarks, fetch, &hasher, run_options));
-    summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
-                                 stats.records, stats.bytes, false});
+    DHL_RETURN_IF_ERROR(RunPlanInto(summary, lake_dir_, plan, writer, watermarks, fetch, &hasher,
+                                    run_options, /*resumed=*/false));
   }
   summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
   return summary;

@@ -250,4 +250,15 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
   return stats;
 }
 
+Status RunPlanInto(ExtractSummary& summary, const std::string& lake_dir, const ExtractionPlan& plan,
+                   BronzeWriter& writer, WatermarkStore& watermarks, const ChunkFetcher& fetch,
+                   const PersonalDataHasher* hasher, const PlanRunnerOptions& options,
+                   bool resumed) {
+  DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
+                       RunPlan(lake_dir, plan, writer, watermarks, fetch, hasher, options));
+  summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
+                               stats.records, stats.bytes, resumed});
+  return Status::Ok();
+}
+
 }  // namespace dhl::source

@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/status.h"
 #include "source/bronze_writer.h"
+#include "source/extract_summary.h"
 #include "source/extraction_plan.h"
 #include "source/watermark_store.h"
 
@@ -62,5 +63,12 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
                              BronzeWriter& writer, WatermarkStore& watermarks,
                              const ChunkFetcher& fetch, const PersonalDataHasher* hasher,
                              const PlanRunnerOptions& options);
+
+// RunPlan, then the plan's line (resource, run, chunks, records, bytes, `resumed`) appended to
+// `summary`: what every source does with each plan it runs.
+Status RunPlanInto(ExtractSummary& summary, const std::string& lake_dir, const ExtractionPlan& plan,
+                   BronzeWriter& writer, WatermarkStore& watermarks, const ChunkFetcher& fetch,
+                   const PersonalDataHasher* hasher, const PlanRunnerOptions& options,
+                   bool resumed);
 
 }  // namespace dhl::source

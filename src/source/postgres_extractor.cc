@@ -687,11 +687,8 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
     PlanRunnerOptions these = run_options;
     these.delete_landing_when_done = plan.resource == "tracker" && !options_.keep_tracker_landing;
-    DHL_ASSIGN_OR_RETURN(PlanRunStats stats, RunPlan(lake_dir_, plan, writer, watermarks, fetch,
-                                                     /*hasher=*/nullptr, these));
-    summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
-                                 stats.records, stats.bytes, resumed});
-    return Status::Ok();
+    return RunPlanInto(summary, lake_dir_, plan, writer, watermarks, fetch, /*hasher=*/nullptr,
+                       these, resumed);
   };
 
   // 2. Finish what an interrupted run of this database left.

@@ -508,38 +508,6 @@ struct Planner {
 
 }  // namespace
 
-int64_t ExtractSummary::records() const {
-  int64_t total = 0;
-  for (const auto& resource : resources) {
-    total += resource.records;
-  }
-  return total;
-}
-
-int64_t ExtractSummary::bytes() const {
-  int64_t total = 0;
-  for (const auto& resource : resources) {
-    total += resource.bytes;
-  }
-  return total;
-}
-
-std::string ExtractSummary::ToText() const {
-  std::string text;
-  for (const auto& resource : resources) {
-    text += fmt::format("  {:<22} run {}{}: {} chunks ({} already committed), {} records, {}\n",
-                        resource.resource, resource.run_id, resource.resumed ? " (resumed)" : "",
-                        resource.chunks, resource.chunks_skipped, resource.records,
-                        HumanBytes(static_cast<double>(resource.bytes)));
-  }
-  double elapsed = std::max(1e-3, seconds);
-  text += fmt::format("extract: {} records, {} in {} ({} records/s, {}/s)\n", records(),
-                      HumanBytes(static_cast<double>(bytes())), HumanDuration(seconds),
-                      HumanCount(static_cast<double>(records()) / elapsed),
-                      HumanBytes(static_cast<double>(bytes()) / elapsed));
-  return text;
-}
-
 WebApiExtractor::WebApiExtractor(std::string lake_dir, ExtractOptions options, Secrets secrets,
                                  ExtractorEnvironment environment)
     : lake_dir_(std::move(lake_dir)),
@@ -620,11 +588,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
     PlanRunnerOptions these = run_options;
     these.delete_landing_when_done = plan.resource == "tracker" && !options_.keep_tracker_landing;
-    DHL_ASSIGN_OR_RETURN(PlanRunStats stats, RunPlan(lake_dir_, plan, writer, watermarks, fetch,
-                                                     /*hasher=*/nullptr, these));
-    summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
-                                 stats.records, stats.bytes, resumed});
-    return Status::Ok();
+    return RunPlanInto(summary, lake_dir_, plan, writer, watermarks, fetch, /*hasher=*/nullptr,
+                       these, resumed);
   };
 
   ExpireLanding(lake_dir_, options_.landing_retention_days);

@@ -21,31 +21,12 @@
 #include "http/http_transport.h"
 #include "http/sleeper.h"
 #include "source/extract_options.h"
+#include "source/extract_summary.h"
 #include "source/secrets.h"
 
 namespace dhl::source {
 
 using TransportFactory = std::function<std::unique_ptr<http::HttpTransport>()>;
-
-struct ResourceSummary {
-  std::string resource;
-  std::string run_id;
-  int64_t chunks = 0;
-  int64_t chunks_skipped = 0;
-  int64_t records = 0;
-  int64_t bytes = 0;
-  bool resumed = false;
-};
-
-struct ExtractSummary {
-  std::string server_version;
-  std::vector<ResourceSummary> resources;
-  double seconds = 0;
-  int64_t records() const;
-  int64_t bytes() const;
-  // A few lines for a person: per resource chunks and records, totals, rates.
-  std::string ToText() const;
-};
 
 struct ExtractorEnvironment {
   TransportFactory transports;       // required

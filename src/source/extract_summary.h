@@ -1,0 +1,30 @@
+// What one extraction did, per resource (the sync summary's extract lines), whatever the source.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace dhl::source {
+
+struct ResourceSummary {
+  std::string resource;
+  std::string run_id;
+  int64_t chunks = 0;
+  int64_t chunks_skipped = 0;
+  int64_t records = 0;
+  int64_t bytes = 0;
+  bool resumed = false;
+};
+
+struct ExtractSummary {
+  std::string server_version;
+  std::vector<ResourceSummary> resources;
+  double seconds = 0;
+  int64_t records() const;
+  int64_t bytes() const;
+  // A few lines for a person: per resource chunks and records, totals, rates.
+  std::string ToText() const;
+};
+
+}  // namespace dhl::source
