@@ -10,6 +10,7 @@
 
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "lake/temp_lake_fixture.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -72,40 +73,24 @@ TEST(SelectModelsTest, SelectsAsDbtDoes) {
   EXPECT_NE(unknown.status().message().find("--models silver.nope"), std::string::npos);
 }
 
-class RunSyncTest : public ::testing::Test {
+class RunSyncTest : public lake::TempLakeFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("dhl_sync_runner_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok());
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    catalog_.emplace((dir_ / "lake").string());
+    TempLakeFixture::SetUp();
     lake::WriteOptions write;
     auto written = catalog_->Table({"bronze", "numbers"})
                        .Write(*connection_, "SELECT * FROM (VALUES (1), (-2), (3)) AS t(n)", write);
     ASSERT_TRUE(written.ok()) << written.status().ToString();
   }
-  void TearDown() override { fs::remove_all(dir_); }
 
   SyncOptions Options(const ModelSet& models) {
     SyncOptions options;
-    options.lake_dir = (dir_ / "lake").string();
+    options.lake_dir = LakeDir().string();
     options.stages = {SyncStage::kSilver, SyncStage::kGold};  // no extraction
     options.model_set = &models;
     options.progress = false;
     return options;
   }
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<lake::LakeCatalog> catalog_;
 };
 
 ModelSet Models(const std::string& positive_body) {

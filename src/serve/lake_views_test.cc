@@ -8,39 +8,22 @@
 #include "base/hash.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "lake/temp_lake_fixture.h"
 
 namespace dhl::serve {
 namespace {
 
 namespace fs = std::filesystem;
 
-class LakeViewsTest : public ::testing::Test {
+class LakeViewsTest : public lake::TempLakeFixture {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("dhl_lake_views_test_" + Uuid4());
-    fs::create_directories(dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok());
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    lake::LakeCatalog catalog(dir_.string());
+    TempLakeFixture::SetUp();
     auto written =
-        catalog.Table({"gold", "aggregate"})
+        catalog_->Table({"gold", "aggregate"})
             .Write(*connection_, "SELECT 'a' AS de, 42.0 AS value", lake::WriteOptions{});
     ASSERT_TRUE(written.ok()) << written.status().ToString();
   }
-  void TearDown() override {
-    connection_.reset();
-    database_.reset();
-    std::error_code error;
-    fs::remove_all(dir_, error);
-  }
-
-  fs::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
 };
 
 std::string FirstCell(engine::Connection& connection, const std::string& sql) {
@@ -53,10 +36,10 @@ std::string FirstCell(engine::Connection& connection, const std::string& sql) {
 
 TEST_F(LakeViewsTest, AnUnreadableTableMakesNoRebuildUntilItChanges) {
   // A table whose only commit is not a Delta log entry.
-  fs::create_directories(dir_ / "silver" / "broken" / "_delta_log");
-  std::ofstream(dir_ / "silver" / "broken" / "_delta_log" / "00000000000000000000.json")
+  fs::create_directories(LakeDir() / "silver" / "broken" / "_delta_log");
+  std::ofstream(LakeDir() / "silver" / "broken" / "_delta_log" / "00000000000000000000.json")
       << "this is not json\n";
-  LakeViews views(dir_.string());
+  LakeViews views(LakeDir().string());
   auto first = views.Current();
   ASSERT_TRUE(first.ok()) << first.status().ToString();
   EXPECT_EQ((*first)->skipped().count({"silver", "broken"}), 1u);
@@ -67,7 +50,7 @@ TEST_F(LakeViewsTest, AnUnreadableTableMakesNoRebuildUntilItChanges) {
   }
   EXPECT_EQ(views.builds(), 1);
   // Another version of the broken table: one rebuild.
-  std::ofstream(dir_ / "silver" / "broken" / "_delta_log" / "00000000000000000001.json")
+  std::ofstream(LakeDir() / "silver" / "broken" / "_delta_log" / "00000000000000000001.json")
       << "still not json\n";
   auto changed = views.Current();
   ASSERT_TRUE(changed.ok());
@@ -76,7 +59,7 @@ TEST_F(LakeViewsTest, AnUnreadableTableMakesNoRebuildUntilItChanges) {
 }
 
 TEST_F(LakeViewsTest, SqlRunsOnItsOwnDatabase) {
-  LakeViews views(dir_.string());
+  LakeViews views(LakeDir().string());
   auto generation = views.Current();
   ASSERT_TRUE(generation.ok()) << generation.status().ToString();
   {
@@ -95,7 +78,7 @@ TEST_F(LakeViewsTest, SqlRunsOnItsOwnDatabase) {
 }
 
 TEST_F(LakeViewsTest, TheSqlDatabaseIsBuiltOnItsFirstUse) {
-  LakeViews views(dir_.string());
+  LakeViews views(LakeDir().string());
   auto generation = views.Current();
   ASSERT_TRUE(generation.ok()) << generation.status().ToString();
   EXPECT_FALSE((*generation)->sql_database_built());
@@ -112,7 +95,7 @@ TEST_F(LakeViewsTest, TheSqlDatabaseIsBuiltOnItsFirstUse) {
 }
 
 TEST_F(LakeViewsTest, AGenerationNewerThanTheListingServesIt) {
-  LakeViews views(dir_.string());
+  LakeViews views(LakeDir().string());
   auto first = views.Current();
   ASSERT_TRUE(first.ok());
   TableVersions listed = (*first)->versions();
@@ -131,7 +114,7 @@ TEST_F(LakeViewsTest, AGenerationNewerThanTheListingServesIt) {
 // The sorted copy holds the same rows as the Parquet files, in key order, and a new version is
 // read from its Parquet files until its own copy is ready.
 TEST_F(LakeViewsTest, SortedCopiesServeTheSameRows) {
-  lake::LakeCatalog catalog(dir_.string());
+  lake::LakeCatalog catalog(LakeDir().string());
   // 50,000 rows written in an order unrelated to the key (de = n * 7919 mod 50,000).
   const std::string rows =
       "SELECT 'de' || lpad(CAST((range * 7919) % 50000 AS VARCHAR), 5, '0') AS de, "
@@ -141,11 +124,11 @@ TEST_F(LakeViewsTest, SortedCopiesServeTheSameRows) {
   ASSERT_TRUE(catalog.Table({"gold", "aggregate"}).Write(*connection_, rows, overwrite).ok());
   LakeViewsOptions options;
   ServingCopiesOptions copies;
-  copies.dir = (dir_ / "copies").string();
+  copies.dir = (dir_ / "copies").string();  // beside the lake
   copies.order_by = {{{"gold", "aggregate"}, "de"}};
   copies.rows_per_sort = 7000;  // eight ranges, sorted one at a time
   options.copies = copies;
-  LakeViews views(dir_.string(), options);
+  LakeViews views(LakeDir().string(), options);
   auto parquet = views.Current();
   ASSERT_TRUE(parquet.ok());
   EXPECT_TRUE((*parquet)->copied().empty());

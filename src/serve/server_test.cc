@@ -25,6 +25,7 @@
 #include "engine/database.h"
 #include "http/curl_transport.h"
 #include "lake/lake_catalog.h"
+#include "lake/temp_lake_fixture.h"
 
 namespace dhl::serve {
 namespace {
@@ -177,18 +178,12 @@ struct Reply {
   json Json() const { return json::parse(body); }
 };
 
-class ServeTest : public ::testing::Test {
+class ServeTest : public lake::TempLakeFixture {
  protected:
   void SetUp() override {
-    lake_dir_ = fs::temp_directory_path() / ("dhl_serve_test_" + Uuid4());
+    TempLakeFixture::SetUp();
+    lake_dir_ = LakeDir();
     fs::create_directories(lake_dir_);
-    auto database = engine::Database::Open();
-    ASSERT_TRUE(database.ok());
-    database_.emplace(std::move(*database));
-    auto connection = database_->Connect();
-    ASSERT_TRUE(connection.ok());
-    connection_.emplace(std::move(*connection));
-    lake::LakeCatalog catalog(lake_dir_.string());
     for (const TableRows& table : kTables) {
       Write(table.table, table.sql);
     }
@@ -197,8 +192,7 @@ class ServeTest : public ::testing::Test {
   void TearDown() override {
     transport_.reset();
     server_.reset();
-    std::error_code error;
-    fs::remove_all(lake_dir_, error);
+    TempLakeFixture::TearDown();
   }
 
   void Write(const std::string& name, const std::string& sql,
@@ -303,9 +297,7 @@ class ServeTest : public ::testing::Test {
   bool sorted_copies_ = true;     // ServerOptions::sorted_copies of StartServer
   size_t workers_ = 64;           // ServerOptions::workers and queue of StartServer
   size_t queue_ = 256;
-  fs::path lake_dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
+  fs::path lake_dir_;  // LakeDir()
   std::unique_ptr<Server> server_;
   std::unique_ptr<http::CurlTransport> transport_;
   std::string base_;

@@ -25,27 +25,6 @@ Result<ModelSet> LoadShippedModels(const std::vector<std::string>& relatives) {
   return ModelSet::LoadMap(files);
 }
 
-void ModelLakeFixture::SetUp() {
-  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
-  std::string name = std::string(test->test_suite_name()) + "_" + test->name();
-  std::replace(name.begin(), name.end(), '/', '_');  // parameterized tests: Suite/Name/0
-  dir_ = fs::temp_directory_path() /
-         ("dhl_" + name + "_" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()));
-  fs::remove_all(dir_);
-  auto database = engine::Database::Open();
-  ASSERT_TRUE(database.ok()) << database.status().ToString();
-  database_.emplace(std::move(*database));
-  auto connection = database_->Connect();
-  ASSERT_TRUE(connection.ok()) << connection.status().ToString();
-  connection_.emplace(std::move(*connection));
-  catalog_.emplace((dir_ / "lake").string());
-}
-
-void ModelLakeFixture::TearDown() {
-  std::error_code ignored;
-  fs::remove_all(dir_, ignored);
-}
-
 void ModelLakeFixture::UseModels(const std::vector<std::string>& relatives) {
   auto models = relatives.empty() ? ModelSet::LoadDirectory(std::string(DHL_SOURCE_DIR) + "/models")
                                   : LoadShippedModels(relatives);

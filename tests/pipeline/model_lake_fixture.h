@@ -20,6 +20,7 @@
 #include "engine/connection.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "lake/temp_lake_fixture.h"
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 
@@ -31,11 +32,8 @@ std::string ReadModel(const std::string& relative);
 // The shipped model files listed (relative to models/, "silver/period.sql"), as a model set.
 Result<ModelSet> LoadShippedModels(const std::vector<std::string>& relatives);
 
-class ModelLakeFixture : public ::testing::Test {
+class ModelLakeFixture : public lake::TempLakeFixture {
  protected:
-  void SetUp() override;
-  void TearDown() override;
-
   // The models the runs use: the shipped files listed (relative to models/), or every shipped
   // model when the list is empty.
   void UseModels(const std::vector<std::string>& relatives);
@@ -65,11 +63,7 @@ class ModelLakeFixture : public ::testing::Test {
   std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
                                 const std::string& columns, const std::string& where = "TRUE");
 
-  // A per-test folder (removed by TearDown) and the lake in dir_/lake that catalog_ opens.
-  std::filesystem::path dir_;
-  std::optional<engine::Database> database_;
-  std::optional<engine::Connection> connection_;
-  std::optional<lake::LakeCatalog> catalog_;
+  // dir_, database_, connection_ and catalog_ (the lake in dir_/lake): TempLakeFixture's.
   std::optional<ModelSet> models_;
   RunOptions run_options_;   // what every Run passes (its `full` set per call)
   RunSummary last_summary_;  // of the last RunOk
