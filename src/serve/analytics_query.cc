@@ -202,14 +202,8 @@ AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& requ
   query.dimensions = std::move(parameters.dimensions);
   query.filters = std::move(parameters.filters);
   query.options = parameters.options;
-  auto find = [&](const std::string& id) -> const DimensionSpec* {
-    for (const DimensionSpec& spec : query.dimensions) {
-      if (spec.id == id) {
-        return &spec;
-      }
-    }
-    auto found = query.filters.find(id);
-    return found == query.filters.end() ? nullptr : &found->second;
+  auto find = [&](const std::string& id) {
+    return FindDimension(query.dimensions, query.filters, id);
   };
   const DimensionSpec* dx = find("dx");
   const DimensionSpec* pe = find("pe");

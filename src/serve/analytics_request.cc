@@ -56,6 +56,16 @@ int DimensionOrder(const std::string& id) {
 
 }  // namespace
 
+const DimensionSpec* FindDimension(const std::vector<DimensionSpec>& dimensions,
+                                   const std::map<std::string, DimensionSpec>& filters,
+                                   const std::string& id) {
+  for (const DimensionSpec& spec : dimensions) {
+    if (spec.id == id) return &spec;
+  }
+  auto found = filters.find(id);
+  return found == filters.end() ? nullptr : &found->second;
+}
+
 AnalyticsResult<RequestParameters> ParseRequestParameters(
     const std::vector<std::pair<std::string, std::string>>& params) {
   RequestParameters query;
@@ -128,14 +138,8 @@ AnalyticsResult<RequestParameters> ParseRequestParameters(
                    [](const DimensionSpec& a, const DimensionSpec& b) {
                      return DimensionOrder(a.id) < DimensionOrder(b.id);
                    });
-  auto find = [&](const std::string& id) -> const DimensionSpec* {
-    for (const DimensionSpec& spec : query.dimensions) {
-      if (spec.id == id) {
-        return &spec;
-      }
-    }
-    auto found = query.filters.find(id);
-    return found == query.filters.end() ? nullptr : &found->second;
+  auto find = [&](const std::string& id) {
+    return FindDimension(query.dimensions, query.filters, id);
   };
   const DimensionSpec* dx = find("dx");
   if (dx == nullptr || dx->items.empty()) {

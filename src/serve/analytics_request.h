@@ -37,6 +37,11 @@ struct RequestParameters {
   Options options;
 };
 
+// The dimension or filter `id` ("dx", "pe", ...) of a request; nullptr when it has none.
+const DimensionSpec* FindDimension(const std::vector<DimensionSpec>& dimensions,
+                                   const std::map<std::string, DimensionSpec>& filters,
+                                   const std::string& id);
+
 // Parses `params` (name, value pairs in request order). A dimension `id:item;item` keeps its items
 // trimmed, non-empty and unique. Refused (with DHIS2's error code where it has one): a dimension
 // given twice or both as dimension and filter, no dimension, no dx or pe item, co as a filter, a
