@@ -274,7 +274,7 @@ bool IsLoopback(const std::string& host) {
   return std::all_of(parts.begin(), parts.end(), [](std::string_view part) {
     return !part.empty() && part.size() <= 3 &&
            std::all_of(part.begin(), part.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
-           std::stoi(std::string(part)) <= 255;
+           ParseInt64(part, "an IPv4 part", 0, 255).ok();
   });
 }
 

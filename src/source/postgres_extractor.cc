@@ -15,6 +15,7 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "dhis2/period.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
@@ -730,7 +731,9 @@ Result<ExtractSummary> PostgresExtractor::Run() {
                                   table)));
     std::vector<int> list;
     for (const auto& row : rows.rows) {
-      list.push_back(std::atoi(row[0].value_or("0").c_str()));
+      DHL_ASSIGN_OR_RETURN(int64_t year,
+                           ParseInt64(row[0].value_or(""), "the year of a period of " + table));
+      list.push_back(static_cast<int>(year));
     }
     return list;
   };
