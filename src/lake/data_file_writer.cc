@@ -112,6 +112,9 @@ std::string StatisticsJson(const engine::QueryResult& result, size_t row,
       result.GetInt64(1, row).value_or(0), min_values, max_values, null_count);
 }
 
+// DuckDB starts a new file only between row groups: small targets get smaller row groups.
+int64_t RowGroupSize(int64_t target) { return std::clamp<int64_t>(target / 64, 2048, 122880); }
+
 std::string ParentFolder(const std::string& path) {
   size_t slash = path.find_last_of('/');
   return slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
@@ -127,9 +130,8 @@ Status DataFileWriter::WriteGroup(engine::Connection& connection, const std::str
                                   int64_t target_file_size) {
   const std::string staging = root_ + "/.staging-" + Uuid4();
   DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(root_));
-  // DuckDB starts a new file only between row groups: small targets get smaller row groups.
   const int64_t target = std::max<int64_t>(target_file_size, kMinimumTargetFileSize);
-  const int64_t row_group_size = std::clamp<int64_t>(target / 64, 2048, 122880);
+  const int64_t row_group_size = RowGroupSize(target);
   auto copied = connection.Query(
       fmt::format("COPY ({}) TO {} (FORMAT PARQUET, FILE_SIZE_BYTES {}, ROW_GROUP_SIZE {}, "
                   "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
@@ -152,6 +154,70 @@ Status DataFileWriter::WriteGroup(engine::Connection& connection, const std::str
         staging, rows));
   }
   rows_copied_ += rows;
+  return Status::Ok();
+}
+
+Status DataFileWriter::WritePartitioned(
+    engine::Connection& connection, const std::string& select_sql, const std::string& key_column,
+    const std::function<Result<Partition>(const std::string&)>& partition_of,
+    int64_t target_file_size) {
+  const std::string staging = root_ + "/.staging-" + Uuid4();
+  DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(root_));
+  const int64_t target = std::max<int64_t>(target_file_size, kMinimumTargetFileSize);
+  auto copied = connection.Query(fmt::format(
+      "COPY ({}) TO {} (FORMAT PARQUET, PARTITION_BY ({}), ROW_GROUP_SIZE {}, "
+      "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
+      select_sql, sql::StringLiteral(staging), sql::QuoteName(key_column), RowGroupSize(target)));
+  if (!copied.ok()) {
+    (void)file_system_.DeleteRecursively(staging);
+    return copied.status();
+  }
+  const int64_t rows = copied->row_count() > 0 ? copied->GetInt64(0, 0).value_or(0) : 0;
+  const int64_t rows_before = rows_copied_;
+  // Moves every staged partition into place; the staging folder goes whatever happens.
+  auto place = [&]() -> Result<int64_t> {
+    auto folders = file_system_.List(staging);
+    if (!folders.ok()) {
+      return folders.status().code() == StatusCode::kNotFound ? Result<int64_t>(int64_t{0})
+                                                              : folders.status();
+    }
+    const std::string prefix = key_column + "=";
+    int64_t placed = 0;
+    for (const auto& folder : *folders) {
+      if (!folder.is_directory || !folder.name.starts_with(prefix)) {
+        return Internal(
+            fmt::format("unexpected entry {} in staging folder {}", folder.name, staging));
+      }
+      DHL_ASSIGN_OR_RETURN(Partition partition, partition_of(folder.name.substr(prefix.size())));
+      const std::string path = staging + "/" + folder.name;
+      DHL_ASSIGN_OR_RETURN(auto files, file_system_.List(path));
+      for (const auto& file : files) {
+        if (file.is_directory) continue;
+        DHL_ASSIGN_OR_RETURN(FileInfo info, file_system_.Stat(path + "/" + file.name));
+        if (info.size <= target) continue;
+        DHL_RETURN_IF_ERROR(WriteGroup(
+            connection,
+            "SELECT * FROM read_parquet(" + sql::StringLiteral(path + "/" + file.name) + ")",
+            partition.values, partition.directory, target_file_size));
+        DHL_RETURN_IF_ERROR(file_system_.Delete(path + "/" + file.name));
+        ++placed;
+      }
+      DHL_ASSIGN_OR_RETURN(int64_t moved,
+                           MoveIntoPlace(path, partition.values, partition.directory));
+      placed += moved;
+    }
+    return placed;
+  };
+  auto placed = place();
+  (void)file_system_.DeleteRecursively(staging);
+  if (!placed.ok()) return placed.status();
+  if (rows > 0 && *placed == 0) {
+    return IoError(fmt::format(
+        "staging folder {} holds no data file although COPY wrote {} rows (another process "
+        "removed it); nothing is committed",
+        staging, rows));
+  }
+  rows_copied_ = rows_before + rows;  // files split again were counted by their WriteGroup
   return Status::Ok();
 }
 

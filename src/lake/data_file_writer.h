@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <set>
 #include <string>
 #include <vector>
@@ -31,6 +32,21 @@ class DataFileWriter {
   Status WriteGroup(engine::Connection& connection, const std::string& select_sql,
                     const PartitionValues& values, const std::string& directory,
                     int64_t target_file_size);
+
+  // Where the rows of one staged partition go: their partition values and folder under the root.
+  struct Partition {
+    PartitionValues values;
+    std::string directory;
+  };
+  // Writes the rows of `select_sql` with one COPY ... PARTITION_BY (`key_column`), the input read
+  // once: each staged folder `key_column=K` becomes the files of partition `partition_of(K)` (an
+  // error there stops the write: nothing is committed). The files hold the other columns. DuckDB
+  // cannot split partitioned output by size, so a staged file over the target size is split again
+  // by WriteGroup, reading that file alone.
+  Status WritePartitioned(engine::Connection& connection, const std::string& select_sql,
+                          const std::string& key_column,
+                          const std::function<Result<Partition>(const std::string&)>& partition_of,
+                          int64_t target_file_size);
 
   // Computes the statistics of every file written (one DuckDB query) and drops files with no rows.
   // An IoError when the files hold fewer or more rows than COPY reported writing.

@@ -280,60 +280,54 @@ Status ResolveCheckpointInterval(const WriteOptions& options, WritePlan* plan) {
   return Status::Ok();
 }
 
-// Drops a temporary table when it goes out of scope.
-class TemporaryTable {
- public:
-  TemporaryTable(engine::Connection& connection, std::string name)
-      : connection_(connection), name_(std::move(name)) {}
-  TemporaryTable(const TemporaryTable&) = delete;
-  TemporaryTable& operator=(const TemporaryTable&) = delete;
-  ~TemporaryTable() { (void)connection_.Execute("DROP TABLE IF EXISTS " + name_); }
-  const std::string& name() const { return name_; }
+// The name of the key column of a partitioned write (WritePartitions).
+constexpr std::string_view kPartitionKey = "__dhl_partition";
 
- private:
-  engine::Connection& connection_;
-  std::string name_;
-};
-
-// The WHERE clause selecting one partition tuple's rows of the input (a typed comparison, cheaper
-// than rendering every row; the rendering round-trips).
-Result<std::string> PartitionWhere(const std::vector<SchemaField>& partition_fields,
-                                   const PartitionValues& values) {
-  std::string where;
-  for (const auto& field : partition_fields) {
-    const std::optional<std::string>& value = values.at(field.name);
-    DHL_ASSIGN_OR_RETURN(std::string type, DuckDbTypeOf(field.type));
-    where += (where.empty() ? "" : " AND ") +
-             (value ? fmt::format("{} = CAST({} AS {})", sql::QuoteName(field.name),
-                                  sql::StringLiteral(*value), type)
-                    : fmt::format("{} IS NULL", sql::QuoteName(field.name)));
+// The partition values a key of WritePartitions encodes: per partition field, 'n' (NULL) or 'v'
+// and the hex of the value as the log writes it, '_' between fields.
+Result<PartitionValues> DecodePartitionKey(const std::vector<SchemaField>& fields,
+                                           const std::string& key) {
+  auto digit = [](char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+  };
+  PartitionValues values;
+  size_t at = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    size_t end = std::min(key.find('_', at), key.size());
+    std::string_view part = std::string_view(key).substr(at, end - at);
+    if (part == "n") {
+      values[fields[i].name] = std::nullopt;
+    } else if (!part.empty() && part[0] == 'v' && part.size() % 2 == 1) {
+      std::string value;
+      for (size_t j = 1; j < part.size(); j += 2) {
+        int high = digit(part[j]);
+        int low = digit(part[j + 1]);
+        if (high < 0 || low < 0) return Internal("bad partition key " + key);
+        value += static_cast<char>(high * 16 + low);
+      }
+      values[fields[i].name] = std::move(value);
+    } else {
+      return Internal("bad partition key " + key);
+    }
+    at = end + 1;
   }
-  return where;
+  if (at < key.size()) return Internal("bad partition key " + key);
+  return values;
 }
 
-// Writes a partitioned input: the input once into a temporary table, then one COPY per partition
-// tuple it holds.
+// Writes a partitioned input in one COPY ... PARTITION_BY, the input read once: each row's
+// partition tuple, rendered as the log writes it, is encoded into one key column of hex digits
+// (folder names DuckDB writes as they are), which maps each staged folder back to its values.
 Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
                        const WriteOptions& options, DataFileWriter& writer) {
-  TemporaryTable temp(connection, "__dhl_lake_write_" + HexEncode(RandomBytes(6)));
-  Status status = connection.Execute(
-      fmt::format("CREATE TEMP TABLE {} AS SELECT * FROM ({}) AS input", temp.name(), plan.input));
-  if (!status.ok()) {
-    return status.WithContext("reading the input");
-  }
-  std::string tuple_sql;
+  std::string key_sql;
   for (const auto& field : plan.partition_fields) {
     DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(field));
-    tuple_sql += (tuple_sql.empty() ? "" : ", ") + value_sql;
+    key_sql += (key_sql.empty() ? "" : " || '_' || ") +
+               fmt::format("COALESCE('v' || upper(hex({})), 'n')", value_sql);
   }
-  DHL_ASSIGN_OR_RETURN(
-      engine::QueryResult tuples,
-      connection.Query(fmt::format("SELECT DISTINCT {} FROM {}", tuple_sql, temp.name())));
-  for (size_t row = 0; row < tuples.row_count(); ++row) {
-    PartitionValues values;
-    for (size_t i = 0; i < plan.partition_fields.size(); ++i) {
-      values[plan.partition_fields[i].name] = tuples.GetString(i, row);
-    }
+  auto partition_of = [&](const std::string& key) -> Result<DataFileWriter::Partition> {
+    DHL_ASSIGN_OR_RETURN(PartitionValues values, DecodePartitionKey(plan.partition_fields, key));
     if (options.mode == WriteMode::kReplacePartitions &&
         std::none_of(
             options.replace_partitions.begin(), options.replace_partitions.end(),
@@ -342,12 +336,14 @@ Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
           "the input holds rows of partition ({}) outside the partitions being replaced",
           PartitionText(values)));
     }
-    DHL_ASSIGN_OR_RETURN(std::string where, PartitionWhere(plan.partition_fields, values));
-    DHL_RETURN_IF_ERROR(writer.WriteGroup(
-        connection, fmt::format("SELECT {} FROM {} WHERE {}", plan.data_select, temp.name(), where),
-        values, PartitionDirectory(plan.partition_columns, values), options.target_file_size));
-  }
-  return Status::Ok();
+    std::string directory = PartitionDirectory(plan.partition_columns, values);
+    return DataFileWriter::Partition{std::move(values), std::move(directory)};
+  };
+  return writer.WritePartitioned(
+      connection,
+      fmt::format("SELECT {}, {} AS {} FROM ({}) AS input", plan.data_select, key_sql,
+                  sql::QuoteName(kPartitionKey), plan.input),
+      std::string(kPartitionKey), partition_of, options.target_file_size);
 }
 
 // Writes the input's rows as data files with their statistics.

@@ -675,6 +675,43 @@ TEST_F(DeltaTableTest, SpecialCharactersInPartitionValues) {
       "(5, 'é+#')) AS r(id, p)");
 }
 
+// One COPY ... PARTITION_BY writes every partition: each tuple of several columns (NULL and ''
+// apart, a date rendered as the log writes it) gets its own folder and files, and a replace
+// rewrites only its partitions.
+TEST_F(DeltaTableTest, SeveralPartitionColumnsInOneWrite) {
+  DeltaTable table = Table();
+  const std::string rows =
+      "SELECT * FROM (VALUES (1::BIGINT, 'a', DATE '2024-01-31'), (2, 'a', NULL), "
+      "(3, '', DATE '2024-01-31'), (4, NULL, DATE '2024-01-31'), (5, 'a', DATE '2024-01-31')) "
+      "AS r(id, p, d)";
+  auto written = MustWrite(table, rows, {.partition_columns = {"p", "d"}});
+  EXPECT_EQ(written.files_added, 4);
+  EXPECT_EQ(written.rows_written, 5);
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  std::set<std::string> partitions;  // each file's partition values, NULL as "null"
+  for (const auto& [path, add] : snapshot->files) {
+    std::string text;
+    for (const auto& [column, value] : add.partition_values) {
+      text += column + "=" + (value ? "'" + *value + "'" : std::string("null")) + " ";
+    }
+    partitions.insert(text);
+  }
+  EXPECT_EQ(partitions, (std::set<std::string>{"d='2024-01-31' p='a' ", "d=null p='a' ",
+                                               "d='2024-01-31' p='' ", "d='2024-01-31' p=null "}));
+  View(table);
+  ExpectViewEquals(rows);
+  auto replaced = MustWrite(table, "SELECT 6::BIGINT AS id, 'a' AS p, DATE '2024-01-31' AS d",
+                            {.mode = WriteMode::kReplacePartitions,
+                             .replace_partitions = {{{"p", "a"}, {"d", "2024-01-31"}}}});
+  EXPECT_EQ(replaced.files_removed, 1);
+  EXPECT_EQ(replaced.files_added, 1);
+  View(table);
+  ExpectViewEquals(
+      "SELECT * FROM (VALUES (6::BIGINT, 'a', DATE '2024-01-31'), (2, 'a', NULL), "
+      "(3, '', DATE '2024-01-31'), (4, NULL, DATE '2024-01-31')) AS r(id, p, d)");
+}
+
 TEST_F(DeltaTableTest, LargeWritesSplitIntoTargetSizedFiles) {
   DeltaTable table = Table();
   auto written = MustWrite(table,

@@ -866,6 +866,11 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     }
     DHL_RETURN_IF_ERROR(
         connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + latest));
+    if (!incremental) {
+      // Only an incremental run reads the batch again (the partitions it replaces): a rebuild
+      // frees its memory before the expectations and the write.
+      DHL_RETURN_IF_ERROR(connection_.Execute("DROP TABLE " + batch));
+    }
     if (incremental && !model.partition_by.empty()) {
       write.mode = lake::WriteMode::kReplacePartitions;
       DHL_ASSIGN_OR_RETURN(auto touched, connection_.Query("SELECT DISTINCT " + [&] {
