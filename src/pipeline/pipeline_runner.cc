@@ -856,13 +856,29 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       order.push_back(QuoteName(column) + " DESC NULLS LAST");
     }
     order.push_back("_pipeline_priority ASC");
+    // Most keys have one candidate row, which is their latest: only the keys with several go
+    // through the window (a window sorts every column of its rows). Keys compare NULL-safely, as
+    // PARTITION BY does.
+    std::vector<std::string> same_key;
+    for (const std::string& column : model.unique_key) {
+      same_key.push_back("_pipeline_c." + QuoteName(column) + " IS NOT DISTINCT FROM _pipeline_s." +
+                         QuoteName(column));
+    }
+    const std::string on = " JOIN _pipeline_several AS _pipeline_s ON " + Join(same_key, " AND ");
     std::string latest =
-        "SELECT * EXCLUDE (_pipeline_priority, _pipeline_rank) FROM (SELECT *, "
-        "row_number() OVER (PARTITION BY " +
-        QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
-        ") AS _pipeline_rank FROM (" + candidates + ")) WHERE _pipeline_rank = 1";
+        "WITH _pipeline_candidates AS " + std::string(incremental ? "" : "NOT ") +
+        "MATERIALIZED (" + candidates + "), _pipeline_several AS (SELECT " +
+        QuotedList(model.unique_key) +
+        " FROM _pipeline_candidates GROUP BY ALL HAVING count(*) > 1) "
+        "SELECT * EXCLUDE (_pipeline_priority) FROM (SELECT _pipeline_c.* FROM "
+        "_pipeline_candidates AS _pipeline_c ANTI" +
+        on + " UNION ALL SELECT * EXCLUDE (_pipeline_rank) FROM (SELECT *, row_number() OVER " +
+        "(PARTITION BY " + QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+        ") AS _pipeline_rank FROM (SELECT _pipeline_c.* FROM _pipeline_candidates AS _pipeline_c "
+        "SEMI" +
+        on + ")) WHERE _pipeline_rank = 1)";
     if (!model.deleted_column.empty()) {
-      latest += " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
+      latest += " WHERE NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
     }
     DHL_RETURN_IF_ERROR(
         connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + latest));
