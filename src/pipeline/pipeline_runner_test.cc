@@ -238,6 +238,44 @@ TEST_F(PipelineRunnerTest, DimensionChangesReachOnlyTheKeysTheyName) {
   EXPECT_EQ(Rows("silver.fact", columns), expected);
 }
 
+// The latest version per key: keys with one row keep it, keys with several keep their latest, a
+// deleted latest version removes the key; a NULL key part is a value (as PARTITION BY groups it),
+// apart from ''. Incremental runs agree with a full rebuild.
+TEST_F(PipelineRunnerTest, TheLatestVersionOfEachKeyIsKept) {
+  auto models = ModelSet::LoadMap({{"silver/latest.sql",
+                                    "-- materialized: incremental\n"
+                                    "-- unique_key: k, part\n"
+                                    "-- order_by: ts\n"
+                                    "-- deleted: gone\n"
+                                    "SELECT k, part, v, ts, gone FROM ref('bronze.versions')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.versions",
+        "SELECT * FROM (VALUES ('a', NULL, 1, 1, false), ('a', NULL, 2, 2, false), "
+        "('b', 'x', 5, 1, false), ('c', 'y', 1, 1, false), ('c', 'y', 9, 2, true), "
+        "('d', NULL, 3, 1, false), ('d', '', 4, 2, false)) AS t(k, part, v, ts, gone)",
+        false);
+  ModelResult first = Run(*models, "silver.latest");
+  EXPECT_EQ(first.rows_in, 7);
+  EXPECT_EQ(first.rows_out, 4);
+  const std::string columns = "k, part, v";
+  std::vector<std::string> expected = {"(a, NULL, 2)", "(b, x, 5)", "(d, , 4)", "(d, NULL, 3)"};
+  EXPECT_EQ(Rows("silver.latest", columns), expected);
+
+  // b gets an older version (ignored), c comes back after its deletion with a newer one.
+  Write("bronze.versions",
+        "SELECT * FROM (VALUES ('b', 'x', 1, 0, false), ('c', 'y', 4, 3, false)) "
+        "AS t(k, part, v, ts, gone)",
+        false);
+  ModelResult incremental = Run(*models, "silver.latest");
+  EXPECT_EQ(incremental.rows_in, 4);  // every version of b and c
+  expected = {"(a, NULL, 2)", "(b, x, 5)", "(c, y, 4)", "(d, , 4)", "(d, NULL, 3)"};
+  EXPECT_EQ(Rows("silver.latest", columns), expected);
+  ModelResult full = Run(*models, "silver.latest", /*full=*/true);
+  EXPECT_EQ(full.rows_in, 9);
+  EXPECT_TRUE(full.output_unchanged);
+  EXPECT_EQ(Rows("silver.latest", columns), expected);
+}
+
 TEST_F(PipelineRunnerTest, ARewrittenInputWithoutAMappingRebuildsInFullAndSaysWhy) {
   std::string fact = kFact;
   fact.replace(fact.find("-- recompute_on: silver.dim.uid = d\n"),
