@@ -813,7 +813,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   const std::string batch = model.materialization == Materialization::kTable
                                 ? std::string("_pipeline_live_rows")
                                 : std::string("_pipeline_batch_rows");
-  const std::string live = "_pipeline_live_rows";
+  std::string live = "_pipeline_live_rows";
   if (incremental) {
     // The keys the new input rows touch are recomputed from the whole input, so that the latest
     // version per key is the one a full rebuild sees (an older late version cannot come back after
@@ -865,27 +865,42 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
                          QuoteName(column));
     }
     const std::string on = " JOIN _pipeline_several AS _pipeline_s ON " + Join(same_key, " AND ");
-    std::string latest =
-        "WITH _pipeline_candidates AS " + std::string(incremental ? "" : "NOT ") +
-        "MATERIALIZED (" + candidates + "), _pipeline_several AS (SELECT " +
-        QuotedList(model.unique_key) +
-        " FROM _pipeline_candidates GROUP BY ALL HAVING count(*) > 1) "
-        "SELECT * EXCLUDE (_pipeline_priority) FROM (SELECT _pipeline_c.* FROM "
-        "_pipeline_candidates AS _pipeline_c ANTI" +
-        on + " UNION ALL SELECT * EXCLUDE (_pipeline_rank) FROM (SELECT *, row_number() OVER " +
-        "(PARTITION BY " + QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
-        ") AS _pipeline_rank FROM (SELECT _pipeline_c.* FROM _pipeline_candidates AS _pipeline_c "
-        "SEMI" +
-        on + ")) WHERE _pipeline_rank = 1)";
-    if (!model.deleted_column.empty()) {
-      latest += " WHERE NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
-    }
-    DHL_RETURN_IF_ERROR(
-        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + latest));
+    const std::string not_deleted =
+        model.deleted_column.empty()
+            ? std::string()
+            : " WHERE NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
     if (!incremental) {
-      // Only an incremental run reads the batch again (the partitions it replaces): a rebuild
-      // frees its memory before the expectations and the write.
-      DHL_RETURN_IF_ERROR(connection_.Execute("DROP TABLE " + batch));
+      // A rebuild keeps the latest rows in its batch, deleting the others in place: no second
+      // copy of the rows.
+      const std::string several = "(SELECT " + QuotedList(model.unique_key) + " FROM " + batch +
+                                  " GROUP BY ALL HAVING count(*) > 1)";
+      DHL_RETURN_IF_ERROR(connection_.Execute(
+          "DELETE FROM " + batch +
+          " WHERE rowid IN (SELECT _pipeline_row FROM (SELECT _pipeline_row, row_number() OVER "
+          "(PARTITION BY " +
+          QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+          ") AS _pipeline_rank FROM (SELECT _pipeline_c.rowid AS _pipeline_row, _pipeline_c.*, "
+          "0 AS _pipeline_priority FROM " +
+          batch + " AS _pipeline_c SEMI JOIN " + several + " AS _pipeline_s ON " +
+          Join(same_key, " AND ") + ")) WHERE _pipeline_rank > 1)"));
+      if (!model.deleted_column.empty()) {
+        DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + batch + " WHERE COALESCE(" +
+                                                QuoteName(model.deleted_column) + ", FALSE)"));
+      }
+      live = batch;
+    } else {
+      DHL_RETURN_IF_ERROR(connection_.Execute(
+          "CREATE OR REPLACE TEMP TABLE " + live +
+          " AS WITH _pipeline_candidates AS MATERIALIZED (" + candidates +
+          "), _pipeline_several AS (SELECT " + QuotedList(model.unique_key) +
+          " FROM _pipeline_candidates GROUP BY ALL HAVING count(*) > 1) "
+          "SELECT * EXCLUDE (_pipeline_priority) FROM (SELECT _pipeline_c.* FROM "
+          "_pipeline_candidates AS _pipeline_c ANTI" +
+          on + " UNION ALL SELECT * EXCLUDE (_pipeline_rank) FROM (SELECT *, row_number() OVER " +
+          "(PARTITION BY " + QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+          ") AS _pipeline_rank FROM (SELECT _pipeline_c.* FROM _pipeline_candidates AS "
+          "_pipeline_c SEMI" +
+          on + ")) WHERE _pipeline_rank = 1)" + not_deleted));
     }
     if (incremental && !model.partition_by.empty()) {
       write.mode = lake::WriteMode::kReplacePartitions;
