@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "base/text.h"
 #include "dhis2/period_type.h"
 #include "pipeline/quality_generators.h"
@@ -55,6 +57,12 @@ std::string QualitySettingsText(const GeneratorSettings& settings) {
 
 std::string IndicatorSettingsText(const GeneratorSettings& settings) {
   return "indicator period_types=" + Join(settings.indicator.period_types, ",");
+}
+
+std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings) {
+  std::vector<std::string> hashed = settings.program_indicator.hashed_data_elements;
+  std::sort(hashed.begin(), hashed.end());
+  return "program_indicator hashed_data_elements=" + Join(hashed, ",");
 }
 
 }  // namespace dhl::pipeline

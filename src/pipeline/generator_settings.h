@@ -40,10 +40,18 @@ struct IndicatorParameters {
   std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
 };
 
+// gold.program_indicator_value.
+struct ProgramIndicatorParameters {
+  // Event data elements whose values the extraction hashes (`[source] personal_data_elements`): a
+  // program indicator reading one would compute over hash text, so it is left out with that reason.
+  std::vector<std::string> hashed_data_elements;
+};
+
 struct GeneratorSettings {
   AggregateParameters aggregate;
   QualityParameters quality;
   IndicatorParameters indicator;
+  ProgramIndicatorParameters program_indicator;
 };
 
 // OK, or an invalid-argument error naming the setting and the reason: an unknown period type, an
@@ -56,5 +64,6 @@ Status ValidateSettings(const GeneratorSettings& settings);
 std::string AggregateSettingsText(const GeneratorSettings& settings);
 std::string QualitySettingsText(const GeneratorSettings& settings);
 std::string IndicatorSettingsText(const GeneratorSettings& settings);
+std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings);
 
 }  // namespace dhl::pipeline

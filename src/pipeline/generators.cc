@@ -32,7 +32,8 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
-    built.Add("program_indicator_value", &GenerateProgramIndicatorValue);
+    built.Add("program_indicator_value", &GenerateProgramIndicatorValue,
+              &ProgramIndicatorSettingsText);
     built.Add("latest_version", &GenerateLatestVersion);
     built.Add("org_unit_path_uids", &GenerateOrgUnitPathUids);
     built.Add("org_unit_level_columns", &GenerateOrgUnitLevelColumns);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <memory>
@@ -11,6 +12,7 @@
 
 #include "base/logging.h"
 #include "dhis2/period.h"
+#include "dhis2/program_expression.h"
 #include "dhis2/program_indicator.h"
 #include "dhis2/program_indicator_sql.h"
 #include "dhis2/value_type.h"
@@ -21,6 +23,28 @@ namespace dhl::pipeline {
 namespace {
 
 const char* const kPeriodTypes[] = {"Monthly", "Quarterly", "Yearly"};
+
+// OK unless the indicator's expression or filter reads a data element the extraction hashed
+// (ProgramIndicatorParameters): then an error naming it, since the figure would be computed over
+// hash text. A text that does not parse is left to the compiler's own error.
+Status RefuseHashedReads(const dhis2::ProgramIndicator& indicator,
+                         const std::vector<std::string>& hashed) {
+  if (hashed.empty()) return Status::Ok();
+  for (const std::string* text : {&indicator.expression, &indicator.filter}) {
+    if (text->empty()) continue;
+    Result<dhis2::ProgramExpression> parsed = dhis2::ParseProgramExpression(*text);
+    if (!parsed.ok()) continue;
+    for (const auto& [stage, element] : parsed->data_elements()) {
+      if (std::find(hashed.begin(), hashed.end(), element) != hashed.end()) {
+        return InvalidArgument(
+            "its " + std::string(text == &indicator.expression ? "expression" : "filter") +
+            " reads data element " + element +
+            ", whose values are hashed ([source] personal_data_elements)");
+      }
+    }
+  }
+  return Status::Ok();
+}
 
 Result<engine::QueryResult> Read(const GeneratorContext& context, const char* layer,
                                  const char* table, const std::string& select) {
@@ -160,15 +184,18 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
   DHL_ASSIGN_OR_RETURN(engine::QueryResult indicators,
                        Read(context, "silver", "program_indicator",
                             "SELECT uid, CAST(object AS VARCHAR) FROM {} ORDER BY uid"));
+  const std::vector<std::string>& hashed =
+      context.Settings().program_indicator.hashed_data_elements;
   std::vector<std::string> selects;
   for (size_t row = 0; row < indicators.row_count(); ++row) {
     std::string uid = indicators.GetString(0, row).value_or("");
     nlohmann::json object =
         nlohmann::json::parse(indicators.GetString(1, row).value_or(""), nullptr, false);
     Result<dhis2::ProgramIndicator> indicator = dhis2::ProgramIndicatorFromJson(object);
+    Status readable = indicator.ok() ? RefuseHashedReads(*indicator, hashed) : indicator.status();
     Result<std::string> query =
-        indicator.ok() ? dhis2::CompileProgramIndicatorToSql(*indicator, relations, options)
-                       : Result<std::string>(indicator.status());
+        readable.ok() ? dhis2::CompileProgramIndicatorToSql(*indicator, relations, options)
+                      : Result<std::string>(readable);
     if (!query.ok() || period_ids.empty()) {
       std::string reason =
           query.ok() ? "no tracker data to compute periods from" : query.status().message();

@@ -110,6 +110,8 @@ Status RunModels(const SyncOptions& options, const ModelSet& set,
   }
   run.progress = options.progress;
   run.settings = options.settings;
+  // What the extraction hashes, the program indicators must not read.
+  run.settings.program_indicator.hashed_data_elements = options.extract.personal_data_elements;
   ModelEngine engine = options.run_models;
   if (!engine) {
     engine = [](lake::LakeCatalog& lake_catalog, engine::Connection& lake_connection,

@@ -11,8 +11,12 @@
 #include <optional>
 #include <string>
 
+#include "base/text.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/embedded_models.h"
+#include "pipeline/model_set.h"
+#include "pipeline/pipeline_runner.h"
 #include "pipeline/sync_runner.h"
 #include "sim/sim_command.h"
 
@@ -253,6 +257,73 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsEqualPlainQueriesOverSilver) {
   EXPECT_EQ(count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value"),
             count("SELECT count(*) FROM silver.program_indicator"))
       << *summary_;
+}
+
+// A data element the extraction hashes ([source] personal_data_elements) is hash text in silver: a
+// program indicator reading it is left out naming it, not computed over the hashes, and the changed
+// setting alone reruns the model (no --full). The others are still computed.
+TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
+  ASSERT_TRUE(synced_) << *summary_;
+  fs::path lake = *dir_ / "hashed";
+  fs::remove_all(lake);
+  fs::copy(LakeDir(), lake, fs::copy_options::recursive);
+  auto database = engine::Database::Open();
+  ASSERT_TRUE(database.ok());
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  lake::LakeCatalog catalog(lake.string());
+  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
+  auto text = [&](const std::string& sql) {
+    auto result = connection->Query(sql);
+    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+    return result.ok() ? result->GetString(0, 0).value_or("") : std::string();
+  };
+  std::string hb = text("SELECT uid FROM silver.data_element WHERE code = 'HB'");
+  std::string hb_mean =
+      text("SELECT uid FROM silver.program_indicator WHERE code = 'ANC_PI_HB_MEAN'");
+  ASSERT_FALSE(hb.empty());
+  ASSERT_FALSE(hb_mean.empty());
+  int64_t computed_before = ParseInt64(text("SELECT CAST(count(DISTINCT program_indicator) AS "
+                                            "VARCHAR) FROM gold.program_indicator_value"),
+                                       "count")
+                                .ValueOr(-1);
+
+  // The indicators whose expression or filter names it as #{stage.HB}, read from their JSON text.
+  int64_t reading_hb =
+      ParseInt64(text("SELECT CAST(count(*) AS VARCHAR) FROM silver.program_indicator WHERE "
+                      "position('." +
+                      hb + "}' IN CAST(object AS VARCHAR)) > 0"),
+                 "count")
+          .ValueOr(-1);
+  ASSERT_GT(reading_hb, 0);
+  auto models = ModelSet::LoadMap(EmbeddedModels());
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  RunOptions options;
+  options.models = {"gold.program_indicator_value"};
+  options.settings.program_indicator.hashed_data_elements = {hb};
+  auto run = RunPipeline(catalog, *connection, *models, options);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  std::string warnings;
+  for (const ModelResult& model : run->models) {
+    if (model.name.ToString() != "gold.program_indicator_value") continue;
+    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+    EXPECT_NE(model.run_reason.find("definition changed"), std::string::npos) << model.run_reason;
+    for (const std::string& warning : model.warnings) warnings += warning + "\n";
+  }
+  EXPECT_NE(warnings.find("program indicator " + hb_mean +
+                          " left out: its expression reads data "
+                          "element " +
+                          hb + ", whose values are hashed"),
+            std::string::npos)
+      << warnings;
+  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
+  EXPECT_EQ(text("SELECT CAST(count(*) AS VARCHAR) FROM gold.program_indicator_value WHERE "
+                 "program_indicator = '" +
+                 hb_mean + "'"),
+            "0");
+  EXPECT_EQ(text("SELECT CAST(count(DISTINCT program_indicator) AS VARCHAR) FROM "
+                 "gold.program_indicator_value"),
+            std::to_string(computed_before - reading_hb));
 }
 
 }  // namespace
