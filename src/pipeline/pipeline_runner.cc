@@ -49,6 +49,18 @@ std::string QuotedList(const std::vector<std::string>& columns) {
   return Join(quoted, ", ");
 }
 
+// `outer.c IS NOT DISTINCT FROM inner.c AND ...` over `columns`: a key match in which NULL parts
+// are equal, as GROUP BY and PARTITION BY take them (a row-value IN or NOT IN would drop the key).
+std::string SameKey(const std::string& outer, const std::string& inner,
+                    const std::vector<std::string>& columns) {
+  std::vector<std::string> same;
+  for (const std::string& column : columns) {
+    same.push_back(outer + "." + QuoteName(column) + " IS NOT DISTINCT FROM " + inner + "." +
+                   QuoteName(column));
+  }
+  return Join(same, " AND ");
+}
+
 // "bronze.a=3;silver.b=7": the Delta versions of a model's inputs.
 using Versions = std::map<TableName, int64_t>;
 
@@ -820,9 +832,9 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     // a deletion or an invalid latest version).
     std::string full_sql;
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, full_sql));
-    std::string keys = QuotedList(model.unique_key);
-    batch_sql = "SELECT * FROM (" + full_sql + ") WHERE (" + keys + ") IN (SELECT " + keys +
-                " FROM (" + batch_sql + "))";
+    batch_sql = "SELECT * FROM (" + full_sql + ") AS _pipeline_all WHERE EXISTS (SELECT 1 FROM (" +
+                batch_sql + ") AS _pipeline_new WHERE " +
+                SameKey("_pipeline_all", "_pipeline_new", model.unique_key) + ")";
     for (const std::string& condition : recompute) batch_sql += " OR " + condition;
   }
   DHL_RETURN_IF_ERROR(
@@ -842,12 +854,13 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     std::string candidates = "SELECT *, 0 AS _pipeline_priority FROM " + batch;
     if (incremental) {
       DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-      std::string current = "SELECT *, 1 AS _pipeline_priority FROM " + Qualified(model.name);
-      current += " WHERE (" + QuotedList(model.unique_key) + ") NOT IN (SELECT " +
-                 QuotedList(model.unique_key) + " FROM " + batch + ")";
+      std::string current = "SELECT *, 1 AS _pipeline_priority FROM " + Qualified(model.name) +
+                            " AS _pipeline_old WHERE NOT EXISTS (SELECT 1 FROM " + batch +
+                            " AS _pipeline_key WHERE " +
+                            SameKey("_pipeline_old", "_pipeline_key", model.unique_key) + ")";
       if (!model.partition_by.empty()) {
-        current += " AND (" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
-                   QuotedList(model.partition_by) + " FROM " + batch + ")";
+        current += " AND EXISTS (SELECT 1 FROM " + batch + " AS _pipeline_part WHERE " +
+                   SameKey("_pipeline_old", "_pipeline_part", model.partition_by) + ")";
       }
       candidates = "(" + candidates + ") UNION ALL BY NAME (" + current + ")";
     }
@@ -859,12 +872,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     // Most keys have one candidate row, which is their latest: only the keys with several go
     // through the window (a window sorts every column of its rows). Keys compare NULL-safely, as
     // PARTITION BY does.
-    std::vector<std::string> same_key;
-    for (const std::string& column : model.unique_key) {
-      same_key.push_back("_pipeline_c." + QuoteName(column) + " IS NOT DISTINCT FROM _pipeline_s." +
-                         QuoteName(column));
-    }
-    const std::string on = " JOIN _pipeline_several AS _pipeline_s ON " + Join(same_key, " AND ");
+    const std::string on = " JOIN _pipeline_several AS _pipeline_s ON " +
+                           SameKey("_pipeline_c", "_pipeline_s", model.unique_key);
     const std::string not_deleted =
         model.deleted_column.empty()
             ? std::string()
@@ -882,7 +891,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
           ") AS _pipeline_rank FROM (SELECT _pipeline_c.rowid AS _pipeline_row, _pipeline_c.*, "
           "0 AS _pipeline_priority FROM " +
           batch + " AS _pipeline_c SEMI JOIN " + several + " AS _pipeline_s ON " +
-          Join(same_key, " AND ") + ")) WHERE _pipeline_rank > 1)"));
+          SameKey("_pipeline_c", "_pipeline_s", model.unique_key) +
+          ")) WHERE _pipeline_rank > 1)"));
       if (!model.deleted_column.empty()) {
         DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + batch + " WHERE COALESCE(" +
                                                 QuoteName(model.deleted_column) + ", FALSE)"));

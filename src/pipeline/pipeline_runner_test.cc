@@ -240,7 +240,7 @@ TEST_F(PipelineRunnerTest, DimensionChangesReachOnlyTheKeysTheyName) {
 
 // The latest version per key: keys with one row keep it, keys with several keep their latest, a
 // deleted latest version removes the key; a NULL key part is a value (as PARTITION BY groups it),
-// apart from ''. Incremental runs (keys without NULL parts) agree with a full rebuild.
+// apart from ''. Incremental runs, with NULL key parts too, agree with a full rebuild.
 TEST_F(PipelineRunnerTest, TheLatestVersionOfEachKeyIsKept) {
   const std::string header =
       "-- materialized: incremental\n-- unique_key: k, part\n-- order_by: ts\n-- deleted: gone\n";
@@ -261,6 +261,20 @@ TEST_F(PipelineRunnerTest, TheLatestVersionOfEachKeyIsKept) {
   EXPECT_EQ(Rows("silver.latest", columns),
             (std::vector<std::string>{"(a, NULL, 2)", "(b, x, 5)", "(d, '', 4)", "(d, NULL, 3)"}));
   EXPECT_TRUE(Run(*models, "silver.latest", /*full=*/true).output_unchanged);
+
+  // Incremental with NULL key parts (a row-value IN / NOT IN would drop such keys): a newer version
+  // of (a, NULL) wins, an older one of (d, NULL) is ignored, (d, '') and b stay.
+  Write("bronze.versions",
+        "SELECT * FROM (VALUES ('a', CAST(NULL AS VARCHAR), 7, 3, false), ('d', NULL, 0, 0, "
+        "false)) AS t(k, part, v, ts, gone)",
+        false);
+  ModelResult with_nulls = Run(*models, "silver.latest");
+  EXPECT_EQ(with_nulls.rows_in, 5);  // every version of (a, NULL) and (d, NULL)
+  const std::vector<std::string> latest = {"(a, NULL, 7)", "(b, x, 5)", "(d, '', 4)",
+                                           "(d, NULL, 3)"};
+  EXPECT_EQ(Rows("silver.latest", columns), latest);
+  EXPECT_TRUE(Run(*models, "silver.latest", /*full=*/true).output_unchanged);
+  EXPECT_EQ(Rows("silver.latest", columns), latest);
 
   // b gets an older version (ignored), c comes back after its deletion with a newer one.
   EXPECT_EQ(Rows("silver.later", columns), (std::vector<std::string>{"(b, x, 5)", "(d, '', 4)"}));
