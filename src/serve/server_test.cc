@@ -297,6 +297,22 @@ class ServeTest : public lake::TempLakeFixture {
   bool sorted_copies_ = true;     // ServerOptions::sorted_copies of StartServer
   size_t workers_ = 64;           // ServerOptions::workers and queue of StartServer
   size_t queue_ = 256;
+  // A thread asking /health every `every` until `done`, appending each status (0: no answer).
+  std::thread MonitorHealth(const std::atomic<bool>& done, std::vector<int>& health,
+                            std::chrono::milliseconds every) {
+    return std::thread([this, &done, &health, every] {
+      http::CurlTransport transport;
+      while (!done) {
+        http::HttpRequest request;
+        request.url = base_ + "/health";
+        request.idle_timeout = std::chrono::milliseconds(5000);
+        http::StringSink sink;
+        health.push_back(transport.Send(request, sink).ok() ? sink.head().status : 0);
+        std::this_thread::sleep_for(every);
+      }
+    });
+  }
+
   fs::path lake_dir_;  // LakeDir()
   std::unique_ptr<Server> server_;
   std::unique_ptr<http::CurlTransport> transport_;
@@ -1110,18 +1126,8 @@ TEST_F(ServeTest, UnderLoadEveryAnswerIsRightOrACleanRefusal) {
       std::this_thread::sleep_for(std::chrono::milliseconds(500));
     }
   });
-  std::vector<int> health;
-  std::thread monitor([&] {
-    http::CurlTransport transport;
-    while (!done) {
-      http::HttpRequest request;
-      request.url = base_ + "/health";
-      request.idle_timeout = std::chrono::milliseconds(5000);
-      http::StringSink sink;
-      health.push_back(transport.Send(request, sink).ok() ? sink.head().status : 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-  });
+  std::vector<int> health;  // /health's statuses, polled every 20 ms until `done`
+  std::thread monitor = MonitorHealth(done, health, std::chrono::milliseconds(20));
   std::mutex mutex;
   std::vector<std::string> wrong;
   std::map<int, int> statuses;
@@ -1196,18 +1202,8 @@ TEST_F(ServeTest, OverloadedTheRestAreRefusedWith503AndHealthStillAnswers) {
   constexpr int kClients = 30;
   constexpr int kRequestsEach = 3;
   std::atomic<bool> done{false};
-  std::vector<int> health;
-  std::thread monitor([&] {
-    http::CurlTransport transport;
-    while (!done) {
-      http::HttpRequest request;
-      request.url = base_ + "/health";
-      request.idle_timeout = std::chrono::milliseconds(5000);
-      http::StringSink sink;
-      health.push_back(transport.Send(request, sink).ok() ? sink.head().status : 0);
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-  });
+  std::vector<int> health;  // /health's statuses, polled every 10 ms until `done`
+  std::thread monitor = MonitorHealth(done, health, std::chrono::milliseconds(10));
   std::mutex mutex;
   std::condition_variable go;
   bool started = false;

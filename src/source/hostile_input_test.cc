@@ -28,6 +28,17 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// Answers /api/system/info as a DHIS2 of `version` in UTC on 2024-01-01.
+void RouteSystemInfo(http::HttpServer& server, const std::string& version) {
+  server.Route("GET", "/api/system/info",
+               [version](const http::ServerRequest&, http::ServerResponse& response) {
+                 response.SetBody(R"({"version":")" + version +
+                                      R"(","serverDate":"2024-01-01T00:00:00.000",)"
+                                      R"("serverTimeZoneId":"Etc/UTC"})",
+                                  "application/json");
+               });
+}
+
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() /
                  fmt::format("dhl_hostile_{}_{}_{}", name, ::getpid(), std::rand());
@@ -131,12 +142,7 @@ Status ExtractFrom(http::HttpServer& server, const fs::path& lake, ExtractOption
 // A DHIS2 2.40 that answers /api/trackedEntityAttributes with `attributes` and nothing else.
 Status ExtractWithAttributes(const fs::path& lake, const std::string& attributes) {
   http::HttpServer server;
-  server.Route("GET", "/api/system/info",
-               [](const http::ServerRequest&, http::ServerResponse& response) {
-                 response.SetBody(R"({"version":"2.40.2","serverDate":"2024-01-01T00:00:00.000",)"
-                                  R"("serverTimeZoneId":"Etc/UTC"})",
-                                  "application/json");
-               });
+  RouteSystemInfo(server, "2.40.2");
   server.Route("GET", "/api/trackedEntityAttributes",
                [&](const http::ServerRequest&, http::ServerResponse& response) {
                  response.SetBody(attributes, "application/json");
@@ -225,12 +231,7 @@ TEST(HostileInputTest, DecompressionStopsAtTheCap) {
 // A DHIS2 2.38 whose every list answers `answer(page asked)` with one record.
 Status ExtractPaged(const fs::path& lake, std::function<nlohmann::json(int page)> answer) {
   http::HttpServer server;
-  server.Route("GET", "/api/system/info",
-               [](const http::ServerRequest&, http::ServerResponse& response) {
-                 response.SetBody(R"({"version":"2.38.4","serverDate":"2024-01-01T00:00:00.000",)"
-                                  R"("serverTimeZoneId":"Etc/UTC"})",
-                                  "application/json");
-               });
+  RouteSystemInfo(server, "2.38.4");
   server.Route(
       "GET", "/api/.*", [&](const http::ServerRequest& request, http::ServerResponse& response) {
         std::string key = request.path.substr(5);
@@ -323,12 +324,7 @@ TEST(HostileInputTest, DeeplyNestedJsonIsRefusedNotRecursedInto) {
   fs::path dir = TempDir("depth");
   // From a server: every list answers with the deep record.
   http::HttpServer server;
-  server.Route("GET", "/api/system/info",
-               [](const http::ServerRequest&, http::ServerResponse& response) {
-                 response.SetBody(R"({"version":"2.38.4","serverDate":"2024-01-01T00:00:00.000",)"
-                                  R"("serverTimeZoneId":"Etc/UTC"})",
-                                  "application/json");
-               });
+  RouteSystemInfo(server, "2.38.4");
   server.Route("GET", "/api/.*",
                [&](const http::ServerRequest& request, http::ServerResponse& response) {
                  response.SetBody(DeepRecords(request.path.substr(5), kLevels), "application/json");

@@ -11,7 +11,6 @@
 #include <optional>
 #include <string>
 
-#include "base/text.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/embedded_models.h"
@@ -66,9 +65,32 @@ class GoldSimulatorTest : public ::testing::Test {
   }
   static std::string LakeDir() { return (*dir_ / "lake").string(); }
 
+  // A database with `catalog`'s tables registered, for count() and text() (first cell of a query).
+  void Open(const lake::LakeCatalog& catalog) {
+    auto database = engine::Database::Open();
+    ASSERT_TRUE(database.ok()) << database.status().ToString();
+    database_.emplace(std::move(*database));
+    auto connection = database_->Connect();
+    ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+    connection_.emplace(std::move(*connection));
+    ASSERT_TRUE(catalog.RegisterAll(*connection_).ok());
+  }
+  int64_t count(const std::string& sql) {
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
+  }
+  std::string text(const std::string& sql) {
+    auto result = connection_->Query(sql);
+    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+    return result.ok() ? result->GetString(0, 0).value_or("") : std::string();
+  }
+
   static fs::path* dir_;
   static std::string* summary_;  // the sync's summary, or why it failed
   static bool synced_;           // the sync ran and no model failed
+  std::optional<engine::Database> database_;
+  std::optional<engine::Connection> connection_;
 };
 
 fs::path* GoldSimulatorTest::dir_ = nullptr;
@@ -81,16 +103,7 @@ TEST_F(GoldSimulatorTest, AggregatesEqualPlainQueriesOverSilver) {
   if (!catalog.Table({"gold", "aggregate"}).Exists()) {
     GTEST_FAIL() << "sync did not build gold.aggregate:\n" << *summary_;
   }
-  auto database = engine::Database::Open();
-  ASSERT_TRUE(database.ok());
-  auto connection = database->Connect();
-  ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
-  auto count = [&](const std::string& sql) -> int64_t {
-    auto result = connection->Query(sql);
-    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
-  };
+  ASSERT_NO_FATAL_FAILURE(Open(catalog));
 
   // SUM elements with monthly data, per district (level 3) and month: the sum and number of the
   // month's values of the district's facilities (zeros count nothing to a sum, and are not loaded).
@@ -164,16 +177,7 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsEqualPlainQueriesOverSilver) {
   if (!catalog.Table({"gold", "program_indicator_value"}).Exists()) {
     GTEST_FAIL() << "sync did not build gold.program_indicator_value:\n" << *summary_;
   }
-  auto database = engine::Database::Open();
-  ASSERT_TRUE(database.ok());
-  auto connection = database->Connect();
-  ASSERT_TRUE(connection.ok());
-  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
-  auto count = [&](const std::string& sql) -> int64_t {
-    auto result = connection->Query(sql);
-    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
-  };
+  ASSERT_NO_FATAL_FAILURE(Open(catalog));
   // The rows of gold for one indicator (by code), level and period type, against a plain query
   // giving (ou, pe, value): equal sets, values within 1e-9.
   auto expect_equal = [&](const std::string& code, int level, const std::string& period_type,
@@ -267,41 +271,26 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
   fs::path lake = *dir_ / "hashed";
   fs::remove_all(lake);
   fs::copy(LakeDir(), lake, fs::copy_options::recursive);
-  auto database = engine::Database::Open();
-  ASSERT_TRUE(database.ok());
-  auto connection = database->Connect();
-  ASSERT_TRUE(connection.ok());
   lake::LakeCatalog catalog(lake.string());
-  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
-  auto text = [&](const std::string& sql) {
-    auto result = connection->Query(sql);
-    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
-    return result.ok() ? result->GetString(0, 0).value_or("") : std::string();
-  };
+  ASSERT_NO_FATAL_FAILURE(Open(catalog));
   std::string hb = text("SELECT uid FROM silver.data_element WHERE code = 'HB'");
   std::string hb_mean =
       text("SELECT uid FROM silver.program_indicator WHERE code = 'ANC_PI_HB_MEAN'");
   ASSERT_FALSE(hb.empty());
   ASSERT_FALSE(hb_mean.empty());
-  int64_t computed_before = ParseInt64(text("SELECT CAST(count(DISTINCT program_indicator) AS "
-                                            "VARCHAR) FROM gold.program_indicator_value"),
-                                       "count")
-                                .ValueOr(-1);
+  int64_t computed_before =
+      count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value");
 
   // The indicators whose expression or filter names it as #{stage.HB}, read from their JSON text.
-  int64_t reading_hb =
-      ParseInt64(text("SELECT CAST(count(*) AS VARCHAR) FROM silver.program_indicator WHERE "
-                      "position('." +
-                      hb + "}' IN CAST(object AS VARCHAR)) > 0"),
-                 "count")
-          .ValueOr(-1);
+  int64_t reading_hb = count("SELECT count(*) FROM silver.program_indicator WHERE position('." +
+                             hb + "}' IN CAST(object AS VARCHAR)) > 0");
   ASSERT_GT(reading_hb, 0);
   auto models = ModelSet::LoadMap(EmbeddedModels());
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   RunOptions options;
   options.models = {"gold.program_indicator_value"};
   options.settings.program_indicator.hashed_data_elements = {hb};
-  auto run = RunPipeline(catalog, *connection, *models, options);
+  auto run = RunPipeline(catalog, *connection_, *models, options);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   std::string warnings;
   for (const ModelResult& model : run->models) {
@@ -316,14 +305,12 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
                           hb + ", whose values are hashed"),
             std::string::npos)
       << warnings;
-  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
-  EXPECT_EQ(text("SELECT CAST(count(*) AS VARCHAR) FROM gold.program_indicator_value WHERE "
-                 "program_indicator = '" +
-                 hb_mean + "'"),
-            "0");
-  EXPECT_EQ(text("SELECT CAST(count(DISTINCT program_indicator) AS VARCHAR) FROM "
-                 "gold.program_indicator_value"),
-            std::to_string(computed_before - reading_hb));
+  ASSERT_TRUE(catalog.RegisterAll(*connection_).ok());
+  EXPECT_EQ(count("SELECT count(*) FROM gold.program_indicator_value WHERE program_indicator = '" +
+                  hb_mean + "'"),
+            0);
+  EXPECT_EQ(count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value"),
+            computed_before - reading_hb);
 }
 
 }  // namespace
