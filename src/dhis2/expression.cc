@@ -833,6 +833,11 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
   bool samples = IsAggregateFunction(info.function);
   if (allows_nulls || samples) {
     std::function<void(ExpressionNode&)> mark = [&](ExpressionNode& node) {
+      // A subExpression(...) is one value of the expression, counted like an item.
+      if (node.kind == NodeKind::kFunction && node.function == Function::kSubExpression &&
+          allows_nulls) {
+        node.counted = false;
+      }
       if (node.kind == NodeKind::kItem) {
         if (allows_nulls) {
           node.counted = false;

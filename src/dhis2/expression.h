@@ -117,9 +117,9 @@ struct ExpressionNode {
   bool boolean = false;
   std::string text;
   int item_index = -1;
-  // For items: true when the item sits where DHIS2 replaces a missing value by 0 and counts it for
-  // the missing value strategy; false inside isNull(), isNotNull() and firstNonNull(), where a
-  // missing value stays null and is not counted.
+  // For items and subExpression(...) calls: true when the value sits where DHIS2 replaces a missing
+  // value by 0 and counts it for the missing value strategy; false inside isNull(), isNotNull() and
+  // firstNonNull(), where a missing value stays null and is not counted.
   bool counted = true;
   // For items: true inside a predictor aggregate function (a sample over past periods).
   bool sampled = false;

@@ -1,5 +1,6 @@
 #include "dhis2/expression_sql.h"
 
+#include <map>
 #include <optional>
 #include <string>
 #include <utility>
@@ -29,6 +30,10 @@ class Compiler {
 
   Result<Sql> Compile(const ExpressionNode& node);
   Result<std::string> Column(int item_index);
+  // The caller's column for a subExpression(...) call (SqlCompileOptions::subexpression_sql).
+  Result<std::string> SubexpressionColumn(const ExpressionNode& call);
+  // Items as bare columns: the inside of a subExpression(...) (CompileSubexpressionToSql).
+  void set_bare_items() { bare_items_ = true; }
 
  private:
   sql::Dialect dialect() const { return options_.dialect; }
@@ -107,6 +112,8 @@ class Compiler {
   const ItemSqlFunction& item_sql_;
   const SqlCompileOptions& options_;
   std::vector<std::optional<std::string>> columns_;
+  std::map<const ExpressionNode*, std::string> subexpression_columns_;
+  bool bare_items_ = false;
 };
 
 Result<std::string> Compiler::Column(int item_index) {
@@ -120,6 +127,21 @@ Result<std::string> Compiler::Column(int item_index) {
     column = "(" + *sql + ")";
   }
   return *column;
+}
+
+Result<std::string> Compiler::SubexpressionColumn(const ExpressionNode& call) {
+  auto found = subexpression_columns_.find(&call);
+  if (found != subexpression_columns_.end()) return found->second;
+  if (bare_items_ || !options_.subexpression_sql) {
+    return NotCompiled("subExpression()", call.position);
+  }
+  Result<std::string> sql = options_.subexpression_sql(call);
+  if (!sql.ok()) {
+    return Status(sql.status().code(),
+                  "expression \"" + expression_.text() + "\": subExpression() at character " +
+                      std::to_string(call.position) + ": " + sql.status().message());
+  }
+  return subexpression_columns_.emplace(&call, "(" + *sql + ")").first->second;
 }
 
 Result<Sql> Compiler::Compile(const ExpressionNode& node) {
@@ -153,7 +175,7 @@ Result<Sql> Compiler::Compile(const ExpressionNode& node) {
                                                     compiled.status().message());
       }
       std::string column = std::move(*compiled);
-      if (node.counted) {
+      if (node.counted && !bare_items_) {
         return Sql{"COALESCE(" + column + ", " + sql::NumberLiteral(0) + ")", SqlType::kNumber};
       }
       return Sql{column, SqlType::kNumber};
@@ -254,7 +276,6 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
     case Function::kOrgUnitDataSet:
     case Function::kOrgUnitGroup:
     case Function::kOrgUnitProgram:
-    case Function::kSubExpression:
     case Function::kNormDistCum:
     case Function::kNormDistDen:
       return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
@@ -263,6 +284,13 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
         return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
       }
       break;
+  }
+  if (node.function == Function::kSubExpression) {
+    DHL_ASSIGN_OR_RETURN(std::string column, SubexpressionColumn(node));
+    if (node.counted) {
+      return Sql{"COALESCE(" + column + ", " + sql::NumberLiteral(0) + ")", SqlType::kNumber};
+    }
+    return Sql{column, SqlType::kNumber};
   }
   for (const ExpressionNode& child : node.children) {
     DHL_ASSIGN_OR_RETURN(Sql arg, Compile(child));
@@ -339,11 +367,21 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
   }
 }
 
-// The distinct item indexes in counted positions, in order of first appearance.
-void CollectCounted(const ExpressionNode& node, std::vector<bool>& seen, std::vector<int>& out) {
+bool IsSubexpression(const ExpressionNode& node) {
+  return node.kind == NodeKind::kFunction && node.function == Function::kSubExpression;
+}
+
+// The distinct items and the subExpression(...) calls in counted positions, in order of first
+// appearance (the items inside a subExpression belong to it, not to the expression).
+void CollectCounted(const ExpressionNode& node, std::vector<bool>& seen,
+                    std::vector<const ExpressionNode*>& out) {
+  if (IsSubexpression(node)) {
+    if (node.counted) out.push_back(&node);
+    return;
+  }
   if (node.kind == NodeKind::kItem && node.counted && !seen[node.item_index]) {
     seen[node.item_index] = true;
-    out.push_back(node.item_index);
+    out.push_back(&node);
   }
   for (const ExpressionNode& child : node.children) {
     CollectCounted(child, seen, out);
@@ -372,7 +410,7 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
     }
   }
   std::vector<bool> seen(expression.items().size(), false);
-  std::vector<int> counted;
+  std::vector<const ExpressionNode*> counted;
   CollectCounted(expression.root(), seen, counted);
   if (counted.empty() || options.missing_value_strategy == MissingValueStrategy::kNeverSkip) {
     return value;
@@ -381,17 +419,47 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
       options.missing_value_strategy == MissingValueStrategy::kSkipIfAnyValueMissing ? " OR "
                                                                                      : " AND ";
   std::string condition;
-  for (int index : counted) {
-    if (options.item_counts && !options.item_counts(expression.items()[index])) {
-      continue;
+  for (const ExpressionNode* node : counted) {
+    std::string column;
+    if (IsSubexpression(*node)) {
+      DHL_ASSIGN_OR_RETURN(column, compiler.SubexpressionColumn(*node));
+    } else {
+      if (options.item_counts && !options.item_counts(expression.items()[node->item_index])) {
+        continue;
+      }
+      DHL_ASSIGN_OR_RETURN(column, compiler.Column(node->item_index));
     }
-    DHL_ASSIGN_OR_RETURN(std::string column, compiler.Column(index));
     condition += (condition.empty() ? "" : joiner) + column + " IS NULL";
   }
   if (condition.empty()) {
     return value;
   }
   return "(CASE WHEN " + condition + " THEN NULL ELSE " + value + " END)";
+}
+
+Result<std::string> CompileSubexpressionToSql(const Expression& expression,
+                                              const ExpressionNode& call,
+                                              const ItemSqlFunction& item_sql,
+                                              const SqlCompileOptions& options) {
+  if (!IsSubexpression(call) || call.children.size() != 1) {
+    return InvalidArgument("expression \"" + expression.text() + "\": character " +
+                           std::to_string(call.position) + " is not a subExpression() call");
+  }
+  Compiler compiler(expression, item_sql, options);
+  compiler.set_bare_items();
+  DHL_ASSIGN_OR_RETURN(Sql body, compiler.Compile(call.children[0]));
+  switch (body.type) {
+    case SqlType::kNull:
+      return sql::NullLiteral();
+    case SqlType::kBoolean:
+      return sql::CastToDouble(body.text, options.dialect);
+    case SqlType::kString:
+      return Unsupported("expression \"" + expression.text() + "\": subExpression() at character " +
+                         std::to_string(call.position) + " gives text, not a number");
+    case SqlType::kNumber:
+      break;
+  }
+  return body.text;
 }
 
 Result<std::string> CompileIndicatorToSql(const IndicatorFormula& formula,

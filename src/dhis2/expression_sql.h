@@ -41,12 +41,29 @@ struct SqlCompileOptions {
   // rates, indicators, program items: DimensionalItem calls ExpressionState.handleNulls); C{} and
   // OUG{} evaluate directly and never count, so indicators pass a predicate saying so.
   std::function<bool(const ItemKey& item)> item_counts;
+  // The SQL (already quoted) of a subExpression(...) call's value in the current row, NULL where it
+  // has none; it is then treated like an item (replaced by 0 in a counted position, counted for the
+  // missing value strategy). The caller computes it elsewhere (DHIS2 evaluates a subexpression per
+  // source org unit before aggregating, JdbcSubexpressionQueryGenerator), typically from
+  // CompileSubexpressionToSql(). Unset: subExpression() is not compiled.
+  std::function<Result<std::string>(const ExpressionNode& call)> subexpression_sql;
 };
 
 // The expression as one SQL expression (DOUBLE, or VARCHAR for a text result).
 Result<std::string> CompileExpressionToSql(const Expression& expression,
                                            const ItemSqlFunction& item_sql,
                                            const SqlCompileOptions& options);
+
+// The argument of the subExpression(...) call `call` (a node of `expression`) as one SQL expression
+// the way DHIS2 renders it for the database (JdbcSubexpressionQueryGenerator,
+// FunctionSubexpression): each item is its bare column from `item_sql` (a missing value stays NULL:
+// no replacement by 0, no missing value strategy, no replacement of a null result), so the caller
+// can drop the rows where it is NULL. Booleans are rendered as DOUBLE 1 / 0; a text result is
+// Unsupported.
+Result<std::string> CompileSubexpressionToSql(const Expression& expression,
+                                              const ExpressionNode& call,
+                                              const ItemSqlFunction& item_sql,
+                                              const SqlCompileOptions& options);
 
 // The indicator value as one SQL expression, with EvaluateIndicator()'s rule: numerator and
 // denominator with SKIP_IF_ALL_VALUES_MISSING, NULL when either is NULL or the denominator is 0,

@@ -9,10 +9,12 @@
 
 #include "base/logging.h"
 #include "base/text.h"
+#include "dhis2/aggregation_type.h"
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
 #include "dhis2/expression_sql.h"
 #include "dhis2/period.h"
+#include "dhis2/value_type.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -143,7 +145,19 @@ class ItemColumns {
   std::map<RateKey, int> rates;
   std::map<std::string, int> references;  // reference item -> column
   std::map<std::string, int> groups;      // org unit group -> column (g<n>)
+  // subExpression(...) calls: each is one pivot column, computed from gold.analytics.
+  struct Subexpression {
+    std::string value_sql;              // over the columns x0, x1, ... of one unit and period
+    std::vector<std::string> item_sql;  // x<k>: the per-unit aggregate of one item
+    std::set<std::string> elements;     // the data elements its items read
+    int column = 0;
+  };
+  std::vector<Subexpression> subexpressions;
   int column_count = 0;
+
+  // The pivot column of a subExpression(...) call of `expression`, or why it cannot be compiled.
+  Result<std::string> SubexpressionSql(const dhis2::Expression& expression,
+                                       const dhis2::ExpressionNode& call);
   const std::map<std::string, ReferenceItem>& reference_items() const { return reference_items_; }
 
  private:
@@ -183,6 +197,74 @@ Result<std::string> ItemColumns::NestedIndicator(const std::string& uid) {
   return sql::SafeDivide(
       "(" + nested.numerator + ") * " + sql::NumberLiteral(multiplier),
       "CASE WHEN (" + nested.denominator + ") = 0 THEN NULL ELSE " + divisor + " END", dialect_);
+}
+
+// The aggregate of one subExpression item's values within an org unit and cell period
+// (JdbcSubexpressionQueryGenerator.getLowLevelAggregateFunction): the SQL aggregate of the
+// element's time rule for numeric value types, MAX for the others.
+std::string LowLevelAggregate(const ElementTypes* types) {
+  if (types == nullptr) return "sum";
+  if (!types->value_type.empty()) {
+    auto value_type = dhis2::ParseValueType(types->value_type);
+    if (value_type.ok() && !dhis2::IsNumeric(*value_type)) return "max";
+  }
+  auto aggregation = dhis2::ParseAggregationType(
+      types->aggregation_type.empty() ? "SUM" : types->aggregation_type);
+  if (!aggregation.ok()) return "sum";
+  return std::string(
+      dhis2::SqlAggregateFunction(dhis2::ToAnalyticsAggregation(*aggregation).time_rule));
+}
+
+Result<std::string> ItemColumns::SubexpressionSql(const dhis2::Expression& expression,
+                                                  const dhis2::ExpressionNode& call) {
+  Subexpression sub;
+  std::map<std::tuple<std::string, std::string, std::string>, int> columns;
+  auto text = [this](std::string_view value) { return sql::StringLiteral(value, dialect_); };
+  dhis2::ItemSqlFunction inner = [&](const dhis2::ItemKey& item) -> Result<std::string> {
+    if (item.type == dhis2::ItemType::kConstant) return Sql(item);
+    if (item.type != dhis2::ItemType::kDataElement) {
+      return Unsupported(
+          "subExpression() may hold data elements, operands and constants only (dhis2-core "
+          "FunctionSubexpression)");
+    }
+    if (!item.modifiers.empty()) {
+      return Unsupported("query modifiers inside subExpression() are not compiled");
+    }
+    if (inputs_.data_elements.count(item.uid0) == 0) {
+      return NotFound("no such data element (silver.data_element)");
+    }
+    std::string coc = item.uid1 == "*" ? "" : item.uid1;
+    std::string aoc = item.uid2 == "*" ? "" : item.uid2;
+    auto [it, inserted] =
+        columns.emplace(std::tuple{item.uid0, coc, aoc}, static_cast<int>(columns.size()));
+    if (inserted) {
+      std::string condition = "a.de = " + text(item.uid0);
+      if (!coc.empty()) condition += " AND a.coc = " + text(coc);
+      if (!aoc.empty()) condition += " AND a.aoc = " + text(aoc);
+      auto types = inputs_.element_types.find(item.uid0);
+      sub.item_sql.push_back(
+          LowLevelAggregate(types == inputs_.element_types.end() ? nullptr : &types->second) +
+          "(CASE WHEN " + condition + " THEN a.value END) AS x" + std::to_string(it->second));
+      sub.elements.insert(item.uid0);
+    }
+    return "x" + std::to_string(it->second);
+  };
+  dhis2::SqlCompileOptions options;
+  options.dialect = dialect_;
+  DHL_ASSIGN_OR_RETURN(sub.value_sql,
+                       dhis2::CompileSubexpressionToSql(expression, call, inner, options));
+  if (columns.empty()) {
+    return InvalidArgument(
+        "subExpression() must hold at least one data element or data element operand");
+  }
+  for (const Subexpression& existing : subexpressions) {
+    if (existing.value_sql == sub.value_sql && existing.item_sql == sub.item_sql) {
+      return Column(existing.column);
+    }
+  }
+  sub.column = column_count++;
+  subexpressions.push_back(std::move(sub));
+  return Column(subexpressions.back().column);
 }
 
 Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
@@ -292,6 +374,9 @@ Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition
     if (!parsed.ok()) {
       return parsed.status().WithContext(std::string(side) + " \"" + *text + "\"");
     }
+    options.subexpression_sql = [&columns, &parsed](const dhis2::ExpressionNode& call) {
+      return columns.SubexpressionSql(*parsed, call);
+    };
     auto sql_text = dhis2::CompileExpressionToSql(*parsed, item_sql, options);
     if (!sql_text.ok()) {
       if (columns.stack.size() > 1) return sql_text.status();  // the outermost names the side
@@ -462,6 +547,34 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
           "m.item");
     }
   }
+  if (!columns.subexpressions.empty()) {
+    // Per source org unit and cell period: each item aggregated within the unit (its period
+    // column of gold.analytics names the cell period a value belongs to), the subexpression
+    // evaluated, NULL dropped, the rest summed up the hierarchy (JdbcSubexpressionQueryGenerator).
+    std::vector<std::string> period_of;
+    for (dhis2::PeriodType type : inputs.period_types) {
+      period_of.push_back("WHEN " + text(dhis2::PeriodTypeName(type)) + " THEN a." +
+                          AsciiLower(dhis2::PeriodTypeName(type)));
+    }
+    std::vector<std::string> type_rows;
+    for (dhis2::PeriodType type : inputs.period_types) {
+      type_rows.push_back("(" + text(dhis2::PeriodTypeName(type)) + ")");
+    }
+    for (const auto& sub : columns.subexpressions) {
+      std::vector<std::string> elements;
+      for (const std::string& de : sub.elements) elements.push_back(text(de));
+      values.push_back(
+          "SELECT an.ou, u.pe, " + std::to_string(sub.column) +
+          " AS item, SUM(u.value) AS value FROM (SELECT ou, pe, " + sub.value_sql +
+          " AS value FROM (SELECT a.ou, cp.pe, " + Join(sub.item_sql, ", ") +
+          " FROM (SELECT a.ou, a.de, a.coc, a.aoc, a.value, CASE t.period_type " +
+          Join(period_of, " ") + " END AS pe FROM ref('gold.analytics') a CROSS JOIN (VALUES " +
+          Join(type_rows, ", ") + ") AS t(period_type) WHERE a.de IN (" + Join(elements, ", ") +
+          ") AND a.value IS NOT NULL) a JOIN cell_period cp ON cp.pe = a.pe GROUP BY a.ou, "
+          "cp.pe) per_unit) u JOIN ancestor an ON an.uid = u.ou WHERE u.value IS NOT NULL "
+          "GROUP BY an.ou, u.pe");
+    }
+  }
   if (values.empty()) return EmptyIndicatorSelect();
   ctes.push_back("item_value AS (" + Join(values, "\nUNION ALL\n") + ")");
 
@@ -555,7 +668,16 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     }
     return Status::Ok();
   };
-  DHL_RETURN_IF_ERROR(uids("data_element", inputs.data_elements));
+  DHL_ASSIGN_OR_RETURN(auto elements,
+                       query("silver", "data_element",
+                             "SELECT uid, CAST(aggregation_type AS VARCHAR), CAST(value_type AS "
+                             "VARCHAR) FROM $T WHERE uid IS NOT NULL"));
+  for (size_t row = 0; row < elements.row_count(); ++row) {
+    std::string uid = *elements.GetString(0, row);
+    inputs.data_elements.insert(uid);
+    inputs.element_types[uid] = ElementTypes{elements.GetString(1, row).value_or(""),
+                                             elements.GetString(2, row).value_or("")};
+  }
   DHL_RETURN_IF_ERROR(uids("data_set", inputs.data_sets));
   DHL_ASSIGN_OR_RETURN(auto constants,
                        query("silver", "constant", "SELECT uid, CAST(value AS DOUBLE) FROM $T"));

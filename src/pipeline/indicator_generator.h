@@ -22,6 +22,11 @@
 //                          ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS)
 //   OUG{group}             members of silver.org_unit_group_member in the org unit's subtree
 //   [days]                 the days of the period
+//   subExpression(expr)    gold.analytics: `expr` per source org unit and cell period over its
+//                          items each aggregated within the unit by the element's time rule
+//                          (numeric types; MAX otherwise), NULL results dropped, the rest summed up
+//                          the hierarchy (dhis2-core JdbcSubexpressionQueryGenerator); only data
+//                          elements, operands and constants may appear inside
 // The cells are the org unit x period pairs (periods of the configured types that gold.aggregate or
 // gold.reporting_rate hold) where some item has a value. An indicator that cannot be compiled (a
 // syntax error, N{}, program items, period offsets and other modifiers, an unknown data element,
@@ -58,9 +63,18 @@ struct ReferenceTable {
 };
 
 // What the SQL is compiled against: the indicators and the metadata their items are checked with.
+// A data element's types as silver.data_element holds them (names; empty = unknown).
+struct ElementTypes {
+  std::string aggregation_type;
+  std::string value_type;
+};
+
 struct IndicatorInputs {
   std::vector<IndicatorDefinition> indicators;
   std::set<std::string> data_elements;
+  // The types of the data elements, for the per-unit aggregate inside subExpression(); an element
+  // missing here aggregates as SUM over NUMBER.
+  std::map<std::string, ElementTypes> element_types;
   std::set<std::string> data_sets;
   std::map<std::string, double> constants;
   std::vector<ReferenceTable> reference_tables;

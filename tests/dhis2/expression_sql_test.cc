@@ -106,6 +106,49 @@ TEST(ExpressionSqlTextTest, UnsupportedAndMissingColumns) {
             StatusCode::kInvalidArgument);
 }
 
+// subExpression(): inside, items are bare columns (a missing value stays NULL, no replacement by 0,
+// no missing value strategy: JdbcSubexpressionQueryGenerator's SQL); outside, the call's column
+// counts like an item. Inside isNull() it is not counted.
+TEST(ExpressionSqlTextTest, SubexpressionsInsideAndOut) {
+  Expression expression =
+      Parse("subExpression(#{fbfJHSPpUQD} / #{h0xKKjijTdI} > 2) + #{cYeuwXTCPkU}");
+  const ExpressionNode& call = expression.root().children[0];
+  SqlCompileOptions options;
+  Result<std::string> inside =
+      CompileSubexpressionToSql(expression, call, ColumnsOf(sql::Dialect::kDuckDb), options);
+  ASSERT_TRUE(inside.ok()) << inside.status().ToString();
+  EXPECT_EQ(inside->find("COALESCE"), std::string::npos) << *inside;
+  EXPECT_NE(inside->find("\"i0\""), std::string::npos) << *inside;
+  EXPECT_NE(inside->find("\"i1\""), std::string::npos) << *inside;
+  EXPECT_EQ(inside->find("\"i2\""), std::string::npos) << *inside;
+
+  options.subexpression_sql = [](const ExpressionNode& node) -> Result<std::string> {
+    EXPECT_EQ(node.function, Function::kSubExpression);
+    return std::string("s0");
+  };
+  Result<std::string> outside =
+      CompileExpressionToSql(expression, ColumnsOf(sql::Dialect::kDuckDb), options);
+  ASSERT_TRUE(outside.ok()) << outside.status().ToString();
+  // Both the subexpression and i2 count: no value only when both are missing.
+  EXPECT_NE(outside->find("(s0) IS NULL AND (\"i2\") IS NULL"), std::string::npos) << *outside;
+  EXPECT_NE(outside->find("COALESCE((s0), 0"), std::string::npos) << *outside;
+  EXPECT_EQ(outside->find("\"i0\""), std::string::npos) << *outside;
+
+  Expression guarded = Parse("isNull(subExpression(#{fbfJHSPpUQD}))");
+  Result<std::string> uncounted =
+      CompileExpressionToSql(guarded, ColumnsOf(sql::Dialect::kDuckDb), options);
+  ASSERT_TRUE(uncounted.ok()) << uncounted.status().ToString();
+  EXPECT_EQ(uncounted->find("CASE WHEN"), std::string::npos) << *uncounted;
+  EXPECT_NE(uncounted->find("((s0) IS NULL)"), std::string::npos) << *uncounted;
+
+  // Text inside is refused.
+  Expression text = Parse("subExpression('a')");
+  EXPECT_EQ(CompileSubexpressionToSql(text, text.root(), ColumnsOf(sql::Dialect::kDuckDb), options)
+                .status()
+                .code(),
+            StatusCode::kUnsupported);
+}
+
 // A generator of expressions over the six items, reaching into what the SQL must reproduce:
 // division and modulo by zero, nulls inside arithmetic, null-tolerant functions over counted items,
 // three-valued logic, booleans as numbers and numbers as booleans. It avoids only non-finite values

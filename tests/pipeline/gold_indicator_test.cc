@@ -81,7 +81,26 @@ class GoldIndicatorTest : public ModelLakeFixture {
               ") AS o UNION ALL SELECT 'ouFacilityA', 2, 'ouNational1', 'ouFacilityA', NULL, "
               "NULL, NULL, NULL, NULL, NULL, TIMESTAMPTZ '2020-01-01 00:00:00+00'");
     Write("silver.data_element",
-          "SELECT * FROM (VALUES ('deAnc1Visit'), ('deAnc2Visit'), ('deZeroValue')) AS t(uid)");
+          "SELECT * FROM (VALUES ('deAnc1Visit', 'SUM', 'INTEGER_ZERO_OR_POSITIVE'), "
+          "('deAnc2Visit', 'SUM', 'INTEGER'), ('deZeroValue', 'SUM', 'NUMBER'), "
+          "('deStockAvg1', 'AVERAGE', 'NUMBER')) AS t(uid, aggregation_type, value_type)");
+    // gold.analytics, one row per stored value (only subExpression() reads it): ANC 1st visits at
+    // A in January 6 (cocFixed001) + 4 (cocOther001), in February 5; at B in January 20. ANC 2nd
+    // visits at A in January 8. Stock (AVERAGE) at A in January 4 and 8, in February 10; at B in
+    // January 3.
+    Write("gold.analytics",
+          "SELECT de, coc, 'HllvX50cXC0' AS aoc, ou, monthly AS pe, monthly, quarterly, yearly, "
+          "CAST(value AS DOUBLE) AS value FROM (VALUES "
+          "('deAnc1Visit', 'cocFixed001', 'ouFacilityA', '202401', '2024Q1', '2024', 6),"
+          "('deAnc1Visit', 'cocOther001', 'ouFacilityA', '202401', '2024Q1', '2024', 4),"
+          "('deAnc1Visit', 'cocFixed001', 'ouFacilityA', '202402', '2024Q1', '2024', 5),"
+          "('deAnc1Visit', 'cocOther001', 'ouFacilityB', '202401', '2024Q1', '2024', 20),"
+          "('deAnc2Visit', 'cocFixed001', 'ouFacilityA', '202401', '2024Q1', '2024', 8),"
+          "('deStockAvg1', 'cocFixed001', 'ouFacilityA', '202401', '2024Q1', '2024', 4),"
+          "('deStockAvg1', 'cocOther001', 'ouFacilityA', '202401', '2024Q1', '2024', 8),"
+          "('deStockAvg1', 'cocFixed001', 'ouFacilityA', '202402', '2024Q1', '2024', 10),"
+          "('deStockAvg1', 'cocFixed001', 'ouFacilityB', '202401', '2024Q1', '2024', 3)"
+          ") AS t(de, coc, ou, monthly, quarterly, yearly, value)");
     Write("silver.data_set", "SELECT * FROM (VALUES ('dsMonthly01')) AS t(uid)");
     Write("silver.constant", "SELECT * FROM (VALUES ('constHalf01', 2.5)) AS t(uid, value)");
     Write("silver.org_unit_group_member",
@@ -383,6 +402,75 @@ TEST_F(GoldIndicatorTest, NestedIndicatorsByHand) {
   EXPECT_EQ(summary->expressions_refused, 1) << summary->ToString();
   EXPECT_NE(summary->ToString().find("cycle: N{indSelf0001} -> N{indSelf0001}"), std::string::npos)
       << summary->ToString();
+}
+
+// subExpression(...) (dhis2-core JdbcSubexpressionQueryGenerator): evaluated per source org unit
+// and cell period on its items aggregated within the unit (over categories and the data periods
+// of the cell, by the element's time rule), rows where it is NULL dropped, the rest summed up the
+// hierarchy; the value then counts like an item of the outer expression.
+TEST_F(GoldIndicatorTest, SubexpressionsPerSourceOrgUnitByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indHighCnt1', 'subExpression(if(#{deAnc1Visit} > 9, 1, 0))', '1', 1, false),"
+      "('indPlainHi1', 'if(#{deAnc1Visit} > 9, 1, 0)', '1', 1, false),"
+      "('indRatio001', 'subExpression(#{deAnc1Visit} / #{deAnc2Visit})', '1', 1, false),"
+      "('indOperand1', 'subExpression(#{deAnc1Visit.cocFixed001})', '1', 1, false),"
+      "('indAvgStock', 'subExpression(#{deStockAvg1})', '1', 1, false),"
+      "('indConstMul', 'subExpression(#{deAnc1Visit} * C{constHalf01})', '1', 1, false),"
+      "('indMixed001', 'subExpression(if(#{deAnc1Visit} > 9, 1, 0)) + #{deAnc2Visit}', '1', 1, "
+      "false),"
+      "('indSubRate1', 'subExpression(R{dsMonthly01.REPORTING_RATE})', '1', 1, false),"
+      "('indSubConst', 'subExpression(C{constHalf01})', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  // Facilities over 9 visits: in January A (10) and B (20) each count 1, the district 2, the
+  // nation 2; the plain expression tests the district's total instead (30 > 9: 1).
+  EXPECT_NEAR(*Value("indHighCnt1", "ouFacilityA", "202401"), 1, kTolerance);
+  EXPECT_NEAR(*Value("indHighCnt1", "ouFacilityB", "202401"), 1, kTolerance);
+  EXPECT_NEAR(*Value("indHighCnt1", "ouDistrict1", "202401"), 2, kTolerance);
+  EXPECT_NEAR(*Value("indHighCnt1", "ouNational1", "202401"), 2, kTolerance);
+  EXPECT_NEAR(*Value("indPlainHi1", "ouDistrict1", "202401"), 1, kTolerance);
+  // February: A 5 is not over 9: 0 is a value (not NULL), so the district has 0; B has nothing.
+  EXPECT_NEAR(*Value("indHighCnt1", "ouFacilityA", "202402"), 0, kTolerance);
+  EXPECT_NEAR(*Value("indHighCnt1", "ouDistrict1", "202402"), 0, kTolerance);
+  // The quarter sums each unit's months first: A 15 and B 20, both over 9.
+  EXPECT_NEAR(*Value("indHighCnt1", "ouDistrict1", "2024Q1"), 2, kTolerance);
+  EXPECT_NEAR(*Value("indHighCnt1", "ouNational1", "2024"), 2, kTolerance);
+  // A ratio per facility: A 10 / 8 = 1.25; B has no ANC 2 (NULL: dropped), so the district's sum
+  // is A's alone, and B has no row; in February A has no ANC 2 either: no row anywhere.
+  EXPECT_NEAR(*Value("indRatio001", "ouFacilityA", "202401"), 1.25, kTolerance);
+  EXPECT_NEAR(*Value("indRatio001", "ouDistrict1", "202401"), 1.25, kTolerance);
+  EXPECT_FALSE(Value("indRatio001", "ouFacilityB", "202401"));
+  EXPECT_FALSE(Value("indRatio001", "ouDistrict1", "202402"));
+  // An operand reads its option combo only: A's 6 in January, B has none (NULL, dropped).
+  EXPECT_NEAR(*Value("indOperand1", "ouDistrict1", "202401"), 6, kTolerance);
+  EXPECT_FALSE(Value("indOperand1", "ouFacilityB", "202401"));
+  // AVERAGE averages within the unit over categories and months: A in January (4 + 8) / 2 = 6,
+  // in the quarter (4 + 8 + 10) / 3; the district sums its units: January 6 + 3, the quarter
+  // 22 / 3 + 3.
+  EXPECT_NEAR(*Value("indAvgStock", "ouFacilityA", "202401"), 6, kTolerance);
+  EXPECT_NEAR(*Value("indAvgStock", "ouFacilityA", "2024Q1"), 22.0 / 3, kTolerance);
+  EXPECT_NEAR(*Value("indAvgStock", "ouDistrict1", "202401"), 9, kTolerance);
+  EXPECT_NEAR(*Value("indAvgStock", "ouDistrict1", "2024Q1"), 22.0 / 3 + 3, kTolerance);
+  // A constant inside: (10 + 20) x 2.5 = 75 at the district.
+  EXPECT_NEAR(*Value("indConstMul", "ouDistrict1", "202401"), 75, kTolerance);
+  // Outside, the subexpression is one more item: 2 facilities + 8 ANC 2 (gold.aggregate at the
+  // district holds no ANC 2; A does: 8); at the district 2 + 0 (missing ANC 2 counts 0).
+  EXPECT_NEAR(*Value("indMixed001", "ouFacilityA", "202401"), 1 + 8, kTolerance);
+  EXPECT_NEAR(*Value("indMixed001", "ouDistrict1", "202401"), 2, kTolerance);
+  // What DHIS2 refuses inside a subexpression is refused, naming the reason.
+  EXPECT_EQ(summary->expressions_refused, 2) << summary->ToString();
+  std::string all = summary->ToString();
+  EXPECT_NE(all.find("indicator indSubRate1: numerator: expression "
+                     "\"subExpression(R{dsMonthly01.REPORTING_RATE})\": subExpression() at "
+                     "character 0: "),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("may hold data elements, operands and constants only"), std::string::npos)
+      << all;
+  EXPECT_NE(all.find("must hold at least one data element"), std::string::npos) << all;
 }
 
 TEST_F(GoldIndicatorTest, ConfiguredPeriodTypes) {
