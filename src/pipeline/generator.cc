@@ -19,6 +19,16 @@ std::optional<int64_t> CharacterIn(std::string_view message) {
   return value;
 }
 
+std::string OrgUnitAncestorSelect() {
+  std::string levels;
+  for (int level = 1; level <= 8; ++level) {
+    levels += " WHEN " + std::to_string(level) + " THEN o.level" + std::to_string(level) + "_uid";
+  }
+  return "SELECT o.uid, CASE a.level" + levels +
+         " END AS ou FROM ref('silver.org_unit') o CROSS JOIN (VALUES (1), (2), (3), (4), (5), "
+         "(6), (7), (8)) AS a(level) WHERE o.valid_to IS NULL AND a.level <= o.level";
+}
+
 const GeneratorSettings& GeneratorContext::Settings() const {
   static const GeneratorSettings kDefaults;
   return settings != nullptr ? *settings : kDefaults;

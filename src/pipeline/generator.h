@@ -43,6 +43,10 @@ struct ExpressionStatus {
 // nullopt when there is none.
 std::optional<int64_t> CharacterIn(std::string_view message);
 
+// A SELECT of (uid, ou): every current org unit of silver.org_unit (valid_to NULL) with itself and
+// each of its ancestors as `ou`, for sums over subtrees (ref() to silver.org_unit).
+std::string OrgUnitAncestorSelect();
+
 struct GeneratorContext {
   // A DuckDB connection on which the model's inputs are readable through `relation`.
   engine::Connection* connection = nullptr;

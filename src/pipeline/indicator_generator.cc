@@ -433,19 +433,9 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   std::string types = TypeList(inputs.period_types, dialect);
 
   std::vector<std::string> ctes;
-  std::vector<std::string> levels;
-  for (int level = 1; level <= 8; ++level) {
-    levels.push_back("WHEN " + std::to_string(level) + " THEN o.level" + std::to_string(level) +
-                     "_uid");
-  }
   ctes.push_back(
-      "org_unit AS (SELECT uid, level, level1_uid, level2_uid, level3_uid, level4_uid, "
-      "level5_uid, level6_uid, level7_uid, level8_uid FROM ref('silver.org_unit') WHERE valid_to "
-      "IS NULL)");
-  ctes.push_back(
-      "ancestor AS (SELECT o.uid, CASE a.level " + Join(levels, " ") +
-      " END AS ou FROM org_unit o CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS "
-      "a(level) WHERE a.level <= o.level)");
+      "org_unit AS (SELECT uid, level FROM ref('silver.org_unit') WHERE valid_to IS NULL)");
+  ctes.push_back("ancestor AS (" + OrgUnitAncestorSelect() + ")");
   // The cell periods with their days (dhis2::Period: a leap year has 366).
   std::set<std::string> cell_periods;
   std::vector<std::string> period_rows;

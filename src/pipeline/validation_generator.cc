@@ -69,11 +69,16 @@ Result<dhis2::Expression> ParseSide(std::string_view text, std::string_view side
   if (!parsed.ok()) return parsed.status().WithContext(std::string(side) + " side");
   for (size_t index = 0; index < parsed->items().size(); ++index) {
     const dhis2::ItemKey& item = parsed->items()[index];
+    if (item.type == dhis2::ItemType::kConstant ||
+        item.type == dhis2::ItemType::kOrgUnitGroupCount) {
+      continue;
+    }
     if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty()) {
       return Unsupported(std::string(side) + " side \"" + std::string(text) + "\": item " +
                          item.ToString() + " at character " +
                          std::to_string(ItemPosition(parsed->root(), static_cast<int>(index))) +
-                         " is not a plain data element or operand");
+                         " is not computed in validation rules (data elements, operands, C{}, "
+                         "OUG{} and [days] are)");
     }
     data_elements->insert(item.uid0);
   }
@@ -91,6 +96,9 @@ Result<CompiledRule> CompileRule(const ValidationRuleRow& row) {
   DHL_RETURN_IF_ERROR(dhis2::ParsePeriodType(row.period_type).status());
   DHL_ASSIGN_OR_RETURN(rule.left, ParseSide(row.left_expression, "left", &rule.data_elements));
   DHL_ASSIGN_OR_RETURN(rule.right, ParseSide(row.right_expression, "right", &rule.data_elements));
+  if (rule.data_elements.empty()) {
+    return InvalidArgument("no data element on either side: no stored value to validate");
+  }
   for (std::string_view part : Split(row.organisation_unit_levels, ',')) {
     std::string level(Trim(part));
     if (level.empty()) continue;
@@ -122,8 +130,8 @@ std::string EmptyViolationSelect() {
 
 }  // namespace
 
-Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
-                                           sql::Dialect dialect, std::vector<std::string>* skipped,
+Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::Dialect dialect,
+                                           std::vector<std::string>* skipped,
                                            std::vector<ExpressionStatus>* statuses) {
   // One status per rule: computed unless refused below.
   std::map<std::string, ExpressionStatus> status_of;
@@ -143,7 +151,7 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
   } report{status_of, statuses};
   // Rules by period type (the type's canonical name).
   std::map<dhis2::PeriodType, std::vector<CompiledRule>> by_type;
-  for (const ValidationRuleRow& row : rules) {
+  for (const ValidationRuleRow& row : inputs.rules) {
     status_of[row.uid] = ExpressionStatus{"validation_rule", row.uid, true, "", std::nullopt};
     auto compiled = CompileRule(row);
     if (!compiled.ok()) {
@@ -193,10 +201,15 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
 
     // The cells: one column per distinct item of this type's rules.
     std::map<dhis2::ItemKey, ItemColumn> columns;
+    std::map<std::string, std::string> groups;  // OUG{} group -> column of the cells
     for (const CompiledRule& rule : type_rules) {
       for (const dhis2::Expression* side : {&rule.left, &rule.right}) {
         for (const dhis2::ItemKey& item : side->items()) {
-          if (columns.count(item) > 0) continue;
+          if (item.type == dhis2::ItemType::kOrgUnitGroupCount) {
+            groups.emplace(item.uid0, "g" + std::to_string(groups.size()));
+            continue;
+          }
+          if (item.type != dhis2::ItemType::kDataElement || columns.count(item) > 0) continue;
           std::string condition = "de = " + sql::StringLiteral(item.uid0, dialect);
           if (!item.uid1.empty() && item.uid1 != "*") {
             condition += " AND coc = " + sql::StringLiteral(item.uid1, dialect);
@@ -213,14 +226,46 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
     }
     std::vector<std::string> aggregates;
     for (const auto& [item, column] : columns) aggregates.push_back(column.aggregate);
+    // OUG{}: the group's members in each org unit's subtree (ItemOrgUnitGroupCount).
+    std::string group_columns;
+    std::string group_join;
+    if (!groups.empty()) {
+      std::vector<std::string> counts;
+      std::vector<std::string> uids;
+      for (const auto& [group, column] : groups) {
+        counts.push_back(
+            "CAST(COUNT(CASE WHEN m.group_uid = " + sql::StringLiteral(group, dialect) +
+            " THEN 1 END) AS DOUBLE) AS " + column);
+        uids.push_back(sql::StringLiteral(group, dialect));
+        group_columns += ", g." + column;
+      }
+      std::string group_count = "group_count_" + suffix;
+      ctes.push_back(group_count + " AS (SELECT an.ou, " + Join(counts, ", ") +
+                     " FROM ref('silver.org_unit_group_member') m JOIN (" +
+                     OrgUnitAncestorSelect() + ") AS an ON an.uid = m.ou WHERE m.group_uid IN (" +
+                     Join(uids, ", ") + ") GROUP BY an.ou)");
+      group_join = " LEFT JOIN " + group_count + " AS g ON g.ou = c.ou";
+    }
     std::string cells = "cells_" + suffix;
-    ctes.push_back(cells + " AS (SELECT c.*, o.level FROM (SELECT pe, ou, aoc, days, " +
-                   Join(aggregates, ", ") + " FROM " + items +
+    ctes.push_back(cells + " AS (SELECT c.*, o.level" + group_columns +
+                   " FROM (SELECT pe, ou, aoc, days, " + Join(aggregates, ", ") + " FROM " + items +
                    " GROUP BY pe, ou, aoc, days) AS c JOIN (SELECT uid, level FROM "
-                   "ref('silver.org_unit') WHERE valid_to IS NULL) AS o ON o.uid = c.ou)");
+                   "ref('silver.org_unit') WHERE valid_to IS NULL) AS o ON o.uid = c.ou" +
+                   group_join + ")");
 
-    dhis2::ItemSqlFunction item_sql =
-        [&columns](const dhis2::ItemKey& item) -> Result<std::string> {
+    dhis2::ItemSqlFunction item_sql = [&columns, &groups, &inputs,
+                                       dialect](const dhis2::ItemKey& item) -> Result<std::string> {
+      if (item.type == dhis2::ItemType::kConstant) {
+        auto constant = inputs.constants.find(item.uid0);
+        if (constant == inputs.constants.end()) {
+          return NotFound("no such constant (silver.constant)");
+        }
+        return sql::NumberLiteral(constant->second);
+      }
+      if (item.type == dhis2::ItemType::kOrgUnitGroupCount) {
+        // DHIS2 counts 0 for a subtree without members.
+        return "COALESCE(" + groups.at(item.uid0) + ", " + sql::NumberLiteral(0) + ")";
+      }
       auto found = columns.find(item);
       if (found == columns.end()) return Internal("no column for item " + item.ToString());
       return found->second.name;
@@ -230,6 +275,10 @@ Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>&
       left_options.dialect = dialect;
       left_options.missing_value_strategy = rule.left_strategy;
       left_options.days_sql = "days";
+      left_options.item_counts = [](const dhis2::ItemKey& item) {
+        return item.type != dhis2::ItemType::kConstant &&
+               item.type != dhis2::ItemType::kOrgUnitGroupCount;
+      };
       dhis2::SqlCompileOptions right_options = left_options;
       right_options.missing_value_strategy = rule.right_strategy;
       auto left = dhis2::CompileExpressionToSql(rule.left, item_sql, left_options);
@@ -286,13 +335,23 @@ Result<std::string> GenerateValidationViolation(const GeneratorContext& context)
           "left_missing_value_strategy, right_missing_value_strategy, "
           "CAST(organisation_unit_levels AS VARCHAR) FROM " +
           relation + " ORDER BY uid"));
-  std::vector<ValidationRuleRow> rows;
+  ValidationInputs inputs;
   for (size_t row = 0; row < result.row_count(); ++row) {
     auto text = [&](size_t column) { return result.GetString(column, row).value_or(""); };
-    rows.push_back(ValidationRuleRow{text(0), text(1), text(2), text(3), text(4), text(5), text(6),
-                                     text(7), text(8)});
+    inputs.rules.push_back(ValidationRuleRow{text(0), text(1), text(2), text(3), text(4), text(5),
+                                             text(6), text(7), text(8)});
   }
-  return ValidationViolationSql(rows, context.dialect, context.warnings, context.expression_status);
+  DHL_ASSIGN_OR_RETURN(std::string constants,
+                       context.relation(lake::TableName{"silver", "constant"}));
+  DHL_ASSIGN_OR_RETURN(auto constant_rows,
+                       context.connection->Query("SELECT uid, CAST(value AS DOUBLE) FROM " +
+                                                 constants + " WHERE uid IS NOT NULL"));
+  for (size_t row = 0; row < constant_rows.row_count(); ++row) {
+    auto value = constant_rows.GetDouble(1, row);
+    if (value) inputs.constants[*constant_rows.GetString(0, row)] = *value;
+  }
+  return ValidationViolationSql(inputs, context.dialect, context.warnings,
+                                context.expression_status);
 }
 
 }  // namespace dhl::pipeline

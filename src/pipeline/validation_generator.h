@@ -19,11 +19,16 @@
 //   left_side and right_side are stored as DHIS2 stores them, NULL as 0.
 // Output columns: rule, ou, pe, aoc, left_side, right_side, operator, importance, period_type,
 // data_elements (the rule's data element uids, sorted, comma-separated; gold.dq_summary uses it).
-// A rule that cannot be compiled (a syntax error, an unknown operator, items other than data
-// elements and operands such as C{}, R{}, N{}, period offsets) is left out with a warning naming
-// the rule and the reason.
+// Items: #{de} and operands; C{constant} (silver.constant, a literal); OUG{group} (the members of
+// silver.org_unit_group_member in the org unit's subtree, 0 when none); [days] (the period's
+// days). C{} and OUG{} never count for the missing value strategy (as in indicators).
+// A rule that cannot be compiled (a syntax error, an unknown operator or constant, items DHIS2's
+// validation parser refuses such as N{}, subExpression() or period offsets, items not computed here
+// such as R{} and I{}, no data element at all) is left out with a warning naming the rule and the
+// reason.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,13 +50,18 @@ struct ValidationRuleRow {
   std::string organisation_unit_levels;      // comma list, empty = all levels
 };
 
-// The generated SELECT for `rules` (ref() calls to silver.data_value, silver.period and
-// silver.org_unit). `skipped` (when not null) receives one "<uid>: <reason>" line per rule left
-// out.
+// What the SQL is compiled from.
+struct ValidationInputs {
+  std::vector<ValidationRuleRow> rules;
+  std::map<std::string, double> constants;  // silver.constant, for C{} items
+};
+
+// The generated SELECT for the rules (ref() calls to silver.data_value, silver.period,
+// silver.org_unit and, for OUG{}, silver.org_unit_group_member). `skipped` (when not null) receives
+// one "<uid>: <reason>" line per rule left out.
 // `statuses` (when not null) receives every rule's ExpressionStatus (object_type
 // "validation_rule"): computed, or refused with the reason and the character.
-Result<std::string> ValidationViolationSql(const std::vector<ValidationRuleRow>& rules,
-                                           sql::Dialect dialect,
+Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::Dialect dialect,
                                            std::vector<std::string>* skipped = nullptr,
                                            std::vector<ExpressionStatus>* statuses = nullptr);
 

@@ -109,6 +109,12 @@ class GoldQualityTest : public ModelLakeFixture {
           "t(data_set, de)");
     WriteRegistrations(catalog, kRegistrations);
     WriteValues(catalog, kValues);
+    // Constant capConst001 = 12; the group grpClinic01 holds fA and fB.
+    Write(catalog, "silver.constant",
+          "SELECT * FROM (VALUES ('capConst001', 12.0)) AS t(uid, value)");
+    Write(
+        catalog, "silver.org_unit_group_member",
+        "SELECT * FROM (VALUES ('grpClinic01', 'fA'), ('grpClinic01', 'fB')) AS t(group_uid, ou)");
     Write(catalog, "silver.min_max",
           "SELECT * FROM (VALUES ('MM','fE','catOptCom01',0.0,100.0,false)) AS t(de, ou, coc, min, "
           "max, "
@@ -400,6 +406,51 @@ TEST_F(GoldQualityTest, ValidationRulesEveryOperatorAndStrategy) {
                 "(r_xp, fA, 202401, aoc1, 15.0, 20.0, exclusive_pair, MEDIUM)"}));
 }
 
+// C{}, OUG{} and [days] in validation rules (DHIS2's validation parser accepts them; C{} and OUG{}
+// do not count for the missing value strategy); R{} is refused, naming the item.
+TEST_F(GoldQualityTest, ValidationRulesWithConstantsGroupCountsAndDays) {
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.validation_rule",
+        "SELECT * FROM (VALUES "
+        "('r_cap', '#{dataElemA01}', 'C{capConst001}', 'less_than_or_equal_to', 'HIGH', 'Monthly', "
+        "NULL, "
+        "NULL, NULL),"
+        "('r_oug', '#{dataElemB01}', 'OUG{grpClinic01} * 10', 'less_than_or_equal_to', 'LOW', "
+        "'Monthly', NULL, NULL, NULL),"
+        "('r_oug_district', '#{dataElemB01}', 'OUG{grpClinic01} * 10', 'less_than_or_equal_to', "
+        "'LOW', 'Monthly', NULL, NULL, '3'),"
+        "('r_days', '#{dataElemQ01}', '[days] / 10', 'less_than', 'LOW', 'Monthly', NULL, NULL, "
+        "NULL),"
+        "('r_nope', '#{dataElemA01}', 'C{nopeConst01}', 'equal_to', 'LOW', 'Monthly', NULL, NULL, "
+        "NULL),"
+        "('r_rate', '#{dataElemA01}', 'R{dsMonthly01.REPORTING_RATE}', 'equal_to', 'LOW', "
+        "'Monthly', NULL, "
+        "NULL, NULL)"
+        ") AS t(uid, left_expression, right_expression, operator, importance, period_type, "
+        "left_missing_value_strategy, right_missing_value_strategy, organisation_unit_levels)");
+  auto summary = Run(*catalog_);
+  ASSERT_TRUE(summary.ok() && summary->ok()) << summary->ToString();
+  // fA in January: A = 15 <= cap 12 false: violation. B = 20 <= (clinics in fA's subtree: fA
+  // itself, 1) x 10 false: violation. At level 3 only (r_oug_district) there are no cells: D holds
+  // no values of its own. Q against the month's days / 10: January 7 < 3.1, February 3 < 2.9,
+  // March 7 < 3.1 all false: three violations.
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.validation_violation",
+           "rule, ou, pe, aoc, left_side, right_side, operator"),
+      (std::vector<std::string>{"(r_cap, fA, 202401, aoc1, 15.0, 12.0, less_than_or_equal_to)",
+                                "(r_days, fA, 202401, aoc1, 7.0, 3.1, less_than)",
+                                "(r_days, fA, 202402, aoc1, 3.0, 2.9, less_than)",
+                                "(r_days, fA, 202403, aoc1, 7.0, 3.1, less_than)",
+                                "(r_oug, fA, 202401, aoc1, 20.0, 10.0, less_than_or_equal_to)"}));
+  EXPECT_EQ(summary->expressions_refused, 2) << summary->ToString();
+  std::string all = summary->ToString();
+  EXPECT_NE(all.find("no such constant (silver.constant)"), std::string::npos) << all;
+  EXPECT_NE(
+      all.find("R{dsMonthly01.REPORTING_RATE} at character 0 is not computed in validation rules"),
+      std::string::npos)
+      << all;
+}
+
 TEST_F(GoldQualityTest, RulesThatCannotBeCompiledAreNamed) {
   std::vector<ValidationRuleRow> rules = {
       {"ok", "#{dataElemA01}", "#{dataElemB01}", "equal_to", "HIGH", "Monthly", "", "", ""},
@@ -409,7 +460,7 @@ TEST_F(GoldQualityTest, RulesThatCannotBeCompiledAreNamed) {
       {"offset", "#{dataElemA01}.periodOffset(-1)", "1", "equal_to", "HIGH", "Monthly", "", "",
        ""}};
   std::vector<std::string> skipped;
-  auto sql_text = ValidationViolationSql(rules, sql::Dialect::kDuckDb, &skipped);
+  auto sql_text = ValidationViolationSql({rules, {}}, sql::Dialect::kDuckDb, &skipped);
   ASSERT_TRUE(sql_text.ok()) << sql_text.status().ToString();
   ASSERT_EQ(skipped.size(), 4u);
   EXPECT_NE(skipped[0].find("constant: "), std::string::npos) << skipped[0];
@@ -432,9 +483,10 @@ TEST_F(GoldQualityTest, SparkRenderingsParse) {
   std::vector<ValidationRuleRow> rules = {
       {"r1", "#{dataElemA01} + #{dataElemB01.catOptCom01}", "[days] * 2", "less_than", "HIGH",
        "Monthly", "NEVER_SKIP", "", "3,4"},
-      {"r2", "#{dataElemA01}", "#{dataElemC01}", "compulsory_pair", "LOW", "Quarterly", "", "",
-       ""}};
-  auto validation = ValidationViolationSql(rules, sql::Dialect::kSpark);
+      {"r2", "#{dataElemA01}", "#{dataElemC01}", "compulsory_pair", "LOW", "Quarterly", "", "", ""},
+      {"r3", "#{dataElemA01}", "C{capConst001} + OUG{grpClinic01}", "less_than", "LOW", "Monthly",
+       "", "", ""}};
+  auto validation = ValidationViolationSql({rules, {{"capConst001", 12}}}, sql::Dialect::kSpark);
   ASSERT_TRUE(validation.ok()) << validation.status().ToString();
   std::vector<std::string> texts = {*validation};
   for (TimelinessRule rule : {TimelinessRule::kWholeDays, TimelinessRule::kFractionalDays,
