@@ -8,11 +8,11 @@
 -- the API). No row when the numerator or the denominator has no value or the denominator is 0.
 -- The whole SELECT is compiled from silver.indicator by the generator in
 -- src/pipeline/indicator_generator.h: each indicator becomes one SQL expression over a pivot of its
--- items (gold.aggregate, gold.reporting_rate, silver.constant, org unit group counts and the
+-- items (gold.aggregate, gold.reporting_rate, gold.program_indicator_value, silver.constant, org unit group counts and the
 -- reference data of every ref.* table; gold.analytics for subExpression(), evaluated per source
 -- org unit), so one set-based query computes every indicator and cell.
 -- Indicators it cannot compile are left out with a warning naming them and the reason.
 -- materialized: table
--- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, gold.analytics, gold.aggregate, gold.reporting_rate, ref.*
+-- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, silver.program_indicator, gold.analytics, gold.aggregate, gold.reporting_rate, gold.program_indicator_value, ref.*
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('indicator_value')

@@ -31,6 +31,12 @@ struct AggregateKey {
   friend auto operator<=>(const AggregateKey&, const AggregateKey&) = default;
 };
 
+struct ProgramIndicatorKey {
+  std::string uid;
+  int offset = 0;
+  friend auto operator<=>(const ProgramIndicatorKey&, const ProgramIndicatorKey&) = default;
+};
+
 struct RateKey {
   std::string data_set;
   std::string metric;
@@ -143,6 +149,7 @@ class ItemColumns {
 
   std::map<AggregateKey, int> aggregate;
   std::map<RateKey, int> rates;
+  std::map<ProgramIndicatorKey, int> program_indicators;
   std::map<std::string, int> references;  // reference item -> column
   std::map<std::string, int> groups;      // org unit group -> column (g<n>)
   // subExpression(...) calls: each is one pivot column, computed from gold.analytics.
@@ -277,10 +284,11 @@ Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
   }
   const int offset = item.modifiers.period_offset;
   if (offset != 0 && item.type != dhis2::ItemType::kDataElement &&
-      item.type != dhis2::ItemType::kReportingRate) {
+      item.type != dhis2::ItemType::kReportingRate &&
+      item.type != dhis2::ItemType::kProgramIndicator) {
     return Unsupported(
-        ".periodOffset() is compiled on data elements, operands and reporting "
-        "rates only");
+        ".periodOffset() is compiled on data elements, operands, reporting rates and program "
+        "indicators only");
   }
   switch (item.type) {
     case dhis2::ItemType::kDataElement: {
@@ -336,9 +344,10 @@ Result<std::string> ItemColumns::Sql(const dhis2::ItemKey& item) {
     case dhis2::ItemType::kIndicator:
       return NestedIndicator(item.uid0);
     case dhis2::ItemType::kProgramIndicator:
-      return Unsupported(
-          "program indicator " + item.uid0 +
-          " is not computable here (tracker analytics: gold.program_indicator_value)");
+      if (inputs_.program_indicators.count(item.uid0) == 0) {
+        return NotFound("no such program indicator (silver.program_indicator)");
+      }
+      return Column(ColumnFor(program_indicators, ProgramIndicatorKey{item.uid0, offset}));
     default:
       return Unsupported("program items are not compiled (aggregate only)");
   }
@@ -459,6 +468,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   std::set<int> offsets = {0};
   for (const auto& [key, index] : columns.aggregate) offsets.insert(key.offset);
   for (const auto& [key, index] : columns.rates) offsets.insert(key.offset);
+  for (const auto& [key, index] : columns.program_indicators) offsets.insert(key.offset);
   std::vector<std::string> shift_rows;
   for (const std::string& pe : cell_periods) {
     dhis2::Period period = *dhis2::ParsePeriodId(pe);
@@ -502,6 +512,21 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
         Join(rows, ", ") +
         ") AS m(data_set, metric, pe_offset, item) ON r.data_set = m.data_set JOIN period_shift "
         "s ON s.source_pe = r.pe AND s.pe_offset = m.pe_offset WHERE r.period_type IN (" +
+        types + ")");
+  }
+  if (!columns.program_indicators.empty()) {
+    std::vector<std::string> rows;
+    for (const auto& [key, index] : columns.program_indicators) {
+      rows.push_back("(" + text(key.uid) + ", " + std::to_string(key.offset) + ", " +
+                     std::to_string(index) + ")");
+    }
+    values.push_back(
+        "SELECT p.ou, s.pe, m.item, p.value FROM ref('gold.program_indicator_value') p JOIN "
+        "(VALUES " +
+        Join(rows, ", ") +
+        ") AS m(program_indicator, pe_offset, item) ON p.program_indicator = m.program_indicator "
+        "JOIN period_shift s ON s.source_pe = p.pe AND s.pe_offset = m.pe_offset WHERE "
+        "p.period_type IN (" +
         types + ")");
   }
   if (!columns.references.empty()) {
@@ -687,7 +712,13 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     return names;
   };
   DHL_ASSIGN_OR_RETURN(auto aggregate_columns, columns_of(lake::TableName{"gold", "aggregate"}));
-  for (const char* table : {"aggregate", "reporting_rate"}) {
+  DHL_ASSIGN_OR_RETURN(
+      auto program_indicators,
+      query("silver", "program_indicator", "SELECT DISTINCT uid FROM $T WHERE uid IS NOT NULL"));
+  for (size_t row = 0; row < program_indicators.row_count(); ++row) {
+    inputs.program_indicators.insert(*program_indicators.GetString(0, row));
+  }
+  for (const char* table : {"aggregate", "reporting_rate", "program_indicator_value"}) {
     DHL_ASSIGN_OR_RETURN(
         auto periods,
         query("gold", table, "SELECT DISTINCT CAST(pe AS VARCHAR) FROM $T WHERE pe IS NOT NULL"));

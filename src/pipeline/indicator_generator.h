@@ -20,6 +20,8 @@
 //   C{constant}            silver.constant, as a literal
 //   R{ds.METRIC}           gold.reporting_rate (REPORTING_RATE, REPORTING_RATE_ON_TIME,
 //                          ACTUAL_REPORTS, ACTUAL_REPORTS_ON_TIME, EXPECTED_REPORTS)
+//   I{programIndicator}    gold.program_indicator_value (the program indicator's value for the
+//                          org unit and period, as tracker analytics computed it)
 //   OUG{group}             members of silver.org_unit_group_member in the org unit's subtree
 //   [days]                 the days of the period
 //   subExpression(expr)    gold.analytics: `expr` per source org unit and cell period over its
@@ -76,6 +78,7 @@ struct IndicatorInputs {
   // missing here aggregates as SUM over NUMBER.
   std::map<std::string, ElementTypes> element_types;
   std::set<std::string> data_sets;
+  std::set<std::string> program_indicators;  // silver.program_indicator, for I{} items
   std::map<std::string, double> constants;
   std::vector<ReferenceTable> reference_tables;
   // Optional gold.aggregate columns: `aoc` (per attribute option combo rows, NULL = all) and
@@ -83,9 +86,9 @@ struct IndicatorInputs {
   bool aggregate_has_aoc = false;
   bool aggregate_has_category = true;
   std::vector<dhis2::PeriodType> period_types;
-  // The periods of the cells: those of the configured types that gold.aggregate and
-  // gold.reporting_rate hold (ids; others are ignored). Their days are computed here, since
-  // silver.period holds only the periods of stored data.
+  // The periods of the cells: those of the configured types that gold.aggregate,
+  // gold.reporting_rate and gold.program_indicator_value hold (ids; others are ignored). Their days
+  // are computed here, since silver.period holds only the periods of stored data.
   std::set<std::string> periods;
 };
 

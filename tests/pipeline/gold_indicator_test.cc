@@ -84,6 +84,18 @@ class GoldIndicatorTest : public ModelLakeFixture {
           "SELECT * FROM (VALUES ('deAnc1Visit', 'SUM', 'INTEGER_ZERO_OR_POSITIVE'), "
           "('deAnc2Visit', 'SUM', 'INTEGER'), ('deZeroValue', 'SUM', 'NUMBER'), "
           "('deStockAvg1', 'AVERAGE', 'NUMBER')) AS t(uid, aggregation_type, value_type)");
+    // Program indicators: piVisits001 at A 3 in January and 4 in February, at the district 7 in
+    // January; piUnbuilt01 exists but has no value anywhere.
+    Write("silver.program_indicator",
+          "SELECT * FROM (VALUES ('piVisits001'), ('piUnbuilt01')) AS t(uid)");
+    Write(
+        "gold.program_indicator_value",
+        "SELECT program_indicator, t.ou, o.level AS ou_level, t.pe, p.period_type, "
+        "CAST(value AS DOUBLE) AS value FROM (VALUES ('piVisits001', 'ouFacilityA', '202401', 3), "
+        "('piVisits001', 'ouFacilityA', '202402', 4), ('piVisits001', 'ouDistrict1', '202401', "
+        "7)) AS t(program_indicator, ou, pe, value) JOIN (" +
+            std::string(kOrgUnits) + ") o ON o.uid = t.ou JOIN (" + kPeriods +
+            ") p ON p.pe = t.pe");
     // gold.analytics, one row per stored value (only subExpression() reads it): ANC 1st visits at
     // A in January 6 (cocFixed001) + 4 (cocOther001), in February 5; at B in January 20. ANC 2nd
     // visits at A in January 8. Stock (AVERAGE) at A in January 4 and 8, in February 10; at B in
@@ -280,7 +292,8 @@ TEST_F(GoldIndicatorTest, UnsupportedIndicatorsAreLeftOutWithTheirReason) {
   }
   EXPECT_NE(all.find("deUnknown01"), std::string::npos) << all;
   EXPECT_NE(all.find("yearToDate"), std::string::npos) << all;
-  EXPECT_NE(all.find("program indicator progInd0001 is not computable"), std::string::npos) << all;
+  EXPECT_NE(all.find("I{progInd0001} at character 0: no such program indicator"), std::string::npos)
+      << all;
   // A cycle names its chain, from the indicator computed.
   EXPECT_NE(all.find("indicator indCycleA01: numerator: expression \"N{indCycleB01}\": "
                      "N{indCycleB01} at character 0: expression \"N{indCycleA01} + 1\": "
@@ -471,6 +484,31 @@ TEST_F(GoldIndicatorTest, SubexpressionsPerSourceOrgUnitByHand) {
   EXPECT_NE(all.find("may hold data elements, operands and constants only"), std::string::npos)
       << all;
   EXPECT_NE(all.find("must hold at least one data element"), std::string::npos) << all;
+}
+
+// I{programIndicator} (dhis2-core ItemProgramIndicator): the program indicator's value for the org
+// unit and period from gold.program_indicator_value; counted like any item.
+TEST_F(GoldIndicatorTest, ProgramIndicatorItemsByHand) {
+  WriteInputs();
+  WriteAggregate(kAggregate);
+  WriteIndicators(
+      "('indPiShare1', 'I{piVisits001}', '#{deAnc1Visit}', 100, false),"
+      "('indPiPrev01', 'I{piVisits001}.periodOffset(-1)', '1', 1, false),"
+      "('indPiEmpty1', 'I{piUnbuilt01} + #{deAnc2Visit}', '1', 1, false)");
+  auto summary = Run();
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->expressions_refused, 0) << summary->ToString();
+  // A in January 3 / 10 x 100 = 30, in February 4 / 5 x 100 = 80; the district 7 / 30 x 100.
+  EXPECT_NEAR(*Value("indPiShare1", "ouFacilityA", "202401"), 30, kTolerance);
+  EXPECT_NEAR(*Value("indPiShare1", "ouFacilityA", "202402"), 80, kTolerance);
+  EXPECT_NEAR(*Value("indPiShare1", "ouDistrict1", "202401"), 700.0 / 30, kTolerance);
+  // B has ANC visits but no program indicator value: 0 / 20.
+  EXPECT_NEAR(*Value("indPiShare1", "ouFacilityB", "202401"), 0, kTolerance);
+  // February reads January's 3.
+  EXPECT_NEAR(*Value("indPiPrev01", "ouFacilityA", "202402"), 3, kTolerance);
+  // A program indicator without values counts as missing (0 beside ANC 2's 8).
+  EXPECT_NEAR(*Value("indPiEmpty1", "ouFacilityA", "202401"), 8, kTolerance);
 }
 
 TEST_F(GoldIndicatorTest, ConfiguredPeriodTypes) {
