@@ -196,6 +196,12 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
     Result<std::string> query =
         readable.ok() ? dhis2::CompileProgramIndicatorToSql(*indicator, relations, options)
                       : Result<std::string>(readable);
+    if (context.expression_status != nullptr) {
+      std::string reason = query.ok() ? "" : query.status().message();
+      context.expression_status->push_back(
+          ExpressionStatus{"program_indicator", uid, query.ok(), reason,
+                           query.ok() ? std::nullopt : CharacterIn(reason)});
+    }
     if (!query.ok() || period_ids.empty()) {
       std::string reason =
           query.ok() ? "no tracker data to compute periods from" : query.status().message();

@@ -311,6 +311,14 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
             0);
   EXPECT_EQ(count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value"),
             computed_before - reading_hb);
+  // ops.expression_status says the same: the ones reading the hashed element refused, naming it.
+  EXPECT_EQ(count("SELECT count(*) FROM ops.expression_status WHERE object_type = "
+                  "'program_indicator' AND status = 'refused' AND reason LIKE '%" +
+                  hb + "%'"),
+            reading_hb);
+  EXPECT_EQ(count("SELECT count(*) FROM ops.expression_status WHERE uid = '" + hb_mean +
+                  "' AND status = 'refused'"),
+            1);
 }
 
 }  // namespace
