@@ -7,7 +7,8 @@
 -- `valid_from` (NULL on the current one, `is_current`). Repeated deliveries of the same state and
 -- edits of fields not kept here (translations, attributes) do not start a version; `last_updated` is
 -- the version's latest lastUpdated.
--- level1..8 come from the version's own path; the names are those of each ancestor's version that
+-- level1..8 come from the version's own path (or, when bronze has none, the path its chain of
+-- parents gives: DHIS2's metadata import files carry `parent` only); the names are those of each ancestor's version that
 -- was valid when this version ended (the current names for current versions). Units without a path
 -- or deeper than 8 levels go to silver.rejects (docs/tables.md fixes 8 level columns).
 -- The per-level columns and ancestor joins come from the generators 'org_unit_path_uids',
@@ -97,6 +98,65 @@ versions AS (
   FROM numbered
   GROUP BY uid, version_number
 ),
+latest_parent AS (
+  -- each unit's parent in its latest version
+  SELECT uid, parent_in_object AS parent FROM (
+    SELECT
+      uid,
+      parent_in_object,
+      row_number() OVER (PARTITION BY uid ORDER BY version_number DESC) AS latest
+    FROM versions
+  ) AS l
+  WHERE latest = 1
+),
+located AS (
+  -- a version without a path (DHIS2's metadata import files carry the parent only) takes the one
+  -- its chain of parents (each ancestor's latest version) gives, up to 8 levels; without a parent
+  -- it is a root unless its level says otherwise; an unknown ancestor or a deeper chain leaves it
+  -- without one (quarantined)
+  SELECT
+    v.uid,
+    v.version_number,
+    v.code,
+    v.name,
+    v.short_name,
+    COALESCE(v.path, CASE
+      WHEN v.uid IS NULL THEN NULL
+      WHEN v.parent_in_object IS NULL AND COALESCE(v.level_in_object, 1) = 1
+        THEN concat('/', v.uid)
+      WHEN v.parent_in_object IS NULL THEN NULL
+      WHEN a1.uid IS NULL THEN NULL
+      WHEN a1.parent IS NULL THEN concat('/', a1.uid, '/', v.uid)
+      WHEN a2.uid IS NULL THEN NULL
+      WHEN a2.parent IS NULL THEN concat('/', a2.uid, '/', a1.uid, '/', v.uid)
+      WHEN a3.uid IS NULL THEN NULL
+      WHEN a3.parent IS NULL THEN concat('/', a3.uid, '/', a2.uid, '/', a1.uid, '/', v.uid)
+      WHEN a4.uid IS NULL THEN NULL
+      WHEN a4.parent IS NULL THEN concat('/', a4.uid, '/', a3.uid, '/', a2.uid, '/', a1.uid, '/', v.uid)
+      WHEN a5.uid IS NULL THEN NULL
+      WHEN a5.parent IS NULL THEN concat('/', a5.uid, '/', a4.uid, '/', a3.uid, '/', a2.uid, '/', a1.uid, '/', v.uid)
+      WHEN a6.uid IS NULL THEN NULL
+      WHEN a6.parent IS NULL THEN concat('/', a6.uid, '/', a5.uid, '/', a4.uid, '/', a3.uid, '/', a2.uid, '/', a1.uid, '/', v.uid)
+      WHEN a7.uid IS NULL THEN NULL
+      WHEN a7.parent IS NULL THEN concat('/', a7.uid, '/', a6.uid, '/', a5.uid, '/', a4.uid, '/', a3.uid, '/', a2.uid, '/', a1.uid, '/', v.uid)
+    END) AS path,
+    v.parent_in_object,
+    v.level_in_object,
+    v.opening_date,
+    v.closed_date,
+    v.geometry,
+    v.geometry_type,
+    v.first_updated,
+    v.last_updated
+  FROM versions AS v
+  LEFT JOIN latest_parent AS a1 ON a1.uid = v.parent_in_object
+  LEFT JOIN latest_parent AS a2 ON a2.uid = a1.parent
+  LEFT JOIN latest_parent AS a3 ON a3.uid = a2.parent
+  LEFT JOIN latest_parent AS a4 ON a4.uid = a3.parent
+  LEFT JOIN latest_parent AS a5 ON a5.uid = a4.parent
+  LEFT JOIN latest_parent AS a6 ON a6.uid = a5.parent
+  LEFT JOIN latest_parent AS a7 ON a7.uid = a6.parent
+),
 dated AS (
   SELECT
     v.*,
@@ -107,7 +167,7 @@ dated AS (
       WHEN path IS NULL THEN level_in_object
       ELSE length(path) - length(replace(path, '/', ''))
     END AS depth
-  FROM versions AS v
+  FROM located AS v
 ),
 split AS (
   SELECT

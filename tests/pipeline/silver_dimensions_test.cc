@@ -170,7 +170,15 @@ class SilverDimensionsTest : public ModelLakeFixture {
                              R"("path":"/ImspTQPwCqd/at6UHUQatSo/qtr8GGlm4gg/DiszpKrYNg8"})"},
               {"2021-05-01", R"({"id":"deep0000009","name":"Too deep",)"
                              R"("path":"/ImspTQPwCqd/l2/l3/l4/l5/l6/l7/l8/deep0000009"})"},
-              {"2021-05-01", R"({"id":"nopath00001","name":"No path","level":3})"}},
+              {"2021-05-01", R"({"id":"nopath00001","name":"No path","level":3})"},
+              // As DHIS2's metadata import files hold them: a parent, no path, no level.
+              {"2021-05-01", R"({"id":"impRoot0001","name":"Imported root"})"},
+              {"2021-05-01",
+               R"({"id":"impDist0001","name":"Imported district","parent":{"id":"impRoot0001"}})"},
+              {"2021-05-01",
+               R"({"id":"impFac00001","name":"Imported facility","parent":{"id":"impDist0001"}})"},
+              {"2021-05-01",
+               R"({"id":"impOrphan01","name":"Orphan","level":4,"parent":{"id":"unknownPar1"}})"}},
              1);
     Metadata(catalog, "organisation_unit_level",
              {{"2020-01-01", R"({"id":"lvl00000001","name":"National","level":1})"},
@@ -331,6 +339,11 @@ TEST_F(SilverDimensionsTest, OrgUnitHierarchyHistoryAndIncrementalEqualsFull) {
           "Rp268JB6Ne4|Adonkia CHP|4|qtr8GGlm4gg|Bo|Badjia|Rp268JB6Ne4|NULL|NULL|true|-",
           "at6UHUQatSo|Bo|2|ImspTQPwCqd|Bo|-|-|NULL|NULL|true|-",
           "fdc6uOvgoji|Bombali|2|ImspTQPwCqd|Bombali|-|-|NULL|NULL|true|-",
+          // the path from the chain of parents
+          "impDist0001|Imported district|2|impRoot0001|Imported district|-|-|NULL|NULL|true|-",
+          "impFac00001|Imported facility|3|impDist0001|Imported district|Imported facility|-|NULL|"
+          "NULL|true|-",
+          "impRoot0001|Imported root|1|-|-|-|NULL|NULL|true|-",
           "qtr8GGlm4gg|Badjia|3|at6UHUQatSo|Bo|Badjia|-|NULL|NULL|true|-",
       }));
   EXPECT_EQ(QueryRows(catalog, "silver.org_unit",
@@ -348,6 +361,7 @@ TEST_F(SilverDimensionsTest, OrgUnitHierarchyHistoryAndIncrementalEqualsFull) {
                 "SELECT concat_ws('|', expectation, json_extract_string(record, '$.uid')) FROM "
                 "silver.rejects WHERE table_name = 'silver.org_unit'"),
       (std::vector<std::string>{"hierarchy_deeper_than_8_levels|deep0000009",
+                                "org_unit_without_path|impOrphan01",
                                 "org_unit_without_path|nopath00001"}));
 
   MetadataRun2(catalog);
@@ -372,6 +386,10 @@ TEST_F(SilverDimensionsTest, OrgUnitHierarchyHistoryAndIncrementalEqualsFull) {
       "at6UHUQatSo|Bo District|2|ImspTQPwCqd|Bo District|-|-|2022-06-01|NULL|true|-",
       "at6UHUQatSo|Bo|2|ImspTQPwCqd|Bo|-|-|NULL|2022-06-01|false|-",
       "fdc6uOvgoji|Bombali|2|ImspTQPwCqd|Bombali|-|-|NULL|NULL|true|-",
+      "impDist0001|Imported district|2|impRoot0001|Imported district|-|-|NULL|NULL|true|-",
+      "impFac00001|Imported facility|3|impDist0001|Imported district|Imported facility|-|NULL|NULL|"
+      "true|-",
+      "impRoot0001|Imported root|1|-|-|-|NULL|NULL|true|-",
       // a child's current version carries the current names of its ancestors
       "qtr8GGlm4gg|Badjia|3|at6UHUQatSo|Bo District|Badjia|-|NULL|NULL|true|-",
   };
