@@ -104,7 +104,7 @@ latest_parent AS (
     SELECT
       uid,
       parent_in_object,
-      row_number() OVER (PARTITION BY uid ORDER BY version_number DESC) AS latest
+      row_number() OVER (PARTITION BY uid ORDER BY version_number DESC NULLS LAST) AS latest
     FROM versions
   ) AS l
   WHERE latest = 1
