@@ -10,7 +10,9 @@
 -- counts them within one extraction run (the most any run delivered: a server repeating a record
 -- across pages). A later run fetching the same version again (the extractor reaches back
 -- `overlap_seconds` before its watermark on purpose) is not counted, so that it leaves the row as it
--- was. The same key and lastUpdated with different values is a conflict (rejected).
+-- was. The same key and lastUpdated with different values is a conflict (rejected). A value sent
+-- without categoryOptionCombo or attributeOptionCombo is keyed by the default combo (HllvX50cXC0), as
+-- DHIS2's import stores it.
 -- materialized: incremental
 -- unique_key: de, pe, ou, coc, aoc
 -- order_by: last_updated, _ingested_at
@@ -67,8 +69,10 @@ raw AS (
     b.dataElement AS de,
     b.period AS pe,
     b.orgUnit AS ou,
-    b.categoryOptionCombo AS coc,
-    b.attributeOptionCombo AS aoc,
+    -- DHIS2 stores a value sent without an option combo under the default one, whose uid is
+    -- fixed (HllvX50cXC0, CategoryService's default option combo)
+    COALESCE(b.categoryOptionCombo, 'HllvX50cXC0') AS coc,
+    COALESCE(b.attributeOptionCombo, 'HllvX50cXC0') AS aoc,
     b.value AS raw_value,
     b.storedBy AS stored_by,
     b.created,

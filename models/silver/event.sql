@@ -5,6 +5,7 @@
 -- order_by: updated_at, _ingested_at
 -- deleted: deleted
 -- expect: has_program | program IS NOT NULL | warn
+-- expect: has_uid | event IS NOT NULL | quarantine
 SELECT
   event,
   program,

@@ -5,6 +5,7 @@
 -- order_by: updated_at, _ingested_at
 -- deleted: deleted
 -- expect: has_type | tracked_entity_type IS NOT NULL | warn
+-- expect: has_uid | tracked_entity IS NOT NULL | quarantine
 SELECT
   trackedEntity AS tracked_entity,
   trackedEntityType AS tracked_entity_type,

@@ -282,3 +282,55 @@ TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
   EXPECT_NE(type.err.find("'Fortnightly' is not a DHIS2 period type"), std::string::npos)
       << type.err;
 }
+
+// Real payloads through `sync --source DIR` with nothing added (tests/data/source/dhis2-core,
+// dhis2-core's own test files; PROVENANCE.md): every data value ends in silver.data_value or in
+// silver.rejects with a reason, never in both, never lost. Values sent without option combos are
+// keyed by the default combo (DHIS2's import does so), not rejected; tracker records without a uid
+// (import files, where the server assigns one) are rejected with the reason.
+TEST_F(CliTest, RealPayloadsEveryDataValueEndsInSilverOrRejects) {
+  ::setenv("XDG_CONFIG_HOME", dir_.c_str(), 1);
+  fs::copy(fs::path(DHL_SOURCE_DIR) / "tests/data/source/dhis2-core", dir_ / "core");
+  CliRun sync = Cli({"--lake", "lake", "sync", "--source", "core"});
+  ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
+  auto count = [&](const std::string& query) -> int64_t {
+    CliRun run = Cli({"--lake", "lake", "sql", query, "--format", "csv"});
+    EXPECT_EQ(run.exit_code, 0) << query << "\n" << run.err;
+    std::stringstream lines(run.out);
+    std::string header;
+    std::string value;
+    std::getline(lines, header);
+    std::getline(lines, value);
+    return value.empty() ? -1 : std::stoll(value);
+  };
+  const std::string bronze_keys =
+      "SELECT DISTINCT dataElement AS de, period AS pe, orgUnit AS ou, "
+      "COALESCE(categoryOptionCombo, 'HllvX50cXC0') AS coc, COALESCE(attributeOptionCombo, "
+      "'HllvX50cXC0') AS aoc FROM bronze.data_value";
+  const std::string rejected_keys =
+      "SELECT DISTINCT json_extract_string(record, '$.de') AS de, json_extract_string(record, "
+      "'$.pe') AS pe, json_extract_string(record, '$.ou') AS ou, json_extract_string(record, "
+      "'$.coc') AS coc, json_extract_string(record, '$.aoc') AS aoc FROM silver.rejects WHERE "
+      "table_name = 'silver.data_value'";
+  const std::string silver_keys = "SELECT de, pe, ou, coc, aoc FROM silver.data_value";
+  // 231 bulk values (their org units are not in the files: rejected) and dataValueSetJ's one.
+  EXPECT_EQ(count("SELECT count(*) FROM (" + bronze_keys + ")"), 232);
+  EXPECT_EQ(count("SELECT count(*) FROM (" + bronze_keys + " EXCEPT (" + silver_keys +
+                  " UNION ALL " + rejected_keys + "))"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM (" + silver_keys + " INTERSECT " + rejected_keys + ")"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM silver.rejects WHERE table_name = 'silver.data_value' AND "
+                  "(reason IS NULL OR expectation IS NULL)"),
+            0);
+  EXPECT_EQ(count("SELECT count(*) FROM silver.rejects WHERE expectation = "
+                  "'unknown_category_option_combo'"),
+            0);
+  // Two events and two enrollments of the importer files carry no uid.
+  EXPECT_EQ(count("SELECT count(*) FROM silver.event WHERE event IS NULL"), 0);
+  EXPECT_EQ(count("SELECT count(*) FROM silver.event"),
+            count("SELECT count(DISTINCT event) FROM bronze.event"));
+  EXPECT_GE(count("SELECT count(*) FROM silver.rejects WHERE table_name = 'silver.event' AND "
+                  "expectation = 'has_uid'"),
+            1);
+  EXPECT_EQ(count("SELECT count(*) FROM silver.enrollment WHERE enrollment IS NULL"), 0);
+}
