@@ -20,7 +20,7 @@ const std::vector<lake::TableName>& MetadataTables() {
       analytics::kDataSetTable,        analytics::kCocTable,
       analytics::kCocOptionTable,      analytics::kCategoryTable,
       analytics::kCategoryOptionTable, analytics::kOrgUnitTable,
-      analytics::kGroupMemberTable};
+      analytics::kGroupMemberTable,    analytics::kProgramIndicatorTable};
   return kTables;
 }
 
@@ -61,6 +61,15 @@ Result<std::shared_ptr<const AnalyticsMetadata>> AnalyticsMetadata::Load(
     for (size_t row = 0; row < rows.row_count(); ++row) {
       metadata->data_elements_[Text(rows, 0, row)] = DataElement{
           Text(rows, 1, row), OptionalText(rows, 2, row), Text(rows, 3, row), Text(rows, 4, row)};
+    }
+  }
+  if (has(analytics::kProgramIndicatorTable)) {
+    DHL_ASSIGN_OR_RETURN(engine::QueryResult rows,
+                         connection.Query("SELECT uid, name, short_name, decimals FROM "
+                                          "silver.program_indicator"));
+    for (size_t row = 0; row < rows.row_count(); ++row) {
+      metadata->program_indicators_[Text(rows, 0, row)] =
+          ProgramIndicator{Text(rows, 1, row), OptionalText(rows, 2, row), rows.GetInt64(3, row)};
     }
   }
   if (has(analytics::kDataSetTable)) {

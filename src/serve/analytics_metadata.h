@@ -34,6 +34,11 @@ class AnalyticsMetadata {
     std::string numerator;
     std::string denominator;
   };
+  struct ProgramIndicator {
+    std::string name;
+    std::optional<std::string> short_name;
+    std::optional<int64_t> decimals;
+  };
   struct DataElement {
     std::string name;
     std::optional<std::string> short_name;
@@ -63,6 +68,9 @@ class AnalyticsMetadata {
   const TableVersions& versions() const { return versions_; }
   const std::map<std::string, Indicator>& indicators() const { return indicators_; }
   const std::map<std::string, DataElement>& data_elements() const { return data_elements_; }
+  const std::map<std::string, ProgramIndicator>& program_indicators() const {
+    return program_indicators_;
+  }
   const std::map<std::string, std::string>& data_sets() const { return data_sets_; }
   // Ordered by name, then uid (as the API lists them).
   const std::vector<Named>& category_option_combos() const { return cocs_; }
@@ -83,6 +91,7 @@ class AnalyticsMetadata {
   TableVersions versions_;
   std::map<std::string, Indicator> indicators_;
   std::map<std::string, DataElement> data_elements_;
+  std::map<std::string, ProgramIndicator> program_indicators_;
   std::map<std::string, std::string> data_sets_;
   std::vector<Named> cocs_;
   std::map<std::string, std::string> categories_;

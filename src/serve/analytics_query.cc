@@ -105,6 +105,21 @@ AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
       elements[uid] = item;
     }
   }
+  std::map<std::string, DxItem> program_indicators;
+  if (lake.Uses(kProgramIndicatorTable)) {
+    for (const std::string& uid : uids) {
+      auto found = metadata.program_indicators().find(uid);
+      if (found == metadata.program_indicators().end()) {
+        continue;
+      }
+      DxItem item;
+      item.kind = DxKind::kProgramIndicator;
+      item.uid = uid;
+      item.name = display(found->second.name, found->second.short_name);
+      item.decimals = static_cast<int>(found->second.decimals.value_or(kDefaultDecimals));
+      program_indicators[uid] = item;
+    }
+  }
   if (lake.Uses(kDataSetTable)) {
     for (const std::string& uid : uids) {
       auto found = metadata.data_sets().find(uid);
@@ -130,9 +145,11 @@ AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
         item = found->second;
       } else if (auto element = elements.find(uid); element != elements.end()) {
         item = element->second;
+      } else if (auto program = program_indicators.find(uid); program != program_indicators.end()) {
+        item = program->second;
       } else {
-        return Refuse("E7124", fmt::format("Data item does not exist as an indicator or a data "
-                                           "element: `{}`",
+        return Refuse("E7124", fmt::format("Data item does not exist as an indicator, a data "
+                                           "element or a program indicator: `{}`",
                                            id));
       }
     } else if (IsMetric(parts[1])) {

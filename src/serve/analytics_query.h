@@ -22,12 +22,12 @@ namespace dhl::serve::analytics {
 // DHIS2's default rounding (see RoundAnalyticsValue).
 constexpr int kDefaultDecimals = -1;
 
-enum class DxKind { kIndicator, kDataElement, kOperand, kReportingRate };
+enum class DxKind { kIndicator, kDataElement, kOperand, kReportingRate, kProgramIndicator };
 
 struct DxItem {
   std::string id;  // as requested: uid, de.coc or ds.METRIC
   DxKind kind = DxKind::kDataElement;
-  std::string uid;     // indicator, data element or data set
+  std::string uid;     // indicator, data element, data set or program indicator
   std::string detail;  // coc of an operand, metric of a reporting rate
   std::string name;
   int decimals = kDefaultDecimals;

@@ -242,6 +242,23 @@ AnalyticsResult<std::optional<Cell>> CombineCell(LakeReader& lake, const Query& 
     }
     return std::optional<Cell>(Cell{value, std::nullopt, std::nullopt, std::nullopt});
   }
+  if (item.kind == DxKind::kProgramIndicator) {
+    // gold.program_indicator_value holds each org unit's and period's value as tracker analytics
+    // computed it (distinct counts do not add up): one stored cell answers, several do not combine.
+    if (rows.size() > 1) {
+      return Refuse("",
+                    fmt::format("Program indicator `{}` is stored per org unit and period of the "
+                                "configured types; a cell combining {} of them (several org units "
+                                "or periods in a filter) is not computed: ask them as dimensions",
+                                item.id, rows.size()));
+    }
+    if (override_type.has_value() && *override_type != AggregationType::kDefault) {
+      return Refuse("", fmt::format("aggregationType {} is not available for program indicator "
+                                    "`{}`: use DEFAULT",
+                                    dhis2::AggregationTypeName(*override_type), item.id));
+    }
+    return std::optional<Cell>(Cell{rows[0]->value, std::nullopt, std::nullopt, std::nullopt});
+  }
   // Indicators.
   if (override_type.has_value() && *override_type != AggregationType::kDefault) {
     return Refuse("",

@@ -79,6 +79,9 @@ AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& qu
                         {"numerator", &GoldRow::numerator},
                         {"denominator", &GoldRow::denominator},
                         {"factor", &GoldRow::factor}};
+  GoldColumns program_indicators{kProgramIndicatorValueTable, "program_indicator"};
+  program_indicators.condition = "value IS NOT NULL";
+  program_indicators.numbers = {{"value", &GoldRow::value}};
   // Reporting rates: one source per metric asked, whose value is that metric's column (a rate is
   // NULL where nothing was expected: no row).
   std::vector<GoldColumns> rates;
@@ -97,6 +100,9 @@ AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& qu
         break;
       case DxKind::kIndicator:
         add(indicators, item.uid, i);
+        break;
+      case DxKind::kProgramIndicator:
+        add(program_indicators, item.uid, i);
         break;
       case DxKind::kReportingRate: {
         std::string value = item.detail == "REPORTING_RATE"           ? "rate"
@@ -123,7 +129,7 @@ AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& qu
       }
     }
   }
-  for (const GoldColumns* columns : {&elements, &operands, &indicators}) {
+  for (const GoldColumns* columns : {&elements, &operands, &indicators, &program_indicators}) {
     DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, *columns, ou_pe, rows));
   }
   for (const GoldColumns& columns : rates) {

@@ -30,6 +30,8 @@ inline const lake::TableName kGroupTable{"silver", "org_unit_group"};
 inline const lake::TableName kAggregateTable{"gold", "aggregate"};
 inline const lake::TableName kIndicatorValueTable{"gold", "indicator_value"};
 inline const lake::TableName kReportingRateTable{"gold", "reporting_rate"};
+inline const lake::TableName kProgramIndicatorTable{"silver", "program_indicator"};
+inline const lake::TableName kProgramIndicatorValueTable{"gold", "program_indicator_value"};
 
 class LakeReader {
  public:

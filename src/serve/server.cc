@@ -349,7 +349,8 @@ class Server::Impl {
                        .string();
       copies.order_by = {{analytics::kAggregateTable, "de, pe, ou"},
                          {analytics::kIndicatorValueTable, "indicator, pe, ou"},
-                         {analytics::kReportingRateTable, "data_set, pe, ou"}};
+                         {analytics::kReportingRateTable, "data_set, pe, ou"},
+                         {analytics::kProgramIndicatorValueTable, "program_indicator, pe, ou"}};
       copies.engine.threads = options.engine_threads;
       copies.engine.memory_limit = options.memory_limit;
       views.copies = std::move(copies);

@@ -159,6 +159,14 @@ const TableRows kTables[] = {
     {"gold.aggregate", kAggregate},
     {"gold.indicator_value", kIndicatorValue},
     {"gold.reporting_rate", kReportingRate},
+    {"silver.program_indicator",
+     "SELECT * FROM (VALUES ('piAncVisits', 'ANC visits (tracker)', 'ANC visits', "
+     "CAST(NULL AS INTEGER))) t(uid, name, short_name, decimals)"},
+    {"gold.program_indicator_value",
+     "SELECT * FROM (VALUES ('piAncVisits', 'uNEhNuBUr0i', 4, '202306', 'Monthly', 3.0), "
+     "('piAncVisits', 'uNEhNuBUr0i', 4, '202307', 'Monthly', 5.5), ('piAncVisits', "
+     "'YuQRtpLP10I', 3, '202306', 'Monthly', 7.0)) t(program_indicator, ou, ou_level, pe, "
+     "period_type, value)"},
     {"ops.pipeline_run",
      "SELECT * FROM (VALUES ('run-1', 'succeeded', TIMESTAMPTZ '2024-01-01 10:00:00+00', "
      "TIMESTAMPTZ '2024-01-01 10:05:00+00', TRUE, 12, 0, 0, 3400)) t(run_id, status, started_at, "
@@ -508,6 +516,28 @@ TEST_F(ServeTest, SeveralFilterOrgUnitsAreSummed) {
       " FROM gold.aggregate WHERE coc IS NULL AND category IS NULL AND de = 'cYeuwXTCPkU' AND ou "
       "IN ('YuQRtpLP10I', 'KKkLOTpMXGV') AND pe IN ('202307', '202308') GROUP BY de, pe");
   EXPECT_EQ(RowSet(reply.Json()), RowSet(expected));
+}
+
+// dx= a program indicator: its value per org unit and period from gold.program_indicator_value;
+// a cell combining several stored ones (filters) is refused, not summed (distinct counts do not
+// add up).
+TEST_F(ServeTest, ProgramIndicatorsAnswerFromGoldAndDoNotCombine) {
+  StartServer();
+  Reply reply =
+      Get("/api/analytics?dimension=dx:piAncVisits&dimension=pe:202306;202307&"
+          "dimension=ou:uNEhNuBUr0i;YuQRtpLP10I");
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(RowSet(reply.Json()),
+            (std::set<std::vector<std::string>>{{"piAncVisits", "202306", "uNEhNuBUr0i", "3"},
+                                                {"piAncVisits", "202307", "uNEhNuBUr0i", "5.5"},
+                                                {"piAncVisits", "202306", "YuQRtpLP10I", "7"}}));
+  EXPECT_EQ(reply.Json()["metaData"]["items"]["piAncVisits"]["name"], "ANC visits (tracker)");
+  Reply combined =
+      Get("/api/analytics?dimension=dx:piAncVisits&dimension=pe:202306&filter=ou:uNEhNuBUr0i;"
+          "YuQRtpLP10I");
+  EXPECT_EQ(combined.status, 409) << combined.body;
+  EXPECT_NE(combined.body.find("is stored per org unit and period"), std::string::npos)
+      << combined.body;
 }
 
 TEST_F(ServeTest, OperandsCategoriesAndReportingRatesEqualGold) {
