@@ -27,9 +27,12 @@
 namespace dhl::databricks {
 
 struct BundleTask {
-  std::string key;                      // "load_bronze_data_value", "silver_data_value"
-  lake::TableName table;                // the table it writes
-  bool load = false;                    // a bronze COPY INTO (else a model)
+  std::string key;        // "load_bronze_data_value", "silver_data_value"
+  lake::TableName table;  // the table it writes
+  bool load = false;      // a bronze COPY INTO (else a model)
+  // A load of a bronze table the source never delivered (not in the lake): nothing to upload or
+  // copy; the empty table the set-up creates stands in ("absent is empty", docs/models.md).
+  bool absent = false;
   std::vector<std::string> depends_on;  // task keys, sorted
   std::vector<std::string> statements;  // Spark SQL, in order, without trailing ';'
   bool embeds_metadata = false;         // text from generated(): re-export when metadata changes

@@ -284,7 +284,9 @@ TEST_F(BundleTest, WrittenBundleCarriesTheDagAndRequiredFields) {
   std::map<std::string, std::set<std::string>> expected = {
       {"setup", {}},
       {"load_bronze_data_value", {"setup"}},
+      {"load_bronze_metadata_constant", {"setup"}},
       {"load_bronze_metadata_organisation_unit", {"setup"}},
+      {"silver_constant", {"load_bronze_metadata_constant"}},
       {"silver_data_value", {"load_bronze_data_value"}},
       {"silver_org_unit", {"load_bronze_metadata_organisation_unit"}},
       {"gold_total", {"silver_data_value", "silver_org_unit"}}};

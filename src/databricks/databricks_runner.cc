@@ -106,7 +106,7 @@ Result<DatabricksRunSummary> RunOnDatabricks(const lake::LakeCatalog& catalog,
   DHL_RETURN_IF_ERROR(RunStatements(statements, plan.setup, setup));
   summary.tasks.push_back(setup);
   for (const BundleTask& task : plan.tasks) {
-    if (task.load) {
+    if (task.load && !task.absent) {
       DHL_RETURN_IF_ERROR(UploadTable(catalog, connection, task.table, options, files, summary));
     }
   }

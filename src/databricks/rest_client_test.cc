@@ -354,7 +354,9 @@ TEST_F(RestClientTest, RunOnDatabricksUploadsThenRunsThePlanInOrder) {
   EXPECT_EQ(status, (std::map<std::string, std::string>{
                         {"setup", "succeeded"},
                         {"load_bronze_data_value", "succeeded"},
+                        {"load_bronze_metadata_constant", "succeeded"},
                         {"load_bronze_metadata_organisation_unit", "succeeded"},
+                        {"silver_constant", "succeeded"},
                         {"silver_data_value", "failed"},
                         {"silver_org_unit", "succeeded"},
                         {"gold_total", "upstream failed"}}));
@@ -389,6 +391,18 @@ TEST_F(RestClientTest, RunOnDatabricksUploadsThenRunsThePlanInOrder) {
       }
     }
     EXPECT_GT(first_merge, first_copy);
+    // bronze.metadata_constant was never delivered: no COPY INTO for it, its empty table (created
+    // by the set-up with the extractor's columns) stands in.
+    bool created = false;
+    for (const auto& statement : submitted) {
+      std::string text = statement["statement"];
+      EXPECT_FALSE(text.rfind("COPY INTO", 0) == 0 &&
+                   text.find("metadata_constant") != std::string::npos)
+          << text;
+      created = created || (text.rfind("CREATE TABLE IF NOT EXISTS", 0) == 0 &&
+                            text.find("metadata_constant") != std::string::npos);
+    }
+    EXPECT_TRUE(created);
   }
   // A second run sends no file again.
   workspace_.fail_containing_.clear();
