@@ -1,13 +1,13 @@
-// Figures for gold.analytics + gold.aggregate (docs/gold_aggregate.md): silver -> gold on the
-// simulator's data at a scale, a full build and an incremental one after one month changes; each
-// run in its own child process so that its peak memory is its own.
+// Figures for gold.analytics + gold.aggregate + gold.outlier (docs/gold_aggregate.md): silver ->
+// gold on the simulator's data at a scale, a full build and an incremental one after one month
+// changes; each run in its own child process so that its peak memory is its own.
 //
 //   gold_bench prepare --scale small|medium|large --dir DIR [--seed N] [--csv DIR]
 //       writes the silver tables the two models read into the lake DIR/lake (straight from the
 //       simulator's country and value store, as silver would hold them), and with --csv the
 //       data values, org units and periods as CSV files for the PostgreSQL baseline
 //   gold_bench run --dir DIR [--full] [--threads N]
-//       runs the two models once; prints `gold seconds=S peak_rss_mb=M rows=R`
+//       runs the three models once; prints `seconds=S rows=R` and each model's seconds/rows
 //   gold_bench change --dir DIR
 //       adds 1 to every value of the latest month in silver.data_value (one partition rewritten)
 //   gold_bench baseline --dir DIR [--threads N]
@@ -306,14 +306,15 @@ int Prepare(const Options& options) {
   return 0;
 }
 
-// The two models from DHL_SOURCE_DIR/models, or from GOLD_BENCH_MODELS (another checkout's models
-// folder, to time an older version of the SQL with the same binary).
+// The three models (gold.analytics, gold.aggregate, gold.outlier) from DHL_SOURCE_DIR/models, or
+// from GOLD_BENCH_MODELS (another checkout's models folder, to time an older version of the SQL
+// with the same binary).
 std::map<std::string, std::string> GoldModels() {
   std::map<std::string, std::string> files;
   const char* other = std::getenv("GOLD_BENCH_MODELS");
   std::string models =
       other != nullptr ? std::string(other) : std::string(DHL_SOURCE_DIR) + "/models";
-  for (const char* name : {"analytics", "aggregate"}) {
+  for (const char* name : {"analytics", "aggregate", "outlier"}) {
     std::string path = models + "/gold/" + name + ".sql";
     FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {

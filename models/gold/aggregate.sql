@@ -207,9 +207,11 @@ winner AS (
   ) ranked
   WHERE pe_rank = 1
 ),
--- Partial sums per (element, cell period, coc, org unit).
+-- Partial sums per (element, cell period, coc, org unit). The count is a DOUBLE (exact below 2^53):
+-- every level's SUM of it then adds doubles, not the 128-bit integers SUM(BIGINT) gives.
 leaf AS (
-  SELECT de_id, cp_id, coc_id, ou_id, COUNT(*) AS n, SUM(value) AS s, SUM(value * value) AS ss,
+  SELECT de_id, cp_id, coc_id, ou_id, CAST(COUNT(*) AS DOUBLE) AS n, SUM(value) AS s,
+         SUM(value * value) AS ss,
          MIN(value) AS mn, MAX(value) AS mx, SUM(value_x_days) AS svd, SUM(days) AS sd
   FROM (
     SELECT de_id, cp_id, coc_id, ou_id, value, days, value_x_days FROM member

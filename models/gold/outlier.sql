@@ -31,26 +31,30 @@ moments AS (
   FROM value
   GROUP BY de, ou, coc, aoc
 ),
-with_moments AS (
-  SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, m.mean, m.std_dev, m.median
-  FROM value v
-  JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
-),
-deviation AS (
-  SELECT de, ou, coc, aoc,
-         percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(value - median) NULLS LAST) AS mad
-  FROM with_moments
-  GROUP BY de, ou, coc, aoc
+-- The second median pass carries the first pass's statistics along (one value per series), with
+-- the series' min-max bounds (silver.min_max is per de, ou, coc): each value then joins its series
+-- once, in `scored`, and neither a per-value copy with the moments nor a per-value join with
+-- silver.min_max is made.
+series AS (
+  SELECT d.de, d.ou, d.coc, d.aoc, d.mean, d.std_dev, d.median, d.mad, mm.min, mm.max
+  FROM (
+    SELECT v.de, v.ou, v.coc, v.aoc, MAX(m.mean) AS mean, MAX(m.std_dev) AS std_dev,
+           MAX(m.median) AS median,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS mad
+    FROM value v
+    JOIN moments m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc AND m.aoc = v.aoc
+    GROUP BY v.de, v.ou, v.coc, v.aoc
+  ) d
+  LEFT JOIN ref('silver.min_max') mm ON mm.de = d.de AND mm.ou = d.ou AND mm.coc = d.coc
 ),
 scored AS (
-  SELECT w.de, w.coc, w.aoc, w.ou, w.pe, w.value, w.year, w.mean, w.std_dev, w.median, d.mad,
-         CASE WHEN w.std_dev > 0 THEN ABS(w.value - w.mean) / w.std_dev END AS z_score,
-         CASE WHEN d.mad > 0 THEN 0.6745 * ABS(w.value - w.median) / d.mad END
+  SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, d.mean, d.std_dev, d.median, d.mad,
+         CASE WHEN d.std_dev > 0 THEN ABS(v.value - d.mean) / d.std_dev END AS z_score,
+         CASE WHEN d.mad > 0 THEN 0.6745 * ABS(v.value - d.median) / d.mad END
            AS modified_z_score,
-         mm.min, mm.max
-  FROM with_moments w
-  JOIN deviation d ON d.de = w.de AND d.ou = w.ou AND d.coc = w.coc AND d.aoc = w.aoc
-  LEFT JOIN ref('silver.min_max') mm ON mm.de = w.de AND mm.ou = w.ou AND mm.coc = w.coc
+         d.min, d.max
+  FROM value v
+  JOIN series d ON d.de = v.de AND d.ou = v.ou AND d.coc = v.coc AND d.aoc = v.aoc
 )
 SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.value, s.mean, s.std_dev, s.z_score, s.median, s.mad,
        s.modified_z_score, s.min, s.max,

@@ -501,7 +501,8 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
   // The union of the levels, twice: each consumer reads the levels themselves (no copy of the
   // union), one the query periods' cells, the other the disaggregated data periods'. Beside each
   // level's option-combo cells, the total and per-option cells grouped from them (derived_grain;
-  // not per_unit_grains elements, which rolled those grains up themselves).
+  // not per_unit_grains elements, which rolled those grains up themselves; so their sum_mn and
+  // sum_mx, read by MIN/MAX_SUM_ORG_UNIT only, stay NULL instead of being summed).
   for (bool disaggregated : {false, true}) {
     std::vector<std::string> parts;
     for (int64_t level = 1; level <= levels; ++level) {
@@ -513,8 +514,8 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
                       level_rows(level), disaggregated ? "" : "NOT "));
       parts.push_back(fmt::format(
           "  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, {0} AS ou_level, SUM(c.n), SUM(c.s),\n"
-          "         SUM(c.ss), MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), SUM(c.sum_mn),\n"
-          "         SUM(c.sum_mx)\n"
+          "         SUM(c.ss), MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), CAST(NULL AS DOUBLE),\n"
+          "         CAST(NULL AS DOUBLE)\n"
           "  FROM ({1}) c\n"
           "  JOIN cell_period p ON p.cp_id = c.cp_id AND {2}p.disaggregated\n"
           "  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains\n"
