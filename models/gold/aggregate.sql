@@ -22,7 +22,8 @@
 -- hierarchy one level at a time (level k = its children's cells grouped by parent, with the
 -- values stored on level-k units themselves), and each formula evaluated on the partial sums.
 -- Inside the query every key is an integer (element, cell period, option combo, grain, org unit:
--- dense 32-bit ids numbered here, half the width of ROW_NUMBER's BIGINT in every hash table); uids
+-- dense 32-bit ids numbered here, half the width of ROW_NUMBER's BIGINT in every hash table; the
+-- FLOOR() of an integer is the integer, and the shared subset wants it in an integer CAST); uids
 -- come back only in the published columns.
 -- Partitioned by the year of the query period's start; a changed year of gold.analytics recomputes
 -- the years within the look-back window after it (partition_window: LAST/FIRST look back 10 years,
@@ -42,8 +43,8 @@ period_map AS (generated('aggregate_period_map')),
 -- periods disaggregated queries take their value from, with their days.
 cell_period AS (
   SELECT period_type, cp, days, disaggregated, year,
-         CAST(ROW_NUMBER() OVER (ORDER BY period_type NULLS LAST, cp NULLS LAST,
-                                disaggregated NULLS LAST) AS INTEGER) AS cp_id
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY period_type NULLS LAST, cp NULLS LAST,
+                                       disaggregated NULLS LAST)) AS INTEGER) AS cp_id
   FROM (
     SELECT period_type, pe AS cp, days, FALSE AS disaggregated, year FROM query_period
     UNION ALL
@@ -55,7 +56,8 @@ cell_period AS (
 -- minimum or maximum (MIN/MAX_SUM_ORG_UNIT): their total and per-option grains are taken per unit
 -- before the roll-up; every other element rolls up its option combos only (see grain_level_cell).
 element_key AS (
-  SELECT de, per_unit_grains, CAST(ROW_NUMBER() OVER (ORDER BY de NULLS LAST) AS INTEGER) AS de_id
+  SELECT de, per_unit_grains,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY de NULLS LAST)) AS INTEGER) AS de_id
   FROM (
     SELECT de, MAX(CASE WHEN selection = 'min_max' THEN 1 ELSE 0 END) = 1 AS per_unit_grains
     FROM rule
@@ -79,7 +81,7 @@ unit_uid AS (
          CAST(level3_uid AS VARCHAR) AS level3_uid, CAST(level4_uid AS VARCHAR) AS level4_uid,
          CAST(level5_uid AS VARCHAR) AS level5_uid, CAST(level6_uid AS VARCHAR) AS level6_uid,
          CAST(level7_uid AS VARCHAR) AS level7_uid, CAST(level8_uid AS VARCHAR) AS level8_uid,
-         CAST(ROW_NUMBER() OVER (ORDER BY uid NULLS LAST) AS INTEGER) AS ou_id
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY uid NULLS LAST)) AS INTEGER) AS ou_id
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
@@ -90,7 +92,8 @@ unit AS (
   LEFT JOIN unit_uid p ON p.ou = u.parent
 ),
 combo_key AS (
-  SELECT uid AS coc, CAST(ROW_NUMBER() OVER (ORDER BY uid NULLS LAST) AS INTEGER) AS coc_id
+  SELECT uid AS coc,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY uid NULLS LAST)) AS INTEGER) AS coc_id
   FROM ref('silver.category_option_combo')
 ),
 -- Each category option combo in its three grains: the total, itself, and each of its options.
@@ -113,8 +116,8 @@ grain AS (
 ),
 grain_key AS (
   SELECT g_coc, g_category, g_option,
-         CAST(ROW_NUMBER() OVER (ORDER BY g_coc NULLS FIRST, g_category NULLS FIRST,
-                                 g_option NULLS FIRST) AS INTEGER) AS grain_id
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY g_coc NULLS FIRST, g_category NULLS FIRST,
+                                       g_option NULLS FIRST)) AS INTEGER) AS grain_id
   FROM (SELECT DISTINCT g_coc, g_category, g_option FROM grain) g
 ),
 -- Which grains each option combo counts in; `own` is the combo's own grain (one combo each).
