@@ -228,6 +228,19 @@ Status ResolveSchema(const WriteOptions& options, WritePlan* plan) {
     return InvalidArgument(
         fmt::format("{}: replace partitions needs a partitioned table", plan->context));
   }
+  if (!options.rewrite_operation.empty()) {
+    if (options.mode != WriteMode::kOverwrite || snapshot == nullptr) {
+      return InvalidArgument(fmt::format("{}: a rewrite ({}) overwrites an existing table",
+                                         plan->context, options.rewrite_operation));
+    }
+    if (plan->schema.ToSchemaString() != snapshot->metadata.schema_string ||
+        plan->partition_columns != snapshot->metadata.partition_columns) {
+      return InvalidArgument(fmt::format(
+          "{}: a rewrite ({}) keeps the table's schema and partitioning; the input changes them",
+          plan->context, options.rewrite_operation));
+    }
+    return Status::Ok();  // the guarded rewrite of an append-only table
+  }
   if (snapshot && snapshot->append_only() &&
       (options.mode == WriteMode::kOverwrite || options.mode == WriteMode::kReplacePartitions) &&
       !snapshot->files.empty()) {
@@ -367,7 +380,7 @@ CommitInfo WriteCommitInfo(const WritePlan& plan, const WriteOptions& options, i
   info.timestamp = now;
   info.engine_info = std::string(kEngineInfo);
   info.txn_id = Uuid4();
-  info.operation = "WRITE";
+  info.operation = options.rewrite_operation.empty() ? "WRITE" : options.rewrite_operation;
   info.operation_parameters["partitionBy"] = JsonText(json(plan.partition_columns));
   for (const auto& txn : options.transactions) {
     scope->app_ids.insert(txn.app_id);

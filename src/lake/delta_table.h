@@ -53,6 +53,12 @@ struct WriteOptions {
   // Commits N with N % interval == 0 write a checkpoint (table's delta.checkpointInterval wins).
   int checkpoint_interval = 10;
   int max_commit_attempts = 100;
+  // A guarded rewrite (kOverwrite of an existing table only): when not empty, the overwrite is
+  // accepted on an append-only table, must keep the table's schema and partitioning, and is
+  // recorded in the history under this operation name (e.g. "PURGE"). For rewrites that keep
+  // every row and replace some values (`dhis2lake purge` hashing personal data in bronze); a
+  // concurrent append makes it fail with a conflict rather than lose the appended rows.
+  std::string rewrite_operation;
 };
 
 struct WriteResult {

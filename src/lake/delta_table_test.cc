@@ -835,6 +835,37 @@ TEST_F(DeltaTableTest, AppendOnlyTablesRefuseRemovals) {
   EXPECT_EQ(Count("SELECT sum(id) FROM t.v"), 3);
 }
 
+TEST_F(DeltaTableTest, AGuardedRewriteReplacesAnAppendOnlyTablesFilesInOneNamedCommit) {
+  DeltaTable table = Table();
+  MustWrite(table, "SELECT 1::BIGINT AS id, 'ann' AS name",
+            {.configuration = {{"delta.appendOnly", "true"}}});
+  MustWrite(table, "SELECT 2::BIGINT AS id, 'bob' AS name", {});
+  // The schema must stay: a rewrite that adds a column is refused, the table unchanged.
+  auto widened = table.Write(*connection_, "SELECT 1::BIGINT AS id, 'x' AS name, 1 AS extra",
+                             {.mode = WriteMode::kOverwrite, .rewrite_operation = "PURGE"});
+  ASSERT_FALSE(widened.ok());
+  EXPECT_NE(widened.status().message().find("keeps the table's schema"), std::string::npos)
+      << widened.status().ToString();
+  auto rewritten = table.Write(*connection_,
+                               "SELECT 1::BIGINT AS id, 'h1' AS name UNION ALL "
+                               "SELECT 2::BIGINT, 'h2'",
+                               {.mode = WriteMode::kOverwrite, .rewrite_operation = "PURGE"});
+  ASSERT_TRUE(rewritten.ok()) << rewritten.status().ToString();
+  EXPECT_EQ(rewritten->version, 2);
+  EXPECT_EQ(rewritten->files_removed, 2);
+  EXPECT_EQ(rewritten->rows_written, 2);
+  View(table);
+  EXPECT_EQ(Count("SELECT count(*) FROM t.v WHERE name IN ('h1', 'h2')"), 2);
+  auto history = table.History();
+  ASSERT_TRUE(history.ok());
+  EXPECT_EQ(history->front().operation, "PURGE");
+  // Still append-only for every other writer.
+  auto overwrite = table.Write(*connection_, "SELECT 3::BIGINT AS id, 'c' AS name",
+                               {.mode = WriteMode::kOverwrite});
+  ASSERT_FALSE(overwrite.ok());
+  EXPECT_NE(overwrite.status().message().find("append-only"), std::string::npos);
+}
+
 TEST_F(DeltaTableTest, BadInputLeavesTheTableUnchanged) {
   DeltaTable table = Table();
   MustWrite(table, "SELECT 1::BIGINT AS id, 'a' AS name", {});

@@ -1,5 +1,6 @@
 #include "source/personal_data_hasher.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 
@@ -35,12 +36,23 @@ std::string StringField(const nlohmann::json& object, const char* name) {
 
 }  // namespace
 
+bool IsPersonalDataHash(std::string_view value) {
+  constexpr size_t kHashDigits = 64;
+  return value.size() == kHashDigits && std::all_of(value.begin(), value.end(), [](char digit) {
+           return (digit >= '0' && digit <= '9') || (digit >= 'a' && digit <= 'f');
+         });
+}
+
 std::string PersonalDataHasher::Hash(const std::string& value) const {
   return HmacSha256Hex(key_, value);
 }
 
 int PersonalDataHasher::HashValue(nlohmann::json& value) const {
   if (value.is_null()) {
+    return 0;
+  }
+  if (rules_.keep_hashed_values && value.is_string() &&
+      IsPersonalDataHash(value.get_ref<const std::string&>())) {
     return 0;
   }
   value = Hash(value.is_string() ? value.get<std::string>() : value.dump());

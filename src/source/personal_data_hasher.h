@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "base/status.h"
 
@@ -29,7 +30,15 @@ struct PersonalDataRules {
   std::set<std::string> attributes;     // uids or codes of personal tracked-entity attributes
   bool every_attribute = false;         // no attribute metadata: every attribute value is personal
   std::set<std::string> data_elements;  // event data elements (uids) whose values are personal
+  // `dhis2lake purge`: a personal value that already is a hash (IsPersonalDataHash) is kept, so a
+  // purge over a partly hashed table, or a second purge, never hashes a value twice. Extraction
+  // leaves it false: every value received is hashed, whatever it looks like.
+  bool keep_hashed_values = false;
 };
+
+// True for a value the hasher writes: 64 lower-case hexadecimal digits (an HMAC-SHA256). A clear
+// text value of that exact shape is taken for a hash by a purge (and left as it is).
+bool IsPersonalDataHash(std::string_view value);
 
 class PersonalDataHasher {
  public:

@@ -59,6 +59,29 @@ TEST(PersonalDataHasherTest, NotesUserNamesAndListedDataElementsAreHashed) {
   EXPECT_EQ(event["notes"][0]["note"], "mqh4bCTtd7C");
 }
 
+TEST(PersonalDataHasherTest, APurgeKeepsValuesThatAreAlreadyHashes) {
+  // A record half hashed (storedBy landed hashed, the note in clear text), as a purge finds it.
+  json event = json::parse(fmt::format(
+      R"({{"storedBy": "{}", "notes": [{{"value": "note", "storedBy": "{}"}}],
+          "completedBy": "{}"}})",
+      kAdmin, kAdmin, std::string(kAdmin).substr(0, 63)));
+  PersonalDataHasher purge(kKey, PersonalDataRules{.keep_hashed_values = true});
+  EXPECT_EQ(purge.Apply(event), 2);  // the note and the 63-digit value, not the two hashes
+  EXPECT_EQ(event["storedBy"], kAdmin);
+  EXPECT_EQ(event["notes"][0]["storedBy"], kAdmin);
+  EXPECT_EQ(event["notes"][0]["value"], kNote);
+  json again = event;
+  EXPECT_EQ(purge.Apply(again), 0);  // a second purge changes nothing
+  EXPECT_EQ(again, event);
+  // Extraction hashes whatever it receives, hash-shaped or not.
+  json received = json::parse(fmt::format(R"({{"storedBy": "{}"}})", kAdmin));
+  PersonalDataHasher extraction(kKey, PersonalDataRules{});
+  EXPECT_EQ(extraction.Apply(received), 1);
+  EXPECT_NE(received["storedBy"], kAdmin);
+  EXPECT_TRUE(IsPersonalDataHash(kAdmin));
+  EXPECT_FALSE(IsPersonalDataHash(std::string(kAdmin).substr(1) + "A"));
+}
+
 TEST(PersonalDataHasherTest, EveryAttributeOrOnlyTheNamedOnes) {
   json entity = json::parse(R"({"attributes": [
     {"attribute": "dIVt4l5vIOa", "value": "John"}, {"attribute": "kZeSYCgaHTk", "value": "Bravo"}]})");
