@@ -28,6 +28,7 @@ void AddInitCommand(CLI::App& app, Action* action);
 void AddSimCommand(CLI::App& app, Action* action);
 void AddExportCommand(CLI::App& app, Action* action);
 void AddServeCommand(CLI::App& app, Action* action);
+void AddPurgeCommand(CLI::App& app, Action* action);
 
 // Prints "error: <status message>" to stderr and returns kExitFailure (or kExitUsage for an
 // invalid-argument status when `usage_on_invalid` is set).

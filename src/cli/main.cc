@@ -57,6 +57,7 @@ int Main(int argc, char** argv) {
   AddSimCommand(app, &action);
   AddExportCommand(app, &action);
   AddServeCommand(app, &action);
+  AddPurgeCommand(app, &action);
 
   try {
     app.parse(argc, argv);

@@ -612,6 +612,27 @@ Status DeltaLog::WriteCommit(int64_t version, const LogEntry& entry) {
   return file_system_->PutIfAbsent(CommitPath(version), entry.Serialize());
 }
 
+Result<int64_t> DeltaLog::RemoveHistoryBefore(engine::Connection& connection,
+                                              const Snapshot& snapshot) {
+  DHL_RETURN_IF_ERROR(WriteCheckpoint(connection, snapshot));
+  DHL_ASSIGN_OR_RETURN(std::vector<FileInfo> entries, file_system_->List(log_dir()));
+  int64_t deleted = 0;
+  for (const FileInfo& entry : entries) {
+    const std::string& name = entry.name;
+    if (entry.is_directory || name.size() < 21 ||
+        !AllDigits(std::string_view(name).substr(0, 20)) || name[20] != '.') {
+      continue;
+    }
+    DHL_ASSIGN_OR_RETURN(int64_t version,
+                         ParseInt64(std::string_view(name).substr(0, 20), "version"));
+    if (version < snapshot.version) {
+      DHL_RETURN_IF_ERROR(file_system_->Delete(log_dir() + "/" + name));
+      ++deleted;
+    }
+  }
+  return deleted;
+}
+
 Status DeltaLog::WriteCheckpoint(engine::Connection& connection, const Snapshot& snapshot) {
   const std::string final_path =
       fmt::format("{}/{:020d}.checkpoint.parquet", log_dir(), snapshot.version);

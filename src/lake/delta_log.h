@@ -78,6 +78,12 @@ class DeltaLog {
   // Writes the classic checkpoint of `snapshot` and moves `_last_checkpoint` forward to it (never
   // back). Ok when that checkpoint already exists.
   Status WriteCheckpoint(engine::Connection& connection, const Snapshot& snapshot);
+  // Writes the checkpoint of `snapshot`, then deletes every log file (commit, checkpoint, .crc) of
+  // an earlier version: Delta's log cleanup done at once, so that the log no longer holds what
+  // older versions said (their file statistics quote column values). Versions before the
+  // snapshot's can no longer be read. For `dhis2lake purge`, after the files those versions
+  // needed are vacuumed. Returns how many files were deleted.
+  Result<int64_t> RemoveHistoryBefore(engine::Connection& connection, const Snapshot& snapshot);
 
  private:
   Result<std::optional<int64_t>> ReadLastCheckpointVersion() const;
