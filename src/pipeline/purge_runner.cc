@@ -22,23 +22,23 @@ namespace {
 namespace fs = std::filesystem;
 using lake::TableName;
 
-const TableName kRejects{"silver", "rejects"};
+const TableName kPurgedRejects{"silver", "rejects"};
 
 std::string PendingMarker(const std::string& lake_dir) {
   return lake_dir + "/_system/purge_pending";
 }
 
-bool IsTrackerTable(const TableName& name) {
+bool IsBronzeTrackerTable(const TableName& name) {
   const source::BronzeTable* table = source::FindBronzeTable(name.name);
   return name.layer == "bronze" && table != nullptr && table->tracker;
 }
 
 // The models that read a bronze tracker table, with every model downstream of them, in run order.
-Result<std::vector<TableName>> ModelsToRebuild(const ModelSet& set) {
+Result<std::vector<TableName>> ModelsToRebuildModels(const ModelSet& set) {
   std::vector<std::string> selectors;
   for (const Model& model : set.models()) {
     for (const Ref& ref : model.refs) {
-      if (IsTrackerTable(ref.table)) {
+      if (IsBronzeTrackerTable(ref.table)) {
         selectors.push_back(model.name.ToString() + "+");
         break;
       }
@@ -50,7 +50,7 @@ Result<std::vector<TableName>> ModelsToRebuild(const ModelSet& set) {
   return SelectModels(set, selectors);
 }
 
-std::string InList(const std::vector<TableName>& names) {
+std::string ModelNameList(const std::vector<TableName>& names) {
   std::string list;
   for (const TableName& name : names) {
     list += (list.empty() ? "" : ", ") + sql::StringLiteral(name.ToString());
@@ -62,12 +62,12 @@ std::string InList(const std::vector<TableName>& names) {
 // how many there were.
 Result<int64_t> RemoveRejects(engine::Connection& connection, const lake::LakeCatalog& catalog,
                               const std::vector<TableName>& models) {
-  lake::DeltaTable rejects = catalog.Table(kRejects);
+  lake::DeltaTable rejects = catalog.Table(kPurgedRejects);
   if (!rejects.Exists() || models.empty()) {
     return int64_t{0};
   }
-  DHL_RETURN_IF_ERROR(catalog.Register(connection, kRejects));
-  const std::string rebuilt = "table_name IN (" + InList(models) + ")";
+  DHL_RETURN_IF_ERROR(catalog.Register(connection, kPurgedRejects));
+  const std::string rebuilt = "table_name IN (" + ModelNameList(models) + ")";
   DHL_ASSIGN_OR_RETURN(engine::QueryResult counted,
                        connection.Query("SELECT count(*) FROM silver.rejects WHERE " + rebuilt));
   int64_t rows = counted.GetInt64(0, 0).value_or(0);
@@ -87,8 +87,8 @@ Result<int64_t> RemoveRejects(engine::Connection& connection, const lake::LakeCa
   return rows;
 }
 
-Status Rebuild(const PurgeOptions& options, const ModelSet& set,
-               const std::vector<TableName>& models) {
+Status RebuildModels(const PurgeOptions& options, const ModelSet& set,
+                     const std::vector<TableName>& models) {
   if (models.empty()) {
     return Status::Ok();
   }
@@ -142,7 +142,8 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
   // 1-3: the rules, bronze, _landing.
   DHL_ASSIGN_OR_RETURN(source::PersonalDataRules rules,
                        source::PurgeRules(connection, catalog, options.extract.personal_attributes,
-                                          options.extract.personal_data_elements));
+                                          options.extract.personal_data_elements,
+                                          options.extract.personal_geometry));
   summary.every_attribute = rules.every_attribute;
   source::PersonalDataHasher hasher(options.secrets.hash_key, std::move(rules));
   source::PersonalDataPurge purge(connection, catalog, hasher);
@@ -167,13 +168,13 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
   }
 
   // 4: the models that read what changed, rebuilt from their inputs.
-  DHL_ASSIGN_OR_RETURN(summary.rebuilt, ModelsToRebuild(*set));
+  DHL_ASSIGN_OR_RETURN(summary.rebuilt, ModelsToRebuildModels(*set));
   if (options.dry_run) {
     return summary;
   }
   DHL_ASSIGN_OR_RETURN(summary.rejects_removed,
                        RemoveRejects(connection, catalog, summary.rebuilt));
-  DHL_RETURN_IF_ERROR(Rebuild(options, *set, summary.rebuilt));
+  DHL_RETURN_IF_ERROR(RebuildModels(options, *set, summary.rebuilt));
 
   // 5: the replaced files deleted.
   std::vector<TableName> tables;
@@ -183,7 +184,7 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
     }
   }
   tables.insert(tables.end(), summary.rebuilt.begin(), summary.rebuilt.end());
-  tables.push_back(kRejects);
+  tables.push_back(kPurgedRejects);
   for (const TableName& name : tables) {
     lake::DeltaTable table = catalog.Table(name);
     if (!table.Exists()) {

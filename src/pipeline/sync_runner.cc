@@ -16,6 +16,7 @@
 #include "http/curl_transport.h"
 #include "pipeline/embedded_models.h"
 #include "source/export_folder_source.h"
+#include "source/personal_data_purge.h"
 #include "source/postgres_connection.h"
 #include "source/postgres_extractor.h"
 
@@ -36,6 +37,11 @@ SyncStage StageOf(const TableName& model) {
 Result<source::ExtractSummary> Extract(const SyncOptions& options) {
   source::ExtractOptions extract = options.extract;
   extract.full = options.full;
+  // An interrupted export-folder run left its copies of the folder's files (clear text: they are
+  // hashed when committed): gone before anything else runs; resuming that run copies them again.
+  for (const std::string& copy : source::RemoveExportCopies(options.lake_dir)) {
+    LogInfo("extract: deleted {}, left by an interrupted export-folder run", copy);
+  }
   if (source::IsPostgresUri(options.source)) {
     source::PostgresExtractor database(options.lake_dir, options.source, extract, options.secrets,
                                        SystemClock::Instance(), options.progress);

@@ -271,7 +271,8 @@ Result<ExtractSummary> ExportFolderSource::Run() {
   WatermarkStore watermarks(connection, catalog, clock_);
   PersonalDataRules rules{.attributes = personal,
                           .data_elements = {options_.personal_data_elements.begin(),
-                                            options_.personal_data_elements.end()}};
+                                            options_.personal_data_elements.end()},
+                          .geometry = options_.personal_geometry};
   bool tracker = std::any_of(plan.chunks.begin(), plan.chunks.end(), [](const Chunk& chunk) {
     const BronzeTable* table = FindBronzeTable(chunk.table);
     return table != nullptr && table->tracker;

@@ -37,6 +37,7 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
                                               "keep_tracker_landing",
                                               "personal_attributes",
                                               "personal_data_elements",
+                                              "personal_geometry",
                                               "time_zone",
                                               "statement_timeout_seconds"};
   for (const auto& [key, value] : *section) {
@@ -66,6 +67,7 @@ Result<ExtractOptions> LoadExtractOptions(const std::string& config_file) {
   DHL_RETURN_IF_ERROR(integer("max_backoff_ms", &options.max_backoff_ms, 0));
   DHL_RETURN_IF_ERROR(integer("landing_retention_days", &options.landing_retention_days, 0));
   options.keep_tracker_landing = (*section)["keep_tracker_landing"].value_or(false);
+  options.personal_geometry = (*section)["personal_geometry"].value_or(false);
   options.time_zone = (*section)["time_zone"].value_or(std::string());
   DHL_RETURN_IF_ERROR(integer("statement_timeout_seconds", &options.statement_timeout_seconds, 0));
   std::string chunk_by = (*section)["chunk_by"].value_or(std::string("data_set"));
@@ -153,6 +155,9 @@ personal_attributes = []
 # Event data elements (uids) whose values are hashed the same way (notes and user names always are).
 # Program indicators over them cannot compute with the values (they are hashes).
 personal_data_elements = []
+# Hash the geometry of events, enrollments and tracked entities (where a person was seen or lives):
+# the GeoJSON is replaced by the hash of its text, so event maps lose those points.
+personal_geometry = false
 # Keep tracker responses (personal attributes already hashed) in lake/_landing.
 keep_tracker_landing = false
 # Landing files of finished runs are deleted after this many days.

@@ -29,6 +29,8 @@ struct ExtractOptions {
   // Event data elements (uids) whose values are hashed; none by default, so that program
   // indicators over ordinary clinical values keep working.
   std::vector<std::string> personal_data_elements;
+  // Tracker records' `geometry` hashed (PersonalDataRules::geometry); off by default.
+  bool personal_geometry = false;
   // The database source (--source postgresql://...): the zone of its timestamps without a zone
   // (empty: the database's TimeZone setting) and the statement_timeout of its queries (0: none).
   std::string time_zone;

@@ -146,6 +146,8 @@ int PersonalDataHasher::Apply(nlohmann::json& record) const {
       replaced += HashValue(value);
     } else if (IsOneOf(kUserFields, name)) {
       replaced += HashUser(value);
+    } else if (name == "geometry" && rules_.geometry) {
+      replaced += HashValue(value);
     } else if (value.is_object() || value.is_array()) {
       replaced += Apply(value);
     }

@@ -11,7 +11,8 @@
 //   `createdBy`, `updatedBy`, `createdByUserInfo`, `updatedByUserInfo` and `assignedUser`
 //   (`username`, `firstName`, `surname`, `displayName`, `name`; the user's uid is kept);
 // - the values of event data elements the configuration lists (`dataValues[].value` where
-//   `dataElement` is listed).
+//   `dataElement` is listed);
+// - when the configuration asks (`geometry`), the `geometry` member of any object of the record.
 // Records are walked to any depth: callers check the nesting depth first (json_depth.h). A value is
 // hashed as its text (a JSON string's content, or another value's JSON). Thread-safe after
 // construction.
@@ -30,6 +31,9 @@ struct PersonalDataRules {
   std::set<std::string> attributes;     // uids or codes of personal tracked-entity attributes
   bool every_attribute = false;         // no attribute metadata: every attribute value is personal
   std::set<std::string> data_elements;  // event data elements (uids) whose values are personal
+  // The `geometry` of tracker records (events, enrollments, tracked entities: where a person was
+  // seen or lives), hashed as the text of its GeoJSON; `[source] personal_geometry`.
+  bool geometry = false;
   // `dhis2lake purge`: a personal value that already is a hash (IsPersonalDataHash) is kept, so a
   // purge over a partly hashed table, or a second purge, never hashes a value twice. Extraction
   // leaves it false: every value received is hashed, whatever it looks like.

@@ -82,6 +82,20 @@ TEST(PersonalDataHasherTest, APurgeKeepsValuesThatAreAlreadyHashes) {
   EXPECT_FALSE(IsPersonalDataHash(std::string(kAdmin).substr(1) + "A"));
 }
 
+TEST(PersonalDataHasherTest, GeometryIsHashedOnlyWhenConfigured) {
+  // The hash of the GeoJSON's text as nlohmann writes it (keys sorted), from Python's hmac.
+  constexpr const char* kPoint = "525dfb8e6fba0e0c343633b03aaa7b3086619f6ba2ecdf53fd03b4ed7c91767b";
+  const json event = json::parse(
+      R"({"event": "uairHTqZ5ye", "geometry": {"type": "Point", "coordinates": [-11.4, 8.1]}})");
+  json kept = event;
+  EXPECT_EQ(PersonalDataHasher(kKey, PersonalDataRules{}).Apply(kept), 0);
+  EXPECT_EQ(kept, event);
+  json hashed = event;
+  EXPECT_EQ(PersonalDataHasher(kKey, PersonalDataRules{.geometry = true}).Apply(hashed), 1);
+  EXPECT_EQ(hashed["geometry"], kPoint);
+  EXPECT_EQ(hashed["event"], "uairHTqZ5ye");
+}
+
 TEST(PersonalDataHasherTest, EveryAttributeOrOnlyTheNamedOnes) {
   json entity = json::parse(R"({"attributes": [
     {"attribute": "dIVt4l5vIOa", "value": "John"}, {"attribute": "kZeSYCgaHTk", "value": "Bravo"}]})");

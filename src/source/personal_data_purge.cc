@@ -20,29 +20,24 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr const char* kSourceTable = "dhl_purge_source";
-constexpr const char* kChangedTable = "dhl_purge_changed";
-constexpr const char* kRowColumn = "_dhl_purge_row";
-constexpr size_t kRowsPerPage = 20000;
-constexpr const char* kExportSourcePrefix = "folder:";
-
-std::string Ident(const std::string& name) {
-  Result<std::string> quoted = sql::QuoteIdentifier(name, sql::Dialect::kDuckDb);
-  return quoted.ok() ? *quoted : "\"" + name + "\"";
-}
+constexpr const char* kPurgeSourceTable = "dhl_purge_source";
+constexpr const char* kPurgeChangedTable = "dhl_purge_changed";
+constexpr const char* kPurgeRowColumn = "_dhl_purge_row";
+constexpr size_t kPurgeRowsPerPage = 20000;
+constexpr const char* kPurgeExportSourcePrefix = "folder:";
 
 // A JSON value as a bronze text column holds it (BronzeWriter: strings as their content, other
 // values as their JSON).
-std::string CellText(const nlohmann::json& value) {
+std::string PurgedCellText(const nlohmann::json& value) {
   return value.is_string() ? value.get<std::string>() : value.dump();
 }
 
-bool EndsWith(const std::string& text, std::string_view suffix) {
+bool HasSuffix(const std::string& text, std::string_view suffix) {
   return text.size() >= suffix.size() &&
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-Status WriteGzippedAtomically(const std::string& path, const std::string& data) {
+Status WriteGzippedPageAtomically(const std::string& path, const std::string& data) {
   std::string temporary = path + ".purge";
   gzFile file = gzopen(temporary.c_str(), "wb");
   if (file == nullptr) {
@@ -65,7 +60,7 @@ Status WriteGzippedAtomically(const std::string& path, const std::string& data) 
 }
 
 // The plan of a landing run folder, nullopt when it has none.
-Result<std::optional<ExtractionPlan>> RunPlan(const fs::path& run) {
+Result<std::optional<ExtractionPlan>> LandingRunPlan(const fs::path& run) {
   fs::path plan_file = run / "plan.json";
   std::error_code error;
   if (!fs::exists(plan_file, error)) {
@@ -77,7 +72,7 @@ Result<std::optional<ExtractionPlan>> RunPlan(const fs::path& run) {
 }
 
 // The run folders under <lake>/_landing (each <resource>/<run_id>).
-std::vector<fs::path> RunFolders(const std::string& lake_dir) {
+std::vector<fs::path> LandingRunFolders(const std::string& lake_dir) {
   std::vector<fs::path> runs;
   std::error_code error;
   fs::path landing = fs::path(lake_dir) / "_landing";
@@ -100,7 +95,7 @@ std::vector<fs::path> RunFolders(const std::string& lake_dir) {
 
 // The chunk sequence a server run's landing file belongs to: its leading six digits
 // ("000012.json", "000012_p00003.json"); nullopt for other files.
-std::optional<int64_t> ChunkSequence(const std::string& file_name) {
+std::optional<int64_t> LandingChunkSequence(const std::string& file_name) {
   constexpr size_t kDigits = 6;
   if (file_name.size() < kDigits ||
       !std::all_of(file_name.begin(), file_name.begin() + kDigits,
@@ -115,11 +110,13 @@ std::optional<int64_t> ChunkSequence(const std::string& file_name) {
 Result<PersonalDataRules> PurgeRules(engine::Connection& connection,
                                      const lake::LakeCatalog& catalog,
                                      const std::vector<std::string>& personal_attributes,
-                                     const std::vector<std::string>& personal_data_elements) {
+                                     const std::vector<std::string>& personal_data_elements,
+                                     bool geometry) {
   PersonalDataRules rules;
   rules.keep_hashed_values = true;
   rules.attributes = {personal_attributes.begin(), personal_attributes.end()};
   rules.data_elements = {personal_data_elements.begin(), personal_data_elements.end()};
+  rules.geometry = geometry;
   const lake::TableName metadata{"bronze", "metadata_tracked_entity_attribute"};
   lake::DeltaTable table = catalog.Table(metadata);
   if (table.Exists()) {
@@ -169,7 +166,7 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
   DHL_RETURN_IF_ERROR(connection_
                           .Execute(fmt::format("CREATE OR REPLACE TEMP TABLE {} AS SELECT "
                                                "row_number() OVER () AS {}, * FROM ({})",
-                                               kSourceTable, kRowColumn, scan))
+                                               kPurgeSourceTable, kPurgeRowColumn, scan))
                           .WithContext(context));
 
   // The text columns a record gives (BronzeWriter's columns) and the record itself.
@@ -179,22 +176,23 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
       text_columns.push_back(column.name);
     }
   }
-  std::vector<std::string> definitions = {Ident(kRowColumn) + " BIGINT"};
+  std::vector<std::string> definitions = {sql::QuoteName(kPurgeRowColumn) + " BIGINT"};
   for (const std::string& name : text_columns) {
-    definitions.push_back(Ident(name) + " VARCHAR");
+    definitions.push_back(sql::QuoteName(name) + " VARCHAR");
   }
-  definitions.push_back(Ident("record") + " VARCHAR");
+  definitions.push_back(sql::QuoteName("record") + " VARCHAR");
   DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format(
-      "CREATE OR REPLACE TEMP TABLE {} ({})", kChangedTable, fmt::join(definitions, ", "))));
+      "CREATE OR REPLACE TEMP TABLE {} ({})", kPurgeChangedTable, fmt::join(definitions, ", "))));
   {
-    DHL_ASSIGN_OR_RETURN(engine::Appender appender, connection_.CreateAppender("", kChangedTable));
-    for (int64_t first = 1;; first += static_cast<int64_t>(kRowsPerPage)) {
-      DHL_ASSIGN_OR_RETURN(
-          engine::QueryResult page,
-          connection_.Query(fmt::format(
-              "SELECT {0}, record FROM {1} WHERE {0} >= {2} AND {0} < {3} "
-              "ORDER BY {0}",
-              Ident(kRowColumn), kSourceTable, first, first + static_cast<int64_t>(kRowsPerPage))));
+    DHL_ASSIGN_OR_RETURN(engine::Appender appender,
+                         connection_.CreateAppender("", kPurgeChangedTable));
+    for (int64_t first = 1;; first += static_cast<int64_t>(kPurgeRowsPerPage)) {
+      DHL_ASSIGN_OR_RETURN(engine::QueryResult page,
+                           connection_.Query(fmt::format(
+                               "SELECT {0}, record FROM {1} WHERE {0} >= {2} AND {0} < {3} "
+                               "ORDER BY {0}",
+                               sql::QuoteName(kPurgeRowColumn), kPurgeSourceTable, first,
+                               first + static_cast<int64_t>(kPurgeRowsPerPage))));
       if (page.row_count() == 0) {
         break;
       }
@@ -222,7 +220,7 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
         for (const std::string& name : text_columns) {
           auto found = record.find(name);
           if (found != record.end() && !found->is_null()) {
-            DHL_RETURN_IF_ERROR(appender.Append(CellText(*found)));
+            DHL_RETURN_IF_ERROR(appender.Append(PurgedCellText(*found)));
           } else {
             DHL_RETURN_IF_ERROR(appender.AppendNull());
           }
@@ -241,18 +239,20 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
                                                           field.name) != text_columns.end();
       select.push_back(replaced ? fmt::format("CASE WHEN c.{0} IS NULL THEN s.{1} ELSE c.{1} END "
                                               "AS {1}",
-                                              Ident(kRowColumn), Ident(field.name))
-                                : fmt::format("s.{0}", Ident(field.name)));
+                                              sql::QuoteName(kPurgeRowColumn),
+                                              sql::QuoteName(field.name))
+                                : fmt::format("s.{0}", sql::QuoteName(field.name)));
     }
     lake::WriteOptions options;
     options.mode = lake::WriteMode::kOverwrite;
     options.rewrite_operation = "PURGE";
-    DHL_ASSIGN_OR_RETURN(lake::WriteResult written,
-                         delta.Write(connection_,
-                                     fmt::format("SELECT {} FROM {} s LEFT JOIN {} c USING ({})",
-                                                 fmt::join(select, ", "), kSourceTable,
-                                                 kChangedTable, Ident(kRowColumn)),
-                                     options));
+    DHL_ASSIGN_OR_RETURN(
+        lake::WriteResult written,
+        delta.Write(
+            connection_,
+            fmt::format("SELECT {} FROM {} s LEFT JOIN {} c USING ({})", fmt::join(select, ", "),
+                        kPurgeSourceTable, kPurgeChangedTable, sql::QuoteName(kPurgeRowColumn)),
+            options));
     if (written.rows_written != purge.rows) {
       return Internal(
           fmt::format("{}: rewrote {} rows of {}", context, written.rows_written, purge.rows));
@@ -260,17 +260,19 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
     purge.version = written.version;
     purge.files_replaced = written.files_removed;
   }
-  DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kSourceTable)));
-  DHL_RETURN_IF_ERROR(connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kChangedTable)));
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kPurgeSourceTable)));
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute(fmt::format("DROP TABLE IF EXISTS {}", kPurgeChangedTable)));
   return purge;
 }
 
 Result<LandingPurge> PersonalDataPurge::PurgeLanding(bool dry_run) {
   LandingPurge purge;
   purge.copies_removed = RemoveExportCopies(catalog_.lake_dir(), dry_run);
-  for (const fs::path& run : RunFolders(catalog_.lake_dir())) {
-    DHL_ASSIGN_OR_RETURN(std::optional<ExtractionPlan> plan, RunPlan(run));
-    if (!plan || plan->source.rfind(kExportSourcePrefix, 0) == 0) {
+  for (const fs::path& run : LandingRunFolders(catalog_.lake_dir())) {
+    DHL_ASSIGN_OR_RETURN(std::optional<ExtractionPlan> plan, LandingRunPlan(run));
+    if (!plan || plan->source.rfind(kPurgeExportSourcePrefix, 0) == 0) {
       continue;  // no plan: nothing says what the files hold; export copies: handled above
     }
     std::map<int64_t, const Chunk*> chunks;
@@ -285,11 +287,11 @@ Result<LandingPurge> PersonalDataPurge::PurgeLanding(bool dry_run) {
     std::sort(files.begin(), files.end());
     for (const fs::path& file : files) {
       const std::string name = file.filename().string();
-      bool gzipped = EndsWith(name, ".json.gz");
-      if (!EndsWith(name, ".json") && !gzipped) {
+      bool gzipped = HasSuffix(name, ".json.gz");
+      if (!HasSuffix(name, ".json") && !gzipped) {
         continue;
       }
-      std::optional<int64_t> sequence = ChunkSequence(name);
+      std::optional<int64_t> sequence = LandingChunkSequence(name);
       auto chunk = sequence ? chunks.find(*sequence) : chunks.end();
       if (chunk == chunks.end()) {
         continue;
@@ -311,7 +313,7 @@ Result<LandingPurge> PersonalDataPurge::PurgeLanding(bool dry_run) {
       purge.values_hashed += hashed;
       purge.pages_hashed.push_back(file.string());
       if (!dry_run) {
-        DHL_RETURN_IF_ERROR(gzipped ? WriteGzippedAtomically(file.string(), page.dump())
+        DHL_RETURN_IF_ERROR(gzipped ? WriteGzippedPageAtomically(file.string(), page.dump())
                                     : WriteFileAtomically(file.string(), page.dump()));
       }
     }
@@ -321,9 +323,9 @@ Result<LandingPurge> PersonalDataPurge::PurgeLanding(bool dry_run) {
 
 std::vector<std::string> RemoveExportCopies(const std::string& lake_dir, bool dry_run) {
   std::vector<std::string> removed;
-  for (const fs::path& run : RunFolders(lake_dir)) {
-    Result<std::optional<ExtractionPlan>> plan = RunPlan(run);
-    if (!plan.ok() || !*plan || (*plan)->source.rfind(kExportSourcePrefix, 0) != 0) {
+  for (const fs::path& run : LandingRunFolders(lake_dir)) {
+    Result<std::optional<ExtractionPlan>> plan = LandingRunPlan(run);
+    if (!plan.ok() || !*plan || (*plan)->source.rfind(kPurgeExportSourcePrefix, 0) != 0) {
       continue;
     }
     std::error_code error;
@@ -331,8 +333,8 @@ std::vector<std::string> RemoveExportCopies(const std::string& lake_dir, bool dr
     for (const auto& entry : fs::directory_iterator(run, error)) {
       std::string name = entry.path().filename().string();
       if (name != "plan.json" && entry.is_regular_file(error) &&
-          (EndsWith(name, ".json") || EndsWith(name, ".json.gz") || EndsWith(name, ".csv") ||
-           EndsWith(name, ".csv.gz"))) {
+          (HasSuffix(name, ".json") || HasSuffix(name, ".json.gz") || HasSuffix(name, ".csv") ||
+           HasSuffix(name, ".csv.gz"))) {
         files.push_back(entry.path());
       }
     }

@@ -46,7 +46,8 @@ struct LandingPurge {
   int64_t values_hashed = 0;
 };
 
-// The purge's rules: the configured personal attributes (uids or codes) and event data elements,
+// The purge's rules: the configured personal attributes (uids or codes), event data elements and
+// geometry,
 // the attributes the latest bronze.metadata_tracked_entity_attribute objects flag confidential,
 // and every attribute value when there are tracker rows but neither that table nor configured
 // attributes (as extraction does: the caller warns when `every_attribute` is set);
@@ -54,7 +55,8 @@ struct LandingPurge {
 Result<PersonalDataRules> PurgeRules(engine::Connection& connection,
                                      const lake::LakeCatalog& catalog,
                                      const std::vector<std::string>& personal_attributes,
-                                     const std::vector<std::string>& personal_data_elements);
+                                     const std::vector<std::string>& personal_data_elements,
+                                     bool geometry);
 
 class PersonalDataPurge {
  public:

@@ -655,7 +655,8 @@ Result<ExtractSummary> PostgresExtractor::Run() {
       secrets_.hash_key,
       PersonalDataRules{.attributes = personal,
                         .data_elements = {options_.personal_data_elements.begin(),
-                                          options_.personal_data_elements.end()}});
+                                          options_.personal_data_elements.end()},
+                        .geometry = options_.personal_geometry});
 
   FetchContext context;
   context.schema = schema;

@@ -572,7 +572,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
       secrets_.hash_key,
       PersonalDataRules{.attributes = personal,
                         .data_elements = {options_.personal_data_elements.begin(),
-                                          options_.personal_data_elements.end()}});
+                                          options_.personal_data_elements.end()},
+                        .geometry = options_.personal_geometry});
 
   ChunkFetcher fetch = [&](const Chunk& chunk, const std::string& directory,
                            int worker) -> Result<FetchedChunk> {
