@@ -274,6 +274,13 @@ TEST(PurgeRunnerTest, ALakeLandedInClearTextEndsAsIfHashedFromTheStart) {
   // Every tracked entity (attributes), event (storedBy of values, the note, Male/Female) changed.
   EXPECT_GT(rewritten, 0) << text;
   EXPECT_EQ(FilesWithClearText(clear, connection), std::vector<std::string>{}) << text;
+  // The user name "admin" (storedBy of event data values) is gone from bronze.event's data files
+  // and from its log (older commits' file statistics, minValues/maxValues, quote values).
+  for (const auto& entry : fs::recursive_directory_iterator(clear / "bronze" / "event")) {
+    if (entry.is_regular_file()) {
+      EXPECT_EQ(ReadBytes(entry.path()).find("admin"), std::string::npos) << entry.path();
+    }
+  }
   EXPECT_TRUE(fs::exists(export_folder / "plan.json"));
   EXPECT_FALSE(fs::exists(export_folder / "0123abcd.json"));
 

@@ -162,6 +162,8 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
   const std::string context = "purge " + purge.table.ToString();
   DHL_ASSIGN_OR_RETURN(lake::DeltaTable delta, catalog_.Open(purge.table));
   DHL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, delta.Load(connection_));
+  LogInfo("purge: reading {} (version {}, {} files)", purge.table.ToString(), snapshot.version,
+          snapshot.files.size());
   DHL_ASSIGN_OR_RETURN(std::string scan, delta.ScanSql(snapshot));
   DHL_RETURN_IF_ERROR(connection_
                           .Execute(fmt::format("CREATE OR REPLACE TEMP TABLE {} AS SELECT "
@@ -248,11 +250,11 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
     options.rewrite_operation = "PURGE";
     DHL_ASSIGN_OR_RETURN(
         lake::WriteResult written,
-        delta.Write(
-            connection_,
-            fmt::format("SELECT {} FROM {} s LEFT JOIN {} c USING ({})", fmt::join(select, ", "),
-                        kPurgeSourceTable, kPurgeChangedTable, sql::QuoteName(kPurgeRowColumn)),
-            options));
+        delta.Write(connection_,
+                    fmt::format("SELECT {} FROM {} s LEFT JOIN {} c ON s.{3} = c.{3}",
+                                fmt::join(select, ", "), kPurgeSourceTable, kPurgeChangedTable,
+                                sql::QuoteName(kPurgeRowColumn)),
+                    options));
     if (written.rows_written != purge.rows) {
       return Internal(
           fmt::format("{}: rewrote {} rows of {}", context, written.rows_written, purge.rows));
