@@ -251,7 +251,7 @@ Result<TablePurge> PersonalDataPurge::PurgeTable(const BronzeTable& table, bool 
     DHL_ASSIGN_OR_RETURN(
         lake::WriteResult written,
         delta.Write(connection_,
-                    fmt::format("SELECT {} FROM {} s LEFT JOIN {} c ON s.{3} = c.{3}",
+                    fmt::format("SELECT {0} FROM {1} s LEFT JOIN {2} c ON s.{3} = c.{3}",
                                 fmt::join(select, ", "), kPurgeSourceTable, kPurgeChangedTable,
                                 sql::QuoteName(kPurgeRowColumn)),
                     options));
