@@ -155,6 +155,7 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
     DHL_RETURN_IF_ERROR(source::WriteFileAtomically(marker, "purge started\n"));
   }
   DHL_ASSIGN_OR_RETURN(summary.bronze, purge.PurgeBronze(options.dry_run));
+  summary.every_attribute = summary.every_attribute && !summary.bronze.empty();
   DHL_ASSIGN_OR_RETURN(summary.landing, purge.PurgeLanding(options.dry_run));
   bool changed = pending;
   for (const source::TablePurge& table : summary.bronze) {
