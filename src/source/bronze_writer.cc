@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "source/bronze_table.h"
+#include "source/invalid_utf8.h"
 #include "source/json_depth.h"
 #include "source/page_records.h"
 #include "sql/literal.h"
@@ -233,6 +234,7 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
           nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
           if (page.is_discarded()) {
+            DHL_RETURN_IF_ERROR(CheckUtf8(text, "chunk " + item.chunk->id + ": " + file));
             return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
           }
           DHL_RETURN_IF_ERROR(CheckJsonDepth(page, "chunk " + item.chunk->id + ": " + file));

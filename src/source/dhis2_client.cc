@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "source/invalid_utf8.h"
+
 namespace dhl::source {
 namespace {
 
@@ -126,6 +128,8 @@ Result<std::string> Dhis2Client::GetJson(const std::string& path, const QueryPar
     if (nlohmann::json::accept(sink.body())) {
       return sink.body();
     }
+    // Bad bytes are not fixed by asking again: an error naming the record, not retried.
+    DHL_RETURN_IF_ERROR(CheckUtf8(sink.body(), "GET " + http::MaskUrl(Url(path, params))));
     last =
         HttpError("GET " + http::MaskUrl(Url(path, params)) + ": the body is not complete JSON (" +
                       std::to_string(sink.body().size()) + " bytes)",

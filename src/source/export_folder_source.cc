@@ -20,6 +20,7 @@
 #include "lake/lake_catalog.h"
 #include "source/bronze_table.h"
 #include "source/bronze_writer.h"
+#include "source/invalid_utf8.h"
 #include "source/json_depth.h"
 #include "source/landing_file.h"
 #include "source/plan_runner.h"
@@ -128,6 +129,9 @@ Status PlanJsonFile(const ListedFile& listed, ExtractionPlan& plan, std::set<std
   const std::string& file = listed.path;
   DHL_ASSIGN_OR_RETURN(std::string text, ReadListed(listed));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
+  if (json.is_discarded()) {
+    DHL_RETURN_IF_ERROR(CheckUtf8(text, "export folder: " + file));
+  }
   DHL_RETURN_IF_ERROR(CheckJsonDepth(json, "export folder: " + file));
   if (!json.is_object()) {
     LogWarn("export folder: {} is not a JSON object; skipped", file);

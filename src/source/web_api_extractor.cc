@@ -22,6 +22,7 @@
 #include "source/bronze_table.h"
 #include "source/bronze_writer.h"
 #include "source/dhis2_client.h"
+#include "source/invalid_utf8.h"
 #include "source/json_depth.h"
 #include "source/landing_file.h"
 #include "source/plan_runner.h"
@@ -193,6 +194,9 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
             last = Status::Ok();
             break;
           }
+          // Bad bytes are not fixed by asking again: an error naming the record, not retried.
+          DHL_RETURN_IF_ERROR(
+              CheckUtf8(text, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
           last = HttpError("GET " + http::MaskUrl(client.Url(chunk.path, params)) +
                                ": the body is not complete JSON",
                            true);
