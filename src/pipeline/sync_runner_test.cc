@@ -11,6 +11,8 @@
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "lake/temp_lake_fixture.h"
+#include "source/extraction_plan.h"
+#include "source/landing_file.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -237,6 +239,41 @@ TEST_F(RunSyncTest, AbsentInputsAreEmptyAndAMissingEssentialOneFailsTheSync) {
   auto total = connection_->Query("SELECT total FROM gold.total");
   ASSERT_TRUE(total.ok()) << total.status().ToString();
   EXPECT_EQ(total->GetInt64(0, 0), 9);
+}
+
+// An interrupted export-folder run left its clear-text copies of the folder's files in _landing:
+// the next extraction (of any source) deletes them first and keeps the plan (resuming that run
+// copies the files again).
+TEST_F(RunSyncTest, AnExtractionFirstDeletesTheCopiesOfAnInterruptedExportRun) {
+  const std::filesystem::path run = LakeDir() / "_landing" / "export" / "interrupted";
+  std::filesystem::create_directories(run);
+  source::ExtractionPlan interrupted;
+  interrupted.run_id = "interrupted";
+  interrupted.resource = "export";
+  interrupted.source = "folder:" + (LakeDir() / "gone").string();
+  ASSERT_TRUE(source::WriteFileAtomically((run / "plan.json").string(), interrupted.ToJson()).ok());
+  ASSERT_TRUE(
+      source::WriteFileAtomically((run / "0123abcd.json").string(),
+                                  R"({"trackedEntities": [{"attributes": [{"value": "John"}]}]})")
+          .ok());
+  const std::filesystem::path folder =
+      LakeDir().parent_path() / (LakeDir().filename().string() + "_export");
+  std::filesystem::create_directories(folder);
+  std::filesystem::copy_file(std::string(DHL_SOURCE_DIR) +
+                                 "/tests/data/source/dhis2-core/"
+                                 "dhis-test-e2e__tracker__importer__events__events.json",
+                             folder / "events.json");
+  SyncOptions options;
+  options.lake_dir = LakeDir().string();
+  options.stages = {SyncStage::kExtract};
+  options.source = folder.string();
+  options.secrets.hash_key = std::string(64, 'a');
+  options.progress = false;
+  auto summary = RunSync(options);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  EXPECT_FALSE(std::filesystem::exists(run / "0123abcd.json"));
+  EXPECT_TRUE(std::filesystem::exists(run / "plan.json"));
+  std::filesystem::remove_all(folder);
 }
 
 }  // namespace
