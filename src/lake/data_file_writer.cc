@@ -17,71 +17,145 @@ constexpr size_t kStatsColumnLimit = 32;
 constexpr size_t kStatsStringLimit = 32;
 constexpr int64_t kMinimumTargetFileSize = 1024 * 1024;
 
-// One column's part of the statistics query and how its min/max read back.
+// One column's part of the statistics queries and how its min/max read back.
 struct StatColumn {
   std::string name;
+  std::string duckdb_type;  // what the footer's min/max text is cast to
   enum class Kind { kCountOnly, kNumber, kString } kind = Kind::kCountOnly;
 };
 
-// The min/max expressions of one column (docs/delta.md §6), or "" when only nulls are counted.
-std::string MinMaxSql(const std::string& type, const std::string& c, StatColumn::Kind* kind) {
+// The min/max expressions of one column (docs/delta.md §6) from the expressions of its least and
+// greatest value (`low`, `high`) and a condition true when it holds NaN or an infinity
+// (`non_finite`), or "" when only nulls are counted.
+std::string MinMaxSql(const std::string& type, const std::string& low, const std::string& high,
+                      const std::string& non_finite, StatColumn::Kind* kind) {
   if (IsIntegralType(type) || type.starts_with("decimal")) {
     *kind = StatColumn::Kind::kNumber;
-    return fmt::format(", CAST(min({0}) AS VARCHAR), CAST(max({0}) AS VARCHAR)", c);
+    return fmt::format(", CAST({} AS VARCHAR), CAST({} AS VARCHAR)", low, high);
   }
   if (type == "float" || type == "double") {
     *kind = StatColumn::Kind::kNumber;
     return fmt::format(
-        ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(min({0}) AS "
-        "VARCHAR) END"
-        ", CASE WHEN bool_or(isnan({0}) OR isinf({0})) THEN NULL ELSE CAST(max({0}) AS "
-        "VARCHAR) END",
-        c);
+        ", CASE WHEN {0} THEN NULL ELSE CAST({1} AS VARCHAR) END"
+        ", CASE WHEN {0} THEN NULL ELSE CAST({2} AS VARCHAR) END",
+        non_finite, low, high);
   }
   if (type == "date") {
     *kind = StatColumn::Kind::kString;
-    return fmt::format(", strftime(min({0}), '%Y-%m-%d'), strftime(max({0}), '%Y-%m-%d')", c);
+    return fmt::format(", strftime({}, '%Y-%m-%d'), strftime({}, '%Y-%m-%d')", low, high);
   }
   if (type == "timestamp") {
     *kind = StatColumn::Kind::kString;
     return fmt::format(
-        ", strftime(CAST(min({0}) AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')"
-        ", strftime(CAST(max({0}) AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')",
-        c);
+        ", strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')"
+        ", strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')",
+        low, high);
   }
   if (type == "string") {
     *kind = StatColumn::Kind::kString;
     return fmt::format(
-        ", CASE WHEN length(min({0})) <= {1} AND length(max({0})) <= {1} THEN min({0}) END"
-        ", CASE WHEN length(min({0})) <= {1} AND length(max({0})) <= {1} THEN max({0}) END",
-        c, kStatsStringLimit);
+        ", CASE WHEN length({0}) <= {2} AND length({1}) <= {2} THEN {0} END"
+        ", CASE WHEN length({0}) <= {2} AND length({1}) <= {2} THEN {1} END",
+        low, high, kStatsStringLimit);
   }
   *kind = StatColumn::Kind::kCountOnly;
   return "";
 }
 
-// The query computing per-file statistics of `files`: filename, count(*), then per column its
-// null count and (unless count-only) min and max.
-std::string StatisticsQuery(const std::vector<std::string>& files,
-                            const std::vector<SchemaField>& data_columns,
-                            std::vector<StatColumn>* columns) {
-  std::string select = "SELECT filename, count(*)";
+// The columns that get statistics: the first kStatsColumnLimit primitive ones.
+Result<std::vector<StatColumn>> StatColumns(const std::vector<SchemaField>& data_columns) {
+  std::vector<StatColumn> columns;
   for (const auto& field : data_columns) {
-    if (columns->size() >= kStatsColumnLimit) {
-      break;
-    }
-    if (!IsPrimitive(field.type)) {
-      continue;
-    }
-    const std::string c = sql::QuoteName(field.name);
-    StatColumn column{field.name};
+    if (columns.size() >= kStatsColumnLimit) break;
+    if (!IsPrimitive(field.type)) continue;
+    DHL_ASSIGN_OR_RETURN(std::string duckdb_type, DuckDbTypeOf(field.type));
+    columns.push_back(StatColumn{field.name, std::move(duckdb_type)});
+  }
+  return columns;
+}
+
+// The query computing per-file statistics of `files` by reading their rows: filename, count(*),
+// then per column its null count and (unless count-only) min and max.
+std::string ScanStatisticsQuery(const std::vector<std::string>& files,
+                                const std::vector<SchemaField>& data_columns,
+                                std::vector<StatColumn>& columns) {
+  std::string select = "SELECT filename, count(*)";
+  for (auto& column : columns) {
+    const std::string c = sql::QuoteName(column.name);
+    const SchemaField& field =
+        *std::find_if(data_columns.begin(), data_columns.end(),
+                      [&](const SchemaField& f) { return f.name == column.name; });
     select += fmt::format(", count(*) - count({})", c);
-    select += MinMaxSql(PrimitiveTypeName(field.type), c, &column.kind);
-    columns->push_back(column);
+    select += MinMaxSql(PrimitiveTypeName(field.type), "min(" + c + ")", "max(" + c + ")",
+                        fmt::format("bool_or(isnan({0}) OR isinf({0}))", c), &column.kind);
   }
   return select +
          fmt::format(" FROM read_parquet({}, filename=true, union_by_name=true) GROUP BY filename",
                      sql::StringListLiteral(files));
+}
+
+// The same statistics from the files' Parquet footers (parquet_metadata: per row group and column
+// its null count and min/max as text), without reading a row: the columns of ScanStatisticsQuery,
+// then `_scan`, true for a file whose footer cannot give the scan's exact answer, which is then
+// read instead: a column not found once per row group, a row group with values but no min or max
+// (DuckDB writes none for a double column holding NaN or an infinity, nor for strings it cannot
+// truncate), a null count missing, a min/max text that does not cast back, or a truncated string
+// maximum that may not be the greatest value (a truncated minimum is a string over the 32
+// characters kept, whose min/max are dropped either way).
+std::string FooterStatisticsQuery(const std::vector<std::string>& files,
+                                  const std::vector<SchemaField>& data_columns,
+                                  std::vector<StatColumn>& columns) {
+  std::string inner =
+      "SELECT file_name, count(*) FILTER (WHERE column_id = 0) AS _row_groups, "
+      "sum(row_group_num_rows) FILTER (WHERE column_id = 0) AS _rows";
+  std::string scan = "false";
+  std::string outer = "SELECT file_name, CAST(COALESCE(_rows, 0) AS BIGINT)";
+  for (size_t i = 0; i < columns.size(); ++i) {
+    StatColumn& column = columns[i];
+    const SchemaField& field =
+        *std::find_if(data_columns.begin(), data_columns.end(),
+                      [&](const SchemaField& f) { return f.name == column.name; });
+    const std::string type = PrimitiveTypeName(field.type);
+    const std::string mine = "path_in_schema = " + sql::StringLiteral(column.name);
+    const std::string low = fmt::format("_low{}", i);
+    const std::string high = fmt::format("_high{}", i);
+    inner += fmt::format(
+        ", count(*) FILTER (WHERE {0}) AS _groups{1}"
+        ", count(stats_null_count) FILTER (WHERE {0}) AS _counted{1}"
+        ", sum(stats_null_count) FILTER (WHERE {0}) AS _nulls{1}"
+        ", bool_or(stats_null_count < row_group_num_rows AND (stats_min_value IS NULL OR "
+        "stats_max_value IS NULL)) FILTER (WHERE {0}) AS _unknown{1}",
+        mine, i);
+    scan += fmt::format(" OR _groups{0} <> _row_groups OR _counted{0} <> _row_groups", i);
+    outer += fmt::format(", CAST(COALESCE(_nulls{}, 0) AS BIGINT)", i);
+    std::string min_max = MinMaxSql(type, low, high,
+                                    fmt::format("(isnan({0}) OR isinf({0}) OR isnan({1}) OR "
+                                                "isinf({1}))",
+                                                low, high),
+                                    &column.kind);
+    if (column.kind == StatColumn::Kind::kCountOnly) continue;
+    inner += fmt::format(
+        ", min(TRY_CAST(stats_min_value AS {2})) FILTER (WHERE {0}) AS {3}"
+        ", max(TRY_CAST(stats_max_value AS {2})) FILTER (WHERE {0}) AS {4}"
+        ", count(stats_min_value) FILTER (WHERE {0}) - count(TRY_CAST(stats_min_value AS {2})) "
+        "FILTER (WHERE {0}) + count(stats_max_value) FILTER (WHERE {0}) - "
+        "count(TRY_CAST(stats_max_value AS {2})) FILTER (WHERE {0}) AS _uncast{1}",
+        mine, i, column.duckdb_type, low, high);
+    scan += fmt::format(" OR _unknown{0} OR _uncast{0} <> 0", i);
+    if (type == "string") {
+      // The greatest maximum, when truncated (rounded up), may stand above the real greatest value.
+      inner += fmt::format(
+          ", NOT arg_max(COALESCE(max_is_exact, false), stats_max_value) FILTER (WHERE {0}) AS "
+          "_inexact{1}",
+          mine, i);
+      scan += fmt::format(" OR COALESCE(_inexact{}, false)", i);
+    }
+    outer += min_max;
+  }
+  return fmt::format(
+      "{}, COALESCE({}, true) AS _scan FROM ({} FROM parquet_metadata({}) GROUP BY "
+      "file_name)",
+      outer, scan, inner, sql::StringListLiteral(files));
 }
 
 // The stats JSON of row `row` of the statistics query.
@@ -278,15 +352,32 @@ Status DataFileWriter::ComputeStatistics(engine::Connection& connection,
   if (adds_.empty()) {
     return Status::Ok();
   }
-  std::vector<StatColumn> columns;
-  DHL_ASSIGN_OR_RETURN(engine::QueryResult result,
-                       connection.Query(StatisticsQuery(local_paths_, data_columns, &columns)));
+  DHL_ASSIGN_OR_RETURN(std::vector<StatColumn> columns, StatColumns(data_columns));
   std::map<std::string, std::string> stats_by_file;
   std::map<std::string, int64_t> rows_by_file;
-  for (size_t row = 0; row < result.row_count(); ++row) {
-    std::string file = result.GetString(0, row).value_or("");
-    stats_by_file[file] = StatisticsJson(result, row, columns);
-    rows_by_file[file] = result.GetInt64(1, row).value_or(0);
+  // From the footers; the files a footer cannot answer for exactly are read.
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult footers, connection.Query(FooterStatisticsQuery(
+                                                        local_paths_, data_columns, columns)));
+  const size_t scan_column = footers.column_count() - 1;
+  std::vector<std::string> to_scan;
+  for (size_t row = 0; row < footers.row_count(); ++row) {
+    std::string file = footers.GetString(0, row).value_or("");
+    if (footers.GetBool(scan_column, row).value_or(true)) {
+      to_scan.push_back(std::move(file));
+      continue;
+    }
+    stats_by_file[file] = StatisticsJson(footers, row, columns);
+    rows_by_file[file] = footers.GetInt64(1, row).value_or(0);
+  }
+  files_read_for_statistics_ += static_cast<int64_t>(to_scan.size());
+  if (!to_scan.empty()) {
+    DHL_ASSIGN_OR_RETURN(engine::QueryResult scanned,
+                         connection.Query(ScanStatisticsQuery(to_scan, data_columns, columns)));
+    for (size_t row = 0; row < scanned.row_count(); ++row) {
+      std::string file = scanned.GetString(0, row).value_or("");
+      stats_by_file[file] = StatisticsJson(scanned, row, columns);
+      rows_by_file[file] = scanned.GetInt64(1, row).value_or(0);
+    }
   }
   std::vector<AddFile> kept;
   for (size_t i = 0; i < adds_.size(); ++i) {

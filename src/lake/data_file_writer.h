@@ -48,14 +48,19 @@ class DataFileWriter {
                           const std::function<Result<Partition>(const std::string&)>& partition_of,
                           int64_t target_file_size);
 
-  // Computes the statistics of every file written (one DuckDB query) and drops files with no rows.
-  // An IoError when the files hold fewer or more rows than COPY reported writing.
+  // Computes the statistics of every file written and drops files with no rows. They come from the
+  // files' Parquet footers (one parquet_metadata query, no row read); a file whose footer cannot
+  // give exactly what reading it would (a double column with NaN or an infinity, a string maximum
+  // DuckDB truncated, ...) is read. An IoError when the files hold fewer or more rows than COPY
+  // reported writing.
   Status ComputeStatistics(engine::Connection& connection,
                            const std::vector<SchemaField>& data_columns);
 
   std::vector<AddFile>& adds() { return adds_; }
   int64_t rows() const { return rows_; }
   int64_t bytes() const { return bytes_; }
+  // Files ComputeStatistics read because their footers could not answer exactly.
+  int64_t files_read_for_statistics() const { return files_read_for_statistics_; }
 
  private:
   // Moves the files of `staging` into `directory` as adds; returns how many it moved.
@@ -72,6 +77,7 @@ class DataFileWriter {
   int64_t rows_copied_ = 0;  // what COPY reported
   int64_t rows_ = 0;
   int64_t bytes_ = 0;
+  int64_t files_read_for_statistics_ = 0;
 };
 
 }  // namespace dhl::lake

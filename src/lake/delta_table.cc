@@ -3,10 +3,12 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <memory>
 #include <set>
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/step_times.h"
 #include "base/text.h"
 #include "lake/data_file_writer.h"
 #include "lake/log_entry.h"
@@ -361,7 +363,8 @@ Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
 
 // Writes the input's rows as data files with their statistics.
 Status WriteDataFiles(engine::Connection& connection, const WritePlan& plan,
-                      const WriteOptions& options, DataFileWriter& writer) {
+                      const WriteOptions& options, DataFileWriter& writer, StepTimes& steps) {
+  auto step = std::make_unique<StepTimes::Scope>(steps, "copy");
   if (plan.partition_fields.empty()) {
     DHL_RETURN_IF_ERROR(writer.WriteGroup(
         connection, fmt::format("SELECT {} FROM ({}) AS input", plan.data_select, plan.input), {},
@@ -369,6 +372,7 @@ Status WriteDataFiles(engine::Connection& connection, const WritePlan& plan,
   } else {
     DHL_RETURN_IF_ERROR(WritePartitions(connection, plan, options, writer));
   }
+  step = std::make_unique<StepTimes::Scope>(steps, "statistics");
   return writer.ComputeStatistics(connection, plan.data_columns)
       .WithContext("computing file statistics");
 }
@@ -596,7 +600,9 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     return registration.status().WithContext(plan.context);
   }
   DataFileWriter writer(root(), *file_system_);
-  DHL_RETURN_IF_ERROR(WriteDataFiles(connection, plan, options, writer).WithContext(plan.context));
+  StepTimes steps;
+  DHL_RETURN_IF_ERROR(
+      WriteDataFiles(connection, plan, options, writer, steps).WithContext(plan.context));
   DHL_ASSIGN_OR_RETURN(CommitRequest request,
                        BuildWriteCommit(plan, options, writer, ToEpochMillis(clock_->Now())));
 
@@ -606,13 +612,19 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   result.files_added = static_cast<int64_t>(request.entry.adds.size());
   result.files_removed = static_cast<int64_t>(request.entry.removes.size());
   result.bytes_written = writer.bytes();
+  result.files_read_for_statistics = writer.files_read_for_statistics();
   if (plan.creates()) {
     DHL_RETURN_IF_ERROR(file_system_->CreateDirectories(log_.log_dir()));
   }
-  DHL_ASSIGN_OR_RETURN(CommitOutcome outcome, CommitWithRetry(log_, std::move(request)));
-  result.version = outcome.version;
-  result.attempts = outcome.attempts;
-  CheckpointIfDue(connection, log_, outcome.version, plan.checkpoint_interval);
+  {
+    StepTimes::Scope step(steps, "commit");
+    DHL_ASSIGN_OR_RETURN(CommitOutcome outcome, CommitWithRetry(log_, std::move(request)));
+    result.version = outcome.version;
+    result.attempts = outcome.attempts;
+    CheckpointIfDue(connection, log_, outcome.version, plan.checkpoint_interval);
+  }
+  LogDebug("write {}: {} rows, {} files added, {} removed: {}", root(), result.rows_written,
+           result.files_added, result.files_removed, steps.ToString());
   return result;
 }
 

@@ -69,6 +69,9 @@ struct WriteResult {
   int64_t files_removed = 0;
   int64_t bytes_written = 0;
   int attempts = 0;  // commit attempts (1 when no other writer interfered)
+  // Data files whose statistics were computed by reading them, because their Parquet footers
+  // could not give them exactly (DataFileWriter::ComputeStatistics); the others' came from footers.
+  int64_t files_read_for_statistics = 0;
 };
 
 // The shortest retention vacuum accepts without `force` (Delta's

@@ -349,6 +349,83 @@ TEST_F(DeltaTableTest, StatisticsFollowTheRules) {
   EXPECT_FALSE(stats["minValues"].contains("flag"));
 }
 
+// Statistics come from the Parquet footers (per row group min, max and null count), and a file is
+// read only when its footer cannot give exactly the rules' answer. Rows 0..19999 in one file of
+// two row groups (16,384 rows each at a 1 MB target); the special values sit in different row
+// groups. Expected figures by hand from the generating expressions.
+TEST_F(DeltaTableTest, StatisticsFromFootersFollowTheRules) {
+  const std::string footer_columns =
+      "i::BIGINT AS id, CASE WHEN i = 0 THEN 0.1 ELSE i / 4.0 + 1 END::DOUBLE AS d, "
+      "'k' || lpad(i::VARCHAR, 5, '0') AS s, "
+      // A 301-character value in the second row group: its truncated maximum stays under 'c'.
+      "CASE WHEN i = 18000 THEN 'b' || repeat('y', 300) WHEN i = 100 THEN 'c' ELSE 'a' || i END "
+      "AS hidden_long, "
+      // The least value is 300 characters: truncated in the footer, over the 32 kept.
+      "CASE WHEN i = 7 THEN repeat('a', 300) ELSE 'q' || i END AS long_min, "
+      "NULL::INTEGER AS nothing, CASE WHEN i >= 15000 THEN NULL ELSE i END::INTEGER AS some_null, "
+      "DATE '2024-01-01' + (i % 366)::INTEGER AS day, "
+      "TIMESTAMPTZ '2024-05-06 07:08:09.999999+00' + to_microseconds(i) AS ts, "
+      "CAST(i * 0.01 AS DECIMAL(10,2)) AS amount, i % 2 = 0 AS flag";
+  const std::string read_columns =
+      // NaN, an infinity, a greatest value DuckDB cannot truncate (non-ASCII bytes only).
+      "CASE WHEN i = 18000 THEN 'nan'::DOUBLE ELSE i END AS nan_d, "
+      "CASE WHEN i = 3 THEN '-inf'::DOUBLE ELSE i END AS inf_d, "
+      "CASE WHEN i = 17000 THEN repeat('é', 200) ELSE 'x' || i END AS wide_max";
+  auto check = [&](DeltaTable& table, const std::string& select, int64_t files_read) {
+    auto written = table.Write(*connection_, select, {.target_file_size = 1024 * 1024});
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+    ASSERT_EQ(written->files_added, 1);
+    EXPECT_EQ(written->files_read_for_statistics, files_read);
+    auto snapshot = table.Load(*connection_);
+    ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+    const AddFile& add = snapshot->files.begin()->second;
+    EXPECT_EQ(Count("SELECT count(*) FROM parquet_metadata('" +
+                    snapshot->FilePath(snapshot->files.begin()->first) + "') WHERE column_id = 0"),
+              2);
+    ASSERT_TRUE(add.stats.has_value());
+    const std::string& text = *add.stats;
+    json stats = json::parse(text);
+    EXPECT_EQ(stats["numRecords"], 20000);
+    EXPECT_EQ(stats["minValues"]["id"], 0);
+    EXPECT_EQ(stats["maxValues"]["id"], 19999);
+    EXPECT_EQ(stats["minValues"]["d"], 0.1);
+    EXPECT_EQ(stats["maxValues"]["d"], 5000.75);
+    EXPECT_EQ(stats["minValues"]["s"], "k00000");
+    EXPECT_EQ(stats["maxValues"]["s"], "k19999");
+    EXPECT_EQ(stats["minValues"]["hidden_long"], "a0");
+    EXPECT_EQ(stats["maxValues"]["hidden_long"], "c");
+    EXPECT_FALSE(stats["minValues"].contains("long_min"));
+    EXPECT_FALSE(stats["maxValues"].contains("long_min"));
+    EXPECT_EQ(stats["nullCount"]["nothing"], 20000);
+    EXPECT_FALSE(stats["minValues"].contains("nothing"));
+    EXPECT_EQ(stats["nullCount"]["some_null"], 5000);
+    EXPECT_EQ(stats["minValues"]["some_null"], 0);
+    EXPECT_EQ(stats["maxValues"]["some_null"], 14999);
+    EXPECT_EQ(stats["minValues"]["day"], "2024-01-01");
+    EXPECT_EQ(stats["maxValues"]["day"], "2024-12-31");
+    EXPECT_EQ(stats["minValues"]["ts"], "2024-05-06T07:08:09.999Z");
+    EXPECT_EQ(stats["maxValues"]["ts"], "2024-05-06T07:08:10.019Z");  // .019998, to ms
+    EXPECT_NE(text.find("\"amount\":0.00"), std::string::npos) << text;
+    EXPECT_NE(text.find("\"amount\":199.99"), std::string::npos) << text;
+    EXPECT_EQ(stats["nullCount"]["flag"], 0);
+    EXPECT_FALSE(stats["minValues"].contains("flag"));
+    EXPECT_EQ(stats["nullCount"]["id"], 0);
+    if (files_read == 0) return;
+    EXPECT_FALSE(stats["minValues"].contains("nan_d"));
+    EXPECT_FALSE(stats["maxValues"].contains("nan_d"));
+    EXPECT_EQ(stats["nullCount"]["nan_d"], 0);
+    EXPECT_FALSE(stats["minValues"].contains("inf_d"));
+    EXPECT_FALSE(stats["maxValues"].contains("inf_d"));
+    EXPECT_FALSE(stats["minValues"].contains("wide_max"));
+    EXPECT_FALSE(stats["maxValues"].contains("wide_max"));
+  };
+  const std::string rows = " FROM (SELECT range AS i FROM range(20000) ORDER BY range)";
+  DeltaTable from_footers = Table("footers");
+  check(from_footers, "SELECT " + footer_columns + rows, 0);
+  DeltaTable read = Table("read");
+  check(read, "SELECT " + footer_columns + ", " + read_columns + rows, 1);
+}
+
 TEST_F(DeltaTableTest, TxnMakesRecommitsNoOps) {
   DeltaTable table = Table();
   auto first = MustWrite(table, "SELECT 1::BIGINT AS id", {.transactions = {{"run-a", 1, {}}}});
