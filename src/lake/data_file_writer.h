@@ -52,9 +52,10 @@ class DataFileWriter {
   // files' Parquet footers (one parquet_metadata query, no row read); a file whose footer cannot
   // give exactly what reading it would (a double column with NaN or an infinity, a string maximum
   // DuckDB truncated, ...) is read. An IoError when the files hold fewer or more rows than COPY
-  // reported writing.
+  // reported writing. A write of fewer than `footer_minimum_bytes` is read whole (cheaper).
   Status ComputeStatistics(engine::Connection& connection,
-                           const std::vector<SchemaField>& data_columns);
+                           const std::vector<SchemaField>& data_columns,
+                           int64_t footer_minimum_bytes);
 
   std::vector<AddFile>& adds() { return adds_; }
   int64_t rows() const { return rows_; }

@@ -373,7 +373,8 @@ Status WriteDataFiles(engine::Connection& connection, const WritePlan& plan,
     DHL_RETURN_IF_ERROR(WritePartitions(connection, plan, options, writer));
   }
   step = std::make_unique<StepTimes::Scope>(steps, "statistics");
-  return writer.ComputeStatistics(connection, plan.data_columns)
+  return writer
+      .ComputeStatistics(connection, plan.data_columns, options.footer_statistics_minimum_bytes)
       .WithContext("computing file statistics");
 }
 
@@ -898,7 +899,9 @@ Result<OptimizeResult> DeltaTable::Optimize(engine::Connection& connection,
   if (request.entry.removes.empty()) {
     return result;
   }
-  DHL_RETURN_IF_ERROR(writer.ComputeStatistics(connection, data_columns).WithContext(context));
+  DHL_RETURN_IF_ERROR(
+      writer.ComputeStatistics(connection, data_columns, kFooterStatisticsMinimumBytes)
+          .WithContext(context));
 
   // The entry: the rewritten files' removes and adds, none a data change.
   LogEntry& entry = request.entry;

@@ -35,6 +35,9 @@ enum class WriteMode {
 };
 
 inline constexpr int64_t kDefaultTargetFileSize = 128LL * 1024 * 1024;
+// Writes adding fewer bytes take their file statistics by reading the files, not from the footers
+// (DataFileWriter::ComputeStatistics: the footer query costs about half a CPU second at any size).
+inline constexpr int64_t kFooterStatisticsMinimumBytes = 16LL * 1024 * 1024;
 
 struct WriteOptions {
   WriteMode mode = WriteMode::kAppend;
@@ -50,6 +53,7 @@ struct WriteOptions {
   // Table configuration when the write creates the table (e.g. {"delta.appendOnly","true"}).
   std::map<std::string, std::string> configuration;
   int64_t target_file_size = kDefaultTargetFileSize;
+  int64_t footer_statistics_minimum_bytes = kFooterStatisticsMinimumBytes;
   // Commits N with N % interval == 0 write a checkpoint (table's delta.checkpointInterval wins).
   int checkpoint_interval = 10;
   int max_commit_attempts = 100;

@@ -372,7 +372,9 @@ TEST_F(DeltaTableTest, StatisticsFromFootersFollowTheRules) {
       "CASE WHEN i = 3 THEN '-inf'::DOUBLE ELSE i END AS inf_d, "
       "CASE WHEN i = 17000 THEN repeat('é', 200) ELSE 'x' || i END AS wide_max";
   auto check = [&](DeltaTable& table, const std::string& select, int64_t files_read) {
-    auto written = table.Write(*connection_, select, {.target_file_size = 1024 * 1024});
+    auto written =
+        table.Write(*connection_, select,
+                    {.target_file_size = 1024 * 1024, .footer_statistics_minimum_bytes = 0});
     ASSERT_TRUE(written.ok()) << written.status().ToString();
     ASSERT_EQ(written->files_added, 1);
     EXPECT_EQ(written->files_read_for_statistics, files_read);
@@ -424,6 +426,10 @@ TEST_F(DeltaTableTest, StatisticsFromFootersFollowTheRules) {
   check(from_footers, "SELECT " + footer_columns + rows, 0);
   DeltaTable read = Table("read");
   check(read, "SELECT " + footer_columns + ", " + read_columns + rows, 1);
+  // A small write (under 16 MB by default) is read whole.
+  auto small = Table("small").Write(*connection_, "SELECT 1 AS x", {});
+  ASSERT_TRUE(small.ok()) << small.status().ToString();
+  EXPECT_EQ(small->files_read_for_statistics, 1);
 }
 
 TEST_F(DeltaTableTest, TxnMakesRecommitsNoOps) {
