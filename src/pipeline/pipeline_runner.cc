@@ -12,6 +12,7 @@
 #include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
+#include "base/step_times.h"
 #include "base/text.h"
 #include "lake/schema.h"
 #include "pipeline/absent_input.h"
@@ -272,6 +273,14 @@ class Runner {
   Result<ContentChange> CompareContent(const Model& model, const std::string& live,
                                        const std::string& replaced,
                                        const lake::WriteOptions& write);
+  // Whether the model's result can be written straight from its SQL, streamed, without being
+  // materialised first: its table does not exist yet (nothing to compare the result with) and no
+  // expectation needs the rows before the commit (every one warns).
+  bool WritesDirectly(const Model& model) const;
+  // Writes the rows of `sql` to the model's (new) table in one streamed COPY, then counts the warn
+  // expectations over the committed files (reading only the columns they name).
+  Status WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
+                       ModelResult& result);
   // Commits `live` to the model's table with `write` (which replaces the rows matching `replaced`),
   // unless the content would stay the same; a partitioned table gets only the partitions whose
   // content changed.
@@ -312,6 +321,7 @@ class Runner {
   // While a partitioned model recomputes some partitions: what its inputs and generators see.
   const PartitionScope* scope_ = nullptr;
   std::vector<std::string>* warnings_ = nullptr;  // the running model's ModelResult::warnings
+  StepTimes steps_;  // where the running model's time goes (the debug log's line per model)
   // The running model's table fingerprints as its last success recorded them, and as this run
   // leaves the table (recorded in ops.model_run.fingerprints); FingerprintFormat() of the engine.
   std::optional<TableFingerprints> stored_fingerprints_;
@@ -710,7 +720,10 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
   lake::DeltaTable target = catalog_.Table(model.name);
   std::string rows = "SELECT * FROM " + live;
   if (target.Exists()) {
+    std::optional<StepTimes::Scope> step;
+    step.emplace(steps_, "fingerprints");
     DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced, write));
+    step.reset();
     recorded_fingerprints_ = std::move(change.table);
     if (change.same) {
       if (recorded_fingerprints_.has_value()) {
@@ -726,7 +739,10 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
       rows += " WHERE " + PartitionCondition(*change.partitions);
     }
   }
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "write");
   auto written = target.Write(connection_, rows, write);
+  step.reset();
   if (!written.ok()) {
     recorded_fingerprints_.reset();
     return written.status();
@@ -737,6 +753,33 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
   result.files_added = written->files_added;
   result.files_removed = written->files_removed;
   return Status::Ok();
+}
+
+bool Runner::WritesDirectly(const Model& model) const {
+  if (catalog_.Table(model.name).Exists()) return false;
+  for (const Expectation& expectation : model.expectations) {
+    if (expectation.action != ExpectationAction::kWarn) return false;
+  }
+  return true;
+}
+
+Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
+                             ModelResult& result) {
+  lake::DeltaTable target = catalog_.Table(model.name);
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "write");
+  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, target.Write(connection_, sql, write));
+  step.reset();
+  result.rows_in = written.rows_written;
+  result.rows_out = written.rows_written;
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
+  if (model.expectations.empty()) return Status::Ok();
+  step.emplace(steps_, "expectations");
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  return ApplyExpectations(model, Qualified(model.name), result);
 }
 
 Result<std::string> Runner::DimensionChanges(const Model& model, const Versions& inputs,
@@ -820,7 +863,16 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     }
   }
   std::string batch_sql;
-  DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
+  {
+    auto step = steps_.Time("render");
+    DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
+  }
+  if (model.materialization == Materialization::kTable && WritesDirectly(model)) {
+    lake::WriteOptions write;
+    write.partition_columns = model.partition_by;
+    write.mode = lake::WriteMode::kOverwrite;
+    return WriteDirectly(model, batch_sql, std::move(write), result);
+  }
   // A table model's rows are its result as they are: one temporary table serves as both.
   const std::string batch = model.materialization == Materialization::kTable
                                 ? std::string("_pipeline_live_rows")
@@ -831,15 +883,21 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     // version per key is the one a full rebuild sees (an older late version cannot come back after
     // a deletion or an invalid latest version).
     std::string full_sql;
+    auto step = steps_.Time("render");
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, full_sql));
     batch_sql = "SELECT * FROM (" + full_sql + ") AS _pipeline_all WHERE EXISTS (SELECT 1 FROM (" +
                 batch_sql + ") AS _pipeline_new WHERE " +
                 SameKey("_pipeline_all", "_pipeline_new", model.unique_key) + ")";
     for (const std::string& condition : recompute) batch_sql += " OR " + condition;
   }
-  DHL_RETURN_IF_ERROR(
-      connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " + batch_sql));
-  DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, batch));
+  {
+    auto step = steps_.Time("materialise");
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + batch + " AS " + batch_sql));
+    DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, batch));
+  }
+  std::optional<StepTimes::Scope> latest_step;
+  latest_step.emplace(steps_, "latest version");
 
   lake::WriteOptions write;
   write.partition_columns = model.partition_by;
@@ -932,8 +990,12 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       write.mode = lake::WriteMode::kOverwrite;
     }
   }
-  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  latest_step.reset();
+  {
+    auto step = steps_.Time("expectations");
+    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  }
   std::string replaced;
   if (write.mode == lake::WriteMode::kReplacePartitions) {
     replaced = "(" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
@@ -1025,10 +1087,17 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   } reset{scope_};
   scope_ = scope.has_value() ? &*scope : nullptr;
   std::string sql;
-  DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
+  {
+    auto step = steps_.Time("render");
+    DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
+  }
   const std::string live = "_pipeline_live_rows";
   lake::WriteOptions write;
   write.partition_columns = model.partition_by;
+  if (!scope.has_value() && WritesDirectly(model)) {
+    write.mode = lake::WriteMode::kOverwrite;
+    return WriteDirectly(model, sql, std::move(write), result);
+  }
   std::string replaced;  // the rows of the table the write replaces (empty: all)
   if (scope.has_value()) {
     std::vector<std::string> values;
@@ -1044,10 +1113,16 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   } else {
     write.mode = lake::WriteMode::kOverwrite;
   }
-  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
-  DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
-  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  {
+    auto step = steps_.Time("materialise");
+    DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
+    DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
+  }
+  {
+    auto step = steps_.Time("expectations");
+    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  }
   return Commit(model, live, replaced, std::move(write), result);
 }
 
@@ -1208,13 +1283,19 @@ Result<RunSummary> Runner::RunAll() {
         if (last.has_value() && !last->fingerprints.empty()) {
           stored_fingerprints_ = ParseTableFingerprints(last->fingerprints);
         }
+        steps_ = StepTimes();
         Status status = RunModel(*expanded, inputs, last_versions, result);
         if (status.ok() && result.version == -1 && !recorded_fingerprints_.has_value()) {
           // Nothing read or written (no new input rows): what was recorded still holds as long as
           // the table keeps its version, which the next run checks.
           recorded_fingerprints_ = stored_fingerprints_;
         }
-        Status dropped = DropTempTables();
+        Status dropped;
+        {
+          auto step = steps_.Time("drop temporary tables");
+          dropped = DropTempTables();
+        }
+        LogDebug("model {}: {}", model.name.ToString(), steps_.ToString());
         if (status.ok()) status = dropped;
         if (status.ok()) {
           result.status = ModelStatus::kSucceeded;
