@@ -71,6 +71,9 @@ void AddSimCommand(CLI::App& app, Action* action) {
                       "Share of API requests answered with a fault (0 to 1)");
   command->add_option("--mutate", args->options.mutate,
                       "Share of the data changed, added or deleted at start (0 to 1)");
+  command->add_option("--hold-back-months", args->options.hold_back_months,
+                      "Withhold the values and registrations of the latest N months (today's "
+                      "included) until POST /admin/release (0 to 12)");
   command->add_flag("--stats", args->stats, "Print the served record counts as JSON and exit");
   command->add_option("--write-postgres", args->write_postgres,
                       "Write the country into this PostgreSQL database (DHIS2's schema, created "

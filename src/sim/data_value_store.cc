@@ -291,9 +291,28 @@ std::vector<MutationRound> DataValueStore::rounds() const {
   return rounds_;
 }
 
+void DataValueStore::HoldBack(Date from) {
+  std::lock_guard lock(mutex_);
+  held_from_ = from;
+  released_ms_.reset();
+}
+
+std::optional<Date> DataValueStore::Release(int64_t stamp_ms) {
+  std::lock_guard lock(mutex_);
+  if (!held_from_ || released_ms_) return std::nullopt;
+  released_ms_ = stamp_ms;
+  return held_from_;
+}
+
+std::pair<std::optional<Date>, std::optional<int64_t>> DataValueStore::Hold() const {
+  std::lock_guard lock(mutex_);
+  return {held_from_, released_ms_};
+}
+
 bool DataValueStore::ForEachValue(const DataQuery& query,
                                   const std::function<bool(const DataValueRecord&)>& visit) const {
   std::vector<MutationRound> rounds = this->rounds();
+  auto [held_from, released_ms] = Hold();
   Evaluator evaluator(country_, rounds);
   DataValueRecord record;
   std::string id_buffer;
@@ -310,6 +329,12 @@ bool DataValueStore::ForEachValue(const DataQuery& query,
     for (const dhis2::Period& period : ds.periods) {
       if (!PeriodSelected(query, period, id_buffer)) {
         continue;
+      }
+      // A released period's values arrived at the release.
+      std::optional<int64_t> arrived;
+      if (held_from && period.start() >= *held_from) {
+        if (!released_ms) continue;
+        arrived = released_ms;
       }
       uint64_t pe = PeriodKey(period);
       for (int ou : ds.org_units) {
@@ -340,6 +365,10 @@ bool DataValueStore::ForEachValue(const DataQuery& query,
               if (!state.present || (state.deleted && !query.include_deleted)) {
                 continue;
               }
+              if (arrived) {
+                state.created_ms = std::max(state.created_ms, *arrived);
+                state.updated_ms = std::max(state.updated_ms, *arrived);
+              }
               if (query.updated_since_ms && state.updated_ms < *query.updated_since_ms) {
                 continue;
               }
@@ -369,6 +398,7 @@ bool DataValueStore::ForEachValue(const DataQuery& query,
 bool DataValueStore::ForEachRegistration(
     const DataQuery& query, const std::function<bool(const RegistrationRecord&)>& visit) const {
   std::vector<MutationRound> rounds = this->rounds();
+  auto [held_from, released_ms] = Hold();
   Evaluator evaluator(country_, rounds);
   RegistrationRecord record;
   std::string id_buffer;
@@ -377,6 +407,11 @@ bool DataValueStore::ForEachRegistration(
     for (const dhis2::Period& period : ds.periods) {
       if (!PeriodSelected(query, period, id_buffer)) {
         continue;
+      }
+      std::optional<int64_t> arrived;
+      if (held_from && period.start() >= *held_from) {
+        if (!released_ms) continue;
+        arrived = released_ms;
       }
       uint64_t pe = PeriodKey(period);
       for (int ou : ds.org_units) {
@@ -416,6 +451,7 @@ bool DataValueStore::ForEachRegistration(
               completed = true;
             }
           }
+          if (arrived) date = std::max(date, *arrived);
           if (!exists || (query.updated_since_ms && date < *query.updated_since_ms)) {
             continue;
           }

@@ -16,8 +16,13 @@
 // with probability F; an empty cell of an open facility is filled with probability 0.3 F; touched
 // cells get lastUpdated = the round's stamp. Registrations are changed, deleted or added alike.
 //
-// Thread-safe: queries may run while rounds are added (each query sees the rounds present when it
-// started).
+// Held back (HoldBack): the values and registrations of periods starting on or after a date are not
+// served until Release(stamp); from then on they are served as if they arrived at the stamp
+// (created and lastUpdated, a registration's date, no earlier than it), so that
+// `lastUpdated=<stamp>` finds them as it finds a mutation round's changes.
+//
+// Thread-safe: queries may run while rounds are added or data is released (each query sees the
+// rounds and the release present when it started).
 #pragma once
 
 #include <cstdint>
@@ -26,6 +31,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "sim/country.h"
@@ -80,6 +86,12 @@ class DataValueStore {
   void AddRound(MutationRound round);
   std::vector<MutationRound> rounds() const;
 
+  // Withholds the periods starting on or after `from` (until Release).
+  void HoldBack(Date from);
+  // Serves what was held back, stamped `stamp_ms`. Returns the first day held back, or nullopt
+  // when nothing is held back (or it was released already).
+  std::optional<Date> Release(int64_t stamp_ms);
+
   // Calls `visit` for each matching value, data set by data set, period by period, org unit by org
   // unit; stops early when `visit` returns false. Returns false if stopped early.
   bool ForEachValue(const DataQuery& query,
@@ -97,6 +109,10 @@ class DataValueStore {
   std::vector<std::string> stored_by_;  // per org unit
   mutable std::mutex mutex_;
   std::vector<MutationRound> rounds_;
+  std::optional<Date> held_from_;
+  std::optional<int64_t> released_ms_;
+  // What a query sees of the hold: (first day held, release stamp) under the mutex.
+  std::pair<std::optional<Date>, std::optional<int64_t>> Hold() const;
 };
 
 }  // namespace dhl::sim

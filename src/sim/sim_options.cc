@@ -51,6 +51,10 @@ Status ValidateSimOptions(const SimOptions& options) {
   if (options.mutate < 0 || options.mutate > 1) {
     return InvalidArgument(fmt::format("--mutate {} is not within [0, 1]", options.mutate));
   }
+  if (options.hold_back_months < 0 || options.hold_back_months > 12) {
+    return InvalidArgument(
+        fmt::format("--hold-back-months {} is not within 0..12", options.hold_back_months));
+  }
   if (options.port < 0 || options.port > 65535) {
     return InvalidArgument(fmt::format("--port {} is not within 0..65535", options.port));
   }

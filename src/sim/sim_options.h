@@ -26,6 +26,9 @@ struct SimOptions {
   std::string password = "district";
   std::string api_token = "d2pat_simulatorSimulatorSimulat0000000001";
   int slow_ms = 1500;  // how long a "slow" fault waits before answering
+  // The latest N calendar months (today's included) are withheld: the values and registrations of
+  // periods starting in them are not served until POST /admin/release (docs/simulator.md).
+  int hold_back_months = 0;
 };
 
 // Checks ranges: fault_rate and mutate in [0, 1], a version 2.36..2.42, a port in 0..65535.

@@ -288,6 +288,7 @@ class Simulator::Api {
   void MinMax(const ServerRequest& request, ServerResponse& response);
   void Tracker(const ServerRequest& request, ServerResponse& response, std::string_view kind);
   void AdminMutate(const ServerRequest& request, ServerResponse& response);
+  void AdminRelease(ServerResponse& response);
   void PagedList(const ServerRequest& request, ServerResponse& response, std::string_view type,
                  const std::vector<const json*>& objects, const std::string& default_fields);
   // Fills an org-unit mask from orgUnit (+children); returns false with an error sent on bad uids.
@@ -329,6 +330,8 @@ void Simulator::Api::Handle(const ServerRequest& request, ServerResponse& respon
   if (path.starts_with("/admin/")) {
     if (path == "/admin/mutate" && request.method == "POST") {
       AdminMutate(request, response);
+    } else if (path == "/admin/release" && request.method == "POST") {
+      AdminRelease(response);
     } else {
       SendError(response, 404, fmt::format("No resource at {}", path));
     }
@@ -1318,6 +1321,17 @@ void Simulator::Api::AdminMutate(const ServerRequest& request, ServerResponse& r
            json{{"round", round}, {"share", share}, {"lastUpdated", FormatLocalMillis(stamp)}});
 }
 
+void Simulator::Api::AdminRelease(ServerResponse& response) {
+  auto released = sim_.Release();
+  if (!released) {
+    SendError(response, 409,
+              "nothing is held back (start the simulator with --hold-back-months N)");
+    return;
+  }
+  SendJson(response, json{{"released_from", dhis2::FormatDate(released->first)},
+                          {"lastUpdated", FormatLocalMillis(released->second)}});
+}
+
 Simulator::Simulator(SimOptions options, const Clock& clock)
     : options_(std::move(options)), clock_(clock) {
   minor_version_ = Dhis2MinorVersion(options_.dhis2_version).ValueOr(41);
@@ -1327,6 +1341,13 @@ Simulator::Simulator(SimOptions options, const Clock& clock)
   values_ = std::make_unique<DataValueStore>(*country_);
   tracker_ = std::make_unique<TrackerStore>(*country_);
   api_ = std::make_unique<Api>(*this);
+  if (options_.hold_back_months > 0) {
+    // The first day of today's month, then back N - 1 months.
+    std::chrono::year_month_day today(country_->today);
+    std::chrono::year_month first = std::chrono::year_month(today.year(), today.month()) -
+                                    std::chrono::months(options_.hold_back_months - 1);
+    values_->HoldBack(std::chrono::sys_days(first / std::chrono::day(1)));
+  }
   if (options_.mutate > 0) {
     Mutate(options_.mutate);
   }
@@ -1359,6 +1380,17 @@ int Simulator::Mutate(double share) {
   values_->AddRound(round);
   tracker_->ApplyRound(round);
   return round.number;
+}
+
+std::optional<std::pair<dhis2::Date, int64_t>> Simulator::Release() {
+  std::lock_guard lock(mutate_mutex_);
+  int64_t stamp = ToEpochMillis(clock_.Now());
+  for (const MutationRound& previous : values_->rounds()) {
+    stamp = std::max(stamp, previous.stamp_ms + 1);
+  }
+  std::optional<dhis2::Date> from = values_->Release(stamp);
+  if (!from) return std::nullopt;
+  return std::make_pair(*from, stamp);
 }
 
 SimStats Simulator::Stats() const {

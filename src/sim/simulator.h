@@ -9,9 +9,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "base/clock.h"
+#include "dhis2/period.h"
 #include "http/http_server.h"
 #include "sim/data_value_store.h"
 #include "sim/sim_options.h"
@@ -46,6 +49,10 @@ class Simulator {
 
   // Applies one mutation round of `share`, stamped with the clock's now; returns its number.
   int Mutate(double share);
+  // Serves what options.hold_back_months withheld, stamped with the clock's now (no earlier than
+  // the last mutation round's stamp); returns the first day released and the stamp, or nullopt
+  // when nothing is held back.
+  std::optional<std::pair<dhis2::Date, int64_t>> Release();
 
   SimStats Stats() const;
   // {"data_values": {"live": N, "deleted": N, "invalid": N}, "complete_registrations": N, ...}

@@ -461,6 +461,71 @@ TEST(SimulatorTest, MutateChangesTheShareAndLastUpdatedFindsExactlyThem) {
   EXPECT_EQ(replay.StatsJson(), server.simulator().StatsJson());
 }
 
+// --hold-back-months 1 at 2026-11-23: the periods starting on or after 2026-11-01 are not served
+// until POST /admin/release, which serves them stamped as newly arrived. Compared with a simulator
+// of the same seed and day holding nothing back.
+TEST(SimulatorTest, HeldBackMonthsAreServedOnlyAfterTheRelease) {
+  FakeClock clock(kFixedNow);
+  SimServer whole(SmallOptions(23), clock);
+  ASSERT_TRUE(whole.Start().ok());
+  SimOptions options = SmallOptions(23);
+  options.hold_back_months = 1;
+  SimServer held(options, clock);
+  ASSERT_TRUE(held.Start().ok());
+  Client whole_client(whole.base_url());
+  Client held_client(held.base_url());
+  const Country& country = held.simulator().country();
+  // key -> value|deleted, and the keys of periods starting in November 2026.
+  std::set<std::string> november;
+  auto rows_of = [&](Client& client, const std::string& extra) {
+    std::map<std::string, std::string> rows;
+    auto parsed = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true" + extra));
+    for (size_t i = 1; i < parsed.size(); ++i) {
+      const auto& r = parsed[i];
+      std::string key = r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "|" + r[4];
+      rows[key] = r[5] + "|" + r[10];
+      auto period = dhis2::ParsePeriodId(r[1]);
+      EXPECT_TRUE(period.ok()) << r[1];
+      if (period.ok() &&
+          period->start() >= dhis2::Date(std::chrono::year(2026) / std::chrono::November / 1)) {
+        november.insert(key);
+      }
+    }
+    return rows;
+  };
+  auto everything = rows_of(whole_client, "");
+  ASSERT_FALSE(november.empty());
+  const std::set<std::string> arriving = november;
+  november.clear();
+  auto before = rows_of(held_client, "");
+  EXPECT_TRUE(november.empty());
+  auto expected = everything;
+  for (const std::string& key : arriving) expected.erase(key);
+  EXPECT_EQ(before, expected);
+  EXPECT_LT(held.simulator().Stats().complete_registrations,
+            whole.simulator().Stats().complete_registrations);
+
+  clock.Advance(std::chrono::hours(2));
+  Answer released = held_client.Post("/admin/release");
+  ASSERT_EQ(released.code, 200) << released.body;
+  json answer = json::parse(released.body);
+  EXPECT_EQ(answer["released_from"], "2026-11-01");
+  std::string stamp = answer["lastUpdated"];
+  EXPECT_EQ(rows_of(held_client, ""), everything);
+  EXPECT_EQ(held.simulator().StatsJson(), whole.simulator().StatsJson());
+  // lastUpdated=<stamp> finds exactly the released values, each stamped with the release.
+  auto since =
+      ParseCsv(FetchAllCsv(held_client, country, "&includeDeleted=true&lastUpdated=" + stamp));
+  std::set<std::string> returned;
+  for (size_t i = 1; i < since.size(); ++i) {
+    const auto& r = since[i];
+    returned.insert(r[0] + "|" + r[1] + "|" + r[2] + "|" + r[3] + "|" + r[4]);
+    EXPECT_EQ(r[7].substr(0, 23), stamp);
+  }
+  EXPECT_EQ(returned, arriving);
+  EXPECT_EQ(held_client.Post("/admin/release").code, 409);
+}
+
 TEST(SimulatorTest, FaultInjectionProducesEveryKindAndRetriesRecover) {
   SimOptions options = SmallOptions(5);
   options.fault_rate = 1.0;
