@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Country scale, part 1 (issue 17): silver at a scale, each step the whole `dhis2lake` process
-# under /usr/bin/time -v (wall seconds, peak resident memory), with the rows read and the bytes
-# and version written per model from ops.model_run, and, in the same run, one hand-written DuckDB
-# query over the same silver copied once to plain Parquet (SUM per element x levels 1-4 x month,
-# quarter, year) with our ratio to it. Prints figures; asserts nothing.
+# Country scale, part 1 (issue 17): silver (and gold) at a scale, each step the whole `dhis2lake`
+# process under /usr/bin/time -v (wall seconds, CPU seconds user+sys, peak resident memory), with the
+# rows read and the bytes, files and version written per model from ops.model_run, and, in the same
+# run, one hand-written DuckDB query over the same silver copied once to plain Parquet (SUM per
+# element x levels 1-4 x month, quarter, year) with our ratio to it. Prints figures; asserts nothing.
 #
 #   bench/scale_bench.sh TARGET [small|medium|large] [BUILD_DIR]
 #
 # TARGET, one command each:
 #   full      silver --full over a fresh extraction
-#   mutate    full, then POST /admin/mutate?share=0.01 (empty body), extract, incremental silver
+#   mutate    full, then POST /admin/mutate?share=0.01 (empty body), extract, incremental silver;
+#             then silver + gold in full, the same mutation again, and incremental silver + gold
+#   month     the simulator holds back the latest month (--hold-back-months 1); silver + gold in
+#             full, then POST /admin/release (the month arrives), extract, incremental silver + gold
 #   nochange  full, then a whole sync (extract + silver + gold) in which nothing changed
 #   all       the three in a row on one simulator and lake
 #   syncs     a first whole sync into an empty lake, a second straight after it (nothing changed),
@@ -30,8 +33,8 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-case "$target" in full | mutate | nochange | all | syncs) ;; *)
-  echo "usage: $0 full|mutate|nochange|all|syncs [small|medium|large] [BUILD_DIR]" >&2
+case "$target" in full | mutate | month | nochange | all | syncs) ;; *)
+  echo "usage: $0 full|mutate|month|nochange|all|syncs [small|medium|large] [BUILD_DIR]" >&2
   exit 2
   ;;
 esac
@@ -41,7 +44,10 @@ printf 'hash_key = "%s"\n' "$(printf 'c%.0s' $(seq 64))" >"$work/secrets.toml"
 printf '[source]\nfirst_year = %d\n' "$(($(date -u +%Y) - 3))" >"$work/dhis2lake.toml"
 export DHIS2_USERNAME=admin DHIS2_PASSWORD=district DHIS2LAKE_SECRETS="$work/secrets.toml"
 
-"$cli" sim --port 0 --scale "$scale" --seed 1 >"$work/sim.out" 2>"$work/sim.err" &
+hold_back=0
+[ "$target" = month ] && hold_back=1
+"$cli" sim --port 0 --scale "$scale" --seed 1 --hold-back-months "$hold_back" \
+  >"$work/sim.out" 2>"$work/sim.err" &
 sim_pid=$!
 for _ in $(seq 600); do
   grep -q '^listening on ' "$work/sim.out" 2>/dev/null && break
@@ -61,10 +67,14 @@ measure() {
     echo "$name failed:" >&2
     tail -20 "$work/$name.err" "$work/$name.out" >&2
   fi
-  local wall rss
+  local wall rss user sys
   wall="$(sed -n 's/.*Elapsed (wall clock) time (h:mm:ss or m:ss): //p' "$work/$name.time")"
   rss="$(sed -n 's/.*Maximum resident set size (kbytes): //p' "$work/$name.time")"
-  printf '%-28s wall %s  peak %.0f MiB\n' "$name" "$wall" "$(echo "$rss / 1024" | bc -l)"
+  user="$(sed -n 's/.*User time (seconds): //p' "$work/$name.time")"
+  sys="$(sed -n 's/.*System time (seconds): //p' "$work/$name.time")"
+  echo "$user + $sys" | bc -l >"$work/$name.cpu"
+  printf '%-28s wall %s  CPU %.1f s  peak %.0f MiB\n' "$name" "$wall" "$(cat "$work/$name.cpu")" \
+    "$(echo "$rss / 1024" | bc -l)"
   seconds_of "$wall" >"$work/$name.seconds"
 }
 seconds_of() {  # h:mm:ss or m:ss.ss -> seconds
@@ -79,6 +89,7 @@ model_runs() {
       ORDER BY ended_at DESC LIMIT 1) ORDER BY model" | column -s, -t | sed 's/^/    /'
 }
 ratio() { echo "scale=2; $(cat "$work/$1.seconds") / $(cat "$work/$2.seconds")" | bc -l; }
+cpu_ratio() { echo "scale=2; $(cat "$work/$1.cpu") / $(cat "$work/$2.cpu")" | bc -l; }
 
 echo "== scale_bench $target $scale ($(nproc) cores, $(date -u +%FT%TZ)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$target" = syncs ]; then
@@ -127,6 +138,22 @@ if [ "$target" = mutate ] || [ "$target" = all ]; then
   measure silver_incremental sync --source "$url" --only silver
   model_runs
   echo "    incremental / full: $(ratio silver_incremental silver_full) (target <= 0.30)"
+fi
+if [ "$target" = mutate ] || [ "$target" = month ] || [ "$target" = all ]; then
+  measure full sync --source "$url" --only silver,gold --full
+  model_runs
+  if [ "$target" = month ]; then
+    curl -sf -u admin:district -X POST -d '' "$url/admin/release" >"$work/change.out"
+  else
+    curl -sf -u admin:district -X POST -d '' "$url/admin/mutate?share=0.01" >"$work/change.out"
+  fi
+  echo "change: $(head -c 300 "$work/change.out")"
+  dl sync --source "$url" --only extract >"$work/extract3.out" 2>&1 || { cat "$work/extract3.out"; exit 1; }
+  measure incremental sync --source "$url" --only silver,gold
+  model_runs
+  target_share=0.30
+  [ "$target" = month ] && target_share=0.10
+  echo "    incremental / full: wall $(ratio incremental full), CPU $(cpu_ratio incremental full) (target <= $target_share)"
 fi
 if [ "$target" = nochange ] || [ "$target" = all ]; then
   dl sync --source "$url" >"$work/settle.out" 2>&1 || true  # gold built once, not measured
