@@ -7,6 +7,7 @@ SELECT
   id AS uid,
   code,
   name,
+  get_json_object(object, '$.shortName') AS short_name,
   get_json_object(object, '$.program.id') AS program,
   COALESCE(get_json_object(object, '$.analyticsType'), 'EVENT') AS analytics_type,
   get_json_object(object, '$.expression') AS expression,
