@@ -834,7 +834,8 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
   if (allows_nulls || samples) {
     std::function<void(ExpressionNode&)> mark = [&](ExpressionNode& node) {
       // A subExpression(...) is one value of the expression, counted like an item.
-      if (node.kind == NodeKind::kFunction && node.function == Function::kSubExpression &&
+      if (node.kind == NodeKind::kFunction &&
+          (node.function == Function::kSubExpression || IsAggregateFunction(node.function)) &&
           allows_nulls) {
         node.counted = false;
       }

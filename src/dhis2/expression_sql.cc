@@ -30,7 +30,8 @@ class Compiler {
 
   Result<Sql> Compile(const ExpressionNode& node);
   Result<std::string> Column(int item_index);
-  // The caller's column for a subExpression(...) call (SqlCompileOptions::subexpression_sql).
+  // The caller's column for a subExpression(...) or sample function call
+  // (SqlCompileOptions::subexpression_sql, sample_function_sql).
   Result<std::string> SubexpressionColumn(const ExpressionNode& call);
   // Items as bare columns: the inside of a subExpression(...) (CompileSubexpressionToSql).
   void set_bare_items() { bare_items_ = true; }
@@ -132,14 +133,17 @@ Result<std::string> Compiler::Column(int item_index) {
 Result<std::string> Compiler::SubexpressionColumn(const ExpressionNode& call) {
   auto found = subexpression_columns_.find(&call);
   if (found != subexpression_columns_.end()) return found->second;
-  if (bare_items_ || !options_.subexpression_sql) {
-    return NotCompiled("subExpression()", call.position);
+  bool sample = IsAggregateFunction(call.function);
+  const auto& callback = sample ? options_.sample_function_sql : options_.subexpression_sql;
+  std::string name = std::string(FunctionName(call.function)) + "()";
+  if (bare_items_ || !callback) {
+    return NotCompiled(name, call.position);
   }
-  Result<std::string> sql = options_.subexpression_sql(call);
+  Result<std::string> sql = callback(call);
   if (!sql.ok()) {
-    return Status(sql.status().code(),
-                  "expression \"" + expression_.text() + "\": subExpression() at character " +
-                      std::to_string(call.position) + ": " + sql.status().message());
+    return Status(sql.status().code(), "expression \"" + expression_.text() + "\": " + name +
+                                           " at character " + std::to_string(call.position) + ": " +
+                                           sql.status().message());
   }
   return subexpression_columns_.emplace(&call, "(" + *sql + ")").first->second;
 }
@@ -280,12 +284,9 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
     case Function::kNormDistDen:
       return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
     default:
-      if (IsAggregateFunction(node.function)) {
-        return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
-      }
       break;
   }
-  if (node.function == Function::kSubExpression) {
+  if (node.function == Function::kSubExpression || IsAggregateFunction(node.function)) {
     DHL_ASSIGN_OR_RETURN(std::string column, SubexpressionColumn(node));
     if (node.counted) {
       return Sql{"COALESCE(" + column + ", " + sql::NumberLiteral(0) + ")", SqlType::kNumber};
@@ -367,8 +368,11 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
   }
 }
 
+// subExpression(...) and the predictor sample functions: one value of the expression, computed by
+// the caller, counted like an item.
 bool IsSubexpression(const ExpressionNode& node) {
-  return node.kind == NodeKind::kFunction && node.function == Function::kSubExpression;
+  return node.kind == NodeKind::kFunction &&
+         (node.function == Function::kSubExpression || IsAggregateFunction(node.function));
 }
 
 // The distinct items and the subExpression(...) calls in counted positions, in order of first
@@ -437,29 +441,55 @@ Result<std::string> CompileExpressionToSql(const Expression& expression,
   return "(CASE WHEN " + condition + " THEN NULL ELSE " + value + " END)";
 }
 
-Result<std::string> CompileSubexpressionToSql(const Expression& expression,
-                                              const ExpressionNode& call,
-                                              const ItemSqlFunction& item_sql,
-                                              const SqlCompileOptions& options) {
-  if (!IsSubexpression(call) || call.children.size() != 1) {
-    return InvalidArgument("expression \"" + expression.text() + "\": character " +
-                           std::to_string(call.position) + " is not a subExpression() call");
-  }
+namespace {
+
+// One argument of a call compiled with bare items (CompileSubexpressionToSql,
+// CompileSampleArgumentToSql).
+Result<std::string> CompileBareArgument(const Expression& expression, const ExpressionNode& call,
+                                        size_t index, const ItemSqlFunction& item_sql,
+                                        const SqlCompileOptions& options) {
   Compiler compiler(expression, item_sql, options);
   compiler.set_bare_items();
-  DHL_ASSIGN_OR_RETURN(Sql body, compiler.Compile(call.children[0]));
+  DHL_ASSIGN_OR_RETURN(Sql body, compiler.Compile(call.children[index]));
   switch (body.type) {
     case SqlType::kNull:
       return sql::NullLiteral();
     case SqlType::kBoolean:
       return sql::CastToDouble(body.text, options.dialect);
     case SqlType::kString:
-      return Unsupported("expression \"" + expression.text() + "\": subExpression() at character " +
+      return Unsupported("expression \"" + expression.text() +
+                         "\": " + std::string(FunctionName(call.function)) + "() at character " +
                          std::to_string(call.position) + " gives text, not a number");
     case SqlType::kNumber:
       break;
   }
   return body.text;
+}
+
+}  // namespace
+
+Result<std::string> CompileSubexpressionToSql(const Expression& expression,
+                                              const ExpressionNode& call,
+                                              const ItemSqlFunction& item_sql,
+                                              const SqlCompileOptions& options) {
+  if (call.kind != NodeKind::kFunction || call.function != Function::kSubExpression ||
+      call.children.size() != 1) {
+    return InvalidArgument("expression \"" + expression.text() + "\": character " +
+                           std::to_string(call.position) + " is not a subExpression() call");
+  }
+  return CompileBareArgument(expression, call, 0, item_sql, options);
+}
+
+Result<std::string> CompileSampleArgumentToSql(const Expression& expression,
+                                               const ExpressionNode& call, size_t index,
+                                               const ItemSqlFunction& item_sql,
+                                               const SqlCompileOptions& options) {
+  if (call.kind != NodeKind::kFunction || !IsAggregateFunction(call.function) ||
+      index >= call.children.size()) {
+    return InvalidArgument("expression \"" + expression.text() + "\": character " +
+                           std::to_string(call.position) + " is not a sample function call");
+  }
+  return CompileBareArgument(expression, call, index, item_sql, options);
 }
 
 Result<std::string> CompileIndicatorToSql(const IndicatorFormula& formula,

@@ -47,6 +47,10 @@ struct SqlCompileOptions {
   // source org unit before aggregating, JdbcSubexpressionQueryGenerator), typically from
   // CompileSubexpressionToSql(). Unset: subExpression() is not compiled.
   std::function<Result<std::string>(const ExpressionNode& call)> subexpression_sql;
+  // The same for a predictor's sample function call (avg(...), sum(...), ...: its value over the
+  // sample periods, computed by the caller, typically from CompileSampleArgumentToSql()). Unset:
+  // the sample functions are not compiled.
+  std::function<Result<std::string>(const ExpressionNode& call)> sample_function_sql;
 };
 
 // The expression as one SQL expression (DOUBLE, or VARCHAR for a text result).
@@ -64,6 +68,14 @@ Result<std::string> CompileSubexpressionToSql(const Expression& expression,
                                               const ExpressionNode& call,
                                               const ItemSqlFunction& item_sql,
                                               const SqlCompileOptions& options);
+
+// Argument `index` of the sample function call `call` (avg(...), percentileCont(p, ...), ...) as
+// one SQL expression over one sample period's item columns, items bare as in
+// CompileSubexpressionToSql (a sample period where it is NULL takes no part in the function).
+Result<std::string> CompileSampleArgumentToSql(const Expression& expression,
+                                               const ExpressionNode& call, size_t index,
+                                               const ItemSqlFunction& item_sql,
+                                               const SqlCompileOptions& options);
 
 // The indicator value as one SQL expression, with EvaluateIndicator()'s rule: numerator and
 // denominator with SKIP_IF_ALL_VALUES_MISSING, NULL when either is NULL or the denominator is 0,

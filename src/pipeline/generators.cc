@@ -5,6 +5,7 @@
 #include "pipeline/dimension_generators.h"
 #include "pipeline/generator.h"
 #include "pipeline/indicator_generator.h"
+#include "pipeline/predictor_generator.h"
 #include "pipeline/program_indicator_generator.h"
 #include "pipeline/quality_generators.h"
 #include "pipeline/validation_generator.h"
@@ -30,6 +31,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_level_cells", &GenerateAggregateLevelCells);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
+    built.Add("predicted_value", &GeneratePredictedValue);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
     built.Add("program_indicator_value", &GenerateProgramIndicatorValue,

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <map>
 #include <optional>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -550,6 +551,144 @@ TEST_F(GoldIndicatorTest, NewReferenceTableIsANewInput) {
   ASSERT_TRUE(second.ok() && second->ok()) << second->ToString();
   EXPECT_EQ(second->models[0].status, ModelStatus::kSucceeded);
   EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401"), 10.0 / 1000 * 100, kTolerance);
+}
+
+// gold.predicted_value (models/gold/predicted_value.sql, src/pipeline/predictor_generator.h): what
+// DHIS2's predictors generate, every figure worked out by hand from the stock values below.
+class GoldPredictorTest : public ModelLakeFixture {
+ protected:
+  void SetUp() override {
+    ModelLakeFixture::SetUp();
+    UseModels({"gold/predicted_value.sql"});
+  }
+};
+
+TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
+  Write("silver.org_unit",
+        std::string("SELECT uid, level, level1_uid, level2_uid, level3_uid, CAST(NULL AS "
+                    "VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS "
+                    "VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS "
+                    "VARCHAR) AS level8_uid, CAST(NULL AS TIMESTAMPTZ) AS valid_to FROM (") +
+            kOrgUnits + ") AS o");
+  Write("silver.org_unit_level",
+        "SELECT * FROM (VALUES (2, 'District', 'lvlDistrct1'), (3, 'Facility', 'lvlFacilit1')) "
+        "AS t(level, name, uid)");
+  Write("silver.data_element",
+        "SELECT * FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutput001', 'INTEGER'), "
+        "('deOutNum001', 'NUMBER')) AS t(uid, value_type)");
+  Write("silver.constant", "SELECT * FROM (VALUES ('constHalf01', 2.5)) AS t(uid, value)");
+  // Stock at A: 202301 20, 202310 4, 202311 6, 202312 8, 202401 10; at B: 202312 1, 202401 3.
+  Write("silver.data_value",
+        "SELECT 'deStock0001' AS de, pe, ou, 'HllvX50cXC0' AS coc, 'HllvX50cXC0' AS aoc, "
+        "CAST(value AS DOUBLE) AS value, 'Monthly' AS period_type, CAST(start_date AS DATE) AS "
+        "start_date FROM (VALUES ('202301', 'ouFacilityA', 20, '2023-01-01'), ('202310', "
+        "'ouFacilityA', 4, '2023-10-01'), ('202311', 'ouFacilityA', 6, '2023-11-01'), ('202312', "
+        "'ouFacilityA', 8, '2023-12-01'), ('202401', 'ouFacilityA', 10, '2024-01-01'), "
+        "('202312', 'ouFacilityB', 1, '2023-12-01'), ('202401', 'ouFacilityB', 3, '2024-01-01')) "
+        "AS t(pe, ou, value, start_date)");
+  // (uid, output, combo, expression, strategy, skip test, sequential, annual, skip, levels,
+  // descendants)
+  Write("silver.predictor",
+        "SELECT uid, output, output_combo, 'Monthly' AS period_type, expression, "
+        "missing_value_strategy, sample_skip_test, CAST(seq AS INT) AS sequential_sample_count, "
+        "CAST(annual AS INT) AS annual_sample_count, CAST(skip AS INT) AS sequential_skip_count, "
+        "org_unit_levels, org_unit_descendants FROM (VALUES "
+        "('prOpenBal01', 'deOutput001', 'cocOutput01', 'sum(#{deStock0001})', NULL, NULL, 1, 0, "
+        "0, '[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prAvg3Mon01', 'deOutNum001', NULL, 'avg(#{deStock0001})', NULL, NULL, 3, 0, 1, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prAnnual001', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 0, 1, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prAnnSeq001', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 1, 1, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prCurrent01', 'deOutput001', NULL, 'if(#{deStock0001} > 5, 1, 0)', NULL, NULL, 0, 0, "
+        "0, '[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prDistrict1', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"lvlDistrct1\"}]', 'DESCENDANTS'),"
+        "('prSelected1', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"lvlDistrct1\"}]', 'SELECTED'),"
+        "('prStddev001', 'deOutNum001', NULL, 'stddevPop(#{deStock0001})', NULL, NULL, 3, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prMedian001', 'deOutNum001', NULL, 'median(#{deStock0001})', NULL, NULL, 4, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prNever0001', 'deOutNum001', NULL, 'sum(#{deStock0001}) + C{constHalf01}', "
+        "'NEVER_SKIP', NULL, 1, 0, 0, '[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prSkipTst01', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, '1 > 0', 1, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prPlaceh001', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"<OU_LEVEL_FACILITY_UID>\"}]', 'DESCENDANTS'),"
+        "('prChain0001', 'deOutNum001', NULL, 'sum(#{deOutput001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS')"
+        ") AS t(uid, output, output_combo, expression, missing_value_strategy, sample_skip_test, "
+        "seq, annual, skip, org_unit_levels, org_unit_descendants)");
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  ASSERT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
+  auto value = [&](const std::string& predictor, const std::string& ou,
+                   const std::string& pe) -> std::optional<double> {
+    auto result = connection_->Query("SELECT value FROM gold.predicted_value WHERE predictor = '" +
+                                     predictor + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok() || result->row_count() == 0) return std::nullopt;
+    EXPECT_EQ(result->row_count(), 1u) << predictor << " " << ou << " " << pe;
+    return result->GetDouble(0, 0);
+  };
+  // The previous month's stock (opening balance): A 202402 <- 10, 202401 <- 8, 202302 <- 20; B
+  // 202401 <- 1, 202402 <- 3 (the month after the latest stored one is predicted too); the first
+  // months have no sample: no row.
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202402"), 10);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202401"), 8);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202302"), 20);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityB", "202401"), 1);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityB", "202402"), 3);
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityA", "202310"));
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityA", "202403"));
+  auto combo = connection_->Query(
+      "SELECT DISTINCT de || '/' || coc || '/' || aoc FROM gold.predicted_value WHERE predictor "
+      "IN ('prOpenBal01', 'prAvg3Mon01')");
+  ASSERT_TRUE(combo.ok());
+  std::set<std::string> combos;
+  for (size_t row = 0; row < combo->row_count(); ++row) combos.insert(*combo->GetString(0, row));
+  EXPECT_EQ(combos, (std::set<std::string>{"deOutput001/cocOutput01/HllvX50cXC0",
+                                           "deOutNum001/HllvX50cXC0/HllvX50cXC0"}));
+  // Three months back, the most recent skipped: 202402 <- 202312, 202311 (8 + 6) / 2 = 7;
+  // 202401 <- 202311, 202310: 5.
+  EXPECT_EQ(value("prAvg3Mon01", "ouFacilityA", "202402"), 7);
+  EXPECT_EQ(value("prAvg3Mon01", "ouFacilityA", "202401"), 5);
+  // The same month a year before: 202401 <- 202301 (20); 202402 <- 202302: nothing.
+  EXPECT_EQ(value("prAnnual001", "ouFacilityA", "202401"), 20);
+  EXPECT_FALSE(value("prAnnual001", "ouFacilityA", "202402"));
+  // One month back plus 202302 +- 1 month a year before: 202402 <- 202401 10 + 202301 20 = 30.
+  EXPECT_EQ(value("prAnnSeq001", "ouFacilityA", "202402"), 30);
+  // Items outside sample functions: the output month's own value.
+  EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202310"), 0);
+  EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202311"), 1);
+  EXPECT_EQ(value("prCurrent01", "ouFacilityB", "202401"), 0);
+  EXPECT_FALSE(value("prCurrent01", "ouFacilityA", "202402"));
+  // At the district with its descendants: 202402 <- A 10 + B 3; 202312 <- A 6. Its own values
+  // only (SELECTED): none.
+  EXPECT_EQ(value("prDistrict1", "ouDistrict1", "202402"), 13);
+  EXPECT_EQ(value("prDistrict1", "ouDistrict1", "202312"), 6);
+  EXPECT_FALSE(value("prDistrict1", "ouFacilityA", "202402"));
+  EXPECT_FALSE(value("prSelected1", "ouDistrict1", "202402"));
+  // Population standard deviation of 8, 6, 4: sqrt(8 / 3); the median of 10, 8, 6, 4: 7.
+  EXPECT_NEAR(*value("prStddev001", "ouFacilityA", "202401"), std::sqrt(8.0 / 3), 1e-9);
+  EXPECT_EQ(value("prMedian001", "ouFacilityA", "202402"), 7);
+  // NEVER_SKIP: B in 202312 has no sample (November) but a value of its own that month makes the
+  // cell: 0 + 2.5; with the default strategy the same predictor gives nothing there.
+  EXPECT_EQ(value("prNever0001", "ouFacilityB", "202312"), 2.5);
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityB", "202312"));
+  // Refused with the reason: a skip test, an install-time placeholder, a predictor chain.
+  EXPECT_EQ(summary->expressions_refused, 3) << summary->ToString();
+  std::string all = summary->ToString();
+  EXPECT_NE(all.find("predictor prSkipTst01: a sampleSkipTest is not computed yet"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("<OU_LEVEL_FACILITY_UID> is an unresolved metadata package placeholder"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("reads the output of a predictor"), std::string::npos) << all;
 }
 
 TEST(LayerWildcardTest, OnlyForLayersNoModelWrites) {

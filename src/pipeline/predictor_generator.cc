@@ -1,0 +1,371 @@
+#include "pipeline/predictor_generator.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <utility>
+
+#include "base/logging.h"
+#include "base/text.h"
+#include "dhis2/expression.h"
+#include "dhis2/expression_evaluator.h"
+#include "dhis2/expression_sql.h"
+#include "dhis2/period.h"
+#include "dhis2/period_type.h"
+#include "dhis2/value_type.h"
+#include "sql/literal.h"
+
+namespace dhl::pipeline {
+namespace {
+
+constexpr const char* kDefaultCombo = "HllvX50cXC0";
+
+std::string EmptyPredictedSelect() {
+  return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
+         "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
+         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+}
+
+// The same day `years` years earlier (29 February becomes 28 February).
+dhis2::Date YearsBefore(dhis2::Date date, int years) {
+  std::chrono::year_month_day day{date};
+  std::chrono::year_month_day shifted{day.year() - std::chrono::years(years), day.month(),
+                                      day.day()};
+  if (!shifted.ok()) {
+    shifted = std::chrono::year_month_day{std::chrono::year_month_day_last{
+        shifted.year(), std::chrono::month_day_last{shifted.month()}}};
+  }
+  return std::chrono::sys_days{shifted};
+}
+
+// The SQL aggregate of a sample function over its argument (DHIS2's predictor functions: stddev
+// and variance are the sample forms; median the 0.5 continuous percentile).
+Result<std::string> SampleFunctionSql(dhis2::Function function, const std::string& argument) {
+  switch (function) {
+    case dhis2::Function::kAvg:
+      return "AVG(" + argument + ")";
+    case dhis2::Function::kCount:
+      return "CAST(COUNT(" + argument + ") AS DOUBLE)";
+    case dhis2::Function::kMax:
+      return "MAX(" + argument + ")";
+    case dhis2::Function::kMin:
+      return "MIN(" + argument + ")";
+    case dhis2::Function::kSum:
+      return "SUM(" + argument + ")";
+    case dhis2::Function::kStddev:
+    case dhis2::Function::kStddevSamp:
+      return "STDDEV_SAMP(" + argument + ")";
+    case dhis2::Function::kStddevPop:
+      return "STDDEV_POP(" + argument + ")";
+    case dhis2::Function::kVariance:
+      return "VAR_SAMP(" + argument + ")";
+    case dhis2::Function::kMedian:
+      return "percentile_cont(0.5) WITHIN GROUP (ORDER BY " + argument + ")";
+    default:
+      return Unsupported(std::string(dhis2::FunctionName(function)) +
+                         "() is not computed in predictors yet");
+  }
+}
+
+// One predictor compiled: its SELECT, given the CTE suffix.
+class PredictorCompiler {
+ public:
+  PredictorCompiler(const PredictorInputs& inputs, const std::set<std::string>& outputs,
+                    sql::Dialect dialect)
+      : inputs_(inputs), outputs_(outputs), dialect_(dialect) {}
+
+  // The CTEs and the SELECT of `predictor`, or why it is refused. `ctes` receives the CTEs.
+  Result<std::string> Compile(const PredictorDefinition& predictor, size_t index,
+                              std::vector<std::string>& ctes) {
+    if (!predictor.sample_skip_test.empty()) {
+      return Unsupported("a sampleSkipTest is not computed yet");
+    }
+    if (inputs_.value_types.count(predictor.output) == 0) {
+      return NotFound("output data element " + predictor.output + " is not in silver.data_element");
+    }
+    DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(predictor.period_type));
+    std::vector<std::string> levels;
+    for (const std::string& uid : predictor.level_uids) {
+      auto found = inputs_.levels.find(uid);
+      if (found == inputs_.levels.end()) {
+        return NotFound("organisation unit level " + uid +
+                        (uid.find('<') != std::string::npos
+                             ? " is an unresolved metadata package placeholder"
+                             : " is not in silver.org_unit_level"));
+      }
+      levels.push_back(std::to_string(found->second));
+    }
+    if (levels.empty()) return InvalidArgument("no organisation unit level");
+    DHL_ASSIGN_OR_RETURN(
+        dhis2::Expression expression,
+        dhis2::ParseExpression(predictor.expression,
+                               dhis2::ExpressionMode::kPredictorGeneratorExpression));
+    dhis2::MissingValueStrategy strategy = dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+    if (!predictor.missing_value_strategy.empty()) {
+      auto parsed = dhis2::ParseMissingValueStrategy(predictor.missing_value_strategy);
+      if (!parsed) {
+        return InvalidArgument("unknown missing value strategy '" +
+                               predictor.missing_value_strategy + "'");
+      }
+      strategy = *parsed;
+    }
+
+    // The items: one column x<n> per (data element, option combo).
+    std::map<std::pair<std::string, std::string>, int> columns;
+    std::vector<std::string> sums;
+    std::set<std::string> elements;
+    auto item_column = [&](const dhis2::ItemKey& item,
+                           const std::string& alias) -> Result<std::string> {
+      if (item.type == dhis2::ItemType::kConstant) {
+        auto constant = inputs_.constants.find(item.uid0);
+        if (constant == inputs_.constants.end()) {
+          return NotFound("no such constant (silver.constant)");
+        }
+        return sql::NumberLiteral(constant->second);
+      }
+      if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty() ||
+          (!item.uid2.empty() && item.uid2 != "*")) {
+        return Unsupported(
+            "predictors compute data elements, operands (without attribute option combo) and "
+            "constants only");
+      }
+      if (inputs_.value_types.count(item.uid0) == 0) {
+        return NotFound("no such data element (silver.data_element)");
+      }
+      if (outputs_.count(item.uid0) > 0) {
+        return Unsupported(
+            "reads the output of a predictor (chains of predictors are not "
+            "computed yet)");
+      }
+      std::string coc = item.uid1 == "*" ? "" : item.uid1;
+      auto [it, inserted] =
+          columns.emplace(std::pair{item.uid0, coc}, static_cast<int>(columns.size()));
+      if (inserted) {
+        std::string condition = "d.de = " + Text(item.uid0);
+        if (!coc.empty()) condition += " AND d.coc = " + Text(coc);
+        sums.push_back("SUM(CASE WHEN " + condition + " THEN d.value END) AS x" +
+                       std::to_string(it->second));
+        elements.insert(item.uid0);
+      }
+      return alias + ".x" + std::to_string(it->second);
+    };
+    dhis2::ItemSqlFunction current = [&](const dhis2::ItemKey& item) {
+      return item_column(item, "c");
+    };
+    dhis2::ItemSqlFunction sampled = [&](const dhis2::ItemKey& item) {
+      return item_column(item, "v");
+    };
+    std::vector<std::string> aggregates;
+    dhis2::SqlCompileOptions options;
+    options.dialect = dialect_;
+    options.missing_value_strategy = strategy;
+    options.item_counts = [](const dhis2::ItemKey& item) {
+      return item.type != dhis2::ItemType::kConstant;
+    };
+    options.sample_function_sql = [&](const dhis2::ExpressionNode& call) -> Result<std::string> {
+      if (call.function == dhis2::Function::kPercentileCont) {
+        return Unsupported("percentileCont() is not computed in predictors yet");
+      }
+      dhis2::SqlCompileOptions inner;
+      inner.dialect = dialect_;
+      DHL_ASSIGN_OR_RETURN(std::string argument,
+                           dhis2::CompileSampleArgumentToSql(expression, call, 0, sampled, inner));
+      DHL_ASSIGN_OR_RETURN(std::string aggregate, SampleFunctionSql(call.function, argument));
+      aggregates.push_back(aggregate + " AS a" + std::to_string(aggregates.size()));
+      return "s.a" + std::to_string(aggregates.size() - 1);
+    };
+    DHL_ASSIGN_OR_RETURN(std::string value,
+                         dhis2::CompileExpressionToSql(expression, current, options));
+    if (columns.empty()) {
+      return InvalidArgument("the expression reads no data element");
+    }
+
+    // Output periods and their samples.
+    auto latest = inputs_.latest_start.find(std::string(dhis2::PeriodTypeName(type)));
+    if (latest == inputs_.latest_start.end()) return std::string();  // nothing stored of the type
+    DHL_ASSIGN_OR_RETURN(dhis2::Date last_date, dhis2::ParseDate(latest->second));
+    std::chrono::year_month_day last_day{last_date};
+    dhis2::Date first_date = std::chrono::sys_days{
+        std::chrono::year_month_day{last_day.year() - std::chrono::years(inputs_.years),
+                                    std::chrono::January, std::chrono::day{1}}};
+    std::vector<dhis2::Period> outputs = dhis2::PeriodsBetween(type, first_date, last_date);
+    if (outputs.empty()) return std::string();
+    outputs.push_back(dhis2::ShiftPeriod(outputs.back(), 1));
+    std::vector<std::string> output_rows;
+    std::vector<std::string> sample_rows;
+    for (const dhis2::Period& period : outputs) {
+      output_rows.push_back("(" + Text(period.id()) + ")");
+      std::set<std::string> samples;
+      for (int i = predictor.sequential_skip_count + 1; i <= predictor.sequential_sample_count;
+           ++i) {
+        samples.insert(dhis2::ShiftPeriod(period, -i).id());
+      }
+      for (int year = 1; year <= predictor.annual_sample_count; ++year) {
+        dhis2::Period base = dhis2::PeriodContaining(type, YearsBefore(period.start(), year));
+        for (int j = -predictor.sequential_sample_count; j <= predictor.sequential_sample_count;
+             ++j) {
+          samples.insert(dhis2::ShiftPeriod(base, j).id());
+        }
+      }
+      for (const std::string& sample : samples) {
+        sample_rows.push_back("(" + Text(period.id()) + ", " + Text(sample) + ")");
+      }
+    }
+
+    std::string p = std::to_string(index);
+    std::vector<std::string> element_list;
+    for (const std::string& de : elements) element_list.push_back(Text(de));
+    ctes.push_back(
+        "v" + p + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") +
+        " FROM ref('silver.data_value') d JOIN ancestor an ON an.uid = d.ou" +
+        (predictor.descendants ? "" : " AND an.ou = d.ou") +
+        " JOIN (SELECT uid FROM ref('silver.org_unit') WHERE valid_to IS NULL AND level IN (" +
+        Join(levels, ", ") + ")) u ON u.uid = an.ou WHERE d.de IN (" + Join(element_list, ", ") +
+        ") AND d.period_type = " + Text(dhis2::PeriodTypeName(type)) +
+        " AND d.value IS NOT NULL GROUP BY an.ou, d.pe, d.aoc)");
+    std::vector<std::string> keys;
+    std::string joins;
+    ctes.push_back("c" + p + " AS (SELECT v.* FROM v" + p + " v JOIN (VALUES " +
+                   Join(output_rows, ", ") + ") AS o(pe) ON o.pe = v.pe)");
+    keys.push_back("SELECT ou, pe, aoc FROM c" + p);
+    joins += " LEFT JOIN c" + p + " c ON c.ou = k.ou AND c.pe = k.pe AND c.aoc = k.aoc";
+    if (!aggregates.empty()) {
+      if (sample_rows.empty()) {
+        return InvalidArgument(
+            "sample functions without sample periods (sequentialSampleCount "
+            "and annualSampleCount are 0)");
+      }
+      ctes.push_back("s" + p + " AS (SELECT v.ou, m.pe, v.aoc, " + Join(aggregates, ", ") +
+                     " FROM v" + p + " v JOIN (VALUES " + Join(sample_rows, ", ") +
+                     ") AS m(pe, sample_pe) ON m.sample_pe = v.pe GROUP BY v.ou, m.pe, v.aoc)");
+      keys.push_back("SELECT ou, pe, aoc FROM s" + p);
+      joins += " LEFT JOIN s" + p + " s ON s.ou = k.ou AND s.pe = k.pe AND s.aoc = k.aoc";
+    }
+    ctes.push_back("k" + p + " AS (" + Join(keys, " UNION ") + ")");
+    std::string type_name = inputs_.value_types.at(predictor.output);
+    auto value_type = dhis2::ParseValueType(type_name);
+    if (value_type.ok() && dhis2::IsInteger(*value_type)) {
+      value = "ROUND(" + value + ")";
+    }
+    return "SELECT " + Text(predictor.uid) + " AS predictor, " + Text(predictor.output) +
+           " AS de, " +
+           Text(predictor.output_combo.empty() ? kDefaultCombo : predictor.output_combo) +
+           " AS coc, aoc, ou, pe, value FROM (SELECT k.aoc, k.ou, k.pe, CAST(" + value +
+           " AS DOUBLE) AS value FROM k" + p + " k" + joins +
+           ") AS predicted WHERE value IS NOT "
+           "NULL";
+  }
+
+ private:
+  std::string Text(std::string_view text) const { return sql::StringLiteral(text, dialect_); }
+
+  const PredictorInputs& inputs_;
+  const std::set<std::string>& outputs_;
+  sql::Dialect dialect_;
+};
+
+}  // namespace
+
+Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialect dialect,
+                                      std::vector<std::string>* skipped,
+                                      std::vector<ExpressionStatus>* statuses) {
+  std::set<std::string> outputs;
+  for (const PredictorDefinition& predictor : inputs.predictors) outputs.insert(predictor.output);
+  PredictorCompiler compiler(inputs, outputs, dialect);
+  std::vector<std::string> ctes = {"ancestor AS (" + OrgUnitAncestorSelect() + ")"};
+  std::vector<std::string> selects;
+  for (const PredictorDefinition& predictor : inputs.predictors) {
+    std::vector<std::string> own;
+    Result<std::string> select = compiler.Compile(predictor, selects.size(), own);
+    ExpressionStatus status{"predictor", predictor.uid, select.ok(), "", std::nullopt};
+    if (!select.ok()) {
+      status.reason = select.status().message();
+      status.position = CharacterIn(status.reason);
+      std::string line = "predictor " + predictor.uid + ": " + status.reason;
+      LogWarn("gold.predicted_value leaves out {}", line);
+      if (skipped != nullptr) skipped->push_back(line);
+    }
+    if (statuses != nullptr) statuses->push_back(std::move(status));
+    if (!select.ok() || select->empty()) continue;
+    ctes.insert(ctes.end(), own.begin(), own.end());
+    selects.push_back(*select);
+  }
+  if (selects.empty()) return EmptyPredictedSelect();
+  return "WITH " + Join(ctes, ",\n") + "\n" + Join(selects, "\nUNION ALL\n");
+}
+
+Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
+  auto query = [&](const std::string& table,
+                   const std::string& select) -> Result<engine::QueryResult> {
+    DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(lake::TableName{"silver", table}));
+    std::string sql = select;
+    sql.replace(sql.find("$T"), 2, relation);
+    return context.connection->Query(sql);
+  };
+  PredictorInputs inputs;
+  DHL_ASSIGN_OR_RETURN(
+      auto predictors,
+      query("predictor",
+            "SELECT uid, output, output_combo, period_type, expression, missing_value_strategy, "
+            "sample_skip_test, sequential_sample_count, annual_sample_count, "
+            "sequential_skip_count, org_unit_levels, org_unit_descendants FROM $T WHERE uid IS "
+            "NOT NULL ORDER BY uid"));
+  for (size_t row = 0; row < predictors.row_count(); ++row) {
+    auto text = [&](size_t column) { return predictors.GetString(column, row).value_or(""); };
+    PredictorDefinition predictor;
+    predictor.uid = text(0);
+    predictor.output = text(1);
+    predictor.output_combo = text(2);
+    predictor.period_type = text(3);
+    predictor.expression = text(4);
+    predictor.missing_value_strategy = text(5);
+    predictor.sample_skip_test = text(6);
+    predictor.sequential_sample_count = static_cast<int>(predictors.GetInt64(7, row).value_or(0));
+    predictor.annual_sample_count = static_cast<int>(predictors.GetInt64(8, row).value_or(0));
+    predictor.sequential_skip_count = static_cast<int>(predictors.GetInt64(9, row).value_or(0));
+    nlohmann::json levels = nlohmann::json::parse(text(10), nullptr, false);
+    if (levels.is_array()) {
+      for (const nlohmann::json& level : levels) {
+        if (level.is_object() && level.contains("id") && level["id"].is_string()) {
+          predictor.level_uids.push_back(level["id"].get<std::string>());
+        }
+      }
+    }
+    predictor.descendants = text(11) != "SELECTED";
+    inputs.predictors.push_back(std::move(predictor));
+  }
+  DHL_ASSIGN_OR_RETURN(auto elements, query("data_element", "SELECT uid, value_type FROM $T"));
+  for (size_t row = 0; row < elements.row_count(); ++row) {
+    if (auto uid = elements.GetString(0, row)) {
+      inputs.value_types[*uid] = elements.GetString(1, row).value_or("NUMBER");
+    }
+  }
+  DHL_ASSIGN_OR_RETURN(auto levels, query("org_unit_level", "SELECT uid, level FROM $T"));
+  for (size_t row = 0; row < levels.row_count(); ++row) {
+    auto uid = levels.GetString(0, row);
+    auto level = levels.GetInt64(1, row);
+    if (uid && level) inputs.levels[*uid] = static_cast<int>(*level);
+  }
+  DHL_ASSIGN_OR_RETURN(auto constants,
+                       query("constant", "SELECT uid, CAST(value AS DOUBLE) FROM $T"));
+  for (size_t row = 0; row < constants.row_count(); ++row) {
+    auto uid = constants.GetString(0, row);
+    auto value = constants.GetDouble(1, row);
+    if (uid && value) inputs.constants[*uid] = *value;
+  }
+  DHL_ASSIGN_OR_RETURN(auto latest, query("data_value",
+                                          "SELECT period_type, CAST(max(start_date) AS VARCHAR) "
+                                          "FROM $T WHERE period_type IS NOT NULL GROUP BY "
+                                          "period_type"));
+  for (size_t row = 0; row < latest.row_count(); ++row) {
+    auto type = latest.GetString(0, row);
+    auto start = latest.GetString(1, row);
+    if (type && start) inputs.latest_start[*type] = *start;
+  }
+  return PredictedValueSql(inputs, context.dialect, context.warnings, context.expression_status);
+}
+
+}  // namespace dhl::pipeline

@@ -1,0 +1,72 @@
+// Generator 'predicted_value' (models/gold/predicted_value.sql): what DHIS2's predictors generate,
+// one set-based query over silver.data_value for every predictor (docs/predictors.md names the
+// dhis2-core class behind each rule). Per predictor:
+// - output periods: the periods of its period type from the start of the year `years` before the
+//   latest stored period of that type up to the period after it (a predictor predicts the next
+//   period from the past ones);
+// - org units: the current units at its organisation unit levels (level uids resolved through
+//   silver.org_unit_level); an item's value at a unit is the sum of the values stored at the unit
+//   and, with organisationUnitDescendants DESCENDANTS (the default), its descendants, per period
+//   and attribute option combo (#{de} sums its category option combos, #{de.coc} one);
+// - items outside sample functions take the output period's value; a sample function (avg, count,
+//   max, median, min, stddev, stddevPop, stddevSamp, sum, variance) aggregates its argument over
+//   the sample periods: the sequentialSampleCount periods before the output period minus the
+//   sequentialSkipCount most recent, and for each of annualSampleCount previous years the same
+//   period of that year and sequentialSampleCount periods either side; a sample period where the
+//   argument is NULL takes no part;
+// - the generator's missing value strategy (SKIP_IF_ALL_VALUES_MISSING when unset) over the items
+//   and sample functions; the value of an integer-typed output rounded half away from zero;
+// - output: (predictor, de = output, coc = outputCombo or the default combo, aoc of the values, ou,
+//   pe, value).
+// Refused with the reason (warning and ops.expression_status, object_type "predictor"): a syntax
+// error, a sampleSkipTest, an unresolved level (an install-time placeholder such as
+// <OU_LEVEL_FACILITY_UID>), an unknown period type or output, items other than data elements and
+// operands (C{} is a literal), percentileCont, predictors reading another predictor's output.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "pipeline/generator.h"
+#include "sql/dialect.h"
+
+namespace dhl::pipeline {
+
+struct PredictorDefinition {
+  std::string uid;
+  std::string output;        // data element
+  std::string output_combo;  // empty = the default combo
+  std::string period_type;
+  std::string expression;
+  std::string missing_value_strategy;  // empty = SKIP_IF_ALL_VALUES_MISSING
+  std::string sample_skip_test;        // non-empty: refused for now
+  int sequential_sample_count = 0;
+  int annual_sample_count = 0;
+  int sequential_skip_count = 0;
+  std::vector<std::string> level_uids;  // organisationUnitLevels
+  bool descendants = true;              // organisationUnitDescendants DESCENDANTS
+};
+
+struct PredictorInputs {
+  std::vector<PredictorDefinition> predictors;
+  std::map<std::string, std::string> value_types;  // data element -> value type
+  std::map<std::string, int> levels;               // org unit level uid -> level number
+  std::map<std::string, double> constants;
+  // The latest stored period start of each period type among silver.data_value (yyyy-MM-dd).
+  std::map<std::string, std::string> latest_start;
+  int years = 2;  // how many years back from the latest stored period are predicted
+};
+
+// The generated SELECT (ref() to silver.data_value and silver.org_unit).
+Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialect dialect,
+                                      std::vector<std::string>* skipped = nullptr,
+                                      std::vector<ExpressionStatus>* statuses = nullptr);
+
+// The generator: reads silver.predictor, silver.data_element, silver.org_unit_level,
+// silver.constant and the latest periods of silver.data_value through context.relation.
+Result<std::string> GeneratePredictedValue(const GeneratorContext& context);
+
+}  // namespace dhl::pipeline
