@@ -1,15 +1,46 @@
 -- Data set completions (DHIS2's completeDataSetRegistrations), latest version per key.
 -- Bronze holds repeated fetches (trailing periods are re-fetched each run): the latest lastUpdated
 -- (then the latest ingestion) wins. `completed` FALSE is kept (an un-completed registration).
+-- DHIS2 hard-deletes registrations and serves no tombstones, so a server's re-fetched window is
+-- taken as a snapshot. A registration that a window (data set x subtree x period, recorded in
+-- bronze.complete_registration_window after the run's registrations) covers, fetched after the
+-- registration was last delivered and by a run that did not deliver it, was deleted and leaves
+-- the table. Export folders record no windows (a file is never a snapshot).
 -- materialized: incremental
 -- unique_key: data_set, pe, ou, aoc
 -- order_by: last_updated, _ingested_at
+-- deleted: deleted
+-- recompute_on: bronze.complete_registration_window.period = pe
 -- recompute_on: silver.period.pe = pe
 -- recompute_on: silver.org_unit.uid = ou
 -- recompute_on: silver.data_set.uid = data_set
 -- expect: invalid_period | period_type IS NOT NULL | quarantine
 -- expect: unknown_org_unit | ou_known | quarantine
 -- expect: unknown_data_set | data_set_known | quarantine
+WITH last_delivery AS (
+  SELECT dataSet, period, organisationUnit, attributeOptionCombo, max(_ingested_at) AS last_seen
+  FROM ref('bronze.complete_registration')
+  GROUP BY dataSet, period, organisationUnit, attributeOptionCombo
+),
+delivery_run AS (
+  SELECT DISTINCT dataSet, period, organisationUnit, attributeOptionCombo, _run_id
+  FROM ref('bronze.complete_registration')
+),
+current_unit AS (
+  SELECT uid, concat(path, '/') AS path_slash FROM ref('silver.org_unit') WHERE valid_to IS NULL
+),
+gone AS (
+  SELECT DISTINCT d.dataSet, d.period, d.organisationUnit, d.attributeOptionCombo
+  FROM last_delivery AS d
+  JOIN current_unit AS u ON u.uid = d.organisationUnit
+  JOIN ref('bronze.complete_registration_window') AS w
+    ON w.dataSet = d.dataSet AND w.period = d.period AND w._ingested_at > d.last_seen
+  LEFT JOIN delivery_run AS r
+    ON r.dataSet = d.dataSet AND r.period = d.period AND r.organisationUnit = d.organisationUnit
+    AND r.attributeOptionCombo IS NOT DISTINCT FROM d.attributeOptionCombo
+    AND r._run_id = w._run_id
+  WHERE r._run_id IS NULL AND u.path_slash LIKE concat('%/', w.orgUnit, '/%')
+)
 SELECT
   r.dataSet AS data_set,
   r.period AS pe,
@@ -22,6 +53,7 @@ SELECT
   p.period_type,
   p.start_date,
   p.end_date,
+  g.dataSet IS NOT NULL AS deleted,
   r._ingested_at,
   o.uid IS NOT NULL AS ou_known,
   d.uid IS NOT NULL AS data_set_known
@@ -29,3 +61,6 @@ FROM ref('bronze.complete_registration') AS r
 LEFT JOIN ref('silver.period') AS p ON p.pe = r.period
 LEFT JOIN (SELECT DISTINCT uid FROM ref('silver.org_unit')) AS o ON o.uid = r.organisationUnit
 LEFT JOIN ref('silver.data_set') AS d ON d.uid = r.dataSet
+LEFT JOIN gone AS g
+  ON g.dataSet = r.dataSet AND g.period = r.period AND g.organisationUnit = r.organisationUnit
+  AND g.attributeOptionCombo IS NOT DISTINCT FROM r.attributeOptionCombo

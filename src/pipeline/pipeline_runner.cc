@@ -806,15 +806,28 @@ Result<std::string> Runner::DimensionChanges(const Model& model, const Versions&
     for (const auto& [path, file] : old_snapshot->files) {
       if (now_snapshot.files.count(path) == 0) rewritten = true;
     }
-    if (!rewritten) continue;  // only appended to: its new rows are in the batch
     std::vector<const RecomputeOn*> mappings;
     for (const RecomputeOn& mapping : model.recompute_on) {
       if (mapping.table == ref.table) mappings.push_back(&mapping);
     }
+    std::string base = ref.table.layer + "__" + ref.table.name;
+    if (!rewritten) {
+      // Only appended to: its new rows are in the batch. With a mapping, the keys its new rows
+      // name are recomputed too (rows that describe other keys, such as registration windows).
+      if (mappings.empty()) continue;
+      for (const auto& [path, file] : old_snapshot->files) now_snapshot.files.erase(path);
+      DHL_RETURN_IF_ERROR(
+          table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__appended"));
+      std::string appended = QuoteName(kBatchSchema) + "." + QuoteName(base + "__appended");
+      for (const RecomputeOn* mapping : mappings) {
+        conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
+                             QuoteName(mapping->table_column) + " FROM " + appended + ")");
+      }
+      continue;
+    }
     if (mappings.empty()) {
       return "input " + ref.table.ToString() + " was rewritten (not only appended to)";
     }
-    std::string base = ref.table.layer + "__" + ref.table.name;
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, *old_snapshot, kBatchSchema, base + "__old"));
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__now"));
     std::string old_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__old");

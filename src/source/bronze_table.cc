@@ -24,6 +24,14 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
         Text("lastUpdatedBy")},
        false,
        true});
+  // The windows a server's registration chunks covered, one row per data set x subtree root x
+  // period: a registration of such a window that the run did not deliver was deleted in DHIS2
+  // (which hard-deletes registrations and serves no tombstones). Written after the run's
+  // registration chunks; export folders write none (a file is never a snapshot).
+  add({"complete_registration_window",
+       {Text("dataSet"), Text("orgUnit"), Text("period")},
+       false,
+       false});
   add({"event",
        {Text("event"), Text("program"), Text("programStage"), Text("enrollment"),
         Text("trackedEntity"), Text("orgUnit"), Text("status"), Time("occurredAt"),

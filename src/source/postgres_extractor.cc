@@ -449,6 +449,22 @@ Result<int64_t> LandRegistrations(PostgresConnection& connection, const Chunk& c
   return LandJsonRows(connection, sql, "completeDataSetRegistrations", path);
 }
 
+// The windows a database run's registrations cover: every data set x root org unit x period of
+// the data set's period type that the database holds. The registrations are read whole each run,
+// so a registration a later run no longer finds was deleted (silver.complete_registration).
+Result<int64_t> LandRegistrationWindows(PostgresConnection& connection, const Chunk& chunk,
+                                        const std::string& path) {
+  DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, "TRUE"));
+  std::string sql = fmt::format(
+      "SELECT json_build_object('dataSet', ds.uid, 'orgUnit', root.uid, 'period', p.iso)::text "
+      "FROM dataset ds JOIN period dp ON dp.periodtypeid = ds.periodtypeid "
+      "JOIN {} AS p(periodid, iso) ON p.periodid = dp.periodid "
+      "CROSS JOIN (SELECT uid FROM organisationunit WHERE parentid IS NULL) AS root "
+      "ORDER BY ds.uid, root.uid, p.iso",
+      periods);
+  return LandJsonRows(connection, sql, chunk.records_key, path);
+}
+
 // Lands one chunk of a database plan into `directory`.
 Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchContext& context,
                                         const Chunk& chunk, const std::string& directory) {
@@ -470,6 +486,8 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
       bytes = LandDataValues(**connection, chunk, path);
     } else if (chunk.table == "complete_registration") {
       bytes = LandRegistrations(**connection, chunk, path);
+    } else if (chunk.table == "complete_registration_window") {
+      bytes = LandRegistrationWindows(**connection, chunk, path);
     } else if (chunk.table == "min_max_data_element") {
       bytes = LandJsonRows(
           **connection,
@@ -783,7 +801,8 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   DHL_RETURN_IF_ERROR(plan_and_run(values));
 
   // Registrations have no deleted flag (DHIS2 deletes the row) and a lastupdated that older
-  // versions leave empty: every run reads them all, year by year, as a snapshot.
+  // versions leave empty: every run reads them all, year by year, as a snapshot, then records the
+  // windows it covered (a registration gone from the database leaves silver).
   ExtractionPlan registrations = planner_context.NewPlan("complete_registration", "");
   DHL_ASSIGN_OR_RETURN(std::vector<int> registration_years, years("completedatasetregistration"));
   for (int year : registration_years) {
@@ -793,6 +812,10 @@ Result<ExtractSummary> PostgresExtractor::Run() {
     chunk.params.emplace_back("year", std::to_string(year));
     DatabasePlanner::Add(registrations, std::move(chunk));
   }
+  Chunk windows;
+  windows.table = "complete_registration_window";
+  windows.records_key = "windows";
+  DatabasePlanner::Add(registrations, std::move(windows));
   DHL_RETURN_IF_ERROR(plan_and_run(registrations));
 
   if (schema.has_tracker) {

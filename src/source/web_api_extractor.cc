@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -112,6 +113,26 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
                                       const std::string& directory,
                                       const PersonalDataHasher* hasher, int max_tries) {
   std::string stem = fmt::format("{}/{:06d}", directory, chunk.sequence);
+  if (chunk.table == "complete_registration_window") {
+    // Written from the plan, not fetched: "dataSet/orgUnit/period" per covered period.
+    nlohmann::json windows = nlohmann::json::array();
+    for (const auto& [name, value] : chunk.params) {
+      size_t first = value.find('/');
+      size_t second = value.find('/', first == std::string::npos ? first : first + 1);
+      if (name != "window" || second == std::string::npos) {
+        return InvalidArgument("chunk " + chunk.id + ": window \"" + value +
+                               "\" is not dataSet/orgUnit/period");
+      }
+      windows.push_back({{"dataSet", value.substr(0, first)},
+                         {"orgUnit", value.substr(first + 1, second - first - 1)},
+                         {"period", value.substr(second + 1)}});
+    }
+    FetchedChunk fetched;
+    fetched.files.push_back(stem + ".json");
+    DHL_RETURN_IF_ERROR(
+        WriteFileAtomically(fetched.files.back(), nlohmann::json{{"windows", windows}}.dump()));
+    return fetched;
+  }
   std::string marker = stem + ".done";
   FetchedChunk fetched;
   if (fs::exists(marker)) {
@@ -431,6 +452,11 @@ struct Planner {
       ids.emplace_back(set.value("id", ""), set.value("periodType", "Monthly"));
     }
     std::sort(ids.begin(), ids.end());
+    // What the run covers, recorded once its registrations are in bronze (the plan's last chunk):
+    // silver.complete_registration drops a registration a later window no longer holds.
+    Chunk covered;
+    covered.table = "complete_registration_window";
+    covered.records_key = "windows";
     for (const auto& [uid, period_type] : ids) {
       std::vector<QueryParams> windows =
           full ? FullWindows(period_type) : std::vector<QueryParams>{TrailingWindow(period_type)};
@@ -443,10 +469,45 @@ struct Planner {
           chunk.params = {{"dataSet", uid}, {"orgUnit", root}, {"children", "true"}};
           chunk.params.insert(chunk.params.end(), window.begin(), window.end());
           Add(plan, std::move(chunk));
+          for (const std::string& period : WindowPeriods(window, period_type)) {
+            covered.params.emplace_back("window", uid + "/" + root + "/" + period);
+          }
         }
       }
     }
+    if (!covered.params.empty()) {
+      Add(plan, std::move(covered));
+    }
     return plan;
+  }
+
+  // The periods of `period_type` a registration window holds: its `period=` list, or the periods
+  // inside its startDate..endDate when that lies within the years a full extraction splits by
+  // year (the open-ended windows before and after are not listed: a deletion there goes unseen).
+  std::vector<std::string> WindowPeriods(const QueryParams& window,
+                                         const std::string& period_type) const {
+    std::vector<std::string> periods;
+    std::optional<dhis2::Date> first;
+    std::optional<dhis2::Date> last;
+    for (const auto& [name, value] : window) {
+      if (name == "period") {
+        periods.push_back(value);
+      } else if (name == "startDate" || name == "endDate") {
+        Result<dhis2::Date> date = dhis2::ParseDate(value);
+        if (date.ok()) (name == "startDate" ? first : last) = *date;
+      }
+    }
+    Result<dhis2::PeriodType> type = dhis2::ParsePeriodType(period_type);
+    if (!first || !last || !type.ok()) return periods;
+    int last_year = static_cast<int>(std::chrono::year_month_day(server_today).year()) + 1;
+    if (static_cast<int>(std::chrono::year_month_day(*first).year()) < options.first_year ||
+        static_cast<int>(std::chrono::year_month_day(*last).year()) > last_year) {
+      return periods;
+    }
+    for (const dhis2::Period& period : dhis2::PeriodsBetween(*type, *first, *last)) {
+      if (period.start() >= *first && period.end() <= *last) periods.push_back(period.id());
+    }
+    return periods;
   }
 
   Result<ExtractionPlan> Tracker(const std::optional<std::string>& since) const {

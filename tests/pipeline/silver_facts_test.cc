@@ -78,7 +78,9 @@ class SilverFactsTest : public ModelLakeFixture {
         "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
         "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
     Append(catalog, "silver.org_unit",
-           "SELECT * FROM (VALUES ('ou1', 1), ('ou2', 1), ('ou2', 2)) AS t(uid, version)");
+           "SELECT uid, version, path, CAST(valid_to AS TIMESTAMPTZ) AS valid_to FROM (VALUES "
+           "('ou1', 1, '/ou1', NULL), ('ou2', 1, '/ou1/ou2', '2024-01-01'), "
+           "('ou2', 2, '/ou1/ou2', NULL)) AS t(uid, version, path, valid_to)");
     Append(catalog, "silver.category_option_combo",
            "SELECT * FROM (VALUES ('cocA'), ('aocA')) AS t(uid)");
     Append(catalog, "silver.data_set", "SELECT * FROM (VALUES ('ds1')) AS t(uid)");
@@ -236,6 +238,83 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   ASSERT_TRUE(rebuilt.ok()) << rebuilt.status().ToString();
   ASSERT_TRUE(rebuilt->ok()) << rebuilt->ToString();
   EXPECT_EQ(Values(fresh), expected);
+}
+
+// DHIS2 hard-deletes registrations: a server's window (data set x subtree x period) fetched after a
+// registration's last delivery, by a run that did not deliver it, removes it from silver. Each
+// expected table is read off the bronze rows below by hand.
+TEST_F(SilverFactsTest, RegistrationsALaterWindowNoLongerHoldsLeaveSilver) {
+  auto registrations = [&](lake::LakeCatalog& catalog, const std::string& run,
+                           const std::string& rows) {
+    Append(catalog, "bronze.complete_registration",
+           "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
+           "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
+           "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
+           "lastUpdatedBy, '{}' AS record, '" +
+               run + "' AS _run_id, CAST('2024-04-0" + run +
+               " 10:00' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
+               ") AS t(pe, ds, ou)");
+  };
+  // Windows are written after the run's registrations (12:00 on the run's day).
+  auto windows = [&](lake::LakeCatalog& catalog, const std::string& run, const std::string& rows) {
+    Append(catalog, "bronze.complete_registration_window",
+           "SELECT ds AS dataSet, root AS orgUnit, pe AS period, '" + run +
+               "' AS _run_id, CAST('2024-04-0" + run +
+               " 12:00' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
+               ") AS t(ds, root, pe)");
+  };
+  auto rows = [&](lake::LakeCatalog& catalog) {
+    return QueryRows(catalog, "silver.complete_registration",
+                     "SELECT concat_ws('|', data_set, pe, ou) FROM silver.complete_registration");
+  };
+  // Run 1 delivers three registrations; its window holds two of them.
+  auto run1 = [&](lake::LakeCatalog& catalog) {
+    registrations(catalog, "1",
+                  "('202401','ds1','ou1'),('202401','ds1','ou2'),('2023Q1','ds1','ou2')");
+    windows(catalog, "1", "('ds1','ou1','202401')");
+  };
+  // Run 2 re-fetches 202401 under ou1: ou2's registration is no longer there (deleted); 2023Q1 is
+  // outside its window and stays.
+  auto run2 = [&](lake::LakeCatalog& catalog) {
+    registrations(catalog, "2", "('202401','ds1','ou1')");
+    windows(catalog, "2", "('ds1','ou1','202401')");
+  };
+  // Run 3: a window of another subtree (ouZ) and of another data set delete nothing.
+  auto run3 = [&](lake::LakeCatalog& catalog) {
+    windows(catalog, "3", "('ds1','ouZ','2023Q1'),('ds2','ou1','2023Q1')");
+  };
+  // Run 4: the deleted registration is entered again.
+  auto run4 = [&](lake::LakeCatalog& catalog) {
+    registrations(catalog, "4", "('202401','ds1','ou1'),('202401','ds1','ou2')");
+    windows(catalog, "4", "('ds1','ou1','202401')");
+  };
+
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  WriteDimensions(catalog);
+  Append(catalog, "silver.data_set", "SELECT * FROM (VALUES ('ds2')) AS t(uid)");
+  run1(catalog);
+  RunOk(catalog);
+  const std::vector<std::string> all = {"ds1|2023Q1|ou2", "ds1|202401|ou1", "ds1|202401|ou2"};
+  EXPECT_EQ(rows(catalog), all);
+  run2(catalog);
+  RunOk(catalog);
+  const std::vector<std::string> after_deletion = {"ds1|2023Q1|ou2", "ds1|202401|ou1"};
+  EXPECT_EQ(rows(catalog), after_deletion);
+  run3(catalog);
+  RunOk(catalog);
+  EXPECT_EQ(rows(catalog), after_deletion);
+  run4(catalog);
+  RunOk(catalog);
+  EXPECT_EQ(rows(catalog), all);
+
+  // A full rebuild from the bronze of runs 1-2 gives what the incremental run gave.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteDimensions(fresh);
+  Append(fresh, "silver.data_set", "SELECT * FROM (VALUES ('ds2')) AS t(uid)");
+  run1(fresh);
+  run2(fresh);
+  RunOk(fresh, /*full=*/true);
+  EXPECT_EQ(rows(fresh), after_deletion);
 }
 
 }  // namespace
