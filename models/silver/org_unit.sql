@@ -6,7 +6,9 @@
 -- first known version and the version's first lastUpdated after it, `valid_to` the next version's
 -- `valid_from` (NULL on the current one, `is_current`). Repeated deliveries of the same state and
 -- edits of fields not kept here (translations, attributes) do not start a version; `last_updated` is
--- the version's latest lastUpdated.
+-- the version's latest lastUpdated. A unit DHIS2 deleted (bronze.deleted_object) at or after its
+-- latest version's lastUpdated has that version closed at the deletion (`valid_to`): it leaves the
+-- current hierarchy and history keeps it.
 -- level1..8 come from the version's own path (or, when bronze has none, the path its chain of
 -- parents gives: DHIS2's metadata import files carry `parent` only); the names are those of each ancestor's version that
 -- was valid when this version ended (the current names for current versions). Units without a path
@@ -157,17 +159,25 @@ located AS (
   LEFT JOIN latest_parent AS a6 ON a6.uid = a5.parent
   LEFT JOIN latest_parent AS a7 ON a7.uid = a6.parent
 ),
+deletion AS (
+  SELECT uid AS deleted_uid, max(deletedAt) AS deleted_at
+  FROM ref('bronze.deleted_object')
+  GROUP BY uid
+),
 dated AS (
   SELECT
     v.*,
     CASE WHEN version_number = 1 THEN NULL ELSE first_updated END AS valid_from,
-    LEAD(first_updated) OVER (
-      PARTITION BY uid ORDER BY version_number ASC NULLS LAST) AS valid_to,
+    COALESCE(
+      LEAD(first_updated) OVER (PARTITION BY uid ORDER BY version_number ASC NULLS LAST),
+      CASE WHEN g.deleted_at >= v.last_updated OR v.last_updated IS NULL THEN g.deleted_at END)
+      AS valid_to,
     CASE
       WHEN path IS NULL THEN level_in_object
       ELSE length(path) - length(replace(path, '/', ''))
     END AS depth
   FROM located AS v
+  LEFT JOIN deletion AS g ON g.deleted_uid = v.uid
 ),
 split AS (
   SELECT

@@ -119,8 +119,10 @@ Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context) 
 }
 
 std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect) {
+  // An object DHIS2 deleted (bronze.deleted_object) after its latest version is left out; one
+  // created again under the same uid later is back.
   return sql::RenderShared(
-      "SELECT * FROM (\n"
+      "SELECT ranked.* FROM (\n"
       "    SELECT\n"
       "      m.*,\n"
       "      row_number() OVER (\n"
@@ -131,7 +133,12 @@ std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect)
           table.ToString() +
           "') AS m\n"
           "  ) AS ranked\n"
-          "  WHERE version_rank = 1",
+          "  LEFT JOIN (SELECT uid AS gone_uid, max(deletedAt) AS gone_at\n"
+          "    FROM ref('" +
+          std::string(kDeletedObjectTable) +
+          "') GROUP BY uid) AS gone ON gone.gone_uid = ranked.id\n"
+          "  WHERE version_rank = 1\n"
+          "    AND (gone.gone_uid IS NULL OR ranked.lastUpdated > gone.gone_at)",
       dialect);
 }
 

@@ -36,10 +36,16 @@ std::string CategoryColumnsSql(const std::vector<std::string>& category_uids,
 // over the uids of silver.category, for the columns o.category and o.category_option.
 Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context);
 
+// Metadata objects DHIS2 deleted (`uid`, `deletedAt`, ...): an input of every model that calls
+// generated('latest_version', ...) (ModelSet adds it), empty when the source delivered none.
+inline constexpr const char* kDeletedObjectTable = "bronze.deleted_object";
+
 // The latest version of each object of `table`, a bronze metadata table (columns id,
 // lastUpdated, _ingested_at, object, ...): one SELECT in `dialect` of all the table's columns plus
 // version_rank (always 1), the row of each id with the largest lastUpdated, then the largest
-// _ingested_at (NULLs last). The text reads the table through ref('layer.table').
+// _ingested_at (NULLs last), unless kDeletedObjectTable holds a deletion of the id at or after
+// that lastUpdated (an object created again under its uid later is kept). The text reads the
+// tables through ref('layer.table').
 std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect);
 
 // Generator 'latest_version', called as generated('latest_version', 'bronze.metadata_x') by the

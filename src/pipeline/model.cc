@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "pipeline/dimension_generators.h"
 
 namespace dhl::pipeline {
 namespace {
@@ -441,9 +442,14 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
   for (const GeneratedCall& call : generated) {
     model.generated.push_back(call.name);
     if (!call.table) continue;
-    bool duplicate = false;
-    for (const Ref& ref : model.refs) duplicate = duplicate || ref.table == *call.table;
-    if (!duplicate) model.refs.push_back(Ref{*call.table, call.line});
+    std::vector<lake::TableName> inputs = {*call.table};
+    // The latest version of a metadata object also reads the deletions (LatestVersionSql).
+    if (call.name == "latest_version") inputs.push_back(*lake::ParseTableName(kDeletedObjectTable));
+    for (const lake::TableName& input : inputs) {
+      bool duplicate = false;
+      for (const Ref& ref : model.refs) duplicate = duplicate || ref.table == input;
+      if (!duplicate) model.refs.push_back(Ref{input, call.line});
+    }
   }
   return model;
 }

@@ -432,6 +432,9 @@ void Simulator::Api::Route(const ServerRequest& request, ServerResponse& respons
     Registrations(request, response);
   } else if (resource == "minMaxDataElements") {
     MinMax(request, response);
+  } else if (resource == "deletedObjects") {
+    // The simulator never deletes metadata: an empty list, paged as DHIS2 pages it.
+    PagedList(request, response, "deletedObjects", {}, "*");
   } else if (resource == "tracker/events" || resource == "tracker/enrollments" ||
              resource == "tracker/trackedEntities") {
     if (sim_.minor_version_ < 39) {

@@ -32,6 +32,12 @@ std::map<std::string, BronzeTable, std::less<>> BuildTables() {
        {Text("dataSet"), Text("orgUnit"), Text("period")},
        false,
        false});
+  // Metadata objects DHIS2 deleted (/api/deletedObjects; the database's deletedobject table): the
+  // silver dimensions drop an object whose latest version is not newer than its deletion.
+  add({"deleted_object",
+       {Text("klass"), Text("uid"), Text("code"), Time("deletedAt"), Text("deletedBy")},
+       false,
+       false});
   add({"event",
        {Text("event"), Text("program"), Text("programStage"), Text("enrollment"),
         Text("trackedEntity"), Text("orgUnit"), Text("status"), Time("occurredAt"),

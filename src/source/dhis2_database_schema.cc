@@ -136,6 +136,7 @@ Result<Dhis2DatabaseSchema> DetectDhis2Schema(PostgresConnection& connection) {
   schema.has_tracker = columns.count(schema.event) > 0 && columns.count(schema.enrollment) > 0 &&
                        columns.count(schema.tracked_entity) > 0;
   schema.has_min_max = columns.count("minmaxdataelement") > 0;
+  schema.has_deleted_object = columns.count("deletedobject") > 0;
   DHL_ASSIGN_OR_RETURN(
       PostgresRows postgis,
       connection.Query("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'"));

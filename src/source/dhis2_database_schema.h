@@ -34,8 +34,9 @@ struct Dhis2DatabaseSchema {
   std::string event_occurred = "occurreddate";
   std::string enrollment_completed = "completeddate";
   std::string enrollment_occurred = "occurreddate";
-  bool has_tracker = true;   // the tracker tables exist
-  bool has_min_max = false;  // minmaxdataelement exists
+  bool has_tracker = true;          // the tracker tables exist
+  bool has_min_max = false;         // minmaxdataelement exists
+  bool has_deleted_object = false;  // deletedobject exists (metadata deletions)
 };
 
 // Reads the schema through `connection` (inside the caller's transaction).

@@ -182,6 +182,16 @@ std::vector<MetadataQuery> MetadataQueries(const Dhis2DatabaseSchema& schema) {
                               side("v.rightexpressionid")));
   queries.push_back(
       query("metadata_option_set", "optionSets", "optionset", "o", "'valueType', o.valuetype"));
+  if (schema.has_deleted_object) {
+    // Deleted metadata as /api/deletedObjects lists it; `{since}` filters on the deletion time.
+    queries.push_back({"deleted_object", "deletedObjects",
+                       "SELECT json_build_object('klass', d.klass, 'uid', d.uid, 'code', d.code, "
+                       "'deletedAt', " +
+                           Ts("d.deleted_at") +
+                           ", 'deletedBy', d.deleted_by)::text FROM (SELECT *, deleted_at AS "
+                           "lastupdated FROM deletedobject) d WHERE {since} ORDER BY d.uid, "
+                           "d.deleted_at"});
+  }
   if (!schema.has_tracker) {
     return queries;
   }

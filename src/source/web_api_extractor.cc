@@ -197,7 +197,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
         for (int attempt = 1; attempt <= max_tries; ++attempt) {
           LandingFile file(path);
           Status downloaded = client.Download(chunk.path, params, file, http::ExpectedBody::kJson);
-          if (!downloaded.ok() && chunk.table.rfind("metadata_", 0) == 0 &&
+          if (!downloaded.ok() &&
+              (chunk.table.rfind("metadata_", 0) == 0 || chunk.table == "deleted_object") &&
               downloaded.message().find("HTTP 404") != std::string::npos) {
             // A server without this metadata endpoint holds no objects of the type.
             LogWarn("extract: {} answered 404; no {} extracted", chunk.path, chunk.table);
@@ -399,6 +400,18 @@ struct Planner {
       }
       Add(plan, std::move(chunk));
     }
+    // What was deleted since the last run (DHIS2 keeps a record of each deleted metadata object).
+    Chunk deleted;
+    deleted.table = "deleted_object";
+    deleted.path = "/api/deletedObjects";
+    deleted.records_key = "deletedObjects";
+    deleted.paged = true;
+    deleted.params = {{"fields", "klass,uid,code,deletedAt,deletedBy"},
+                      {"pageSize", std::to_string(options.page_size)}};
+    if (since) {
+      deleted.params.emplace_back("deletedAt", *since);
+    }
+    Add(plan, std::move(deleted));
     return plan;
   }
 

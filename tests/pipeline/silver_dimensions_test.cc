@@ -421,6 +421,54 @@ TEST_F(SilverDimensionsTest, OrgUnitHierarchyHistoryAndIncrementalEqualsFull) {
   EXPECT_EQ(again->succeeded, 0) << again->ToString();
 }
 
+// Metadata DHIS2 deleted (/api/deletedObjects) leaves the current dimensions; an org unit's history
+// keeps it, closed at the deletion; an object created again under its uid after the deletion stays.
+TEST_F(SilverDimensionsTest, DeletedMetadataLeavesTheCurrentDimensions) {
+  auto deletions = [&](lake::LakeCatalog& catalog) {
+    Append(catalog, "bronze.deleted_object",
+           "SELECT klass, uid, CAST(NULL AS VARCHAR) AS code, CAST(deleted_on AS TIMESTAMPTZ) AS "
+           "deletedAt, 'admin' AS deletedBy, 'run-d' AS _run_id, CAST('2024-06-01' AS "
+           "TIMESTAMPTZ) AS _ingested_at FROM (VALUES "
+           "('OrganisationUnit', 'KKkLOTpMXGV', '2024-05-01'), "
+           "('DataElement', 'deRemarks01', '2024-05-01'), "
+           // deleted before the version bronze holds (2020-01-01): created again since
+           "('DataElement', 'deSmoker001', '2019-01-01')) AS t(klass, uid, deleted_on)");
+  };
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  Facts(catalog);
+  MetadataRun1(catalog);
+  RunOk(catalog);
+  const std::vector<std::string> before =
+      QueryRows(catalog, "silver.data_element", "SELECT uid FROM silver.data_element");
+  ASSERT_EQ(std::count(before.begin(), before.end(), "deRemarks01"), 1);
+  deletions(catalog);
+  RunOk(catalog);
+  std::vector<std::string> expected;
+  for (const std::string& uid : before) {
+    if (uid != "deRemarks01") expected.push_back(uid);
+  }
+  EXPECT_EQ(QueryRows(catalog, "silver.data_element", "SELECT uid FROM silver.data_element"),
+            expected);
+  std::vector<std::string> units = OrgUnits(catalog);
+  EXPECT_EQ(std::count(units.begin(), units.end(),
+                       "KKkLOTpMXGV|Bombali Sebora|3|fdc6uOvgoji|Bombali|Bombali Sebora|-|NULL|"
+                       "2024-05-01|false|-"),
+            1);
+  EXPECT_EQ(QueryRows(catalog, "silver.org_unit",
+                      "SELECT uid FROM silver.org_unit WHERE uid = 'KKkLOTpMXGV' AND is_current"),
+            std::vector<std::string>{});
+
+  // A full rebuild from the same bronze gives the same tables.
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  Facts(fresh);
+  MetadataRun1(fresh);
+  deletions(fresh);
+  RunOk(fresh, /*full=*/true);
+  for (const char* table : {"silver.org_unit", "silver.data_element", "silver.data_set"}) {
+    EXPECT_EQ(AllRows(fresh, table), AllRows(catalog, table)) << table;
+  }
+}
+
 TEST_F(SilverDimensionsTest, PeriodStructureByStartDate) {
   lake::LakeCatalog catalog((dir_ / "lake").string());
   Facts(catalog);
