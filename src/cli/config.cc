@@ -54,6 +54,27 @@ Status ReadGoldSettings(const toml::table& file, const std::string& path,
       }
       (key == "outlier_z_threshold" ? settings.quality.z_threshold
                                     : settings.quality.modified_z_threshold) = *number;
+    } else if (key == "predictor_years") {
+      auto years = node.value<int64_t>();
+      if (!years || !node.is_integer()) {
+        return InvalidArgument(where(key) + ": expected an integer");
+      }
+      settings.predictor.years = static_cast<int>(*years);
+    } else if (key == "predictor_level_placeholders") {
+      const toml::table* table = node.as_table();
+      if (table == nullptr) {
+        return InvalidArgument(where(key) +
+                               ": expected a table such as { \"<OU_LEVEL_FACILITY_UID>\" = 4 }");
+      }
+      settings.predictor.level_placeholders.clear();
+      for (const auto& [name, level] : *table) {
+        auto number = level.value<int64_t>();
+        if (!number || !level.is_integer()) {
+          return InvalidArgument(where(key) + "." + std::string(name.str()) +
+                                 ": expected a level number");
+        }
+        settings.predictor.level_placeholders[std::string(name.str())] = static_cast<int>(*number);
+      }
     } else if (key == "dq_district_level") {
       auto level = node.value<int64_t>();
       if (!level || !node.is_integer())

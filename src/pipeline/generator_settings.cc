@@ -38,6 +38,16 @@ Status ValidateSettings(const GeneratorSettings& settings) {
     return InvalidArgument(
         fmt::format("district level {} is not an org unit level 1..8", quality.district_level));
   }
+  if (settings.predictor.years < 1 || settings.predictor.years > 100) {
+    return InvalidArgument(
+        fmt::format("predictor years {} is not 1..100", settings.predictor.years));
+  }
+  for (const auto& [placeholder, level] : settings.predictor.level_placeholders) {
+    if (level < 1 || level > 8) {
+      return InvalidArgument(
+          fmt::format("predictor level placeholder {}: level {} is not 1..8", placeholder, level));
+    }
+  }
   return Status::Ok();
 }
 
@@ -57,6 +67,14 @@ std::string QualitySettingsText(const GeneratorSettings& settings) {
 
 std::string IndicatorSettingsText(const GeneratorSettings& settings) {
   return "indicator period_types=" + Join(settings.indicator.period_types, ",");
+}
+
+std::string PredictorSettingsText(const GeneratorSettings& settings) {
+  std::string text = fmt::format("predictor years={} placeholders=", settings.predictor.years);
+  for (const auto& [placeholder, level] : settings.predictor.level_placeholders) {
+    text += fmt::format("{}={};", placeholder, level);
+  }
+  return text;
 }
 
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings) {

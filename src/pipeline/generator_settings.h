@@ -5,6 +5,7 @@
 // a changed setting reruns exactly the models it renders into, in full (pipeline_runner.h).
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -47,8 +48,19 @@ struct ProgramIndicatorParameters {
   std::vector<std::string> hashed_data_elements;
 };
 
+// gold.predicted_value.
+struct PredictorParameters {
+  // How many years before the latest stored period of a predictor's period type are predicted
+  // (from 1 January): bounds the output of Daily and Weekly predictors.
+  int years = 2;
+  // Install-time placeholders of metadata packages (WHO's `<OU_LEVEL_FACILITY_UID>`) and the
+  // org-unit level number each stands for; an unmapped placeholder refuses its predictor.
+  std::map<std::string, int> level_placeholders;
+};
+
 struct GeneratorSettings {
   AggregateParameters aggregate;
+  PredictorParameters predictor;
   QualityParameters quality;
   IndicatorParameters indicator;
   ProgramIndicatorParameters program_indicator;
@@ -56,7 +68,7 @@ struct GeneratorSettings {
 
 // OK, or an invalid-argument error naming the setting and the reason: an unknown period type, an
 // empty indicator period list, an unknown server version, a threshold <= 0, a district level
-// outside 1..8.
+// outside 1..8, predictor years outside 1..100, a placeholder level outside 1..8.
 Status ValidateSettings(const GeneratorSettings& settings);
 
 // The canonical text of each group (what a definition fingerprint folds in): equal settings give
@@ -65,5 +77,6 @@ std::string AggregateSettingsText(const GeneratorSettings& settings);
 std::string QualitySettingsText(const GeneratorSettings& settings);
 std::string IndicatorSettingsText(const GeneratorSettings& settings);
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings);
+std::string PredictorSettingsText(const GeneratorSettings& settings);
 
 }  // namespace dhl::pipeline

@@ -31,7 +31,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_level_cells", &GenerateAggregateLevelCells);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
-    built.Add("predicted_value", &GeneratePredictedValue);
+    built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);
     built.Add("program_indicator_value", &GenerateProgramIndicatorValue,

@@ -90,13 +90,18 @@ class PredictorCompiler {
     std::vector<std::string> levels;
     for (const std::string& uid : predictor.level_uids) {
       auto found = inputs_.levels.find(uid);
-      if (found == inputs_.levels.end()) {
+      auto placeholder = inputs_.level_placeholders.find(uid);
+      if (found != inputs_.levels.end()) {
+        levels.push_back(std::to_string(found->second));
+      } else if (placeholder != inputs_.level_placeholders.end()) {
+        levels.push_back(std::to_string(placeholder->second));
+      } else {
         return NotFound("organisation unit level " + uid +
                         (uid.find('<') != std::string::npos
-                             ? " is an unresolved metadata package placeholder"
+                             ? " is an unresolved metadata package placeholder (map it to a level "
+                               "number in [gold] predictor_level_placeholders)"
                              : " is not in silver.org_unit_level"));
       }
-      levels.push_back(std::to_string(found->second));
     }
     if (levels.empty()) return InvalidArgument("no organisation unit level");
     DHL_ASSIGN_OR_RETURN(
@@ -306,6 +311,10 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
     return context.connection->Query(sql);
   };
   PredictorInputs inputs;
+  if (context.settings != nullptr) {
+    inputs.years = context.settings->predictor.years;
+    inputs.level_placeholders = context.settings->predictor.level_placeholders;
+  }
   DHL_ASSIGN_OR_RETURN(
       auto predictors,
       query("predictor",

@@ -58,6 +58,9 @@ struct PredictorInputs {
   // The latest stored period start of each period type among silver.data_value (yyyy-MM-dd).
   std::map<std::string, std::string> latest_start;
   int years = 2;  // how many years back from the latest stored period are predicted
+  // Package placeholders (`<OU_LEVEL_FACILITY_UID>`) -> level number ([gold]
+  // predictor_level_placeholders).
+  std::map<std::string, int> level_placeholders;
 };
 
 // The generated SELECT (ref() to silver.data_value and silver.org_unit).

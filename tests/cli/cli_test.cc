@@ -261,8 +261,23 @@ TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
   Write("good.toml",
         "[gold]\naggregate_period_types = [\"Monthly\", \"Yearly\"]\n"
         "include_zero_values_in_analytics = true\noutlier_z_threshold = 2.5\n"
-        "dq_district_level = 2\nserver_version = \"2.40.1\"\n");
+        "dq_district_level = 2\nserver_version = \"2.40.1\"\npredictor_years = 3\n"
+        "predictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = 4 }\n");
   EXPECT_EQ(Cli({"--config", "good.toml", "tables"}).exit_code, 0);
+
+  Write("placeholder.toml",
+        "[gold]\npredictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = \"four\" }\n");
+  CliRun placeholder = Cli({"--config", "placeholder.toml", "tables"});
+  EXPECT_EQ(placeholder.exit_code, 2);
+  EXPECT_NE(placeholder.err.find(
+                "[gold] predictor_level_placeholders.<OU_LEVEL_FACILITY_UID>: expected a level "
+                "number"),
+            std::string::npos)
+      << placeholder.err;
+  Write("years.toml", "[gold]\npredictor_years = 0\n");
+  CliRun years = Cli({"--config", "years.toml", "tables"});
+  EXPECT_EQ(years.exit_code, 2);
+  EXPECT_NE(years.err.find("predictor years 0 is not 1..100"), std::string::npos) << years.err;
 
   Write("misspelt.toml", "[gold]\noutlier_z_treshold = 2.5\n");
   CliRun misspelt = Cli({"--config", "misspelt.toml", "tables"});

@@ -689,6 +689,18 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
             std::string::npos)
       << all;
   EXPECT_NE(all.find("reads the output of a predictor"), std::string::npos) << all;
+
+  // The placeholder mapped to the facility level (3) in the settings: the changed setting reruns
+  // gold.predicted_value, and prPlaceh001 gives what the same generator at lvlFacilit1 gives
+  // (the previous month's stock: A 202402 <- 10).
+  run_options_.settings.predictor.level_placeholders = {{"<OU_LEVEL_FACILITY_UID>", 3}};
+  auto mapped = Run(*catalog_);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  ASSERT_TRUE(mapped->ok()) << mapped->ToString();
+  EXPECT_EQ(mapped->expressions_refused, 2) << mapped->ToString();
+  ASSERT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
+  EXPECT_EQ(value("prPlaceh001", "ouFacilityA", "202402"), 10);
+  EXPECT_EQ(value("prPlaceh001", "ouFacilityB", "202401"), 1);
 }
 
 TEST(LayerWildcardTest, OnlyForLayersNoModelWrites) {
