@@ -5,7 +5,8 @@
 # data element and option combo of the package at 20 facilities through 2023 (so that indicators
 # have something to compute on), synced by `dhis2lake sync --source`; then the counts of
 # ops.expression_status: computed, computed with values (an indicator with rows in
-# gold.indicator_value), refused, per object type, and the refusal reasons by kind.
+# gold.indicator_value, a predictor with rows in gold.predicted_value), refused, per object type,
+# and the refusal reasons by kind.
 #
 #   bench/expression_status_bench.sh PACKAGE_DIR [BINARY]
 #
@@ -67,9 +68,15 @@ print("export folder: %d org units, %d data values for %d facilities" %
 PY
 
 printf 'hash_key = "expression-status-bench-key-of-32-chars"\n' >"$WORK/secrets.toml"
+# The package's install-time level placeholders, as its installation would resolve them on the
+# Sierra Leone tree (National 1, District 2, Chiefdom 3, Facility 4).
+cat >"$WORK/dhis2lake.toml" <<'TOML'
+[gold]
+predictor_level_placeholders = { "<OU_LEVEL_FACILITY_UID>" = 4, "<OU_LEVEL_DISTRICT_UID>" = 2 }
+TOML
 set +e
-DHIS2LAKE_SECRETS="$WORK/secrets.toml" "$BIN" --lake "$WORK/lake" sync --source "$WORK/export" \
-  >"$WORK/sync.log" 2>&1
+DHIS2LAKE_SECRETS="$WORK/secrets.toml" "$BIN" --lake "$WORK/lake" --config "$WORK/dhis2lake.toml" \
+  sync --source "$WORK/export" >"$WORK/sync.log" 2>&1
 CODE=$?
 set -e
 grep -E "empty inputs|expressions:|FAILED|skipped|sync:" "$WORK/sync.log" || true
@@ -77,12 +84,14 @@ echo "sync exit code: $CODE"
 "$BIN" --lake "$WORK/lake" sql --format csv "
   SELECT s.object_type,
          count(*) FILTER (WHERE s.status = 'computed') AS computed,
-         count(*) FILTER (WHERE s.status = 'computed' AND v.indicator IS NOT NULL)
+         count(*) FILTER (WHERE s.status = 'computed' AND v.uid IS NOT NULL)
            AS computed_with_values,
          count(*) FILTER (WHERE s.status = 'refused') AS refused
   FROM ops.expression_status s
-  LEFT JOIN (SELECT DISTINCT indicator FROM gold.indicator_value) v
-    ON s.object_type = 'indicator' AND v.indicator = s.uid
+  LEFT JOIN (SELECT DISTINCT 'indicator' AS object_type, indicator AS uid FROM gold.indicator_value
+             UNION ALL
+             SELECT DISTINCT 'predictor', predictor FROM gold.predicted_value) v
+    ON v.object_type = s.object_type AND v.uid = s.uid
   GROUP BY s.object_type ORDER BY s.object_type"
 echo "refusals by kind (first 80 characters of the reason after the expression):"
 "$BIN" --lake "$WORK/lake" sql --format csv "
