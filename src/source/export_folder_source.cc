@@ -144,6 +144,25 @@ Status PlanJsonFile(const ListedFile& listed, ExtractionPlan& plan, std::set<std
       used = true;
     }
   }
+  // Option combos nested in their category combos as whole objects (a categoryCombos list asked
+  // with categoryOptionCombos[...] fields, as the Android SDK asks for them) land too; nested
+  // references ({"id"} alone) do not say what the combo is.
+  if (json.contains("categoryCombos") && json["categoryCombos"].is_array()) {
+    bool nested = false;
+    for (const nlohmann::json& combo : json["categoryCombos"]) {
+      if (!combo.is_object() || !combo.contains("categoryOptionCombos") ||
+          !combo["categoryOptionCombos"].is_array()) {
+        continue;
+      }
+      for (const nlohmann::json& option_combo : combo["categoryOptionCombos"]) {
+        nested = nested || (option_combo.is_object() && option_combo.contains("name"));
+      }
+    }
+    if (nested) {
+      AddChunk(plan, file, "metadata_category_option_combo",
+               "categoryCombos[].categoryOptionCombos", ChunkFormat::kJson);
+    }
+  }
   if (json.contains("trackedEntityAttributes")) {
     DHL_RETURN_IF_ERROR(AddConfidentialAttributes(json["trackedEntityAttributes"],
                                                   "export folder: " + file, *personal));
@@ -171,6 +190,32 @@ Status PlanJsonFile(const ListedFile& listed, ExtractionPlan& plan, std::set<std
     if (json.contains(records.key) && json[records.key].is_array()) {
       AddChunk(plan, file, records.table, records.path, ChunkFormat::kJson);
       used = true;
+    }
+  }
+  // The tracker API of 2.39 and 2.40 pages every kind under `instances`: the first record says
+  // which kind (an event has `event`; an enrollment `enrollment` but no `event`; a tracked entity
+  // `trackedEntity` alone).
+  if (json.contains("instances") && json["instances"].is_array() && !json["instances"].empty() &&
+      json["instances"][0].is_object()) {
+    const nlohmann::json& first = json["instances"][0];
+    const Records kInstances[] = {
+        {"event", "event", "instances"},
+        {"enrollment", "enrollment", "instances"},
+        {"enrollment", "event", "instances[].events"},
+        {"trackedEntity", "tracked_entity", "instances"},
+        {"trackedEntity", "relationship", "instances[].relationships"},
+        {"trackedEntity", "enrollment", "instances[].enrollments"},
+        {"trackedEntity", "event", "instances[].enrollments[].events"},
+    };
+    std::string kind = first.contains("event")           ? "event"
+                       : first.contains("enrollment")    ? "enrollment"
+                       : first.contains("trackedEntity") ? "trackedEntity"
+                                                         : "";
+    for (const Records& records : kInstances) {
+      if (kind == records.key) {
+        AddChunk(plan, file, records.table, records.path, ChunkFormat::kJson);
+        used = true;
+      }
     }
   }
   if (!used) {
