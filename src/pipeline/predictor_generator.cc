@@ -73,9 +73,12 @@ Result<std::string> SampleFunctionSql(dhis2::Function function, const std::strin
 // One predictor compiled: its SELECT, given the CTE suffix.
 class PredictorCompiler {
  public:
-  PredictorCompiler(const PredictorInputs& inputs, const std::set<std::string>& outputs,
+  // `predicted`: for each data element another predictor outputs, the CTEs (p<n>, columns de, coc,
+  // aoc, ou, pe, period_type, value) of the predictors computed before this one that output it.
+  PredictorCompiler(const PredictorInputs& inputs,
+                    const std::map<std::string, std::vector<std::string>>& predicted,
                     sql::Dialect dialect)
-      : inputs_(inputs), outputs_(outputs), dialect_(dialect) {}
+      : inputs_(inputs), predicted_(predicted), dialect_(dialect) {}
 
   // The CTEs and the SELECT of `predictor`, or why it is refused. `ctes` receives the CTEs.
   Result<std::string> Compile(const PredictorDefinition& predictor, size_t index,
@@ -120,6 +123,7 @@ class PredictorCompiler {
 
     // The items: one column x<n> per (data element, option combo).
     std::map<std::pair<std::string, std::string>, int> columns;
+    std::set<std::string> chained_ctes;  // predictors' outputs this one reads
     std::vector<std::string> sums;
     std::set<std::string> elements;
     auto item_column = [&](const dhis2::ItemKey& item,
@@ -140,10 +144,9 @@ class PredictorCompiler {
       if (inputs_.value_types.count(item.uid0) == 0) {
         return NotFound("no such data element (silver.data_element)");
       }
-      if (outputs_.count(item.uid0) > 0) {
-        return Unsupported(
-            "reads the output of a predictor (chains of predictors are not "
-            "computed yet)");
+      auto chained = predicted_.find(item.uid0);
+      if (chained != predicted_.end()) {
+        chained_ctes.insert(chained->second.begin(), chained->second.end());
       }
       std::string coc = item.uid1 == "*" ? "" : item.uid1;
       auto [it, inserted] =
@@ -223,9 +226,27 @@ class PredictorCompiler {
     std::string p = std::to_string(index);
     std::vector<std::string> element_list;
     for (const std::string& de : elements) element_list.push_back(Text(de));
+    // What it reads: the stored values, and for the outputs of predictors computed before it
+    // (a chain) their predictions, which replace a stored value of the same key as DHIS2's
+    // prediction run overwrites it.
+    std::string values = "ref('silver.data_value')";
+    if (!chained_ctes.empty()) {
+      std::vector<std::string> predicted_rows;
+      for (const std::string& cte : chained_ctes) {
+        predicted_rows.push_back("SELECT de, coc, aoc, ou, pe, period_type, value FROM " + cte);
+      }
+      std::string predicted = Join(predicted_rows, " UNION ALL ");
+      values =
+          "(SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.value FROM "
+          "ref('silver.data_value') s LEFT JOIN (" +
+          predicted +
+          ") q ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = "
+          "s.pe WHERE q.de IS NULL UNION ALL " +
+          predicted + ")";
+    }
     ctes.push_back(
-        "v" + p + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") +
-        " FROM ref('silver.data_value') d JOIN ancestor an ON an.uid = d.ou" +
+        "v" + p + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") + " FROM " + values +
+        " d JOIN ancestor an ON an.uid = d.ou" +
         (predictor.descendants ? "" : " AND an.ou = d.ou") +
         " JOIN (SELECT uid FROM ref('silver.org_unit') WHERE valid_to IS NULL AND level IN (" +
         Join(levels, ", ") + ")) u ON u.uid = an.ou WHERE d.de IN (" + Join(element_list, ", ") +
@@ -258,7 +279,8 @@ class PredictorCompiler {
     return "SELECT " + Text(predictor.uid) + " AS predictor, " + Text(predictor.output) +
            " AS de, " +
            Text(predictor.output_combo.empty() ? kDefaultCombo : predictor.output_combo) +
-           " AS coc, aoc, ou, pe, value FROM (SELECT k.aoc, k.ou, k.pe, CAST(" + value +
+           " AS coc, aoc, ou, pe, " + Text(dhis2::PeriodTypeName(type)) +
+           " AS period_type, value FROM (SELECT k.aoc, k.ou, k.pe, CAST(" + value +
            " AS DOUBLE) AS value FROM k" + p + " k" + joins +
            ") AS predicted WHERE value IS NOT "
            "NULL";
@@ -268,7 +290,7 @@ class PredictorCompiler {
   std::string Text(std::string_view text) const { return sql::StringLiteral(text, dialect_); }
 
   const PredictorInputs& inputs_;
-  const std::set<std::string>& outputs_;
+  const std::map<std::string, std::vector<std::string>>& predicted_;
   sql::Dialect dialect_;
 };
 
@@ -277,14 +299,84 @@ class PredictorCompiler {
 Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialect dialect,
                                       std::vector<std::string>* skipped,
                                       std::vector<ExpressionStatus>* statuses) {
-  std::set<std::string> outputs;
-  for (const PredictorDefinition& predictor : inputs.predictors) outputs.insert(predictor.output);
-  PredictorCompiler compiler(inputs, outputs, dialect);
+  // Predictors run in dependency order (dhis2-core's PredictionServiceImpl runs them in order and
+  // stores each one's output, which the next reads as data values): one that reads another's
+  // output comes after it and reads its predictions; a predictor left out leaves out those that
+  // read it; a cycle (its own output included) is refused naming the chain.
+  const std::vector<PredictorDefinition>& all = inputs.predictors;
+  std::map<std::string, std::vector<size_t>> producers;  // output data element -> predictors
+  for (size_t i = 0; i < all.size(); ++i) producers[all[i].output].push_back(i);
+  std::vector<std::set<size_t>> depends(all.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    auto parsed = dhis2::ParseExpression(all[i].expression,
+                                         dhis2::ExpressionMode::kPredictorGeneratorExpression);
+    if (!parsed.ok()) continue;  // Compile reports it
+    for (const dhis2::ItemKey& item : parsed->items()) {
+      if (item.type != dhis2::ItemType::kDataElement) continue;
+      auto found = producers.find(item.uid0);
+      if (found != producers.end()) depends[i].insert(found->second.begin(), found->second.end());
+    }
+  }
+  std::map<std::string, std::vector<std::string>> predicted;  // output -> computed CTEs
+  PredictorCompiler compiler(inputs, predicted, dialect);
   std::vector<std::string> ctes = {"ancestor AS (" + OrgUnitAncestorSelect() + ")"};
   std::vector<std::string> selects;
-  for (const PredictorDefinition& predictor : inputs.predictors) {
+  std::vector<int> state(all.size(), 0);  // 0 pending, 1 computed, 2 left out
+  std::vector<std::optional<Status>> forced(all.size());
+  std::vector<size_t> order;
+  while (order.size() < all.size()) {
+    std::optional<size_t> next;
+    for (size_t i = 0; i < all.size() && !next; ++i) {
+      if (state[i] != 0 || std::find(order.begin(), order.end(), i) != order.end()) continue;
+      bool ready = depends[i].count(i) == 0;
+      for (size_t j : depends[i]) ready = ready && (j == i || state[j] != 0);
+      if (ready) next = i;
+    }
+    if (!next) {
+      // The rest wait on each other: a cycle.
+      std::vector<std::string> chain;
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (state[i] == 0) chain.push_back(all[i].uid);
+      }
+      for (size_t i = 0; i < all.size(); ++i) {
+        if (state[i] != 0) continue;
+        forced[i] = InvalidArgument(
+            depends[i].count(i) > 0
+                ? std::string("reads its own output (a cycle)")
+                : "is in a cycle of predictors reading each other's outputs: " + Join(chain, ", "));
+        state[i] = 2;
+        order.push_back(i);
+      }
+      break;
+    }
+    size_t i = *next;
+    order.push_back(i);
+    for (size_t j : depends[i]) {
+      if (j != i && state[j] == 2 && !forced[i]) {
+        forced[i] =
+            InvalidArgument("reads the output of predictor " + all[j].uid + ", which is left out");
+      }
+    }
+    state[i] = forced[i] ? 2 : 1;  // refined below once compiled
+    if (forced[i]) continue;
     std::vector<std::string> own;
-    Result<std::string> select = compiler.Compile(predictor, selects.size(), own);
+    Result<std::string> select = compiler.Compile(all[i], i, own);
+    if (!select.ok()) {
+      forced[i] = select.status();
+      state[i] = 2;
+      continue;
+    }
+    if (select->empty()) continue;  // nothing stored of its period type
+    std::string cte = "p" + std::to_string(i);
+    ctes.insert(ctes.end(), own.begin(), own.end());
+    ctes.push_back(cte + " AS (" + *select + ")");
+    selects.push_back("SELECT predictor, de, coc, aoc, ou, pe, value FROM " + cte);
+    predicted[all[i].output].push_back(cte);
+  }
+  for (size_t i = 0; i < all.size(); ++i) {
+    const PredictorDefinition& predictor = all[i];
+    Result<std::string> select =
+        forced[i] ? Result<std::string>(*forced[i]) : Result<std::string>(std::string());
     ExpressionStatus status{"predictor", predictor.uid, select.ok(), "", std::nullopt};
     if (!select.ok()) {
       status.reason = select.status().message();
@@ -294,9 +386,6 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
       if (skipped != nullptr) skipped->push_back(line);
     }
     if (statuses != nullptr) statuses->push_back(std::move(status));
-    if (!select.ok() || select->empty()) continue;
-    ctes.insert(ctes.end(), own.begin(), own.end());
-    selects.push_back(*select);
   }
   if (selects.empty()) return EmptyPredictedSelect();
   return "WITH " + Join(ctes, ",\n") + "\n" + Join(selects, "\nUNION ALL\n");

@@ -575,7 +575,8 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
         "AS t(level, name, uid)");
   Write("silver.data_element",
         "SELECT * FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutput001', 'INTEGER'), "
-        "('deOutNum001', 'NUMBER')) AS t(uid, value_type)");
+        "('deOutNum001', 'NUMBER'), ('deCycleA001', 'NUMBER'), ('deCycleB001', 'NUMBER')) AS "
+        "t(uid, value_type)");
   Write("silver.constant", "SELECT * FROM (VALUES ('constHalf01', 2.5)) AS t(uid, value)");
   // Stock at A: 202301 20, 202310 4, 202311 6, 202312 8, 202401 10; at B: 202312 1, 202401 3.
   Write("silver.data_value",
@@ -618,6 +619,10 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
         "('prPlaceh001', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, NULL, 1, 0, 0, "
         "'[{\"id\":\"<OU_LEVEL_FACILITY_UID>\"}]', 'DESCENDANTS'),"
         "('prChain0001', 'deOutNum001', NULL, 'sum(#{deOutput001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prCycleA001', 'deCycleA001', NULL, 'sum(#{deCycleB001})', NULL, NULL, 1, 0, 0, "
+        "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS'),"
+        "('prCycleB001', 'deCycleB001', NULL, 'sum(#{deCycleA001})', NULL, NULL, 1, 0, 0, "
         "'[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS')"
         ") AS t(uid, output, output_combo, expression, missing_value_strategy, sample_skip_test, "
         "seq, annual, skip, org_unit_levels, org_unit_descendants)");
@@ -679,8 +684,17 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   // cell: 0 + 2.5; with the default strategy the same predictor gives nothing there.
   EXPECT_EQ(value("prNever0001", "ouFacilityB", "202312"), 2.5);
   EXPECT_FALSE(value("prOpenBal01", "ouFacilityB", "202312"));
-  // Refused with the reason: a skip test, an install-time placeholder, a predictor chain.
-  EXPECT_EQ(summary->expressions_refused, 3) << summary->ToString();
+  // A chain: prChain0001 reads deOutput001, which prOpenBal01 (previous month's stock, combo
+  // cocOutput01) and prCurrent01 (1 when the month's stock > 5, default combo) predict; it runs
+  // after them and sums both combos of the previous month: A 202402 <- 202401's 8 + 1 = 9; A
+  // 202312 <- 202311's 4 + 1 = 5; B 202402 <- 202401's 1 + 0 = 1; A 202302 <- 202301's prCurrent01
+  // 1 (prOpenBal01 has no sample for 202301).
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202402"), 9);
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202312"), 5);
+  EXPECT_EQ(value("prChain0001", "ouFacilityB", "202402"), 1);
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202302"), 1);
+  // Refused with the reason: a skip test, an install-time placeholder, a cycle of two.
+  EXPECT_EQ(summary->expressions_refused, 4) << summary->ToString();
   std::string all = summary->ToString();
   EXPECT_NE(all.find("predictor prSkipTst01: a sampleSkipTest is not computed yet"),
             std::string::npos)
@@ -688,7 +702,10 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   EXPECT_NE(all.find("<OU_LEVEL_FACILITY_UID> is an unresolved metadata package placeholder"),
             std::string::npos)
       << all;
-  EXPECT_NE(all.find("reads the output of a predictor"), std::string::npos) << all;
+  EXPECT_NE(all.find("predictor prCycleA001: is in a cycle of predictors reading each other's "
+                     "outputs: prCycleA001, prCycleB001"),
+            std::string::npos)
+      << all;
 
   // The placeholder mapped to the facility level (3) in the settings: the changed setting reruns
   // gold.predicted_value, and prPlaceh001 gives what the same generator at lvlFacilit1 gives
@@ -697,7 +714,7 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   auto mapped = Run(*catalog_);
   ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
   ASSERT_TRUE(mapped->ok()) << mapped->ToString();
-  EXPECT_EQ(mapped->expressions_refused, 2) << mapped->ToString();
+  EXPECT_EQ(mapped->expressions_refused, 3) << mapped->ToString();
   ASSERT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
   EXPECT_EQ(value("prPlaceh001", "ouFacilityA", "202402"), 10);
   EXPECT_EQ(value("prPlaceh001", "ouFacilityB", "202401"), 1);
