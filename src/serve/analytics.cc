@@ -202,12 +202,16 @@ Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const Table
   if (!error.refused()) {
     return error.status();
   }
+  return ConflictAnswer(error.refusal());
+}
+
+AnalyticsAnswer ConflictAnswer(const Refusal& refusal) {
   Json body = {{"httpStatus", "Conflict"},
                {"httpStatusCode", 409},
                {"status", "ERROR"},
-               {"message", error.refusal().message}};
-  if (!error.refusal().error_code.empty()) {
-    body["errorCode"] = error.refusal().error_code;
+               {"message", refusal.message}};
+  if (!refusal.error_code.empty()) {
+    body["errorCode"] = refusal.error_code;
   }
   AnalyticsAnswer conflict;
   conflict.status = 409;

@@ -38,6 +38,7 @@
 #include "dhis2/period.h"
 #include "engine/connection.h"
 #include "lake/lake_catalog.h"
+#include "serve/analytics_error.h"
 #include "serve/analytics_metadata.h"
 #include "serve/lake_views.h"
 
@@ -64,6 +65,10 @@ struct AnalyticsAnswer {
 Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const TableVersions& tables,
                                      const AnalyticsMetadata& metadata,
                                      const AnalyticsRequest& request);
+
+// The answer to a refused request: 409 with DHIS2's error envelope (httpStatus, httpStatusCode,
+// status, message and, when the refusal has one, errorCode).
+AnalyticsAnswer ConflictAnswer(const Refusal& refusal);
 
 // The rounding of analytics values (dhis2-core AnalyticsUtils.getRoundedValue): `decimals` >= 0
 // rounds to that many places (half away from zero), a negative `decimals` means DHIS2's default

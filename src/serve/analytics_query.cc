@@ -183,6 +183,8 @@ AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
   return items;
 }
 
+}  // namespace
+
 AnalyticsResult<std::vector<dhis2::Period>> ResolvePeriods(
     const std::vector<std::string>& ids, dhis2::Date today,
     std::map<std::string, std::string>& names) {
@@ -210,8 +212,6 @@ AnalyticsResult<std::vector<dhis2::Period>> ResolvePeriods(
   }
   return periods;
 }
-
-}  // namespace
 
 AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& request) {
   Query query;

@@ -79,6 +79,13 @@ struct Query {
   std::map<std::string, std::string> names;  // item names for metaData
 };
 
+// The periods `ids` name (period ids, and relative periods resolved against `today`), in order and
+// without repeats; each relative period's display name goes to `names`. Anything else is a
+// Refusal (E7124).
+AnalyticsResult<std::vector<dhis2::Period>> ResolvePeriods(
+    const std::vector<std::string>& ids, dhis2::Date today,
+    std::map<std::string, std::string>& names);
+
 // Parses `request`'s parameters and resolves its dx items, periods and category dimension; a bad
 // parameter or an unknown item is a Refusal.
 AnalyticsResult<Query> ParseQuery(LakeReader& lake, const AnalyticsRequest& request);

@@ -27,6 +27,7 @@
 #include "serve/answer_cache.h"
 #include "serve/lake_reader.h"
 #include "serve/lake_views.h"
+#include "serve/tracker_analytics.h"
 
 namespace dhl::serve {
 namespace {
@@ -385,6 +386,10 @@ class Server::Impl {
                   Guarded("analytics", [this](const auto& q, auto& r, const auto& c) {
                     HandleAnalytics(q, r, c);
                   }));
+    server_.Route("GET", api + "/analytics/(?:events|enrollments)/aggregate/[^/]+",
+                  Guarded("tracker_analytics", [this](const auto& q, auto& r, const auto& c) {
+                    HandleTrackerAnalytics(q, r, c);
+                  }));
     server_.Route(
         "GET", api + "/runs",
         Guarded("runs", [this](const auto& q, auto& r, const auto& c) { HandleRuns(q, r, c); }));
@@ -636,8 +641,43 @@ class Server::Impl {
     response.SetBody(std::move(text), kJson);
   }
 
+  using AnalyticsRunner =
+      std::function<Result<AnalyticsAnswer>(engine::Connection&, const TableVersions&,
+                                            const AnalyticsMetadata&, const AnalyticsRequest&)>;
+
   void HandleAnalytics(const http::ServerRequest& request, http::ServerResponse& response,
                        const Caller& caller) {
+    AnswerAnalytics(request, response, caller, "analytics", RunAnalytics);
+  }
+
+  // /api/analytics/events|enrollments/aggregate/PROGRAM[.json|.csv] (serve/tracker_analytics.h).
+  void HandleTrackerAnalytics(const http::ServerRequest& request, http::ServerResponse& response,
+                              const Caller& caller) {
+    std::string_view path = request.path;
+    std::string_view last = path.substr(path.find_last_of('/') + 1);
+    for (std::string_view suffix : {".json", ".csv"}) {
+      if (last.ends_with(suffix)) {
+        last.remove_suffix(suffix.size());
+      }
+    }
+    TrackerEndpoint endpoint = path.find("/analytics/events/") != std::string_view::npos
+                                   ? TrackerEndpoint::kEvents
+                                   : TrackerEndpoint::kEnrollments;
+    std::string program(last);
+    std::string kind = endpoint == TrackerEndpoint::kEvents ? "events" : "enrollments";
+    AnswerAnalytics(request, response, caller, "analytics." + kind + "." + program,
+                    [endpoint, program](engine::Connection& connection, const TableVersions& tables,
+                                        const AnalyticsMetadata& metadata,
+                                        const AnalyticsRequest& analytics_request) {
+                      TrackerAnalyticsRequest tracker_request{endpoint, program, analytics_request};
+                      return RunTrackerAnalytics(connection, tables, metadata, tracker_request);
+                    });
+  }
+
+  // Answers an analytics request through `run`, cached under `name`, the parameters, the caller's
+  // scope and the day.
+  void AnswerAnalytics(const http::ServerRequest& request, http::ServerResponse& response,
+                       const Caller& caller, const std::string& name, const AnalyticsRunner& run) {
     std::string format = request.path.ends_with(".csv") ? "csv" : "json";
     Result<std::shared_ptr<LakeGeneration>> generation = views_.Current();
     if (!generation.ok()) {
@@ -647,7 +687,7 @@ class Server::Impl {
     std::shared_ptr<LakeGeneration> lake = *generation;
     // Relative periods depend on the day: the key holds it.
     dhis2::Date today = std::chrono::floor<std::chrono::days>(SystemClock::Instance().Now());
-    std::string key = NormalisedKey("analytics." + format + "@" + dhis2::FormatDate(today),
+    std::string key = NormalisedKey(name + "." + format + "@" + dhis2::FormatDate(today),
                                     request.params, caller.org_units);
     bool timed_out = false;
     Result<CachedAnswer> answer = cache_.Get(key, lake->versions(), [&]() -> Result<CachedAnswer> {
@@ -662,13 +702,12 @@ class Server::Impl {
       analytics_request.caller = CallerName(caller);
       analytics_request.today = today;
       QueryWatchdog watchdog(*lease, options_.query_timeout);
-      Result<AnalyticsAnswer> run =
-          RunAnalytics(*lease, lake->versions(), *metadata, analytics_request);
+      Result<AnalyticsAnswer> ran = run(*lease, lake->versions(), *metadata, analytics_request);
       if (watchdog.Disarm()) {
         timed_out = true;
         return Unsupported("the analytics computation passed the query timeout");
       }
-      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed, std::move(run));
+      DHL_ASSIGN_OR_RETURN(AnalyticsAnswer computed, std::move(ran));
       return CachedAnswer{computed.status, computed.content_type, std::move(computed.body),
                           std::move(computed.tables_read)};
     });

@@ -1,0 +1,237 @@
+#include "serve/tracker_analytics_request.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <set>
+
+#include "base/text.h"
+#include "serve/lake_reader.h"
+
+namespace dhl::serve::tracker {
+namespace {
+
+struct OperatorSpelling {
+  std::string_view name;
+  FilterOperator op;
+};
+
+constexpr OperatorSpelling kOperators[] = {
+    {"EQ", FilterOperator::kEq},       {"NE", FilterOperator::kNe},
+    {"NEQ", FilterOperator::kNe},      {"!EQ", FilterOperator::kNe},
+    {"GT", FilterOperator::kGt},       {"GE", FilterOperator::kGe},
+    {"LT", FilterOperator::kLt},       {"LE", FilterOperator::kLe},
+    {"IN", FilterOperator::kIn},       {"LIKE", FilterOperator::kLike},
+    {"ILIKE", FilterOperator::kIlike}, {"SW", FilterOperator::kSw},
+    {"EW", FilterOperator::kEw},
+};
+
+// The dimensions DHIS2 offers on these endpoints that the lake does not answer (yet).
+constexpr std::string_view kStaticDimensions[] = {
+    "PROGRAM_STATUS", "EVENT_STATUS",    "EVENT_DATE",   "ENROLLMENT_DATE", "INCIDENT_DATE",
+    "SCHEDULED_DATE", "LAST_UPDATED",    "CREATED",      "COMPLETED",       "ENROLLMENT_OU",
+    "CREATED_BY",     "LAST_UPDATED_BY", "OU_GROUP_SET", "longitude",       "latitude"};
+
+bool IsNv(std::string_view value) { return value == "NV"; }
+
+AnalyticsResult<bool> ParseTrackerBoolean(std::string_view name, std::string_view value) {
+  std::string lower = AsciiLower(Trim(value));
+  if (lower == "true" || lower == "false") {
+    return lower == "true";
+  }
+  return Refuse(
+      "", fmt::format("Invalid value `{}` for parameter {}: expected true or false", value, name));
+}
+
+// `STAGE.DE[:OP:VALUE]…` or `UID[:OP:VALUE]…`.
+AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
+  std::vector<std::string_view> parts = Split(text, ':');
+  QueryItem item;
+  item.filter = filter;
+  item.id = std::string(Trim(parts[0]));
+  std::vector<std::string_view> names = Split(item.id, '.');
+  bool well_formed =
+      (names.size() == 1 && analytics::IsUid(names[0])) ||
+      (names.size() == 2 && analytics::IsUid(names[0]) && analytics::IsUid(names[1]));
+  if (!well_formed) {
+    for (std::string_view name : kStaticDimensions) {
+      if (names.back() == name) {
+        return Refuse("", fmt::format("Dimension `{}` is not supported by the lake's tracker "
+                                      "analytics (data elements, attributes, pe and ou are)",
+                                      text));
+      }
+    }
+    return Refuse("E7226", fmt::format("Dimension is not a valid query item: `{}`", text));
+  }
+  item.stage = names.size() == 2 ? std::string(names[0]) : "";
+  item.uid = std::string(names.back());
+  if ((parts.size() - 1) % 2 != 0) {
+    return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
+  }
+  for (size_t i = 1; i + 1 < parts.size(); i += 2) {
+    std::string op = AsciiUpper(Trim(parts[i]));
+    auto found =
+        std::find_if(std::begin(kOperators), std::end(kOperators),
+                     [&](const OperatorSpelling& spelling) { return spelling.name == op; });
+    std::string value(Trim(parts[i + 1]));
+    if (found == std::end(kOperators) || value.empty()) {
+      return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
+    }
+    bool nv_allowed = found->op == FilterOperator::kEq || found->op == FilterOperator::kNe ||
+                      found->op == FilterOperator::kIn;
+    bool has_nv = false;
+    for (std::string_view part : Split(value, ';')) {
+      has_nv = has_nv || IsNv(Trim(part));
+    }
+    if (has_nv && !nv_allowed) {
+      return Refuse("E7229",
+                    fmt::format("Query operator `{}` does not allow missing values", found->name));
+    }
+    item.filters.push_back({found->op, value});
+  }
+  return item;
+}
+
+AnalyticsResult<FixedDimension> ParseFixed(std::string_view items, bool filter) {
+  FixedDimension dimension;
+  dimension.filter = filter;
+  for (std::string_view item : Split(items, ';')) {
+    std::string trimmed(Trim(item));
+    if (!trimmed.empty() && std::find(dimension.items.begin(), dimension.items.end(), trimmed) ==
+                                dimension.items.end()) {
+      dimension.items.push_back(std::move(trimmed));
+    }
+  }
+  return dimension;
+}
+
+std::vector<std::string> Statuses(std::string_view value) {
+  std::vector<std::string> statuses;
+  for (std::string_view part : Split(value, ';')) {
+    std::string status = AsciiUpper(Trim(part));
+    if (!status.empty()) {
+      statuses.push_back(status);
+    }
+  }
+  return statuses;
+}
+
+}  // namespace
+
+std::string_view OperatorName(FilterOperator op) {
+  for (const OperatorSpelling& spelling : kOperators) {
+    if (spelling.op == op) {
+      return spelling.name;
+    }
+  }
+  return "EQ";
+}
+
+AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
+    const std::vector<std::pair<std::string, std::string>>& params) {
+  TrackerRequestParameters request;
+  std::set<std::string> seen_items;
+  for (const auto& [name, value] : params) {
+    if (name == "dimension" || name == "filter") {
+      bool filter = name == "filter";
+      for (std::string_view part : Split(value, ',')) {
+        std::string_view text = Trim(part);
+        if (text.empty()) {
+          continue;
+        }
+        std::string_view id = Trim(text.substr(0, text.find(':')));
+        std::string_view rest =
+            text.find(':') == std::string_view::npos ? "" : text.substr(text.find(':') + 1);
+        if (id == "pe" || id == "ou") {
+          std::optional<FixedDimension>& slot = id == "pe" ? request.pe : request.ou;
+          if (slot.has_value()) {
+            return Refuse("E7201",
+                          fmt::format("Dimensions cannot be specified more than once: `{}`", id));
+          }
+          DHL_ASSIGN_OR_RETURN(slot, ParseFixed(rest, filter));
+          continue;
+        }
+        DHL_ASSIGN_OR_RETURN(QueryItem item, ParseItem(text, filter));
+        if (!seen_items.insert(item.id).second) {
+          return Refuse("E7202", fmt::format("Query items cannot be specified more than once: `{}`",
+                                             item.id));
+        }
+        request.items.push_back(std::move(item));
+      }
+    } else if (name == "stage") {
+      request.stage = std::string(Trim(value));
+      if (!request.stage.empty() && !analytics::IsUid(request.stage)) {
+        return Refuse("E7130",
+                      fmt::format("Program stage is specified but does not exist: `{}`", value));
+      }
+    } else if (name == "outputType") {
+      std::string type = AsciiUpper(Trim(value));
+      if (type == "EVENT") {
+        request.output_type = OutputType::kEvent;
+      } else if (type == "ENROLLMENT") {
+        request.output_type = OutputType::kEnrollment;
+      } else if (type == "TRACKED_ENTITY_INSTANCE") {
+        request.output_type = OutputType::kTrackedEntity;
+      } else {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter outputType: expected "
+                                      "EVENT, ENROLLMENT or TRACKED_ENTITY_INSTANCE",
+                                      value));
+      }
+    } else if (name == "eventStatus") {
+      request.event_statuses = Statuses(value);
+    } else if (name == "programStatus" || name == "enrollmentStatus") {
+      if (!request.enrollment_statuses.empty()) {
+        return Refuse("E7139",
+                      "Parameters programStatus and enrollmentStatus cannot be used "
+                      "together");
+      }
+      request.enrollment_statuses = Statuses(value);
+    } else if (name == "relativePeriodDate") {
+      request.relative_period_date = std::string(Trim(value));
+    } else if (name == "displayProperty") {
+      std::string property = AsciiUpper(Trim(value));
+      if (property != "NAME" && property != "SHORTNAME") {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter displayProperty: expected "
+                                      "NAME or SHORTNAME",
+                                      value));
+      }
+      request.short_names = property == "SHORTNAME";
+    } else if (name == "skipMeta") {
+      DHL_ASSIGN_OR_RETURN(request.skip_meta, ParseTrackerBoolean(name, value));
+    } else if (name == "skipData") {
+      DHL_ASSIGN_OR_RETURN(request.skip_data, ParseTrackerBoolean(name, value));
+    } else if (name == "sortOrder") {
+      std::string order = AsciiUpper(Trim(value));
+      if (order != "ASC" && order != "DESC") {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter sortOrder: expected ASC "
+                                      "or DESC",
+                                      value));
+      }
+      request.sort_order = order == "ASC" ? 1 : -1;
+    } else if (name == "limit") {
+      Result<int64_t> limit = ParseInt64(Trim(value), "limit", 1, 10000);
+      if (!limit.ok()) {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter limit: expected a "
+                                      "number from 1 to 10000",
+                                      value));
+      }
+      request.limit = *limit;
+    } else if (name == "startDate" || name == "endDate" || name == "value" ||
+               name == "aggregationType" || name == "timeField" || name == "orgUnitField" ||
+               name == "columns" || name == "rows" || name == "collapseDataDimensions" ||
+               name == "aggregateData" || name == "coordinatesOnly" || name == "headers") {
+      return Refuse("", fmt::format("Parameter {} is not supported by the lake's tracker "
+                                    "analytics (counts by pe, ou and query items are)",
+                                    name));
+    }
+  }
+  if (request.ou.has_value() && request.ou->items.empty()) {
+    return Refuse("E7200", "At least one organisation unit must be specified");
+  }
+  if (!request.pe.has_value() || request.pe->items.empty()) {
+    return Refuse("E7205", "Start and end date or at least one period must be specified");
+  }
+  return request;
+}
+
+}  // namespace dhl::serve::tracker

@@ -1,0 +1,77 @@
+// The parameters of DHIS2's aggregate tracker analytics requests
+// (`/api/analytics/events/aggregate/PROGRAM` and `/api/analytics/enrollments/aggregate/PROGRAM`),
+// parsed and checked without the lake: what outside input can reach before any item is looked up.
+// Pure functions, thread-safe.
+//
+// Forms (dhis2-core DefaultEventDataQueryService, DefaultEventQueryValidator, QueryOperator):
+// `dimension=` / `filter=` with `pe:…`, `ou:…` and query items `STAGE.DE`, `DE`, `ATTRIBUTE`,
+// each with optional filters `:OP:VALUE` (several pairs allowed: `STAGE.DE:GT:1:LT:5`); DHIS2's
+// comma-separated form (`dimension=ou:a;b,pe:2024`) is split at commas outside item lists.
+// Options `stage`, `outputType` (EVENT, ENROLLMENT, TRACKED_ENTITY_INSTANCE), `eventStatus`,
+// `programStatus` / `enrollmentStatus`, `displayProperty`, `relativePeriodDate`, `skipMeta`,
+// `skipData`, `sortOrder` (ASC|DESC, by value), `limit`.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "serve/analytics_error.h"
+
+namespace dhl::serve::tracker {
+
+// DHIS2's QueryOperator names this endpoint implements.
+enum class FilterOperator { kEq, kNe, kGt, kGe, kLt, kLe, kIn, kLike, kIlike, kSw, kEw };
+
+struct ItemFilter {
+  FilterOperator op = FilterOperator::kEq;
+  std::string value;  // as given; `NV` means "no value"; IN's values separated by ';'
+};
+
+// A query item: a data element (with its stage, "" when not given) or a tracked entity attribute.
+struct QueryItem {
+  std::string id;     // as requested without filters: "STAGE.DE" or "UID"
+  std::string stage;  // "" without a stage prefix
+  std::string uid;    // data element or attribute
+  std::vector<ItemFilter> filters;
+  bool filter = false;  // given as filter= (a condition only, no column)
+};
+
+// A pe or ou dimension: its items (ids, relative periods, uids, LEVEL-n, USER_ORGUNIT…).
+struct FixedDimension {
+  std::vector<std::string> items;
+  bool filter = false;
+};
+
+enum class OutputType { kEvent, kEnrollment, kTrackedEntity };
+
+struct TrackerRequestParameters {
+  std::optional<FixedDimension> pe;
+  std::optional<FixedDimension> ou;
+  std::vector<QueryItem> items;  // dimensions and filters, in request order
+  std::string stage;             // stage=, "" when not given
+  OutputType output_type = OutputType::kEvent;
+  std::vector<std::string> event_statuses;          // eventStatus=, upper case
+  std::vector<std::string> enrollment_statuses;     // programStatus= / enrollmentStatus=
+  std::optional<std::string> relative_period_date;  // yyyy-MM-dd
+  bool short_names = false;
+  bool skip_meta = false;
+  bool skip_data = false;
+  int sort_order = 0;  // 1 ascending, -1 descending by value, 0 by dimensions
+  std::optional<int64_t> limit;
+};
+
+// Parses `params` (name, value pairs in request order). Refused with DHIS2's error code where it
+// has one: `ou:` without items (E7200; no ou at all means the caller's roots), no pe (E7205), a
+// dimension given twice (E7201), an item twice (E7202), a malformed item or filter (E7222), an
+// operator that does not take NV (E7229); dimensions and parameters this endpoint does not
+// implement (startDate/endDate, value, aggregationType, PROGRAM_STATUS and the other static
+// dimensions, …) are refused naming them.
+AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
+    const std::vector<std::pair<std::string, std::string>>& params);
+
+// The operator's DHIS2 name ("EQ", "LIKE", …).
+std::string_view OperatorName(FilterOperator op);
+
+}  // namespace dhl::serve::tracker
