@@ -69,6 +69,19 @@ class CliTest : public ::testing::Test {
     return run;
   }
 
+  // The first column of the first row of `query` over the test's ./lake, through `dhis2lake sql`
+  // (-1 when there is none).
+  int64_t SqlCount(const std::string& query) {
+    CliRun run = Cli({"--lake", "lake", "sql", query, "--format", "csv"});
+    EXPECT_EQ(run.exit_code, 0) << query << "\n" << run.err;
+    std::stringstream lines(run.out);
+    std::string header;
+    std::string value;
+    std::getline(lines, header);
+    std::getline(lines, value);
+    return value.empty() ? -1 : std::stoll(value);
+  }
+
   fs::path Write(const std::string& name, const std::string& text) {
     fs::path path = dir_ / name;
     std::ofstream(path) << text;
@@ -308,16 +321,7 @@ TEST_F(CliTest, RealPayloadsEveryDataValueEndsInSilverOrRejects) {
   fs::copy(fs::path(DHL_SOURCE_DIR) / "tests/data/source/dhis2-core", dir_ / "core");
   CliRun sync = Cli({"--lake", "lake", "sync", "--source", "core"});
   ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
-  auto count = [&](const std::string& query) -> int64_t {
-    CliRun run = Cli({"--lake", "lake", "sql", query, "--format", "csv"});
-    EXPECT_EQ(run.exit_code, 0) << query << "\n" << run.err;
-    std::stringstream lines(run.out);
-    std::string header;
-    std::string value;
-    std::getline(lines, header);
-    std::getline(lines, value);
-    return value.empty() ? -1 : std::stoll(value);
-  };
+  auto count = [&](const std::string& query) { return SqlCount(query); };
   const std::string bronze_keys =
       "SELECT DISTINCT dataElement AS de, period AS pe, orgUnit AS ou, "
       "COALESCE(categoryOptionCombo, 'HllvX50cXC0') AS coc, COALESCE(attributeOptionCombo, "
@@ -360,16 +364,7 @@ TEST_F(CliTest, AndroidSdkPayloadsEveryRecordEndsInSilverOrRejects) {
   fs::copy(fs::path(DHL_SOURCE_DIR) / "tests/data/source/android-sdk", dir_ / "sdk");
   CliRun sync = Cli({"--lake", "lake", "sync", "--source", "sdk"});
   ASSERT_EQ(sync.exit_code, 0) << sync.out << sync.err;
-  auto count = [&](const std::string& query) -> int64_t {
-    CliRun run = Cli({"--lake", "lake", "sql", query, "--format", "csv"});
-    EXPECT_EQ(run.exit_code, 0) << query << "\n" << run.err;
-    std::stringstream lines(run.out);
-    std::string header;
-    std::string value;
-    std::getline(lines, header);
-    std::getline(lines, value);
-    return value.empty() ? -1 : std::stoll(value);
-  };
+  auto count = [&](const std::string& query) { return SqlCount(query); };
   std::string output = sync.out + sync.err;
   EXPECT_NE(output.find("trackedentity__tracked_entity_instances.json holds nothing"),
             std::string::npos)
