@@ -16,6 +16,7 @@ const checks = {
   compare: { charts: ['compare'] },
   map: { charts: ['map'] },
   pivot: { selector: 'table[data-pivot] tbody td.num' },
+  tracker: { charts: ['tracker-enrollments', 'tracker-indicator', 'tracker-map'] },
   quality: { charts: ['completeness'], selector: 'table.grid tbody tr' },
   pipeline: { charts: ['runs'], selector: 'table.grid tbody tr' },
 };

@@ -94,6 +94,24 @@ export async function analytics({ dx = [], pe = [], ou = [], filters = [] }) {
   };
 }
 
+// Counts from DHIS2's aggregate tracker analytics (`endpoint` 'events' or 'enrollments') of
+// `program`: `dimensions` and `filters` as DHIS2 writes them ('pe:LAST_12_MONTHS', 'ou:uid;LEVEL-3').
+// value(pe, ou) looks a count up ('' for a dimension given as filter).
+export async function trackerCounts(endpoint, program, { dimensions = [], filters = [] }) {
+  const params = [...dimensions.map((d) => ['dimension', d]), ...filters.map((f) => ['filter', f])];
+  const body = await get(`api/analytics/${endpoint}/aggregate/${encodeURIComponent(program)}`, params);
+  const index = Object.fromEntries(body.headers.map((h, i) => [h.name, i]));
+  const at = (row, name) => (index[name] === undefined ? '' : row[index[name]]);
+  const values = new Map(body.rows.map((row) => [`${at(row, 'pe')}|${at(row, 'ou')}`, Number(row[index.value])]));
+  const items = body.metaData?.items ?? {};
+  return {
+    pe: body.metaData?.dimensions?.pe ?? [],
+    ou: body.metaData?.dimensions?.ou ?? [],
+    name: (id) => items[id]?.name ?? id,
+    value: (pe, ou) => values.get(`${pe}|${ou}`),
+  };
+}
+
 export function health() {
   return get('health');
 }

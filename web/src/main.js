@@ -7,8 +7,9 @@ import { overview, trends, compare, pivot } from './pages/indicators.js';
 import { map } from './pages/map.js';
 import { quality } from './pages/quality.js';
 import { pipeline } from './pages/pipeline.js';
+import { tracker } from './pages/tracker.js';
 
-const pages = { overview, trends, compare, map, pivot, quality, pipeline };
+const pages = { overview, trends, compare, map, pivot, tracker, quality, pipeline };
 const page = document.getElementById('page');
 
 function route() {

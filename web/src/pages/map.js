@@ -24,10 +24,20 @@ export async function map(root, rerender) {
   root.append(el('div', { class: 'toolbar' }, el('label', { class: 'picker' }, 'Indicator ', indicatorSelect), el('label', { class: 'picker' }, 'Level ', levelSelect)));
 
   const unit = orgUnit(state.ou);
-  const [shapes, answer] = await Promise.all([
-    sql(`SELECT uid, name, geometry FROM silver.org_unit WHERE is_current AND level = ${Number(mapLevel)} AND geometry IS NOT NULL AND strpos(path, ${uid(state.ou)}) > 0`),
-    analytics({ dx: [indicator], ou: [`${state.ou};LEVEL-${mapLevel}`], filters: [`pe:${state.pe}`] }),
-  ]);
+  const answer = await analytics({ dx: [indicator], ou: [`${state.ou};LEVEL-${mapLevel}`], filters: [`pe:${state.pe}`] });
+  root.append(await choroplethPanel({
+    level: mapLevel,
+    title: `${answer.name(indicator)} by ${levelName(mapLevel)} — ${unit?.name ?? ''}`,
+    valueOf: (ou) => answer.value(indicator, '', ou),
+    id: 'map',
+  }));
+}
+
+// A choropleth panel of the units of `level` under the selected org unit, drawn from their own
+// GeoJSON geometry; `valueOf(uid)` gives each unit's value (undefined: none). A level without
+// polygons gives a warning instead.
+export async function choroplethPanel({ level, title, valueOf, id, decimals = 1 }) {
+  const shapes = await sql(`SELECT uid, name, geometry FROM silver.org_unit WHERE is_current AND level = ${Number(level)} AND geometry IS NOT NULL AND strpos(path, ${uid(state.ou)}) > 0`);
   const features = [];
   for (const shape of shapes ?? []) {
     try {
@@ -40,17 +50,16 @@ export async function map(root, rerender) {
     }
   }
   if (!features.length) {
-    root.append(message(`No polygon geometry for ${levelName(mapLevel)} units.`, 'warn'));
-    return;
+    return message(`No polygon geometry for ${levelName(level)} units.`, 'warn');
   }
-  const mapName = `ou-${state.ou}-${mapLevel}`;
+  const mapName = `ou-${state.ou}-${level}`;
   echarts.registerMap(mapName, { type: 'FeatureCollection', features });
-  const data = features.map((f) => ({ name: f.properties.name, value: answer.value(indicator, '', f.properties.name) ?? null }));
+  const data = features.map((f) => ({ name: f.properties.name, value: valueOf(f.properties.name) ?? null }));
   const values = data.map((d) => d.value).filter((v) => v !== null && !Number.isNaN(v));
   const names = Object.fromEntries((shapes ?? []).map((s) => [s.uid, s.name]));
-  root.append(chartPanel(`${answer.name(indicator)} by ${levelName(mapLevel)} — ${unit?.name ?? ''}`, {
-    tooltip: { trigger: 'item', formatter: (p) => `${names[p.name] ?? p.name}: ${format(p.value)}` },
+  return chartPanel(title, {
+    tooltip: { trigger: 'item', formatter: (p) => `${names[p.name] ?? p.name}: ${format(p.value, decimals)}` },
     visualMap: { min: values.length ? Math.min(...values) : 0, max: values.length ? Math.max(...values) : 1, calculable: true, left: 10, bottom: 10, inRange: { color: ['#f7fbff', '#6baed6', '#08306b'] } },
     series: [{ type: 'map', map: mapName, roam: true, data, emphasis: { label: { show: true, formatter: (p) => names[p.name] ?? p.name } }, nameProperty: 'name' }],
-  }, { height: 560, id: 'map' }));
+  }, { height: 560, id });
 }
