@@ -175,10 +175,16 @@ class TrackerAnalyticsTest : public pipeline::ModelLakeFixture {
                        "('w75KJ2mc4zz', 'First name', "
                        "'{\"valueType\":\"TEXT\",\"confidential\":true}')"));
     RunOk(*catalog_);
+    StartServer({});
+  }
+
+  void StartServer(std::vector<AccessToken> tokens) {
+    server_.reset();
     ServerOptions options;
     options.port = 0;
     options.lake_dir = LakeDir().string();
     options.sorted_copies = false;
+    options.tokens = std::move(tokens);
     server_ = std::make_unique<Server>(options);
     auto port = server_->Start();
     ASSERT_TRUE(port.ok()) << port.status().ToString();
@@ -193,6 +199,9 @@ class TrackerAnalyticsTest : public pipeline::ModelLakeFixture {
   Reply Get(const std::string& path_and_query) {
     http::HttpRequest request;
     request.url = base_ + path_and_query;
+    if (!token_.empty()) {
+      request.headers.emplace_back("Authorization", "Bearer " + token_);
+    }
     http::StringSink sink;
     http::CurlTransport transport;
     Status sent = transport.Send(request, sink);
@@ -220,6 +229,7 @@ class TrackerAnalyticsTest : public pipeline::ModelLakeFixture {
 
   std::unique_ptr<Server> server_;
   std::string base_;
+  std::string token_;  // sent as a bearer token when set
 };
 
 TEST_F(TrackerAnalyticsTest, EventsByOrgUnitLevelAndPeriod) {
@@ -422,6 +432,17 @@ TEST_F(TrackerAnalyticsTest, BadRequestsGetDhis2sErrorCodes) {
   EXPECT_EQ(Refused("events", ok + "&outputType=VISIT"), "");
   EXPECT_EQ(Refused("events", ok + "&dimension=" + kFirstName), "");  // confidential
   EXPECT_EQ(Refused("enrollments", ok + "&eventStatus=ACTIVE"), "");
+}
+
+TEST_F(TrackerAnalyticsTest, AScopedTokenCountsOnlyItsSubtree) {
+  StartServer({AccessToken{"bo-token", {kBo}}});
+  token_ = "bo-token";
+  EXPECT_EQ(Refused("events", fmt::format("dimension=ou:{}&dimension=pe:2024", kBombali)), "E7120");
+  // Without ou the token's roots are the filter: Bo's birth events of 2024 are A, B and D.
+  EXPECT_EQ(Rows("events", fmt::format("filter=pe:2024&stage={}", kBirth)), json::array({{"3"}}));
+  // USER_ORGUNIT is Bo: enrollments A, B and D of 2024.
+  EXPECT_EQ(Rows("enrollments", "dimension=ou:USER_ORGUNIT&filter=pe:2024"),
+            json::array({{"3", kBo}}));
 }
 
 }  // namespace
