@@ -6,5 +6,5 @@
 -- sides become one SQL expression over a pivot of its items, so every rule, org unit and period is
 -- computed by one set-based query.
 -- materialized: table
--- depends_on: silver.validation_rule, silver.data_value, silver.period, silver.org_unit, silver.constant, silver.org_unit_group_member
+-- depends_on: silver.validation_rule, silver.data_value, silver.period, silver.org_unit, silver.constant, silver.org_unit_group_member, silver.program_indicator, gold.program_indicator_value
 generated('validation_violation')

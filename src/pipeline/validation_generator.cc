@@ -41,6 +41,7 @@ struct CompiledRule {
   std::string comparison;  // empty for the pair operators
   std::vector<int> levels;
   std::set<std::string> data_elements;
+  std::set<std::string> program_indicators;
 };
 
 Result<dhis2::MissingValueStrategy> Strategy(std::string_view name) {
@@ -64,7 +65,8 @@ size_t ItemPosition(const dhis2::ExpressionNode& node, int index) {
 }
 
 Result<dhis2::Expression> ParseSide(std::string_view text, std::string_view side,
-                                    std::set<std::string>* data_elements) {
+                                    std::set<std::string>* data_elements,
+                                    std::set<std::string>* program_indicators) {
   auto parsed = dhis2::ParseExpression(text, dhis2::ExpressionMode::kValidationRuleExpression);
   if (!parsed.ok()) return parsed.status().WithContext(std::string(side) + " side");
   for (size_t index = 0; index < parsed->items().size(); ++index) {
@@ -73,12 +75,16 @@ Result<dhis2::Expression> ParseSide(std::string_view text, std::string_view side
         item.type == dhis2::ItemType::kOrgUnitGroupCount) {
       continue;
     }
+    if (item.type == dhis2::ItemType::kProgramIndicator && item.modifiers.empty()) {
+      program_indicators->insert(item.uid0);
+      continue;
+    }
     if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty()) {
       return Unsupported(std::string(side) + " side \"" + std::string(text) + "\": item " +
                          item.ToString() + " at character " +
                          std::to_string(ItemPosition(parsed->root(), static_cast<int>(index))) +
-                         " is not computed in validation rules (data elements, operands, C{}, "
-                         "OUG{} and [days] are)");
+                         " is not computed in validation rules (data elements, operands, I{}, "
+                         "C{}, OUG{} and [days] are)");
     }
     data_elements->insert(item.uid0);
   }
@@ -94,8 +100,10 @@ Result<CompiledRule> CompileRule(const ValidationRuleRow& row) {
   DHL_ASSIGN_OR_RETURN(rule.left_strategy, Strategy(row.left_missing_value_strategy));
   DHL_ASSIGN_OR_RETURN(rule.right_strategy, Strategy(row.right_missing_value_strategy));
   DHL_RETURN_IF_ERROR(dhis2::ParsePeriodType(row.period_type).status());
-  DHL_ASSIGN_OR_RETURN(rule.left, ParseSide(row.left_expression, "left", &rule.data_elements));
-  DHL_ASSIGN_OR_RETURN(rule.right, ParseSide(row.right_expression, "right", &rule.data_elements));
+  DHL_ASSIGN_OR_RETURN(rule.left, ParseSide(row.left_expression, "left", &rule.data_elements,
+                                            &rule.program_indicators));
+  DHL_ASSIGN_OR_RETURN(rule.right, ParseSide(row.right_expression, "right", &rule.data_elements,
+                                             &rule.program_indicators));
   if (rule.data_elements.empty()) {
     return InvalidArgument("no data element on either side: no stored value to validate");
   }
@@ -156,6 +164,14 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
     auto compiled = CompileRule(row);
     if (!compiled.ok()) {
       refuse(row.uid, compiled.status().message());
+      continue;
+    }
+    std::string unknown;
+    for (const std::string& uid : compiled->program_indicators) {
+      if (inputs.program_indicators.count(uid) == 0 && unknown.empty()) unknown = uid;
+    }
+    if (!unknown.empty()) {
+      refuse(row.uid, "I{" + unknown + "}: no such program indicator (silver.program_indicator)");
       continue;
     }
     dhis2::PeriodType type = *dhis2::ParsePeriodType(row.period_type);
@@ -226,6 +242,32 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
     }
     std::vector<std::string> aggregates;
     for (const auto& [item, column] : columns) aggregates.push_back(column.aggregate);
+    // I{}: the program indicator's value for the org unit and period (gold.program_indicator_value
+    // holds it at every level, per period of its types; no attribute option combo).
+    std::map<std::string, std::string> indicator_columns;  // program indicator -> column
+    for (const CompiledRule& rule : type_rules) {
+      for (const std::string& uid : rule.program_indicators) {
+        indicator_columns.emplace(uid, "q" + std::to_string(indicator_columns.size()));
+      }
+    }
+    std::string indicator_select;
+    std::string indicator_join;
+    if (!indicator_columns.empty()) {
+      std::vector<std::string> pivots;
+      std::vector<std::string> uids;
+      for (const auto& [uid, column] : indicator_columns) {
+        pivots.push_back("MAX(CASE WHEN program_indicator = " + sql::StringLiteral(uid, dialect) +
+                         " THEN value END) AS " + column);
+        uids.push_back(sql::StringLiteral(uid, dialect));
+        indicator_select += ", q." + column;
+      }
+      std::string values = "program_indicator_" + suffix;
+      ctes.push_back(values + " AS (SELECT ou, pe, " + Join(pivots, ", ") +
+                     " FROM ref('gold.program_indicator_value') WHERE period_type = " +
+                     sql::StringLiteral(type_name, dialect) + " AND program_indicator IN (" +
+                     Join(uids, ", ") + ") GROUP BY ou, pe)");
+      indicator_join = " LEFT JOIN " + values + " AS q ON q.ou = c.ou AND q.pe = c.pe";
+    }
     // OUG{}: the group's members in each org unit's subtree (ItemOrgUnitGroupCount).
     std::string group_columns;
     std::string group_join;
@@ -247,14 +289,17 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
       group_join = " LEFT JOIN " + group_count + " AS g ON g.ou = c.ou";
     }
     std::string cells = "cells_" + suffix;
-    ctes.push_back(cells + " AS (SELECT c.*, o.level" + group_columns +
+    ctes.push_back(cells + " AS (SELECT c.*, o.level" + group_columns + indicator_select +
                    " FROM (SELECT pe, ou, aoc, days, " + Join(aggregates, ", ") + " FROM " + items +
                    " GROUP BY pe, ou, aoc, days) AS c JOIN (SELECT uid, level FROM "
                    "ref('silver.org_unit') WHERE valid_to IS NULL) AS o ON o.uid = c.ou" +
-                   group_join + ")");
+                   group_join + indicator_join + ")");
 
-    dhis2::ItemSqlFunction item_sql = [&columns, &groups, &inputs,
+    dhis2::ItemSqlFunction item_sql = [&columns, &groups, &indicator_columns, &inputs,
                                        dialect](const dhis2::ItemKey& item) -> Result<std::string> {
+      if (item.type == dhis2::ItemType::kProgramIndicator) {
+        return indicator_columns.at(item.uid0);
+      }
       if (item.type == dhis2::ItemType::kConstant) {
         auto constant = inputs.constants.find(item.uid0);
         if (constant == inputs.constants.end()) {
@@ -349,6 +394,14 @@ Result<std::string> GenerateValidationViolation(const GeneratorContext& context)
   for (size_t row = 0; row < constant_rows.row_count(); ++row) {
     auto value = constant_rows.GetDouble(1, row);
     if (value) inputs.constants[*constant_rows.GetString(0, row)] = *value;
+  }
+  DHL_ASSIGN_OR_RETURN(std::string indicators,
+                       context.relation(lake::TableName{"silver", "program_indicator"}));
+  DHL_ASSIGN_OR_RETURN(auto indicator_rows,
+                       context.connection->Query("SELECT DISTINCT uid FROM " + indicators +
+                                                 " WHERE uid IS NOT NULL"));
+  for (size_t row = 0; row < indicator_rows.row_count(); ++row) {
+    inputs.program_indicators.insert(*indicator_rows.GetString(0, row));
   }
   return ValidationViolationSql(inputs, context.dialect, context.warnings,
                                 context.expression_status);

@@ -29,6 +29,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -53,11 +54,13 @@ struct ValidationRuleRow {
 // What the SQL is compiled from.
 struct ValidationInputs {
   std::vector<ValidationRuleRow> rules;
-  std::map<std::string, double> constants;  // silver.constant, for C{} items
+  std::map<std::string, double> constants;   // silver.constant, for C{} items
+  std::set<std::string> program_indicators;  // silver.program_indicator, for I{} items
 };
 
 // The generated SELECT for the rules (ref() calls to silver.data_value, silver.period,
-// silver.org_unit and, for OUG{}, silver.org_unit_group_member). `skipped` (when not null) receives
+// silver.org_unit and, for OUG{}, silver.org_unit_group_member; for I{},
+// gold.program_indicator_value). `skipped` (when not null) receives
 // one "<uid>: <reason>" line per rule left out.
 // `statuses` (when not null) receives every rule's ExpressionStatus (object_type
 // "validation_rule"): computed, or refused with the reason and the character.

@@ -115,6 +115,13 @@ class GoldQualityTest : public ModelLakeFixture {
     Write(
         catalog, "silver.org_unit_group_member",
         "SELECT * FROM (VALUES ('grpClinic01', 'fA'), ('grpClinic01', 'fB')) AS t(group_uid, ou)");
+    // The program indicator piCount0001 is 9 at fA in January (Monthly), 30 in 2024Q1.
+    Write(catalog, "silver.program_indicator",
+          "SELECT * FROM (VALUES ('piCount0001', 'Visits')) AS t(uid, name)");
+    Write(catalog, "gold.program_indicator_value",
+          "SELECT * FROM (VALUES ('piCount0001', 'fA', 4, '202401', 'Monthly', 9.0), "
+          "('piCount0001', 'fA', 4, '2024Q1', 'Quarterly', 30.0)) AS t(program_indicator, ou, "
+          "ou_level, pe, period_type, value)");
     Write(catalog, "silver.min_max",
           "SELECT * FROM (VALUES ('MM','fE','catOptCom01',0.0,100.0,false)) AS t(de, ou, coc, min, "
           "max, "
@@ -425,6 +432,10 @@ TEST_F(GoldQualityTest, ValidationRulesWithConstantsGroupCountsAndDays) {
         "NULL),"
         "('r_rate', '#{dataElemA01}', 'R{dsMonthly01.REPORTING_RATE}', 'equal_to', 'LOW', "
         "'Monthly', NULL, "
+        "NULL, NULL),"
+        "('r_pi', '#{dataElemA01}', 'I{piCount0001}', 'less_than_or_equal_to', 'LOW', 'Monthly', "
+        "NULL, NULL, NULL),"
+        "('r_pi_nope', '#{dataElemA01}', 'I{piNope00001}', 'equal_to', 'LOW', 'Monthly', NULL, "
         "NULL, NULL)"
         ") AS t(uid, left_expression, right_expression, operator, importance, period_type, "
         "left_missing_value_strategy, right_missing_value_strategy, organisation_unit_levels)");
@@ -433,7 +444,9 @@ TEST_F(GoldQualityTest, ValidationRulesWithConstantsGroupCountsAndDays) {
   // fA in January: A = 15 <= cap 12 false: violation. B = 20 <= (clinics in fA's subtree: fA
   // itself, 1) x 10 false: violation. At level 3 only (r_oug_district) there are no cells: D holds
   // no values of its own. Q against the month's days / 10: January 7 < 3.1, February 3 < 2.9,
-  // March 7 < 3.1 all false: three violations.
+  // March 7 < 3.1 all false: three violations. A against the program indicator's month at fA:
+  // January 15 <= 9 false: a violation; the other months have no indicator value (the right side
+  // is missing: skipped).
   EXPECT_EQ(
       Rows(*catalog_, "gold.validation_violation",
            "rule, ou, pe, aoc, left_side, right_side, operator"),
@@ -441,10 +454,12 @@ TEST_F(GoldQualityTest, ValidationRulesWithConstantsGroupCountsAndDays) {
                                 "(r_days, fA, 202401, aoc1, 7.0, 3.1, less_than)",
                                 "(r_days, fA, 202402, aoc1, 3.0, 2.9, less_than)",
                                 "(r_days, fA, 202403, aoc1, 7.0, 3.1, less_than)",
-                                "(r_oug, fA, 202401, aoc1, 20.0, 10.0, less_than_or_equal_to)"}));
-  EXPECT_EQ(summary->expressions_refused, 2) << summary->ToString();
+                                "(r_oug, fA, 202401, aoc1, 20.0, 10.0, less_than_or_equal_to)",
+                                "(r_pi, fA, 202401, aoc1, 15.0, 9.0, less_than_or_equal_to)"}));
+  EXPECT_EQ(summary->expressions_refused, 3) << summary->ToString();
   std::string all = summary->ToString();
   EXPECT_NE(all.find("no such constant (silver.constant)"), std::string::npos) << all;
+  EXPECT_NE(all.find("I{piNope00001}: no such program indicator"), std::string::npos) << all;
   EXPECT_NE(
       all.find("R{dsMonthly01.REPORTING_RATE} at character 0 is not computed in validation rules"),
       std::string::npos)
