@@ -314,5 +314,55 @@ TEST(PurgeRunnerTest, ALakeLandedInClearTextEndsAsIfHashedFromTheStart) {
   fs::remove_all(dir);
 }
 
+// A purge cut short after bronze is hashed (here: a model that reads a tracker table fails in the
+// rebuild) says so and leaves its marker; the next purge, finding nothing left to hash in bronze,
+// still finishes the rebuild and the deletions: the lake ends as if hashed from the start.
+TEST(PurgeRunnerTest, APurgeCutShortIsFinishedByTheNext) {
+  fs::path dir = TempDir("cut");
+  fs::path folder = ExportFolder(dir);
+  auto models = ModelSet::LoadMap(EmbeddedModels());
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  std::map<std::string, std::string> files = EmbeddedModels();
+  files["gold/zz_fails_in_rebuild.sql"] =
+      "-- materialized: table\nSELECT CAST(tracked_entity AS INT) AS n FROM "
+      "ref('silver.tracked_entity')\n";
+  auto failing = ModelSet::LoadMap(files);
+  ASSERT_TRUE(failing.ok()) << failing.status().ToString();
+
+  const fs::path hashed = dir / "hashed";
+  source::ExportFolderSource source(hashed.string(), folder.string(), Extract(), TestSecrets(),
+                                    SystemClock::Instance(), false);
+  ASSERT_TRUE(source.Run().ok());
+  BuildModels(hashed, *models);
+  const fs::path clear = dir / "clear";
+  LandInClearText(folder, clear);
+  BuildModels(clear, *models);
+
+  auto cut = RunPurge(Purge(clear, *failing));
+  ASSERT_FALSE(cut.ok());
+  EXPECT_NE(cut.status().message().find("gold.zz_fails_in_rebuild"), std::string::npos)
+      << cut.status().ToString();
+  EXPECT_NE(cut.status().message().find("run purge again to finish"), std::string::npos)
+      << cut.status().ToString();
+  EXPECT_TRUE(fs::exists(clear / "_system" / "purge_pending"));
+
+  auto finished = RunPurge(Purge(clear, *models));
+  ASSERT_TRUE(finished.ok()) << finished.status().ToString();
+  for (const source::TablePurge& table : finished->bronze) {
+    EXPECT_EQ(table.rows_rewritten, 0) << table.table.ToString();  // hashed by the first
+  }
+  EXPECT_FALSE(finished->rebuilt.empty());
+  EXPECT_FALSE(fs::exists(clear / "_system" / "purge_pending"));
+  engine::Database database = engine::Database::Open().value();
+  engine::Connection connection = database.Connect().value();
+  EXPECT_EQ(FilesWithClearText(clear, connection), std::vector<std::string>{});
+  for (const lake::TableName& name : finished->rebuilt) {
+    if (lake::LakeCatalog(hashed.string()).Table(name).Exists()) {
+      EXPECT_EQ(Differences(hashed, clear, name), 0) << name.ToString();
+    }
+  }
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace dhl::pipeline
