@@ -23,6 +23,13 @@
 -- recompute_on: silver.category_option_combo.uid = coc
 -- recompute_on: silver.category_option_combo.uid = aoc
 -- partition_by: year
+-- Every row of a key comes from the bronze rows of that key (each grouping below is by the key and
+-- lastUpdated), so an incremental run reads only the bronze rows of the keys it recomputes.
+-- key_input: bronze.data_value | de = dataElement
+-- key_input: bronze.data_value | pe = period
+-- key_input: bronze.data_value | ou = orgUnit
+-- key_input: bronze.data_value | coc = COALESCE(categoryOptionCombo, 'HllvX50cXC0')
+-- key_input: bronze.data_value | aoc = COALESCE(attributeOptionCombo, 'HllvX50cXC0')
 -- expect: unknown_data_element | value_type IS NOT NULL | quarantine
 -- expect: invalid_period | period_type IS NOT NULL | quarantine
 -- expect: unknown_org_unit | ou_known | quarantine

@@ -1,5 +1,6 @@
 #include "pipeline/model.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <optional>
@@ -244,7 +245,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     std::string key = Lower(TrimmedCopy(std::string_view(comment).substr(0, colon)));
     std::string value = TrimmedCopy(std::string_view(comment).substr(colon + 1));
     if (!IsIdentifier(key)) continue;  // prose that happens to hold a colon
-    if (key != "expect" && key != "recompute_on" && !seen.insert(key).second) {
+    if (key != "expect" && key != "recompute_on" && key != "key_input" &&
+        !seen.insert(key).second) {
       return LineError(path, line, "'" + key + "' is given twice");
     }
     if (key == "materialized") {
@@ -317,6 +319,23 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
                          "recompute_on: '" + value + "': want 'layer.table.column = model_column'");
       }
       model.recompute_on.push_back(RecomputeOn{*table, table_column, right, line});
+    } else if (key == "key_input") {
+      // layer.table | model_column = SQL expression over the input's columns
+      size_t bar = value.find('|');
+      std::string table_text = bar == std::string::npos ? "" : TrimmedCopy(value.substr(0, bar));
+      std::string mapping = bar == std::string::npos ? "" : value.substr(bar + 1);
+      size_t equals = mapping.find('=');
+      std::string column =
+          equals == std::string::npos ? "" : TrimmedCopy(mapping.substr(0, equals));
+      std::string expression =
+          equals == std::string::npos ? "" : TrimmedCopy(mapping.substr(equals + 1));
+      auto table = lake::ParseTableName(table_text);
+      if (!table.ok() || !IsIdentifier(column) || expression.empty()) {
+        return LineError(path, line,
+                         "key_input: '" + value +
+                             "': want 'layer.table | key_column = expression over its columns'");
+      }
+      model.key_inputs.push_back(KeyInput{*table, column, expression, line});
     } else if (key == "depends_on") {
       for (std::string_view item : Split(value, ',')) {
         std::string table_text = TrimmedCopy(item);
@@ -392,10 +411,14 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, 1, "an incremental model needs 'unique_key' and 'order_by'");
     }
   } else if (!model.unique_key.empty() || !model.order_by.empty() ||
-             !model.deleted_column.empty() || !model.recompute_on.empty()) {
+             !model.deleted_column.empty() || !model.key_inputs.empty()) {
+    return LineError(
+        path, 1,
+        "unique_key, order_by, deleted and key_input apply only to 'materialized: incremental'");
+  } else if (!model.recompute_on.empty() &&
+             model.materialization != Materialization::kPartitioned) {
     return LineError(path, 1,
-                     "unique_key, order_by, deleted and recompute_on apply only to 'materialized: "
-                     "incremental'");
+                     "recompute_on applies only to 'materialized: incremental' or 'partitioned'");
   }
   if (model.materialization == Materialization::kPartitioned) {
     if (model.partition_by.size() != 1 || model.partition_inputs.empty()) {
@@ -427,6 +450,20 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, 1,
                        "partition_inputs: " + input.ToString() +
                            " is not an input of the model (ref() or depends_on:)");
+    }
+  }
+  for (const KeyInput& key_input : model.key_inputs) {
+    bool declared = false;
+    for (const Ref& ref : model.refs) declared = declared || ref.table == key_input.table;
+    if (!declared) {
+      return LineError(path, key_input.line,
+                       "key_input: " + key_input.table.ToString() +
+                           " is not an input of the model (ref() or depends_on:)");
+    }
+    if (std::find(model.unique_key.begin(), model.unique_key.end(), key_input.key_column) ==
+        model.unique_key.end()) {
+      return LineError(path, key_input.line,
+                       "key_input: " + key_input.key_column + " is not a unique_key column");
     }
   }
   for (const RecomputeOn& mapping : model.recompute_on) {

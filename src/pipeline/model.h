@@ -47,10 +47,27 @@ struct LayerInput {
 
 // incremental: when `table` (an input rewritten since the last run, not only appended to) changes,
 // the keys whose `model_column` equals `table_column` of a changed row of it are recomputed.
+// partitioned: when `table` (an input not in partition_inputs) changes, the rows that differ
+// between its two versions (added, removed or changed) reach only the output partitions holding a
+// row whose `model_column` equals their `table_column`, in the model's table or in a partition
+// input (through the window); rows only added to a dimension no fact referenced yet reach the
+// partitions of the facts that now reference them, nothing else.
 struct RecomputeOn {
   lake::TableName table;
   std::string table_column;
   std::string model_column;
+  int line = 0;
+};
+
+// incremental: the rows of input `table` a key's output rows come from are those whose
+// `expression` (SQL over the input's columns) equals the key's `key_column`, for every column of
+// the unique key. When the touched keys are recomputed, only those rows of the input are read (one
+// filtering scan) instead of running the model over the whole input. The model vouches for it: a
+// key's rows must read no other row of that input (a group by the key, a window over the key).
+struct KeyInput {
+  lake::TableName table;
+  std::string key_column;
+  std::string expression;
   int line = 0;
 };
 
@@ -64,6 +81,7 @@ struct Model {
   // incremental: how a rewritten input (a dimension) reaches the keys. A rewritten input without a
   // mapping makes the run a full rebuild.
   std::vector<RecomputeOn> recompute_on;
+  std::vector<KeyInput> key_inputs;       // incremental: `key_input` lines
   std::vector<std::string> partition_by;  // Delta partition columns
   // partitioned: the inputs partitioned by the same column whose changed partitions are tracked
   // (a change to any other input rebuilds the whole table), and the window of input partitions an

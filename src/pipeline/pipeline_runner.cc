@@ -238,9 +238,11 @@ class Runner {
   Status RenderBatchRefs(const Model& model, const Versions& inputs,
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
   // A `partitioned` model: the partitions to recompute, or nullopt for a whole rebuild.
+  // `why` says why the whole table is rebuilt when no earlier reason (full, first run) does.
   Result<std::optional<PartitionScope>> PartitionScopeFor(const Model& model,
                                                           const Versions& inputs,
-                                                          const std::optional<Versions>& last);
+                                                          const std::optional<Versions>& last,
+                                                          std::string& why);
   Status RunPartitioned(const Model& model, const Versions& inputs,
                         const std::optional<Versions>& last, ModelResult& result);
   // A view over the whole of `table` at its version in `inputs`, for generators.
@@ -290,8 +292,36 @@ class Runner {
   // that the rewritten inputs' changed rows reach (`recompute_on`), added to `conditions`. Returns
   // a reason to rebuild in full instead (a rewritten input without a mapping, an old version that
   // is gone, a changed schema), or an empty text.
+  // Each reached key column with the values it must take: "(SELECT column FROM changed)".
+  struct KeyCondition {
+    std::string model_column;
+    std::string values;
+  };
   Result<std::string> DimensionChanges(const Model& model, const Versions& inputs,
-                                       const Versions& last, std::vector<std::string>& conditions);
+                                       const Versions& last, std::vector<KeyCondition>& conditions);
+  // For an incremental run whose touched keys are in `keys` (a table of the unique key columns):
+  // per input with `key_input` lines covering the whole key, the condition selecting the rows of
+  // that input the touched keys (and `recompute`) read; inputs without one are read whole.
+  std::map<TableName, std::string> KeyInputFilters(const Model& model, const std::string& keys,
+                                                   const std::vector<KeyCondition>& recompute);
+  // While the touched keys are recomputed: the rows of each input they read (KeyInputFilters).
+  std::map<TableName, std::string> input_filters_;
+  // The distinct values of `columns` in the rows of `table` that differ between its versions
+  // `old_version` and `now_version` (added, removed or changed; ingestion columns aside), put in a
+  // new temporary table named in `changed`. Returns a reason why they cannot be known (an old
+  // version that is gone, changed columns), or an empty text.
+  Result<std::string> ChangedValues(const TableName& table, int64_t old_version,
+                                    int64_t now_version, std::vector<std::string> columns,
+                                    std::string& changed);
+  // A partitioned model: the partitions the changed rows of a rewritten dimension reach through its
+  // `recompute_on` lines (model.h): the output partitions holding a reached row (`outputs`) and
+  // the partitions of the partition inputs holding one (`inputs_reached`). Returns a reason to
+  // rebuild the whole table instead, or an empty text.
+  Result<std::string> PartitionsReached(const Model& model, const Versions& inputs,
+                                        const TableName& table, int64_t old_version,
+                                        const std::string& column, std::set<std::string>& outputs,
+                                        std::set<std::string>& inputs_reached);
+  int changed_counter_ = 0;  // names the temporary tables of ChangedValues
   // Drops the temporary tables the runner made for a model (`_pipeline_*`), so that the next model
   // starts with the engine's memory free.
   Status DropTempTables();
@@ -479,6 +509,15 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     }
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, view_name));
     views[ref.table] = QuoteName(kBatchSchema) + "." + QuoteName(view_name);
+    auto filter = input_filters_.find(ref.table);
+    if (!incremental && filter != input_filters_.end()) {
+      // Only the rows the touched keys read (key_input).
+      std::string keyed = QuoteName(kBatchSchema) + "." + QuoteName(view_name + "__keyed");
+      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE VIEW " + keyed +
+                                              " AS SELECT * FROM " + views[ref.table] + " WHERE " +
+                                              filter->second));
+      views[ref.table] = keyed;
+    }
   }
   std::string body = model.body;
   if (!model.generated.empty()) {
@@ -782,10 +821,46 @@ Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::W
   return ApplyExpectations(model, Qualified(model.name), result);
 }
 
+Result<std::string> Runner::ChangedValues(const TableName& table, int64_t old_version,
+                                          int64_t now_version, std::vector<std::string> columns,
+                                          std::string& changed) {
+  lake::DeltaTable delta = catalog_.Table(table);
+  lake::VersionSpec old_spec;
+  old_spec.version = old_version;
+  auto old_snapshot = delta.Load(connection_, old_spec);
+  if (!old_snapshot.ok()) {
+    return "version " + std::to_string(old_version) + " of " + table.ToString() + " is gone";
+  }
+  lake::VersionSpec now_spec;
+  now_spec.version = now_version;
+  DHL_ASSIGN_OR_RETURN(auto now_snapshot, delta.Load(connection_, now_spec));
+  std::string base = table.layer + "__" + table.name;
+  DHL_RETURN_IF_ERROR(delta.CreateView(connection_, *old_snapshot, kBatchSchema, base + "__old"));
+  DHL_RETURN_IF_ERROR(delta.CreateView(connection_, now_snapshot, kBatchSchema, base + "__now"));
+  std::string old_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__old");
+  std::string now_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__now");
+  DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, old_view));
+  DHL_ASSIGN_OR_RETURN(auto now_columns, Columns(connection_, now_view));
+  if (old_columns != now_columns) return "the columns of " + table.ToString() + " changed";
+  std::vector<std::string> compared;
+  for (const auto& [name, type] : now_columns) {
+    if (!IsIngestionColumn(name)) compared.push_back(name);
+  }
+  std::sort(columns.begin(), columns.end());
+  columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
+  changed = "_pipeline_changed_" + std::to_string(changed_counter_++);
+  std::string old_rows = "SELECT " + QuotedList(compared) + " FROM " + old_view;
+  std::string now_rows = "SELECT " + QuotedList(compared) + " FROM " + now_view;
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute("CREATE OR REPLACE TEMP TABLE " + changed + " AS SELECT DISTINCT " +
+                          QuotedList(columns) + " FROM ((" + old_rows + " EXCEPT " + now_rows +
+                          ") UNION ALL (" + now_rows + " EXCEPT " + old_rows + "))"));
+  return std::string();
+}
+
 Result<std::string> Runner::DimensionChanges(const Model& model, const Versions& inputs,
                                              const Versions& last,
-                                             std::vector<std::string>& conditions) {
-  int counter = 0;
+                                             std::vector<KeyCondition>& conditions) {
   for (const Ref& ref : model.refs) {
     auto recorded = last.find(ref.table);
     if (recorded == last.end()) return "input " + ref.table.ToString() + " is new";
@@ -820,40 +895,113 @@ Result<std::string> Runner::DimensionChanges(const Model& model, const Versions&
           table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__appended"));
       std::string appended = QuoteName(kBatchSchema) + "." + QuoteName(base + "__appended");
       for (const RecomputeOn* mapping : mappings) {
-        conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
-                             QuoteName(mapping->table_column) + " FROM " + appended + ")");
+        conditions.push_back(KeyCondition{
+            mapping->model_column,
+            "(SELECT " + QuoteName(mapping->table_column) + " FROM " + appended + ")"});
       }
       continue;
     }
     if (mappings.empty()) {
       return "input " + ref.table.ToString() + " was rewritten (not only appended to)";
     }
-    DHL_RETURN_IF_ERROR(table.CreateView(connection_, *old_snapshot, kBatchSchema, base + "__old"));
-    DHL_RETURN_IF_ERROR(table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__now"));
-    std::string old_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__old");
-    std::string now_view = QuoteName(kBatchSchema) + "." + QuoteName(base + "__now");
-    DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, old_view));
-    DHL_ASSIGN_OR_RETURN(auto now_columns, Columns(connection_, now_view));
-    if (old_columns != now_columns) return "the columns of " + ref.table.ToString() + " changed";
-    std::vector<std::string> compared;
-    for (const auto& [name, type] : now_columns) {
-      if (!IsIngestionColumn(name)) compared.push_back(name);
-    }
     std::vector<std::string> mapped;
     for (const RecomputeOn* mapping : mappings) mapped.push_back(mapping->table_column);
-    std::sort(mapped.begin(), mapped.end());
-    mapped.erase(std::unique(mapped.begin(), mapped.end()), mapped.end());
-    std::string changed = "_pipeline_changed_" + std::to_string(counter++);
-    std::string old_rows = "SELECT " + QuotedList(compared) + " FROM " + old_view;
-    std::string now_rows = "SELECT " + QuotedList(compared) + " FROM " + now_view;
-    DHL_RETURN_IF_ERROR(
-        connection_.Execute("CREATE OR REPLACE TEMP TABLE " + changed + " AS SELECT DISTINCT " +
-                            QuotedList(mapped) + " FROM ((" + old_rows + " EXCEPT " + now_rows +
-                            ") UNION ALL (" + now_rows + " EXCEPT " + old_rows + "))"));
+    std::string changed;
+    DHL_ASSIGN_OR_RETURN(std::string reason,
+                         ChangedValues(ref.table, recorded->second, now_version, mapped, changed));
+    if (!reason.empty()) return reason;
     for (const RecomputeOn* mapping : mappings) {
+      conditions.push_back(
+          KeyCondition{mapping->model_column,
+                       "(SELECT " + QuoteName(mapping->table_column) + " FROM " + changed + ")"});
+    }
+  }
+  return std::string();
+}
+
+std::map<TableName, std::string> Runner::KeyInputFilters(
+    const Model& model, const std::string& keys, const std::vector<KeyCondition>& recompute) {
+  std::map<TableName, std::map<std::string, std::string>> expressions;
+  for (const KeyInput& key_input : model.key_inputs) {
+    expressions[key_input.table][key_input.key_column] = key_input.expression;
+  }
+  std::map<TableName, std::string> filters;
+  for (const auto& [table, by_column] : expressions) {
+    std::vector<std::string> same;
+    for (const std::string& column : model.unique_key) {
+      auto expression = by_column.find(column);
+      if (expression == by_column.end()) break;
+      same.push_back("_pipeline_k." + QuoteName(column) + " IS NOT DISTINCT FROM (" +
+                     expression->second + ")");
+    }
+    if (same.size() != model.unique_key.size()) continue;  // not the whole key: read whole
+    std::string filter =
+        "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + Join(same, " AND ") + ")";
+    bool complete = true;
+    for (const KeyCondition& condition : recompute) {
+      auto expression = by_column.find(condition.model_column);
+      if (expression == by_column.end()) {
+        complete = false;  // a dimension reaches a column the input cannot be filtered by
+        break;
+      }
+      filter += " OR (" + expression->second + ") IN " + condition.values;
+    }
+    if (complete) filters[table] = filter;
+  }
+  return filters;
+}
+
+Result<std::string> Runner::PartitionsReached(const Model& model, const Versions& inputs,
+                                              const TableName& table, int64_t old_version,
+                                              const std::string& column,
+                                              std::set<std::string>& outputs,
+                                              std::set<std::string>& inputs_reached) {
+  std::vector<const RecomputeOn*> mappings;
+  for (const RecomputeOn& mapping : model.recompute_on) {
+    if (mapping.table == table) mappings.push_back(&mapping);
+  }
+  if (mappings.empty()) {
+    return "input " + table.ToString() + " changed and reaches no partition (no recompute_on)";
+  }
+  std::vector<std::string> mapped;
+  for (const RecomputeOn* mapping : mappings) mapped.push_back(mapping->table_column);
+  std::string changed;
+  DHL_ASSIGN_OR_RETURN(std::string reason,
+                       ChangedValues(table, old_version, inputs.at(table), mapped, changed));
+  if (!reason.empty()) return reason;
+  // The partition values of `relation`'s rows that a changed dimension row reaches, added to
+  // `into`.
+  auto reached = [&](const std::string& relation, const std::string& name,
+                     std::set<std::string>& into) -> Result<std::string> {
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
+    std::vector<std::string> conditions;
+    for (const RecomputeOn* mapping : mappings) {
+      bool present = false;
+      for (const auto& [have, type] : columns) present = present || have == mapping->model_column;
+      if (!present) {
+        return name + " has no column " + mapping->model_column +
+               " (recompute_on: " + table.ToString() + "." + mapping->table_column + ")";
+      }
       conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
                            QuoteName(mapping->table_column) + " FROM " + changed + ")");
     }
+    DHL_ASSIGN_OR_RETURN(auto found, connection_.Query("SELECT DISTINCT CAST(" + QuoteName(column) +
+                                                       " AS VARCHAR) FROM " + relation + " WHERE " +
+                                                       Join(conditions, " OR ")));
+    for (size_t row = 0; row < found.row_count(); ++row) {
+      auto value = found.GetString(0, row);
+      if (!value.has_value()) return name + " has a row without " + column;
+      into.insert(*value);
+    }
+    return std::string();
+  };
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  DHL_ASSIGN_OR_RETURN(reason, reached(Qualified(model.name), model.name.ToString(), outputs));
+  if (!reason.empty()) return reason;
+  for (const TableName& input : model.partition_inputs) {
+    DHL_ASSIGN_OR_RETURN(std::string view, WholeView(model, inputs, input));
+    DHL_ASSIGN_OR_RETURN(reason, reached(view, input.ToString(), inputs_reached));
+    if (!reason.empty()) return reason;
   }
   return std::string();
 }
@@ -867,7 +1015,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   lake::DeltaTable target = catalog_.Table(model.name);
   bool incremental = model.materialization == Materialization::kIncremental && !full_ &&
                      target.Exists() && last.has_value();
-  std::vector<std::string> recompute;  // keys a dimension change reaches
+  std::vector<KeyCondition> recompute;  // keys a dimension change reaches
   if (incremental) {
     DHL_ASSIGN_OR_RETURN(std::string reason, DimensionChanges(model, inputs, *last, recompute));
     if (!reason.empty()) {
@@ -896,12 +1044,26 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     // version per key is the one a full rebuild sees (an older late version cannot come back after
     // a deletion or an invalid latest version).
     std::string full_sql;
+    std::string new_keys = "(" + batch_sql + ")";
+    if (!model.key_inputs.empty()) {
+      // The touched keys once; the inputs with key_input lines are read only for them.
+      auto step = steps_.Time("touched keys");
+      new_keys = "_pipeline_new_keys";
+      DHL_RETURN_IF_ERROR(connection_.Execute(
+          "CREATE OR REPLACE TEMP TABLE " + new_keys + " AS SELECT DISTINCT " +
+          QuotedList(model.unique_key) + " FROM (" + batch_sql + ") AS _pipeline_new"));
+      input_filters_ = KeyInputFilters(model, new_keys, recompute);
+    }
     auto step = steps_.Time("render");
-    DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, full_sql));
-    batch_sql = "SELECT * FROM (" + full_sql + ") AS _pipeline_all WHERE EXISTS (SELECT 1 FROM (" +
-                batch_sql + ") AS _pipeline_new WHERE " +
+    Status rendered = RenderBatchRefs(model, inputs, last, false, full_sql);
+    input_filters_.clear();
+    DHL_RETURN_IF_ERROR(rendered);
+    batch_sql = "SELECT * FROM (" + full_sql + ") AS _pipeline_all WHERE EXISTS (SELECT 1 FROM " +
+                new_keys + " AS _pipeline_new WHERE " +
                 SameKey("_pipeline_all", "_pipeline_new", model.unique_key) + ")";
-    for (const std::string& condition : recompute) batch_sql += " OR " + condition;
+    for (const KeyCondition& condition : recompute) {
+      batch_sql += " OR " + QuoteName(condition.model_column) + " IN " + condition.values;
+    }
   }
   {
     auto step = steps_.Time("materialise");
@@ -1039,33 +1201,57 @@ std::string Runner::FailureText(const Model& model, const Status& status) {
          "memory_limit; its table is left as it was): " + text;
 }
 
-Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(
-    const Model& model, const Versions& inputs, const std::optional<Versions>& last) {
+Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& model,
+                                                                const Versions& inputs,
+                                                                const std::optional<Versions>& last,
+                                                                std::string& why) {
   std::optional<PartitionScope> whole;
   if (full_ || !last.has_value() || !catalog_.Table(model.name).Exists()) return whole;
   PartitionScope scope;
   scope.column = model.partition_by.front();
-  std::set<std::string> changed;
+  std::set<std::string> changed;  // input partitions
+  std::set<std::string> direct;   // output partitions a dimension change reaches in the table
+  std::vector<std::pair<TableName, int64_t>> dimensions;  // changed inputs not tracked
   for (const auto& [table, version] : inputs) {
     auto recorded = last->find(table);
-    if (recorded == last->end()) return whole;
+    if (recorded == last->end()) {
+      why = "input " + table.ToString() + " is new";
+      return whole;
+    }
     if (recorded->second == version) continue;
     bool tracked = std::find(model.partition_inputs.begin(), model.partition_inputs.end(), table) !=
                    model.partition_inputs.end();
-    if (!tracked) return whole;  // a dimension changed: every partition may change
+    if (!tracked) {
+      dimensions.emplace_back(table, recorded->second);  // reached through recompute_on, below
+      continue;
+    }
     lake::DeltaTable delta = catalog_.Table(table);
     lake::VersionSpec before_spec;
     before_spec.version = recorded->second;
     lake::VersionSpec after_spec;
     after_spec.version = version;
     auto before = delta.Load(connection_, before_spec);
-    if (!before.ok()) return whole;  // the old version is gone (vacuumed): rebuild
+    if (!before.ok()) {
+      why = "version " + std::to_string(recorded->second) + " of " + table.ToString() + " is gone";
+      return whole;
+    }
     DHL_ASSIGN_OR_RETURN(auto after, delta.Load(connection_, after_spec));
     auto values = ChangedPartitions(*before, after, scope.column);
-    if (!values.has_value()) return whole;
+    if (!values.has_value()) {
+      why = table.ToString() + " is not partitioned by " + scope.column;
+      return whole;
+    }
     changed.insert(values->begin(), values->end());
   }
+  // A changed dimension reaches only the partitions holding rows that reference its changed rows
+  // (a period only added reaches the partitions of the values that now have it).
+  for (const auto& [table, old_version] : dimensions) {
+    DHL_ASSIGN_OR_RETURN(
+        why, PartitionsReached(model, inputs, table, old_version, scope.column, direct, changed));
+    if (!why.empty()) return whole;
+  }
   if (model.partition_window_low == 0 && model.partition_window_high == 0) {
+    changed.insert(direct.begin(), direct.end());
     scope.input = changed;
     scope.output.assign(changed.begin(), changed.end());
     return std::optional<PartitionScope>(std::move(scope));
@@ -1073,13 +1259,23 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(
   // Output partition Y reads inputs Y + low .. Y + high, so a changed input C reaches the outputs
   // C - high .. C - low.
   std::set<int> outputs;
-  for (const std::string& value : changed) {
+  auto number_of = [&](const std::string& value) {
     std::optional<int> number = PartitionNumber(value);
+    if (!number.has_value()) why = "partition " + scope.column + "=" + value + " is not a number";
+    return number;
+  };
+  for (const std::string& value : changed) {
+    std::optional<int> number = number_of(value);
     if (!number.has_value()) return whole;
     for (int y = *number - model.partition_window_high; y <= *number - model.partition_window_low;
          ++y) {
       outputs.insert(y);
     }
+  }
+  for (const std::string& value : direct) {
+    std::optional<int> number = number_of(value);
+    if (!number.has_value()) return whole;
+    outputs.insert(*number);
   }
   for (int y : outputs) {
     scope.output.push_back(std::to_string(y));
@@ -1092,7 +1288,9 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(
 
 Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
                               const std::optional<Versions>& last, ModelResult& result) {
-  DHL_ASSIGN_OR_RETURN(auto scope, PartitionScopeFor(model, inputs, last));
+  std::string why_whole;
+  DHL_ASSIGN_OR_RETURN(auto scope, PartitionScopeFor(model, inputs, last, why_whole));
+  if (!scope.has_value() && result.full_reason.empty()) result.full_reason = why_whole;
   if (scope.has_value() && scope->output.empty()) return Status::Ok();  // no data changed
   struct ScopeReset {
     const PartitionScope*& scope;

@@ -292,6 +292,84 @@ TEST_F(PipelineRunnerTest, TheLatestVersionOfEachKeyIsKept) {
   EXPECT_EQ(Rows("silver.later", columns), expected);
 }
 
+// key_input: the touched keys are recomputed from the bronze rows of those keys alone (one
+// filtering scan), for keys new rows touch and keys a dimension change reaches. `rows_seen` counts
+// what the model read of its input, so it shows the filter (a model honouring its key_input lines
+// reads nothing else; this one does, on purpose, to make the reading visible).
+TEST_F(PipelineRunnerTest, KeyInputReadsOnlyTheRowsOfTheTouchedKeys) {
+  const char* counted =
+      "-- materialized: incremental\n"
+      "-- unique_key: k\n"
+      "-- order_by: ts\n"
+      "-- key_input: bronze.counted | k = lower(name)\n"
+      "-- recompute_on: silver.dim.uid = k\n"
+      "SELECT lower(c.name) AS k, max(c.ts) AS ts, count(*) AS versions, "
+      "max(m.kind) AS kind, (SELECT count(*) FROM ref('bronze.counted')) AS rows_seen "
+      "FROM ref('bronze.counted') AS c LEFT JOIN ref('silver.dim') AS m ON m.uid = lower(c.name) "
+      "GROUP BY lower(c.name)";
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/counted.sql", counted}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('c', 'x')) AS t(uid, kind)", true);
+  Write("bronze.counted",
+        "SELECT * FROM (VALUES ('a', 1), ('A', 2), ('b', 1), ('c', 1), ('C', 2), ('c', 3)) "
+        "AS t(name, ts)",
+        false);
+  ASSERT_TRUE(Run(*models, "silver.dim").status == ModelStatus::kSucceeded);
+  ModelResult first = Run(*models, "silver.counted");
+  EXPECT_EQ(first.rows_out, 3);
+  const std::string columns = "k, ts, versions, kind, rows_seen";
+  EXPECT_EQ(Rows("silver.counted", columns),
+            (std::vector<std::string>{"(a, 2, 2, x, 6)", "(b, 1, 1, NULL, 6)", "(c, 3, 3, x, 6)"}));
+
+  // A new row of b: b is recomputed from its two rows alone (not from all seven).
+  Write("bronze.counted", "SELECT 'B' AS name, 5 AS ts", false);
+  ModelResult touched = Run(*models, "silver.counted");
+  EXPECT_EQ(touched.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(touched.rows_in, 1);
+  EXPECT_EQ(Rows("silver.counted", columns),
+            (std::vector<std::string>{"(a, 2, 2, x, 6)", "(b, 5, 2, NULL, 2)", "(c, 3, 3, x, 6)"}));
+
+  // The dimension changes c's kind: c is recomputed from its three rows alone.
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('c', 'y')) AS t(uid, kind)", true);
+  ASSERT_TRUE(Run(*models, "silver.dim").status == ModelStatus::kSucceeded);
+  ModelResult reached = Run(*models, "silver.counted");
+  EXPECT_EQ(reached.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(reached.full_reason, "");
+  EXPECT_EQ(reached.rows_in, 1);
+  EXPECT_EQ(Rows("silver.counted", columns),
+            (std::vector<std::string>{"(a, 2, 2, x, 6)", "(b, 5, 2, NULL, 2)", "(c, 3, 3, y, 3)"}));
+
+  // Everything but rows_seen equals a full rebuild.
+  ModelResult full = Run(*models, "silver.counted", /*full=*/true);
+  EXPECT_EQ(full.rows_in, 3);
+  EXPECT_EQ(Rows("silver.counted", "k, ts, versions, kind"),
+            (std::vector<std::string>{"(a, 2, 2, x)", "(b, 5, 2, NULL)", "(c, 3, 3, y)"}));
+}
+
+TEST(ModelHeaderTest, KeyInputMapsAKeyColumnOfAnIncrementalModel) {
+  const std::string header = "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n";
+  const std::string body = "SELECT 1 AS k, 1 AS ts FROM ref('bronze.f')";
+  auto good =
+      ParseModel("silver/x.sql", header + "-- key_input: bronze.f | k = lower(name)\n" + body);
+  ASSERT_TRUE(good.ok()) << good.status().ToString();
+  ASSERT_EQ(good->key_inputs.size(), 1u);
+  EXPECT_EQ(good->key_inputs[0].expression, "lower(name)");
+  auto not_key = ParseModel("silver/x.sql", header + "-- key_input: bronze.f | ts = t\n" + body);
+  ASSERT_FALSE(not_key.ok());
+  EXPECT_NE(not_key.status().message().find("silver/x.sql:4: key_input: ts is not a unique_key"),
+            std::string::npos)
+      << not_key.status().message();
+  auto malformed = ParseModel("silver/x.sql", header + "-- key_input: bronze.f k = name\n" + body);
+  EXPECT_FALSE(malformed.ok());
+  auto undeclared =
+      ParseModel("silver/x.sql", header + "-- key_input: bronze.g | k = name\n" + body);
+  ASSERT_FALSE(undeclared.ok());
+  EXPECT_NE(undeclared.status().message().find("not an input"), std::string::npos);
+  auto table =
+      ParseModel("silver/x.sql", "-- materialized: table\n-- key_input: bronze.f | k = n\n" + body);
+  EXPECT_FALSE(table.ok());
+}
+
 TEST_F(PipelineRunnerTest, ARewrittenInputWithoutAMappingRebuildsInFullAndSaysWhy) {
   std::string fact = kFact;
   fact.replace(fact.find("-- recompute_on: silver.dim.uid = d\n"),

@@ -477,6 +477,62 @@ TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
   EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", columns) == Rows(fresh, "gold.aggregate", columns));
 }
 
+// A newly arrived month: silver.period gains the row 202512 (a dimension rewritten, nothing in it
+// changed) and silver.data_value its first December values. The added period reaches only the
+// values that reference it, so gold.analytics recomputes 2025 alone (before, any change to
+// silver.period rebuilt every year); both tables equal a full rebuild.
+TEST_F(GoldAggregateTest, ANewMonthRecomputesOnlyItsYear) {
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.period", "SELECT * FROM (" + Periods() + ") WHERE pe <> '202512'");
+  RunOk(*catalog_);
+  std::vector<std::string> analytics_2023_2024 =
+      Rows(*catalog_, "gold.analytics", "de, pe, ou, value", "year < 2025");
+  ASSERT_FALSE(analytics_2023_2024.empty());
+
+  // December arrives: its period row and two values.
+  std::string december = "('deSum','202512','fA','cocM','9'), ('deSum','202512','fB','cocF','4')";
+  Write(*catalog_, "silver.period", Periods());
+  Append(*catalog_, "silver.data_value", ValuesSql(december));
+  RunOk(*catalog_);
+  int64_t rows_2025 =
+      static_cast<int64_t>(Rows(*catalog_, "gold.analytics", "de", "year = 2025").size());
+  bool saw_analytics = false;
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name != "analytics") continue;
+    saw_analytics = true;
+    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+    EXPECT_EQ(model.full_reason, "");
+    // Read and wrote 2025 only (3 rows: fA's population and the two December values); 2023 and
+    // 2024 kept their files.
+    EXPECT_EQ(rows_2025, 3);
+    EXPECT_EQ(model.rows_in, rows_2025);
+    EXPECT_EQ(model.rows_out, rows_2025);
+    EXPECT_EQ(model.files_removed, 1);  // 2025's one file from the first run
+    EXPECT_GE(model.files_added, 1);
+  }
+  EXPECT_TRUE(saw_analytics);
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "de, pe, ou, value", "year < 2025") ==
+              analytics_2023_2024);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 13);  // 9 + 4
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 13);
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh, std::string(kValues) + ", " + december);
+  auto summary = Run(fresh, true);
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  for (const char* table : {"gold.analytics", "gold.aggregate"}) {
+    std::string columns = std::string(table) == "gold.analytics"
+                              ? "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                                "yearly, value, value_text, days, value_x_days, year"
+                              : "de, coc, category, category_option, ou, ou_level, pe, "
+                                "period_type, round(value, 9), count, year";
+    std::vector<std::string> incremental = Rows(*catalog_, table, columns);
+    std::vector<std::string> full = Rows(fresh, table, columns);
+    EXPECT_EQ(incremental.size(), full.size()) << table;
+    EXPECT_TRUE(incremental == full) << table;
+  }
+}
+
 TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
   // D (level 2) and W (level 1) hold values of their own beside fA's (level 3).
   WriteSilver(*catalog_,
