@@ -272,6 +272,14 @@ class Runner {
     int64_t table_version = -1;
     std::optional<TableFingerprints> table;
   };
+  // `live`'s rows as a table with `columns` (DESCRIBE's, in order) would store and read them back,
+  // as a parenthesised SELECT; nullopt when the columns differ in names, number or stored types.
+  Result<std::optional<std::string>> AsStored(
+      const std::string& live, const std::vector<std::pair<std::string, std::string>>& columns);
+  // An incremental run whose touched keys (`batch`: every version of each) are all new to the
+  // table: their latest versions, those not deleted and passing the expectations, are appended;
+  // the table's files stay. False (nothing done) when some key is in the table already.
+  Result<bool> AppendNewKeys(const Model& model, const std::string& batch, ModelResult& result);
   Result<ContentChange> CompareContent(const Model& model, const std::string& live,
                                        const std::string& replaced,
                                        const lake::WriteOptions& write);
@@ -672,6 +680,152 @@ Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
   return Status::Ok();
 }
 
+Result<std::optional<std::string>> Runner::AsStored(
+    const std::string& live, const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::optional<std::string> differs;
+  DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, live));
+  if (new_columns.size() != columns.size()) return differs;
+  // Each column cast as the write casts it, read back as a scan reads it (a TIMESTAMP result is
+  // stored and read as TIMESTAMPTZ).
+  std::vector<std::string> stored;
+  for (size_t i = 0; i < new_columns.size(); ++i) {
+    const auto& [name, type] = new_columns[i];
+    if (name != columns[i].first) return differs;
+    std::string write_type;
+    auto delta_type = lake::DeltaTypeOf(type, &write_type);
+    if (!delta_type.ok()) return differs;  // the write says why
+    DHL_ASSIGN_OR_RETURN(std::string read_type, lake::DuckDbTypeOf(*delta_type));
+    stored.push_back("CAST(CAST(" + QuoteName(name) + " AS " + write_type + ") AS " + read_type +
+                     ") AS " + QuoteName(name));
+  }
+  std::string rows = "(SELECT " + Join(stored, ", ") + " FROM " + live + ")";
+  DHL_ASSIGN_OR_RETURN(auto stored_columns, Columns(connection_, rows));
+  if (stored_columns != columns) return differs;
+  return std::optional<std::string>(std::move(rows));
+}
+
+Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
+                                   ModelResult& result) {
+  lake::DeltaTable table = catalog_.Table(model.name);
+  DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
+  std::vector<std::string> partition_columns;
+  if (!model.partition_by.empty()) {
+    if (snapshot.metadata.partition_columns != model.partition_by) return false;
+    partition_columns = model.partition_by;
+    // Only the table's files in the partitions the batch touches can hold its keys.
+    std::vector<std::string> casts;
+    for (const std::string& column : partition_columns) {
+      casts.push_back("CAST(" + QuoteName(column) + " AS VARCHAR)");
+    }
+    DHL_ASSIGN_OR_RETURN(
+        auto touched, connection_.Query("SELECT DISTINCT " + Join(casts, ", ") + " FROM " + batch));
+    std::set<lake::PartitionValues> partitions;
+    for (size_t row = 0; row < touched.row_count(); ++row) {
+      lake::PartitionValues values;
+      for (size_t column = 0; column < partition_columns.size(); ++column) {
+        values[partition_columns[column]] = touched.GetString(column, row);
+      }
+      partitions.insert(std::move(values));
+    }
+    for (auto file = snapshot.files.begin(); file != snapshot.files.end();) {
+      lake::PartitionValues values;
+      for (const std::string& column : partition_columns) {
+        auto value = file->second.partition_values.find(column);
+        values[column] =
+            value == file->second.partition_values.end() ? std::nullopt : value->second;
+      }
+      file = partitions.count(values) > 0 ? std::next(file) : snapshot.files.erase(file);
+    }
+  }
+  const std::string touched_view = "touched_target";
+  DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, touched_view));
+  const std::string target = QuoteName(kBatchSchema) + "." + QuoteName(touched_view);
+  DHL_ASSIGN_OR_RETURN(
+      int64_t known,
+      CountRows(connection_,
+                "(SELECT 1 FROM " + target + " AS _pipeline_old WHERE EXISTS (SELECT 1 FROM " +
+                    batch + " AS _pipeline_key WHERE " +
+                    SameKey("_pipeline_old", "_pipeline_key", model.unique_key) + ") LIMIT 1)"));
+  if (known > 0) return false;
+  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, target));
+  DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(batch, columns));
+  if (!stored.has_value()) return false;  // another shape: the ordinary path says how it differs
+
+  // Every key is new to the table: its latest version, unless deleted, is appended; the table's
+  // rows stay as they are.
+  std::vector<std::string> order;
+  for (const std::string& column : model.order_by) {
+    order.push_back(QuoteName(column) + " DESC NULLS LAST");
+  }
+  const std::string live = "_pipeline_live_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + live +
+      " AS SELECT * EXCLUDE (_pipeline_rank) FROM (SELECT *, row_number() OVER (PARTITION BY " +
+      QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+      ") AS _pipeline_rank FROM " + batch + ") WHERE _pipeline_rank = 1" +
+      (model.deleted_column.empty()
+           ? std::string()
+           : " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)")));
+  {
+    auto step = steps_.Time("expectations");
+    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  }
+  if (result.rows_out == 0) {
+    result.output_unchanged = true;
+    return true;
+  }
+  // The table's fingerprints after the append: those recorded plus the new rows' (sums add up).
+  std::optional<TableFingerprints> after;
+  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == snapshot.version &&
+      stored_fingerprints_->format == fingerprint_format_ &&
+      stored_fingerprints_->partition_columns == partition_columns) {
+    auto step = steps_.Time("fingerprints");
+    std::vector<std::pair<std::string, std::string>> compared;
+    for (const auto& column : columns) {
+      if (!IsIngestionColumn(column.first)) compared.push_back(column);
+    }
+    DHL_ASSIGN_OR_RETURN(std::optional<std::string> new_rows, AsStored(live, columns));
+    if (new_rows.has_value()) {
+      DHL_ASSIGN_OR_RETURN(Fingerprints added, ComputeFingerprints(connection_, *new_rows, compared,
+                                                                   partition_columns));
+      after = stored_fingerprints_;
+      for (const auto& [partition, fingerprint] : added) {
+        RowFingerprint& sum = after->partitions[partition];
+        if (sum.hash_sum.empty()) sum.hash_sum = "0";
+        if (sum.check_sum.empty()) sum.check_sum = "0";
+        DHL_ASSIGN_OR_RETURN(
+            auto added_up,
+            connection_.Query("SELECT CAST(CAST(" + StringLiteral(sum.hash_sum) +
+                              " AS HUGEINT) + CAST(" + StringLiteral(fingerprint.hash_sum) +
+                              " AS HUGEINT) AS VARCHAR), CAST(CAST(" +
+                              StringLiteral(sum.check_sum) + " AS HUGEINT) + CAST(" +
+                              StringLiteral(fingerprint.check_sum) + " AS HUGEINT) AS VARCHAR)"));
+        sum.rows += fingerprint.rows;
+        sum.hash_sum = added_up.GetString(0, 0).value_or("");
+        sum.check_sum = added_up.GetString(1, 0).value_or("");
+      }
+    }
+  }
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
+  write.mode = lake::WriteMode::kAppend;
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "write");
+  DHL_ASSIGN_OR_RETURN(lake::WriteResult written,
+                       table.Write(connection_, "SELECT * FROM " + live, write));
+  step.reset();
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
+  if (after.has_value()) {
+    after->version = written.version;
+    recorded_fingerprints_ = std::move(after);
+  }
+  return true;
+}
+
 Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const std::string& live,
                                                      const std::string& replaced,
                                                      const lake::WriteOptions& write) {
@@ -679,25 +833,10 @@ Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const s
   lake::DeltaTable table = catalog_.Table(model.name);
   DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
   const std::string target = Qualified(model.name);
-  DHL_ASSIGN_OR_RETURN(auto new_columns, Columns(connection_, live));
   DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, target));
-  if (new_columns.size() != old_columns.size()) return as_planned;
-  // The new rows as the table would hold them: each column cast as the write casts it, read back as
-  // a scan reads it (a TIMESTAMP result is stored and read as TIMESTAMPTZ).
-  std::vector<std::string> stored;
-  for (size_t i = 0; i < new_columns.size(); ++i) {
-    const auto& [name, type] = new_columns[i];
-    if (name != old_columns[i].first) return as_planned;
-    std::string write_type;
-    auto delta_type = lake::DeltaTypeOf(type, &write_type);
-    if (!delta_type.ok()) return as_planned;  // the write says why
-    DHL_ASSIGN_OR_RETURN(std::string read_type, lake::DuckDbTypeOf(*delta_type));
-    stored.push_back("CAST(CAST(" + QuoteName(name) + " AS " + write_type + ") AS " + read_type +
-                     ") AS " + QuoteName(name));
-  }
-  const std::string new_rows = "(SELECT " + Join(stored, ", ") + " FROM " + live + ")";
-  DHL_ASSIGN_OR_RETURN(auto stored_columns, Columns(connection_, new_rows));
-  if (stored_columns != old_columns) return as_planned;
+  DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored_rows, AsStored(live, old_columns));
+  if (!stored_rows.has_value()) return as_planned;
+  const std::string new_rows = *stored_rows;
   std::vector<std::pair<std::string, std::string>> compared;
   for (const auto& column : old_columns) {
     if (!IsIngestionColumn(column.first)) compared.push_back(column);
@@ -1081,6 +1220,13 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   } else {
     if (incremental && result.rows_in == 0) {
       return Status::Ok();  // nothing new: no commit
+    }
+    if (incremental) {
+      // New keys only (a newly arrived month): appended, no partition rewritten.
+      latest_step.reset();
+      DHL_ASSIGN_OR_RETURN(bool appended, AppendNewKeys(model, batch, result));
+      if (appended) return Status::Ok();
+      latest_step.emplace(steps_, "latest version");
     }
     // Candidates: the batch, plus (incremental) the target's rows in the partitions the batch
     // touches; the latest version per key wins, the batch winning ties; deletions then drop out.

@@ -663,6 +663,64 @@ TEST_F(PipelineRunnerTest, AnIncrementalRunReplacesOnlyTheTouchedPartitionsThatC
   EXPECT_EQ(same.version, -1);
 }
 
+// New keys alone (a newly arrived month): their latest versions, those not deleted, are appended
+// and no file is rewritten; the recorded fingerprints are carried forward (the sums add up), so a
+// full rebuild afterwards finds nothing to commit without reading the table. A key already in the
+// table takes the ordinary path (its partition rewritten).
+TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
+  auto models = ModelSet::LoadMap(
+      {{"silver/fact.sql",
+        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
+        "-- partition_by: year\n"
+        "SELECT k, CAST(year AS INTEGER) AS year, v, ts, gone FROM ref('bronze.fact')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto rows = [](const std::string& tuples) {
+    return "SELECT * FROM (VALUES " + tuples + ") AS r(k, year, v, ts, gone)";
+  };
+  Write("bronze.fact", rows("('a', 2020, 1, 1, false), ('b', 2021, 2, 1, false)"), false);
+  EXPECT_EQ(Run(*models, "silver.fact").files_added, 2);
+  EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);  // records fingerprints
+
+  // c in two versions, d deleted at once, e: all new keys.
+  Write("bronze.fact",
+        rows("('c', 2021, 3, 1, false), ('c', 2021, 4, 2, false), ('d', 2022, 5, 1, true), "
+             "('e', 2021, 6, 1, false)"),
+        false);
+  ModelResult appended = Run(*models, "silver.fact");
+  EXPECT_EQ(appended.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(appended.rows_in, 4);
+  EXPECT_EQ(appended.rows_out, 2);  // c's latest and e
+  EXPECT_EQ(appended.files_added, 1);
+  EXPECT_EQ(appended.files_removed, 0);
+  const std::vector<std::string> expected = {"(a, 2020, 1)", "(b, 2021, 2)", "(c, 2021, 4)",
+                                             "(e, 2021, 6)"};
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"), expected);
+  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
+  auto recorded = connection_->Query(
+      "SELECT fingerprints FROM ops.model_run WHERE model = 'silver.fact' AND version = " +
+      std::to_string(appended.version));
+  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
+  auto fingerprints = ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
+  ASSERT_TRUE(fingerprints.has_value()) << recorded->GetString(0, 0).value_or("NULL");
+  EXPECT_EQ(fingerprints->version, appended.version);
+  EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2021")}}].rows), 3);
+  EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2020")}}].rows), 1);
+  ModelResult full = Run(*models, "silver.fact", /*full=*/true);
+  EXPECT_TRUE(full.output_unchanged);
+  EXPECT_EQ(full.rows_out, 4);
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"), expected);
+
+  // A new version of b (in the table) and a new key f: the ordinary path, 2021 rewritten.
+  Write("bronze.fact", rows("('b', 2021, 7, 2, false), ('f', 2021, 8, 1, false)"), false);
+  ModelResult changed = Run(*models, "silver.fact");
+  EXPECT_EQ(changed.files_removed, 2);  // 2021's first file and the appended one
+  EXPECT_EQ(changed.files_added, 1);
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"),
+            (std::vector<std::string>{"(a, 2020, 1)", "(b, 2021, 7)", "(c, 2021, 4)",
+                                      "(e, 2021, 6)", "(f, 2021, 8)"}));
+  EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
+}
+
 // Expectations are counted in one scan; one that cannot run is named with its line.
 TEST_F(PipelineRunnerTest, ExpectationsAreCountedTogetherAndABadOneIsNamed) {
   auto models =
