@@ -13,12 +13,15 @@
 -- days of the period and value x days. Partitioned by year; a change to silver.data_value
 -- recomputes only the years it touches (materialized: partitioned, docs/models.md).
 -- A changed dimension row (a period added, an org unit moved, a value type changed) reaches only the
--- years holding values that reference it (recompute_on): a newly arrived month recomputes its year.
+-- years holding values that reference it (recompute_on). Each row comes from one data value
+-- (append_inputs): values only appended to silver.data_value (a newly arrived month), which no
+-- changed dimension row reaches among the older values, append their rows; the files stay.
 -- Every per-element, per-unit and per-period answer is computed once on its small table (element,
 -- org_unit, period) and the values join them: no expression runs per value but value x days.
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: silver.data_value
+-- append_inputs: silver.data_value
 -- recompute_on: silver.period.pe = pe
 -- recompute_on: silver.org_unit.uid = ou
 -- recompute_on: silver.data_element.uid = de

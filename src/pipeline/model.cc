@@ -272,6 +272,16 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         }
         model.partition_inputs.push_back(*table);
       }
+    } else if (key == "append_inputs") {
+      for (std::string_view item : Split(value, ',')) {
+        std::string table_text = TrimmedCopy(item);
+        auto table = lake::ParseTableName(table_text);
+        if (!table.ok()) {
+          return LineError(path, line,
+                           "append_inputs: '" + table_text + "': " + table.status().message());
+        }
+        model.append_inputs.push_back(*table);
+      }
     } else if (key == "partition_window") {
       std::vector<std::string_view> bounds = Split(value, ',');
       int low = 0;
@@ -426,10 +436,20 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
           path, 1, "a partitioned model needs one 'partition_by' column and 'partition_inputs'");
     }
   } else if (!model.partition_inputs.empty() || model.partition_window_low != 0 ||
-             model.partition_window_high != 0) {
+             model.partition_window_high != 0 || !model.append_inputs.empty()) {
     return LineError(path, 1,
-                     "partition_inputs and partition_window apply only to 'materialized: "
-                     "partitioned'");
+                     "partition_inputs, partition_window and append_inputs apply only to "
+                     "'materialized: partitioned'");
+  }
+  for (const lake::TableName& input : model.append_inputs) {
+    if (std::find(model.partition_inputs.begin(), model.partition_inputs.end(), input) ==
+        model.partition_inputs.end()) {
+      return LineError(path, 1,
+                       "append_inputs: " + input.ToString() + " is not one of partition_inputs");
+    }
+    if (model.partition_window_low != 0 || model.partition_window_high != 0) {
+      return LineError(path, 1, "append_inputs needs partition_window 0, 0");
+    }
   }
   model.body = std::string(text);
   if (TrimmedCopy(text.substr(std::min(position, text.size()))).empty()) {

@@ -88,6 +88,10 @@ struct Model {
   // output partition Y reads: Y + partition_window_low .. Y + partition_window_high (integers;
   // 0, 0 when the output partition is the input's own).
   std::vector<lake::TableName> partition_inputs;
+  // partitioned: partition inputs the model maps row by row (each output row comes from one row of
+  // the input, with lookups and filters): rows only appended to them, reaching no row the table
+  // already holds through a changed dimension, append the model's rows for them alone.
+  std::vector<lake::TableName> append_inputs;
   int partition_window_low = 0;
   int partition_window_high = 0;
   std::vector<Expectation> expectations;

@@ -156,6 +156,9 @@ struct PartitionScope {
   std::string column;
   std::set<std::string> input;
   std::vector<std::string> output;
+  // Non-empty: the run appends (append_inputs, model.h): each of these inputs is read as the files
+  // added since the version given, and the model's rows for them are appended to the table.
+  std::map<TableName, int64_t> append_from;
 };
 
 // Values of `column` in the files added or removed between two snapshots of a table; nullopt when
@@ -325,10 +328,19 @@ class Runner {
   // `recompute_on` lines (model.h): the output partitions holding a reached row (`outputs`) and
   // the partitions of the partition inputs holding one (`inputs_reached`). Returns a reason to
   // rebuild the whole table instead, or an empty text.
+  // `reaches_old_rows` (when given) tells whether a reached row of a partition input was there
+  // already at its version in `last`.
   Result<std::string> PartitionsReached(const Model& model, const Versions& inputs,
                                         const TableName& table, int64_t old_version,
                                         const std::string& column, std::set<std::string>& outputs,
-                                        std::set<std::string>& inputs_reached);
+                                        std::set<std::string>& inputs_reached, const Versions& last,
+                                        bool* reaches_old_rows);
+  // Appends `live` (rows past the expectations) to the model's table, at version `table_version`
+  // with `columns` (DESCRIBE's), carrying the recorded fingerprints forward (the new rows' sums
+  // added to their partitions') when they describe that version.
+  Status AppendLive(const Model& model, const std::string& live, int64_t table_version,
+                    const std::vector<std::pair<std::string, std::string>>& columns,
+                    const std::vector<std::string>& partition_columns, ModelResult& result);
   int changed_counter_ = 0;  // names the temporary tables of ChangedValues
   // Drops the temporary tables the runner made for a model (`_pipeline_*`), so that the next model
   // starts with the engine's memory free.
@@ -500,6 +512,14 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                     scope_->input.count(*value->second) > 0;
         file = keep ? std::next(file) : snapshot.files.erase(file);
       }
+    }
+    if (scope_ != nullptr && scope_->append_from.count(ref.table) > 0) {
+      // Appending: only the files added since the last run.
+      view_name = ref.table.layer + "__" + ref.table.name + "__appended";
+      lake::VersionSpec old_spec;
+      old_spec.version = scope_->append_from.at(ref.table);
+      DHL_ASSIGN_OR_RETURN(auto old_snapshot, table.Load(connection_, old_spec));
+      for (const auto& [path, file] : old_snapshot.files) snapshot.files.erase(path);
     }
     if (incremental && last.has_value() && last->count(ref.table) > 0) {
       lake::VersionSpec old_spec;
@@ -775,54 +795,8 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
     result.output_unchanged = true;
     return true;
   }
-  // The table's fingerprints after the append: those recorded plus the new rows' (sums add up).
-  std::optional<TableFingerprints> after;
-  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == snapshot.version &&
-      stored_fingerprints_->format == fingerprint_format_ &&
-      stored_fingerprints_->partition_columns == partition_columns) {
-    auto step = steps_.Time("fingerprints");
-    std::vector<std::pair<std::string, std::string>> compared;
-    for (const auto& column : columns) {
-      if (!IsIngestionColumn(column.first)) compared.push_back(column);
-    }
-    DHL_ASSIGN_OR_RETURN(std::optional<std::string> new_rows, AsStored(live, columns));
-    if (new_rows.has_value()) {
-      DHL_ASSIGN_OR_RETURN(Fingerprints added, ComputeFingerprints(connection_, *new_rows, compared,
-                                                                   partition_columns));
-      after = stored_fingerprints_;
-      for (const auto& [partition, fingerprint] : added) {
-        RowFingerprint& sum = after->partitions[partition];
-        if (sum.hash_sum.empty()) sum.hash_sum = "0";
-        if (sum.check_sum.empty()) sum.check_sum = "0";
-        DHL_ASSIGN_OR_RETURN(
-            auto added_up,
-            connection_.Query("SELECT CAST(CAST(" + StringLiteral(sum.hash_sum) +
-                              " AS HUGEINT) + CAST(" + StringLiteral(fingerprint.hash_sum) +
-                              " AS HUGEINT) AS VARCHAR), CAST(CAST(" +
-                              StringLiteral(sum.check_sum) + " AS HUGEINT) + CAST(" +
-                              StringLiteral(fingerprint.check_sum) + " AS HUGEINT) AS VARCHAR)"));
-        sum.rows += fingerprint.rows;
-        sum.hash_sum = added_up.GetString(0, 0).value_or("");
-        sum.check_sum = added_up.GetString(1, 0).value_or("");
-      }
-    }
-  }
-  lake::WriteOptions write;
-  write.partition_columns = model.partition_by;
-  write.mode = lake::WriteMode::kAppend;
-  std::optional<StepTimes::Scope> step;
-  step.emplace(steps_, "write");
-  DHL_ASSIGN_OR_RETURN(lake::WriteResult written,
-                       table.Write(connection_, "SELECT * FROM " + live, write));
-  step.reset();
-  result.version = written.version;
-  result.bytes = written.bytes_written;
-  result.files_added = written.files_added;
-  result.files_removed = written.files_removed;
-  if (after.has_value()) {
-    after->version = written.version;
-    recorded_fingerprints_ = std::move(after);
-  }
+  DHL_RETURN_IF_ERROR(
+      AppendLive(model, live, snapshot.version, columns, partition_columns, result));
   return true;
 }
 
@@ -1094,7 +1068,8 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
                                               const TableName& table, int64_t old_version,
                                               const std::string& column,
                                               std::set<std::string>& outputs,
-                                              std::set<std::string>& inputs_reached) {
+                                              std::set<std::string>& inputs_reached,
+                                              const Versions& last, bool* reaches_old_rows) {
   std::vector<const RecomputeOn*> mappings;
   for (const RecomputeOn& mapping : model.recompute_on) {
     if (mapping.table == table) mappings.push_back(&mapping);
@@ -1141,8 +1116,83 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
     DHL_ASSIGN_OR_RETURN(std::string view, WholeView(model, inputs, input));
     DHL_ASSIGN_OR_RETURN(reason, reached(view, input.ToString(), inputs_reached));
     if (!reason.empty()) return reason;
+    if (reaches_old_rows == nullptr || *reaches_old_rows) continue;
+    auto recorded = last.find(input);
+    if (recorded == last.end() || recorded->second == kAbsent) {
+      *reaches_old_rows = true;
+      continue;
+    }
+    lake::DeltaTable delta = catalog_.Table(input);
+    lake::VersionSpec before_spec;
+    before_spec.version = recorded->second;
+    auto before = delta.Load(connection_, before_spec);
+    if (!before.ok()) {
+      *reaches_old_rows = true;
+      continue;
+    }
+    std::string before_view = input.layer + "__" + input.name + "__before";
+    DHL_RETURN_IF_ERROR(delta.CreateView(connection_, *before, kBatchSchema, before_view));
+    std::set<std::string> old_partitions;
+    DHL_ASSIGN_OR_RETURN(reason, reached(QuoteName(kBatchSchema) + "." + QuoteName(before_view),
+                                         input.ToString(), old_partitions));
+    if (!reason.empty()) return reason;
+    if (!old_partitions.empty()) *reaches_old_rows = true;
   }
   return std::string();
+}
+
+Status Runner::AppendLive(const Model& model, const std::string& live, int64_t table_version,
+                          const std::vector<std::pair<std::string, std::string>>& columns,
+                          const std::vector<std::string>& partition_columns, ModelResult& result) {
+  std::optional<TableFingerprints> after;
+  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == table_version &&
+      stored_fingerprints_->format == fingerprint_format_ &&
+      stored_fingerprints_->partition_columns == partition_columns) {
+    auto step = steps_.Time("fingerprints");
+    std::vector<std::pair<std::string, std::string>> compared;
+    for (const auto& column : columns) {
+      if (!IsIngestionColumn(column.first)) compared.push_back(column);
+    }
+    DHL_ASSIGN_OR_RETURN(std::optional<std::string> new_rows, AsStored(live, columns));
+    if (new_rows.has_value()) {
+      DHL_ASSIGN_OR_RETURN(Fingerprints added, ComputeFingerprints(connection_, *new_rows, compared,
+                                                                   partition_columns));
+      after = stored_fingerprints_;
+      for (const auto& [partition, fingerprint] : added) {
+        RowFingerprint& sum = after->partitions[partition];
+        if (sum.hash_sum.empty()) sum.hash_sum = "0";
+        if (sum.check_sum.empty()) sum.check_sum = "0";
+        DHL_ASSIGN_OR_RETURN(
+            auto added_up,
+            connection_.Query("SELECT CAST(CAST(" + StringLiteral(sum.hash_sum) +
+                              " AS HUGEINT) + CAST(" + StringLiteral(fingerprint.hash_sum) +
+                              " AS HUGEINT) AS VARCHAR), CAST(CAST(" +
+                              StringLiteral(sum.check_sum) + " AS HUGEINT) + CAST(" +
+                              StringLiteral(fingerprint.check_sum) + " AS HUGEINT) AS VARCHAR)"));
+        sum.rows += fingerprint.rows;
+        sum.hash_sum = added_up.GetString(0, 0).value_or("");
+        sum.check_sum = added_up.GetString(1, 0).value_or("");
+      }
+    }
+  }
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
+  write.mode = lake::WriteMode::kAppend;
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "write");
+  DHL_ASSIGN_OR_RETURN(
+      lake::WriteResult written,
+      catalog_.Table(model.name).Write(connection_, "SELECT * FROM " + live, write));
+  step.reset();
+  result.version = written.version;
+  result.bytes = written.bytes_written;
+  result.files_added = written.files_added;
+  result.files_removed = written.files_removed;
+  if (after.has_value()) {
+    after->version = written.version;
+    recorded_fingerprints_ = std::move(after);
+  }
+  return Status::Ok();
 }
 
 Status Runner::RunModel(const Model& model, const Versions& inputs,
@@ -1358,6 +1408,8 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   std::set<std::string> changed;  // input partitions
   std::set<std::string> direct;   // output partitions a dimension change reaches in the table
   std::vector<std::pair<TableName, int64_t>> dimensions;  // changed inputs not tracked
+  // Appending is possible while every changed partition input is an append input only appended to.
+  bool append = !model.append_inputs.empty();
   for (const auto& [table, version] : inputs) {
     auto recorded = last->find(table);
     if (recorded == last->end()) {
@@ -1382,6 +1434,16 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
       return whole;
     }
     DHL_ASSIGN_OR_RETURN(auto after, delta.Load(connection_, after_spec));
+    bool appended_to = std::find(model.append_inputs.begin(), model.append_inputs.end(), table) !=
+                       model.append_inputs.end();
+    for (const auto& [path, file] : before->files) {
+      appended_to = appended_to && after.files.count(path) > 0;
+    }
+    if (appended_to) {
+      scope.append_from[table] = recorded->second;
+    } else {
+      append = false;
+    }
     auto values = ChangedPartitions(*before, after, scope.column);
     if (!values.has_value()) {
       why = table.ToString() + " is not partitioned by " + scope.column;
@@ -1392,10 +1454,13 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   // A changed dimension reaches only the partitions holding rows that reference its changed rows
   // (a period only added reaches the partitions of the values that now have it).
   for (const auto& [table, old_version] : dimensions) {
-    DHL_ASSIGN_OR_RETURN(
-        why, PartitionsReached(model, inputs, table, old_version, scope.column, direct, changed));
+    bool reaches_old_rows = !append;
+    DHL_ASSIGN_OR_RETURN(why, PartitionsReached(model, inputs, table, old_version, scope.column,
+                                                direct, changed, *last, &reaches_old_rows));
     if (!why.empty()) return whole;
+    if (reaches_old_rows || !direct.empty()) append = false;
   }
+  if (!append) scope.append_from.clear();
   if (model.partition_window_low == 0 && model.partition_window_high == 0) {
     changed.insert(direct.begin(), direct.end());
     scope.input = changed;
@@ -1454,6 +1519,36 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   if (!scope.has_value() && WritesDirectly(model)) {
     write.mode = lake::WriteMode::kOverwrite;
     return WriteDirectly(model, sql, std::move(write), result);
+  }
+  if (scope.has_value() && !scope->append_from.empty()) {
+    // Rows only appended to the append inputs: the model's rows for them are appended.
+    lake::DeltaTable table = catalog_.Table(model.name);
+    DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
+    {
+      auto step = steps_.Time("materialise");
+      DHL_RETURN_IF_ERROR(
+          connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
+      DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
+    }
+    DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(live, columns));
+    if (stored.has_value() && snapshot.metadata.partition_columns == model.partition_by) {
+      {
+        auto step = steps_.Time("expectations");
+        DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+        DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+      }
+      if (result.rows_out == 0) {
+        result.output_unchanged = true;
+        return Status::Ok();
+      }
+      return AppendLive(model, live, snapshot.version, columns, model.partition_by, result);
+    }
+    // Another shape (the ordinary path rewrites the partitions): read the inputs again, whole.
+    scope->append_from.clear();
+    auto step = steps_.Time("render");
+    DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
   }
   std::string replaced;  // the rows of the table the write replaces (empty: all)
   if (scope.has_value()) {

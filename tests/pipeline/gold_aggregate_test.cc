@@ -478,10 +478,12 @@ TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
 }
 
 // A newly arrived month: silver.period gains the row 202512 (a dimension rewritten, nothing in it
-// changed) and silver.data_value its first December values. The added period reaches only the
-// values that reference it, so gold.analytics recomputes 2025 alone (before, any change to
-// silver.period rebuilt every year); both tables equal a full rebuild.
-TEST_F(GoldAggregateTest, ANewMonthRecomputesOnlyItsYear) {
+// changed) and silver.data_value its first December values, appended. The added period reaches only
+// the values that reference it, all of them new, so gold.analytics appends their rows
+// (append_inputs) and leaves its files as they were (before, any change to silver.period rebuilt
+// every year); then a changed value of 2025 (a partition rewritten) recomputes 2025 alone. Both
+// tables equal a full rebuild.
+TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
   WriteSilver(*catalog_);
   Write(*catalog_, "silver.period", "SELECT * FROM (" + Periods() + ") WHERE pe <> '202512'");
   RunOk(*catalog_);
@@ -494,27 +496,43 @@ TEST_F(GoldAggregateTest, ANewMonthRecomputesOnlyItsYear) {
   Write(*catalog_, "silver.period", Periods());
   Append(*catalog_, "silver.data_value", ValuesSql(december));
   RunOk(*catalog_);
-  int64_t rows_2025 =
-      static_cast<int64_t>(Rows(*catalog_, "gold.analytics", "de", "year = 2025").size());
   bool saw_analytics = false;
   for (const ModelResult& model : last_summary_.models) {
     if (model.name.name != "analytics") continue;
     saw_analytics = true;
     EXPECT_EQ(model.status, ModelStatus::kSucceeded);
     EXPECT_EQ(model.full_reason, "");
-    // Read and wrote 2025 only (3 rows: fA's population and the two December values); 2023 and
-    // 2024 kept their files.
-    EXPECT_EQ(rows_2025, 3);
-    EXPECT_EQ(model.rows_in, rows_2025);
-    EXPECT_EQ(model.rows_out, rows_2025);
-    EXPECT_EQ(model.files_removed, 1);  // 2025's one file from the first run
-    EXPECT_GE(model.files_added, 1);
+    EXPECT_EQ(model.rows_in, 2);  // the two December values, nothing else read
+    EXPECT_EQ(model.rows_out, 2);
+    EXPECT_EQ(model.files_removed, 0);
+    EXPECT_EQ(model.files_added, 1);
   }
   EXPECT_TRUE(saw_analytics);
-  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "de, pe, ou, value", "year < 2025") ==
-              analytics_2023_2024);
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 13);  // 9 + 4
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 13);
+
+  // fA's December value 9 -> 11: 2025 of silver.data_value rewritten; gold.analytics recomputes
+  // 2025 (fA's population and the two December values), not 2023 or 2024.
+  december = "('deSum','202512','fA','cocM','11'), ('deSum','202512','fB','cocF','4')";
+  auto name = lake::ParseTableName("silver.data_value");
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kReplacePartitions;
+  options.replace_partitions = {{{"year", std::string("2025")}}};
+  ASSERT_TRUE(catalog_->Table(*name)
+                  .Write(*connection_,
+                         "SELECT * FROM (" + ValuesSql(std::string(kValues) + ", " + december) +
+                             ") WHERE year = 2025",
+                         options)
+                  .ok());
+  RunOk(*catalog_);
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name != "analytics") continue;
+    EXPECT_EQ(model.rows_in, 3);
+    EXPECT_EQ(model.files_removed, 2);  // 2025's file of the first run and the appended one
+  }
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 15);  // 11 + 4
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "de, pe, ou, value", "year < 2025") ==
+              analytics_2023_2024);
 
   lake::LakeCatalog fresh((dir_ / "fresh").string());
   WriteSilver(fresh, std::string(kValues) + ", " + december);
