@@ -314,8 +314,7 @@ TEST_F(PipelineRunnerTest, KeyInputReadsOnlyTheRowsOfTheTouchedKeys) {
         "SELECT * FROM (VALUES ('a', 1), ('A', 2), ('b', 1), ('c', 1), ('C', 2), ('c', 3)) "
         "AS t(name, ts)",
         false);
-  ASSERT_TRUE(Run(*models, "silver.dim").status == ModelStatus::kSucceeded);
-  ModelResult first = Run(*models, "silver.counted");
+  ModelResult first = Run(*models, "silver.counted");  // silver.dim runs first
   EXPECT_EQ(first.rows_out, 3);
   const std::string columns = "k, ts, versions, kind, rows_seen";
   EXPECT_EQ(Rows("silver.counted", columns),
@@ -331,7 +330,6 @@ TEST_F(PipelineRunnerTest, KeyInputReadsOnlyTheRowsOfTheTouchedKeys) {
 
   // The dimension changes c's kind: c is recomputed from its three rows alone.
   Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('c', 'y')) AS t(uid, kind)", true);
-  ASSERT_TRUE(Run(*models, "silver.dim").status == ModelStatus::kSucceeded);
   ModelResult reached = Run(*models, "silver.counted");
   EXPECT_EQ(reached.status, ModelStatus::kSucceeded);
   EXPECT_EQ(reached.full_reason, "");
