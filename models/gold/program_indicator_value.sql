@@ -6,6 +6,6 @@
 -- src/pipeline/program_indicator_generator.h, one set-based query per indicator; indicators it
 -- cannot compile are left out with a warning naming them, the reason and the character.
 -- materialized: table
--- depends_on: silver.program_indicator, silver.event, silver.enrollment, silver.event_data_value, silver.tracked_entity_attribute, silver.relationship, silver.constant, silver.org_unit, silver.data_element, bronze.metadata_program_stage, bronze.metadata_tracked_entity_attribute
+-- depends_on: silver.program_indicator, silver.event, silver.enrollment, silver.event_data_value, silver.tracked_entity_attribute, silver.tracked_entity, silver.relationship, silver.constant, silver.org_unit, silver.data_element, bronze.metadata_program_stage, bronze.metadata_tracked_entity_attribute
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('program_indicator_value')

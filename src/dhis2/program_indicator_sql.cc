@@ -927,6 +927,16 @@ Result<std::string> Compiler::OrgUnitSql() {
   if (field == "ENROLLMENT") {
     return std::string("r.enrollment_ou");
   }
+  if (field == "REGISTRATION" && !relations_.tracked_entities.empty()) {
+    // The tracked entity's registration unit (dhis2-core's analytics_event `registrationou`:
+    // trackedentity.organisationunitid).
+    cohort_columns_.emplace_back(
+        fmt::format("LEFT JOIN (SELECT tracked_entity, ou AS value FROM {}) AS registration_ou ON "
+                    "registration_ou.tracked_entity = {}.tracked_entity",
+                    relations_.tracked_entities, event_type_ ? "ev" : "en"),
+        "registration_ou");
+    return std::string("r.registration_ou");
+  }
   if (field == "REGISTRATION" || field == "OWNER_AT_START" || field == "OWNER_AT_END") {
     return Unsupported("program indicator " + pi_.uid + ": orgUnitField " + field +
                        " needs the tracked entities' registration and ownership history, which "

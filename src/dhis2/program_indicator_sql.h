@@ -16,6 +16,8 @@
 //   program_stages    uid, name
 //   org_units         uid, level1_uid ... levelN_uid (N = org_unit_levels)
 //   periods           pe, period_type, start_date, end_date (DATE)
+//   tracked_entities  tracked_entity, ou (the registration org unit), live ones only; optional:
+//                     empty leaves orgUnitField REGISTRATION unsupported
 // and returns the columns program_indicator, ou, ou_level, pe, period_type, value (DOUBLE): one row
 // per org unit (at each of levels 1..N, the unit holding the event's or enrollment's org unit) x
 // period with at least one value. Distinct counts (V{tei_count}, V{org_unit_count}, and
@@ -32,9 +34,10 @@
 // (n < 0) or the n-th (n > 0) such event and needs a repeatable stage (E2039).
 //
 // Errors: Unsupported for what is not computed (FIRST/LAST aggregation, an org-unit field of
-// ownership or registration, a hashed attribute used other than compared with == or != to a
-// literal, ...), InvalidArgument for what DHIS2 refuses; each message starts with "program
-// indicator <uid> (<expression|filter>)" and names the character. Pure; thread-safe.
+// ownership (or registration without a tracked_entities relation), a hashed attribute used other
+// than compared with == or != to a literal, ...), InvalidArgument for what DHIS2 refuses; each
+// message starts with "program indicator <uid> (<expression|filter>)" and names the character.
+// Pure; thread-safe.
 #pragma once
 
 #include <functional>
@@ -52,6 +55,7 @@ namespace dhl::dhis2 {
 struct ProgramIndicatorRelations {
   std::string events, enrollments, event_values, attribute_values, relationships, constants,
       program_stages, org_units, periods;
+  std::string tracked_entities;  // optional (orgUnitField REGISTRATION)
 };
 
 // How a data element's or attribute's value reads in an expression.

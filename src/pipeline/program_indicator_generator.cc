@@ -176,6 +176,9 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
       "ref('silver.tracked_entity_attribute'))";
   relations.relationships = "ref('silver.relationship')";
   relations.constants = "ref('silver.constant')";
+  relations.tracked_entities =
+      "(SELECT tracked_entity, ou FROM ref('silver.tracked_entity') WHERE NOT "
+      "COALESCE(deleted, FALSE))";
   relations.program_stages =
       "(SELECT id AS uid, max(name) AS name FROM ref('bronze.metadata_program_stage') GROUP BY id)";
   relations.org_units = "(SELECT * FROM ref('silver.org_unit') WHERE is_current)";

@@ -48,6 +48,7 @@ ProgramIndicatorRelations Relations() {
   relations.constants = "constants";
   relations.program_stages = "program_stages";
   relations.org_units = "org_units";
+  relations.tracked_entities = "tracked_entities";
   relations.periods = "periods";
   return relations;
 }

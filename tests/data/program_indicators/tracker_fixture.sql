@@ -65,6 +65,11 @@ INSERT INTO attribute_values VALUES
   ('TrackedEnt1', 'AtAge000001', '17'), ('TrackedEnt2', 'AtAge000001', '25'),
   ('TrackedEnt3', 'AtAge000001', '19'),
   ('TrackedEnt1', 'AtName00001', '__HMAC_Aminata__'), ('TrackedEnt2', 'AtName00001', '__HMAC_Hawa__');
+-- Registration units: TrackedEnt1 was registered at FacilityA02 (its enrollment is at A01).
+CREATE TABLE tracked_entities (tracked_entity VARCHAR, ou VARCHAR);
+INSERT INTO tracked_entities VALUES
+  ('TrackedEnt1', 'FacilityA02'), ('TrackedEnt2', 'FacilityA02'), ('TrackedEnt3', 'FacilityB01'),
+  ('TrackedEnt4', 'FacilityB01');
 CREATE TABLE relationships (relationship VARCHAR, relationship_type VARCHAR,
   from_tracked_entity VARCHAR, to_tracked_entity VARCHAR);
 INSERT INTO relationships VALUES
