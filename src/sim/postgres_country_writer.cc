@@ -53,6 +53,8 @@ const char* const kFilledTables[] = {"periodtype",
                                      "trackedentityattribute",
                                      "program",
                                      "programstage",
+                                     "programindicator",
+                                     "periodboundary",
                                      "trackedentity",
                                      "trackedentityattributevalue",
                                      "enrollment",
@@ -185,6 +187,66 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
   for (const ValidationRule& rule : c.validation_rules) {
     periods.TypeId(rule.period_type);
   }
+  for (const ProgramIndicator& indicator : c.program_indicators) {
+    for (const PeriodBoundary& boundary : indicator.boundaries) {
+      if (boundary.offset_period_type.empty()) continue;
+      DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type,
+                           dhis2::ParsePeriodType(boundary.offset_period_type));
+      periods.TypeId(type);
+    }
+  }
+  // Program indicators of the first programme (as /api/programIndicators serves them) and their
+  // analytics period boundaries.
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("programindicator (programindicatorid, {}, shortname, programid, expression, "
+                  "filter, aggregationtype, decimals, analyticstype, orgunitfield, "
+                  "categorycomboid, attributecomboid)",
+                  kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.program_indicators.size(); ++i) {
+          const ProgramIndicator& indicator = c.program_indicators[i];
+          IdentifiableColumns(row, i, indicator);
+          row.Text(indicator.name).Int(1).Text(indicator.expression);
+          row.OptionalText(indicator.filter)
+              .Text(indicator.aggregation_type)
+              .Int(indicator.decimals)
+              .Text(indicator.analytics_type)
+              .OptionalText(indicator.org_unit_field)
+              .Int(1)
+              .Int(1);
+          row.End();
+        }
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      "periodboundary (periodboundaryid, uid, created, lastupdated, boundarytarget, "
+      "analyticsperiodboundarytype, offsetperiods, offsetperiodtypeid, programindicatorid)",
+      [&](std::string* out) {
+        RowBuilder row(out);
+        int64_t id = 0;
+        for (size_t i = 0; i < c.program_indicators.size(); ++i) {
+          const ProgramIndicator& indicator = c.program_indicators[i];
+          for (const PeriodBoundary& boundary : indicator.boundaries) {
+            ++id;
+            row.Int(id)
+                .Text(fmt::format("PB{:09d}", id))
+                .Time(indicator.created_ms)
+                .Time(indicator.updated_ms)
+                .Text(boundary.target)
+                .Text(boundary.type);
+            if (boundary.offset_period_type.empty()) {
+              row.Null().Null();
+            } else {
+              row.Int(boundary.offset_periods)
+                  .Int(periods.type_ids.at(*dhis2::ParsePeriodType(boundary.offset_period_type)));
+            }
+            row.Int(static_cast<int64_t>(i) + 1);
+            row.End();
+          }
+        }
+      }));
   DHL_RETURN_IF_ERROR(CopyRows(connection,
                                "organisationunit (organisationunitid, uid, code, "
                                "created, lastupdated, name, shortname, parentid, "

@@ -137,6 +137,8 @@ Result<Dhis2DatabaseSchema> DetectDhis2Schema(PostgresConnection& connection) {
                        columns.count(schema.tracked_entity) > 0;
   schema.has_min_max = columns.count("minmaxdataelement") > 0;
   schema.has_deleted_object = columns.count("deletedobject") > 0;
+  schema.has_program_indicator =
+      columns.count("programindicator") > 0 && columns.count("periodboundary") > 0;
   DHL_ASSIGN_OR_RETURN(
       PostgresRows postgis,
       connection.Query("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'"));

@@ -34,9 +34,10 @@ struct Dhis2DatabaseSchema {
   std::string event_occurred = "occurreddate";
   std::string enrollment_completed = "completeddate";
   std::string enrollment_occurred = "occurreddate";
-  bool has_tracker = true;          // the tracker tables exist
-  bool has_min_max = false;         // minmaxdataelement exists
-  bool has_deleted_object = false;  // deletedobject exists (metadata deletions)
+  bool has_tracker = true;             // the tracker tables exist
+  bool has_min_max = false;            // minmaxdataelement exists
+  bool has_deleted_object = false;     // deletedobject exists (metadata deletions)
+  bool has_program_indicator = false;  // programindicator and periodboundary exist
 };
 
 // Reads the schema through `connection` (inside the caller's transaction).

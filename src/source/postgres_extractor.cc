@@ -210,6 +210,22 @@ std::vector<MetadataQuery> MetadataQueries(const Dhis2DatabaseSchema& schema) {
   queries.push_back(query(
       "metadata_program_stage", "programStages", "programstage", "s",
       "'repeatable', s.repeatable, 'program', " + Ref("program", "programid", "s.programid")));
+  if (schema.has_program_indicator) {
+    // Boundaries as /api/programIndicators lists them (keys in the API's JSON order, absent when
+    // null), in the order they were stored.
+    queries.push_back(query(
+        "metadata_program_indicator", "programIndicators", "programindicator", "i",
+        "'shortName', i.shortname, 'program', " + Ref("program", "programid", "i.programid") +
+            ", 'analyticsType', i.analyticstype, 'expression', i.expression, 'filter', i.filter, "
+            "'aggregationType', i.aggregationtype, 'decimals', i.decimals, 'orgUnitField', "
+            "i.orgunitfield, 'analyticsPeriodBoundaries', COALESCE((SELECT "
+            "json_agg(json_strip_nulls(json_build_object('analyticsPeriodBoundaryType', "
+            "b.analyticsperiodboundarytype, 'boundaryTarget', b.boundarytarget, "
+            "'offsetPeriodType', t.name, 'offsetPeriods', CASE WHEN t.name IS NOT NULL THEN "
+            "b.offsetperiods END)) ORDER BY b.periodboundaryid) FROM periodboundary b LEFT JOIN "
+            "periodtype t ON t.periodtypeid = b.offsetperiodtypeid WHERE b.programindicatorid = "
+            "i.programindicatorid), '[]'::json)"));
+  }
   return queries;
 }
 

@@ -73,8 +73,7 @@ const std::set<std::string> kArrivalColumns = {"_run_id", "_ingested_at", "_sour
 
 // Tables built from what the database source does not read yet (program indicators,
 // relationships).
-const std::set<std::string> kNotFromTheDatabaseYet = {
-    "silver.program_indicator", "silver.relationship", "gold.program_indicator_value"};
+const std::set<std::string> kNotFromTheDatabaseYet = {"silver.relationship"};
 
 fs::path TempDir(const std::string& name) {
   fs::path dir = fs::temp_directory_path() / ("dhl_pgsrc_" + name + "_" + std::to_string(getpid()));
@@ -222,6 +221,9 @@ std::vector<std::string> CompareLakes(const fs::path& left, const fs::path& righ
     } else if (key == "silver.rejects") {
       list = ReplaceColumn(list, "record",
                            "regexp_replace(record, '\"created\":(\"[^\"]*\"|null),', '')");
+    } else if (key == "silver.program_indicator") {
+      // The object as received: the API's carries fields the database query does not build.
+      list = ReplaceColumn(list, "object", "NULL");
     } else if (key == "silver.org_unit") {
       list = ReplaceColumn(list, "geometry", "regexp_replace(geometry, '\\.0([],])', '\\1', 'g')");
     }
@@ -283,9 +285,13 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
   auto from_api = pipeline::RunSync(SyncTo(dir / "api", api.base_url()));
   api.Stop();
   ASSERT_TRUE(from_api.ok()) << from_api.status().ToString();
-  // The database source does not read program indicators and relationships yet.
-  std::vector<std::string> differences =
-      CompareLakes(dir / "api", SharedDatabaseLake(), {"silver", "gold"}, kNotFromTheDatabaseYet);
+  // The database source does not read relationships yet: the program indicators counting them
+  // (d2:relationshipCount) are left out of the comparison too.
+  std::vector<std::string> differences = CompareLakes(
+      dir / "api", SharedDatabaseLake(), {"silver", "gold"}, kNotFromTheDatabaseYet,
+      {{"gold.program_indicator_value",
+        "program_indicator NOT IN (SELECT uid FROM silver.program_indicator WHERE expression LIKE "
+        "'%relationshipCount%')"}});
   std::string text;
   for (const std::string& line : differences) {
     text += line + "\n";
@@ -534,15 +540,12 @@ TEST_F(PostgresSourceTest, IncrementalAfterMutationsEqualsFreshFull) {
   auto full = pipeline::RunSync(SyncTo(dir / "full", uri));
   ASSERT_TRUE(full.ok()) << full.status().ToString();
   // Not compared: silver.rejects is a log of every run's rejected records, so an incremental lake
-  // also holds the rejects of values changed since; program indicators and relationships are not
-  // read from the database yet. Registrations the mutation deleted leave the incremental lake
-  // through the run's registration windows, so reporting rates and the data-quality summary are
-  // compared.
+  // also holds the rejects of values changed since; relationships are not read from the database
+  // yet. Registrations the mutation deleted leave the incremental lake through the run's
+  // registration windows, so reporting rates and the data-quality summary are compared.
   std::vector<std::string> differences =
       CompareLakes(dir / "full", dir / "incremental", {"silver", "gold"},
-                   {"silver.rejects", "silver.program_indicator", "silver.relationship",
-                    "gold.program_indicator_value"},
-                   {});
+                   {"silver.rejects", "silver.relationship"}, {});
   std::string text;
   for (const std::string& line : differences) {
     text += line + "\n";

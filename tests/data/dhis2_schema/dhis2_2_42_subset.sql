@@ -642,6 +642,55 @@ CREATE TABLE public.programstage (
     eventlabel text
 );
 
+CREATE TABLE public.programindicator (
+    programindicatorid bigint NOT NULL,
+    uid character varying(11) NOT NULL,
+    code character varying(50),
+    created timestamp without time zone NOT NULL,
+    lastupdated timestamp without time zone NOT NULL,
+    lastupdatedby bigint,
+    name character varying(230) NOT NULL,
+    shortname character varying(50) NOT NULL,
+    description text,
+    formname text,
+    style jsonb,
+    programid bigint NOT NULL,
+    expression text,
+    filter text,
+    aggregationtype character varying(40),
+    decimals integer,
+    aggregateexportcategoryoptioncombo character varying(255),
+    aggregateexportattributeoptioncombo character varying(255),
+    displayinform boolean,
+    analyticstype character varying(15) NOT NULL,
+    userid bigint,
+    publicaccess character varying(8),
+    translations jsonb,
+    attributevalues jsonb DEFAULT '{}'::jsonb,
+    sharing jsonb DEFAULT '{}'::jsonb,
+    orgunitfield text,
+    aggregateexportdataelement character varying(255),
+    categorycomboid bigint NOT NULL,
+    attributecomboid bigint NOT NULL,
+    categorymappingids jsonb DEFAULT '[]'::jsonb
+);
+
+
+CREATE TABLE public.periodboundary (
+    periodboundaryid bigint NOT NULL,
+    uid character varying(11) NOT NULL,
+    code character varying(50),
+    created timestamp without time zone NOT NULL,
+    lastupdated timestamp without time zone NOT NULL,
+    lastupdatedby bigint,
+    boundarytarget character varying(50),
+    analyticsperiodboundarytype character varying(50),
+    offsetperiods integer,
+    offsetperiodtypeid integer,
+    programindicatorid bigint
+);
+
+
 CREATE TABLE public.trackedentity (
     trackedentityid bigint NOT NULL,
     uid character varying(11) NOT NULL,
@@ -1114,3 +1163,27 @@ ALTER TABLE ONLY public.validationrule
 
 ALTER TABLE ONLY public.minmaxdataelement
     ADD CONSTRAINT minmaxdataelement_pkey PRIMARY KEY (minmaxdataelementid);
+
+ALTER TABLE ONLY public.programindicator
+    ADD CONSTRAINT programindicator_pkey PRIMARY KEY (programindicatorid);
+
+ALTER TABLE ONLY public.programindicator
+    ADD CONSTRAINT uk_4372w9f7asbu1ybpduj2xqjmt UNIQUE (shortname);
+
+ALTER TABLE ONLY public.programindicator
+    ADD CONSTRAINT uk_59abitsfd3u0jx4ntrrblven0 UNIQUE (uid);
+
+ALTER TABLE ONLY public.programindicator
+    ADD CONSTRAINT uk_7udjng39j4ddafjn57r58v7oq UNIQUE (name);
+
+ALTER TABLE ONLY public.programindicator
+    ADD CONSTRAINT uk_do17h5nk71uvc3xjry6kgevj9 UNIQUE (code);
+
+ALTER TABLE ONLY public.periodboundary
+    ADD CONSTRAINT periodboundary_pkey PRIMARY KEY (periodboundaryid);
+
+ALTER TABLE ONLY public.periodboundary
+    ADD CONSTRAINT uk_4e9t02lypy6ynejqfegixx36k UNIQUE (uid);
+
+ALTER TABLE ONLY public.periodboundary
+    ADD CONSTRAINT uk_sbipy5btkgy542bdbx7mxppdd UNIQUE (code);
