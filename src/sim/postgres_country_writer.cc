@@ -55,6 +55,9 @@ const char* const kFilledTables[] = {"periodtype",
                                      "programstage",
                                      "programindicator",
                                      "periodboundary",
+                                     "relationshiptype",
+                                     "relationship",
+                                     "relationshipitem",
                                      "trackedentity",
                                      "trackedentityattributevalue",
                                      "enrollment",
@@ -871,6 +874,65 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
             row.End();
           }
         });
+    if (!status.ok() || c.relationship_types.empty()) {
+      return;
+    }
+    // The companion relationships the API lists with each person: deleted (as DHIS2 soft-deletes
+    // a tracked entity's relationships with it) when either person is.
+    const RelationshipType& type = c.relationship_types[0];
+    status = CopyRows(connection,
+                      fmt::format("relationshiptype (relationshiptypeid, {}, bidirectional, "
+                                  "fromtoname, referral)",
+                                  kIdentifiableColumns),
+                      [&](std::string* out) {
+                        RowBuilder row(out);
+                        IdentifiableColumns(row, 0, type);
+                        row.Bool(type.bidirectional).Text(type.name).Bool(false);
+                        row.End();
+                      });
+    if (!status.ok()) {
+      return;
+    }
+    std::vector<Relationship> relationships = DeriveRelationships(c.seed, people);
+    status = CopyRows(connection,
+                      "relationship (relationshipid, uid, created, lastupdated, "
+                      "relationshiptypeid, from_relationshipitemid, to_relationshipitemid, key, "
+                      "inverted_key, deleted)",
+                      [&](std::string* out) {
+                        RowBuilder row(out);
+                        for (size_t i = 0; i < relationships.size(); ++i) {
+                          const Relationship& r = relationships[i];
+                          const TrackedEntity& from = people[static_cast<size_t>(r.from)];
+                          const TrackedEntity& to = people[static_cast<size_t>(r.to)];
+                          auto id = static_cast<int64_t>(i) + 1;
+                          row.Int(id)
+                              .Text(r.uid)
+                              .Time(r.created_ms)
+                              .Time(r.created_ms)
+                              .Int(1)
+                              .Int(2 * id - 1)
+                              .Int(2 * id)
+                              .Text(type.uid + "_" + from.uid + "_" + to.uid)
+                              .Text(type.uid + "_" + to.uid + "_" + from.uid)
+                              .Bool(from.deleted || to.deleted);
+                          row.End();
+                        }
+                      });
+    if (!status.ok()) {
+      return;
+    }
+    status = CopyRows(connection,
+                      "relationshipitem (relationshipitemid, relationshipid, trackedentityid)",
+                      [&](std::string* out) {
+                        RowBuilder row(out);
+                        for (size_t i = 0; i < relationships.size(); ++i) {
+                          auto id = static_cast<int64_t>(i) + 1;
+                          row.Int(2 * id - 1).Int(id).Int(relationships[i].from + 1);
+                          row.End();
+                          row.Int(2 * id).Int(id).Int(relationships[i].to + 1);
+                          row.End();
+                        }
+                      });
   });
   return status;
 }

@@ -139,6 +139,9 @@ Result<Dhis2DatabaseSchema> DetectDhis2Schema(PostgresConnection& connection) {
   schema.has_deleted_object = columns.count("deletedobject") > 0;
   schema.has_program_indicator =
       columns.count("programindicator") > 0 && columns.count("periodboundary") > 0;
+  schema.has_relationship = columns.count("relationship") > 0 &&
+                            columns.count("relationshipitem") > 0 &&
+                            columns.count("relationshiptype") > 0;
   DHL_ASSIGN_OR_RETURN(
       PostgresRows postgis,
       connection.Query("SELECT count(*) FROM pg_extension WHERE extname = 'postgis'"));

@@ -38,6 +38,7 @@ struct Dhis2DatabaseSchema {
   bool has_min_max = false;            // minmaxdataelement exists
   bool has_deleted_object = false;     // deletedobject exists (metadata deletions)
   bool has_program_indicator = false;  // programindicator and periodboundary exist
+  bool has_relationship = false;       // relationship, relationshipitem and relationshiptype exist
 };
 
 // Reads the schema through `connection` (inside the caller's transaction).

@@ -382,6 +382,30 @@ std::string TrackerSql(const Dhis2DatabaseSchema& schema, const std::string& tab
         Ts("en.lastupdated"), Ts("en." + schema.enrollment_completed), schema.enrollment,
         schema.tracked_entity, te_id, te_id);
   }
+  if (table == "relationship") {
+    // Each end as the 2.41 API writes it: {"trackedEntity": {"trackedEntity": uid}}, or the
+    // enrollment or event (relationshipitem's columns carry the tracker tables' id names).
+    auto end = [&](const std::string& item) {
+      return fmt::format(
+          "CASE WHEN {0}.{1} IS NOT NULL THEN json_build_object('trackedEntity', "
+          "json_build_object('trackedEntity', (SELECT x.uid FROM {2} x WHERE x.{1} = {0}.{1}))) "
+          "WHEN {0}.{3} IS NOT NULL THEN json_build_object('enrollment', "
+          "json_build_object('enrollment', (SELECT x.uid FROM {4} x WHERE x.{3} = {0}.{3}))) "
+          "WHEN {0}.{5} IS NOT NULL THEN json_build_object('event', json_build_object('event', "
+          "(SELECT x.uid FROM {6} x WHERE x.{5} = {0}.{5}))) END",
+          item, te_id, schema.tracked_entity, en_id, schema.enrollment, schema.event_id,
+          schema.event);
+    };
+    return fmt::format(
+        "SELECT json_build_object('relationship', r.uid, 'relationshipType', rt.uid, "
+        "'relationshipName', rt.name, 'bidirectional', rt.bidirectional, 'createdAt', {}, "
+        "'updatedAt', {}, 'deleted', r.deleted, 'from', {}, 'to', {})::text FROM relationship r "
+        "JOIN relationshiptype rt ON rt.relationshiptypeid = r.relationshiptypeid JOIN "
+        "relationshipitem fi ON fi.relationshipitemid = r.from_relationshipitemid JOIN "
+        "relationshipitem ti ON ti.relationshipitemid = r.to_relationshipitemid WHERE {{since}} "
+        "ORDER BY r.uid",
+        Ts("r.created"), Ts("r.lastupdated"), end("fi"), end("ti"));
+  }
   // eventdatavalues {"<de uid>": {"value", "created", "lastUpdated", "storedBy",
   // "providedElsewhere"}} flattened as the API does.
   return fmt::format(
@@ -526,10 +550,11 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           "BY de.uid, ou.uid, coc.uid",
           chunk.records_key, path);
     } else if (chunk.table == "tracked_entity" || chunk.table == "enrollment" ||
-               chunk.table == "event") {
+               chunk.table == "event" || chunk.table == "relationship") {
       std::string sql = TrackerSql(context.schema, chunk.table);
       std::string alias = chunk.table == "tracked_entity" ? "te"
                           : chunk.table == "enrollment"   ? "en"
+                          : chunk.table == "relationship" ? "r"
                                                           : "e";
       sql.replace(sql.find("{since}"), 7, SinceWhere(chunk, alias + ".lastupdated"));
       bytes = LandJsonRows(**connection, sql, chunk.records_key, path, context.hasher);
@@ -854,6 +879,15 @@ Result<ExtractSummary> PostgresExtractor::Run() {
       Chunk chunk;
       chunk.table = table;
       chunk.records_key = key;
+      if (tracker_since) {
+        chunk.params.emplace_back("since", *tracker_since);
+      }
+      DatabasePlanner::Add(tracker, std::move(chunk));
+    }
+    if (schema.has_relationship) {
+      Chunk chunk;
+      chunk.table = "relationship";
+      chunk.records_key = "relationships";
       if (tracker_since) {
         chunk.params.emplace_back("since", *tracker_since);
       }

@@ -764,6 +764,56 @@ CREATE TABLE public.event (
     lastupdatedbyuserinfo jsonb
 );
 
+CREATE TABLE public.relationshiptype (
+    relationshiptypeid bigint NOT NULL,
+    uid character varying(11) NOT NULL,
+    code character varying(50),
+    created timestamp without time zone NOT NULL,
+    lastupdated timestamp without time zone NOT NULL,
+    lastupdatedby bigint,
+    name character varying(230) NOT NULL,
+    description character varying(255),
+    from_relationshipconstraintid integer,
+    to_relationshipconstraintid integer,
+    userid bigint,
+    publicaccess character varying(8),
+    translations jsonb,
+    bidirectional boolean NOT NULL,
+    fromtoname character varying(255) NOT NULL,
+    tofromname character varying(255),
+    sharing jsonb DEFAULT '{}'::jsonb,
+    attributevalues jsonb DEFAULT '{}'::jsonb,
+    referral boolean DEFAULT false NOT NULL
+);
+
+
+CREATE TABLE public.relationship (
+    relationshipid bigint NOT NULL,
+    uid character varying(11) NOT NULL,
+    code character varying(50),
+    created timestamp without time zone NOT NULL,
+    lastupdated timestamp without time zone NOT NULL,
+    lastupdatedby bigint,
+    style jsonb,
+    relationshiptypeid bigint NOT NULL,
+    from_relationshipitemid integer,
+    to_relationshipitemid integer,
+    key character varying NOT NULL,
+    inverted_key character varying NOT NULL,
+    deleted boolean DEFAULT false,
+    createdatclient timestamp without time zone
+);
+
+
+CREATE TABLE public.relationshipitem (
+    relationshipitemid integer NOT NULL,
+    relationshipid bigint,
+    trackedentityid bigint,
+    enrollmentid bigint,
+    eventid bigint
+);
+
+
 CREATE TABLE public.trackedentityattributevalue (
     trackedentityid bigint NOT NULL,
     trackedentityattributeid bigint NOT NULL,
@@ -1187,3 +1237,39 @@ ALTER TABLE ONLY public.periodboundary
 
 ALTER TABLE ONLY public.periodboundary
     ADD CONSTRAINT uk_sbipy5btkgy542bdbx7mxppdd UNIQUE (code);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT relationshiptype_pkey PRIMARY KEY (relationshiptypeid);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT uk_7rnfvkitq6l0kr5ju2slxopfi UNIQUE (uid);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT uk_8d4xrx2gygb4aivpcwrp613hj UNIQUE (name);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT uk_aypbls80uca5qu23w4fbqns2f UNIQUE (to_relationshipconstraintid);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT uk_gio4nn8l23jikmebud3jwql43 UNIQUE (code);
+
+ALTER TABLE ONLY public.relationshiptype
+    ADD CONSTRAINT uk_qq5b8o288bhpe59e5ks3op8jy UNIQUE (from_relationshipconstraintid);
+
+ALTER TABLE ONLY public.relationship
+    ADD CONSTRAINT relationship_pkey PRIMARY KEY (relationshipid);
+
+ALTER TABLE ONLY public.relationship
+    ADD CONSTRAINT uk_2gbm9ji77snuoll07yvpgj3o5 UNIQUE (to_relationshipitemid);
+
+ALTER TABLE ONLY public.relationship
+    ADD CONSTRAINT uk_74iy11sx99wxaut3skkphkvgi UNIQUE (uid);
+
+ALTER TABLE ONLY public.relationship
+    ADD CONSTRAINT uk_799tkjg7am2injr1dypaidt4p UNIQUE (code);
+
+ALTER TABLE ONLY public.relationship
+    ADD CONSTRAINT uk_gsvll3t3tsda7kx38waqnegkw UNIQUE (from_relationshipitemid);
+
+ALTER TABLE ONLY public.relationshipitem
+    ADD CONSTRAINT relationshipitem_pkey PRIMARY KEY (relationshipitemid);
