@@ -309,7 +309,8 @@ TEST(ModelParseTest, ErrorsNameFileAndLine) {
 }
 
 // generated('name', 'layer.table') hands the generator a table, which is an input of the model as a
-// ref() is; a second argument that is not a table name is an error naming the line.
+// ref() is (latest_version also reads the deletions, bronze.deleted_object); a second argument that
+// is not a table name is an error naming the line.
 TEST(ModelParseTest, GeneratedTableIsAnInput) {
   auto model = ParseModel("m/silver/x.sql",
                           "-- materialized: table\n-- depends_on: bronze.a\n"
@@ -318,7 +319,8 @@ TEST(ModelParseTest, GeneratedTableIsAnInput) {
   ASSERT_TRUE(model.ok()) << model.status().ToString();
   std::vector<std::string> inputs;
   for (const Ref& ref : model->refs) inputs.push_back(ref.table.ToString());
-  EXPECT_EQ(inputs, (std::vector<std::string>{"bronze.a", "bronze.c", "bronze.b"}));
+  EXPECT_EQ(inputs, (std::vector<std::string>{"bronze.a", "bronze.c", "bronze.b",
+                                              "bronze.deleted_object"}));
   EXPECT_EQ(model->generated, (std::vector<std::string>{"latest_version"}));
   auto calls = FindGeneratedCalls("x",
                                   "SELECT 1 FROM (generated('g')) AS a, "
