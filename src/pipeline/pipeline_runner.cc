@@ -539,12 +539,13 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     views[ref.table] = QuoteName(kBatchSchema) + "." + QuoteName(view_name);
     auto filter = input_filters_.find(ref.table);
     if (!incremental && filter != input_filters_.end()) {
-      // Only the rows the touched keys read (key_input).
-      std::string keyed = QuoteName(kBatchSchema) + "." + QuoteName(view_name + "__keyed");
-      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE VIEW " + keyed +
+      // Only the rows the touched keys read (key_input), found in one scan however often the
+      // model reads the input (a temporary table, dropped with the model's others).
+      std::string keyed = "_pipeline_keyed_" + ref.table.layer + "_" + ref.table.name;
+      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + QuoteName(keyed) +
                                               " AS SELECT * FROM " + views[ref.table] + " WHERE " +
                                               filter->second));
-      views[ref.table] = keyed;
+      views[ref.table] = QuoteName(keyed);
     }
   }
   std::string body = model.body;
