@@ -872,7 +872,8 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
                       lake::WriteOptions write, ModelResult& result) {
   lake::DeltaTable target = catalog_.Table(model.name);
   std::string rows = "SELECT * FROM " + live;
-  if (target.Exists()) {
+  const bool first_write = !target.Exists();
+  if (!first_write) {
     std::optional<StepTimes::Scope> step;
     step.emplace(steps_, "fingerprints");
     DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced, write));
@@ -905,6 +906,27 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
   result.bytes = written->bytes_written;
   result.files_added = written->files_added;
   result.files_removed = written->files_removed;
+  if (first_write) {
+    // The new table's fingerprints from the rows still at hand, so that the next run compares
+    // without reading the table.
+    auto fingerprints_step = steps_.Time("fingerprints");
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
+    DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(live, columns));
+    if (stored.has_value()) {
+      std::vector<std::pair<std::string, std::string>> compared;
+      for (const auto& column : columns) {
+        if (!IsIngestionColumn(column.first)) compared.push_back(column);
+      }
+      TableFingerprints table;
+      table.version = written->version;
+      table.format = fingerprint_format_;
+      table.partition_columns = model.partition_by;
+      DHL_ASSIGN_OR_RETURN(table.partitions,
+                           ComputeFingerprints(connection_, *stored, compared, model.partition_by));
+      recorded_fingerprints_ = std::move(table);
+    }
+  }
   return Status::Ok();
 }
 
