@@ -2,7 +2,9 @@
 -- category option with category and category_option set) x org unit at every level x period of the
 -- configured types, by each data element's aggregation type exactly as DHIS2's analytics engine
 -- (JdbcAnalyticsManager) answers a query for that cell; the rules and their dhis2-core sources
--- are in docs/gold_aggregate.md. The rules themselves come from src/dhis2/aggregation_type.h
+-- are in docs/gold_aggregate.md. Per-option rows are written where the rule does not combine
+-- across option combos, and for data-dimension categories above the deepest level; the analytics
+-- API combines the others from the option-combo rows (docs/gold_aggregate.md, "Grains"). The rules themselves come from src/dhis2/aggregation_type.h
 -- through generators (src/pipeline/aggregate_generators.h):
 --   aggregate_rules           per data element and query period type: the time selection
 --                             (GetTimeSelection), the outer aggregate (AggregateValueSql), whether
@@ -32,7 +34,8 @@
 -- partition_by: year
 -- partition_inputs: gold.analytics
 -- partition_window: -10, 1
--- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit
+-- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit,
+--   silver.category
 -- expect: value_is_number | value = value | warn
 WITH
 rule AS (generated('aggregate_rules')),
@@ -66,7 +69,7 @@ element_key AS (
 ),
 rule_key AS (
   SELECT r.de, r.period_type, r.selection, r.formula, r.ranks_across, r.disaggregation,
-         r.data_period_type, r.min_max, e.de_id
+         r.data_period_type, r.min_max, r.combines, e.de_id
   FROM rule r
   JOIN element_key e ON e.de = r.de
 ),
@@ -115,10 +118,12 @@ grain AS (
     GROUP BY category_combo HAVING COUNT(*) > 1)
 ),
 grain_key AS (
-  SELECT g_coc, g_category, g_option,
-         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY g_coc NULLS FIRST, g_category NULLS FIRST,
-                                       g_option NULLS FIRST)) AS INTEGER) AS grain_id
+  SELECT g.g_coc, g.g_category, g.g_option, g.g_category IS NOT NULL AS per_option,
+         COALESCE(c.data_dimension, FALSE) AS data_dimension,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY g.g_coc NULLS FIRST, g.g_category NULLS FIRST,
+                                       g.g_option NULLS FIRST)) AS INTEGER) AS grain_id
   FROM (SELECT DISTINCT g_coc, g_category, g_option FROM grain) g
+  LEFT JOIN ref('silver.category') c ON c.uid = g.g_category
 ),
 -- Which grains each option combo counts in; `own` is the combo's own grain (one combo each).
 grain_map AS (
@@ -255,10 +260,21 @@ unit_cell AS (
 -- up the hierarchy; per_unit_grains elements rolled their grains up themselves
 -- (docs/gold_aggregate.md, "Grains").
 derived_grain AS (
-  SELECT o.grain_id AS own_grain_id, d.grain_id
+  SELECT o.grain_id AS own_grain_id, d.grain_id, k.per_option, k.data_dimension
   FROM grain_map o
   JOIN grain_map d ON d.coc_id = o.coc_id AND NOT d.own
+  JOIN grain_key k ON k.grain_id = d.grain_id
   WHERE o.own
+),
+-- Per element and cell period: whether its per-option cells follow from its option-combo cells
+-- (`combines`, dhis2::CombinationAcrossCombos). Those are written only for data-dimension
+-- categories above the deepest level; the analytics API combines the others on demand from the
+-- option-combo rows (docs/gold_aggregate.md, "Grains").
+cell_rule AS (
+  SELECT r.de_id, p.cp_id, p.disaggregated, e.per_unit_grains, r.combines
+  FROM rule_key r
+  JOIN cell_period p ON p.period_type = r.period_type
+  JOIN element_key e ON e.de_id = r.de_id
 ),
 -- Every org-unit level, from the deepest up: level k groups level k + 1's cells by parent with the
 -- cells of level-k units' own values, as a query for that unit's uidlevelk; level_cell holds the

@@ -237,6 +237,43 @@ double YearlyWeightedAverage(double first_value, double second_value, int base_m
          second_value * (month / kMonthsInYear);
 }
 
+ComboCombination CombinationAcrossCombos(AggregationType type, AnalyticsDataType data_type,
+                                         bool financial_query_type) {
+  if (type == AggregationType::kNone || data_type == AnalyticsDataType::kText) {
+    return ComboCombination::kNone;
+  }
+  AnalyticsAggregation aggregation = ToAnalyticsAggregation(type);
+  if (RanksAcrossOrgUnits(aggregation) ||
+      GetTimeSelection(aggregation) == TimeSelection::kMinOrMaxPerOrgUnit ||
+      (aggregation.time_rule == AggregationType::kAverage && financial_query_type)) {
+    return ComboCombination::kNone;
+  }
+  // The forms of AggregateValueSql: Σ value × days / the cell period's days adds up.
+  if (aggregation.org_unit_rule == AggregationType::kSum &&
+      aggregation.time_rule == AggregationType::kAverage &&
+      data_type == AnalyticsDataType::kNumeric) {
+    return ComboCombination::kSum;
+  }
+  if (aggregation.org_unit_rule == AggregationType::kAverage &&
+      data_type == AnalyticsDataType::kBoolean) {
+    return ComboCombination::kNone;
+  }
+  std::string_view function = SqlAggregateFunction(aggregation.org_unit_rule);
+  if (function == "sum" || function == "count") {
+    return ComboCombination::kSum;
+  }
+  if (function == "avg") {
+    return ComboCombination::kMeanByCount;
+  }
+  if (function == "min") {
+    return ComboCombination::kMin;
+  }
+  if (function == "max") {
+    return ComboCombination::kMax;
+  }
+  return ComboCombination::kNone;
+}
+
 bool KeepsZero(AggregationType type, bool zero_is_significant,
                bool include_zero_values_in_analytics) {
   if (type == AggregationType::kAverage || type == AggregationType::kAverageSumOrgUnit) {

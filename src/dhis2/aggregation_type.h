@@ -191,6 +191,26 @@ bool IsDisaggregation(AggregationType type, int query_period_type_days, int data
 // arrives first from a hash map.
 double YearlyWeightedAverage(double first_value, double second_value, int base_month);
 
+// How the cell of several category option combos together (a category option's cell: the combos
+// holding the option) follows from the cells of each combo alone, as gold.aggregate publishes them
+// (value and count per combo), for a data element of `type` and `data_type` at a query period whose
+// type spans two calendar years or not (`financial_query_type`). The partial sums a rule is
+// evaluated on add up across combos as across values (docs/gold_aggregate.md, "Grains"), so:
+// - kSum: the values add up (sum, count, days-weighted sum over the same period's days; LAST,
+//   FIRST, LAST_IN_PERIOD and their per-series winners summed);
+// - kMeanByCount: the count-weighted mean of the values (avg: Σ value × count / Σ count);
+// - kMin, kMax: the least, the greatest value;
+// - kNone: not from the combos' cells: STDDEV and VARIANCE (need Σ value²), AVERAGE on booleans
+//   (percent of days: needs Σ days), NONE (agreement of the raw values), LAST_LAST_ORG_UNIT and
+//   FIRST_FIRST_ORG_UNIT (one winner across units and combos), MIN/MAX_SUM_ORG_UNIT (each unit's
+//   own extreme across its combos), text, and a time rule AVERAGE at a financial query type (a
+//   disaggregated cell may be the weighted mean of two data years, which does not add across
+//   combos holding different years).
+enum class ComboCombination : std::uint8_t { kNone, kSum, kMeanByCount, kMin, kMax };
+
+ComboCombination CombinationAcrossCombos(AggregationType type, AnalyticsDataType data_type,
+                                         bool financial_query_type);
+
 // Whether analytics keeps a stored zero of a data element
 // (JdbcAnalyticsTableManager.populateTable): AVERAGE and AVERAGE_SUM_ORG_UNIT always keep zeros;
 // other types keep them only when the data element has zeroIsSignificant AND the system setting

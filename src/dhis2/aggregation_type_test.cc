@@ -268,5 +268,41 @@ TEST(AggregationTypeTest, AnalyticsDataTypeFollowsDataTypeFromValueType) {
   EXPECT_EQ(AnalyticsDataTypeOf(ValueType::kCoordinate), AnalyticsDataType::kText);
 }
 
+// Which cells of several option combos follow from each combo's published value and count: the
+// partial sums of docs/gold_aggregate.md that add up across combos, and nothing else.
+TEST(AggregationTypeTest, CombinationAcrossCombosOnlyWhereTheValuesCombine) {
+  using C = ComboCombination;
+  const auto numeric = AnalyticsDataType::kNumeric;
+  const auto boolean = AnalyticsDataType::kBoolean;
+  // Sums (SUM, COUNT, LAST and the other per-series winners summed), days-weighted sums.
+  for (T type : {T::kSum, T::kCount, T::kLast, T::kFirst, T::kLastInPeriod, T::kAverageSumOrgUnit,
+                 T::kCustom, T::kDefault}) {
+    EXPECT_EQ(CombinationAcrossCombos(type, numeric, false), C::kSum) << AggregationTypeName(type);
+  }
+  // Means: AVERAGE and the *_AVERAGE_ORG_UNIT winners, weighted by their counts.
+  for (T type : {T::kAverage, T::kLastAverageOrgUnit, T::kFirstAverageOrgUnit,
+                 T::kLastInPeriodAverageOrgUnit}) {
+    EXPECT_EQ(CombinationAcrossCombos(type, numeric, false), C::kMeanByCount)
+        << AggregationTypeName(type);
+  }
+  EXPECT_EQ(CombinationAcrossCombos(T::kMin, numeric, false), C::kMin);
+  EXPECT_EQ(CombinationAcrossCombos(T::kMax, numeric, false), C::kMax);
+  // Not from the combos' values: sums of squares, raw agreement, one winner across units, each
+  // unit's own extreme, percent of days, text.
+  for (T type : {T::kStddev, T::kVariance, T::kNone, T::kLastLastOrgUnit, T::kFirstFirstOrgUnit,
+                 T::kMinSumOrgUnit, T::kMaxSumOrgUnit}) {
+    EXPECT_EQ(CombinationAcrossCombos(type, numeric, false), C::kNone) << AggregationTypeName(type);
+  }
+  EXPECT_EQ(CombinationAcrossCombos(T::kAverage, boolean, false), C::kNone);
+  EXPECT_EQ(CombinationAcrossCombos(T::kSum, boolean, false), C::kSum);
+  EXPECT_EQ(CombinationAcrossCombos(T::kSum, AnalyticsDataType::kText, false), C::kNone);
+  // A time rule AVERAGE at a financial query type may weigh two data years: not combined; other
+  // rules are.
+  EXPECT_EQ(CombinationAcrossCombos(T::kAverageSumOrgUnit, numeric, true), C::kNone);
+  EXPECT_EQ(CombinationAcrossCombos(T::kAverage, numeric, true), C::kNone);
+  EXPECT_EQ(CombinationAcrossCombos(T::kSum, numeric, true), C::kSum);
+  EXPECT_EQ(CombinationAcrossCombos(T::kLastAverageOrgUnit, numeric, true), C::kMeanByCount);
+}
+
 }  // namespace
 }  // namespace dhl::dhis2

@@ -313,7 +313,10 @@ Result<std::string> GenerateAggregateRules(const GeneratorContext& context) {
            rule.data_period_type.has_value()
                ? Text(dhis2::PeriodTypeName(*rule.data_period_type), context.dialect)
                : std::string("NULL"),
-           min_max.empty() ? std::string("NULL") : Text(min_max, context.dialect)});
+           min_max.empty() ? std::string("NULL") : Text(min_max, context.dialect),
+           sql::BooleanLiteral(dhis2::CombinationAcrossCombos(rule.type, rule.data_type,
+                                                              dhis2::IsFinancialType(query_type)) !=
+                               dhis2::ComboCombination::kNone)});
     }
   }
   return Relation({{"de", "VARCHAR"},
@@ -323,7 +326,8 @@ Result<std::string> GenerateAggregateRules(const GeneratorContext& context) {
                    {"ranks_across", "BOOLEAN"},
                    {"disaggregation", "BOOLEAN"},
                    {"data_period_type", "VARCHAR"},
-                   {"min_max", "VARCHAR"}},
+                   {"min_max", "VARCHAR"},
+                   {"combines", "BOOLEAN"}},
                   rows, context.dialect);
 }
 
@@ -463,6 +467,7 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
     return InvalidArgument("silver.org_unit: level " + std::to_string(levels) +
                            " is deeper than the 8 levels gold.analytics carries");
   }
+  const bool every_option_grain = context.Settings().aggregate.every_option_grain;
   const std::string keys = "de_id, cp_id, grain_id";
   const std::string partials = "n, s, ss, mn, mx, svd, sd";
   // The cells of one level as the roll-up's input and output: the deepest level is unit_cell's
@@ -512,16 +517,25 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
                       "  JOIN cell_period p ON p.cp_id = c.cp_id AND {4}p.disaggregated",
                       level, "de_id, c.cp_id, c.grain_id", "n, c.s, c.ss, c.mn, c.mx, c.svd, c.sd",
                       level_rows(level), disaggregated ? "" : "NOT "));
+      // Which per-option cells are written (docs/gold_aggregate.md, "Grains"): those the API
+      // cannot combine from the option-combo cells (NOT k.combines) always; the others only for
+      // data-dimension categories above the deepest level (or all, every_option_grain).
+      std::string options;
+      if (!every_option_grain) {
+        options = level == levels ? " AND (NOT d.per_option OR NOT k.combines)"
+                                  : " AND (NOT d.per_option OR d.data_dimension OR NOT k.combines)";
+      }
       parts.push_back(fmt::format(
           "  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, {0} AS ou_level, SUM(c.n), SUM(c.s),\n"
           "         SUM(c.ss), MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), CAST(NULL AS DOUBLE),\n"
           "         CAST(NULL AS DOUBLE)\n"
           "  FROM ({1}) c\n"
-          "  JOIN cell_period p ON p.cp_id = c.cp_id AND {2}p.disaggregated\n"
-          "  JOIN element_key e ON e.de_id = c.de_id AND NOT e.per_unit_grains\n"
-          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id\n"
+          "  JOIN cell_rule k\n"
+          "    ON k.de_id = c.de_id AND k.cp_id = c.cp_id AND {2}k.disaggregated\n"
+          "   AND NOT k.per_unit_grains\n"
+          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id{3}\n"
           "  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id",
-          level, level_rows(level), disaggregated ? "" : "NOT "));
+          level, level_rows(level), disaggregated ? "" : "NOT ", options));
     }
     ctes.push_back(std::string(disaggregated ? "disaggregated_level_cell" : "level_cell") +
                    " AS (\n" + fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n")) + "\n)");

@@ -34,12 +34,15 @@ Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& con
 
 // 'aggregate_rules': one row per aggregatable data element (numeric or boolean value type, domain
 // AGGREGATE) and query period type: (de, period_type, selection, formula, ranks_across,
-// disaggregation, data_period_type, min_max). `selection` is GetTimeSelection's ('all', 'last',
-// 'first', 'last_in_period', 'min_max'), `formula` the outer aggregate AggregateValueSql gives
+// disaggregation, data_period_type, min_max, combines). `selection` is GetTimeSelection's ('all',
+// 'last', 'first', 'last_in_period', 'min_max'), `formula` the outer aggregate AggregateValueSql
+// gives
 // ('days_weighted', 'percent_of_days', 'sum', 'avg', 'count', 'stddev_samp', 'var_samp', 'min',
 // 'max', and 'single' for NONE, which DHIS2 does not aggregate), `disaggregation`
 // IsDisaggregation's answer against the data element's data period type (the type of its most
-// frequent data set, DataElement.getPeriodType), `min_max` the time rule for 'min_max' rows.
+// frequent data set, DataElement.getPeriodType), `min_max` the time rule for 'min_max' rows,
+// `combines` whether a category option's cell follows from its option combos' cells
+// (dhis2::CombinationAcrossCombos: the analytics API then combines them on demand).
 // An unknown aggregation or value type is an invalid-argument error naming the data element.
 Result<std::string> GenerateAggregateRules(const GeneratorContext& context);
 
@@ -75,9 +78,12 @@ Result<std::string> GenerateAggregatePeriodMap(const GeneratorContext& context);
 // level_cell is the union of the levels' cells (with ou_level, and sum_mn, sum_mx: the sums of the
 // per-unit minima and maxima for MIN/MAX_SUM_ORG_UNIT) over the query periods of `cell_period`
 // (cp_id, disaggregated), disaggregated_level_cell the same over its disaggregated data periods.
-// Both add, per level, the cells of `derived_grain` (own_grain_id, grain_id, per_option) grouped
-// from the option-combo cells of the elements of `element_key` (de_id, per_unit_grains) without
-// per_unit_grains; at the deepest level none of its per_option grains.
+// Both add, per level, the cells of `derived_grain` (own_grain_id, grain_id, per_option,
+// data_dimension) grouped from the option-combo cells, for the (element, cell period) pairs of
+// `cell_rule` (de_id, cp_id, disaggregated, per_unit_grains, combines) without per_unit_grains: the
+// totals always; the per-option cells where the rule does not combine across combos
+// (aggregate_rules' `combines`), and for data-dimension categories above the deepest level
+// (every one with AggregateParameters::every_option_grain).
 Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context);
 
 // 'aggregate_cell_value': the value of a cell as the rule's outer aggregate (AggregateValueSql's

@@ -22,6 +22,10 @@ struct AggregateParameters {
   // DHIS2's system setting keyIncludeZeroValuesInAnalytics (default off): with it, zeros of data
   // elements with zeroIsSignificant are loaded into analytics (KeepsZero).
   bool include_zero_values_in_analytics = false;
+  // Write the per-category-option rows of every category at every level. Off (default): only
+  // where the analytics API cannot combine them from the option-combo rows, and for
+  // data-dimension categories above the deepest level (docs/gold_aggregate.md, "Grains").
+  bool every_option_grain = false;
 };
 
 // The data-quality models (gold.reporting_rate, gold.outlier, gold.dq_summary).

@@ -57,10 +57,11 @@ Result<std::shared_ptr<const AnalyticsMetadata>> AnalyticsMetadata::Load(
   if (has(analytics::kDataElementTable)) {
     DHL_ASSIGN_OR_RETURN(engine::QueryResult rows,
                          connection.Query("SELECT uid, name, short_name, aggregation_type, "
-                                          "category_combo FROM silver.data_element"));
+                                          "category_combo, value_type FROM silver.data_element"));
     for (size_t row = 0; row < rows.row_count(); ++row) {
-      metadata->data_elements_[Text(rows, 0, row)] = DataElement{
-          Text(rows, 1, row), OptionalText(rows, 2, row), Text(rows, 3, row), Text(rows, 4, row)};
+      metadata->data_elements_[Text(rows, 0, row)] =
+          DataElement{Text(rows, 1, row), OptionalText(rows, 2, row), Text(rows, 3, row),
+                      Text(rows, 4, row), Text(rows, 5, row)};
     }
   }
   if (has(analytics::kProgramIndicatorTable)) {
@@ -104,10 +105,11 @@ Result<std::shared_ptr<const AnalyticsMetadata>> AnalyticsMetadata::Load(
   }
   if (has(analytics::kCocOptionTable)) {
     DHL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                         connection.Query("SELECT category, category_option FROM "
+                         connection.Query("SELECT category, category_option, coc FROM "
                                           "silver.category_option_combo_option"));
     for (size_t row = 0; row < rows.row_count(); ++row) {
       metadata->options_of_category_[Text(rows, 0, row)].insert(Text(rows, 1, row));
+      metadata->option_of_combo_[Text(rows, 0, row)][Text(rows, 2, row)] = Text(rows, 1, row);
     }
   }
   if (has(analytics::kOrgUnitTable)) {

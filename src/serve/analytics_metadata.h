@@ -44,6 +44,7 @@ class AnalyticsMetadata {
     std::optional<std::string> short_name;
     std::string aggregation_type;
     std::string category_combo;
+    std::string value_type;
   };
   struct Named {  // category option combos (with their combo), categories, category options
     std::string uid;
@@ -80,6 +81,10 @@ class AnalyticsMetadata {
   const std::map<std::string, std::set<std::string>>& options_of_category() const {
     return options_of_category_;
   }
+  // Category -> (option combo -> its option of that category).
+  const std::map<std::string, std::map<std::string, std::string>>& option_of_combo() const {
+    return option_of_combo_;
+  }
   // The current org units, ordered by name, then uid.
   const std::vector<OrgUnit>& org_units() const { return org_units_; }
   // Group uid -> its member org units.
@@ -97,6 +102,7 @@ class AnalyticsMetadata {
   std::map<std::string, std::string> categories_;
   std::vector<Named> category_options_;
   std::map<std::string, std::set<std::string>> options_of_category_;
+  std::map<std::string, std::map<std::string, std::string>> option_of_combo_;
   std::vector<OrgUnit> org_units_;
   std::map<std::string, std::set<std::string>> group_members_;
 };

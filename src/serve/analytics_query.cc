@@ -101,6 +101,10 @@ AnalyticsResult<std::vector<DxItem>> ResolveDx(LakeReader& lake,
       item.name = display(element.name, element.short_name);
       Result<AggregationType> type = dhis2::ParseAggregationType(element.aggregation_type);
       item.aggregation = type.ok() ? *type : AggregationType::kSum;
+      Result<dhis2::ValueType> value_type = dhis2::ParseValueType(element.value_type);
+      if (value_type.ok()) {
+        item.data_type = dhis2::AnalyticsDataTypeOf(*value_type);
+      }
       item.category_combo = element.category_combo;
       elements[uid] = item;
     }

@@ -32,6 +32,7 @@ struct DxItem {
   std::string name;
   int decimals = kDefaultDecimals;
   dhis2::AggregationType aggregation = dhis2::AggregationType::kSum;
+  dhis2::AnalyticsDataType data_type = dhis2::AnalyticsDataType::kNumeric;  // of its value type
   std::string category_combo;
   // Indicators.
   std::optional<double> factor;

@@ -2,9 +2,80 @@
 
 #include <fmt/format.h>
 
+#include <set>
+#include <tuple>
+
+#include "dhis2/period_type.h"
 #include "sql/literal.h"
 
 namespace dhl::serve::analytics {
+namespace {
+
+// The SQL of gold.aggregate's per-option cells of `query`'s category combined from the rows of
+// the option combos holding each option, for the data elements whose rule combines across
+// combos at the query's periods (dhis2::CombinationAcrossCombos; within `ou_pe`); empty when
+// there is none. Columns de, category_option, ou, pe, value, count.
+std::string CombinedOptionCells(LakeReader& lake, const Query& query, const std::string& ou_pe) {
+  auto combos = lake.metadata().option_of_combo().find(query.category_id);
+  if (combos == lake.metadata().option_of_combo().end()) {
+    return "";
+  }
+  std::set<std::string> wanted(query.category_items.begin(), query.category_items.end());
+  std::vector<std::string> pairs;
+  for (const auto& [coc, option] : combos->second) {
+    if (wanted.count(option) > 0) {
+      pairs.push_back(fmt::format("({}, {})", sql::StringLiteral(coc), sql::StringLiteral(option)));
+    }
+  }
+  // Per combination, the (element, periods) it holds for.
+  std::map<dhis2::ComboCombination, std::vector<std::string>> clauses;
+  std::set<std::string> seen;
+  for (const DxItem& item : query.dx) {
+    if (item.kind != DxKind::kDataElement || !seen.insert(item.uid).second) {
+      continue;
+    }
+    std::map<dhis2::ComboCombination, std::vector<std::string>> periods;
+    for (const dhis2::Period& period : query.periods) {
+      periods[dhis2::CombinationAcrossCombos(item.aggregation, item.data_type,
+                                             dhis2::IsFinancialType(period.type()))]
+          .push_back(period.id());
+    }
+    for (const auto& [combination, ids] : periods) {
+      if (combination == dhis2::ComboCombination::kNone) {
+        continue;
+      }
+      clauses[combination].push_back(periods.size() == 1
+                                         ? fmt::format("a.de = {}", sql::StringLiteral(item.uid))
+                                         : fmt::format("(a.de = {} AND a.pe IN {})",
+                                                       sql::StringLiteral(item.uid), InList(ids)));
+    }
+  }
+  if (pairs.empty() || clauses.empty()) {
+    return "";
+  }
+  lake.Note(kCocOptionTable);
+  std::vector<std::string> cases;
+  std::vector<std::string> all;
+  for (const auto& [combination, elements] : clauses) {
+    std::string condition = fmt::format("({})", fmt::join(elements, " OR "));
+    all.push_back(condition);
+    std::string_view value = combination == dhis2::ComboCombination::kSum ? "SUM(a.value)"
+                             : combination == dhis2::ComboCombination::kMeanByCount
+                                 ? "SUM(a.value * a.count) / SUM(a.count)"
+                             : combination == dhis2::ComboCombination::kMin ? "MIN(a.value)"
+                                                                            : "MAX(a.value)";
+    cases.push_back(fmt::format("WHEN {} THEN {}", condition, value));
+  }
+  return fmt::format(
+      "SELECT a.de, m.category_option, a.ou, a.pe, CASE {} END AS value, SUM(a.count) AS count "
+      "FROM {}.{} a JOIN (VALUES {}) AS m(coc, category_option) ON m.coc = a.coc "
+      "WHERE a.coc IS NOT NULL AND a.value IS NOT NULL AND ({}) AND {} "
+      "GROUP BY a.de, m.category_option, a.ou, a.pe",
+      fmt::join(cases, " "), kAggregateTable.layer, kAggregateTable.name, fmt::join(pairs, ", "),
+      fmt::join(all, " OR "), ou_pe);
+}
+
+}  // namespace
 
 AnalyticsResult<bool> ReadGoldColumns(LakeReader& lake, const GoldColumns& columns,
                                       const std::string& ou_pe, std::vector<GoldRow>& rows) {
@@ -18,9 +89,10 @@ AnalyticsResult<bool> ReadGoldColumns(LakeReader& lake, const GoldColumns& colum
   DHL_ASSIGN_OR_RETURN(
       auto result,
       lake.Read(columns.table,
-                fmt::format("SELECT {} FROM {}.{} WHERE {} AND {} IN {} AND {}", select,
-                            columns.table.layer, columns.table.name, columns.condition, columns.key,
-                            InList(columns.keys), ou_pe)));
+                fmt::format("SELECT {} FROM {} WHERE {} AND {} IN {} AND {}", select,
+                            columns.source.empty() ? columns.table.layer + "." + columns.table.name
+                                                   : "(" + columns.source + ") combined",
+                            columns.condition, columns.key, InList(columns.keys), ou_pe)));
   if (!result.has_value()) {
     return true;
   }
@@ -131,6 +203,25 @@ AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& qu
   }
   for (const GoldColumns* columns : {&elements, &operands, &indicators, &program_indicators}) {
     DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, *columns, ou_pe, rows));
+  }
+  // A category's option cells gold.aggregate does not hold, combined from the option combos'.
+  if (!query.category_id.empty() && query.category_id != "co" && !elements.keys.empty()) {
+    GoldColumns combined = elements;
+    combined.source = CombinedOptionCells(lake, query, ou_pe);
+    combined.condition = "TRUE";
+    if (!combined.source.empty()) {
+      std::set<std::tuple<size_t, std::string, std::string, std::string>> held;
+      for (const GoldRow& row : rows) {
+        held.emplace(row.dx, row.category, row.ou, row.pe);
+      }
+      std::vector<GoldRow> on_demand;
+      DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, combined, ou_pe, on_demand));
+      for (GoldRow& row : on_demand) {
+        if (held.count(std::make_tuple(row.dx, row.category, row.ou, row.pe)) == 0) {
+          rows.push_back(std::move(row));
+        }
+      }
+    }
   }
   for (const GoldColumns& columns : rates) {
     DHL_ANALYTICS_RETURN_IF_ERROR(ReadGoldColumns(lake, columns, ou_pe, rows));

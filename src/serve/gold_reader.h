@@ -39,6 +39,9 @@ struct GoldColumns {
   std::vector<std::string> keys;
   std::string category = "NULL";  // SQL of GoldRow::category
   std::string condition = "TRUE";
+  // SQL of a relation read in place of `table` (with the columns the mapping names); empty: the
+  // table itself.
+  std::string source;
   std::vector<std::pair<std::string, double GoldRow::*>> numbers;  // SQL -> field; NULL reads 0
   std::map<std::string, std::vector<size_t>> dx_of;                // key -> dx indexes
 };
@@ -47,7 +50,11 @@ struct GoldColumns {
 AnalyticsResult<bool> ReadGoldColumns(LakeReader& lake, const GoldColumns& columns,
                                       const std::string& ou_pe, std::vector<GoldRow>& rows);
 
-// The gold rows of `query`'s dx items, org units, periods and category items.
+// The gold rows of `query`'s dx items, org units, periods and category items. A category option's
+// cell is gold.aggregate's per-option row where it holds one; otherwise, where the element's rule
+// combines across option combos (dhis2::CombinationAcrossCombos), it is combined here from the
+// rows of the combos holding the option (gold.aggregate writes those per-option rows only for
+// data-dimension categories above the deepest level: docs/gold_aggregate.md, "Grains").
 AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& query);
 
 }  // namespace dhl::serve::analytics

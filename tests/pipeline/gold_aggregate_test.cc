@@ -1,6 +1,7 @@
 // gold.analytics and gold.aggregate (models/gold/{analytics,aggregate}.sql) over hand-made silver
 // tables. Every expected figure is worked out by hand from DHIS2's rules (docs/gold_aggregate.md)
 // in the comment beside it; the incremental runs are compared with a full rebuild.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -8,7 +9,10 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -16,11 +20,14 @@
 #include "dhis2/period.h"
 #include "dhis2/period_type.h"
 #include "engine/database.h"
+#include "http/curl_transport.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/aggregate_generators.h"
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/sql_subset_check.h"
+#include "serve/analytics.h"
+#include "serve/server.h"
 #include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
@@ -145,6 +152,25 @@ constexpr const char* kValues =
     "('dePop','2024','fA','cocM','732'), ('dePop','2024','fB','cocM','366'),"
     "('dePop','2025','fA','cocM','730'), ('dePopSum','2024','fA','cocM','100')";
 
+// The test's ids as DHIS2 uids (11 letters and digits, the first a letter, as the analytics API
+// requires): each quoted id of the silver tables padded with zeros, 'fA' -> 'fA000000000'.
+std::string LongUids(const std::string& sql) {
+  static const std::regex kId(
+      "'(de[A-Za-z]+|W|D|X|fA|fB|coc[MF]|aocDef|catSex|opt[MF]|ccSex|ccDefault|M|Y)'");
+  std::string out;
+  auto last = sql.cbegin();
+  for (std::sregex_iterator it(sql.begin(), sql.end(), kId), end; it != end; ++it) {
+    out.append(last, sql.cbegin() + it->position());
+    std::string id = (*it)[1].str();
+    out += "'" + id + std::string(11 - id.size(), '0') + "'";
+    last = sql.cbegin() + it->position() + it->length();
+  }
+  out.append(last, sql.cend());
+  return out;
+}
+
+std::string LongUid(const std::string& id) { return id + std::string(11 - id.size(), '0'); }
+
 class GoldAggregateTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
@@ -164,6 +190,10 @@ class GoldAggregateTest : public ModelLakeFixture {
   }
 
   void WriteSilver(lake::LakeCatalog& catalog, const std::string& values = kValues) {
+    auto Write = [&](lake::LakeCatalog& into, const std::string& table, const std::string& select,
+                     const std::vector<std::string>& partitions = {}) {
+      ModelLakeFixture::Write(into, table, long_uids_ ? LongUids(select) : select, partitions);
+    };
     Write(catalog, "silver.org_unit", kOrgUnits);
     Write(catalog, "silver.period", Periods());
     Write(catalog, "silver.data_element",
@@ -182,6 +212,8 @@ class GoldAggregateTest : public ModelLakeFixture {
     Write(catalog, "silver.category_option_combo_option",
           "SELECT * FROM (VALUES ('cocM','catSex','optM'), ('cocF','catSex','optF')) AS t(coc, "
           "category, category_option)");
+    Write(catalog, "silver.category",
+          "SELECT * FROM (VALUES ('catSex', 'Sex', true)) AS t(uid, name, data_dimension)");
     Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
   }
 
@@ -201,6 +233,8 @@ class GoldAggregateTest : public ModelLakeFixture {
     if (rows.size() != 1) return -1;
     return std::stoll(rows[0].substr(1, rows[0].size() - 2));
   }
+
+  bool long_uids_ = false;  // WriteSilver writes the ids as uids (LongUids)
 };
 
 TEST_F(GoldAggregateTest, ModelsStayInTheSharedSqlSubset) {
@@ -591,19 +625,23 @@ TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
 TEST_F(GoldAggregateTest, PerOptionCellsAtEveryLevelAndExactForEveryRule) {
   WriteSilver(*catalog_);
   RunOk(*catalog_);
-  // Every level has all three grains, the deepest (the facilities fA, fB: level 3) included: the
-  // analytics API answers a category dimension at a facility from them.
-  EXPECT_FALSE(
-      Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 3").empty());
+  // Per-option cells above the deepest level for the data-dimension category catSex; at the deepest
+  // level (the facilities fA, fB: level 3) only for rules that do not combine across option combos
+  // (STDDEV, MIN_SUM_ORG_UNIT, NONE, AVERAGE on booleans, LAST_LAST_ORG_UNIT, ...): the analytics
+  // API combines the others from the option-combo rows (OnDemandOptionCellsInTheApi below).
+  EXPECT_EQ(QueryRows(*catalog_, "gold.aggregate",
+                      "SELECT DISTINCT de FROM gold.aggregate WHERE category IS NOT NULL AND "
+                      "ou_level = 3"),
+            (std::vector<std::string>{"deBool", "deFirstFirst", "deLastLast", "deMaxSum",
+                                      "deMinSum", "deNone", "deStd", "deVar"}));
   EXPECT_FALSE(
       Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL AND ou_level = 2").empty());
-  // SUM per option at facility fA: male 10 + 20 = 30, female 5.
-  EXPECT_DOUBLE_EQ(
-      Cell("deSum", "fA", "2024Q1", "category = 'catSex' AND category_option = 'optM'"), 30);
-  EXPECT_DOUBLE_EQ(
-      Cell("deSum", "fA", "2024Q1", "category = 'catSex' AND category_option = 'optF'"), 5);
+  // SUM at facility fA: no per-option cell; its option-combo cells, male 10 + 20 = 30, female 5.
+  EXPECT_TRUE(std::isnan(
+      Cell("deSum", "fA", "2024Q1", "category = 'catSex' AND category_option = 'optM'")));
   EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1", "coc = 'cocM'"), 30);  // 10 + 20
-  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1"), 35);                  // 10 + 5 + 20
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1", "coc = 'cocF'"), 5);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "2024Q1"), 35);  // 10 + 5 + 20
   const std::string male = "category = 'catSex' AND category_option = 'optM'";
   const std::string female = "category = 'catSex' AND category_option = 'optF'";
   // SUM per option at W: male 10 + 20 + 7 = 37, female 5 + 3 = 8.
@@ -629,6 +667,124 @@ TEST_F(GoldAggregateTest, PerOptionCellsAtEveryLevelAndExactForEveryRule) {
   EXPECT_TRUE(std::isnan(Cell("deNone", "D", "202402", male)));
   // AVERAGE on booleans per option at D in January: fA true and fB true over 31 days each: 100.
   EXPECT_DOUBLE_EQ(Cell("deBool", "D", "202401", male), 100);
+}
+
+// Each category option's cell the analytics API answers equals the per-option row gold.aggregate
+// held before per-option rows were cut to data-dimension categories above the deepest level
+// (every_option_grain, the old rule): same (element, option, period, org unit) cells, same values
+// to 10 decimals, at every level, for every aggregatable element; and the facility's on-demand
+// cells by hand.
+TEST_F(GoldAggregateTest, OnDemandOptionCellsInTheApiEqualThePrecomputedOnes) {
+  long_uids_ = true;
+  WriteSilver(*catalog_);
+  run_options_.settings.aggregate.every_option_grain = true;
+  RunOk(*catalog_);
+  const std::string category = LongUid("catSex");
+  auto old_rows = Rows(*catalog_, "gold.aggregate", "de, category_option, pe, ou, value",
+                       "category = '" + category + "'");
+  ASSERT_GT(old_rows.size(), 100u);
+  std::set<std::string> elements;
+  std::set<std::string> periods;
+  std::set<std::vector<std::string>> expected;
+  {
+    auto result = connection_->Query(
+        "SELECT de, category_option, pe, ou, value FROM gold.aggregate WHERE category = '" +
+        category + "'");
+    ASSERT_TRUE(result.ok()) << result.status().ToString();
+    for (size_t row = 0; row < result->row_count(); ++row) {
+      elements.insert(*result->GetString(0, row));
+      periods.insert(*result->GetString(2, row));
+      expected.insert({*result->GetString(0, row), *result->GetString(1, row),
+                       *result->GetString(2, row), *result->GetString(3, row),
+                       serve::FormatAnalyticsValue(serve::RoundAnalyticsValue(
+                           *result->GetDouble(4, row), -1, /*skip_rounding=*/true))});
+    }
+  }
+  run_options_.settings.aggregate.every_option_grain = false;
+  RunOk(*catalog_, /*full=*/true);
+  auto new_rows = Rows(*catalog_, "gold.aggregate", "de", "category IS NOT NULL");
+  // The facilities' per-option rows of combining rules are gone (SUM among them).
+  EXPECT_LT(new_rows.size(), old_rows.size());
+  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "de",
+                   "category IS NOT NULL AND ou_level = 3 AND de = '" + LongUid("deSum") + "'")
+                  .empty());
+
+  // The metadata the API reads (names, paths), for the same uids.
+  const std::string w = LongUid("W"), d = LongUid("D"), fa = LongUid("fA"), fb = LongUid("fB");
+  Write("silver.org_unit",
+        fmt::format("SELECT *, uid AS short_name, TRUE AS is_current FROM (VALUES ('{0}', "
+                    "'World', 1, '/{0}'), ('{1}', 'District', 2, '/{0}/{1}'), ('{2}', 'Facility "
+                    "A', 3, '/{0}/{1}/{2}'), ('{3}', 'Facility B', 3, '/{0}/{1}/{3}')) AS t(uid, "
+                    "name, level, path)",
+                    w, d, fa, fb));
+  Write("silver.data_element",
+        LongUids(std::string("SELECT uid, uid AS name, uid AS short_name, aggregation_type, "
+                             "'ccSex' AS category_combo, value_type FROM (VALUES ") +
+                 kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)"));
+  Write("silver.category", LongUids("SELECT * FROM (VALUES ('catSex', 'Sex', true)) AS t(uid, "
+                                    "name, data_dimension)"));
+  Write("silver.category_option",
+        LongUids("SELECT * FROM (VALUES ('optM', 'Male'), ('optF', 'Female')) AS t(uid, name)"));
+  serve::ServerOptions options;
+  options.port = 0;
+  options.lake_dir = LakeDir().string();
+  options.sorted_copies = false;
+  serve::Server server(options);
+  auto port = server.Start();
+  ASSERT_TRUE(port.ok()) << port.status().ToString();
+  auto ask = [&](const std::string& query) {
+    http::CurlTransport transport;
+    http::HttpRequest request;
+    request.url = fmt::format("http://127.0.0.1:{}/api/analytics?{}", *port, query);
+    http::StringSink sink;
+    Status sent = transport.Send(request, sink);
+    EXPECT_TRUE(sent.ok()) << sent.ToString();
+    EXPECT_EQ(sink.head().status, 200) << sink.body();
+    return nlohmann::json::parse(sink.body());
+  };
+  auto join = [](const std::set<std::string>& items) {
+    std::string joined;
+    for (const std::string& item : items) joined += (joined.empty() ? "" : ";") + item;
+    return joined;
+  };
+  nlohmann::json answer =
+      ask(fmt::format("dimension=dx:{}&dimension={}&dimension=pe:{}&dimension=ou:{}&"
+                      "skipRounding=true&skipMeta=true",
+                      join(elements), category, join(periods), join({w, d, fa, fb})));
+  std::set<std::vector<std::string>> got;
+  for (const auto& row : answer["rows"]) {
+    got.insert(row.get<std::vector<std::string>>());
+  }
+  EXPECT_EQ(got.size(), expected.size());
+  for (const auto& row : expected) {
+    EXPECT_TRUE(got.count(row)) << "missing " << fmt::format("{}", fmt::join(row, " "));
+  }
+  for (const auto& row : got) {
+    EXPECT_TRUE(expected.count(row)) << "extra " << fmt::format("{}", fmt::join(row, " "));
+  }
+  // By hand, at facility fA in 2024Q1 (combined on demand): SUM male 10 + 20 = 30, female 5;
+  // AVERAGE male avg(10, 20) = 15; AVERAGE_SUM_ORG_UNIT male (100 x 31 + 200 x 29 + 300 x 31) / 91
+  // = 200; COUNT male 2; MIN male min(5, 3) = 3; LAST male 60 (February; March's zero not
+  // loaded). MIN_SUM_ORG_UNIT male 3 is a precomputed cell.
+  auto cell = [&](const std::string& de, const std::string& option) {
+    for (const auto& row : got) {
+      if (row[0] == LongUid(de) && row[1] == LongUid(option) && row[2] == "2024Q1" &&
+          row[3] == fa) {
+        return row[4];
+      }
+    }
+    return std::string("none");
+  };
+  EXPECT_EQ(cell("deSum", "optM"), "30");
+  EXPECT_EQ(cell("deSum", "optF"), "5");
+  EXPECT_EQ(cell("deAvg", "optM"), "15");
+  EXPECT_EQ(cell("deAvgSum", "optM"), "200");
+  EXPECT_EQ(cell("deCount", "optM"), "2");
+  EXPECT_EQ(cell("deMin", "optM"), "3");
+  EXPECT_EQ(cell("deLast", "optM"), "60");
+  EXPECT_EQ(cell("deMinSum", "optM"), "3");
+  EXPECT_EQ(cell("deAvg", "optF"), "none");
+  server.Stop();
 }
 
 }  // namespace
