@@ -34,8 +34,7 @@
 -- partition_by: year
 -- partition_inputs: gold.analytics
 -- partition_window: -10, 1
--- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit,
---   silver.category
+-- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category
 -- expect: value_is_number | value = value | warn
 WITH
 rule AS (generated('aggregate_rules')),

@@ -152,8 +152,13 @@ constexpr const char* kValues =
     "('dePop','2024','fA','cocM','732'), ('dePop','2024','fB','cocM','366'),"
     "('dePop','2025','fA','cocM','730'), ('dePopSum','2024','fA','cocM','100')";
 
-// The test's ids as DHIS2 uids (11 letters and digits, the first a letter, as the analytics API
-// requires): each quoted id of the silver tables padded with zeros, 'fA' -> 'fA000000000'.
+// A test id as a DHIS2 uid (11 letters and digits, the first a letter, as the analytics API
+// requires): padded with zeros ('fA' -> 'fA000000000'), or cut ('deFirstFirst' -> 'deFirstFirs').
+std::string LongUid(const std::string& id) {
+  return id.size() >= 11 ? id.substr(0, 11) : id + std::string(11 - id.size(), '0');
+}
+
+// Each quoted id of the silver tables' SQL as LongUid.
 std::string LongUids(const std::string& sql) {
   static const std::regex kId(
       "'(de[A-Za-z]+|W|D|X|fA|fB|coc[MF]|aocDef|catSex|opt[MF]|ccSex|ccDefault|M|Y)'");
@@ -161,15 +166,12 @@ std::string LongUids(const std::string& sql) {
   auto last = sql.cbegin();
   for (std::sregex_iterator it(sql.begin(), sql.end(), kId), end; it != end; ++it) {
     out.append(last, sql.cbegin() + it->position());
-    std::string id = (*it)[1].str();
-    out += "'" + id + std::string(11 - id.size(), '0') + "'";
+    out += "'" + LongUid((*it)[1].str()) + "'";
     last = sql.cbegin() + it->position() + it->length();
   }
   out.append(last, sql.cend());
   return out;
 }
-
-std::string LongUid(const std::string& id) { return id + std::string(11 - id.size(), '0'); }
 
 class GoldAggregateTest : public ModelLakeFixture {
  protected:
@@ -723,6 +725,11 @@ TEST_F(GoldAggregateTest, OnDemandOptionCellsInTheApiEqualThePrecomputedOnes) {
                  kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)"));
   Write("silver.category", LongUids("SELECT * FROM (VALUES ('catSex', 'Sex', true)) AS t(uid, "
                                     "name, data_dimension)"));
+  Write("silver.data_set", LongUids("SELECT * FROM (VALUES ('M', 'Monthly', 'Monthly'), ('Y', "
+                                    "'Yearly', 'Yearly')) AS t(uid, name, period_type)"));
+  Write("silver.category_option_combo",
+        LongUids("SELECT * FROM (VALUES ('cocM', 'Male', 'ccSex'), ('cocF', 'Female', 'ccSex'), "
+                 "('aocDef', 'default', 'ccDefault')) AS t(uid, name, category_combo)"));
   Write("silver.category_option",
         LongUids("SELECT * FROM (VALUES ('optM', 'Male'), ('optF', 'Female')) AS t(uid, name)"));
   serve::ServerOptions options;
