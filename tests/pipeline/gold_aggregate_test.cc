@@ -215,7 +215,8 @@ class GoldAggregateTest : public ModelLakeFixture {
           "SELECT * FROM (VALUES ('cocM','catSex','optM'), ('cocF','catSex','optF')) AS t(coc, "
           "category, category_option)");
     Write(catalog, "silver.category",
-          "SELECT * FROM (VALUES ('catSex', 'Sex', true)) AS t(uid, name, data_dimension)");
+          std::string("SELECT * FROM (VALUES ('catSex', 'Sex', ") +
+              (sex_is_data_dimension_ ? "true" : "false") + ")) AS t(uid, name, data_dimension)");
     Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
   }
 
@@ -236,7 +237,66 @@ class GoldAggregateTest : public ModelLakeFixture {
     return std::stoll(rows[0].substr(1, rows[0].size() - 2));
   }
 
-  bool long_uids_ = false;  // WriteSilver writes the ids as uids (LongUids)
+  // Asks the analytics API (a server on a free loopback port over this lake, stopped after) for
+  // the option cells of catSex of `elements` x `periods` x the four units, unrounded
+  // (skipRounding): its rows (de, option, pe, ou, value). First writes the metadata the API reads
+  // (names, paths) for the lake's uids (long_uids_).
+  std::set<std::vector<std::string>> AskOptionCells(const std::set<std::string>& elements,
+                                                    const std::set<std::string>& periods) {
+    const std::string w = LongUid("W"), d = LongUid("D"), fa = LongUid("fA"), fb = LongUid("fB");
+    Write("silver.org_unit",
+          fmt::format("SELECT *, uid AS short_name, TRUE AS is_current FROM (VALUES ('{0}', "
+                      "'World', 1, '/{0}'), ('{1}', 'District', 2, '/{0}/{1}'), ('{2}', 'Facility "
+                      "A', 3, '/{0}/{1}/{2}'), ('{3}', 'Facility B', 3, '/{0}/{1}/{3}')) AS t(uid, "
+                      "name, level, path)",
+                      w, d, fa, fb));
+    Write(
+        "silver.data_element",
+        LongUids(std::string("SELECT uid, uid AS name, uid AS short_name, aggregation_type, "
+                             "'ccSex' AS category_combo, value_type FROM (VALUES ") +
+                 kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)"));
+    Write("silver.data_set", LongUids("SELECT * FROM (VALUES ('M', 'Monthly', 'Monthly'), ('Y', "
+                                      "'Yearly', 'Yearly')) AS t(uid, name, period_type)"));
+    Write("silver.category_option_combo",
+          LongUids("SELECT * FROM (VALUES ('cocM', 'Male', 'ccSex'), ('cocF', 'Female', 'ccSex'), "
+                   "('aocDef', 'default', 'ccDefault')) AS t(uid, name, category_combo)"));
+    Write("silver.category_option",
+          LongUids("SELECT * FROM (VALUES ('optM', 'Male'), ('optF', 'Female')) AS t(uid, name)"));
+    serve::ServerOptions options;
+    options.port = 0;
+    options.lake_dir = LakeDir().string();
+    options.sorted_copies = false;
+    serve::Server server(options);
+    auto port = server.Start();
+    EXPECT_TRUE(port.ok()) << port.status().ToString();
+    std::set<std::vector<std::string>> rows;
+    if (!port.ok()) return rows;
+    auto join = [](const std::set<std::string>& items) {
+      std::string joined;
+      for (const std::string& item : items) joined += (joined.empty() ? "" : ";") + item;
+      return joined;
+    };
+    http::CurlTransport transport;
+    http::HttpRequest request;
+    request.url = fmt::format(
+        "http://127.0.0.1:{}/api/analytics?dimension=dx:{}&dimension={}&dimension=pe:{}&"
+        "dimension=ou:{}&skipRounding=true&skipMeta=true",
+        *port, join(elements), LongUid("catSex"), join(periods), join({w, d, fa, fb}));
+    http::StringSink sink;
+    Status sent = transport.Send(request, sink);
+    EXPECT_TRUE(sent.ok()) << sent.ToString();
+    EXPECT_EQ(sink.head().status, 200) << sink.body();
+    server.Stop();
+    if (sink.head().status != 200) return rows;
+    nlohmann::json answer = nlohmann::json::parse(sink.body());
+    for (const auto& row : answer["rows"]) {
+      rows.insert(row.get<std::vector<std::string>>());
+    }
+    return rows;
+  }
+
+  bool long_uids_ = false;             // WriteSilver writes the ids as uids (LongUids)
+  bool sex_is_data_dimension_ = true;  // silver.category's data_dimension of catSex
 };
 
 TEST_F(GoldAggregateTest, ModelsStayInTheSharedSqlSubset) {
@@ -711,57 +771,8 @@ TEST_F(GoldAggregateTest, OnDemandOptionCellsInTheApiEqualThePrecomputedOnes) {
                    "category IS NOT NULL AND ou_level = 3 AND de = '" + LongUid("deSum") + "'")
                   .empty());
 
-  // The metadata the API reads (names, paths), for the same uids.
-  const std::string w = LongUid("W"), d = LongUid("D"), fa = LongUid("fA"), fb = LongUid("fB");
-  Write("silver.org_unit",
-        fmt::format("SELECT *, uid AS short_name, TRUE AS is_current FROM (VALUES ('{0}', "
-                    "'World', 1, '/{0}'), ('{1}', 'District', 2, '/{0}/{1}'), ('{2}', 'Facility "
-                    "A', 3, '/{0}/{1}/{2}'), ('{3}', 'Facility B', 3, '/{0}/{1}/{3}')) AS t(uid, "
-                    "name, level, path)",
-                    w, d, fa, fb));
-  Write("silver.data_element",
-        LongUids(std::string("SELECT uid, uid AS name, uid AS short_name, aggregation_type, "
-                             "'ccSex' AS category_combo, value_type FROM (VALUES ") +
-                 kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)"));
-  Write("silver.category", LongUids("SELECT * FROM (VALUES ('catSex', 'Sex', true)) AS t(uid, "
-                                    "name, data_dimension)"));
-  Write("silver.data_set", LongUids("SELECT * FROM (VALUES ('M', 'Monthly', 'Monthly'), ('Y', "
-                                    "'Yearly', 'Yearly')) AS t(uid, name, period_type)"));
-  Write("silver.category_option_combo",
-        LongUids("SELECT * FROM (VALUES ('cocM', 'Male', 'ccSex'), ('cocF', 'Female', 'ccSex'), "
-                 "('aocDef', 'default', 'ccDefault')) AS t(uid, name, category_combo)"));
-  Write("silver.category_option",
-        LongUids("SELECT * FROM (VALUES ('optM', 'Male'), ('optF', 'Female')) AS t(uid, name)"));
-  serve::ServerOptions options;
-  options.port = 0;
-  options.lake_dir = LakeDir().string();
-  options.sorted_copies = false;
-  serve::Server server(options);
-  auto port = server.Start();
-  ASSERT_TRUE(port.ok()) << port.status().ToString();
-  auto ask = [&](const std::string& query) {
-    http::CurlTransport transport;
-    http::HttpRequest request;
-    request.url = fmt::format("http://127.0.0.1:{}/api/analytics?{}", *port, query);
-    http::StringSink sink;
-    Status sent = transport.Send(request, sink);
-    EXPECT_TRUE(sent.ok()) << sent.ToString();
-    EXPECT_EQ(sink.head().status, 200) << sink.body();
-    return nlohmann::json::parse(sink.body());
-  };
-  auto join = [](const std::set<std::string>& items) {
-    std::string joined;
-    for (const std::string& item : items) joined += (joined.empty() ? "" : ";") + item;
-    return joined;
-  };
-  nlohmann::json answer =
-      ask(fmt::format("dimension=dx:{}&dimension={}&dimension=pe:{}&dimension=ou:{}&"
-                      "skipRounding=true&skipMeta=true",
-                      join(elements), category, join(periods), join({w, d, fa, fb})));
-  std::set<std::vector<std::string>> got;
-  for (const auto& row : answer["rows"]) {
-    got.insert(row.get<std::vector<std::string>>());
-  }
+  const std::string fa = LongUid("fA");
+  std::set<std::vector<std::string>> got = AskOptionCells(elements, periods);
   EXPECT_EQ(got.size(), expected.size());
   for (const auto& row : expected) {
     EXPECT_TRUE(got.count(row)) << "missing " << fmt::format("{}", fmt::join(row, " "));
@@ -791,7 +802,35 @@ TEST_F(GoldAggregateTest, OnDemandOptionCellsInTheApiEqualThePrecomputedOnes) {
   EXPECT_EQ(cell("deLast", "optM"), "60");
   EXPECT_EQ(cell("deMinSum", "optM"), "3");
   EXPECT_EQ(cell("deAvg", "optF"), "none");
-  server.Stop();
+}
+
+// A category that is not a data dimension has per-option rows only for the rules that do not
+// combine; the API answers the others at every level from the option-combo rows.
+TEST_F(GoldAggregateTest, OptionCellsOfANonDataDimensionCategoryAreCombinedOnDemand) {
+  long_uids_ = true;
+  sex_is_data_dimension_ = false;
+  WriteSilver(*catalog_);
+  RunOk(*catalog_);
+  auto de = [](const std::string& id) { return "'" + LongUid(id) + "'"; };
+  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "de",
+                   "category IS NOT NULL AND de IN (" + de("deSum") + ", " + de("deAvg") + ")")
+                  .empty());
+  EXPECT_FALSE(Rows(*catalog_, "gold.aggregate", "de",
+                    "category IS NOT NULL AND ou_level = 1 AND de = " + de("deStd"))
+                   .empty());
+  auto got = AskOptionCells({LongUid("deSum"), LongUid("deAvg"), LongUid("deVar")}, {"2024Q1"});
+  // By hand (kValues): SUM at W male 10 + 20 + 7 = 37, female 5 + 3 = 8; AVERAGE at D male
+  // avg(10, 20, 0, 30) = 15; VARIANCE at D male 88 / 15 (precomputed, see
+  // PerOptionCellsAtEveryLevelAndExactForEveryRule), to 10 decimals.
+  auto has = [&](const std::string& id, const std::string& option, const std::string& ou,
+                 const std::string& value) {
+    return got.count({LongUid(id), LongUid(option), "2024Q1", LongUid(ou), value}) > 0;
+  };
+  EXPECT_TRUE(has("deSum", "optM", "W", "37"));
+  EXPECT_TRUE(has("deSum", "optF", "W", "8"));
+  EXPECT_TRUE(has("deSum", "optM", "fA", "30"));
+  EXPECT_TRUE(has("deAvg", "optM", "D", "15"));
+  EXPECT_TRUE(has("deVar", "optM", "D", "5.8666666667"));
 }
 
 }  // namespace
