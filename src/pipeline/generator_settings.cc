@@ -53,10 +53,14 @@ Status ValidateSettings(const GeneratorSettings& settings) {
 
 std::string AggregateSettingsText(const GeneratorSettings& settings) {
   const AggregateParameters& aggregate = settings.aggregate;
-  return fmt::format(
-      "aggregate period_types={} data_set_period_types={} include_zero={} every_option_grain={}",
-      Join(aggregate.period_types, ","), aggregate.data_set_period_types,
-      aggregate.include_zero_values_in_analytics, aggregate.every_option_grain);
+  return fmt::format("aggregate period_types={} data_set_period_types={} include_zero={}",
+                     Join(aggregate.period_types, ","), aggregate.data_set_period_types,
+                     aggregate.include_zero_values_in_analytics);
+}
+
+std::string AggregateGrainSettingsText(const GeneratorSettings& settings) {
+  return fmt::format("aggregate_grains every_option_grain={}",
+                     settings.aggregate.every_option_grain);
 }
 
 std::string QualitySettingsText(const GeneratorSettings& settings) {

@@ -76,8 +76,11 @@ struct GeneratorSettings {
 Status ValidateSettings(const GeneratorSettings& settings);
 
 // The canonical text of each group (what a definition fingerprint folds in): equal settings give
-// equal text, any change of a field changes it.
+// equal text, any change of a field changes it. AggregateParameters' every_option_grain is
+// rendered by aggregate_level_cells alone and folded in by AggregateGrainSettingsText only (a
+// change rebuilds gold.aggregate, not gold.analytics).
 std::string AggregateSettingsText(const GeneratorSettings& settings);
+std::string AggregateGrainSettingsText(const GeneratorSettings& settings);
 std::string QualitySettingsText(const GeneratorSettings& settings);
 std::string IndicatorSettingsText(const GeneratorSettings& settings);
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings);

@@ -28,7 +28,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
               &AggregateSettingsText);
     built.Add("aggregate_period_map", &GenerateAggregatePeriodMap, &AggregateSettingsText);
-    built.Add("aggregate_level_cells", &GenerateAggregateLevelCells, &AggregateSettingsText);
+    built.Add("aggregate_level_cells", &GenerateAggregateLevelCells, &AggregateGrainSettingsText);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
