@@ -65,9 +65,17 @@ Result<std::shared_ptr<const AnalyticsMetadata>> AnalyticsMetadata::Load(
     }
   }
   if (has(analytics::kProgramIndicatorTable)) {
+    // A lake whose silver.program_indicator predates its short_name column (until the next sync
+    // rebuilds it) answers with the names.
+    DHL_ASSIGN_OR_RETURN(
+        engine::QueryResult columns,
+        connection.Query("SELECT count(*) FROM (DESCRIBE silver.program_indicator) "
+                         "WHERE column_name = 'short_name'"));
+    std::string short_name =
+        columns.GetInt64(0, 0).value_or(0) > 0 ? "short_name" : "CAST(NULL AS VARCHAR)";
     DHL_ASSIGN_OR_RETURN(engine::QueryResult rows,
-                         connection.Query("SELECT uid, name, short_name, decimals FROM "
-                                          "silver.program_indicator"));
+                         connection.Query("SELECT uid, name, " + short_name +
+                                          ", decimals FROM silver.program_indicator"));
     for (size_t row = 0; row < rows.row_count(); ++row) {
       metadata->program_indicators_[Text(rows, 0, row)] =
           ProgramIndicator{Text(rows, 1, row), OptionalText(rows, 2, row), rows.GetInt64(3, row)};
