@@ -1,6 +1,7 @@
 -- Program indicator values, as DHIS2's event and enrollment analytics compute them
 -- (docs/program_indicators.md): one row per program indicator x org unit (every level) x period of
--- the configured types (Monthly, Quarterly, Yearly over the span of the tracker data) with a value.
+-- the configured types ([gold] program_indicator_period_types, default Monthly, Quarterly, Yearly,
+-- over the span of the tracker data) with a value.
 -- Distinct counts (V{tei_count} ...) are counted distinct at each level. The whole SELECT is
 -- compiled from silver.program_indicator by the generator in
 -- src/pipeline/program_indicator_generator.h, one set-based query per indicator; indicators it

@@ -36,6 +36,8 @@ Status ReadGoldSettings(const toml::table& file, const std::string& path,
       DHL_RETURN_IF_ERROR(strings(node, key, settings.aggregate.period_types));
     } else if (key == "indicator_period_types") {
       DHL_RETURN_IF_ERROR(strings(node, key, settings.indicator.period_types));
+    } else if (key == "program_indicator_period_types") {
+      DHL_RETURN_IF_ERROR(strings(node, key, settings.program_indicator.period_types));
     } else if (key == "data_set_period_types" || key == "include_zero_values_in_analytics" ||
                key == "every_option_grain") {
       auto flag = node.value<bool>();

@@ -28,6 +28,11 @@ Status ValidateSettings(const GeneratorSettings& settings) {
     return InvalidArgument("indicator period types: the list is empty");
   }
   DHL_RETURN_IF_ERROR(CheckPeriodTypes(settings.indicator.period_types, "indicator period types"));
+  if (settings.program_indicator.period_types.empty()) {
+    return InvalidArgument("program indicator period types: the list is empty");
+  }
+  DHL_RETURN_IF_ERROR(
+      CheckPeriodTypes(settings.program_indicator.period_types, "program indicator period types"));
   const QualityParameters& quality = settings.quality;
   DHL_RETURN_IF_ERROR(TimelinessRuleForVersion(quality.server_version).status());
   if (!(quality.z_threshold > 0) || !(quality.modified_z_threshold > 0)) {
@@ -85,7 +90,8 @@ std::string PredictorSettingsText(const GeneratorSettings& settings) {
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings) {
   std::vector<std::string> hashed = settings.program_indicator.hashed_data_elements;
   std::sort(hashed.begin(), hashed.end());
-  return "program_indicator hashed_data_elements=" + Join(hashed, ",");
+  return "program_indicator hashed_data_elements=" + Join(hashed, ",") +
+         " period_types=" + Join(settings.program_indicator.period_types, ",");
 }
 
 }  // namespace dhl::pipeline

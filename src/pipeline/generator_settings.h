@@ -47,6 +47,9 @@ struct IndicatorParameters {
 
 // gold.program_indicator_value.
 struct ProgramIndicatorParameters {
+  // The period types of its rows (DHIS2 names), over the span of the tracker data. Weekly (ISO
+  // weeks) roughly doubles the model's rows and time.
+  std::vector<std::string> period_types = {"Monthly", "Quarterly", "Yearly"};
   // Event data elements whose values the extraction hashes (`[source] personal_data_elements`): a
   // program indicator reading one would compute over hash text, so it is left out with that reason.
   std::vector<std::string> hashed_data_elements;

@@ -22,8 +22,6 @@
 namespace dhl::pipeline {
 namespace {
 
-const char* const kPeriodTypes[] = {"Monthly", "Quarterly", "Yearly"};
-
 // OK unless the indicator's expression or filter reads a data element the extraction hashed
 // (ProgramIndicatorParameters): then an error naming it, since the figure would be computed over
 // hash text. A text that does not parse is left to the compiler's own error.
@@ -112,7 +110,9 @@ Result<std::vector<std::string>> PeriodIds(const GeneratorContext& context) {
   if (!first) {
     return ids;
   }
-  for (const char* name : kPeriodTypes) {
+  const GeneratorSettings defaults;
+  const GeneratorSettings& settings = context.settings != nullptr ? *context.settings : defaults;
+  for (const std::string& name : settings.program_indicator.period_types) {
     DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(name));
     for (const dhis2::Period& period : dhis2::PeriodsBetween(type, *first, *last)) {
       ids.push_back(period.id());

@@ -275,7 +275,8 @@ TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
         "[gold]\naggregate_period_types = [\"Monthly\", \"Yearly\"]\n"
         "include_zero_values_in_analytics = true\noutlier_z_threshold = 2.5\n"
         "dq_district_level = 2\nserver_version = \"2.40.1\"\npredictor_years = 3\n"
-        "predictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = 4 }\n");
+        "predictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = 4 }\n"
+        "program_indicator_period_types = [\"Weekly\", \"Monthly\"]\n");
   EXPECT_EQ(Cli({"--config", "good.toml", "tables"}).exit_code, 0);
 
   Write("placeholder.toml",
@@ -287,6 +288,10 @@ TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
                 "number"),
             std::string::npos)
       << placeholder.err;
+  Write("weeks.toml", "[gold]\nprogram_indicator_period_types = [\"Fortnightly\"]\n");
+  CliRun weeks = Cli({"--config", "weeks.toml", "tables"});
+  EXPECT_EQ(weeks.exit_code, 2);
+  EXPECT_NE(weeks.err.find("program indicator period types"), std::string::npos) << weeks.err;
   Write("years.toml", "[gold]\npredictor_years = 0\n");
   CliRun years = Cli({"--config", "years.toml", "tables"});
   EXPECT_EQ(years.exit_code, 2);

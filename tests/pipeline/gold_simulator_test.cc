@@ -49,6 +49,8 @@ class GoldSimulatorTest : public ::testing::Test {
     options.secrets.hash_key = std::string(64, 'b');
     options.extract.first_year = 2023;
     options.progress = false;
+    // Program indicators also by ISO week ([gold] program_indicator_period_types).
+    options.settings.program_indicator.period_types = {"Weekly", "Monthly", "Quarterly", "Yearly"};
     auto summary = RunSync(options);
     server.Stop();
     if (!summary.ok()) {
@@ -206,6 +208,12 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsEqualPlainQueriesOverSilver) {
                    events + " e JOIN " + units +
                    " o ON o.uid = e.ou WHERE e.status IN ('ACTIVE', 'COMPLETED') AND "
                    "e.occurred_at IS NOT NULL GROUP BY 1, 2");
+  // The same per district and ISO week (DHIS2's Weekly periods, 2024W1: weeks from Monday).
+  expect_equal("ANC_PI_VISITS", 3, "Weekly",
+               "SELECT o.level3_uid AS ou, CAST(isoyear(e.occurred_at) AS VARCHAR) || 'W' || "
+               "CAST(week(e.occurred_at) AS VARCHAR) AS pe, count(*) AS value FROM " +
+                   events + " e JOIN " + units +
+                   " o ON o.uid = e.ou WHERE e.status IN ('ACTIVE', 'COMPLETED') GROUP BY 1, 2");
   // Women seen: distinct persons per region and quarter (not the sum over districts).
   expect_equal("ANC_PI_WOMEN_SEEN", 2, "Quarterly",
                "SELECT o.level2_uid AS ou, strftime(e.occurred_at, '%Y') || 'Q' || "
