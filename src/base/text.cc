@@ -107,6 +107,20 @@ std::string CsvField(std::string_view text) {
   return quoted + "\"";
 }
 
+std::string CsvTable(const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows) {
+  std::string text;
+  auto line = [&](const std::vector<std::string>& fields) {
+    for (size_t i = 0; i < fields.size(); ++i) {
+      text += (i == 0 ? "" : ",") + CsvField(fields[i]);
+    }
+    text += "\n";
+  };
+  line(header);
+  for (const std::vector<std::string>& row : rows) line(row);
+  return text;
+}
+
 Result<int64_t> ParseInt64(std::string_view text, std::string_view what) {
   const size_t digits_start = !text.empty() && text.front() == '-' ? 1 : 0;
   if (text.size() == digits_start) {

@@ -34,6 +34,9 @@ std::string_view WithoutTrailingSemicolons(std::string_view sql);
 // `text` as one RFC 4180 CSV field: quoted (inner quotes doubled) when it holds a comma, a quote or
 // a line break, else unchanged.
 std::string CsvField(std::string_view text);
+// A CSV text: the header line, then one line per row, each field through CsvField, "\n" endings.
+std::string CsvTable(const std::vector<std::string>& header,
+                     const std::vector<std::vector<std::string>>& rows);
 
 // `text` as a base-10 integer: an optional '-' then ASCII digits, nothing else (no spaces, no '+',
 // no fraction). For every number read from stored or received text: InvalidArgument naming `what`

@@ -62,5 +62,12 @@ TEST(TextTest, ParseInt64WithinARange) {
   EXPECT_FALSE(ParseInt64("ten", "n", 1, INT32_MAX).ok());
 }
 
+// RFC 4180: fields with a comma, a quote or a line break are quoted, inner quotes doubled.
+TEST(TextTest, CsvTableQuotesWhatNeedsIt) {
+  EXPECT_EQ(CsvTable({"ou", "name"}, {{"a1", "Bo, District"}, {"b2", "say \"hi\""}, {"c3", ""}}),
+            "ou,name\na1,\"Bo, District\"\nb2,\"say \"\"hi\"\"\"\nc3,\n");
+  EXPECT_EQ(CsvTable({"x"}, {}), "x\n");
+}
+
 }  // namespace
 }  // namespace dhl

@@ -194,7 +194,10 @@ AnalyticsResult<AnalyticsAnswer> Answer(engine::Connection& connection, const Ta
 Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const TableVersions& tables,
                                      const AnalyticsMetadata& metadata,
                                      const AnalyticsRequest& request) {
-  AnalyticsResult<AnalyticsAnswer> answer = Answer(connection, tables, metadata, request);
+  return AnswerOrConflict(Answer(connection, tables, metadata, request));
+}
+
+Result<AnalyticsAnswer> AnswerOrConflict(AnalyticsResult<AnalyticsAnswer> answer) {
   if (answer.ok()) {
     return std::move(answer).value();
   }

@@ -70,6 +70,10 @@ Result<AnalyticsAnswer> RunAnalytics(engine::Connection& connection, const Table
 // status, message and, when the refusal has one, errorCode).
 AnalyticsAnswer ConflictAnswer(const Refusal& refusal);
 
+// `answer` itself, its refusal as ConflictAnswer, or the error Status of a lake that could not be
+// read.
+Result<AnalyticsAnswer> AnswerOrConflict(AnalyticsResult<AnalyticsAnswer> answer);
+
 // The rounding of analytics values (dhis2-core AnalyticsUtils.getRoundedValue): `decimals` >= 0
 // rounds to that many places (half away from zero), a negative `decimals` means DHIS2's default
 // (two places below 1 in magnitude, else one); `skip_rounding` keeps 10 places.

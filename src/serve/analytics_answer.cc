@@ -68,18 +68,7 @@ std::string Render(const Query& query, const std::vector<std::vector<std::string
     }
   }
   if (format == "csv") {
-    std::string text;
-    for (size_t i = 0; i < columns.size(); ++i) {
-      text += (i == 0 ? "" : ",") + CsvField(columns[i]);
-    }
-    text += "\n";
-    for (const std::vector<std::string>& row : rows) {
-      for (size_t i = 0; i < row.size(); ++i) {
-        text += (i == 0 ? "" : ",") + CsvField(row[i]);
-      }
-      text += "\n";
-    }
-    return text;
+    return CsvTable(columns, rows);
   }
   Json body;
   body["headers"] = headers;

@@ -569,18 +569,9 @@ std::string RenderTrackerAnswer(const Plan& plan, std::vector<std::vector<std::s
     for (Json& header : item_headers) headers.push_back(header);
   }
   if (format == "csv") {
-    std::string text;
-    for (size_t i = 0; i < headers.size(); ++i) {
-      text += (i == 0 ? "" : ",") + CsvField(headers[i]["column"].get<std::string>());
-    }
-    text += "\n";
-    for (const std::vector<std::string>& row : ordered) {
-      for (size_t i = 0; i < row.size(); ++i) {
-        text += (i == 0 ? "" : ",") + CsvField(row[i]);
-      }
-      text += "\n";
-    }
-    return text;
+    std::vector<std::string> columns;
+    for (const Json& header : headers) columns.push_back(header["column"].get<std::string>());
+    return CsvTable(columns, ordered);
   }
   Json body;
   body["headers"] = headers;
@@ -726,16 +717,7 @@ Result<AnalyticsAnswer> RunTrackerAnalytics(engine::Connection& connection,
                                             const TableVersions& tables,
                                             const AnalyticsMetadata& metadata,
                                             const TrackerAnalyticsRequest& request) {
-  AnalyticsResult<AnalyticsAnswer> answer =
-      AnswerTrackerRequest(connection, tables, metadata, request);
-  if (answer.ok()) {
-    return std::move(answer).value();
-  }
-  AnalyticsError error = answer.status();
-  if (!error.refused()) {
-    return error.status();
-  }
-  return ConflictAnswer(error.refusal());
+  return AnswerOrConflict(AnswerTrackerRequest(connection, tables, metadata, request));
 }
 
 }  // namespace dhl::serve
