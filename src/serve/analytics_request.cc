@@ -13,18 +13,6 @@ namespace {
 
 using dhis2::AggregationType;
 
-AnalyticsResult<bool> ParseBoolean(std::string_view name, std::string_view value) {
-  std::string lower = AsciiLower(Trim(value));
-  if (lower == "true") {
-    return true;
-  }
-  if (lower == "false") {
-    return false;
-  }
-  return Refuse(
-      "", fmt::format("Invalid value `{}` for parameter {}: expected true or false", value, name));
-}
-
 AnalyticsResult<DimensionSpec> ParseDimension(std::string_view text, bool filter) {
   DimensionSpec spec;
   spec.filter = filter;
@@ -55,6 +43,28 @@ int DimensionOrder(const std::string& id) {
 }
 
 }  // namespace
+
+AnalyticsResult<bool> ParseBoolean(std::string_view name, std::string_view value) {
+  std::string lower = AsciiLower(Trim(value));
+  if (lower == "true") {
+    return true;
+  }
+  if (lower == "false") {
+    return false;
+  }
+  return Refuse(
+      "", fmt::format("Invalid value `{}` for parameter {}: expected true or false", value, name));
+}
+
+AnalyticsResult<bool> ParseDisplayProperty(std::string_view value) {
+  std::string property = AsciiUpper(Trim(value));
+  if (property != "NAME" && property != "SHORTNAME") {
+    return Refuse("", fmt::format("Invalid value `{}` for parameter displayProperty: expected "
+                                  "NAME or SHORTNAME",
+                                  value));
+  }
+  return property == "SHORTNAME";
+}
 
 const DimensionSpec* FindDimension(const std::vector<DimensionSpec>& dimensions,
                                    const std::map<std::string, DimensionSpec>& filters,
@@ -90,13 +100,7 @@ AnalyticsResult<RequestParameters> ParseRequestParameters(
                name == "completedOnly" || name == "hideEmptyRows" || name == "hideEmptyColumns") {
       DHL_ANALYTICS_RETURN_IF_ERROR(ParseBoolean(name, value));
     } else if (name == "displayProperty") {
-      std::string property = AsciiUpper(Trim(value));
-      if (property != "NAME" && property != "SHORTNAME") {
-        return Refuse("", fmt::format("Invalid value `{}` for parameter displayProperty: expected "
-                                      "NAME or SHORTNAME",
-                                      value));
-      }
-      query.options.short_names = property == "SHORTNAME";
+      DHL_ASSIGN_OR_RETURN(query.options.short_names, ParseDisplayProperty(value));
     } else if (name == "aggregationType") {
       Result<AggregationType> type = dhis2::ParseAggregationType(AsciiUpper(Trim(value)));
       if (!type.ok()) {

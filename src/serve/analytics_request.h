@@ -42,6 +42,11 @@ const DimensionSpec* FindDimension(const std::vector<DimensionSpec>& dimensions,
                                    const std::map<std::string, DimensionSpec>& filters,
                                    const std::string& id);
 
+// A boolean parameter `name` ("true"/"false", any case), else refused naming the parameter.
+AnalyticsResult<bool> ParseBoolean(std::string_view name, std::string_view value);
+// displayProperty: true for SHORTNAME, false for NAME (any case), else refused.
+AnalyticsResult<bool> ParseDisplayProperty(std::string_view value);
+
 // Parses `params` (name, value pairs in request order). A dimension `id:item;item` keeps its items
 // trimmed, non-empty and unique. Refused (with DHIS2's error code where it has one): a dimension
 // given twice or both as dimension and filter, no dimension, no dx or pe item, co as a filter, a

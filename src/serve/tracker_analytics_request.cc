@@ -6,6 +6,7 @@
 #include <set>
 
 #include "base/text.h"
+#include "serve/analytics_request.h"
 #include "serve/lake_reader.h"
 
 namespace dhl::serve::tracker {
@@ -33,15 +34,6 @@ constexpr std::string_view kStaticDimensions[] = {
     "CREATED_BY",     "LAST_UPDATED_BY", "OU_GROUP_SET", "longitude",       "latitude"};
 
 bool IsNv(std::string_view value) { return value == "NV"; }
-
-AnalyticsResult<bool> ParseTrackerBoolean(std::string_view name, std::string_view value) {
-  std::string lower = AsciiLower(Trim(value));
-  if (lower == "true" || lower == "false") {
-    return lower == "true";
-  }
-  return Refuse(
-      "", fmt::format("Invalid value `{}` for parameter {}: expected true or false", value, name));
-}
 
 // `STAGE.DE[:OP:VALUE]…` or `UID[:OP:VALUE]…`.
 AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
@@ -189,17 +181,11 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
     } else if (name == "relativePeriodDate") {
       request.relative_period_date = std::string(Trim(value));
     } else if (name == "displayProperty") {
-      std::string property = AsciiUpper(Trim(value));
-      if (property != "NAME" && property != "SHORTNAME") {
-        return Refuse("", fmt::format("Invalid value `{}` for parameter displayProperty: expected "
-                                      "NAME or SHORTNAME",
-                                      value));
-      }
-      request.short_names = property == "SHORTNAME";
+      DHL_ASSIGN_OR_RETURN(request.short_names, analytics::ParseDisplayProperty(value));
     } else if (name == "skipMeta") {
-      DHL_ASSIGN_OR_RETURN(request.skip_meta, ParseTrackerBoolean(name, value));
+      DHL_ASSIGN_OR_RETURN(request.skip_meta, analytics::ParseBoolean(name, value));
     } else if (name == "skipData") {
-      DHL_ASSIGN_OR_RETURN(request.skip_data, ParseTrackerBoolean(name, value));
+      DHL_ASSIGN_OR_RETURN(request.skip_data, analytics::ParseBoolean(name, value));
     } else if (name == "sortOrder") {
       std::string order = AsciiUpper(Trim(value));
       if (order != "ASC" && order != "DESC") {
