@@ -180,6 +180,21 @@ class GoldAggregateTest : public ModelLakeFixture {
     UseModels({"gold/analytics.sql", "gold/aggregate.sql"});
   }
 
+  // gold.analytics (`analytics_columns`) and gold.aggregate of the test's lake equal those of
+  // `fresh`, a lake built in one full run.
+  void ExpectGoldEqualsFresh(lake::LakeCatalog& fresh, const std::string& analytics_columns) {
+    for (const char* table : {"gold.analytics", "gold.aggregate"}) {
+      std::string columns = std::string(table) == "gold.analytics"
+                                ? analytics_columns
+                                : "de, coc, category, category_option, ou, ou_level, pe, "
+                                  "period_type, round(value, 9), count, year";
+      std::vector<std::string> incremental = Rows(*catalog_, table, columns);
+      std::vector<std::string> full = Rows(fresh, table, columns);
+      EXPECT_EQ(incremental.size(), full.size()) << table;
+      EXPECT_TRUE(incremental == full) << table;
+    }
+  }
+
   std::string ValuesSql(const std::string& values) {
     return "SELECT t.de, t.pe, t.ou, t.coc, 'aocDef' AS aoc, "
            "CASE WHEN t.text = 'true' THEN 1.0 WHEN t.text = 'false' THEN 0.0 "
@@ -522,17 +537,9 @@ TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
   WriteSilver(fresh, changed);
   auto summary = Run(fresh, true);
   ASSERT_TRUE(summary.ok() && summary->ok());
-  for (const char* table : {"gold.analytics", "gold.aggregate"}) {
-    std::string columns = std::string(table) == "gold.analytics"
-                              ? "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
-                                "value, value_text, days, value_x_days, year"
-                              : "de, coc, category, category_option, ou, ou_level, pe, "
-                                "period_type, round(value, 9), count, year";
-    std::vector<std::string> incremental = Rows(*catalog_, table, columns);
-    std::vector<std::string> full = Rows(fresh, table, columns);
-    EXPECT_EQ(incremental.size(), full.size()) << table;
-    EXPECT_TRUE(incremental == full) << table;
-  }
+  ExpectGoldEqualsFresh(fresh,
+                        "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                        "value, value_text, days, value_x_days, year");
 }
 
 TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
@@ -634,17 +641,9 @@ TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
   WriteSilver(fresh, std::string(kValues) + ", " + december);
   auto summary = Run(fresh, true);
   ASSERT_TRUE(summary.ok() && summary->ok());
-  for (const char* table : {"gold.analytics", "gold.aggregate"}) {
-    std::string columns = std::string(table) == "gold.analytics"
-                              ? "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
-                                "yearly, value, value_text, days, value_x_days, year"
-                              : "de, coc, category, category_option, ou, ou_level, pe, "
-                                "period_type, round(value, 9), count, year";
-    std::vector<std::string> incremental = Rows(*catalog_, table, columns);
-    std::vector<std::string> full = Rows(fresh, table, columns);
-    EXPECT_EQ(incremental.size(), full.size()) << table;
-    EXPECT_TRUE(incremental == full) << table;
-  }
+  ExpectGoldEqualsFresh(fresh,
+                        "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                        "yearly, value, value_text, days, value_x_days, year");
 }
 
 TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
