@@ -327,7 +327,7 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
   while (order.size() < all.size()) {
     std::optional<size_t> next;
     for (size_t i = 0; i < all.size() && !next; ++i) {
-      if (state[i] != 0 || std::find(order.begin(), order.end(), i) != order.end()) continue;
+      if (state[i] != 0) continue;
       bool ready = depends[i].count(i) == 0;
       for (size_t j : depends[i]) ready = ready && (j == i || state[j] != 0);
       if (ready) next = i;
