@@ -126,6 +126,10 @@ class Compiler {
   Result<std::string> ValueCount(bool zero_or_positive);
   Result<std::string> OrgUnitSql();
   Result<std::string> AggregateSql(const std::string& value) const;
+  // FIRST/LAST of an event indicator: the direction (with PostgreSQL's NULL placement) in which
+  // the rows of an org unit and period are ranked by event date, the first-ranked alone counting
+  // (dhis2-core FirstOrLastValueSubqueryRenderer); empty for the other aggregation types.
+  std::string PeriodRankOrder() const;
 
   const ProgramIndicator& pi_;
   const ProgramIndicatorRelations& relations_;
@@ -974,12 +978,49 @@ Result<std::string> Compiler::AggregateSql(const std::string& value) const {
       return "stddev_samp(" + value + ")";
     case AggregationType::kVariance:
       return "var_samp(" + value + ")";
+    // The org-unit part of DHIS2's (org unit, period) pair (AnalyticsAggregationType
+    // .fromAggregationType): FIRST and LAST sum the units' values, the _AVERAGE_ORG_UNIT forms
+    // average them; the period part (the first or last row) is PeriodRankOrder's.
+    case AggregationType::kFirst:
+    case AggregationType::kLast:
+      return "sum(" + value + ")";
+    case AggregationType::kFirstAverageOrgUnit:
+    case AggregationType::kLastAverageOrgUnit:
+      return "avg(" + value + ")";
+    case AggregationType::kFirstFirstOrgUnit:
+    case AggregationType::kLastLastOrgUnit:
+      // dhis2-core renders these as first(value) / last(value) (AbstractJdbcEventAnalyticsManager
+      // .getAggregateClause), aggregate functions PostgreSQL does not have: DHIS2 itself answers
+      // them with an error.
+      return Unsupported("program indicator " + pi_.uid + ": aggregation type " +
+                         std::string(AggregationTypeName(pi_.AggregationTypeFallback())) +
+                         " is not computed for program indicators (DHIS2's own analytics renders "
+                         "it as an aggregate function PostgreSQL does not have)");
     default:
       break;
   }
   return Unsupported("program indicator " + pi_.uid + ": aggregation type " +
                      std::string(AggregationTypeName(pi_.AggregationTypeFallback())) +
                      " is not computed for program indicators");
+}
+
+std::string Compiler::PeriodRankOrder() const {
+  if (!event_type_) {
+    // dhis2-core's enrollment analytics (JdbcEnrollmentAnalyticsManager) has no first/last
+    // ranking: an enrollment indicator's FIRST or LAST aggregates every enrollment in the period
+    // with the org-unit part alone.
+    return "";
+  }
+  switch (pi_.AggregationTypeFallback()) {
+    case AggregationType::kFirst:
+    case AggregationType::kFirstAverageOrgUnit:
+      return "ASC NULLS LAST";
+    case AggregationType::kLast:
+    case AggregationType::kLastAverageOrgUnit:
+      return "DESC NULLS FIRST";
+    default:
+      return "";
+  }
 }
 
 Result<std::string> Compiler::Run() {
@@ -1102,10 +1143,23 @@ Result<std::string> Compiler::Run() {
         "AND NOT COALESCE(en.deleted, FALSE)), ",
         columns, relations_.enrollments, pivots, program);
   }
+  // FIRST/LAST (event indicators): every row of the period is ranked per org unit by event date,
+  // then creation, ascending or descending (dhis2-core FirstOrLastValueSubqueryRenderer; the
+  // event uid breaks what DHIS2 leaves to chance); the filter applies after the ranking, as
+  // DHIS2's outer WHERE does, so a first row failing it leaves its unit without a value.
+  std::string rank_order = PeriodRankOrder();
+  std::string rank_column;
+  if (!rank_order.empty()) {
+    rank_column = fmt::format(
+        ", row_number() OVER (PARTITION BY p.pe, p.period_type, {0} ORDER BY r.occurred_at {1}, "
+        "r.created_at {1}, r.event {1}) AS pe_rank",
+        ou_sql, rank_order);
+    filter_sql = "r.pe_rank = 1 AND " + filter_sql;
+  }
   with += fmt::format(
-      "pi_in_period AS (SELECT r.*, p.pe, p.period_type, p.start_date, p.end_date FROM pi_rows AS "
-      "r JOIN {} AS p ON {})",
-      relations_.periods, conditions);
+      "pi_in_period AS (SELECT r.*, p.pe, p.period_type, p.start_date, p.end_date{} FROM pi_rows "
+      "AS r JOIN {} AS p ON {})",
+      rank_column, relations_.periods, conditions);
   std::string joins;
   for (size_t i = 0; i < aggregates_.size(); ++i) {
     with += fmt::format(", pi_a{} AS ({})", i, aggregates_[i].body);

@@ -27,13 +27,17 @@
 // that applies to rows (in an enrollment indicator the event-date boundaries apply to the events
 // it reads instead), or, without such boundaries, when its event date (event indicators) or
 // enrollment date lies in the period. The filter keeps rows where it is true. The expression's
-// value per row is aggregated with the indicator's aggregation type (fallback as DHIS2).
+// value per row is aggregated with the indicator's aggregation type (fallback as DHIS2); FIRST and
+// LAST (and their _AVERAGE_ORG_UNIT forms) of an event indicator take each org unit's first or
+// last event of the period (by event date, then creation) and sum (average) those over units; of
+// an enrollment indicator they sum (average) every row, as DHIS2's enrollment analytics does.
 // In an enrollment indicator #{stage.de} is the value of the latest event of the stage (by event
 // date; by scheduled date when the end event boundary targets it) with a value for the data
 // element, among the events within the event-date boundaries; .stageOffset(n) picks an earlier
 // (n < 0) or the n-th (n > 0) such event and needs a repeatable stage (E2039).
 //
-// Errors: Unsupported for what is not computed (FIRST/LAST aggregation, an org-unit field of
+// Errors: Unsupported for what is not computed (FIRST_FIRST/LAST_LAST_ORG_UNIT, NONE, CUSTOM
+// aggregation, an org-unit field of
 // ownership (or registration without a tracked_entities relation), a hashed attribute used other
 // than compared with == or != to a literal, ...), InvalidArgument for what DHIS2 refuses; each
 // message starts with "program indicator <uid> (<expression|filter>)" and names the character.
