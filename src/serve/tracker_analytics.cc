@@ -169,7 +169,14 @@ struct Plan {
   std::map<std::string, std::string> names;  // metaData items
   // Events endpoint: the stage whose events count (stage=, or the stage its items name).
   std::string event_stage;
+  std::set<std::string> repeatable_stages;
+  // startDate/endDate instead of periods.
+  std::optional<std::pair<dhis2::Date, dhis2::Date>> date_range;
 };
+
+bool PeDimension(const TrackerRequestParameters& parameters) {
+  return parameters.pe.has_value() && !parameters.pe->filter;
+}
 
 AnalyticsResult<bool> ResolveProgramAndStages(LakeReader& lake, Plan& plan) {
   const std::string& program = plan.program;
@@ -214,14 +221,18 @@ AnalyticsResult<bool> ResolveProgramAndStages(LakeReader& lake, Plan& plan) {
       std::optional<engine::QueryResult> found,
       lake.Read(kProgramStageTable,
                 fmt::format("SELECT id, max(coalesce({}, name)), "
-                            "max(json_extract_string(object, '$.program.id')) FROM "
-                            "bronze.metadata_program_stage WHERE id IN {} GROUP BY id",
+                            "max(json_extract_string(object, '$.program.id')), "
+                            "max(CAST(json_extract_string(object, '$.repeatable') AS VARCHAR)) "
+                            "FROM bronze.metadata_program_stage WHERE id IN {} GROUP BY id",
                             display, analytics::InList(stages))));
   std::map<std::string, std::string> program_of;
   if (found.has_value()) {
     for (size_t row = 0; row < found->row_count(); ++row) {
       plan.names[analytics::Text(*found, 0, row)] = analytics::Text(*found, 1, row);
       program_of[analytics::Text(*found, 0, row)] = analytics::Text(*found, 2, row);
+      if (analytics::Text(*found, 3, row) == "true") {
+        plan.repeatable_stages.insert(analytics::Text(*found, 0, row));
+      }
     }
   }
   for (const std::string& stage : stages) {
@@ -241,10 +252,15 @@ AnalyticsResult<bool> ResolveProgramAndStages(LakeReader& lake, Plan& plan) {
 AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
   std::vector<std::string> uids;
   for (const QueryItem& item : plan.parameters.items) {
-    analytics::AddUnique(uids, item.uid);
+    if (!item.program_status) {
+      analytics::AddUnique(uids, item.uid);
+    }
+  }
+  if (plan.parameters.items.empty()) {
+    return true;
   }
   if (uids.empty()) {
-    return true;
+    uids.push_back("");  // PROGRAM_STATUS alone: the look-ups below find nothing
   }
   std::map<std::string, ResolvedItem> elements;
   std::map<std::string, std::pair<ResolvedItem, bool>> attributes;  // item, confidential
@@ -288,6 +304,20 @@ AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
   std::set<std::string> item_stages;
   for (const QueryItem& item : plan.parameters.items) {
     ResolvedItem resolved;
+    if (item.program_status) {
+      // ColumnHeader.PROGRAM_STATUS: the enrollment's status (on events, the event's enrollment).
+      resolved.item = item;
+      resolved.name = "Program status";
+      resolved.value_type = "TEXT";
+      plan.names[item.id] = resolved.name;
+      plan.items.push_back(std::move(resolved));
+      continue;
+    }
+    if (item.stage_offset.has_value() && plan.endpoint == TrackerEndpoint::kEvents) {
+      return Refuse("", fmt::format("Repeatable-stage indexes (`{}`) apply to the enrollments "
+                                    "endpoint: on events a value is the event's own",
+                                    item.id));
+    }
     if (auto element = elements.find(item.uid); element != elements.end()) {
       resolved = element->second;
       if (item.stage.empty() && plan.endpoint == TrackerEndpoint::kEnrollments) {
@@ -356,8 +386,9 @@ std::string RecordsSql(const Plan& plan) {
   if (plan.endpoint == TrackerEndpoint::kEvents) {
     table = "gold.event_analytics";
     select =
-        "event AS record, enrollment, tracked_entity, CAST(CASE WHEN status = 'SCHEDULE' THEN "
-        "scheduled_at ELSE occurred_at END AS DATE) AS day";
+        "event AS record, enrollment, tracked_entity, ou, ou_level, enrollment_status AS "
+        "program_status, CAST(CASE WHEN status = 'SCHEDULE' THEN scheduled_at ELSE occurred_at "
+        "END AS DATE) AS day";
     where.push_back(fmt::format("status IN {}", kCountedEventStatuses));
     if (!plan.event_stage.empty()) {
       where.push_back("program_stage = " + sql::StringLiteral(plan.event_stage));
@@ -370,7 +401,9 @@ std::string RecordsSql(const Plan& plan) {
     }
   } else {
     table = "gold.enrollment_analytics";
-    select = "enrollment AS record, enrollment, tracked_entity, CAST(enrolled_at AS DATE) AS day";
+    select =
+        "enrollment AS record, enrollment, tracked_entity, ou, ou_level, status AS program_status, "
+        "CAST(enrolled_at AS DATE) AS day";
     if (!parameters.enrollment_statuses.empty()) {
       where.push_back("status IN " + analytics::InList(parameters.enrollment_statuses));
     }
@@ -398,15 +431,39 @@ std::string ItemValuesSql(const Plan& plan, const ResolvedItem& item) {
         "'data_element' AND item = {}{}",
         uid, stage);
   }
-  // The enrollment's latest event of the stage with a value (by occurred date).
+  // The value of one of the enrollment's events of the stage, not scheduled, ranked by occurred
+  // date then creation (dhis2-core EnrollmentEventSubqueryBuilder, ProgramStageOffsetSqlBuilder):
+  // index 0 (or none) the latest, -n the n-th before it, n > 0 the n-th from the first. On a
+  // repeatable stage the ranked events are all of the stage's, so the latest one without a value
+  // gives none (repeatableStageSubquery); on other stages only events with a value rank
+  // (singleStageSubquery).
+  int offset = item.item.stage_offset.value_or(0);
+  std::string direction = offset > 0 ? "ASC NULLS LAST" : "DESC NULLS FIRST";
+  int position = offset > 0 ? offset : 1 - offset;
+  bool repeatable = plan.repeatable_stages.count(item.item.stage) > 0;
   return fmt::format(
-      "SELECT record, value, value_text FROM (SELECT t.enrollment AS record, t.value, "
-      "t.value_text, row_number() OVER (PARTITION BY t.enrollment ORDER BY e.occurred_at DESC "
-      "NULLS LAST, e.event DESC) AS latest FROM gold.tracker_value AS t JOIN "
-      "gold.event_analytics AS e ON e.event = t.event WHERE t.item_type = 'data_element' AND "
-      "t.item = {} AND t.program_stage = {} AND coalesce(t.value_text, '') <> '' AND e.status IN "
-      "{}) AS ranked WHERE latest = 1",
-      uid, sql::StringLiteral(item.item.stage), kCountedEventStatuses);
+      "SELECT record, value, value_text FROM (SELECT e.enrollment AS record, t.value, "
+      "t.value_text, row_number() OVER (PARTITION BY e.enrollment ORDER BY e.occurred_at {0}, "
+      "e.created_at {0}, e.event {0}) AS position FROM gold.event_analytics AS e LEFT JOIN "
+      "(SELECT event, value, value_text FROM gold.tracker_value WHERE item_type = "
+      "'data_element' AND item = {1}) AS t ON t.event = e.event WHERE e.program_stage = {2} AND "
+      "e.status IN ('ACTIVE', 'COMPLETED'){3}) AS ranked WHERE position = {4}",
+      direction, uid, sql::StringLiteral(item.item.stage),
+      repeatable ? "" : " AND coalesce(t.value_text, '') <> ''", position);
+}
+
+// ouMode's condition on the record `r` for the unit `uid` at `level` (SQL texts).
+std::string OrgUnitModeCondition(OrgUnitMode mode, const std::string& uid,
+                                 const std::string& level) {
+  switch (mode) {
+    case OrgUnitMode::kSelected:
+      return fmt::format(" AND r.ou = {}", uid);
+    case OrgUnitMode::kChildren:
+      return fmt::format(" AND r.ou_level = {} + 1", level);
+    case OrgUnitMode::kDescendants:
+      break;
+  }
+  return "";
 }
 
 std::string LevelColumn(const std::string& level_expression) {
@@ -417,10 +474,10 @@ std::string LevelColumn(const std::string& level_expression) {
   return sql + " END";
 }
 
-std::string DayRange(const dhis2::Period& period) {
+std::string DayRange(dhis2::Date first, dhis2::Date last) {
   return fmt::format("r.day BETWEEN DATE {} AND DATE {}",
-                     sql::StringLiteral(dhis2::FormatDate(period.start())),
-                     sql::StringLiteral(dhis2::FormatDate(period.end())));
+                     sql::StringLiteral(dhis2::FormatDate(first)),
+                     sql::StringLiteral(dhis2::FormatDate(last)));
 }
 
 // The counting query: columns ou, pe (when dimensions), then each dimension item's value, then
@@ -432,21 +489,25 @@ std::string CountSql(const Plan& plan) {
   std::vector<std::string> columns;
   std::vector<std::string> order;
   bool ou_dimension = !parameters.ou.has_value() ? false : !parameters.ou->filter;
-  bool pe_dimension = !parameters.pe->filter;
+  bool pe_dimension = PeDimension(parameters);
   if (ou_dimension) {
     std::vector<std::string> units;
     for (size_t i = 0; i < plan.org_units.size(); ++i) {
       units.push_back(fmt::format("({}, {}, {})", sql::StringLiteral(plan.org_units[i].uid),
                                   plan.org_units[i].level, i));
     }
-    joins.push_back(fmt::format("JOIN (VALUES {}) AS u(uid, level, position) ON u.uid = {}",
-                                fmt::join(units, ", "), LevelColumn("u.level")));
+    joins.push_back(fmt::format("JOIN (VALUES {}) AS u(uid, level, position) ON u.uid = {}{}",
+                                fmt::join(units, ", "), LevelColumn("u.level"),
+                                OrgUnitModeCondition(parameters.ou_mode, "u.uid", "u.level")));
     columns.push_back("u.uid");
     order.push_back("u.position");
   } else {
     std::vector<std::string> any;
     for (const OrgUnit& unit : plan.org_units) {
-      any.push_back(fmt::format("r.level{}_uid = {}", unit.level, sql::StringLiteral(unit.uid)));
+      any.push_back(
+          fmt::format("(r.level{}_uid = {}{})", unit.level, sql::StringLiteral(unit.uid),
+                      OrgUnitModeCondition(parameters.ou_mode, sql::StringLiteral(unit.uid),
+                                           std::to_string(unit.level))));
     }
     where.push_back(fmt::format("({})", fmt::join(any, " OR ")));
   }
@@ -467,12 +528,29 @@ std::string CountSql(const Plan& plan) {
   } else {
     std::vector<std::string> any;
     for (const dhis2::Period& period : plan.periods) {
-      any.push_back(DayRange(period));
+      any.push_back(DayRange(period.start(), period.end()));
+    }
+    if (plan.date_range.has_value()) {
+      any.push_back(DayRange(plan.date_range->first, plan.date_range->second));
     }
     where.push_back(fmt::format("({})", fmt::join(any, " OR ")));
   }
   for (size_t i = 0; i < plan.items.size(); ++i) {
     const ResolvedItem& item = plan.items[i];
+    if (item.item.program_status) {
+      for (const ItemFilter& filter : item.item.filters) {
+        std::vector<std::string> statuses;
+        for (std::string_view status : Split(filter.value, ';')) {
+          statuses.push_back(sql::StringLiteral(std::string(status)));
+        }
+        where.push_back(fmt::format("r.program_status IN ({})", fmt::join(statuses, ", ")));
+      }
+      if (!item.item.filter) {
+        columns.push_back("r.program_status");
+        order.push_back("r.program_status NULLS LAST");
+      }
+      continue;
+    }
     std::string alias = fmt::format("v{}", i);
     joins.push_back(fmt::format(
         "LEFT JOIN ({}) AS {} ON {}.record = r.{}", ItemValuesSql(plan, item), alias, alias,
@@ -523,7 +601,7 @@ std::string RenderTrackerAnswer(const Plan& plan, std::vector<std::vector<std::s
   // Query rows come as ou, pe, items, value; the endpoints order their columns differently.
   const TrackerRequestParameters& parameters = plan.parameters;
   bool ou_dimension = parameters.ou.has_value() && !parameters.ou->filter;
-  bool pe_dimension = !parameters.pe->filter;
+  bool pe_dimension = PeDimension(parameters);
   Json value_header = TrackerHeader("value", "Value", "NUMBER", "java.lang.Double", false);
   std::vector<Json> fixed;
   if (ou_dimension) {
@@ -596,7 +674,13 @@ std::string RenderTrackerAnswer(const Plan& plan, std::vector<std::vector<std::s
     dimensions["pe"] = pe_ids;
     dimensions["ou"] = ou_ids;
     for (const ResolvedItem& item : plan.items) {
-      dimensions[item.item.id] = Json::array();
+      Json values = Json::array();
+      if (item.item.program_status && !item.item.filters.empty()) {
+        for (std::string_view status : Split(item.item.filters[0].value, ';')) {
+          values.push_back(std::string(status));
+        }
+      }
+      dimensions[item.item.id] = values;
     }
     Json meta;
     if (!events) {
@@ -640,8 +724,13 @@ AnalyticsResult<AnalyticsAnswer> AnswerTrackerRequest(engine::Connection& connec
   }
   DHL_ANALYTICS_RETURN_IF_ERROR(ResolveProgramAndStages(lake, plan));
   DHL_ANALYTICS_RETURN_IF_ERROR(ResolveItems(lake, plan));
-  DHL_ASSIGN_OR_RETURN(plan.periods,
-                       analytics::ResolvePeriods(parameters.pe->items, today, plan.names));
+  if (parameters.pe.has_value()) {
+    DHL_ASSIGN_OR_RETURN(plan.periods,
+                         analytics::ResolvePeriods(parameters.pe->items, today, plan.names));
+  } else {
+    plan.date_range.emplace(*dhis2::ParseDate(*parameters.start_date),
+                            *dhis2::ParseDate(*parameters.end_date));
+  }
   analytics::Options options;
   options.short_names = parameters.short_names;
   analytics::OrgUnitResolver resolver(lake, request.request, options);

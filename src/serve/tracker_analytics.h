@@ -9,9 +9,12 @@
 // What counts (dhis2-core JdbcEventAnalyticsTableManager, the analytics_event tables): events not
 // deleted, of status ACTIVE, COMPLETED or SCHEDULE, dated by their occurred date (a SCHEDULE event
 // by its scheduled date); enrollments not deleted, dated by their enrollment date. An org unit
-// counts what lies in its subtree. A data element item reads the event's own value on the events
-// endpoint; on the enrollments endpoint it must name its stage (E7225) and reads the value of the
-// enrollment's latest event of that stage (by occurred date) that has one. An attribute item reads
+// counts what lies in its subtree (ouMode CHILDREN: at its children; SELECTED: at itself). A data
+// element item reads the event's own value on the events endpoint; on the enrollments endpoint it
+// must name its stage (E7225) and reads the value of the enrollment's latest (or, `STAGE[n].DE`,
+// n-th) event of that stage that is not scheduled, among all of them on a repeatable stage and
+// among those with a value on others (dhis2-core EnrollmentEventSubqueryBuilder). An attribute item
+// reads
 // the enrollment's value; confidential attributes (HMAC hashes in the lake) are refused. A query
 // item given as a dimension is a column (its missing values are a "" group); given as filter= it
 // only restricts.

@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 #include "base/text.h"
+#include "dhis2/period.h"
 #include "serve/analytics_request.h"
 #include "serve/lake_reader.h"
 
@@ -29,22 +31,86 @@ constexpr OperatorSpelling kOperators[] = {
 
 // The dimensions DHIS2 offers on these endpoints that the lake does not answer (yet).
 constexpr std::string_view kStaticDimensions[] = {
-    "PROGRAM_STATUS", "EVENT_STATUS",    "EVENT_DATE",   "ENROLLMENT_DATE", "INCIDENT_DATE",
-    "SCHEDULED_DATE", "LAST_UPDATED",    "CREATED",      "COMPLETED",       "ENROLLMENT_OU",
-    "CREATED_BY",     "LAST_UPDATED_BY", "OU_GROUP_SET", "longitude",       "latitude"};
+    "EVENT_STATUS",    "EVENT_DATE",   "ENROLLMENT_DATE", "INCIDENT_DATE", "SCHEDULED_DATE",
+    "LAST_UPDATED",    "CREATED",      "COMPLETED",       "ENROLLMENT_OU", "CREATED_BY",
+    "LAST_UPDATED_BY", "OU_GROUP_SET", "longitude",       "latitude"};
+
+// EnrollmentStatus.
+constexpr std::string_view kEnrollmentStatuses[] = {"ACTIVE", "COMPLETED", "CANCELLED"};
 
 bool IsNv(std::string_view value) { return value == "NV"; }
 
-// `STAGE.DE[:OP:VALUE]…` or `UID[:OP:VALUE]…`.
+// The stage uid of `STAGE` or `STAGE[n]` with its index (RepeatableStageParamsHelper's
+// `\[-?\d+\]`); false when malformed.
+bool ParseStage(std::string_view text, std::string_view& stage, std::optional<int>& offset) {
+  size_t bracket = text.find('[');
+  if (bracket == std::string_view::npos) {
+    stage = text;
+    return analytics::IsUid(stage);
+  }
+  stage = text.substr(0, bracket);
+  std::string_view index = text.substr(bracket + 1);
+  if (!analytics::IsUid(stage) || index.size() < 2 || index.back() != ']') {
+    return false;
+  }
+  index.remove_suffix(1);
+  int value = 0;
+  const char* begin = index.data();
+  const char* end = index.data() + index.size();
+  auto [stop, error] = std::from_chars(begin, end, value);
+  if (error != std::errc() || stop != end || index.front() == '+') {
+    return false;
+  }
+  offset = value;
+  return true;
+}
+
+// `PROGRAM_STATUS[:ACTIVE;COMPLETED]` (DefaultEventDataQueryService.getProgramStatusDimension):
+// without statuses a column only; as filter= statuses are required (E7222).
+AnalyticsResult<QueryItem> ParseProgramStatus(std::string_view text, std::string_view statuses,
+                                              bool filter) {
+  QueryItem item;
+  item.id = "programstatus";
+  item.program_status = true;
+  item.filter = filter;
+  std::vector<std::string> values;
+  for (std::string_view part : Split(statuses, ';')) {
+    std::string status = AsciiUpper(Trim(part));
+    if (status.empty() && statuses.empty()) {
+      continue;
+    }
+    if (std::find(std::begin(kEnrollmentStatuses), std::end(kEnrollmentStatuses), status) ==
+        std::end(kEnrollmentStatuses)) {
+      return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
+    }
+    if (std::find(values.begin(), values.end(), status) == values.end()) {
+      values.push_back(status);
+    }
+  }
+  if (filter && values.empty()) {
+    return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
+  }
+  if (!values.empty()) {
+    std::string joined;
+    for (const std::string& value : values) {
+      joined += (joined.empty() ? "" : ";") + value;
+    }
+    item.filters.push_back({FilterOperator::kIn, joined});
+  }
+  return item;
+}
+
+// `STAGE.DE[:OP:VALUE]…`, `STAGE[n].DE…` or `UID[:OP:VALUE]…`.
 AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
   std::vector<std::string_view> parts = Split(text, ':');
   QueryItem item;
   item.filter = filter;
   item.id = std::string(Trim(parts[0]));
   std::vector<std::string_view> names = Split(item.id, '.');
-  bool well_formed =
-      (names.size() == 1 && analytics::IsUid(names[0])) ||
-      (names.size() == 2 && analytics::IsUid(names[0]) && analytics::IsUid(names[1]));
+  std::string_view stage;
+  bool well_formed = (names.size() == 1 && analytics::IsUid(names[0])) ||
+                     (names.size() == 2 && ParseStage(names[0], stage, item.stage_offset) &&
+                      analytics::IsUid(names[1]));
   if (!well_formed) {
     for (std::string_view name : kStaticDimensions) {
       if (names.back() == name) {
@@ -55,7 +121,7 @@ AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
     }
     return Refuse("E7226", fmt::format("Dimension is not a valid query item: `{}`", text));
   }
-  item.stage = names.size() == 2 ? std::string(names[0]) : "";
+  item.stage = names.size() == 2 ? std::string(stage) : "";
   item.uid = std::string(names.back());
   if ((parts.size() - 1) % 2 != 0) {
     return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
@@ -134,6 +200,16 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
         std::string_view id = Trim(text.substr(0, text.find(':')));
         std::string_view rest =
             text.find(':') == std::string_view::npos ? "" : text.substr(text.find(':') + 1);
+        if (AsciiUpper(id) == "PROGRAM_STATUS" || id == "programstatus") {
+          DHL_ASSIGN_OR_RETURN(QueryItem item, ParseProgramStatus(text, rest, filter));
+          if (!seen_items.insert(item.id).second) {
+            return Refuse("E7201",
+                          "Dimensions cannot be specified more than once: "
+                          "`programstatus`");
+          }
+          request.items.push_back(std::move(item));
+          continue;
+        }
         if (id == "pe" || id == "ou") {
           std::optional<FixedDimension>& slot = id == "pe" ? request.pe : request.ou;
           if (slot.has_value()) {
@@ -202,10 +278,29 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
                                       value));
       }
       request.limit = *limit;
-    } else if (name == "startDate" || name == "endDate" || name == "value" ||
-               name == "aggregationType" || name == "timeField" || name == "orgUnitField" ||
-               name == "columns" || name == "rows" || name == "collapseDataDimensions" ||
-               name == "aggregateData" || name == "coordinatesOnly" || name == "headers") {
+    } else if (name == "startDate" || name == "endDate") {
+      std::string date(Trim(value));
+      if (!dhis2::ParseDate(date).ok()) {
+        return Refuse("E7135", fmt::format("Date time is not parsable: `{}`", value));
+      }
+      (name == "startDate" ? request.start_date : request.end_date) = date;
+    } else if (name == "ouMode") {
+      std::string mode = AsciiUpper(Trim(value));
+      if (mode == "DESCENDANTS") {
+        request.ou_mode = OrgUnitMode::kDescendants;
+      } else if (mode == "CHILDREN") {
+        request.ou_mode = OrgUnitMode::kChildren;
+      } else if (mode == "SELECTED") {
+        request.ou_mode = OrgUnitMode::kSelected;
+      } else {
+        return Refuse("", fmt::format("Invalid value `{}` for parameter ouMode: the lake's "
+                                      "tracker analytics take DESCENDANTS, CHILDREN or SELECTED",
+                                      value));
+      }
+    } else if (name == "value" || name == "aggregationType" || name == "timeField" ||
+               name == "orgUnitField" || name == "columns" || name == "rows" ||
+               name == "collapseDataDimensions" || name == "aggregateData" ||
+               name == "coordinatesOnly" || name == "headers") {
       return Refuse("", fmt::format("Parameter {} is not supported by the lake's tracker "
                                     "analytics (counts by pe, ou and query items are)",
                                     name));
@@ -214,8 +309,16 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
   if (request.ou.has_value() && request.ou->items.empty()) {
     return Refuse("E7200", "At least one organisation unit must be specified");
   }
-  if (!request.pe.has_value() || request.pe->items.empty()) {
+  bool dates = request.start_date.has_value() && request.end_date.has_value();
+  if (request.pe.has_value() && (request.start_date.has_value() || request.end_date.has_value())) {
+    return Refuse("E7105", "Periods and start and end dates cannot be specified simultaneously");
+  }
+  if ((!request.pe.has_value() || request.pe->items.empty()) && !dates) {
     return Refuse("E7205", "Start and end date or at least one period must be specified");
+  }
+  if (dates && *dhis2::ParseDate(*request.end_date) < *dhis2::ParseDate(*request.start_date)) {
+    return Refuse("E7206", fmt::format("Start date is after end date: `{}`, `{}`",
+                                       *request.start_date, *request.end_date));
   }
   return request;
 }

@@ -4,12 +4,13 @@
 // Pure functions, thread-safe.
 //
 // Forms (dhis2-core DefaultEventDataQueryService, DefaultEventQueryValidator, QueryOperator):
-// `dimension=` / `filter=` with `pe:…`, `ou:…` and query items `STAGE.DE`, `DE`, `ATTRIBUTE`,
-// each with optional filters `:OP:VALUE` (several pairs allowed: `STAGE.DE:GT:1:LT:5`); DHIS2's
-// comma-separated form (`dimension=ou:a;b,pe:2024`) is split at commas outside item lists.
-// Options `stage`, `outputType` (EVENT, ENROLLMENT, TRACKED_ENTITY_INSTANCE), `eventStatus`,
-// `programStatus` / `enrollmentStatus`, `displayProperty`, `relativePeriodDate`, `skipMeta`,
-// `skipData`, `sortOrder` (ASC|DESC, by value), `limit`.
+// `dimension=` / `filter=` with `pe:…`, `ou:…`, `PROGRAM_STATUS[:ACTIVE;…]` and query items
+// `STAGE.DE`, `STAGE[n].DE`, `DE`, `ATTRIBUTE`, each with optional filters `:OP:VALUE` (several
+// pairs allowed: `STAGE.DE:GT:1:LT:5`); DHIS2's comma-separated form (`dimension=ou:a;b,pe:2024`)
+// is split at commas outside item lists. Options `stage`, `outputType` (EVENT, ENROLLMENT,
+// TRACKED_ENTITY_INSTANCE), `eventStatus`, `programStatus` / `enrollmentStatus`, `startDate` /
+// `endDate`, `ouMode` (DESCENDANTS, CHILDREN, SELECTED), `displayProperty`, `relativePeriodDate`,
+// `skipMeta`, `skipData`, `sortOrder` (ASC|DESC, by value), `limit`.
 #pragma once
 
 #include <optional>
@@ -29,11 +30,17 @@ struct ItemFilter {
   std::string value;  // as given; `NV` means "no value"; IN's values separated by ';'
 };
 
-// A query item: a data element (with its stage, "" when not given) or a tracked entity attribute.
+// A query item: a data element (with its stage, "" when not given), a tracked entity attribute,
+// or the static dimension PROGRAM_STATUS (its statuses as EQ/IN filters).
 struct QueryItem {
-  std::string id;     // as requested without filters: "STAGE.DE" or "UID"
+  std::string id;     // as requested without filters: "STAGE.DE", "STAGE[-1].DE", "UID" or
+                      // "programstatus"
   std::string stage;  // "" without a stage prefix
-  std::string uid;    // data element or attribute
+  std::string uid;    // data element or attribute ("" for PROGRAM_STATUS)
+  // A repeatable-stage index `STAGE[n].DE` (RepeatableStageParamsHelper): 0 the latest event, -1
+  // the one before, 1 the first, 2 the second; unset without brackets.
+  std::optional<int> stage_offset;
+  bool program_status = false;  // PROGRAM_STATUS / programstatus
   std::vector<ItemFilter> filters;
   bool filter = false;  // given as filter= (a condition only, no column)
 };
@@ -46,8 +53,15 @@ struct FixedDimension {
 
 enum class OutputType { kEvent, kEnrollment, kTrackedEntity };
 
+// ouMode (OrganisationUnitSelectionMode as JdbcEventAnalyticsManager applies it): DESCENDANTS
+// counts a unit's subtree, CHILDREN only records at its children, SELECTED only its own records.
+enum class OrgUnitMode { kDescendants, kChildren, kSelected };
+
 struct TrackerRequestParameters {
   std::optional<FixedDimension> pe;
+  // startDate/endDate (yyyy-MM-dd), instead of pe: one range as a filter, no pe column.
+  std::optional<std::string> start_date, end_date;
+  OrgUnitMode ou_mode = OrgUnitMode::kDescendants;
   std::optional<FixedDimension> ou;
   std::vector<QueryItem> items;  // dimensions and filters, in request order
   std::string stage;             // stage=, "" when not given
@@ -65,9 +79,10 @@ struct TrackerRequestParameters {
 // Parses `params` (name, value pairs in request order). Refused with DHIS2's error code where it
 // has one: `ou:` without items (E7200; no ou at all means the caller's roots), no pe (E7205), a
 // dimension given twice (E7201), an item twice (E7202), a malformed item or filter (E7222), an
-// operator that does not take NV (E7229); dimensions and parameters this endpoint does not
-// implement (startDate/endDate, value, aggregationType, PROGRAM_STATUS and the other static
-// dimensions, …) are refused naming them.
+// operator that does not take NV (E7229), a PROGRAM_STATUS filter without statuses or with an
+// unknown one (E7222), pe together with startDate/endDate (E7105), a start after the end (E7206);
+// dimensions and parameters this endpoint does not implement (value, aggregationType, the static
+// dimensions other than PROGRAM_STATUS, …) are refused naming them.
 AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
     const std::vector<std::pair<std::string, std::string>>& params);
 

@@ -340,15 +340,31 @@ TEST_F(TrackerAnalyticsTest, EnrollmentsByLevelAndPeriod) {
             json::array({{"1", kCountry}}));
 }
 
-TEST_F(TrackerAnalyticsTest, EnrollmentItemsReadTheLatestEventWithAValue) {
-  // Latest postnatal feeding value: A -> A3 Mixed (A4 has none), B -> B2 Exclusive (B3 has none),
-  // C -> Replacement, D -> none.
-  EXPECT_EQ(Rows("enrollments", fmt::format("dimension={}.{}&dimension=ou:{}&filter=pe:2024",
-                                            kPostnatal, kFeeding, kCountry)),
-            json::array({{"1", kCountry, "Exclusive"},
-                         {"1", kCountry, "Mixed"},
-                         {"1", kCountry, "Replacement"},
-                         {"1", kCountry, ""}}));
+TEST_F(TrackerAnalyticsTest, EnrollmentItemsReadTheLatestEventOfTheStage) {
+  // Postnatal is repeatable: the latest event that is not scheduled counts, value or not
+  // (repeatableStageSubquery): A -> A3 Mixed (A4 is only scheduled), B -> B3 (no value, not B2's
+  // Exclusive), C -> C2 Replacement, D -> no postnatal event.
+  std::string base = fmt::format("&dimension=ou:{}&filter=pe:2024", kCountry);
+  auto feeding = [&](const std::string& index) {
+    return Rows("enrollments",
+                fmt::format("dimension={}{}.{}{}", kPostnatal, index, kFeeding, base));
+  };
+  json latest =
+      json::array({{"1", kCountry, "Mixed"}, {"1", kCountry, "Replacement"}, {"2", kCountry, ""}});
+  EXPECT_EQ(feeding(""), latest);
+  EXPECT_EQ(feeding("[0]"), latest);
+  // [-1], the event before the latest: A -> A2 Exclusive, B -> B2 Exclusive; C has one event and D
+  // none.
+  EXPECT_EQ(feeding("[-1]"), json::array({{"2", kCountry, "Exclusive"}, {"2", kCountry, ""}}));
+  // [1], the first event: A2 Exclusive, B2 Exclusive, C2 Replacement; [2], the second: A3 Mixed,
+  // B3 (no value).
+  EXPECT_EQ(feeding("[1]"), json::array({{"2", kCountry, "Exclusive"},
+                                         {"1", kCountry, "Replacement"},
+                                         {"1", kCountry, ""}}));
+  EXPECT_EQ(feeding("[2]"), json::array({{"1", kCountry, "Mixed"}, {"3", kCountry, ""}}));
+  // Birth is not repeatable: only events with a value rank; BCG: A 1, B 0, C 1, D none.
+  EXPECT_EQ(Rows("enrollments", fmt::format("dimension={}.{}{}", kBirth, kBcg, base)),
+            json::array({{"1", kCountry, "0"}, {"2", kCountry, "1"}, {"1", kCountry, ""}}));
   // Attributes: A Female, B Male, C Female, D Male.
   EXPECT_EQ(Rows("enrollments",
                  fmt::format("dimension={}&dimension=ou:{}&filter=pe:2024", kGender, kCountry)),
@@ -378,9 +394,9 @@ TEST_F(TrackerAnalyticsTest, AnswersHaveDhis2sShape) {
   EXPECT_EQ(answer["width"], 4);
   EXPECT_EQ(answer["headerWidth"], 4);
   EXPECT_EQ(answer["height"], answer["rows"].size());
-  // Enrollments A and B (January, Tonko): latest feeding Mixed and Exclusive.
+  // Enrollments A and B (January, Tonko): latest postnatal feeding Mixed (A3) and none (B3).
   EXPECT_EQ(answer["rows"],
-            json::array({{"1", kTonko, "202401", "Exclusive"}, {"1", kTonko, "202401", "Mixed"}}));
+            json::array({{"1", kTonko, "202401", "Mixed"}, {"1", kTonko, "202401", ""}}));
   const json& items = answer["metaData"]["items"];
   EXPECT_EQ(items[kProgram]["name"], "Child Programme");
   EXPECT_EQ(items[kPostnatal]["name"], "Baby Postnatal");
@@ -426,12 +442,77 @@ TEST_F(TrackerAnalyticsTest, BadRequestsGetDhis2sErrorCodes) {
             "E7244");
   EXPECT_EQ(Refused("events", ok + "&dimension=not-an-item"), "E7226");
   EXPECT_EQ(Refused("events", ok + "&relativePeriodDate=tomorrow"), "E7135");
+  EXPECT_EQ(Refused("events", ok + "&dimension=A03MvHHogjR[x]." + std::string(kWeight)), "E7226");
   // Not implemented here: said so, without a DHIS2 code.
-  EXPECT_EQ(Refused("events", ok + "&dimension=PROGRAM_STATUS:ACTIVE"), "");
-  EXPECT_EQ(Refused("events", ok + "&startDate=2024-01-01"), "");
+  EXPECT_EQ(Refused("events", ok + "&dimension=EVENT_DATE"), "");
+  EXPECT_EQ(Refused("events", ok + "&ouMode=ACCESSIBLE"), "");
+  EXPECT_EQ(Refused("events", ok + fmt::format("&dimension={}[-1].{}", kPostnatal, kFeeding)), "");
   EXPECT_EQ(Refused("events", ok + "&outputType=VISIT"), "");
   EXPECT_EQ(Refused("events", ok + "&dimension=" + kFirstName), "");  // confidential
   EXPECT_EQ(Refused("enrollments", ok + "&eventStatus=ACTIVE"), "");
+}
+
+TEST_F(TrackerAnalyticsTest, ProgramStatusIsADimensionOrAFilter) {
+  // Enrollments of 2024: A ACTIVE, B COMPLETED, C ACTIVE, D ACTIVE.
+  Reply reply = Get(fmt::format(
+      "/api/analytics/enrollments/aggregate/{}?dimension=PROGRAM_STATUS&dimension=ou:{}&"
+      "filter=pe:2024",
+      kProgram, kCountry));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  json answer = reply.Json();
+  EXPECT_EQ(answer["rows"], json::array({{"3", kCountry, "ACTIVE"}, {"1", kCountry, "COMPLETED"}}));
+  EXPECT_EQ(answer["headers"][2]["name"], "programstatus");
+  EXPECT_EQ(answer["headers"][2]["column"], "Program status");
+  // On events it is the enrollment's status: 2024 birth events of COMPLETED enrollments: B.
+  std::string events = fmt::format("dimension=ou:{}&filter=pe:2024&stage={}", kCountry, kBirth);
+  EXPECT_EQ(Rows("events", events + "&filter=PROGRAM_STATUS:COMPLETED"),
+            json::array({{kCountry, "1"}}));
+  // With statuses as a dimension it filters too: ACTIVE births A, C, D; no CANCELLED one.
+  EXPECT_EQ(Rows("events", events + "&dimension=programstatus:ACTIVE;CANCELLED"),
+            json::array({{"ACTIVE", kCountry, "3"}}));
+  EXPECT_EQ(Refused("events", events + "&filter=PROGRAM_STATUS"), "E7222");
+  EXPECT_EQ(Refused("events", events + "&dimension=PROGRAM_STATUS:DONE"), "E7222");
+}
+
+TEST_F(TrackerAnalyticsTest, StartAndEndDatesInsteadOfPeriods) {
+  // Birth events from 15 January to 10 February 2024: B (21 Jan) and C (6 Feb); A (10 Jan) and D
+  // (16 Mar) lie outside. No pe column.
+  Reply reply = Get(fmt::format(
+      "/api/analytics/events/aggregate/{}?dimension=ou:{}&stage={}&startDate=2024-01-15&"
+      "endDate=2024-02-10",
+      kProgram, kCountry, kBirth));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  json answer = reply.Json();
+  EXPECT_EQ(answer["rows"], json::array({{kCountry, "2"}}));
+  EXPECT_EQ(answer["metaData"]["dimensions"]["pe"], json::array());
+  // Enrollments of January 2024 by enrollment date: A and B (F is deleted, G another programme).
+  EXPECT_EQ(Rows("enrollments", fmt::format("dimension=ou:{}&startDate=2024-01-01&"
+                                            "endDate=2024-01-31",
+                                            kCountry)),
+            json::array({{"2", kCountry}}));
+  std::string ou = fmt::format("dimension=ou:{}", kCountry);
+  EXPECT_EQ(Refused("events", ou + "&dimension=pe:2024&startDate=2024-01-01"), "E7105");
+  EXPECT_EQ(Refused("events", ou + "&startDate=2024-02-01&endDate=2024-01-01"), "E7206");
+  EXPECT_EQ(Refused("events", ou + "&startDate=2024-02-01"), "E7205");
+  EXPECT_EQ(Refused("events", ou + "&startDate=2024-02-30&endDate=2024-03-01"), "E7135");
+}
+
+TEST_F(TrackerAnalyticsTest, OuModeSelectsTheSubtreeTheChildrenOrTheUnit) {
+  // 2024 birth events under Bo: A and B at Tonko (level 4), D at Badjia (level 3, Bo's child).
+  auto births = [&](const std::string& ou, const std::string& mode) {
+    return Rows("events", fmt::format("dimension=ou:{}&filter=pe:2024&stage={}{}", ou, kBirth,
+                                      mode.empty() ? "" : "&ouMode=" + mode));
+  };
+  EXPECT_EQ(births(kBo, ""), json::array({{kBo, "3"}}));
+  EXPECT_EQ(births(kBo, "DESCENDANTS"), json::array({{kBo, "3"}}));
+  EXPECT_EQ(births(kBo, "CHILDREN"), json::array({{kBo, "1"}}));
+  EXPECT_EQ(births(kBo, "SELECTED"), json::array());
+  EXPECT_EQ(births("YuQRtpLP10I", "SELECTED"), json::array({{"YuQRtpLP10I", "1"}}));
+  EXPECT_EQ(births(kTonko, "SELECTED"), json::array({{kTonko, "2"}}));
+  // As a filter too: Bo's children hold D alone.
+  EXPECT_EQ(Rows("events",
+                 fmt::format("filter=ou:{}&filter=pe:2024&stage={}&ouMode=CHILDREN", kBo, kBirth)),
+            json::array({{"1"}}));
 }
 
 TEST_F(TrackerAnalyticsTest, AScopedTokenCountsOnlyItsSubtree) {
