@@ -38,6 +38,37 @@ constexpr std::string_view kStaticDimensions[] = {
 // EnrollmentStatus.
 constexpr std::string_view kEnrollmentStatuses[] = {"ACTIVE", "COMPLETED", "CANCELLED"};
 
+template <typename Enum>
+struct Choice {
+  std::string_view name;
+  Enum value;
+};
+
+constexpr Choice<OutputType> kOutputTypes[] = {
+    {"EVENT", OutputType::kEvent},
+    {"ENROLLMENT", OutputType::kEnrollment},
+    {"TRACKED_ENTITY_INSTANCE", OutputType::kTrackedEntity}};
+// ACCESSIBLE, CAPTURE and ALL (the user's units) are not taken.
+constexpr Choice<OrgUnitMode> kOrgUnitModes[] = {{"DESCENDANTS", OrgUnitMode::kDescendants},
+                                                 {"CHILDREN", OrgUnitMode::kChildren},
+                                                 {"SELECTED", OrgUnitMode::kSelected}};
+
+// The choice named by `value` (any case), or a refusal listing the names.
+template <typename Enum, size_t N>
+AnalyticsResult<Enum> ParseChoice(std::string_view parameter, std::string_view value,
+                                  const Choice<Enum> (&choices)[N]) {
+  std::string upper = AsciiUpper(Trim(value));
+  std::vector<std::string_view> names;
+  for (const Choice<Enum>& choice : choices) {
+    if (choice.name == upper) {
+      return choice.value;
+    }
+    names.push_back(choice.name);
+  }
+  return Refuse("", fmt::format("Invalid value `{}` for parameter {}: expected one of {}", value,
+                                parameter, fmt::join(names, ", ")));
+}
+
 bool IsNv(std::string_view value) { return value == "NV"; }
 
 // The stage uid of `STAGE` or `STAGE[n]` with its index (RepeatableStageParamsHelper's
@@ -233,18 +264,7 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
                       fmt::format("Program stage is specified but does not exist: `{}`", value));
       }
     } else if (name == "outputType") {
-      std::string type = AsciiUpper(Trim(value));
-      if (type == "EVENT") {
-        request.output_type = OutputType::kEvent;
-      } else if (type == "ENROLLMENT") {
-        request.output_type = OutputType::kEnrollment;
-      } else if (type == "TRACKED_ENTITY_INSTANCE") {
-        request.output_type = OutputType::kTrackedEntity;
-      } else {
-        return Refuse("", fmt::format("Invalid value `{}` for parameter outputType: expected "
-                                      "EVENT, ENROLLMENT or TRACKED_ENTITY_INSTANCE",
-                                      value));
-      }
+      DHL_ASSIGN_OR_RETURN(request.output_type, ParseChoice(name, value, kOutputTypes));
     } else if (name == "eventStatus") {
       request.event_statuses = Statuses(value);
     } else if (name == "programStatus" || name == "enrollmentStatus") {
@@ -285,18 +305,7 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
       }
       (name == "startDate" ? request.start_date : request.end_date) = date;
     } else if (name == "ouMode") {
-      std::string mode = AsciiUpper(Trim(value));
-      if (mode == "DESCENDANTS") {
-        request.ou_mode = OrgUnitMode::kDescendants;
-      } else if (mode == "CHILDREN") {
-        request.ou_mode = OrgUnitMode::kChildren;
-      } else if (mode == "SELECTED") {
-        request.ou_mode = OrgUnitMode::kSelected;
-      } else {
-        return Refuse("", fmt::format("Invalid value `{}` for parameter ouMode: the lake's "
-                                      "tracker analytics take DESCENDANTS, CHILDREN or SELECTED",
-                                      value));
-      }
+      DHL_ASSIGN_OR_RETURN(request.ou_mode, ParseChoice(name, value, kOrgUnitModes));
     } else if (name == "value" || name == "aggregationType" || name == "timeField" ||
                name == "orgUnitField" || name == "columns" || name == "rows" ||
                name == "collapseDataDimensions" || name == "aggregateData" ||
