@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -1060,6 +1061,42 @@ Result<std::string> Compiler::Run() {
     DHL_ASSIGN_OR_RETURN(Typed test, Compile(filter->root(), false));
     DHL_ASSIGN_OR_RETURN(filter_sql, ToBoolean(test, filter->root().position));
     filter_sql = "COALESCE(" + filter_sql + ", FALSE)";
+  }
+  // Event indicators: only events holding a value for at least one of the expression's data
+  // elements (the event's own, whatever the item's stage) or attributes count (dhis2-core
+  // JdbcEventAnalyticsManager: getAnyValueExistsClauseAnalyticsSql with the items
+  // ProgramElementsAndAttributesCollecter finds, i.e. not inside a condition string); applied with
+  // the filter, after any FIRST/LAST ranking.
+  if (event_type_) {
+    std::vector<std::string> present;
+    std::function<void(const ProgramNode&)> collect = [&](const ProgramNode& node) {
+      if (node.kind == ProgramNodeKind::kDataElement) {
+        int index = PivotIndex(event_pivot_, node.uid1);
+        present.push_back(fmt::format("r.pt_{0} IS NOT NULL OR r.pv_{0} IS NOT NULL", index));
+      } else if (node.kind == ProgramNodeKind::kAttribute) {
+        present.push_back(
+            fmt::format("r.pa_{} IS NOT NULL", PivotIndex(attribute_pivot_, node.uid0)));
+      }
+      // The parsed condition strings: d2:condition's last child, d2:countIfCondition's second.
+      for (size_t i = 0; i < node.children.size(); ++i) {
+        bool condition_string = node.kind == ProgramNodeKind::kFunction &&
+                                ((node.function == ProgramFunction::kCondition && i == 2) ||
+                                 (node.function == ProgramFunction::kCountIfCondition && i == 1));
+        if (!condition_string) {
+          collect(node.children[i]);
+        }
+      }
+    };
+    collect(root);
+    if (!present.empty()) {
+      std::sort(present.begin(), present.end());
+      present.erase(std::unique(present.begin(), present.end()), present.end());
+      std::string any;
+      for (const std::string& test : present) {
+        any += (any.empty() ? "" : " OR ") + test;
+      }
+      filter_sql = "(" + any + ") AND " + filter_sql;
+    }
   }
   DHL_ASSIGN_OR_RETURN(std::string ou_sql, OrgUnitSql());
   std::string aggregate = distinct ? "CAST(count(DISTINCT v.value) AS DOUBLE)" : std::string();
