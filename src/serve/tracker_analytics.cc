@@ -337,6 +337,10 @@ AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
                                       item.uid));
       }
       resolved = attribute->second.first;
+    } else if (lake.metadata().program_indicators().count(item.uid) > 0 && item.stage.empty()) {
+      return Refuse("", fmt::format("Program indicator `{}` is an item with aggregateData=true "
+                                    "only (a value per indicator, org unit and period)",
+                                    item.uid));
     } else {
       return Refuse("E7224", fmt::format("Item identifier does not reference any data element, "
                                          "attribute or indicator part of the program: `{}`",
@@ -697,6 +701,115 @@ std::string RenderTrackerAnswer(const Plan& plan, std::vector<std::vector<std::s
   return body.dump();
 }
 
+// aggregateData=true with program indicators as items (dhis2-core DefaultEventQueryPlanner
+// .groupByQueryItems: one query per indicator; EventAggregateService: a `dy` "Data" column naming
+// it, then ou, pe, value). The lake holds those values in gold.program_indicator_value, from which
+// /api/analytics answers `dx=`: the request is answered by it with the indicators as dx, ou then
+// pe, and the dx header renamed. Its refusals hold: a cell combining stored values (several units
+// or periods as a filter, a period type gold does not hold) is refused.
+AnalyticsResult<AnalyticsAnswer> AnswerProgramIndicatorItems(
+    engine::Connection& connection, const TableVersions& tables, const AnalyticsMetadata& metadata,
+    const TrackerAnalyticsRequest& request, const TrackerRequestParameters& parameters) {
+  if (request.endpoint != TrackerEndpoint::kEvents) {
+    return Refuse("", "Parameter aggregateData applies to the events endpoint here");
+  }
+  if (parameters.items.empty()) {
+    return Refuse("",
+                  "aggregateData=true needs program indicators as items (dimension=UID): the "
+                  "lake does not aggregate data element values here");
+  }
+  bool other = parameters.start_date.has_value() || parameters.end_date.has_value() ||
+               parameters.ou_mode != OrgUnitMode::kDescendants || !parameters.stage.empty() ||
+               !parameters.event_statuses.empty() || !parameters.enrollment_statuses.empty() ||
+               parameters.output_type != OutputType::kEvent || parameters.sort_order != 0 ||
+               parameters.limit.has_value();
+  if (other) {
+    return Refuse("",
+                  "With program indicators as items the lake's tracker analytics take pe, "
+                  "ou, displayProperty, skipMeta, skipData and relativePeriodDate only");
+  }
+  LakeReader lake(connection, tables, metadata);
+  std::vector<std::string> uids;
+  for (const QueryItem& item : parameters.items) {
+    if (item.program_status || !item.stage.empty() || item.filter || !item.filters.empty()) {
+      return Refuse("", fmt::format("With aggregateData=true the items are program indicators "
+                                    "given as dimensions, without filters: `{}`",
+                                    item.id));
+    }
+    uids.push_back(item.uid);
+  }
+  std::map<std::string, std::string> program_of;
+  DHL_ASSIGN_OR_RETURN(
+      std::optional<engine::QueryResult> found,
+      lake.Read(analytics::kProgramIndicatorTable,
+                fmt::format("SELECT uid, max(program) FROM "
+                            "silver.program_indicator WHERE uid IN {} GROUP BY uid",
+                            analytics::InList(uids))));
+  if (found.has_value()) {
+    for (size_t row = 0; row < found->row_count(); ++row) {
+      program_of[analytics::Text(*found, 0, row)] = analytics::Text(*found, 1, row);
+    }
+  }
+  for (const std::string& uid : uids) {
+    auto program = program_of.find(uid);
+    if (program == program_of.end() || program->second != request.program) {
+      return Refuse("E7224", fmt::format("Item identifier does not reference any data element, "
+                                         "attribute or indicator part of the program: `{}`",
+                                         uid));
+    }
+  }
+  AnalyticsRequest inner = request.request;
+  inner.format = "json";
+  inner.params = {{"dimension", fmt::format("dx:{}", fmt::join(uids, ";"))}};
+  for (const auto& [id, dimension] :
+       {std::make_pair("ou", &parameters.ou), std::make_pair("pe", &parameters.pe)}) {
+    if (dimension->has_value()) {
+      inner.params.emplace_back((*dimension)->filter ? "filter" : "dimension",
+                                fmt::format("{}:{}", id, fmt::join((*dimension)->items, ";")));
+    }
+  }
+  if (parameters.short_names) {
+    inner.params.emplace_back("displayProperty", "SHORTNAME");
+  }
+  inner.params.emplace_back("skipMeta", parameters.skip_meta ? "true" : "false");
+  inner.params.emplace_back("skipData", parameters.skip_data ? "true" : "false");
+  if (parameters.relative_period_date.has_value()) {
+    Result<dhis2::Date> date = dhis2::ParseDate(*parameters.relative_period_date);
+    if (!date.ok()) {
+      return Refuse("E7135", fmt::format("Date time is not parsable: `{}`",
+                                         *parameters.relative_period_date));
+    }
+    inner.today = *date;
+  }
+  DHL_ASSIGN_OR_RETURN(AnalyticsAnswer answer, RunAnalytics(connection, tables, metadata, inner));
+  if (answer.status != 200) {
+    return answer;  // the refusal, in DHIS2's envelope
+  }
+  Json body = Json::parse(answer.body, nullptr, false);
+  if (!body.is_object() || !body.contains("headers")) {
+    return answer;
+  }
+  std::vector<std::string> columns;
+  for (Json& header : body["headers"]) {
+    if (header.value("name", "") == "dx") {
+      header["name"] = "dy";
+      header["column"] = "Data";
+    }
+    columns.push_back(header.value("column", ""));
+  }
+  if (request.request.format == "csv") {
+    std::vector<std::vector<std::string>> rows;
+    for (const Json& row : body["rows"]) {
+      rows.push_back(row.get<std::vector<std::string>>());
+    }
+    answer.content_type = "text/csv";
+    answer.body = CsvTable(columns, rows);
+  } else {
+    answer.body = body.dump();
+  }
+  return answer;
+}
+
 AnalyticsResult<AnalyticsAnswer> AnswerTrackerRequest(engine::Connection& connection,
                                                       const TableVersions& tables,
                                                       const AnalyticsMetadata& metadata,
@@ -707,6 +820,9 @@ AnalyticsResult<AnalyticsAnswer> AnswerTrackerRequest(engine::Connection& connec
   plan.program = request.program;
   DHL_ASSIGN_OR_RETURN(plan.parameters, ParseTrackerRequest(request.request.params));
   const TrackerRequestParameters& parameters = plan.parameters;
+  if (parameters.aggregate_data) {
+    return AnswerProgramIndicatorItems(connection, tables, metadata, request, parameters);
+  }
   if (plan.endpoint == TrackerEndpoint::kEvents) {
     plan.event_stage = parameters.stage;  // or, below, the stage the items name
   }

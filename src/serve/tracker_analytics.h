@@ -19,6 +19,9 @@
 // item given as a dimension is a column (its missing values are a "" group); given as filter= it
 // only restricts.
 //
+// With aggregateData=true the items are program indicators of the programme, answered from
+// gold.program_indicator_value as /api/analytics answers dx= (a `dy` column names the indicator).
+//
 // The answer has DHIS2's shape for these endpoints: events `headers` = items, ou, pe, value;
 // enrollments = value, ou, pe, items; metaData.items (program, stages, items, units, periods) and
 // metaData.dimensions; rows of strings; width, height, headerWidth. Refusals are 409 with DHIS2's

@@ -278,6 +278,8 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
       request.relative_period_date = std::string(Trim(value));
     } else if (name == "displayProperty") {
       DHL_ASSIGN_OR_RETURN(request.short_names, analytics::ParseDisplayProperty(value));
+    } else if (name == "aggregateData") {
+      DHL_ASSIGN_OR_RETURN(request.aggregate_data, analytics::ParseBoolean(name, value));
     } else if (name == "skipMeta") {
       DHL_ASSIGN_OR_RETURN(request.skip_meta, analytics::ParseBoolean(name, value));
     } else if (name == "skipData") {
@@ -308,8 +310,7 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
       DHL_ASSIGN_OR_RETURN(request.ou_mode, ParseChoice(name, value, kOrgUnitModes));
     } else if (name == "value" || name == "aggregationType" || name == "timeField" ||
                name == "orgUnitField" || name == "columns" || name == "rows" ||
-               name == "collapseDataDimensions" || name == "aggregateData" ||
-               name == "coordinatesOnly" || name == "headers") {
+               name == "collapseDataDimensions" || name == "coordinatesOnly" || name == "headers") {
       return Refuse("", fmt::format("Parameter {} is not supported by the lake's tracker "
                                     "analytics (counts by pe, ou and query items are)",
                                     name));

@@ -70,6 +70,7 @@ struct TrackerRequestParameters {
   std::vector<std::string> enrollment_statuses;     // programStatus= / enrollmentStatus=
   std::optional<std::string> relative_period_date;  // yyyy-MM-dd
   bool short_names = false;
+  bool aggregate_data = false;  // aggregateData=true: program indicator items (events)
   bool skip_meta = false;
   bool skip_data = false;
   int sort_order = 0;  // 1 ascending, -1 descending by value, 0 by dimensions
