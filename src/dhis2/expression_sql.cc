@@ -280,9 +280,26 @@ Result<Sql> Compiler::CompileFunction(const ExpressionNode& node) {
     case Function::kOrgUnitDataSet:
     case Function::kOrgUnitGroup:
     case Function::kOrgUnitProgram:
-    case Function::kNormDistCum:
-    case Function::kNormDistDen:
       return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
+    case Function::kNormDistCum:
+    case Function::kNormDistDen: {
+      if (!options_.norm_dist_sql) {
+        return NotCompiled(std::string(FunctionName(node.function)) + "()", node.position);
+      }
+      std::vector<std::string> numbers;
+      for (const ExpressionNode& child : node.children) {
+        DHL_ASSIGN_OR_RETURN(Sql arg, Compile(child));
+        numbers.push_back(AsNumber(arg));
+      }
+      Result<std::string> sql = options_.norm_dist_sql(node, numbers);
+      if (!sql.ok()) {
+        return Status(sql.status().code(), "expression \"" + expression_.text() +
+                                               "\": " + std::string(FunctionName(node.function)) +
+                                               "() at character " + std::to_string(node.position) +
+                                               ": " + sql.status().message());
+      }
+      return Sql{"(" + *sql + ")", SqlType::kNumber};
+    }
     default:
       break;
   }
@@ -484,7 +501,9 @@ Result<std::string> CompileSampleArgumentToSql(const Expression& expression,
                                                const ExpressionNode& call, size_t index,
                                                const ItemSqlFunction& item_sql,
                                                const SqlCompileOptions& options) {
-  if (call.kind != NodeKind::kFunction || !IsAggregateFunction(call.function) ||
+  bool norm_dist = call.kind == NodeKind::kFunction && (call.function == Function::kNormDistCum ||
+                                                        call.function == Function::kNormDistDen);
+  if (call.kind != NodeKind::kFunction || (!IsAggregateFunction(call.function) && !norm_dist) ||
       index >= call.children.size()) {
     return InvalidArgument("expression \"" + expression.text() + "\": character " +
                            std::to_string(call.position) + " is not a sample function call");

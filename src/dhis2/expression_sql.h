@@ -51,6 +51,14 @@ struct SqlCompileOptions {
   // sample periods, computed by the caller, typically from CompileSampleArgumentToSql()). Unset:
   // the sample functions are not compiled.
   std::function<Result<std::string>(const ExpressionNode& call)> sample_function_sql;
+  // The SQL (already quoted) of a normDistCum(...) / normDistDen(...) call's value in the current
+  // row, given its arguments compiled in the current row (x, then the mean and the standard
+  // deviation where written). With fewer than three arguments the caller computes the missing
+  // mean and standard deviation of x over the sample periods (dhis2-core FunctionNormDistAbstract),
+  // typically from CompileSampleArgumentToSql(call, 0). Unset: the two functions are not compiled.
+  std::function<Result<std::string>(const ExpressionNode& call,
+                                    const std::vector<std::string>& arguments)>
+      norm_dist_sql;
 };
 
 // The expression as one SQL expression (DOUBLE, or VARCHAR for a text result).
@@ -69,7 +77,8 @@ Result<std::string> CompileSubexpressionToSql(const Expression& expression,
                                               const ItemSqlFunction& item_sql,
                                               const SqlCompileOptions& options);
 
-// Argument `index` of the sample function call `call` (avg(...), percentileCont(p, ...), ...) as
+// Argument `index` of the sample function call `call` (avg(...), percentileCont(p, ...), ...; also
+// the x of normDistCum(x) / normDistDen(x), whose mean and deviation come from the samples) as
 // one SQL expression over one sample period's item columns, items bare as in
 // CompileSubexpressionToSql (a sample period where it is NULL takes no part in the function).
 Result<std::string> CompileSampleArgumentToSql(const Expression& expression,

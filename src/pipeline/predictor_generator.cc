@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <utility>
@@ -26,7 +27,9 @@ constexpr const char* kDefaultCombo = "HllvX50cXC0";
 std::string EmptyPredictedSelect() {
   return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
          "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
-         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS period_type, "
+         "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date FROM (SELECT 1 AS one) "
+         "AS empty WHERE 1 = 0";
 }
 
 // The same day `years` years earlier (29 February becomes 28 February).
@@ -70,6 +73,95 @@ Result<std::string> SampleFunctionSql(dhis2::Function function, const std::strin
   }
 }
 
+// The value of a percentileCont() fraction known before any data: a number, a constant, and
+// arithmetic of them (DHIS2 evaluates it in the output period; a fraction reading data values is
+// refused, as SQL's percentile_cont takes a constant).
+std::optional<double> ConstantFraction(const dhis2::Expression& expression,
+                                       const dhis2::ExpressionNode& node,
+                                       const std::map<std::string, double>& constants) {
+  switch (node.kind) {
+    case dhis2::NodeKind::kNumber:
+      return node.number;
+    case dhis2::NodeKind::kItem: {
+      const dhis2::ItemKey& item = expression.items()[node.item_index];
+      if (item.type != dhis2::ItemType::kConstant) return std::nullopt;
+      auto found = constants.find(item.uid0);
+      if (found == constants.end()) return std::nullopt;
+      return found->second;
+    }
+    case dhis2::NodeKind::kUnary: {
+      auto operand = ConstantFraction(expression, node.children[0], constants);
+      if (!operand || node.unary_operator == dhis2::UnaryOperator::kNot) return std::nullopt;
+      return node.unary_operator == dhis2::UnaryOperator::kMinus ? -*operand : *operand;
+    }
+    case dhis2::NodeKind::kBinary: {
+      auto left = ConstantFraction(expression, node.children[0], constants);
+      auto right = ConstantFraction(expression, node.children[1], constants);
+      if (!left || !right) return std::nullopt;
+      switch (node.binary_operator) {
+        case dhis2::BinaryOperator::kAdd:
+          return *left + *right;
+        case dhis2::BinaryOperator::kSubtract:
+          return *left - *right;
+        case dhis2::BinaryOperator::kMultiply:
+          return *left * *right;
+        case dhis2::BinaryOperator::kDivide:
+          if (*right == 0) return std::nullopt;
+          return *left / *right;
+        default:
+          return std::nullopt;
+      }
+    }
+    default:
+      return std::nullopt;
+  }
+}
+
+// The standard normal distribution function at `z` (a column): Marsaglia's series
+// 0.5 + phi(z) (z + z^3/3 + z^5/15 + ...), 101 terms, absolute error under 2e-15 for |z| <= 8.5
+// (checked against erfc); beyond, 0 or 1 (the tail is under 1e-17). dhis2-core takes Apache
+// Commons Math's NormalDistribution.cumulativeProbability; neither engine has erf().
+std::string StandardNormalCdfSql(const std::string& z, sql::Dialect dialect) {
+  constexpr int kTerms = 101;
+  constexpr double kLimit = 8.5;
+  std::vector<std::string> terms;
+  double double_factorial = 1;
+  for (int n = 0; n < kTerms; ++n) {
+    if (n > 0) double_factorial *= 2 * n + 1;
+    terms.push_back(sql::Power(z, sql::NumberLiteral(2 * n + 1), dialect) + " * " +
+                    sql::NumberLiteral(1 / double_factorial));
+  }
+  constexpr double kInverseSqrtTwoPi = 0.3989422804014327;
+  return "CASE WHEN " + z + " IS NULL THEN NULL WHEN " + z + " >= " + sql::NumberLiteral(kLimit) +
+         " THEN " + sql::NumberLiteral(1) + " WHEN " + z + " <= " + sql::NumberLiteral(-kLimit) +
+         " THEN " + sql::NumberLiteral(0) + " ELSE " + sql::NumberLiteral(0.5) + " + EXP(" +
+         sql::NumberLiteral(-0.5) + " * " + z + " * " + z + ") * " +
+         sql::NumberLiteral(kInverseSqrtTwoPi) + " * (" + Join(terms, " + ") + ") END";
+}
+
+// The data values an item reads: a data element (all its option combos, or one), optionally only
+// periods starting on or after minDate and ending on or before maxDate (dhis2-core
+// PredictionDataFilter).
+struct ItemColumnKey {
+  std::string de;
+  std::string coc;  // empty: every option combo
+  std::string min_date;
+  std::string max_date;
+  auto operator<=>(const ItemColumnKey&) const = default;
+};
+
+// yyyy-M-d as written in .minDate() / .maxDate() to yyyy-MM-dd.
+Result<std::string> NormalisedDate(const std::string& written) {
+  std::vector<std::string> parts;
+  for (std::string_view part : Split(written, '-')) parts.emplace_back(part);
+  if (parts.size() != 3) return InvalidArgument("date " + written + " is not yyyy-M-d");
+  for (size_t i = 1; i < parts.size(); ++i) {
+    if (parts[i].size() == 1) parts[i] = "0" + parts[i];
+  }
+  DHL_ASSIGN_OR_RETURN(dhis2::Date date, dhis2::ParseDate(Join(parts, "-")));
+  return dhis2::FormatDate(date);
+}
+
 // One predictor compiled: its SELECT, given the CTE suffix.
 class PredictorCompiler {
  public:
@@ -83,9 +175,6 @@ class PredictorCompiler {
   // The CTEs and the SELECT of `predictor`, or why it is refused. `ctes` receives the CTEs.
   Result<std::string> Compile(const PredictorDefinition& predictor, size_t index,
                               std::vector<std::string>& ctes) {
-    if (!predictor.sample_skip_test.empty()) {
-      return Unsupported("a sampleSkipTest is not computed yet");
-    }
     if (inputs_.value_types.count(predictor.output) == 0) {
       return NotFound("output data element " + predictor.output + " is not in silver.data_element");
     }
@@ -111,21 +200,22 @@ class PredictorCompiler {
         dhis2::Expression expression,
         dhis2::ParseExpression(predictor.expression,
                                dhis2::ExpressionMode::kPredictorGeneratorExpression));
-    dhis2::MissingValueStrategy strategy = dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
-    if (!predictor.missing_value_strategy.empty()) {
-      auto parsed = dhis2::ParseMissingValueStrategy(predictor.missing_value_strategy);
-      if (!parsed) {
-        return InvalidArgument("unknown missing value strategy '" +
-                               predictor.missing_value_strategy + "'");
-      }
-      strategy = *parsed;
+    DHL_ASSIGN_OR_RETURN(dhis2::MissingValueStrategy strategy,
+                         Strategy(predictor.missing_value_strategy));
+    std::optional<dhis2::Expression> skip_test;
+    if (!predictor.sample_skip_test.empty()) {
+      auto parsed = dhis2::ParseExpression(predictor.sample_skip_test,
+                                           dhis2::ExpressionMode::kPredictorSkipTest);
+      if (!parsed.ok()) return parsed.status().WithContext("sampleSkipTest");
+      skip_test = std::move(*parsed);
     }
 
-    // The items: one column x<n> per (data element, option combo).
-    std::map<std::pair<std::string, std::string>, int> columns;
+    // The items: one column x<n> per (data element, option combo, date bounds).
+    std::map<ItemColumnKey, int> columns;
     std::set<std::string> chained_ctes;  // predictors' outputs this one reads
     std::vector<std::string> sums;
     std::set<std::string> elements;
+    bool dated = false;  // some item has .minDate() / .maxDate()
     auto item_column = [&](const dhis2::ItemKey& item,
                            const std::string& alias) -> Result<std::string> {
       if (item.type == dhis2::ItemType::kConstant) {
@@ -135,11 +225,12 @@ class PredictorCompiler {
         }
         return sql::NumberLiteral(constant->second);
       }
-      if (item.type != dhis2::ItemType::kDataElement || !item.modifiers.empty() ||
+      if (item.type != dhis2::ItemType::kDataElement || item.modifiers.period_offset != 0 ||
+          !item.modifiers.aggregation_type.empty() || item.modifiers.year_to_date ||
           (!item.uid2.empty() && item.uid2 != "*")) {
         return Unsupported(
-            "predictors compute data elements, operands (without attribute option combo) and "
-            "constants only");
+            "predictors compute data elements, operands (without attribute option combo, with "
+            ".minDate() / .maxDate()) and constants only");
       }
       if (inputs_.value_types.count(item.uid0) == 0) {
         return NotFound("no such data element (silver.data_element)");
@@ -148,15 +239,25 @@ class PredictorCompiler {
       if (chained != predicted_.end()) {
         chained_ctes.insert(chained->second.begin(), chained->second.end());
       }
-      std::string coc = item.uid1 == "*" ? "" : item.uid1;
-      auto [it, inserted] =
-          columns.emplace(std::pair{item.uid0, coc}, static_cast<int>(columns.size()));
+      ItemColumnKey key{item.uid0, item.uid1 == "*" ? "" : item.uid1, "", ""};
+      if (!item.modifiers.min_date.empty()) {
+        DHL_ASSIGN_OR_RETURN(key.min_date, NormalisedDate(item.modifiers.min_date));
+      }
+      if (!item.modifiers.max_date.empty()) {
+        DHL_ASSIGN_OR_RETURN(key.max_date, NormalisedDate(item.modifiers.max_date));
+      }
+      auto [it, inserted] = columns.emplace(key, static_cast<int>(columns.size()));
       if (inserted) {
-        std::string condition = "d.de = " + Text(item.uid0);
-        if (!coc.empty()) condition += " AND d.coc = " + Text(coc);
+        std::string condition = "d.de = " + Text(key.de);
+        if (!key.coc.empty()) condition += " AND d.coc = " + Text(key.coc);
+        // dhis2-core PredictionDataFilter: minDate not after the period's start, maxDate not
+        // before its end.
+        if (!key.min_date.empty()) condition += " AND d.start_date >= DATE " + Text(key.min_date);
+        if (!key.max_date.empty()) condition += " AND d.end_date <= DATE " + Text(key.max_date);
+        dated = dated || !key.min_date.empty() || !key.max_date.empty();
         sums.push_back("SUM(CASE WHEN " + condition + " THEN d.value END) AS x" +
                        std::to_string(it->second));
-        elements.insert(item.uid0);
+        elements.insert(key.de);
       }
       return alias + ".x" + std::to_string(it->second);
     };
@@ -167,6 +268,12 @@ class PredictorCompiler {
       return item_column(item, "v");
     };
     std::vector<std::string> aggregates;
+    auto add_aggregate = [&](const std::string& aggregate) {
+      aggregates.push_back(aggregate + " AS a" + std::to_string(aggregates.size()));
+      return "s.a" + std::to_string(aggregates.size() - 1);
+    };
+    dhis2::SqlCompileOptions inner;
+    inner.dialect = dialect_;
     dhis2::SqlCompileOptions options;
     options.dialect = dialect_;
     options.missing_value_strategy = strategy;
@@ -175,20 +282,75 @@ class PredictorCompiler {
     };
     options.sample_function_sql = [&](const dhis2::ExpressionNode& call) -> Result<std::string> {
       if (call.function == dhis2::Function::kPercentileCont) {
-        return Unsupported("percentileCont() is not computed in predictors yet");
+        // dhis2-core VectorPercentileCont (Commons Math Percentile, estimation R_7: linear
+        // interpolation, as SQL's percentile_cont); a fraction outside 0..1 gives no value.
+        std::optional<double> fraction =
+            ConstantFraction(expression, call.children[0], inputs_.constants);
+        if (!fraction) {
+          return Unsupported("the fraction must be a number or a constant");
+        }
+        DHL_ASSIGN_OR_RETURN(std::string argument, dhis2::CompileSampleArgumentToSql(
+                                                       expression, call, 1, sampled, inner));
+        if (*fraction < 0 || *fraction > 1) return add_aggregate("CAST(NULL AS DOUBLE)");
+        return add_aggregate("percentile_cont(" + sql::NumberLiteral(*fraction) +
+                             ") WITHIN GROUP (ORDER BY " + argument + ")");
       }
-      dhis2::SqlCompileOptions inner;
-      inner.dialect = dialect_;
       DHL_ASSIGN_OR_RETURN(std::string argument,
                            dhis2::CompileSampleArgumentToSql(expression, call, 0, sampled, inner));
       DHL_ASSIGN_OR_RETURN(std::string aggregate, SampleFunctionSql(call.function, argument));
-      aggregates.push_back(aggregate + " AS a" + std::to_string(aggregates.size()));
-      return "s.a" + std::to_string(aggregates.size() - 1);
+      return add_aggregate(aggregate);
+    };
+    // normDistCum / normDistDen (dhis2-core FunctionNormDistAbstract): x in the output period; the
+    // mean and standard deviation as written, or the average and sample standard deviation of x
+    // over the sample periods; NaN when the deviation is not positive (or, without samples, not
+    // known), which no prediction stores (PredictionFormatter). Each call's z and deviation are
+    // columns of n<p>.
+    std::vector<std::string> normal_inputs;   // "z AS z<i>, deviation AS d<i>"
+    std::vector<std::string> normal_outputs;  // "<value> AS n<i>"
+    options.norm_dist_sql = [&](const dhis2::ExpressionNode& call,
+                                const std::vector<std::string>& arguments) -> Result<std::string> {
+      std::string mean = arguments.size() > 1 ? arguments[1] : "";
+      std::string deviation = arguments.size() > 2 ? arguments[2] : "";
+      if (arguments.size() < 3) {
+        DHL_ASSIGN_OR_RETURN(
+            std::string x, dhis2::CompileSampleArgumentToSql(expression, call, 0, sampled, inner));
+        if (mean.empty()) mean = add_aggregate("AVG(" + x + ")");
+        deviation = add_aggregate("STDDEV_SAMP(" + x + ")");
+      }
+      std::string i = std::to_string(normal_outputs.size());
+      std::string positive = "CASE WHEN " + deviation + " > 0 THEN " + deviation + " END";
+      normal_inputs.push_back("(" + arguments[0] + " - " + mean + ") / " + positive + " AS z" + i +
+                              ", " + positive + " AS d" + i);
+      std::string z = "z" + i;
+      constexpr double kInverseSqrtTwoPi = 0.3989422804014327;
+      normal_outputs.push_back(
+          "CASE WHEN d" + i + " IS NULL THEN " + sql::NumberLiteral(std::nan("")) + " ELSE " +
+          (call.function == dhis2::Function::kNormDistCum
+               ? StandardNormalCdfSql(z, dialect_)
+               : "EXP(" + sql::NumberLiteral(-0.5) + " * " + z + " * " + z + ") * " +
+                     sql::NumberLiteral(kInverseSqrtTwoPi) + " / d" + i) +
+          " END AS n" + i);
+      return "n.n" + i;
     };
     DHL_ASSIGN_OR_RETURN(std::string value,
                          dhis2::CompileExpressionToSql(expression, current, options));
     if (columns.empty()) {
       return InvalidArgument("the expression reads no data element");
+    }
+    // The skip test (dhis2-core DefaultPredictionService.getSkippedPeriods): evaluated on each
+    // sample period's values of the unit and attribute option combo with its own missing value
+    // strategy; a sample period where it is true takes no part in any sample function.
+    std::string skipped;
+    if (skip_test) {
+      DHL_ASSIGN_OR_RETURN(dhis2::MissingValueStrategy skip_strategy,
+                           Strategy(predictor.sample_skip_test_strategy));
+      dhis2::SqlCompileOptions skip_options;
+      skip_options.dialect = dialect_;
+      skip_options.missing_value_strategy = skip_strategy;
+      skip_options.item_counts = options.item_counts;
+      auto compiled = dhis2::CompileExpressionToSql(*skip_test, sampled, skip_options);
+      if (!compiled.ok()) return compiled.status().WithContext("sampleSkipTest");
+      skipped = *compiled;
     }
 
     // Output periods and their samples.
@@ -205,7 +367,9 @@ class PredictorCompiler {
     std::vector<std::string> output_rows;
     std::vector<std::string> sample_rows;
     for (const dhis2::Period& period : outputs) {
-      output_rows.push_back("(" + Text(period.id()) + ")");
+      output_rows.push_back("(" + Text(period.id()) + ", DATE " +
+                            Text(dhis2::FormatDate(period.start())) + ", DATE " +
+                            Text(dhis2::FormatDate(period.end())) + ")");
       std::set<std::string> samples;
       for (int i = predictor.sequential_skip_count + 1; i <= predictor.sequential_sample_count;
            ++i) {
@@ -231,18 +395,19 @@ class PredictorCompiler {
     // prediction run overwrites it.
     std::string values = "ref('silver.data_value')";
     if (!chained_ctes.empty()) {
+      std::string dates = dated ? ", start_date, end_date" : "";
       std::vector<std::string> predicted_rows;
       for (const std::string& cte : chained_ctes) {
-        predicted_rows.push_back("SELECT de, coc, aoc, ou, pe, period_type, value FROM " + cte);
+        predicted_rows.push_back("SELECT de, coc, aoc, ou, pe, period_type, value" + dates +
+                                 " FROM " + cte);
       }
       std::string predicted = Join(predicted_rows, " UNION ALL ");
-      values =
-          "(SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.value FROM "
-          "ref('silver.data_value') s LEFT JOIN (" +
-          predicted +
-          ") q ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = "
-          "s.pe WHERE q.de IS NULL UNION ALL " +
-          predicted + ")";
+      values = "(SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.value" +
+               (dated ? std::string(", s.start_date, s.end_date") : std::string()) +
+               " FROM ref('silver.data_value') s LEFT JOIN (" + predicted +
+               ") q ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = "
+               "s.pe WHERE q.de IS NULL UNION ALL " +
+               predicted + ")";
     }
     ctes.push_back(
         "v" + p + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") + " FROM " + values +
@@ -252,10 +417,11 @@ class PredictorCompiler {
         Join(levels, ", ") + ")) u ON u.uid = an.ou WHERE d.de IN (" + Join(element_list, ", ") +
         ") AND d.period_type = " + Text(dhis2::PeriodTypeName(type)) +
         " AND d.value IS NOT NULL GROUP BY an.ou, d.pe, d.aoc)");
+    std::string output_periods = "(VALUES " + Join(output_rows, ", ") + ")";
     std::vector<std::string> keys;
     std::string joins;
-    ctes.push_back("c" + p + " AS (SELECT v.* FROM v" + p + " v JOIN (VALUES " +
-                   Join(output_rows, ", ") + ") AS o(pe) ON o.pe = v.pe)");
+    ctes.push_back("c" + p + " AS (SELECT v.* FROM v" + p + " v JOIN " + output_periods +
+                   " AS o(pe, start_date, end_date) ON o.pe = v.pe)");
     keys.push_back("SELECT ou, pe, aoc FROM c" + p);
     joins += " LEFT JOIN c" + p + " c ON c.ou = k.ou AND c.pe = k.pe AND c.aoc = k.aoc";
     if (!aggregates.empty()) {
@@ -266,27 +432,44 @@ class PredictorCompiler {
       }
       ctes.push_back("s" + p + " AS (SELECT v.ou, m.pe, v.aoc, " + Join(aggregates, ", ") +
                      " FROM v" + p + " v JOIN (VALUES " + Join(sample_rows, ", ") +
-                     ") AS m(pe, sample_pe) ON m.sample_pe = v.pe GROUP BY v.ou, m.pe, v.aoc)");
+                     ") AS m(pe, sample_pe) ON m.sample_pe = v.pe" +
+                     (skipped.empty() ? "" : " WHERE NOT COALESCE((" + skipped + ") = 1, FALSE)") +
+                     " GROUP BY v.ou, m.pe, v.aoc)");
       keys.push_back("SELECT ou, pe, aoc FROM s" + p);
       joins += " LEFT JOIN s" + p + " s ON s.ou = k.ou AND s.pe = k.pe AND s.aoc = k.aoc";
     }
     ctes.push_back("k" + p + " AS (" + Join(keys, " UNION ") + ")");
+    if (!normal_outputs.empty()) {
+      ctes.push_back("n" + p + " AS (SELECT ou, pe, aoc, " + Join(normal_outputs, ", ") +
+                     " FROM (SELECT k.ou, k.pe, k.aoc, " + Join(normal_inputs, ", ") + " FROM k" +
+                     p + " k" + joins + ") AS z)");
+      joins += " LEFT JOIN n" + p + " n ON n.ou = k.ou AND n.pe = k.pe AND n.aoc = k.aoc";
+    }
     std::string type_name = inputs_.value_types.at(predictor.output);
     auto value_type = dhis2::ParseValueType(type_name);
     if (value_type.ok() && dhis2::IsInteger(*value_type)) {
       value = "ROUND(" + value + ")";
     }
+    // No prediction where the value is NULL, NaN or infinite (value - value = 0 fails for all
+    // three; dhis2-core PredictionFormatter.formatNumericPrediction).
     return "SELECT " + Text(predictor.uid) + " AS predictor, " + Text(predictor.output) +
            " AS de, " +
            Text(predictor.output_combo.empty() ? kDefaultCombo : predictor.output_combo) +
-           " AS coc, aoc, ou, pe, " + Text(dhis2::PeriodTypeName(type)) +
-           " AS period_type, value FROM (SELECT k.aoc, k.ou, k.pe, CAST(" + value +
-           " AS DOUBLE) AS value FROM k" + p + " k" + joins +
-           ") AS predicted WHERE value IS NOT "
-           "NULL";
+           " AS coc, aoc, ou, predicted.pe, " + Text(dhis2::PeriodTypeName(type)) +
+           " AS period_type, o.start_date, o.end_date, value FROM (SELECT k.aoc, k.ou, k.pe, "
+           "CAST(" +
+           value + " AS DOUBLE) AS value FROM k" + p + " k" + joins + ") AS predicted JOIN " +
+           output_periods +
+           " AS o(pe, start_date, end_date) ON o.pe = predicted.pe WHERE value - value = 0";
   }
 
  private:
+  static Result<dhis2::MissingValueStrategy> Strategy(const std::string& name) {
+    if (name.empty()) return dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
+    auto parsed = dhis2::ParseMissingValueStrategy(name);
+    if (!parsed) return InvalidArgument("unknown missing value strategy '" + name + "'");
+    return *parsed;
+  }
   std::string Text(std::string_view text) const { return sql::StringLiteral(text, dialect_); }
 
   const PredictorInputs& inputs_;
@@ -311,7 +494,14 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     auto parsed = dhis2::ParseExpression(all[i].expression,
                                          dhis2::ExpressionMode::kPredictorGeneratorExpression);
     if (!parsed.ok()) continue;  // Compile reports it
-    for (const dhis2::ItemKey& item : parsed->items()) {
+    std::vector<dhis2::ItemKey> items = parsed->items();
+    if (!all[i].sample_skip_test.empty()) {
+      auto skip_test = dhis2::ParseExpression(all[i].sample_skip_test,
+                                              dhis2::ExpressionMode::kPredictorSkipTest);
+      if (skip_test.ok())
+        items.insert(items.end(), skip_test->items().begin(), skip_test->items().end());
+    }
+    for (const dhis2::ItemKey& item : items) {
       if (item.type != dhis2::ItemType::kDataElement) continue;
       auto found = producers.find(item.uid0);
       if (found != producers.end()) depends[i].insert(found->second.begin(), found->second.end());
@@ -370,7 +560,9 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     std::string cte = "p" + std::to_string(i);
     ctes.insert(ctes.end(), own.begin(), own.end());
     ctes.push_back(cte + " AS (" + *select + ")");
-    selects.push_back("SELECT predictor, de, coc, aoc, ou, pe, value FROM " + cte);
+    selects.push_back(
+        "SELECT predictor, de, coc, aoc, ou, pe, value, period_type, start_date, end_date FROM " +
+        cte);
     predicted[all[i].output].push_back(cte);
   }
   for (size_t i = 0; i < all.size(); ++i) {
@@ -409,8 +601,9 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
       query("predictor",
             "SELECT uid, output, output_combo, period_type, expression, missing_value_strategy, "
             "sample_skip_test, sequential_sample_count, annual_sample_count, "
-            "sequential_skip_count, org_unit_levels, org_unit_descendants FROM $T WHERE uid IS "
-            "NOT NULL ORDER BY uid"));
+            "sequential_skip_count, org_unit_levels, org_unit_descendants, "
+            "sample_skip_test_missing_value_strategy FROM $T WHERE uid IS NOT NULL ORDER BY "
+            "uid"));
   for (size_t row = 0; row < predictors.row_count(); ++row) {
     auto text = [&](size_t column) { return predictors.GetString(column, row).value_or(""); };
     PredictorDefinition predictor;
@@ -433,6 +626,7 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
       }
     }
     predictor.descendants = text(11) != "SELECTED";
+    predictor.sample_skip_test_strategy = text(12);
     inputs.predictors.push_back(std::move(predictor));
   }
   DHL_ASSIGN_OR_RETURN(auto elements, query("data_element", "SELECT uid, value_type FROM $T"));

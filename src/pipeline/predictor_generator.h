@@ -9,19 +9,23 @@
 //   and, with organisationUnitDescendants DESCENDANTS (the default), its descendants, per period
 //   and attribute option combo (#{de} sums its category option combos, #{de.coc} one);
 // - items outside sample functions take the output period's value; a sample function (avg, count,
-//   max, median, min, stddev, stddevPop, stddevSamp, sum, variance) aggregates its argument over
-//   the sample periods: the sequentialSampleCount periods before the output period minus the
-//   sequentialSkipCount most recent, and for each of annualSampleCount previous years the same
-//   period of that year and sequentialSampleCount periods either side; a sample period where the
-//   argument is NULL takes no part;
+//   max, median, min, percentileCont, stddev, stddevPop, stddevSamp, sum, variance) aggregates its
+//   argument over the sample periods: the sequentialSampleCount periods before the output period
+//   minus the sequentialSkipCount most recent, and for each of annualSampleCount previous years the
+//   same period of that year and sequentialSampleCount periods either side, less the periods where
+//   the sampleSkipTest is true for the unit and attribute option combo; a sample period where the
+//   argument is NULL takes no part; normDistCum / normDistDen take x in the output period and the
+//   mean and deviation as written or over the samples; .minDate() / .maxDate() bound an item's
+//   periods;
 // - the generator's missing value strategy (SKIP_IF_ALL_VALUES_MISSING when unset) over the items
-//   and sample functions; the value of an integer-typed output rounded half away from zero;
+//   and sample functions; the value of an integer-typed output rounded half away from zero; no
+//   prediction where the value is NULL, NaN or infinite;
 // - output: (predictor, de = output, coc = outputCombo or the default combo, aoc of the values, ou,
-//   pe, value).
+//   pe, value, period_type, start_date, end_date).
 // Refused with the reason (warning and ops.expression_status, object_type "predictor"): a syntax
-// error, a sampleSkipTest, an unresolved level (an install-time placeholder such as
-// <OU_LEVEL_FACILITY_UID>), an unknown period type or output, items other than data elements and
-// operands (C{} is a literal), percentileCont, predictors reading another predictor's output.
+// error, an unresolved level (an install-time placeholder such as <OU_LEVEL_FACILITY_UID>), an
+// unknown period type or output, items other than data elements and operands (C{} is a literal),
+// other modifiers, percentileCont with a fraction read from data, cycles of predictors.
 #pragma once
 
 #include <map>
@@ -41,8 +45,9 @@ struct PredictorDefinition {
   std::string output_combo;  // empty = the default combo
   std::string period_type;
   std::string expression;
-  std::string missing_value_strategy;  // empty = SKIP_IF_ALL_VALUES_MISSING
-  std::string sample_skip_test;        // non-empty: refused for now
+  std::string missing_value_strategy;     // empty = SKIP_IF_ALL_VALUES_MISSING
+  std::string sample_skip_test;           // empty: none
+  std::string sample_skip_test_strategy;  // the skip test's; empty = SKIP_IF_ALL_VALUES_MISSING
   int sequential_sample_count = 0;
   int annual_sample_count = 0;
   int sequential_skip_count = 0;

@@ -1,0 +1,323 @@
+// gold.predicted_value (models/gold/predicted_value.sql, src/pipeline/predictor_generator.h): what
+// DHIS2's predictors generate over hand-made silver tables; every expected figure is worked out by
+// hand in the comment beside it from the stock values below and dhis2-core's rule
+// (DefaultPredictionService, the Vector* sample functions, FunctionNormDistAbstract,
+// PredictionDataFilter).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <optional>
+#include <set>
+#include <string>
+
+#include "lake/lake_catalog.h"
+#include "pipeline/pipeline_runner.h"
+#include "tests/pipeline/model_lake_fixture.h"
+
+namespace dhl::pipeline {
+namespace {
+
+// ouNational1 (1) > ouDistrict1 (2) > ouFacilityA, ouFacilityB (3).
+const char* kOrgUnits =
+    "SELECT * FROM (VALUES "
+    "('ouNational1', 1, 'ouNational1', NULL, NULL),"
+    "('ouDistrict1', 2, 'ouNational1', 'ouDistrict1', NULL),"
+    "('ouFacilityA', 3, 'ouNational1', 'ouDistrict1', 'ouFacilityA'),"
+    "('ouFacilityB', 3, 'ouNational1', 'ouDistrict1', 'ouFacilityB')"
+    ") AS t(uid, level, level1_uid, level2_uid, level3_uid)";
+
+// One predictor row: (uid, output, combo, expression, strategy, skip test, sequential, annual,
+// skip, levels, descendants), Monthly, the skip test's strategy unset.
+std::string Predictor(const std::string& uid, const std::string& output,
+                      const std::string& expression, int sequential, int annual = 0, int skip = 0,
+                      const std::string& skip_test = "NULL", const std::string& strategy = "NULL",
+                      const std::string& level = "lvlFacilit1",
+                      const std::string& descendants = "DESCENDANTS",
+                      const std::string& combo = "NULL") {
+  return "('" + uid + "', '" + output + "', " + combo + ", '" + expression + "', " + strategy +
+         ", " + skip_test + ", NULL, " + std::to_string(sequential) + ", " +
+         std::to_string(annual) + ", " + std::to_string(skip) + ", '[{\"id\":\"" + level +
+         "\"}]', '" + descendants + "')";
+}
+
+class GoldPredictorTest : public ModelLakeFixture {
+ protected:
+  void SetUp() override {
+    ModelLakeFixture::SetUp();
+    UseModels({"gold/predicted_value.sql"});
+  }
+
+  // Stock at A: 202301 20, 202310 4, 202311 6, 202312 8, 202401 10; at B: 202312 1, 202401 3.
+  // A flag (deFlagged01) 1 at A in 202311 only.
+  void WriteInputs() {
+    Write("silver.org_unit",
+          std::string("SELECT uid, level, level1_uid, level2_uid, level3_uid, CAST(NULL AS "
+                      "VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS "
+                      "VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS "
+                      "VARCHAR) AS level8_uid, CAST(NULL AS TIMESTAMPTZ) AS valid_to FROM (") +
+              kOrgUnits + ") AS o");
+    Write("silver.org_unit_level",
+          "SELECT * FROM (VALUES (2, 'District', 'lvlDistrct1'), (3, 'Facility', 'lvlFacilit1')) "
+          "AS t(level, name, uid)");
+    Write("silver.data_element",
+          "SELECT * FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutput001', 'INTEGER'), "
+          "('deOutNum001', 'NUMBER'), ('deCycleA001', 'NUMBER'), ('deCycleB001', 'NUMBER'), "
+          "('deFlagged01', 'NUMBER')) AS t(uid, value_type)");
+    Write("silver.constant",
+          "SELECT * FROM (VALUES ('constHalf01', 2.5), ('constQuart1', 0.75)) AS t(uid, value)");
+    Write("silver.data_value",
+          "SELECT de, pe, ou, 'HllvX50cXC0' AS coc, 'HllvX50cXC0' AS aoc, CAST(value AS DOUBLE) "
+          "AS value, 'Monthly' AS period_type, CAST(start_date AS DATE) AS start_date, "
+          "CAST(CAST(start_date AS DATE) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS end_date "
+          "FROM (VALUES ('deStock0001', '202301', 'ouFacilityA', 20, '2023-01-01'), "
+          "('deStock0001', '202310', 'ouFacilityA', 4, '2023-10-01'), "
+          "('deStock0001', '202311', 'ouFacilityA', 6, '2023-11-01'), "
+          "('deStock0001', '202312', 'ouFacilityA', 8, '2023-12-01'), "
+          "('deStock0001', '202401', 'ouFacilityA', 10, '2024-01-01'), "
+          "('deStock0001', '202312', 'ouFacilityB', 1, '2023-12-01'), "
+          "('deStock0001', '202401', 'ouFacilityB', 3, '2024-01-01'), "
+          "('deFlagged01', '202311', 'ouFacilityA', 1, '2023-11-01')) "
+          "AS t(de, pe, ou, value, start_date)");
+  }
+
+  void WritePredictors(const std::string& rows) {
+    Write("silver.predictor",
+          "SELECT uid, output, output_combo, 'Monthly' AS period_type, expression, "
+          "missing_value_strategy, sample_skip_test, sample_skip_test_missing_value_strategy, "
+          "CAST(seq AS INT) AS sequential_sample_count, CAST(annual AS INT) AS "
+          "annual_sample_count, CAST(skip AS INT) AS sequential_skip_count, org_unit_levels, "
+          "org_unit_descendants FROM (VALUES " +
+              rows +
+              ") AS t(uid, output, output_combo, expression, missing_value_strategy, "
+              "sample_skip_test, sample_skip_test_missing_value_strategy, seq, annual, skip, "
+              "org_unit_levels, org_unit_descendants)");
+  }
+
+  // The predicted value of one predictor at one cell, nullopt when there is no row.
+  std::optional<double> Value(const std::string& predictor, const std::string& ou,
+                              const std::string& pe) {
+    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
+    auto result = connection_->Query("SELECT value FROM gold.predicted_value WHERE predictor = '" +
+                                     predictor + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    if (!result.ok() || result->row_count() == 0) return std::nullopt;
+    EXPECT_EQ(result->row_count(), 1u) << predictor << " " << ou << " " << pe;
+    return result->GetDouble(0, 0);
+  }
+
+  int64_t Count(const std::string& predictor) {
+    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
+    auto result = connection_->Query(
+        "SELECT count(*) FROM gold.predicted_value WHERE predictor = '" + predictor + "'");
+    EXPECT_TRUE(result.ok()) << result.status().ToString();
+    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
+  }
+};
+
+constexpr double kTolerance = 1e-9;
+
+TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
+  WriteInputs();
+  WritePredictors(Predictor("prOpenBal01", "deOutput001", "sum(#{deStock0001})", 1, 0, 0, "NULL",
+                            "NULL", "lvlFacilit1", "DESCENDANTS", "'cocOutput01'") +
+                  "," + Predictor("prAvg3Mon01", "deOutNum001", "avg(#{deStock0001})", 3, 0, 1) +
+                  "," + Predictor("prAnnual001", "deOutNum001", "sum(#{deStock0001})", 0, 1) + "," +
+                  Predictor("prAnnSeq001", "deOutNum001", "sum(#{deStock0001})", 1, 1) + "," +
+                  Predictor("prCurrent01", "deOutput001", "if(#{deStock0001} > 5, 1, 0)", 0) + "," +
+                  Predictor("prDistrict1", "deOutNum001", "sum(#{deStock0001})", 1, 0, 0, "NULL",
+                            "NULL", "lvlDistrct1") +
+                  "," +
+                  Predictor("prSelected1", "deOutNum001", "sum(#{deStock0001})", 1, 0, 0, "NULL",
+                            "NULL", "lvlDistrct1", "SELECTED") +
+                  "," + Predictor("prStddev001", "deOutNum001", "stddevPop(#{deStock0001})", 3) +
+                  "," + Predictor("prMedian001", "deOutNum001", "median(#{deStock0001})", 4) + "," +
+                  Predictor("prNever0001", "deOutNum001", "sum(#{deStock0001}) + C{constHalf01}", 1,
+                            0, 0, "NULL", "'NEVER_SKIP'") +
+                  "," +
+                  Predictor("prPlaceh001", "deOutNum001", "sum(#{deStock0001})", 1, 0, 0, "NULL",
+                            "NULL", "<OU_LEVEL_FACILITY_UID>") +
+                  "," + Predictor("prChain0001", "deOutNum001", "sum(#{deOutput001})", 1) + "," +
+                  Predictor("prCycleA001", "deCycleA001", "sum(#{deCycleB001})", 1) + "," +
+                  Predictor("prCycleB001", "deCycleB001", "sum(#{deCycleA001})", 1));
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  auto value = [&](const std::string& predictor, const std::string& ou, const std::string& pe) {
+    return Value(predictor, ou, pe);
+  };
+  // The previous month's stock (opening balance): A 202402 <- 10, 202401 <- 8, 202302 <- 20; B
+  // 202401 <- 1, 202402 <- 3 (the month after the latest stored one is predicted too); the first
+  // months have no sample: no row.
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202402"), 10);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202401"), 8);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityA", "202302"), 20);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityB", "202401"), 1);
+  EXPECT_EQ(value("prOpenBal01", "ouFacilityB", "202402"), 3);
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityA", "202310"));
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityA", "202403"));
+  auto combo = connection_->Query(
+      "SELECT DISTINCT de || '/' || coc || '/' || aoc FROM gold.predicted_value WHERE predictor "
+      "IN ('prOpenBal01', 'prAvg3Mon01')");
+  ASSERT_TRUE(combo.ok());
+  std::set<std::string> combos;
+  for (size_t row = 0; row < combo->row_count(); ++row) combos.insert(*combo->GetString(0, row));
+  EXPECT_EQ(combos, (std::set<std::string>{"deOutput001/cocOutput01/HllvX50cXC0",
+                                           "deOutNum001/HllvX50cXC0/HllvX50cXC0"}));
+  // Three months back, the most recent skipped: 202402 <- 202312, 202311 (8 + 6) / 2 = 7;
+  // 202401 <- 202311, 202310: 5.
+  EXPECT_EQ(value("prAvg3Mon01", "ouFacilityA", "202402"), 7);
+  EXPECT_EQ(value("prAvg3Mon01", "ouFacilityA", "202401"), 5);
+  // The same month a year before: 202401 <- 202301 (20); 202402 <- 202302: nothing.
+  EXPECT_EQ(value("prAnnual001", "ouFacilityA", "202401"), 20);
+  EXPECT_FALSE(value("prAnnual001", "ouFacilityA", "202402"));
+  // One month back plus 202302 +- 1 month a year before: 202402 <- 202401 10 + 202301 20 = 30.
+  EXPECT_EQ(value("prAnnSeq001", "ouFacilityA", "202402"), 30);
+  // Items outside sample functions: the output month's own value.
+  EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202310"), 0);
+  EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202311"), 1);
+  EXPECT_EQ(value("prCurrent01", "ouFacilityB", "202401"), 0);
+  EXPECT_FALSE(value("prCurrent01", "ouFacilityA", "202402"));
+  // At the district with its descendants: 202402 <- A 10 + B 3; 202312 <- A 6. Its own values
+  // only (SELECTED): none.
+  EXPECT_EQ(value("prDistrict1", "ouDistrict1", "202402"), 13);
+  EXPECT_EQ(value("prDistrict1", "ouDistrict1", "202312"), 6);
+  EXPECT_FALSE(value("prDistrict1", "ouFacilityA", "202402"));
+  EXPECT_FALSE(value("prSelected1", "ouDistrict1", "202402"));
+  // Population standard deviation of 8, 6, 4: sqrt(8 / 3); the median of 10, 8, 6, 4: 7.
+  EXPECT_NEAR(*value("prStddev001", "ouFacilityA", "202401"), std::sqrt(8.0 / 3), kTolerance);
+  EXPECT_EQ(value("prMedian001", "ouFacilityA", "202402"), 7);
+  // NEVER_SKIP: B in 202312 has no sample (November) but a value of its own that month makes the
+  // cell: 0 + 2.5; with the default strategy the same predictor gives nothing there.
+  EXPECT_EQ(value("prNever0001", "ouFacilityB", "202312"), 2.5);
+  EXPECT_FALSE(value("prOpenBal01", "ouFacilityB", "202312"));
+  // A chain: prChain0001 reads deOutput001, which prOpenBal01 (previous month's stock, combo
+  // cocOutput01) and prCurrent01 (1 when the month's stock > 5, default combo) predict; it runs
+  // after them and sums both combos of the previous month: A 202402 <- 202401's 8 + 1 = 9; A
+  // 202312 <- 202311's 4 + 1 = 5; B 202402 <- 202401's 1 + 0 = 1; A 202302 <- 202301's prCurrent01
+  // 1 (prOpenBal01 has no sample for 202301).
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202402"), 9);
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202312"), 5);
+  EXPECT_EQ(value("prChain0001", "ouFacilityB", "202402"), 1);
+  EXPECT_EQ(value("prChain0001", "ouFacilityA", "202302"), 1);
+  // Refused with the reason: an install-time placeholder, a cycle of two.
+  EXPECT_EQ(summary->expressions_refused, 3) << summary->ToString();
+  std::string all = summary->ToString();
+  EXPECT_NE(all.find("<OU_LEVEL_FACILITY_UID> is an unresolved metadata package placeholder"),
+            std::string::npos)
+      << all;
+  EXPECT_NE(all.find("predictor prCycleA001: is in a cycle of predictors reading each other's "
+                     "outputs: prCycleA001, prCycleB001"),
+            std::string::npos)
+      << all;
+
+  // The placeholder mapped to the facility level (3) in the settings: the changed setting reruns
+  // gold.predicted_value, and prPlaceh001 gives what the same generator at lvlFacilit1 gives
+  // (the previous month's stock: A 202402 <- 10).
+  run_options_.settings.predictor.level_placeholders = {{"<OU_LEVEL_FACILITY_UID>", 3}};
+  auto mapped = Run(*catalog_);
+  ASSERT_TRUE(mapped.ok()) << mapped.status().ToString();
+  ASSERT_TRUE(mapped->ok()) << mapped->ToString();
+  EXPECT_EQ(mapped->expressions_refused, 2) << mapped->ToString();
+  EXPECT_EQ(value("prPlaceh001", "ouFacilityA", "202402"), 10);
+  EXPECT_EQ(value("prPlaceh001", "ouFacilityB", "202401"), 1);
+}
+
+// percentileCont (VectorPercentileCont: Commons Math Percentile R_7, the linear interpolation of
+// SQL's percentile_cont), normDistCum / normDistDen (FunctionNormDistAbstract), .minDate() /
+// .maxDate() (PredictionDataFilter).
+TEST_F(GoldPredictorTest, PercentilesNormalDistributionAndDateBoundsByHand) {
+  WriteInputs();
+  WritePredictors(
+      Predictor("prPctQuart1", "deOutNum001", "percentileCont(0.25, #{deStock0001})", 4) + "," +
+      Predictor("prPctConst1", "deOutNum001", "percentileCont(C{constQuart1}, #{deStock0001})", 4) +
+      "," + Predictor("prPctZero01", "deOutNum001", "percentileCont(0, #{deStock0001})", 4) + "," +
+      Predictor("prPctOut001", "deOutNum001", "percentileCont(1.5, #{deStock0001})", 4) + "," +
+      Predictor("prPctData01", "deOutNum001", "percentileCont(#{deFlagged01}, #{deStock0001})", 4) +
+      "," + Predictor("prNormCum01", "deOutNum001", "normDistCum(#{deStock0001}, 5, 2)", 0) + "," +
+      Predictor("prNormDen01", "deOutNum001", "normDistDen(#{deStock0001}, 5, 2)", 0) + "," +
+      Predictor("prNormSmp01", "deOutNum001", "normDistCum(#{deStock0001})", 3) + "," +
+      Predictor("prNormZero1", "deOutNum001", "normDistCum(#{deStock0001}, 5, 0)", 0) + "," +
+      Predictor("prMinDate01", "deOutNum001", "sum(#{deStock0001}.minDate(2023-11-1))", 3) + "," +
+      Predictor("prMaxDate01", "deOutNum001", "sum(#{deStock0001}.maxDate(2023-11-30))", 3));
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  // A in 202402, four months back: 10, 8, 6, 4 sorted 4, 6, 8, 10. The 25th percentile: position
+  // (4 - 1) x 0.25 = 0.75, 4 + 0.75 x (6 - 4) = 5.5; the 75th (the constant): 2.25, 8 + 0.25 x 2
+  // = 8.5; the 0th: the least, 4; a fraction above 1: no value.
+  EXPECT_NEAR(*Value("prPctQuart1", "ouFacilityA", "202402"), 5.5, kTolerance);
+  EXPECT_NEAR(*Value("prPctConst1", "ouFacilityA", "202402"), 8.5, kTolerance);
+  EXPECT_NEAR(*Value("prPctZero01", "ouFacilityA", "202402"), 4, kTolerance);
+  EXPECT_EQ(Count("prPctOut001"), 0);
+  // B in 202402: 3, 1: 1 + 0.25 x 2 = 1.5.
+  EXPECT_NEAR(*Value("prPctQuart1", "ouFacilityB", "202402"), 1.5, kTolerance);
+  // A in 202401: x = 10, mean 5, deviation 2: z = 2.5.
+  const double z = 2.5;
+  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityA", "202401"), 0.5 * std::erfc(-z / std::sqrt(2.0)),
+              1e-12);
+  EXPECT_NEAR(*Value("prNormDen01", "ouFacilityA", "202401"),
+              std::exp(-0.5 * z * z) / (2 * std::sqrt(2 * std::numbers::pi)), 1e-12);
+  // B in 202312: x = 1, z = -2.
+  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityB", "202312"), 0.5 * std::erfc(2 / std::sqrt(2.0)),
+              1e-12);
+  // Without mean and deviation: those of x over the samples. A in 202401: x = 10, samples 8, 6,
+  // 4: mean 6, sample deviation 2, z = 2. A deviation of 0: no value (DHIS2's NaN is not stored).
+  EXPECT_NEAR(*Value("prNormSmp01", "ouFacilityA", "202401"), 0.5 * std::erfc(-2 / std::sqrt(2.0)),
+              1e-12);
+  EXPECT_EQ(Count("prNormZero1"), 0);
+  // A in 202401, samples 202312 (8), 202311 (6), 202310 (4). minDate 2023-11-01: 202310 starts
+  // before it, 8 + 6 = 14. maxDate 2023-11-30: 202312 ends after it, 6 + 4 = 10.
+  EXPECT_EQ(Value("prMinDate01", "ouFacilityA", "202401"), 14);
+  EXPECT_EQ(Value("prMaxDate01", "ouFacilityA", "202401"), 10);
+  // A fraction read from the data is refused, naming the reason.
+  EXPECT_EQ(summary->expressions_refused, 1) << summary->ToString();
+  EXPECT_NE(summary->ToString().find("prPctData01"), std::string::npos) << summary->ToString();
+  EXPECT_NE(summary->ToString().find("the fraction must be a number or a constant"),
+            std::string::npos)
+      << summary->ToString();
+}
+
+// sampleSkipTest (DefaultPredictionService.getSkippedPeriods): per org unit, each sample period
+// where the test is true leaves the samples; the test has its own missing value strategy.
+TEST_F(GoldPredictorTest, SampleSkipTestDropsPeriodsPerOrgUnitByHand) {
+  WriteInputs();
+  WritePredictors(
+      Predictor("prSkipHigh1", "deOutNum001", "sum(#{deStock0001})", 3, 0, 0,
+                "'#{deStock0001} > 7'") +
+      "," +
+      Predictor("prSkipFlag1", "deOutNum001", "sum(#{deStock0001})", 3, 0, 0,
+                "'#{deFlagged01} == 1'") +
+      "," +
+      Predictor("prSkipNone1", "deOutNum001", "sum(#{deStock0001})", 3, 0, 0,
+                "'#{deFlagged01} == 0'") +
+      "," + Predictor("prSkipAll01", "deOutNum001", "sum(#{deStock0001})", 1, 0, 0, "'1 > 0'") +
+      "," +
+      // The same test as prSkipNone1, NEVER_SKIP: a missing flag counts 0.
+      "('prSkipNvr01', 'deOutNum001', NULL, 'sum(#{deStock0001})', NULL, '#{deFlagged01} == 0', "
+      "'NEVER_SKIP', 3, 0, 0, '[{\"id\":\"lvlFacilit1\"}]', 'DESCENDANTS')");
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->expressions_refused, 0) << summary->ToString();
+  // A in 202401: 202312 (8, skipped: > 7), 202311 6, 202310 4: 10; in 202402: 202401 (10) and
+  // 202312 (8) skipped: 6. B in 202402: 3 + 1, nothing above 7.
+  EXPECT_EQ(Value("prSkipHigh1", "ouFacilityA", "202401"), 10);
+  EXPECT_EQ(Value("prSkipHigh1", "ouFacilityA", "202402"), 6);
+  EXPECT_EQ(Value("prSkipHigh1", "ouFacilityB", "202402"), 4);
+  // The flag (another element) at A in 202311 drops that month at A only: A 202401 8 + 4 = 12,
+  // A 202312 <- 202311 skipped, 202310 4 + 202309 nothing: 4; B untouched: 202402 4.
+  EXPECT_EQ(Value("prSkipFlag1", "ouFacilityA", "202401"), 12);
+  EXPECT_EQ(Value("prSkipFlag1", "ouFacilityA", "202312"), 4);
+  EXPECT_EQ(Value("prSkipFlag1", "ouFacilityB", "202402"), 4);
+  // flag == 0 with the default strategy: a month without the flag has no value for the test (not
+  // true), 202311's flag is 1: nothing skipped, 8 + 6 + 4 = 18. NEVER_SKIP: the missing flag is
+  // 0, so every month but 202311 is skipped: 6.
+  EXPECT_EQ(Value("prSkipNone1", "ouFacilityA", "202401"), 18);
+  EXPECT_EQ(Value("prSkipNvr01", "ouFacilityA", "202401"), 6);
+  // A test always true leaves no sample: no prediction at all.
+  EXPECT_EQ(Count("prSkipAll01"), 0);
+}
+
+}  // namespace
+}  // namespace dhl::pipeline
