@@ -252,7 +252,7 @@ AnalyticsResult<bool> ResolveProgramAndStages(LakeReader& lake, Plan& plan) {
 AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
   std::vector<std::string> uids;
   for (const QueryItem& item : plan.parameters.items) {
-    if (!item.program_status) {
+    if (!item.program_status && !item.event_status) {
       analytics::AddUnique(uids, item.uid);
     }
   }
@@ -309,6 +309,19 @@ AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
       resolved.item = item;
       resolved.name = "Program status";
       resolved.value_type = "TEXT";
+      plan.names[item.id] = resolved.name;
+      plan.items.push_back(std::move(resolved));
+      continue;
+    }
+    if (item.event_status) {
+      if (plan.endpoint != TrackerEndpoint::kEvents) {
+        return Refuse("", fmt::format("`{}.EVENT_STATUS` is answered on the events endpoint only",
+                                      item.stage));
+      }
+      resolved.item = item;
+      resolved.name = "Event status";
+      resolved.value_type = "TEXT";
+      item_stages.insert(item.stage);
       plan.names[item.id] = resolved.name;
       plan.items.push_back(std::move(resolved));
       continue;
@@ -420,6 +433,10 @@ std::string RecordsSql(const Plan& plan) {
 
 // The values of `item`, one row per record: record, value, value_text.
 std::string ItemValuesSql(const Plan& plan, const ResolvedItem& item) {
+  if (item.item.event_status) {
+    return "SELECT event AS record, CAST(NULL AS DOUBLE) AS value, status AS value_text FROM "
+           "gold.event_analytics";
+  }
   std::string uid = sql::StringLiteral(item.item.uid);
   if (item.attribute) {
     return fmt::format(

@@ -139,7 +139,13 @@ AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
   item.id = std::string(Trim(parts[0]));
   std::vector<std::string_view> names = Split(item.id, '.');
   std::string_view stage;
-  bool well_formed = (names.size() == 1 && analytics::IsUid(names[0])) ||
+  if (names.size() == 2 && names[1] == "EVENT_STATUS" && analytics::IsUid(names[0])) {
+    // DefaultQueryItemLocator.getEventStatus: the event's status, header "STAGE.eventstatus".
+    item.event_status = true;
+    item.stage = std::string(names[0]);
+    item.id = item.stage + ".eventstatus";
+  }
+  bool well_formed = item.event_status || (names.size() == 1 && analytics::IsUid(names[0])) ||
                      (names.size() == 2 && ParseStage(names[0], stage, item.stage_offset) &&
                       analytics::IsUid(names[1]));
   if (!well_formed) {
@@ -152,8 +158,10 @@ AnalyticsResult<QueryItem> ParseItem(std::string_view text, bool filter) {
     }
     return Refuse("E7226", fmt::format("Dimension is not a valid query item: `{}`", text));
   }
-  item.stage = names.size() == 2 ? std::string(stage) : "";
-  item.uid = std::string(names.back());
+  if (!item.event_status) {
+    item.stage = names.size() == 2 ? std::string(stage) : "";
+    item.uid = std::string(names.back());
+  }
   if ((parts.size() - 1) % 2 != 0) {
     return Refuse("E7222", fmt::format("Query item or filter is invalid: `{}`", text));
   }

@@ -31,7 +31,7 @@ struct ItemFilter {
 };
 
 // A query item: a data element (with its stage, "" when not given), a tracked entity attribute,
-// or the static dimension PROGRAM_STATUS (its statuses as EQ/IN filters).
+// the static dimension PROGRAM_STATUS (its statuses as EQ/IN filters) or a stage's EVENT_STATUS.
 struct QueryItem {
   std::string id;     // as requested without filters: "STAGE.DE", "STAGE[-1].DE", "UID" or
                       // "programstatus"
@@ -41,6 +41,7 @@ struct QueryItem {
   // the one before, 1 the first, 2 the second; unset without brackets.
   std::optional<int> stage_offset;
   bool program_status = false;  // PROGRAM_STATUS / programstatus
+  bool event_status = false;    // STAGE.EVENT_STATUS (id "STAGE.eventstatus"; events endpoint)
   std::vector<ItemFilter> filters;
   bool filter = false;  // given as filter= (a condition only, no column)
 };

@@ -475,6 +475,30 @@ TEST_F(TrackerAnalyticsTest, ProgramStatusIsADimensionOrAFilter) {
   EXPECT_EQ(Refused("events", events + "&dimension=PROGRAM_STATUS:DONE"), "E7222");
 }
 
+TEST_F(TrackerAnalyticsTest, AStagesEventStatusIsAnItem) {
+  // 2024 postnatal events: A2, A3 COMPLETED; B2, B3, C2 ACTIVE; A4 SCHEDULE (April).
+  Reply reply =
+      Get(fmt::format("/api/analytics/events/aggregate/{}?dimension={}.EVENT_STATUS&"
+                      "dimension=ou:{}&filter=pe:2024",
+                      kProgram, kPostnatal, kCountry));
+  ASSERT_EQ(reply.status, 200) << reply.body;
+  json answer = reply.Json();
+  EXPECT_EQ(answer["rows"], json::array({{"ACTIVE", kCountry, "3"},
+                                         {"COMPLETED", kCountry, "2"},
+                                         {"SCHEDULE", kCountry, "1"}}));
+  EXPECT_EQ(answer["headers"][0]["name"], std::string(kPostnatal) + ".eventstatus");
+  EXPECT_EQ(answer["headers"][0]["column"], "Event status");
+  // As a filter, and it names the events' stage: 2024 births A and B are COMPLETED.
+  EXPECT_EQ(Rows("events", fmt::format("filter={}.EVENT_STATUS:EQ:COMPLETED&dimension=ou:{}&"
+                                       "filter=pe:2024",
+                                       kBirth, kCountry)),
+            json::array({{kCountry, "2"}}));
+  EXPECT_EQ(Refused("enrollments", fmt::format("dimension={}.EVENT_STATUS&dimension=ou:{}&"
+                                               "filter=pe:2024",
+                                               kPostnatal, kCountry)),
+            "");
+}
+
 TEST_F(TrackerAnalyticsTest, StartAndEndDatesInsteadOfPeriods) {
   // Birth events from 15 January to 10 February 2024: B (21 Jan) and C (6 Feb); A (10 Jan) and D
   // (16 Mar) lie outside. No pe column.
