@@ -27,13 +27,16 @@
 -- dense 32-bit ids numbered here, half the width of ROW_NUMBER's BIGINT in every hash table; the
 -- FLOOR() of an integer is the integer, and the shared subset wants it in an integer CAST); uids
 -- come back only in the published columns.
--- Partitioned by the year of the query period's start; a changed year of gold.analytics recomputes
--- the years within the look-back window after it (partition_window: LAST/FIRST look back 10 years,
--- financial years and weeks reach one year across).
+-- Partitioned by the year the query period ends in: every value a cell reads starts in that year
+-- or before (a week or a financial year ending in it may start in the year before; LAST and FIRST
+-- look back ten years), so a changed year of gold.analytics recomputes that year and the ten after
+-- it (partition_window), never an earlier one: a new month rewrites its own year alone. The rules
+-- other than LAST and FIRST read only the year and the one before (fact); LAST and FIRST read the
+-- look-back apart (look_back_fact).
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: gold.analytics
--- partition_window: -10, 1
+-- partition_window: -10, 0
 -- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category
 -- expect: value_is_number | value = value | warn
 WITH
@@ -138,14 +141,29 @@ grain_map AS (
 -- (element, option combo, org unit; aggregatable elements only) beside the period, the attribute
 -- option combo, the dates, the value, its days and value x days. Every selection below reads it
 -- instead of the wide table.
+-- Only the values of the years this run computes and of the year before
+-- (generated('aggregate_ordinary_years')); the look-backs of LAST and FIRST read the years before
+-- in look_back_fact.
 fact AS (
   SELECT e.de_id, c.coc_id, u.ou_id, f.pe, f.aoc, f.start_date, f.end_date, f.value, f.days,
+         f.value_x_days
+  FROM (SELECT * FROM ref('gold.analytics') WHERE generated('aggregate_ordinary_years')) f
+  JOIN element_key e ON e.de = f.de
+  JOIN combo_key c ON c.coc = f.coc
+  JOIN unit u ON u.ou = f.ou
+  WHERE f.value IS NOT NULL
+),
+-- The values of LAST and FIRST elements over the whole look-back (partition_window: ten years
+-- before the computed ones), read apart so that the other rules read only their own years.
+look_back_fact AS (
+  SELECT e.de_id, c.coc_id, u.ou_id, f.aoc, f.start_date, f.end_date, f.value, f.days,
          f.value_x_days
   FROM ref('gold.analytics') f
   JOIN element_key e ON e.de = f.de
   JOIN combo_key c ON c.coc = f.coc
   JOIN unit u ON u.ou = f.ou
   WHERE f.value IS NOT NULL
+    AND e.de_id IN (SELECT de_id FROM rule_key WHERE selection IN ('last', 'first'))
 ),
 -- Values of the 'all' and 'min_max' selections in their cell period: the query period the value's
 -- period belongs to, or, when the query disaggregates, the data period it belongs to (the cell is
@@ -172,8 +190,7 @@ ranked_fact AS (
            PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST
            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_start
-  FROM fact f
-  WHERE f.de_id IN (SELECT de_id FROM rule_key WHERE selection IN ('last', 'first'))
+  FROM look_back_fact f
 ),
 -- The value each series contributes to a query period (JdbcAnalyticsManager
 -- getFirstOrLastValueSubquerySql, pe_rank = 1): among values with start >= query end - 10 years

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -344,7 +345,7 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
   if (span.has_value()) {
     for (PeriodType type : types) {
       for (const dhis2::Period& period : dhis2::PeriodsBetween(type, span->first, span->second)) {
-        int year = dhis2::YearOf(period.start());
+        int year = dhis2::YearOf(period.end());
         if (context.partitions != nullptr && years.count(std::to_string(year)) == 0) continue;
         rows.push_back({Text(period.id(), context.dialect),
                         Text(dhis2::PeriodTypeName(type), context.dialect),
@@ -362,6 +363,24 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
                    {"year", "INTEGER"},
                    {"look_back_start", "DATE"}},
                   rows, context.dialect);
+}
+
+Result<std::string> GenerateAggregateOrdinaryYears(const GeneratorContext& context) {
+  if (context.partitions == nullptr) return std::string("TRUE");
+  std::set<int64_t> years;
+  for (const std::string& partition : *context.partitions) {
+    int64_t year = 0;
+    auto [end, error] =
+        std::from_chars(partition.data(), partition.data() + partition.size(), year);
+    if (error != std::errc() || end != partition.data() + partition.size()) {
+      return InvalidArgument("gold.aggregate: partition year '" + partition + "' is not a number");
+    }
+    for (int64_t reach : {year - 1, year}) years.insert(reach);
+  }
+  if (years.empty()) return std::string("FALSE");
+  std::string items;
+  for (int64_t year : years) items += (items.empty() ? "" : ", ") + sql::IntegerLiteral(year);
+  return "year IN (" + items + ")";
 }
 
 Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContext& context) {
@@ -382,7 +401,7 @@ Result<std::string> GenerateAggregateDisaggregationPeriods(const GeneratorContex
       for (const dhis2::Period& period :
            dhis2::PeriodsBetween(query_type, span->first, span->second)) {
         if (context.partitions != nullptr &&
-            years.count(std::to_string(dhis2::YearOf(period.start()))) == 0) {
+            years.count(std::to_string(dhis2::YearOf(period.end()))) == 0) {
           continue;
         }
         std::vector<dhis2::Period> data_periods = {

@@ -49,9 +49,18 @@ Result<std::string> GenerateAggregateRules(const GeneratorContext& context);
 // 'aggregate_query_periods': every period of each query type of aggregate_rules that overlaps the
 // dates of gold.analytics: (pe, period_type, start_date, end_date, days, year, look_back_start),
 // look_back_start = end_date - 10 years as Java's addYears (29 Feb -> 28 Feb), the earliest start
-// a LAST or FIRST value may have. When the run recomputes only some partitions, only the periods
-// whose year is among them.
+// a LAST or FIRST value may have. `year` is the year the period ends in (gold.aggregate's
+// partition: every value a cell reads starts in that year or before). When the run recomputes
+// only some partitions, only the periods whose year is among them.
 Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context);
+
+// 'aggregate_ordinary_years': a condition on gold.analytics's `year` (its data period's start year)
+// keeping the values the rules other than LAST and FIRST read for the partitions a run recomputes
+// (gold.aggregate's `year`, its query period's end year): those years and the year before (a
+// financial year, or a week starting in December, starts in the year before the one it ends in);
+// `TRUE` when the run computes the whole table. LAST and FIRST read their ten-year look-back (the
+// model's partition_window) apart.
+Result<std::string> GenerateAggregateOrdinaryYears(const GeneratorContext& context);
 
 // 'aggregate_disaggregation_periods': for each query period of a (query type, data period type)
 // pair that some rule disaggregates, the data periods its value comes from

@@ -542,42 +542,77 @@ TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
                         "value, value_text, days, value_x_days, year");
 }
 
+// gold.aggregate is partitioned by the year its query period ends in, so a changed year reaches
+// that year and the later ones (LAST/FIRST look-backs), never an earlier one. Run with and without
+// a financial type: FY2024April ends in 2025, so 2025's population reaches it in partition 2025.
 TEST_F(GoldAggregateTest, ALaterYearLeavesEarlierPartitionsAlone) {
-  WriteSilver(*catalog_);
-  RunOk(*catalog_);
-  int64_t all_rows = static_cast<int64_t>(Rows(*catalog_, "gold.aggregate", "de").size());
-  int64_t rows_2023 =
-      static_cast<int64_t>(Rows(*catalog_, "gold.aggregate", "de", "year = 2023").size());
-  ASSERT_GT(rows_2023, 0);
-  // 2025's population 730 -> 365: gold.analytics rewrites 2025, gold.aggregate 2024 onwards (2024
-  // for FY2024April-like reach, later years for look-backs), not 2023.
-  std::string changed = kValues;
-  std::string from = "('dePop','2025','fA','cocM','730')";
-  changed.replace(changed.find(from), from.size(), "('dePop','2025','fA','cocM','365')");
-  auto name = lake::ParseTableName("silver.data_value");
-  lake::WriteOptions options;
-  options.mode = lake::WriteMode::kReplacePartitions;
-  options.replace_partitions = {{{"year", std::string("2025")}}};
-  ASSERT_TRUE(catalog_->Table(*name)
-                  .Write(*connection_,
-                         "SELECT * FROM (" + ValuesSql(changed) + ") WHERE year = 2025", options)
-                  .ok());
-  RunOk(*catalog_);
-  for (const ModelResult& model : last_summary_.models) {
-    if (model.name.name == "aggregate") {
+  for (bool financial : {false, true}) {
+    SCOPED_TRACE(financial ? "with FinancialApril" : "Monthly, Quarterly, Yearly");
+    std::filesystem::remove_all(dir_ / "incremental");
+    std::filesystem::remove_all(dir_ / "fresh");
+    lake::LakeCatalog lake((dir_ / "incremental").string());
+    AggregateParameters parameters;
+    if (financial) parameters.period_types = {"Monthly", "Quarterly", "Yearly", "FinancialApril"};
+    run_options_.settings.aggregate = parameters;
+    WriteSilver(lake);
+    auto first = Run(lake, false);
+    ASSERT_TRUE(first.ok() && first->ok());
+    std::vector<std::string> before_2025 = Rows(
+        lake, "gold.aggregate", "de, coc, category, category_option, ou, pe, value", "year < 2025");
+    ASSERT_FALSE(before_2025.empty());
+    // 2025's population 730 -> 365: gold.analytics rewrites 2025, gold.aggregate recomputes the
+    // partitions of 2025 and later (FY2025April ends in 2026), reading 2024 and 2025 for its
+    // ordinary rules.
+    std::string changed = kValues;
+    std::string from = "('dePop','2025','fA','cocM','730')";
+    changed.replace(changed.find(from), from.size(), "('dePop','2025','fA','cocM','365')");
+    auto name = lake::ParseTableName("silver.data_value");
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.replace_partitions = {{{"year", std::string("2025")}}};
+    ASSERT_TRUE(lake.Table(*name)
+                    .Write(*connection_,
+                           "SELECT * FROM (" + ValuesSql(changed) + ") WHERE year = 2025", options)
+                    .ok());
+    auto second = Run(lake, false);
+    ASSERT_TRUE(second.ok() && second->ok());
+    int64_t rows_from_2025 =
+        static_cast<int64_t>(Rows(lake, "gold.aggregate", "de", "year >= 2025").size());
+    int64_t partitions_from_2025 = static_cast<int64_t>(
+        QueryRows(lake, "gold.aggregate",
+                  "SELECT DISTINCT year FROM gold.aggregate WHERE year >= 2025")
+            .size());
+    bool saw_aggregate = false;
+    for (const ModelResult& model : second->models) {
+      if (model.name.name != "aggregate") continue;
+      saw_aggregate = true;
       EXPECT_EQ(model.status, ModelStatus::kSucceeded);
-      EXPECT_EQ(model.rows_out, all_rows - rows_2023);
+      EXPECT_EQ(model.full_reason, "");
+      EXPECT_EQ(model.rows_out, rows_from_2025);
+      // One file per partition: 2025's, and with the financial type 2026's (FY2025April, whose
+      // only data year is 2025: its population is 2025's, copied); 2023 and 2024 keep theirs.
+      EXPECT_EQ(model.files_removed, partitions_from_2025);
+      EXPECT_EQ(model.files_added, partitions_from_2025);
     }
+    EXPECT_TRUE(saw_aggregate);
+    EXPECT_EQ(partitions_from_2025, financial ? 2 : 1);
+    EXPECT_TRUE(Rows(lake, "gold.aggregate", "de, coc, category, category_option, ou, pe, value",
+                     "year < 2025") == before_2025);
+    catalog_.emplace((dir_ / "incremental").string());
+    EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202503"), 365);
+    // FY2024April = 1098 x 9/12 + 365 x 3/12 (AnalyticsUtils.calculateYearlyWeightedAverage).
+    if (financial) {
+      EXPECT_DOUBLE_EQ(Cell("dePop", "D", "2024April"), 1098 * 0.75 + 365 * 0.25);
+    }
+    lake::LakeCatalog fresh((dir_ / "fresh").string());
+    WriteSilver(fresh, changed);
+    auto summary = Run(fresh, true);
+    ASSERT_TRUE(summary.ok() && summary->ok());
+    std::string columns =
+        "de, coc, category, category_option, ou, ou_level, pe, period_type, round(value, 9), "
+        "count, year";
+    EXPECT_TRUE(Rows(lake, "gold.aggregate", columns) == Rows(fresh, "gold.aggregate", columns));
   }
-  EXPECT_DOUBLE_EQ(Cell("dePop", "D", "202503"), 365);
-  lake::LakeCatalog fresh((dir_ / "fresh").string());
-  WriteSilver(fresh, changed);
-  auto summary = Run(fresh, true);
-  ASSERT_TRUE(summary.ok() && summary->ok());
-  std::string columns =
-      "de, coc, category, category_option, ou, ou_level, pe, period_type, round(value, 9), "
-      "count, year";
-  EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", columns) == Rows(fresh, "gold.aggregate", columns));
 }
 
 // A newly arrived month: silver.period gains the row 202512 (a dimension rewritten, nothing in it
