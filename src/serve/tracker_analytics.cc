@@ -393,6 +393,29 @@ AnalyticsResult<bool> ResolveItems(LakeReader& lake, Plan& plan) {
   return true;
 }
 
+// The column holding the date the periods apply to (see TrackerRequestParameters::date_field);
+// "" when the endpoint has no such date.
+std::string DayColumn(TrackerEndpoint endpoint, const std::string& field) {
+  bool events = endpoint == TrackerEndpoint::kEvents;
+  if (field.empty()) {
+    return events ? "CASE WHEN status = 'SCHEDULE' THEN scheduled_at ELSE occurred_at END"
+                  : "enrolled_at";
+  }
+  static const std::map<std::string, std::pair<std::string, std::string>> kColumns = {
+      {"EVENT_DATE", {"occurred_at", ""}},
+      {"SCHEDULED_DATE", {"scheduled_at", ""}},
+      {"ENROLLMENT_DATE", {"enrolled_at", "enrolled_at"}},
+      {"INCIDENT_DATE", {"incident_at", "incident_at"}},
+      {"LAST_UPDATED", {"updated_at", "updated_at"}},
+      {"CREATED", {"created_at", "created_at"}},
+      {"COMPLETED", {"completed_at", "completed_at"}}};
+  auto found = kColumns.find(field);
+  if (found == kColumns.end()) {
+    return "";
+  }
+  return events ? found->second.first : found->second.second;
+}
+
 // The records (events or enrollments) that can count, one row each: record, enrollment,
 // tracked_entity, level1_uid .. level8_uid, day.
 std::string RecordsSql(const Plan& plan) {
@@ -404,8 +427,8 @@ std::string RecordsSql(const Plan& plan) {
     table = "gold.event_analytics";
     select =
         "event AS record, enrollment, tracked_entity, ou, ou_level, enrollment_status AS "
-        "program_status, CAST(CASE WHEN status = 'SCHEDULE' THEN scheduled_at ELSE occurred_at "
-        "END AS DATE) AS day";
+        "program_status, CAST(" +
+        DayColumn(plan.endpoint, parameters.date_field) + " AS DATE) AS day";
     where.push_back(fmt::format("status IN {}", kCountedEventStatuses));
     if (!plan.event_stage.empty()) {
       where.push_back("program_stage = " + sql::StringLiteral(plan.event_stage));
@@ -420,7 +443,8 @@ std::string RecordsSql(const Plan& plan) {
     table = "gold.enrollment_analytics";
     select =
         "enrollment AS record, enrollment, tracked_entity, ou, ou_level, status AS program_status, "
-        "CAST(enrolled_at AS DATE) AS day";
+        "CAST(" +
+        DayColumn(plan.endpoint, parameters.date_field) + " AS DATE) AS day";
     if (!parameters.enrollment_statuses.empty()) {
       where.push_back("status IN " + analytics::InList(parameters.enrollment_statuses));
     }
@@ -736,8 +760,9 @@ AnalyticsResult<AnalyticsAnswer> AnswerProgramIndicatorItems(
                   "lake does not aggregate data element values here");
   }
   bool other = parameters.start_date.has_value() || parameters.end_date.has_value() ||
-               parameters.ou_mode != OrgUnitMode::kDescendants || !parameters.stage.empty() ||
-               !parameters.event_statuses.empty() || !parameters.enrollment_statuses.empty() ||
+               !parameters.date_field.empty() || parameters.ou_mode != OrgUnitMode::kDescendants ||
+               !parameters.stage.empty() || !parameters.event_statuses.empty() ||
+               !parameters.enrollment_statuses.empty() ||
                parameters.output_type != OutputType::kEvent || parameters.sort_order != 0 ||
                parameters.limit.has_value();
   if (other) {
@@ -839,6 +864,11 @@ AnalyticsResult<AnalyticsAnswer> AnswerTrackerRequest(engine::Connection& connec
   const TrackerRequestParameters& parameters = plan.parameters;
   if (parameters.aggregate_data) {
     return AnswerProgramIndicatorItems(connection, tables, metadata, request, parameters);
+  }
+  if (DayColumn(plan.endpoint, parameters.date_field).empty()) {
+    return Refuse("", fmt::format("{} applies to events (a stage's date): not to the enrollments "
+                                  "endpoint here",
+                                  parameters.date_field));
   }
   if (plan.endpoint == TrackerEndpoint::kEvents) {
     plan.event_stage = parameters.stage;  // or, below, the stage the items name

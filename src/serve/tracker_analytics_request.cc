@@ -35,6 +35,11 @@ constexpr std::string_view kStaticDimensions[] = {
     "LAST_UPDATED",    "CREATED",      "COMPLETED",       "ENROLLMENT_OU", "CREATED_BY",
     "LAST_UPDATED_BY", "OU_GROUP_SET", "longitude",       "latitude"};
 
+// DimensionConstants.STATIC_DATE_DIMENSIONS.
+constexpr std::string_view kStaticDateDimensions[] = {
+    "EVENT_DATE",   "SCHEDULED_DATE", "ENROLLMENT_DATE", "INCIDENT_DATE",
+    "LAST_UPDATED", "CREATED",        "COMPLETED"};
+
 // EnrollmentStatus.
 constexpr std::string_view kEnrollmentStatuses[] = {"ACTIVE", "COMPLETED", "CANCELLED"};
 
@@ -249,13 +254,30 @@ AnalyticsResult<TrackerRequestParameters> ParseTrackerRequest(
           request.items.push_back(std::move(item));
           continue;
         }
-        if (id == "pe" || id == "ou") {
-          std::optional<FixedDimension>& slot = id == "pe" ? request.pe : request.ou;
+        bool date_periods = !rest.empty() && std::find(std::begin(kStaticDateDimensions),
+                                                       std::end(kStaticDateDimensions),
+                                                       id) != std::end(kStaticDateDimensions);
+        if (date_periods) {
+          std::string first = AsciiUpper(rest.substr(0, rest.find(':')));
+          for (std::string_view op : {"GT", "GE", "LT", "LE", "EQ", "NE"}) {
+            if (rest.find(':') != std::string_view::npos && first == op) {
+              return Refuse("", fmt::format("Date comparisons (`{}`) are not supported by the "
+                                            "lake's tracker analytics: give periods",
+                                            text));
+            }
+          }
+        }
+        if (id == "pe" || id == "ou" || date_periods) {
+          std::optional<FixedDimension>& slot = id == "ou" ? request.ou : request.pe;
           if (slot.has_value()) {
             return Refuse("E7201",
-                          fmt::format("Dimensions cannot be specified more than once: `{}`", id));
+                          fmt::format("Dimensions cannot be specified more than once: `{}`",
+                                      id == "ou" ? "ou" : "pe"));
           }
           DHL_ASSIGN_OR_RETURN(slot, ParseFixed(rest, filter));
+          if (date_periods) {
+            request.date_field = std::string(id);
+          }
           continue;
         }
         DHL_ASSIGN_OR_RETURN(QueryItem item, ParseItem(text, filter));

@@ -60,6 +60,12 @@ enum class OrgUnitMode { kDescendants, kChildren, kSelected };
 
 struct TrackerRequestParameters {
   std::optional<FixedDimension> pe;
+  // The date the periods apply to: "" the record's own (events: occurred, SCHEDULE ones scheduled;
+  // enrollments: enrollment date), else a static date dimension given with periods
+  // (`dimension=ENROLLMENT_DATE:2024`: EVENT_DATE, SCHEDULED_DATE, ENROLLMENT_DATE, INCIDENT_DATE,
+  // LAST_UPDATED, CREATED, COMPLETED), which DHIS2 turns into pe (DefaultEventDataQueryService
+  // .normalizeStaticDateDimension).
+  std::string date_field;
   // startDate/endDate (yyyy-MM-dd), instead of pe: one range as a filter, no pe column.
   std::optional<std::string> start_date, end_date;
   OrgUnitMode ou_mode = OrgUnitMode::kDescendants;

@@ -499,6 +499,31 @@ TEST_F(TrackerAnalyticsTest, AStagesEventStatusIsAnItem) {
             "");
 }
 
+TEST_F(TrackerAnalyticsTest, StaticDateDimensionsArePeriodsOfThatDate) {
+  // April 2024 at Tonko: A4 is scheduled for 10 April and has no event date, so it counts by its
+  // scheduled date (pe, SCHEDULED_DATE) but not by EVENT_DATE.
+  std::string tonko = fmt::format("dimension=ou:{}", kTonko);
+  EXPECT_EQ(Rows("events", tonko + "&dimension=pe:202404"), json::array({{kTonko, "202404", "1"}}));
+  EXPECT_EQ(Rows("events", tonko + "&dimension=SCHEDULED_DATE:202404"),
+            json::array({{kTonko, "202404", "1"}}));
+  EXPECT_EQ(Rows("events", tonko + "&dimension=EVENT_DATE:202404"), json::array());
+  // Postnatal events by their enrollment's date: January enrollments A and B hold A2, A3, A4, B2,
+  // B3 (none of them happened in January).
+  std::string postnatal = fmt::format("dimension=ou:{}&stage={}", kCountry, kPostnatal);
+  EXPECT_EQ(Rows("events", postnatal + "&dimension=ENROLLMENT_DATE:202401"),
+            json::array({{kCountry, "202401", "5"}}));
+  EXPECT_EQ(Rows("events", postnatal + "&dimension=pe:202401"), json::array());
+  // Enrollments by incident date (equal to the enrollment date in these rows): A, B in January.
+  EXPECT_EQ(
+      Rows("enrollments", fmt::format("dimension=ou:{}&filter=INCIDENT_DATE:202401", kCountry)),
+      json::array({{"2", kCountry}}));
+  EXPECT_EQ(
+      Refused("enrollments", fmt::format("dimension=ou:{}&dimension=EVENT_DATE:2024", kCountry)),
+      "");
+  EXPECT_EQ(Refused("events", tonko + "&dimension=EVENT_DATE:2024&dimension=pe:2024"), "E7201");
+  EXPECT_EQ(Refused("events", tonko + "&dimension=EVENT_DATE:GT:2024-01-01"), "");
+}
+
 TEST_F(TrackerAnalyticsTest, StartAndEndDatesInsteadOfPeriods) {
   // Birth events from 15 January to 10 February 2024: B (21 Jan) and C (6 Feb); A (10 Jan) and D
   // (16 Mar) lie outside. No pe column.
