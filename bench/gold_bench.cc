@@ -13,9 +13,10 @@
 //   gold_bench baseline --dir DIR [--threads N]
 //       copies silver's values, org units and periods once to plain Parquet files and times the
 //       hand-written query (SUM per element x levels 1-4 x month, quarter and year) over them
-//   gold_bench explain --dir DIR [--model aggregate] [--threads N]
+//   gold_bench explain --dir DIR [--model aggregate] [--threads N] [--partitions Y,...]
 //       runs the model's full query over the lake (its generators expanded) with DuckDB's
-//       profiler on: DIR/profile_<model>.json
+//       profiler on: DIR/profile_<model>.json; with --partitions, as a run recomputing those
+//       partitions (the generators see them; the inputs are read whole)
 //   gold_bench all --scale S --dir DIR [--threads N]
 //       prepare, then full and incremental runs in child processes, one line each, the baseline
 //       and the ratio of gold's full run to it
@@ -82,6 +83,7 @@ struct Options {
   int threads = 0;
   bool full = false;
   std::string model = "aggregate";
+  std::vector<std::string> partitions;  // explain: the partitions an incremental run recomputes
 };
 
 std::string Text(const std::string& value) { return dhl::sql::StringLiteral(value); }
@@ -465,6 +467,8 @@ int Explain(const Options& options) {
   context.relation = [](const dhl::lake::TableName& name) -> dhl::Result<std::string> {
     return name.layer + "." + name.name;
   };
+  // As an incremental run that recomputes these partitions only (the inputs are read whole).
+  if (!options.partitions.empty()) context.partitions = &options.partitions;
   auto expanded =
       Must(dhl::pipeline::ExpandGenerated(*model, dhl::pipeline::BuiltinGenerators(), context),
            "generators");
@@ -567,6 +571,13 @@ int main(int argc, char** argv) {
       options.threads = std::stoi(next());
     } else if (flag == "--model") {
       options.model = next();
+    } else if (flag == "--partitions") {
+      std::string list = next();
+      for (size_t start = 0; start <= list.size();) {
+        size_t comma = std::min(list.find(',', start), list.size());
+        options.partitions.push_back(list.substr(start, comma - start));
+        start = comma + 1;
+      }
     } else if (flag == "--full") {
       options.full = true;
     } else {

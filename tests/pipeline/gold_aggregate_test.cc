@@ -646,6 +646,18 @@ TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
     EXPECT_EQ(model.files_added, 1);
   }
   EXPECT_TRUE(saw_analytics);
+  // gold.aggregate recomputes 2025 alone (partitioned by the year a period ends in: no earlier
+  // year reads December): one file replaced, 2023's and 2024's kept.
+  int64_t aggregate_rows_2025 =
+      static_cast<int64_t>(Rows(*catalog_, "gold.aggregate", "de", "year = 2025").size());
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name != "aggregate") continue;
+    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+    EXPECT_EQ(model.full_reason, "");
+    EXPECT_EQ(model.rows_out, aggregate_rows_2025);
+    EXPECT_EQ(model.files_removed, 1);
+    EXPECT_EQ(model.files_added, 1);
+  }
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 13);  // 9 + 4
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 13);
 
