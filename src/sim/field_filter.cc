@@ -310,4 +310,26 @@ bool ObjectFilter::Matches(const json& object) const {
   return !any_;
 }
 
+ObjectFilter ObjectFilter::On(std::string_view key) const {
+  ObjectFilter part;
+  part.any_ = any_;
+  for (const Term& term : terms_) {
+    if (term.path.front() == key) {
+      part.terms_.push_back(term);
+    }
+  }
+  return part;
+}
+
+ObjectFilter ObjectFilter::Without(const std::vector<std::string_view>& keys) const {
+  ObjectFilter part;
+  part.any_ = any_;
+  for (const Term& term : terms_) {
+    if (std::find(keys.begin(), keys.end(), term.path.front()) == keys.end()) {
+      part.terms_.push_back(term);
+    }
+  }
+  return part;
+}
+
 }  // namespace dhl::sim

@@ -48,6 +48,11 @@ class ObjectFilter {
   static Result<ObjectFilter> Parse(const std::vector<std::string>& filters, bool any = false);
   bool Matches(const nlohmann::json& object) const;
   bool empty() const { return terms_.empty(); }
+  // The terms whose property path starts with `key` (`on`) or with none of `keys` (`Without`),
+  // as filters of their own: a conjunction (rootJunction=AND) holds exactly when each part does,
+  // so a list whose objects combine independent parts can test each part once.
+  ObjectFilter On(std::string_view key) const;
+  ObjectFilter Without(const std::vector<std::string_view>& keys) const;
 
  private:
   struct Term {

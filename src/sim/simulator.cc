@@ -8,6 +8,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <thread>
+#include <tuple>
 
 #include "base/hash.h"
 #include "base/logging.h"
@@ -291,6 +292,17 @@ class Simulator::Api {
   void AdminRelease(ServerResponse& response);
   void PagedList(const ServerRequest& request, ServerResponse& response, std::string_view type,
                  const std::vector<const json*>& objects, const std::string& default_fields);
+  // The part [first, last) of a list of `total` objects that a metadata-style request asks for
+  // (page, pageSize, paging), and the pager of the answer (null without paging).
+  struct PageSlice {
+    size_t first = 0;
+    size_t last = 0;
+    json pager;
+  };
+  static PageSlice SliceOf(const ServerRequest& request, size_t total);
+  // Sends {"pager": …, type: [the page's objects with `fields` applied]}.
+  void SendPage(ServerResponse& response, std::string_view type, const PageSlice& slice,
+                const std::vector<json>& page, const FieldFilter& fields);
   // Fills an org-unit mask from orgUnit (+children); returns false with an error sent on bad uids.
   bool OrgUnitMask(const std::vector<std::string>& uids, bool children, std::vector<char>& mask,
                    ServerResponse& response);
@@ -617,35 +629,60 @@ void Simulator::Api::PagedList(const ServerRequest& request, ServerResponse& res
     SendError(response, 400, fields.status().message());
     return;
   }
-  bool paging = BoolParam(request, "paging", true);
-  int total = static_cast<int>(objects.size());
-  int page_size = std::max(1, IntParam(request, "pageSize").value_or(50));
-  int page = std::max(1, IntParam(request, "page").value_or(1));
-  size_t first = 0;
-  size_t last = objects.size();
-  json out = json::object();
-  if (paging) {
-    int page_count = (total + page_size - 1) / page_size;
-    json pager = {
-        {"page", page}, {"pageCount", page_count}, {"total", total}, {"pageSize", page_size}};
-    if (page < page_count) {
-      pager["nextPage"] = PageUrl(request, page + 1);
-    }
-    if (page > 1) {
-      pager["prevPage"] = PageUrl(request, page - 1);
-    }
-    out["pager"] = std::move(pager);
-    first =
-        std::min(objects.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
-    last = std::min(objects.size(), first + static_cast<size_t>(page_size));
-  }
+  PageSlice slice = SliceOf(request, objects.size());
   const MetadataCatalog* catalog = sim_.catalog_.get();
   FieldFilter::Resolver resolver = [catalog](std::string_view uid) {
     return catalog->FindAny(uid);
   };
   json list = json::array();
-  for (size_t i = first; i < last; ++i) {
+  for (size_t i = slice.first; i < slice.last; ++i) {
     list.push_back(fields->Apply(*objects[i], resolver));
+  }
+  json out = json::object();
+  if (!slice.pager.is_null()) {
+    out["pager"] = std::move(slice.pager);
+  }
+  out[std::string(type)] = std::move(list);
+  SendJson(response, out);
+}
+
+Simulator::Api::PageSlice Simulator::Api::SliceOf(const ServerRequest& request, size_t total) {
+  PageSlice slice;
+  slice.last = total;
+  if (!BoolParam(request, "paging", true)) {
+    return slice;
+  }
+  int page_size = std::max(1, IntParam(request, "pageSize").value_or(50));
+  int page = std::max(1, IntParam(request, "page").value_or(1));
+  int count = static_cast<int>(total);
+  int page_count = (count + page_size - 1) / page_size;
+  slice.pager = {
+      {"page", page}, {"pageCount", page_count}, {"total", count}, {"pageSize", page_size}};
+  if (page < page_count) {
+    slice.pager["nextPage"] = PageUrl(request, page + 1);
+  }
+  if (page > 1) {
+    slice.pager["prevPage"] = PageUrl(request, page - 1);
+  }
+  slice.first = std::min(total, static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
+  slice.last = std::min(total, slice.first + static_cast<size_t>(page_size));
+  return slice;
+}
+
+void Simulator::Api::SendPage(ServerResponse& response, std::string_view type,
+                              const PageSlice& slice, const std::vector<json>& page,
+                              const FieldFilter& fields) {
+  const MetadataCatalog* catalog = sim_.catalog_.get();
+  FieldFilter::Resolver resolver = [catalog](std::string_view uid) {
+    return catalog->FindAny(uid);
+  };
+  json list = json::array();
+  for (const json& object : page) {
+    list.push_back(fields.Apply(object, resolver));
+  }
+  json out = json::object();
+  if (!slice.pager.is_null()) {
+    out["pager"] = slice.pager;
   }
   out[std::string(type)] = std::move(list);
   SendJson(response, out);
@@ -1024,39 +1061,82 @@ void Simulator::Api::Registrations(const ServerRequest& request, ServerResponse&
 }
 
 void Simulator::Api::MinMax(const ServerRequest& request, ServerResponse& response) {
+  // dhis2-core's MinMaxDataElementStore: the filters hold together (AND) and the list pages by
+  // offset. A range is one per facility × data element with min-max × option combo of its combo,
+  // in that order; its min and max follow from the three, so only the page's ranges are made.
   auto filter = ObjectFilter::Parse(request.Params("filter"));
   if (!filter.ok()) {
     SendError(response, 400, filter.status().message());
     return;
   }
-  std::vector<json> generated;
+  auto fields = FieldFilter::Parse(request.Param("fields").value_or("*"));
+  if (!fields.ok()) {
+    SendError(response, 400, fields.status().message());
+    return;
+  }
+  auto reference = [](const char* key, const std::string& uid) {
+    return json{{key, {{"id", uid}}}};
+  };
+  // Filters on source, dataElement and optionCombo are tested once per unit, element and combo;
+  // the others (min, max, generated) need each range.
+  ObjectFilter on_source = filter->On("source");
+  ObjectFilter on_element = filter->On("dataElement");
+  ObjectFilter on_combo = filter->On("optionCombo");
+  ObjectFilter on_range = filter->Without({"source", "dataElement", "optionCombo"});
+  std::vector<int> units;
   for (int ou : c_.facilities) {
-    const OrgUnit& unit = c_.org_units[ou];
-    for (size_t e = 0; e < c_.data_elements.size(); ++e) {
-      const DataElement& de = c_.data_elements[e];
-      if (!de.min_max) {
-        continue;
-      }
-      for (int coc : c_.category_combos[de.combo].option_combos) {
-        double mean = de.base * unit.size * c_.category_option_combos[coc].share;
-        json o = {{"source", {{"id", unit.uid}}},
-                  {"dataElement", {{"id", de.uid}}},
-                  {"optionCombo", {{"id", c_.category_option_combos[coc].uid}}},
-                  {"min", static_cast<int>(std::floor(mean * 0.3))},
-                  {"max", static_cast<int>(std::ceil(mean * 2.5 + 5))},
-                  {"generated", true}};
-        if (filter->Matches(o)) {
-          generated.push_back(std::move(o));
-        }
+    if (on_source.Matches(reference("source", c_.org_units[ou].uid))) {
+      units.push_back(ou);
+    }
+  }
+  std::vector<std::pair<int, int>> element_combos;  // (data element, option combo) of one unit
+  for (size_t e = 0; e < c_.data_elements.size(); ++e) {
+    const DataElement& de = c_.data_elements[e];
+    if (!de.min_max || !on_element.Matches(reference("dataElement", de.uid))) {
+      continue;
+    }
+    for (int coc : c_.category_combos[de.combo].option_combos) {
+      if (on_combo.Matches(reference("optionCombo", c_.category_option_combos[coc].uid))) {
+        element_combos.emplace_back(static_cast<int>(e), coc);
       }
     }
   }
-  std::vector<const json*> pointers;
-  pointers.reserve(generated.size());
-  for (const json& o : generated) {
-    pointers.push_back(&o);
+  auto range = [&](int ou, int e, int coc) {
+    const DataElement& de = c_.data_elements[static_cast<size_t>(e)];
+    double mean = de.base * c_.org_units[ou].size * c_.category_option_combos[coc].share;
+    return json{{"source", {{"id", c_.org_units[ou].uid}}},
+                {"dataElement", {{"id", de.uid}}},
+                {"optionCombo", {{"id", c_.category_option_combos[coc].uid}}},
+                {"min", static_cast<int>(std::floor(mean * 0.3))},
+                {"max", static_cast<int>(std::ceil(mean * 2.5 + 5))},
+                {"generated", true}};
+  };
+  std::vector<json> page;
+  PageSlice slice;
+  size_t per_unit = element_combos.size();
+  if (on_range.empty()) {
+    slice = SliceOf(request, units.size() * per_unit);
+    for (size_t index = slice.first; index < slice.last; ++index) {
+      const auto& [e, coc] = element_combos[index % per_unit];
+      page.push_back(range(units[index / per_unit], e, coc));
+    }
+  } else {
+    // Rare (the extractor never asks): every range is made to be tested, the page's kept.
+    std::vector<std::tuple<int, int, int>> matching;
+    for (int ou : units) {
+      for (const auto& [e, coc] : element_combos) {
+        if (on_range.Matches(range(ou, e, coc))) {
+          matching.emplace_back(ou, e, coc);
+        }
+      }
+    }
+    slice = SliceOf(request, matching.size());
+    for (size_t index = slice.first; index < slice.last; ++index) {
+      const auto& [ou, e, coc] = matching[index];
+      page.push_back(range(ou, e, coc));
+    }
   }
-  PagedList(request, response, "minMaxDataElements", pointers, "*");
+  SendPage(response, "minMaxDataElements", slice, page, *fields);
 }
 
 void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& response,
@@ -1145,21 +1225,54 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
     }
     return true;
   };
-  std::vector<json> items;
+  bool paging =
+      BoolParam(request, "paging", true) && BoolParam(request, "skipPaging", false) == false;
+  bool totals = BoolParam(request, "totalPages", false);
+  int page_size = std::max(1, IntParam(request, "pageSize").value_or(50));
+  int page = std::max(1, IntParam(request, "page").value_or(1));
+  // The records kept are listed first (indices); only the page's are made into JSON, so a page
+  // costs what it holds rather than the whole list.
+  size_t matching = 0;
+  size_t first = 0, last = 0;
+  json list = json::array();
   const Program& prog = c_.programs[0];
   std::string aoc = c_.category_option_combos[0].uid;
   sim_.tracker_->Read([&](const std::vector<TrackedEntity>& people,
                           const std::vector<Enrollment>& enrollments,
                           const std::vector<TrackerEvent>& events) {
+    std::vector<size_t> kept;
     if (kind == "events") {
-      for (const TrackerEvent& e : events) {
-        if (!keep(e.org_unit, e.updated_ms, e.deleted)) {
-          continue;
+      for (size_t index = 0; index < events.size(); ++index) {
+        const TrackerEvent& e = events[index];
+        if (keep(e.org_unit, e.updated_ms, e.deleted) &&
+            (!stage || *stage == c_.program_stages[e.stage].uid)) {
+          kept.push_back(index);
         }
-        const ProgramStage& ps = c_.program_stages[e.stage];
-        if (stage && *stage != ps.uid) {
-          continue;
+      }
+    } else if (kind == "enrollments") {
+      for (size_t index = 0; index < enrollments.size(); ++index) {
+        const Enrollment& en = enrollments[index];
+        if (keep(en.org_unit, en.updated_ms, en.deleted)) {
+          kept.push_back(index);
         }
+      }
+    } else {
+      for (size_t index = 0; index < people.size(); ++index) {
+        const TrackedEntity& p = people[index];
+        if (keep(p.org_unit, p.updated_ms, p.deleted)) {
+          kept.push_back(index);
+        }
+      }
+    }
+    matching = kept.size();
+    last = kept.size();
+    if (paging) {
+      first = std::min(kept.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
+      last = std::min(kept.size(), first + static_cast<size_t>(page_size));
+    }
+    if (kind == "events") {
+      for (size_t i = first; i < last; ++i) {
+        const TrackerEvent& e = events[kept[i]];
         json values = json::array();
         for (const auto& [de, value] : e.data_values) {
           values.push_back({{"dataElement", c_.data_elements[de].uid},
@@ -1168,64 +1281,54 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
                             {"updatedAt", FormatLocalMillis(e.updated_ms)},
                             {"providedElsewhere", false}});
         }
-        items.push_back({{"event", e.uid},
-                         {"status", e.status},
-                         {"program", prog.uid},
-                         {"programStage", ps.uid},
-                         {"enrollment", enrollments[e.enrollment].uid},
-                         {"trackedEntity", people[e.tracked_entity].uid},
-                         {"orgUnit", c_.org_units[e.org_unit].uid},
-                         {"occurredAt", FormatLocalMillis(e.occurred_ms)},
-                         {"scheduledAt", FormatLocalMillis(e.scheduled_ms)},
-                         {"createdAt", FormatLocalMillis(e.created_ms)},
-                         {"updatedAt", FormatLocalMillis(e.updated_ms)},
-                         {"attributeOptionCombo", aoc},
-                         {"deleted", e.deleted},
-                         {"followUp", false},
-                         {"dataValues", std::move(values)},
-                         {"notes", json::array()}});
+        list.push_back(fields->Apply(json{{"event", e.uid},
+                                          {"status", e.status},
+                                          {"program", prog.uid},
+                                          {"programStage", c_.program_stages[e.stage].uid},
+                                          {"enrollment", enrollments[e.enrollment].uid},
+                                          {"trackedEntity", people[e.tracked_entity].uid},
+                                          {"orgUnit", c_.org_units[e.org_unit].uid},
+                                          {"occurredAt", FormatLocalMillis(e.occurred_ms)},
+                                          {"scheduledAt", FormatLocalMillis(e.scheduled_ms)},
+                                          {"createdAt", FormatLocalMillis(e.created_ms)},
+                                          {"updatedAt", FormatLocalMillis(e.updated_ms)},
+                                          {"attributeOptionCombo", aoc},
+                                          {"deleted", e.deleted},
+                                          {"followUp", false},
+                                          {"dataValues", std::move(values)},
+                                          {"notes", json::array()}}));
       }
     } else if (kind == "enrollments") {
-      for (const Enrollment& en : enrollments) {
-        if (!keep(en.org_unit, en.updated_ms, en.deleted)) {
-          continue;
-        }
-        items.push_back({{"enrollment", en.uid},
-                         {"createdAt", FormatLocalMillis(en.created_ms)},
-                         {"createdAtClient", FormatLocalMillis(en.created_ms)},
-                         {"updatedAt", FormatLocalMillis(en.updated_ms)},
-                         {"updatedAtClient", FormatLocalMillis(en.updated_ms)},
-                         {"trackedEntity", people[en.tracked_entity].uid},
-                         {"program", prog.uid},
-                         {"status", en.status},
-                         {"orgUnit", c_.org_units[en.org_unit].uid},
-                         {"enrolledAt", FormatLocalMillis(en.enrolled_ms)},
-                         {"occurredAt", FormatLocalMillis(en.enrolled_ms)},
-                         {"followUp", en.follow_up},
-                         {"deleted", en.deleted},
-                         {"attributeOptionCombo", aoc},
-                         {"attributes", json::array()},
-                         {"notes", json::array()}});
+      for (size_t i = first; i < last; ++i) {
+        const Enrollment& en = enrollments[kept[i]];
+        list.push_back(fields->Apply(json{{"enrollment", en.uid},
+                                          {"createdAt", FormatLocalMillis(en.created_ms)},
+                                          {"createdAtClient", FormatLocalMillis(en.created_ms)},
+                                          {"updatedAt", FormatLocalMillis(en.updated_ms)},
+                                          {"updatedAtClient", FormatLocalMillis(en.updated_ms)},
+                                          {"trackedEntity", people[en.tracked_entity].uid},
+                                          {"program", prog.uid},
+                                          {"status", en.status},
+                                          {"orgUnit", c_.org_units[en.org_unit].uid},
+                                          {"enrolledAt", FormatLocalMillis(en.enrolled_ms)},
+                                          {"occurredAt", FormatLocalMillis(en.enrolled_ms)},
+                                          {"followUp", en.follow_up},
+                                          {"deleted", en.deleted},
+                                          {"attributeOptionCombo", aoc},
+                                          {"attributes", json::array()},
+                                          {"notes", json::array()}}));
       }
     } else {
-      std::vector<json> relationships_of(people.size(), json::array());
-      for (const Relationship& r : DeriveRelationships(c_.seed, people)) {
-        json relationship = {{"relationship", r.uid},
-                             {"relationshipType", c_.relationship_types[0].uid},
-                             {"relationshipName", c_.relationship_types[0].name},
-                             {"bidirectional", c_.relationship_types[0].bidirectional},
-                             {"createdAt", FormatLocalMillis(r.created_ms)},
-                             {"updatedAt", FormatLocalMillis(r.created_ms)},
-                             {"from", {{"trackedEntity", {{"trackedEntity", people[r.from].uid}}}}},
-                             {"to", {{"trackedEntity", {{"trackedEntity", people[r.to].uid}}}}}};
-        relationships_of[static_cast<size_t>(r.from)].push_back(relationship);
-        relationships_of[static_cast<size_t>(r.to)].push_back(std::move(relationship));
+      // Each person's relationships in the order derived, as before paging was cheap.
+      std::vector<Relationship> relationships = DeriveRelationships(c_.seed, people);
+      std::vector<std::vector<size_t>> relationships_of(people.size());
+      for (size_t r = 0; r < relationships.size(); ++r) {
+        relationships_of[static_cast<size_t>(relationships[r].from)].push_back(r);
+        relationships_of[static_cast<size_t>(relationships[r].to)].push_back(r);
       }
-      for (size_t index = 0; index < people.size(); ++index) {
+      for (size_t i = first; i < last; ++i) {
+        size_t index = kept[i];
         const TrackedEntity& p = people[index];
-        if (!keep(p.org_unit, p.updated_ms, p.deleted)) {
-          continue;
-        }
         json attributes = json::array();
         for (size_t a = 0; a < prog.attributes.size(); ++a) {
           const TrackedEntityAttribute& tea = c_.tracked_entity_attributes[prog.attributes[a]];
@@ -1236,39 +1339,39 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
                                 {"updatedAt", FormatLocalMillis(p.updated_ms)},
                                 {"value", p.attribute_values[a]}});
         }
-        items.push_back({{"trackedEntity", p.uid},
-                         {"trackedEntityType", c_.tracked_entity_type.uid},
-                         {"createdAt", FormatLocalMillis(p.created_ms)},
-                         {"createdAtClient", FormatLocalMillis(p.created_ms)},
-                         {"updatedAt", FormatLocalMillis(p.updated_ms)},
-                         {"updatedAtClient", FormatLocalMillis(p.updated_ms)},
-                         {"orgUnit", c_.org_units[p.org_unit].uid},
-                         {"inactive", false},
-                         {"deleted", p.deleted},
-                         {"potentialDuplicate", false},
-                         {"programOwners", json::array({{{"orgUnit", c_.org_units[p.org_unit].uid},
-                                                         {"trackedEntity", p.uid},
-                                                         {"program", prog.uid}}})},
-                         {"attributes", std::move(attributes)},
-                         {"relationships", std::move(relationships_of[index])}});
+        json related = json::array();
+        for (size_t r : relationships_of[index]) {
+          const Relationship& relationship = relationships[r];
+          related.push_back(
+              {{"relationship", relationship.uid},
+               {"relationshipType", c_.relationship_types[0].uid},
+               {"relationshipName", c_.relationship_types[0].name},
+               {"bidirectional", c_.relationship_types[0].bidirectional},
+               {"createdAt", FormatLocalMillis(relationship.created_ms)},
+               {"updatedAt", FormatLocalMillis(relationship.created_ms)},
+               {"from", {{"trackedEntity", {{"trackedEntity", people[relationship.from].uid}}}}},
+               {"to", {{"trackedEntity", {{"trackedEntity", people[relationship.to].uid}}}}}});
+        }
+        list.push_back(fields->Apply(
+            json{{"trackedEntity", p.uid},
+                 {"trackedEntityType", c_.tracked_entity_type.uid},
+                 {"createdAt", FormatLocalMillis(p.created_ms)},
+                 {"createdAtClient", FormatLocalMillis(p.created_ms)},
+                 {"updatedAt", FormatLocalMillis(p.updated_ms)},
+                 {"updatedAtClient", FormatLocalMillis(p.updated_ms)},
+                 {"orgUnit", c_.org_units[p.org_unit].uid},
+                 {"inactive", false},
+                 {"deleted", p.deleted},
+                 {"potentialDuplicate", false},
+                 {"programOwners", json::array({{{"orgUnit", c_.org_units[p.org_unit].uid},
+                                                 {"trackedEntity", p.uid},
+                                                 {"program", prog.uid}}})},
+                 {"attributes", std::move(attributes)},
+                 {"relationships", std::move(related)}}));
       }
     }
   });
-  bool paging =
-      BoolParam(request, "paging", true) && BoolParam(request, "skipPaging", false) == false;
-  bool totals = BoolParam(request, "totalPages", false);
-  int page_size = std::max(1, IntParam(request, "pageSize").value_or(50));
-  int page = std::max(1, IntParam(request, "page").value_or(1));
-  size_t first = 0, last = items.size();
-  if (paging) {
-    first = std::min(items.size(), static_cast<size_t>(page - 1) * static_cast<size_t>(page_size));
-    last = std::min(items.size(), first + static_cast<size_t>(page_size));
-  }
-  json list = json::array();
-  for (size_t i = first; i < last; ++i) {
-    list.push_back(fields->Apply(items[i]));
-  }
-  int total = static_cast<int>(items.size());
+  int total = static_cast<int>(matching);
   int page_count = (total + page_size - 1) / page_size;
   json out = json::object();
   if (sim_.minor_version_ < 41) {
@@ -1291,7 +1394,7 @@ void Simulator::Api::Tracker(const ServerRequest& request, ServerResponse& respo
       if (page > 1) {
         pager["prevPage"] = PageUrl(request, page - 1);
       }
-      if (last < items.size()) {
+      if (last < matching) {
         pager["nextPage"] = PageUrl(request, page + 1);
       }
       out["pager"] = std::move(pager);

@@ -4,7 +4,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -398,6 +400,138 @@ TEST(SimulatorTest, TrackerEnvelopePerVersion) {
       EXPECT_EQ(entities["trackedEntities"].size(), 5u);
       EXPECT_EQ(events.contains("page"), std::string(version) == "2.41.0");
     }
+  }
+}
+
+// Every page of a paged list, fetched in turn (`query` holds the rest of the query string).
+std::vector<json> AllPages(Client& client, const std::string& path, const std::string& key,
+                           const std::string& query, int page_size) {
+  std::vector<json> objects;
+  for (int page = 1; page < 10000; ++page) {
+    json answer =
+        client.GetJson(fmt::format("{}?{}&pageSize={}&page={}", path, query, page_size, page));
+    for (const json& object : answer[key]) {
+      objects.push_back(object);
+    }
+    if (answer[key].size() < static_cast<size_t>(page_size)) {
+      break;
+    }
+  }
+  return objects;
+}
+
+TEST(SimulatorTest, MinMaxPagesAreTheRangesOfTheCountryInOrder) {
+  SimServer server(SmallOptions());
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  const Country& c = server.simulator().country();
+  // By hand from the country: a range per facility x data element with min-max x option combo,
+  // min = floor(0.3 mean), max = ceil(2.5 mean + 5) with mean = base x unit size x combo share.
+  std::vector<std::string> expected;
+  std::set<std::string> elements_with_ranges;
+  auto text = [](const std::string& ou, const std::string& de, const std::string& coc, int64_t min,
+                 int64_t max) { return fmt::format("{}/{}/{}/{}/{}", ou, de, coc, min, max); };
+  for (int ou : c.facilities) {
+    for (const DataElement& de : c.data_elements) {
+      if (!de.min_max) {
+        continue;
+      }
+      elements_with_ranges.insert(de.uid);
+      for (int coc : c.category_combos[de.combo].option_combos) {
+        double mean = de.base * c.org_units[ou].size * c.category_option_combos[coc].share;
+        expected.push_back(text(c.org_units[ou].uid, de.uid, c.category_option_combos[coc].uid,
+                                static_cast<int64_t>(std::floor(mean * 0.3)),
+                                static_cast<int64_t>(std::ceil(mean * 2.5 + 5))));
+      }
+    }
+  }
+  ASSERT_GT(expected.size(), 500u);
+  auto texts = [&](const std::vector<json>& objects) {
+    std::vector<std::string> out;
+    for (const json& o : objects) {
+      EXPECT_EQ(o["generated"], true);
+      out.push_back(text(o["source"]["id"].get<std::string>(),
+                         o["dataElement"]["id"].get<std::string>(),
+                         o["optionCombo"]["id"].get<std::string>(), o["min"].get<int64_t>(),
+                         o["max"].get<int64_t>()));
+    }
+    return out;
+  };
+  // Pages of an odd size, joined, are the whole list in order; so is the unpaged list.
+  EXPECT_EQ(texts(AllPages(client, "/api/minMaxDataElements", "minMaxDataElements", "", 97)),
+            expected);
+  json unpaged = client.GetJson("/api/minMaxDataElements?paging=false");
+  EXPECT_FALSE(unpaged.contains("pager"));
+  EXPECT_EQ(texts(unpaged["minMaxDataElements"]), expected);
+  json last = client.GetJson(
+      fmt::format("/api/minMaxDataElements?pageSize=1000&page={}", (expected.size() + 999) / 1000));
+  EXPECT_EQ(last["pager"]["total"], expected.size());
+  EXPECT_FALSE(last["pager"].contains("nextPage"));
+  EXPECT_EQ(last["minMaxDataElements"].size(), (expected.size() - 1) % 1000 + 1);
+  // Filters as dhis2-core's MinMaxDataElementStore takes them (eq, in; all must hold): data
+  // elements in groups partition the list; a unit and a range value select as by hand.
+  std::vector<std::string> joined;
+  std::vector<std::string> ids(elements_with_ranges.begin(), elements_with_ranges.end());
+  for (size_t start = 0; start < ids.size(); start += 3) {
+    std::string group;
+    for (size_t i = start; i < std::min(ids.size(), start + 3); ++i) {
+      group += (group.empty() ? "" : ",") + ids[i];
+    }
+    for (const std::string& range :
+         texts(AllPages(client, "/api/minMaxDataElements", "minMaxDataElements",
+                        "filter=dataElement.id:in:[" + group + "]", 500))) {
+      joined.push_back(range);
+    }
+  }
+  std::vector<std::string> sorted_expected = expected;
+  std::sort(sorted_expected.begin(), sorted_expected.end());
+  std::sort(joined.begin(), joined.end());
+  EXPECT_EQ(joined, sorted_expected);
+  std::string unit = c.org_units[c.facilities[1]].uid;
+  std::string first_max = expected.front().substr(expected.front().rfind('/') + 1);
+  std::vector<std::string> by_unit_and_max;
+  for (const std::string& range : expected) {
+    if (range.rfind(unit + "/", 0) == 0 && range.substr(range.rfind('/') + 1) == first_max) {
+      by_unit_and_max.push_back(range);
+    }
+  }
+  json selected =
+      client.GetJson("/api/minMaxDataElements?paging=false&filter=source.id:eq:" + unit +
+                     "&filter=max:eq:" + first_max);
+  EXPECT_EQ(texts(selected["minMaxDataElements"]), by_unit_and_max);
+}
+
+TEST(SimulatorTest, TrackerPagesJoinedAreTheUnpagedList) {
+  SimServer server(SmallOptions());
+  ASSERT_TRUE(server.Start().ok());
+  Client client(server.base_url());
+  std::string program = server.simulator().country().programs[0].uid;
+  for (const char* kind : {"events", "enrollments", "trackedEntities"}) {
+    std::string path = std::string("/api/tracker/") + kind;
+    std::string query = "program=" + program + "&includeDeleted=true";
+    json unpaged = client.GetJson(path + "?" + query + "&paging=false");
+    ASSERT_GT(unpaged[kind].size(), 100u) << kind;
+    std::vector<json> pages = AllPages(client, path, kind, query, 77);
+    EXPECT_EQ(json(pages), unpaged[kind]) << kind;
+    json counted = client.GetJson(path + "?" + query + "&pageSize=77&totalPages=true");
+    EXPECT_EQ(counted["pager"]["total"], unpaged[kind].size()) << kind;
+  }
+  // Relationships travel with both their persons.
+  json people =
+      client.GetJson("/api/tracker/trackedEntities?program=" + program +
+                     "&includeDeleted=true&paging=false&fields=trackedEntity,relationships");
+  std::map<std::string, int> listed;
+  for (const json& person : people["trackedEntities"]) {
+    for (const json& relationship : person["relationships"]) {
+      ++listed[relationship["relationship"].get<std::string>()];
+      std::string from = relationship["from"]["trackedEntity"]["trackedEntity"];
+      std::string to = relationship["to"]["trackedEntity"]["trackedEntity"];
+      EXPECT_TRUE(person["trackedEntity"] == from || person["trackedEntity"] == to);
+    }
+  }
+  ASSERT_GT(listed.size(), 10u);
+  for (const auto& [uid, count] : listed) {
+    EXPECT_EQ(count, 2) << uid;
   }
 }
 
