@@ -229,9 +229,42 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
         fmt::format("CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
     {
       DHL_ASSIGN_OR_RETURN(engine::Appender appender, connection_.CreateAppender("", kBatchTable));
+      // Flat lists of records (registrations, min-max ranges, deleted objects) stream through
+      // simdjson's on-demand parser: no tree, the record's text kept as received.
+      bool streamed =
+          !table->metadata && !table->tracker && first.records_key.find("[].") == std::string::npos;
+      std::vector<std::string> members;
+      for (const BronzeColumn& column : table->columns) {
+        members.push_back(column.name);
+      }
       for (const ChunkFiles& item : batch) {
         for (const std::string& file : item.files) {
           DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+          if (streamed) {
+            std::string what = "chunk " + item.chunk->id + ": " + file;
+            DHL_RETURN_IF_ERROR(CheckJsonText(text, what));
+            Status listed = ForEachListedRecord(
+                text, item.chunk->records_key, members,
+                [&](const ListedMembers& values, std::string_view record) -> Status {
+                  for (const std::optional<std::string_view>& value : values) {
+                    if (value) {
+                      DHL_RETURN_IF_ERROR(appender.Append(std::string(*value)));
+                    } else {
+                      DHL_RETURN_IF_ERROR(appender.AppendNull());
+                    }
+                  }
+                  if (table->keep_record) {
+                    DHL_RETURN_IF_ERROR(appender.Append(std::string(record)));
+                  }
+                  DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
+                  DHL_RETURN_IF_ERROR(appender.EndRow());
+                  ++result.records;
+                  return Status::Ok();
+                },
+                what);
+            DHL_RETURN_IF_ERROR(listed);
+            continue;
+          }
           nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
           if (page.is_discarded()) {
             DHL_RETURN_IF_ERROR(CheckUtf8(text, "chunk " + item.chunk->id + ": " + file));

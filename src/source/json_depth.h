@@ -19,4 +19,7 @@ inline constexpr int kMaxJsonDepth = 64;
 Status CheckJsonDepth(const nlohmann::json& value, const std::string& what,
                       int max_depth = kMaxJsonDepth);
 
+// The error CheckJsonDepth returns, for parsers that check the depth themselves.
+Status JsonTooDeep(const std::string& what, int max_depth = kMaxJsonDepth);
+
 }  // namespace dhl::source

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <climits>
 #include <filesystem>
@@ -26,6 +27,7 @@
 #include "source/invalid_utf8.h"
 #include "source/json_depth.h"
 #include "source/landing_file.h"
+#include "source/page_records.h"
 #include "source/plan_runner.h"
 #include "source/watermark_store.h"
 
@@ -208,8 +210,20 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
           DHL_RETURN_IF_ERROR(downloaded);
           DHL_RETURN_IF_ERROR(file.Commit());
           DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(path));
-          page = nlohmann::json::parse(text, nullptr, false);
           bytes = file.bytes();
+          if (!chunk.paged) {
+            // Nothing is read from an unpaged body here (registrations, which may be large):
+            // checked by simdjson without building a tree.
+            std::string what = "GET " + http::MaskUrl(client.Url(chunk.path, params));
+            Status checked = CheckJsonText(text, what);
+            if (checked.ok() || checked.code() != StatusCode::kCorruption) {
+              last = checked;
+              break;
+            }
+            last = HttpError(what + ": the body is not complete JSON", true);
+            continue;
+          }
+          page = nlohmann::json::parse(text, nullptr, false);
           DHL_RETURN_IF_ERROR(
               CheckJsonDepth(page, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
           if (!page.is_discarded()) {

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -799,6 +800,14 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
   EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', dataSet, period, organisationUnit, "
                          "attributeOptionCombo)) FROM bronze.complete_registration"),
             stats["complete_registrations"].get<int64_t>());
+  // Registrations keep each record's text as received; its members are the columns.
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.complete_registration WHERE "
+                         "json_extract_string(record, '$.period') IS DISTINCT FROM period OR "
+                         "json_extract_string(record, '$.organisationUnit') IS DISTINCT FROM "
+                         "organisationUnit OR json_extract_string(record, '$.storedBy') IS "
+                         "DISTINCT FROM storedBy OR json_extract(record, '$.completed')::BOOLEAN "
+                         "IS DISTINCT FROM completed"),
+            0);
   EXPECT_EQ(
       reader.Count(
           "SELECT count(DISTINCT event) FROM bronze.event WHERE NOT coalesce(deleted, false)"),
