@@ -38,6 +38,8 @@ namespace fs = std::filesystem;
 
 constexpr int kTrackerPageSize = 500;
 constexpr int kMaxPages = 100000;  // pages of one chunk
+// Data elements per min-max chunk at most: a URL of about 1.2 kB, far below servers' limits.
+constexpr size_t kMinMaxElementsPerChunk = 100;
 
 bool IsTrackerTable(const std::string& table) {
   const BronzeTable* bronze = FindBronzeTable(table);
@@ -429,15 +431,41 @@ struct Planner {
     return plan;
   }
 
+  // Min-max ranges by groups of data elements (`filter=dataElement.id:in:[…]`: dhis2-core's
+  // MinMaxDataElementStore takes eq and in filters on its properties, no subtree), so that the
+  // chunks download concurrently and each pages through a share of the list. Every range has one
+  // data element, so the groups split the list without overlap.
   Result<ExtractionPlan> MinMax() const {
     ExtractionPlan plan = NewPlan("min_max_data_element", "");
-    Chunk chunk;
-    chunk.table = "min_max_data_element";
-    chunk.path = "/api/minMaxDataElements";
-    chunk.records_key = "minMaxDataElements";
-    chunk.paged = true;
-    chunk.params = {{"fields", "*"}, {"pageSize", std::to_string(options.page_size)}};
-    Add(plan, std::move(chunk));
+    DHL_ASSIGN_OR_RETURN(nlohmann::json elements, List("/api/dataElements", "dataElements", "id"));
+    std::vector<std::string> ids;
+    for (const auto& element : elements) {
+      if (element.contains("id") && element["id"].is_string()) {
+        ids.push_back(element["id"].get<std::string>());
+      }
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+    // At least four chunks per worker when there are data elements enough.
+    size_t chunks =
+        std::max((ids.size() + kMinMaxElementsPerChunk - 1) / kMinMaxElementsPerChunk,
+                 std::min(ids.size(), static_cast<size_t>(4 * std::max(1, options.concurrency))));
+    size_t per_chunk = chunks == 0 ? 1 : (ids.size() + chunks - 1) / chunks;
+    for (size_t start = 0; start < ids.size(); start += per_chunk) {
+      size_t end = std::min(ids.size(), start + per_chunk);
+      Chunk chunk;
+      chunk.table = "min_max_data_element";
+      chunk.path = "/api/minMaxDataElements";
+      chunk.records_key = "minMaxDataElements";
+      chunk.paged = true;
+      chunk.params = {
+          {"fields", "*"},
+          {"filter", fmt::format("dataElement.id:in:[{}]",
+                                 fmt::join(ids.begin() + static_cast<std::ptrdiff_t>(start),
+                                           ids.begin() + static_cast<std::ptrdiff_t>(end), ","))},
+          {"pageSize", std::to_string(options.page_size)}};
+      Add(plan, std::move(chunk));
+    }
     return plan;
   }
 

@@ -784,6 +784,14 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
   ExtractOptions options;
   options.personal_attributes = {};
   Result<ExtractSummary> summary = Extract(lake, url, options);
+  // The ranges the simulator lists, as its pager counts them.
+  http::CurlTransport transport;
+  http::HttpRequest request;
+  request.url = url + "/api/minMaxDataElements?pageSize=1";
+  request.headers.emplace_back("Authorization", "Basic YWRtaW46ZGlzdHJpY3Q=");
+  http::StringSink sink;
+  ASSERT_TRUE(transport.Send(request, sink).ok());
+  int64_t ranges = json::parse(sink.body())["pager"]["total"].get<int64_t>();
   ::kill(pid, SIGTERM);
   ::waitpid(pid, nullptr, 0);
   ::close(pipe_fds[0]);
@@ -807,6 +815,21 @@ TEST(ExtractTest, FullExtractFromTheSimulatorHoldsEveryRecordItServes) {
                          "organisationUnit OR json_extract_string(record, '$.storedBy') IS "
                          "DISTINCT FROM storedBy OR json_extract(record, '$.completed')::BOOLEAN "
                          "IS DISTINCT FROM completed"),
+            0);
+  // Min-max ranges come in several chunks (groups of data elements), each range once.
+  auto min_max =
+      std::find_if(summary->resources.begin(), summary->resources.end(),
+                   [](const ResourceSummary& r) { return r.resource == "min_max_data_element"; });
+  ASSERT_NE(min_max, summary->resources.end());
+  EXPECT_GE(min_max->chunks, 4);
+  EXPECT_GT(ranges, 500);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.min_max_data_element"), ranges);
+  EXPECT_EQ(reader.Count("SELECT count(DISTINCT concat_ws('/', source, dataElement, optionCombo)) "
+                         "FROM bronze.min_max_data_element"),
+            ranges);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.min_max_data_element WHERE NOT generated OR "
+                         "TRY_CAST(min AS INTEGER) > TRY_CAST(max AS INTEGER) OR "
+                         "json_extract_string(source, '$.id') IS NULL"),
             0);
   EXPECT_EQ(
       reader.Count(
