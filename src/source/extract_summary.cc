@@ -27,10 +27,11 @@ int64_t ExtractSummary::bytes() const {
 std::string ExtractSummary::ToText() const {
   std::string text;
   for (const auto& resource : resources) {
-    text += fmt::format("  {:<22} run {}{}: {} chunks ({} already committed), {} records, {}\n",
-                        resource.resource, resource.run_id, resource.resumed ? " (resumed)" : "",
-                        resource.chunks, resource.chunks_skipped, resource.records,
-                        HumanBytes(static_cast<double>(resource.bytes)));
+    text += fmt::format(
+        "  {:<22} run {}{}: {} chunks ({} already committed), {} records, {} in {}\n",
+        resource.resource, resource.run_id, resource.resumed ? " (resumed)" : "", resource.chunks,
+        resource.chunks_skipped, resource.records, HumanBytes(static_cast<double>(resource.bytes)),
+        HumanDuration(resource.seconds));
   }
   double elapsed = std::max(1e-3, seconds);
   text += fmt::format("extract: {} records, {} in {} ({} records/s, {}/s)\n", records(),

@@ -15,6 +15,7 @@ struct ResourceSummary {
   int64_t records = 0;
   int64_t bytes = 0;
   bool resumed = false;
+  double seconds = 0;  // planning aside: downloads and commits
 };
 
 struct ExtractSummary {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
@@ -254,10 +255,13 @@ Status RunPlanInto(ExtractSummary& summary, const std::string& lake_dir, const E
                    BronzeWriter& writer, WatermarkStore& watermarks, const ChunkFetcher& fetch,
                    const PersonalDataHasher* hasher, const PlanRunnerOptions& options,
                    bool resumed) {
+  auto started = std::chrono::steady_clock::now();
   DHL_ASSIGN_OR_RETURN(PlanRunStats stats,
                        RunPlan(lake_dir, plan, writer, watermarks, fetch, hasher, options));
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
-                               stats.records, stats.bytes, resumed});
+                               stats.records, stats.bytes, resumed, seconds});
   return Status::Ok();
 }
 
