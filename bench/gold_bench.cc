@@ -16,7 +16,8 @@
 //   gold_bench explain --dir DIR [--model aggregate] [--threads N] [--partitions Y,...]
 //       runs the model's full query over the lake (its generators expanded) with DuckDB's
 //       profiler on: DIR/profile_<model>.json; with --partitions, as a run recomputing those
-//       partitions (the generators see them; the inputs are read whole)
+//       partitions (the generators see them; the inputs are read whole); --plan-only plans it
+//       (EXPLAIN) without running it
 //   gold_bench all --scale S --dir DIR [--threads N]
 //       prepare, then full and incremental runs in child processes, one line each, the baseline
 //       and the ratio of gold's full run to it
@@ -84,6 +85,7 @@ struct Options {
   bool full = false;
   std::string model = "aggregate";
   std::vector<std::string> partitions;  // explain: the partitions an incremental run recomputes
+  bool plan_only = false;               // explain: plan the query (EXPLAIN), do not run it
 };
 
 std::string Text(const std::string& value) { return dhl::sql::StringLiteral(value); }
@@ -476,6 +478,13 @@ int Explain(const Options& options) {
   rendered.body = expanded;
   std::string sql = dhl::pipeline::RenderRefs(
       rendered, [](const dhl::lake::TableName& name) { return name.layer + "." + name.name; });
+  if (options.plan_only) {
+    // What planning and optimising the query alone costs (EXPLAIN runs nothing).
+    auto started = std::chrono::steady_clock::now();
+    Must(connection.Query("EXPLAIN " + sql), "plan");
+    std::printf("plan_seconds=%.2f\n", Seconds(started));
+    return 0;
+  }
   // The profile of the whole query as DuckDB's JSON (operator timings, row counts).
   std::string profile = options.dir + "/profile_" + options.model + ".json";
   Must(connection.Execute("PRAGMA enable_profiling = 'json'"), "profiling");
@@ -571,6 +580,8 @@ int main(int argc, char** argv) {
       options.threads = std::stoi(next());
     } else if (flag == "--model") {
       options.model = next();
+    } else if (flag == "--plan-only") {
+      options.plan_only = true;
     } else if (flag == "--partitions") {
       std::string list = next();
       for (size_t start = 0; start <= list.size();) {
