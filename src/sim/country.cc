@@ -113,6 +113,7 @@ enum Kind : uint64_t {
   kEntityType,
   kProgramIndicator,
   kRelationshipType,
+  kPredictor,
 };
 
 Box SubBox(const Box& parent, int index, int count) {
@@ -324,12 +325,12 @@ struct ElementSpec {
   int combo;
   double base;
   Season season;
-  int data_set;  // -1 tracker
+  int data_set;  // -1 tracker, -2 a predictor's output (in no data set, never reported)
   bool min_max;
   double presence;
 };
 
-constexpr std::array<ElementSpec, 28> kElements = {{
+constexpr std::array<ElementSpec, 30> kElements = {{
     {"ANC1", "ANC 1st visit", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 12, Season::kMild,
      0, true, 0.95},
     {"ANC4", "ANC 4th or more visits", "INTEGER_ZERO_OR_POSITIVE", "SUM", kDefaultCombo, 7,
@@ -384,6 +385,10 @@ constexpr std::array<ElementSpec, 28> kElements = {{
      1.0},
     {"DELIV_OUTCOME", "Delivery outcome", "TEXT", "NONE", kDefaultCombo, 0, Season::kNone, -1,
      false, 1.0},
+    {"OPD_EXPECTED", "OPD consultations expected (predicted)", "NUMBER", "SUM", kDefaultCombo, 0,
+     Season::kNone, -2, false, 0},
+    {"MAL_THRESHOLD", "Malaria epidemic threshold (predicted)", "NUMBER", "SUM", kDefaultCombo, 0,
+     Season::kNone, -2, false, 0},
 }};
 
 int ElementIndex(std::string_view code) {
@@ -403,7 +408,7 @@ void BuildData(Country& country, Builder& builder) {
     de.short_name = std::string(spec.name).substr(0, 50);
     de.value_type = spec.value_type;
     de.aggregation_type = spec.aggregation_type;
-    de.domain_type = spec.data_set < 0 ? "TRACKER" : "AGGREGATE";
+    de.domain_type = spec.data_set == -1 ? "TRACKER" : "AGGREGATE";
     de.combo = spec.combo;
     de.zero_is_significant = std::string_view(spec.aggregation_type) == "AVERAGE";
     de.base = spec.base;
@@ -787,6 +792,46 @@ std::string FormatMillis(int64_t epoch_ms, const char* suffix) {
 std::string FormatLocalMillis(int64_t epoch_ms) { return FormatMillis(epoch_ms, ""); }
 std::string FormatZonedMillis(int64_t epoch_ms) { return FormatMillis(epoch_ms, "+0000"); }
 
+namespace {
+// Two predictors of the kind national HMIS configure (DHIS2's Predictor), both at district level
+// over the districts' facilities: the expected OPD consultations (the average of the three previous
+// months) and a malaria epidemic threshold (mean + 2 standard deviations of the same month and the
+// months either side of it in the two previous years). Their outputs are data elements of no data
+// set, so the simulator stores no value for them.
+void BuildPredictors(Country& country, Builder& builder) {
+  auto element = [&](std::string_view code) { return ElementIndex(code); };
+  auto de = [&](std::string_view code) {
+    return "#{" + country.data_elements[static_cast<size_t>(element(code))].uid + "}";
+  };
+  struct Spec {
+    std::string code, name, output, expression;
+    int sequential, annual, skip;
+  };
+  std::vector<Spec> specs = {
+      {"PRED_OPD_EXPECTED", "OPD consultations expected", "OPD_EXPECTED", "avg(" + de("OPD") + ")",
+       3, 0, 0},
+      {"PRED_MAL_THRESHOLD", "Malaria epidemic threshold", "MAL_THRESHOLD",
+       "avg(" + de("MAL_CONF") + ") + 2 * stddevSamp(" + de("MAL_CONF") + ")", 1, 2, 0},
+  };
+  for (size_t i = 0; i < specs.size(); ++i) {
+    Predictor predictor;
+    static_cast<NamedObject&>(predictor) =
+        builder.Named(kPredictor, i, specs[i].code, specs[i].name);
+    predictor.short_name = specs[i].name;
+    predictor.output = element(specs[i].output);
+    predictor.output_combo = 0;
+    predictor.period_type = PeriodType::kMonthly;
+    predictor.expression = specs[i].expression;
+    predictor.missing_value_strategy = "SKIP_IF_ALL_VALUES_MISSING";
+    predictor.sequential_sample_count = specs[i].sequential;
+    predictor.annual_sample_count = specs[i].annual;
+    predictor.sequential_skip_count = specs[i].skip;
+    predictor.levels = {3};
+    country.predictors.push_back(std::move(predictor));
+  }
+}
+}  // namespace
+
 Country Country::Generate(Scale scale, uint64_t seed, Date today) {
   Country country;
   country.seed = seed;
@@ -804,6 +849,7 @@ Country Country::Generate(Scale scale, uint64_t seed, Date today) {
   BuildGroups(country, builder);
   BuildTracker(country, builder, shape);
   BuildProgramIndicators(country, builder);
+  BuildPredictors(country, builder);
   return country;
 }
 

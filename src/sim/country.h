@@ -79,7 +79,7 @@ struct DataElement : NamedObject {
       0;  // mean monthly value at an average facility (yearly, weekly and quarterly scaled)
   Season season = Season::kNone;
   double presence = 0.93;  // chance a reported form has this cell filled
-  int data_set = -1;
+  int data_set = -1;       // -1 tracker, -2 a predictor's output (in no data set)
   bool min_max = false;
 };
 
@@ -121,6 +121,21 @@ struct Constant : NamedObject {
 struct ValidationRule : NamedObject {
   std::string left, right, op, importance;
   dhis2::PeriodType period_type;
+};
+
+// A predictor (DHIS2's Predictor): its output element (and option combo, index into
+// category_option_combos), period type, generator expression, skip test (empty: none), sample
+// counts, the org-unit levels it predicts at (level numbers, 1 the country) and whether
+// descendants' values count (DESCENDANTS) or only the unit's own (SELECTED).
+struct Predictor : NamedObject {
+  std::string short_name;
+  int output = 0;
+  int output_combo = 0;
+  dhis2::PeriodType period_type;
+  std::string expression, missing_value_strategy, skip_test;
+  int sequential_sample_count = 0, annual_sample_count = 0, sequential_skip_count = 0;
+  std::vector<int> levels;
+  std::string descendants = "DESCENDANTS";
 };
 
 struct TrackedEntityAttribute : NamedObject {
@@ -190,6 +205,7 @@ class Country {
   std::vector<Indicator> indicators;
   std::vector<Constant> constants;
   std::vector<ValidationRule> validation_rules;
+  std::vector<Predictor> predictors;
   std::vector<TrackedEntityAttribute> tracked_entity_attributes;
   std::vector<ProgramStage> program_stages;
   std::vector<Program> programs;

@@ -270,6 +270,32 @@ MetadataCatalog::MetadataCatalog(const Country& c) : collections_(std::make_uniq
         json{{"expression", rule.right}, {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
     add("validationRules", std::move(o));
   }
+  for (const Predictor& predictor : c.predictors) {
+    json o = Identifiable(predictor);
+    o["shortName"] = predictor.short_name;
+    o["output"] = Ref(c.data_elements[predictor.output].uid);
+    o["outputCombo"] = Ref(c.category_option_combos[predictor.output_combo].uid);
+    o["periodType"] = std::string(dhis2::PeriodTypeName(predictor.period_type));
+    o["generator"] = json{{"expression", predictor.expression},
+                          {"description", predictor.name},
+                          {"missingValueStrategy", predictor.missing_value_strategy},
+                          {"slidingWindow", false}};
+    if (!predictor.skip_test.empty()) {
+      o["sampleSkipTest"] = json{{"expression", predictor.skip_test},
+                                 {"missingValueStrategy", "SKIP_IF_ALL_VALUES_MISSING"}};
+    }
+    o["sequentialSampleCount"] = predictor.sequential_sample_count;
+    o["annualSampleCount"] = predictor.annual_sample_count;
+    o["sequentialSkipCount"] = predictor.sequential_skip_count;
+    json levels = json::array();
+    for (int level : predictor.levels) {
+      levels.push_back(Ref(c.org_unit_levels[static_cast<size_t>(level - 1)].uid));
+    }
+    o["organisationUnitLevels"] = std::move(levels);
+    o["organisationUnitDescendants"] = predictor.descendants;
+    o["predictorGroups"] = json::array();
+    add("predictors", std::move(o));
+  }
 
   // Tracker metadata.
   for (const TrackedEntityAttribute& attribute : c.tracked_entity_attributes) {

@@ -46,6 +46,8 @@ const char* const kFilledTables[] = {"periodtype",
                                      "constant",
                                      "expression",
                                      "validationrule",
+                                     "predictor",
+                                     "predictororgunitlevels",
                                      "datavalue",
                                      "completedatasetregistration",
                                      "minmaxdataelement",
@@ -189,6 +191,9 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
   }
   for (const ValidationRule& rule : c.validation_rules) {
     periods.TypeId(rule.period_type);
+  }
+  for (const Predictor& predictor : c.predictors) {
+    periods.TypeId(predictor.period_type);
   }
   for (const ProgramIndicator& indicator : c.program_indicators) {
     for (const PeriodBoundary& boundary : indicator.boundaries) {
@@ -581,6 +586,70 @@ Status WriteMetadata(PostgresConnection& connection, const Country& c, PeriodTab
               .Int(static_cast<int64_t>(i) * 2 + 2)
               .Int(periods.TypeId(rule.period_type));
           row.End();
+        }
+      }));
+  // Predictors: the generator and skip test expressions numbered after the validation rules'.
+  const int64_t first_predictor_expression =
+      static_cast<int64_t>(c.validation_rules.size()) * 2 + 1;
+  std::vector<std::pair<int64_t, int64_t>> predictor_expressions;  // generator, skip test (0: none)
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection, "expression (expressionid, expression, description, missingvaluestrategy)",
+      [&](std::string* out) {
+        RowBuilder row(out);
+        int64_t id = first_predictor_expression;
+        for (const Predictor& predictor : c.predictors) {
+          int64_t generator = id++;
+          row.Int(generator)
+              .Text(predictor.expression)
+              .Text(predictor.name)
+              .Text(predictor.missing_value_strategy);
+          row.End();
+          int64_t skip = 0;
+          if (!predictor.skip_test.empty()) {
+            skip = id++;
+            row.Int(skip).Text(predictor.skip_test).Null().Text("SKIP_IF_ALL_VALUES_MISSING");
+            row.End();
+          }
+          predictor_expressions.emplace_back(generator, skip);
+        }
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection,
+      fmt::format("predictor (predictorid, {}, shortname, generatorexpressionid, generatoroutput, "
+                  "generatoroutputcombo, skiptestexpressionid, periodtypeid, "
+                  "sequentialsamplecount, annualsamplecount, sequentialskipcount, "
+                  "organisationunitdescendants)",
+                  kIdentifiableColumns),
+      [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.predictors.size(); ++i) {
+          const Predictor& predictor = c.predictors[i];
+          IdentifiableColumns(row, i, predictor);
+          row.Text(predictor.short_name)
+              .Int(predictor_expressions[i].first)
+              .Int(predictor.output + 1)
+              .Int(predictor.output_combo + 1);
+          if (predictor_expressions[i].second == 0) {
+            row.Null();
+          } else {
+            row.Int(predictor_expressions[i].second);
+          }
+          row.Int(periods.TypeId(predictor.period_type))
+              .Int(predictor.sequential_sample_count)
+              .Int(predictor.annual_sample_count)
+              .Int(predictor.sequential_skip_count)
+              .Text(predictor.descendants);
+          row.End();
+        }
+      }));
+  DHL_RETURN_IF_ERROR(CopyRows(
+      connection, "predictororgunitlevels (predictorid, orgunitlevelid)", [&](std::string* out) {
+        RowBuilder row(out);
+        for (size_t i = 0; i < c.predictors.size(); ++i) {
+          for (int level : c.predictors[i].levels) {
+            row.Int(static_cast<int64_t>(i) + 1).Int(level);  // orgunitlevelid = level
+            row.End();
+          }
         }
       }));
   DHL_RETURN_IF_ERROR(

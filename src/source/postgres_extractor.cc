@@ -180,6 +180,23 @@ std::vector<MetadataQuery> MetadataQueries(const Dhis2DatabaseSchema& schema) {
                           "v.periodtypeid), 'leftSide', " +
                               side("v.leftexpressionid") + ", 'rightSide', " +
                               side("v.rightexpressionid")));
+  // Predictors as /api/predictors lists them: the generator and the skip test as expression
+  // objects (the skip test absent when there is none), the levels as references.
+  queries.push_back(
+      query("metadata_predictor", "predictors", "predictor", "p",
+            "'shortName', p.shortname, 'output', " +
+                Ref("dataelement", "dataelementid", "p.generatoroutput") + ", 'outputCombo', " +
+                Ref("categoryoptioncombo", "categoryoptioncomboid", "p.generatoroutputcombo") +
+                ", 'periodType', (SELECT t.name FROM periodtype t WHERE t.periodtypeid = "
+                "p.periodtypeid), 'generator', " +
+                side("p.generatorexpressionid") + ", 'sampleSkipTest', " +
+                side("p.skiptestexpressionid") +
+                ", 'sequentialSampleCount', p.sequentialsamplecount, 'annualSampleCount', "
+                "p.annualsamplecount, 'sequentialSkipCount', p.sequentialskipcount, "
+                "'organisationUnitLevels', " +
+                RefList("predictororgunitlevels", "predictorid", "p.predictorid", "orgunitlevelid",
+                        "orgunitlevel", "orgunitlevelid", "r.level") +
+                ", 'organisationUnitDescendants', p.organisationunitdescendants"));
   queries.push_back(
       query("metadata_option_set", "optionSets", "optionset", "o", "'valueType', o.valuetype"));
   if (schema.has_deleted_object) {

@@ -329,5 +329,64 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
             1);
 }
 
+// gold.predicted_value for the simulator's two district-level predictors equals plain queries over
+// silver written here: per district and month, the expected OPD consultations are the average of
+// the district's monthly OPD totals (its facilities' values, every option combo) over the three
+// previous months; the malaria threshold is avg + 2 x stddevSamp of the district's confirmed cases
+// over the previous month and, in each of the two previous years, the same month and the months
+// either side of it (DHIS2's sequential and annual samples).
+TEST_F(GoldSimulatorTest, PredictionsEqualPlainQueriesOverSilver) {
+  ASSERT_TRUE(synced_) << *summary_;
+  lake::LakeCatalog catalog(LakeDir());
+  if (!catalog.Table({"gold", "predicted_value"}).Exists()) {
+    GTEST_FAIL() << "sync did not build gold.predicted_value:\n" << *summary_;
+  }
+  ASSERT_NO_FATAL_FAILURE(Open(catalog));
+  auto district_totals = [](const std::string& element_code) {
+    return "SELECT o.level3_uid AS ou, v.start_date, sum(v.value) AS value FROM silver.data_value "
+           "v "
+           "JOIN silver.org_unit o ON o.uid = v.ou AND o.valid_to IS NULL WHERE v.de = (SELECT uid "
+           "FROM silver.data_element WHERE code = '" +
+           element_code + "') AND v.period_type = 'Monthly' AND v.value IS NOT NULL GROUP BY 1, 2";
+  };
+  auto predictions = [](const std::string& predictor_code) {
+    return "SELECT ou, pe, value, make_date(CAST(substring(pe, 1, 4) AS INTEGER), "
+           "CAST(substring(pe, 5, 2) AS INTEGER), 1) AS month FROM gold.predicted_value WHERE "
+           "predictor = (SELECT uid FROM silver.predictor WHERE code = '" +
+           predictor_code + "')";
+  };
+  int64_t districts =
+      count("SELECT count(*) FROM silver.org_unit WHERE level = 3 AND valid_to IS NULL");
+  ASSERT_GT(districts, 1);
+
+  const std::string expected =
+      "SELECT p.ou, p.pe, p.value, (SELECT avg(s.value) FROM (" + district_totals("OPD") +
+      ") s WHERE s.ou = p.ou AND s.start_date >= p.month - INTERVAL 3 MONTH AND s.start_date < "
+      "p.month) AS plain FROM (" +
+      predictions("PRED_OPD_EXPECTED") + ") p";
+  int64_t expected_rows = count("SELECT count(*) FROM (" + expected + ")");
+  EXPECT_GE(expected_rows, 12 * districts);  // every district, at least a year of months
+  EXPECT_EQ(count("SELECT count(DISTINCT ou) FROM (" + expected + ")"), districts);
+  EXPECT_EQ(count("SELECT count(*) FROM (" + expected + ") WHERE abs(value - plain) < 1e-6"),
+            expected_rows);
+  // No district month with samples is left without a prediction, inside the predicted months.
+  EXPECT_EQ(count("SELECT count(*) FROM (SELECT DISTINCT s.ou, m.month FROM (SELECT DISTINCT "
+                  "month FROM (" +
+                  predictions("PRED_OPD_EXPECTED") + ")) m JOIN (" + district_totals("OPD") +
+                  ") s ON s.start_date >= m.month - INTERVAL 3 MONTH AND s.start_date < m.month)"),
+            expected_rows);
+
+  const std::string threshold =
+      "SELECT p.ou, p.pe, p.value, (SELECT avg(s.value) + 2 * stddev_samp(s.value) FROM (" +
+      district_totals("MAL_CONF") +
+      ") s WHERE s.ou = p.ou AND date_diff('month', s.start_date, p.month) IN (1, 11, 12, 13, 23, "
+      "24, 25)) AS plain FROM (" +
+      predictions("PRED_MAL_THRESHOLD") + ") p";
+  int64_t threshold_rows = count("SELECT count(*) FROM (" + threshold + ")");
+  EXPECT_GE(threshold_rows, 12 * districts);
+  EXPECT_EQ(count("SELECT count(*) FROM (" + threshold + ") WHERE abs(value - plain) < 1e-6"),
+            threshold_rows);
+}
+
 }  // namespace
 }  // namespace dhl::pipeline

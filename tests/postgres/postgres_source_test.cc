@@ -291,6 +291,23 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
     text += line + "\n";
   }
   EXPECT_TRUE(differences.empty()) << text;
+  // The comparison is not vacuous for predictions: both of the simulator's predictors (read from
+  // `predictor`, `expression` and `predictororgunitlevels`) predicted values from the database.
+  auto database = engine::Database::Open();
+  ASSERT_TRUE(database.ok());
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  lake::LakeCatalog catalog(SharedDatabaseLake().string());
+  ASSERT_TRUE(catalog.RegisterAll(*connection).ok());
+  auto predicted = connection->Query(
+      "SELECT count(DISTINCT predictor), count(*), count(DISTINCT ou) FROM gold.predicted_value");
+  ASSERT_TRUE(predicted.ok()) << predicted.status().ToString();
+  EXPECT_EQ(predicted->GetInt64(0, 0).value_or(0), 2);
+  EXPECT_GT(predicted->GetInt64(1, 0).value_or(0), 0);
+  auto districts = connection->Query(
+      "SELECT count(*) FROM silver.org_unit WHERE level = 3 AND valid_to IS NULL");
+  ASSERT_TRUE(districts.ok()) << districts.status().ToString();
+  EXPECT_EQ(predicted->GetInt64(2, 0), districts->GetInt64(0, 0));  // district level only
   if (differences.empty()) {
     fs::remove_all(dir);
   }

@@ -691,6 +691,35 @@ CREATE TABLE public.periodboundary (
 );
 
 
+CREATE TABLE public.predictor (
+    predictorid bigint NOT NULL,
+    uid character varying(11) NOT NULL,
+    code character varying(50),
+    created timestamp without time zone NOT NULL,
+    lastupdated timestamp without time zone NOT NULL,
+    lastupdatedby bigint,
+    name character varying(230) NOT NULL,
+    description text,
+    generatorexpressionid bigint,
+    generatoroutput bigint NOT NULL,
+    generatoroutputcombo bigint,
+    skiptestexpressionid bigint,
+    periodtypeid integer NOT NULL,
+    sequentialsamplecount integer NOT NULL,
+    annualsamplecount integer NOT NULL,
+    sequentialskipcount integer,
+    translations jsonb DEFAULT '[]'::jsonb,
+    organisationunitdescendants character varying(100) DEFAULT 'SELECTED'::character varying,
+    shortname character varying(50) NOT NULL
+);
+
+
+CREATE TABLE public.predictororgunitlevels (
+    predictorid bigint NOT NULL,
+    orgunitlevelid bigint NOT NULL
+);
+
+
 CREATE TABLE public.trackedentity (
     trackedentityid bigint NOT NULL,
     uid character varying(11) NOT NULL,
@@ -1237,6 +1266,30 @@ ALTER TABLE ONLY public.periodboundary
 
 ALTER TABLE ONLY public.periodboundary
     ADD CONSTRAINT uk_sbipy5btkgy542bdbx7mxppdd UNIQUE (code);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT predictor_pkey PRIMARY KEY (predictorid);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT predictor_unique_shortname UNIQUE (shortname);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT uk_4b97sdsm2p477cc05eody10lm UNIQUE (name);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT uk_enhquk04unrpri78inaske3jq UNIQUE (uid);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT uk_o0v1fdqiyte40ffm9q3nhcj4v UNIQUE (code);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT unique_generator_expression UNIQUE (generatorexpressionid);
+
+ALTER TABLE ONLY public.predictor
+    ADD CONSTRAINT unique_skip_test_expression UNIQUE (skiptestexpressionid);
+
+ALTER TABLE ONLY public.predictororgunitlevels
+    ADD CONSTRAINT predictororgunitlevels_pkey PRIMARY KEY (predictorid, orgunitlevelid);
 
 ALTER TABLE ONLY public.relationshiptype
     ADD CONSTRAINT relationshiptype_pkey PRIMARY KEY (relationshiptypeid);
