@@ -872,6 +872,14 @@ int Country::FindCategoryOptionCombo(std::string_view uid) const {
   return FindByUid(category_option_combos, uid);
 }
 
+Country::MinMax Country::MinMaxRange(int org_unit, int data_element, int option_combo) const {
+  const DataElement& de = data_elements[static_cast<size_t>(data_element)];
+  double mean = de.base * org_units[static_cast<size_t>(org_unit)].size *
+                category_option_combos[static_cast<size_t>(option_combo)].share;
+  return {static_cast<int64_t>(std::floor(mean * 0.3)),
+          static_cast<int64_t>(std::ceil(mean * 2.5 + 5))};
+}
+
 bool Country::IsOpen(const OrgUnit& unit, const dhis2::Period& period) const {
   if (unit.opening > period.start()) {
     return false;

@@ -219,6 +219,12 @@ class Country {
   int FindDataSet(std::string_view uid) const;
   int FindCategoryOptionCombo(std::string_view uid) const;
   bool IsOpen(const OrgUnit& unit, const dhis2::Period& period) const;
+  // The generated min–max range of a facility's (data element, option combo): DHIS2's
+  // minmaxdataelement row as the simulator serves it and writes it to a database.
+  struct MinMax {
+    int64_t min = 0, max = 0;
+  };
+  MinMax MinMaxRange(int org_unit, int data_element, int option_combo) const;
 };
 
 // "2024-07-26T17:56:11.240" (no zone, as DHIS2 writes metadata timestamps).

@@ -758,20 +758,19 @@ Status WriteMinMax(PostgresConnection& connection, const Country& c) {
                     RowBuilder row(out);
                     int64_t id = 0;
                     for (int ou : c.facilities) {
-                      const OrgUnit& unit = c.org_units[ou];
                       for (size_t e = 0; e < c.data_elements.size(); ++e) {
                         const DataElement& de = c.data_elements[e];
                         if (!de.min_max) {
                           continue;
                         }
                         for (int coc : c.category_combos[de.combo].option_combos) {
-                          double mean = de.base * unit.size * c.category_option_combos[coc].share;
+                          Country::MinMax bounds = c.MinMaxRange(ou, static_cast<int>(e), coc);
                           row.Int(++id)
                               .Int(ou + 1)
                               .Int(static_cast<int64_t>(e) + 1)
                               .Int(coc + 1)
-                              .Int(static_cast<int64_t>(std::floor(mean * 0.3)))
-                              .Int(static_cast<int64_t>(std::ceil(mean * 2.5 + 5)))
+                              .Int(bounds.min)
+                              .Int(bounds.max)
                               .Bool(true);
                           row.End();
                         }

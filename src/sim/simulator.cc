@@ -1102,13 +1102,12 @@ void Simulator::Api::MinMax(const ServerRequest& request, ServerResponse& respon
     }
   }
   auto range = [&](int ou, int e, int coc) {
-    const DataElement& de = c_.data_elements[static_cast<size_t>(e)];
-    double mean = de.base * c_.org_units[ou].size * c_.category_option_combos[coc].share;
+    Country::MinMax bounds = c_.MinMaxRange(ou, e, coc);
     return json{{"source", {{"id", c_.org_units[ou].uid}}},
-                {"dataElement", {{"id", de.uid}}},
+                {"dataElement", {{"id", c_.data_elements[static_cast<size_t>(e)].uid}}},
                 {"optionCombo", {{"id", c_.category_option_combos[coc].uid}}},
-                {"min", static_cast<int>(std::floor(mean * 0.3))},
-                {"max", static_cast<int>(std::ceil(mean * 2.5 + 5))},
+                {"min", static_cast<int>(bounds.min)},
+                {"max", static_cast<int>(bounds.max)},
                 {"generated", true}};
   };
   std::vector<json> page;
