@@ -951,9 +951,27 @@ Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::W
   result.bytes = written.bytes_written;
   result.files_added = written.files_added;
   result.files_removed = written.files_removed;
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  {
+    // The table's fingerprints, read once from the files just written (no rows were at hand), so
+    // that its next run compares with them instead of reading the table then.
+    step.emplace(steps_, "fingerprints");
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
+    std::vector<std::pair<std::string, std::string>> compared;
+    for (const auto& column : columns) {
+      if (!IsIngestionColumn(column.first)) compared.push_back(column);
+    }
+    TableFingerprints table;
+    table.version = written.version;
+    table.format = fingerprint_format_;
+    table.partition_columns = model.partition_by;
+    DHL_ASSIGN_OR_RETURN(table.partitions, ComputeFingerprints(connection_, Qualified(model.name),
+                                                               compared, model.partition_by));
+    recorded_fingerprints_ = std::move(table);
+    step.reset();
+  }
   if (model.expectations.empty()) return Status::Ok();
   step.emplace(steps_, "expectations");
-  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
   return ApplyExpectations(model, Qualified(model.name), result);
 }
 
