@@ -83,6 +83,16 @@ class PipelineRunnerTest : public ::testing::Test {
     }
     return ModelResult{};
   }
+  // The fingerprints ops.model_run recorded with `model`'s commit of `version`; nullopt when it
+  // recorded none.
+  std::optional<TableFingerprints> RecordedFingerprints(const std::string& model, int64_t version) {
+    EXPECT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
+    auto recorded = connection_->Query("SELECT fingerprints FROM ops.model_run WHERE model = '" +
+                                       model + "' AND version = " + std::to_string(version));
+    EXPECT_TRUE(recorded.ok()) << recorded.status().ToString();
+    if (!recorded.ok() || recorded->row_count() == 0) return std::nullopt;
+    return ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
+  }
   int64_t Version(const lake::TableName& table) {
     auto snapshot = catalog_->Table(table).Load(*connection_);
     return snapshot.ok() ? snapshot->version : -1;
@@ -679,12 +689,7 @@ TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
   ModelResult first = Run(*models, "silver.fact");
   EXPECT_EQ(first.files_added, 2);
   // The first write records its fingerprints (from the rows at hand, not by reading the table).
-  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
-  auto first_recorded = connection_->Query(
-      "SELECT fingerprints FROM ops.model_run WHERE model = 'silver.fact' AND version = " +
-      std::to_string(first.version));
-  ASSERT_TRUE(first_recorded.ok()) << first_recorded.status().ToString();
-  auto first_fingerprints = ParseTableFingerprints(first_recorded->GetString(0, 0).value_or(""));
+  auto first_fingerprints = RecordedFingerprints("silver.fact", first.version);
   ASSERT_TRUE(first_fingerprints.has_value());
   EXPECT_EQ(first_fingerprints->version, first.version);
   EXPECT_EQ(first_fingerprints->partitions.size(), 2u);
@@ -704,13 +709,8 @@ TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
   const std::vector<std::string> expected = {"(a, 2020, 1)", "(b, 2021, 2)", "(c, 2021, 4)",
                                              "(e, 2021, 6)"};
   EXPECT_EQ(Rows("silver.fact", "k, year, v"), expected);
-  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
-  auto recorded = connection_->Query(
-      "SELECT fingerprints FROM ops.model_run WHERE model = 'silver.fact' AND version = " +
-      std::to_string(appended.version));
-  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
-  auto fingerprints = ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
-  ASSERT_TRUE(fingerprints.has_value()) << recorded->GetString(0, 0).value_or("NULL");
+  auto fingerprints = RecordedFingerprints("silver.fact", appended.version);
+  ASSERT_TRUE(fingerprints.has_value());
   EXPECT_EQ(fingerprints->version, appended.version);
   EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2021")}}].rows), 3);
   EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2020")}}].rows), 1);
@@ -745,13 +745,8 @@ TEST_F(PipelineRunnerTest, AStraightWriteRecordsItsFingerprints) {
   ModelResult first = Run(*models, "gold.fact");
   ASSERT_EQ(first.status, ModelStatus::kSucceeded) << first.error;
   EXPECT_EQ(first.files_added, 2);
-  ASSERT_TRUE(catalog_->Register(*connection_, {"ops", "model_run"}).ok());
-  auto recorded = connection_->Query(
-      "SELECT fingerprints FROM ops.model_run WHERE model = 'gold.fact' AND version = " +
-      std::to_string(first.version));
-  ASSERT_TRUE(recorded.ok()) << recorded.status().ToString();
-  auto fingerprints = ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
-  ASSERT_TRUE(fingerprints.has_value()) << recorded->GetString(0, 0).value_or("NULL");
+  auto fingerprints = RecordedFingerprints("gold.fact", first.version);
+  ASSERT_TRUE(fingerprints.has_value());
   EXPECT_EQ(fingerprints->version, first.version);
   EXPECT_EQ(fingerprints->partition_columns, (std::vector<std::string>{"year"}));
   ASSERT_EQ(fingerprints->partitions.size(), 2u);
