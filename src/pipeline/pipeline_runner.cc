@@ -761,32 +761,50 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
   const std::string touched_view = "touched_target";
   DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, touched_view));
   const std::string target = QuoteName(kBatchSchema) + "." + QuoteName(touched_view);
-  DHL_ASSIGN_OR_RETURN(
-      int64_t known,
-      CountRows(connection_,
-                "(SELECT 1 FROM " + target + " AS _pipeline_old WHERE EXISTS (SELECT 1 FROM " +
-                    batch + " AS _pipeline_key WHERE " +
-                    SameKey("_pipeline_old", "_pipeline_key", model.unique_key) + ") LIMIT 1)"));
-  if (known > 0) return false;
   DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, target));
   DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(batch, columns));
   if (!stored.has_value()) return false;  // another shape: the ordinary path says how it differs
 
-  // Every key is new to the table: its latest version, unless deleted, is appended; the table's
-  // rows stay as they are.
+  // The latest version of each touched key (deleted ones too).
   std::vector<std::string> order;
   for (const std::string& column : model.order_by) {
     order.push_back(QuoteName(column) + " DESC NULLS LAST");
   }
-  const std::string live = "_pipeline_live_rows";
+  const std::string latest = "_pipeline_latest_rows";
   DHL_RETURN_IF_ERROR(connection_.Execute(
-      "CREATE OR REPLACE TEMP TABLE " + live +
+      "CREATE OR REPLACE TEMP TABLE " + latest +
       " AS SELECT * EXCLUDE (_pipeline_rank) FROM (SELECT *, row_number() OVER (PARTITION BY " +
       QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
-      ") AS _pipeline_rank FROM " + batch + ") WHERE _pipeline_rank = 1" +
+      ") AS _pipeline_rank FROM " + batch + ") WHERE _pipeline_rank = 1"));
+  // A key the table holds already may only be a re-delivery of the version it holds (the
+  // extractor's overlap fetches such records again): its latest version equals the stored row in
+  // every column but the ingestion ones, so its row stays as it is. Any other known key (changed,
+  // deleted, or quarantined now) takes the ordinary path.
+  DHL_ASSIGN_OR_RETURN(std::optional<std::string> latest_stored, AsStored(latest, columns));
+  if (!latest_stored.has_value()) return false;
+  std::vector<std::string> compared;
+  for (const auto& [name, type] : columns) {
+    if (!IsIngestionColumn(name)) compared.push_back(name);
+  }
+  const std::string known = "EXISTS (SELECT 1 FROM " + target + " AS _pipeline_old WHERE " +
+                            SameKey("_pipeline_old", "_pipeline_new", model.unique_key) + ")";
+  DHL_ASSIGN_OR_RETURN(
+      int64_t changed_known,
+      CountRows(connection_,
+                "(SELECT 1 FROM " + *latest_stored + " AS _pipeline_new WHERE " + known +
+                    " AND NOT EXISTS (SELECT 1 FROM " + target + " AS _pipeline_old WHERE " +
+                    SameKey("_pipeline_old", "_pipeline_new", compared) + ") LIMIT 1)"));
+  if (changed_known > 0) return false;
+
+  // Every other key is new to the table: its latest version, unless deleted, is appended; the
+  // table's rows stay as they are.
+  const std::string live = "_pipeline_live_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + live + " AS SELECT * FROM " + latest +
+      " AS _pipeline_new WHERE NOT " + known +
       (model.deleted_column.empty()
            ? std::string()
-           : " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)")));
+           : " AND NOT COALESCE(_pipeline_new." + QuoteName(model.deleted_column) + ", FALSE)")));
   {
     auto step = steps_.Time("expectations");
     DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));

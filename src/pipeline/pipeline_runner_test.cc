@@ -728,6 +728,29 @@ TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
             (std::vector<std::string>{"(a, 2020, 1)", "(b, 2021, 7)", "(c, 2021, 4)",
                                       "(e, 2021, 6)", "(f, 2021, 8)"}));
   EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
+
+  // b re-delivered as the table holds it (an extractor's overlap fetches it again) beside a new
+  // key g: b's row stays, g is appended, no file is rewritten.
+  Write("bronze.fact", rows("('b', 2021, 7, 2, false), ('g', 2022, 9, 1, false)"), false);
+  ModelResult redelivered = Run(*models, "silver.fact");
+  EXPECT_EQ(redelivered.full_reason, "");
+  EXPECT_EQ(redelivered.rows_out, 1);  // g
+  EXPECT_EQ(redelivered.files_removed, 0);
+  EXPECT_EQ(redelivered.files_added, 1);
+  const std::vector<std::string> with_g = {"(a, 2020, 1)", "(b, 2021, 7)", "(c, 2021, 4)",
+                                           "(e, 2021, 6)", "(f, 2021, 8)", "(g, 2022, 9)"};
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"), with_g);
+  EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
+
+  // b re-delivered again beside c deleted: c is known and changed, so the ordinary path rewrites
+  // 2021 without it.
+  Write("bronze.fact", rows("('b', 2021, 7, 2, false), ('c', 2021, 4, 3, true)"), false);
+  ModelResult deleted = Run(*models, "silver.fact");
+  EXPECT_GT(deleted.files_removed, 0);
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"),
+            (std::vector<std::string>{"(a, 2020, 1)", "(b, 2021, 7)", "(e, 2021, 6)",
+                                      "(f, 2021, 8)", "(g, 2022, 9)"}));
+  EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
 }
 
 // A table written straight from its SQL (a first build: no materialised rows) records its
