@@ -10,8 +10,11 @@
 -- the period structure (one column per period type: the period of that type the value's period
 -- belongs to, from silver.period; the own type's column is the period itself), one column per
 -- category holding the option of the value's coc or aoc (generated('analytics_category_columns')),
--- days of the period and value x days. Partitioned by year; a change to silver.data_value
--- recomputes only the years it touches (materialized: partitioned, docs/models.md).
+-- days of the period and value x days. The values are silver's and the predictions
+-- gold.predicted_value marks in_analytics (DHIS2 stores predictions as ordinary data values; a
+-- prediction replaces the stored value of its key, or not: docs/predictors.md; never both).
+-- Partitioned by year; a change to silver.data_value or gold.predicted_value recomputes only the
+-- years it touches (materialized: partitioned, docs/models.md).
 -- A changed dimension row (a period added, an org unit moved, a value type changed) reaches only the
 -- years holding values that reference it (recompute_on). Each row comes from one data value
 -- (append_inputs): values only appended to silver.data_value (a newly arrived month), which no
@@ -20,7 +23,7 @@
 -- org_unit, period) and the values join them: no expression runs per value but value x days.
 -- materialized: partitioned
 -- partition_by: year
--- partition_inputs: silver.data_value
+-- partition_inputs: silver.data_value, gold.predicted_value
 -- append_inputs: silver.data_value
 -- recompute_on: silver.period.pe = pe
 -- recompute_on: silver.org_unit.uid = ou
@@ -49,6 +52,20 @@ org_unit AS (
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
+-- The values: the stored ones but those a prediction replaces, and those predictions.
+data_value AS (
+  SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.start_date, s.end_date, s.value,
+         s.value_text, s.year
+  FROM ref('silver.data_value') s
+  LEFT JOIN (SELECT de, coc, aoc, ou, pe FROM ref('gold.predicted_value') WHERE in_analytics) q
+    ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = s.pe
+  WHERE q.de IS NULL
+  UNION ALL
+  SELECT de, coc, aoc, ou, pe, period_type, start_date, end_date, value,
+         CASE WHEN value = 0 THEN '0' ELSE CAST(value AS STRING) END AS value_text, year
+  FROM ref('gold.predicted_value')
+  WHERE in_analytics
+),
 -- The period structure, one row per period (silver.data_value's period_type is its period's).
 period AS (
   SELECT p.pe, p.days, generated('analytics_period_columns')
@@ -64,7 +81,7 @@ SELECT v.de, v.coc, v.aoc, v.ou, v.pe, o.level, o.level1_uid, o.level2_uid, o.le
        p.financialnov
        generated('analytics_category_columns'),
        v.value, v.value_text, p.days, v.value * p.days AS value_x_days, v.year
-FROM ref('silver.data_value') v
+FROM data_value v
 JOIN element e ON e.uid = v.de
 JOIN org_unit o ON o.uid = v.ou
 JOIN period p ON p.pe = v.pe

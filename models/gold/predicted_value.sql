@@ -2,11 +2,14 @@
 -- (the predictor's levels) x output period x attribute option combo with a value, the output data
 -- element and option combo as DHIS2 would store them. The whole SELECT is compiled from
 -- silver.predictor by the generator in src/pipeline/predictor_generator.h (sample periods,
--- sample functions, missing value strategy); predictors it cannot compute are left out with a
--- warning naming them and the reason, and recorded in ops.expression_status.
--- Not yet fed into gold.analytics / gold.aggregate (a live server that ran its predictor job
--- delivers the predicted values as ordinary data values).
+-- sample functions, skip test, missing value strategy); predictors it cannot compute are left out
+-- with a warning naming them and the reason, and recorded in ops.expression_status.
+-- gold.analytics takes the rows marked in_analytics as data values (DHIS2 stores predictions as
+-- ordinary data values): one per key, replacing a stored value of the key unless
+-- [gold] predictions_replace_stored = false. Written by year of the period's start, so that a
+-- changed prediction reaches only its year of gold.analytics (a partition input there).
 -- materialized: table
+-- partition_by: year
 -- depends_on: silver.predictor, silver.data_value, silver.data_element, silver.org_unit, silver.org_unit_level, silver.constant
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('predicted_value')

@@ -39,14 +39,15 @@ Status ReadGoldSettings(const toml::table& file, const std::string& path,
     } else if (key == "program_indicator_period_types") {
       DHL_RETURN_IF_ERROR(strings(node, key, settings.program_indicator.period_types));
     } else if (key == "data_set_period_types" || key == "include_zero_values_in_analytics" ||
-               key == "every_option_grain") {
+               key == "every_option_grain" || key == "predictions_replace_stored") {
       auto flag = node.value<bool>();
       if (!flag || !node.is_boolean())
         return InvalidArgument(where(key) + ": expected true or false");
       (key == "data_set_period_types" ? settings.aggregate.data_set_period_types
        : key == "include_zero_values_in_analytics"
            ? settings.aggregate.include_zero_values_in_analytics
-           : settings.aggregate.every_option_grain) = *flag;
+       : key == "every_option_grain" ? settings.aggregate.every_option_grain
+                                     : settings.predictor.replace_stored) = *flag;
     } else if (key == "server_version") {
       auto text = node.value<std::string>();
       if (!text) return InvalidArgument(where(key) + ": expected a string such as \"2.41.0\"");

@@ -20,6 +20,10 @@ namespace dhl::pipeline {
 // essential (IsEssentialInput).
 std::optional<std::string> EmptyBronzeSelect(const lake::TableName& table);
 
+// EmptyBronzeSelect, or for gold.predicted_value (which gold.analytics reads; a model set without
+// its model, as tests and benches run gold.analytics alone, has no predictions) its empty form.
+std::optional<std::string> EmptyInputSelect(const lake::TableName& table);
+
 // bronze.data_value, bronze.metadata_organisation_unit, bronze.metadata_data_element.
 bool IsEssentialInput(const lake::TableName& table);
 

@@ -84,6 +84,7 @@ std::string PredictorSettingsText(const GeneratorSettings& settings) {
   for (const auto& [placeholder, level] : settings.predictor.level_placeholders) {
     text += fmt::format("{}={};", placeholder, level);
   }
+  if (!settings.predictor.replace_stored) text += " stored_wins";
   return text;
 }
 

@@ -63,6 +63,10 @@ struct PredictorParameters {
   // Install-time placeholders of metadata packages (WHO's `<OU_LEVEL_FACILITY_UID>`) and the
   // org-unit level number each stands for; an unmapped placeholder refuses its predictor.
   std::map<std::string, int> level_placeholders;
+  // gold.analytics takes a prediction over a value the source stores for the same key (de, coc,
+  // aoc, ou, pe), as DHIS2's predictor job overwrites it (PredictionWriter); false keeps the
+  // stored value. Never both.
+  bool replace_stored = true;
 };
 
 struct GeneratorSettings {

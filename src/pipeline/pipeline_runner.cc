@@ -463,7 +463,7 @@ Result<Versions> Runner::CurrentVersions(const Model& model) {
   Versions versions;
   for (const Ref& ref : model.refs) {
     lake::DeltaTable table = catalog_.Table(ref.table);
-    if (!table.Exists() && EmptyBronzeSelect(ref.table).has_value()) {
+    if (!table.Exists() && EmptyInputSelect(ref.table).has_value()) {
       versions[ref.table] = kAbsent;
       continue;
     }
@@ -595,7 +595,7 @@ Result<std::string> Runner::WholeView(const Model& model, const Versions& inputs
 }
 
 Result<std::string> Runner::EmptyView(const TableName& table) {
-  std::optional<std::string> select = EmptyBronzeSelect(table);
+  std::optional<std::string> select = EmptyInputSelect(table);
   if (!select.has_value()) return Internal(table.ToString() + " has no empty form");
   std::string view =
       QuoteName(kBatchSchema) + "." + QuoteName(table.layer + "__" + table.name + "__empty");
@@ -1177,6 +1177,9 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
     if (!reason.empty()) return reason;
     if (reaches_old_rows == nullptr || *reaches_old_rows) continue;
     auto recorded = last.find(input);
+    if (recorded != last.end() && recorded->second == kAbsent && inputs.at(input) == kAbsent) {
+      continue;  // absent then and now (gold.predicted_value without predictors): no old rows
+    }
     if (recorded == last.end() || recorded->second == kAbsent) {
       *reaches_old_rows = true;
       continue;
@@ -1518,6 +1521,27 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
                                                 direct, changed, *last, &reaches_old_rows));
     if (!why.empty()) return whole;
     if (reaches_old_rows || !direct.empty()) append = false;
+  }
+  // An append run reads the other partition inputs' changed partitions whole, so rows they hold
+  // there would be appended again (gold.analytics' predictions from gold.predicted_value): any
+  // such file makes the run recompute those partitions instead.
+  for (const TableName& input : model.partition_inputs) {
+    if (!append) break;
+    if (std::find(model.append_inputs.begin(), model.append_inputs.end(), input) !=
+            model.append_inputs.end() ||
+        inputs.at(input) == kAbsent) {
+      continue;
+    }
+    lake::VersionSpec spec;
+    spec.version = inputs.at(input);
+    DHL_ASSIGN_OR_RETURN(auto snapshot, catalog_.Table(input).Load(connection_, spec));
+    for (const auto& [path, file] : snapshot.files) {
+      auto value = file.partition_values.find(scope.column);
+      if (value != file.partition_values.end() && value->second.has_value() &&
+          changed.count(*value->second) > 0) {
+        append = false;
+      }
+    }
   }
   if (!append) scope.append_from.clear();
   if (model.partition_window_low == 0 && model.partition_window_high == 0) {

@@ -28,8 +28,8 @@ std::string EmptyPredictedSelect() {
   return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
          "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
          "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS period_type, "
-         "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date FROM (SELECT 1 AS one) "
-         "AS empty WHERE 1 = 0";
+         "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date, CAST(NULL AS INT) AS "
+         "year, CAST(NULL AS BOOLEAN) AS in_analytics FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
 }
 
 // The same day `years` years earlier (29 February becomes 28 February).
@@ -369,7 +369,8 @@ class PredictorCompiler {
     for (const dhis2::Period& period : outputs) {
       output_rows.push_back("(" + Text(period.id()) + ", DATE " +
                             Text(dhis2::FormatDate(period.start())) + ", DATE " +
-                            Text(dhis2::FormatDate(period.end())) + ")");
+                            Text(dhis2::FormatDate(period.end())) + ", " +
+                            std::to_string(dhis2::YearOf(period.start())) + ")");
       std::set<std::string> samples;
       for (int i = predictor.sequential_skip_count + 1; i <= predictor.sequential_sample_count;
            ++i) {
@@ -421,7 +422,7 @@ class PredictorCompiler {
     std::vector<std::string> keys;
     std::string joins;
     ctes.push_back("c" + p + " AS (SELECT v.* FROM v" + p + " v JOIN " + output_periods +
-                   " AS o(pe, start_date, end_date) ON o.pe = v.pe)");
+                   " AS o(pe, start_date, end_date, year) ON o.pe = v.pe)");
     keys.push_back("SELECT ou, pe, aoc FROM c" + p);
     joins += " LEFT JOIN c" + p + " c ON c.ou = k.ou AND c.pe = k.pe AND c.aoc = k.aoc";
     if (!aggregates.empty()) {
@@ -456,11 +457,12 @@ class PredictorCompiler {
            " AS de, " +
            Text(predictor.output_combo.empty() ? kDefaultCombo : predictor.output_combo) +
            " AS coc, aoc, ou, predicted.pe, " + Text(dhis2::PeriodTypeName(type)) +
-           " AS period_type, o.start_date, o.end_date, value FROM (SELECT k.aoc, k.ou, k.pe, "
+           " AS period_type, o.start_date, o.end_date, o.year, value FROM (SELECT k.aoc, k.ou, "
+           "k.pe, "
            "CAST(" +
            value + " AS DOUBLE) AS value FROM k" + p + " k" + joins + ") AS predicted JOIN " +
            output_periods +
-           " AS o(pe, start_date, end_date) ON o.pe = predicted.pe WHERE value - value = 0";
+           " AS o(pe, start_date, end_date, year) ON o.pe = predicted.pe WHERE value - value = 0";
   }
 
  private:
@@ -514,6 +516,7 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
   std::vector<int> state(all.size(), 0);  // 0 pending, 1 computed, 2 left out
   std::vector<std::optional<Status>> forced(all.size());
   std::vector<size_t> order;
+  std::set<std::string> outputs;  // data elements predicted
   while (order.size() < all.size()) {
     std::optional<size_t> next;
     for (size_t i = 0; i < all.size() && !next; ++i) {
@@ -561,8 +564,9 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     ctes.insert(ctes.end(), own.begin(), own.end());
     ctes.push_back(cte + " AS (" + *select + ")");
     selects.push_back(
-        "SELECT predictor, de, coc, aoc, ou, pe, value, period_type, start_date, end_date FROM " +
-        cte);
+        "SELECT predictor, de, coc, aoc, ou, pe, value, period_type, start_date, end_date, year, " +
+        std::to_string(selects.size()) + " AS run_order FROM " + cte);
+    outputs.insert(all[i].output);
     predicted[all[i].output].push_back(cte);
   }
   for (size_t i = 0; i < all.size(); ++i) {
@@ -580,7 +584,24 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     if (statuses != nullptr) statuses->push_back(std::move(status));
   }
   if (selects.empty()) return EmptyPredictedSelect();
-  return "WITH " + Join(ctes, ",\n") + "\n" + Join(selects, "\nUNION ALL\n");
+  // Which value gold.analytics takes for a key (de, coc, aoc, ou, pe): the prediction of the
+  // predictor run last among those predicting it (DHIS2 writes each in turn, the last stays), and
+  // over a value the source stores for the key only when [gold] predictions_replace_stored
+  // (default: DHIS2's predictor job overwrites it, PredictionWriter).
+  std::vector<std::string> output_list;
+  for (const std::string& de : outputs) output_list.push_back(sql::StringLiteral(de, dialect));
+  ctes.push_back("predicted AS (" + Join(selects, "\nUNION ALL\n") + ")");
+  ctes.push_back(
+      "stored AS (SELECT DISTINCT de, coc, aoc, ou, pe FROM ref('silver.data_value') WHERE de IN "
+      "(" +
+      Join(output_list, ", ") + "))");
+  return "WITH " + Join(ctes, ",\n") +
+         "\nSELECT q.predictor, q.de, q.coc, q.aoc, q.ou, q.pe, q.value, q.period_type, "
+         "q.start_date, q.end_date, q.year, (ROW_NUMBER() OVER (PARTITION BY q.de, q.coc, q.aoc, "
+         "q.ou, q.pe ORDER BY q.run_order DESC) = 1 AND " +
+         (inputs.replace_stored ? std::string("TRUE") : std::string("s.de IS NULL")) +
+         ") AS in_analytics FROM predicted q LEFT JOIN stored s ON s.de = q.de AND s.coc = q.coc "
+         "AND s.aoc = q.aoc AND s.ou = q.ou AND s.pe = q.pe";
 }
 
 Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
@@ -595,6 +616,7 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
   if (context.settings != nullptr) {
     inputs.years = context.settings->predictor.years;
     inputs.level_placeholders = context.settings->predictor.level_placeholders;
+    inputs.replace_stored = context.settings->predictor.replace_stored;
   }
   DHL_ASSIGN_OR_RETURN(
       auto predictors,

@@ -21,7 +21,9 @@
 //   and sample functions; the value of an integer-typed output rounded half away from zero; no
 //   prediction where the value is NULL, NaN or infinite;
 // - output: (predictor, de = output, coc = outputCombo or the default combo, aoc of the values, ou,
-//   pe, value, period_type, start_date, end_date).
+//   pe, value, period_type, start_date, end_date, year, in_analytics: whether gold.analytics takes
+//   this prediction as the key's value (the last predictor run for a key; over a stored value only
+//   with replace_stored).
 // Refused with the reason (warning and ops.expression_status, object_type "predictor"): a syntax
 // error, an unresolved level (an install-time placeholder such as <OU_LEVEL_FACILITY_UID>), an
 // unknown period type or output, items other than data elements and operands (C{} is a literal),
@@ -63,6 +65,9 @@ struct PredictorInputs {
   // The latest stored period start of each period type among silver.data_value (yyyy-MM-dd).
   std::map<std::string, std::string> latest_start;
   int years = 2;  // how many years back from the latest stored period are predicted
+  // A prediction replaces a value the source stores for the same key in gold.analytics (DHIS2's
+  // predictor job overwrites it); false: the stored value stays and the prediction is left out.
+  bool replace_stored = true;
   // Package placeholders (`<OU_LEVEL_FACILITY_UID>`) -> level number ([gold]
   // predictor_level_placeholders).
   std::map<std::string, int> level_placeholders;

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "lake/lake_catalog.h"
+#include "pipeline/dimension_generators.h"
 #include "pipeline/pipeline_runner.h"
 #include "tests/pipeline/model_lake_fixture.h"
 
@@ -63,11 +64,22 @@ class GoldPredictorTest : public ModelLakeFixture {
     Write("silver.data_element",
           "SELECT * FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutput001', 'INTEGER'), "
           "('deOutNum001', 'NUMBER'), ('deCycleA001', 'NUMBER'), ('deCycleB001', 'NUMBER'), "
-          "('deFlagged01', 'NUMBER')) AS t(uid, value_type)");
+          "('deFlagged01', 'NUMBER'), ('deDonor0001', 'NUMBER')) AS t(uid, value_type)");
+    // Program indicator piVisits001 (Monthly): A 202401 3, 202402 4; B 202401 2; the district
+    // 202401 7 (its own value: distinct counts do not add up).
+    Write("silver.program_indicator",
+          "SELECT * FROM (VALUES ('piVisits001'), ('piUnbuilt01')) AS t(uid)");
+    Write("gold.program_indicator_value",
+          "SELECT program_indicator, ou, ou_level, pe, 'Monthly' AS period_type, CAST(value AS "
+          "DOUBLE) AS value FROM (VALUES ('piVisits001', 'ouFacilityA', 3, '202401', 3), "
+          "('piVisits001', 'ouFacilityA', 3, '202402', 4), ('piVisits001', 'ouFacilityB', 3, "
+          "'202401', 2), ('piVisits001', 'ouDistrict1', 2, '202401', 7)) AS t(program_indicator, "
+          "ou, ou_level, pe, value)");
     Write("silver.constant",
           "SELECT * FROM (VALUES ('constHalf01', 2.5), ('constQuart1', 0.75)) AS t(uid, value)");
     Write("silver.data_value",
-          "SELECT de, pe, ou, 'HllvX50cXC0' AS coc, 'HllvX50cXC0' AS aoc, CAST(value AS DOUBLE) "
+          "SELECT de, pe, ou, 'HllvX50cXC0' AS coc, CASE WHEN de = 'deDonor0001' THEN "
+          "'aocDonor001' ELSE 'HllvX50cXC0' END AS aoc, CAST(value AS DOUBLE) "
           "AS value, 'Monthly' AS period_type, CAST(start_date AS DATE) AS start_date, "
           "CAST(CAST(start_date AS DATE) + INTERVAL 1 MONTH - INTERVAL 1 DAY AS DATE) AS end_date "
           "FROM (VALUES ('deStock0001', '202301', 'ouFacilityA', 20, '2023-01-01'), "
@@ -77,7 +89,8 @@ class GoldPredictorTest : public ModelLakeFixture {
           "('deStock0001', '202401', 'ouFacilityA', 10, '2024-01-01'), "
           "('deStock0001', '202312', 'ouFacilityB', 1, '2023-12-01'), "
           "('deStock0001', '202401', 'ouFacilityB', 3, '2024-01-01'), "
-          "('deFlagged01', '202311', 'ouFacilityA', 1, '2023-11-01')) "
+          "('deFlagged01', '202311', 'ouFacilityA', 1, '2023-11-01'), "
+          "('deDonor0001', '202401', 'ouFacilityA', 5, '2024-01-01')) "
           "AS t(de, pe, ou, value, start_date)");
   }
 
@@ -317,6 +330,124 @@ TEST_F(GoldPredictorTest, SampleSkipTestDropsPeriodsPerOrgUnitByHand) {
   EXPECT_EQ(Value("prSkipNvr01", "ouFacilityA", "202401"), 6);
   // A test always true leaves no sample: no prediction at all.
   EXPECT_EQ(Count("prSkipAll01"), 0);
+}
+
+// DHIS2 stores predictions as ordinary data values, so gold.analytics takes them (one per key)
+// and gold.aggregate and gold.indicator_value read them like stored values. A prediction replaces
+// the value the source stores for its key (DHIS2's predictor job overwrites it, PredictionWriter),
+// or with predictions_replace_stored = false leaves it; never both.
+TEST_F(GoldPredictorTest, PredictionsFeedAggregatesAndIndicatorsByHand) {
+  UseModels({"gold/predicted_value.sql", "gold/analytics.sql", "gold/aggregate.sql",
+             "gold/indicator_value.sql"});
+  Write("silver.org_unit",
+        std::string("SELECT uid, level, level1_uid, level2_uid, level3_uid, CAST(NULL AS "
+                    "VARCHAR) AS level4_uid, CAST(NULL AS VARCHAR) AS level5_uid, CAST(NULL AS "
+                    "VARCHAR) AS level6_uid, CAST(NULL AS VARCHAR) AS level7_uid, CAST(NULL AS "
+                    "VARCHAR) AS level8_uid, CAST(NULL AS TIMESTAMPTZ) AS valid_to FROM (") +
+            kOrgUnits + ") AS o");
+  Write("silver.org_unit_level",
+        "SELECT * FROM (VALUES (3, 'Facility', 'lvlFacilit1')) AS t(level, name, uid)");
+  Write("silver.period", PeriodRowsSql({"202401", "202402"}, sql::Dialect::kDuckDb));
+  Write("silver.data_element",
+        "SELECT uid, value_type, 'SUM' AS aggregation_type, 'AGGREGATE' AS domain_type, FALSE AS "
+        "zero_is_significant FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutNum001', 'NUMBER'), "
+        "('deOther0001', 'NUMBER')) AS t(uid, value_type)");
+  Write("silver.data_set",
+        "SELECT * FROM (VALUES ('dsMonthly01', 'Monthly')) AS t(uid, "
+        "period_type)");
+  Write("silver.data_set_element",
+        "SELECT 'dsMonthly01' AS data_set, uid AS de FROM (VALUES ('deStock0001'), "
+        "('deOutNum001'), ('deOther0001')) AS t(uid)");
+  Write("silver.category_option_combo",
+        "SELECT * FROM (VALUES ('HllvX50cXC0', 'bjDvmb4bfuf')) AS t(uid, category_combo)");
+  Write("silver.category_option_combo_option",
+        "SELECT * FROM (VALUES ('HllvX50cXC0', 'GLevLNI9wkl', 'xYerKDKCefk')) AS t(coc, category, "
+        "category_option)");
+  Write("silver.category",
+        "SELECT * FROM (VALUES ('GLevLNI9wkl', 'default', FALSE)) AS t(uid, name, "
+        "data_dimension)");
+  Write("silver.constant", "SELECT * FROM (VALUES ('constHalf01', 2.5)) AS t(uid, value)");
+  Write("silver.indicator",
+        "SELECT * FROM (VALUES ('inOutShare1', '#{deOutNum001}', '#{deStock0001}', "
+        "CAST(100 AS DOUBLE), FALSE)) AS t(uid, numerator, denominator, factor, annualized)");
+  Write("silver.org_unit_group_member",
+        "SELECT * FROM (VALUES ('grpNone0001', 'ouNational1')) AS t(group_uid, ou) WHERE FALSE");
+  Write("silver.program_indicator", "SELECT * FROM (VALUES ('piNone00001')) AS t(uid) WHERE FALSE");
+  Write("gold.program_indicator_value",
+        "SELECT 'piNone00001' AS program_indicator, 'ouFacilityA' AS ou, 3 AS ou_level, '202401' "
+        "AS pe, 'Monthly' AS period_type, CAST(1 AS DOUBLE) AS value WHERE FALSE");
+  Write("gold.reporting_rate",
+        "SELECT 'dsMonthly01' AS data_set, 'ouFacilityA' AS ou, 3 AS ou_level, '202401' AS pe, "
+        "'Monthly' AS period_type, 1.0 AS expected, 1.0 AS actual, 1.0 AS actual_on_time, 100.0 "
+        "AS rate, 100.0 AS rate_on_time WHERE FALSE");
+  // Stock: A 202401 10, 202402 20; B 202401 5. The output element is stored too: A 202402 99
+  // (a value the prediction replaces) and B 202401 7 (a month without a prediction: no sample).
+  auto data_values = [](const std::string& rows) {
+    return "SELECT de, pe, ou, 'HllvX50cXC0' AS coc, 'HllvX50cXC0' AS aoc, CAST(value AS DOUBLE) "
+           "AS value, CAST(value AS VARCHAR) AS value_text, 'Monthly' AS period_type, "
+           "CAST(start_date AS DATE) AS start_date, CAST(CAST(start_date AS DATE) + INTERVAL 1 "
+           "MONTH - INTERVAL 1 DAY AS DATE) AS end_date, 2024 AS year FROM (VALUES " +
+           rows + ") AS t(de, pe, ou, value, start_date)";
+  };
+  Write("silver.data_value",
+        data_values("('deStock0001', '202401', 'ouFacilityA', 10, '2024-01-01'), "
+                    "('deStock0001', '202402', 'ouFacilityA', 20, '2024-02-01'), "
+                    "('deStock0001', '202401', 'ouFacilityB', 5, '2024-01-01'), "
+                    "('deOutNum001', '202402', 'ouFacilityA', 99, '2024-02-01'), "
+                    "('deOutNum001', '202401', 'ouFacilityB', 7, '2024-01-01')"),
+        {"year"});
+  // The previous month's stock: A 202402 <- 10, A 202403 <- 20, B 202402 <- 5.
+  WritePredictors(Predictor("prPrevious1", "deOutNum001", "sum(#{deStock0001})", 1));
+  auto cell = [&](const std::string& table, const std::string& key, const std::string& ou,
+                  const std::string& pe) -> std::optional<double> {
+    std::string where = table == "gold.aggregate"
+                            ? "de = '" + key + "' AND coc IS NULL AND category IS NULL"
+                            : "indicator = '" + key + "'";
+    auto rows =
+        Rows(*catalog_, table, "value", where + " AND ou = '" + ou + "' AND pe = '" + pe + "'");
+    if (rows.empty()) return std::nullopt;
+    EXPECT_EQ(rows.size(), 1u) << table << " " << key << " " << ou << " " << pe;
+    return std::stod(rows[0].substr(1, rows[0].size() - 2));
+  };
+  RunOk(*catalog_, /*full=*/true);
+  // gold.analytics: A 202402 holds the prediction 10, not the stored 99 (one row); B 202401 keeps
+  // its stored 7; B 202402 gains the prediction 5. A 202403's prediction has no period in
+  // silver.period (no value of the source names it) and is not loaded.
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "ou, pe, value", "de = 'deOutNum001'"),
+            (std::vector<std::string>{"(ouFacilityA, 202402, 10.0)", "(ouFacilityB, 202401, 7.0)",
+                                      "(ouFacilityB, 202402, 5.0)"}));
+  // The district: 202402 10 + 5 = 15 (not 99 + 10 + 5); 202401 7. The quarter: 15 + 7 = 22.
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "202402"), 15);
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "202401"), 7);
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouFacilityA", "202402"), 10);
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "2024Q1"), 22);
+  // The indicator reads the predictions: district 202402 15 / 20 x 100 = 75; A 202402 10 / 20 x
+  // 100 = 50; 202401 7 / 15 x 100.
+  EXPECT_NEAR(*cell("gold.indicator_value", "inOutShare1", "ouDistrict1", "202402"), 75,
+              kTolerance);
+  EXPECT_NEAR(*cell("gold.indicator_value", "inOutShare1", "ouFacilityA", "202402"), 50,
+              kTolerance);
+  EXPECT_NEAR(*cell("gold.indicator_value", "inOutShare1", "ouDistrict1", "202401"), 700.0 / 15,
+              kTolerance);
+
+  // A value of an element no predictor reads, appended: gold.predicted_value is unchanged, and
+  // gold.analytics must not append its 2024 predictions a second time (it recomputes 2024).
+  Append(*catalog_, "silver.data_value",
+         data_values("('deOther0001', '202402', 'ouFacilityA', 3, '2024-02-01')"));
+  RunOk(*catalog_);
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "ou, pe, value", "de = 'deOutNum001'").size(), 3u);
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "202402"), 15);
+  EXPECT_EQ(cell("gold.aggregate", "deOther0001", "ouDistrict1", "202402"), 3);
+
+  // The stored value wins: A 202402 99; the district 99 + 5 = 104, the indicator 104 / 20 x 100.
+  run_options_.settings.predictor.replace_stored = false;
+  RunOk(*catalog_);
+  EXPECT_EQ(Rows(*catalog_, "gold.analytics", "ou, pe, value", "de = 'deOutNum001'"),
+            (std::vector<std::string>{"(ouFacilityA, 202402, 99.0)", "(ouFacilityB, 202401, 7.0)",
+                                      "(ouFacilityB, 202402, 5.0)"}));
+  EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "202402"), 104);
+  EXPECT_NEAR(*cell("gold.indicator_value", "inOutShare1", "ouDistrict1", "202402"), 520,
+              kTolerance);
 }
 
 }  // namespace
