@@ -52,7 +52,8 @@ org_unit AS (
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
--- The values: the stored ones but those a prediction replaces, and those predictions.
+-- The values: the stored ones but those a prediction replaces, and those predictions (their text
+-- to 4 decimals, so that a sum's last bits do not change it; '0' as a stored zero's text).
 data_value AS (
   SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.start_date, s.end_date, s.value,
          s.value_text, s.year
@@ -62,7 +63,7 @@ data_value AS (
   WHERE q.de IS NULL
   UNION ALL
   SELECT de, coc, aoc, ou, pe, period_type, start_date, end_date, value,
-         CASE WHEN value = 0 THEN '0' ELSE CAST(value AS STRING) END AS value_text, year
+         CASE WHEN value = 0 THEN '0' ELSE CAST(ROUND(value, 4) AS STRING) END AS value_text, year
   FROM ref('gold.predicted_value')
   WHERE in_analytics
 ),
