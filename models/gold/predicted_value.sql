@@ -10,6 +10,6 @@
 -- changed prediction reaches only its year of gold.analytics (a partition input there).
 -- materialized: table
 -- partition_by: year
--- depends_on: silver.predictor, silver.data_value, silver.data_element, silver.org_unit, silver.org_unit_level, silver.constant
+-- depends_on: silver.predictor, silver.data_value, silver.data_element, silver.org_unit, silver.org_unit_level, silver.constant, silver.program_indicator, gold.program_indicator_value
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('predicted_value')

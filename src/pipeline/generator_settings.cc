@@ -85,6 +85,8 @@ std::string PredictorSettingsText(const GeneratorSettings& settings) {
     text += fmt::format("{}={};", placeholder, level);
   }
   if (!settings.predictor.replace_stored) text += " stored_wins";
+  // I{} in predictors reads gold.program_indicator_value's period types.
+  text += " program_indicator_period_types=" + Join(settings.program_indicator.period_types, ",");
   return text;
 }
 

@@ -212,7 +212,8 @@ class PredictorCompiler {
 
     // The items: one column x<n> per (data element, option combo, date bounds).
     std::map<ItemColumnKey, int> columns;
-    std::set<std::string> chained_ctes;  // predictors' outputs this one reads
+    std::map<std::string, int> program_indicators;  // I{uid} -> its column among `columns`
+    std::set<std::string> chained_ctes;             // predictors' outputs this one reads
     std::vector<std::string> sums;
     std::set<std::string> elements;
     bool dated = false;  // some item has .minDate() / .maxDate()
@@ -225,12 +226,15 @@ class PredictorCompiler {
         }
         return sql::NumberLiteral(constant->second);
       }
+      if (item.type == dhis2::ItemType::kProgramIndicator) {
+        return ProgramIndicatorColumn(item, type, alias, columns, program_indicators);
+      }
       if (item.type != dhis2::ItemType::kDataElement || item.modifiers.period_offset != 0 ||
           !item.modifiers.aggregation_type.empty() || item.modifiers.year_to_date ||
           (!item.uid2.empty() && item.uid2 != "*")) {
         return Unsupported(
             "predictors compute data elements, operands (without attribute option combo, with "
-            ".minDate() / .maxDate()) and constants only");
+            ".minDate() / .maxDate()), program indicators and constants only");
       }
       if (inputs_.value_types.count(item.uid0) == 0) {
         return NotFound("no such data element (silver.data_element)");
@@ -335,7 +339,7 @@ class PredictorCompiler {
     DHL_ASSIGN_OR_RETURN(std::string value,
                          dhis2::CompileExpressionToSql(expression, current, options));
     if (columns.empty()) {
-      return InvalidArgument("the expression reads no data element");
+      return InvalidArgument("the expression reads no data element or program indicator");
     }
     // The skip test (dhis2-core DefaultPredictionService.getSkippedPeriods): evaluated on each
     // sample period's values of the unit and attribute option combo with its own missing value
@@ -410,14 +414,25 @@ class PredictorCompiler {
                "s.pe WHERE q.de IS NULL UNION ALL " +
                predicted + ")";
     }
-    ctes.push_back(
-        "v" + p + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") + " FROM " + values +
-        " d JOIN ancestor an ON an.uid = d.ou" +
-        (predictor.descendants ? "" : " AND an.ou = d.ou") +
-        " JOIN (SELECT uid FROM ref('silver.org_unit') WHERE valid_to IS NULL AND level IN (" +
-        Join(levels, ", ") + ")) u ON u.uid = an.ou WHERE d.de IN (" + Join(element_list, ", ") +
-        ") AND d.period_type = " + Text(dhis2::PeriodTypeName(type)) +
-        " AND d.value IS NOT NULL GROUP BY an.ou, d.pe, d.aoc)");
+    std::string own_units =
+        "(SELECT uid FROM ref('silver.org_unit') WHERE valid_to IS NULL AND "
+        "level IN (" +
+        Join(levels, ", ") + "))";
+    std::string stored_cte = program_indicators.empty() ? "v" + p : "vd" + p;
+    if (!sums.empty()) {
+      ctes.push_back(
+          stored_cte + " AS (SELECT an.ou, d.pe, d.aoc, " + Join(sums, ", ") + " FROM " + values +
+          " d JOIN ancestor an ON an.uid = d.ou" +
+          (predictor.descendants ? "" : " AND an.ou = d.ou") +
+          " JOIN (SELECT uid FROM ref('silver.org_unit') WHERE valid_to IS NULL AND level IN (" +
+          Join(levels, ", ") + ")) u ON u.uid = an.ou WHERE d.de IN (" + Join(element_list, ", ") +
+          ") AND d.period_type = " + Text(dhis2::PeriodTypeName(type)) +
+          " AND d.value IS NOT NULL GROUP BY an.ou, d.pe, d.aoc)");
+    }
+    if (!program_indicators.empty()) {
+      ctes.push_back(
+          ProgramIndicatorCtes(p, type, own_units, columns, program_indicators, !sums.empty()));
+    }
     std::string output_periods = "(VALUES " + Join(output_rows, ", ") + ")";
     std::vector<std::string> keys;
     std::string joins;
@@ -466,6 +481,80 @@ class PredictorCompiler {
   }
 
  private:
+  // I{uid} (issue 14; dhis2-core PredictionAnalyticsDataFetcher): the program indicator's value
+  // at the output org unit (gold.program_indicator_value holds every level, descendants
+  // included) in the period, a column of its own.
+  Result<std::string> ProgramIndicatorColumn(const dhis2::ItemKey& item, dhis2::PeriodType type,
+                                             const std::string& alias,
+                                             std::map<ItemColumnKey, int>& columns,
+                                             std::map<std::string, int>& program_indicators) {
+    if (!item.modifiers.empty()) {
+      return Unsupported("a program indicator with a modifier is not computed in predictors");
+    }
+    if (inputs_.program_indicators.count(item.uid0) == 0) {
+      return NotFound("no such program indicator (silver.program_indicator)");
+    }
+    std::string type_name(dhis2::PeriodTypeName(type));
+    if (std::find(inputs_.program_indicator_period_types.begin(),
+                  inputs_.program_indicator_period_types.end(),
+                  type_name) == inputs_.program_indicator_period_types.end()) {
+      return Unsupported("gold.program_indicator_value holds no " + type_name +
+                         " values (add it to [gold] program_indicator_period_types)");
+    }
+    auto [it, inserted] = columns.emplace(ItemColumnKey{"I{" + item.uid0 + "}", "", "", ""},
+                                          static_cast<int>(columns.size()));
+    if (inserted) program_indicators[item.uid0] = it->second;
+    return alias + ".x" + std::to_string(it->second);
+  }
+
+  // The CTEs giving v<p> its program indicator columns. DHIS2 fetches a program indicator from
+  // analytics without an attribute option combo (an ENROLLMENT one always; the lake's
+  // gold.program_indicator_value has none for any) and adds such values to every attribute
+  // option combo the unit's data values have, or to the default combo when it has none
+  // (PredictionContextGenerator.addNonAocData): vi<p> the values per unit and period, va<p> the
+  // combos of each unit, v<p> the stored values' columns (vd<p>) beside them.
+  std::string ProgramIndicatorCtes(const std::string& p, dhis2::PeriodType type,
+                                   const std::string& own_units,
+                                   const std::map<ItemColumnKey, int>& columns,
+                                   const std::map<std::string, int>& program_indicators,
+                                   bool has_stored) {
+    std::vector<std::string> pivots;
+    std::vector<std::string> uids;
+    std::vector<std::string> selected;
+    for (const auto& [uid, index] : program_indicators) {
+      pivots.push_back("SUM(CASE WHEN pv.program_indicator = " + Text(uid) +
+                       " THEN pv.value END) AS x" + std::to_string(index));
+      uids.push_back(Text(uid));
+    }
+    for (const auto& [key, index] : columns) {
+      bool indicator = key.de.rfind("I{", 0) == 0;
+      selected.push_back((indicator ? "i.x" : "d.x") + std::to_string(index) + " AS x" +
+                         std::to_string(index));
+    }
+    std::string ctes = "vi" + p + " AS (SELECT pv.ou, pv.pe, " + Join(pivots, ", ") +
+                       " FROM ref('gold.program_indicator_value') pv JOIN " + own_units +
+                       " u ON u.uid = pv.ou WHERE pv.program_indicator IN (" + Join(uids, ", ") +
+                       ") AND pv.period_type = " + Text(dhis2::PeriodTypeName(type)) +
+                       " AND pv.value IS NOT NULL GROUP BY pv.ou, pv.pe),\n";
+    std::string default_combo = Text(kDefaultCombo);
+    if (has_stored) {
+      ctes += "va" + p + " AS (SELECT DISTINCT ou, aoc FROM vd" + p +
+              " UNION SELECT DISTINCT vi.ou, " + default_combo + " AS aoc FROM vi" + p +
+              " vi LEFT JOIN (SELECT DISTINCT ou FROM vd" + p +
+              ") h ON h.ou = vi.ou WHERE h.ou IS NULL),\n";
+      ctes += "v" + p + " AS (SELECT k.ou, k.pe, k.aoc, " + Join(selected, ", ") +
+              " FROM (SELECT ou, pe, aoc FROM vd" + p +
+              " UNION SELECT vi.ou, vi.pe, va.aoc FROM vi" + p + " vi JOIN va" + p +
+              " va ON va.ou = vi.ou) k LEFT JOIN vd" + p +
+              " d ON d.ou = k.ou AND d.pe = k.pe AND d.aoc = k.aoc LEFT JOIN vi" + p +
+              " i ON i.ou = k.ou AND i.pe = k.pe)";
+    } else {
+      ctes += "v" + p + " AS (SELECT i.ou, i.pe, " + default_combo + " AS aoc, " +
+              Join(selected, ", ") + " FROM vi" + p + " i)";
+    }
+    return ctes;
+  }
+
   static Result<dhis2::MissingValueStrategy> Strategy(const std::string& name) {
     if (name.empty()) return dhis2::MissingValueStrategy::kSkipIfAllValuesMissing;
     auto parsed = dhis2::ParseMissingValueStrategy(name);
@@ -617,6 +706,7 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
     inputs.years = context.settings->predictor.years;
     inputs.level_placeholders = context.settings->predictor.level_placeholders;
     inputs.replace_stored = context.settings->predictor.replace_stored;
+    inputs.program_indicator_period_types = context.settings->program_indicator.period_types;
   }
   DHL_ASSIGN_OR_RETURN(
       auto predictors,
@@ -669,6 +759,12 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
     auto uid = constants.GetString(0, row);
     auto value = constants.GetDouble(1, row);
     if (uid && value) inputs.constants[*uid] = *value;
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto program_indicators,
+      query("program_indicator", "SELECT DISTINCT uid FROM $T WHERE uid IS NOT NULL"));
+  for (size_t row = 0; row < program_indicators.row_count(); ++row) {
+    if (auto uid = program_indicators.GetString(0, row)) inputs.program_indicators.insert(*uid);
   }
   DHL_ASSIGN_OR_RETURN(auto latest, query("data_value",
                                           "SELECT period_type, CAST(max(start_date) AS VARCHAR) "

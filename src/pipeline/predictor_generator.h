@@ -62,6 +62,9 @@ struct PredictorInputs {
   std::map<std::string, std::string> value_types;  // data element -> value type
   std::map<std::string, int> levels;               // org unit level uid -> level number
   std::map<std::string, double> constants;
+  std::set<std::string> program_indicators;  // silver.program_indicator uids
+  // The period types gold.program_indicator_value holds ([gold] program_indicator_period_types).
+  std::vector<std::string> program_indicator_period_types = {"Monthly", "Quarterly", "Yearly"};
   // The latest stored period start of each period type among silver.data_value (yyyy-MM-dd).
   std::map<std::string, std::string> latest_start;
   int years = 2;  // how many years back from the latest stored period are predicted

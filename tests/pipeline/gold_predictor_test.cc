@@ -332,6 +332,55 @@ TEST_F(GoldPredictorTest, SampleSkipTestDropsPeriodsPerOrgUnitByHand) {
   EXPECT_EQ(Count("prSkipAll01"), 0);
 }
 
+// I{programIndicator} in predictors (issue 14): the program indicator's value at the output unit
+// and period from gold.program_indicator_value. dhis2-core fetches program indicators from
+// analytics without an attribute option combo (PredictionAnalyticsDataFetcher; always for
+// ENROLLMENT ones) and adds such values to every attribute option combo the unit's data values
+// have, or to the default combo when it has none (PredictionContextGenerator.addNonAocData).
+TEST_F(GoldPredictorTest, ProgramIndicatorsInPredictorsByHand) {
+  WriteInputs();
+  WritePredictors(
+      Predictor("prPiOnly001", "deOutNum001", "I{piVisits001} * 2", 0) + "," +
+      Predictor("prPiSample1", "deOutNum001", "sum(I{piVisits001})", 1) + "," +
+      Predictor("prPiDistr01", "deOutNum001", "I{piVisits001}", 0, 0, 0, "NULL", "NULL",
+                "lvlDistrct1") +
+      "," + Predictor("prPiMixed01", "deOutNum001", "#{deDonor0001} + I{piVisits001}", 0) + "," +
+      Predictor("prPiNone001", "deOutNum001", "I{piUnbuilt01} + #{deStock0001}", 0) + "," +
+      Predictor("prPiUnknwn1", "deOutNum001", "I{piNoSuch001}", 0));
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  auto rows = [&](const std::string& predictor) {
+    return Rows(*catalog_, "gold.predicted_value", "ou, pe, aoc, value",
+                "predictor = '" + predictor + "'");
+  };
+  // Twice the value, in the default combo: A 202401 6, 202402 8; B 202401 4.
+  EXPECT_EQ(rows("prPiOnly001"),
+            (std::vector<std::string>{"(ouFacilityA, 202401, HllvX50cXC0, 6.0)",
+                                      "(ouFacilityA, 202402, HllvX50cXC0, 8.0)",
+                                      "(ouFacilityB, 202401, HllvX50cXC0, 4.0)"}));
+  // The previous month's value: A 202402 <- 3, B 202402 <- 2.
+  EXPECT_EQ(rows("prPiSample1"),
+            (std::vector<std::string>{"(ouFacilityA, 202402, HllvX50cXC0, 3.0)",
+                                      "(ouFacilityB, 202402, HllvX50cXC0, 2.0)"}));
+  // At the district its own value 7, not A's 3 + B's 2.
+  EXPECT_EQ(rows("prPiDistr01"),
+            (std::vector<std::string>{"(ouDistrict1, 202401, HllvX50cXC0, 7.0)"}));
+  // A's data values are in aocDonor001 only: its program indicator values join that combo (202401
+  // 5 + 3 = 8; 202402 the missing donor value counts 0: 4). B has none: the default combo, 2.
+  EXPECT_EQ(rows("prPiMixed01"),
+            (std::vector<std::string>{"(ouFacilityA, 202401, aocDonor001, 8.0)",
+                                      "(ouFacilityA, 202402, aocDonor001, 4.0)",
+                                      "(ouFacilityB, 202401, HllvX50cXC0, 2.0)"}));
+  // A program indicator without values counts as missing: the stock alone (A 202401 10).
+  EXPECT_EQ(Value("prPiNone001", "ouFacilityA", "202401"), 10);
+  // An unknown one refuses the predictor naming it.
+  EXPECT_EQ(summary->expressions_refused, 1) << summary->ToString();
+  EXPECT_NE(summary->ToString().find("I{piNoSuch001}"), std::string::npos) << summary->ToString();
+  EXPECT_NE(summary->ToString().find("no such program indicator"), std::string::npos)
+      << summary->ToString();
+}
+
 // DHIS2 stores predictions as ordinary data values, so gold.analytics takes them (one per key)
 // and gold.aggregate and gold.indicator_value read them like stored values. A prediction replaces
 // the value the source stores for its key (DHIS2's predictor job overwrites it, PredictionWriter),
