@@ -134,22 +134,11 @@ class GoldIndicatorTest : public ModelLakeFixture {
   // The value of one indicator at one cell, nullopt when there is no row.
   std::optional<double> Value(const std::string& indicator, const std::string& ou,
                               const std::string& pe, const std::string& column = "value") {
-    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "indicator_value"}).ok());
-    auto result =
-        connection_->Query("SELECT " + column + " FROM gold.indicator_value WHERE indicator = '" +
-                           indicator + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    if (!result.ok() || result->row_count() == 0) return std::nullopt;
-    EXPECT_EQ(result->row_count(), 1u) << indicator << " " << ou << " " << pe;
-    return result->GetDouble(0, 0);
+    return OneValue("gold.indicator_value", column,
+                    "indicator = '" + indicator + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
   }
 
-  int64_t Count(const std::string& where) {
-    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "indicator_value"}).ok());
-    auto result = connection_->Query("SELECT count(*) FROM gold.indicator_value WHERE " + where);
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
-  }
+  int64_t Count(const std::string& where) { return CountWhere("gold.indicator_value", where); }
 };
 
 constexpr double kTolerance = 1e-9;

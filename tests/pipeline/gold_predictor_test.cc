@@ -110,21 +110,12 @@ class GoldPredictorTest : public ModelLakeFixture {
   // The predicted value of one predictor at one cell, nullopt when there is no row.
   std::optional<double> Value(const std::string& predictor, const std::string& ou,
                               const std::string& pe) {
-    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
-    auto result = connection_->Query("SELECT value FROM gold.predicted_value WHERE predictor = '" +
-                                     predictor + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    if (!result.ok() || result->row_count() == 0) return std::nullopt;
-    EXPECT_EQ(result->row_count(), 1u) << predictor << " " << ou << " " << pe;
-    return result->GetDouble(0, 0);
+    return OneValue("gold.predicted_value", "value",
+                    "predictor = '" + predictor + "' AND ou = '" + ou + "' AND pe = '" + pe + "'");
   }
 
   int64_t Count(const std::string& predictor) {
-    EXPECT_TRUE(catalog_->Register(*connection_, lake::TableName{"gold", "predicted_value"}).ok());
-    auto result = connection_->Query(
-        "SELECT count(*) FROM gold.predicted_value WHERE predictor = '" + predictor + "'");
-    EXPECT_TRUE(result.ok()) << result.status().ToString();
-    return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
+    return CountWhere("gold.predicted_value", "predictor = '" + predictor + "'");
   }
 };
 

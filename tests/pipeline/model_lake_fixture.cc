@@ -68,15 +68,19 @@ void ModelLakeFixture::RunOk(lake::LakeCatalog& catalog, bool full) {
   last_summary_ = *summary;
 }
 
-std::vector<std::string> ModelLakeFixture::QueryRows(lake::LakeCatalog& catalog,
-                                                     const std::string& table,
-                                                     const std::string& sql) {
+void ModelLakeFixture::RegisterLatest(lake::LakeCatalog& catalog, const std::string& table) {
   auto name = lake::ParseTableName(table);
   EXPECT_TRUE(name.ok()) << name.status().ToString();
   if (name.ok()) {
     Status registered = catalog.Register(*connection_, *name);
     EXPECT_TRUE(registered.ok()) << table << ": " << registered.ToString();
   }
+}
+
+std::vector<std::string> ModelLakeFixture::QueryRows(lake::LakeCatalog& catalog,
+                                                     const std::string& table,
+                                                     const std::string& sql) {
+  RegisterLatest(catalog, table);
   auto result = connection_->Query(sql);
   EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
   std::vector<std::string> rows;
@@ -94,6 +98,26 @@ std::vector<std::string> ModelLakeFixture::Rows(lake::LakeCatalog& catalog,
   return QueryRows(
       catalog, table,
       "SELECT CAST(ROW(" + columns + ") AS VARCHAR) FROM " + table + " WHERE " + where);
+}
+
+std::optional<double> ModelLakeFixture::OneValue(const std::string& table,
+                                                 const std::string& column,
+                                                 const std::string& where) {
+  RegisterLatest(*catalog_, table);
+  std::string sql = "SELECT " + column + " FROM " + table + " WHERE " + where;
+  auto result = connection_->Query(sql);
+  EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+  if (!result.ok() || result->row_count() == 0) return std::nullopt;
+  EXPECT_EQ(result->row_count(), 1u) << sql;
+  return result->GetDouble(0, 0);
+}
+
+int64_t ModelLakeFixture::CountWhere(const std::string& table, const std::string& where) {
+  RegisterLatest(*catalog_, table);
+  std::string sql = "SELECT count(*) FROM " + table + " WHERE " + where;
+  auto result = connection_->Query(sql);
+  EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString();
+  return result.ok() ? result->GetInt64(0, 0).value_or(-1) : -1;
 }
 
 }  // namespace dhl::pipeline

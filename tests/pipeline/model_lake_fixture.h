@@ -11,6 +11,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -62,6 +63,15 @@ class ModelLakeFixture : public lake::TempLakeFixture {
   // `where`, sorted.
   std::vector<std::string> Rows(lake::LakeCatalog& catalog, const std::string& table,
                                 const std::string& columns, const std::string& where = "TRUE");
+  // `column` (a number) of the one row of `table` (of catalog_) matching `where`; nullopt when no
+  // row matches, a test failure when several do.
+  std::optional<double> OneValue(const std::string& table, const std::string& column,
+                                 const std::string& where);
+  // How many rows of `table` (of catalog_) match `where`; -1 when the query fails.
+  int64_t CountWhere(const std::string& table, const std::string& where);
+
+  // Registers `table` ("layer.name") of `catalog` at its latest version (a failure when it cannot).
+  void RegisterLatest(lake::LakeCatalog& catalog, const std::string& table);
 
   // dir_, database_, connection_ and catalog_ (the lake in dir_/lake): TempLakeFixture's.
   std::optional<ModelSet> models_;
