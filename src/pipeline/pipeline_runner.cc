@@ -139,6 +139,24 @@ Result<std::vector<std::pair<std::string, std::string>>> Columns(engine::Connect
 // what it says: they take no part in a reject's record or in deciding whether a result changed.
 bool IsIngestionColumn(const std::string& name) { return !name.empty() && name[0] == '_'; }
 
+// The columns an "unchanged?" comparison reads, (name, type): all but the ingestion ones.
+std::vector<std::pair<std::string, std::string>> ComparedColumns(
+    const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::vector<std::pair<std::string, std::string>> compared;
+  for (const auto& column : columns) {
+    if (!IsIngestionColumn(column.first)) compared.push_back(column);
+  }
+  return compared;
+}
+
+// The names of ComparedColumns(columns).
+std::vector<std::string> ComparedColumnNames(
+    const std::vector<std::pair<std::string, std::string>>& columns) {
+  std::vector<std::string> names;
+  for (const auto& column : ComparedColumns(columns)) names.push_back(column.first);
+  return names;
+}
+
 // One ops row as a SELECT of literals.
 std::string RowSelect(const std::vector<std::pair<std::string, std::string>>& columns) {
   std::vector<std::string> items;
@@ -782,10 +800,7 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
   // deleted, or quarantined now) takes the ordinary path.
   DHL_ASSIGN_OR_RETURN(std::optional<std::string> latest_stored, AsStored(latest, columns));
   if (!latest_stored.has_value()) return false;
-  std::vector<std::string> compared;
-  for (const auto& [name, type] : columns) {
-    if (!IsIngestionColumn(name)) compared.push_back(name);
-  }
+  std::vector<std::string> compared = ComparedColumnNames(columns);
   const std::string known = "EXISTS (SELECT 1 FROM " + target + " AS _pipeline_old WHERE " +
                             SameKey("_pipeline_old", "_pipeline_new", model.unique_key) + ")";
   DHL_ASSIGN_OR_RETURN(
@@ -830,10 +845,7 @@ Result<Runner::ContentChange> Runner::CompareContent(const Model& model, const s
   DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored_rows, AsStored(live, old_columns));
   if (!stored_rows.has_value()) return as_planned;
   const std::string new_rows = *stored_rows;
-  std::vector<std::pair<std::string, std::string>> compared;
-  for (const auto& column : old_columns) {
-    if (!IsIngestionColumn(column.first)) compared.push_back(column);
-  }
+  std::vector<std::pair<std::string, std::string>> compared = ComparedColumns(old_columns);
   DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
   std::vector<std::string> partition_columns;
   if (!model.partition_by.empty() && snapshot.metadata.partition_columns == model.partition_by) {
@@ -932,10 +944,7 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
     DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(live, columns));
     if (stored.has_value()) {
-      std::vector<std::pair<std::string, std::string>> compared;
-      for (const auto& column : columns) {
-        if (!IsIngestionColumn(column.first)) compared.push_back(column);
-      }
+      std::vector<std::pair<std::string, std::string>> compared = ComparedColumns(columns);
       TableFingerprints table;
       table.version = written->version;
       table.format = fingerprint_format_;
@@ -975,10 +984,7 @@ Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::W
     // that its next run compares with them instead of reading the table then.
     step.emplace(steps_, "fingerprints");
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
-    std::vector<std::pair<std::string, std::string>> compared;
-    for (const auto& column : columns) {
-      if (!IsIngestionColumn(column.first)) compared.push_back(column);
-    }
+    std::vector<std::pair<std::string, std::string>> compared = ComparedColumns(columns);
     TableFingerprints table;
     table.version = written.version;
     table.format = fingerprint_format_;
@@ -1014,10 +1020,7 @@ Result<std::string> Runner::ChangedValues(const TableName& table, int64_t old_ve
   DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, old_view));
   DHL_ASSIGN_OR_RETURN(auto now_columns, Columns(connection_, now_view));
   if (old_columns != now_columns) return "the columns of " + table.ToString() + " changed";
-  std::vector<std::string> compared;
-  for (const auto& [name, type] : now_columns) {
-    if (!IsIngestionColumn(name)) compared.push_back(name);
-  }
+  std::vector<std::string> compared = ComparedColumnNames(now_columns);
   std::sort(columns.begin(), columns.end());
   columns.erase(std::unique(columns.begin(), columns.end()), columns.end());
   changed = "_pipeline_changed_" + std::to_string(changed_counter_++);
@@ -1211,10 +1214,7 @@ Status Runner::AppendLive(const Model& model, const std::string& live, int64_t t
       stored_fingerprints_->format == fingerprint_format_ &&
       stored_fingerprints_->partition_columns == partition_columns) {
     auto step = steps_.Time("fingerprints");
-    std::vector<std::pair<std::string, std::string>> compared;
-    for (const auto& column : columns) {
-      if (!IsIngestionColumn(column.first)) compared.push_back(column);
-    }
+    std::vector<std::pair<std::string, std::string>> compared = ComparedColumns(columns);
     DHL_ASSIGN_OR_RETURN(std::optional<std::string> new_rows, AsStored(live, columns));
     if (new_rows.has_value()) {
       DHL_ASSIGN_OR_RETURN(Fingerprints added, ComputeFingerprints(connection_, *new_rows, compared,
