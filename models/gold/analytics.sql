@@ -52,8 +52,8 @@ org_unit AS (
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
--- The values: the stored ones but those a prediction replaces, and those predictions (their text
--- to 4 decimals, so that a sum's last bits do not change it; '0' as a stored zero's text).
+-- The values: the stored ones but those a prediction replaces, and those predictions (value and
+-- text as DHIS2 stores them, already rounded by gold.predicted_value: docs/predictors.md).
 data_value AS (
   SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.start_date, s.end_date, s.value,
          s.value_text, s.year
@@ -62,8 +62,7 @@ data_value AS (
     ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = s.pe
   WHERE q.de IS NULL
   UNION ALL
-  SELECT de, coc, aoc, ou, pe, period_type, start_date, end_date, value,
-         CASE WHEN value = 0 THEN '0' ELSE CAST(ROUND(value, 4) AS STRING) END AS value_text, year
+  SELECT de, coc, aoc, ou, pe, period_type, start_date, end_date, value, value_text, year
   FROM ref('gold.predicted_value')
   WHERE in_analytics
 ),

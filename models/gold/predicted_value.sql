@@ -1,6 +1,9 @@
 -- What DHIS2's predictors generate (docs/predictors.md): one row per predictor x output org unit
 -- (the predictor's levels) x output period x attribute option combo with a value, the output data
--- element and option combo as DHIS2 would store them. The whole SELECT is compiled from
+-- element and option combo as DHIS2 would store them, the value rounded as DHIS2 stores it
+-- (PredictionFormatter: integers by Math.round, others to 4 significant fraction digits;
+-- value_text its stored text) and no zero where the element's zeros are not significant
+-- (PredictionWriter). The whole SELECT is compiled from
 -- silver.predictor by the generator in src/pipeline/predictor_generator.h (sample periods,
 -- sample functions, skip test, missing value strategy); predictors it cannot compute are left out
 -- with a warning naming them and the reason, and recorded in ops.expression_status.

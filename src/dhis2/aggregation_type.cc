@@ -282,6 +282,11 @@ bool KeepsZero(AggregationType type, bool zero_is_significant,
   return zero_is_significant && include_zero_values_in_analytics;
 }
 
+bool StoresZero(AggregationType type, bool zero_is_significant) {
+  return zero_is_significant || type == AggregationType::kAverage ||
+         type == AggregationType::kAverageSumOrgUnit;
+}
+
 bool AnalyticsDropsZero(AggregationType type, std::string_view stored_value,
                         bool zero_is_significant, bool include_zero_values_in_analytics) {
   return stored_value == "0" &&

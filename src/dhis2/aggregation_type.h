@@ -218,6 +218,12 @@ ComboCombination CombinationAcrossCombos(AggregationType type, AnalyticsDataType
 bool KeepsZero(AggregationType type, bool zero_is_significant,
                bool include_zero_values_in_analytics);
 
+// Whether DHIS2 stores a zero value of a numeric data element at all
+// (ValidationUtils.dataValueIsZeroAndInsignificant, which data entry, imports and the predictor
+// job's PredictionWriter apply): only for AVERAGE and AVERAGE_SUM_ORG_UNIT elements or those with
+// zeroIsSignificant. The setting keyIncludeZeroValuesInAnalytics plays no part.
+bool StoresZero(AggregationType type, bool zero_is_significant);
+
 // True when analytics would drop this stored numeric value as an insignificant zero. DHIS2
 // compares the stored text with '0' (`dv.value != '0'`), so only the exact text "0" is a zero here:
 // "0.0" and "-0" are loaded whatever the setting.

@@ -247,6 +247,18 @@ TEST(AggregationTypeTest, KeepsZeroFollowsPopulateTable) {
   }
 }
 
+// ValidationUtils.dataValueIsZeroAndInsignificant: a zero is stored for AVERAGE and
+// AVERAGE_SUM_ORG_UNIT elements and for those whose zeros are significant, whatever the analytics
+// setting.
+TEST(AggregationTypeTest, StoresZeroFollowsDataValueIsZeroAndInsignificant) {
+  for (AggregationType type : kAllAggregationTypes) {
+    const bool average = type == T::kAverage || type == T::kAverageSumOrgUnit;
+    SCOPED_TRACE(std::string(AggregationTypeName(type)));
+    EXPECT_EQ(StoresZero(type, false), average);
+    EXPECT_TRUE(StoresZero(type, true));
+  }
+}
+
 TEST(AggregationTypeTest, OnlyTheExactTextZeroIsDropped) {
   // `dv.value != '0'` compares text.
   EXPECT_TRUE(AnalyticsDropsZero(T::kSum, "0", false, false));

@@ -10,7 +10,8 @@ std::optional<std::string> EmptyInputSelect(const lake::TableName& table) {
     return "SELECT CAST(NULL AS VARCHAR) AS predictor, CAST(NULL AS VARCHAR) AS de, CAST(NULL AS "
            "VARCHAR) AS coc, CAST(NULL AS VARCHAR) AS aoc, CAST(NULL AS VARCHAR) AS ou, CAST(NULL "
            "AS VARCHAR) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS "
-           "period_type, CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date, "
+           "value_text, CAST(NULL AS VARCHAR) AS period_type, CAST(NULL AS DATE) AS start_date, "
+           "CAST(NULL AS DATE) AS end_date, "
            "CAST(NULL AS INTEGER) AS year, CAST(NULL AS BOOLEAN) AS in_analytics WHERE FALSE";
   }
   return EmptyBronzeSelect(table);

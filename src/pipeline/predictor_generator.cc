@@ -11,6 +11,7 @@
 
 #include "base/logging.h"
 #include "base/text.h"
+#include "dhis2/aggregation_type.h"
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
 #include "dhis2/expression_sql.h"
@@ -27,9 +28,34 @@ constexpr const char* kDefaultCombo = "HllvX50cXC0";
 std::string EmptyPredictedSelect() {
   return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
          "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
-         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS period_type, "
+         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS value_text, "
+         "CAST(NULL AS STRING) AS period_type, "
          "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date, CAST(NULL AS INT) AS "
          "year, CAST(NULL AS BOOLEAN) AS in_analytics FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+}
+
+// Java's Math.round of `x` (a DOUBLE column): the nearest integer, halves toward positive infinity
+// (2.5 -> 3, -2.5 -> -2). x - FLOOR(x) is exact for every double, so no halfway case is lost to
+// rounding as in FLOOR(x + 0.5).
+std::string JavaRoundSql(const std::string& x) {
+  return "CASE WHEN " + x + " - FLOOR(" + x + ") >= " + sql::NumberLiteral(0.5) + " THEN CEIL(" +
+         x + ") ELSE FLOOR(" + x + ") END";
+}
+
+// dhis2-core MathUtils.roundFraction(x, 4) of `x` (a DOUBLE column, not zero): with d =
+// ceil(log10(|x|)) the digits before the point, a value of 4 or more of them rounded to an integer,
+// any other to 4 - d decimals (4 significant digits); within MathUtils.isEqual's tolerance (0.01)
+// of zero it is 0.
+std::string RoundFractionSql(const std::string& x, sql::Dialect dialect) {
+  constexpr int kDigits = 4;
+  constexpr double kZeroTolerance = 0.01;
+  std::string whole_digits = "CEIL(" + sql::Log10("ABS(" + x + ")", dialect) + ")";
+  std::string scale =
+      sql::Power(sql::NumberLiteral(10), std::to_string(kDigits) + " - " + whole_digits, dialect);
+  return "CASE WHEN ABS(" + x + ") <= " + sql::NumberLiteral(kZeroTolerance) + " THEN " +
+         sql::NumberLiteral(0) + " WHEN " + whole_digits + " >= " + std::to_string(kDigits) +
+         " THEN " + JavaRoundSql(x) + " ELSE (" + JavaRoundSql(x + " * " + scale) + ") / " + scale +
+         " END";
 }
 
 // The same day `years` years earlier (29 February becomes 28 February).
@@ -461,23 +487,27 @@ class PredictorCompiler {
                      p + " k" + joins + ") AS z)");
       joins += " LEFT JOIN n" + p + " n ON n.ou = k.ou AND n.pe = k.pe AND n.aoc = k.aoc";
     }
-    std::string type_name = inputs_.value_types.at(predictor.output);
-    auto value_type = dhis2::ParseValueType(type_name);
-    if (value_type.ok() && dhis2::IsInteger(*value_type)) {
-      value = "ROUND(" + value + ")";
-    }
-    // No prediction where the value is NULL, NaN or infinite (value - value = 0 fails for all
-    // three; dhis2-core PredictionFormatter.formatNumericPrediction).
-    return "SELECT " + Text(predictor.uid) + " AS predictor, " + Text(predictor.output) +
-           " AS de, " +
+    // The value as DHIS2 stores it (PredictionFormatter.formatNumericPrediction), none where it
+    // is NULL, NaN or infinite (value - value = 0 fails for all three), and no zero DHIS2 does not
+    // store (PredictionWriter drops a prediction ValidationUtils.dataValueIsZeroAndInsignificant).
+    auto value_type = dhis2::ParseValueType(inputs_.value_types.at(predictor.output));
+    bool integer = value_type.ok() && dhis2::IsInteger(*value_type);
+    std::string stored =
+        integer ? JavaRoundSql("predicted.value") : RoundFractionSql("predicted.value", dialect_);
+    std::string text = integer ? "CAST(CAST(value AS BIGINT) AS STRING)" : "CAST(value AS STRING)";
+    bool drops_zero = inputs_.zero_insignificant.count(predictor.output) > 0;
+    return "SELECT predictor, de, coc, aoc, ou, pe, value, " + text +
+           " AS value_text, period_type, start_date, end_date, year FROM (SELECT " +
+           Text(predictor.uid) + " AS predictor, " + Text(predictor.output) + " AS de, " +
            Text(predictor.output_combo.empty() ? kDefaultCombo : predictor.output_combo) +
            " AS coc, aoc, ou, predicted.pe, " + Text(dhis2::PeriodTypeName(type)) +
-           " AS period_type, o.start_date, o.end_date, o.year, value FROM (SELECT k.aoc, k.ou, "
-           "k.pe, "
-           "CAST(" +
-           value + " AS DOUBLE) AS value FROM k" + p + " k" + joins + ") AS predicted JOIN " +
+           " AS period_type, o.start_date, o.end_date, o.year, CAST(" + stored +
+           " AS DOUBLE) AS value FROM (SELECT k.aoc, k.ou, k.pe, CAST(" + value +
+           " AS DOUBLE) AS value FROM k" + p + " k" + joins + ") AS predicted JOIN " +
            output_periods +
-           " AS o(pe, start_date, end_date, year) ON o.pe = predicted.pe WHERE value - value = 0";
+           " AS o(pe, start_date, end_date, year) ON o.pe = predicted.pe WHERE predicted.value - "
+           "predicted.value = 0) AS formatted" +
+           (drops_zero ? " WHERE value <> 0" : "");
   }
 
  private:
@@ -653,7 +683,8 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     ctes.insert(ctes.end(), own.begin(), own.end());
     ctes.push_back(cte + " AS (" + *select + ")");
     selects.push_back(
-        "SELECT predictor, de, coc, aoc, ou, pe, value, period_type, start_date, end_date, year, " +
+        "SELECT predictor, de, coc, aoc, ou, pe, value, value_text, period_type, start_date, "
+        "end_date, year, " +
         std::to_string(selects.size()) + " AS run_order FROM " + cte);
     outputs.insert(all[i].output);
     predicted[all[i].output].push_back(cte);
@@ -685,7 +716,8 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
       "(" +
       Join(output_list, ", ") + "))");
   return "WITH " + Join(ctes, ",\n") +
-         "\nSELECT q.predictor, q.de, q.coc, q.aoc, q.ou, q.pe, q.value, q.period_type, "
+         "\nSELECT q.predictor, q.de, q.coc, q.aoc, q.ou, q.pe, q.value, q.value_text, "
+         "q.period_type, "
          "q.start_date, q.end_date, q.year, (ROW_NUMBER() OVER (PARTITION BY q.de, q.coc, q.aoc, "
          "q.ou, q.pe ORDER BY q.run_order DESC) = 1 AND " +
          (inputs.replace_stored ? std::string("TRUE") : std::string("s.de IS NULL")) +
@@ -741,10 +773,22 @@ Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {
     predictor.sample_skip_test_strategy = text(12);
     inputs.predictors.push_back(std::move(predictor));
   }
-  DHL_ASSIGN_OR_RETURN(auto elements, query("data_element", "SELECT uid, value_type FROM $T"));
+  DHL_ASSIGN_OR_RETURN(
+      auto elements,
+      query("data_element",
+            "SELECT uid, value_type, aggregation_type, zero_is_significant FROM $T"));
   for (size_t row = 0; row < elements.row_count(); ++row) {
-    if (auto uid = elements.GetString(0, row)) {
-      inputs.value_types[*uid] = elements.GetString(1, row).value_or("NUMBER");
+    auto uid = elements.GetString(0, row);
+    if (!uid) continue;
+    std::string type_name = elements.GetString(1, row).value_or("NUMBER");
+    inputs.value_types[*uid] = type_name;
+    auto value_type = dhis2::ParseValueType(type_name);
+    auto aggregation = dhis2::ParseAggregationType(elements.GetString(2, row).value_or("SUM"));
+    bool significant = elements.GetBool(3, row).value_or(false);
+    if (value_type.ok() && dhis2::IsNumeric(*value_type) &&
+        !dhis2::StoresZero(aggregation.ok() ? *aggregation : dhis2::AggregationType::kSum,
+                           significant)) {
+      inputs.zero_insignificant.insert(*uid);
     }
   }
   DHL_ASSIGN_OR_RETURN(auto levels, query("org_unit_level", "SELECT uid, level FROM $T"));

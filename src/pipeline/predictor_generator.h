@@ -18,10 +18,16 @@
 //   mean and deviation as written or over the samples; .minDate() / .maxDate() bound an item's
 //   periods;
 // - the generator's missing value strategy (SKIP_IF_ALL_VALUES_MISSING when unset) over the items
-//   and sample functions; the value of an integer-typed output rounded half away from zero; no
-//   prediction where the value is NULL, NaN or infinite;
+//   and sample functions; no prediction where the value is NULL, NaN or infinite;
+// - the value as DHIS2 stores it (PredictionFormatter.formatNumericPrediction): an integer-typed
+//   output rounded by Java's Math.round (halves toward positive infinity), any other to 4
+//   significant fraction digits (MathUtils.roundFraction: whole digits are never rounded away, a
+//   value within 0.01 of zero is 0); no prediction of a zero DHIS2 does not store
+//   (PredictionWriter: numeric outputs without zeroIsSignificant, unless AVERAGE or
+//   AVERAGE_SUM_ORG_UNIT);
 // - output: (predictor, de = output, coc = outputCombo or the default combo, aoc of the values, ou,
-//   pe, value, period_type, start_date, end_date, year, in_analytics: whether gold.analytics takes
+//   pe, value, value_text (the text DHIS2 stores: "3" for an integer output, "2.5" or "3.0"
+//   otherwise), period_type, start_date, end_date, year, in_analytics: whether gold.analytics takes
 //   this prediction as the key's value (the last predictor run for a key; over a stored value only
 //   with replace_stored).
 // Refused with the reason (warning and ops.expression_status, object_type "predictor"): a syntax
@@ -60,7 +66,9 @@ struct PredictorDefinition {
 struct PredictorInputs {
   std::vector<PredictorDefinition> predictors;
   std::map<std::string, std::string> value_types;  // data element -> value type
-  std::map<std::string, int> levels;               // org unit level uid -> level number
+  // Numeric data elements of which DHIS2 stores no zero (dhis2::StoresZero is false).
+  std::set<std::string> zero_insignificant;
+  std::map<std::string, int> levels;  // org unit level uid -> level number
   std::map<std::string, double> constants;
   std::set<std::string> program_indicators;  // silver.program_indicator uids
   // The period types gold.program_indicator_value holds ([gold] program_indicator_period_types).

@@ -61,10 +61,15 @@ class GoldPredictorTest : public ModelLakeFixture {
     Write("silver.org_unit_level",
           "SELECT * FROM (VALUES (2, 'District', 'lvlDistrct1'), (3, 'Facility', 'lvlFacilit1')) "
           "AS t(level, name, uid)");
+    // deNumZero01 and deIntZero01 keep zeros (zeroIsSignificant); deAverage01 is AVERAGE.
     Write("silver.data_element",
-          "SELECT * FROM (VALUES ('deStock0001', 'INTEGER'), ('deOutput001', 'INTEGER'), "
-          "('deOutNum001', 'NUMBER'), ('deCycleA001', 'NUMBER'), ('deCycleB001', 'NUMBER'), "
-          "('deFlagged01', 'NUMBER'), ('deDonor0001', 'NUMBER')) AS t(uid, value_type)");
+          "SELECT uid, value_type, aggregation_type, uid IN ('deNumZero01', 'deIntZero01') AS "
+          "zero_is_significant FROM (VALUES ('deStock0001', 'INTEGER', 'SUM'), ('deOutput001', "
+          "'INTEGER', 'SUM'), ('deOutNum001', 'NUMBER', 'SUM'), ('deCycleA001', 'NUMBER', 'SUM'), "
+          "('deCycleB001', 'NUMBER', 'SUM'), ('deFlagged01', 'NUMBER', 'SUM'), ('deDonor0001', "
+          "'NUMBER', 'SUM'), ('deNumZero01', 'NUMBER', 'SUM'), ('deIntZero01', 'INTEGER', 'SUM'), "
+          "('deAverage01', 'NUMBER', 'AVERAGE'), ('deThirds001', 'NUMBER', 'SUM')) AS t(uid, "
+          "value_type, aggregation_type)");
     // Program indicator piVisits001 (Monthly): A 202401 3, 202402 4; B 202401 2; the district
     // 202401 7 (its own value: distinct counts do not add up).
     Write("silver.program_indicator",
@@ -177,10 +182,11 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   EXPECT_FALSE(value("prAnnual001", "ouFacilityA", "202402"));
   // One month back plus 202302 +- 1 month a year before: 202402 <- 202401 10 + 202301 20 = 30.
   EXPECT_EQ(value("prAnnSeq001", "ouFacilityA", "202402"), 30);
-  // Items outside sample functions: the output month's own value.
-  EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202310"), 0);
+  // Items outside sample functions: the output month's own value. Its zeros (A 202310's 4, B
+  // 202401's 3) are not stored: deOutput001's zeros are not significant (PredictionWriter).
+  EXPECT_FALSE(value("prCurrent01", "ouFacilityA", "202310"));
   EXPECT_EQ(value("prCurrent01", "ouFacilityA", "202311"), 1);
-  EXPECT_EQ(value("prCurrent01", "ouFacilityB", "202401"), 0);
+  EXPECT_FALSE(value("prCurrent01", "ouFacilityB", "202401"));
   EXPECT_FALSE(value("prCurrent01", "ouFacilityA", "202402"));
   // At the district with its descendants: 202402 <- A 10 + B 3; 202312 <- A 6. Its own values
   // only (SELECTED): none.
@@ -188,8 +194,9 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   EXPECT_EQ(value("prDistrict1", "ouDistrict1", "202312"), 6);
   EXPECT_FALSE(value("prDistrict1", "ouFacilityA", "202402"));
   EXPECT_FALSE(value("prSelected1", "ouDistrict1", "202402"));
-  // Population standard deviation of 8, 6, 4: sqrt(8 / 3); the median of 10, 8, 6, 4: 7.
-  EXPECT_NEAR(*value("prStddev001", "ouFacilityA", "202401"), std::sqrt(8.0 / 3), kTolerance);
+  // Population standard deviation of 8, 6, 4: sqrt(8 / 3) = 1.63299..., stored to 4 significant
+  // fraction digits (one whole digit, three decimals): 1.633; the median of 10, 8, 6, 4: 7.
+  EXPECT_EQ(value("prStddev001", "ouFacilityA", "202401"), 1.633);
   EXPECT_EQ(value("prMedian001", "ouFacilityA", "202402"), 7);
   // NEVER_SKIP: B in 202312 has no sample (November) but a value of its own that month makes the
   // cell: 0 + 2.5; with the default strategy the same predictor gives nothing there.
@@ -198,8 +205,8 @@ TEST_F(GoldPredictorTest, SamplesFunctionsLevelsAndStrategiesByHand) {
   // A chain: prChain0001 reads deOutput001, which prOpenBal01 (previous month's stock, combo
   // cocOutput01) and prCurrent01 (1 when the month's stock > 5, default combo) predict; it runs
   // after them and sums both combos of the previous month: A 202402 <- 202401's 8 + 1 = 9; A
-  // 202312 <- 202311's 4 + 1 = 5; B 202402 <- 202401's 1 + 0 = 1; A 202302 <- 202301's prCurrent01
-  // 1 (prOpenBal01 has no sample for 202301).
+  // 202312 <- 202311's 4 + 1 = 5; B 202402 <- 202401's 1 (prCurrent01's 0 is not stored) = 1; A
+  // 202302 <- 202301's prCurrent01 1 (prOpenBal01 has no sample for 202301).
   EXPECT_EQ(value("prChain0001", "ouFacilityA", "202402"), 9);
   EXPECT_EQ(value("prChain0001", "ouFacilityA", "202312"), 5);
   EXPECT_EQ(value("prChain0001", "ouFacilityB", "202402"), 1);
@@ -238,10 +245,15 @@ TEST_F(GoldPredictorTest, PercentilesNormalDistributionAndDateBoundsByHand) {
       "," + Predictor("prPctZero01", "deOutNum001", "percentileCont(0, #{deStock0001})", 4) + "," +
       Predictor("prPctOut001", "deOutNum001", "percentileCont(1.5, #{deStock0001})", 4) + "," +
       Predictor("prPctData01", "deOutNum001", "percentileCont(#{deFlagged01}, #{deStock0001})", 4) +
-      "," + Predictor("prNormCum01", "deOutNum001", "normDistCum(#{deStock0001}, 5, 2)", 0) + "," +
-      Predictor("prNormDen01", "deOutNum001", "normDistDen(#{deStock0001}, 5, 2)", 0) + "," +
-      Predictor("prNormSmp01", "deOutNum001", "normDistCum(#{deStock0001})", 3) + "," +
-      Predictor("prNormZero1", "deOutNum001", "normDistCum(#{deStock0001}, 5, 0)", 0) + "," +
+      "," +
+      Predictor("prNormCum01", "deOutNum001", "normDistCum(#{deStock0001}, 5, 2) * 1000000000000",
+                0) +
+      "," +
+      Predictor("prNormDen01", "deOutNum001", "normDistDen(#{deStock0001}, 5, 2) * 1000000000000",
+                0) +
+      "," +
+      Predictor("prNormSmp01", "deOutNum001", "normDistCum(#{deStock0001}) * 1000000000000", 3) +
+      "," + Predictor("prNormZero1", "deOutNum001", "normDistCum(#{deStock0001}, 5, 0)", 0) + "," +
       Predictor("prMinDate01", "deOutNum001", "sum(#{deStock0001}.minDate(2023-11-1))", 3) + "," +
       Predictor("prMaxDate01", "deOutNum001", "sum(#{deStock0001}.maxDate(2023-11-30))", 3));
   auto summary = Run(*catalog_, /*full=*/true);
@@ -256,19 +268,22 @@ TEST_F(GoldPredictorTest, PercentilesNormalDistributionAndDateBoundsByHand) {
   EXPECT_EQ(Count("prPctOut001"), 0);
   // B in 202402: 3, 1: 1 + 0.25 x 2 = 1.5.
   EXPECT_NEAR(*Value("prPctQuart1", "ouFacilityB", "202402"), 1.5, kTolerance);
+  // The normal distribution's values times 10^12 (a stored prediction of 4 or more whole digits
+  // is rounded to an integer: within 0.5 of 10^12 x the function, i.e. 1e-12 of it).
   // A in 202401: x = 10, mean 5, deviation 2: z = 2.5.
   const double z = 2.5;
-  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityA", "202401"), 0.5 * std::erfc(-z / std::sqrt(2.0)),
-              1e-12);
+  const double scale = 1e12;
+  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityA", "202401"),
+              scale * 0.5 * std::erfc(-z / std::sqrt(2.0)), 1);
   EXPECT_NEAR(*Value("prNormDen01", "ouFacilityA", "202401"),
-              std::exp(-0.5 * z * z) / (2 * std::sqrt(2 * std::numbers::pi)), 1e-12);
+              scale * std::exp(-0.5 * z * z) / (2 * std::sqrt(2 * std::numbers::pi)), 1);
   // B in 202312: x = 1, z = -2.
-  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityB", "202312"), 0.5 * std::erfc(2 / std::sqrt(2.0)),
-              1e-12);
+  EXPECT_NEAR(*Value("prNormCum01", "ouFacilityB", "202312"),
+              scale * 0.5 * std::erfc(2 / std::sqrt(2.0)), 1);
   // Without mean and deviation: those of x over the samples. A in 202401: x = 10, samples 8, 6,
   // 4: mean 6, sample deviation 2, z = 2. A deviation of 0: no value (DHIS2's NaN is not stored).
-  EXPECT_NEAR(*Value("prNormSmp01", "ouFacilityA", "202401"), 0.5 * std::erfc(-2 / std::sqrt(2.0)),
-              1e-12);
+  EXPECT_NEAR(*Value("prNormSmp01", "ouFacilityA", "202401"),
+              scale * 0.5 * std::erfc(-2 / std::sqrt(2.0)), 1);
   EXPECT_EQ(Count("prNormZero1"), 0);
   // A in 202401, samples 202312 (8), 202311 (6), 202310 (4). minDate 2023-11-01: 202310 starts
   // before it, 8 + 6 = 14. maxDate 2023-11-30: 202312 ends after it, 6 + 4 = 10.
@@ -321,6 +336,77 @@ TEST_F(GoldPredictorTest, SampleSkipTestDropsPeriodsPerOrgUnitByHand) {
   EXPECT_EQ(Value("prSkipNvr01", "ouFacilityA", "202401"), 6);
   // A test always true leaves no sample: no prediction at all.
   EXPECT_EQ(Count("prSkipAll01"), 0);
+}
+
+// What DHIS2 stores of a prediction (PredictionFormatter.formatNumericPrediction,
+// MathUtils.roundFraction, PredictionWriter): an integer output by Java's Math.round (halves toward
+// positive infinity), any other to 4 significant fraction digits (4 whole digits or more: an
+// integer; within 0.01 of zero: 0), and no zero where the output's zeros are not significant.
+// Stock at A: 202301 20, 202310 4, 202311 6, 202312 8, 202401 10; at B: 202312 1, 202401 3.
+TEST_F(GoldPredictorTest, PredictionsAreStoredAsDhis2FormatsThemByHand) {
+  WriteInputs();
+  WritePredictors(Predictor("prThird001", "deThirds001", "#{deStock0001} / 3", 0) + "," +
+                  Predictor("prNegThrd1", "deOutNum001", "-#{deStock0001} / 3", 0) + "," +
+                  Predictor("prThirdX31", "deOutNum001", "#{deThirds001} * 3", 0) + "," +
+                  Predictor("prLarge001", "deOutNum001", "#{deStock0001} * 1234.56789", 0) + "," +
+                  Predictor("prNearK001", "deOutNum001", "#{deStock0001} * 999.98765", 0) + "," +
+                  Predictor("prTiny0001", "deOutNum001", "#{deStock0001} / 1000", 0) + "," +
+                  Predictor("prTinySig1", "deNumZero01", "#{deStock0001} / 1000", 0) + "," +
+                  Predictor("prTinyAvg1", "deAverage01", "#{deStock0001} / 1000", 0) + "," +
+                  Predictor("prHalves01", "deOutput001", "#{deStock0001} / 4", 0) + "," +
+                  Predictor("prNegHalf1", "deOutput001", "-#{deStock0001} / 4", 0) + "," +
+                  Predictor("prIntZero1", "deIntZero01", "-#{deStock0001} / 4", 0));
+  auto summary = Run(*catalog_, /*full=*/true);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  EXPECT_EQ(summary->expressions_refused, 0) << summary->ToString();
+  auto stored = [&](const std::string& predictor) {
+    return Rows(*catalog_, "gold.predicted_value", "ou, pe, value_text",
+                "predictor = '" + predictor + "'");
+  };
+  // Thirds, one whole digit: 4 / 3 = 1.333, 20 / 3 = 6.667, 10 / 3 = 3.333, 8 / 3 = 2.667,
+  // 6 / 3 = 2 ("2.0": a NUMBER's text is Double.toString's); none whole: 1 / 3 = 0.3333, 3 / 3 = 1.
+  EXPECT_EQ(
+      stored("prThird001"),
+      (std::vector<std::string>{"(ouFacilityA, 202301, 6.667)", "(ouFacilityA, 202310, 1.333)",
+                                "(ouFacilityA, 202311, 2.0)", "(ouFacilityA, 202312, 2.667)",
+                                "(ouFacilityA, 202401, 3.333)", "(ouFacilityB, 202312, 0.3333)",
+                                "(ouFacilityB, 202401, 1.0)"}));
+  EXPECT_EQ(Value("prThird001", "ouFacilityA", "202310"), 1.333);
+  EXPECT_EQ(Value("prThird001", "ouFacilityB", "202312"), 0.3333);
+  // Negative: -4 / 3 = -1.333 (-1333.33 to the nearest integer is -1333).
+  EXPECT_EQ(Value("prNegThrd1", "ouFacilityA", "202310"), -1.333);
+  // A chained predictor reads the stored (rounded) value: 1.333 x 3 = 3.999, not 4.
+  EXPECT_EQ(Value("prThirdX31", "ouFacilityA", "202310"), 3.999);
+  // Four whole digits or more: an integer. 1234.56789 -> 1235; 4 x 1234.56789 = 4938.27156 ->
+  // 4938. Three: 999.98765 to one decimal, 1000.0.
+  EXPECT_EQ(Value("prLarge001", "ouFacilityB", "202312"), 1235);
+  EXPECT_EQ(Value("prLarge001", "ouFacilityA", "202310"), 4938);
+  EXPECT_EQ(Value("prNearK001", "ouFacilityB", "202312"), 1000);
+  // Within 0.01 of zero: 0. Of stock / 1000 (0.02, 0.004, 0.006, 0.008, 0.01; 0.001, 0.003) only
+  // A 202301's 0.02 is stored for deOutNum001; deNumZero01 (zero significant) stores the others as
+  // "0.0", deAverage01 (AVERAGE) too.
+  EXPECT_EQ(stored("prTiny0001"), (std::vector<std::string>{"(ouFacilityA, 202301, 0.02)"}));
+  EXPECT_EQ(Count("prTinySig1"), 7);
+  EXPECT_EQ(Value("prTinySig1", "ouFacilityA", "202401"), 0);
+  EXPECT_EQ(stored("prTinySig1")[5], "(ouFacilityB, 202312, 0.0)");
+  EXPECT_EQ(Count("prTinyAvg1"), 7);
+  // Integer output, halves toward positive infinity: 6 / 4 = 1.5 -> 2, 10 / 4 = 2.5 -> 3, 3 / 4 ->
+  // 1, 20 / 4 = 5, 4 / 4 = 1, 8 / 4 = 2; B 202312's 0.25 -> 0 is not stored.
+  EXPECT_EQ(stored("prHalves01"),
+            (std::vector<std::string>{"(ouFacilityA, 202301, 5)", "(ouFacilityA, 202310, 1)",
+                                      "(ouFacilityA, 202311, 2)", "(ouFacilityA, 202312, 2)",
+                                      "(ouFacilityA, 202401, 3)", "(ouFacilityB, 202401, 1)"}));
+  // -1.5 -> -1, -2.5 -> -2 (not -2 and -3 as half away from zero), -0.75 -> -1; -0.25 -> 0 not
+  // stored.
+  EXPECT_EQ(Value("prNegHalf1", "ouFacilityA", "202311"), -1);
+  EXPECT_EQ(Value("prNegHalf1", "ouFacilityA", "202401"), -2);
+  EXPECT_EQ(Value("prNegHalf1", "ouFacilityB", "202401"), -1);
+  EXPECT_FALSE(Value("prNegHalf1", "ouFacilityB", "202312"));
+  // The same where zeros are significant: stored as "0".
+  EXPECT_EQ(Rows(*catalog_, "gold.predicted_value", "value_text",
+                 "predictor = 'prIntZero1' AND ou = 'ouFacilityB' AND pe = '202312'"),
+            (std::vector<std::string>{"(0)"}));
 }
 
 // I{programIndicator} in predictors (issue 14): the program indicator's value at the output unit
