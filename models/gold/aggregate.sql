@@ -75,26 +75,36 @@ rule_key AS (
   FROM rule r
   JOIN element_key e ON e.de = r.de
 ),
--- The current org units, numbered, with their parent and the uids of their ancestors.
+-- The hierarchy values roll up along ([gold] hierarchy, src/pipeline/hierarchy_generator.h):
+-- `ancestry`, each unit's chain of ancestors and the days it held (current: today's, always).
+generated('org_unit_ancestry'),
+-- The org units as nodes of that hierarchy, numbered, with their parent node and the uids of their
+-- ancestors: a node is a unit under one chain of ancestors (current: each current unit once;
+-- as_of_period: a unit that moved is a node under each chain it had). unit_id is the unit's first
+-- node, under which its cells are published (aggregate_level_cells regroups its nodes' cells).
 unit_uid AS (
-  SELECT CAST(uid AS VARCHAR) AS ou, level,
-         CASE level WHEN 2 THEN CAST(level1_uid AS VARCHAR) WHEN 3 THEN CAST(level2_uid AS VARCHAR)
-                    WHEN 4 THEN CAST(level3_uid AS VARCHAR) WHEN 5 THEN CAST(level4_uid AS VARCHAR)
-                    WHEN 6 THEN CAST(level5_uid AS VARCHAR) WHEN 7 THEN CAST(level6_uid AS VARCHAR)
-                    WHEN 8 THEN CAST(level7_uid AS VARCHAR) END AS parent,
-         CAST(level1_uid AS VARCHAR) AS level1_uid, CAST(level2_uid AS VARCHAR) AS level2_uid,
-         CAST(level3_uid AS VARCHAR) AS level3_uid, CAST(level4_uid AS VARCHAR) AS level4_uid,
-         CAST(level5_uid AS VARCHAR) AS level5_uid, CAST(level6_uid AS VARCHAR) AS level6_uid,
-         CAST(level7_uid AS VARCHAR) AS level7_uid, CAST(level8_uid AS VARCHAR) AS level8_uid,
-         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY uid NULLS LAST)) AS INTEGER) AS ou_id
-  FROM ref('silver.org_unit')
-  WHERE valid_to IS NULL
+  SELECT ou, node, parent_node, level, level1_uid, level2_uid, level3_uid, level4_uid,
+         level5_uid, level6_uid, level7_uid, level8_uid,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY node NULLS LAST)) AS INTEGER) AS ou_id
+  FROM (
+    SELECT DISTINCT uid AS ou, node, parent_node, level, level1_uid, level2_uid, level3_uid,
+           level4_uid, level5_uid, level6_uid, level7_uid, level8_uid
+    FROM ancestry
+  ) a
 ),
 unit AS (
-  SELECT u.ou, u.ou_id, u.level, p.ou_id AS parent_id, u.level1_uid, u.level2_uid, u.level3_uid,
-         u.level4_uid, u.level5_uid, u.level6_uid, u.level7_uid, u.level8_uid
+  SELECT u.ou, u.node, u.ou_id, MIN(u.ou_id) OVER (PARTITION BY u.ou) AS unit_id, u.level,
+         p.ou_id AS parent_id, u.level1_uid, u.level2_uid, u.level3_uid, u.level4_uid,
+         u.level5_uid, u.level6_uid, u.level7_uid, u.level8_uid
   FROM unit_uid u
-  LEFT JOIN unit_uid p ON p.ou = u.parent
+  LEFT JOIN unit_uid p ON p.node = u.parent_node
+),
+-- Each unit's node on each stretch of days: a value counts at the node its unit had at the end date
+-- of the value's period (current: the unit's only node, on every day).
+unit_stretch AS (
+  SELECT u.ou, u.ou_id, u.unit_id, a.valid_from, a.valid_to
+  FROM ancestry a
+  JOIN unit u ON u.node = a.node
 ),
 combo_key AS (
   SELECT uid AS coc,
@@ -145,23 +155,27 @@ grain_map AS (
 -- (generated('aggregate_ordinary_years')); the look-backs of LAST and FIRST read the years before
 -- in look_back_fact.
 fact AS (
-  SELECT e.de_id, c.coc_id, u.ou_id, f.pe, f.aoc, f.start_date, f.end_date, f.value, f.days,
-         f.value_x_days
+  SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.pe, f.aoc, f.start_date, f.end_date, f.value,
+         f.days, f.value_x_days
   FROM (SELECT * FROM ref('gold.analytics') WHERE generated('aggregate_ordinary_years')) f
   JOIN element_key e ON e.de = f.de
   JOIN combo_key c ON c.coc = f.coc
-  JOIN unit u ON u.ou = f.ou
+  JOIN unit_stretch u
+    ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
+   AND (u.valid_to IS NULL OR u.valid_to > f.end_date)
   WHERE f.value IS NOT NULL
 ),
 -- The values of LAST and FIRST elements over the whole look-back (partition_window: ten years
 -- before the computed ones), read apart so that the other rules read only their own years.
 look_back_fact AS (
-  SELECT e.de_id, c.coc_id, u.ou_id, f.aoc, f.start_date, f.end_date, f.value, f.days,
+  SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.aoc, f.start_date, f.end_date, f.value, f.days,
          f.value_x_days
   FROM ref('gold.analytics') f
   JOIN element_key e ON e.de = f.de
   JOIN combo_key c ON c.coc = f.coc
-  JOIN unit u ON u.ou = f.ou
+  JOIN unit_stretch u
+    ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
+   AND (u.valid_to IS NULL OR u.valid_to > f.end_date)
   WHERE f.value IS NOT NULL
     AND e.de_id IN (SELECT de_id FROM rule_key WHERE selection IN ('last', 'first'))
 ),
@@ -178,16 +192,17 @@ member AS (
   JOIN cell_period p
     ON p.period_type = r.period_type AND p.cp = m.cp AND p.disaggregated = r.disaggregation
 ),
--- LAST and FIRST: per series (de, ou, coc, aoc) in order of period end then start, the end of the
--- next value and the latest start of the earlier ones.
+-- LAST and FIRST: per series (de, ou, coc, aoc; the unit, whichever node each value is at) in
+-- order of period end then start, the end of the next value and the latest start of the earlier
+-- ones.
 ranked_fact AS (
   SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
          f.value_x_days,
          LEAD(f.end_date) OVER (
-           PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc
+           PARTITION BY f.de_id, f.unit_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST) AS next_end,
          MAX(f.start_date) OVER (
-           PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc
+           PARTITION BY f.de_id, f.unit_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST
            ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS earlier_start
   FROM look_back_fact f
@@ -222,7 +237,7 @@ winner AS (
     SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
            f.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe AS cp,
            ROW_NUMBER() OVER (
-             PARTITION BY f.de_id, f.ou_id, f.coc_id, f.aoc, q.period_type, q.pe
+             PARTITION BY f.de_id, f.unit_id, f.coc_id, f.aoc, q.period_type, q.pe
              ORDER BY f.end_date DESC NULLS LAST, f.start_date DESC NULLS LAST) AS pe_rank
     FROM fact f
     JOIN rule_key r ON r.de_id = f.de_id AND r.selection = 'last_in_period'

@@ -14,7 +14,11 @@
 --                    (generated('reporting_rate_on_time'), src/pipeline/timeliness_generator.h)
 --   rate, rate_on_time = min(100, actual * 100 / expected) (DataHandler.getReportingRate)
 -- Rows exist where expected > 0, as DHIS2 answers only where a target exists.
+-- Org units roll up along [gold] hierarchy: today's hierarchy and opening dates (current, DHIS2),
+-- or each unit's ancestors and dates as they were at the end date of the period (as_of_period:
+-- the expected units of a query period by its end date, a registration by its own period's).
 -- materialized: table
+-- depends_on: silver.org_unit
 -- expect: rate_in_range | rate >= 0 AND rate <= 100 | warn
 WITH
 data_set AS (
@@ -66,19 +70,18 @@ query_period AS (
   LEFT JOIN ref('silver.period') qp ON qp.pe = m.query_pe
   GROUP BY m.data_set, m.query_pe, m.query_type
 ),
-org_unit AS (
-  SELECT uid, opening_date, closed_date, level1_uid, level2_uid, level3_uid, level4_uid,
-         level5_uid, level6_uid, level7_uid, level8_uid
-  FROM ref('silver.org_unit')
-  WHERE valid_to IS NULL
-),
--- Each org unit with each of its ancestors (itself included) and the ancestor's level.
+-- The hierarchy reports roll up along ([gold] hierarchy, src/pipeline/hierarchy_generator.h):
+-- `ancestry`, each unit's chain of ancestors and the days it held, with the opening and closing
+-- dates of the unit's version (current: today's hierarchy and dates, on every day).
+generated('org_unit_ancestry_dates'),
+-- Each org unit with each of its ancestors (itself included) and the ancestor's level, on the days
+-- that chain held (valid_from <= day < valid_to, NULL unbounded).
 ancestor AS (
-  SELECT o.uid, o.opening_date, o.closed_date, l.level AS ou_level,
+  SELECT o.uid, o.opening_date, o.closed_date, o.valid_from, o.valid_to, l.level AS ou_level,
          CASE l.level WHEN 1 THEN o.level1_uid WHEN 2 THEN o.level2_uid WHEN 3 THEN o.level3_uid
                       WHEN 4 THEN o.level4_uid WHEN 5 THEN o.level5_uid WHEN 6 THEN o.level6_uid
                       WHEN 7 THEN o.level7_uid ELSE o.level8_uid END AS ou
-  FROM org_unit o
+  FROM ancestry o
   CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS l(level)
 ),
 expected AS (
@@ -89,10 +92,12 @@ expected AS (
   JOIN query_period q ON q.data_set = s.data_set
   WHERE (a.opening_date IS NULL OR a.opening_date <= q.start_date)
     AND (a.closed_date IS NULL OR a.closed_date >= q.end_date)
+    AND (a.valid_from IS NULL OR a.valid_from <= q.end_date)
+    AND (a.valid_to IS NULL OR a.valid_to > q.end_date)
   GROUP BY q.data_set, a.ou, a.ou_level, q.query_pe, q.query_type
 ),
 registration AS (
-  SELECT r.data_set, r.pe, r.ou,
+  SELECT r.data_set, r.pe, r.ou, r.end_date,
          CASE WHEN generated('reporting_rate_on_time') THEN 1 ELSE 0 END AS on_time
   FROM (
     SELECT c.data_set, c.pe, c.ou, c.completed_at, dp.end_date, dp.timely_days
@@ -106,7 +111,10 @@ actual AS (
          COUNT(*) AS actual, COUNT(CASE WHEN r.on_time = 1 THEN 1 END) AS actual_on_time
   FROM registration r
   JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
-  JOIN ancestor a ON a.uid = r.ou AND a.ou IS NOT NULL
+  JOIN ancestor a
+    ON a.uid = r.ou AND a.ou IS NOT NULL
+   AND (a.valid_from IS NULL OR a.valid_from <= r.end_date)
+   AND (a.valid_to IS NULL OR a.valid_to > r.end_date)
   GROUP BY r.data_set, a.ou, a.ou_level, m.query_pe, m.query_type
 )
 SELECT e.data_set, e.ou, e.ou_level, e.pe, e.period_type,

@@ -48,6 +48,12 @@ Status ReadGoldSettings(const toml::table& file, const std::string& path,
            ? settings.aggregate.include_zero_values_in_analytics
        : key == "every_option_grain" ? settings.aggregate.every_option_grain
                                      : settings.predictor.replace_stored) = *flag;
+    } else if (key == "hierarchy") {
+      auto text = node.value<std::string>();
+      if (!text) return InvalidArgument(where(key) + ": expected \"current\" or \"as_of_period\"");
+      auto hierarchy = pipeline::ParseHierarchy(*text);
+      if (!hierarchy.ok()) return hierarchy.status().WithContext(where(key));
+      settings.hierarchy = *hierarchy;
     } else if (key == "server_version") {
       auto text = node.value<std::string>();
       if (!text) return InvalidArgument(where(key) + ": expected a string such as \"2.41.0\"");

@@ -556,8 +556,22 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
           "  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id",
           level, level_rows(level), disaggregated ? "" : "NOT ", options));
     }
+    std::string cells = fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n"));
+    if (context.Settings().hierarchy == Hierarchy::kAsOfPeriod) {
+      // A unit that moved has a node under each chain of ancestors; its cells are the sums of its
+      // nodes' partial sums, published under its first node (unit.unit_id).
+      cells = fmt::format(
+          "  SELECT c.de_id, c.cp_id, c.grain_id, u.unit_id AS ou_id, c.ou_level, SUM(c.n) AS n,\n"
+          "         SUM(c.s) AS s, SUM(c.ss) AS ss, MIN(c.mn) AS mn, MAX(c.mx) AS mx,\n"
+          "         SUM(c.svd) AS svd, SUM(c.sd) AS sd, SUM(c.sum_mn) AS sum_mn,\n"
+          "         SUM(c.sum_mx) AS sum_mx\n"
+          "  FROM (\n{}\n  ) c\n"
+          "  JOIN unit u ON u.ou_id = c.ou_id\n"
+          "  GROUP BY c.de_id, c.cp_id, c.grain_id, u.unit_id, c.ou_level",
+          cells);
+    }
     ctes.push_back(std::string(disaggregated ? "disaggregated_level_cell" : "level_cell") +
-                   " AS (\n" + fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n")) + "\n)");
+                   " AS (\n" + cells + "\n)");
   }
   return fmt::format("{}", fmt::join(ctes, ",\n"));
 }

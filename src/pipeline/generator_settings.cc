@@ -68,6 +68,10 @@ std::string AggregateGrainSettingsText(const GeneratorSettings& settings) {
                      settings.aggregate.every_option_grain);
 }
 
+std::string AggregateLevelCellsSettingsText(const GeneratorSettings& settings) {
+  return AggregateGrainSettingsText(settings) + " " + HierarchySettingsText(settings);
+}
+
 std::string QualitySettingsText(const GeneratorSettings& settings) {
   const QualityParameters& quality = settings.quality;
   return fmt::format("quality server_version={} z={} modified_z={} district_level={}",
@@ -88,6 +92,20 @@ std::string PredictorSettingsText(const GeneratorSettings& settings) {
   // I{} in predictors reads gold.program_indicator_value's period types.
   text += " program_indicator_period_types=" + Join(settings.program_indicator.period_types, ",");
   return text;
+}
+
+std::string_view HierarchyName(Hierarchy hierarchy) {
+  return hierarchy == Hierarchy::kAsOfPeriod ? "as_of_period" : "current";
+}
+
+Result<Hierarchy> ParseHierarchy(std::string_view name) {
+  if (name == "current") return Hierarchy::kCurrent;
+  if (name == "as_of_period") return Hierarchy::kAsOfPeriod;
+  return InvalidArgument(fmt::format("hierarchy '{}' is not current or as_of_period", name));
+}
+
+std::string HierarchySettingsText(const GeneratorSettings& settings) {
+  return fmt::format("hierarchy={}", HierarchyName(settings.hierarchy));
 }
 
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings) {

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/status.h"
@@ -69,7 +70,19 @@ struct PredictorParameters {
   bool replace_stored = true;
 };
 
+// Which org-unit hierarchy values and expected reports roll up along, in gold.aggregate and
+// gold.reporting_rate (and so in gold.indicator_value, which reads them): kCurrent, DHIS2's
+// behaviour, today's hierarchy for every period; kAsOfPeriod, each unit's ancestors as they were
+// at the end date of the value's (the report's) period, from silver.org_unit's versions
+// (docs/gold_aggregate.md, "The hierarchy a value rolls up along").
+enum class Hierarchy { kCurrent, kAsOfPeriod };
+
+// "current" or "as_of_period" (the configuration file's spelling).
+std::string_view HierarchyName(Hierarchy hierarchy);
+Result<Hierarchy> ParseHierarchy(std::string_view name);
+
 struct GeneratorSettings {
+  Hierarchy hierarchy = Hierarchy::kCurrent;
   AggregateParameters aggregate;
   PredictorParameters predictor;
   QualityParameters quality;
@@ -88,9 +101,12 @@ Status ValidateSettings(const GeneratorSettings& settings);
 // change rebuilds gold.aggregate, not gold.analytics).
 std::string AggregateSettingsText(const GeneratorSettings& settings);
 std::string AggregateGrainSettingsText(const GeneratorSettings& settings);
+// aggregate_level_cells renders every_option_grain and the hierarchy.
+std::string AggregateLevelCellsSettingsText(const GeneratorSettings& settings);
 std::string QualitySettingsText(const GeneratorSettings& settings);
 std::string IndicatorSettingsText(const GeneratorSettings& settings);
 std::string ProgramIndicatorSettingsText(const GeneratorSettings& settings);
 std::string PredictorSettingsText(const GeneratorSettings& settings);
+std::string HierarchySettingsText(const GeneratorSettings& settings);
 
 }  // namespace dhl::pipeline

@@ -4,6 +4,7 @@
 #include "pipeline/aggregate_generators.h"
 #include "pipeline/dimension_generators.h"
 #include "pipeline/generator.h"
+#include "pipeline/hierarchy_generator.h"
 #include "pipeline/indicator_generator.h"
 #include "pipeline/predictor_generator.h"
 #include "pipeline/program_indicator_generator.h"
@@ -29,8 +30,11 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
               &AggregateSettingsText);
     built.Add("aggregate_period_map", &GenerateAggregatePeriodMap, &AggregateSettingsText);
-    built.Add("aggregate_level_cells", &GenerateAggregateLevelCells, &AggregateGrainSettingsText);
+    built.Add("aggregate_level_cells", &GenerateAggregateLevelCells,
+              &AggregateLevelCellsSettingsText);
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
+    built.Add("org_unit_ancestry", &GenerateOrgUnitAncestry, &HierarchySettingsText);
+    built.Add("org_unit_ancestry_dates", &GenerateOrgUnitAncestryWithDates, &HierarchySettingsText);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);

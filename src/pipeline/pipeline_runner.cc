@@ -1884,15 +1884,18 @@ Result<RunSummary> Runner::RunAll() {
   summary.seconds = std::chrono::duration<double>(clock_.Steady() - started).count();
   int64_t rows_out = 0;
   for (const ModelResult& result : summary.models) rows_out += result.rows_out;
-  AppendOps(kPipelineRunTable, {{"run_id", StringLiteral(run_id_)},
-                                {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
-                                {"started_at", TimestampSql(started_micros)},
-                                {"ended_at", TimestampSql(NowMicros())},
-                                {"full_refresh", sql::BooleanLiteral(options_.full)},
-                                {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
-                                {"models_skipped", sql::IntegerLiteral(summary.skipped)},
-                                {"models_failed", sql::IntegerLiteral(summary.failed)},
-                                {"rows_out", sql::IntegerLiteral(rows_out)}});
+  AppendOps(
+      kPipelineRunTable,
+      {{"run_id", StringLiteral(run_id_)},
+       {"status", StringLiteral(summary.ok() ? "succeeded" : "failed")},
+       {"started_at", TimestampSql(started_micros)},
+       {"ended_at", TimestampSql(NowMicros())},
+       {"full_refresh", sql::BooleanLiteral(options_.full)},
+       {"models_succeeded", sql::IntegerLiteral(summary.succeeded)},
+       {"models_skipped", sql::IntegerLiteral(summary.skipped)},
+       {"models_failed", sql::IntegerLiteral(summary.failed)},
+       {"rows_out", sql::IntegerLiteral(rows_out)},
+       {"hierarchy", StringLiteral(std::string(HierarchyName(options_.settings.hierarchy)))}});
   return summary;
 }
 

@@ -276,8 +276,17 @@ TEST_F(CliTest, GoldSettingsInTheConfigurationAreChecked) {
         "include_zero_values_in_analytics = true\noutlier_z_threshold = 2.5\n"
         "dq_district_level = 2\nserver_version = \"2.40.1\"\npredictor_years = 3\n"
         "predictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = 4 }\n"
-        "program_indicator_period_types = [\"Weekly\", \"Monthly\"]\n");
+        "program_indicator_period_types = [\"Weekly\", \"Monthly\"]\n"
+        "hierarchy = \"as_of_period\"\n");
   EXPECT_EQ(Cli({"--config", "good.toml", "tables"}).exit_code, 0);
+
+  Write("hierarchy.toml", "[gold]\nhierarchy = \"as_of\"\n");
+  CliRun hierarchy = Cli({"--config", "hierarchy.toml", "tables"});
+  EXPECT_EQ(hierarchy.exit_code, 2);
+  EXPECT_NE(
+      hierarchy.err.find("[gold] hierarchy: hierarchy 'as_of' is not current or as_of_period"),
+      std::string::npos)
+      << hierarchy.err;
 
   Write("placeholder.toml",
         "[gold]\npredictor_level_placeholders = { \"<OU_LEVEL_FACILITY_UID>\" = \"four\" }\n");

@@ -30,6 +30,14 @@ export async function pipeline(root) {
     ['started_at', 'Started', (v) => new Date(v).toLocaleString()], ['status', 'Status', (v) => el('span', { class: `status ${v}` }, v)],
     ['full_refresh', 'Full'], ['models_succeeded', 'Models run'], ['models_skipped', 'Skipped'], ['models_failed', 'Failed'], ['rows_out', 'Rows written', (v) => format(v, 0)],
   ])));
+  // [gold] hierarchy of the latest run (ops.pipeline_run.hierarchy; absent in runs of older
+  // releases): which hierarchy gold.aggregate, gold.reporting_rate and the indicators roll up along.
+  const hierarchy = await sql('SELECT hierarchy FROM ops.pipeline_run WHERE hierarchy IS NOT NULL ORDER BY started_at DESC NULLS LAST LIMIT 1', { cache: false });
+  if (hierarchy !== null && hierarchy.length) {
+    root.append(message(hierarchy[0].hierarchy === 'as_of_period'
+      ? 'Hierarchy: as_of_period. Each value and expected report rolls up along its unit\'s ancestors as they were at the end of its period (silver.org_unit history; before the first sync, the first known version).'
+      : 'Hierarchy: current (as DHIS2). Every period rolls up along today\'s org-unit hierarchy.', 'info'));
+  }
   const latest = runs[0].run_id.replace(/[^A-Za-z0-9-]/g, '');
   const models = (await sql(`SELECT model, status, rows_in, rows_out, rows_rejected, bytes, CAST(epoch(ended_at) - epoch(started_at) AS DOUBLE) AS seconds, error FROM ops.model_run WHERE run_id = '${latest}' ORDER BY started_at NULLS LAST`, { cache: false })) ?? [];
   root.append(panel('Models of the latest run', table(models, [
