@@ -18,7 +18,9 @@
 
 #include "lake/lake_catalog.h"
 #include "pipeline/dimension_generators.h"
+#include "pipeline/hierarchy_generator.h"
 #include "pipeline/pipeline_runner.h"
+#include "pipeline/sql_subset_check.h"
 #include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
@@ -264,6 +266,33 @@ TEST_F(GoldHierarchyTest, AsOfPeriodRollsEachValueUpTheHierarchyOfItsPeriod) {
   EXPECT_EQ(Indicator("inCases", "R2", "2024"), 300);
   EXPECT_EQ(Indicator("inReports", "D1", "202403"), 50);
   EXPECT_EQ(Indicator("inReports", "D2", "202403"), 0);
+}
+
+// Both renderings of the hierarchy, in both dialects, stay in the SQL the Databricks bundle runs
+// too (the shared subset of DuckDB and Spark).
+TEST_F(GoldHierarchyTest, AncestryStaysInTheSharedSqlSubset) {
+  for (Hierarchy hierarchy : {Hierarchy::kCurrent, Hierarchy::kAsOfPeriod}) {
+    for (sql::Dialect dialect : {sql::Dialect::kDuckDb, sql::Dialect::kSpark}) {
+      GeneratorSettings settings;
+      settings.hierarchy = hierarchy;
+      GeneratorContext context;
+      context.dialect = dialect;
+      context.settings = &settings;
+      auto ctes = GenerateOrgUnitAncestryWithDates(context);
+      ASSERT_TRUE(ctes.ok()) << ctes.status().ToString();
+      std::string name =
+          std::string(HierarchyName(hierarchy)) + "/" + std::string(sql::DialectName(dialect));
+      for (const SubsetViolation& violation :
+           CheckSharedSubset("WITH " + *ctes + "\nSELECT * FROM ancestry")) {
+        ADD_FAILURE() << violation.ToString(name);
+      }
+    }
+  }
+  for (const char* model : {"gold/aggregate.sql", "gold/reporting_rate.sql"}) {
+    for (const SubsetViolation& violation : CheckSharedSubset(ReadModel(model))) {
+      ADD_FAILURE() << violation.ToString(model);
+    }
+  }
 }
 
 // The setting is part of the models' definitions: changing it reruns gold.aggregate and
