@@ -238,6 +238,12 @@ Status DataFileWriter::WritePartitioned(
   const std::string staging = root_ + "/.staging-" + Uuid4();
   DHL_RETURN_IF_ERROR(file_system_.CreateDirectories(root_));
   const int64_t target = std::max<int64_t>(target_file_size, kMinimumTargetFileSize);
+  // Each thread buffers this many rows (over all partitions) before handing them to the
+  // partitions' files. DuckDB's default, 524,288, held 0.25 GB more than one row group's worth
+  // while writing silver.data_value at medium scale (4.8M rows, 4 years), for the same files and
+  // row groups.
+  DHL_RETURN_IF_ERROR(connection.Execute(
+      fmt::format("SET partitioned_write_flush_threshold = {}", RowGroupSize(target))));
   auto copied = connection.Query(fmt::format(
       "COPY ({}) TO {} (FORMAT PARQUET, PARTITION_BY ({}), ROW_GROUP_SIZE {}, "
       "FILENAME_PATTERN 'part-00000-{{uuid}}.c000.snappy')",
