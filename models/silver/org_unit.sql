@@ -185,7 +185,11 @@ split AS (
     generated('org_unit_path_uids'),
     CASE
       WHEN depth >= 2 THEN NULLIF(split_part(path, '/', CAST(ROUND(depth) AS INT)), '')
-    END AS parent_in_path
+    END AS parent_in_path,
+    -- open ends as far-off instants, so that the ancestor joins are comparisons a hash join on
+    -- the uid can check (with IS NULL alternatives DuckDB joins each level by nested loops)
+    COALESCE(valid_from, CAST('0001-01-01 00:00:00' AS TIMESTAMP)) AS valid_from_or_min,
+    COALESCE(valid_to, CAST('9999-12-31 00:00:00' AS TIMESTAMP)) AS valid_to_or_max
   FROM dated AS d
 )
 SELECT

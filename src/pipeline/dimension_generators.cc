@@ -172,11 +172,12 @@ Result<std::string> GenerateOrgUnitLevelColumns(const GeneratorContext& context)
 Result<std::string> GenerateOrgUnitAncestorJoins(const GeneratorContext& context) {
   std::string joins;
   for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    // The ancestor's version valid when this one ended: it began before that end and ended at or
+    // after it (both open ends far-off instants: comparisons only, so a hash join on the uid).
     joins += fmt::format(
-        "LEFT JOIN dated AS a{0} ON a{0}.uid = s.u{0}\n"
-        "  AND (s.valid_to IS NULL OR a{0}.valid_from IS NULL OR a{0}.valid_from < s.valid_to)\n"
-        "  AND CASE WHEN s.valid_to IS NULL THEN a{0}.valid_to IS NULL\n"
-        "      ELSE a{0}.valid_to IS NULL OR a{0}.valid_to >= s.valid_to END\n",
+        "LEFT JOIN split AS a{0} ON a{0}.uid = s.u{0}\n"
+        "  AND a{0}.valid_from_or_min < s.valid_to_or_max\n"
+        "  AND a{0}.valid_to_or_max >= s.valid_to_or_max\n",
         level);
   }
   return sql::RenderShared(joins, context.dialect);

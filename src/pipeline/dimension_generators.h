@@ -65,10 +65,13 @@ Result<std::string> GenerateOrgUnitPathUids(const GeneratorContext& context);
 // of level N is `aN`, joined by 'org_unit_ancestor_joins').
 Result<std::string> GenerateOrgUnitLevelColumns(const GeneratorContext& context);
 
-// Generator 'org_unit_ancestor_joins': for every level N, "LEFT JOIN dated AS aN ON aN.uid = s.uN"
+// Generator 'org_unit_ancestor_joins': for every level N, "LEFT JOIN split AS aN ON aN.uid = s.uN"
 // restricted to the version of the ancestor valid when the row's version ends: the current one for
 // a current row (s.valid_to NULL), else the one that started before s.valid_to and had not ended
-// before it.
+// before it. Written on `valid_from_or_min` / `valid_to_or_max` (the open ends as far-off
+// instants) so that every condition is a comparison: DuckDB then joins by hash on the uid, where
+// the IS NULL alternatives made it a nested-loop join per level (quadratic in the units: 28,915
+// units took 70 CPU s, now under 1).
 Result<std::string> GenerateOrgUnitAncestorJoins(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline
