@@ -26,20 +26,31 @@ delivery_run AS (
   SELECT DISTINCT dataSet, period, organisationUnit, attributeOptionCombo, _run_id
   FROM ref('bronze.complete_registration')
 ),
-current_unit AS (
-  SELECT uid, concat(path, '/') AS path_slash FROM ref('silver.org_unit') WHERE valid_to IS NULL
+current_ancestor AS (
+  -- each current unit with itself and each of its ancestors (the uids of its path "/a/b/c"), so
+  -- that a window reaches the units of its subtree by an equality join (a LIKE on the path
+  -- compared every registration with every window of its data set and period: 82M pairs for a
+  -- large country)
+  SELECT uid, ancestor FROM (
+    SELECT o.uid, NULLIF(split_part(o.path, '/', a.part), '') AS ancestor
+    FROM ref('silver.org_unit') AS o
+    CROSS JOIN (VALUES (2), (3), (4), (5), (6), (7), (8), (9)) AS a(part)
+    WHERE o.valid_to IS NULL
+  ) AS parts
+  WHERE ancestor IS NOT NULL
 ),
 gone AS (
   SELECT DISTINCT d.dataSet, d.period, d.organisationUnit, d.attributeOptionCombo
   FROM last_delivery AS d
-  JOIN current_unit AS u ON u.uid = d.organisationUnit
+  JOIN current_ancestor AS u ON u.uid = d.organisationUnit
   JOIN ref('bronze.complete_registration_window') AS w
-    ON w.dataSet = d.dataSet AND w.period = d.period AND w._ingested_at > d.last_seen
+    ON w.dataSet = d.dataSet AND w.period = d.period AND w.orgUnit = u.ancestor
+    AND w._ingested_at > d.last_seen
   LEFT JOIN delivery_run AS r
     ON r.dataSet = d.dataSet AND r.period = d.period AND r.organisationUnit = d.organisationUnit
     AND r.attributeOptionCombo IS NOT DISTINCT FROM d.attributeOptionCombo
     AND r._run_id = w._run_id
-  WHERE r._run_id IS NULL AND u.path_slash LIKE concat('%/', w.orgUnit, '/%')
+  WHERE r._run_id IS NULL
 )
 SELECT
   r.dataSet AS data_set,
