@@ -4,6 +4,7 @@
 -- `value_text` is the value as received. `updated_at` is the value's own updatedAt read as UTC
 -- (tracker payloads carry no zone).
 -- materialized: table
+-- expect: invalid_utf8 | regexp_extract(COALESCE(value_text, ''), '[\x{F0080}-\x{F00FF}]', 0) = '' | quarantine
 -- depends_on: silver.data_element
 WITH latest AS (
   SELECT * FROM (

@@ -2,6 +2,7 @@
 -- (updatedAt, then ingestion; deleted entities have none). Personal attributes arrive from bronze
 -- as HMAC-SHA256 hashes and stay so.
 -- materialized: table
+-- expect: invalid_utf8 | regexp_extract(COALESCE(value, ''), '[\x{F0080}-\x{F00FF}]', 0) = '' | quarantine
 WITH latest AS (
   SELECT * FROM (
     SELECT

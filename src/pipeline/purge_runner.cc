@@ -23,6 +23,10 @@ namespace fs = std::filesystem;
 using lake::TableName;
 
 const TableName kPurgedRejects{"silver", "rejects"};
+const TableName kModelRuns{"ops", "model_run"};
+constexpr const char* kErrorRemoved =
+    "(error text removed by dhis2lake purge: the model reads tracker data, which it may have "
+    "quoted)";
 
 std::string PendingMarker(const std::string& lake_dir) {
   return lake_dir + "/_system/purge_pending";
@@ -58,6 +62,15 @@ std::string ModelNameList(const std::vector<TableName>& names) {
   return list;
 }
 
+// Overwrites `table` with the rows of `select` in one commit named PURGE.
+Status RewriteForPurge(engine::Connection& connection, lake::DeltaTable& table,
+                       const std::string& select, const std::string& what) {
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kOverwrite;
+  options.rewrite_operation = "PURGE";
+  return table.Write(connection, select, options).status().WithContext(what);
+}
+
 // Removes the rows of `models` from silver.rejects (the rebuild writes them again, hashed); returns
 // how many there were.
 Result<int64_t> RemoveRejects(engine::Connection& connection, const lake::LakeCatalog& catalog,
@@ -74,16 +87,42 @@ Result<int64_t> RemoveRejects(engine::Connection& connection, const lake::LakeCa
   if (rows == 0) {
     return rows;
   }
-  lake::WriteOptions options;
-  options.mode = lake::WriteMode::kOverwrite;
-  options.rewrite_operation = "PURGE";
-  DHL_RETURN_IF_ERROR(
-      rejects
-          .Write(connection,
-                 "SELECT * FROM silver.rejects WHERE table_name IS NULL OR NOT (" + rebuilt + ")",
-                 options)
-          .status()
-          .WithContext("purge: removing the rebuilt models' rows from silver.rejects"));
+  DHL_RETURN_IF_ERROR(RewriteForPurge(
+      connection, rejects,
+      "SELECT * FROM silver.rejects WHERE table_name IS NULL OR NOT (" + rebuilt + ")",
+      "purge: removing the rebuilt models' rows from silver.rejects"));
+  return rows;
+}
+
+// The error text of ops.model_run's rows of `models` (and of models `set` no longer has, whose
+// inputs cannot be told) replaced by a note: a failing cast quotes the value it failed on, so the
+// error of a model reading tracker data may quote personal data. Returns how many were replaced.
+Result<int64_t> RemoveModelErrors(engine::Connection& connection, const lake::LakeCatalog& catalog,
+                                  const ModelSet& set, const std::vector<TableName>& models) {
+  lake::DeltaTable runs = catalog.Table(kModelRuns);
+  if (!runs.Exists()) {
+    return int64_t{0};
+  }
+  std::vector<TableName> known;
+  for (const Model& model : set.models()) {
+    known.push_back(model.name);
+  }
+  DHL_RETURN_IF_ERROR(catalog.Register(connection, kModelRuns));
+  std::string removed = "error IS NOT NULL AND error <> " + sql::StringLiteral(kErrorRemoved) +
+                        " AND (model NOT IN (" + ModelNameList(known) + ")" +
+                        (models.empty() ? "" : " OR model IN (" + ModelNameList(models) + ")") +
+                        ")";
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult counted,
+                       connection.Query("SELECT count(*) FROM ops.model_run WHERE " + removed));
+  int64_t rows = counted.GetInt64(0, 0).value_or(0);
+  if (rows == 0) {
+    return rows;
+  }
+  DHL_RETURN_IF_ERROR(RewriteForPurge(connection, runs,
+                                      "SELECT * REPLACE (CASE WHEN " + removed + " THEN " +
+                                          sql::StringLiteral(kErrorRemoved) +
+                                          " ELSE error END AS error) FROM ops.model_run",
+                                      "purge: removing the errors of models reading tracker data"));
   return rows;
 }
 
@@ -176,6 +215,8 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
   DHL_ASSIGN_OR_RETURN(summary.rejects_removed,
                        RemoveRejects(connection, catalog, summary.rebuilt));
   DHL_RETURN_IF_ERROR(RebuildModels(options, *set, summary.rebuilt));
+  DHL_ASSIGN_OR_RETURN(summary.errors_removed,
+                       RemoveModelErrors(connection, catalog, *set, summary.rebuilt));
 
   // 5: the replaced files deleted.
   std::vector<TableName> tables;
@@ -186,6 +227,9 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
   }
   tables.insert(tables.end(), summary.rebuilt.begin(), summary.rebuilt.end());
   tables.push_back(kPurgedRejects);
+  if (summary.errors_removed > 0 || pending) {
+    tables.push_back(kModelRuns);
+  }
   for (const TableName& name : tables) {
     lake::DeltaTable table = catalog.Table(name);
     if (!table.Exists()) {
@@ -258,10 +302,19 @@ std::string PurgeSummary::ToText() const {
       "models rebuilt; {} old files removed ({})\n",
       dry_run ? " (dry run, nothing changed)" : "", rewritten, landing.pages_hashed.size(), values,
       landing.copies_removed.size(), rebuilt.size(), files, HumanBytes(static_cast<double>(bytes)));
+  if (errors_removed > 0) {
+    text += fmt::format("ops.model_run: the error text of {} runs of those models removed\n",
+                        errors_removed);
+  }
   if (!dry_run && files > 0) {
     text +=
         "the old versions of these tables are gone: readers holding them (a running serve, time "
         "travel) lose them\n";
+  }
+  if (!dry_run && !rebuilt.empty()) {
+    text +=
+        "copies of this lake made elsewhere (a Databricks workspace, a backup) still hold the "
+        "clear text: replace them with copies of this lake\n";
   }
   return text;
 }

@@ -11,10 +11,12 @@
 //   4. the models that read a tracker table, and their descendants, are rebuilt from their inputs
 //      (a full run of those models; silver.rejects loses their rows first, the rebuild writes them
 //      again hashed);
-//   5. vacuum with force and no retention of the purged bronze tables, the rebuilt tables and
-//      silver.rejects, then their log cut to the latest version (a checkpoint; older commits'
-//      file statistics quote values): the replaced files are deleted, and readers holding an
-//      older version of those tables (a running `serve`, time travel) lose it.
+//   5. the error text of those models' earlier runs in ops.model_run replaced (an error may quote
+//      a value); vacuum with force and no retention of the purged bronze tables, the rebuilt
+//      tables, silver.rejects and ops.model_run, then their log cut to the latest version (a
+//      checkpoint; older commits' file statistics quote values): the replaced files are deleted,
+//      and readers holding an older version of those tables (a running `serve`, time travel) lose
+//      it.
 // Steps 4 and 5 run whenever step 2 changed a table or a marker (`_system/purge_pending`) says an
 // earlier purge stopped before finishing them. A dry run reads and lists, changing nothing.
 // Not thread-safe; no sync may run on the lake meanwhile.
@@ -59,6 +61,9 @@ struct PurgeSummary {
   source::LandingPurge landing;
   std::vector<lake::TableName> rebuilt;  // models rebuilt (in a dry run: that would be)
   int64_t rejects_removed = 0;           // silver.rejects rows of the rebuilt models
+  // ops.model_run rows of the rebuilt models (or of models no longer defined) whose error text
+  // was replaced: a failing cast quotes the value it failed on.
+  int64_t errors_removed = 0;
   std::vector<VacuumedTable> vacuumed;
   // Lines for people: per table rows rewritten and values hashed, landing files, models rebuilt,
   // files removed, and the warning about readers of old versions.

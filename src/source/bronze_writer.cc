@@ -7,11 +7,15 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 
+#include "engine/memory_limit.h"
 #include "source/bronze_table.h"
 #include "source/invalid_utf8.h"
 #include "source/json_depth.h"
+#include "source/landing_file.h"
 #include "source/page_records.h"
 #include "sql/literal.h"
 
@@ -69,6 +73,33 @@ Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, b
                            " is not a dataValueSets CSV (no dataelement column)");
   }
   return present;
+}
+
+// Gives each CSV file of `batch` holding ill-formed UTF-8 a repaired copy (RepairUtf8) under the
+// lake's `_system/tmp`, recorded in `copies` (file -> copy), and returns `select()` again.
+template <typename Select>
+Result<std::string> RepairedCsvSelect(const std::vector<BronzeWriter::ChunkFiles>& batch,
+                                      const std::string& lake_dir,
+                                      std::map<std::string, std::string>& copies, Select&& select) {
+  std::string folder = engine::SpillDirectory(lake_dir);
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) {
+    return IoError("cannot create " + folder + ": " + error.message());
+  }
+  for (const BronzeWriter::ChunkFiles& item : batch) {
+    for (const std::string& file : item.files) {
+      DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+      if (!RepairUtf8AndWarn(text, "chunk " + item.chunk->id + ": " + file)) {
+        continue;
+      }
+      std::string copy =
+          fmt::format("{}/utf8-repaired-{}-{}.csv", folder, ::getpid(), copies.size());
+      DHL_RETURN_IF_ERROR(WriteFileAtomically(copy, text));
+      copies[file] = copy;
+    }
+  }
+  return select();
 }
 
 }  // namespace
@@ -181,8 +212,10 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
         sql::StringLiteral(plan.source), chunk_sql);
   };
   std::string select;
-  if (first.format == ChunkFormat::kCsv) {
-    // One SELECT over every file of every chunk, straight from disk.
+  // CSV: the repaired copies (under the lake's _system/tmp) read instead of files holding
+  // ill-formed UTF-8, which DuckDB's reader refuses.
+  std::map<std::string, std::string> repaired_copies;
+  auto csv_select = [&]() -> Result<std::string> {
     std::vector<std::string> parts;
     for (const ChunkFiles& item : batch) {
       for (const std::string& file : item.files) {
@@ -198,17 +231,22 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
               found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
           columns.push_back(ColumnSql(column, source, plan.server_time_zone));
         }
+        auto copy = repaired_copies.find(file);
         parts.push_back(fmt::format(
             "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
             "escape = '\"', null_padding = true)",
             fmt::join(columns, ", "), ingestion(sql::StringLiteral(item.chunk->id)),
-            sql::StringLiteral(file)));
+            sql::StringLiteral(copy == repaired_copies.end() ? file : copy->second)));
       }
     }
-    if (parts.empty()) {
+    return fmt::format("{}", fmt::join(parts, " UNION ALL "));
+  };
+  if (first.format == ChunkFormat::kCsv) {
+    // One SELECT over every file of every chunk, straight from disk.
+    DHL_ASSIGN_OR_RETURN(select, csv_select());
+    if (select.empty()) {
       return result;
     }
-    select = fmt::format("{}", fmt::join(parts, " UNION ALL "));
   } else {
     constexpr const char* kChunkColumn = "_dhl_chunk";
     std::vector<std::string> column_names;
@@ -242,6 +280,9 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
           if (streamed) {
             std::string what = "chunk " + item.chunk->id + ": " + file;
+            if (!CheckJsonText(text, what).ok()) {
+              RepairUtf8AndWarn(text, what);
+            }
             DHL_RETURN_IF_ERROR(CheckJsonText(text, what));
             Status listed = ForEachListedRecord(
                 text, item.chunk->records_key, members,
@@ -266,8 +307,11 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
             continue;
           }
           nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
+          if (page.is_discarded() &&
+              RepairUtf8AndWarn(text, "chunk " + item.chunk->id + ": " + file)) {
+            page = nlohmann::json::parse(text, nullptr, false);
+          }
           if (page.is_discarded()) {
-            DHL_RETURN_IF_ERROR(CheckUtf8(text, "chunk " + item.chunk->id + ": " + file));
             return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
           }
           DHL_RETURN_IF_ERROR(CheckJsonDepth(page, "chunk " + item.chunk->id + ": " + file));
@@ -318,7 +362,20 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
   options.mode = lake::WriteMode::kAppend;
   options.transactions.push_back({plan.run_id, last.sequence, std::nullopt});
   options.configuration["delta.appendOnly"] = "true";
-  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, delta.Write(connection_, select, options));
+  Result<lake::WriteResult> attempt = delta.Write(connection_, select, options);
+  if (!attempt.ok() && first.format == ChunkFormat::kCsv &&
+      attempt.status().message().find("Invalid unicode") != std::string::npos) {
+    // Found by DuckDB's reader rather than by a scan of every file beforehand (bad bytes are
+    // rare; reading each page twice is not): the files holding them are read again repaired.
+    DHL_ASSIGN_OR_RETURN(
+        select, RepairedCsvSelect(batch, catalog_.lake_dir(), repaired_copies, csv_select));
+    attempt = delta.Write(connection_, select, options);
+  }
+  for (const auto& [file, copy] : repaired_copies) {
+    std::error_code ignored;
+    std::filesystem::remove(copy, ignored);
+  }
+  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, std::move(attempt));
   result.already_committed = written.already_committed;
   if (first.format == ChunkFormat::kCsv) {
     result.records = written.rows_written;

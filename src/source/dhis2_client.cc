@@ -128,8 +128,11 @@ Result<std::string> Dhis2Client::GetJson(const std::string& path, const QueryPar
     if (nlohmann::json::accept(sink.body())) {
       return sink.body();
     }
-    // Bad bytes are not fixed by asking again: an error naming the record, not retried.
-    DHL_RETURN_IF_ERROR(CheckUtf8(sink.body(), "GET " + http::MaskUrl(Url(path, params))));
+    std::string body = sink.body();
+    if (RepairUtf8AndWarn(body, "GET " + http::MaskUrl(Url(path, params))) &&
+        nlohmann::json::accept(body)) {
+      return body;  // ill-formed bytes kept as U+F0080..U+F00FF (invalid_utf8.h)
+    }
     last =
         HttpError("GET " + http::MaskUrl(Url(path, params)) + ": the body is not complete JSON (" +
                       std::to_string(sink.body().size()) + " bytes)",

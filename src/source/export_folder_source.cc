@@ -129,8 +129,9 @@ Status PlanJsonFile(const ListedFile& listed, ExtractionPlan& plan, std::set<std
   const std::string& file = listed.path;
   DHL_ASSIGN_OR_RETURN(std::string text, ReadListed(listed));
   nlohmann::json json = nlohmann::json::parse(text, nullptr, false);
-  if (json.is_discarded()) {
-    DHL_RETURN_IF_ERROR(CheckUtf8(text, "export folder: " + file));
+  if (json.is_discarded() && RepairUtf8(text).bytes > 0) {
+    // Repaired (and reported) again when the file lands in bronze.
+    json = nlohmann::json::parse(text, nullptr, false);
   }
   DHL_RETURN_IF_ERROR(CheckJsonDepth(json, "export folder: " + file));
   if (!json.is_object()) {

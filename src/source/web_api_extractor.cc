@@ -218,6 +218,10 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
             // checked by simdjson without building a tree.
             std::string what = "GET " + http::MaskUrl(client.Url(chunk.path, params));
             Status checked = CheckJsonText(text, what);
+            if (!checked.ok() && RepairUtf8(text).bytes > 0) {
+              // Kept as received in the landing file; repaired (and reported) when it lands.
+              checked = CheckJsonText(text, what);
+            }
             if (checked.ok() || checked.code() != StatusCode::kCorruption) {
               last = checked;
               break;
@@ -226,15 +230,16 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
             continue;
           }
           page = nlohmann::json::parse(text, nullptr, false);
+          if (page.is_discarded() && RepairUtf8(text).bytes > 0) {
+            // Kept as received in the landing file; repaired (and reported) when it lands.
+            page = nlohmann::json::parse(text, nullptr, false);
+          }
           DHL_RETURN_IF_ERROR(
               CheckJsonDepth(page, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
           if (!page.is_discarded()) {
             last = Status::Ok();
             break;
           }
-          // Bad bytes are not fixed by asking again: an error naming the record, not retried.
-          DHL_RETURN_IF_ERROR(
-              CheckUtf8(text, "GET " + http::MaskUrl(client.Url(chunk.path, params))));
           last = HttpError("GET " + http::MaskUrl(client.Url(chunk.path, params)) +
                                ": the body is not complete JSON",
                            true);

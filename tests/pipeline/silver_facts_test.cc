@@ -1,7 +1,8 @@
 // The silver fact models (models/silver/{data_value,complete_registration,event,enrollment,
 // tracked_entity}.sql) over hand-written bronze rows and stub dimension tables: typing by value
-// type, each reject's expectation, re-deliveries, conflicts, the latest (invalid or deleted)
-// version deciding, incremental equal to a full rebuild, and a second run changing nothing.
+// type, each reject's expectation (invalid UTF-8 kept by the extractor included), re-deliveries,
+// conflicts, the latest (invalid or deleted) version deciding, incremental equal to a full rebuild,
+// and a second run changing nothing.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -51,13 +52,16 @@ const char* kValues1 =
     "('deZero','202401','ou2','cocA','aocA','5','2024-02-01',false),"  // re-delivered
     "('deZero','202401','ou2','cocA','aocA','5','2024-02-01',false),"
     "('deInt','202401','ou2','cocA','aocA','7','2024-02-01',false),"
-    "('deNum','2023Q1','ou2','cocA','aocA','3','2024-02-01',false)";
+    "('deNum','2023Q1','ou2','cocA','aocA','3','2024-02-01',false),"
+    // "café" from a server sending Latin-1, as the extractor keeps it (é's byte 0xE9 as U+F00E9)
+    "('deText','202401','ou2','cocA','aocA','caf\xF3\xB0\x83\xA9','2024-02-01',false)";
 // An update, an invalid latest version, a deletion, and a late older version that must not win.
 const char* kValues2 =
     "('deInt','202401','ou1','cocA','aocA','13','2024-03-01',false),"
     "('deInt','202401','ou2','cocA','aocA','x7','2024-03-01',false),"
     "('deNum','2023Q1','ou2','cocA','aocA','3','2024-03-01',true),"
-    "('deNum','2023Q1','ou1','cocA','aocA','9','2024-01-01',false)";
+    "('deNum','2023Q1','ou1','cocA','aocA','9','2024-01-01',false),"
+    "('deText','202401','ou2','cocA','aocA','cafe','2024-03-01',false)";  // sent again, fixed
 
 class SilverFactsTest : public ModelLakeFixture {
  protected:
@@ -177,6 +181,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
             (std::vector<std::string>{
                 "conflicting_duplicate|deZero|202401|ou1|either",  // 3 or 4
                 "invalid_period|deInt|2024W99|ou1|1",
+                "invalid_utf8|deText|202401|ou2|caf\xF3\xB0\x83\xA9",
                 "unknown_category_option_combo|deInt|2023Q1|ou2|1",
                 "unknown_data_element|deNope|202401|ou1|1",
                 "unknown_org_unit|deInt|202401|ouX|1",
@@ -220,6 +225,7 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
       "deInt|202401|ou1|cocA|13.0|13|Monthly|2024|1",
       "deNum|2023Q1|ou1|cocA|-0.5|-0.5|Quarterly|2023|1",
       "deText|202401|ou1|cocA|null|hello|Monthly|2024|1",
+      "deText|202401|ou2|cocA|null|cafe|Monthly|2024|1",
       "deZero|202401|ou2|cocA|5.0|5|Monthly|2024|2",
   };
   EXPECT_EQ(Values(catalog), expected);

@@ -30,6 +30,7 @@
 #include "replay_server.h"
 #include "source/bronze_table.h"
 #include "source/export_folder_source.h"
+#include "source/invalid_utf8.h"
 #include "source/secrets.h"
 #include "source/web_api_extractor.h"
 
@@ -427,6 +428,65 @@ TEST(ExtractTest, Dhis2CoreReplayLandsEveryRecordAndHashesPersonalAttributes) {
                         "CAST(createdAt AS VARCHAR)) FROM bronze.relationship "
                         "WHERE relationship = 'AJOytZW7OaI' LIMIT 1"),
             "V2kkHafqs8G|Lab Sample to Person|nWrB0TfWlvh|nWrB0TfWlvD|2019-02-07 08:06:28.369+00");
+}
+
+// A server sending Latin-1 ("é" as the byte 0xE9, ill-formed UTF-8) in a CSV page of data values, a
+// tracker page and a metadata page: nothing is refused, and bronze holds every record as a clean
+// server's, each bad byte kept as U+F0000 + byte (invalid_utf8.h), from which the bytes received
+// come back.
+TEST(ExtractTest, Latin1BytesFromAServerLandAsReceived) {
+  ReplayData data = Dhis2Core();
+  ASSERT_FALSE(data.data_values.empty());
+  data.data_values[0]["comment"] = "caf\xC3\xA9";
+  ASSERT_FALSE(data.lists["dataElements"].empty());
+  data.lists["dataElements"][0]["name"] = "Caf\xC3\xA9 visits";
+  json* event_value = nullptr;
+  for (json& event : data.tracker["events"]) {
+    if (event.contains("dataValues") && !event["dataValues"].empty()) {
+      event_value = &event["dataValues"][0];
+      break;
+    }
+  }
+  ASSERT_NE(event_value, nullptr);
+  (*event_value)["value"] = "r\xC3\xA9sum\xC3\xA9";
+  ReplayServer clean_server(data);
+  int clean_port = clean_server.Start().value();
+  fs::path clean = TempDir("utf8_clean") / "lake";
+  ASSERT_TRUE(Extract(clean, fmt::format("http://127.0.0.1:{}", clean_port)).ok());
+  ReplayServer latin1_server(data);
+  latin1_server.SetFault([](const http::ServerRequest&) { return Fault::kLatin1; });
+  int latin1_port = latin1_server.Start().value();
+  fs::path latin1 = TempDir("utf8_latin1") / "lake";
+  Result<ExtractSummary> summary = Extract(latin1, fmt::format("http://127.0.0.1:{}", latin1_port));
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+
+  LakeReader reader(latin1);
+  const std::string kKeptE9 = "\xF3\xB0\x83\xA9";  // U+F00E9
+  EXPECT_EQ(reader.Text("SELECT comment FROM bronze.data_value WHERE comment LIKE 'caf%'"),
+            "caf" + kKeptE9);
+  EXPECT_EQ(RecoverBytes(reader.Text("SELECT comment FROM bronze.data_value WHERE comment LIKE "
+                                     "'caf%'")),
+            "caf\xE9");
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.metadata_data_element WHERE object LIKE "
+                         "'%Caf" +
+                         kKeptE9 + " visits%'"),
+            1);
+  EXPECT_EQ(reader.Count("SELECT count(*) FROM bronze.event WHERE dataValues LIKE '%r" + kKeptE9 +
+                         "sum" + kKeptE9 + "%'"),
+            1);
+  // Everything else as a clean server's: with the kept bytes read as the "é" they stood for,
+  // table for table, row for row.
+  auto content = reader.BronzeContent();
+  std::map<std::string, std::multiset<std::string>> read_back;
+  for (const auto& [table, rows] : content) {
+    for (std::string row : rows) {
+      for (size_t at = row.find(kKeptE9); at != std::string::npos; at = row.find(kKeptE9, at)) {
+        row.replace(at, kKeptE9.size(), "\xC3\xA9");
+      }
+      read_back[table].insert(row);
+    }
+  }
+  EXPECT_EQ(read_back, LakeReader(clean).BronzeContent());
 }
 
 TEST(ExtractTest, ExportFolderLandsTheSameFixtures) {

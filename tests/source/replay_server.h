@@ -32,7 +32,9 @@ inline json ReadJsonFile(const std::string& path) {
 }
 
 // What a fault handler may ask for.
-enum class Fault { kNone, k500, k429, kTruncate, kHtml200 };
+// kLatin1: the body as a server misconfigured for Latin-1 sends it, each "é" (UTF-8 C3 A9) as the
+// single byte E9, ill-formed UTF-8.
+enum class Fault { kNone, k500, k429, kTruncate, kHtml200, kLatin1 };
 
 struct ReplayData {
   json system_info;
@@ -208,6 +210,12 @@ class ReplayServer {
         });
         return;
       }
+      case Fault::kLatin1:
+        for (size_t at = body.find("\xC3\xA9"); at != std::string::npos;
+             at = body.find("\xC3\xA9", at + 1)) {
+          body.replace(at, 2, "\xE9");
+        }
+        break;
       case Fault::kNone:
         break;
     }
