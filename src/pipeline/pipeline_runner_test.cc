@@ -3,6 +3,7 @@
 #include "pipeline/pipeline_runner.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <map>
@@ -25,8 +26,9 @@ namespace fs = std::filesystem;
 class PipelineRunnerTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    // The process id too: the same test run at once from another checkout must not share it.
     dir_ = fs::path(::testing::TempDir()) /
-           ("dhl_runner_" +
+           ("dhl_runner_" + std::to_string(::getpid()) + "_" +
             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "spill");
