@@ -17,7 +17,8 @@
 //       runs the model's full query over the lake (its generators expanded) with DuckDB's
 //       profiler on: DIR/profile_<model>.json; with --partitions, as a run recomputing those
 //       partitions (the generators see them; the inputs are read whole); --plan-only plans it
-//       (EXPLAIN) without running it
+//       (EXPLAIN) without running it; --model program_indicator_value needs a lake synced from
+//       the simulator (its tracker tables), e.g. `dhis2lake sync --only extract,silver`
 //   gold_bench all --scale S --dir DIR [--threads N]
 //       prepare, then full and incremental runs in child processes, one line each, the baseline
 //       and the ratio of gold's full run to it
@@ -310,15 +311,18 @@ int Prepare(const Options& options) {
   return 0;
 }
 
-// The three models (gold.analytics, gold.aggregate, gold.outlier) from DHL_SOURCE_DIR/models, or
-// from GOLD_BENCH_MODELS (another checkout's models folder, to time an older version of the SQL
+// The models gold_bench runs (gold.analytics, gold.aggregate, gold.outlier; `explain` also
+// gold.program_indicator_value, over a lake synced from the simulator) from DHL_SOURCE_DIR/models,
+// or from GOLD_BENCH_MODELS (another checkout's models folder, to time an older version of the SQL
 // with the same binary).
-std::map<std::string, std::string> GoldModels() {
+std::map<std::string, std::string> GoldModels(bool with_program_indicators = false) {
   std::map<std::string, std::string> files;
   const char* other = std::getenv("GOLD_BENCH_MODELS");
   std::string models =
       other != nullptr ? std::string(other) : std::string(DHL_SOURCE_DIR) + "/models";
-  for (const char* name : {"analytics", "aggregate", "outlier"}) {
+  std::vector<const char*> names = {"analytics", "aggregate", "outlier"};
+  if (with_program_indicators) names.push_back("program_indicator_value");
+  for (const char* name : names) {
     std::string path = models + "/gold/" + name + ".sql";
     FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
@@ -458,7 +462,8 @@ int Explain(const Options& options) {
   for (const std::string& macro : dhl::sql::DuckDbSparkFunctionMacros()) {
     Must(connection.Execute(macro), "macros");
   }
-  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels()), "models");
+  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels(/*with_program_indicators=*/true)),
+                     "models");
   const dhl::pipeline::Model* model = models.Find({"gold", options.model});
   if (model == nullptr) {
     std::fprintf(stderr, "no model gold.%s\n", options.model.c_str());

@@ -297,15 +297,26 @@ derived_grain AS (
   JOIN grain_key k ON k.grain_id = d.grain_id
   WHERE o.own
 ),
+-- The elements whose cells in this run all hold one option combo (those of the default category
+-- combo, as a rule): each of their total and per-option cells is the partial sums of that one
+-- combo's cell, so aggregate_level_cells relabels the option-combo cell instead of grouping it.
+one_combo_element AS (
+  SELECT de_id
+  FROM leaf
+  GROUP BY de_id
+  HAVING MIN(coc_id) = MAX(coc_id)
+),
 -- Per element and cell period: whether its per-option cells follow from its option-combo cells
 -- (`combines`, dhis2::CombinationAcrossCombos). Those are written only for data-dimension
 -- categories above the deepest level; the analytics API combines the others on demand from the
--- option-combo rows (docs/gold_aggregate.md, "Grains").
+-- option-combo rows (docs/gold_aggregate.md, "Grains"); `one_combo` as above.
 cell_rule AS (
-  SELECT r.de_id, p.cp_id, p.disaggregated, e.per_unit_grains, r.combines
+  SELECT r.de_id, p.cp_id, p.disaggregated, e.per_unit_grains, r.combines,
+         o.de_id IS NOT NULL AS one_combo
   FROM rule_key r
   JOIN cell_period p ON p.period_type = r.period_type
   JOIN element_key e ON e.de_id = r.de_id
+  LEFT JOIN one_combo_element o ON o.de_id = r.de_id
 ),
 -- Every org-unit level, from the deepest up: level k groups level k + 1's cells by parent with the
 -- cells of level-k units' own values, as a query for that unit's uidlevelk; level_cell holds the

@@ -544,17 +544,29 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
         options = level == levels ? " AND (NOT d.per_option OR NOT k.combines)"
                                   : " AND (NOT d.per_option OR d.data_dimension OR NOT k.combines)";
       }
+      // Grouped from the option-combo cells; for one_combo elements (one option combo in this
+      // run) each derived cell has one option-combo cell: relabelled, no grouping.
+      auto derived_from = [&](bool one_combo) {
+        return fmt::format(
+            "  FROM ({0}) c\n"
+            "  JOIN cell_rule k\n"
+            "    ON k.de_id = c.de_id AND k.cp_id = c.cp_id AND {1}k.disaggregated\n"
+            "   AND NOT k.per_unit_grains AND {2}k.one_combo\n"
+            "  JOIN derived_grain d ON d.own_grain_id = c.grain_id{3}\n",
+            level_rows(level), disaggregated ? "" : "NOT ", one_combo ? "" : "NOT ", options);
+      };
       parts.push_back(fmt::format(
           "  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, {0} AS ou_level, SUM(c.n), SUM(c.s),\n"
           "         SUM(c.ss), MIN(c.mn), MAX(c.mx), SUM(c.svd), SUM(c.sd), CAST(NULL AS DOUBLE),\n"
           "         CAST(NULL AS DOUBLE)\n"
-          "  FROM ({1}) c\n"
-          "  JOIN cell_rule k\n"
-          "    ON k.de_id = c.de_id AND k.cp_id = c.cp_id AND {2}k.disaggregated\n"
-          "   AND NOT k.per_unit_grains\n"
-          "  JOIN derived_grain d ON d.own_grain_id = c.grain_id{3}\n"
+          "{1}"
           "  GROUP BY c.de_id, c.cp_id, d.grain_id, c.ou_id",
-          level, level_rows(level), disaggregated ? "" : "NOT ", options));
+          level, derived_from(false)));
+      parts.push_back(fmt::format(
+          "  SELECT c.de_id, c.cp_id, d.grain_id, c.ou_id, {0} AS ou_level, c.n, c.s, c.ss, c.mn,\n"
+          "         c.mx, c.svd, c.sd, CAST(NULL AS DOUBLE), CAST(NULL AS DOUBLE)\n"
+          "{1}",
+          level, derived_from(true)));
     }
     std::string cells = fmt::format("{}", fmt::join(parts, "\n  UNION ALL\n"));
     if (context.Settings().hierarchy == Hierarchy::kAsOfPeriod) {

@@ -760,8 +760,13 @@ TEST_F(GoldAggregateTest, PerOptionCellsAtEveryLevelAndExactForEveryRule) {
   EXPECT_NEAR(Cell("deVar", "D", "2024Q1", male), 88.0 / 15.0, 1e-9);
   EXPECT_NEAR(Cell("deStd", "D", "2024Q1", male), std::sqrt(88.0 / 15.0), 1e-9);
   EXPECT_NEAR(Cell("deStd", "D", "2024Q1", female), 0, 1e-9);
-  // AVERAGE per option at W: avg(10, 20, 0, 30) = 15, all male.
+  // AVERAGE per option at W: avg(10, 20, 0, 30) = 15, all male. deAvg has values of cocM only (a
+  // one_combo element): its total and male cells are its cocM cell relabelled, and no female cell.
   EXPECT_DOUBLE_EQ(Cell("deAvg", "W", "2024Q1", male), 15);
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "W", "2024Q1"), 15);
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "W", "2024Q1", "coc = 'cocM'"), 15);
+  EXPECT_TRUE(std::isnan(Cell("deAvg", "W", "2024Q1", female)));
+  EXPECT_TRUE(std::isnan(Cell("deAvg", "W", "2024Q1", "coc = 'cocF'")));
   // MIN_SUM_ORG_UNIT per option at D and W: each facility's own minimum, summed: fA min(5, 3) = 3
   // plus fB min(4, 8) = 4 = 7; none at the facility itself.
   EXPECT_DOUBLE_EQ(Cell("deMinSum", "D", "2024Q1", male), 7);
