@@ -1105,20 +1105,36 @@ Result<std::string> Compiler::Run() {
   }
 
   // Row-level boundaries: all of an event indicator's; an enrollment indicator's except the
-  // event-date ones. Without any, the row's own date lies in the period.
+  // event-date ones. Without any, the row's own date lies in the period. Each boundary's date is
+  // a column of the period rows (pi_bN), computed once per period and, against a timestamp
+  // target, cast to a timestamp there: compared with the row's timestamp as it stands, the date
+  // was cast per row and period (a time-zone conversion each), most of the model's time.
   std::string conditions;
+  std::string bounds;
+  int bound_count = 0;
+  auto bound = [&](const std::string& date, bool timestamp) {
+    std::string name = "pi_b" + std::to_string(bound_count++);
+    std::string type = dialect_ == sql::Dialect::kSpark ? "TIMESTAMP" : "TIMESTAMPTZ";
+    bounds += fmt::format(", {} AS {}",
+                          timestamp ? fmt::format("CAST({} AS {})", date, type) : date, name);
+    return "p." + name;
+  };
   for (const PeriodBoundary& boundary : pi_.boundaries) {
     if (!event_type_ && boundary.is_event_date()) {
       continue;
     }
     DHL_ASSIGN_OR_RETURN(std::string target, RowTarget(boundary));
+    // Event, scheduled, enrollment and incident dates and PS_EVENTDATE are timestamps; dates
+    // read from values and attributes are DATEs (TRY_CAST).
+    const bool timestamp = target.rfind("TRY_CAST(", 0) != 0;
     conditions += fmt::format("{}{} {} {}", conditions.empty() ? "" : " AND ", target,
-                              boundary.is_after() ? ">=" : "<", BoundaryDate(boundary, "p"));
+                              boundary.is_after() ? ">=" : "<",
+                              bound(BoundaryDate(boundary, "p"), timestamp));
   }
   if (conditions.empty()) {
     std::string own = event_type_ ? "r.occurred_at" : "r.enrolled_at";
-    conditions = fmt::format("{} >= p.start_date AND {} < {}", own, own,
-                             sql::AddDays("p.end_date", 1, dialect_));
+    conditions = fmt::format("{} >= {} AND {} < {}", own, bound("p.start_date", true), own,
+                             bound(sql::AddDays("p.end_date", 1, dialect_), true));
   }
 
   // pi_rows: the program's events or enrollments with what the expression reads.
@@ -1195,8 +1211,8 @@ Result<std::string> Compiler::Run() {
   }
   with += fmt::format(
       "pi_in_period AS (SELECT r.*, p.pe, p.period_type, p.start_date, p.end_date{} FROM pi_rows "
-      "AS r JOIN {} AS p ON {})",
-      rank_column, relations_.periods, conditions);
+      "AS r JOIN (SELECT p.*{} FROM {} AS p) AS p ON {})",
+      rank_column, bounds, relations_.periods, conditions);
   std::string joins;
   for (size_t i = 0; i < aggregates_.size(); ++i) {
     with += fmt::format(", pi_a{} AS ({})", i, aggregates_[i].body);
