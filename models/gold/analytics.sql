@@ -18,13 +18,17 @@
 -- A changed dimension row (a period added, an org unit moved, a value type changed) reaches only the
 -- years holding values that reference it (recompute_on). Each row comes from one data value
 -- (append_inputs): values only appended to silver.data_value (a newly arrived month), which no
--- changed dimension row reaches among the older values, append their rows; the files stay.
+-- changed dimension row reaches among the older values, append their rows; the files stay. The
+-- predictions that arrive with the month join them (append_key): gold.predicted_value's year
+-- rewritten with the same rows and some more, whose keys, like the new values', are no key of a
+-- value or prediction the year held (a prediction replaces the stored value of its key).
 -- Every per-element, per-unit and per-period answer is computed once on its small table (element,
 -- org_unit, period) and the values join them: no expression runs per value but value x days.
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: silver.data_value, gold.predicted_value
 -- append_inputs: silver.data_value
+-- append_key: de, coc, aoc, ou, pe
 -- recompute_on: silver.period.pe = pe
 -- recompute_on: silver.org_unit.uid = ou
 -- recompute_on: silver.data_element.uid = de

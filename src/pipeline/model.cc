@@ -282,6 +282,10 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         }
         model.append_inputs.push_back(*table);
       }
+    } else if (key == "append_key") {
+      for (std::string_view item : Split(value, ',')) {
+        model.append_key.push_back(TrimmedCopy(item));
+      }
     } else if (key == "partition_window") {
       std::vector<std::string_view> bounds = Split(value, ',');
       int low = 0;
@@ -409,8 +413,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, line,
                        "unknown header key '" + key +
                            "' (want materialized, unique_key, order_by, deleted, recompute_on, "
-                           "partition_by, partition_inputs, partition_window, depends_on, "
-                           "expect)");
+                           "partition_by, partition_inputs, partition_window, append_inputs, "
+                           "append_key, depends_on, expect)");
     }
   }
   if (!has_materialized) {
@@ -440,6 +444,9 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     return LineError(path, 1,
                      "partition_inputs, partition_window and append_inputs apply only to "
                      "'materialized: partitioned'");
+  }
+  if (!model.append_key.empty() && model.append_inputs.empty()) {
+    return LineError(path, 1, "append_key needs append_inputs");
   }
   for (const lake::TableName& input : model.append_inputs) {
     if (std::find(model.partition_inputs.begin(), model.partition_inputs.end(), input) ==

@@ -92,6 +92,14 @@ struct Model {
   // the input, with lookups and filters): rows only appended to them, reaching no row the table
   // already holds through a changed dimension, append the model's rows for them alone.
   std::vector<lake::TableName> append_inputs;
+  // partitioned, with append_inputs: the columns by which rows of different partition inputs meet
+  // (gold.analytics: a prediction replaces the stored value of its key). With it, a partition
+  // input outside append_inputs (a small table its model rewrites, gold.predicted_value) may join
+  // an append run: when its changed partitions only gained rows (compared row by row), the added
+  // rows are read; an unchanged one is read as nothing. The run appends only when no added row of
+  // any partition input has the key of a row the partition inputs held before in the changed
+  // partitions (then the old rows' output is the table's, and the new rows' is the rest).
+  std::vector<std::string> append_key;
   int partition_window_low = 0;
   int partition_window_high = 0;
   std::vector<Expectation> expectations;

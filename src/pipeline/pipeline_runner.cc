@@ -180,6 +180,17 @@ struct PartitionScope {
   // Non-empty: the run appends (append_inputs, model.h): each of these inputs is read as the files
   // added since the version given, and the model's rows for them are appended to the table.
   std::map<TableName, int64_t> append_from;
+  // Appending with append_key (model.h): inputs outside append_inputs that only gained rows, each
+  // read as the temporary table of its added rows.
+  std::map<TableName, std::string> append_rows;
+};
+
+// A partition input outside append_inputs that changed, compared row by row when the model has an
+// append_key: its snapshots at the recorded and the current version.
+struct RowComparedInput {
+  TableName table;
+  lake::Snapshot before;
+  lake::Snapshot after;
 };
 
 // Values of `column` in the files added or removed between two snapshots of a table; nullopt when
@@ -356,6 +367,15 @@ class Runner {
                                         const std::string& column, std::set<std::string>& outputs,
                                         std::set<std::string>& inputs_reached, const Versions& last,
                                         bool* reaches_old_rows);
+  // REQUIRES: an append run so far (every changed partition input of `model` is in
+  // scope.append_from or in `compared`), and model.append_key set.
+  // Whether the run may still append (model.h, append_key): fills scope.append_rows with the added
+  // rows of each `compared` input (false when one lost a row), reads every unchanged partition
+  // input as nothing, and tells whether no added row has the key of a row the partition inputs
+  // held at their `last` versions in the partitions `changed`.
+  Result<bool> AppendsByKey(const Model& model, const Versions& inputs, const Versions& last,
+                            const std::set<std::string>& changed,
+                            const std::vector<RowComparedInput>& compared, PartitionScope& scope);
   // Appends `live` (rows past the expectations) to the model's table, at version `table_version`
   // with `columns` (DESCRIBE's), carrying the recorded fingerprints forward (the new rows' sums
   // added to their partitions') when they describe that version.
@@ -515,6 +535,10 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
   for (const Ref& ref : model.refs) {
     if (inputs.at(ref.table) == kAbsent) {
       DHL_ASSIGN_OR_RETURN(views[ref.table], EmptyView(ref.table));
+      continue;
+    }
+    if (scope_ != nullptr && scope_->append_rows.count(ref.table) > 0) {
+      views[ref.table] = QuoteName(scope_->append_rows.at(ref.table));  // its added rows alone
       continue;
     }
     lake::DeltaTable table = catalog_.Table(ref.table);
@@ -1486,8 +1510,10 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   std::set<std::string> changed;  // input partitions
   std::set<std::string> direct;   // output partitions a dimension change reaches in the table
   std::vector<std::pair<TableName, int64_t>> dimensions;  // changed inputs not tracked
-  // Appending is possible while every changed partition input is an append input only appended to.
+  // Appending is possible while every changed partition input is an append input only appended to
+  // (or, with an append_key, one that only gained rows: checked below).
   bool append = !model.append_inputs.empty();
+  std::vector<RowComparedInput> compared;
   for (const auto& [table, version] : inputs) {
     auto recorded = last->find(table);
     if (recorded == last->end()) {
@@ -1512,13 +1538,16 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
       return whole;
     }
     DHL_ASSIGN_OR_RETURN(auto after, delta.Load(connection_, after_spec));
-    bool appended_to = std::find(model.append_inputs.begin(), model.append_inputs.end(), table) !=
-                       model.append_inputs.end();
+    const bool append_input = std::find(model.append_inputs.begin(), model.append_inputs.end(),
+                                        table) != model.append_inputs.end();
+    bool appended_to = append_input;
     for (const auto& [path, file] : before->files) {
       appended_to = appended_to && after.files.count(path) > 0;
     }
     if (appended_to) {
       scope.append_from[table] = recorded->second;
+    } else if (!append_input && !model.append_key.empty()) {
+      compared.push_back(RowComparedInput{table, *before, after});
     } else {
       append = false;
     }
@@ -1538,11 +1567,14 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
     if (!why.empty()) return whole;
     if (reaches_old_rows || !direct.empty()) append = false;
   }
-  // An append run reads the other partition inputs' changed partitions whole, so rows they hold
-  // there would be appended again (gold.analytics' predictions from gold.predicted_value): any
-  // such file makes the run recompute those partitions instead.
+  if (append && !model.append_key.empty()) {
+    DHL_ASSIGN_OR_RETURN(append, AppendsByKey(model, inputs, *last, changed, compared, scope));
+  }
+  // Without an append_key, an append run reads the other partition inputs' changed partitions
+  // whole, so rows they hold there would be appended again: any such file makes the run recompute
+  // those partitions instead.
   for (const TableName& input : model.partition_inputs) {
-    if (!append) break;
+    if (!append || !model.append_key.empty()) break;
     if (std::find(model.append_inputs.begin(), model.append_inputs.end(), input) !=
             model.append_inputs.end() ||
         inputs.at(input) == kAbsent) {
@@ -1559,7 +1591,10 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
       }
     }
   }
-  if (!append) scope.append_from.clear();
+  if (!append) {
+    scope.append_from.clear();
+    scope.append_rows.clear();
+  }
   if (model.partition_window_low == 0 && model.partition_window_high == 0) {
     changed.insert(direct.begin(), direct.end());
     scope.input = changed;
@@ -1596,6 +1631,88 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   return std::optional<PartitionScope>(std::move(scope));
 }
 
+Result<bool> Runner::AppendsByKey(const Model& model, const Versions& inputs, const Versions& last,
+                                  const std::set<std::string>& changed,
+                                  const std::vector<RowComparedInput>& compared,
+                                  PartitionScope& scope) {
+  auto view_of = [&](const TableName& table, const lake::Snapshot& snapshot,
+                     const std::string& suffix) -> Result<std::string> {
+    std::string name = table.layer + "__" + table.name + "__" + suffix;
+    DHL_RETURN_IF_ERROR(
+        catalog_.Table(table).CreateView(connection_, snapshot, kBatchSchema, name));
+    return QuoteName(kBatchSchema) + "." + QuoteName(name);
+  };
+  // The rows each compared input gained: its added files' rows less its removed files' (a
+  // partition its model rewrote with the same rows and some more). A row lost ends the append.
+  std::vector<std::string> added_rows;
+  for (const RowComparedInput& input : compared) {
+    lake::Snapshot removed = input.before;
+    lake::Snapshot added = input.after;
+    for (const auto& [path, file] : input.after.files) removed.files.erase(path);
+    for (const auto& [path, file] : input.before.files) added.files.erase(path);
+    DHL_ASSIGN_OR_RETURN(std::string removed_view, view_of(input.table, removed, "removed"));
+    DHL_ASSIGN_OR_RETURN(std::string added_view, view_of(input.table, added, "added"));
+    DHL_ASSIGN_OR_RETURN(auto removed_columns, Columns(connection_, removed_view));
+    DHL_ASSIGN_OR_RETURN(auto added_columns, Columns(connection_, added_view));
+    if (removed_columns != added_columns) return false;
+    DHL_ASSIGN_OR_RETURN(int64_t lost, CountRows(connection_, "(SELECT * FROM " + removed_view +
+                                                                  " EXCEPT ALL SELECT * FROM " +
+                                                                  added_view + " LIMIT 1)"));
+    if (lost > 0) return false;
+    std::string rows = "_pipeline_added_" + input.table.layer + "_" + input.table.name;
+    DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + QuoteName(rows) +
+                                            " AS SELECT * FROM " + added_view +
+                                            " EXCEPT ALL SELECT * FROM " + removed_view));
+    scope.append_rows[input.table] = rows;
+    added_rows.push_back(QuoteName(rows));
+  }
+  // The rows of the partition inputs at their recorded versions in the changed partitions, and
+  // the rows appended since; an unchanged input is read as nothing.
+  std::vector<std::string> old_rows;
+  for (const TableName& input : model.partition_inputs) {
+    auto recorded = last.find(input);
+    if (recorded == last.end() || recorded->second == kAbsent) continue;
+    lake::DeltaTable delta = catalog_.Table(input);
+    lake::VersionSpec before_spec;
+    before_spec.version = recorded->second;
+    DHL_ASSIGN_OR_RETURN(lake::Snapshot before, delta.Load(connection_, before_spec));
+    if (scope.append_from.count(input) > 0) {
+      lake::VersionSpec now_spec;
+      now_spec.version = inputs.at(input);
+      DHL_ASSIGN_OR_RETURN(lake::Snapshot appended, delta.Load(connection_, now_spec));
+      for (const auto& [path, file] : before.files) appended.files.erase(path);
+      DHL_ASSIGN_OR_RETURN(std::string view, view_of(input, appended, "appended_rows"));
+      added_rows.push_back(view);
+    } else if (scope.append_rows.count(input) == 0) {
+      scope.append_from[input] = recorded->second;
+    }
+    for (auto file = before.files.begin(); file != before.files.end();) {
+      auto value = file->second.partition_values.find(scope.column);
+      bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
+                  changed.count(*value->second) > 0;
+      file = keep ? std::next(file) : before.files.erase(file);
+    }
+    DHL_ASSIGN_OR_RETURN(std::string view, view_of(input, before, "old_rows"));
+    old_rows.push_back(view);
+  }
+  if (added_rows.empty() || old_rows.empty()) return true;
+  auto keys_of = [&](const std::vector<std::string>& relations) {
+    std::vector<std::string> selects;
+    for (const std::string& relation : relations) {
+      selects.push_back("SELECT " + QuotedList(model.append_key) + " FROM " + relation);
+    }
+    return "(" + Join(selects, " UNION ALL ") + ")";
+  };
+  DHL_ASSIGN_OR_RETURN(
+      int64_t meeting,
+      CountRows(connection_, "(SELECT 1 FROM " + keys_of(added_rows) +
+                                 " AS _pipeline_new WHERE EXISTS (SELECT 1 FROM " +
+                                 keys_of(old_rows) + " AS _pipeline_old WHERE " +
+                                 SameKey("_pipeline_old", "_pipeline_new", model.append_key) +
+                                 ") LIMIT 1)"));
+  return meeting == 0;
+}
+
 Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
                               const std::optional<Versions>& last, ModelResult& result) {
   std::string why_whole;
@@ -1619,7 +1736,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     write.mode = lake::WriteMode::kOverwrite;
     return WriteDirectly(model, sql, std::move(write), result);
   }
-  if (scope.has_value() && !scope->append_from.empty()) {
+  if (scope.has_value() && (!scope->append_from.empty() || !scope->append_rows.empty())) {
     // Rows only appended to the append inputs: the model's rows for them are appended.
     lake::DeltaTable table = catalog_.Table(model.name);
     DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
@@ -1646,6 +1763,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     }
     // Another shape (the ordinary path rewrites the partitions): read the inputs again, whole.
     scope->append_from.clear();
+    scope->append_rows.clear();
     auto step = steps_.Time("render");
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
   }

@@ -693,6 +693,90 @@ TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
                         "yearly, value, value_text, days, value_x_days, year");
 }
 
+// The predictions of a newly arrived month join its values (append_key: de, coc, aoc, ou, pe).
+// gold.predicted_value's 2025 is rewritten with its November prediction and a new December one
+// (as the predictor run rewrites the year); no key of the month's values or prediction is one 2025
+// held, so gold.analytics reads the two values and the one prediction alone and appends their rows
+// (before, any prediction in 2025 made the run recompute the year). Then a prediction for the key
+// of a stored 2025 value (dePop 2025 fA) replaces that value: the year is recomputed. Both equal a
+// full rebuild.
+TEST_F(GoldAggregateTest, PredictionsOfANewMonthAppendTheirRows) {
+  auto predictions = [&](const std::string& rows) {
+    return "SELECT 'prA' AS predictor, t.de, t.coc, 'aocDef' AS aoc, t.ou, t.pe, "
+           "CAST(t.value AS DOUBLE) AS value, CAST(t.value AS VARCHAR) AS value_text, "
+           "p.period_type, p.start_date, p.end_date, p.year, TRUE AS in_analytics FROM (VALUES " +
+           rows + ") AS t(de, pe, ou, coc, value) JOIN (" + Periods() + ") AS p ON p.pe = t.pe";
+  };
+  const std::string november = "('deSum','202511','fB','cocM',6)";
+  const std::string predictions_2024 = "('deSum','202412','fA','cocF',2)";
+  auto replace_2025 = [&](lake::LakeCatalog& catalog, const std::string& rows) {
+    auto name = lake::ParseTableName("gold.predicted_value");
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.partition_columns = {"year"};
+    options.replace_partitions = {{{"year", std::string("2025")}}};
+    ASSERT_TRUE(catalog.Table(*name).Write(*connection_, predictions(rows), options).ok());
+  };
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.period", "SELECT * FROM (" + Periods() + ") WHERE pe <> '202512'");
+  Write(*catalog_, "gold.predicted_value", predictions(november + ", " + predictions_2024),
+        {"year"});
+  RunOk(*catalog_);
+  std::vector<std::string> analytics_before_2025 =
+      Rows(*catalog_, "gold.analytics", "de, pe, ou, coc, value", "year < 2025");
+  ASSERT_EQ(Rows(*catalog_, "gold.analytics", "value", "de = 'deSum' AND pe = '202412'").size(),
+            1u);
+
+  // December arrives: its period row, two values and a prediction for a key without a value.
+  const std::string december =
+      "('deSum','202512','fA','cocM','9'), ('deSum','202512','fB','cocF','4')";
+  const std::string december_prediction = "('deSum','202512','fB','cocM',5)";
+  Write(*catalog_, "silver.period", Periods());
+  Append(*catalog_, "silver.data_value", ValuesSql(december));
+  replace_2025(*catalog_, november + ", " + december_prediction);
+  RunOk(*catalog_);
+  bool saw_analytics = false;
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name != "analytics") continue;
+    saw_analytics = true;
+    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+    EXPECT_EQ(model.full_reason, "");
+    EXPECT_EQ(model.rows_in, 3);  // the two December values and the December prediction
+    EXPECT_EQ(model.rows_out, 3);
+    EXPECT_EQ(model.files_removed, 0);
+    EXPECT_EQ(model.files_added, 1);
+  }
+  EXPECT_TRUE(saw_analytics);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 18);  // 9 + 4 + the prediction 5
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 24);  // and November's prediction 6
+  EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "de, pe, ou, coc, value", "year < 2025") ==
+              analytics_before_2025);
+
+  // A prediction for dePop 2025 at fA, whose stored value 730 it replaces: recomputed, not
+  // appended (2025's file of the first run and the appended one replaced).
+  const std::string population = "('dePop','2025','fA','cocM',800)";
+  replace_2025(*catalog_, november + ", " + december_prediction + ", " + population);
+  RunOk(*catalog_);
+  for (const ModelResult& model : last_summary_.models) {
+    if (model.name.name != "analytics") continue;
+    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+    EXPECT_EQ(model.files_removed, 2);
+  }
+  EXPECT_EQ(OneValue("gold.analytics", "value", "de = 'dePop' AND pe = '2025'"), 800.0);
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh, std::string(kValues) + ", " + december);
+  Write(fresh, "gold.predicted_value",
+        predictions(november + ", " + december_prediction + ", " + population + ", " +
+                    predictions_2024),
+        {"year"});
+  auto summary = Run(fresh, true);
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  ExpectGoldEqualsFresh(fresh,
+                        "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                        "yearly, value, value_text, days, value_x_days, year");
+}
+
 TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
   // D (level 2) and W (level 1) hold values of their own beside fA's (level 3).
   WriteSilver(*catalog_,
