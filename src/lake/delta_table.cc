@@ -564,6 +564,33 @@ Result<WriteResult> DeltaTable::CreateEmpty(const Schema& schema, const WriteOpt
   return result;
 }
 
+namespace {
+
+// WriteOptions::before_commit over the files `writer` wrote: true to commit; otherwise (false or an
+// error, returned) the files are deleted.
+Result<bool> ReviewWrittenFiles(const DeltaTable& table, FileSystem& file_system,
+                                const WritePlan& plan, const WriteOptions& options,
+                                DataFileWriter& writer) {
+  Snapshot written;
+  written.table_root = table.root();
+  written.schema = plan.schema;
+  written.metadata.partition_columns = plan.partition_columns;
+  for (const AddFile& add : writer.adds()) {
+    DHL_ASSIGN_OR_RETURN(std::string decoded, UriDecodePath(add.path));
+    written.files[decoded] = add;
+  }
+  auto scan = table.ScanSql(written);
+  Result<bool> commit = scan.ok() ? options.before_commit(*scan) : Result<bool>(scan.status());
+  if (commit.ok() && *commit) return true;
+  for (const auto& [decoded, add] : written.files) {
+    Status deleted = file_system.Delete(written.FilePath(decoded));
+    if (!deleted.ok()) LogWarn("{}: an abandoned file stays: {}", plan.context, deleted.ToString());
+  }
+  return commit;
+}
+
+}  // namespace
+
 Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::string_view input_sql,
                                       const WriteOptions& options) {
   WritePlan plan;
@@ -604,6 +631,17 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   StepTimes steps;
   DHL_RETURN_IF_ERROR(
       WriteDataFiles(connection, plan, options, writer, steps).WithContext(plan.context));
+  if (options.before_commit) {
+    DHL_ASSIGN_OR_RETURN(bool commit,
+                         ReviewWrittenFiles(*this, *file_system_, plan, options, writer));
+    if (!commit) {
+      WriteResult result;
+      result.version = plan.snapshot ? plan.snapshot->version : -1;
+      result.abandoned = true;
+      result.rows_written = writer.rows();
+      return result;
+    }
+  }
   DHL_ASSIGN_OR_RETURN(CommitRequest request,
                        BuildWriteCommit(plan, options, writer, ToEpochMillis(clock_->Now())));
 

@@ -63,11 +63,19 @@ struct WriteOptions {
   // every row and replace some values (`dhis2lake purge` hashing personal data in bronze); a
   // concurrent append makes it fail with a conflict rather than lose the appended rows.
   std::string rewrite_operation;
+  // When set, called after the data files are written and before the commit with one SELECT over
+  // the rows as the table will hold them (the new files, read as a scan of the table reads them).
+  // When it returns false, or an error, the write is abandoned: its files are deleted, nothing is
+  // committed, and the result says `abandoned` (the error is returned). For a rewrite that must not
+  // commit when its rows equal the table's (the pipeline's `table` models), decided on the files
+  // written once rather than on a materialised copy of the rows.
+  std::function<Result<bool>(const std::string& written_rows)> before_commit;
 };
 
 struct WriteResult {
   int64_t version = -1;  // the committed version (or the current one if already committed)
   bool already_committed = false;  // every txn was already in the table: nothing was written
+  bool abandoned = false;  // before_commit said no: nothing committed, `version` the table's
   int64_t rows_written = 0;
   int64_t files_added = 0;
   int64_t files_removed = 0;

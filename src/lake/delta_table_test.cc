@@ -457,6 +457,49 @@ TEST_F(DeltaTableTest, TxnMakesRecommitsNoOps) {
   EXPECT_EQ(partial.status().code(), StatusCode::kConflict);
 }
 
+// before_commit sees the rows as the table will hold them (partition columns included, from the
+// files just written) and decides: false or an error abandons the write, its files deleted.
+TEST_F(DeltaTableTest, BeforeCommitSeesTheWrittenRowsAndMayAbandonTheWrite) {
+  DeltaTable table = Table();
+  MustWrite(table, kRowsV0, {.mode = WriteMode::kOverwrite, .partition_columns = {"region"}});
+  auto parquet_files = [&] {
+    int count = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(Root())) {
+      count += entry.path().extension() == ".parquet" ? 1 : 0;
+    }
+    return count;
+  };
+  ASSERT_EQ(parquet_files(), 2);  // EU and US
+  const std::string rows_v1 =
+      "SELECT id + 10 AS id, region, amount, ts FROM (" + std::string(kRowsV0) + ")";
+  std::string seen;
+  WriteOptions options{.mode = WriteMode::kOverwrite, .partition_columns = {"region"}};
+  options.before_commit = [&](const std::string& written) -> Result<bool> {
+    seen = String("SELECT string_agg(id || ':' || region, ',' ORDER BY id) FROM (" + written + ")");
+    return false;
+  };
+  WriteResult abandoned = MustWrite(table, rows_v1, options);
+  EXPECT_TRUE(abandoned.abandoned);
+  EXPECT_EQ(abandoned.version, 0);
+  EXPECT_EQ(seen, "11:EU,12:EU,13:US");
+  EXPECT_EQ(parquet_files(), 2);
+  View(table);
+  ExpectViewEquals(kRowsV0);
+
+  options.before_commit = [&](const std::string&) -> Result<bool> { return InvalidArgument("no"); };
+  auto failed = table.Write(*connection_, rows_v1, options);
+  EXPECT_EQ(failed.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(parquet_files(), 2);
+
+  options.before_commit = [&](const std::string&) -> Result<bool> { return true; };
+  WriteResult committed = MustWrite(table, rows_v1, options);
+  EXPECT_FALSE(committed.abandoned);
+  EXPECT_EQ(committed.version, 1);
+  EXPECT_EQ(parquet_files(), 4);
+  View(table);
+  ExpectViewEquals(rows_v1);
+}
+
 // Lists a checkpoint's Parquet schema as "path type converted repetition", one per leaf or group.
 std::map<std::string, std::string> CheckpointSchema(engine::Connection& connection,
                                                     const std::string& file,

@@ -326,6 +326,14 @@ class Runner {
   // expectations over the committed files (reading only the columns they name).
   Status WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
                        ModelResult& result);
+  // Whether a `table` model's new result can be written straight from its SQL over its existing
+  // table: the table is not partitioned by the model and every expectation warns.
+  bool RewritesDirectly(const Model& model) const;
+  // Writes the rows of `sql` in one streamed COPY and compares the files written with the table's
+  // fingerprints (the recorded ones when they describe its version) before the commit: the same
+  // rows abandon the write (its files deleted, nothing committed), other rows commit it. No
+  // temporary copy of the rows is made. Then counts the warn expectations over the table.
+  Status RewriteDirectly(const Model& model, const std::string& sql, ModelResult& result);
   // Commits `live` to the model's table with `write` (which replaces the rows matching `replaced`),
   // unless the content would stay the same; a partitioned table gets only the partitions whose
   // content changed.
@@ -992,6 +1000,66 @@ bool Runner::WritesDirectly(const Model& model) const {
   return true;
 }
 
+bool Runner::RewritesDirectly(const Model& model) const {
+  if (model.materialization != Materialization::kTable || !model.partition_by.empty() ||
+      !catalog_.Table(model.name).Exists()) {
+    return false;
+  }
+  for (const Expectation& expectation : model.expectations) {
+    if (expectation.action != ExpectationAction::kWarn) return false;
+  }
+  return true;
+}
+
+Status Runner::RewriteDirectly(const Model& model, const std::string& sql, ModelResult& result) {
+  lake::DeltaTable target = catalog_.Table(model.name);
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, Qualified(model.name)));
+  DHL_ASSIGN_OR_RETURN(auto snapshot, target.Load(connection_));
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "fingerprints");
+  Fingerprints before;
+  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == snapshot.version &&
+      stored_fingerprints_->format == fingerprint_format_ &&
+      stored_fingerprints_->partition_columns.empty()) {
+    before = stored_fingerprints_->partitions;
+  } else {
+    DHL_ASSIGN_OR_RETURN(before, ComputeFingerprints(connection_, Qualified(model.name),
+                                                     ComparedColumns(old_columns), {}));
+  }
+  step.reset();
+  TableFingerprints after;
+  after.format = fingerprint_format_;
+  lake::WriteOptions write;
+  write.mode = lake::WriteMode::kOverwrite;
+  write.before_commit = [&](const std::string& rows) -> Result<bool> {
+    const std::string relation = "(" + rows + ")";
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
+    DHL_ASSIGN_OR_RETURN(after.partitions,
+                         ComputeFingerprints(connection_, relation, ComparedColumns(columns), {}));
+    return columns != old_columns || !DifferingPartitions(before, after.partitions).empty();
+  };
+  step.emplace(steps_, "write");  // the COPY, the fingerprints of its files, the commit
+  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, target.Write(connection_, sql, write));
+  step.reset();
+  result.rows_in = written.rows_written;
+  result.rows_out = written.rows_written;
+  after.version = written.version;
+  recorded_fingerprints_ = std::move(after);
+  if (written.abandoned) {
+    result.output_unchanged = true;
+  } else {
+    result.version = written.version;
+    result.bytes = written.bytes_written;
+    result.files_added = written.files_added;
+    result.files_removed = written.files_removed;
+    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  }
+  if (model.expectations.empty()) return Status::Ok();
+  step.emplace(steps_, "expectations");
+  return ApplyExpectations(model, Qualified(model.name), result);
+}
+
 Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
                              ModelResult& result) {
   lake::DeltaTable target = catalog_.Table(model.name);
@@ -1312,6 +1380,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     write.mode = lake::WriteMode::kOverwrite;
     return WriteDirectly(model, batch_sql, std::move(write), result);
   }
+  if (RewritesDirectly(model)) return RewriteDirectly(model, batch_sql, result);
   // A table model's rows are its result as they are: one temporary table serves as both.
   const std::string batch = model.materialization == Materialization::kTable
                                 ? std::string("_pipeline_live_rows")

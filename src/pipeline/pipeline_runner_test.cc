@@ -595,6 +595,32 @@ TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
   EXPECT_TRUE(Commits("('a', 'x', 0, NULL, 1)", "('a', 'x', 1e-9, NULL, 1)"));
 }
 
+// A table model over its existing table writes its rows once, straight from its SQL, and compares
+// the files written with the table's fingerprints before the commit: the same rows delete them
+// (nothing committed, no file left behind), other rows replace the table's one file.
+TEST_F(ContentChangeTest, ARewriteIsDecidedOnTheFilesWrittenAndLeavesNoneBehind) {
+  auto parquet_files = [&] {
+    int count = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "lake" / "silver" / "copy")) {
+      count += entry.path().extension() == ".parquet" ? 1 : 0;
+    }
+    return count;
+  };
+  EXPECT_FALSE(Commits(kBase, kBase));
+  EXPECT_EQ(parquet_files(), 1);  // the first build's; the rerun's was deleted
+  Write("bronze.rows", Values("('a', 'x', 1.5, NULL, 1)"), true);
+  ModelResult changed = Run(*models_, "silver.copy");
+  EXPECT_FALSE(changed.output_unchanged);
+  EXPECT_EQ(changed.rows_out, 1);
+  EXPECT_EQ(changed.files_added, 1);
+  EXPECT_EQ(changed.files_removed, 1);
+  EXPECT_EQ(parquet_files(), 2);  // the removed file stays for time travel until a vacuum
+  EXPECT_EQ(Rows("silver.copy", "k, v"), (std::vector<std::string>{"(a, x)"}));
+  // The fingerprints recorded from the files written stand for the new version.
+  EXPECT_TRUE(Run(*models_, "silver.copy", /*full=*/true).output_unchanged);
+  EXPECT_EQ(parquet_files(), 2);
+}
+
 // The table's fingerprints are recorded with the run (ops.model_run.fingerprints) and stand for it
 // only while it keeps that version: a table rewritten outside the runner still compares right.
 TEST_F(ContentChangeTest, RecordedFingerprintsHoldOnlyForTheVersionTheyDescribe) {
