@@ -32,9 +32,6 @@ constexpr std::string_view kBatchSchema = "_pipeline_batch";
 // The input version of a bronze table a source did not deliver: read as empty (absent_input.h).
 constexpr int64_t kAbsent = -1;
 
-// Keys grouped at once when a rebuild looks for keys with several rows (about 64 bytes each).
-constexpr int64_t kKeysPerGrouping = 2 * 1000 * 1000;
-
 std::string Qualified(const TableName& name) {
   return QuoteName(name.layer) + "." + QuoteName(name.name);
 }
@@ -1476,7 +1473,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       const std::string several = "_pipeline_several_keys";
       DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + several +
                                               " (_pipeline_key_hash UBIGINT)"));
-      const int64_t shares = std::clamp<int64_t>(result.rows_in / kKeysPerGrouping + 1, 1, 16);
+      const int64_t shares = std::clamp<int64_t>(
+          result.rows_in / std::max<int64_t>(options_.keys_per_grouping, 1) + 1, 1, 16);
       for (int64_t share = 0; share < shares; ++share) {
         DHL_RETURN_IF_ERROR(connection_.Execute(
             "INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT " + key_hash +

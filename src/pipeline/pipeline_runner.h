@@ -44,6 +44,10 @@ struct RunOptions {
   // setting fails the run naming it); a changed setting reruns, in full, the models whose
   // generators render it, and their descendants.
   GeneratorSettings settings;
+  // A rebuild of an incremental model looks for keys with several rows by grouping a hash of the
+  // key, this many keys' worth of the batch at a time (each key holds about 64 bytes while
+  // grouped).
+  int64_t keys_per_grouping = 2'000'000;
 };
 
 enum class ModelStatus {

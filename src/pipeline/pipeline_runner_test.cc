@@ -76,6 +76,9 @@ class PipelineRunnerTest : public ::testing::Test {
   ModelResult Run(const ModelSet& models, const std::string& model, bool full = false) {
     RunOptions options;
     options.full = full;
+    return Run(models, model, options);
+  }
+  ModelResult Run(const ModelSet& models, const std::string& model, const RunOptions& options) {
     auto summary = RunPipeline(*catalog_, *connection_, models, options);
     EXPECT_TRUE(summary.ok()) << summary.status().ToString();
     if (!summary.ok()) return ModelResult{};
@@ -302,6 +305,31 @@ TEST_F(PipelineRunnerTest, TheLatestVersionOfEachKeyIsKept) {
   EXPECT_EQ(full.rows_in, 6);
   EXPECT_TRUE(full.output_unchanged);
   EXPECT_EQ(Rows("silver.later", columns), expected);
+}
+
+// A rebuild finds the keys with several rows a share of the key hashes at a time: with two keys'
+// worth per grouping, the 7 rows below go through 4 groupings, and every key with several rows
+// (NULL key parts included) still keeps only its latest version, a deleted latest version dropping
+// the key (the rows TheLatestVersionOfEachKeyIsKept works out by hand).
+TEST_F(PipelineRunnerTest, ARebuildGroupsTheKeysInShares) {
+  auto models = ModelSet::LoadMap(
+      {{"silver/latest.sql",
+        "-- materialized: incremental\n-- unique_key: k, part\n-- order_by: ts\n-- deleted: gone\n"
+        "SELECT k, part, v, ts, gone FROM ref('bronze.versions')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.versions",
+        "SELECT * FROM (VALUES ('a', NULL, 1, 1, false), ('a', NULL, 2, 2, false), "
+        "('b', 'x', 5, 1, false), ('c', 'y', 1, 1, false), ('c', 'y', 9, 2, true), "
+        "('d', NULL, 3, 1, false), ('d', '', 4, 2, false)) AS t(k, part, v, ts, gone)",
+        false);
+  RunOptions options;
+  options.full = true;
+  options.keys_per_grouping = 2;
+  ModelResult rebuilt = Run(*models, "silver.latest", options);
+  EXPECT_EQ(rebuilt.rows_in, 7);
+  EXPECT_EQ(rebuilt.rows_out, 4);
+  EXPECT_EQ(Rows("silver.latest", "k, part, v"),
+            (std::vector<std::string>{"(a, NULL, 2)", "(b, x, 5)", "(d, '', 4)", "(d, NULL, 3)"}));
 }
 
 // key_input: the touched keys are recomputed from the bronze rows of those keys alone (one
