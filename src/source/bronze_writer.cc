@@ -280,10 +280,11 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
           if (streamed) {
             std::string what = "chunk " + item.chunk->id + ": " + file;
-            if (!CheckJsonText(text, what).ok()) {
-              RepairUtf8AndWarn(text, what);
+            Status checked = CheckJsonText(text, what);
+            if (!checked.ok() && RepairUtf8AndWarn(text, what)) {
+              checked = CheckJsonText(text, what);
             }
-            DHL_RETURN_IF_ERROR(CheckJsonText(text, what));
+            DHL_RETURN_IF_ERROR(checked);
             Status listed = ForEachListedRecord(
                 text, item.chunk->records_key, members,
                 [&](const ListedMembers& values, std::string_view record) -> Status {
