@@ -6,7 +6,14 @@ BUILD_TYPE ?= Release
 CMAKE_GEN := $(shell command -v ninja >/dev/null 2>&1 && echo "-G Ninja")
 # ccache when present (a developer's rebuilds; CI's clean clone compiles everything once either way).
 CMAKE_LAUNCHER := $(shell command -v ccache >/dev/null 2>&1 && echo "-DCMAKE_CXX_COMPILER_LAUNCHER=ccache")
-CMAKE_FLAGS := $(CMAKE_GEN) $(CMAKE_LAUNCHER)
+# NO_PCH=ON builds without the shared precompiled header: ccache cannot share a header compiled in one
+# tree with another (its hash differs per build), so worktrees of one clone hit the cache only without it.
+NO_PCH ?= OFF
+CMAKE_FLAGS := $(CMAKE_GEN) $(CMAKE_LAUNCHER) -DCMAKE_DISABLE_PRECOMPILE_HEADERS=$(NO_PCH)
+# Without these ccache refuses every file built with the shared precompiled header ("could not use
+# precompiled header"); the base directory makes hits portable between clones and worktrees.
+export CCACHE_SLOPPINESS ?= pch_defines,time_macros,include_file_mtime,include_file_ctime
+export CCACHE_BASEDIR ?= $(CURDIR)
 
 .PHONY: all setup build build-check test demo clean
 
