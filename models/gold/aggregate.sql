@@ -4,8 +4,13 @@
 -- (JdbcAnalyticsManager) answers a query for that cell; the rules and their dhis2-core sources
 -- are in docs/gold_aggregate.md. Per-option rows are written where the rule does not combine
 -- across option combos, and for data-dimension categories above the deepest level; the analytics
--- API combines the others from the option-combo rows (docs/gold_aggregate.md, "Grains"). The rules themselves come from src/dhis2/aggregation_type.h
+-- API combines the others from the option-combo rows (docs/gold_aggregate.md, "Grains").
+-- `aoc` is NULL on every row over all attribute option combos; rows with an aoc exist only for the
+-- (element, aoc) pairs an indicator's operand #{de.coc.aoc} or #{de.*.aoc} references, each pair
+-- computed as one more element over that aoc's values (element_key; docs/gold_aggregate.md, "Per
+-- attribute option combo rows"). The rules themselves come from src/dhis2/aggregation_type.h
 -- through generators (src/pipeline/aggregate_generators.h):
+--   aggregate_aoc_elements    the (element, aoc) pairs indicators reference
 --   aggregate_rules           per data element and query period type: the time selection
 --                             (GetTimeSelection), the outer aggregate (AggregateValueSql), whether
 --                             LAST/FIRST rank across org units (RanksAcrossOrgUnits) and whether
@@ -37,10 +42,13 @@
 -- partition_by: year
 -- partition_inputs: gold.analytics
 -- partition_window: -10, 0
--- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category
+-- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category, silver.indicator
 -- expect: value_is_number | value = value | warn
 WITH
 rule AS (generated('aggregate_rules')),
+-- The (element, attribute option combo) pairs some indicator's operand #{de.coc.aoc} or
+-- #{de.*.aoc} references (aggregate_aoc_elements): the only ones with per-aoc rows.
+aoc_element AS (generated('aggregate_aoc_elements')),
 query_period AS (generated('aggregate_query_periods')),
 disaggregation_period AS (generated('aggregate_disaggregation_periods')),
 period_map AS (generated('aggregate_period_map')),
@@ -57,16 +65,28 @@ cell_period AS (
     FROM disaggregation_period
   ) p
 ),
--- The aggregatable elements, numbered; per_unit_grains for those whose rule sums each unit's own
--- minimum or maximum (MIN/MAX_SUM_ORG_UNIT): their total and per-option grains are taken per unit
--- before the roll-up; every other element rolls up its option combos only (see grain_level_cell).
+-- The aggregatable elements; per_unit_grains for those whose rule sums each unit's own minimum or
+-- maximum (MIN/MAX_SUM_ORG_UNIT): their total and per-option grains are taken per unit before the
+-- roll-up; every other element rolls up its option combos only (see grain_level_cell).
+element AS (
+  SELECT de, MAX(CASE WHEN selection = 'min_max' THEN 1 ELSE 0 END) = 1 AS per_unit_grains
+  FROM rule
+  GROUP BY de
+),
+-- The keys computed, numbered: each element over all attribute option combos (aoc NULL), and each
+-- referenced (element, aoc) pair as an element of its own, over that aoc's values only: every
+-- step below treats it as one more element, with the element's rules, so each rule holds per aoc
+-- exactly as for the totals.
 element_key AS (
-  SELECT de, per_unit_grains,
-         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY de NULLS LAST)) AS INTEGER) AS de_id
+  SELECT de, aoc, per_unit_grains,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY de NULLS LAST, aoc NULLS FIRST)) AS INTEGER)
+           AS de_id
   FROM (
-    SELECT de, MAX(CASE WHEN selection = 'min_max' THEN 1 ELSE 0 END) = 1 AS per_unit_grains
-    FROM rule
-    GROUP BY de
+    SELECT de, CAST(NULL AS VARCHAR) AS aoc, per_unit_grains FROM element
+    UNION ALL
+    SELECT e.de, a.aoc, e.per_unit_grains
+    FROM element e
+    JOIN aoc_element a ON a.de = e.de
   ) e
 ),
 rule_key AS (
@@ -158,7 +178,7 @@ fact AS (
   SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.pe, f.aoc, f.start_date, f.end_date, f.value,
          f.days, f.value_x_days
   FROM (SELECT * FROM ref('gold.analytics') WHERE generated('aggregate_ordinary_years')) f
-  JOIN element_key e ON e.de = f.de
+  JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
   JOIN unit_stretch u
     ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
@@ -171,7 +191,7 @@ look_back_fact AS (
   SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.aoc, f.start_date, f.end_date, f.value, f.days,
          f.value_x_days
   FROM ref('gold.analytics') f
-  JOIN element_key e ON e.de = f.de
+  JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
   JOIN unit_stretch u
     ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
@@ -351,12 +371,12 @@ disaggregated_cell AS (
 -- LAST_LAST_ORG_UNIT and FIRST_FIRST_ORG_UNIT: one value for the whole cell, the latest (earliest)
 -- of the units' own, ties broken by org unit, coc and aoc (DHIS2 leaves them to the database).
 across AS (
-  SELECT de, period_type, cp, g_coc, g_category, g_option, ou, ou_level, 1 AS n, value
+  SELECT de, aoc, period_type, cp, g_coc, g_category, g_option, ou, ou_level, 1 AS n, value
   FROM (
-    SELECT e.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option,
+    SELECT e.de, e.aoc, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option,
            CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END AS ou, lv.level AS ou_level, w.value,
            ROW_NUMBER() OVER (
-             PARTITION BY e.de, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option, lv.level,
+             PARTITION BY e.de_id, w.period_type, w.cp, g.g_coc, g.g_category, g.g_option, lv.level,
                           CASE lv.level WHEN 1 THEN u.level1_uid WHEN 2 THEN u.level2_uid WHEN 3 THEN u.level3_uid WHEN 4 THEN u.level4_uid WHEN 5 THEN u.level5_uid WHEN 6 THEN u.level6_uid WHEN 7 THEN u.level7_uid WHEN 8 THEN u.level8_uid END
              ORDER BY CASE WHEN w.selection = 'last' THEN w.end_date END DESC NULLS LAST,
                       CASE WHEN w.selection = 'last' THEN w.start_date END DESC NULLS LAST,
@@ -378,8 +398,8 @@ result AS (
   UNION ALL
   SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, value FROM disaggregated_cell
 )
-SELECT e.de, k.g_coc AS coc, k.g_category AS category, k.g_option AS category_option, u.ou,
-       r.ou_level, p.cp AS pe, p.period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, p.year
+SELECT e.de, k.g_coc AS coc, k.g_category AS category, k.g_option AS category_option, e.aoc,
+       u.ou, r.ou_level, p.cp AS pe, p.period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, p.year
 FROM result r
 JOIN element_key e ON e.de_id = r.de_id
 JOIN grain_key k ON k.grain_id = r.grain_id
@@ -387,7 +407,7 @@ JOIN unit u ON u.ou_id = r.ou_id
 JOIN cell_period p ON p.cp_id = r.cp_id
 WHERE r.value IS NOT NULL
 UNION ALL
-SELECT a.de, a.g_coc, a.g_category, a.g_option, a.ou, a.ou_level, a.cp, a.period_type, a.value,
+SELECT a.de, a.g_coc, a.g_category, a.g_option, a.aoc, a.ou, a.ou_level, a.cp, a.period_type, a.value,
        CAST(FLOOR(a.n) AS BIGINT), q.year
 FROM across a
 JOIN query_period q ON q.period_type = a.period_type AND q.pe = a.cp

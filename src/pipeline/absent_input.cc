@@ -14,6 +14,13 @@ std::optional<std::string> EmptyInputSelect(const lake::TableName& table) {
            "CAST(NULL AS DATE) AS end_date, "
            "CAST(NULL AS INTEGER) AS year, CAST(NULL AS BOOLEAN) AS in_analytics WHERE FALSE";
   }
+  if (table.layer == "silver" && table.name == "indicator") {
+    return "SELECT CAST(NULL AS VARCHAR) AS uid, CAST(NULL AS VARCHAR) AS code, CAST(NULL AS "
+           "VARCHAR) AS name, CAST(NULL AS VARCHAR) AS short_name, CAST(NULL AS VARCHAR) AS "
+           "numerator, CAST(NULL AS VARCHAR) AS denominator, CAST(NULL AS VARCHAR) AS "
+           "indicator_type, CAST(NULL AS DOUBLE) AS factor, CAST(NULL AS BOOLEAN) AS number, "
+           "CAST(NULL AS BOOLEAN) AS annualized, CAST(NULL AS INTEGER) AS decimals WHERE FALSE";
+  }
   return EmptyBronzeSelect(table);
 }
 

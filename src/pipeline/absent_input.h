@@ -21,7 +21,9 @@ namespace dhl::pipeline {
 std::optional<std::string> EmptyBronzeSelect(const lake::TableName& table);
 
 // EmptyBronzeSelect, or for gold.predicted_value (which gold.analytics reads; a model set without
-// its model, as tests and benches run gold.analytics alone, has no predictions) its empty form.
+// its model, as tests and benches run gold.analytics alone, has no predictions) and
+// silver.indicator (whose operands with an attribute option combo gold.aggregate reads; a model set
+// without it, as tests and benches run gold.aggregate alone, has no indicator) their empty forms.
 std::optional<std::string> EmptyInputSelect(const lake::TableName& table);
 
 // bronze.data_value, bronze.metadata_organisation_unit, bronze.metadata_data_element.

@@ -11,6 +11,7 @@
 #include <utility>
 
 #include "dhis2/aggregation_type.h"
+#include "dhis2/expression.h"
 #include "dhis2/period.h"
 #include "dhis2/period_type.h"
 #include "dhis2/value_type.h"
@@ -330,6 +331,32 @@ Result<std::string> GenerateAggregateRules(const GeneratorContext& context) {
                    {"min_max", "VARCHAR"},
                    {"combines", "BOOLEAN"}},
                   rows, context.dialect);
+}
+
+Result<std::string> GenerateAggregateAocElements(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(std::string indicators,
+                       context.relation(lake::TableName{"silver", "indicator"}));
+  DHL_ASSIGN_OR_RETURN(auto expressions, context.connection->Query(
+                                             "SELECT numerator FROM " + indicators +
+                                             " UNION ALL SELECT denominator FROM " + indicators));
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (size_t row = 0; row < expressions.row_count(); ++row) {
+    auto text = expressions.GetString(0, row);
+    if (!text.has_value()) continue;
+    // An expression that does not parse references nothing here; gold.indicator_value reports it.
+    auto parsed = dhis2::ParseExpression(*text, dhis2::ExpressionMode::kIndicatorExpression);
+    if (!parsed.ok()) continue;
+    for (const dhis2::ItemKey& item : parsed->items()) {
+      if (item.type == dhis2::ItemType::kDataElement && !item.uid2.empty() && item.uid2 != "*") {
+        pairs.emplace(item.uid0, item.uid2);
+      }
+    }
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& [de, aoc] : pairs) {
+    rows.push_back({Text(de, context.dialect), Text(aoc, context.dialect)});
+  }
+  return Relation({{"de", "VARCHAR"}, {"aoc", "VARCHAR"}}, rows, context.dialect);
 }
 
 Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context) {

@@ -46,6 +46,13 @@ Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& con
 // An unknown aggregation or value type is an invalid-argument error naming the data element.
 Result<std::string> GenerateAggregateRules(const GeneratorContext& context);
 
+// 'aggregate_aoc_elements': (de, aoc), the distinct (data element, attribute option combo) pairs
+// that an operand `#{de.coc.aoc}` or `#{de.*.aoc}` of an indicator's numerator or denominator
+// (silver.indicator) references: gold.aggregate computes per-aoc rows for those pairs only. Items
+// without an aoc, or with `*`, add nothing; an expression that does not parse is left to
+// gold.indicator_value, which reports it. No row when nothing references an aoc.
+Result<std::string> GenerateAggregateAocElements(const GeneratorContext& context);
+
 // 'aggregate_query_periods': every period of each query type of aggregate_rules that overlaps the
 // dates of gold.analytics: (pe, period_type, start_date, end_date, days, year, look_back_start),
 // look_back_start = end_date - 10 years as Java's addYears (29 Feb -> 28 Feb), the earliest start

@@ -27,6 +27,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_rules", &GenerateAggregateRules, &AggregateSettingsText);
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods, &AggregateSettingsText);
     built.Add("aggregate_ordinary_years", &GenerateAggregateOrdinaryYears);
+    built.Add("aggregate_aoc_elements", &GenerateAggregateAocElements);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
               &AggregateSettingsText);
     built.Add("aggregate_period_map", &GenerateAggregatePeriodMap, &AggregateSettingsText);

@@ -161,7 +161,7 @@ std::string LongUid(const std::string& id) {
 // Each quoted id of the silver tables' SQL as LongUid.
 std::string LongUids(const std::string& sql) {
   static const std::regex kId(
-      "'(de[A-Za-z]+|W|D|X|fA|fB|coc[MF]|aocDef|catSex|opt[MF]|ccSex|ccDefault|M|Y)'");
+      "'(de[A-Za-z]+|W|D|X|fA|fB|coc[MF]|aocDef|aoc[AB]|catSex|opt[MF]|ccSex|ccDefault|M|Y)'");
   std::string out;
   auto last = sql.cbegin();
   for (std::sregex_iterator it(sql.begin(), sql.end(), kId), end; it != end; ++it) {
@@ -186,7 +186,7 @@ class GoldAggregateTest : public ModelLakeFixture {
     for (const char* table : {"gold.analytics", "gold.aggregate"}) {
       std::string columns = std::string(table) == "gold.analytics"
                                 ? analytics_columns
-                                : "de, coc, category, category_option, ou, ou_level, pe, "
+                                : "de, coc, category, category_option, aoc, ou, ou_level, pe, "
                                   "period_type, round(value, 9), count, year";
       std::vector<std::string> incremental = Rows(*catalog_, table, columns);
       std::vector<std::string> full = Rows(fresh, table, columns);
@@ -195,18 +195,23 @@ class GoldAggregateTest : public ModelLakeFixture {
     }
   }
 
-  std::string ValuesSql(const std::string& values) {
-    return "SELECT t.de, t.pe, t.ou, t.coc, 'aocDef' AS aoc, "
+  // Values (de, pe, ou, coc, stored text) under aocDef, or (de, pe, ou, coc, aoc, stored text)
+  // when `with_aoc`.
+  std::string ValuesSql(const std::string& values, bool with_aoc = false) {
+    return "SELECT t.de, t.pe, t.ou, t.coc, " +
+           std::string(with_aoc ? "t.aoc" : "'aocDef' AS aoc") +
+           ", "
            "CASE WHEN t.text = 'true' THEN 1.0 WHEN t.text = 'false' THEN 0.0 "
            "ELSE TRY_CAST(t.text AS DOUBLE) END AS value, t.text AS value_text, "
            "d.value_type, p.period_type, p.start_date, p.end_date, p.year "
            "FROM (VALUES " +
-           values + ") AS t(de, pe, ou, coc, text) JOIN (" + Periods() +
-           ") AS p ON p.pe = t.pe JOIN (SELECT * FROM (VALUES " + kDataElements +
+           values + ") AS t(de, pe, ou, coc, " + (with_aoc ? "aoc, " : "") + "text) JOIN (" +
+           Periods() + ") AS p ON p.pe = t.pe JOIN (SELECT * FROM (VALUES " + kDataElements +
            ") AS e(uid, value_type, aggregation_type, zero_is_significant)) AS d ON d.uid = t.de";
   }
 
-  void WriteSilver(lake::LakeCatalog& catalog, const std::string& values = kValues) {
+  void WriteSilver(lake::LakeCatalog& catalog, const std::string& values = kValues,
+                   bool with_aoc = false) {
     auto Write = [&](lake::LakeCatalog& into, const std::string& table, const std::string& select,
                      const std::vector<std::string>& partitions = {}) {
       ModelLakeFixture::Write(into, table, long_uids_ ? LongUids(select) : select, partitions);
@@ -225,14 +230,15 @@ class GoldAggregateTest : public ModelLakeFixture {
               kDataElements + ") AS t(uid, value_type, aggregation_type, zero_is_significant)");
     Write(catalog, "silver.category_option_combo",
           "SELECT * FROM (VALUES ('cocM','ccSex','optM'), ('cocF','ccSex','optF'), "
-          "('aocDef','ccDefault',NULL)) AS t(uid, category_combo, catSex)");
+          "('aocDef','ccDefault',NULL), ('aocA','ccFund',NULL), ('aocB','ccFund',NULL)) AS t(uid, "
+          "category_combo, catSex)");
     Write(catalog, "silver.category_option_combo_option",
           "SELECT * FROM (VALUES ('cocM','catSex','optM'), ('cocF','catSex','optF')) AS t(coc, "
           "category, category_option)");
     Write(catalog, "silver.category",
           std::string("SELECT * FROM (VALUES ('catSex', 'Sex', ") +
               (sex_is_data_dimension_ ? "true" : "false") + ")) AS t(uid, name, data_dimension)");
-    Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
+    Write(catalog, "silver.data_value", ValuesSql(values, with_aoc), {"year"});
   }
 
   // The value of one gold.aggregate total cell (coc and category NULL); NAN when absent.
@@ -968,5 +974,180 @@ TEST_F(GoldAggregateTest, OptionCellsOfANonDataDimensionCategoryAreCombinedOnDem
   EXPECT_TRUE(has("deVar", "optM", "D", "5.8666666667"));
 }
 
+// Values under two attribute option combos, aocA and aocB (de, pe, ou, coc, aoc, stored text).
+constexpr const char* kAocValues =
+    // SUM at D in 2024Q1: 10 + 5 + 7 + 100 + 50 = 172 in all; aocA 22 (male 17, female 5); aocB
+    // 150. fA in January under aocA: 15.
+    "('deSum','202401','fA','cocM','aocA','10'), ('deSum','202401','fA','cocF','aocA','5'),"
+    "('deSum','202402','fB','cocM','aocA','7'), ('deSum','202401','fA','cocM','aocB','100'),"
+    "('deSum','202402','fB','cocF','aocB','50'),"
+    // AVERAGE at D in January: avg(10, 20, 90) = 40 in all; aocA avg(10, 20) = 15.
+    "('deAvg','202401','fA','cocM','aocA','10'), ('deAvg','202401','fB','cocM','aocA','20'),"
+    "('deAvg','202401','fA','cocM','aocB','90'),"
+    // LAST, one series per (de, ou, coc, aoc): at D in 2024Q1 fA's aocA December 40 + its aocB
+    // January 50 = 90 in all; aocA 40 (December's value, looked back to).
+    "('deLast','202312','fA','cocM','aocA','40'), ('deLast','202401','fA','cocM','aocB','50'),"
+    // MIN_SUM_ORG_UNIT at D in 2024Q1: each unit's minimum, summed: fA min(5, 3, 1) + fB 4 = 5 in
+    // all; aocA fA min(5, 3) + fB 4 = 7.
+    "('deMinSum','202401','fA','cocM','aocA','5'), ('deMinSum','202402','fA','cocM','aocA','3'),"
+    "('deMinSum','202401','fA','cocM','aocB','1'), ('deMinSum','202401','fB','cocM','aocA','4'),"
+    // LAST_LAST_ORG_UNIT at D in 2024Q1: the latest value of the subtree, fB's February 9 in all;
+    // aocA fA's January 8.
+    "('deLastLast','202401','fA','cocM','aocA','8'), "
+    "('deLastLast','202402','fB','cocM','aocB','9')";
+
+// Operands with an attribute option combo (#{de.coc.aoc}, #{de.*.aoc}; issue 12): gold.aggregate
+// holds per-aoc rows for the (element, aoc) pairs some indicator references, and for those only,
+// every rule exact over that aoc's values alone; the rows with aoc NULL are those of a lake where
+// nothing references an aoc. gold.indicator_value computes `#{de.coc.aoc} / #{de.*.aoc}` from them.
+// A new reference (a definitions change) rebuilds: the incremental lake equals a fresh one. The ids
+// are written as uids (LongUid), as expressions need them.
+class GoldAggregateAocTest : public GoldAggregateTest {
+ protected:
+  void SetUp() override {
+    GoldAggregateTest::SetUp();
+    UseModels({"gold/analytics.sql", "gold/aggregate.sql", "gold/indicator_value.sql"});
+    long_uids_ = true;
+  }
+
+  // The silver tables with kAocValues, and the inputs of gold.indicator_value with `indicators`
+  // (uid, numerator, denominator, factor; the test ids inside the expressions as uids).
+  void WriteLake(lake::LakeCatalog& catalog, const std::string& indicators) {
+    WriteSilver(catalog, kAocValues, /*with_aoc=*/true);
+    WriteIndicators(catalog, indicators);
+    Write(catalog, "silver.constant",
+          "SELECT CAST(NULL AS VARCHAR) AS uid, CAST(NULL AS DOUBLE) AS value WHERE FALSE");
+    Write(catalog, "silver.org_unit_group_member",
+          "SELECT CAST(NULL AS VARCHAR) AS group_uid, CAST(NULL AS VARCHAR) AS ou WHERE FALSE");
+    Write(catalog, "silver.program_indicator", "SELECT CAST(NULL AS VARCHAR) AS uid WHERE FALSE");
+    Write(catalog, "gold.reporting_rate",
+          "SELECT CAST(NULL AS VARCHAR) AS data_set, CAST(NULL AS VARCHAR) AS ou, CAST(NULL AS "
+          "INTEGER) AS ou_level, CAST(NULL AS VARCHAR) AS pe, CAST(NULL AS VARCHAR) AS "
+          "period_type, CAST(NULL AS DOUBLE) AS expected, CAST(NULL AS DOUBLE) AS actual, "
+          "CAST(NULL AS DOUBLE) AS actual_on_time, CAST(NULL AS DOUBLE) AS rate, CAST(NULL AS "
+          "DOUBLE) AS rate_on_time WHERE FALSE");
+    Write(catalog, "gold.program_indicator_value",
+          "SELECT CAST(NULL AS VARCHAR) AS program_indicator, CAST(NULL AS VARCHAR) AS ou, "
+          "CAST(NULL AS INTEGER) AS ou_level, CAST(NULL AS VARCHAR) AS pe, CAST(NULL AS VARCHAR) "
+          "AS period_type, CAST(NULL AS DOUBLE) AS value WHERE FALSE");
+  }
+
+  void WriteIndicators(lake::LakeCatalog& catalog, const std::string& indicators) {
+    static const std::regex kExpressionId("\\b(de[A-Za-z]+|coc[MF]|aoc[AB])\\b");
+    std::string rows;
+    auto last = indicators.cbegin();
+    for (std::sregex_iterator it(indicators.begin(), indicators.end(), kExpressionId), end;
+         it != end; ++it) {
+      rows.append(last, indicators.cbegin() + it->position());
+      rows += LongUid((*it)[1].str());
+      last = indicators.cbegin() + it->position() + it->length();
+    }
+    rows.append(last, indicators.cend());
+    Write(catalog, "silver.indicator",
+          "SELECT uid, numerator, denominator, CAST(factor AS DOUBLE) AS factor, FALSE AS "
+          "annualized FROM (VALUES " +
+              rows + ") AS t(uid, numerator, denominator, factor)");
+  }
+
+  // The total (coc NULL) or option-combo cell of `de` under `aoc`; NAN when absent.
+  double AocCell(const std::string& de, const std::string& ou, const std::string& pe,
+                 const std::string& aoc, const std::string& coc = "") {
+    return Cell(LongUid(de), LongUid(ou), pe,
+                (coc.empty() ? std::string("coc IS NULL") : "coc = '" + LongUid(coc) + "'") +
+                    " AND category IS NULL AND aoc = '" + LongUid(aoc) + "'");
+  }
+  // The total cell over all aocs (aoc NULL).
+  double Total(const std::string& de, const std::string& ou, const std::string& pe) {
+    return Cell(LongUid(de), LongUid(ou), pe, "coc IS NULL AND category IS NULL AND aoc IS NULL");
+  }
+  std::optional<double> IndicatorValue(const std::string& indicator, const std::string& ou,
+                                       const std::string& pe) {
+    return OneValue(
+        "gold.indicator_value", "value",
+        "indicator = '" + indicator + "' AND ou = '" + LongUid(ou) + "' AND pe = '" + pe + "'");
+  }
+};
+
+// Male share of the SUM under aocA, and the other rules' aocA totals (each read by one operand).
+constexpr const char* kAocIndicators =
+    "('indShare', '#{deSum.cocM.aocA}', '#{deSum.*.aocA}', 100),"
+    "('indRules', '#{deAvg.*.aocA} + #{deLast.*.aocA} + #{deMinSum.*.aocA} + "
+    "#{deLastLast.*.aocA}', '1', 1),"
+    "('indPlain', '#{deSum}', '1', 1)";
+
+TEST_F(GoldAggregateAocTest, PerAocRowsOnlyForReferencedPairsAndTotalsUnchanged) {
+  WriteLake(*catalog_, kAocIndicators);
+  RunOk(*catalog_);
+  // The totals, as without any aoc.
+  EXPECT_DOUBLE_EQ(Total("deSum", "D", "2024Q1"), 172);
+  EXPECT_DOUBLE_EQ(Total("deAvg", "D", "202401"), 40);
+  EXPECT_DOUBLE_EQ(Total("deLast", "D", "2024Q1"), 90);
+  EXPECT_DOUBLE_EQ(Total("deMinSum", "D", "2024Q1"), 5);
+  EXPECT_DOUBLE_EQ(Total("deLastLast", "D", "2024Q1"), 9);
+  // Per aocA, each rule over aocA's values only.
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocA"), 22);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "W", "2024Q1", "aocA"), 22);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocA", "cocM"), 17);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocA", "cocF"), 5);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "fA", "202401", "aocA"), 15);
+  EXPECT_DOUBLE_EQ(AocCell("deAvg", "D", "202401", "aocA"), 15);
+  EXPECT_DOUBLE_EQ(AocCell("deLast", "D", "2024Q1", "aocA"), 40);
+  EXPECT_DOUBLE_EQ(AocCell("deMinSum", "D", "2024Q1", "aocA"), 7);
+  EXPECT_DOUBLE_EQ(AocCell("deLastLast", "D", "2024Q1", "aocA"), 8);
+  EXPECT_DOUBLE_EQ(AocCell("deLastLast", "W", "2024Q1", "aocA"), 8);
+  // No row for aocB, which nothing references, nor for (element, aoc) pairs no operand names.
+  EXPECT_EQ(CountWhere("gold.aggregate", "aoc = '" + LongUid("aocB") + "'"), 0);
+  std::vector<std::string> pairs;
+  for (const char* de : {"deAvg", "deLast", "deLastLast", "deMinSum", "deSum"}) {
+    pairs.push_back("(" + LongUid(de) + ", " + LongUid("aocA") + ")");
+  }
+  std::sort(pairs.begin(), pairs.end());
+  EXPECT_EQ(QueryRows(*catalog_, "gold.aggregate",
+                      "SELECT DISTINCT CAST(ROW(de, aoc) AS VARCHAR) FROM gold.aggregate WHERE aoc "
+                      "IS NOT NULL"),
+            pairs);
+  // The indicator: 17 / 22 x 100 at D (and W) in 2024Q1; at fA in January 10 / 15 x 100.
+  ASSERT_TRUE(IndicatorValue("indShare", "D", "2024Q1").has_value());
+  EXPECT_NEAR(*IndicatorValue("indShare", "D", "2024Q1"), 1700.0 / 22, 1e-9);
+  EXPECT_NEAR(*IndicatorValue("indShare", "W", "2024Q1"), 1700.0 / 22, 1e-9);
+  EXPECT_NEAR(*IndicatorValue("indShare", "fA", "202401"), 1000.0 / 15, 1e-9);
+  // aocA's AVERAGE (avg(10, 20) = 15 in the quarter too) + LAST 40 + MIN_SUM 7 + LAST_LAST 8.
+  EXPECT_NEAR(*IndicatorValue("indRules", "D", "2024Q1"), 15 + 40 + 7 + 8, 1e-9);
+  EXPECT_NEAR(*IndicatorValue("indPlain", "D", "2024Q1"), 172, 1e-9);
+  EXPECT_EQ(last_summary_.expressions_computed, 3);
+  EXPECT_EQ(last_summary_.expressions_refused, 0);
+
+  // A lake where no indicator references an aoc: no aoc row, and the same rows as the first
+  // lake's aoc NULL rows.
+  lake::LakeCatalog plain((dir_ / "plain").string());
+  WriteLake(plain, "('indPlain', '#{deSum}', '1', 1)");
+  RunOk(plain, true);
+  EXPECT_EQ(Rows(plain, "gold.aggregate", "de", "aoc IS NOT NULL").size(), 0u);
+  const std::string columns =
+      "de, coc, category, category_option, ou, ou_level, pe, period_type, round(value, 9), count, "
+      "year";
+  std::vector<std::string> totals = Rows(*catalog_, "gold.aggregate", columns, "aoc IS NULL");
+  EXPECT_GT(totals.size(), 100u);
+  EXPECT_TRUE(totals == Rows(plain, "gold.aggregate", columns));
+}
+
+TEST_F(GoldAggregateAocTest, ANewAocReferenceRebuildsAsAFullRun) {
+  WriteLake(*catalog_, kAocIndicators);
+  RunOk(*catalog_);
+  EXPECT_EQ(CountWhere("gold.aggregate", "aoc = '" + LongUid("aocB") + "'"), 0);
+  // An indicator now reads deSum under aocB: its rows appear, 150 at D in 2024Q1.
+  const std::string more =
+      std::string(kAocIndicators) + ", ('indFundB', '#{deSum.*.aocB}', '#{deSum}', 100)";
+  WriteIndicators(*catalog_, more);
+  RunOk(*catalog_);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocB"), 150);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocA"), 22);
+  ASSERT_TRUE(IndicatorValue("indFundB", "D", "2024Q1").has_value());
+  EXPECT_NEAR(*IndicatorValue("indFundB", "D", "2024Q1"), 15000.0 / 172, 1e-9);
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteLake(fresh, more);
+  RunOk(fresh, true);
+  ExpectGoldEqualsFresh(fresh, "de, coc, aoc, ou, pe, level, value, days, value_x_days, year");
+}
 }  // namespace
 }  // namespace dhl::pipeline
