@@ -69,7 +69,7 @@ std::string CombinedOptionCells(LakeReader& lake, const Query& query, const std:
   return fmt::format(
       "SELECT a.de, m.category_option, a.ou, a.pe, CASE {} END AS value, SUM(a.count) AS count "
       "FROM {}.{} a JOIN (VALUES {}) AS m(coc, category_option) ON m.coc = a.coc "
-      "WHERE a.coc IS NOT NULL AND a.value IS NOT NULL AND ({}) AND {} "
+      "WHERE a.coc IS NOT NULL AND a.aoc IS NULL AND a.value IS NOT NULL AND ({}) AND {} "
       "GROUP BY a.de, m.category_option, a.ou, a.pe",
       fmt::join(cases, " "), kAggregateTable.layer, kAggregateTable.name, fmt::join(pairs, ", "),
       fmt::join(all, " OR "), ou_pe);
@@ -130,20 +130,24 @@ AnalyticsResult<std::vector<GoldRow>> ReadGold(LakeReader& lake, const Query& qu
     return rows;
   }
   std::string ou_pe = fmt::format("ou IN {} AND pe IN {}", InList(ou_ids), InList(pe_ids));
+  // gold.aggregate's rows over all attribute option combos (aoc NULL); its per-aoc rows, for the
+  // operands indicators reference, would count the values twice.
   GoldColumns elements{kAggregateTable, "de"};
-  elements.condition = "coc IS NULL AND category IS NULL AND value IS NOT NULL";
+  elements.condition = "coc IS NULL AND category IS NULL AND aoc IS NULL AND value IS NOT NULL";
   if (query.category_id == "co") {
     elements.category = "coc";
-    elements.condition = "coc IN " + InList(query.category_items) + " AND value IS NOT NULL";
+    elements.condition =
+        "coc IN " + InList(query.category_items) + " AND aoc IS NULL AND value IS NOT NULL";
   } else if (!query.category_id.empty()) {
     elements.category = "category_option";
-    elements.condition =
-        fmt::format("coc IS NULL AND category = {} AND category_option IN {} AND value IS NOT NULL",
-                    sql::StringLiteral(query.category_id), InList(query.category_items));
+    elements.condition = fmt::format(
+        "coc IS NULL AND category = {} AND category_option IN {} AND aoc IS NULL AND value IS NOT "
+        "NULL",
+        sql::StringLiteral(query.category_id), InList(query.category_items));
   }
   elements.numbers = {{"value", &GoldRow::value}, {"count", &GoldRow::count}};
   GoldColumns operands{kAggregateTable, "de || '.' || coc"};
-  operands.condition = "coc IS NOT NULL AND value IS NOT NULL";
+  operands.condition = "coc IS NOT NULL AND aoc IS NULL AND value IS NOT NULL";
   operands.numbers = elements.numbers;
   GoldColumns indicators{kIndicatorValueTable, "indicator"};
   indicators.condition = "value IS NOT NULL";
