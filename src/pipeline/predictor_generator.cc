@@ -58,6 +58,20 @@ std::string RoundFractionSql(const std::string& x, sql::Dialect dialect) {
          " END";
 }
 
+// Java's Double.toString of `x` (a DOUBLE column holding a value RoundFractionSql formatted), the
+// text DHIS2 stores for a non-integer output: from 10^7 on computerized scientific notation, the
+// digits without trailing zeros but one after the point ("1.2345678E7", "-1.0E8"); below it the
+// plain decimal every dialect's cast writes ("2.0", "0.3333"). Values from 10^4 on are integers
+// already, so below 2^53 their digits are exact; beyond it, the dialect's cast.
+std::string JavaDoubleTextSql(const std::string& x) {
+  std::string digits = "CAST(CAST(ROUND(ABS(" + x + ")) AS BIGINT) AS STRING)";
+  return "CASE WHEN ABS(" + x + ") >= " + sql::NumberLiteral(1e7) + " AND ABS(" + x + ") < " +
+         sql::NumberLiteral(9007199254740992.0) + " THEN CONCAT(CASE WHEN " + x +
+         " < 0 THEN '-' ELSE '' END, SUBSTRING(" + digits + ", 1, 1), '.', COALESCE(NULLIF(" +
+         "REGEXP_REPLACE(SUBSTRING(" + digits + ", 2), '0+$', ''), ''), '0'), 'E', CAST(LENGTH(" +
+         digits + ") - 1 AS STRING)) ELSE CAST(" + x + " AS STRING) END";
+}
+
 // The same day `years` years earlier (29 February becomes 28 February).
 dhis2::Date YearsBefore(dhis2::Date date, int years) {
   std::chrono::year_month_day day{date};
@@ -494,7 +508,8 @@ class PredictorCompiler {
     bool integer = value_type.ok() && dhis2::IsInteger(*value_type);
     std::string stored =
         integer ? JavaRoundSql("predicted.value") : RoundFractionSql("predicted.value", dialect_);
-    std::string text = integer ? "CAST(CAST(value AS BIGINT) AS STRING)" : "CAST(value AS STRING)";
+    std::string text =
+        integer ? "CAST(CAST(ROUND(value) AS BIGINT) AS STRING)" : JavaDoubleTextSql("value");
     bool drops_zero = inputs_.zero_insignificant.count(predictor.output) > 0;
     return "SELECT predictor, de, coc, aoc, ou, pe, value, " + text +
            " AS value_text, period_type, start_date, end_date, year FROM (SELECT " +
@@ -719,7 +734,7 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
          "\nSELECT q.predictor, q.de, q.coc, q.aoc, q.ou, q.pe, q.value, q.value_text, "
          "q.period_type, "
          "q.start_date, q.end_date, q.year, (ROW_NUMBER() OVER (PARTITION BY q.de, q.coc, q.aoc, "
-         "q.ou, q.pe ORDER BY q.run_order DESC) = 1 AND " +
+         "q.ou, q.pe ORDER BY q.run_order DESC NULLS LAST) = 1 AND " +
          (inputs.replace_stored ? std::string("TRUE") : std::string("s.de IS NULL")) +
          ") AS in_analytics FROM predicted q LEFT JOIN stored s ON s.de = q.de AND s.coc = q.coc "
          "AND s.aoc = q.aoc AND s.ou = q.ou AND s.pe = q.pe";

@@ -47,8 +47,9 @@ std::string Version(const std::vector<std::string>& path, const std::string& val
          " AS closed_date";
 }
 
-std::string OrgUnits() {
-  const std::string f1_moves = "2024-07-01 10:00:00+00";
+// The history above; without `f1_moves` F1 has one version under D1 (the lake before the move).
+std::string OrgUnits(bool f1_moves = true) {
+  const std::string f1_moves_at = "2024-07-01 10:00:00+00";
   const std::string d3_moves = "2024-04-15 09:00:00+00";
   const std::string f4_closes = "2024-10-02 08:00:00+00";
   std::vector<std::string> versions = {
@@ -59,13 +60,17 @@ std::string OrgUnits() {
       Version({"N", "R1", "D2"}, "NULL", "NULL"),
       Version({"N", "R2", "D3"}, "NULL", d3_moves),
       Version({"N", "R1", "D3"}, d3_moves, "NULL"),
-      Version({"N", "R1", "D1", "F1"}, "NULL", f1_moves),
-      Version({"N", "R1", "D2", "F1"}, f1_moves, "NULL"),
+      Version({"N", "R1", "D1", "F1"}, "NULL", f1_moves_at),
+      Version({"N", "R1", "D2", "F1"}, f1_moves_at, "NULL"),
       Version({"N", "R1", "D2", "F2"}, "NULL", "NULL"),
       Version({"N", "R1", "D3", "F3"}, "NULL", "NULL"),
       Version({"N", "R1", "D1", "F4"}, "NULL", f4_closes),
       Version({"N", "R1", "D1", "F4"}, f4_closes, "NULL", "2024-09-30"),
   };
+  if (!f1_moves) {
+    versions.erase(versions.begin() + 7, versions.begin() + 9);
+    versions.push_back(Version({"N", "R1", "D1", "F1"}, "NULL", "NULL"));
+  }
   std::string sql;
   for (const std::string& version : versions) sql += (sql.empty() ? "" : " UNION ALL ") + version;
   return sql;
@@ -87,9 +92,10 @@ class GoldHierarchyTest : public ModelLakeFixture {
                "gold/indicator_value.sql"});
   }
 
-  void WriteSilver(lake::LakeCatalog& catalog) {
+  // The silver tables above; `f1_moves` and F2's December value vary for the incremental test.
+  void WriteSilver(lake::LakeCatalog& catalog, bool f1_moves = true, int f2_december = 10) {
     const std::string periods = PeriodRowsSql(PeriodIds(), sql::Dialect::kDuckDb);
-    Write(catalog, "silver.org_unit", OrgUnits());
+    Write(catalog, "silver.org_unit", OrgUnits(f1_moves));
     Write(catalog, "silver.period", periods);
     Write(
         catalog, "silver.data_element",
@@ -136,7 +142,8 @@ class GoldHierarchyTest : public ModelLakeFixture {
           "SELECT 'piNone00001' AS program_indicator, 'N' AS ou, 1 AS ou_level, '2024' AS pe, "
           "'Yearly' AS period_type, CAST(1 AS DOUBLE) AS value WHERE FALSE");
     std::string values =
-        "SELECT 'deCases0001' AS de, p.pe, f.ou, f.value FROM (" + periods +
+        "SELECT 'deCases0001' AS de, p.pe, f.ou, CASE WHEN f.ou = 'F2' AND p.pe = '202412' THEN " +
+        std::to_string(f2_december) + " ELSE f.value END AS value FROM (" + periods +
         ") p CROSS JOIN (VALUES ('F1', 1), ('F2', 10), ('F3', 100), ('F4', 1000)) AS f(ou, value) "
         "WHERE p.period_type = 'Monthly' AND (f.ou <> 'F4' OR p.pe <= '202409') "
         "UNION ALL SELECT * FROM (VALUES ('deStock', '202403', 'F1', 5), ('deStock', '202409', "
@@ -333,6 +340,54 @@ TEST_F(GoldHierarchyTest, ChangingTheSettingRebuildsWhatDependsOnIt) {
   RunOk(*catalog_);
   EXPECT_FALSE(Cell("deCases0001", "R2", "2024"));
   EXPECT_EQ(Cell("deCases0001", "D2", "2024"), 132);
+}
+
+// as_of_period incrementally: F1's move arrives after a first build (a new version of F1 in
+// silver.org_unit) together with a changed value (F2's December 10 -> 20). The run recomputes the
+// three models that roll up the hierarchy, each equal to a full build with both from the start.
+TEST_F(GoldHierarchyTest, AsOfPeriodIncrementalEqualsFull) {
+  UseHierarchy(Hierarchy::kAsOfPeriod);
+  WriteSilver(*catalog_, /*f1_moves=*/false);
+  RunOk(*catalog_);
+  // Before the move F1's 12 count at D1 all year: D1 12 + 9000, D2 F2's 120.
+  EXPECT_EQ(Cell("deCases0001", "D1", "2024"), 9012);
+  EXPECT_EQ(Cell("deCases0001", "D2", "2024"), 120);
+  EXPECT_EQ(Reports("D1", "202408"), Pair(2, 1));
+
+  WriteSilver(*catalog_, /*f1_moves=*/true, /*f2_december=*/20);
+  RunOk(*catalog_);
+  for (const ModelResult& model : last_summary_.models) {
+    bool rolls_up = model.name.name == "aggregate" || model.name.name == "reporting_rate" ||
+                    model.name.name == "indicator_value";
+    if (rolls_up) {
+      EXPECT_EQ(model.status, ModelStatus::kSucceeded) << model.name.name;
+      EXPECT_GT(model.rows_in, 0) << model.name.name;
+      EXPECT_GT(model.files_added, 0) << model.name.name;
+    }
+  }
+  // After: D1 F1's January-June 6 + 9000 = 9006; D2 F1's July-December 6 + F2's 110 + 20 = 136;
+  // R1 and N 9006 + 136 + 1200 = 10342 (D3's January-March 300 at R2, R1 10042). F1's August
+  // report now counts at D2 (F1 and F2 expected there).
+  EXPECT_EQ(Cell("deCases0001", "D1", "2024"), 9006);
+  EXPECT_EQ(Cell("deCases0001", "D2", "2024"), 136);
+  EXPECT_EQ(Cell("deCases0001", "R1", "2024"), 10042);
+  EXPECT_EQ(Cell("deCases0001", "N", "2024"), 10342);
+  EXPECT_EQ(Reports("D2", "202408"), Pair(2, 1));
+  EXPECT_EQ(Reports("D1", "202408"), Pair(1, 0));
+  EXPECT_EQ(Indicator("inCases", "D2", "2024"), 136);
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh, /*f1_moves=*/true, /*f2_december=*/20);
+  auto summary = Run(fresh, /*full=*/true);
+  ASSERT_TRUE(summary.ok() && summary->ok());
+  const std::string aggregate = "de, coc, category, category_option, ou, ou_level, pe, value";
+  const std::string reporting = "data_set, ou, ou_level, pe, expected, actual, rate";
+  const std::string indicators = "indicator, ou, pe, value";
+  EXPECT_EQ(Rows(*catalog_, "gold.aggregate", aggregate), Rows(fresh, "gold.aggregate", aggregate));
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", reporting),
+            Rows(fresh, "gold.reporting_rate", reporting));
+  EXPECT_EQ(Rows(*catalog_, "gold.indicator_value", indicators),
+            Rows(fresh, "gold.indicator_value", indicators));
 }
 
 }  // namespace

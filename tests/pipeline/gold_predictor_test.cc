@@ -14,6 +14,8 @@
 #include "lake/lake_catalog.h"
 #include "pipeline/dimension_generators.h"
 #include "pipeline/pipeline_runner.h"
+#include "pipeline/predictor_generator.h"
+#include "pipeline/sql_subset_check.h"
 #include "tests/pipeline/model_lake_fixture.h"
 
 namespace dhl::pipeline {
@@ -355,7 +357,9 @@ TEST_F(GoldPredictorTest, PredictionsAreStoredAsDhis2FormatsThemByHand) {
                   Predictor("prTinyAvg1", "deAverage01", "#{deStock0001} / 1000", 0) + "," +
                   Predictor("prHalves01", "deOutput001", "#{deStock0001} / 4", 0) + "," +
                   Predictor("prNegHalf1", "deOutput001", "-#{deStock0001} / 4", 0) + "," +
-                  Predictor("prIntZero1", "deIntZero01", "-#{deStock0001} / 4", 0));
+                  Predictor("prIntZero1", "deIntZero01", "-#{deStock0001} / 4", 0) + "," +
+                  Predictor("prMillion1", "deOutNum001", "#{deStock0001} * 1234567", 0) + "," +
+                  Predictor("prNegHuge1", "deOutNum001", "-#{deStock0001} * 5000000", 0));
   auto summary = Run(*catalog_, /*full=*/true);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
   ASSERT_TRUE(summary->ok()) << summary->ToString();
@@ -403,6 +407,18 @@ TEST_F(GoldPredictorTest, PredictionsAreStoredAsDhis2FormatsThemByHand) {
   EXPECT_EQ(Value("prNegHalf1", "ouFacilityA", "202401"), -2);
   EXPECT_EQ(Value("prNegHalf1", "ouFacilityB", "202401"), -1);
   EXPECT_FALSE(Value("prNegHalf1", "ouFacilityB", "202312"));
+  // Java's Double.toString from 10^7 on: 20 x 1234567 = 24691340 "2.469134E7", 10 x 1234567 =
+  // 12345670 "1.234567E7", 8 x 1234567 = 9876536 below it "9876536.0"; -20 x 5000000 "-1.0E8".
+  EXPECT_EQ(stored("prMillion1"),
+            (std::vector<std::string>{
+                "(ouFacilityA, 202301, 2.469134E7)", "(ouFacilityA, 202310, 4938268.0)",
+                "(ouFacilityA, 202311, 7407402.0)", "(ouFacilityA, 202312, 9876536.0)",
+                "(ouFacilityA, 202401, 1.234567E7)", "(ouFacilityB, 202312, 1234567.0)",
+                "(ouFacilityB, 202401, 3703701.0)"}));
+  EXPECT_EQ(Value("prMillion1", "ouFacilityA", "202301"), 24691340);
+  EXPECT_EQ(Rows(*catalog_, "gold.predicted_value", "value_text",
+                 "predictor = 'prNegHuge1' AND ou = 'ouFacilityA' AND pe = '202301'"),
+            (std::vector<std::string>{"(-1.0E8)"}));
   // The same where zeros are significant: stored as "0".
   EXPECT_EQ(Rows(*catalog_, "gold.predicted_value", "value_text",
                  "predictor = 'prIntZero1' AND ou = 'ouFacilityB' AND pe = '202312'"),
@@ -574,6 +590,41 @@ TEST_F(GoldPredictorTest, PredictionsFeedAggregatesAndIndicatorsByHand) {
   EXPECT_EQ(cell("gold.aggregate", "deOutNum001", "ouDistrict1", "202402"), 104);
   EXPECT_NEAR(*cell("gold.indicator_value", "inOutShare1", "ouDistrict1", "202402"), 520,
               kTolerance);
+}
+
+// The generated SQL runs on Databricks too: rendered for Spark, every predictor form (sample
+// functions, a skip test, an integer and a NUMBER output with its Double.toString text) stays in
+// the subset DuckDB and Spark share.
+TEST(PredictedValueSqlTest, SparkRenderingStaysInTheSharedSubset) {
+  PredictorInputs inputs;
+  PredictorDefinition average;
+  average.uid = "prAverage01";
+  average.output = "deOutNum001";
+  average.period_type = "Monthly";
+  average.expression = "avg(#{deStock0001}) + stddevSamp(#{deStock0001}) * 1234567";
+  average.sample_skip_test = "#{deFlagged01} > 0";
+  average.sequential_sample_count = 3;
+  average.annual_sample_count = 1;
+  average.level_uids = {"lvFacility1"};
+  PredictorDefinition rounded = average;
+  rounded.uid = "prRounded01";
+  rounded.output = "deOutput001";
+  rounded.expression = "#{deStock0001} / 4";
+  rounded.sample_skip_test.clear();
+  inputs.predictors = {average, rounded};
+  inputs.value_types = {{"deOutNum001", "NUMBER"},
+                        {"deOutput001", "INTEGER"},
+                        {"deStock0001", "INTEGER"},
+                        {"deFlagged01", "INTEGER"}};
+  inputs.zero_insignificant = {"deOutNum001"};
+  inputs.levels = {{"lvFacility1", 4}};
+  inputs.latest_start = {{"Monthly", "2024-01-01"}};
+  auto spark = PredictedValueSql(inputs, sql::Dialect::kSpark);
+  ASSERT_TRUE(spark.ok()) << spark.status().ToString();
+  EXPECT_NE(spark->find("REGEXP_REPLACE("), std::string::npos);
+  for (const SubsetViolation& violation : CheckSharedSubset(*spark)) {
+    ADD_FAILURE() << violation.ToString("predicted_value (Spark)");
+  }
 }
 
 }  // namespace
