@@ -98,7 +98,10 @@ struct Model {
   // an append run: when its changed partitions only gained rows (compared row by row), the added
   // rows are read; an unchanged one is read as nothing. The run appends only when no added row of
   // any partition input has the key of a row the partition inputs held before in the changed
-  // partitions (then the old rows' output is the table's, and the new rows' is the rest).
+  // partitions (then the old rows' output is the table's, and the new rows' is the rest). Old rows
+  // a changed dimension row reaches (recompute_on on key columns) while it reaches no row of the
+  // table gave the table no row (December's predictions before December's period row): they are
+  // read too, with every row of their keys, and do not stop the append.
   std::vector<std::string> append_key;
   int partition_window_low = 0;
   int partition_window_high = 0;

@@ -180,6 +180,11 @@ struct PartitionScope {
   // Appending with append_key (model.h): inputs outside append_inputs that only gained rows, each
   // read as the temporary table of its added rows.
   std::map<TableName, std::string> append_rows;
+  // Appending with append_key: a condition over the partition inputs' rows (empty: none). The rows
+  // of their recorded versions that meet it are read too: rows a changed dimension row reaches
+  // that gave the table no row (December's predictions, made before December's period row
+  // arrived), so every row of their keys is in the run.
+  std::string reached_old_rows;
 };
 
 // A partition input outside append_inputs that changed, compared row by row when the model has an
@@ -366,12 +371,19 @@ class Runner {
   // the partitions of the partition inputs holding one (`inputs_reached`). Returns a reason to
   // rebuild the whole table instead, or an empty text.
   // `reaches_old_rows` (when given) tells whether a reached row of a partition input was there
-  // already at its version in `last`.
+  // already at its version in `last`; with `old_rows_condition` also given, such rows are instead
+  // described by the condition set there (SQL over the input's rows, the changed values held in a
+  // temporary table) when every mapped model column is one of the model's append_key.
   Result<std::string> PartitionsReached(const Model& model, const Versions& inputs,
                                         const TableName& table, int64_t old_version,
                                         const std::string& column, std::set<std::string>& outputs,
                                         std::set<std::string>& inputs_reached, const Versions& last,
-                                        bool* reaches_old_rows);
+                                        bool* reaches_old_rows, std::string* old_rows_condition);
+  // An append run with scope_->reached_old_rows: `view` (the rows `input` gained) becomes a view
+  // of those and the rows of its version in `last`, within the scope's input partitions, that
+  // meet the condition.
+  Status AddReachedOldRows(const TableName& input, const std::optional<Versions>& last,
+                           std::string& view);
   // REQUIRES: an append run so far (every changed partition input of `model` is in
   // scope.append_from or in `compared`), and model.append_key set.
   // Whether the run may still append (model.h, append_key): fills scope.append_rows with the added
@@ -544,6 +556,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     }
     if (scope_ != nullptr && scope_->append_rows.count(ref.table) > 0) {
       views[ref.table] = QuoteName(scope_->append_rows.at(ref.table));  // its added rows alone
+      DHL_RETURN_IF_ERROR(AddReachedOldRows(ref.table, last, views[ref.table]));
       continue;
     }
     lake::DeltaTable table = catalog_.Table(ref.table);
@@ -587,6 +600,9 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     }
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, view_name));
     views[ref.table] = QuoteName(kBatchSchema) + "." + QuoteName(view_name);
+    if (scope_ != nullptr && scope_->append_from.count(ref.table) > 0) {
+      DHL_RETURN_IF_ERROR(AddReachedOldRows(ref.table, last, views[ref.table]));
+    }
     auto filter = input_filters_.find(ref.table);
     if (!incremental && filter != input_filters_.end()) {
       // Only the rows the touched keys read (key_input), found in one scan however often the
@@ -1223,7 +1239,8 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
                                               const std::string& column,
                                               std::set<std::string>& outputs,
                                               std::set<std::string>& inputs_reached,
-                                              const Versions& last, bool* reaches_old_rows) {
+                                              const Versions& last, bool* reaches_old_rows,
+                                              std::string* old_rows_condition) {
   std::vector<const RecomputeOn*> mappings;
   for (const RecomputeOn& mapping : model.recompute_on) {
     if (mapping.table == table) mappings.push_back(&mapping);
@@ -1231,18 +1248,30 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
   if (mappings.empty()) {
     return "input " + table.ToString() + " changed and reaches no partition (no recompute_on)";
   }
+  // The old rows reached can join an append run only when every row of their keys is reached too.
+  for (const RecomputeOn* mapping : mappings) {
+    if (std::find(model.append_key.begin(), model.append_key.end(), mapping->model_column) ==
+        model.append_key.end()) {
+      old_rows_condition = nullptr;
+    }
+  }
   std::vector<std::string> mapped;
   for (const RecomputeOn* mapping : mappings) mapped.push_back(mapping->table_column);
   std::string changed;
   DHL_ASSIGN_OR_RETURN(std::string reason,
                        ChangedValues(table, old_version, inputs.at(table), mapped, changed));
   if (!reason.empty()) return reason;
+  std::vector<std::string> conditions;
+  for (const RecomputeOn* mapping : mappings) {
+    conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
+                         QuoteName(mapping->table_column) + " FROM " + changed + ")");
+  }
+  const std::string condition = "COALESCE(" + Join(conditions, " OR ") + ", FALSE)";
   // The partition values of `relation`'s rows that a changed dimension row reaches, added to
   // `into`.
   auto reached = [&](const std::string& relation, const std::string& name,
                      std::set<std::string>& into) -> Result<std::string> {
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
-    std::vector<std::string> conditions;
     for (const RecomputeOn* mapping : mappings) {
       bool present = false;
       for (const auto& [have, type] : columns) present = present || have == mapping->model_column;
@@ -1250,12 +1279,10 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
         return name + " has no column " + mapping->model_column +
                " (recompute_on: " + table.ToString() + "." + mapping->table_column + ")";
       }
-      conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
-                           QuoteName(mapping->table_column) + " FROM " + changed + ")");
     }
-    DHL_ASSIGN_OR_RETURN(auto found, connection_.Query("SELECT DISTINCT CAST(" + QuoteName(column) +
-                                                       " AS VARCHAR) FROM " + relation + " WHERE " +
-                                                       Join(conditions, " OR ")));
+    DHL_ASSIGN_OR_RETURN(
+        auto found, connection_.Query("SELECT DISTINCT CAST(" + QuoteName(column) +
+                                      " AS VARCHAR) FROM " + relation + " WHERE " + condition));
     for (size_t row = 0; row < found.row_count(); ++row) {
       auto value = found.GetString(0, row);
       if (!value.has_value()) return name + " has a row without " + column;
@@ -1293,9 +1320,38 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
     DHL_ASSIGN_OR_RETURN(reason, reached(QuoteName(kBatchSchema) + "." + QuoteName(before_view),
                                          input.ToString(), old_partitions));
     if (!reason.empty()) return reason;
-    if (!old_partitions.empty()) *reaches_old_rows = true;
+    if (old_partitions.empty()) continue;
+    if (old_rows_condition != nullptr) {
+      *old_rows_condition = condition;
+    } else {
+      *reaches_old_rows = true;
+    }
   }
   return std::string();
+}
+
+Status Runner::AddReachedOldRows(const TableName& input, const std::optional<Versions>& last,
+                                 std::string& view) {
+  if (scope_ == nullptr || scope_->reached_old_rows.empty() || !last.has_value()) {
+    return Status::Ok();
+  }
+  auto recorded = last->find(input);
+  if (recorded == last->end() || recorded->second == kAbsent) return Status::Ok();
+  lake::DeltaTable delta = catalog_.Table(input);
+  lake::VersionSpec old_spec;
+  old_spec.version = recorded->second;
+  DHL_ASSIGN_OR_RETURN(lake::Snapshot old_snapshot, delta.Load(connection_, old_spec));
+  for (auto file = old_snapshot.files.begin(); file != old_snapshot.files.end();) {
+    auto value = file->second.partition_values.find(scope_->column);
+    bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
+                scope_->input.count(*value->second) > 0;
+    file = keep ? std::next(file) : old_snapshot.files.erase(file);
+  }
+  const std::string base = input.layer + "__" + input.name;
+  DHL_RETURN_IF_ERROR(delta.CreateView(connection_, old_snapshot, kBatchSchema, base + "__held"));
+  view = "(SELECT * FROM " + view + " UNION ALL BY NAME SELECT * FROM " + QuoteName(kBatchSchema) +
+         "." + QuoteName(base + "__held") + " WHERE " + scope_->reached_old_rows + ")";
+  return Status::Ok();
 }
 
 Status Runner::AppendLive(const Model& model, const std::string& live, int64_t table_version,
@@ -1627,13 +1683,21 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   }
   // A changed dimension reaches only the partitions holding rows that reference its changed rows
   // (a period only added reaches the partitions of the values that now have it).
+  // With an append_key, old rows reached that gave the table no row (no table row is reached)
+  // join the append run instead.
+  std::vector<std::string> reached_old_rows;
   for (const auto& [table, old_version] : dimensions) {
     bool reaches_old_rows = !append;
-    DHL_ASSIGN_OR_RETURN(why, PartitionsReached(model, inputs, table, old_version, scope.column,
-                                                direct, changed, *last, &reaches_old_rows));
+    std::string old_rows_condition;
+    DHL_ASSIGN_OR_RETURN(
+        why, PartitionsReached(model, inputs, table, old_version, scope.column, direct, changed,
+                               *last, &reaches_old_rows,
+                               model.append_key.empty() ? nullptr : &old_rows_condition));
     if (!why.empty()) return whole;
     if (reaches_old_rows || !direct.empty()) append = false;
+    if (!old_rows_condition.empty()) reached_old_rows.push_back(old_rows_condition);
   }
+  scope.reached_old_rows = Join(reached_old_rows, " OR ");
   if (append && !model.append_key.empty()) {
     DHL_ASSIGN_OR_RETURN(append, AppendsByKey(model, inputs, *last, changed, compared, scope));
   }
@@ -1661,6 +1725,7 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   if (!append) {
     scope.append_from.clear();
     scope.append_rows.clear();
+    scope.reached_old_rows.clear();
   }
   if (model.partition_window_low == 0 && model.partition_window_high == 0) {
     changed.insert(direct.begin(), direct.end());
@@ -1760,6 +1825,10 @@ Result<bool> Runner::AppendsByKey(const Model& model, const Versions& inputs, co
       file = keep ? std::next(file) : before.files.erase(file);
     }
     DHL_ASSIGN_OR_RETURN(std::string view, view_of(input, before, "old_rows"));
+    if (!scope.reached_old_rows.empty()) {
+      // The reached rows are read by the run: only the others can hold a key the run must not meet.
+      view = "(SELECT * FROM " + view + " WHERE NOT (" + scope.reached_old_rows + "))";
+    }
     old_rows.push_back(view);
   }
   if (added_rows.empty() || old_rows.empty()) return true;
@@ -1831,6 +1900,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     // Another shape (the ordinary path rewrites the partitions): read the inputs again, whole.
     scope->append_from.clear();
     scope->append_rows.clear();
+    scope->reached_old_rows.clear();
     auto step = steps_.Time("render");
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
   }

@@ -195,6 +195,53 @@ class GoldAggregateTest : public ModelLakeFixture {
     }
   }
 
+  // gold.predicted_value rows (predictor prA, in analytics) from (de, pe, ou, coc, value) tuples.
+  std::string Predictions(const std::string& rows) {
+    return "SELECT 'prA' AS predictor, t.de, t.coc, 'aocDef' AS aoc, t.ou, t.pe, "
+           "CAST(t.value AS DOUBLE) AS value, CAST(t.value AS VARCHAR) AS value_text, "
+           "p.period_type, p.start_date, p.end_date, p.year, TRUE AS in_analytics FROM (VALUES " +
+           rows + ") AS t(de, pe, ou, coc, value) JOIN (" + Periods() + ") AS p ON p.pe = t.pe";
+  }
+
+  // The last run appended `rows` rows to gold.analytics: no partition rewritten.
+  void ExpectAnalyticsAppended(int64_t rows) {
+    bool saw_analytics = false;
+    for (const ModelResult& model : last_summary_.models) {
+      if (model.name.name != "analytics") continue;
+      saw_analytics = true;
+      EXPECT_EQ(model.status, ModelStatus::kSucceeded);
+      EXPECT_EQ(model.full_reason, "");
+      EXPECT_EQ(model.rows_in, rows);
+      EXPECT_EQ(model.rows_out, rows);
+      EXPECT_EQ(model.files_removed, 0);
+      EXPECT_EQ(model.files_added, 1);
+    }
+    EXPECT_TRUE(saw_analytics);
+  }
+
+  // Gold equals a lake built in one full run from kValues and `values`, with the predictions
+  // `predictions` (tuples for Predictions).
+  void ExpectGoldEqualsFullBuild(const std::string& values, const std::string& predictions) {
+    lake::LakeCatalog fresh((dir_ / "fresh").string());
+    WriteSilver(fresh, std::string(kValues) + ", " + values);
+    Write(fresh, "gold.predicted_value", Predictions(predictions), {"year"});
+    auto summary = Run(fresh, true);
+    ASSERT_TRUE(summary.ok() && summary->ok());
+    ExpectGoldEqualsFresh(fresh,
+                          "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
+                          "yearly, value, value_text, days, value_x_days, year");
+  }
+
+  // gold.predicted_value's 2025 rewritten with `rows`, as the predictor run rewrites a year.
+  void ReplacePredictions2025(const std::string& rows) {
+    auto name = lake::ParseTableName("gold.predicted_value");
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.partition_columns = {"year"};
+    options.replace_partitions = {{{"year", std::string("2025")}}};
+    ASSERT_TRUE(catalog_->Table(*name).Write(*connection_, Predictions(rows), options).ok());
+  }
+
   // Values (de, pe, ou, coc, stored text) under aocDef, or (de, pe, ou, coc, aoc, stored text)
   // when `with_aoc`.
   std::string ValuesSql(const std::string& values, bool with_aoc = false) {
@@ -640,18 +687,7 @@ TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
   Write(*catalog_, "silver.period", Periods());
   Append(*catalog_, "silver.data_value", ValuesSql(december));
   RunOk(*catalog_);
-  bool saw_analytics = false;
-  for (const ModelResult& model : last_summary_.models) {
-    if (model.name.name != "analytics") continue;
-    saw_analytics = true;
-    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
-    EXPECT_EQ(model.full_reason, "");
-    EXPECT_EQ(model.rows_in, 2);  // the two December values, nothing else read
-    EXPECT_EQ(model.rows_out, 2);
-    EXPECT_EQ(model.files_removed, 0);
-    EXPECT_EQ(model.files_added, 1);
-  }
-  EXPECT_TRUE(saw_analytics);
+  ExpectAnalyticsAppended(2);  // the two December values, nothing else read
   // gold.aggregate recomputes 2025 alone (partitioned by the year a period ends in: no earlier
   // year reads December): one file replaced, 2023's and 2024's kept.
   int64_t aggregate_rows_2025 =
@@ -707,25 +743,11 @@ TEST_F(GoldAggregateTest, ANewMonthAppendsItsRows) {
 // of a stored 2025 value (dePop 2025 fA) replaces that value: the year is recomputed. Both equal a
 // full rebuild.
 TEST_F(GoldAggregateTest, PredictionsOfANewMonthAppendTheirRows) {
-  auto predictions = [&](const std::string& rows) {
-    return "SELECT 'prA' AS predictor, t.de, t.coc, 'aocDef' AS aoc, t.ou, t.pe, "
-           "CAST(t.value AS DOUBLE) AS value, CAST(t.value AS VARCHAR) AS value_text, "
-           "p.period_type, p.start_date, p.end_date, p.year, TRUE AS in_analytics FROM (VALUES " +
-           rows + ") AS t(de, pe, ou, coc, value) JOIN (" + Periods() + ") AS p ON p.pe = t.pe";
-  };
   const std::string november = "('deSum','202511','fB','cocM',6)";
   const std::string predictions_2024 = "('deSum','202412','fA','cocF',2)";
-  auto replace_2025 = [&](lake::LakeCatalog& catalog, const std::string& rows) {
-    auto name = lake::ParseTableName("gold.predicted_value");
-    lake::WriteOptions options;
-    options.mode = lake::WriteMode::kReplacePartitions;
-    options.partition_columns = {"year"};
-    options.replace_partitions = {{{"year", std::string("2025")}}};
-    ASSERT_TRUE(catalog.Table(*name).Write(*connection_, predictions(rows), options).ok());
-  };
   WriteSilver(*catalog_);
   Write(*catalog_, "silver.period", "SELECT * FROM (" + Periods() + ") WHERE pe <> '202512'");
-  Write(*catalog_, "gold.predicted_value", predictions(november + ", " + predictions_2024),
+  Write(*catalog_, "gold.predicted_value", Predictions(november + ", " + predictions_2024),
         {"year"});
   RunOk(*catalog_);
   std::vector<std::string> analytics_before_2025 =
@@ -739,20 +761,9 @@ TEST_F(GoldAggregateTest, PredictionsOfANewMonthAppendTheirRows) {
   const std::string december_prediction = "('deSum','202512','fB','cocM',5)";
   Write(*catalog_, "silver.period", Periods());
   Append(*catalog_, "silver.data_value", ValuesSql(december));
-  replace_2025(*catalog_, november + ", " + december_prediction);
+  ReplacePredictions2025(november + ", " + december_prediction);
   RunOk(*catalog_);
-  bool saw_analytics = false;
-  for (const ModelResult& model : last_summary_.models) {
-    if (model.name.name != "analytics") continue;
-    saw_analytics = true;
-    EXPECT_EQ(model.status, ModelStatus::kSucceeded);
-    EXPECT_EQ(model.full_reason, "");
-    EXPECT_EQ(model.rows_in, 3);  // the two December values and the December prediction
-    EXPECT_EQ(model.rows_out, 3);
-    EXPECT_EQ(model.files_removed, 0);
-    EXPECT_EQ(model.files_added, 1);
-  }
-  EXPECT_TRUE(saw_analytics);
+  ExpectAnalyticsAppended(3);  // the two December values and the December prediction
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 18);  // 9 + 4 + the prediction 5
   EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 24);  // and November's prediction 6
   EXPECT_TRUE(Rows(*catalog_, "gold.analytics", "de, pe, ou, coc, value", "year < 2025") ==
@@ -761,7 +772,7 @@ TEST_F(GoldAggregateTest, PredictionsOfANewMonthAppendTheirRows) {
   // A prediction for dePop 2025 at fA, whose stored value 730 it replaces: recomputed, not
   // appended (2025's file of the first run and the appended one replaced).
   const std::string population = "('dePop','2025','fA','cocM',800)";
-  replace_2025(*catalog_, november + ", " + december_prediction + ", " + population);
+  ReplacePredictions2025(november + ", " + december_prediction + ", " + population);
   RunOk(*catalog_);
   for (const ModelResult& model : last_summary_.models) {
     if (model.name.name != "analytics") continue;
@@ -770,17 +781,48 @@ TEST_F(GoldAggregateTest, PredictionsOfANewMonthAppendTheirRows) {
   }
   EXPECT_EQ(OneValue("gold.analytics", "value", "de = 'dePop' AND pe = '2025'"), 800.0);
 
-  lake::LakeCatalog fresh((dir_ / "fresh").string());
-  WriteSilver(fresh, std::string(kValues) + ", " + december);
-  Write(fresh, "gold.predicted_value",
-        predictions(november + ", " + december_prediction + ", " + population + ", " +
-                    predictions_2024),
-        {"year"});
-  auto summary = Run(fresh, true);
-  ASSERT_TRUE(summary.ok() && summary->ok());
-  ExpectGoldEqualsFresh(fresh,
-                        "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
-                        "yearly, value, value_text, days, value_x_days, year");
+  ExpectGoldEqualsFullBuild(december, november + ", " + december_prediction + ", " + population +
+                                          ", " + predictions_2024);
+}
+
+// The predictor runs one period ahead: December's prediction (deSum 202512 fB cocM 5) is in
+// gold.predicted_value before December's period row arrives, so gold.analytics has no row of it.
+// When the period row arrives with December's values, the period reaches that old prediction but
+// no row of gold.analytics: the prediction joins the append run (every row of its key is read, so
+// the prediction still replaces the stored value of its key, fB cocM 4), and no file is rewritten
+// (before, the old prediction made the run recompute 2025). Equal to a full rebuild.
+TEST_F(GoldAggregateTest, APeriodRowArrivingAfterItsPredictionsStillAppends) {
+  const std::string november = "('deSum','202511','fB','cocM',6)";
+  const std::string december_prediction = "('deSum','202512','fB','cocM',5)";
+  const std::string predictions_2024 = "('deSum','202412','fA','cocF',2)";
+  const std::string gained = "('deSum','202512','fA','cocF',1)";
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.period", "SELECT * FROM (" + Periods() + ") WHERE pe <> '202512'");
+  Write(*catalog_, "gold.predicted_value",
+        Predictions(november + ", " + december_prediction + ", " + predictions_2024), {"year"});
+  RunOk(*catalog_);
+  ASSERT_TRUE(Rows(*catalog_, "gold.analytics", "value", "pe = '202512'").empty());
+  std::vector<std::string> analytics_before =
+      Rows(*catalog_, "gold.analytics", "de, pe, ou, coc, value, year");
+
+  // December arrives: its period row, two values (fB cocM is the old prediction's key) and the
+  // predictor's 2025 rewritten with the same rows and one more.
+  const std::string december =
+      "('deSum','202512','fA','cocM','9'), ('deSum','202512','fB','cocM','4')";
+  Write(*catalog_, "silver.period", Periods());
+  Append(*catalog_, "silver.data_value", ValuesSql(december));
+  ReplacePredictions2025(november + ", " + december_prediction + ", " + gained);
+  RunOk(*catalog_);
+  // fA cocM 9, the old prediction fB cocM 5 (not the value 4 it replaces), the gained fA cocF 1.
+  ExpectAnalyticsAppended(3);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202512"), 15);  // 9 + 5 + 1
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2025Q4"), 21);  // and November's prediction 6
+  std::vector<std::string> analytics_kept =
+      Rows(*catalog_, "gold.analytics", "de, pe, ou, coc, value, year", "pe <> '202512'");
+  EXPECT_TRUE(analytics_kept == analytics_before);
+
+  ExpectGoldEqualsFullBuild(
+      december, november + ", " + december_prediction + ", " + gained + ", " + predictions_2024);
 }
 
 TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
