@@ -120,7 +120,9 @@ unit AS (
   LEFT JOIN unit_uid p ON p.node = u.parent_node
 ),
 -- Each unit's node on each stretch of days: a value counts at the node its unit had at the end date
--- of the value's period (current: the unit's only node, on every day).
+-- of the value's period. Values join it through generated('org_unit_node_join'), as_of_period only:
+-- under current each unit is its only node on every day, and values join `unit` on the uid (a
+-- plain hash join, no validity filter per value).
 unit_stretch AS (
   SELECT u.ou, u.ou_id, u.unit_id, a.valid_from, a.valid_to
   FROM ancestry a
@@ -180,9 +182,7 @@ fact AS (
   FROM (SELECT * FROM ref('gold.analytics') WHERE generated('aggregate_ordinary_years')) f
   JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
-  JOIN unit_stretch u
-    ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
-   AND (u.valid_to IS NULL OR u.valid_to > f.end_date)
+  JOIN generated('org_unit_node_join')
   WHERE f.value IS NOT NULL
 ),
 -- The values of LAST and FIRST elements over the whole look-back (partition_window: ten years
@@ -193,9 +193,7 @@ look_back_fact AS (
   FROM ref('gold.analytics') f
   JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
-  JOIN unit_stretch u
-    ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)
-   AND (u.valid_to IS NULL OR u.valid_to > f.end_date)
+  JOIN generated('org_unit_node_join')
   WHERE f.value IS NOT NULL
     AND e.de_id IN (SELECT de_id FROM rule_key WHERE selection IN ('last', 'first'))
 ),

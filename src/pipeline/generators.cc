@@ -36,6 +36,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("aggregate_cell_value", &GenerateAggregateCellValue);
     built.Add("org_unit_ancestry", &GenerateOrgUnitAncestry, &HierarchySettingsText);
     built.Add("org_unit_ancestry_dates", &GenerateOrgUnitAncestryWithDates, &HierarchySettingsText);
+    built.Add("org_unit_node_join", &GenerateOrgUnitNodeJoin, &HierarchySettingsText);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);

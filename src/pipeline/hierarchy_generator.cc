@@ -110,4 +110,15 @@ Result<std::string> GenerateOrgUnitAncestryWithDates(const GeneratorContext& con
   return Ancestry(context, /*dates=*/true);
 }
 
+Result<std::string> GenerateOrgUnitNodeJoin(const GeneratorContext& context) {
+  if (context.Settings().hierarchy == Hierarchy::kAsOfPeriod) {
+    return std::string(
+        "unit_stretch u\n"
+        "    ON u.ou = f.ou AND (u.valid_from IS NULL OR u.valid_from <= f.end_date)\n"
+        "   AND (u.valid_to IS NULL OR u.valid_to > f.end_date)");
+  }
+  // Each current unit is its only node, on every day: a plain join on the uid.
+  return std::string("unit u ON u.ou = f.ou");
+}
+
 }  // namespace dhl::pipeline

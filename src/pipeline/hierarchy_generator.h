@@ -16,6 +16,11 @@
 //   deletion; versions that lasted less than a day are left out. A unit has one node per distinct
 //   chain.
 // The text refs silver.org_unit (the model declares it).
+//
+// Generator 'org_unit_node_join' (gold.aggregate): what a value row `f` (columns ou, end_date)
+// joins to find its unit's node, as the text after JOIN, with alias u (columns ou, ou_id, unit_id):
+// current, `unit` on the uid (one node per unit, on every day); as_of_period, `unit_stretch` (each
+// unit's node on each stretch of days) on the uid and the stretch holding the period's end date.
 #pragma once
 
 #include <string>
@@ -27,5 +32,6 @@ namespace dhl::pipeline {
 
 Result<std::string> GenerateOrgUnitAncestry(const GeneratorContext& context);
 Result<std::string> GenerateOrgUnitAncestryWithDates(const GeneratorContext& context);
+Result<std::string> GenerateOrgUnitNodeJoin(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline
