@@ -862,6 +862,38 @@ TEST_F(GoldAggregateTest, ValuesOnNonLeafUnitsCountAtTheirLevelAndAbove) {
   EXPECT_TRUE(Rows(*catalog_, "gold.aggregate", "value", "ou = 'fB'").empty());
 }
 
+// A cell of a value's own period holds that value alone when its element's values carry one
+// attribute option combo and one period type (single_member: the partial sums are the value's,
+// not grouped); with a second attribute option combo the month of fA holds two values.
+TEST_F(GoldAggregateTest, AnOwnPeriodCellOfSeveralAttributeOptionCombosAddsThemUp) {
+  const std::string values =
+      "('deSum','202401','fA','cocM','10'), ('deSum','202402','fA','cocM','20'),"
+      "('deAvg','202401','fA','cocM','10'), ('deMax','202401','fA','cocM','5'),"
+      "('deCount','202401','fA','cocM','7'), ('deCount','202401','fB','cocM','8')";
+  WriteSilver(*catalog_, values);
+  // The same keys under a second attribute option combo, aocB, for deSum, deAvg and deMax.
+  std::string other = ValuesSql(
+      "('deSum','202401','fA','cocM','6'), ('deAvg','202401','fA','cocM','20'),"
+      "('deMax','202401','fA','cocM','9')");
+  other.replace(other.find("'aocDef' AS aoc"), std::string("'aocDef'").size(), "'aocB'");
+  Write(*catalog_, "silver.data_value", ValuesSql(values) + " UNION ALL " + other, {"year"});
+  RunOk(*catalog_);
+  // SUM: fA's January 10 + 6 = 16 (one cell, count 2), February 20 alone; D and 2024Q1 the same.
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "202401"), 16);
+  EXPECT_EQ(Count("deSum", "fA", "202401"), 2);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "202401", "coc = 'cocM'"), 16);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "fA", "202402"), 20);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "202401"), 16);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "W", "2024Q1"), 36);
+  // AVERAGE avg(10, 20) = 15; MAX max(5, 9) = 9.
+  EXPECT_DOUBLE_EQ(Cell("deAvg", "fA", "202401"), 15);
+  EXPECT_DOUBLE_EQ(Cell("deMax", "fA", "202401"), 9);
+  // COUNT, one attribute option combo: each unit's month its one value, D both.
+  EXPECT_DOUBLE_EQ(Cell("deCount", "fA", "202401"), 1);
+  EXPECT_DOUBLE_EQ(Cell("deCount", "fB", "202401"), 1);
+  EXPECT_DOUBLE_EQ(Cell("deCount", "D", "202401"), 2);
+}
+
 TEST_F(GoldAggregateTest, PerOptionCellsAtEveryLevelAndExactForEveryRule) {
   WriteSilver(*catalog_);
   RunOk(*catalog_);
