@@ -25,8 +25,18 @@ value AS (
     AND value_type IN ('INTEGER', 'INTEGER_POSITIVE', 'INTEGER_NEGATIVE',
                        'INTEGER_ZERO_OR_POSITIVE', 'NUMBER', 'UNIT_INTERVAL', 'PERCENTAGE')
 ),
+-- The mean and the population standard deviation are computed from exact sums: each term cast to
+-- DECIMAL(38, 10), whose SUM is an integer sum, the same in any order. A DOUBLE sum (AVG,
+-- STDDEV_POP) depends on the order the engine's threads combine their partial sums, so its last
+-- bits changed from run to run over the same values; a z-score near 0 (a value close to the
+-- mean) carried that change up to its 10th significant digit, the table's fingerprint changed and
+-- a rerun over unchanged silver rewrote the table. The standard deviation is the second pass's
+-- sqrt(sum((value - mean)^2) / n) (two-pass, on the exact mean); each squared deviation keeps 10
+-- decimals (std_dev's relative error stays below 1e-10 / std_dev^2; at medium at most 5e-9
+-- against STDDEV_POP) and must stay below 1e28 (values within 1e14 of their mean).
 moments AS (
-  SELECT de, ou, coc, aoc, AVG(value) AS mean, STDDEV_POP(value) AS std_dev,
+  SELECT de, ou, coc, aoc,
+         CAST(SUM(CAST(value AS DECIMAL(38, 10))) AS DOUBLE) / COUNT(*) AS mean,
          percentile_cont(0.5) WITHIN GROUP (ORDER BY value NULLS LAST) AS median
   FROM value
   GROUP BY de, ou, coc, aoc
@@ -38,7 +48,9 @@ moments AS (
 series AS (
   SELECT d.de, d.ou, d.coc, d.aoc, d.mean, d.std_dev, d.median, d.mad, mm.min, mm.max
   FROM (
-    SELECT v.de, v.ou, v.coc, v.aoc, MAX(m.mean) AS mean, MAX(m.std_dev) AS std_dev,
+    SELECT v.de, v.ou, v.coc, v.aoc, MAX(m.mean) AS mean,
+           SQRT(CAST(SUM(CAST((v.value - m.mean) * (v.value - m.mean) AS DECIMAL(38, 10)))
+                     AS DOUBLE) / COUNT(*)) AS std_dev,
            MAX(m.median) AS median,
            percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS mad
     FROM value v

@@ -235,6 +235,26 @@ class GoldQualityTest : public ModelLakeFixture {
       "('r_broken','#{dataElemA01} +','1','equal_to','LOW','Monthly',NULL,NULL,NULL)";
 };
 
+// The mean and standard deviation of a series are exact sums (DECIMAL terms), the same in any
+// order the engine adds them: X at fE is 1e12, 0.1, -1e12. In doubles, in that order,
+// 1e12 + 0.1 = 1000000000000.1000976..., minus 1e12 leaves 0.100006103515625 (mean 0.0333353678);
+// the exact mean is 0.1 / 3. The population standard deviation is
+// sqrt(((1e12 - m)^2 + (0.1 - m)^2 + (-1e12 - m)^2) / 3) = sqrt(2e24 / 3 + ...) = 816496580927.726.
+TEST_F(GoldQualityTest, TheMeanOfASeriesIsExactInAnyOrder) {
+  WriteSilver(*catalog_);
+  WriteValues(*catalog_, std::string(kValues) +
+                             ",('X','202307','fE','catOptCom01','aoc1',1e12,'NUMBER'),"
+                             "('X','202308','fE','catOptCom01','aoc1',0.1,'NUMBER'),"
+                             "('X','202309','fE','catOptCom01','aoc1',-1e12,'NUMBER')");
+  RunOk(*catalog_);
+  const std::string x = "de = 'X' AND pe = '202308'";
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "mean", x), 0.1 / 3, 1e-15);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "std_dev", x), 816496580927.726, 1e-2);
+  // The hand-computed series are unchanged (O's mean 106 / 6).
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "mean", "de = 'O' AND pe = '202312'"), 106.0 / 6,
+              1e-12);
+}
+
 const std::string kRateColumns =
     "data_set, ou, ou_level, pe, period_type, expected, actual, actual_on_time, round(rate, 3), "
     "round(rate_on_time, 3)";
