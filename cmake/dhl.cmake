@@ -57,8 +57,6 @@ function(dhl_pch)
 
   add_library(dhl_test_pch STATIC ${PROJECT_SOURCE_DIR}/cmake/pch.cc)
   target_compile_options(dhl_test_pch PRIVATE ${DHL_WARNINGS} ${DHL_TEST_OPTIMIZE})
-  target_compile_definitions(dhl_test_pch PRIVATE
-    DHL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DHL_BINARY_DIR="${PROJECT_BINARY_DIR}")
   target_link_libraries(dhl_test_pch PUBLIC fmt::fmt spdlog::spdlog nlohmann_json::nlohmann_json
                         GTest::gtest GTest::gmock)
   target_precompile_headers(dhl_test_pch PRIVATE ${common} <random> <gmock/gmock.h> <gtest/gtest.h>)
@@ -73,8 +71,7 @@ function(dhl_test name)
     target_precompile_headers(${name} REUSE_FROM dhl_test_pch)
   endif()
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gtest GTest::gtest_main GTest::gmock)
-  target_compile_definitions(${name} PRIVATE
-    DHL_SOURCE_DIR="${PROJECT_SOURCE_DIR}" DHL_BINARY_DIR="${PROJECT_BINARY_DIR}")
+  dhl_link_test_paths(${name})
   add_test(NAME ${name} COMMAND ${name} --gtest_brief=1)
   set_tests_properties(${name} PROPERTIES WORKING_DIRECTORY ${PROJECT_BINARY_DIR})
   if(ARG_TIMEOUT)
@@ -113,4 +110,18 @@ function(dhl_module name)
     get_filename_component(stem ${test_source} NAME_WE)
     dhl_test(${name}_${stem} SOURCES ${test_source} DEPS dhl_${name} ${ARG_TEST_DEPS})
   endforeach()
+endfunction()
+
+# dhl_link_test_paths(TARGET): src/base/test_paths.h's DHL_SOURCE_DIR, DHL_BINARY_DIR and DHL_CLI
+# for the target's files. Only cmake/test_paths.cc is compiled with the absolute paths, so every
+# other test object is the same in any tree (ccache shares them between clones and worktrees).
+function(dhl_link_test_paths name)
+  if(NOT TARGET dhl_test_paths)
+    add_library(dhl_test_paths STATIC ${PROJECT_SOURCE_DIR}/cmake/test_paths.cc)
+    target_include_directories(dhl_test_paths PRIVATE ${PROJECT_SOURCE_DIR}/src)
+    target_compile_definitions(dhl_test_paths PRIVATE DHL_TEST_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+      DHL_TEST_BINARY_DIR="${PROJECT_BINARY_DIR}"
+      DHL_TEST_CLI="$<$<TARGET_EXISTS:dhis2lake>:${PROJECT_BINARY_DIR}/src/cli/dhis2lake>")
+  endif()
+  target_link_libraries(${name} PRIVATE dhl_test_paths)
 endfunction()

@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "databricks/bundle_plan.h"
 #include "databricks/bundle_writer.h"
 #include "engine/database.h"

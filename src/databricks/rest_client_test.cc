@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "databricks/databricks_client.h"
 #include "databricks/databricks_credentials.h"
 #include "databricks/databricks_runner.h"

@@ -36,6 +36,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
+
 namespace dhl::dhis2 {
 namespace {
 

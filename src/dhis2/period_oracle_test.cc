@@ -35,6 +35,7 @@
 #include <tuple>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "dhis2/period.h"
 
 namespace dhl::dhis2 {

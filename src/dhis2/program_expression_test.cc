@@ -7,6 +7,8 @@
 #include <sstream>
 #include <string>
 
+#include "base/test_paths.h"
+
 namespace dhl::dhis2 {
 namespace {
 

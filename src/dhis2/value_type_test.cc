@@ -19,6 +19,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/test_paths.h"
+
 namespace dhl::dhis2 {
 namespace {
 

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/delta_table.h"
 

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/content_fingerprint.h"

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/embedded_models.h"

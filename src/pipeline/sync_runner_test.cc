@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "lake/temp_lake_fixture.h"

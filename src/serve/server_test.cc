@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/test_paths.h"
 #include "engine/connection.h"
 #include "engine/database.h"
 #include "http/curl_transport.h"

@@ -11,6 +11,7 @@
 #include <set>
 #include <sstream>
 
+#include "base/test_paths.h"
 #include "http/curl_transport.h"
 #include "sim/country.h"
 #include "sim/sim_command.h"

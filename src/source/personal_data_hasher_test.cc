@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "source/export_folder_source.h"

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/test_paths.h"
+
 namespace dhl::sql {
 namespace {
 

@@ -16,6 +16,7 @@
 #include <string>
 
 #include "base/hash.h"
+#include "base/test_paths.h"
 #include "engine/connection.h"
 #include "engine/database.h"
 

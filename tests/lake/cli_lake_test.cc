@@ -10,6 +10,7 @@
 #include <string>
 
 #include "base/hash.h"
+#include "base/test_paths.h"
 
 namespace {
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <utility>
 
+#include "base/test_paths.h"
+
 namespace dhl::pipeline {
 
 namespace fs = std::filesystem;

@@ -39,6 +39,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "http/curl_transport.h"
 #include "lake/lake_catalog.h"

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/dimension_generators.h"

@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "http/curl_transport.h"
 #include "lake/lake_catalog.h"

@@ -31,6 +31,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/sync_runner.h"

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <string>
 
+#include "base/test_paths.h"
 #include "http/curl_transport.h"
 
 namespace dhl::sim {

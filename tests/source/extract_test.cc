@@ -19,10 +19,12 @@
 #include <random>
 #include <set>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
 #include "base/hash.h"
+#include "base/test_paths.h"
 #include "engine/database.h"
 #include "http/curl_transport.h"
 #include "http/sleeper.h"
@@ -47,11 +49,23 @@ using testing::ReplayServer;
 const std::string kData = std::string(DHL_SOURCE_DIR) + "/tests/data/source";
 const std::string kHashKey = std::string(64, 'a');
 
+// The folders TempDir made, removed when the test program exits (a failing test's folder stays
+// while it runs, for a look with a debugger).
+struct TempDirs {
+  std::vector<fs::path> made;
+  ~TempDirs() {
+    std::error_code ignored;
+    for (const fs::path& dir : made) fs::remove_all(dir, ignored);
+  }
+};
+
 fs::path TempDir(const std::string& name) {
+  static TempDirs dirs;
   fs::path dir = fs::temp_directory_path() /
                  fmt::format("dhl_extract_{}_{}_{}", name, ::getpid(), std::rand());
   fs::remove_all(dir);
   fs::create_directories(dir);
+  dirs.made.push_back(dir);
   return dir;
 }
 

@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/test_paths.h"
 #include "base/text.h"
 #include "tests/pipeline/model_lake_fixture.h"
 
