@@ -4,6 +4,7 @@
 #include <cctype>
 #include <charconv>
 #include <chrono>
+#include <filesystem>
 #include <map>
 #include <optional>
 #include <set>
@@ -14,6 +15,7 @@
 #include "base/progress.h"
 #include "base/step_times.h"
 #include "base/text.h"
+#include "engine/memory_limit.h"
 #include "lake/schema.h"
 #include "pipeline/absent_input.h"
 #include "pipeline/content_fingerprint.h"
@@ -60,6 +62,15 @@ std::string SameKey(const std::string& outer, const std::string& inner,
                    QuoteName(column));
   }
   return Join(same, " AND ");
+}
+
+// An incremental model's version columns as ORDER BY items, the latest version first.
+std::vector<std::string> LatestFirst(const Model& model) {
+  std::vector<std::string> order;
+  for (const std::string& column : model.order_by) {
+    order.push_back(QuoteName(column) + " DESC NULLS LAST");
+  }
+  return order;
 }
 
 // "bronze.a=3;silver.b=7": the Delta versions of a model's inputs.
@@ -290,7 +301,25 @@ class Runner {
     return options_.generators != nullptr ? *options_.generators : BuiltinGenerators();
   }
 
-  Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result);
+  // Counts every expectation over `relation` in one scan, writes ops.dq_result, fails on a `fail`
+  // expectation and logs the rows failing a `quarantine` one to silver.rejects. Those rows are
+  // deleted from `relation` (a table); or, when `quarantined` is given, left where they are and
+  // the condition selecting them ("" when none fails) returned there.
+  Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result,
+                           std::string* quarantined = nullptr);
+  // A full rebuild of an incremental model, streamed so that its memory does not grow with the
+  // table: the model's rows are written once to a Parquet file under the lake's _system/tmp, the
+  // rows to leave out (older versions of a key, then quarantined rows) are collected by their row
+  // numbers in that file, and the rows left are read from it for the expectations, the
+  // fingerprints and the write. False, with nothing done, when the file would not give the
+  // model's column types back (then the rows are materialised instead).
+  Result<bool> RebuildStreamed(const Model& model, const std::string& sql, ModelResult& result);
+  // The key hashes (`_pipeline_key_hash`) of `relation`'s keys with several rows, as temporary
+  // table `_pipeline_several_keys`: grouped a share of the hashes at a time (`rows` is the
+  // relation's row count), so that a grouping holds about keys_per_grouping keys.
+  Status FindRepeatedKeys(const Model& model, const std::string& relation, int64_t rows);
+  // Files a streamed rebuild staged under _system/tmp; DropTempTables deletes them.
+  std::vector<std::string> staged_files_;
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
   // there (same table, expectation and record): a re-delivered invalid record is logged once.
   Status WriteRejects(const Model& model, const Expectation& expectation,
@@ -672,7 +701,7 @@ Result<std::string> Runner::EmptyView(const TableName& table) {
 }
 
 Status Runner::ApplyExpectations(const Model& model, const std::string& relation,
-                                 ModelResult& result) {
+                                 ModelResult& result, std::string* quarantined) {
   // The rows and the rows failing each expectation, in one scan.
   std::vector<std::string> counts = {"count(*)"};
   for (const Expectation& expectation : model.expectations) {
@@ -725,8 +754,10 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
       result.rows_rejected += failing_rows;
     }
   }
-  if (!quarantine_conditions.empty()) {
-    // Rows failing several quarantine expectations appear once per expectation in rejects.
+  // Rows failing several quarantine expectations appear once per expectation in rejects.
+  if (quarantined != nullptr) {
+    *quarantined = Join(quarantine_conditions, " OR ");
+  } else if (!quarantine_conditions.empty()) {
     DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + relation + " WHERE " +
                                             Join(quarantine_conditions, " OR ")));
   }
@@ -832,10 +863,7 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
   if (!stored.has_value()) return false;  // another shape: the ordinary path says how it differs
 
   // The latest version of each touched key (deleted ones too).
-  std::vector<std::string> order;
-  for (const std::string& column : model.order_by) {
-    order.push_back(QuoteName(column) + " DESC NULLS LAST");
-  }
+  std::vector<std::string> order = LatestFirst(model);
   const std::string latest = "_pipeline_latest_rows";
   DHL_RETURN_IF_ERROR(connection_.Execute(
       "CREATE OR REPLACE TEMP TABLE " + latest +
@@ -1465,6 +1493,10 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       batch_sql += " OR " + QuoteName(condition.model_column) + " IN " + condition.values;
     }
   }
+  if (model.materialization == Materialization::kIncremental && !incremental) {
+    DHL_ASSIGN_OR_RETURN(bool streamed, RebuildStreamed(model, batch_sql, result));
+    if (streamed) return Status::Ok();
+  }
   {
     auto step = steps_.Time("materialise");
     DHL_RETURN_IF_ERROR(
@@ -1504,10 +1536,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       }
       candidates = "(" + candidates + ") UNION ALL BY NAME (" + current + ")";
     }
-    std::vector<std::string> order;
-    for (const std::string& column : model.order_by) {
-      order.push_back(QuoteName(column) + " DESC NULLS LAST");
-    }
+    std::vector<std::string> order = LatestFirst(model);
     order.push_back("_pipeline_priority ASC");
     // Most keys have one candidate row, which is their latest: only the keys with several go
     // through the window (a window sorts every column of its rows). Keys compare NULL-safely, as
@@ -1519,25 +1548,12 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
             ? std::string()
             : " WHERE NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)";
     if (!incremental) {
-      // A rebuild keeps the latest rows in its batch, deleting the others in place: no second
-      // copy of the rows. The keys with several rows are found first by a hash of the key (one
-      // 8-byte group per key, not the key's texts), a share of the hashes at a time (each
-      // grouping holds a group per key beside the batch: at medium scale, 4.8M keys in one
-      // grouping were the run's peak); a collision only sends more keys through the window,
-      // which ranks by the key itself. NULL parts hash alike, as PARTITION BY groups them.
+      // A rebuild whose rows a Parquet file could not hold with their types (RebuildStreamed)
+      // keeps the latest rows in its batch, deleting the others in place: no second copy of the
+      // rows. Only the keys with several rows go through the window.
       const std::string key_hash = "hash(" + QuotedList(model.unique_key) + ")";
       const std::string several = "_pipeline_several_keys";
-      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + several +
-                                              " (_pipeline_key_hash UBIGINT)"));
-      const int64_t shares = std::clamp<int64_t>(
-          result.rows_in / std::max<int64_t>(options_.keys_per_grouping, 1) + 1, 1, 16);
-      for (int64_t share = 0; share < shares; ++share) {
-        DHL_RETURN_IF_ERROR(connection_.Execute(
-            "INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT " + key_hash +
-            " AS _pipeline_key_hash FROM " + batch + ") WHERE _pipeline_key_hash % " +
-            std::to_string(shares) + " = " + std::to_string(share) +
-            " GROUP BY 1 HAVING count(*) > 1"));
-      }
+      DHL_RETURN_IF_ERROR(FindRepeatedKeys(model, batch, result.rows_in));
       DHL_RETURN_IF_ERROR(connection_.Execute(
           "DELETE FROM " + batch +
           " WHERE rowid IN (SELECT _pipeline_row FROM (SELECT _pipeline_row, row_number() OVER "
@@ -1600,14 +1616,120 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   return Commit(model, live, replaced, std::move(write), result);
 }
 
-Status Runner::DropTempTables() {
-  DHL_ASSIGN_OR_RETURN(auto tables,
-                       connection_.Query("SELECT table_name FROM duckdb_tables() WHERE temporary"
-                                         " AND starts_with(table_name, '_pipeline_')"));
-  for (size_t row = 0; row < tables.row_count(); ++row) {
-    DHL_RETURN_IF_ERROR(connection_.Execute("DROP TABLE IF EXISTS temp.main." +
-                                            QuoteName(tables.GetString(0, row).value_or(""))));
+Status Runner::FindRepeatedKeys(const Model& model, const std::string& relation, int64_t rows) {
+  // One 8-byte group per key, not the key's texts, a share of the hashes at a time (each grouping
+  // holds a group per key: at medium scale, 4.8M keys in one grouping were a rebuild's peak); a
+  // collision only sends more keys through the ranking, which ranks by the key itself. NULL parts
+  // hash alike, as PARTITION BY groups them.
+  const std::string several = "_pipeline_several_keys";
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + several +
+                                          " (_pipeline_key_hash UBIGINT)"));
+  const int64_t shares =
+      std::clamp<int64_t>(rows / std::max<int64_t>(options_.keys_per_grouping, 1) + 1, 1, 16);
+  for (int64_t share = 0; share < shares; ++share) {
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT hash(" +
+        QuotedList(model.unique_key) + ") AS _pipeline_key_hash FROM " + relation +
+        ") WHERE _pipeline_key_hash % " + std::to_string(shares) + " = " + std::to_string(share) +
+        " GROUP BY 1 HAVING count(*) > 1"));
   }
+  return Status::Ok();
+}
+
+Result<bool> Runner::RebuildStreamed(const Model& model, const std::string& sql,
+                                     ModelResult& result) {
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "materialise");
+  const std::string folder = engine::SpillDirectory(catalog_.lake_dir());
+  std::error_code error;
+  std::filesystem::create_directories(folder, error);
+  if (error) return IoError("creating " + folder + ": " + error.message());
+  const std::string path = folder + "/rebuild-" + Uuid4() + ".parquet";
+  staged_files_.push_back(path);
+  DHL_ASSIGN_OR_RETURN(auto copied, connection_.Query("COPY (" + sql + ") TO " +
+                                                      StringLiteral(path) + " (FORMAT PARQUET)"));
+  result.rows_in = copied.row_count() > 0 ? copied.GetInt64(0, 0).value_or(0) : 0;
+  // The file must give every column back with its type (no model has a column it would not: a
+  // HUGEINT would come back a DOUBLE).
+  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + sql + ")"));
+  DHL_ASSIGN_OR_RETURN(auto staged_columns, Columns(connection_, "(SELECT * FROM read_parquet(" +
+                                                                     StringLiteral(path) + "))"));
+  if (staged_columns != columns) return false;
+  step.reset();
+
+  // The rows left out, by their row number in the file: every version of a key but its latest
+  // (the keys with several rows found first by a hash), then the quarantined rows.
+  step.emplace(steps_, "latest version");
+  const std::string staged =
+      "read_parquet(" + StringLiteral(path) + ", file_row_number = true) AS _pipeline_staged";
+  DHL_RETURN_IF_ERROR(FindRepeatedKeys(model, staged, result.rows_in));
+  std::vector<std::string> order = LatestFirst(model);
+  const std::string dropped = "_pipeline_dropped_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + dropped +
+      " AS SELECT _pipeline_staged_row FROM (SELECT file_row_number AS _pipeline_staged_row, "
+      "row_number() "
+      "OVER (PARTITION BY " +
+      QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
+      ") AS _pipeline_rank FROM " + staged + " WHERE hash(" + QuotedList(model.unique_key) +
+      ") IN (SELECT _pipeline_key_hash FROM _pipeline_several_keys)) WHERE _pipeline_rank > 1"));
+  std::vector<std::string> names;
+  for (const auto& [name, type] : columns) names.push_back(name);
+  // The rows kept so far (a view: it follows `dropped`), with their row numbers.
+  const std::string kept = "_pipeline_kept_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP VIEW " + kept + " AS SELECT " + QuotedList(names) +
+      ", file_row_number AS _pipeline_staged_row FROM " + staged +
+      " WHERE file_row_number NOT IN (SELECT _pipeline_staged_row FROM " + dropped + ")" +
+      (model.deleted_column.empty()
+           ? std::string()
+           : " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)")));
+  step.reset();
+
+  step.emplace(steps_, "expectations");
+  std::string quarantined;
+  DHL_RETURN_IF_ERROR(ApplyExpectations(model, kept, result, &quarantined));
+  if (!quarantined.empty()) {
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP TABLE _pipeline_quarantined_rows AS SELECT "
+                            "_pipeline_staged_row FROM " +
+                            kept + " WHERE " + quarantined));
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "INSERT INTO " + dropped + " SELECT _pipeline_staged_row FROM _pipeline_quarantined_rows"));
+  }
+  const std::string live = "_pipeline_live_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT " +
+                                          QuotedList(names) + " FROM " + kept));
+  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  step.reset();
+
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
+  write.mode = lake::WriteMode::kOverwrite;
+  DHL_RETURN_IF_ERROR(Commit(model, live, "", std::move(write), result));
+  return true;
+}
+
+Status Runner::DropTempTables() {
+  for (const char* kind : {"VIEW", "TABLE"}) {
+    const bool views = std::string_view(kind) == "VIEW";
+    DHL_ASSIGN_OR_RETURN(
+        auto relations,
+        connection_.Query(views ? "SELECT view_name FROM duckdb_views() WHERE temporary"
+                                  " AND starts_with(view_name, '_pipeline_')"
+                                : "SELECT table_name FROM duckdb_tables() WHERE temporary"
+                                  " AND starts_with(table_name, '_pipeline_')"));
+    for (size_t row = 0; row < relations.row_count(); ++row) {
+      DHL_RETURN_IF_ERROR(connection_.Execute(std::string("DROP ") + kind +
+                                              " IF EXISTS temp.main." +
+                                              QuoteName(relations.GetString(0, row).value_or(""))));
+    }
+  }
+  for (const std::string& path : staged_files_) {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+  staged_files_.clear();
   return Status::Ok();
 }
 

@@ -333,6 +333,59 @@ TEST_F(PipelineRunnerTest, ARebuildGroupsTheKeysInShares) {
             (std::vector<std::string>{"(a, NULL, 2)", "(b, x, 5)", "(d, '', 4)", "(d, NULL, 3)"}));
 }
 
+// A full rebuild of an incremental model whose rows are twice the engine's memory limit, on an
+// engine that cannot spill: the rows go to a Parquet file under the lake's _system/tmp, not into
+// the engine's memory (materialised as a temporary table, they ran out of memory here). Four
+// million rows of about 70 bytes, 128 MB: 3.6 million keys, the first 400,000 with a later second
+// version; rows with i % 1000 = 999 are deletions and keys with k % 1000 = 13 fail a quarantine
+// expectation. By hand: 3,600 keys deleted, 3,600 quarantined, 3,592,800 left, their ts (= i of
+// the latest version) summing to 7,904,158,156,800.
+TEST_F(PipelineRunnerTest, ARebuildLargerThanTheMemoryLimitIsStreamed) {
+  engine::DatabaseOptions options;
+  options.memory_limit = "128MB";
+  options.temp_directory = "";               // nothing spills
+  options.preserve_insertion_order = false;  // as ModelEngineOptions sets it
+  auto database = engine::Database::Open(options);
+  ASSERT_TRUE(database.ok()) << database.status().ToString();
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  lake::WriteOptions append;
+  append.mode = lake::WriteMode::kAppend;
+  auto written = catalog_->Table({"bronze", "versions"})
+                     .Write(*connection,
+                            "SELECT i % 3600000 AS k, i AS ts, i % 1000 = 999 AS gone, "
+                            "md5(CAST(i AS VARCHAR)) AS payload FROM range(4000000) AS t(i)",
+                            append);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  auto models = ModelSet::LoadMap(
+      {{"silver/latest.sql",
+        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
+        "-- partition_by: part\n"
+        "-- expect: not_thirteen | k % 1000 <> 13 | quarantine\n"
+        "SELECT k, k % 4 AS part, ts, gone, payload FROM ref('bronze.versions')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  RunOptions run;
+  run.full = true;
+  run.keys_per_grouping = 250000;  // each grouping of key hashes holds some 225,000 keys
+  auto summary = RunPipeline(*catalog_, *connection, *models, run);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_TRUE(summary->ok()) << summary->ToString();
+  const ModelResult& rebuilt = summary->models.front();
+  EXPECT_EQ(rebuilt.rows_in, 4000000);
+  EXPECT_EQ(rebuilt.rows_out, 3592800);
+  EXPECT_EQ(rebuilt.rows_rejected, 3600);
+  ASSERT_TRUE(catalog_->Register(*connection, {"silver", "latest"}).ok());
+  auto totals = connection->Query(
+      "SELECT count(*), sum(ts), count(*) FILTER (WHERE k % 1000 IN (13, 999)) FROM silver.latest");
+  ASSERT_TRUE(totals.ok()) << totals.status().ToString();
+  EXPECT_EQ(totals->GetInt64(0, 0).value_or(-1), 3592800);
+  EXPECT_EQ(totals->GetString(1, 0).value_or(""), "7904158156800");
+  EXPECT_EQ(totals->GetInt64(2, 0).value_or(-1), 0);
+  // The staged file is gone with the model's temporary tables.
+  ASSERT_TRUE(fs::is_directory(dir_ / "lake" / "_system" / "tmp"));
+  EXPECT_TRUE(fs::is_empty(dir_ / "lake" / "_system" / "tmp"));
+}
+
 // key_input: the touched keys are recomputed from the bronze rows of those keys alone (one
 // filtering scan), for keys new rows touch and keys a dimension change reaches. `rows_seen` counts
 // what the model read of its input, so it shows the filter (a model honouring its key_input lines
