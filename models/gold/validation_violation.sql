@@ -5,6 +5,15 @@
 -- silver.validation_rule by the generator in src/pipeline/validation_generator.h: each rule's
 -- sides become one SQL expression over a pivot of its items, so every rule, org unit and period is
 -- computed by one set-based query.
--- materialized: table
+-- Partitioned by the start year of the rule's period (`year`, silver.period's). A period's values
+-- are those of stored periods containing its start date, at most a year long: they start in its
+-- year or the year before, so year Y reads silver.data_value's years Y - 1 and Y (partition_window)
+-- and a month's new values recompute their year and the next. A changed period row recomputes its
+-- own year (recompute_on onto the partition column); any other changed input rebuilds the table.
+-- materialized: partitioned
+-- partition_by: year
+-- partition_inputs: silver.data_value
+-- partition_window: -1, 0
+-- recompute_on: silver.period.year = year
 -- depends_on: silver.validation_rule, silver.data_value, silver.period, silver.org_unit, silver.constant, silver.org_unit_group_member, silver.program_indicator, gold.program_indicator_value
 generated('validation_violation')

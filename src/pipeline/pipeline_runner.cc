@@ -1295,6 +1295,19 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
                          QuoteName(mapping->table_column) + " FROM " + changed + ")");
   }
   const std::string condition = "COALESCE(" + Join(conditions, " OR ") + ", FALSE)";
+  // A mapping onto the partition column names the partitions itself: a changed period row of year
+  // Y recomputes Y whether or not a row of Y exists yet (its values may all lie in Y - 1).
+  for (const RecomputeOn* mapping : mappings) {
+    if (mapping->model_column != column) continue;
+    DHL_ASSIGN_OR_RETURN(
+        auto values, connection_.Query("SELECT DISTINCT CAST(" + QuoteName(mapping->table_column) +
+                                       " AS VARCHAR) FROM " + changed));
+    for (size_t row = 0; row < values.row_count(); ++row) {
+      auto value = values.GetString(0, row);
+      if (!value.has_value()) return table.ToString() + " has a changed row without " + column;
+      outputs.insert(*value);
+    }
+  }
   // The partition values of `relation`'s rows that a changed dimension row reaches, added to
   // `into`.
   auto reached = [&](const std::string& relation, const std::string& name,

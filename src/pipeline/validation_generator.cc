@@ -133,7 +133,8 @@ std::string EmptyViolationSelect() {
          "CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS aoc, CAST(NULL AS DOUBLE) AS "
          "left_side, CAST(NULL AS DOUBLE) AS right_side, CAST(NULL AS STRING) AS operator, "
          "CAST(NULL AS STRING) AS importance, CAST(NULL AS STRING) AS period_type, "
-         "CAST(NULL AS STRING) AS data_elements FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+         "CAST(NULL AS STRING) AS data_elements, CAST('0' AS INT) AS year FROM (SELECT 1 AS one) "
+         "AS empty WHERE 1 = 0";
 }
 
 }  // namespace
@@ -204,9 +205,11 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
     std::string items = "items_" + suffix;
     ctes.push_back(
         items +
-        " AS (SELECT pe, ou, aoc, de, coc, value, days FROM (SELECT rp.pe, dv.ou, dv.aoc, "
-        "dv.de, dv.coc, dv.value, rp.days, dv.end_date, MIN(dv.end_date) OVER (PARTITION BY rp.pe, "
-        "dv.ou, dv.aoc, dv.de, dv.coc) AS shortest_end FROM (SELECT pe, start_date, days FROM "
+        " AS (SELECT pe, ou, aoc, de, coc, value, days, year FROM (SELECT rp.pe, dv.ou, dv.aoc, "
+        "dv.de, dv.coc, dv.value, rp.days, rp.year, dv.end_date, MIN(dv.end_date) OVER (PARTITION "
+        "BY rp.pe, dv.ou, dv.aoc, dv.de, dv.coc) AS shortest_end FROM (SELECT pe, start_date, "
+        "days, "
+        "year FROM "
         "ref('silver.period') WHERE period_type = " +
         sql::StringLiteral(type_name, dialect) +
         ") AS rp JOIN (SELECT de, coc, ou, aoc, value, start_date, end_date FROM "
@@ -290,8 +293,9 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
     }
     std::string cells = "cells_" + suffix;
     ctes.push_back(cells + " AS (SELECT c.*, o.level" + group_columns + indicator_select +
-                   " FROM (SELECT pe, ou, aoc, days, " + Join(aggregates, ", ") + " FROM " + items +
-                   " GROUP BY pe, ou, aoc, days) AS c JOIN (SELECT uid, level FROM "
+                   " FROM (SELECT pe, ou, aoc, days, year, " + Join(aggregates, ", ") + " FROM " +
+                   items +
+                   " GROUP BY pe, ou, aoc, days, year) AS c JOIN (SELECT uid, level FROM "
                    "ref('silver.org_unit') WHERE valid_to IS NULL) AS o ON o.uid = c.ou" +
                    group_join + indicator_join + ")");
 
@@ -361,9 +365,9 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
           sql::StringLiteral(rule.row->importance, dialect) + " AS importance, " +
           sql::StringLiteral(type_name, dialect) + " AS period_type, " +
           sql::StringLiteral(Join(des, ","), dialect) +
-          " AS data_elements FROM (SELECT ou, pe, aoc, " + side(*left, rule.left_strategy) +
-          " AS l, " + side(*right, rule.right_strategy) + " AS r FROM " + cells + where +
-          ") AS s WHERE " + violation);
+          " AS data_elements, year FROM (SELECT ou, pe, aoc, year, " +
+          side(*left, rule.left_strategy) + " AS l, " + side(*right, rule.right_strategy) +
+          " AS r FROM " + cells + where + ") AS s WHERE " + violation);
     }
   }
   if (selects.empty()) return EmptyViolationSelect();

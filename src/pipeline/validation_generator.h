@@ -18,7 +18,8 @@
 //     otherwise a violation when NOT (left <op> right);
 //   left_side and right_side are stored as DHIS2 stores them, NULL as 0.
 // Output columns: rule, ou, pe, aoc, left_side, right_side, operator, importance, period_type,
-// data_elements (the rule's data element uids, sorted, comma-separated; gold.dq_summary uses it).
+// data_elements (the rule's data element uids, sorted, comma-separated; gold.dq_summary uses it),
+// year (of the period's start, silver.period's: the model's partition).
 // Items: #{de} and operands; C{constant} (silver.constant, a literal); OUG{group} (the members of
 // silver.org_unit_group_member in the org unit's subtree, 0 when none); [days] (the period's
 // days). C{} and OUG{} never count for the missing value strategy (as in indicators).

@@ -140,14 +140,22 @@ class GoldQualityTest : public ModelLakeFixture {
           "completed_at FROM (VALUES " +
               values + ") AS t(data_set, pe, ou, aoc, completed, completed_at)");
   }
+  // silver.data_value (partitioned by year, as silver writes it) holding `values`.
   void WriteValues(lake::LakeCatalog& catalog, const std::string& values) {
-    Write(catalog, "silver.data_value",
-          "SELECT de, t.pe, ou, coc, aoc, value, value_type, p.period_type, p.start_date, "
-          "p.end_date, p.year FROM (VALUES " +
-              values + ") AS t(de, pe, ou, coc, aoc, value, value_type) JOIN (" + kPeriods +
-              " UNION ALL SELECT m, 'Monthly', NULL, NULL, 30, 2023, "
-              "NULL, NULL, NULL FROM (VALUES ('202307'), ('202308'), ('202309'), ('202310'), "
-              "('202311'), ('202312')) AS months(m)) AS p ON p.pe = t.pe");
+    Write(catalog, "silver.data_value", ValuesSql(values), {"year"});
+  }
+  // The rows of silver.data_value for `values` (de, pe, ou, coc, aoc, value, value_type), their
+  // periods from kPeriods, the months of 2023 (no dates), 2024April (FinancialApril) and 202501.
+  std::string ValuesSql(const std::string& values) {
+    return "SELECT de, t.pe, ou, coc, aoc, CAST(value AS DOUBLE) AS value, value_type, "
+           "p.period_type, p.start_date, p.end_date, p.year FROM (VALUES " +
+           values + ") AS t(de, pe, ou, coc, aoc, value, value_type) JOIN (" + kPeriods +
+           " UNION ALL SELECT m, 'Monthly', NULL, NULL, 30, 2023, "
+           "NULL, NULL, NULL FROM (VALUES ('202307'), ('202308'), ('202309'), ('202310'), "
+           "('202311'), ('202312')) AS months(m) UNION ALL SELECT * FROM (VALUES ('2024April', "
+           "'FinancialApril', DATE '2024-04-01', DATE '2025-03-31', 365, 2024, NULL, NULL, NULL), "
+           "('202501', 'Monthly', DATE '2025-01-01', DATE '2025-01-31', 31, 2025, NULL, '2025Q1', "
+           "'2025'))) AS p ON p.pe = t.pe";
   }
 
   double Number(lake::LakeCatalog& catalog, const std::string& table, const std::string& column,
@@ -607,6 +615,87 @@ TEST_F(GoldQualityTest, IncrementalRunEqualsFullRebuild) {
   EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", "actual",
                  "data_set = 'M' AND ou = 'D' AND pe = '202403'"),
             std::vector<std::string>{"(1.0)"});
+}
+
+// gold.validation_violation is partitioned by the start year of the rule's period and recomputes
+// only the years a change reaches, equal to a full rebuild. Q at fA also has a FinancialApril value
+// 9 for 2024April (2024-04-01..2025-03-31, silver.data_value's 2024): it is the only stored period
+// containing the start of January and February 2025 (r_q: 9 == 8 false).
+//   1. silver.period gains 202501 and 202502 (year 2025), no value changes: no row of 2025 exists
+//      in the table or in silver.data_value, yet 2025 is recomputed (the period's own year):
+//      r_q at 202501 and 202502, 2 rows read, 1 file added, none removed; 2024's file stays.
+//   2. A value for A at fA in 202501 (30, category option combo 1) arrives in silver.data_value's
+//      2025: 2025 and 2026 are recomputed from 2024..2026. 2025 holds r_q twice and r_cp (A 30, C
+//      missing: left 30, right 0); every other rule skips (B and C missing) or holds (r_ne: 30 <>
+//      30 + 5). 3 rows read, 2025's file replaced.
+TEST_F(GoldQualityTest, ValidationViolationsRecomputeOnlyTheYearsAChangeReaches) {
+  const std::string financial =
+      ",('dataElemQ01','2024April','fA','catOptCom01','aoc1',9.0,'NUMBER')";
+  const std::string periods_2025 =
+      std::string(kPeriods) +
+      " UNION ALL SELECT * FROM (VALUES ('202501','Monthly',DATE '2025-01-01',DATE '2025-01-31',"
+      "31,2025,NULL,'2025Q1','2025'), ('202502','Monthly',DATE '2025-02-01',DATE '2025-02-28',28,"
+      "2025,NULL,'2025Q1','2025'))";
+  const std::string january = "('dataElemA01','202501','fA','catOptCom01','aoc1',30.0,'INTEGER')";
+  // The last run recomputed 2025 (and 2026, empty) alone: `rows_in` rows, one file added,
+  // `files_removed` removed; 2025's violations `expected`.
+  auto ExpectYear2025 = [&](int64_t rows_in, int64_t files_removed,
+                            const std::vector<std::string>& expected) {
+    bool ran = false;
+    for (const ModelResult& model : last_summary_.models) {
+      if (model.name.ToString() != "gold.validation_violation") continue;
+      ran = true;
+      EXPECT_EQ(model.full_reason, "");
+      EXPECT_EQ(model.rows_in, rows_in);
+      EXPECT_EQ(model.files_added, 1);
+      EXPECT_EQ(model.files_removed, files_removed);
+    }
+    EXPECT_TRUE(ran);
+    EXPECT_EQ(Rows(*catalog_, "gold.validation_violation", "rule, pe, left_side, right_side, year",
+                   "year = 2025"),
+              expected);
+  };
+  WriteSilver(*catalog_);
+  WriteValues(*catalog_, std::string(kValues) + financial);
+  RunOk(*catalog_);
+  const std::vector<std::string> violations_2024 =
+      Rows(*catalog_, "gold.validation_violation", "rule, pe, left_side, right_side, year");
+  ASSERT_EQ(violations_2024.size(), 12u);  // ValidationRulesEveryOperatorAndStrategy's, all 2024
+
+  Write(*catalog_, "silver.period", periods_2025);
+  RunOk(*catalog_);
+  ExpectYear2025(/*rows_in=*/2, /*files_removed=*/0,
+                 {"(r_q, 202501, 9.0, 8.0, 2025)", "(r_q, 202502, 9.0, 8.0, 2025)"});
+
+  {
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.partition_columns = {"year"};
+    options.replace_partitions = {{{"year", std::string("2025")}}};
+    auto written = catalog_->Table(*lake::ParseTableName("silver.data_value"))
+                       .Write(*connection_, ValuesSql(january), options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+  RunOk(*catalog_);
+  ExpectYear2025(/*rows_in=*/3, /*files_removed=*/1,
+                 {"(r_cp, 202501, 30.0, 0.0, 2025)", "(r_q, 202501, 9.0, 8.0, 2025)",
+                  "(r_q, 202502, 9.0, 8.0, 2025)"});
+  EXPECT_EQ(Rows(*catalog_, "gold.validation_violation", "rule, pe, left_side, right_side, year",
+                 "year = 2024"),
+            violations_2024);
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh);
+  WriteValues(fresh, std::string(kValues) + financial + "," + january);
+  Write(fresh, "silver.period", periods_2025);
+  auto rebuilt = Run(fresh, /*full=*/true);
+  ASSERT_TRUE(rebuilt.ok() && rebuilt->ok());
+  for (const char* table : {"gold.validation_violation", "gold.dq_summary"}) {
+    const std::string columns = std::string(table) == "gold.dq_summary"
+                                    ? "data_set, ou, pe, \"values\", violations"
+                                    : "rule, ou, pe, aoc, left_side, right_side, year";
+    EXPECT_EQ(Rows(*catalog_, table, columns), Rows(fresh, table, columns)) << table;
+  }
 }
 
 // A timing, not a check (run with --gtest_also_run_disabled_tests): the four models over a
