@@ -314,10 +314,11 @@ class Runner {
   // fingerprints and the write. False, with nothing done, when the file would not give the
   // model's column types back (then the rows are materialised instead).
   Result<bool> RebuildStreamed(const Model& model, const std::string& sql, ModelResult& result);
-  // The key hashes (`_pipeline_key_hash`) of `relation`'s keys with several rows, as temporary
-  // table `_pipeline_several_keys`: grouped a share of the hashes at a time (`rows` is the
-  // relation's row count), so that a grouping holds about keys_per_grouping keys.
-  Status FindRepeatedKeys(const Model& model, const std::string& relation, int64_t rows);
+  // The key hashes (`key_hash`, SQL over `relation`) of `relation`'s keys with several rows, as
+  // temporary table `_pipeline_several_keys` (`_pipeline_key_hash`): grouped a share of the hashes
+  // at a time (`rows` is the relation's row count), so that a grouping holds about
+  // keys_per_grouping keys.
+  Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
   // Files a streamed rebuild staged under _system/tmp; DropTempTables deletes them.
   std::vector<std::string> staged_files_;
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
@@ -1566,7 +1567,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       // rows. Only the keys with several rows go through the window.
       const std::string key_hash = "hash(" + QuotedList(model.unique_key) + ")";
       const std::string several = "_pipeline_several_keys";
-      DHL_RETURN_IF_ERROR(FindRepeatedKeys(model, batch, result.rows_in));
+      DHL_RETURN_IF_ERROR(FindRepeatedKeys(batch, key_hash, result.rows_in));
       DHL_RETURN_IF_ERROR(connection_.Execute(
           "DELETE FROM " + batch +
           " WHERE rowid IN (SELECT _pipeline_row FROM (SELECT _pipeline_row, row_number() OVER "
@@ -1629,7 +1630,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   return Commit(model, live, replaced, std::move(write), result);
 }
 
-Status Runner::FindRepeatedKeys(const Model& model, const std::string& relation, int64_t rows) {
+Status Runner::FindRepeatedKeys(const std::string& relation, const std::string& key_hash,
+                                int64_t rows) {
   // One 8-byte group per key, not the key's texts, a share of the hashes at a time (each grouping
   // holds a group per key: at medium scale, 4.8M keys in one grouping were a rebuild's peak); a
   // collision only sends more keys through the ranking, which ranks by the key itself. NULL parts
@@ -1640,11 +1642,11 @@ Status Runner::FindRepeatedKeys(const Model& model, const std::string& relation,
   const int64_t shares =
       std::clamp<int64_t>(rows / std::max<int64_t>(options_.keys_per_grouping, 1) + 1, 1, 16);
   for (int64_t share = 0; share < shares; ++share) {
-    DHL_RETURN_IF_ERROR(connection_.Execute(
-        "INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT hash(" +
-        QuotedList(model.unique_key) + ") AS _pipeline_key_hash FROM " + relation +
-        ") WHERE _pipeline_key_hash % " + std::to_string(shares) + " = " + std::to_string(share) +
-        " GROUP BY 1 HAVING count(*) > 1"));
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT " +
+                            key_hash + " AS _pipeline_key_hash FROM " + relation +
+                            ") WHERE _pipeline_key_hash % " + std::to_string(shares) + " = " +
+                            std::to_string(share) + " GROUP BY 1 HAVING count(*) > 1"));
   }
   return Status::Ok();
 }
@@ -1659,14 +1661,21 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const std::string& sql,
   if (error) return IoError("creating " + folder + ": " + error.message());
   const std::string path = folder + "/rebuild-" + Uuid4() + ".parquet";
   staged_files_.push_back(path);
-  DHL_ASSIGN_OR_RETURN(auto copied, connection_.Query("COPY (" + sql + ") TO " +
-                                                      StringLiteral(path) + " (FORMAT PARQUET)"));
+  // Each row with a hash of its key, so that looking for keys with several rows reads one column.
+  const std::string key_hash = "_pipeline_key_hash";
+  DHL_ASSIGN_OR_RETURN(
+      auto copied,
+      connection_.Query("COPY (SELECT *, hash(" + QuotedList(model.unique_key) + ") AS " +
+                        key_hash + " FROM (" + sql + ") AS _pipeline_rows) TO " +
+                        StringLiteral(path) + " (FORMAT PARQUET)"));
   result.rows_in = copied.row_count() > 0 ? copied.GetInt64(0, 0).value_or(0) : 0;
   // The file must give every column back with its type (no model has a column it would not: a
   // HUGEINT would come back a DOUBLE).
   DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + sql + ")"));
   DHL_ASSIGN_OR_RETURN(auto staged_columns, Columns(connection_, "(SELECT * FROM read_parquet(" +
                                                                      StringLiteral(path) + "))"));
+  if (staged_columns.empty() || staged_columns.back().first != key_hash) return false;
+  staged_columns.pop_back();
   if (staged_columns != columns) return false;
   step.reset();
 
@@ -1675,7 +1684,7 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const std::string& sql,
   step.emplace(steps_, "latest version");
   const std::string staged =
       "read_parquet(" + StringLiteral(path) + ", file_row_number = true) AS _pipeline_staged";
-  DHL_RETURN_IF_ERROR(FindRepeatedKeys(model, staged, result.rows_in));
+  DHL_RETURN_IF_ERROR(FindRepeatedKeys(staged, key_hash, result.rows_in));
   std::vector<std::string> order = LatestFirst(model);
   const std::string dropped = "_pipeline_dropped_rows";
   DHL_RETURN_IF_ERROR(connection_.Execute(
@@ -1684,8 +1693,8 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const std::string& sql,
       "row_number() "
       "OVER (PARTITION BY " +
       QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
-      ") AS _pipeline_rank FROM " + staged + " WHERE hash(" + QuotedList(model.unique_key) +
-      ") IN (SELECT _pipeline_key_hash FROM _pipeline_several_keys)) WHERE _pipeline_rank > 1"));
+      ") AS _pipeline_rank FROM " + staged + " WHERE " + key_hash +
+      " IN (SELECT _pipeline_key_hash FROM _pipeline_several_keys)) WHERE _pipeline_rank > 1"));
   std::vector<std::string> names;
   for (const auto& [name, type] : columns) names.push_back(name);
   // The rows kept so far (a view: it follows `dropped`), with their row numbers.
