@@ -206,6 +206,17 @@ struct RowComparedInput {
   lake::Snapshot after;
 };
 
+// Leaves in `snapshot` only the files whose value of partition column `column` is one of `values`.
+void KeepPartitions(lake::Snapshot& snapshot, const std::string& column,
+                    const std::set<std::string>& values) {
+  for (auto file = snapshot.files.begin(); file != snapshot.files.end();) {
+    auto value = file->second.partition_values.find(column);
+    bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
+                values.count(*value->second) > 0;
+    file = keep ? std::next(file) : snapshot.files.erase(file);
+  }
+}
+
 // Values of `column` in the files added or removed between two snapshots of a table; nullopt when
 // some file has no value for it (the table is not partitioned by that column).
 std::optional<std::set<std::string>> ChangedPartitions(const lake::Snapshot& before,
@@ -599,12 +610,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                        ref.table) != model.partition_inputs.end()) {
       // Only the input partitions the recomputed output partitions read.
       view_name = ref.table.layer + "__" + ref.table.name + "__scope";
-      for (auto file = snapshot.files.begin(); file != snapshot.files.end();) {
-        auto value = file->second.partition_values.find(scope_->column);
-        bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
-                    scope_->input.count(*value->second) > 0;
-        file = keep ? std::next(file) : snapshot.files.erase(file);
-      }
+      KeepPartitions(snapshot, scope_->column, scope_->input);
     }
     if (scope_ != nullptr && scope_->append_from.count(ref.table) > 0) {
       // Appending: only the files added since the last run.
@@ -1383,12 +1389,7 @@ Status Runner::AddReachedOldRows(const TableName& input, const std::optional<Ver
   lake::VersionSpec old_spec;
   old_spec.version = recorded->second;
   DHL_ASSIGN_OR_RETURN(lake::Snapshot old_snapshot, delta.Load(connection_, old_spec));
-  for (auto file = old_snapshot.files.begin(); file != old_snapshot.files.end();) {
-    auto value = file->second.partition_values.find(scope_->column);
-    bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
-                scope_->input.count(*value->second) > 0;
-    file = keep ? std::next(file) : old_snapshot.files.erase(file);
-  }
+  KeepPartitions(old_snapshot, scope_->column, scope_->input);
   const std::string base = input.layer + "__" + input.name;
   DHL_RETURN_IF_ERROR(delta.CreateView(connection_, old_snapshot, kBatchSchema, base + "__held"));
   view = "(SELECT * FROM " + view + " UNION ALL BY NAME SELECT * FROM " + QuoteName(kBatchSchema) +
@@ -1962,12 +1963,7 @@ Result<bool> Runner::AppendsByKey(const Model& model, const Versions& inputs, co
     } else if (scope.append_rows.count(input) == 0) {
       scope.append_from[input] = recorded->second;
     }
-    for (auto file = before.files.begin(); file != before.files.end();) {
-      auto value = file->second.partition_values.find(scope.column);
-      bool keep = value != file->second.partition_values.end() && value->second.has_value() &&
-                  changed.count(*value->second) > 0;
-      file = keep ? std::next(file) : before.files.erase(file);
-    }
+    KeepPartitions(before, scope.column, changed);
     DHL_ASSIGN_OR_RETURN(std::string view, view_of(input, before, "old_rows"));
     if (!scope.reached_old_rows.empty()) {
       // The reached rows are read by the run: only the others can hold a key the run must not meet.
