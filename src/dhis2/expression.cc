@@ -13,16 +13,22 @@
 #include <utility>
 
 #include "base/text.h"
+#include "dhis2/expression_syntax.h"
 
 namespace dhl::dhis2 {
 namespace {
 
-// Deeper trees are refused: they only come from generated or hostile input, and every consumer of
-// the tree (evaluator, SQL compiler, destructor) recurses over it. Nesting (parentheses, unary
-// operators, function calls, exponents) costs the recursive-descent parser a dozen stack frames per
-// level, so it has a tighter limit than the depth of operator chains, which it builds iteratively.
-constexpr int kMaxDepth = 500;
-constexpr int kMaxNesting = 100;
+using syntax::FormatNumber;
+using syntax::IsAlphaNumeric;
+using syntax::IsIdentifierChar;
+using syntax::IsLetter;
+using syntax::IsUid;
+using syntax::kAtomPrecedence;
+using syntax::kUnaryPrecedence;
+using syntax::Precedence;
+using syntax::QuoteString;
+using syntax::RenderBinary;
+using syntax::RenderUnary;
 
 struct FunctionInfo {
   Function function;
@@ -135,18 +141,6 @@ constexpr std::array<std::string_view, 27> kAggregationTypes = {
     "default",
 };
 
-bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAlphaNumeric(char c) { return IsLetter(c) || IsAsciiDigit(c); }
-bool IsIdentifierChar(char c) { return IsAlphaNumeric(c) || c == '_'; }
-bool IsWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-bool IsUid(std::string_view text) {
-  if (text.size() != 11 || !IsLetter(text[0])) {
-    return false;
-  }
-  return std::all_of(text.begin(), text.end(), IsAlphaNumeric);
-}
-
 bool IsReportingRateMetric(std::string_view text) {
   return std::find(std::begin(kReportingRateMetrics), std::end(kReportingRateMetrics), text) !=
          std::end(kReportingRateMetrics);
@@ -157,9 +151,9 @@ struct Parsed {
   int depth = 1;
 };
 
-class Parser {
+class Parser : public syntax::OperatorParser<Parser, Parsed, NodeKind::kBinary, NodeKind::kUnary> {
  public:
-  Parser(std::string_view text, ExpressionMode mode) : text_(text), mode_(mode) {}
+  Parser(std::string_view text, ExpressionMode mode) : OperatorParser(text), mode_(mode) {}
 
   struct Output {
     ExpressionNode root;
@@ -170,75 +164,8 @@ class Parser {
   Result<Output> Run();
 
  private:
-  // --- errors
-  Status Error(size_t position, std::string_view what) const {
-    std::string message(what);
-    message += " at character " + std::to_string(position);
-    message += "\n";
-    message += text_;
-    message += "\n";
-    message += std::string(std::min(position, text_.size()), ' ');
-    message += "^";
-    return InvalidArgument(std::move(message));
-  }
-  Status Expected(std::string_view what) const {
-    if (AtEnd()) {
-      return Error(pos_, "expected " + std::string(what) + " but the expression ended");
-    }
-    return Error(pos_, "expected " + std::string(what));
-  }
+  friend OperatorParser;
 
-  // --- characters
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
-  bool LookingAt(std::string_view word) const { return text_.substr(pos_, word.size()) == word; }
-  // A word operator (and, or, not) not followed by an identifier character.
-  bool LookingAtWord(std::string_view word) const {
-    return LookingAt(word) && !IsIdentifierChar(Peek(word.size()));
-  }
-  Status SkipWhitespace() {
-    while (!AtEnd()) {
-      if (IsWhitespace(Peek())) {
-        ++pos_;
-      } else if (Peek() == '/' && Peek(1) == '*') {
-        size_t start = pos_;
-        size_t end = text_.find("*/", pos_ + 2);
-        if (end == std::string_view::npos) {
-          return Error(start, "unclosed comment");
-        }
-        pos_ = end + 2;
-      } else {
-        break;
-      }
-    }
-    return Status::Ok();
-  }
-  Status Expect(char c) {
-    DHL_RETURN_IF_ERROR(SkipWhitespace());
-    if (Peek() != c || AtEnd()) {
-      return Expected(std::string("'") + c + "'");
-    }
-    ++pos_;
-    return Status::Ok();
-  }
-  std::string ReadIdentifier() {
-    size_t start = pos_;
-    while (!AtEnd() && IsIdentifierChar(Peek())) {
-      ++pos_;
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
-  // Reports a metadata package placeholder at the current position, if there is one.
-  Status PlaceholderError(size_t position) const {
-    size_t end = text_.find('>', position);
-    std::string_view token = end == std::string_view::npos
-                                 ? text_.substr(position)
-                                 : text_.substr(position, end - position + 1);
-    return Error(position, "unresolved metadata package placeholder " + std::string(token) +
-                               " (replace it with a UID before parsing)");
-  }
   Result<std::string> ReadUid(std::string_view what) {
     DHL_RETURN_IF_ERROR(SkipWhitespace());
     if (Peek() == '<') {
@@ -256,17 +183,8 @@ class Parser {
     }
     return std::string(uid);
   }
-  Status Deeper(size_t position) {
-    if (++nesting_ > kMaxNesting) {
-      return Error(position, "expression nests too deeply");
-    }
-    return Status::Ok();
-  }
 
-  // --- grammar, loosest first
-  Result<Parsed> ParseBinaryLevel(int level);
-  Result<Parsed> ParseUnary();
-  Result<Parsed> ParsePower();
+  // --- grammar: the operators are OperatorParser's
   Result<Parsed> ParsePostfix();
   Result<Parsed> ParsePrimary();
   Result<Parsed> ParseNumber();
@@ -274,174 +192,12 @@ class Parser {
   Result<Parsed> ParseItem(ItemType type, size_t start, bool hash);
   Result<Parsed> ParseFunction(const FunctionInfo& info, size_t start);
   Status ParseModifier(Parsed& target);
-  std::optional<BinaryOperator> MatchOperator(int level, size_t* length) const;
-
-  Result<Parsed> MakeBinary(BinaryOperator op, size_t position, Parsed left, Parsed right) {
-    Parsed out;
-    out.node.kind = NodeKind::kBinary;
-    out.node.binary_operator = op;
-    out.node.position = position;
-    out.depth = std::max(left.depth, right.depth) + 1;
-    if (out.depth > kMaxDepth) {
-      return Error(position, "expression nests too deeply");
-    }
-    out.node.children.push_back(std::move(left.node));
-    out.node.children.push_back(std::move(right.node));
-    return out;
-  }
-
-  std::string_view text_;
   ExpressionMode mode_;
-  size_t pos_ = 0;
-  int nesting_ = 0;
   bool uses_days_ = false;
   bool replaces_null_result_ = true;
   // Item keys as parsed, indexed by ExpressionNode::item_index until Run() deduplicates them.
   std::vector<ItemKey> raw_items_;
 };
-
-// Binary operator levels, loosest (0) to tightest (5); ^ is handled in ParsePower.
-constexpr int kLevelCount = 6;
-
-std::optional<BinaryOperator> Parser::MatchOperator(int level, size_t* length) const {
-  char c = Peek();
-  char next = Peek(1);
-  *length = 1;
-  switch (level) {
-    case 0:  // || or
-      if (c == '|' && next == '|') {
-        *length = 2;
-        return BinaryOperator::kOr;
-      }
-      if (LookingAtWord("or")) {
-        *length = 2;
-        return BinaryOperator::kOr;
-      }
-      return std::nullopt;
-    case 1:  // && and
-      if (c == '&' && next == '&') {
-        *length = 2;
-        return BinaryOperator::kAnd;
-      }
-      if (LookingAtWord("and")) {
-        *length = 3;
-        return BinaryOperator::kAnd;
-      }
-      return std::nullopt;
-    case 2:  // == !=
-      if (c == '=' && next == '=') {
-        *length = 2;
-        return BinaryOperator::kEqual;
-      }
-      if (c == '!' && next == '=') {
-        *length = 2;
-        return BinaryOperator::kNotEqual;
-      }
-      return std::nullopt;
-    case 3:  // < > <= >=
-      if (c == '<' && next == '=') {
-        *length = 2;
-        return BinaryOperator::kLessOrEqual;
-      }
-      if (c == '>' && next == '=') {
-        *length = 2;
-        return BinaryOperator::kGreaterOrEqual;
-      }
-      if (c == '<' && next != '>') {
-        return BinaryOperator::kLess;
-      }
-      if (c == '>') {
-        return BinaryOperator::kGreater;
-      }
-      return std::nullopt;
-    case 4:  // + -
-      if (c == '+') {
-        return BinaryOperator::kAdd;
-      }
-      if (c == '-') {
-        return BinaryOperator::kSubtract;
-      }
-      return std::nullopt;
-    case 5:  // * / %
-      if (c == '*') {
-        return BinaryOperator::kMultiply;
-      }
-      if (c == '/' && next != '*') {
-        return BinaryOperator::kDivide;
-      }
-      if (c == '%') {
-        return BinaryOperator::kModulo;
-      }
-      return std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-Result<Parsed> Parser::ParseBinaryLevel(int level) {
-  if (level >= kLevelCount) {
-    return ParseUnary();
-  }
-  DHL_ASSIGN_OR_RETURN(Parsed left, ParseBinaryLevel(level + 1));
-  while (true) {
-    DHL_RETURN_IF_ERROR(SkipWhitespace());
-    size_t length = 0;
-    std::optional<BinaryOperator> op = MatchOperator(level, &length);
-    if (!op) {
-      return left;
-    }
-    size_t position = pos_;
-    pos_ += length;
-    DHL_ASSIGN_OR_RETURN(Parsed right, ParseBinaryLevel(level + 1));
-    DHL_ASSIGN_OR_RETURN(left, MakeBinary(*op, position, std::move(left), std::move(right)));
-  }
-}
-
-Result<Parsed> Parser::ParseUnary() {
-  DHL_RETURN_IF_ERROR(SkipWhitespace());
-  size_t start = pos_;
-  std::optional<UnaryOperator> op;
-  size_t length = 1;
-  if (Peek() == '-') {
-    op = UnaryOperator::kMinus;
-  } else if (Peek() == '+') {
-    op = UnaryOperator::kPlus;
-  } else if (Peek() == '!' && Peek(1) != '=') {
-    op = UnaryOperator::kNot;
-  } else if (LookingAtWord("not")) {
-    op = UnaryOperator::kNot;
-    length = 3;
-  }
-  if (!op) {
-    return ParsePower();
-  }
-  pos_ += length;
-  DHL_RETURN_IF_ERROR(Deeper(start));
-  DHL_ASSIGN_OR_RETURN(Parsed operand, ParseUnary());
-  --nesting_;
-  Parsed out;
-  out.node.kind = NodeKind::kUnary;
-  out.node.unary_operator = *op;
-  out.node.position = start;
-  out.depth = operand.depth + 1;
-  out.node.children.push_back(std::move(operand.node));
-  return out;
-}
-
-Result<Parsed> Parser::ParsePower() {
-  DHL_ASSIGN_OR_RETURN(Parsed base, ParsePostfix());
-  DHL_RETURN_IF_ERROR(SkipWhitespace());
-  if (Peek() != '^') {
-    return base;
-  }
-  size_t position = pos_;
-  ++pos_;
-  // The exponent may carry its own unary sign (2^-1) and is itself a power: right-associative.
-  DHL_RETURN_IF_ERROR(Deeper(position));
-  DHL_ASSIGN_OR_RETURN(Parsed exponent, ParseUnary());
-  --nesting_;
-  return MakeBinary(BinaryOperator::kPower, position, std::move(base), std::move(exponent));
-}
 
 Result<Parsed> Parser::ParsePostfix() {
   DHL_ASSIGN_OR_RETURN(Parsed primary, ParsePrimary());
@@ -541,114 +297,17 @@ Status Parser::ParseModifier(Parsed& target) {
 
 Result<Parsed> Parser::ParseNumber() {
   size_t start = pos_;
-  while (IsAsciiDigit(Peek())) {
-    ++pos_;
-  }
-  if (Peek() == '.') {
-    ++pos_;
-    while (IsAsciiDigit(Peek())) {
-      ++pos_;
-    }
-  }
-  if (Peek() == 'e' || Peek() == 'E') {
-    size_t exponent_start = pos_;
-    ++pos_;
-    if (Peek() == '+' || Peek() == '-') {
-      ++pos_;
-    }
-    if (!IsAsciiDigit(Peek())) {
-      pos_ = exponent_start;
-      return Error(exponent_start, "expected digits of the exponent");
-    }
-    while (IsAsciiDigit(Peek())) {
-      ++pos_;
-    }
-  }
-  std::string literal(text_.substr(start, pos_ - start));
+  DHL_ASSIGN_OR_RETURN(double number, ScanNumber());
   Parsed out;
   out.node.kind = NodeKind::kNumber;
   out.node.position = start;
-  // strtod accepts every form above ("2.", ".5", "1e-3") and is locale-independent for '.' here
-  // because the project never changes LC_NUMERIC.
-  out.node.number = std::strtod(literal.c_str(), nullptr);
-  // A literal beyond the range of a double (2e2022) would evaluate to infinity, which no expression
-  // can spell and DHIS2 cannot store: refuse it where it stands. (Found by the expression fuzzer.)
-  if (!std::isfinite(out.node.number)) {
-    pos_ = start;
-    return Error(start, "number " + literal + " is too large");
-  }
+  out.node.number = number;
   return out;
 }
 
 Result<Parsed> Parser::ParseString() {
   size_t start = pos_;
-  char quote = Peek();
-  ++pos_;
-  std::string value;
-  while (true) {
-    if (AtEnd()) {
-      return Error(start, std::string("unclosed string literal, expected closing ") + quote);
-    }
-    char c = Peek();
-    if (c == quote) {
-      ++pos_;
-      break;
-    }
-    if (c == '\\') {
-      char escaped = Peek(1);
-      pos_ += 2;
-      switch (escaped) {
-        case 'n':
-          value += '\n';
-          break;
-        case 't':
-          value += '\t';
-          break;
-        case 'r':
-          value += '\r';
-          break;
-        case 'b':
-          value += '\b';
-          break;
-        case 'f':
-          value += '\f';
-          break;
-        case 'u': {
-          std::string_view hex = text_.substr(pos_, 4);
-          unsigned code = 0;
-          auto [end, error] = std::from_chars(hex.data(), hex.data() + hex.size(), code, 16);
-          if (hex.size() != 4 || error != std::errc() || end != hex.data() + 4) {
-            return Error(pos_, "expected 4 hexadecimal digits");
-          }
-          pos_ += 4;
-          // UTF-8 encode the code unit (surrogates are kept as their 3-byte form).
-          if (code < 0x80) {
-            value += static_cast<char>(code);
-          } else if (code < 0x800) {
-            value += static_cast<char>(0xC0 | (code >> 6));
-            value += static_cast<char>(0x80 | (code & 0x3F));
-          } else {
-            value += static_cast<char>(0xE0 | (code >> 12));
-            value += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-            value += static_cast<char>(0x80 | (code & 0x3F));
-          }
-          break;
-        }
-        case '\0':
-          if (pos_ > text_.size()) {
-            return Error(start, std::string("unclosed string literal, expected closing ") + quote);
-          }
-          value += escaped;
-          break;
-        default:
-          value += escaped;  // \\ \' \" and any other character stand for themselves
-          break;
-      }
-      continue;
-    }
-    value += c;
-    ++pos_;
-  }
+  DHL_ASSIGN_OR_RETURN(std::string value, ScanString());
   Parsed out;
   out.node.kind = NodeKind::kString;
   out.node.position = start;
@@ -825,7 +484,7 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
                            std::to_string(info.min_arguments));
   }
   ++pos_;
-  --nesting_;
+  Shallower();
   // Items under isNull/isNotNull/firstNonNull stay null when missing and are not counted; items
   // under an aggregate function are samples.
   bool allows_nulls = info.function == Function::kIsNull || info.function == Function::kIsNotNull ||
@@ -870,7 +529,7 @@ Result<Parsed> Parser::ParsePrimary() {
     DHL_RETURN_IF_ERROR(Deeper(start));
     DHL_ASSIGN_OR_RETURN(Parsed inner, ParseBinaryLevel(0));
     DHL_RETURN_IF_ERROR(Expect(')'));
-    --nesting_;
+    Shallower();
     return inner;
   }
   if (IsAsciiDigit(c) || (c == '.' && IsAsciiDigit(Peek(1)))) {
@@ -991,62 +650,6 @@ Result<Parser::Output> Parser::Run() {
 
 // --- normal form
 
-int Precedence(BinaryOperator op) {
-  switch (op) {
-    case BinaryOperator::kOr:
-      return 0;
-    case BinaryOperator::kAnd:
-      return 1;
-    case BinaryOperator::kEqual:
-    case BinaryOperator::kNotEqual:
-      return 2;
-    case BinaryOperator::kLess:
-    case BinaryOperator::kGreater:
-    case BinaryOperator::kLessOrEqual:
-    case BinaryOperator::kGreaterOrEqual:
-      return 3;
-    case BinaryOperator::kAdd:
-    case BinaryOperator::kSubtract:
-      return 4;
-    case BinaryOperator::kMultiply:
-    case BinaryOperator::kDivide:
-    case BinaryOperator::kModulo:
-      return 5;
-    case BinaryOperator::kPower:
-      return 7;
-  }
-  return 0;
-}
-constexpr int kUnaryPrecedence = 6;
-constexpr int kAtomPrecedence = 8;
-
-std::string FormatNumber(double value) {
-  char buffer[64];
-  auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), value);
-  if (error != std::errc()) {
-    return "0";
-  }
-  return std::string(buffer, end);
-}
-
-std::string QuoteString(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (c == '\n') {
-      out += "\\n";
-    } else if (c == '\r') {
-      out += "\\r";
-    } else {
-      out += c;
-    }
-  }
-  out += "'";
-  return out;
-}
-
 int NodePrecedence(const ExpressionNode& node) {
   if (node.kind == NodeKind::kBinary) {
     return Precedence(node.binary_operator);
@@ -1055,17 +658,6 @@ int NodePrecedence(const ExpressionNode& node) {
     return kUnaryPrecedence;
   }
   return kAtomPrecedence;
-}
-
-std::string Render(const ExpressionNode& node, const std::vector<ItemKey>& items);
-
-std::string RenderOperand(const ExpressionNode& node, const std::vector<ItemKey>& items,
-                          int min_precedence) {
-  std::string text = Render(node, items);
-  if (NodePrecedence(node) < min_precedence) {
-    return "(" + text + ")";
-  }
-  return text;
 }
 
 std::string Render(const ExpressionNode& node, const std::vector<ItemKey>& items) {
@@ -1085,34 +677,14 @@ std::string Render(const ExpressionNode& node, const std::vector<ItemKey>& items
     case NodeKind::kUid:
       return node.text;
     case NodeKind::kUnary: {
-      std::string op = node.unary_operator == UnaryOperator::kMinus  ? "-"
-                       : node.unary_operator == UnaryOperator::kPlus ? "+"
-                                                                     : "!";
-      // Unary operators bind looser than ^ but tighter than '*': -(2^2) needs no parentheses.
       const ExpressionNode& operand = node.children[0];
-      int operand_precedence = NodePrecedence(operand);
-      std::string inner = Render(operand, items);
-      bool wrap = operand_precedence < kUnaryPrecedence ||
-                  (operand.kind == NodeKind::kNumber && operand.number < 0);
-      if (wrap) {
-        inner = "(" + inner + ")";
-      }
-      return op + inner;
+      return RenderUnary(node.unary_operator, Render(operand, items), NodePrecedence(operand),
+                         operand.kind == NodeKind::kNumber && operand.number < 0);
     }
-    case NodeKind::kBinary: {
-      int precedence = Precedence(node.binary_operator);
-      std::string left;
-      std::string right;
-      if (node.binary_operator == BinaryOperator::kPower) {
-        // Right-associative, and a unary operand on the left must be parenthesised: (-2)^2.
-        left = RenderOperand(node.children[0], items, kAtomPrecedence);
-        right = RenderOperand(node.children[1], items, kUnaryPrecedence);
-      } else {
-        left = RenderOperand(node.children[0], items, precedence);
-        right = RenderOperand(node.children[1], items, precedence + 1);
-      }
-      return left + " " + std::string(BinaryOperatorSymbol(node.binary_operator)) + " " + right;
-    }
+    case NodeKind::kBinary:
+      return RenderBinary(node.binary_operator, Render(node.children[0], items),
+                          NodePrecedence(node.children[0]), Render(node.children[1], items),
+                          NodePrecedence(node.children[1]));
     case NodeKind::kFunction: {
       std::string out(FunctionName(node.function));
       out += "(";

@@ -10,12 +10,21 @@
 #include <utility>
 
 #include "base/text.h"
+#include "dhis2/expression_syntax.h"
 
 namespace dhl::dhis2 {
 namespace {
 
-constexpr int kMaxNesting = 100;
-constexpr int kMaxDepth = 500;
+using syntax::FormatNumber;
+using syntax::IsAlphaNumeric;
+using syntax::IsLetter;
+using syntax::IsUid;
+using syntax::kAtomPrecedence;
+using syntax::kUnaryPrecedence;
+using syntax::Precedence;
+using syntax::QuoteString;
+using syntax::RenderBinary;
+using syntax::RenderUnary;
 
 struct VariableInfo {
   ProgramVariable variable;
@@ -102,16 +111,6 @@ const FunctionInfo* FindFunction(std::string_view name) {
   return nullptr;
 }
 
-bool IsLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool IsAlphaNumeric(char c) { return IsLetter(c) || IsAsciiDigit(c); }
-bool IsIdentifierChar(char c) { return IsAlphaNumeric(c) || c == '_'; }
-bool IsWhitespace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
-
-bool IsUid(std::string_view text) {
-  return text.size() == 11 && IsLetter(text[0]) &&
-         std::all_of(text.begin(), text.end(), IsAlphaNumeric);
-}
-
 struct Parsed {
   ProgramNode node;
   int depth = 1;
@@ -119,10 +118,11 @@ struct Parsed {
 
 // Recursive descent in the shape of expression.cc's parser. A nested parser (the string argument
 // of d2:condition or d2:countIfCondition) reports positions in the outer text through `base_`.
-class Parser {
+class Parser : public syntax::OperatorParser<Parser, Parsed, ProgramNodeKind::kBinary,
+                                             ProgramNodeKind::kUnary> {
  public:
   Parser(std::string_view text, std::string_view outer, size_t base)
-      : text_(text), outer_(outer), base_(base) {}
+      : OperatorParser(text, outer, base) {}
 
   Result<ProgramNode> Run() {
     DHL_ASSIGN_OR_RETURN(Parsed parsed, ParseBinaryLevel(0));
@@ -137,59 +137,8 @@ class Parser {
   }
 
  private:
-  Status Error(size_t position, std::string_view what) const {
-    size_t at = base_ + position;
-    std::string message(what);
-    message += " at character " + std::to_string(at) + "\n";
-    message += outer_;
-    message += "\n" + std::string(std::min(at, outer_.size()), ' ') + "^";
-    return InvalidArgument(std::move(message));
-  }
-  Status Expected(std::string_view what) const {
-    if (AtEnd()) {
-      return Error(pos_, "expected " + std::string(what) + " but the expression ended");
-    }
-    return Error(pos_, "expected " + std::string(what));
-  }
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek(size_t ahead = 0) const {
-    return pos_ + ahead < text_.size() ? text_[pos_ + ahead] : '\0';
-  }
-  bool LookingAt(std::string_view word) const { return text_.substr(pos_, word.size()) == word; }
-  bool LookingAtWord(std::string_view word) const {
-    return LookingAt(word) && !IsIdentifierChar(Peek(word.size()));
-  }
-  Status SkipWhitespace() {
-    while (!AtEnd()) {
-      if (IsWhitespace(Peek())) {
-        ++pos_;
-      } else if (Peek() == '/' && Peek(1) == '*') {
-        size_t end = text_.find("*/", pos_ + 2);
-        if (end == std::string_view::npos) {
-          return Error(pos_, "unclosed comment");
-        }
-        pos_ = end + 2;
-      } else {
-        break;
-      }
-    }
-    return Status::Ok();
-  }
-  Status Expect(char c) {
-    DHL_RETURN_IF_ERROR(SkipWhitespace());
-    if (AtEnd() || Peek() != c) {
-      return Expected(std::string("'") + c + "'");
-    }
-    ++pos_;
-    return Status::Ok();
-  }
-  std::string ReadIdentifier() {
-    size_t start = pos_;
-    while (!AtEnd() && IsIdentifierChar(Peek())) {
-      ++pos_;
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
+  friend OperatorParser;
+
   Result<std::string> ReadUid(std::string_view what) {
     size_t start = pos_;
     while (!AtEnd() && IsAlphaNumeric(Peek())) {
@@ -199,186 +148,22 @@ class Parser {
     if (!IsUid(uid)) {
       pos_ = start;
       if (Peek() == '<') {
-        return Error(start, "unresolved metadata package placeholder (replace it with a UID)");
+        return PlaceholderError(start);
       }
       return Expected(std::string(what) +
                       " (a UID of 11 letters and digits starting with a letter)");
     }
     return std::string(uid);
   }
-  Status Deeper(size_t position) {
-    if (++nesting_ > kMaxNesting) {
-      return Error(position, "expression nests too deeply");
-    }
-    return Status::Ok();
-  }
-  Result<Parsed> MakeBinary(BinaryOperator op, size_t position, Parsed left, Parsed right) {
-    Parsed out;
-    out.node.kind = ProgramNodeKind::kBinary;
-    out.node.binary_operator = op;
-    out.node.position = base_ + position;
-    out.depth = std::max(left.depth, right.depth) + 1;
-    if (out.depth > kMaxDepth) {
-      return Error(position, "expression nests too deeply");
-    }
-    out.node.children.push_back(std::move(left.node));
-    out.node.children.push_back(std::move(right.node));
-    return out;
-  }
-
-  std::optional<BinaryOperator> MatchOperator(int level, size_t* length) const;
-  Result<Parsed> ParseBinaryLevel(int level);
-  Result<Parsed> ParseUnary();
-  Result<Parsed> ParsePower();
   Result<Parsed> ParsePostfix();
   Result<Parsed> ParsePrimary();
   Result<Parsed> ParseNumber();
-  Result<std::string> ParseStringValue();
   Result<Parsed> ParseBraceItem(std::string_view type, size_t start);
   Result<Parsed> ParseFunction(const FunctionInfo& info, size_t start);
   Result<Parsed> ParseArgument(const FunctionInfo& info, int index);
   Result<Parsed> ParseNested(size_t literal_start, const std::string& value,
                              const std::string& prefix);
-
-  std::string_view text_;
-  std::string_view outer_;
-  size_t base_ = 0;
-  size_t pos_ = 0;
-  int nesting_ = 0;
 };
-
-constexpr int kLevelCount = 6;
-
-std::optional<BinaryOperator> Parser::MatchOperator(int level, size_t* length) const {
-  char c = Peek();
-  char next = Peek(1);
-  *length = 1;
-  switch (level) {
-    case 0:
-      if (c == '|' && next == '|') {
-        *length = 2;
-        return BinaryOperator::kOr;
-      }
-      if (LookingAtWord("or")) {
-        *length = 2;
-        return BinaryOperator::kOr;
-      }
-      return std::nullopt;
-    case 1:
-      if (c == '&' && next == '&') {
-        *length = 2;
-        return BinaryOperator::kAnd;
-      }
-      if (LookingAtWord("and")) {
-        *length = 3;
-        return BinaryOperator::kAnd;
-      }
-      return std::nullopt;
-    case 2:
-      if ((c == '=' || c == '!') && next == '=') {
-        *length = 2;
-        return c == '=' ? BinaryOperator::kEqual : BinaryOperator::kNotEqual;
-      }
-      return std::nullopt;
-    case 3:
-      if ((c == '<' || c == '>') && next == '=') {
-        *length = 2;
-        return c == '<' ? BinaryOperator::kLessOrEqual : BinaryOperator::kGreaterOrEqual;
-      }
-      if (c == '<') {
-        return BinaryOperator::kLess;
-      }
-      if (c == '>') {
-        return BinaryOperator::kGreater;
-      }
-      return std::nullopt;
-    case 4:
-      if (c == '+') {
-        return BinaryOperator::kAdd;
-      }
-      if (c == '-') {
-        return BinaryOperator::kSubtract;
-      }
-      return std::nullopt;
-    case 5:
-      if (c == '*') {
-        return BinaryOperator::kMultiply;
-      }
-      if (c == '/' && next != '*') {
-        return BinaryOperator::kDivide;
-      }
-      if (c == '%') {
-        return BinaryOperator::kModulo;
-      }
-      return std::nullopt;
-    default:
-      return std::nullopt;
-  }
-}
-
-Result<Parsed> Parser::ParseBinaryLevel(int level) {
-  if (level >= kLevelCount) {
-    return ParseUnary();
-  }
-  DHL_ASSIGN_OR_RETURN(Parsed left, ParseBinaryLevel(level + 1));
-  while (true) {
-    DHL_RETURN_IF_ERROR(SkipWhitespace());
-    size_t length = 0;
-    std::optional<BinaryOperator> op = MatchOperator(level, &length);
-    if (!op) {
-      return left;
-    }
-    size_t position = pos_;
-    pos_ += length;
-    DHL_ASSIGN_OR_RETURN(Parsed right, ParseBinaryLevel(level + 1));
-    DHL_ASSIGN_OR_RETURN(left, MakeBinary(*op, position, std::move(left), std::move(right)));
-  }
-}
-
-Result<Parsed> Parser::ParseUnary() {
-  DHL_RETURN_IF_ERROR(SkipWhitespace());
-  size_t start = pos_;
-  std::optional<UnaryOperator> op;
-  size_t length = 1;
-  if (Peek() == '-') {
-    op = UnaryOperator::kMinus;
-  } else if (Peek() == '+') {
-    op = UnaryOperator::kPlus;
-  } else if (Peek() == '!' && Peek(1) != '=') {
-    op = UnaryOperator::kNot;
-  } else if (LookingAtWord("not")) {
-    op = UnaryOperator::kNot;
-    length = 3;
-  }
-  if (!op) {
-    return ParsePower();
-  }
-  pos_ += length;
-  DHL_RETURN_IF_ERROR(Deeper(start));
-  DHL_ASSIGN_OR_RETURN(Parsed operand, ParseUnary());
-  --nesting_;
-  Parsed out;
-  out.node.kind = ProgramNodeKind::kUnary;
-  out.node.unary_operator = *op;
-  out.node.position = base_ + start;
-  out.depth = operand.depth + 1;
-  out.node.children.push_back(std::move(operand.node));
-  return out;
-}
-
-Result<Parsed> Parser::ParsePower() {
-  DHL_ASSIGN_OR_RETURN(Parsed base, ParsePostfix());
-  DHL_RETURN_IF_ERROR(SkipWhitespace());
-  if (Peek() != '^') {
-    return base;
-  }
-  size_t position = pos_;
-  ++pos_;
-  DHL_RETURN_IF_ERROR(Deeper(position));
-  DHL_ASSIGN_OR_RETURN(Parsed exponent, ParseUnary());
-  --nesting_;
-  return MakeBinary(BinaryOperator::kPower, position, std::move(base), std::move(exponent));
-}
 
 void SetStageOffset(ProgramNode& node, int offset) {
   if (node.kind == ProgramNodeKind::kDataElement && !node.stage_offset) {
@@ -427,63 +212,12 @@ Result<Parsed> Parser::ParsePostfix() {
 
 Result<Parsed> Parser::ParseNumber() {
   size_t start = pos_;
-  while (IsAsciiDigit(Peek())) {
-    ++pos_;
-  }
-  if (Peek() == '.') {
-    ++pos_;
-    while (IsAsciiDigit(Peek())) {
-      ++pos_;
-    }
-  }
-  if (Peek() == 'e' || Peek() == 'E') {
-    size_t exponent_start = pos_;
-    ++pos_;
-    if (Peek() == '+' || Peek() == '-') {
-      ++pos_;
-    }
-    if (!IsAsciiDigit(Peek())) {
-      return Error(exponent_start, "expected digits of the exponent");
-    }
-    while (IsAsciiDigit(Peek())) {
-      ++pos_;
-    }
-  }
-  std::string literal(text_.substr(start, pos_ - start));
+  DHL_ASSIGN_OR_RETURN(double number, ScanNumber());
   Parsed out;
   out.node.kind = ProgramNodeKind::kNumber;
-  out.node.position = base_ + start;
-  out.node.number = std::strtod(literal.c_str(), nullptr);
-  if (!std::isfinite(out.node.number)) {
-    return Error(start, "number " + literal + " is too large");
-  }
+  out.node.position = Position(start);
+  out.node.number = number;
   return out;
-}
-
-// A quoted string at pos_ ('..' or ".."; backslash escapes \' \" \\ \n \t \r).
-Result<std::string> Parser::ParseStringValue() {
-  size_t start = pos_;
-  char quote = Peek();
-  ++pos_;
-  std::string value;
-  while (true) {
-    if (AtEnd()) {
-      return Error(start, std::string("unclosed string literal, expected closing ") + quote);
-    }
-    char c = Peek();
-    if (c == quote) {
-      ++pos_;
-      return value;
-    }
-    if (c == '\\') {
-      char escaped = Peek(1);
-      pos_ += 2;
-      value += escaped == 'n' ? '\n' : escaped == 't' ? '\t' : escaped == 'r' ? '\r' : escaped;
-      continue;
-    }
-    value += c;
-    ++pos_;
-  }
 }
 
 Result<Parsed> Parser::ParseBraceItem(std::string_view type, size_t start) {
@@ -552,7 +286,7 @@ Result<Parsed> Parser::ParseArgument(const FunctionInfo& info, int index) {
       return Expected("a string literal as argument " + std::to_string(index + 1) + " of " +
                       std::string(info.name) + "()");
     }
-    DHL_ASSIGN_OR_RETURN(std::string value, ParseStringValue());
+    DHL_ASSIGN_OR_RETURN(std::string value, ScanString());
     if (info.arguments == Arguments::kOptionalString) {
       if (!IsUid(value)) {
         return Error(start + 1,
@@ -631,7 +365,7 @@ Result<Parsed> Parser::ParseFunction(const FunctionInfo& info, size_t start) {
                            std::to_string(info.min_arguments));
   }
   ++pos_;
-  --nesting_;
+  Shallower();
   if (info.function == ProgramFunction::kCondition) {
     // The test expression goes last, so that children[0] and [1] are the two values.
     std::rotate(out.node.children.begin(), out.node.children.begin() + 1, out.node.children.end());
@@ -651,14 +385,14 @@ Result<Parsed> Parser::ParsePrimary() {
     DHL_RETURN_IF_ERROR(Deeper(start));
     DHL_ASSIGN_OR_RETURN(Parsed inner, ParseBinaryLevel(0));
     DHL_RETURN_IF_ERROR(Expect(')'));
-    --nesting_;
+    Shallower();
     return inner;
   }
   if (IsAsciiDigit(c) || (c == '.' && IsAsciiDigit(Peek(1)))) {
     return ParseNumber();
   }
   if (c == '\'' || c == '"') {
-    DHL_ASSIGN_OR_RETURN(std::string value, ParseStringValue());
+    DHL_ASSIGN_OR_RETURN(std::string value, ScanString());
     Parsed out;
     out.node.kind = ProgramNodeKind::kString;
     out.node.position = base_ + start;
@@ -743,51 +477,11 @@ Result<Parsed> Parser::ParsePrimary() {
 
 // --- normal form
 
-int Precedence(BinaryOperator op) {
-  switch (op) {
-    case BinaryOperator::kOr:
-      return 0;
-    case BinaryOperator::kAnd:
-      return 1;
-    case BinaryOperator::kEqual:
-    case BinaryOperator::kNotEqual:
-      return 2;
-    case BinaryOperator::kLess:
-    case BinaryOperator::kGreater:
-    case BinaryOperator::kLessOrEqual:
-    case BinaryOperator::kGreaterOrEqual:
-      return 3;
-    case BinaryOperator::kAdd:
-    case BinaryOperator::kSubtract:
-      return 4;
-    case BinaryOperator::kMultiply:
-    case BinaryOperator::kDivide:
-    case BinaryOperator::kModulo:
-      return 5;
-    case BinaryOperator::kPower:
-      return 7;
-  }
-  return 0;
-}
-constexpr int kUnaryPrecedence = 6;
-constexpr int kAtomPrecedence = 8;
-
 int NodePrecedence(const ProgramNode& node) {
   if (node.kind == ProgramNodeKind::kBinary) {
     return Precedence(node.binary_operator);
   }
   return node.kind == ProgramNodeKind::kUnary ? kUnaryPrecedence : kAtomPrecedence;
-}
-
-std::string Quote(const std::string& value) {
-  std::string out = "'";
-  for (char c : value) {
-    if (c == '\'' || c == '\\') {
-      out += '\\';
-    }
-    out += c;
-  }
-  return out + "'";
 }
 
 std::string Render(const ProgramNode& node);
@@ -799,13 +493,10 @@ std::string RenderOperand(const ProgramNode& node, int min_precedence) {
 
 std::string Render(const ProgramNode& node) {
   switch (node.kind) {
-    case ProgramNodeKind::kNumber: {
-      char buffer[64];
-      auto [end, error] = std::to_chars(buffer, buffer + sizeof(buffer), node.number);
-      return error == std::errc() ? std::string(buffer, end) : "0";
-    }
+    case ProgramNodeKind::kNumber:
+      return FormatNumber(node.number);
     case ProgramNodeKind::kString:
-      return Quote(node.text);
+      return QuoteString(node.text);
     case ProgramNodeKind::kBoolean:
       return node.boolean ? "true" : "false";
     case ProgramNodeKind::kNull:
@@ -826,42 +517,29 @@ std::string Render(const ProgramNode& node) {
     case ProgramNodeKind::kStageEventDate:
       return "PS_EVENTDATE:" + node.uid0;
     case ProgramNodeKind::kUnary: {
-      std::string op = node.unary_operator == UnaryOperator::kMinus  ? "-"
-                       : node.unary_operator == UnaryOperator::kPlus ? "+"
-                                                                     : "!";
       const ProgramNode& operand = node.children[0];
-      bool wrap = NodePrecedence(operand) < kUnaryPrecedence ||
-                  (operand.kind == ProgramNodeKind::kNumber && operand.number < 0);
-      std::string inner = Render(operand);
-      return op + (wrap ? "(" + inner + ")" : inner);
+      return RenderUnary(node.unary_operator, Render(operand), NodePrecedence(operand),
+                         operand.kind == ProgramNodeKind::kNumber && operand.number < 0);
     }
-    case ProgramNodeKind::kBinary: {
-      int precedence = Precedence(node.binary_operator);
-      std::string left, right;
-      if (node.binary_operator == BinaryOperator::kPower) {
-        left = RenderOperand(node.children[0], kAtomPrecedence);
-        right = RenderOperand(node.children[1], kUnaryPrecedence);
-      } else {
-        left = RenderOperand(node.children[0], precedence);
-        right = RenderOperand(node.children[1], precedence + 1);
-      }
-      return left + " " + std::string(BinaryOperatorSymbol(node.binary_operator)) + " " + right;
-    }
+    case ProgramNodeKind::kBinary:
+      return RenderBinary(node.binary_operator, Render(node.children[0]),
+                          NodePrecedence(node.children[0]), Render(node.children[1]),
+                          NodePrecedence(node.children[1]));
     case ProgramNodeKind::kFunction: {
       std::vector<std::string> arguments;
       for (const ProgramNode& child : node.children) {
         arguments.push_back(Render(child));
       }
       if (node.function == ProgramFunction::kCondition && arguments.size() == 3) {
-        arguments = {Quote(arguments[2]), arguments[0], arguments[1]};
+        arguments = {QuoteString(arguments[2]), arguments[0], arguments[1]};
       } else if (node.function == ProgramFunction::kCountIfCondition && arguments.size() == 2) {
         // The condition was parsed as "0 <op> <value>": render "<op> <value>".
         const ProgramNode& condition = node.children[1];
-        arguments[1] =
-            Quote(std::string(BinaryOperatorSymbol(condition.binary_operator)) + " " +
-                  RenderOperand(condition.children[1], Precedence(condition.binary_operator) + 1));
+        arguments[1] = QuoteString(
+            std::string(BinaryOperatorSymbol(condition.binary_operator)) + " " +
+            RenderOperand(condition.children[1], Precedence(condition.binary_operator) + 1));
       } else if (node.function == ProgramFunction::kRelationshipCount && !arguments.empty()) {
-        arguments[0] = Quote(node.children[0].text);
+        arguments[0] = QuoteString(node.children[0].text);
       }
       std::string out(ProgramFunctionName(node.function));
       out += "(";

@@ -174,6 +174,21 @@ TEST(ProgramExpressionTest, OperatorsAsInTheAggregateLanguage) {
             "if(isNull(#{ProgrmStagA.DataElmentA}), 0, 1)");
 }
 
+// dhis2-core parses both languages with one grammar (Expression.g4): string escapes, comments and
+// the placeholder message are the aggregate language's (expression_syntax.h).
+TEST(ProgramExpressionTest, LiteralsAndPlaceholdersAsInTheAggregateLanguage) {
+  ProgramExpression escaped = Parse(R"('a\u00e9\tb\\')");
+  ASSERT_EQ(escaped.root().kind, ProgramNodeKind::kString);
+  EXPECT_EQ(escaped.root().text, "a\xC3\xA9\tb\\");  // U+00E9 is C3 A9 in UTF-8
+  // A line break inside a string stays on one line in the normal form, and parses back to itself.
+  EXPECT_EQ(Normal(R"(V{event_status} == 'x\ny')"), R"(V{event_status} == 'x\ny')");
+  EXPECT_EQ(Parse(R"('x\ny')").root().text, "x\ny");
+  EXPECT_EQ(ErrorOf("#{<PS_UID>.DataElmentA} + 1"),
+            "unresolved metadata package placeholder <PS_UID> (replace it with a UID before "
+            "parsing) at character 2");
+  EXPECT_EQ(ErrorOf("'a\\u12'"), "expected 4 hexadecimal digits at character 4");
+}
+
 // dhis2-core's own program indicator test expressions (tests/data/program_indicators): each parses,
 // or is refused with the error at the character its fixture names.
 TEST(ProgramExpressionTest, Dhis2CoreTestExpressions) {
