@@ -1,5 +1,6 @@
 // libFuzzer entry: ParseExpression must return (ok or an error) for any input, in every mode, and
 // a parsed expression must survive normalisation, evaluation with no values and SQL compilation.
+// ParseProgramExpression (the same syntax layer) must return too, and its normal form parse again.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 #include "dhis2/expression.h"
 #include "dhis2/expression_evaluator.h"
 #include "dhis2/expression_sql.h"
+#include "dhis2/program_expression.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -33,6 +35,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         *expression,
         [](const dhl::dhis2::ItemKey&) -> dhl::Result<std::string> { return std::string("v"); },
         sql_options);
+  }
+  dhl::Result<dhl::dhis2::ProgramExpression> program = dhl::dhis2::ParseProgramExpression(text);
+  if (program.ok() && !dhl::dhis2::ParseProgramExpression(program->Normalised()).ok()) {
+    __builtin_trap();
   }
   return 0;
 }

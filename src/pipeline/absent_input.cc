@@ -1,5 +1,6 @@
 #include "pipeline/absent_input.h"
 
+#include "pipeline/predictor_generator.h"
 #include "source/bronze_table.h"
 #include "sql/literal.h"
 
@@ -7,12 +8,7 @@ namespace dhl::pipeline {
 
 std::optional<std::string> EmptyInputSelect(const lake::TableName& table) {
   if (table.layer == "gold" && table.name == "predicted_value") {
-    return "SELECT CAST(NULL AS VARCHAR) AS predictor, CAST(NULL AS VARCHAR) AS de, CAST(NULL AS "
-           "VARCHAR) AS coc, CAST(NULL AS VARCHAR) AS aoc, CAST(NULL AS VARCHAR) AS ou, CAST(NULL "
-           "AS VARCHAR) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS VARCHAR) AS "
-           "value_text, CAST(NULL AS VARCHAR) AS period_type, CAST(NULL AS DATE) AS start_date, "
-           "CAST(NULL AS DATE) AS end_date, "
-           "CAST(NULL AS INTEGER) AS year, CAST(NULL AS BOOLEAN) AS in_analytics WHERE FALSE";
+    return EmptyPredictedValueSelect();
   }
   if (table.layer == "silver" && table.name == "indicator") {
     return "SELECT CAST(NULL AS VARCHAR) AS uid, CAST(NULL AS VARCHAR) AS code, CAST(NULL AS "

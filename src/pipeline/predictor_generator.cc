@@ -25,15 +25,6 @@ namespace {
 
 constexpr const char* kDefaultCombo = "HllvX50cXC0";
 
-std::string EmptyPredictedSelect() {
-  return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
-         "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
-         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS value_text, "
-         "CAST(NULL AS STRING) AS period_type, "
-         "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date, CAST(NULL AS INT) AS "
-         "year, CAST(NULL AS BOOLEAN) AS in_analytics FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
-}
-
 // Java's Math.round of `x` (a DOUBLE column): the nearest integer, halves toward positive infinity
 // (2.5 -> 3, -2.5 -> -2). x - FLOOR(x) is exact for every double, so no halfway case is lost to
 // rounding as in FLOOR(x + 0.5).
@@ -718,7 +709,7 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
     }
     if (statuses != nullptr) statuses->push_back(std::move(status));
   }
-  if (selects.empty()) return EmptyPredictedSelect();
+  if (selects.empty()) return EmptyPredictedValueSelect();
   // Which value gold.analytics takes for a key (de, coc, aoc, ou, pe): the prediction of the
   // predictor run last among those predicting it (DHIS2 writes each in turn, the last stays), and
   // over a value the source stores for the key only when [gold] predictions_replace_stored
@@ -738,6 +729,15 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
          (inputs.replace_stored ? std::string("TRUE") : std::string("s.de IS NULL")) +
          ") AS in_analytics FROM predicted q LEFT JOIN stored s ON s.de = q.de AND s.coc = q.coc "
          "AND s.aoc = q.aoc AND s.ou = q.ou AND s.pe = q.pe";
+}
+
+std::string EmptyPredictedValueSelect() {
+  return "SELECT CAST(NULL AS STRING) AS predictor, CAST(NULL AS STRING) AS de, CAST(NULL AS "
+         "STRING) AS coc, CAST(NULL AS STRING) AS aoc, CAST(NULL AS STRING) AS ou, CAST(NULL AS "
+         "STRING) AS pe, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS STRING) AS value_text, "
+         "CAST(NULL AS STRING) AS period_type, "
+         "CAST(NULL AS DATE) AS start_date, CAST(NULL AS DATE) AS end_date, CAST(NULL AS INT) AS "
+         "year, CAST(NULL AS BOOLEAN) AS in_analytics FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
 }
 
 Result<std::string> GeneratePredictedValue(const GeneratorContext& context) {

@@ -93,4 +93,8 @@ Result<std::string> PredictedValueSql(const PredictorInputs& inputs, sql::Dialec
 // silver.constant and the latest periods of silver.data_value through context.relation.
 Result<std::string> GeneratePredictedValue(const GeneratorContext& context);
 
+// gold.predicted_value's columns without a row (in the shared DuckDB/Spark subset): the generator's
+// answer when no predictor predicts, and the table's stand-in while it is absent.
+std::string EmptyPredictedValueSelect();
+
 }  // namespace dhl::pipeline
