@@ -17,8 +17,9 @@
 //       runs the model's full query over the lake (its generators expanded) with DuckDB's
 //       profiler on: DIR/profile_<model>.json; with --partitions, as a run recomputing those
 //       partitions (the generators see them; the inputs are read whole); --plan-only plans it
-//       (EXPLAIN) without running it; --model program_indicator_value needs a lake synced from
-//       the simulator (its tracker tables), e.g. `dhis2lake sync --only extract,silver`
+//       (EXPLAIN) without running it; the rendered query goes to DIR/<model>.sql; --model
+//       program_indicator_value needs a lake synced from the simulator (its tracker tables),
+//       e.g. `dhis2lake sync --only extract,silver`
 //   gold_bench all --scale S --dir DIR [--threads N]
 //       prepare, then full and incremental runs in child processes, one line each, the baseline
 //       and the ratio of gold's full run to it
@@ -483,6 +484,14 @@ int Explain(const Options& options) {
   rendered.body = expanded;
   std::string sql = dhl::pipeline::RenderRefs(
       rendered, [](const dhl::lake::TableName& name) { return name.layer + "." + name.name; });
+  {
+    // The rendered query beside the profile, to time or change it by hand (`dhis2lake sql`).
+    std::FILE* file = std::fopen((options.dir + "/" + options.model + ".sql").c_str(), "w");
+    if (file != nullptr) {
+      std::fputs(sql.c_str(), file);
+      std::fclose(file);
+    }
+  }
   if (options.plan_only) {
     // What planning and optimising the query alone costs (EXPLAIN runs nothing).
     auto started = std::chrono::steady_clock::now();
