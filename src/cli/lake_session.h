@@ -11,6 +11,7 @@
 #include "base/status.h"
 #include "engine/connection.h"
 #include "engine/database.h"
+#include "engine/spill_folder.h"
 #include "lake/lake_catalog.h"
 
 namespace dhl::cli {
@@ -18,8 +19,8 @@ namespace dhl::cli {
 class LakeSession {
  public:
   // Opens the engine, bounded to `memory_limit_bytes` (0 = engine::DefaultMemoryLimitBytes()) and
-  // spilling under `<lake_dir>/_system/tmp` when the lake folder exists; registers the lake's
-  // tables when `register_tables`.
+  // spilling into a folder of its own under `<lake_dir>/_system/tmp` (engine::SpillFolder) when
+  // the lake folder exists and is writable; registers the lake's tables when `register_tables`.
   static Result<LakeSession> Open(const std::string& lake_dir, bool register_tables,
                                   int64_t memory_limit_bytes = 0);
 
@@ -29,7 +30,9 @@ class LakeSession {
   const std::vector<std::string>& skipped() const { return skipped_; }
 
  private:
-  LakeSession(engine::Database database, engine::Connection connection, std::string lake_dir);
+  LakeSession(std::optional<engine::SpillFolder> spill, engine::Database database,
+              engine::Connection connection, std::string lake_dir);
+  std::optional<engine::SpillFolder> spill_;  // outlives the engine spilling into it
   engine::Database database_;
   std::optional<engine::Connection> connection_;
   lake::LakeCatalog catalog_;

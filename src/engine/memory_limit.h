@@ -34,7 +34,8 @@ std::string FormatMemorySize(int64_t bytes);
 // preserved (model results are sets; readers that want an order say ORDER BY).
 DatabaseOptions ModelEngineOptions(const std::string& lake_dir, int64_t memory_limit_bytes);
 
-// The spill folder of the lake at `lake_dir`: `<lake_dir>/_system/tmp`.
+// The temporary-file folder of the lake at `lake_dir`: `<lake_dir>/_system/tmp`. Processes work
+// in a folder of their own under it (engine::SpillFolder), set as the engine's temp_directory.
 std::string SpillDirectory(const std::string& lake_dir);
 
 }  // namespace dhl::engine

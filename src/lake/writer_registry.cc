@@ -15,6 +15,7 @@
 #include <system_error>
 #include <vector>
 
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/text.h"
 
@@ -45,23 +46,9 @@ Status WriteAll(int fd, const std::string& path, std::string_view content) {
 // Whether the registration file `path` is held by a live writer. A file nobody locks is a dead
 // writer's: it is removed and reported as not live.
 Result<bool> IsLive(const std::string& path) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    return errno == ENOENT ? Result<bool>(false) : ErrnoError("open", path, errno);
-  }
-  bool live = false;
-  if (::flock(fd, LOCK_SH | LOCK_NB) != 0) {
-    live = errno == EWOULDBLOCK;
-    if (!live) {
-      Status status = ErrnoError("flock", path, errno);
-      ::close(fd);
-      return status;
-    }
-  } else {
-    ::unlink(path.c_str());
-  }
-  ::close(fd);
-  return live;
+  DHL_ASSIGN_OR_RETURN(bool held, IsFlockHeld(path));
+  if (!held) ::unlink(path.c_str());
+  return held;
 }
 
 }  // namespace

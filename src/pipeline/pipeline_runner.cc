@@ -16,6 +16,7 @@
 #include "base/step_times.h"
 #include "base/text.h"
 #include "engine/memory_limit.h"
+#include "engine/spill_folder.h"
 #include "lake/schema.h"
 #include "pipeline/absent_input.h"
 #include "pipeline/content_fingerprint.h"
@@ -324,13 +325,20 @@ class Runner {
   // numbers in that file, and the rows left are read from it for the expectations, the
   // fingerprints and the write. False, with nothing done, when the file would not give the
   // model's column types back (then the rows are materialised instead).
-  Result<bool> RebuildStreamed(const Model& model, const std::string& sql, ModelResult& result);
+  Result<bool> RebuildStreamed(const Model& model, const Versions& inputs, const std::string& sql,
+                               ModelResult& result);
+  // The folder a streamed rebuild stages its rows in (claimed at the first rebuild: what a crashed
+  // run left under _system/tmp is removed then), after checking that its file system has room
+  // for about twice the bytes of the model's inputs (the staged rows and the table written from
+  // them): otherwise an IoError naming the model, the folder and the bytes needed and free.
+  Result<std::string> StagingFolder(const Model& model, const Versions& inputs);
+  std::optional<engine::SpillFolder> staging_;
   // The key hashes (`key_hash`, SQL over `relation`) of `relation`'s keys with several rows, as
   // temporary table `_pipeline_several_keys` (`_pipeline_key_hash`): grouped a share of the hashes
   // at a time (`rows` is the relation's row count), so that a grouping holds about
   // keys_per_grouping keys.
   Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
-  // Files a streamed rebuild staged under _system/tmp; DropTempTables deletes them.
+  // Files a streamed rebuild staged in staging_; DropTempTables deletes them.
   std::vector<std::string> staged_files_;
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
   // there (same table, expectation and record): a re-delivered invalid record is logged once.
@@ -1509,7 +1517,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     }
   }
   if (model.materialization == Materialization::kIncremental && !incremental) {
-    DHL_ASSIGN_OR_RETURN(bool streamed, RebuildStreamed(model, batch_sql, result));
+    DHL_ASSIGN_OR_RETURN(bool streamed, RebuildStreamed(model, inputs, batch_sql, result));
     if (streamed) return Status::Ok();
   }
   {
@@ -1652,14 +1660,40 @@ Status Runner::FindRepeatedKeys(const std::string& relation, const std::string& 
   return Status::Ok();
 }
 
-Result<bool> Runner::RebuildStreamed(const Model& model, const std::string& sql,
-                                     ModelResult& result) {
+Result<std::string> Runner::StagingFolder(const Model& model, const Versions& inputs) {
+  if (!staging_.has_value()) {
+    DHL_ASSIGN_OR_RETURN(engine::SpillFolder claimed,
+                         engine::SpillFolder::Claim(catalog_.lake_dir()));
+    staging_ = std::move(claimed);
+  }
+  int64_t input_bytes = 0;
+  for (const auto& [name, version] : inputs) {
+    lake::DeltaTable table = catalog_.Table(name);
+    if (version < 0 || !table.Exists()) continue;
+    lake::VersionSpec spec;
+    spec.version = version;
+    DHL_ASSIGN_OR_RETURN(lake::Snapshot snapshot, table.Load(connection_, spec));
+    input_bytes += snapshot.total_bytes();
+  }
+  const int64_t needed = 2 * input_bytes;
+  DHL_ASSIGN_OR_RETURN(int64_t free, options_.free_disk_bytes
+                                         ? options_.free_disk_bytes(staging_->path())
+                                         : engine::FreeDiskBytes(staging_->path()));
+  if (free < needed) {
+    return IoError(fmt::format(
+        "model {}: not enough free disk space to stage its rows in {}: needs about {} bytes "
+        "(twice its inputs' {} bytes: the staged rows and the table written from them), {} "
+        "bytes free",
+        model.name.ToString(), staging_->path(), needed, input_bytes, free));
+  }
+  return staging_->path();
+}
+
+Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
+                                     const std::string& sql, ModelResult& result) {
   std::optional<StepTimes::Scope> step;
   step.emplace(steps_, "materialise");
-  const std::string folder = engine::SpillDirectory(catalog_.lake_dir());
-  std::error_code error;
-  std::filesystem::create_directories(folder, error);
-  if (error) return IoError("creating " + folder + ": " + error.message());
+  DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
   const std::string path = folder + "/rebuild-" + Uuid4() + ".parquet";
   staged_files_.push_back(path);
   // Each row with a hash of its key, so that looking for keys with several rows reads one column.

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ struct RunOptions {
   // key, this many keys' worth of the batch at a time (each key holds about 64 bytes while
   // grouped).
   int64_t keys_per_grouping = 2'000'000;
+  // The bytes free on the file system holding a folder (a rebuild checks them before staging its
+  // rows); nullptr = engine::FreeDiskBytes. Tests give a full disk.
+  std::function<Result<int64_t>(const std::string& folder)> free_disk_bytes;
 };
 
 enum class ModelStatus {

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 #include <string>
@@ -384,6 +385,64 @@ TEST_F(PipelineRunnerTest, ARebuildLargerThanTheMemoryLimitIsStreamed) {
   // The staged file is gone with the model's temporary tables.
   ASSERT_TRUE(fs::is_directory(dir_ / "lake" / "_system" / "tmp"));
   EXPECT_TRUE(fs::is_empty(dir_ / "lake" / "_system" / "tmp"));
+}
+
+// A rebuild stages its rows only when the disk has room for about twice its inputs' bytes (the
+// staged rows and the table written from them); otherwise the model fails alone, naming the
+// folder, the bytes needed and the bytes free, and its table stays as it was. What a crashed run
+// left under _system/tmp is gone once a run has claimed its own folder there.
+TEST_F(PipelineRunnerTest, ARebuildWithoutDiskSpaceFailsAloneNamingTheBytesNeeded) {
+  Write("bronze.versions",
+        "SELECT i % 4 AS k, i AS ts, md5(CAST(i AS VARCHAR)) AS payload FROM range(10) AS t(i)",
+        false);
+  Write("bronze.sizes", "SELECT CAST(3 AS BIGINT) AS n", true);
+  auto models = ModelSet::LoadMap(
+      {{"silver/latest.sql",
+        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n"
+        "SELECT k, ts, payload FROM ref('bronze.versions')"},
+       {"gold/after_latest.sql", "-- materialized: table\nSELECT k FROM ref('silver.latest')"},
+       {"silver/small.sql", "-- materialized: table\nSELECT n FROM ref('bronze.sizes')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  RunOptions run;
+  run.full = true;
+  ASSERT_EQ(Run(*models, "silver.latest", run).rows_out, 4);
+  const int64_t latest_version = Version({"silver", "latest"});
+  auto input = catalog_->Table({"bronze", "versions"}).Load(*connection_);
+  ASSERT_TRUE(input.ok()) << input.status().ToString();
+  const int64_t needed = 2 * input->total_bytes();
+  ASSERT_GT(needed, 1000);
+
+  // A crashed run's staged file and spill folder (no process holds its lock).
+  const fs::path tmp = dir_ / "lake" / "_system" / "tmp";
+  fs::create_directories(tmp / "crashed");
+  { std::ofstream(tmp / "crashed" / "duckdb_temp_storage_S32K-0.tmp") << "spilled"; }
+  { std::ofstream(tmp / "rebuild-crashed.parquet") << "staged"; }
+  std::vector<std::string> asked;
+  run.free_disk_bytes = [&](const std::string& folder) -> Result<int64_t> {
+    asked.push_back(folder);
+    return int64_t{1000};
+  };
+  auto summary = RunPipeline(*catalog_, *connection_, *models, run);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  std::map<std::string, ModelResult> results;
+  for (const ModelResult& result : summary->models) results[result.name.ToString()] = result;
+  EXPECT_EQ(summary->failed, 1) << summary->ToString();
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(fs::path(asked[0]).parent_path(), tmp);
+  EXPECT_EQ(results["silver.latest"].status, ModelStatus::kFailed);
+  EXPECT_NE(results["silver.latest"].error.find(
+                "model silver.latest: not enough free disk space to stage its rows in " + asked[0] +
+                ": needs about " + std::to_string(needed) + " bytes"),
+            std::string::npos)
+      << results["silver.latest"].error;
+  EXPECT_NE(results["silver.latest"].error.find("1000 bytes free"), std::string::npos);
+  EXPECT_EQ(results["gold.after_latest"].status, ModelStatus::kUpstreamFailed);
+  EXPECT_EQ(results["silver.small"].status, ModelStatus::kSucceeded);
+  EXPECT_EQ(Version({"silver", "latest"}), latest_version);
+  EXPECT_EQ(Rows("silver.latest", "k, ts"),
+            (std::vector<std::string>{"(0, 8)", "(1, 9)", "(2, 6)", "(3, 7)"}));
+  // The crashed run's files are gone, and the run's own folder with it.
+  EXPECT_TRUE(fs::is_empty(tmp));
 }
 
 // key_input: the touched keys are recomputed from the bronze rows of those keys alone (one

@@ -9,6 +9,7 @@
 #include "base/progress.h"
 #include "engine/database.h"
 #include "engine/memory_limit.h"
+#include "engine/spill_folder.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/embedded_models.h"
 #include "pipeline/sync_runner.h"
@@ -172,9 +173,10 @@ Result<PurgeSummary> RunPurge(const PurgeOptions& options) {
   }
   engine::DatabaseOptions database_options =
       engine::ModelEngineOptions(options.lake_dir, options.memory_limit_bytes);
-  std::error_code error;
-  fs::create_directories(*database_options.temp_directory, error);
+  DHL_ASSIGN_OR_RETURN(engine::SpillFolder spill, engine::SpillFolder::Claim(options.lake_dir));
+  database_options.temp_directory = spill.path();
   DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(database_options));
+  std::error_code error;
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(options.lake_dir);
 

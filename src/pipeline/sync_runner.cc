@@ -13,6 +13,7 @@
 #include "base/text.h"
 #include "engine/database.h"
 #include "engine/memory_limit.h"
+#include "engine/spill_folder.h"
 #include "http/curl_transport.h"
 #include "pipeline/embedded_models.h"
 #include "source/export_folder_source.h"
@@ -100,12 +101,10 @@ Status RunModels(const SyncOptions& options, const ModelSet& set,
                  const std::vector<TableName>& selected, SyncSummary& summary) {
   engine::DatabaseOptions database_options =
       engine::ModelEngineOptions(options.lake_dir, options.memory_limit_bytes);
-  std::error_code error;
-  std::filesystem::create_directories(*database_options.temp_directory, error);
-  if (error) {
-    return IoError("cannot create the engine's spill folder " + *database_options.temp_directory +
-                   ": " + error.message());
-  }
+  // The run's own spill folder (what a crashed run left is removed first); it outlives the engine.
+  auto spill = engine::SpillFolder::Claim(options.lake_dir);
+  if (!spill.ok()) return spill.status().WithContext("the engine's spill folder");
+  database_options.temp_directory = spill->path();
   DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(database_options));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(options.lake_dir);
