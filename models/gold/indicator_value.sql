@@ -12,7 +12,16 @@
 -- reference data of every ref.* table; gold.analytics for subExpression(), evaluated per source
 -- org unit), so one set-based query computes every indicator and cell.
 -- Indicators it cannot compile are left out with a warning naming them and the reason.
--- materialized: table
+-- Partitioned by `year`, the year the cell's period ends in (gold.aggregate's): a cell reads its
+-- period's rows, or with .periodOffset(n) the rows n periods away, so year Y reads the years Y - n
+-- .. Y + n of gold.aggregate and gold.reporting_rate (one more before for a subExpression() over
+-- gold.analytics, or a reporting rate of periods that cross a year boundary):
+-- generated('indicator_value_window') computes that window from the indicators at run time. A
+-- month's new values recompute its year alone; any other changed input rebuilds the table.
+-- materialized: partitioned
+-- partition_by: year
+-- partition_inputs: gold.aggregate, gold.reporting_rate, gold.analytics
+-- partition_window: generated('indicator_value_window')
 -- depends_on: silver.indicator, silver.data_element, silver.data_set, silver.constant, silver.org_unit, silver.org_unit_group_member, silver.program_indicator, gold.analytics, gold.aggregate, gold.reporting_rate, gold.program_indicator_value, ref.*
 -- expect: value_is_finite | value IS NOT NULL AND value = value | warn
 generated('indicator_value')

@@ -17,7 +17,18 @@
 -- Org units roll up along [gold] hierarchy: today's hierarchy and opening dates (current, DHIS2),
 -- or each unit's ancestors and dates as they were at the end date of the period (as_of_period:
 -- the expected units of a query period by its end date, a registration by its own period's).
--- materialized: table
+-- Partitioned by `year`: the year of DHIS2's period structure the row's period belongs to (its
+-- Yearly period by the start date, plus 3 days for weeks: a week starting 29-31 December belongs to
+-- the next year, as its month does; a period as long as a year, its start year), the same for a
+-- registration's period and every query period it counts in, as silver.complete_registration is
+-- partitioned, so a year's rows read that year's registrations alone (partition_window 0, 0). A new or
+-- changed period row recomputes the years it names (its start year and its Yearly period:
+-- recompute_on onto the partition column); any other changed input rebuilds the table.
+-- materialized: partitioned
+-- partition_by: year
+-- partition_inputs: silver.complete_registration
+-- recompute_on: silver.period.year = year
+-- recompute_on: silver.period.yearly = year
 -- depends_on: silver.org_unit
 -- expect: rate_in_range | rate >= 0 AND rate <= 100 | warn
 WITH
@@ -35,31 +46,39 @@ data_set AS (
 ),
 -- Every period of a data set's own type, with the Monthly, Quarterly and Yearly period it belongs
 -- to (silver.period leaves a column NULL when that type is not longer than the row's own).
+-- Only the years this run computes (generated('scope_years'): every year unless the run
+-- recomputes some partitions).
 data_set_period AS (
-  SELECT d.data_set, d.period_type AS data_set_type, d.frequency, d.timely_days, p.pe,
-         p.start_date, p.end_date, p.days, p.monthly, p.quarterly, p.yearly
-  FROM data_set d
-  JOIN ref('silver.period') p ON p.period_type = d.period_type
+  SELECT data_set, data_set_type, frequency, timely_days, pe, start_date, end_date, days, monthly,
+         quarterly, yearly, year
+  FROM (
+    SELECT d.data_set, d.period_type AS data_set_type, d.frequency, d.timely_days, p.pe,
+           p.start_date, p.end_date, p.days, p.monthly, p.quarterly, p.yearly,
+           COALESCE(TRY_CAST(p.yearly AS INT), p.year) AS year
+    FROM data_set d
+    JOIN ref('silver.period') p ON p.period_type = d.period_type
+  ) AS in_year
+  WHERE generated('scope_years')
 ),
 -- Query periods: the period itself, then the longer periods it belongs to.
 query_period_member AS (
   SELECT data_set, data_set_type, frequency, pe AS member_pe, pe AS query_pe,
-         data_set_type AS query_type, frequency AS query_frequency
+         data_set_type AS query_type, frequency AS query_frequency, year
   FROM data_set_period
   UNION ALL
-  SELECT data_set, data_set_type, frequency, pe, monthly, 'Monthly', 30
+  SELECT data_set, data_set_type, frequency, pe, monthly, 'Monthly', 30, year
   FROM data_set_period WHERE monthly IS NOT NULL
   UNION ALL
-  SELECT data_set, data_set_type, frequency, pe, quarterly, 'Quarterly', 91
+  SELECT data_set, data_set_type, frequency, pe, quarterly, 'Quarterly', 91, year
   FROM data_set_period WHERE quarterly IS NOT NULL
   UNION ALL
-  SELECT data_set, data_set_type, frequency, pe, yearly, 'Yearly', 365
+  SELECT data_set, data_set_type, frequency, pe, yearly, 'Yearly', 365, year
   FROM data_set_period WHERE yearly IS NOT NULL
 ),
 -- One row per data set x query period with its dates (from silver.period when it holds the query
 -- period, else the span of the member periods) and the span multiplier.
 query_period AS (
-  SELECT m.data_set, m.query_pe, m.query_type,
+  SELECT m.data_set, m.query_pe, m.query_type, MIN(m.year) AS year,
          COALESCE(MIN(qp.start_date), MIN(dp.start_date)) AS start_date,
          COALESCE(MAX(qp.end_date), MAX(dp.end_date)) AS end_date,
          CASE WHEN MIN(m.data_set_type) = 'Daily'
@@ -85,7 +104,7 @@ ancestor AS (
   CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS l(level)
 ),
 expected AS (
-  SELECT q.data_set, a.ou, a.ou_level, q.query_pe AS pe, q.query_type AS period_type,
+  SELECT q.data_set, a.ou, a.ou_level, q.query_pe AS pe, q.query_type AS period_type, q.year,
          COUNT(*) * MIN(q.span) AS expected
   FROM ref('silver.data_set_org_unit') s
   JOIN ancestor a ON a.uid = s.ou AND a.ou IS NOT NULL
@@ -94,7 +113,7 @@ expected AS (
     AND (a.closed_date IS NULL OR a.closed_date >= q.end_date)
     AND (a.valid_from IS NULL OR a.valid_from <= q.end_date)
     AND (a.valid_to IS NULL OR a.valid_to > q.end_date)
-  GROUP BY q.data_set, a.ou, a.ou_level, q.query_pe, q.query_type
+  GROUP BY q.data_set, a.ou, a.ou_level, q.query_pe, q.query_type, q.year
 ),
 registration AS (
   SELECT r.data_set, r.pe, r.ou, r.end_date,
@@ -122,7 +141,8 @@ SELECT e.data_set, e.ou, e.ou_level, e.pe, e.period_type,
        CAST(COALESCE(x.actual, 0) AS DOUBLE) AS actual,
        CAST(COALESCE(x.actual_on_time, 0) AS DOUBLE) AS actual_on_time,
        LEAST(100.0, COALESCE(x.actual, 0) * 100.0 / e.expected) AS rate,
-       LEAST(100.0, COALESCE(x.actual_on_time, 0) * 100.0 / e.expected) AS rate_on_time
+       LEAST(100.0, COALESCE(x.actual_on_time, 0) * 100.0 / e.expected) AS rate_on_time,
+       e.year
 FROM expected e
 LEFT JOIN actual x
   ON x.data_set = e.data_set AND x.ou = e.ou AND x.pe = e.pe AND x.period_type = e.period_type

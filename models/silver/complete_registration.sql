@@ -6,8 +6,13 @@
 -- bronze.complete_registration_window after the run's registrations) covers, fetched after the
 -- registration was last delivered and by a run that did not deliver it, was deleted and leaves
 -- the table. Export folders record no windows (a file is never a snapshot).
+-- Partitioned by `year`, the year of DHIS2's period structure the period belongs to (its Yearly
+-- period, dhis2::StructurePeriod: by the start date, plus 3 days for weeks, so a week starting 29-31
+-- December belongs to the next year; a period as long as a year or longer, its start year), which
+-- is gold.reporting_rate's partition: a month's registrations rewrite none of the other years.
 -- materialized: incremental
 -- unique_key: data_set, pe, ou, aoc
+-- partition_by: year
 -- order_by: last_updated, _ingested_at
 -- deleted: deleted
 -- recompute_on: bronze.complete_registration_window.period = pe
@@ -64,6 +69,7 @@ SELECT
   p.period_type,
   p.start_date,
   p.end_date,
+  COALESCE(TRY_CAST(p.yearly AS INT), p.year) AS year,
   g.dataSet IS NOT NULL AS deleted,
   r._ingested_at,
   o.uid IS NOT NULL AS ou_known,

@@ -38,6 +38,8 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("org_unit_ancestry_dates", &GenerateOrgUnitAncestryWithDates, &HierarchySettingsText);
     built.Add("org_unit_node_join", &GenerateOrgUnitNodeJoin, &HierarchySettingsText);
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
+    built.Add("indicator_value_window", &GenerateIndicatorValueWindow, &IndicatorSettingsText);
+    built.Add("scope_years", &GenerateScopeYears);
     built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);

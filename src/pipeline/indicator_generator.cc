@@ -4,6 +4,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <charconv>
 #include <tuple>
 #include <utility>
 
@@ -114,7 +115,8 @@ std::string EmptyIndicatorSelect() {
          "period_type, CAST(NULL AS DOUBLE) AS numerator, CAST(NULL AS DOUBLE) AS denominator, "
          "CAST(NULL AS DOUBLE) AS factor, CAST(NULL AS DOUBLE) AS value, CAST(NULL AS DOUBLE) AS "
          "multiplier, CAST(NULL AS DOUBLE) AS divisor, CAST(NULL AS BOOLEAN) AS annualized, "
-         "CAST(NULL AS INT) AS days FROM (SELECT 1 AS one) AS empty WHERE 1 = 0";
+         "CAST(NULL AS INT) AS days, CAST(NULL AS INT) AS year FROM (SELECT 1 AS one) AS empty "
+         "WHERE 1 = 0";
 }
 
 // The compiled numerator and denominator of one indicator.
@@ -396,6 +398,14 @@ Result<CompiledIndicator> CompileIndicator(const IndicatorDefinition& definition
   return compiled;
 }
 
+// Whether no period of `type` crosses a year boundary (its start, end and structure year agree).
+bool WithinOneYear(dhis2::PeriodType type) {
+  using dhis2::PeriodType;
+  return type == PeriodType::kDaily || type == PeriodType::kMonthly ||
+         type == PeriodType::kBiMonthly || type == PeriodType::kQuarterly ||
+         type == PeriodType::kSixMonthly || type == PeriodType::kYearly;
+}
+
 std::string TypeList(const std::vector<dhis2::PeriodType>& types, sql::Dialect dialect) {
   std::vector<std::string> names;
   for (dhis2::PeriodType type : types) {
@@ -405,6 +415,30 @@ std::string TypeList(const std::vector<dhis2::PeriodType>& types, sql::Dialect d
 }
 
 }  // namespace
+
+Result<std::pair<int, int>> IndicatorValueWindow(const IndicatorInputs& inputs) {
+  ItemColumns columns(inputs, sql::Dialect::kDuckDb);
+  for (const IndicatorDefinition& definition : inputs.indicators) {
+    (void)CompileIndicator(definition, columns, sql::Dialect::kDuckDb);  // a failure reads nothing
+  }
+  int before = 0;  // the most periods an item reaches back
+  int after = 0;   // and forward
+  auto reach = [&](int offset) {
+    before = std::max(before, -offset);
+    after = std::max(after, offset);
+  };
+  for (const auto& [key, index] : columns.aggregate) reach(key.offset);
+  for (const auto& [key, index] : columns.rates) reach(key.offset);
+  bool crossing_types = false;
+  for (dhis2::PeriodType type : inputs.period_types) {
+    crossing_types = crossing_types || !WithinOneYear(type);
+  }
+  // gold.analytics' year is its value's start year, which may be the year before the cell's end
+  // (a week starting 29-31 December, a financial year); gold.reporting_rate's year is its period's
+  // structure year, the year before the end year for the periods that cross a year boundary.
+  int extra = !columns.subexpressions.empty() || (!columns.rates.empty() && crossing_types);
+  return std::pair<int, int>(-(before + extra), after);
+}
 
 Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialect dialect,
                                       std::vector<std::string>* skipped,
@@ -455,14 +489,16 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
         inputs.period_types.end()) {
       continue;
     }
+    const int year = dhis2::YearOf(period->end());
+    if (inputs.years.has_value() && inputs.years->count(year) == 0) continue;
     cell_periods.insert(period->id());
     period_rows.push_back("(" + text(period->id()) + ", " +
                           text(dhis2::PeriodTypeName(period->type())) + ", " +
-                          std::to_string(period->days()) + ")");
+                          std::to_string(period->days()) + ", " + std::to_string(year) + ")");
   }
   if (period_rows.empty()) return EmptyIndicatorSelect();
-  ctes.push_back("cell_period AS (SELECT pe, period_type, days FROM (VALUES " +
-                 Join(period_rows, ", ") + ") AS t(pe, period_type, days))");
+  ctes.push_back("cell_period AS (SELECT pe, period_type, days, year FROM (VALUES " +
+                 Join(period_rows, ", ") + ") AS t(pe, period_type, days, year))");
   // .periodOffset(n): the value of the cell period's n-th neighbour of the same type
   // (dhis2::ShiftPeriod, DHIS2's PeriodType.getShiftedPeriod), whatever its type and year.
   std::set<int> offsets = {0};
@@ -631,7 +667,7 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   denominators += " END";
   ctes.push_back(
       "computed AS (SELECT i.indicator, c.ou, o.level AS ou_level, c.pe, p.period_type, p.days, "
-      "i.factor, i.annualized, " +
+      "p.year, i.factor, i.annualized, " +
       numerators + " AS numerator, " + denominators +
       " AS denominator FROM cell c JOIN cell_period p ON p.pe = c.pe JOIN org_unit o ON o.uid = "
       "c.ou" +
@@ -645,11 +681,15 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
          "CAST(factor AS DOUBLE) AS factor, " +
          sql::SafeDivide("numerator * " + multiplier, "denominator * " + divisor, dialect) +
          " AS value, " + multiplier + " AS multiplier, " + divisor +
-         " AS divisor, annualized, days FROM computed WHERE numerator IS NOT NULL AND "
+         " AS divisor, annualized, days, year FROM computed WHERE numerator IS NOT NULL AND "
          "denominator IS NOT NULL AND denominator <> 0";
 }
 
-Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
+namespace {
+
+// The generators' inputs, read through context.relation; the cell periods only when
+// `with_periods`.
+Result<IndicatorInputs> ReadIndicatorInputs(const GeneratorContext& context, bool with_periods) {
   IndicatorInputs inputs;
   for (const std::string& name : context.Settings().indicator.period_types) {
     DHL_ASSIGN_OR_RETURN(dhis2::PeriodType type, dhis2::ParsePeriodType(name));
@@ -719,6 +759,7 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     inputs.program_indicators.insert(*program_indicators.GetString(0, row));
   }
   for (const char* table : {"aggregate", "reporting_rate", "program_indicator_value"}) {
+    if (!with_periods) break;
     DHL_ASSIGN_OR_RETURN(
         auto periods,
         query("gold", table, "SELECT DISTINCT CAST(pe AS VARCHAR) FROM $T WHERE pe IS NOT NULL"));
@@ -729,7 +770,6 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
   inputs.aggregate_has_aoc = aggregate_columns.count("aoc") > 0;
   inputs.aggregate_has_category = aggregate_columns.count("category") > 0;
 
-  std::vector<std::string> warnings;
   for (const Ref& input : context.model->refs) {
     if (input.table.layer != "ref") continue;
     DHL_ASSIGN_OR_RETURN(auto names, columns_of(input.table));
@@ -739,7 +779,7 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
           input.table.ToString() +
           " is not reference data for indicators (needs columns item, ou, pe, value)";
       LogWarn("gold.indicator_value: {}", line);
-      warnings.push_back(std::move(line));
+      inputs.warnings.push_back(std::move(line));
       continue;
     }
     DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(input.table));
@@ -754,12 +794,40 @@ Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
     }
     inputs.reference_tables.push_back(std::move(table));
   }
+  return inputs;
+}
+
+}  // namespace
+
+Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(IndicatorInputs inputs, ReadIndicatorInputs(context, /*periods=*/true));
+  if (context.partitions != nullptr) {
+    // A partitioned run: the cells of the years it recomputes (end years, gold.aggregate's).
+    inputs.years.emplace();
+    for (const std::string& partition : *context.partitions) {
+      int year = 0;
+      auto [end, error] =
+          std::from_chars(partition.data(), partition.data() + partition.size(), year);
+      if (error != std::errc() || end != partition.data() + partition.size()) {
+        return InvalidArgument("gold.indicator_value: partition year '" + partition +
+                               "' is not a number");
+      }
+      inputs.years->insert(year);
+    }
+  }
+  std::vector<std::string> warnings = std::move(inputs.warnings);
   DHL_ASSIGN_OR_RETURN(std::string sql, IndicatorValueSql(inputs, context.dialect, &warnings,
                                                           context.expression_status));
   for (const std::string& warning : warnings) {
     if (context.warnings != nullptr) context.warnings->push_back(warning);
   }
   return sql;
+}
+
+Result<std::string> GenerateIndicatorValueWindow(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(IndicatorInputs inputs, ReadIndicatorInputs(context, /*periods=*/false));
+  DHL_ASSIGN_OR_RETURN(auto window, IndicatorValueWindow(inputs));
+  return std::to_string(window.first) + ", " + std::to_string(window.second);
 }
 
 }  // namespace dhl::pipeline

@@ -90,6 +90,11 @@ struct IndicatorInputs {
   // gold.reporting_rate and gold.program_indicator_value hold (ids; others are ignored). Their days
   // are computed here, since silver.period holds only the periods of stored data.
   std::set<std::string> periods;
+  // A partitioned run: only the cell periods ending in these years (gold.indicator_value's `year`,
+  // gold.aggregate's); nullopt = every year.
+  std::optional<std::set<int>> years;
+  // What reading the inputs left out (a ref.* table that is not reference data).
+  std::vector<std::string> warnings;
 };
 
 // The generated SELECT (ref() calls to the tables the model declares). `skipped` (when not null)
@@ -100,8 +105,19 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
                                       std::vector<std::string>* skipped = nullptr,
                                       std::vector<ExpressionStatus>* statuses = nullptr);
 
+// gold.indicator_value's partition window (docs/models.md, partition_window): the year of a
+// cell is the year its period ends in, so an item .periodOffset(n) reads the years up to n before
+// (n < 0) or after it; one more year before when a subExpression() reads gold.analytics (whose
+// year is its value's start year) or a reporting rate is read for periods that cross a year
+// boundary (gold.reporting_rate's year is the structure year). (low, high).
+Result<std::pair<int, int>> IndicatorValueWindow(const IndicatorInputs& inputs);
+
 // The generator: reads the metadata and the ref.* tables through context.relation, then
 // IndicatorValueSql with context.Settings().indicator; skipped indicators go to context.warnings.
 Result<std::string> GenerateIndicatorValue(const GeneratorContext& context);
+
+// Generator 'indicator_value_window' (the model's `partition_window`): IndicatorValueWindow as
+// "low, high".
+Result<std::string> GenerateIndicatorValueWindow(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline

@@ -286,6 +286,14 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       for (std::string_view item : Split(value, ',')) {
         model.append_key.push_back(TrimmedCopy(item));
       }
+    } else if (key == "partition_window" && value.rfind("generated('", 0) == 0 &&
+               value.size() > 13 && value.substr(value.size() - 2) == "')") {
+      // The window a generator computes from the lake's metadata at run time (the widest
+      // .periodOffset() of gold.indicator_value's indicators).
+      model.partition_window_generator = value.substr(11, value.size() - 13);
+      if (!IsIdentifier(model.partition_window_generator)) {
+        return LineError(path, line, "partition_window: '" + value + "': not a generator name");
+      }
     } else if (key == "partition_window") {
       std::vector<std::string_view> bounds = Split(value, ',');
       int low = 0;
@@ -440,7 +448,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
           path, 1, "a partitioned model needs one 'partition_by' column and 'partition_inputs'");
     }
   } else if (!model.partition_inputs.empty() || model.partition_window_low != 0 ||
-             model.partition_window_high != 0 || !model.append_inputs.empty()) {
+             model.partition_window_high != 0 || !model.partition_window_generator.empty() ||
+             !model.append_inputs.empty()) {
     return LineError(path, 1,
                      "partition_inputs, partition_window and append_inputs apply only to "
                      "'materialized: partitioned'");
@@ -454,7 +463,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       return LineError(path, 1,
                        "append_inputs: " + input.ToString() + " is not one of partition_inputs");
     }
-    if (model.partition_window_low != 0 || model.partition_window_high != 0) {
+    if (model.partition_window_low != 0 || model.partition_window_high != 0 ||
+        !model.partition_window_generator.empty()) {
       return LineError(path, 1, "append_inputs needs partition_window 0, 0");
     }
   }

@@ -105,6 +105,9 @@ struct Model {
   std::vector<std::string> append_key;
   int partition_window_low = 0;
   int partition_window_high = 0;
+  // partitioned, `partition_window: generated('name')`: the generator `name` returns the window as
+  // "low, high" at run time (from the inputs whole; the numbers above are then 0, 0).
+  std::string partition_window_generator;
   std::vector<Expectation> expectations;
   std::vector<Ref> refs;  // in order of appearance, duplicates removed; the
                           // `depends_on:` header tables come first, the tables of

@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "base/hash.h"
 #include "base/logging.h"
@@ -299,6 +300,8 @@ class Runner {
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
   // A `partitioned` model: the partitions to recompute, or nullopt for a whole rebuild.
   // `why` says why the whole table is rebuilt when no earlier reason (full, first run) does.
+  // The window of a model whose `partition_window` a generator computes.
+  Result<std::pair<int, int>> GeneratedWindow(const Model& model, const Versions& inputs);
   Result<std::optional<PartitionScope>> PartitionScopeFor(const Model& model,
                                                           const Versions& inputs,
                                                           const std::optional<Versions>& last,
@@ -1306,21 +1309,27 @@ Result<std::string> Runner::PartitionsReached(const Model& model, const Versions
   if (!reason.empty()) return reason;
   std::vector<std::string> conditions;
   for (const RecomputeOn* mapping : mappings) {
-    conditions.push_back(QuoteName(mapping->model_column) + " IN (SELECT " +
-                         QuoteName(mapping->table_column) + " FROM " + changed + ")");
+    // Onto the partition column, compared as text: the partition values are text, and the input
+    // column may be text too (silver.period.yearly = year).
+    conditions.push_back(
+        mapping->model_column == column
+            ? "CAST(" + QuoteName(mapping->model_column) + " AS VARCHAR) IN (SELECT CAST(" +
+                  QuoteName(mapping->table_column) + " AS VARCHAR) FROM " + changed + ")"
+            : QuoteName(mapping->model_column) + " IN (SELECT " + QuoteName(mapping->table_column) +
+                  " FROM " + changed + ")");
   }
   const std::string condition = "COALESCE(" + Join(conditions, " OR ") + ", FALSE)";
   // A mapping onto the partition column names the partitions itself: a changed period row of year
-  // Y recomputes Y whether or not a row of Y exists yet (its values may all lie in Y - 1).
+  // Y recomputes Y whether or not a row of Y exists yet (its values may all lie in Y - 1). A NULL
+  // names none (silver.period.yearly of a Yearly period: its `year` line names it).
   for (const RecomputeOn* mapping : mappings) {
     if (mapping->model_column != column) continue;
     DHL_ASSIGN_OR_RETURN(
         auto values, connection_.Query("SELECT DISTINCT CAST(" + QuoteName(mapping->table_column) +
-                                       " AS VARCHAR) FROM " + changed));
+                                       " AS VARCHAR) FROM " + changed + " WHERE " +
+                                       QuoteName(mapping->table_column) + " IS NOT NULL"));
     for (size_t row = 0; row < values.row_count(); ++row) {
-      auto value = values.GetString(0, row);
-      if (!value.has_value()) return table.ToString() + " has a changed row without " + column;
-      outputs.insert(*value);
+      if (auto value = values.GetString(0, row)) outputs.insert(*value);
     }
   }
   // The partition values of `relation`'s rows that a changed dimension row reaches, added to
@@ -1906,7 +1915,12 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
     scope.append_rows.clear();
     scope.reached_old_rows.clear();
   }
-  if (model.partition_window_low == 0 && model.partition_window_high == 0) {
+  int low = model.partition_window_low;
+  int high = model.partition_window_high;
+  if (!model.partition_window_generator.empty()) {
+    DHL_ASSIGN_OR_RETURN(std::tie(low, high), GeneratedWindow(model, inputs));
+  }
+  if (low == 0 && high == 0) {
     changed.insert(direct.begin(), direct.end());
     scope.input = changed;
     scope.output.assign(changed.begin(), changed.end());
@@ -1923,8 +1937,7 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   for (const std::string& value : changed) {
     std::optional<int> number = number_of(value);
     if (!number.has_value()) return whole;
-    for (int y = *number - model.partition_window_high; y <= *number - model.partition_window_low;
-         ++y) {
+    for (int y = *number - high; y <= *number - low; ++y) {
       outputs.insert(y);
     }
   }
@@ -1935,11 +1948,39 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   }
   for (int y : outputs) {
     scope.output.push_back(std::to_string(y));
-    for (int x = y + model.partition_window_low; x <= y + model.partition_window_high; ++x) {
+    for (int x = y + low; x <= y + high; ++x) {
       scope.input.insert(std::to_string(x));
     }
   }
   return std::optional<PartitionScope>(std::move(scope));
+}
+
+Result<std::pair<int, int>> Runner::GeneratedWindow(const Model& model, const Versions& inputs) {
+  const std::string where =
+      model.path + ": partition_window: generated('" + model.partition_window_generator + "')";
+  const Generator* generator = Generators().Find(model.partition_window_generator);
+  if (generator == nullptr) return InvalidArgument(where + ": no generator of that name");
+  GeneratorContext context;
+  context.connection = &connection_;
+  context.dialect = sql::Dialect::kDuckDb;
+  context.relation = [&](const TableName& table) { return WholeView(model, inputs, table); };
+  context.model = &model;
+  context.settings = &options_.settings;
+  auto text = (*generator)(context);
+  if (!text.ok()) return text.status().WithContext(where);
+  std::vector<std::string_view> bounds = Split(*text, ',');
+  int low = 1;
+  int high = -1;
+  if (bounds.size() == 2) {
+    std::string low_text(Trim(bounds[0]));
+    std::string high_text(Trim(bounds[1]));
+    std::from_chars(low_text.data(), low_text.data() + low_text.size(), low);
+    std::from_chars(high_text.data(), high_text.data() + high_text.size(), high);
+  }
+  if (low > 0 || high < 0) {
+    return Internal(where + ": '" + *text + "' is not 'low, high' with low <= 0 <= high");
+  }
+  return std::pair<int, int>(low, high);
 }
 
 Result<bool> Runner::AppendsByKey(const Model& model, const Versions& inputs, const Versions& last,

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/text.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -86,6 +87,22 @@ Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context) {
 
 Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context) {
   return std::to_string(context.Settings().quality.district_level);
+}
+
+Result<std::string> GenerateScopeYears(const GeneratorContext& context) {
+  if (context.partitions == nullptr) return std::string("TRUE");
+  std::vector<std::string> years;
+  for (const std::string& partition : *context.partitions) {
+    int64_t year = 0;
+    auto [end, error] =
+        std::from_chars(partition.data(), partition.data() + partition.size(), year);
+    if (error != std::errc() || end != partition.data() + partition.size()) {
+      return InvalidArgument("partition year '" + partition + "' is not a number");
+    }
+    years.push_back(sql::IntegerLiteral(year));
+  }
+  if (years.empty()) return std::string("FALSE");
+  return "year IN (" + Join(years, ", ") + ")";
 }
 
 }  // namespace dhl::pipeline

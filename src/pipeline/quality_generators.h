@@ -47,4 +47,9 @@ Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context);
 // Generator 'dq_district_level' (models/gold/dq_summary.sql): the level as an integer literal.
 Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context);
 
+// Generator 'scope_years' (models/gold/reporting_rate.sql): a condition on a column `year`, TRUE
+// when the run computes the whole table, else `year IN (...)` over the partitions it recomputes
+// (integers), so that a partitioned run computes only the rows it keeps.
+Result<std::string> GenerateScopeYears(const GeneratorContext& context);
+
 }  // namespace dhl::pipeline

@@ -542,6 +542,114 @@ TEST_F(GoldIndicatorTest, NewReferenceTableIsANewInput) {
   EXPECT_NEAR(*Value("indCoverage", "ouFacilityA", "202401"), 10.0 / 1000 * 100, kTolerance);
 }
 
+// gold.indicator_value is partitioned by the year its cell's period ends in, as gold.aggregate:
+// year Y reads the partition inputs' years Y - n .. Y + m for offsets -n .. m
+// (IndicatorValueWindow), so a change in year C recomputes C - m .. C + n alone.
+TEST_F(GoldIndicatorTest, IndicatorValuesRecomputeOnlyTheYearsTheirOffsetsReach) {
+  IndicatorInputs inputs;
+  inputs.period_types = {dhis2::PeriodType::kMonthly, dhis2::PeriodType::kQuarterly};
+  inputs.data_elements = {"deAnc1Visit"};
+  inputs.data_sets = {"dsMonthly01"};
+  auto window = [&](const std::string& numerator) {
+    inputs.indicators = {IndicatorDefinition{"ind", numerator, "1", 1.0, false}};
+    auto computed = IndicatorValueWindow(inputs);
+    EXPECT_TRUE(computed.ok()) << computed.status().ToString();
+    return computed.ok() ? *computed : std::pair<int, int>(99, 99);
+  };
+  EXPECT_EQ(window("#{deAnc1Visit}"), std::pair(0, 0));
+  EXPECT_EQ(window("#{deAnc1Visit}.periodOffset(-2) + #{deAnc1Visit}.periodOffset(1)"),
+            std::pair(-2, 1));
+  // Monthly and quarterly reporting rates: their year is their end year; a subExpression() reads
+  // gold.analytics, whose year is a value's start year (a week may start in the year before).
+  EXPECT_EQ(window("R{dsMonthly01.REPORTING_RATE}"), std::pair(0, 0));
+  EXPECT_EQ(window("subExpression(#{deAnc1Visit})"), std::pair(-1, 0));
+  inputs.period_types.push_back(dhis2::PeriodType::kWeekly);
+  EXPECT_EQ(window("R{dsMonthly01.REPORTING_RATE}.periodOffset(-1)"), std::pair(-2, 0));
+
+  // The partition inputs as their models write them, partitioned by year.
+  WriteInputs();
+  Write("gold.reporting_rate",
+        "SELECT *, 2024 AS year FROM (VALUES ('dsMonthly01', 'ouFacilityA', 3, '202401', "
+        "'Monthly', 1.0, 1.0, 1.0, 100.0, 100.0)) AS t(data_set, ou, ou_level, pe, period_type, "
+        "expected, actual, actual_on_time, rate, rate_on_time)",
+        {"year"});
+  Write("gold.analytics",
+        "SELECT 'deAnc1Visit' AS de, 'cocFixed001' AS coc, 'HllvX50cXC0' AS aoc, 'ouFacilityA' AS "
+        "ou, '202401' AS pe, '202401' AS monthly, '2024Q1' AS quarterly, '2024' AS yearly, 6.0 AS "
+        "value, 2024 AS year",
+        {"year"});
+  // ANC 1 at A: 202411 5, 202412 7; then 202501 11; then 202412 becomes 9.
+  auto aggregate = [](const std::string& rows) {
+    return "SELECT 'deAnc1Visit' AS de, CAST(NULL AS VARCHAR) AS coc, CAST(NULL AS VARCHAR) AS "
+           "category, CAST(NULL AS VARCHAR) AS category_option, CAST(NULL AS VARCHAR) AS aoc, "
+           "'ouFacilityA' AS ou, 3 AS ou_level, pe, 'Monthly' AS period_type, CAST(value AS "
+           "DOUBLE) AS value, CAST(1 AS BIGINT) AS count, CAST(year AS INT) AS year FROM (VALUES " +
+           rows + ") AS t(pe, value, year)";
+  };
+  auto replace_year = [&](lake::LakeCatalog& catalog, const std::string& year,
+                          const std::string& rows) {
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.partition_columns = {"year"};
+    options.replace_partitions = {{{"year", year}}};
+    auto written = catalog.Table(*lake::ParseTableName("gold.aggregate"))
+                       .Write(*connection_, aggregate(rows), options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  };
+  auto expect_run = [&](int64_t rows_in, int64_t files_added, int64_t files_removed) {
+    bool ran = false;
+    for (const ModelResult& model : last_summary_.models) {
+      if (model.name.ToString() != "gold.indicator_value") continue;
+      ran = true;
+      EXPECT_EQ(model.full_reason, "");
+      EXPECT_EQ(model.rows_in, rows_in);
+      EXPECT_EQ(model.files_added, files_added);
+      EXPECT_EQ(model.files_removed, files_removed);
+    }
+    EXPECT_TRUE(ran);
+  };
+  const std::string indicators =
+      "('indAnc1Only', '#{deAnc1Visit}', '1', 1, false),"
+      "('indPrevious', '#{deAnc1Visit}.periodOffset(-1)', '1', 1, false)";
+  const std::string columns = "indicator, pe, value, year";
+  WriteIndicators(indicators);
+  Write("gold.aggregate", aggregate("('202411', 5, 2024), ('202412', 7, 2024)"), {"year"});
+  RunOk(*catalog_);
+  // 202411: 5 (its previous month has nothing); 202412: 7, the previous 5.
+  EXPECT_EQ(Rows(*catalog_, "gold.indicator_value", columns),
+            (std::vector<std::string>{"(indAnc1Only, 202411, 5.0, 2024)",
+                                      "(indAnc1Only, 202412, 7.0, 2024)",
+                                      "(indPrevious, 202412, 5.0, 2024)"}));
+
+  // January 2025 arrives: 2025 (and 2026, empty) recomputed, reading 2024's December: 11 and 7; two
+  // rows, one file added, none removed.
+  replace_year(*catalog_, "2025", "('202501', 11, 2025)");
+  RunOk(*catalog_);
+  expect_run(/*rows_in=*/2, /*files_added=*/1, /*files_removed=*/0);
+  EXPECT_EQ(Rows(*catalog_, "gold.indicator_value", columns, "year = 2025"),
+            (std::vector<std::string>{"(indAnc1Only, 202501, 11.0, 2025)",
+                                      "(indPrevious, 202501, 7.0, 2025)"}));
+
+  // December 2024 becomes 9: 2024 and 2025, which reads it, recomputed (3 + 2 rows, both files
+  // replaced); January's previous month is now 9.
+  replace_year(*catalog_, "2024", "('202411', 5, 2024), ('202412', 9, 2024)");
+  RunOk(*catalog_);
+  expect_run(/*rows_in=*/5, /*files_added=*/2, /*files_removed=*/2);
+  EXPECT_EQ(Rows(*catalog_, "gold.indicator_value", columns),
+            (std::vector<std::string>{
+                "(indAnc1Only, 202411, 5.0, 2024)", "(indAnc1Only, 202412, 9.0, 2024)",
+                "(indAnc1Only, 202501, 11.0, 2025)", "(indPrevious, 202412, 5.0, 2024)",
+                "(indPrevious, 202501, 9.0, 2025)"}));
+
+  // Equal to a full build of the same inputs.
+  const std::vector<std::string> incremental = Rows(
+      *catalog_, "gold.indicator_value", "indicator, ou, ou_level, pe, period_type, value, year");
+  RunOk(*catalog_, /*full=*/true);
+  EXPECT_EQ(Rows(*catalog_, "gold.indicator_value",
+                 "indicator, ou, ou_level, pe, period_type, value, year"),
+            incremental);
+}
+
 TEST(LayerWildcardTest, OnlyForLayersNoModelWrites) {
   auto parsed = ParseModel("gold/x.sql", "-- materialized: table\n-- depends_on: ref.*\nSELECT 1");
   ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();

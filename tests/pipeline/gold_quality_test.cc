@@ -698,6 +698,110 @@ TEST_F(GoldQualityTest, ValidationViolationsRecomputeOnlyTheYearsAChangeReaches)
   }
 }
 
+// gold.reporting_rate and silver.complete_registration are partitioned by the year of DHIS2's
+// period structure (a week by its start + 3 days: 2025W1, 2024-12-30..2025-01-05, is 2025's, as its
+// month 202501 is): a new month's registrations and period rows recompute that year alone.
+TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
+  auto registrations = [](const std::string& values) {
+    return "SELECT data_set, pe, ou, aoc, completed, CAST(completed_at AS TIMESTAMPTZ) AS "
+           "completed_at, CAST(year AS INT) AS year FROM (VALUES " +
+           values + ") AS t(data_set, pe, ou, aoc, completed, completed_at, year)";
+  };
+  std::string registrations_2024;
+  {
+    std::string rows = kRegistrations;
+    for (size_t at = rows.find("00+00')"); at != std::string::npos;
+         at = rows.find("00+00')", at + 1)) {
+      rows.replace(at, 7, "00+00',2024)");
+    }
+    registrations_2024 = rows;
+  }
+  const std::string january = "('M','202501','fA','aoc1',true,'2025-02-10 10:00:00+00',2025)";
+  const std::string week = "('W','2025W1','fA','aoc1',true,'2025-01-06 12:00:00+00',2025)";
+  const std::string periods_january =
+      std::string(kPeriods) +
+      " UNION ALL SELECT * FROM (VALUES ('202501','Monthly',DATE '2025-01-01',DATE '2025-01-31',"
+      "31,2025,NULL,'2025Q1','2025'))";
+  const std::string periods_week =
+      periods_january +
+      " UNION ALL SELECT * FROM (VALUES ('2025W1','Weekly',DATE '2024-12-30',DATE '2025-01-05',7,"
+      "2024,'202501','2025Q1','2025'))";
+  auto replace_2025 = [&](lake::LakeCatalog& catalog, const std::string& values) {
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.partition_columns = {"year"};
+    options.replace_partitions = {{{"year", std::string("2025")}}};
+    auto written = catalog.Table(*lake::ParseTableName("silver.complete_registration"))
+                       .Write(*connection_, registrations(values), options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  };
+  auto expect_run = [&](int64_t rows_in, int64_t files_removed) {
+    bool ran = false;
+    for (const ModelResult& model : last_summary_.models) {
+      if (model.name.ToString() != "gold.reporting_rate") continue;
+      ran = true;
+      EXPECT_EQ(model.full_reason, "");
+      EXPECT_EQ(model.rows_in, rows_in);
+      EXPECT_EQ(model.files_added, 1);
+      EXPECT_EQ(model.files_removed, files_removed);
+    }
+    EXPECT_TRUE(ran);
+  };
+  const std::string columns = kRateColumns + ", year";
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.complete_registration", registrations(registrations_2024), {"year"});
+  RunOk(*catalog_);
+  const std::vector<std::string> rows_2024 = Rows(*catalog_, "gold.reporting_rate", columns);
+  ASSERT_EQ(rows_2024, Rows(*catalog_, "gold.reporting_rate", columns, "year = 2024"));
+
+  // January 2025 arrives: its period row and fA's M registration (completed 2025-02-10, 10 whole
+  // days after the 31st: on time). Open all of 2025: fA and fB (fC closed in 2024). At fA, fB, D,
+  // the region and the world (5 units) x 202501, 2025Q1, 2025: 15 rows, 2025 alone, no file
+  // removed. At D: expected 2 x span 1, 2 x floor(91 / 30) = 6, 2 x floor(365 / 30) = 24; actual 1.
+  Write(*catalog_, "silver.period", periods_january);
+  replace_2025(*catalog_, january);
+  RunOk(*catalog_);
+  expect_run(/*rows_in=*/15, /*files_removed=*/0);
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", kRateColumns,
+                 "data_set = 'M' AND ou = 'D' AND year = 2025"),
+            (std::vector<std::string>{"(M, D, 3, 2025, Yearly, 24.0, 1.0, 1.0, 4.167, 4.167)",
+                                      "(M, D, 3, 202501, Monthly, 2.0, 1.0, 1.0, 50.0, 50.0)",
+                                      "(M, D, 3, 2025Q1, Quarterly, 6.0, 1.0, 1.0, 16.667, "
+                                      "16.667)"}));
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "year = 2024"), rows_2024);
+
+  // The week 2025W1 starts in 2024 (its start year names 2024, recomputed and left as it was) and
+  // belongs to 2025 (its Yearly period): W at fA, D, the region and the world x 2025W1, 202501,
+  // 2025Q1, 2025 are 16 more rows of 2025 (31), one file replaced. At fA: expected 1 x 1, 1 x
+  // floor(30 / 7) = 4, 1 x floor(91 / 7) = 13, 1 x floor(365 / 7) = 52; completed a whole day after
+  // the week's end (2 timely days): on time.
+  Write(*catalog_, "silver.period", periods_week);
+  replace_2025(*catalog_, january + "," + week);
+  RunOk(*catalog_);
+  expect_run(/*rows_in=*/static_cast<int64_t>(rows_2024.size()) + 31, /*files_removed=*/1);
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.reporting_rate", columns,
+           "data_set = 'W' AND ou = 'fA' AND "
+           "pe LIKE '2025%'"),
+      (std::vector<std::string>{"(W, fA, 4, 2025, Yearly, 52.0, 1.0, 1.0, 1.923, 1.923, 2025)",
+                                "(W, fA, 4, 202501, Monthly, 4.0, 1.0, 1.0, 25.0, 25.0, 2025)",
+                                "(W, fA, 4, 2025Q1, Quarterly, 13.0, 1.0, 1.0, 7.692, 7.692, 2025)",
+                                "(W, fA, 4, 2025W1, Weekly, 1.0, 1.0, 1.0, 100.0, 100.0, 2025)"}));
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "year = 2024"), rows_2024);
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh);
+  Write(fresh, "silver.complete_registration", registrations(registrations_2024), {"year"});
+  replace_2025(fresh, january + "," + week);
+  Write(fresh, "silver.period", periods_week);
+  auto rebuilt = Run(fresh, /*full=*/true);
+  ASSERT_TRUE(rebuilt.ok() && rebuilt->ok());
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns),
+            Rows(fresh, "gold.reporting_rate", columns));
+  const std::string summary_columns = "data_set, ou, pe, expected, actual, \"values\"";
+  EXPECT_EQ(Rows(*catalog_, "gold.dq_summary", summary_columns),
+            Rows(fresh, "gold.dq_summary", summary_columns));
+}
+
 // A timing, not a check (run with --gtest_also_run_disabled_tests): the four models over a
 // synthetic silver of 1,000 facilities in 50 districts, 5 monthly data sets of 10 elements each,
 // 60 months (3M values), 285,000 registrations and 20 validation rules.

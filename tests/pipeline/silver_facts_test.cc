@@ -79,8 +79,11 @@ class SilverFactsTest : public ModelLakeFixture {
     Append(
         catalog, "silver.period",
         "SELECT pe, period_type, CAST(s AS DATE) AS start_date, CAST(e AS DATE) AS end_date, "
-        "year FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024),"
-        "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023)) AS t(pe, period_type, s, e, year)");
+        "year, yearly FROM (VALUES ('202401','Monthly','2024-01-01','2024-01-31',2024,'2024'),"
+        "('2023Q1','Quarterly','2023-01-01','2023-03-31',2023,'2023'),"
+        // 2025W1 starts in 2024 and belongs to 2025 (its start + 3 days, dhis2::StructurePeriod).
+        "('2025W1','Weekly','2024-12-30','2025-01-05',2024,'2025')) AS t(pe, period_type, s, e, "
+        "year, yearly)");
     Append(catalog, "silver.org_unit",
            "SELECT uid, version, path, CAST(valid_to AS TIMESTAMPTZ) AS valid_to FROM (VALUES "
            "('ou1', 1, '/ou1', NULL), ('ou2', 1, '/ou1/ou2', '2024-01-01'), "
@@ -102,14 +105,14 @@ class SilverFactsTest : public ModelLakeFixture {
   }
 
   void WriteOtherBronze(lake::LakeCatalog& catalog) {
-    Append(
-        catalog, "bronze.complete_registration",
-        "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
-        "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
-        "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
-        "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
-        "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
-        "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX')) AS t(pe, ds, ou)");
+    Append(catalog, "bronze.complete_registration",
+           "SELECT pe AS period, ds AS dataSet, ou AS organisationUnit, 'aocA' AS "
+           "attributeOptionCombo, CAST('2024-02-03' AS TIMESTAMPTZ) AS date, 'admin' AS storedBy, "
+           "true AS completed, CAST('2024-02-03' AS TIMESTAMPTZ) AS lastUpdated, 'admin' AS "
+           "lastUpdatedBy, '{}' AS record, '1' AS _run_id, CAST('2024-04-01' AS TIMESTAMPTZ) AS "
+           "_ingested_at FROM (VALUES ('202401','ds1','ou1'),('202401','ds1','ou1'),"
+           "('2024W99','ds1','ou1'),('202401','dsX','ou1'),('202401','ds1','ouX'),"
+           "('2025W1','ds1','ou1')) AS t(pe, ds, ou)");
     Append(catalog, "bronze.event",
            "SELECT event, 'prog1' AS program, 'stage1' AS programStage, NULL AS enrollment, "
            "NULL AS trackedEntity, 'ou1' AS orgUnit, status, CAST('2024-01-02' AS TIMESTAMPTZ) AS "
@@ -193,10 +196,11 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
                 "value_invalid_for_value_type|dePct|202401|ou1|101",
                 "value_invalid_for_value_type|deTrue|202401|ou1|false",
             }));
-  EXPECT_EQ(QueryRows(catalog, "silver.complete_registration",
-                      "SELECT concat_ws('|', data_set, pe, ou, period_type) FROM "
-                      "silver.complete_registration"),
-            (std::vector<std::string>{"ds1|202401|ou1|Monthly"}));
+  EXPECT_EQ(
+      QueryRows(catalog, "silver.complete_registration",
+                "SELECT concat_ws('|', data_set, pe, ou, period_type, year) FROM "
+                "silver.complete_registration"),
+      (std::vector<std::string>{"ds1|202401|ou1|Monthly|2024", "ds1|2025W1|ou1|Weekly|2025"}));
   EXPECT_EQ(
       QueryRows(catalog, "silver.event", "SELECT concat_ws('|', event, status) FROM silver.event"),
       (std::vector<std::string>{"e1|COMPLETED"}));
