@@ -347,6 +347,26 @@ class Runner {
   // there (same table, expectation and record): a re-delivered invalid record is logged once.
   Status WriteRejects(const Model& model, const Expectation& expectation,
                       const std::string& relation, const std::string& failing);
+  // The same for the records (a column `record` of rejects' text) the SELECT `records` gives.
+  Status WriteRejectRecords(const Model& model, const Expectation& expectation,
+                            const std::string& records);
+  // SQL of a row of `relation` as silver.rejects records it: JSON text of its columns but the
+  // ingestion ones.
+  Result<std::string> RejectRecord(const std::string& relation);
+  // `status` of a query over the expectations of `model` on `relation`, with the file, line and
+  // name of the expectation at fault when one alone fails.
+  Status ExpectationAtFault(const Model& model, const std::string& relation, const Status& status);
+  // The ops.dq_result row of `expectation` (`failing_rows` of `total`), a warning for a warn
+  // expectation that fails, the error (with a sample row of `relation`) of a fail one.
+  Status RecordExpectation(const Model& model, const Expectation& expectation,
+                           const std::string& relation, int64_t failing_rows, int64_t total);
+  // The expectations of a streamed rebuild over `kept` (the staged rows left so far, with their
+  // row numbers `_pipeline_staged_row`; `kept_rows` of them), in one scan: the rows failing any
+  // expectation are collected with a flag per expectation and, for those a quarantine expectation
+  // rejects, their record; counts, rejects and the quarantined row numbers (added to `dropped`)
+  // come from that collection. Sets rows_rejected and rows_out.
+  Status ApplyStagedExpectations(const Model& model, const std::string& kept, int64_t kept_rows,
+                                 const std::string& dropped, ModelResult& result);
   // What writing `live` in place of the table's rows matching `replaced` (a SQL condition;
   // empty = the whole table) would change, ingestion columns aside, decided by fingerprints
   // (content_fingerprint.h): nothing (`same`); or, when the table keeps its columns and is
@@ -727,46 +747,16 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
                      "), FALSE))");
   }
   auto counted = connection_.Query("SELECT " + Join(counts, ", ") + " FROM " + relation);
-  if (!counted.ok()) {
-    // Name the expectation at fault.
-    for (const Expectation& expectation : model.expectations) {
-      auto alone = CountRows(
-          connection_, relation + " WHERE NOT COALESCE((" + expectation.condition + "), FALSE)");
-      if (!alone.ok()) {
-        return alone.status().WithContext(model.path + ":" + std::to_string(expectation.line) +
-                                          ": expectation " + expectation.name);
-      }
-    }
-    return counted.status();
-  }
+  if (!counted.ok()) return ExpectationAtFault(model, relation, counted.status());
   int64_t total = counted->GetInt64(0, 0).value_or(0);
   std::vector<std::string> quarantine_conditions;
   for (size_t index = 0; index < model.expectations.size(); ++index) {
     const Expectation& expectation = model.expectations[index];
     std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
     int64_t failing_rows = counted->GetInt64(index + 1, 0).value_or(0);
-    AppendOps(kDqResultTable,
-              {{"run_id", StringLiteral(run_id_)},
-               {"model", StringLiteral(model.name.ToString())},
-               {"expectation", StringLiteral(expectation.name)},
-               {"action", StringLiteral(std::string(ExpectationActionName(expectation.action)))},
-               {"rows_failing", sql::IntegerLiteral(failing_rows)},
-               {"rows_total", sql::IntegerLiteral(total)},
-               {"recorded_at", TimestampSql(NowMicros())}});
+    DHL_RETURN_IF_ERROR(RecordExpectation(model, expectation, relation, failing_rows, total));
     if (failing_rows == 0) continue;
-    if (expectation.action == ExpectationAction::kWarn) {
-      LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(), expectation.name,
-              failing_rows, total);
-    } else if (expectation.action == ExpectationAction::kFail) {
-      DHL_ASSIGN_OR_RETURN(
-          auto sample,
-          connection_.Query("SELECT CAST(to_json(_pipeline_row) AS VARCHAR) FROM " + relation +
-                            " AS _pipeline_row WHERE " + failing + " LIMIT 1"));
-      return InvalidArgument("model " + model.name.ToString() + ": expectation " +
-                             expectation.name + " (" + expectation.condition + ") failed on " +
-                             std::to_string(failing_rows) + " of " + std::to_string(total) +
-                             " rows, e.g. " + sample.GetString(0, 0).value_or("?"));
-    } else {
+    if (expectation.action == ExpectationAction::kQuarantine) {
       quarantine_conditions.push_back(failing);
       DHL_RETURN_IF_ERROR(WriteRejects(model, expectation, relation, failing));
       result.rows_rejected += failing_rows;
@@ -782,8 +772,100 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
   return Status::Ok();
 }
 
-Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
-                            const std::string& relation, const std::string& failing) {
+Status Runner::RecordExpectation(const Model& model, const Expectation& expectation,
+                                 const std::string& relation, int64_t failing_rows, int64_t total) {
+  AppendOps(kDqResultTable,
+            {{"run_id", StringLiteral(run_id_)},
+             {"model", StringLiteral(model.name.ToString())},
+             {"expectation", StringLiteral(expectation.name)},
+             {"action", StringLiteral(std::string(ExpectationActionName(expectation.action)))},
+             {"rows_failing", sql::IntegerLiteral(failing_rows)},
+             {"rows_total", sql::IntegerLiteral(total)},
+             {"recorded_at", TimestampSql(NowMicros())}});
+  if (failing_rows == 0) return Status::Ok();
+  if (expectation.action == ExpectationAction::kWarn) {
+    LogWarn("{}: expectation {} failed on {} of {} rows", model.name.ToString(), expectation.name,
+            failing_rows, total);
+  } else if (expectation.action == ExpectationAction::kFail) {
+    DHL_ASSIGN_OR_RETURN(auto sample,
+                         connection_.Query("SELECT CAST(to_json(_pipeline_row) AS VARCHAR) FROM " +
+                                           relation + " AS _pipeline_row WHERE NOT COALESCE((" +
+                                           expectation.condition + "), FALSE) LIMIT 1"));
+    return InvalidArgument("model " + model.name.ToString() + ": expectation " + expectation.name +
+                           " (" + expectation.condition + ") failed on " +
+                           std::to_string(failing_rows) + " of " + std::to_string(total) +
+                           " rows, e.g. " + sample.GetString(0, 0).value_or("?"));
+  }
+  return Status::Ok();
+}
+
+Status Runner::ApplyStagedExpectations(const Model& model, const std::string& kept,
+                                       int64_t kept_rows, const std::string& dropped,
+                                       ModelResult& result) {
+  result.rows_out = kept_rows;
+  if (model.expectations.empty()) return Status::Ok();
+  DHL_ASSIGN_OR_RETURN(std::string record, RejectRecord(kept));
+  std::vector<std::string> flags;
+  std::vector<std::string> failing_any;
+  std::vector<std::string> records;
+  std::vector<std::string> counts;
+  std::vector<std::string> quarantined;
+  for (size_t index = 0; index < model.expectations.size(); ++index) {
+    const Expectation& expectation = model.expectations[index];
+    const std::string flag = "_pipeline_fails_" + std::to_string(index);
+    flags.push_back("NOT COALESCE((" + expectation.condition + "), FALSE) AS " + flag);
+    failing_any.push_back(flag);
+    counts.push_back("count(*) FILTER (WHERE " + flag + ")");
+    if (expectation.action == ExpectationAction::kQuarantine) {
+      records.push_back(", CASE WHEN " + flag + " THEN " + record + " END AS _pipeline_record_" +
+                        std::to_string(index));
+      quarantined.push_back(flag);
+    }
+  }
+  const std::string failing = "_pipeline_failing_rows";
+  Status collected = connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + failing + " AS SELECT _pipeline_staged_row, " +
+      Join(failing_any, ", ") + Join(records, "") + " FROM (SELECT *, " + Join(flags, ", ") +
+      " FROM " + kept + ") AS _pipeline_flagged WHERE " + Join(failing_any, " OR "));
+  if (!collected.ok()) return ExpectationAtFault(model, kept, collected);
+  if (!quarantined.empty()) {
+    counts.push_back("count(*) FILTER (WHERE " + Join(quarantined, " OR ") + ")");
+  }
+  DHL_ASSIGN_OR_RETURN(auto counted,
+                       connection_.Query("SELECT " + Join(counts, ", ") + " FROM " + failing));
+  for (size_t index = 0; index < model.expectations.size(); ++index) {
+    const Expectation& expectation = model.expectations[index];
+    int64_t failing_rows = counted.GetInt64(index, 0).value_or(0);
+    DHL_RETURN_IF_ERROR(RecordExpectation(model, expectation, kept, failing_rows, kept_rows));
+    if (failing_rows == 0 || expectation.action != ExpectationAction::kQuarantine) continue;
+    const std::string suffix = std::to_string(index);
+    DHL_RETURN_IF_ERROR(WriteRejectRecords(model, expectation,
+                                           "SELECT _pipeline_record_" + suffix +
+                                               " AS record FROM " + failing +
+                                               " WHERE _pipeline_fails_" + suffix));
+    result.rows_rejected += failing_rows;
+  }
+  if (quarantined.empty()) return Status::Ok();
+  // A row failing several quarantine expectations leaves once (it is in rejects once for each).
+  result.rows_out -= counted.GetInt64(model.expectations.size(), 0).value_or(0);
+  return connection_.Execute("INSERT INTO " + dropped + " SELECT _pipeline_staged_row FROM " +
+                             failing + " WHERE " + Join(quarantined, " OR "));
+}
+
+Status Runner::ExpectationAtFault(const Model& model, const std::string& relation,
+                                  const Status& status) {
+  for (const Expectation& expectation : model.expectations) {
+    auto alone = CountRows(
+        connection_, relation + " WHERE NOT COALESCE((" + expectation.condition + "), FALSE)");
+    if (!alone.ok()) {
+      return alone.status().WithContext(model.path + ":" + std::to_string(expectation.line) +
+                                        ": expectation " + expectation.name);
+    }
+  }
+  return status;
+}
+
+Result<std::string> Runner::RejectRecord(const std::string& relation) {
   DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
   std::vector<std::string> fields;
   for (const auto& [name, type] : columns) {
@@ -791,14 +873,25 @@ Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
       fields.push_back(StringLiteral(name) + ", " + QuoteName(name));
     }
   }
+  return "CAST(json_object(" + Join(fields, ", ") + ") AS VARCHAR)";
+}
+
+Status Runner::WriteRejects(const Model& model, const Expectation& expectation,
+                            const std::string& relation, const std::string& failing) {
+  DHL_ASSIGN_OR_RETURN(std::string record, RejectRecord(relation));
+  return WriteRejectRecords(
+      model, expectation, "SELECT " + record + " AS record FROM " + relation + " WHERE " + failing);
+}
+
+Status Runner::WriteRejectRecords(const Model& model, const Expectation& expectation,
+                                  const std::string& records) {
   const std::string pending = "_pipeline_rejects";
   DHL_RETURN_IF_ERROR(connection_.Execute(
       "CREATE OR REPLACE TEMP TABLE " + pending + " AS SELECT DISTINCT " +
-      StringLiteral(model.name.ToString()) + " AS table_name, CAST(json_object(" +
-      Join(fields, ", ") + ") AS VARCHAR) AS record, " +
+      StringLiteral(model.name.ToString()) + " AS table_name, record, " +
       StringLiteral("failed: " + expectation.condition) + " AS reason, " +
       StringLiteral(expectation.name) + " AS expectation, " + StringLiteral(run_id_) +
-      " AS _run_id FROM " + relation + " WHERE " + failing));
+      " AS _run_id FROM (" + records + ") AS _pipeline_records"));
   lake::DeltaTable rejects = catalog_.Table(kRejects);
   if (rejects.Exists()) {
     DHL_RETURN_IF_ERROR(catalog_.Register(connection_, kRejects));
@@ -1739,6 +1832,15 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
       QuotedList(model.unique_key) + " ORDER BY " + Join(order, ", ") +
       ") AS _pipeline_rank FROM " + staged + " WHERE " + key_hash +
       " IN (SELECT _pipeline_key_hash FROM _pipeline_several_keys)) WHERE _pipeline_rank > 1"));
+  if (!model.deleted_column.empty()) {
+    // Deleted latest versions leave with the older versions, so that the rows kept number the
+    // staged rows less the dropped ones.
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "INSERT INTO " + dropped + " SELECT file_row_number FROM " + staged + " WHERE COALESCE(" +
+        QuoteName(model.deleted_column) + ", FALSE) AND file_row_number NOT IN (SELECT " +
+        "_pipeline_staged_row FROM " + dropped + ")"));
+  }
+  DHL_ASSIGN_OR_RETURN(int64_t dropped_rows, CountRows(connection_, dropped));
   std::vector<std::string> names;
   for (const auto& [name, type] : columns) names.push_back(name);
   // The rows kept so far (a view: it follows `dropped`), with their row numbers.
@@ -1746,27 +1848,15 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
   DHL_RETURN_IF_ERROR(connection_.Execute(
       "CREATE OR REPLACE TEMP VIEW " + kept + " AS SELECT " + QuotedList(names) +
       ", file_row_number AS _pipeline_staged_row FROM " + staged +
-      " WHERE file_row_number NOT IN (SELECT _pipeline_staged_row FROM " + dropped + ")" +
-      (model.deleted_column.empty()
-           ? std::string()
-           : " AND NOT COALESCE(" + QuoteName(model.deleted_column) + ", FALSE)")));
+      " WHERE file_row_number NOT IN (SELECT _pipeline_staged_row FROM " + dropped + ")"));
   step.reset();
 
   step.emplace(steps_, "expectations");
-  std::string quarantined;
-  DHL_RETURN_IF_ERROR(ApplyExpectations(model, kept, result, &quarantined));
-  if (!quarantined.empty()) {
-    DHL_RETURN_IF_ERROR(
-        connection_.Execute("CREATE OR REPLACE TEMP TABLE _pipeline_quarantined_rows AS SELECT "
-                            "_pipeline_staged_row FROM " +
-                            kept + " WHERE " + quarantined));
-    DHL_RETURN_IF_ERROR(connection_.Execute(
-        "INSERT INTO " + dropped + " SELECT _pipeline_staged_row FROM _pipeline_quarantined_rows"));
-  }
+  DHL_RETURN_IF_ERROR(
+      ApplyStagedExpectations(model, kept, result.rows_in - dropped_rows, dropped, result));
   const std::string live = "_pipeline_live_rows";
   DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT " +
                                           QuotedList(names) + " FROM " + kept));
-  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
   step.reset();
 
   lake::WriteOptions write;

@@ -387,6 +387,44 @@ TEST_F(PipelineRunnerTest, ARebuildLargerThanTheMemoryLimitIsStreamed) {
   EXPECT_TRUE(fs::is_empty(dir_ / "lake" / "_system" / "tmp"));
 }
 
+// A streamed rebuild's expectations, from the one collection of the rows failing any of them: 9
+// staged rows, 3 left out before the expectations (k 1 and k 4's older versions, k 4's deleted
+// latest one), so each expectation counts over 6 rows. By hand: positive fails on k 1 (-1), k 3
+// (-300) and k 6 (NULL), small on k 2 (200) and k 6, even (warn) on k 1, k 5 and k 6: 3 + 2 rows
+// rejected, k 6 logged once per expectation but leaving once, so 2 rows stay (k 5 and k 7).
+TEST_F(PipelineRunnerTest, AStreamedRebuildsExpectationsCountRejectAndQuarantineInOneCollection) {
+  Write("bronze.versions",
+        "SELECT * FROM (VALUES (1, 1, 5, FALSE), (1, 2, -1, FALSE), (2, 1, 200, FALSE), "
+        "(3, 1, -300, FALSE), (4, 1, 7, FALSE), (4, 2, 7, TRUE), (5, 1, 9, FALSE), "
+        "(6, 3, NULL, FALSE), (7, 1, 8, FALSE)) AS t(k, ts, v, gone)",
+        false);
+  auto models = ModelSet::LoadMap(
+      {{"silver/latest.sql",
+        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
+        "-- expect: positive | v > 0 | quarantine\n"
+        "-- expect: small | v < 100 | quarantine\n"
+        "-- expect: even | v % 2 = 0 | warn\n"
+        "SELECT k, ts, v, gone FROM ref('bronze.versions')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  RunOptions run;
+  run.full = true;
+  ModelResult result = Run(*models, "silver.latest", run);
+  EXPECT_EQ(result.rows_in, 9);
+  EXPECT_EQ(result.rows_rejected, 5);
+  EXPECT_EQ(result.rows_out, 2);
+  EXPECT_EQ(Rows("silver.latest", "k, ts, v"),
+            (std::vector<std::string>{"(5, 1, 9)", "(7, 1, 8)"}));
+  EXPECT_EQ(Rows("ops.dq_result", "expectation, action, rows_failing, rows_total"),
+            (std::vector<std::string>{"(even, warn, 3, 6)", "(positive, quarantine, 3, 6)",
+                                      "(small, quarantine, 2, 6)"}));
+  EXPECT_EQ(Rows("silver.rejects", "expectation, record"),
+            (std::vector<std::string>{R"((positive, '{"k":1,"ts":2,"v":-1,"gone":false}'))",
+                                      R"((positive, '{"k":3,"ts":1,"v":-300,"gone":false}'))",
+                                      R"((positive, '{"k":6,"ts":3,"v":null,"gone":false}'))",
+                                      R"((small, '{"k":2,"ts":1,"v":200,"gone":false}'))",
+                                      R"((small, '{"k":6,"ts":3,"v":null,"gone":false}'))"}));
+}
+
 // A rebuild stages its rows only when the disk has room for about twice its inputs' bytes (the
 // staged rows and the table written from them); otherwise the model fails alone, naming the
 // folder, the bytes needed and the bytes free, and its table stays as it was. What a crashed run
