@@ -42,6 +42,11 @@
 -- partition_by: year
 -- partition_inputs: gold.analytics
 -- partition_window: -10, 0
+-- Elements are independent: a row of element `de` reads only gold.analytics rows of that element
+-- (its per-aoc keys too), so a run too large for the memory limit computes buckets of elements
+-- apart (docs/models.md, batch_by; batch_row_bytes measured in docs/gold_aggregate.md).
+-- batch_by: de
+-- batch_row_bytes: 700
 -- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category, silver.indicator
 -- expect: value_is_number | value = value | warn
 WITH

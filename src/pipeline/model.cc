@@ -317,6 +317,19 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       }
       model.partition_window_low = low;
       model.partition_window_high = high;
+    } else if (key == "batch_by") {
+      if (!IsIdentifier(value)) {
+        return LineError(path, line, "batch_by: '" + value + "' is not a column name");
+      }
+      model.batch_by = value;
+    } else if (key == "batch_row_bytes") {
+      int64_t bytes = 0;
+      auto [bytes_end, bytes_error] =
+          std::from_chars(value.data(), value.data() + value.size(), bytes);
+      if (bytes_error != std::errc() || bytes_end != value.data() + value.size() || bytes <= 0) {
+        return LineError(path, line, "batch_row_bytes: '" + value + "' is not a positive integer");
+      }
+      model.batch_row_bytes = bytes;
     } else if (key == "unique_key") {
       DHL_ASSIGN_OR_RETURN(model.unique_key, ParseColumnList(path, line, key, value));
     } else if (key == "order_by") {
@@ -422,7 +435,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
                        "unknown header key '" + key +
                            "' (want materialized, unique_key, order_by, deleted, recompute_on, "
                            "partition_by, partition_inputs, partition_window, append_inputs, "
-                           "append_key, depends_on, expect)");
+                           "append_key, batch_by, batch_row_bytes, depends_on, expect)");
     }
   }
   if (!has_materialized) {
@@ -453,6 +466,12 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     return LineError(path, 1,
                      "partition_inputs, partition_window and append_inputs apply only to "
                      "'materialized: partitioned'");
+  }
+  if (model.batch_by.empty() != (model.batch_row_bytes == 0)) {
+    return LineError(path, 1, "batch_by and batch_row_bytes go together");
+  }
+  if (!model.batch_by.empty() && model.materialization != Materialization::kPartitioned) {
+    return LineError(path, 1, "batch_by applies only to 'materialized: partitioned'");
   }
   if (!model.append_key.empty() && model.append_inputs.empty()) {
     return LineError(path, 1, "append_key needs append_inputs");

@@ -3,6 +3,7 @@
 // docs/models.md). Values only; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -108,6 +109,14 @@ struct Model {
   // partitioned, `partition_window: generated('name')`: the generator `name` returns the window as
   // "low, high" at run time (from the inputs whole; the numbers above are then 0, 0).
   std::string partition_window_generator;
+  // partitioned: a column of the output and of every partition input whose values the model
+  // computes apart (`batch_by`): an output row reads only the partition inputs' rows with its own
+  // value of it. A run whose partition inputs hold more rows than one piece may (the memory the
+  // engine may hold over batch_row_bytes, the model's measured peak per input row) computes the
+  // model one bucket of values at a time, each piece staged to a Parquet file, and commits them
+  // all at once.
+  std::string batch_by;
+  int64_t batch_row_bytes = 0;
   std::vector<Expectation> expectations;
   std::vector<Ref> refs;  // in order of appearance, duplicates removed; the
                           // `depends_on:` header tables come first, the tables of

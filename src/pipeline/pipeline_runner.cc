@@ -341,8 +341,26 @@ class Runner {
   // at a time (`rows` is the relation's row count), so that a grouping holds about
   // keys_per_grouping keys.
   Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
-  // Files a streamed rebuild staged in staging_; DropTempTables deletes them.
+  // Files a streamed rebuild or a run in pieces staged in staging_; DropTempTables deletes them.
   std::vector<std::string> staged_files_;
+  // A partitioned model with batch_by reads each partition input through a temporary view
+  // (`name`) over the input as the run reads it (`source`): all of it, or, while RunInPieces
+  // computes one piece, the rows of that piece's batch_by values.
+  struct BucketView {
+    std::string name;
+    std::string source;
+  };
+  std::map<TableName, BucketView> bucket_views_;
+  // batch_by (model.h): when the partition inputs hold more rows than one piece may
+  // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
+  // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
+  // staged to a Parquet file under _system/tmp; then applies the expectations over the staged rows
+  // and commits them with `write` in one commit (a failure leaves the table as it was). False,
+  // with nothing committed, when one piece holds every row or the staged file would not give the
+  // model's column types back.
+  Result<bool> RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
+                           const std::string& replaced, lake::WriteOptions write,
+                           ModelResult& result);
   // Appends the rows of `relation` failing `failing` to silver.rejects, leaving out those already
   // there (same table, expectation and record): a re-delivered invalid record is logged once.
   Status WriteRejects(const Model& model, const Expectation& expectation,
@@ -621,6 +639,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                const std::optional<Versions>& last, bool incremental,
                                std::string& sql) {
   std::map<TableName, std::string> views;
+  bucket_views_.clear();
   for (const Ref& ref : model.refs) {
     if (inputs.at(ref.table) == kAbsent) {
       DHL_ASSIGN_OR_RETURN(views[ref.table], EmptyView(ref.table));
@@ -679,6 +698,17 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                               " AS SELECT * FROM " + views[ref.table] + " WHERE " +
                                               filter->second));
       views[ref.table] = QuoteName(keyed);
+    }
+    if (!model.batch_by.empty() &&
+        std::find(model.partition_inputs.begin(), model.partition_inputs.end(), ref.table) !=
+            model.partition_inputs.end()) {
+      BucketView bucket{"_pipeline_bucket_" + ref.table.layer + "_" + ref.table.name,
+                        views[ref.table]};
+      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
+                                              QuoteName(bucket.name) + " AS SELECT * FROM " +
+                                              bucket.source));
+      views[ref.table] = QuoteName(bucket.name);
+      bucket_views_[ref.table] = std::move(bucket);
     }
   }
   std::string body = model.body;
@@ -1866,6 +1896,123 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
   return true;
 }
 
+Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
+                                 const std::string& replaced, lake::WriteOptions write,
+                                 ModelResult& result) {
+  if (bucket_views_.empty()) return false;
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "pieces");
+  // The partition inputs' rows per batch_by value.
+  const std::string column = QuoteName(model.batch_by);
+  std::vector<std::string> values_read;
+  for (const auto& [table, bucket] : bucket_views_) {
+    values_read.push_back("SELECT " + column + " AS _pipeline_value FROM " + bucket.source);
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto counted, connection_.Query("SELECT CAST(_pipeline_value AS VARCHAR), count(*) FROM (" +
+                                      Join(values_read, " UNION ALL ") + ") GROUP BY 1"));
+  int64_t budget = options_.batch_memory_bytes;
+  if (budget <= 0) {
+    DHL_ASSIGN_OR_RETURN(auto setting, connection_.Query("SELECT current_setting('memory_limit')"));
+    DHL_ASSIGN_OR_RETURN(int64_t limit,
+                         engine::ParseMemorySize(setting.GetString(0, 0).value_or("")));
+    budget = limit / 2;
+  }
+  const int64_t rows_per_piece = std::max<int64_t>(1, budget / model.batch_row_bytes);
+  struct Value {
+    std::optional<std::string> value;
+    int64_t rows = 0;
+  };
+  std::vector<Value> values;
+  int64_t total = 0;
+  for (size_t row = 0; row < counted.row_count(); ++row) {
+    values.push_back(Value{counted.GetString(0, row), counted.GetInt64(1, row).value_or(0)});
+    total += values.back().rows;
+  }
+  if (total <= rows_per_piece) return false;
+  // The values by rows, largest first, each into the first bucket with room for it: a value with
+  // more rows than a piece may hold is a piece of its own.
+  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) {
+    return a.rows != b.rows ? a.rows > b.rows : a.value < b.value;
+  });
+  struct Bucket {
+    std::vector<std::string> literals;
+    bool null = false;
+    int64_t rows = 0;
+  };
+  std::vector<Bucket> buckets;
+  for (const Value& value : values) {
+    auto bucket = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& candidate) {
+      return candidate.rows + value.rows <= rows_per_piece;
+    });
+    if (bucket == buckets.end()) bucket = buckets.insert(buckets.end(), Bucket{});
+    if (value.value.has_value()) {
+      bucket->literals.push_back(StringLiteral(*value.value));
+    } else {
+      bucket->null = true;
+    }
+    bucket->rows += value.rows;
+  }
+  LogInfo("{}: {} rows of its partition inputs in {} pieces by {} (at most {} rows each)",
+          model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
+  DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
+  const std::string rows_sql =
+      replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
+  std::vector<std::string> files;
+  for (const Bucket& bucket : buckets) {
+    std::vector<std::string> conditions;
+    if (!bucket.literals.empty()) {
+      conditions.push_back(column + " IN (" + Join(bucket.literals, ", ") + ")");
+    }
+    if (bucket.null) conditions.push_back(column + " IS NULL");
+    for (const auto& [table, view] : bucket_views_) {
+      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
+                                              QuoteName(view.name) + " AS SELECT * FROM " +
+                                              view.source + " WHERE " + Join(conditions, " OR ")));
+    }
+    const std::string path = folder + "/piece-" + Uuid4() + ".parquet";
+    staged_files_.push_back(path);
+    DHL_ASSIGN_OR_RETURN(auto copied, connection_.Query("COPY (" + rows_sql + ") TO " +
+                                                        StringLiteral(path) + " (FORMAT PARQUET)"));
+    result.rows_in += copied.row_count() > 0 ? copied.GetInt64(0, 0).value_or(0) : 0;
+    if (files.empty()) {
+      // The file must give every column back with its type (as RebuildStreamed's).
+      DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + rows_sql + ")"));
+      DHL_ASSIGN_OR_RETURN(auto staged, Columns(connection_, "(SELECT * FROM read_parquet(" +
+                                                                 StringLiteral(path) + "))"));
+      if (staged != columns) {
+        for (const auto& [table, view] : bucket_views_) {
+          DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
+                                                  QuoteName(view.name) + " AS SELECT * FROM " +
+                                                  view.source));
+        }
+        result.rows_in = 0;
+        return false;
+      }
+    }
+    files.push_back(StringLiteral(path));
+  }
+  result.pieces = static_cast<int64_t>(buckets.size());
+  step.reset();
+
+  step.emplace(steps_, "expectations");
+  const std::string live = "_pipeline_live_rows";
+  const std::string staged = "read_parquet([" + Join(files, ", ") + "])";
+  DHL_RETURN_IF_ERROR(
+      connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT * FROM " + staged));
+  std::string quarantined;
+  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result, &quarantined));
+  if (!quarantined.empty()) {
+    DHL_RETURN_IF_ERROR(
+        connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT * FROM " + staged +
+                            " AS _pipeline_staged WHERE NOT (" + quarantined + ")"));
+  }
+  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+  step.reset();
+  DHL_RETURN_IF_ERROR(Commit(model, live, replaced, std::move(write), result));
+  return true;
+}
+
 Status Runner::DropTempTables() {
   for (const char* kind : {"VIEW", "TABLE"}) {
     const bool views = std::string_view(kind) == "VIEW";
@@ -2171,12 +2318,6 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
   }
   const std::string live = "_pipeline_live_rows";
-  lake::WriteOptions write;
-  write.partition_columns = model.partition_by;
-  if (!scope.has_value() && WritesDirectly(model)) {
-    write.mode = lake::WriteMode::kOverwrite;
-    return WriteDirectly(model, sql, std::move(write), result);
-  }
   if (scope.has_value() && (!scope->append_from.empty() || !scope->append_rows.empty())) {
     // Rows only appended to the append inputs: the model's rows for them are appended.
     lake::DeltaTable table = catalog_.Table(model.name);
@@ -2209,6 +2350,8 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     auto step = steps_.Time("render");
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, false, sql));
   }
+  lake::WriteOptions write;
+  write.partition_columns = model.partition_by;
   std::string replaced;  // the rows of the table the write replaces (empty: all)
   if (scope.has_value()) {
     std::vector<std::string> values;
@@ -2219,11 +2362,18 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
       write.replace_partitions.push_back(std::move(partition));
     }
     replaced = "CAST(" + QuoteName(scope->column) + " AS VARCHAR) IN (" + Join(values, ", ") + ")";
-    sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
     write.mode = lake::WriteMode::kReplacePartitions;
   } else {
     write.mode = lake::WriteMode::kOverwrite;
   }
+  if (!model.batch_by.empty()) {
+    DHL_ASSIGN_OR_RETURN(bool in_pieces, RunInPieces(model, inputs, sql, replaced, write, result));
+    if (in_pieces) return Status::Ok();
+  }
+  if (!scope.has_value() && WritesDirectly(model)) {
+    return WriteDirectly(model, sql, std::move(write), result);
+  }
+  if (!replaced.empty()) sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
   {
     auto step = steps_.Time("materialise");
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
@@ -2503,7 +2653,9 @@ std::string RunSummary::ToString() const {
     out << "  " << model.name.ToString() << ": " << ModelStatusName(model.status);
     if (model.status == ModelStatus::kSucceeded) {
       out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
-          << " rejected, " << model.seconds << " s" << (model.output_unchanged ? ", no change" : "")
+          << " rejected, " << model.seconds << " s"
+          << (model.pieces > 0 ? " in " + std::to_string(model.pieces) + " pieces" : "")
+          << (model.output_unchanged ? ", no change" : "")
           << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason)
           << (model.run_reason.empty() ? "" : ", ran: " + model.run_reason) << ")";
     }

@@ -52,6 +52,9 @@ struct RunOptions {
   // The bytes free on the file system holding a folder (a rebuild checks them before staging its
   // rows); nullptr = engine::FreeDiskBytes. Tests give a full disk.
   std::function<Result<int64_t>(const std::string& folder)> free_disk_bytes;
+  // A model with batch_by (model.h) is computed in pieces whose partition-input rows times its
+  // batch_row_bytes fit in this many bytes; 0 = half the engine's memory limit.
+  int64_t batch_memory_bytes = 0;
 };
 
 enum class ModelStatus {
@@ -88,6 +91,8 @@ struct ModelResult {
   // recorded", a changed definition, or "inputs moved: bronze.a 3->4, ...".
   std::string run_reason;
   double seconds = 0;
+  // A model with batch_by computed in pieces: how many (0: in one query).
+  int64_t pieces = 0;
   std::string error;
   // Bronze inputs the source did not deliver, read as empty tables (absent_input.h).
   std::vector<lake::TableName> empty_inputs;

@@ -1061,6 +1061,130 @@ TEST_F(PipelineRunnerTest, AChangeRewritesOnlyThePartitionsItTouches) {
   EXPECT_EQ(third.files_added + third.files_removed, 0);
 }
 
+// batch_by: a partitioned model whose partition inputs hold more rows than one piece may is
+// computed one bucket of batch_by values at a time, each piece staged, all committed at once; the
+// result is the one query's, and a failing piece leaves the table as it was.
+TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommittedOnce) {
+  // i = 0..144: g a (50 rows), b (30), c (30), d (20), e (10), NULL (5); even i in 2023, odd in
+  // 2024.
+  auto values = [](const std::string& v) {
+    return "SELECT CAST(2023 + i % 2 AS INTEGER) AS year, CASE WHEN i < 50 THEN 'a' WHEN i < 80 "
+           "THEN 'b' WHEN i < 110 THEN 'c' WHEN i < 130 THEN 'd' WHEN i < 140 THEN 'e' END AS g, " +
+           v + " AS v FROM range(145) AS t(i)";
+  };
+  auto write_values = [&](const std::string& select, const std::optional<std::string>& year) {
+    lake::WriteOptions options;
+    options.partition_columns = {"year"};
+    options.mode = lake::WriteMode::kOverwrite;
+    std::string rows = select;
+    if (year.has_value()) {
+      options.mode = lake::WriteMode::kReplacePartitions;
+      options.replace_partitions = {{{"year", *year}}};
+      rows = "SELECT * FROM (" + select + ") WHERE year = " + *year;
+    }
+    auto written = catalog_->Table({"bronze", "values"}).Write(*connection_, rows, options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  };
+  write_values(values("CAST(i AS DOUBLE)"), std::nullopt);
+  auto model = [](const std::string& sum) {
+    return ModelSet::LoadMap(
+        {{"gold/by_group.sql",
+          "-- materialized: partitioned\n-- partition_by: year\n-- partition_inputs: "
+          "bronze.values\n-- batch_by: g\n-- batch_row_bytes: 1000\n"
+          "-- expect: not_e | COALESCE(g, '') <> 'e' | quarantine\n"
+          "SELECT year, g, count(*) AS n, " +
+              sum + " AS s FROM ref('bronze.values') GROUP BY year, g"}});
+  };
+  auto models = model("sum(v)");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  const fs::path staging = dir_ / "lake" / "_system" / "tmp";
+  // 60 rows a piece: a (50) + e (10), b (30) + c (30), d (20) + NULL (5), largest first into the
+  // first piece with room.
+  RunOptions pieces;
+  pieces.full = true;
+  pieces.batch_memory_bytes = 60 * 1000;
+  ModelResult first = Run(*models, "gold.by_group", pieces);
+  EXPECT_EQ(first.pieces, 3);
+  EXPECT_EQ(first.rows_in, 12);  // six groups in two years
+  EXPECT_EQ(first.rows_out, 10);
+  EXPECT_EQ(first.rows_rejected, 2);  // e's
+  // Sums of even and odd i per group, by hand: a 0..48 even 600, odd 1..49 625, ...
+  const std::vector<std::string> expected = {"(2023, NULL, 3, 426.0)", "(2023, a, 25, 600.0)",
+                                             "(2023, b, 15, 960.0)",   "(2023, c, 15, 1410.0)",
+                                             "(2023, d, 10, 1190.0)",  "(2024, NULL, 2, 284.0)",
+                                             "(2024, a, 25, 625.0)",   "(2024, b, 15, 975.0)",
+                                             "(2024, c, 15, 1425.0)",  "(2024, d, 10, 1200.0)"};
+  EXPECT_EQ(Rows("gold.by_group", "year, g, n, s"), expected);
+  const int64_t built = Version({"gold", "by_group"});
+  EXPECT_EQ(built, 0);  // one commit
+  ASSERT_TRUE(fs::is_directory(staging));
+  EXPECT_TRUE(fs::is_empty(staging));  // the pieces' files are gone
+
+  // In one query (the engine's 64 MB hold all 145 rows): the same rows, so nothing is committed.
+  RunOptions whole;
+  whole.full = true;
+  ModelResult again = Run(*models, "gold.by_group", whole);
+  EXPECT_EQ(again.pieces, 0);
+  EXPECT_TRUE(again.output_unchanged);
+  EXPECT_EQ(Version({"gold", "by_group"}), built);
+
+  // 2024's a values change: the run recomputes 2024 alone, its 72 rows in two pieces (a, b, c,
+  // e: 60; d, NULL: 12), and replaces that partition only.
+  write_values(values("CAST(i AS DOUBLE) + CASE WHEN i < 50 THEN 1 ELSE 0 END"), "2024");
+  pieces.full = false;
+  ModelResult scoped = Run(*models, "gold.by_group", pieces);
+  EXPECT_EQ(scoped.pieces, 2);
+  EXPECT_EQ(scoped.rows_in, 6);
+  EXPECT_EQ(scoped.files_removed, 1);
+  EXPECT_EQ(scoped.files_added, 1);
+  std::vector<std::string> changed = expected;
+  changed[6] = "(2024, a, 25, 650.0)";
+  EXPECT_EQ(Rows("gold.by_group", "year, g, n, s"), changed);
+  const int64_t scoped_version = Version({"gold", "by_group"});
+  EXPECT_EQ(scoped_version, built + 1);
+
+  // A piece that fails (d's rows do not cast) after others were staged: the model fails, its
+  // table is as it was, and no staged file is left.
+  auto failing = model("sum(v) + CAST(CASE WHEN g = 'd' THEN 'x' ELSE '0' END AS DOUBLE)");
+  ASSERT_TRUE(failing.ok()) << failing.status().ToString();
+  auto summary = RunPipeline(*catalog_, *connection_, *failing, pieces);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  ASSERT_EQ(summary->models.size(), 1u);
+  EXPECT_EQ(summary->models[0].status, ModelStatus::kFailed);
+  EXPECT_NE(summary->models[0].error.find("x"), std::string::npos) << summary->models[0].error;
+  EXPECT_EQ(Version({"gold", "by_group"}), scoped_version);
+  EXPECT_EQ(Rows("gold.by_group", "year, g, n, s"), changed);
+  EXPECT_TRUE(fs::is_empty(staging));
+}
+
+TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndAPartitionedModel) {
+  const std::string body = "SELECT 1 AS k, 2020 AS year FROM ref('bronze.f')";
+  const std::string partitioned =
+      "-- materialized: partitioned\n-- partition_by: year\n-- partition_inputs: bronze.f\n";
+  auto ok =
+      ParseModel("gold/x.sql", partitioned + "-- batch_by: k\n-- batch_row_bytes: 500\n" + body);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->batch_by, "k");
+  EXPECT_EQ(ok->batch_row_bytes, 500);
+  auto alone = ParseModel("gold/x.sql", partitioned + "-- batch_by: k\n" + body);
+  ASSERT_FALSE(alone.ok());
+  EXPECT_NE(alone.status().message().find("batch_by and batch_row_bytes go together"),
+            std::string::npos)
+      << alone.status().message();
+  auto zero =
+      ParseModel("gold/x.sql", partitioned + "-- batch_by: k\n-- batch_row_bytes: 0\n" + body);
+  ASSERT_FALSE(zero.ok());
+  EXPECT_NE(zero.status().message().find("gold/x.sql:5: batch_row_bytes"), std::string::npos)
+      << zero.status().message();
+  auto table = ParseModel("gold/x.sql",
+                          "-- materialized: table\n-- batch_by: k\n-- "
+                          "batch_row_bytes: 500\n" +
+                              body);
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("only to 'materialized: partitioned'"), std::string::npos)
+      << table.status().message();
+}
+
 TEST(ModelHeaderTest, RecomputeOnNamesAnInputAndColumns) {
   auto bad = ParseModel("silver/x.sql",
                         "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n"

@@ -294,9 +294,10 @@ std::string SyncSummary::ToText() const {
   if (models.has_value()) {
     for (const ModelResult& model : models->models) {
       if (model.status == ModelStatus::kSucceeded) {
-        text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}{}\n", model.name.ToString(),
-                            model.rows_in, model.rows_out, model.rows_rejected,
-                            HumanDuration(model.seconds),
+        text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}{}{}\n",
+                            model.name.ToString(), model.rows_in, model.rows_out,
+                            model.rows_rejected, HumanDuration(model.seconds),
+                            model.pieces > 0 ? fmt::format(" in {} pieces", model.pieces) : "",
                             model.output_unchanged ? " (same result: nothing committed)" : "",
                             model.run_reason.empty() ? "" : "; ran: " + model.run_reason);
       } else if (model.status == ModelStatus::kMissingInput) {

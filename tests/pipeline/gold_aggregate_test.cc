@@ -257,6 +257,17 @@ class GoldAggregateTest : public ModelLakeFixture {
            ") AS e(uid, value_type, aggregation_type, zero_is_significant)) AS d ON d.uid = t.de";
   }
 
+  // silver.data_value's 2024 rewritten with the 2024 rows of `values` (ValuesSql's tuples).
+  void ReplaceValues2024(const std::string& values) {
+    auto name = lake::ParseTableName("silver.data_value");
+    lake::WriteOptions options;
+    options.mode = lake::WriteMode::kReplacePartitions;
+    options.replace_partitions = {{{"year", std::string("2024")}}};
+    auto written = catalog_->Table(*name).Write(
+        *connection_, "SELECT * FROM (" + ValuesSql(values) + ") WHERE year = 2024", options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+
   void WriteSilver(lake::LakeCatalog& catalog, const std::string& values = kValues,
                    bool with_aoc = false) {
     auto Write = [&](lake::LakeCatalog& into, const std::string& table, const std::string& select,
@@ -565,13 +576,7 @@ TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
   replace("('deSum','202401','fA','cocM','10')", "('deSum','202401','fA','cocM','12')");
   replace("('deLast','202402','fA','cocM','60')", "('deLast','202402','fA','cocM','61')");
   replace("('deSum','202403','fB','cocF','3'), ", "");
-  auto name = lake::ParseTableName("silver.data_value");
-  lake::WriteOptions options;
-  options.mode = lake::WriteMode::kReplacePartitions;
-  options.replace_partitions = {{{"year", std::string("2024")}}};
-  auto written = catalog_->Table(*name).Write(
-      *connection_, "SELECT * FROM (" + ValuesSql(changed) + ") WHERE year = 2024", options);
-  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  ReplaceValues2024(changed);
   RunOk(*catalog_);
   // gold.analytics recomputed only 2024's rows.
   auto analytics = Rows(*catalog_, "gold.analytics", "de", "year = 2024");
@@ -593,6 +598,57 @@ TEST_F(GoldAggregateTest, IncrementalEqualsFullRebuild) {
   ExpectGoldEqualsFresh(fresh,
                         "de, coc, aoc, ou, pe, level, level2_uid, monthly, quarterly, "
                         "value, value_text, days, value_x_days, year");
+}
+
+// batch_by de (docs/models.md): with room for one gold.analytics row a piece, every element is
+// computed alone, and the rows are those of one query, in a full build and in a run that
+// recomputes some years.
+TEST_F(GoldAggregateTest, ElementsComputedInPiecesGiveTheRowsOfOneQuery) {
+  WriteSilver(*catalog_);
+  run_options_.batch_memory_bytes = 1;
+  RunOk(*catalog_, true);
+  const int64_t elements = static_cast<int64_t>(
+      QueryRows(*catalog_, "gold.analytics", "SELECT DISTINCT de FROM gold.analytics").size());
+  auto aggregate_pieces = [&] {
+    for (const ModelResult& model : last_summary_.models) {
+      if (model.name.name == "aggregate") return model.pieces;
+    }
+    return int64_t{-1};
+  };
+  EXPECT_GT(elements, 5);
+  EXPECT_EQ(aggregate_pieces(), elements);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1"), 45);
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2023"), 45);
+
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteSilver(fresh);
+  run_options_.batch_memory_bytes = 0;
+  RunOk(fresh, true);
+  EXPECT_EQ(aggregate_pieces(), 0);
+  ExpectGoldEqualsFresh(fresh, "de, coc, aoc, ou, pe, value, days, year");
+
+  // 2024 changes (fA's January SUM male 10 -> 12, its LAST February 60 -> 61): the years it
+  // reaches are recomputed in pieces, and equal a fresh lake's one query.
+  std::string changed = kValues;
+  for (const auto& [from, to] :
+       {std::pair<std::string, std::string>{"('deSum','202401','fA','cocM','10')",
+                                            "('deSum','202401','fA','cocM','12')"},
+        {"('deLast','202402','fA','cocM','60')", "('deLast','202402','fA','cocM','61')"}}) {
+    size_t at = changed.find(from);
+    ASSERT_NE(at, std::string::npos) << from;
+    changed.replace(at, from.size(), to);
+  }
+  ReplaceValues2024(changed);
+  run_options_.batch_memory_bytes = 1;
+  RunOk(*catalog_);
+  EXPECT_GT(aggregate_pieces(), 1);
+  EXPECT_DOUBLE_EQ(Cell("deSum", "D", "2024Q1"), 47);   // 12 + 5 + 20 + 3 + 7
+  EXPECT_DOUBLE_EQ(Cell("deLast", "D", "2025Q4"), 66);  // 61 + 5, a year later
+  lake::LakeCatalog changed_fresh((dir_ / "changed_fresh").string());
+  WriteSilver(changed_fresh, changed);
+  run_options_.batch_memory_bytes = 0;
+  RunOk(changed_fresh, true);
+  ExpectGoldEqualsFresh(changed_fresh, "de, coc, aoc, ou, pe, value, days, year");
 }
 
 // gold.aggregate is partitioned by the year its query period ends in, so a changed year reaches
@@ -1203,6 +1259,22 @@ TEST_F(GoldAggregateAocTest, PerAocRowsOnlyForReferencedPairsAndTotalsUnchanged)
   std::vector<std::string> totals = Rows(*catalog_, "gold.aggregate", columns, "aoc IS NULL");
   EXPECT_GT(totals.size(), 100u);
   EXPECT_TRUE(totals == Rows(plain, "gold.aggregate", columns));
+}
+
+// Each referenced (element, aoc) pair is computed in its element's piece (batch_by de): the
+// per-aoc rows and the totals in pieces equal those of one query.
+TEST_F(GoldAggregateAocTest, PerAocRowsInPiecesEqualThoseOfOneQuery) {
+  WriteLake(*catalog_, kAocIndicators);
+  run_options_.batch_memory_bytes = 1;
+  RunOk(*catalog_);
+  EXPECT_DOUBLE_EQ(AocCell("deSum", "D", "2024Q1", "aocA", "cocM"), 17);
+  EXPECT_DOUBLE_EQ(AocCell("deLastLast", "W", "2024Q1", "aocA"), 8);
+  EXPECT_DOUBLE_EQ(Total("deSum", "D", "2024Q1"), 172);
+  lake::LakeCatalog fresh((dir_ / "fresh").string());
+  WriteLake(fresh, kAocIndicators);
+  run_options_.batch_memory_bytes = 0;
+  RunOk(fresh, true);
+  ExpectGoldEqualsFresh(fresh, "de, coc, aoc, ou, pe, level, value, days, value_x_days, year");
 }
 
 TEST_F(GoldAggregateAocTest, ANewAocReferenceRebuildsAsAFullRun) {
