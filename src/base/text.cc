@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 
 namespace dhl {
@@ -150,6 +151,71 @@ Result<int64_t> ParseInt64(std::string_view text, std::string_view what, int64_t
         fmt::format("{} {} is out of range [{}, {}]", what, Quoted(text), minimum, maximum));
   }
   return value;
+}
+
+namespace {
+constexpr char kBase64Alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+}  // namespace
+
+std::string Base64Encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    size_t left = std::min<size_t>(3, bytes.size() - i);
+    uint32_t n = static_cast<uint32_t>(static_cast<uint8_t>(bytes[i])) << 16;
+    if (left > 1) n |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[i + 1])) << 8;
+    if (left > 2) n |= static_cast<uint8_t>(bytes[i + 2]);
+    out += kBase64Alphabet[(n >> 18) & 63];
+    out += kBase64Alphabet[(n >> 12) & 63];
+    out += left > 1 ? kBase64Alphabet[(n >> 6) & 63] : '=';
+    out += left > 2 ? kBase64Alphabet[n & 63] : '=';
+  }
+  return out;
+}
+
+std::optional<std::string> Base64Decode(std::string_view text) {
+  if (text.size() % 4 != 0) {
+    return std::nullopt;
+  }
+  size_t padding = 0;
+  while (padding < 2 && padding < text.size() && text[text.size() - 1 - padding] == '=') {
+    ++padding;
+  }
+  auto value = [](char c) -> int {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+  };
+  std::string out;
+  out.reserve(text.size() / 4 * 3);
+  uint32_t buffer = 0;
+  size_t characters = text.size() - padding;
+  for (size_t i = 0; i < characters; ++i) {
+    int v = value(text[i]);
+    if (v < 0) {
+      return std::nullopt;
+    }
+    buffer = (buffer << 6) | static_cast<uint32_t>(v);
+    if (i % 4 == 3) {
+      out += static_cast<char>((buffer >> 16) & 0xFF);
+      out += static_cast<char>((buffer >> 8) & 0xFF);
+      out += static_cast<char>(buffer & 0xFF);
+      buffer = 0;
+    }
+  }
+  if (padding == 1) {  // 3 characters: 18 bits, 2 bytes and 2 zero bits
+    if ((buffer & 0x3) != 0) return std::nullopt;
+    out += static_cast<char>((buffer >> 10) & 0xFF);
+    out += static_cast<char>((buffer >> 2) & 0xFF);
+  } else if (padding == 2) {  // 2 characters: 12 bits, 1 byte and 4 zero bits
+    if ((buffer & 0xF) != 0) return std::nullopt;
+    out += static_cast<char>((buffer >> 4) & 0xFF);
+  }
+  return out;
 }
 
 }  // namespace dhl

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,5 +46,11 @@ Result<int64_t> ParseInt64(std::string_view text, std::string_view what);
 // The same within [minimum, maximum] (`what "0" is out of range [1, 2147483647]`).
 Result<int64_t> ParseInt64(std::string_view text, std::string_view what, int64_t minimum,
                            int64_t maximum);
+
+// Base64 (RFC 4648, standard alphabet, `=` padding, no line breaks).
+std::string Base64Encode(std::string_view bytes);
+// The bytes of canonical base64 text (length a multiple of 4, padding only at the end, the unused
+// bits of the last character zero); std::nullopt for anything else, whitespace included.
+std::optional<std::string> Base64Decode(std::string_view text);
 
 }  // namespace dhl

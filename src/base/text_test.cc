@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace dhl {
 namespace {
@@ -67,6 +69,27 @@ TEST(TextTest, CsvTableQuotesWhatNeedsIt) {
   EXPECT_EQ(CsvTable({"ou", "name"}, {{"a1", "Bo, District"}, {"b2", "say \"hi\""}, {"c3", ""}}),
             "ou,name\na1,\"Bo, District\"\nb2,\"say \"\"hi\"\"\"\nc3,\n");
   EXPECT_EQ(CsvTable({"x"}, {}), "x\n");
+}
+
+TEST(Base64, RoundTripsAndRefusesNonCanonicalText) {
+  // RFC 4648 section 10.
+  const std::vector<std::pair<std::string, std::string>> cases = {{"", ""},
+                                                                  {"f", "Zg=="},
+                                                                  {"fo", "Zm8="},
+                                                                  {"foo", "Zm9v"},
+                                                                  {"foob", "Zm9vYg=="},
+                                                                  {"fooba", "Zm9vYmE="},
+                                                                  {"foobar", "Zm9vYmFy"}};
+  for (const auto& [bytes, text] : cases) {
+    EXPECT_EQ(Base64Encode(bytes), text);
+    EXPECT_EQ(Base64Decode(text).value_or("<none>"), bytes) << text;
+  }
+  EXPECT_EQ(Base64Decode("//4=").value_or(""), std::string("\xff\xfe", 2));
+  EXPECT_EQ(Base64Encode(std::string("\xff\xfe", 2)), "//4=");
+  for (const char* bad :
+       {"Zg", "Zg=", "Zh==", "Zm9=", "Z===", "Zm9v\n", "Zm 9", "=Zm9", "Zg==Zg=="}) {
+    EXPECT_FALSE(Base64Decode(bad).has_value()) << bad;
+  }
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 
 #include "base/hash.h"
 #include "base/logging.h"
+#include "base/text.h"
 #include "dhis2/period.h"
 #include "sim/country.h"
 #include "sim/data_value_store.h"
@@ -69,33 +70,6 @@ void SendError(ServerResponse& response, int status, const std::string& message,
 
 void SendJson(ServerResponse& response, const json& body) {
   response.SetBody(body.dump(), "application/json");
-}
-
-// Base64 decoding for Basic credentials.
-std::string DecodeBase64(std::string_view text) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  int buffer = 0, bits = 0;
-  for (char c : text) {
-    int v = value(c);
-    if (v < 0) {
-      continue;
-    }
-    buffer = (buffer << 6) | v;
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xFF));
-    }
-  }
-  return out;
 }
 
 std::string UrlEncode(std::string_view text) {
@@ -319,7 +293,7 @@ bool Simulator::Api::Authorized(const ServerRequest& request) const {
   }
   std::string_view value = *header;
   if (value.starts_with("Basic ")) {
-    std::string credentials = DecodeBase64(value.substr(6));
+    std::string credentials = Base64Decode(value.substr(6)).value_or("");
     return credentials == sim_.options_.username + ":" + sim_.options_.password;
   }
   if (value.starts_with("ApiToken ")) {

@@ -21,6 +21,7 @@
 #include "lake/lake_catalog.h"
 #include "source/bronze_writer.h"
 #include "source/dhis2_database_schema.h"
+#include "source/dhis2_encryption.h"
 #include "source/landing_file.h"
 #include "source/plan_runner.h"
 #include "source/postgres_connection.h"
@@ -366,11 +367,16 @@ struct FetchContext {
   Dhis2DatabaseSchema schema;
   std::vector<MetadataQuery> metadata;
   const PersonalDataHasher* hasher = nullptr;
+  // With [postgres] encryption_key: reads the confidential values DHIS2 stored encrypted.
+  const Dhis2ValueDecryptor* decryptor = nullptr;
   int max_tries = 10;
 };
 
-// Tracker records in the tracker API's shapes (2.41 field names); `{since}` is the filter.
-std::string TrackerSql(const Dhis2DatabaseSchema& schema, const std::string& table) {
+// Tracker records in the tracker API's shapes (2.41 field names); `{since}` is the filter. With
+// `encrypted`, a tracked entity's attributes also carry the values stored encrypted, as
+// `encryptedValue` beside a null `value` (DecryptAttributes replaces them before hashing).
+std::string TrackerSql(const Dhis2DatabaseSchema& schema, const std::string& table,
+                       bool encrypted) {
   const std::string& te_id = schema.tracked_entity_id;
   const std::string& en_id = schema.enrollment_id;
   if (table == "tracked_entity") {
@@ -378,13 +384,16 @@ std::string TrackerSql(const Dhis2DatabaseSchema& schema, const std::string& tab
         "SELECT json_build_object('trackedEntity', te.uid, 'trackedEntityType', tt.uid, "
         "'orgUnit', ou.uid, 'createdAt', {}, 'updatedAt', {}, 'deleted', te.deleted, 'inactive', "
         "te.inactive, 'attributes', COALESCE((SELECT json_agg(json_build_object('attribute', "
-        "a.uid, 'value', v.value, 'createdAt', {}, 'updatedAt', {}) ORDER BY a.uid) FROM "
+        "a.uid, 'value', v.value, 'createdAt', {}, 'updatedAt', {}{}) ORDER BY a.uid) FROM "
         "trackedentityattributevalue v JOIN trackedentityattribute a ON "
-        "a.trackedentityattributeid = v.trackedentityattributeid WHERE v.{} = te.{} AND v.value "
-        "IS NOT NULL), '[]'::json))::text FROM {} te JOIN trackedentitytype tt ON "
+        "a.trackedentityattributeid = v.trackedentityattributeid WHERE v.{} = te.{} AND {}), "
+        "'[]'::json))::text FROM {} te JOIN trackedentitytype tt ON "
         "tt.trackedentitytypeid = te.trackedentitytypeid JOIN organisationunit ou ON "
         "ou.organisationunitid = te.organisationunitid WHERE {{since}} ORDER BY te.uid",
-        Ts("te.created"), Ts("te.lastupdated"), Ts("v.created"), Ts("v.lastupdated"), te_id, te_id,
+        Ts("te.created"), Ts("te.lastupdated"), Ts("v.created"), Ts("v.lastupdated"),
+        encrypted ? ", 'encryptedValue', CASE WHEN v.value IS NULL THEN v.encryptedvalue END" : "",
+        te_id, te_id,
+        encrypted ? "(v.value IS NOT NULL OR v.encryptedvalue IS NOT NULL)" : "v.value IS NOT NULL",
         schema.tracked_entity);
   }
   if (table == "enrollment") {
@@ -444,11 +453,41 @@ std::string TrackerSql(const Dhis2DatabaseSchema& schema, const std::string& tab
       schema.tracked_entity, te_id, te_id);
 }
 
+// Replaces the `encryptedValue` of each of a tracked entity's attributes (TrackerSql) by its clear
+// text in `value`. An error names the tracked entity and the attribute, never the value.
+Status DecryptAttributes(nlohmann::json& record, const Dhis2ValueDecryptor& decryptor) {
+  auto attributes = record.find("attributes");
+  if (attributes == record.end() || !attributes->is_array()) {
+    return Status::Ok();
+  }
+  for (nlohmann::json& attribute : *attributes) {
+    auto encrypted = attribute.find("encryptedValue");
+    if (encrypted == attribute.end()) {
+      continue;
+    }
+    if (encrypted->is_string()) {
+      Result<std::string> clear = decryptor.Decrypt(encrypted->get<std::string>());
+      if (!clear.ok()) {
+        return InvalidArgument(fmt::format(
+            "tracked entity {}: the encrypted value of confidential attribute {}: {} ([postgres] "
+            "encryption_key must be the server's dhis.conf encryption.password)",
+            record.value("trackedEntity", std::string("?")),
+            attribute.value("attribute", std::string("?")), clear.status().message()));
+      }
+      attribute["value"] = std::move(*clear);
+    }
+    attribute.erase("encryptedValue");
+  }
+  return Status::Ok();
+}
+
 // Writes the JSON rows of `sql` into a landing file as {"key": [row, ...]}; with `hasher`, each
-// row's personal attributes are hashed before it reaches the file.
+// row's personal attributes are hashed before it reaches the file (with `decryptor`, the values
+// stored encrypted are decrypted first).
 Result<int64_t> LandJsonRows(PostgresConnection& connection, const std::string& sql,
                              const std::string& key, const std::string& path,
-                             const PersonalDataHasher* hasher = nullptr) {
+                             const PersonalDataHasher* hasher = nullptr,
+                             const Dhis2ValueDecryptor* decryptor = nullptr) {
   LandingFile file(path);
   DHL_RETURN_IF_ERROR(file.Begin(http::HttpResponseHead{}));
   DHL_RETURN_IF_ERROR(file.Write("{\"" + key + "\":["));
@@ -467,6 +506,9 @@ Result<int64_t> LandJsonRows(PostgresConnection& connection, const std::string& 
     nlohmann::json record = nlohmann::json::parse(*row[0], nullptr, false);
     if (record.is_discarded()) {
       return Internal("the database returned a record that is not JSON");
+    }
+    if (decryptor != nullptr) {
+      DHL_RETURN_IF_ERROR(DecryptAttributes(record, *decryptor));
     }
     hasher->Apply(record);
     return file.Write(record.dump());
@@ -568,13 +610,14 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           chunk.records_key, path);
     } else if (chunk.table == "tracked_entity" || chunk.table == "enrollment" ||
                chunk.table == "event" || chunk.table == "relationship") {
-      std::string sql = TrackerSql(context.schema, chunk.table);
+      std::string sql = TrackerSql(context.schema, chunk.table, context.decryptor != nullptr);
       std::string alias = chunk.table == "tracked_entity" ? "te"
                           : chunk.table == "enrollment"   ? "en"
                           : chunk.table == "relationship" ? "r"
                                                           : "e";
       sql.replace(sql.find("{since}"), 7, SinceWhere(chunk, alias + ".lastupdated"));
-      bytes = LandJsonRows(**connection, sql, chunk.records_key, path, context.hasher);
+      bytes = LandJsonRows(**connection, sql, chunk.records_key, path, context.hasher,
+                           context.decryptor);
     } else {
       for (const MetadataQuery& query : context.metadata) {
         if (query.table == chunk.table) {
@@ -709,10 +752,16 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   }
   LogInfo("extract: DHIS2 schema {} in {} (timestamps in {})", schema.version, masked, time_zone);
 
-  // Personal attributes: DHIS2's confidential flag plus the configured uids or codes. Values DHIS2
-  // stored encrypted (encryptedvalue) are not read: reported here, never landed as empty.
+  // Personal attributes: DHIS2's confidential flag plus the configured uids or codes, and any
+  // attribute with values stored encrypted (confidential when they were written). Those values are
+  // read with [postgres] encryption_key, checked here on one value of each attribute before
+  // anything is written; without the key they are reported and left out, never landed as empty.
   std::set<std::string> personal(options_.personal_attributes.begin(),
                                  options_.personal_attributes.end());
+  std::optional<Dhis2ValueDecryptor> decryptor;
+  if (!secrets_.postgres_encryption_key.empty()) {
+    decryptor.emplace(secrets_.postgres_encryption_key);
+  }
   if (schema.has_tracker) {
     DHL_ASSIGN_OR_RETURN(PostgresRows attributes,
                          planner.Query("SELECT uid, code, COALESCE(confidential, false) FROM "
@@ -725,16 +774,36 @@ Result<ExtractSummary> PostgresExtractor::Run() {
     }
     DHL_ASSIGN_OR_RETURN(
         PostgresRows encrypted,
-        planner.Query(fmt::format("SELECT a.uid, count(*) FROM trackedentityattributevalue v "
-                                  "JOIN trackedentityattribute a ON a.trackedentityattributeid = "
-                                  "v.trackedentityattributeid WHERE v.value IS NULL AND "
-                                  "v.encryptedvalue IS NOT NULL GROUP BY a.uid ORDER BY a.uid")));
+        planner.Query(
+            "SELECT a.uid, a.name, count(*), min(v.encryptedvalue) FROM "
+            "trackedentityattributevalue v JOIN trackedentityattribute a ON "
+            "a.trackedentityattributeid = v.trackedentityattributeid WHERE v.value IS "
+            "NULL AND v.encryptedvalue IS NOT NULL GROUP BY a.uid, a.name ORDER BY a.uid"));
     for (const auto& row : encrypted.rows) {
-      LogWarn(
-          "extract: {} values of confidential attribute {} are stored encrypted and are "
-          "unavailable (decrypting with [postgres] encryption_key is not implemented); they "
-          "are left out, not landed as empty",
-          row[1].value_or("0"), row[0].value_or(""));
+      std::string uid = row[0].value_or("");
+      std::string name = row[1].value_or("");
+      std::string count = row[2].value_or("0");
+      personal.insert(uid);
+      if (!decryptor) {
+        LogWarn(
+            "extract: {} values of confidential attribute {} ({}) are stored encrypted and are "
+            "unavailable: they are left out, not landed as empty (put the server's dhis.conf "
+            "encryption.password in [postgres] encryption_key of the secrets file to read them)",
+            count, uid, name);
+        continue;
+      }
+      Result<std::string> sample = decryptor->Decrypt(row[3].value_or(""));
+      if (!sample.ok()) {
+        return InvalidArgument(fmt::format(
+            "PostgreSQL {}: [postgres] encryption_key does not decrypt the stored values of "
+            "confidential attribute {} ({}): {}; it must be the server's dhis.conf "
+            "encryption.password (DHIS2's built-in one when dhis.conf sets none)",
+            masked, uid, name, sample.status().message()));
+      }
+      LogInfo(
+          "extract: {} values of confidential attribute {} ({}) are stored encrypted: read "
+          "with [postgres] encryption_key, hashed before they are written",
+          count, uid, name);
     }
   }
   PersonalDataHasher hasher(
@@ -747,6 +816,7 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   FetchContext context;
   context.schema = schema;
   context.hasher = &hasher;
+  context.decryptor = decryptor ? &*decryptor : nullptr;
   context.metadata = MetadataQueries(schema);
   context.max_tries = options_.max_tries;
 

@@ -14,39 +14,12 @@
 #include <fstream>
 
 #include "base/hash.h"
+#include "base/text.h"
 
 namespace dhl::source {
 namespace {
 
 constexpr size_t kMinHashKeyLength = 32;
-
-std::string Base64(std::string_view data) {
-  static constexpr char kAlphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  std::string out;
-  size_t i = 0;
-  while (i + 2 < data.size()) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8) | uint8_t(data[i + 2]);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += kAlphabet[n & 63];
-    i += 3;
-  }
-  if (i + 1 == data.size()) {
-    uint32_t n = uint8_t(data[i]) << 16;
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += "==";
-  } else if (i + 2 == data.size()) {
-    uint32_t n = (uint8_t(data[i]) << 16) | (uint8_t(data[i + 1]) << 8);
-    out += kAlphabet[(n >> 18) & 63];
-    out += kAlphabet[(n >> 12) & 63];
-    out += kAlphabet[(n >> 6) & 63];
-    out += '=';
-  }
-  return out;
-}
 
 Result<std::string> DefaultSecretsPath(const EnvironmentLookup& environment) {
   std::optional<std::string> config_home = environment("XDG_CONFIG_HOME");
@@ -142,7 +115,7 @@ std::string Secrets::AuthorizationHeader() const {
     return "ApiToken " + token;
   }
   if (!username.empty()) {
-    return "Basic " + Base64(username + ":" + password);
+    return "Basic " + Base64Encode(username + ":" + password);
   }
   return "";
 }

@@ -8,10 +8,15 @@
 //   * wrong password, unreachable host, a database that is not DHIS2, a DHIS2 too old: a one-line
 //     error naming the problem, exit 1, nothing written to the lake, the password nowhere;
 //   * an extraction killed (SIGKILL) at random points ten times and then rerun leaves the same
-//     bronze as one clean run.
+//     bronze as one clean run;
+//   * confidential attribute values DHIS2 stored encrypted are read with [postgres]
+//     encryption_key (vectors made by OpenSSL's command line and by Jasypt) and land hashed; a
+//     wrong key is an error naming the attribute before anything is written; without a key they
+//     are left out, never landed as empty.
 // The cases share one written country (database dhis2_same) and the lake the first case syncs from
 // it (writing the country and a full sync are most of the suite's time): the case that mutates the
 // country runs last, and each case builds what it needs when run alone.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -23,6 +28,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <random>
 #include <set>
 #include <sstream>
@@ -31,7 +37,9 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/hash.h"
 #include "base/test_paths.h"
+#include "base/text.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
 #include "pipeline/sync_runner.h"
@@ -39,6 +47,7 @@
 #include "sim/postgres_country_writer.h"
 #include "sim/sim_command.h"
 #include "sim/simulator.h"
+#include "source/postgres_connection.h"
 
 namespace dhl {
 namespace {
@@ -534,6 +543,144 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
 }
 
 // Last: it mutates the shared country.
+// The vectors of tests/data/source/dhis2-encryption encrypted with `password` (both makers):
+// encrypted value -> clear text.
+std::map<std::string, std::string> EncryptionVectors(const std::string& password) {
+  std::map<std::string, std::string> vectors;
+  for (const char* file : {"openssl_vectors.tsv", "jasypt_vectors.tsv"}) {
+    std::ifstream in(std::string(DHL_SOURCE_DIR) + "/tests/data/source/dhis2-encryption/" + file);
+    for (std::string line; std::getline(in, line);) {
+      std::vector<std::string_view> fields = Split(line, '\t');
+      if (fields.size() == 3 && fields[0] == password) {
+        vectors[std::string(fields[2])] = std::string(fields[1]);
+      }
+    }
+  }
+  return vectors;
+}
+
+// trackedEntity -> the value of `attribute` in bronze.tracked_entity of `lake` (absent: no entry).
+std::map<std::string, std::string> BronzeAttributeValues(const fs::path& lake,
+                                                         const std::string& attribute) {
+  std::map<std::string, std::string> values;
+  auto database = engine::Database::Open();
+  EXPECT_TRUE(database.ok());
+  auto connection = database->Connect();
+  EXPECT_TRUE(connection.ok());
+  lake::LakeCatalog catalog(lake.string());
+  EXPECT_TRUE(catalog.RegisterAll(*connection).ok());
+  auto rows = connection->Query("SELECT trackedEntity, attributes FROM bronze.tracked_entity");
+  EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+  if (!rows.ok()) return values;
+  for (size_t row = 0; row < rows->row_count(); ++row) {
+    nlohmann::json list = nlohmann::json::parse(rows->GetString(1, row).value_or("[]"));
+    for (const nlohmann::json& item : list) {
+      if (item.value("attribute", "") == attribute && item.contains("value")) {
+        values[rows->GetString(0, row).value_or("")] =
+            item["value"].is_string() ? item["value"].get<std::string>() : item["value"].dump();
+      }
+    }
+  }
+  return values;
+}
+
+TEST_F(PostgresSourceTest, EncryptedConfidentialValuesAreDecryptedThenHashed) {
+  EnsureSharedCountry();
+  const std::string key = "xq3-Lm9!vR7#tB2@wN5$kP8%zz";
+  std::map<std::string, std::string> vectors = EncryptionVectors(key);
+  ASSERT_GE(vectors.size(), 4u);
+  // A copy of the country whose first confidential attribute holds, for the first tracked
+  // entities (by uid), the vectors as DHIS2 stores them: value NULL, encryptedvalue set. The data
+  // values are left out of the copy (this case reads tracker data).
+  std::string values;
+  int n = 0;
+  for (const auto& [encrypted, clear] : vectors) {
+    values += (values.empty() ? "" : ", ") + fmt::format("({}, '{}')", ++n, encrypted);
+  }
+  ASSERT_TRUE(server->Psql("postgres", std::string("DROP DATABASE IF EXISTS dhis2_encrypted; "
+                                                   "CREATE DATABASE dhis2_encrypted TEMPLATE ") +
+                                           kSharedCountry));
+  ASSERT_TRUE(server->Psql(
+      "dhis2_encrypted",
+      "TRUNCATE datavalue, completedatasetregistration CASCADE; "
+      "WITH attribute AS (SELECT trackedentityattributeid FROM trackedentityattribute WHERE "
+      "confidential ORDER BY uid LIMIT 1), targets AS (SELECT v.trackedentityid, "
+      "v.trackedentityattributeid, row_number() OVER (ORDER BY te.uid) AS n FROM "
+      "trackedentityattributevalue v JOIN trackedentity te USING (trackedentityid) WHERE "
+      "v.trackedentityattributeid = (SELECT trackedentityattributeid FROM attribute)), "
+      "vectors(n, encrypted) AS (VALUES " +
+          values +
+          ") UPDATE trackedentityattributevalue v SET value = NULL, encryptedvalue = "
+          "vectors.encrypted FROM targets JOIN vectors USING (n) WHERE v.trackedentityid = "
+          "targets.trackedentityid AND v.trackedentityattributeid = "
+          "targets.trackedentityattributeid"));
+  // Which tracked entity holds which vector, and the attribute's uid, from the database.
+  auto connection = source::PostgresConnection::Open({.uri = server->Uri("dhis2_encrypted")});
+  ASSERT_TRUE(connection.ok()) << connection.status().ToString();
+  auto stored = connection->Query(
+      "SELECT te.uid, a.uid, v.encryptedvalue FROM trackedentityattributevalue v JOIN "
+      "trackedentity te USING (trackedentityid) JOIN trackedentityattribute a USING "
+      "(trackedentityattributeid) WHERE v.encryptedvalue IS NOT NULL");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  ASSERT_EQ(stored->rows.size(), vectors.size());
+  const std::string attribute = stored->rows[0][1].value_or("");
+  std::map<std::string, std::string> clear_by_entity;
+  for (const auto& row : stored->rows) {
+    clear_by_entity[row[0].value_or("")] = vectors.at(row[2].value_or(""));
+  }
+
+  fs::path dir = TempDir("encrypted");
+  auto sync = [&](const std::string& name, const std::string& encryption_key) {
+    pipeline::SyncOptions options = SyncTo(dir / name, server->Uri("dhis2_encrypted"));
+    options.stages = {pipeline::SyncStage::kExtract};
+    options.secrets.postgres_encryption_key = encryption_key;
+    return pipeline::RunSync(options);
+  };
+  // A wrong key: an error naming the attribute, before anything is written.
+  auto wrong = sync("wrong", "J7GhAs287hsSQlKd9g5");
+  ASSERT_FALSE(wrong.ok());
+  EXPECT_NE(wrong.status().message().find("does not decrypt the stored values of confidential "
+                                          "attribute " +
+                                          attribute),
+            std::string::npos)
+      << wrong.status().ToString();
+  EXPECT_EQ(wrong.status().message().find(key), std::string::npos);
+  EXPECT_FALSE(fs::exists(dir / "wrong" / "bronze"));
+  EXPECT_FALSE(fs::exists(dir / "wrong" / "_landing"));
+
+  // The right key: each value lands as the HMAC of its clear text, like any confidential value.
+  auto right = sync("right", key);
+  ASSERT_TRUE(right.ok()) << right.status().ToString();
+  ASSERT_TRUE(right->ok()) << right->ToText();
+  std::map<std::string, std::string> landed = BronzeAttributeValues(dir / "right", attribute);
+  for (const auto& [entity, clear] : clear_by_entity) {
+    ASSERT_EQ(landed.count(entity), 1u) << entity;
+    EXPECT_EQ(landed[entity], HmacSha256Hex(std::string(64, 'c'), clear)) << entity << " " << clear;
+  }
+  // The attribute's other values (stored in clear) are hashed too; no clear text lands anywhere.
+  EXPECT_GT(landed.size(), clear_by_entity.size());
+  for (const auto& [entity, value] : landed) {
+    EXPECT_TRUE(value.size() == 64 &&
+                value.find_first_not_of("0123456789abcdef") == std::string::npos)
+        << entity << ": " << value;
+  }
+  for (const auto& [entity, clear] : clear_by_entity) {
+    if (clear.size() >= 6) {
+      EXPECT_TRUE(FilesHolding(dir / "right", clear).empty()) << clear;
+    }
+  }
+
+  // No key: the encrypted values are left out (no entry), the others land as before.
+  auto none = sync("none", "");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  std::map<std::string, std::string> without = BronzeAttributeValues(dir / "none", attribute);
+  for (const auto& [entity, clear] : clear_by_entity) {
+    EXPECT_EQ(without.count(entity), 0u) << entity;
+  }
+  EXPECT_EQ(without.size() + clear_by_entity.size(), landed.size());
+  fs::remove_all(dir);
+}
+
 TEST_F(PostgresSourceTest, IncrementalAfterMutationsEqualsFreshFull) {
   sim::SimOptions options = SmallCountry();
   EnsureSharedCountry();
