@@ -101,7 +101,10 @@ class Evaluator {
     uint64_t h = SeededHash(seed_, {kCell, key.de, key.ou, key.pe, key.coc, key.aoc});
     if (form_time && UnitFromHash(h) < de.presence) {
       state.present = true;
-      state.created_ms = *form_time + static_cast<int64_t>(Mix64(h) % 600000);
+      // Never after the country's "now" (a form filled minutes before midnight is saved by then):
+      // a stamp later than the clock of a mutation round would make the round's update older
+      // than the value it replaces.
+      state.created_ms = Clamp(*form_time + static_cast<int64_t>(Mix64(h) % 600000), h);
       state.updated_ms = state.created_ms;
       uint64_t h2 = Mix64(h ^ 0xD1);
       double u = UnitFromHash(h2);

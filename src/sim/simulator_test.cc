@@ -551,6 +551,14 @@ TEST(SimulatorTest, MutateChangesTheShareAndLastUpdatedFindsExactlyThem) {
     return rows;
   };
   auto before = snapshot();
+  // Nothing is stamped after the country's "now" (the start of its day): a round stamped with the
+  // clock must be newer than every value it replaces, even just after midnight.
+  std::string now = FormatLocalMillis(country.as_of_ms);
+  auto all = ParseCsv(FetchAllCsv(client, country, "&includeDeleted=true"));
+  ASSERT_GT(all.size(), 1000u);
+  for (size_t i = 1; i < all.size(); ++i) {
+    ASSERT_LT(all[i][7].substr(0, 23), now) << all[i][0] << " " << all[i][1] << " " << all[i][2];
+  }
   SimStats stats_before = server.simulator().Stats();
   Answer mutated = client.Post("/admin/mutate?share=0.1");
   ASSERT_EQ(mutated.code, 200) << mutated.body;
