@@ -111,9 +111,10 @@ struct Model {
   std::string partition_window_generator;
   // partitioned: a column of the output and of every partition input whose values the model
   // computes apart (`batch_by`): an output row reads only the partition inputs' rows with its own
-  // value of it. Its rows are staged to Parquet files and committed at once; a run whose partition
-  // inputs hold more rows than one piece may (the memory the engine may hold over batch_row_bytes,
-  // the model's measured peak per input row) computes it one bucket of values at a time.
+  // value of it. A run whose partition inputs hold more rows than one piece may (the memory the
+  // engine may hold over batch_row_bytes, the model's measured peak per input row) computes the
+  // model one bucket of values at a time, each piece staged to a Parquet file, and commits them
+  // all at once.
   std::string batch_by;
   int64_t batch_row_bytes = 0;
   std::vector<Expectation> expectations;

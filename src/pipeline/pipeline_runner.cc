@@ -351,13 +351,13 @@ class Runner {
     std::string source;
   };
   std::map<TableName, BucketView> bucket_views_;
-  // batch_by (model.h): computes `sql` in pieces, one bucket of batch_by values at a time when
-  // the partition inputs hold more rows than one piece may (RunOptions::batch_memory_bytes over
-  // the model's batch_row_bytes), else in one piece; each piece's rows (those matching `replaced`,
-  // when given) are staged to a Parquet file in staging_ (no materialised copy of the rows); then
-  // applies the expectations over the staged rows and commits them with `write` in one commit (a
-  // failure leaves the table as it was). False, with nothing committed, when the staged file
-  // would not give the model's column types back.
+  // batch_by (model.h): when the partition inputs hold more rows than one piece may
+  // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
+  // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
+  // staged to a Parquet file under _system/tmp; then applies the expectations over the staged rows
+  // and commits them with `write` in one commit (a failure leaves the table as it was). False,
+  // with nothing committed, when one piece holds every row or the staged file would not give the
+  // model's column types back.
   Result<bool> RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
                            const std::string& replaced, lake::WriteOptions write,
                            ModelResult& result);
@@ -1929,6 +1929,7 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     values.push_back(Value{counted.GetString(0, row), counted.GetInt64(1, row).value_or(0)});
     total += values.back().rows;
   }
+  if (total <= rows_per_piece) return false;
   // The values by rows, largest first, each into the first bucket with room for it: a value with
   // more rows than a piece may hold is a piece of its own.
   std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) {
@@ -1952,13 +1953,8 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     }
     bucket->rows += value.rows;
   }
-  // One piece (every row fits, or none) reads the inputs whole.
-  if (buckets.empty()) buckets.emplace_back();
-  const bool narrowed = buckets.size() > 1;
-  if (narrowed) {
-    LogInfo("{}: {} rows of its partition inputs in {} pieces by {} (at most {} rows each)",
-            model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
-  }
+  LogInfo("{}: {} rows of its partition inputs in {} pieces by {} (at most {} rows each)",
+          model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
   DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
   const std::string rows_sql =
       replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
@@ -1970,7 +1966,6 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     }
     if (bucket.null) conditions.push_back(column + " IS NULL");
     for (const auto& [table, view] : bucket_views_) {
-      if (!narrowed) break;
       DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
                                               QuoteName(view.name) + " AS SELECT * FROM " +
                                               view.source + " WHERE " + Join(conditions, " OR ")));
@@ -2659,7 +2654,7 @@ std::string RunSummary::ToString() const {
     if (model.status == ModelStatus::kSucceeded) {
       out << " (" << model.rows_in << " in, " << model.rows_out << " out, " << model.rows_rejected
           << " rejected, " << model.seconds << " s"
-          << (model.pieces > 1 ? " in " + std::to_string(model.pieces) + " pieces" : "")
+          << (model.pieces > 0 ? " in " + std::to_string(model.pieces) + " pieces" : "")
           << (model.output_unchanged ? ", no change" : "")
           << (model.full_reason.empty() ? "" : ", rebuilt in full: " + model.full_reason)
           << (model.run_reason.empty() ? "" : ", ran: " + model.run_reason) << ")";

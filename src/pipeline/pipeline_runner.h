@@ -91,7 +91,7 @@ struct ModelResult {
   // recorded", a changed definition, or "inputs moved: bronze.a 3->4, ...".
   std::string run_reason;
   double seconds = 0;
-  // A model with batch_by: the pieces it was computed in (0 for the others).
+  // A model with batch_by computed in pieces: how many (0: in one query).
   int64_t pieces = 0;
   std::string error;
   // Bronze inputs the source did not deliver, read as empty tables (absent_input.h).

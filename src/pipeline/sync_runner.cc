@@ -297,7 +297,7 @@ std::string SyncSummary::ToText() const {
         text += fmt::format("  {:<34} {} in, {} out, {} rejected, {}{}{}{}\n",
                             model.name.ToString(), model.rows_in, model.rows_out,
                             model.rows_rejected, HumanDuration(model.seconds),
-                            model.pieces > 1 ? fmt::format(" in {} pieces", model.pieces) : "",
+                            model.pieces > 0 ? fmt::format(" in {} pieces", model.pieces) : "",
                             model.output_unchanged ? " (same result: nothing committed)" : "",
                             model.run_reason.empty() ? "" : "; ran: " + model.run_reason);
       } else if (model.status == ModelStatus::kMissingInput) {
