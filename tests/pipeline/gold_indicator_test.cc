@@ -597,16 +597,7 @@ TEST_F(GoldIndicatorTest, IndicatorValuesRecomputeOnlyTheYearsTheirOffsetsReach)
     ASSERT_TRUE(written.ok()) << written.status().ToString();
   };
   auto expect_run = [&](int64_t rows_in, int64_t files_added, int64_t files_removed) {
-    bool ran = false;
-    for (const ModelResult& model : last_summary_.models) {
-      if (model.name.ToString() != "gold.indicator_value") continue;
-      ran = true;
-      EXPECT_EQ(model.full_reason, "");
-      EXPECT_EQ(model.rows_in, rows_in);
-      EXPECT_EQ(model.files_added, files_added);
-      EXPECT_EQ(model.files_removed, files_removed);
-    }
-    EXPECT_TRUE(ran);
+    ExpectPartialRun("gold.indicator_value", rows_in, files_added, files_removed);
   };
   const std::string indicators =
       "('indAnc1Only', '#{deAnc1Visit}', '1', 1, false),"

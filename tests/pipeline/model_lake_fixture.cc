@@ -70,6 +70,20 @@ void ModelLakeFixture::RunOk(lake::LakeCatalog& catalog, bool full) {
   last_summary_ = *summary;
 }
 
+void ModelLakeFixture::ExpectPartialRun(const std::string& model, int64_t rows_in,
+                                        int64_t files_added, int64_t files_removed) {
+  bool ran = false;
+  for (const ModelResult& result : last_summary_.models) {
+    if (result.name.ToString() != model) continue;
+    ran = true;
+    EXPECT_EQ(result.full_reason, "") << model;
+    EXPECT_EQ(result.rows_in, rows_in) << model;
+    EXPECT_EQ(result.files_added, files_added) << model;
+    EXPECT_EQ(result.files_removed, files_removed) << model;
+  }
+  EXPECT_TRUE(ran) << model << " did not run";
+}
+
 void ModelLakeFixture::RegisterLatest(lake::LakeCatalog& catalog, const std::string& table) {
   auto name = lake::ParseTableName(table);
   EXPECT_TRUE(name.ok()) << name.status().ToString();

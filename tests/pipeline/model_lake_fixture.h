@@ -54,6 +54,11 @@ class ModelLakeFixture : public lake::TempLakeFixture {
   Result<RunSummary> Run(lake::LakeCatalog& catalog, bool full = false);
   // Runs, asserts that the run and every model succeeded, and keeps the summary in last_summary_.
   void RunOk(lake::LakeCatalog& catalog, bool full = false);
+  // Asserts that the last RunOk ran `model` ("gold.reporting_rate") as a partial run (no reason to
+  // rebuild it whole) that read `rows_in` rows, added `files_added` files and removed
+  // `files_removed`.
+  void ExpectPartialRun(const std::string& model, int64_t rows_in, int64_t files_added,
+                        int64_t files_removed);
 
   // The first column of every row of `sql`, as text ("NULL" for NULL), sorted; `table` (a table of
   // `catalog`, "layer.name") is registered at its latest version first.
