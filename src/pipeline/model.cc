@@ -47,6 +47,22 @@ Result<std::vector<std::string>> ParseColumnList(std::string_view path, int line
   return columns;
 }
 
+// A header's `layer.table, ...` list (partition_inputs, append_inputs, batch_inputs).
+Result<std::vector<lake::TableName>> ParseTableList(std::string_view path, int line,
+                                                    std::string_view key, std::string_view value) {
+  std::vector<lake::TableName> tables;
+  for (std::string_view item : Split(value, ',')) {
+    std::string table_text = TrimmedCopy(item);
+    auto table = lake::ParseTableName(table_text);
+    if (!table.ok()) {
+      return LineError(path, line,
+                       std::string(key) + ": '" + table_text + "': " + table.status().message());
+    }
+    tables.push_back(*table);
+  }
+  return tables;
+}
+
 int LineAt(std::string_view text, size_t offset) {
   int line = 1;
   for (size_t i = 0; i < offset && i < text.size(); ++i) {
@@ -263,25 +279,11 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
             "materialized: '" + value + "' is not 'table', 'incremental' or 'partitioned'");
       }
     } else if (key == "partition_inputs") {
-      for (std::string_view item : Split(value, ',')) {
-        std::string table_text = TrimmedCopy(item);
-        auto table = lake::ParseTableName(table_text);
-        if (!table.ok()) {
-          return LineError(path, line,
-                           "partition_inputs: '" + table_text + "': " + table.status().message());
-        }
-        model.partition_inputs.push_back(*table);
-      }
+      DHL_ASSIGN_OR_RETURN(auto tables, ParseTableList(path, line, key, value));
+      model.partition_inputs.insert(model.partition_inputs.end(), tables.begin(), tables.end());
     } else if (key == "append_inputs") {
-      for (std::string_view item : Split(value, ',')) {
-        std::string table_text = TrimmedCopy(item);
-        auto table = lake::ParseTableName(table_text);
-        if (!table.ok()) {
-          return LineError(path, line,
-                           "append_inputs: '" + table_text + "': " + table.status().message());
-        }
-        model.append_inputs.push_back(*table);
-      }
+      DHL_ASSIGN_OR_RETURN(auto tables, ParseTableList(path, line, key, value));
+      model.append_inputs.insert(model.append_inputs.end(), tables.begin(), tables.end());
     } else if (key == "append_key") {
       for (std::string_view item : Split(value, ',')) {
         model.append_key.push_back(TrimmedCopy(item));
@@ -322,6 +324,9 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
         return LineError(path, line, "batch_by: '" + value + "' is not a column name");
       }
       model.batch_by = value;
+    } else if (key == "batch_inputs") {
+      DHL_ASSIGN_OR_RETURN(auto tables, ParseTableList(path, line, key, value));
+      model.batch_inputs.insert(model.batch_inputs.end(), tables.begin(), tables.end());
     } else if (key == "batch_row_bytes") {
       int64_t bytes = 0;
       auto [bytes_end, bytes_error] =
@@ -431,11 +436,12 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       }
       model.expectations.push_back(std::move(expectation));
     } else {
-      return LineError(path, line,
-                       "unknown header key '" + key +
-                           "' (want materialized, unique_key, order_by, deleted, recompute_on, "
-                           "partition_by, partition_inputs, partition_window, append_inputs, "
-                           "append_key, batch_by, batch_row_bytes, depends_on, expect)");
+      return LineError(
+          path, line,
+          "unknown header key '" + key +
+              "' (want materialized, unique_key, order_by, deleted, recompute_on, "
+              "partition_by, partition_inputs, partition_window, append_inputs, "
+              "append_key, batch_by, batch_inputs, batch_row_bytes, depends_on, expect)");
     }
   }
   if (!has_materialized) {
@@ -470,8 +476,17 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
   if (model.batch_by.empty() != (model.batch_row_bytes == 0)) {
     return LineError(path, 1, "batch_by and batch_row_bytes go together");
   }
-  if (!model.batch_by.empty() && model.materialization != Materialization::kPartitioned) {
-    return LineError(path, 1, "batch_by applies only to 'materialized: partitioned'");
+  if (!model.batch_by.empty() && model.materialization == Materialization::kIncremental) {
+    return LineError(path, 1, "batch_by applies only to 'materialized: table' or 'partitioned'");
+  }
+  if (!model.batch_inputs.empty() && model.batch_by.empty()) {
+    return LineError(path, 1, "batch_inputs needs batch_by");
+  }
+  if (!model.batch_by.empty() && model.batch_inputs.empty()) {
+    if (model.materialization != Materialization::kPartitioned) {
+      return LineError(path, 1, "batch_by on a 'materialized: table' model needs batch_inputs");
+    }
+    model.batch_inputs = model.partition_inputs;
   }
   if (!model.append_key.empty() && model.append_inputs.empty()) {
     return LineError(path, 1, "append_key needs append_inputs");

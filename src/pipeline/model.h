@@ -109,14 +109,18 @@ struct Model {
   // partitioned, `partition_window: generated('name')`: the generator `name` returns the window as
   // "low, high" at run time (from the inputs whole; the numbers above are then 0, 0).
   std::string partition_window_generator;
-  // partitioned: a column of the output and of every partition input whose values the model
-  // computes apart (`batch_by`): an output row reads only the partition inputs' rows with its own
-  // value of it. A run whose partition inputs hold more rows than one piece may (the memory the
+  // partitioned or table: a column of the output and of every batch input whose values the model
+  // computes apart (`batch_by`): an output row reads only the batch inputs' rows with its own
+  // value of it. A run whose batch inputs hold more rows than one piece may (the memory the
   // engine may hold over batch_row_bytes, the model's measured peak per input row) computes the
   // model one bucket of values at a time, each piece staged to a Parquet file, and commits them
   // all at once.
   std::string batch_by;
   int64_t batch_row_bytes = 0;
+  // With batch_by: the inputs a piece reads narrowed to its values (`batch_inputs`; a
+  // partitioned model's default is its partition_inputs, a table model names them). The others
+  // are read whole by every piece.
+  std::vector<lake::TableName> batch_inputs;
   std::vector<Expectation> expectations;
   std::vector<Ref> refs;  // in order of appearance, duplicates removed; the
                           // `depends_on:` header tables come first, the tables of

@@ -343,7 +343,7 @@ class Runner {
   Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
   // Files a streamed rebuild or a run in pieces staged in staging_; DropTempTables deletes them.
   std::vector<std::string> staged_files_;
-  // A partitioned model with batch_by reads each partition input through a temporary view
+  // A model with batch_by reads each batch input through a temporary view
   // (`name`) over the input as the run reads it (`source`): all of it, or, while RunInPieces
   // computes one piece, the rows of that piece's batch_by values.
   struct BucketView {
@@ -351,7 +351,7 @@ class Runner {
     std::string source;
   };
   std::map<TableName, BucketView> bucket_views_;
-  // batch_by (model.h): when the partition inputs hold more rows than one piece may
+  // batch_by (model.h): when the batch inputs hold more rows than one piece may
   // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
   // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
   // staged to a Parquet file under _system/tmp; then applies the expectations over the staged rows
@@ -699,9 +699,8 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                               filter->second));
       views[ref.table] = QuoteName(keyed);
     }
-    if (!model.batch_by.empty() &&
-        std::find(model.partition_inputs.begin(), model.partition_inputs.end(), ref.table) !=
-            model.partition_inputs.end()) {
+    if (!model.batch_by.empty() && std::find(model.batch_inputs.begin(), model.batch_inputs.end(),
+                                             ref.table) != model.batch_inputs.end()) {
       BucketView bucket{"_pipeline_bucket_" + ref.table.layer + "_" + ref.table.name,
                         views[ref.table]};
       DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
@@ -1610,11 +1609,17 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     auto step = steps_.Time("render");
     DHL_RETURN_IF_ERROR(RenderBatchRefs(model, inputs, last, incremental, batch_sql));
   }
-  if (model.materialization == Materialization::kTable && WritesDirectly(model)) {
+  if (model.materialization == Materialization::kTable) {
     lake::WriteOptions write;
     write.partition_columns = model.partition_by;
     write.mode = lake::WriteMode::kOverwrite;
-    return WriteDirectly(model, batch_sql, std::move(write), result);
+    if (!model.batch_by.empty()) {
+      // Rebuilt in pieces when its batch inputs hold more rows than one piece may (one commit).
+      DHL_ASSIGN_OR_RETURN(bool in_pieces,
+                           RunInPieces(model, inputs, batch_sql, "", write, result));
+      if (in_pieces) return Status::Ok();
+    }
+    if (WritesDirectly(model)) return WriteDirectly(model, batch_sql, std::move(write), result);
   }
   if (RewritesDirectly(model)) return RewriteDirectly(model, batch_sql, result);
   // A table model's rows are its result as they are: one temporary table serves as both.
@@ -1902,7 +1907,7 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
   if (bucket_views_.empty()) return false;
   std::optional<StepTimes::Scope> step;
   step.emplace(steps_, "pieces");
-  // The partition inputs' rows per batch_by value.
+  // The batch inputs' rows per batch_by value.
   const std::string column = QuoteName(model.batch_by);
   std::vector<std::string> values_read;
   for (const auto& [table, bucket] : bucket_views_) {
@@ -1953,7 +1958,7 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     }
     bucket->rows += value.rows;
   }
-  LogInfo("{}: {} rows of its partition inputs in {} pieces by {} (at most {} rows each)",
+  LogInfo("{}: {} rows of its batch inputs in {} pieces by {} (at most {} rows each)",
           model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
   DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
   const std::string rows_sql =

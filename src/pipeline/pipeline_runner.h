@@ -52,7 +52,7 @@ struct RunOptions {
   // The bytes free on the file system holding a folder (a rebuild checks them before staging its
   // rows); nullptr = engine::FreeDiskBytes. Tests give a full disk.
   std::function<Result<int64_t>(const std::string& folder)> free_disk_bytes;
-  // A model with batch_by (model.h) is computed in pieces whose partition-input rows times its
+  // A model with batch_by (model.h) is computed in pieces whose batch-input rows times its
   // batch_row_bytes fit in this many bytes; 0 = half the engine's memory limit.
   int64_t batch_memory_bytes = 0;
 };

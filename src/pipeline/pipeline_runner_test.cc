@@ -1157,7 +1157,61 @@ TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommitt
   EXPECT_TRUE(fs::is_empty(staging));
 }
 
-TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndAPartitionedModel) {
+// batch_by on a table model: the batch inputs it names are narrowed to each piece's values, the
+// other inputs are read whole, and the pieces' rows replace the table in one commit.
+TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCommittedOnce) {
+  // i = 0..144: g a (50 rows), b (30), c (30), d (20), e (10), NULL (5); v = i.
+  lake::WriteOptions options;
+  options.mode = lake::WriteMode::kOverwrite;
+  auto written = catalog_->Table({"bronze", "values"})
+                     .Write(*connection_,
+                            "SELECT CASE WHEN i < 50 THEN 'a' WHEN i < 80 THEN 'b' WHEN i < 110 "
+                            "THEN 'c' WHEN i < 130 THEN 'd' WHEN i < 140 THEN 'e' END AS g, "
+                            "CAST(i AS DOUBLE) AS v FROM range(145) AS t(i)",
+                            options);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  // Read whole by every piece (no g column to narrow it by).
+  written = catalog_->Table({"bronze", "factor"})
+                .Write(*connection_, "SELECT CAST(10 AS DOUBLE) AS f", options);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  // Each row with its group's median: a group's rows must all be in one piece.
+  auto models = ModelSet::LoadMap(
+      {{"gold/by_row.sql",
+        "-- materialized: table\n-- batch_by: g\n-- batch_inputs: bronze.values\n"
+        "-- batch_row_bytes: 1000\n"
+        "SELECT v.g, v.v, m.median * f.f AS m FROM ref('bronze.values') v JOIN (SELECT g, "
+        "percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS median FROM ref('bronze.values') "
+        "GROUP BY g) m ON m.g IS NOT DISTINCT FROM v.g CROSS JOIN ref('bronze.factor') f"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  // 60 rows a piece: a (50) + e (10), b (30) + c (30), d (20) + NULL (5).
+  RunOptions pieces;
+  pieces.full = true;
+  pieces.batch_memory_bytes = 60 * 1000;
+  ModelResult first = Run(*models, "gold.by_row", pieces);
+  EXPECT_EQ(first.pieces, 3);
+  EXPECT_EQ(first.rows_in, 145);
+  EXPECT_EQ(first.rows_out, 145);
+  EXPECT_EQ(Version({"gold", "by_row"}), 0);  // one commit
+  // Medians by hand (v = i): a 0..49 24.5, b 50..79 64.5, c 80..109 94.5, d 110..129 119.5,
+  // e 130..139 134.5, NULL 140..144 142; times 10.
+  std::map<std::string, int> counted;
+  for (const std::string& row : Rows("gold.by_row", "g, m")) ++counted[row];
+  const std::map<std::string, int> expected = {{"(NULL, 1420.0)", 5}, {"(a, 245.0)", 50},
+                                               {"(b, 645.0)", 30},    {"(c, 945.0)", 30},
+                                               {"(d, 1195.0)", 20},   {"(e, 1345.0)", 10}};
+  EXPECT_EQ(counted, expected);
+  EXPECT_TRUE(fs::is_empty(dir_ / "lake" / "_system" / "tmp"));
+
+  // In one query: the same rows, nothing committed.
+  RunOptions whole;
+  whole.full = true;
+  ModelResult again = Run(*models, "gold.by_row", whole);
+  EXPECT_EQ(again.pieces, 0);
+  EXPECT_TRUE(again.output_unchanged);
+  EXPECT_EQ(Version({"gold", "by_row"}), 0);
+}
+
+TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndBatchInputs) {
   const std::string body = "SELECT 1 AS k, 2020 AS year FROM ref('bronze.f')";
   const std::string partitioned =
       "-- materialized: partitioned\n-- partition_by: year\n-- partition_inputs: bronze.f\n";
@@ -1181,8 +1235,28 @@ TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndAPartitionedModel) {
                           "batch_row_bytes: 500\n" +
                               body);
   ASSERT_FALSE(table.ok());
-  EXPECT_NE(table.status().message().find("only to 'materialized: partitioned'"), std::string::npos)
+  EXPECT_NE(table.status().message().find("table' model needs batch_inputs"), std::string::npos)
       << table.status().message();
+  auto table_inputs = ParseModel("gold/x.sql",
+                                 "-- materialized: table\n-- batch_by: k\n-- batch_inputs: "
+                                 "bronze.values\n-- batch_row_bytes: 500\n" +
+                                     body);
+  ASSERT_TRUE(table_inputs.ok()) << table_inputs.status().ToString();
+  EXPECT_EQ(table_inputs->batch_inputs, std::vector<lake::TableName>({{"bronze", "values"}}));
+  EXPECT_EQ(ok->batch_inputs, ok->partition_inputs);  // a partitioned model's default
+  auto incremental = ParseModel("gold/x.sql",
+                                "-- materialized: incremental\n-- unique_key: k\n-- order_by: "
+                                "k\n-- batch_by: k\n-- batch_row_bytes: 500\n" +
+                                    body);
+  ASSERT_FALSE(incremental.ok());
+  EXPECT_NE(incremental.status().message().find("only to 'materialized: table' or 'partitioned'"),
+            std::string::npos)
+      << incremental.status().message();
+  auto inputs_alone =
+      ParseModel("gold/x.sql", partitioned + "-- batch_inputs: bronze.values\n" + body);
+  ASSERT_FALSE(inputs_alone.ok());
+  EXPECT_NE(inputs_alone.status().message().find("batch_inputs needs batch_by"), std::string::npos)
+      << inputs_alone.status().message();
 }
 
 TEST(ModelHeaderTest, RecomputeOnNamesAnInputAndColumns) {
