@@ -11,6 +11,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
 #include "engine/memory_limit.h"
 #include "source/bronze_table.h"
 #include "source/invalid_utf8.h"
@@ -64,8 +65,29 @@ Result<std::string> ReadHead(const std::string& path, size_t max_bytes) {
   return data;
 }
 
-Result<std::map<std::string, std::string>> CsvColumns(const std::string& file, bool* has_rows) {
+Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
+                                                      const BronzeTable& table, bool* has_rows) {
   DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
+  if (table.name != "data_value") {
+    // The database source's CSV (COPY ... TO STDOUT WITH (FORMAT csv, HEADER true)): a header of
+    // the table's own column names, none of which needs quoting.
+    size_t end = head.find('\n');
+    std::string_view header = std::string_view(head).substr(0, end);
+    *has_rows = end != std::string::npos && end + 1 < head.size();
+    std::map<std::string, std::string> present;
+    for (std::string_view name : Split(header, ',')) {
+      bool known = false;
+      for (const BronzeColumn& column : table.columns) {
+        known = known || column.name == name;
+      }
+      if (!known) {
+        return InvalidArgument(fmt::format("CSV file {}: column \"{}\" is not one of bronze.{}",
+                                           file, name, table.name));
+      }
+      present.emplace(std::string(name), std::string(name));
+    }
+    return present;
+  }
   std::map<std::string, std::string> present = CsvHeaderColumns(head, has_rows);
   bool has_header = !head.empty() && head[0] != '\n' && head.rfind("\r\n", 0) != 0;
   if (has_header && present.count("dataElement") == 0) {
@@ -220,7 +242,7 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
     for (const ChunkFiles& item : batch) {
       for (const std::string& file : item.files) {
         bool has_rows = false;
-        DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, &has_rows));
+        DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, *table, &has_rows));
         if (!has_rows) {
           continue;  // an empty body or a header alone
         }
@@ -230,6 +252,21 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           std::string source =
               found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
           columns.push_back(ColumnSql(column, source, plan.server_time_zone));
+        }
+        if (table->keep_record) {
+          // The record as received, as JSON: the CSV's fields by name, flags as booleans.
+          std::vector<std::string> members;
+          for (const BronzeColumn& column : table->columns) {
+            if (auto found = present.find(column.name); found != present.end()) {
+              std::string value = Ident(found->second);
+              if (column.type == ColumnType::kBoolean) {
+                value = "TRY_CAST(" + value + " AS BOOLEAN)";
+              }
+              members.push_back(sql::StringLiteral(column.name) + ", " + value);
+            }
+          }
+          columns.push_back(
+              fmt::format("CAST(json_object({}) AS VARCHAR) AS record", fmt::join(members, ", ")));
         }
         auto copy = repaired_copies.find(file);
         parts.push_back(fmt::format(
