@@ -11,6 +11,7 @@
 #include "sim/sim_command.h"
 #include "sim/sim_options.h"
 #include "sim/simulator.h"
+#include "source/dhis2_encryption.h"
 #include "source/postgres_connection.h"
 #include "source/secrets.h"
 
@@ -19,7 +20,8 @@ namespace dhl::cli {
 namespace {
 
 // `sim --write-postgres URI`: the country into a database, then exit.
-int WriteToPostgres(const sim::SimOptions& options, const std::string& uri) {
+int WriteToPostgres(const sim::SimOptions& options, const std::string& uri,
+                    const std::string& encryption_password) {
   if (!source::IsPostgresUri(uri)) {
     return ReportFailure(InvalidArgument("--write-postgres " + source::MaskPostgresUri(uri) +
                                          ": not a postgresql:// URI"),
@@ -38,7 +40,8 @@ int WriteToPostgres(const sim::SimOptions& options, const std::string& uri) {
     password = secrets->postgres_password;
   }
   sim::Simulator simulator(options, SystemClock::Instance());
-  Result<sim::PostgresWriteSummary> written = sim::WriteCountryToPostgres(simulator, uri, password);
+  Result<sim::PostgresWriteSummary> written =
+      sim::WriteCountryToPostgres(simulator, uri, password, encryption_password);
   if (!written.ok()) {
     return ReportFailure(written.status());
   }
@@ -57,6 +60,7 @@ void AddSimCommand(CLI::App& app, Action* action) {
     std::string scale = "small";
     bool stats = false;
     std::string write_postgres;
+    std::string encryption_password = source::kDhis2DefaultEncryptionPassword;
   };
   auto args = std::make_shared<Args>();
   CLI::App* command = app.add_subcommand(
@@ -78,6 +82,10 @@ void AddSimCommand(CLI::App& app, Action* action) {
   command->add_option("--write-postgres", args->write_postgres,
                       "Write the country into this PostgreSQL database (DHIS2's schema, created "
                       "when missing) and exit: postgresql://USER@HOST:PORT/DBNAME");
+  command->add_option("--encryption-password", args->encryption_password,
+                      "With --write-postgres: the simulated server's dhis.conf "
+                      "encryption.password, which encrypts confidential attribute values as "
+                      "DHIS2 stores them (default DHIS2's built-in one)");
   command->callback([action, args] {
     *action = [args](const Config&) {
       Result<sim::Scale> scale = sim::ParseScale(args->scale);
@@ -98,7 +106,7 @@ void AddSimCommand(CLI::App& app, Action* action) {
         return kExitOk;
       }
       if (!args->write_postgres.empty()) {
-        return WriteToPostgres(args->options, args->write_postgres);
+        return WriteToPostgres(args->options, args->write_postgres, args->encryption_password);
       }
       return sim::RunSimCommand(args->options);
     };

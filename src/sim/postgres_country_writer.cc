@@ -2,15 +2,18 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "dhis2/period.h"
 #include "sim/country.h"
 #include "sim/data_value_store.h"
 #include "sim/tracker_store.h"
+#include "source/dhis2_encryption.h"
 #include "source/postgres_connection.h"
 
 namespace dhl::sim {
@@ -779,9 +782,52 @@ Status WriteMinMax(PostgresConnection& connection, const Country& c) {
                   });
 }
 
-// The tracker program's metadata, persons (attribute values in clear: the simulated server stores
-// no encrypted attribute), enrollments and events (data values as DHIS2's eventdatavalues jsonb).
-Status WriteTracker(PostgresConnection& connection, const Country& c, const TrackerStore& store) {
+// The values of confidential attributes, person by person in attribute order, encrypted as DHIS2
+// stores them (trackedentityattributevalue.encryptedvalue, value NULL) with dhis.conf's
+// encryption.password: a random salt and two 1000-iteration key derivations each, spread over the
+// machine's cores.
+Result<std::vector<std::string>> EncryptConfidentialValues(const Country& c, const Program& program,
+                                                           const std::vector<TrackedEntity>& people,
+                                                           const std::string& password) {
+  std::vector<const std::string*> clear;
+  for (const TrackedEntity& p : people) {
+    for (size_t a = 0; a < program.attributes.size() && a < p.attribute_values.size(); ++a) {
+      if (c.tracked_entity_attributes[program.attributes[a]].confidential) {
+        clear.push_back(&p.attribute_values[a]);
+      }
+    }
+  }
+  std::vector<std::string> encrypted(clear.size());
+  const source::Dhis2ValueEncryptor encryptor(password);
+  size_t threads = std::clamp<size_t>(std::thread::hardware_concurrency(), 1, 8);
+  std::vector<Status> failures(threads);
+  std::vector<std::thread> workers;
+  for (size_t t = 0; t < threads; ++t) {
+    workers.emplace_back([&, t] {
+      for (size_t i = t; i < clear.size(); i += threads) {
+        Result<std::string> value = encryptor.Encrypt(*clear[i]);
+        if (!value.ok()) {
+          failures[t] = value.status();
+          return;
+        }
+        encrypted[i] = std::move(*value);
+      }
+    });
+  }
+  for (std::thread& worker : workers) {
+    worker.join();
+  }
+  for (const Status& failure : failures) {
+    DHL_RETURN_IF_ERROR(failure);
+  }
+  return encrypted;
+}
+
+// The tracker program's metadata, persons (confidential attribute values encrypted with
+// `encryption_password`, the others in clear, as DHIS2 stores them), enrollments and events (data
+// values as DHIS2's eventdatavalues jsonb).
+Status WriteTracker(PostgresConnection& connection, const Country& c, const TrackerStore& store,
+                    const std::string& encryption_password) {
   DHL_RETURN_IF_ERROR(CopyRows(
       connection,
       fmt::format("trackedentitytype (trackedentitytypeid, {}, shortname)", kIdentifiableColumns),
@@ -861,12 +907,19 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
     if (!status.ok()) {
       return;
     }
+    Result<std::vector<std::string>> encrypted =
+        EncryptConfidentialValues(c, program, people, encryption_password);
+    if (!encrypted.ok()) {
+      status = encrypted.status();
+      return;
+    }
     status =
         CopyRows(connection,
                  "trackedentityattributevalue (trackedentityid, trackedentityattributeid, "
-                 "created, lastupdated, value)",
+                 "created, lastupdated, value, encryptedvalue)",
                  [&](std::string* out) {
                    RowBuilder row(out);
+                   size_t next_encrypted = 0;
                    for (size_t i = 0; i < people.size(); ++i) {
                      const TrackedEntity& p = people[i];
                      for (size_t a = 0;
@@ -874,8 +927,12 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
                        row.Int(static_cast<int64_t>(i) + 1)
                            .Int(program.attributes[a] + 1)
                            .Time(p.created_ms)
-                           .Time(p.updated_ms)
-                           .Text(p.attribute_values[a]);
+                           .Time(p.updated_ms);
+                       if (c.tracked_entity_attributes[program.attributes[a]].confidential) {
+                         row.Null().Text((*encrypted)[next_encrypted++]);
+                       } else {
+                         row.Text(p.attribute_values[a]).Null();
+                       }
                        row.End();
                      }
                    }
@@ -1009,7 +1066,13 @@ Status WriteTracker(PostgresConnection& connection, const Country& c, const Trac
 
 Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
                                                     const std::string& uri,
-                                                    const std::string& password) {
+                                                    const std::string& password,
+                                                    const std::string& encryption_password) {
+  if (encryption_password.empty()) {
+    return InvalidArgument(
+        "sim --write-postgres: the encryption password is empty (DHIS2 encrypts confidential "
+        "attribute values with dhis.conf's encryption.password, or its built-in one)");
+  }
   PostgresWriteSummary summary;
   source::PostgresConnectOptions connect;
   connect.uri = uri;
@@ -1041,7 +1104,7 @@ Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
   DHL_ASSIGN_OR_RETURN(summary.registrations,
                        WriteRegistrations(connection, simulator.values(), periods));
   DHL_RETURN_IF_ERROR(WriteMinMax(connection, country));
-  DHL_RETURN_IF_ERROR(WriteTracker(connection, country, simulator.tracker()));
+  DHL_RETURN_IF_ERROR(WriteTracker(connection, country, simulator.tracker(), encryption_password));
   if (periods.ids.size() != period_count) {
     return Internal("sim --write-postgres: a value or registration of a period no data set has");
   }

@@ -10,14 +10,17 @@
 // server's local time, Etc/UTC, and the database's TimeZone is set to Etc/UTC. The default
 // category objects (uids bjDvmb4bfuf, GLevLNI9wkl, xYerKDKCefk, HllvX50cXC0) are part of the
 // country, as DHIS2 creates them at start-up. Tracker: the programme, its stages and attributes,
-// persons with their attribute values (in clear: the simulated server encrypts none), enrollments
-// and events (data values in event.eventdatavalues as DHIS2 stores them).
+// persons with their attribute values (those of confidential attributes encrypted as
+// DHIS2 2.38-2.42 stores them: value NULL, encryptedvalue written with dhis.conf's
+// encryption.password; see source/dhis2_encryption.h), enrollments and events (data values in
+// event.eventdatavalues as DHIS2 stores them).
 #pragma once
 
 #include <string>
 
 #include "base/status.h"
 #include "sim/simulator.h"
+#include "source/dhis2_encryption.h"
 
 namespace dhl::sim {
 
@@ -29,9 +32,11 @@ struct PostgresWriteSummary {
 };
 
 // `password`: the secrets file's [postgres] password (used after one in the URI and PGPASSWORD).
-Result<PostgresWriteSummary> WriteCountryToPostgres(const Simulator& simulator,
-                                                    const std::string& uri,
-                                                    const std::string& password);
+// `encryption_password`: the simulated server's dhis.conf encryption.password (DHIS2's built-in one
+// by default), which the database source reads with [postgres] encryption_key.
+Result<PostgresWriteSummary> WriteCountryToPostgres(
+    const Simulator& simulator, const std::string& uri, const std::string& password,
+    const std::string& encryption_password = source::kDhis2DefaultEncryptionPassword);
 
 // The embedded DDL subset.
 const std::string& Dhis2SchemaSubsetDdl();

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pkcs12.h>
+#include <openssl/rand.h>
 
 #include <memory>
 
@@ -18,7 +19,55 @@ struct CipherContextFree {
   void operator()(EVP_CIPHER_CTX* context) const { EVP_CIPHER_CTX_free(context); }
 };
 
+// The AES key and iv of `password` with `salt` (kBlock bytes): PKCS#12 SHA-256, ids 1 and 2.
+Status DeriveKeyAndIv(const std::string& password, unsigned char* salt, unsigned char* key,
+                      unsigned char* iv) {
+  if (PKCS12_key_gen_utf8(password.data(), static_cast<int>(password.size()), salt, kBlock,
+                          PKCS12_KEY_ID, kIterations, kBlock, key, EVP_sha256()) != 1 ||
+      PKCS12_key_gen_utf8(password.data(), static_cast<int>(password.size()), salt, kBlock,
+                          PKCS12_IV_ID, kIterations, kBlock, iv, EVP_sha256()) != 1) {
+    return InvalidArgument("the encryption key is not UTF-8 text");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
+
+Result<std::string> Dhis2ValueEncryptor::Encrypt(std::string_view clear) const {
+  unsigned char salt[kBlock];
+  if (RAND_bytes(salt, kBlock) != 1) {
+    return Internal("OpenSSL could not draw a random salt");
+  }
+  return EncryptWithSalt(clear, std::string_view(reinterpret_cast<const char*>(salt), kBlock));
+}
+
+Result<std::string> Dhis2ValueEncryptor::EncryptWithSalt(std::string_view clear,
+                                                         std::string_view salt) const {
+  if (salt.size() != kBlock) {
+    return InvalidArgument("a DHIS2 encryption salt is 16 bytes");
+  }
+  std::string bytes(salt);
+  bytes.resize(kBlock + (clear.size() / kBlock + 1) * kBlock);  // PKCS#7 adds 1 to 16 bytes
+  auto* salt_bytes = reinterpret_cast<unsigned char*>(bytes.data());
+  unsigned char key[kBlock];
+  unsigned char iv[kBlock];
+  DHL_RETURN_IF_ERROR(DeriveKeyAndIv(password_, salt_bytes, key, iv));
+  std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree> context(EVP_CIPHER_CTX_new());
+  if (!context || EVP_EncryptInit_ex(context.get(), EVP_aes_128_cbc(), nullptr, key, iv) != 1) {
+    return Internal("OpenSSL could not set up AES-128-CBC");
+  }
+  int written = 0;
+  int last = 0;
+  auto* out = salt_bytes + kBlock;
+  if (EVP_EncryptUpdate(context.get(), out, &written,
+                        reinterpret_cast<const unsigned char*>(clear.data()),
+                        static_cast<int>(clear.size())) != 1 ||
+      EVP_EncryptFinal_ex(context.get(), out + written, &last) != 1) {
+    return Internal("OpenSSL could not encrypt with AES-128-CBC");
+  }
+  bytes.resize(static_cast<size_t>(kBlock + written + last));
+  return Base64Encode(bytes);
+}
 
 Result<std::string> Dhis2ValueDecryptor::Decrypt(std::string_view encrypted) const {
   std::optional<std::string> bytes = Base64Decode(encrypted);
@@ -32,12 +81,7 @@ Result<std::string> Dhis2ValueDecryptor::Decrypt(std::string_view encrypted) con
   auto* salt = reinterpret_cast<unsigned char*>(bytes->data());
   unsigned char key[kBlock];
   unsigned char iv[kBlock];
-  if (PKCS12_key_gen_utf8(password_.data(), static_cast<int>(password_.size()), salt, kBlock,
-                          PKCS12_KEY_ID, kIterations, kBlock, key, EVP_sha256()) != 1 ||
-      PKCS12_key_gen_utf8(password_.data(), static_cast<int>(password_.size()), salt, kBlock,
-                          PKCS12_IV_ID, kIterations, kBlock, iv, EVP_sha256()) != 1) {
-    return InvalidArgument("the encryption key is not UTF-8 text");
-  }
+  DHL_RETURN_IF_ERROR(DeriveKeyAndIv(password_, salt, key, iv));
   std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree> context(EVP_CIPHER_CTX_new());
   if (!context || EVP_DecryptInit_ex(context.get(), EVP_aes_128_cbc(), nullptr, key, iv) != 1) {
     return Internal("OpenSSL could not set up AES-128-CBC");
