@@ -18,6 +18,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     GeneratorRegistry built;
     built.Add("reporting_rate_on_time", &GenerateReportingRateOnTime, &QualitySettingsText);
     built.Add("outlier_thresholds", &GenerateOutlierThresholds, &QualitySettingsText);
+    built.Add("outlier_series", &GenerateOutlierSeries);
     built.Add("dq_district_level", &GenerateDqDistrictLevel, &QualitySettingsText);
     built.Add("validation_violation", &GenerateValidationViolation);
     built.Add("analytics_value_types", &GenerateAnalyticsValueTypes);

@@ -85,6 +85,50 @@ Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context) {
          " AS modified_z_threshold";
 }
 
+Result<std::string> GenerateOutlierSeries(const GeneratorContext& context) {
+  if (!context.table.has_value()) {
+    return InvalidArgument("generated('outlier_series', ...) needs the min-max table");
+  }
+  const std::string min_max = "ref('" + context.table->ToString() + "')";
+  // Exact sums: each term as DECIMAL(38, 10) (models/gold/outlier.sql says why).
+  const std::string exact_mean = "CAST(SUM(CAST(value AS DECIMAL(38, 10))) AS DOUBLE) / COUNT(*)";
+  const std::string bounds =
+      "LEFT JOIN " + min_max + " mm ON mm.de = s.de AND mm.ou = s.ou AND mm.coc = s.coc";
+  if (context.dialect == sql::Dialect::kSpark) {
+    return "SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, d.mean, d.std_dev, d.median, "
+           "d.mad, d.min, d.max FROM value v JOIN (SELECT s.de, s.ou, s.coc, s.aoc, s.mean, "
+           "s.std_dev, s.median, s.mad, mm.min, mm.max FROM (SELECT v.de, v.ou, v.coc, v.aoc, "
+           "MAX(m.mean) AS mean, SQRT(CAST(SUM(CAST((v.value - m.mean) * (v.value - m.mean) AS "
+           "DECIMAL(38, 10))) AS DOUBLE) / COUNT(*)) AS std_dev, MAX(m.median) AS median, "
+           "percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS "
+           "mad FROM value v JOIN (SELECT de, ou, coc, aoc, " +
+           exact_mean +
+           " AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY value NULLS LAST) AS median "
+           "FROM value GROUP BY de, ou, coc, aoc) m ON m.de = v.de AND m.ou = v.ou AND m.coc = "
+           "v.coc AND m.aoc = v.aoc GROUP BY v.de, v.ou, v.coc, v.aoc) s " +
+           bounds + ") d ON d.de = v.de AND d.ou = v.ou AND d.coc = v.coc AND d.aoc = v.aoc";
+  }
+  // The middle of a sorted list of n values (1-based), as percentile_cont(0.5).
+  auto middle = [](const std::string& list) {
+    return list + "[(n - 1) // 2 + 1] * 0.5 + " + list + "[n // 2 + 1] * 0.5";
+  };
+  return "SELECT de, coc, aoc, ou, p.pe AS pe, p.value AS value, p.year AS year, mean, std_dev, "
+         "median, mad, min, max FROM (SELECT s.de, s.coc, s.aoc, s.ou, s.mean, s.std_dev, "
+         "s.median, " +
+         middle("s.deviations") +
+         " AS mad, mm.min, mm.max, UNNEST(s.points) AS p FROM (SELECT de, ou, coc, aoc, points, "
+         "n, mean, median, SQRT(CAST(list_sum(list_transform(sorted, x -> CAST((x - mean) * (x - "
+         "mean) AS DECIMAL(38, 10)))) AS DOUBLE) / n) AS std_dev, list_sort(list_transform("
+         "sorted, x -> ABS(x - median))) AS deviations FROM (SELECT *, " +
+         middle("sorted") +
+         " AS median FROM (SELECT de, ou, coc, aoc, list_sort(list(value)) AS sorted, "
+         "list(struct_pack(pe := pe, value := value, year := year)) AS points, " +
+         exact_mean +
+         " AS mean, COUNT(*) AS n FROM value GROUP BY de, ou, coc, aoc) AS grouped) AS medians) "
+         "s " +
+         bounds + ") AS unnested";
+}
+
 Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context) {
   return std::to_string(context.Settings().quality.district_level);
 }

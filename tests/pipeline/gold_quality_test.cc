@@ -263,6 +263,44 @@ TEST_F(GoldQualityTest, TheMeanOfASeriesIsExactInAnyOrder) {
               1e-12);
 }
 
+// Medians from the sorted series (generator outlier_series): an odd count takes the middle value,
+// an even one interpolates the two middle values, one value has no spread.
+//   Y at fE: 1, 2, 10: median 2; |v - 2| = 1, 0, 8 -> mad 1; modified z(10) = 0.6745 * 8 = 5.396
+//     (an outlier), modified z(1) = 0.6745; mean 13 / 3, std_dev sqrt(438 / 27) = 4.027681.
+//   W at fE: 100, 1, 3, 2: median (2 + 3) / 2 = 2.5; |v - 2.5| = 97.5, 1.5, 0.5, 0.5 -> mad
+//     (0.5 + 1.5) / 2 = 1.0; modified z(100) = 0.6745 * 97.5 = 65.763750.
+//   Z at fE: 5 alone: median 5, mad 0 and std_dev 0: no score.
+TEST_F(GoldQualityTest, MediansOfOddEvenAndSingleValueSeries) {
+  WriteSilver(*catalog_);
+  WriteValues(*catalog_, std::string(kValues) +
+                             ",('Y','202307','fE','catOptCom01','aoc1',1,'NUMBER'),"
+                             "('Y','202308','fE','catOptCom01','aoc1',2,'NUMBER'),"
+                             "('Y','202309','fE','catOptCom01','aoc1',10,'NUMBER'),"
+                             "('W','202307','fE','catOptCom01','aoc1',100,'NUMBER'),"
+                             "('W','202308','fE','catOptCom01','aoc1',1,'NUMBER'),"
+                             "('W','202309','fE','catOptCom01','aoc1',3,'NUMBER'),"
+                             "('W','202310','fE','catOptCom01','aoc1',2,'NUMBER'),"
+                             "('Z','202307','fE','catOptCom01','aoc1',5,'NUMBER')");
+  RunOk(*catalog_);
+  EXPECT_EQ(
+      Rows(*catalog_, "gold.outlier",
+           "de, pe, value, median, mad, round(modified_z_score, 6), is_modified_z_outlier",
+           "de IN ('Y', 'W', 'Z')"),
+      (std::vector<std::string>{
+          "(W, 202307, 100.0, 2.5, 1.0, 65.76375, true)",
+          "(W, 202308, 1.0, 2.5, 1.0, 1.01175, false)",
+          "(W, 202309, 3.0, 2.5, 1.0, 0.33725, false)",
+          "(W, 202310, 2.0, 2.5, 1.0, 0.33725, false)", "(Y, 202307, 1.0, 2.0, 1.0, 0.6745, false)",
+          "(Y, 202308, 2.0, 2.0, 1.0, 0.0, false)", "(Y, 202309, 10.0, 2.0, 1.0, 5.396, true)",
+          "(Z, 202307, 5.0, 5.0, 0.0, NULL, false)"}));
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "mean", "de = 'Y' AND pe = '202307'"), 13.0 / 3,
+              1e-12);
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "std_dev", "de = 'Y' AND pe = '202307'"),
+              std::sqrt(438.0 / 27), 1e-9);
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier", "de, std_dev, z_score", "de = 'Z'"),
+            (std::vector<std::string>{"(Z, 0.0, NULL)"}));
+}
+
 const std::string kRateColumns =
     "data_set, ou, ou_level, pe, period_type, expected, actual, actual_on_time, round(rate, 3), "
     "round(rate_on_time, 3)";
