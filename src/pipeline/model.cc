@@ -375,7 +375,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
                          "key_input: '" + value +
                              "': want 'layer.table | key_column = expression over its columns'");
       }
-      model.key_inputs.push_back(KeyInput{*table, column, expression, line});
+      model.key_inputs.push_back(
+          KeyInput{*table, column, expression, line, IsIdentifier(expression)});
     } else if (key == "depends_on") {
       for (std::string_view item : Split(value, ',')) {
         std::string table_text = TrimmedCopy(item);

@@ -70,6 +70,9 @@ struct KeyInput {
   std::string key_column;
   std::string expression;
   int line = 0;
+  // The expression is one of the input's columns by name: a filter on it reaches the Parquet scan
+  // (row groups whose statistics leave out every wanted value are skipped).
+  bool plain_column = false;
 };
 
 struct Model {

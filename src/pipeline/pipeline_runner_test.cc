@@ -535,6 +535,62 @@ TEST_F(PipelineRunnerTest, KeyInputReadsOnlyTheRowsOfTheTouchedKeys) {
             (std::vector<std::string>{"(a, 2, 2, x)", "(b, 5, 2, NULL)", "(c, 3, 3, y)"}));
 }
 
+// key_input lines naming a column: the scan is narrowed by that column's wanted values too (the
+// touched keys' and a dimension change's), which must keep every row the key filter keeps: a
+// touched key with a NULL part (IN never holds for NULL) and a key only a dimension change reaches.
+TEST_F(PipelineRunnerTest, KeyInputByColumnKeepsNullKeysAndReachedKeys) {
+  const char* pairs =
+      "-- materialized: incremental\n"
+      "-- unique_key: k, p\n"
+      "-- order_by: ts\n"
+      "-- key_input: bronze.pairs | k = name\n"
+      "-- key_input: bronze.pairs | p = part\n"
+      "-- recompute_on: silver.dim.uid = k\n"
+      "SELECT c.name AS k, c.part AS p, max(c.ts) AS ts, count(*) AS versions, "
+      "max(m.kind) AS kind, (SELECT count(*) FROM ref('bronze.pairs')) AS rows_seen "
+      "FROM ref('bronze.pairs') AS c LEFT JOIN ref('silver.dim') AS m ON m.uid = c.name "
+      "GROUP BY c.name, c.part";
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/pairs.sql", pairs}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('c', 'x')) AS t(uid, kind)", true);
+  Write("bronze.pairs",
+        "SELECT * FROM (VALUES ('a', 'p1', 1), ('a', 'p1', 2), ('b', NULL, 1), ('b', 'p1', 1), "
+        "('c', 'p2', 1), ('c', 'p2', 3)) AS t(name, part, ts)",
+        false);
+  ModelResult first = Run(*models, "silver.pairs");
+  EXPECT_EQ(first.rows_out, 4);
+  const std::string columns = "k, p, ts, versions, kind, rows_seen";
+
+  // A new row of (b, NULL): recomputed from its two rows (the narrowing by part leaves out a
+  // key with a NULL part, or it would drop the key's rows and keep the old version).
+  Write("bronze.pairs", "SELECT 'b' AS name, CAST(NULL AS VARCHAR) AS part, 5 AS ts", false);
+  ModelResult touched = Run(*models, "silver.pairs");
+  EXPECT_EQ(touched.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(touched.rows_in, 1);
+  EXPECT_EQ(Rows("silver.pairs", columns),
+            (std::vector<std::string>{"(a, p1, 2, 2, x, 6)", "(b, NULL, 5, 2, NULL, 2)",
+                                      "(b, p1, 1, 1, NULL, 6)", "(c, p2, 3, 2, x, 6)"}));
+
+  // A new row of (a, p1) while the dimension changes c's kind: the name narrowing wants a (the
+  // touched key) and c (the changed dimension row), so c is recomputed from its two rows; the
+  // part narrowing is left out (the change reaches keys of any part).
+  Write("bronze.pairs", "SELECT 'a' AS name, 'p1' AS part, 7 AS ts", false);
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('c', 'y')) AS t(uid, kind)", true);
+  ModelResult reached = Run(*models, "silver.pairs");
+  EXPECT_EQ(reached.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(reached.full_reason, "");
+  EXPECT_EQ(reached.rows_in, 2);
+  EXPECT_EQ(Rows("silver.pairs", columns),
+            (std::vector<std::string>{"(a, p1, 7, 3, x, 5)", "(b, NULL, 5, 2, NULL, 2)",
+                                      "(b, p1, 1, 1, NULL, 6)", "(c, p2, 3, 2, y, 5)"}));
+
+  // Everything but rows_seen equals a full rebuild.
+  Run(*models, "silver.pairs", /*full=*/true);
+  EXPECT_EQ(Rows("silver.pairs", "k, p, ts, versions, kind"),
+            (std::vector<std::string>{"(a, p1, 7, 3, x)", "(b, NULL, 5, 2, NULL)",
+                                      "(b, p1, 1, 1, NULL)", "(c, p2, 3, 2, y)"}));
+}
+
 TEST(ModelHeaderTest, KeyInputMapsAKeyColumnOfAnIncrementalModel) {
   const std::string header = "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n";
   const std::string body = "SELECT 1 AS k, 1 AS ts FROM ref('bronze.f')";
