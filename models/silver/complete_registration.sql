@@ -19,6 +19,13 @@
 -- recompute_on: silver.period.pe = pe
 -- recompute_on: silver.org_unit.uid = ou
 -- recompute_on: silver.data_set.uid = data_set
+-- Every row of a key comes from the bronze rows of that key (last_delivery and delivery_run group
+-- by the key and finer; windows and units are read whole), so an incremental run reads only the
+-- bronze registrations of the keys it recomputes, not the model over all of bronze.
+-- key_input: bronze.complete_registration | data_set = dataSet
+-- key_input: bronze.complete_registration | pe = period
+-- key_input: bronze.complete_registration | ou = organisationUnit
+-- key_input: bronze.complete_registration | aoc = attributeOptionCombo
 -- expect: invalid_period | period_type IS NOT NULL | quarantine
 -- expect: unknown_org_unit | ou_known | quarantine
 -- expect: unknown_data_set | data_set_known | quarantine
