@@ -351,6 +351,15 @@ class Runner {
     std::string source;
   };
   std::map<TableName, BucketView> bucket_views_;
+  // Points every bucket view at the rows of its source matching `condition` (all of them when
+  // empty).
+  Status PointBucketViews(const std::string& condition);
+  // Whether the Parquet file at `path`, which `sql`'s rows were copied to (followed by column
+  // `last_column` when not empty), gives every column back with its type (no model has a column it
+  // would not: a HUGEINT would come back a DOUBLE). `columns`, when given, receives `sql`'s.
+  Result<bool> GivesColumnsBack(
+      const std::string& sql, const std::string& path, const std::string& last_column,
+      std::vector<std::pair<std::string, std::string>>* columns = nullptr);
   // batch_by (model.h): when the batch inputs hold more rows than one piece may
   // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
   // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
@@ -703,13 +712,11 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                              ref.table) != model.batch_inputs.end()) {
       BucketView bucket{"_pipeline_bucket_" + ref.table.layer + "_" + ref.table.name,
                         views[ref.table]};
-      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
-                                              QuoteName(bucket.name) + " AS SELECT * FROM " +
-                                              bucket.source));
       views[ref.table] = QuoteName(bucket.name);
       bucket_views_[ref.table] = std::move(bucket);
     }
   }
+  DHL_RETURN_IF_ERROR(PointBucketViews(""));
   std::string body = model.body;
   if (!model.generated.empty()) {
     GeneratorContext context;
@@ -1866,14 +1873,9 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
                         key_hash + " FROM (" + sql + ") AS _pipeline_rows) TO " +
                         StringLiteral(path) + " (FORMAT PARQUET)"));
   result.rows_in = copied.row_count() > 0 ? copied.GetInt64(0, 0).value_or(0) : 0;
-  // The file must give every column back with its type (no model has a column it would not: a
-  // HUGEINT would come back a DOUBLE).
-  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + sql + ")"));
-  DHL_ASSIGN_OR_RETURN(auto staged_columns, Columns(connection_, "(SELECT * FROM read_parquet(" +
-                                                                     StringLiteral(path) + "))"));
-  if (staged_columns.empty() || staged_columns.back().first != key_hash) return false;
-  staged_columns.pop_back();
-  if (staged_columns != columns) return false;
+  std::vector<std::pair<std::string, std::string>> columns;
+  DHL_ASSIGN_OR_RETURN(bool kept_types, GivesColumnsBack(sql, path, key_hash, &columns));
+  if (!kept_types) return false;
   step.reset();
 
   // The rows left out, by their row number in the file: every version of a key but its latest
@@ -1924,6 +1926,29 @@ Result<bool> Runner::RebuildStreamed(const Model& model, const Versions& inputs,
   write.mode = lake::WriteMode::kOverwrite;
   DHL_RETURN_IF_ERROR(Commit(model, live, "", std::move(write), result));
   return true;
+}
+
+Status Runner::PointBucketViews(const std::string& condition) {
+  for (const auto& [table, view] : bucket_views_) {
+    DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + QuoteName(view.name) +
+                                            " AS SELECT * FROM " + view.source +
+                                            (condition.empty() ? "" : " WHERE " + condition)));
+  }
+  return Status::Ok();
+}
+
+Result<bool> Runner::GivesColumnsBack(
+    const std::string& sql, const std::string& path, const std::string& last_column,
+    std::vector<std::pair<std::string, std::string>>* columns_out) {
+  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + sql + ")"));
+  if (columns_out != nullptr) *columns_out = columns;
+  DHL_ASSIGN_OR_RETURN(auto staged, Columns(connection_, "(SELECT * FROM read_parquet(" +
+                                                             StringLiteral(path) + "))"));
+  if (!last_column.empty()) {
+    if (staged.empty() || staged.back().first != last_column) return false;
+    staged.pop_back();
+  }
+  return staged == columns;
 }
 
 Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
@@ -1995,27 +2020,16 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
       conditions.push_back(column + " IN (" + Join(bucket.literals, ", ") + ")");
     }
     if (bucket.null) conditions.push_back(column + " IS NULL");
-    for (const auto& [table, view] : bucket_views_) {
-      DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
-                                              QuoteName(view.name) + " AS SELECT * FROM " +
-                                              view.source + " WHERE " + Join(conditions, " OR ")));
-    }
+    DHL_RETURN_IF_ERROR(PointBucketViews(Join(conditions, " OR ")));
     const std::string path = folder + "/piece-" + Uuid4() + ".parquet";
     staged_files_.push_back(path);
     DHL_ASSIGN_OR_RETURN(auto copied, connection_.Query("COPY (" + rows_sql + ") TO " +
                                                         StringLiteral(path) + " (FORMAT PARQUET)"));
     result.rows_in += copied.row_count() > 0 ? copied.GetInt64(0, 0).value_or(0) : 0;
     if (files.empty()) {
-      // The file must give every column back with its type (as RebuildStreamed's).
-      DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, "(" + rows_sql + ")"));
-      DHL_ASSIGN_OR_RETURN(auto staged, Columns(connection_, "(SELECT * FROM read_parquet(" +
-                                                                 StringLiteral(path) + "))"));
-      if (staged != columns) {
-        for (const auto& [table, view] : bucket_views_) {
-          DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
-                                                  QuoteName(view.name) + " AS SELECT * FROM " +
-                                                  view.source));
-        }
+      DHL_ASSIGN_OR_RETURN(bool kept_types, GivesColumnsBack(rows_sql, path, ""));
+      if (!kept_types) {
+        DHL_RETURN_IF_ERROR(PointBucketViews(""));
         result.rows_in = 0;
         return false;
       }

@@ -100,6 +100,14 @@ class PipelineRunnerTest : public ::testing::Test {
     if (!recorded.ok() || recorded->row_count() == 0) return std::nullopt;
     return ParseTableFingerprints(recorded->GetString(0, 0).value_or(""));
   }
+  // A model (file `path`) keeping each key k's latest version by ts, deleted when gone: `rest` is
+  // its further header lines and its SELECT.
+  static Result<ModelSet> LatestVersions(const std::string& path, const std::string& rest) {
+    return ModelSet::LoadMap(
+        {{path,
+          "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n" +
+              rest}});
+  }
   int64_t Version(const lake::TableName& table) {
     auto snapshot = catalog_->Table(table).Load(*connection_);
     return snapshot.ok() ? snapshot->version : -1;
@@ -358,12 +366,11 @@ TEST_F(PipelineRunnerTest, ARebuildLargerThanTheMemoryLimitIsStreamed) {
                             "md5(CAST(i AS VARCHAR)) AS payload FROM range(4000000) AS t(i)",
                             append);
   ASSERT_TRUE(written.ok()) << written.status().ToString();
-  auto models = ModelSet::LoadMap(
-      {{"silver/latest.sql",
-        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
-        "-- partition_by: part\n"
-        "-- expect: not_thirteen | k % 1000 <> 13 | quarantine\n"
-        "SELECT k, k % 4 AS part, ts, gone, payload FROM ref('bronze.versions')"}});
+  auto models =
+      LatestVersions("silver/latest.sql",
+                     "-- partition_by: part\n"
+                     "-- expect: not_thirteen | k % 1000 <> 13 | quarantine\n"
+                     "SELECT k, k % 4 AS part, ts, gone, payload FROM ref('bronze.versions')");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   RunOptions run;
   run.full = true;
@@ -398,13 +405,11 @@ TEST_F(PipelineRunnerTest, AStreamedRebuildsExpectationsCountRejectAndQuarantine
         "(3, 1, -300, FALSE), (4, 1, 7, FALSE), (4, 2, 7, TRUE), (5, 1, 9, FALSE), "
         "(6, 3, NULL, FALSE), (7, 1, 8, FALSE)) AS t(k, ts, v, gone)",
         false);
-  auto models = ModelSet::LoadMap(
-      {{"silver/latest.sql",
-        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
-        "-- expect: positive | v > 0 | quarantine\n"
-        "-- expect: small | v < 100 | quarantine\n"
-        "-- expect: even | v % 2 = 0 | warn\n"
-        "SELECT k, ts, v, gone FROM ref('bronze.versions')"}});
+  auto models = LatestVersions("silver/latest.sql",
+                               "-- expect: positive | v > 0 | quarantine\n"
+                               "-- expect: small | v < 100 | quarantine\n"
+                               "-- expect: even | v % 2 = 0 | warn\n"
+                               "SELECT k, ts, v, gone FROM ref('bronze.versions')");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   RunOptions run;
   run.full = true;
@@ -939,11 +944,10 @@ TEST_F(PipelineRunnerTest, AnIncrementalRunReplacesOnlyTheTouchedPartitionsThatC
 // full rebuild afterwards finds nothing to commit without reading the table. A key already in the
 // table takes the ordinary path (its partition rewritten).
 TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
-  auto models = ModelSet::LoadMap(
-      {{"silver/fact.sql",
-        "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n"
-        "-- partition_by: year\n"
-        "SELECT k, CAST(year AS INTEGER) AS year, v, ts, gone FROM ref('bronze.fact')"}});
+  auto models = LatestVersions(
+      "silver/fact.sql",
+      "-- partition_by: year\n"
+      "SELECT k, CAST(year AS INTEGER) AS year, v, ts, gone FROM ref('bronze.fact')");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   auto rows = [](const std::string& tuples) {
     return "SELECT * FROM (VALUES " + tuples + ") AS r(k, year, v, ts, gone)";
