@@ -463,6 +463,8 @@ Status DataFileWriter::ComputeStatistics(engine::Connection& connection,
     }
   }
   std::vector<AddFile> kept;
+  std::vector<std::string> kept_paths;
+  add_rows_.clear();
   for (size_t i = 0; i < adds_.size(); ++i) {
     auto it = stats_by_file.find(local_paths_[i]);
     if (it == stats_by_file.end() || rows_by_file[local_paths_[i]] == 0) {
@@ -472,14 +474,46 @@ Status DataFileWriter::ComputeStatistics(engine::Connection& connection,
     adds_[i].stats = it->second;
     rows_ += rows_by_file[local_paths_[i]];
     bytes_ += adds_[i].size;
+    add_rows_.push_back(rows_by_file[local_paths_[i]]);
     kept.push_back(std::move(adds_[i]));
+    kept_paths.push_back(local_paths_[i]);
   }
   adds_ = std::move(kept);
+  local_paths_ = std::move(kept_paths);
   if (rows_ != rows_copied_) {
     return IoError(fmt::format("the data files written under {} hold {} rows, but COPY wrote {}",
                                root_, rows_, rows_copied_));
   }
   return Status::Ok();
+}
+
+void DataFileWriter::DeleteFiles() {
+  for (const std::string& path : local_paths_) (void)file_system_.Delete(path);
+  adds_.clear();
+  local_paths_.clear();
+  add_rows_.clear();
+  rows_ = 0;
+  bytes_ = 0;
+}
+
+void DataFileWriter::KeepFiles(const std::function<bool(const AddFile&)>& keep) {
+  std::vector<AddFile> kept;
+  std::vector<std::string> kept_paths;
+  std::vector<int64_t> kept_rows;
+  for (size_t i = 0; i < adds_.size(); ++i) {
+    if (!keep(adds_[i])) {
+      (void)file_system_.Delete(local_paths_[i]);
+      rows_ -= add_rows_[i];
+      bytes_ -= adds_[i].size;
+      continue;
+    }
+    kept.push_back(std::move(adds_[i]));
+    kept_paths.push_back(local_paths_[i]);
+    kept_rows.push_back(add_rows_[i]);
+  }
+  adds_ = std::move(kept);
+  local_paths_ = std::move(kept_paths);
+  add_rows_ = std::move(kept_rows);
 }
 
 }  // namespace dhl::lake

@@ -57,6 +57,12 @@ class DataFileWriter {
                            const std::vector<SchemaField>& data_columns,
                            int64_t footer_minimum_bytes);
 
+  // Deletes every file written (a failed or abandoned write): nothing of it is left to add.
+  void DeleteFiles();
+  // After ComputeStatistics: keeps the files `keep` accepts, deleting the others (their rows and
+  // bytes no longer counted).
+  void KeepFiles(const std::function<bool(const AddFile&)>& keep);
+
   std::vector<AddFile>& adds() { return adds_; }
   int64_t rows() const { return rows_; }
   int64_t bytes() const { return bytes_; }
@@ -73,7 +79,8 @@ class DataFileWriter {
   std::string root_;
   FileSystem& file_system_;
   std::vector<AddFile> adds_;
-  std::vector<std::string> local_paths_;
+  std::vector<std::string> local_paths_;  // adds_[i]'s file is local_paths_[i]
+  std::vector<int64_t> add_rows_;         // adds_[i]'s rows, after ComputeStatistics
   std::set<std::string> synced_folders_;
   int64_t rows_copied_ = 0;  // what COPY reported
   int64_t rows_ = 0;

@@ -365,12 +365,15 @@ Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
 Status WriteDataFiles(engine::Connection& connection, const WritePlan& plan,
                       const WriteOptions& options, DataFileWriter& writer, StepTimes& steps) {
   auto step = std::make_unique<StepTimes::Scope>(steps, "copy");
-  if (plan.partition_fields.empty()) {
-    DHL_RETURN_IF_ERROR(writer.WriteGroup(
-        connection, fmt::format("SELECT {} FROM ({}) AS input", plan.data_select, plan.input), {},
-        "", options.target_file_size));
-  } else {
-    DHL_RETURN_IF_ERROR(WritePartitions(connection, plan, options, writer));
+  for (int piece = 0; piece < std::max(options.pieces, 1); ++piece) {
+    if (options.before_piece) DHL_RETURN_IF_ERROR(options.before_piece(piece));
+    if (plan.partition_fields.empty()) {
+      DHL_RETURN_IF_ERROR(writer.WriteGroup(
+          connection, fmt::format("SELECT {} FROM ({}) AS input", plan.data_select, plan.input), {},
+          "", options.target_file_size));
+    } else {
+      DHL_RETURN_IF_ERROR(WritePartitions(connection, plan, options, writer));
+    }
   }
   step = std::make_unique<StepTimes::Scope>(steps, "statistics");
   return writer
@@ -566,11 +569,11 @@ Result<WriteResult> DeltaTable::CreateEmpty(const Schema& schema, const WriteOpt
 
 namespace {
 
-// WriteOptions::before_commit over the files `writer` wrote: true to commit; otherwise (false or an
-// error, returned) the files are deleted.
-Result<bool> ReviewWrittenFiles(const DeltaTable& table, FileSystem& file_system,
-                                const WritePlan& plan, const WriteOptions& options,
-                                DataFileWriter& writer) {
+// WriteOptions::before_commit and partitions_kept over the files `writer` wrote: true to commit
+// (`options` then a replace of the partitions kept, when partitions_kept chose some); otherwise
+// (false or an error, returned) the files are deleted.
+Result<bool> ReviewWrittenFiles(const DeltaTable& table, const WritePlan& plan,
+                                WriteOptions& options, DataFileWriter& writer) {
   Snapshot written;
   written.table_root = table.root();
   written.schema = plan.schema;
@@ -580,12 +583,25 @@ Result<bool> ReviewWrittenFiles(const DeltaTable& table, FileSystem& file_system
     written.files[decoded] = add;
   }
   auto scan = table.ScanSql(written);
-  Result<bool> commit = scan.ok() ? options.before_commit(*scan) : Result<bool>(scan.status());
-  if (commit.ok() && *commit) return true;
-  for (const auto& [decoded, add] : written.files) {
-    Status deleted = file_system.Delete(written.FilePath(decoded));
-    if (!deleted.ok()) LogWarn("{}: an abandoned file stays: {}", plan.context, deleted.ToString());
+  Result<bool> commit = scan.ok() ? Result<bool>(true) : Result<bool>(scan.status());
+  if (commit.ok() && options.before_commit) commit = options.before_commit(*scan);
+  if (commit.ok() && *commit && options.partitions_kept) {
+    auto kept = options.partitions_kept(*scan);
+    if (!kept.ok()) {
+      commit = kept.status();
+    } else if (kept->has_value()) {
+      commit = !(*kept)->empty();
+      writer.KeepFiles([&](const AddFile& add) {
+        return std::any_of((*kept)->begin(), (*kept)->end(), [&](const PartitionValues& wanted) {
+          return SamePartition(add.partition_values, wanted);
+        });
+      });
+      options.mode = WriteMode::kReplacePartitions;
+      options.replace_partitions = std::move(**kept);
+    }
   }
+  if (commit.ok() && *commit) return true;
+  writer.DeleteFiles();
   return commit;
 }
 
@@ -629,11 +645,14 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
   }
   DataFileWriter writer(root(), *file_system_);
   StepTimes steps;
-  DHL_RETURN_IF_ERROR(
-      WriteDataFiles(connection, plan, options, writer, steps).WithContext(plan.context));
-  if (options.before_commit) {
-    DHL_ASSIGN_OR_RETURN(bool commit,
-                         ReviewWrittenFiles(*this, *file_system_, plan, options, writer));
+  Status files_written = WriteDataFiles(connection, plan, options, writer, steps);
+  if (!files_written.ok()) {
+    writer.DeleteFiles();
+    return files_written.WithContext(plan.context);
+  }
+  WriteOptions reviewed = options;  // what the commit does once the written files are reviewed
+  if (options.before_commit || options.partitions_kept) {
+    DHL_ASSIGN_OR_RETURN(bool commit, ReviewWrittenFiles(*this, plan, reviewed, writer));
     if (!commit) {
       WriteResult result;
       result.version = plan.snapshot ? plan.snapshot->version : -1;
@@ -643,7 +662,7 @@ Result<WriteResult> DeltaTable::Write(engine::Connection& connection, std::strin
     }
   }
   DHL_ASSIGN_OR_RETURN(CommitRequest request,
-                       BuildWriteCommit(plan, options, writer, ToEpochMillis(clock_->Now())));
+                       BuildWriteCommit(plan, reviewed, writer, ToEpochMillis(clock_->Now())));
 
   // Commit, retrying after writers that won without conflicting.
   WriteResult result;

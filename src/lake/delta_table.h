@@ -70,6 +70,19 @@ struct WriteOptions {
   // commit when its rows equal the table's (the pipeline's `table` models), decided on the files
   // written once rather than on a materialised copy of the rows.
   std::function<Result<bool>(const std::string& written_rows)> before_commit;
+  // A write in pieces (a model computed a share of its inputs at a time): when above 1, the input
+  // SELECT runs `pieces` times, before_piece(i) called before run i (to point the views it reads
+  // at piece i's rows), each run's rows written into the table's files as they come; one commit
+  // then adds them all. A failing piece deletes the files written: nothing is committed.
+  int pieces = 1;
+  std::function<Status(int piece)> before_piece;
+  // When set, called after before_commit, as it is, and chooses what the commit keeps: nullopt,
+  // every file; otherwise only the files of the partitions listed (the others are deleted), the
+  // write becoming a replace of those partitions (kReplacePartitions); an empty list abandons the
+  // write as before_commit's false does.
+  std::function<Result<std::optional<std::vector<PartitionValues>>>(
+      const std::string& written_rows)>
+      partitions_kept;
 };
 
 struct WriteResult {

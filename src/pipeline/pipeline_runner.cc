@@ -367,6 +367,14 @@ class Runner {
   // and commits them with `write` in one commit (a failure leaves the table as it was). False,
   // with nothing committed, when one piece holds every row or the staged file would not give the
   // model's column types back.
+  // RunInPieces for a model no expectation of which quarantines: each piece's rows (the rows of
+  // `rows_sql` while the bucket views select `piece_conditions[i]`) are written straight into the
+  // table's files; the expectations and the fingerprints then read those files, and one commit
+  // adds the files of the partitions whose rows changed (the others are deleted; the same rows:
+  // nothing is committed). A failing piece deletes the files written: the table is as it was.
+  Status WritePieces(const Model& model, const std::string& rows_sql,
+                     const std::vector<std::string>& piece_conditions, const std::string& replaced,
+                     lake::WriteOptions write, ModelResult& result);
   Result<bool> RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
                            const std::string& replaced, lake::WriteOptions write,
                            ModelResult& result);
@@ -1951,6 +1959,72 @@ Result<bool> Runner::GivesColumnsBack(
   return staged == columns;
 }
 
+Status Runner::WritePieces(const Model& model, const std::string& rows_sql,
+                           const std::vector<std::string>& piece_conditions,
+                           const std::string& replaced, lake::WriteOptions write,
+                           ModelResult& result) {
+  lake::DeltaTable target = catalog_.Table(model.name);
+  const bool first_write = !target.Exists();
+  const lake::WriteOptions planned = write;
+  const auto start = std::chrono::steady_clock::now();
+  const double cpu_start = ProcessCpuSeconds();
+  write.pieces = static_cast<int>(piece_conditions.size());
+  write.before_piece = [&](int piece) { return PointBucketViews(piece_conditions[piece]); };
+  // The rows written, read from their files: expectations (none quarantines: no row leaves),
+  // then the fingerprints, which choose the partitions committed.
+  write.partitions_kept =
+      [&](const std::string& rows) -> Result<std::optional<std::vector<lake::PartitionValues>>> {
+    steps_.Add("pieces",
+               std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
+               ProcessCpuSeconds() - cpu_start);
+    std::optional<std::vector<lake::PartitionValues>> every_file;
+    const std::string live = "_pipeline_live_rows";
+    DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS " + rows));
+    std::optional<StepTimes::Scope> step;
+    step.emplace(steps_, "expectations");
+    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    result.rows_in = result.rows_out;
+    step.emplace(steps_, "fingerprints");
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, live));
+    if (first_write) {
+      TableFingerprints table;
+      table.format = fingerprint_format_;
+      table.partition_columns = model.partition_by;
+      DHL_ASSIGN_OR_RETURN(
+          table.partitions,
+          ComputeFingerprints(connection_, live, ComparedColumns(columns), model.partition_by));
+      recorded_fingerprints_ = std::move(table);
+      return every_file;
+    }
+    DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced, planned));
+    recorded_fingerprints_ = std::move(change.table);
+    if (change.same) {
+      if (recorded_fingerprints_.has_value()) {
+        recorded_fingerprints_->version = change.table_version;
+      }
+      result.output_unchanged = true;
+      return std::optional<std::vector<lake::PartitionValues>>(
+          std::vector<lake::PartitionValues>{});  // nothing to commit
+    }
+    return change.partitions;  // only the partitions whose rows changed, when known
+  };
+  auto written = target.Write(connection_, rows_sql, write);
+  if (!written.ok()) {
+    recorded_fingerprints_.reset();
+    result.output_unchanged = false;
+    return written.status();
+  }
+  result.pieces = static_cast<int64_t>(piece_conditions.size());
+  if (written->abandoned) return Status::Ok();
+  if (recorded_fingerprints_.has_value()) recorded_fingerprints_->version = written->version;
+  result.version = written->version;
+  result.bytes = written->bytes_written;
+  result.files_added = written->files_added;
+  result.files_removed = written->files_removed;
+  return Status::Ok();
+}
+
 Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
                                  const std::string& replaced, lake::WriteOptions write,
                                  ModelResult& result) {
@@ -2010,17 +2084,29 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
   }
   LogInfo("{}: {} rows of its batch inputs in {} pieces by {} (at most {} rows each)",
           model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
-  DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
-  const std::string rows_sql =
-      replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
-  std::vector<std::string> files;
+  std::vector<std::string> piece_conditions;  // each piece's partition input rows
   for (const Bucket& bucket : buckets) {
     std::vector<std::string> conditions;
     if (!bucket.literals.empty()) {
       conditions.push_back(column + " IN (" + Join(bucket.literals, ", ") + ")");
     }
     if (bucket.null) conditions.push_back(column + " IS NULL");
-    DHL_RETURN_IF_ERROR(PointBucketViews(Join(conditions, " OR ")));
+    piece_conditions.push_back(Join(conditions, " OR "));
+  }
+  const std::string rows_sql =
+      replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
+  const bool quarantines =
+      std::any_of(model.expectations.begin(), model.expectations.end(),
+                  [](const Expectation& e) { return e.action == ExpectationAction::kQuarantine; });
+  if (!quarantines) {
+    step.reset();
+    DHL_RETURN_IF_ERROR(WritePieces(model, rows_sql, piece_conditions, replaced, write, result));
+    return true;
+  }
+  DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
+  std::vector<std::string> files;
+  for (const std::string& condition : piece_conditions) {
+    DHL_RETURN_IF_ERROR(PointBucketViews(condition));
     const std::string path = folder + "/piece-" + Uuid4() + ".parquet";
     staged_files_.push_back(path);
     DHL_ASSIGN_OR_RETURN(auto copied, connection_.Query("COPY (" + rows_sql + ") TO " +

@@ -108,6 +108,39 @@ class PipelineRunnerTest : public ::testing::Test {
           "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n" +
               rest}});
   }
+  // bronze.values for the batch_by tests: i = 0..144, g a (50 rows), b (30), c (30), d (20), e
+  // (10), NULL (5); even i in 2023, odd in 2024; v the SQL `v` over i. With `year`, that partition
+  // alone is replaced.
+  void WriteGroupValues(const std::string& v,
+                        const std::optional<std::string>& year = std::nullopt) {
+    lake::WriteOptions options;
+    options.partition_columns = {"year"};
+    options.mode = lake::WriteMode::kOverwrite;
+    std::string rows =
+        "SELECT CAST(2023 + i % 2 AS INTEGER) AS year, CASE WHEN i < 50 THEN 'a' WHEN i < 80 "
+        "THEN 'b' WHEN i < 110 THEN 'c' WHEN i < 130 THEN 'd' WHEN i < 140 THEN 'e' END AS g, " +
+        v + " AS v FROM range(145) AS t(i)";
+    if (year.has_value()) {
+      options.mode = lake::WriteMode::kReplacePartitions;
+      options.replace_partitions = {{{"year", *year}}};
+      rows = "SELECT * FROM (" + rows + ") WHERE year = " + *year;
+    }
+    auto written = catalog_->Table({"bronze", "values"}).Write(*connection_, rows, options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
+  }
+  // gold.by_group over bronze.values in pieces by g (1000 bytes a row): count and `sum` (as s)
+  // per year and g, expectation not_e (g <> 'e') with `action`.
+  static Result<ModelSet> ByGroup(const std::string& sum, const std::string& action) {
+    return ModelSet::LoadMap(
+        {{"gold/by_group.sql",
+          "-- materialized: partitioned\n-- partition_by: year\n-- partition_inputs: "
+          "bronze.values\n-- batch_by: g\n-- batch_row_bytes: 1000\n"
+          "-- expect: not_e | COALESCE(g, '') <> 'e' | " +
+              action +
+              "\n"
+              "SELECT year, g, count(*) AS n, " +
+              sum + " AS s FROM ref('bronze.values') GROUP BY year, g"}});
+  }
   int64_t Version(const lake::TableName& table) {
     auto snapshot = catalog_->Table(table).Load(*connection_);
     return snapshot.ok() ? snapshot->version : -1;
@@ -1125,36 +1158,8 @@ TEST_F(PipelineRunnerTest, AChangeRewritesOnlyThePartitionsItTouches) {
 // computed one bucket of batch_by values at a time, each piece staged, all committed at once; the
 // result is the one query's, and a failing piece leaves the table as it was.
 TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommittedOnce) {
-  // i = 0..144: g a (50 rows), b (30), c (30), d (20), e (10), NULL (5); even i in 2023, odd in
-  // 2024.
-  auto values = [](const std::string& v) {
-    return "SELECT CAST(2023 + i % 2 AS INTEGER) AS year, CASE WHEN i < 50 THEN 'a' WHEN i < 80 "
-           "THEN 'b' WHEN i < 110 THEN 'c' WHEN i < 130 THEN 'd' WHEN i < 140 THEN 'e' END AS g, " +
-           v + " AS v FROM range(145) AS t(i)";
-  };
-  auto write_values = [&](const std::string& select, const std::optional<std::string>& year) {
-    lake::WriteOptions options;
-    options.partition_columns = {"year"};
-    options.mode = lake::WriteMode::kOverwrite;
-    std::string rows = select;
-    if (year.has_value()) {
-      options.mode = lake::WriteMode::kReplacePartitions;
-      options.replace_partitions = {{{"year", *year}}};
-      rows = "SELECT * FROM (" + select + ") WHERE year = " + *year;
-    }
-    auto written = catalog_->Table({"bronze", "values"}).Write(*connection_, rows, options);
-    ASSERT_TRUE(written.ok()) << written.status().ToString();
-  };
-  write_values(values("CAST(i AS DOUBLE)"), std::nullopt);
-  auto model = [](const std::string& sum) {
-    return ModelSet::LoadMap(
-        {{"gold/by_group.sql",
-          "-- materialized: partitioned\n-- partition_by: year\n-- partition_inputs: "
-          "bronze.values\n-- batch_by: g\n-- batch_row_bytes: 1000\n"
-          "-- expect: not_e | COALESCE(g, '') <> 'e' | quarantine\n"
-          "SELECT year, g, count(*) AS n, " +
-              sum + " AS s FROM ref('bronze.values') GROUP BY year, g"}});
-  };
+  WriteGroupValues("CAST(i AS DOUBLE)");
+  auto model = [](const std::string& sum) { return ByGroup(sum, "quarantine"); };
   auto models = model("sum(v)");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   const fs::path staging = dir_ / "lake" / "_system" / "tmp";
@@ -1190,7 +1195,7 @@ TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommitt
 
   // 2024's a values change: the run recomputes 2024 alone, its 72 rows in two pieces (a, b, c,
   // e: 60; d, NULL: 12), and replaces that partition only.
-  write_values(values("CAST(i AS DOUBLE) + CASE WHEN i < 50 THEN 1 ELSE 0 END"), "2024");
+  WriteGroupValues("CAST(i AS DOUBLE) + CASE WHEN i < 50 THEN 1 ELSE 0 END", "2024");
   pieces.full = false;
   ModelResult scoped = Run(*models, "gold.by_group", pieces);
   EXPECT_EQ(scoped.pieces, 2);
@@ -1269,6 +1274,78 @@ TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCo
   EXPECT_EQ(again.pieces, 0);
   EXPECT_TRUE(again.output_unchanged);
   EXPECT_EQ(Version({"gold", "by_row"}), 0);
+}
+
+// A model in pieces whose expectations do not quarantine: each piece is written straight into the
+// table's files (one file per piece and year), committed at once, with no staged copy; the
+// fingerprints of the files written leave out the partitions whose rows did not change, and a
+// failing piece leaves no file behind.
+TEST_F(PipelineRunnerTest, PiecesWithoutQuarantineAreWrittenStraightIntoTheTable) {
+  WriteGroupValues("CAST(i AS DOUBLE)");
+  const fs::path table_dir = dir_ / "lake" / "gold" / "by_group";
+  auto data_files = [&]() {
+    int64_t files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(table_dir)) {
+      files += entry.is_regular_file() && entry.path().extension() == ".parquet" ? 1 : 0;
+    }
+    return files;
+  };
+  auto models = ByGroup("sum(v)", "warn");
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  // 60 rows a piece: a + e, b + c, d + NULL: three pieces, each with rows in both years.
+  RunOptions pieces;
+  pieces.full = true;
+  pieces.batch_memory_bytes = 60 * 1000;
+  ModelResult first = Run(*models, "gold.by_group", pieces);
+  EXPECT_EQ(first.pieces, 3);
+  EXPECT_EQ(first.rows_out, 12);  // e's rows stay (the expectation warns)
+  EXPECT_EQ(first.files_added, 6);
+  EXPECT_EQ(Version({"gold", "by_group"}), 0);
+  EXPECT_EQ(data_files(), 6);
+  EXPECT_EQ(Rows("ops.dq_result", "expectation, rows_failing, rows_total"),
+            (std::vector<std::string>{"(not_e, 2, 12)"}));
+  // Sums by hand: a even 0..48 = 600, odd 1..49 = 625; e even 130..138 = 670, odd 131..139 = 675.
+  const std::vector<std::string> expected = {
+      "(2023, NULL, 3, 426.0)", "(2023, a, 25, 600.0)",  "(2023, b, 15, 960.0)",
+      "(2023, c, 15, 1410.0)",  "(2023, d, 10, 1190.0)", "(2023, e, 5, 670.0)",
+      "(2024, NULL, 2, 284.0)", "(2024, a, 25, 625.0)",  "(2024, b, 15, 975.0)",
+      "(2024, c, 15, 1425.0)",  "(2024, d, 10, 1200.0)", "(2024, e, 5, 675.0)"};
+  EXPECT_EQ(Rows("gold.by_group", "year, g, n, s"), expected);
+  // The fingerprints recorded from the files written: the same rows in one query commit nothing.
+  RunOptions whole;
+  whole.full = true;
+  EXPECT_TRUE(Run(*models, "gold.by_group", whole).output_unchanged);
+  // The same rows in pieces: nothing committed, and the files written are gone.
+  ModelResult same = Run(*models, "gold.by_group", pieces);
+  EXPECT_EQ(same.pieces, 3);
+  EXPECT_TRUE(same.output_unchanged);
+  EXPECT_EQ(Version({"gold", "by_group"}), 0);
+  EXPECT_EQ(data_files(), 6);
+
+  // 2024's values change (each + 1000: n 25 a → s + 25,000): a full run in pieces commits 2024's
+  // three new files alone, 2023's are deleted unused.
+  WriteGroupValues("CAST(i AS DOUBLE) + CASE WHEN i % 2 = 1 THEN 1000 ELSE 0 END");
+  ModelResult changed = Run(*models, "gold.by_group", pieces);
+  EXPECT_EQ(changed.files_added, 3);
+  EXPECT_EQ(changed.files_removed, 3);
+  EXPECT_EQ(Version({"gold", "by_group"}), 1);
+  EXPECT_EQ(data_files(), 9);  // the removed files stay for time travel
+  auto rows = Rows("gold.by_group", "year, g, n, s");
+  ASSERT_EQ(rows.size(), 12u);
+  EXPECT_EQ(rows[0], "(2023, NULL, 3, 426.0)");
+  EXPECT_EQ(rows[7], "(2024, a, 25, 25625.0)");
+
+  // A piece that fails (d's rows do not cast) after others were written: the model fails, the
+  // table is as it was and the files written are gone.
+  auto failing =
+      ByGroup("sum(v) + CAST(CASE WHEN g = 'd' THEN 'x' ELSE '0' END AS DOUBLE)", "warn");
+  ASSERT_TRUE(failing.ok()) << failing.status().ToString();
+  auto summary = RunPipeline(*catalog_, *connection_, *failing, pieces);
+  ASSERT_TRUE(summary.ok() && summary->models.size() == 1u);
+  EXPECT_EQ(summary->models[0].status, ModelStatus::kFailed) << summary->ToString();
+  EXPECT_EQ(Version({"gold", "by_group"}), 1);
+  EXPECT_EQ(Rows("gold.by_group", "year, g, n, s"), rows);
+  EXPECT_EQ(data_files(), 9);
 }
 
 TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndBatchInputs) {
