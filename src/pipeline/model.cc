@@ -341,6 +341,11 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
       DHL_ASSIGN_OR_RETURN(model.order_by, ParseColumnList(path, line, key, value));
     } else if (key == "partition_by") {
       DHL_ASSIGN_OR_RETURN(model.partition_by, ParseColumnList(path, line, key, value));
+    } else if (key == "unchanged_redelivery") {
+      if (value != "true" && value != "false") {
+        return LineError(path, line, "unchanged_redelivery: '" + value + "' is not true or false");
+      }
+      model.unchanged_redelivery = value == "true";
     } else if (key == "deleted") {
       if (!IsIdentifier(value)) {
         return LineError(path, line, "deleted: '" + value + "' is not a column name");
@@ -442,7 +447,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
           "unknown header key '" + key +
               "' (want materialized, unique_key, order_by, deleted, recompute_on, "
               "partition_by, partition_inputs, partition_window, append_inputs, "
-              "append_key, batch_by, batch_inputs, batch_row_bytes, depends_on, expect)");
+              "append_key, batch_by, batch_inputs, batch_row_bytes, depends_on, expect, "
+              "key_input, unchanged_redelivery)");
     }
   }
   if (!has_materialized) {
@@ -461,6 +467,9 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
              model.materialization != Materialization::kPartitioned) {
     return LineError(path, 1,
                      "recompute_on applies only to 'materialized: incremental' or 'partitioned'");
+  }
+  if (model.unchanged_redelivery && model.key_inputs.empty()) {
+    return LineError(path, 1, "unchanged_redelivery needs 'key_input' lines");
   }
   if (model.materialization == Materialization::kPartitioned) {
     if (model.partition_by.size() != 1 || model.partition_inputs.empty()) {

@@ -85,7 +85,11 @@ struct Model {
   // incremental: how a rewritten input (a dimension) reaches the keys. A rewritten input without a
   // mapping makes the run a full rebuild.
   std::vector<RecomputeOn> recompute_on;
-  std::vector<KeyInput> key_inputs;       // incremental: `key_input` lines
+  std::vector<KeyInput> key_inputs;  // incremental: `key_input` lines
+  // incremental, with key_input: the model vouches that a key whose rows added to its key_input
+  // inputs since the last run give, alone (every other input whole), one row equal to the row the
+  // table holds but for the ingestion columns keeps that row (`unchanged_redelivery: true`).
+  bool unchanged_redelivery = false;
   std::vector<std::string> partition_by;  // Delta partition columns
   // partitioned: the inputs partitioned by the same column whose changed partitions are tracked
   // (a change to any other input rebuilds the whole table), and the window of input partitions an

@@ -462,10 +462,20 @@ class Runner {
   // For an incremental run whose touched keys are in `keys` (a table of the unique key columns):
   // per input with `key_input` lines covering the whole key, the condition selecting the rows of
   // that input the touched keys (and `recompute`) read; inputs without one are read whole.
+  // `unchanged` (optional): a table of keys whose rows are left out (LeaveOutRedelivered).
   Result<std::map<TableName, std::string>> KeyInputFilters(
-      const Model& model, const std::string& keys, const std::vector<KeyCondition>& recompute);
+      const Model& model, const std::string& keys, const std::vector<KeyCondition>& recompute,
+      const std::string& unchanged = "");
+  // A model with `unchanged_redelivery: true` (model.h): the touched keys in `keys` whose added
+  // key_input rows, alone, give one row equal to the table's are deleted from `keys`. Returns the
+  // table of those keys ("" when none was found).
+  Result<std::string> LeaveOutRedelivered(const Model& model, const Versions& inputs,
+                                          const std::optional<Versions>& last,
+                                          const std::string& keys);
   // While the touched keys are recomputed: the rows of each input they read (KeyInputFilters).
   std::map<TableName, std::string> input_filters_;
+  // While LeaveOutRedelivered renders: the inputs of input_filters_ are read as their added files.
+  bool added_files_only_ = false;
   // The distinct values of `columns` in the rows of `table` that differ between its versions
   // `old_version` and `now_version` (added, removed or changed; ingestion columns aside), put in a
   // new temporary table named in `changed`. Returns a reason why they cannot be known (an old
@@ -671,8 +681,10 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     lake::VersionSpec spec;
     spec.version = inputs.at(ref.table);
     DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_, spec));
+    const bool added_only =
+        incremental || (added_files_only_ && input_filters_.count(ref.table) > 0);
     std::string view_name =
-        ref.table.layer + "__" + ref.table.name + (incremental ? "__new" : "__all");
+        ref.table.layer + "__" + ref.table.name + (added_only ? "__new" : "__all");
     if (scope_ != nullptr && std::find(model.partition_inputs.begin(), model.partition_inputs.end(),
                                        ref.table) != model.partition_inputs.end()) {
       // Only the input partitions the recomputed output partitions read.
@@ -687,7 +699,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
       DHL_ASSIGN_OR_RETURN(auto old_snapshot, table.Load(connection_, old_spec));
       for (const auto& [path, file] : old_snapshot.files) snapshot.files.erase(path);
     }
-    if (incremental && last.has_value() && last->count(ref.table) > 0) {
+    if (added_only && last.has_value() && last->count(ref.table) > 0) {
       lake::VersionSpec old_spec;
       old_spec.version = last->at(ref.table);
       auto old_snapshot = table.Load(connection_, old_spec);
@@ -975,6 +987,46 @@ Result<std::optional<std::string>> Runner::AsStored(
   DHL_ASSIGN_OR_RETURN(auto stored_columns, Columns(connection_, rows));
   if (stored_columns != columns) return differs;
   return std::optional<std::string>(std::move(rows));
+}
+
+Result<std::string> Runner::LeaveOutRedelivered(const Model& model, const Versions& inputs,
+                                                const std::optional<Versions>& last,
+                                                const std::string& keys) {
+  // The model over the rows its key_input inputs gained (each such input read once into a
+  // temporary table), every other input whole: a re-delivered key's row as this delivery gives it.
+  for (const KeyInput& key_input : model.key_inputs) input_filters_[key_input.table] = "TRUE";
+  added_files_only_ = true;
+  std::string sql;
+  Status rendered = RenderBatchRefs(model, inputs, last, false, sql);
+  input_filters_.clear();
+  added_files_only_ = false;
+  DHL_RETURN_IF_ERROR(rendered);
+  const std::string rows = "_pipeline_redelivered_rows";
+  DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + rows + " AS " + sql));
+  lake::DeltaTable table = catalog_.Table(model.name);
+  DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
+  const std::string target_view = "redelivered_target";
+  DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, target_view));
+  const std::string target = QuoteName(kBatchSchema) + "." + QuoteName(target_view);
+  DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, target));
+  DHL_ASSIGN_OR_RETURN(std::optional<std::string> stored, AsStored(rows, columns));
+  if (!stored.has_value()) return std::string();  // another shape: every key is recomputed
+  // Unchanged: the key has one added row, equal to the table's row in every compared column.
+  const std::string unchanged = "_pipeline_unchanged_keys";
+  DHL_RETURN_IF_ERROR(connection_.Execute(
+      "CREATE OR REPLACE TEMP TABLE " + unchanged + " AS SELECT " + QuotedList(model.unique_key) +
+      " FROM " + *stored + " AS _pipeline_new WHERE EXISTS (SELECT 1 FROM (SELECT " +
+      QuotedList(model.unique_key) + " FROM " + rows +
+      " GROUP BY ALL HAVING count(*) = 1) AS _pipeline_one WHERE " +
+      SameKey("_pipeline_one", "_pipeline_new", model.unique_key) + ") AND EXISTS (SELECT 1 FROM " +
+      target + " AS _pipeline_old WHERE " +
+      SameKey("_pipeline_old", "_pipeline_new", ComparedColumnNames(columns)) + ")"));
+  DHL_ASSIGN_OR_RETURN(int64_t count, CountRows(connection_, unchanged));
+  if (count == 0) return std::string();
+  DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + keys + " WHERE EXISTS (SELECT 1 FROM " +
+                                          unchanged + " AS _pipeline_u WHERE " +
+                                          SameKey("_pipeline_u", keys, model.unique_key) + ")"));
+  return unchanged;
 }
 
 Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
@@ -1386,23 +1438,28 @@ Result<std::string> Runner::DimensionChanges(const Model& model, const Versions&
 }
 
 Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
-    const Model& model, const std::string& keys, const std::vector<KeyCondition>& recompute) {
+    const Model& model, const std::string& keys, const std::vector<KeyCondition>& recompute,
+    const std::string& unchanged) {
   std::map<TableName, std::map<std::string, const KeyInput*>> by_table;
   for (const KeyInput& key_input : model.key_inputs) {
     by_table[key_input.table][key_input.key_column] = &key_input;
   }
   std::map<TableName, std::string> filters;
   for (const auto& [table, by_column] : by_table) {
-    std::vector<std::string> same;
-    for (const std::string& column : model.unique_key) {
-      auto key_input = by_column.find(column);
-      if (key_input == by_column.end()) break;
-      same.push_back("_pipeline_k." + QuoteName(column) + " IS NOT DISTINCT FROM (" +
-                     key_input->second->expression + ")");
-    }
-    if (same.size() != model.unique_key.size()) continue;  // not the whole key: read whole
+    // The key parts of `alias` (a table of keys) equal to the input row's.
+    auto same = [&](const std::string& alias) {
+      std::vector<std::string> parts;
+      for (const std::string& column : model.unique_key) {
+        auto key_input = by_column.find(column);
+        if (key_input == by_column.end()) return std::string();
+        parts.push_back(alias + "." + QuoteName(column) + " IS NOT DISTINCT FROM (" +
+                        key_input->second->expression + ")");
+      }
+      return Join(parts, " AND ");
+    };
+    if (same("_pipeline_k").empty()) continue;  // not the whole key: read whole
     std::string filter =
-        "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + Join(same, " AND ") + ")";
+        "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + same("_pipeline_k") + ")";
     bool complete = true;
     for (const KeyCondition& condition : recompute) {
       auto key_input = by_column.find(condition.model_column);
@@ -1435,6 +1492,10 @@ Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
                                                       QuoteName(column) + " IS NULL LIMIT 1)"));
       if (nulls > 0) continue;  // IN never holds for NULL, IS NOT DISTINCT FROM does
       narrowing.push_back("(" + key_input.expression + ") IN (" + wanted + ")");
+    }
+    if (!unchanged.empty()) {
+      filter = "(" + filter + ") AND NOT EXISTS (SELECT 1 FROM " + unchanged +
+               " AS _pipeline_u WHERE " + same("_pipeline_u") + ")";
     }
     if (!narrowing.empty()) filter = Join(narrowing, " AND ") + " AND (" + filter + ")";
     filters[table] = filter;
@@ -1680,7 +1741,11 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       DHL_RETURN_IF_ERROR(connection_.Execute(
           "CREATE OR REPLACE TEMP TABLE " + new_keys + " AS SELECT DISTINCT " +
           QuotedList(model.unique_key) + " FROM (" + batch_sql + ") AS _pipeline_new"));
-      DHL_ASSIGN_OR_RETURN(input_filters_, KeyInputFilters(model, new_keys, recompute));
+      std::string unchanged;
+      if (model.unchanged_redelivery) {
+        DHL_ASSIGN_OR_RETURN(unchanged, LeaveOutRedelivered(model, inputs, last, new_keys));
+      }
+      DHL_ASSIGN_OR_RETURN(input_filters_, KeyInputFilters(model, new_keys, recompute, unchanged));
     }
     auto step = steps_.Time("render");
     Status rendered = RenderBatchRefs(model, inputs, last, false, full_sql);

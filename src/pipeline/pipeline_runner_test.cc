@@ -629,6 +629,58 @@ TEST_F(PipelineRunnerTest, KeyInputByColumnKeepsNullKeysAndReachedKeys) {
                                       "(b, p1, 1, 1, NULL)", "(c, p2, 3, 2, y)"}));
 }
 
+// unchanged_redelivery: a key whose added rows alone give the row the table holds is not
+// recomputed (a registration re-fetched as it was); one changed, reached by a dimension change,
+// or delivered twice in the new rows is, and the table equals a full rebuild throughout.
+TEST_F(PipelineRunnerTest, UnchangedRedeliveryLeavesOutKeysDeliveredAgainAsTheyWere) {
+  const char* delivered =
+      "-- materialized: incremental\n"
+      "-- unique_key: k\n"
+      "-- order_by: ts\n"
+      "-- key_input: bronze.delivered | k = name\n"
+      "-- unchanged_redelivery: true\n"
+      "-- recompute_on: silver.dim.uid = k\n"
+      "SELECT c.name AS k, c.ts, c.payload, m.kind FROM ref('bronze.delivered') AS c "
+      "LEFT JOIN ref('silver.dim') AS m ON m.uid = c.name";
+  auto models = ModelSet::LoadMap({{"silver/dim.sql", kDim}, {"silver/delivered.sql", delivered}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'x'), ('b', 'x')) AS t(uid, kind)", true);
+  Write("bronze.delivered",
+        "SELECT * FROM (VALUES ('a', 1, 'p'), ('b', 1, 'q')) AS t(name, ts, payload)", false);
+  EXPECT_EQ(Run(*models, "silver.delivered").rows_out, 2);
+  const std::string columns = "k, ts, payload, kind";
+
+  // a again as it was, b changed: only b is recomputed (its two rows; four without the check).
+  Write("bronze.delivered",
+        "SELECT * FROM (VALUES ('a', 1, 'p'), ('b', 2, 'r')) AS t(name, ts, payload)", false);
+  ModelResult changed = Run(*models, "silver.delivered");
+  EXPECT_EQ(changed.status, ModelStatus::kSucceeded);
+  EXPECT_EQ(changed.rows_in, 2);
+  EXPECT_EQ(Rows("silver.delivered", columns),
+            (std::vector<std::string>{"(a, 1, p, x)", "(b, 2, r, x)"}));
+
+  // a again as it was while the dimension changes a's kind: recomputed from its three rows.
+  Write("bronze.delivered", "SELECT 'a' AS name, 1 AS ts, 'p' AS payload", false);
+  Write("bronze.dim", "SELECT * FROM (VALUES ('a', 'y'), ('b', 'x')) AS t(uid, kind)", true);
+  ModelResult reached = Run(*models, "silver.delivered");
+  EXPECT_EQ(reached.full_reason, "");
+  EXPECT_EQ(reached.rows_in, 3);
+  EXPECT_EQ(Rows("silver.delivered", columns),
+            (std::vector<std::string>{"(a, 1, p, y)", "(b, 2, r, x)"}));
+
+  // b twice in the added rows: not one row, so recomputed (its four rows), with the same result.
+  Write("bronze.delivered",
+        "SELECT * FROM (VALUES ('b', 2, 'r'), ('b', 2, 'r')) AS t(name, ts, payload)", false);
+  ModelResult twice = Run(*models, "silver.delivered");
+  EXPECT_EQ(twice.rows_in, 4);
+  EXPECT_EQ(Rows("silver.delivered", columns),
+            (std::vector<std::string>{"(a, 1, p, y)", "(b, 2, r, x)"}));
+
+  Run(*models, "silver.delivered", /*full=*/true);
+  EXPECT_EQ(Rows("silver.delivered", columns),
+            (std::vector<std::string>{"(a, 1, p, y)", "(b, 2, r, x)"}));
+}
+
 TEST(ModelHeaderTest, KeyInputMapsAKeyColumnOfAnIncrementalModel) {
   const std::string header = "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n";
   const std::string body = "SELECT 1 AS k, 1 AS ts FROM ref('bronze.f')";
