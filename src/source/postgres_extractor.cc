@@ -910,12 +910,16 @@ Result<ExtractSummary> PostgresExtractor::Run() {
     DHL_RETURN_IF_ERROR(SavePlan(lake_dir_, plan));
     return run(plan, /*resumed=*/false);
   };
+  // The years holding rows of `table`: its period ids grouped in one scan first. DHIS2 has no
+  // index leading with periodid (datavalue's key starts with dataelementid), so a per-period
+  // EXISTS became a nested loop scanning the whole key index once per period (medium, 273
+  // periods: 21 s; grouped first: 0.3 s).
   auto years = [&](const std::string& table) -> Result<std::vector<int>> {
     DHL_ASSIGN_OR_RETURN(
         PostgresRows rows,
         planner.Query(fmt::format("SELECT DISTINCT extract(year FROM p.startdate)::int AS y FROM "
-                                  "period p WHERE EXISTS (SELECT 1 FROM {} v WHERE v.periodid = "
-                                  "p.periodid) ORDER BY y",
+                                  "period p JOIN (SELECT periodid FROM {} GROUP BY periodid) v ON "
+                                  "v.periodid = p.periodid ORDER BY y",
                                   table)));
     std::vector<int> list;
     for (const auto& row : rows.rows) {
