@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <chrono>
 #include <map>
 #include <optional>
@@ -393,15 +392,10 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
 }
 
 Result<std::string> GenerateAggregateOrdinaryYears(const GeneratorContext& context) {
-  if (context.partitions == nullptr) return std::string("TRUE");
+  DHL_ASSIGN_OR_RETURN(auto partition_years, context.PartitionYears());
+  if (!partition_years) return std::string("TRUE");
   std::set<int64_t> years;
-  for (const std::string& partition : *context.partitions) {
-    int64_t year = 0;
-    auto [end, error] =
-        std::from_chars(partition.data(), partition.data() + partition.size(), year);
-    if (error != std::errc() || end != partition.data() + partition.size()) {
-      return InvalidArgument("gold.aggregate: partition year '" + partition + "' is not a number");
-    }
+  for (int64_t year : *partition_years) {
     for (int64_t reach : {year - 1, year}) years.insert(reach);
   }
   if (years.empty()) return std::string("FALSE");

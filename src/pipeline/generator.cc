@@ -1,5 +1,6 @@
 #include "pipeline/generator.h"
 
+#include <charconv>
 #include <utility>
 
 namespace dhl::pipeline {
@@ -32,6 +33,22 @@ std::string OrgUnitAncestorSelect() {
 const GeneratorSettings& GeneratorContext::Settings() const {
   static const GeneratorSettings kDefaults;
   return settings != nullptr ? *settings : kDefaults;
+}
+
+Result<std::optional<std::set<int64_t>>> GeneratorContext::PartitionYears() const {
+  if (partitions == nullptr) return std::optional<std::set<int64_t>>();
+  std::set<int64_t> years;
+  for (const std::string& partition : *partitions) {
+    int64_t year = 0;
+    auto [end, error] =
+        std::from_chars(partition.data(), partition.data() + partition.size(), year);
+    if (error != std::errc() || end != partition.data() + partition.size()) {
+      return InvalidArgument((model != nullptr ? model->name.ToString() + ": " : std::string()) +
+                             "partition year '" + partition + "' is not a number");
+    }
+    years.insert(year);
+  }
+  return std::optional<std::set<int64_t>>(std::move(years));
 }
 
 void GeneratorRegistry::Add(std::string name, Generator generator, SettingsText settings) {

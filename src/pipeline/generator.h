@@ -14,6 +14,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,6 +72,9 @@ struct GeneratorContext {
   const GeneratorSettings* settings = nullptr;
 
   const GeneratorSettings& Settings() const;
+  // The years a partitioned run recomputes (`partitions` read as year numbers); nullopt when the
+  // run computes the whole table. An error names the model and the partition that is no year.
+  Result<std::optional<std::set<int64_t>>> PartitionYears() const;
 };
 
 // Returns an SQL fragment (a subquery, a VALUES list, select items, ...) in context.dialect.

@@ -4,7 +4,6 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <charconv>
 #include <tuple>
 #include <utility>
 
@@ -801,19 +800,11 @@ Result<IndicatorInputs> ReadIndicatorInputs(const GeneratorContext& context, boo
 
 Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
   DHL_ASSIGN_OR_RETURN(IndicatorInputs inputs, ReadIndicatorInputs(context, /*periods=*/true));
-  if (context.partitions != nullptr) {
-    // A partitioned run: the cells of the years it recomputes (end years, gold.aggregate's).
+  // A partitioned run: the cells of the years it recomputes (end years, gold.aggregate's).
+  DHL_ASSIGN_OR_RETURN(auto partition_years, context.PartitionYears());
+  if (partition_years) {
     inputs.years.emplace();
-    for (const std::string& partition : *context.partitions) {
-      int year = 0;
-      auto [end, error] =
-          std::from_chars(partition.data(), partition.data() + partition.size(), year);
-      if (error != std::errc() || end != partition.data() + partition.size()) {
-        return InvalidArgument("gold.indicator_value: partition year '" + partition +
-                               "' is not a number");
-      }
-      inputs.years->insert(year);
-    }
+    for (int64_t year : *partition_years) inputs.years->insert(static_cast<int>(year));
   }
   std::vector<std::string> warnings = std::move(inputs.warnings);
   DHL_ASSIGN_OR_RETURN(std::string sql, IndicatorValueSql(inputs, context.dialect, &warnings,

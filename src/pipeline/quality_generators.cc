@@ -134,18 +134,11 @@ Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context) {
 }
 
 Result<std::string> GenerateScopeYears(const GeneratorContext& context) {
-  if (context.partitions == nullptr) return std::string("TRUE");
+  DHL_ASSIGN_OR_RETURN(auto partition_years, context.PartitionYears());
+  if (!partition_years) return std::string("TRUE");
+  if (partition_years->empty()) return std::string("FALSE");
   std::vector<std::string> years;
-  for (const std::string& partition : *context.partitions) {
-    int64_t year = 0;
-    auto [end, error] =
-        std::from_chars(partition.data(), partition.data() + partition.size(), year);
-    if (error != std::errc() || end != partition.data() + partition.size()) {
-      return InvalidArgument("partition year '" + partition + "' is not a number");
-    }
-    years.push_back(sql::IntegerLiteral(year));
-  }
-  if (years.empty()) return std::string("FALSE");
+  for (int64_t year : *partition_years) years.push_back(sql::IntegerLiteral(year));
   return "year IN (" + Join(years, ", ") + ")";
 }
 
