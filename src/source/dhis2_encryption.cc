@@ -19,16 +19,25 @@ struct CipherContextFree {
   void operator()(EVP_CIPHER_CTX* context) const { EVP_CIPHER_CTX_free(context); }
 };
 
-// The AES key and iv of `password` with `salt` (kBlock bytes): PKCS#12 SHA-256, ids 1 and 2.
-Status DeriveKeyAndIv(const std::string& password, unsigned char* salt, unsigned char* key,
-                      unsigned char* iv) {
+using CipherContext = std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree>;
+
+// An AES-128-CBC context set up to encrypt (or decrypt) with the key and iv of `password` and
+// `salt` (kBlock bytes): PKCS#12 SHA-256, ids 1 and 2.
+Result<CipherContext> AesContext(const std::string& password, unsigned char* salt, bool encrypt) {
+  unsigned char key[kBlock];
+  unsigned char iv[kBlock];
   if (PKCS12_key_gen_utf8(password.data(), static_cast<int>(password.size()), salt, kBlock,
                           PKCS12_KEY_ID, kIterations, kBlock, key, EVP_sha256()) != 1 ||
       PKCS12_key_gen_utf8(password.data(), static_cast<int>(password.size()), salt, kBlock,
                           PKCS12_IV_ID, kIterations, kBlock, iv, EVP_sha256()) != 1) {
     return InvalidArgument("the encryption key is not UTF-8 text");
   }
-  return Status::Ok();
+  CipherContext context(EVP_CIPHER_CTX_new());
+  if (!context ||
+      EVP_CipherInit_ex(context.get(), EVP_aes_128_cbc(), nullptr, key, iv, encrypt ? 1 : 0) != 1) {
+    return Internal("OpenSSL could not set up AES-128-CBC");
+  }
+  return context;
 }
 
 }  // namespace
@@ -49,13 +58,7 @@ Result<std::string> Dhis2ValueEncryptor::EncryptWithSalt(std::string_view clear,
   std::string bytes(salt);
   bytes.resize(kBlock + (clear.size() / kBlock + 1) * kBlock);  // PKCS#7 adds 1 to 16 bytes
   auto* salt_bytes = reinterpret_cast<unsigned char*>(bytes.data());
-  unsigned char key[kBlock];
-  unsigned char iv[kBlock];
-  DHL_RETURN_IF_ERROR(DeriveKeyAndIv(password_, salt_bytes, key, iv));
-  std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree> context(EVP_CIPHER_CTX_new());
-  if (!context || EVP_EncryptInit_ex(context.get(), EVP_aes_128_cbc(), nullptr, key, iv) != 1) {
-    return Internal("OpenSSL could not set up AES-128-CBC");
-  }
+  DHL_ASSIGN_OR_RETURN(CipherContext context, AesContext(password_, salt_bytes, /*encrypt=*/true));
   int written = 0;
   int last = 0;
   auto* out = salt_bytes + kBlock;
@@ -79,13 +82,7 @@ Result<std::string> Dhis2ValueDecryptor::Decrypt(std::string_view encrypted) con
         "not a value DHIS2 encrypted: not a 16-byte salt and whole 16-byte blocks");
   }
   auto* salt = reinterpret_cast<unsigned char*>(bytes->data());
-  unsigned char key[kBlock];
-  unsigned char iv[kBlock];
-  DHL_RETURN_IF_ERROR(DeriveKeyAndIv(password_, salt, key, iv));
-  std::unique_ptr<EVP_CIPHER_CTX, CipherContextFree> context(EVP_CIPHER_CTX_new());
-  if (!context || EVP_DecryptInit_ex(context.get(), EVP_aes_128_cbc(), nullptr, key, iv) != 1) {
-    return Internal("OpenSSL could not set up AES-128-CBC");
-  }
+  DHL_ASSIGN_OR_RETURN(CipherContext context, AesContext(password_, salt, /*encrypt=*/false));
   std::string clear(bytes->size(), '\0');
   int written = 0;
   int last = 0;
