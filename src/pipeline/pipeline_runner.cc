@@ -298,10 +298,10 @@ class Runner {
                   ModelResult& result);
   Status RenderBatchRefs(const Model& model, const Versions& inputs,
                          const std::optional<Versions>& last, bool incremental, std::string& sql);
-  // A `partitioned` model: the partitions to recompute, or nullopt for a whole rebuild.
-  // `why` says why the whole table is rebuilt when no earlier reason (full, first run) does.
   // The window of a model whose `partition_window` a generator computes.
   Result<std::pair<int, int>> GeneratedWindow(const Model& model, const Versions& inputs);
+  // A `partitioned` model: the partitions to recompute, or nullopt for a whole rebuild.
+  // `why` says why the whole table is rebuilt when no earlier reason (full, first run) does.
   Result<std::optional<PartitionScope>> PartitionScopeFor(const Model& model,
                                                           const Versions& inputs,
                                                           const std::optional<Versions>& last,
@@ -319,9 +319,10 @@ class Runner {
   // Counts every expectation over `relation` in one scan, writes ops.dq_result, fails on a `fail`
   // expectation and logs the rows failing a `quarantine` one to silver.rejects. Those rows are
   // deleted from `relation` (a table); or, when `quarantined` is given, left where they are and
-  // the condition selecting them ("" when none fails) returned there.
-  Status ApplyExpectations(const Model& model, const std::string& relation, ModelResult& result,
-                           std::string* quarantined = nullptr);
+  // the condition selecting them ("" when none fails) returned there. Returns the rows of
+  // `relation` a quarantine expectation leaves (counted in the same scan).
+  Result<int64_t> ApplyExpectations(const Model& model, const std::string& relation,
+                                    ModelResult& result, std::string* quarantined = nullptr);
   // A full rebuild of an incremental model, streamed so that its memory does not grow with the
   // table: the model's rows are written once to a Parquet file under the lake's _system/tmp, the
   // rows to leave out (older versions of a key, then quarantined rows) are collected by their row
@@ -360,13 +361,6 @@ class Runner {
   Result<bool> GivesColumnsBack(
       const std::string& sql, const std::string& path, const std::string& last_column,
       std::vector<std::pair<std::string, std::string>>* columns = nullptr);
-  // batch_by (model.h): when the batch inputs hold more rows than one piece may
-  // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
-  // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
-  // staged to a Parquet file under _system/tmp; then applies the expectations over the staged rows
-  // and commits them with `write` in one commit (a failure leaves the table as it was). False,
-  // with nothing committed, when one piece holds every row or the staged file would not give the
-  // model's column types back.
   // RunInPieces for a model no expectation of which quarantines: each piece's rows (the rows of
   // `rows_sql` while the bucket views select `piece_conditions[i]`) are written straight into the
   // table's files; the expectations and the fingerprints then read those files, and one commit
@@ -375,6 +369,14 @@ class Runner {
   Status WritePieces(const Model& model, const std::string& rows_sql,
                      const std::vector<std::string>& piece_conditions, const std::string& replaced,
                      lake::WriteOptions write, ModelResult& result);
+  // batch_by (model.h): when the batch inputs hold more rows than one piece may
+  // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
+  // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
+  // written straight into the table's files (WritePieces) or, for a model with a quarantine
+  // expectation, staged to a Parquet file under _system/tmp; then applies the expectations over
+  // those rows and commits them with `write` in one commit (a failure leaves the table as it was).
+  // False, with nothing committed, when one piece holds every row or the staged file would not give
+  // the model's column types back.
   Result<bool> RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
                            const std::string& replaced, lake::WriteOptions write,
                            ModelResult& result);
@@ -794,13 +796,18 @@ Result<std::string> Runner::EmptyView(const TableName& table) {
   return view;
 }
 
-Status Runner::ApplyExpectations(const Model& model, const std::string& relation,
-                                 ModelResult& result, std::string* quarantined) {
-  // The rows and the rows failing each expectation, in one scan.
+Result<int64_t> Runner::ApplyExpectations(const Model& model, const std::string& relation,
+                                          ModelResult& result, std::string* quarantined) {
+  // The rows, the rows failing each expectation and those failing a quarantine one, in one scan.
   std::vector<std::string> counts = {"count(*)"};
+  std::vector<std::string> quarantines;
   for (const Expectation& expectation : model.expectations) {
-    counts.push_back("count(*) FILTER (WHERE NOT COALESCE((" + expectation.condition +
-                     "), FALSE))");
+    const std::string failing = "NOT COALESCE((" + expectation.condition + "), FALSE)";
+    counts.push_back("count(*) FILTER (WHERE " + failing + ")");
+    if (expectation.action == ExpectationAction::kQuarantine) quarantines.push_back(failing);
+  }
+  if (!quarantines.empty()) {
+    counts.push_back("count(*) FILTER (WHERE " + Join(quarantines, " OR ") + ")");
   }
   auto counted = connection_.Query("SELECT " + Join(counts, ", ") + " FROM " + relation);
   if (!counted.ok()) return ExpectationAtFault(model, relation, counted.status());
@@ -825,7 +832,8 @@ Status Runner::ApplyExpectations(const Model& model, const std::string& relation
     DHL_RETURN_IF_ERROR(connection_.Execute("DELETE FROM " + relation + " WHERE " +
                                             Join(quarantine_conditions, " OR ")));
   }
-  return Status::Ok();
+  if (quarantines.empty()) return total;
+  return total - counted->GetInt64(model.expectations.size() + 1, 0).value_or(0);
 }
 
 Status Runner::RecordExpectation(const Model& model, const Expectation& expectation,
@@ -1105,8 +1113,7 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
            : " AND NOT COALESCE(_pipeline_new." + QuoteName(model.deleted_column) + ", FALSE)")));
   {
     auto step = steps_.Time("expectations");
-    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
   }
   if (result.rows_out == 0) {
     result.output_unchanged = true;
@@ -1305,7 +1312,7 @@ Status Runner::RewriteDirectly(const Model& model, const std::string& sql, Model
   }
   if (model.expectations.empty()) return Status::Ok();
   step.emplace(steps_, "expectations");
-  return ApplyExpectations(model, Qualified(model.name), result);
+  return ApplyExpectations(model, Qualified(model.name), result).status();
 }
 
 Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
@@ -1339,7 +1346,7 @@ Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::W
   }
   if (model.expectations.empty()) return Status::Ok();
   step.emplace(steps_, "expectations");
-  return ApplyExpectations(model, Qualified(model.name), result);
+  return ApplyExpectations(model, Qualified(model.name), result).status();
 }
 
 Result<std::string> Runner::ChangedValues(const TableName& table, int64_t old_version,
@@ -1457,9 +1464,9 @@ Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
       }
       return Join(parts, " AND ");
     };
-    if (same("_pipeline_k").empty()) continue;  // not the whole key: read whole
-    std::string filter =
-        "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + same("_pipeline_k") + ")";
+    const std::string touched = same("_pipeline_k");
+    if (touched.empty()) continue;  // not the whole key: read whole
+    std::string filter = "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + touched + ")";
     bool complete = true;
     for (const KeyCondition& condition : recompute) {
       auto key_input = by_column.find(condition.model_column);
@@ -1870,8 +1877,7 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   latest_step.reset();
   {
     auto step = steps_.Time("expectations");
-    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
   }
   std::string replaced;
   if (write.mode == lake::WriteMode::kReplacePartitions) {
@@ -2047,8 +2053,7 @@ Status Runner::WritePieces(const Model& model, const std::string& rows_sql,
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS " + rows));
     std::optional<StepTimes::Scope> step;
     step.emplace(steps_, "expectations");
-    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
     result.rows_in = result.rows_out;
     step.emplace(steps_, "fingerprints");
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, live));
@@ -2196,13 +2201,12 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
   DHL_RETURN_IF_ERROR(
       connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT * FROM " + staged));
   std::string quarantined;
-  DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result, &quarantined));
+  DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result, &quarantined));
   if (!quarantined.empty()) {
     DHL_RETURN_IF_ERROR(
         connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS SELECT * FROM " + staged +
                             " AS _pipeline_staged WHERE NOT (" + quarantined + ")"));
   }
-  DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
   step.reset();
   DHL_RETURN_IF_ERROR(Commit(model, live, replaced, std::move(write), result));
   return true;
@@ -2529,8 +2533,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     if (stored.has_value() && snapshot.metadata.partition_columns == model.partition_by) {
       {
         auto step = steps_.Time("expectations");
-        DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-        DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+        DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
       }
       if (result.rows_out == 0) {
         result.output_unchanged = true;
@@ -2576,8 +2579,7 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
   }
   {
     auto step = steps_.Time("expectations");
-    DHL_RETURN_IF_ERROR(ApplyExpectations(model, live, result));
-    DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
   }
   return Commit(model, live, replaced, std::move(write), result);
 }
