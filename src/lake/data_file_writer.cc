@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "base/hash.h"
+#include "base/logging.h"
 #include "lake/log_entry.h"
 #include "lake/partition_path.h"
 #include "sql/literal.h"
@@ -468,7 +469,7 @@ Status DataFileWriter::ComputeStatistics(engine::Connection& connection,
   for (size_t i = 0; i < adds_.size(); ++i) {
     auto it = stats_by_file.find(local_paths_[i]);
     if (it == stats_by_file.end() || rows_by_file[local_paths_[i]] == 0) {
-      (void)file_system_.Delete(local_paths_[i]);  // an empty file: nothing to add
+      DeleteFile(local_paths_[i]);  // an empty file: nothing to add
       continue;
     }
     adds_[i].stats = it->second;
@@ -487,8 +488,13 @@ Status DataFileWriter::ComputeStatistics(engine::Connection& connection,
   return Status::Ok();
 }
 
+void DataFileWriter::DeleteFile(const std::string& path) {
+  Status deleted = file_system_.Delete(path);
+  if (!deleted.ok()) LogWarn("{}: an abandoned file stays: {}", root_, deleted.ToString());
+}
+
 void DataFileWriter::DeleteFiles() {
-  for (const std::string& path : local_paths_) (void)file_system_.Delete(path);
+  for (const std::string& path : local_paths_) DeleteFile(path);
   adds_.clear();
   local_paths_.clear();
   add_rows_.clear();
@@ -502,7 +508,7 @@ void DataFileWriter::KeepFiles(const std::function<bool(const AddFile&)>& keep) 
   std::vector<int64_t> kept_rows;
   for (size_t i = 0; i < adds_.size(); ++i) {
     if (!keep(adds_[i])) {
-      (void)file_system_.Delete(local_paths_[i]);
+      DeleteFile(local_paths_[i]);
       rows_ -= add_rows_[i];
       bytes_ -= adds_[i].size;
       continue;

@@ -70,6 +70,8 @@ class DataFileWriter {
   int64_t files_read_for_statistics() const { return files_read_for_statistics_; }
 
  private:
+  // Deletes one written file; a file that cannot be deleted stays, with a warning.
+  void DeleteFile(const std::string& path);
   // Moves the files of `staging` into `directory` as adds; returns how many it moved.
   Result<int64_t> MoveIntoPlace(const std::string& staging, const PartitionValues& values,
                                 const std::string& directory);
