@@ -639,8 +639,17 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
         // One part of the tracked entities ("i/n": those whose internal id is i modulo n), so
         // that the workers share the decryption of their confidential values.
         size_t slash = part.find('/');
+        if (slash == std::string::npos) {
+          return InvalidArgument(fmt::format(
+              "chunk {} of the saved plan: part \"{}\" is not \"i/n\"", chunk.id, part));
+        }
         DHL_ASSIGN_OR_RETURN(int64_t index, ParseInt64(part.substr(0, slash), "chunk part"));
         DHL_ASSIGN_OR_RETURN(int64_t parts, ParseInt64(part.substr(slash + 1), "chunk parts"));
+        if (parts < 1 || index < 0 || index >= parts) {
+          return InvalidArgument(
+              fmt::format("chunk {} of the saved plan: part \"{}\" is not \"i/n\" with 0 <= i < n",
+                          chunk.id, part));
+        }
         where +=
             fmt::format(" AND te.{} % {} = {}", context.schema.tracked_entity_id, parts, index);
       }
