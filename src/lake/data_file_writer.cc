@@ -26,41 +26,44 @@ struct StatColumn {
   enum class Kind { kCountOnly, kNumber, kString } kind = Kind::kCountOnly;
 };
 
+// How the footer's min/max of a column of primitive `type` read back.
+StatColumn::Kind StatKind(const std::string& type) {
+  if (IsIntegralType(type) || type.starts_with("decimal") || type == "float" || type == "double") {
+    return StatColumn::Kind::kNumber;
+  }
+  if (type == "date" || type == "timestamp" || type == "string") return StatColumn::Kind::kString;
+  return StatColumn::Kind::kCountOnly;
+}
+
 // The min/max expressions of one column (docs/delta.md §6) from the expressions of its least and
 // greatest value (`low`, `high`) and a condition true when it holds NaN or an infinity
-// (`non_finite`), or "" when only nulls are counted.
+// (`non_finite`), or "" when only nulls are counted (StatKind kCountOnly).
 std::string MinMaxSql(const std::string& type, const std::string& low, const std::string& high,
-                      const std::string& non_finite, StatColumn::Kind* kind) {
+                      const std::string& non_finite) {
   if (IsIntegralType(type) || type.starts_with("decimal")) {
-    *kind = StatColumn::Kind::kNumber;
     return fmt::format(", CAST({} AS VARCHAR), CAST({} AS VARCHAR)", low, high);
   }
   if (type == "float" || type == "double") {
-    *kind = StatColumn::Kind::kNumber;
     return fmt::format(
         ", CASE WHEN {0} THEN NULL ELSE CAST({1} AS VARCHAR) END"
         ", CASE WHEN {0} THEN NULL ELSE CAST({2} AS VARCHAR) END",
         non_finite, low, high);
   }
   if (type == "date") {
-    *kind = StatColumn::Kind::kString;
     return fmt::format(", strftime({}, '%Y-%m-%d'), strftime({}, '%Y-%m-%d')", low, high);
   }
   if (type == "timestamp") {
-    *kind = StatColumn::Kind::kString;
     return fmt::format(
         ", strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')"
         ", strftime(CAST({} AS TIMESTAMPTZ), '%Y-%m-%dT%H:%M:%S.%gZ')",
         low, high);
   }
   if (type == "string") {
-    *kind = StatColumn::Kind::kString;
     return fmt::format(
         ", CASE WHEN length({0}) <= {2} AND length({1}) <= {2} THEN {0} END"
         ", CASE WHEN length({0}) <= {2} AND length({1}) <= {2} THEN {1} END",
         low, high, kStatsStringLimit);
   }
-  *kind = StatColumn::Kind::kCountOnly;
   return "";
 }
 
@@ -87,9 +90,11 @@ std::string ScanStatisticsQuery(const std::vector<std::string>& files,
     const SchemaField& field =
         *std::find_if(data_columns.begin(), data_columns.end(),
                       [&](const SchemaField& f) { return f.name == column.name; });
+    const std::string type = PrimitiveTypeName(field.type);
+    column.kind = StatKind(type);
     select += fmt::format(", count(*) - count({})", c);
-    select += MinMaxSql(PrimitiveTypeName(field.type), "min(" + c + ")", "max(" + c + ")",
-                        fmt::format("bool_or(isnan({0}) OR isinf({0}))", c), &column.kind);
+    select += MinMaxSql(type, "min(" + c + ")", "max(" + c + ")",
+                        fmt::format("bool_or(isnan({0}) OR isinf({0}))", c));
   }
   return select +
          fmt::format(" FROM read_parquet({}, filename=true, union_by_name=true) GROUP BY filename",
@@ -144,11 +149,11 @@ std::string FooterStatisticsQuery(const std::vector<std::string>& files,
   for (const auto& [duckdb_type, type] : types) {
     const std::string low = fmt::format("min(TRY_CAST(stats_min_value AS {}))", duckdb_type);
     const std::string high = fmt::format("max(TRY_CAST(stats_max_value AS {}))", duckdb_type);
-    StatColumn::Kind kind;
-    const std::string min_max = MinMaxSql(
-        type, low, high,
-        fmt::format("(isnan({0}) OR isinf({0}) OR isnan({1}) OR isinf({1}))", low, high), &kind);
-    select += kind == StatColumn::Kind::kCountOnly ? std::string(", NULL, NULL") : min_max;
+    select += StatKind(type) == StatColumn::Kind::kCountOnly
+                  ? std::string(", NULL, NULL")
+                  : MinMaxSql(type, low, high,
+                              fmt::format("(isnan({0}) OR isinf({0}) OR isnan({1}) OR isinf({1}))",
+                                          low, high));
     select += fmt::format(
         ", count(stats_min_value) - count(TRY_CAST(stats_min_value AS {0})) + "
         "count(stats_max_value) - count(TRY_CAST(stats_max_value AS {0}))",
@@ -176,7 +181,7 @@ Result<std::map<std::string, std::optional<DataFileStatistics>>> ReadFooterStati
         *std::find_if(data_columns.begin(), data_columns.end(),
                       [&](const SchemaField& f) { return f.name == column.name; });
     std::pair<std::string, std::string> type{column.duckdb_type, PrimitiveTypeName(field.type)};
-    (void)MinMaxSql(type.second, "", "", "", &column.kind);
+    column.kind = StatKind(type.second);
     auto known = std::find(types.begin(), types.end(), type);
     size_t type_index = static_cast<size_t>(known - types.begin());
     if (known == types.end()) types.push_back(std::move(type));
