@@ -114,18 +114,24 @@ looked_up AS (
     o.uid IS NOT NULL AS ou_known,
     c.uid IS NOT NULL AS coc_known,
     a.uid IS NOT NULL AS aoc_known,
+    -- Each helper text only for the value types that read it (NULL for the others, which never
+    -- read it): an expression in a CASE branch runs on that branch's rows alone.
     -- integer types: one trailing ".0" is dropped before the check
     CASE
+      WHEN d.value_type NOT IN ('INTEGER', 'INTEGER_POSITIVE', 'INTEGER_NEGATIVE',
+                                'INTEGER_ZERO_OR_POSITIVE') THEN NULL
       WHEN r.raw_value LIKE '%.0' THEN substring(r.raw_value, 1, length(r.raw_value) - 2)
       ELSE r.raw_value
     END AS int_text,
     CASE
+      WHEN d.value_type NOT IN ('BOOLEAN', 'TRUE_ONLY') THEN NULL
       WHEN length(r.raw_value) <= 5 AND lower(r.raw_value) IN ('t', 'y', '1', 'yes', 'true')
         THEN 'true'
       WHEN length(r.raw_value) <= 5 AND lower(r.raw_value) IN ('f', 'n', '0', 'no', 'false')
         THEN 'false'
     END AS bool_text,
-    replace(r.raw_value, ' ', '') AS coordinate_text,
+    CASE WHEN d.value_type = 'COORDINATE' THEN replace(r.raw_value, ' ', '') END
+      AS coordinate_text,
     -- DATETIME (DateUtils.dateTimeIsValid): the text one of DHIS2's Joda patterns consumes whole,
     -- yyyy-MM-dd'T'HH[:mm[:ss[.S{1,6}]]][Z] or …ss.S{7,9}Z or yyyy-MM-dd HH:mm:ssZ, where each
     -- numeric field takes 1-2 digits (the year 1-9 and a sign), T and Z any case, the zone Z,
