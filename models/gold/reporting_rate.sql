@@ -24,11 +24,14 @@
 -- partitioned, so a year's rows read that year's registrations alone (partition_window 0, 0). A new or
 -- changed period row recomputes the years it names (its start year and its Yearly period:
 -- recompute_on onto the partition column); any other changed input rebuilds the table.
+-- Within those years only the periods the change reaches are recomputed (period_scope): a query
+-- period counts the registrations of the periods belonging to it, which overlap it.
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: silver.complete_registration
 -- recompute_on: silver.period.year = year
 -- recompute_on: silver.period.yearly = year
+-- period_scope: pe
 -- depends_on: silver.org_unit
 -- expect: rate_in_range | rate >= 0 AND rate <= 100 | warn
 WITH

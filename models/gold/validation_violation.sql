@@ -10,10 +10,13 @@
 -- year or the year before, so year Y reads silver.data_value's years Y - 1 and Y (partition_window)
 -- and a month's new values recompute their year and the next. A changed period row recomputes its
 -- own year (recompute_on onto the partition column); any other changed input rebuilds the table.
+-- Within those years only the periods the change reaches are recomputed (period_scope): a rule's
+-- period reads the values of stored periods containing its start date, which overlap it.
 -- materialized: partitioned
 -- partition_by: year
 -- partition_inputs: silver.data_value
 -- partition_window: -1, 0
 -- recompute_on: silver.period.year = year
+-- period_scope: pe
 -- depends_on: silver.validation_rule, silver.data_value, silver.period, silver.org_unit, silver.constant, silver.org_unit_group_member, silver.program_indicator, gold.program_indicator_value
 generated('validation_violation')

@@ -284,6 +284,8 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     } else if (key == "append_inputs") {
       DHL_ASSIGN_OR_RETURN(auto tables, ParseTableList(path, line, key, value));
       model.append_inputs.insert(model.append_inputs.end(), tables.begin(), tables.end());
+    } else if (key == "period_scope") {
+      model.period_scope = TrimmedCopy(value);
     } else if (key == "append_key") {
       for (std::string_view item : Split(value, ',')) {
         model.append_key.push_back(TrimmedCopy(item));
@@ -448,7 +450,7 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
               "' (want materialized, unique_key, order_by, deleted, recompute_on, "
               "partition_by, partition_inputs, partition_window, append_inputs, "
               "append_key, batch_by, batch_inputs, batch_row_bytes, depends_on, expect, "
-              "key_input, unchanged_redelivery)");
+              "key_input, unchanged_redelivery, period_scope)");
     }
   }
   if (!has_materialized) {
@@ -478,10 +480,10 @@ Result<Model> ParseModel(std::string_view path, std::string_view text) {
     }
   } else if (!model.partition_inputs.empty() || model.partition_window_low != 0 ||
              model.partition_window_high != 0 || !model.partition_window_generator.empty() ||
-             !model.append_inputs.empty()) {
+             !model.append_inputs.empty() || !model.period_scope.empty()) {
     return LineError(path, 1,
-                     "partition_inputs, partition_window and append_inputs apply only to "
-                     "'materialized: partitioned'");
+                     "partition_inputs, partition_window, append_inputs and period_scope apply "
+                     "only to 'materialized: partitioned'");
   }
   if (model.batch_by.empty() != (model.batch_row_bytes == 0)) {
     return LineError(path, 1, "batch_by and batch_row_bytes go together");

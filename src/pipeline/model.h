@@ -111,6 +111,12 @@ struct Model {
   // table gave the table no row (December's predictions before December's period row): they are
   // read too, with every row of their keys, and do not stop the append.
   std::vector<std::string> append_key;
+  // partitioned, `period_scope: column`: the output column (and the partition inputs' column)
+  // naming a row's period, an id of silver.period. An output row of period p reads only the
+  // partition inputs' rows of periods that overlap p (by silver.period's dates) and silver.period's
+  // rows of such periods. A run that recomputes some partitions then recomputes, within them, only
+  // the periods the changed rows reach, and copies the partitions' other rows (docs/models.md).
+  std::string period_scope;
   int partition_window_low = 0;
   int partition_window_high = 0;
   // partitioned, `partition_window: generated('name')`: the generator `name` returns the window as

@@ -493,6 +493,15 @@ class Runner {
   // already at its version in `last`; with `old_rows_condition` also given, such rows are instead
   // described by the condition set there (SQL over the input's rows, the changed values held in a
   // temporary table) when every mapped model column is one of the model's append_key.
+  // A partitioned model with a period_scope whose run recomputes some partitions: the periods
+  // (an IN list of text literals) the changed rows reach, those of silver.period's rows overlapping
+  // a changed period with the longer periods they belong to (its structure columns). A changed
+  // period is one of a row added to a partition input (the run's partition inputs were only
+  // appended to) or of a changed row of silver.period. Empty when the run recomputes its partitions
+  // whole: another input changed, a partition input lost a file, or a changed period is unknown
+  // or has no dates.
+  Result<std::string> PeriodsReached(const Model& model, const Versions& inputs,
+                                     const Versions& last);
   Result<std::string> PartitionsReached(const Model& model, const Versions& inputs,
                                         const TableName& table, int64_t old_version,
                                         const std::string& column, std::set<std::string>& outputs,
@@ -2391,6 +2400,95 @@ Result<std::optional<PartitionScope>> Runner::PartitionScopeFor(const Model& mod
   return std::optional<PartitionScope>(std::move(scope));
 }
 
+Result<std::string> Runner::PeriodsReached(const Model& model, const Versions& inputs,
+                                           const Versions& last) {
+  const TableName period_table{"silver", "period"};
+  auto period_version = inputs.find(period_table);
+  if (period_version == inputs.end() || period_version->second == kAbsent) return std::string();
+  DHL_ASSIGN_OR_RETURN(std::string periods_now, WholeView(model, inputs, period_table));
+  DHL_ASSIGN_OR_RETURN(auto period_columns, Columns(connection_, periods_now));
+  // The longer periods a period belongs to: silver.period's text columns but its id and type.
+  std::vector<std::string> kept;
+  std::vector<std::string> structure;
+  for (const auto& [name, type] : period_columns) {
+    if (name.empty() || name[0] == '_') continue;
+    kept.push_back(name);
+    if (type == "VARCHAR" && name != "pe" && name != "period_type") structure.push_back(name);
+  }
+  std::string periods = "SELECT " + QuotedList(kept) + " FROM " + periods_now;
+  const std::string column = QuoteName(model.period_scope);
+  std::vector<std::string> touched;
+  for (const auto& [table, version] : inputs) {
+    auto recorded = last.find(table);
+    if (recorded == last.end()) return std::string();
+    if (recorded->second == version) continue;
+    if (table == period_table) {
+      // Its changed rows, as they were and as they are: their periods are changed periods.
+      std::string changed;
+      DHL_ASSIGN_OR_RETURN(std::string reason,
+                           ChangedValues(table, recorded->second, version, kept, changed));
+      if (!reason.empty()) return std::string();
+      periods += " UNION ALL SELECT " + QuotedList(kept) + " FROM " + changed;
+      touched.push_back("SELECT CAST(pe AS VARCHAR) FROM " + changed);
+      continue;
+    }
+    if (std::find(model.partition_inputs.begin(), model.partition_inputs.end(), table) ==
+            model.partition_inputs.end() ||
+        recorded->second == kAbsent || version == kAbsent) {
+      return std::string();
+    }
+    lake::DeltaTable delta = catalog_.Table(table);
+    lake::VersionSpec before_spec;
+    before_spec.version = recorded->second;
+    auto before = delta.Load(connection_, before_spec);
+    if (!before.ok()) return std::string();
+    lake::VersionSpec after_spec;
+    after_spec.version = version;
+    DHL_ASSIGN_OR_RETURN(lake::Snapshot added, delta.Load(connection_, after_spec));
+    for (const auto& [path, file] : before->files) {
+      if (added.files.erase(path) == 0) return std::string();  // a file removed: rows may be gone
+    }
+    const std::string name = table.layer + "__" + table.name + "__period_added";
+    DHL_RETURN_IF_ERROR(delta.CreateView(connection_, added, kBatchSchema, name));
+    const std::string view = QuoteName(kBatchSchema) + "." + QuoteName(name);
+    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, view));
+    bool present = false;
+    for (const auto& [have, type] : columns) present = present || have == model.period_scope;
+    if (!present) return std::string();
+    touched.push_back("SELECT CAST(" + column + " AS VARCHAR) FROM " + view);
+  }
+  if (touched.empty()) return std::string();
+  const std::string with = "WITH _periods AS (" + periods +
+                           "), _touched AS (SELECT DISTINCT _p AS pe FROM (" +
+                           Join(touched, " UNION ALL ") + ") AS _t(_p)) ";
+  // A changed period without a row of silver.period with its dates (or NULL) reaches what the
+  // partitions hold in ways the dates cannot tell.
+  DHL_ASSIGN_OR_RETURN(
+      int64_t unknown,
+      CountRows(connection_, "(" + with +
+                                 "SELECT 1 FROM _touched t WHERE t.pe IS NULL OR NOT EXISTS "
+                                 "(SELECT 1 FROM _periods p WHERE p.pe = t.pe AND p.start_date "
+                                 "IS NOT NULL AND p.end_date IS NOT NULL))"));
+  if (unknown > 0) return std::string();
+  std::vector<std::string> ids = {"SELECT pe FROM _reached"};
+  for (const std::string& name : structure) {
+    ids.push_back("SELECT " + QuoteName(name) + " FROM _reached");
+  }
+  DHL_ASSIGN_OR_RETURN(
+      auto found, connection_.Query(
+                      with +
+                      ", _ranges AS (SELECT DISTINCT p.start_date, p.end_date FROM _periods p "
+                      "JOIN _touched t ON p.pe = t.pe), _reached AS (SELECT p.* FROM _periods p "
+                      "JOIN _ranges r ON p.start_date <= r.end_date AND p.end_date >= "
+                      "r.start_date) SELECT DISTINCT CAST(_id AS VARCHAR) FROM (" +
+                      Join(ids, " UNION ALL ") + ") AS _i(_id) WHERE _id IS NOT NULL ORDER BY 1"));
+  std::vector<std::string> literals;
+  for (size_t row = 0; row < found.row_count(); ++row) {
+    if (auto value = found.GetString(0, row)) literals.push_back(StringLiteral(*value));
+  }
+  return Join(literals, ", ");
+}
+
 Result<std::pair<int, int>> Runner::GeneratedWindow(const Model& model, const Versions& inputs) {
   const std::string where =
       model.path + ": partition_window: generated('" + model.partition_window_generator + "')";
@@ -2572,10 +2670,30 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     return WriteDirectly(model, sql, std::move(write), result);
   }
   if (!replaced.empty()) sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
+  // period_scope: within the partitions, only the periods the change reaches are recomputed (and
+  // counted in rows_in); the table's rows of the other periods are copied.
+  std::string copied;
+  if (scope.has_value() && !model.period_scope.empty() && model.batch_by.empty()) {
+    std::string periods;
+    {
+      auto step = steps_.Time("periods");
+      DHL_ASSIGN_OR_RETURN(periods, PeriodsReached(model, inputs, *last));
+    }
+    if (!periods.empty()) {
+      const std::string column = QuoteName(model.period_scope);
+      sql += " AND (" + column + " IN (" + periods + ") OR " + column + " IS NULL)";
+      DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+      copied = "SELECT * FROM " + Qualified(model.name) + " WHERE " + replaced + " AND " + column +
+               " NOT IN (" + periods + ")";
+    }
+  }
   {
     auto step = steps_.Time("materialise");
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
     DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
+    if (!copied.empty()) {
+      DHL_RETURN_IF_ERROR(connection_.Execute("INSERT INTO " + live + " BY NAME " + copied));
+    }
   }
   {
     auto step = steps_.Time("expectations");

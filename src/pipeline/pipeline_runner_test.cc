@@ -1401,6 +1401,23 @@ TEST_F(PipelineRunnerTest, PiecesWithoutQuarantineAreWrittenStraightIntoTheTable
   EXPECT_EQ(data_files(), 9);
 }
 
+// period_scope names the period column of a partitioned model; a table model has no partitions to
+// recompute a period of.
+TEST(ModelHeaderTest, PeriodScopeIsForPartitionedModels) {
+  const std::string body = "SELECT 'x' AS pe, 2020 AS year FROM ref('bronze.f')";
+  auto ok = ParseModel("gold/x.sql",
+                       "-- materialized: partitioned\n-- partition_by: year\n-- "
+                       "partition_inputs: bronze.f\n-- period_scope:  pe \n" +
+                           body);
+  ASSERT_TRUE(ok.ok()) << ok.status().ToString();
+  EXPECT_EQ(ok->period_scope, "pe");
+  auto table = ParseModel("gold/x.sql", "-- materialized: table\n-- period_scope: pe\n" + body);
+  ASSERT_FALSE(table.ok());
+  EXPECT_NE(table.status().message().find("period_scope apply only to 'materialized: partitioned'"),
+            std::string::npos)
+      << table.status().message();
+}
+
 TEST(ModelHeaderTest, BatchByNeedsItsRowBytesAndBatchInputs) {
   const std::string body = "SELECT 1 AS k, 2020 AS year FROM ref('bronze.f')";
   const std::string partitioned =

@@ -83,6 +83,14 @@ const char* kPeriods =
     "('2024','Yearly',DATE '2024-01-01',DATE '2024-12-31',366,2024,NULL,NULL,NULL)"
     ") AS t(pe, period_type, start_date, end_date, days, year, monthly, quarterly, yearly)";
 
+// kPeriods and January 2025 (Monthly, in 2025Q1 and 2025).
+const std::string kPeriodsJanuary2025 =
+    std::string(kPeriods) +
+    " UNION ALL SELECT * FROM (VALUES ('202501','Monthly',DATE '2025-01-01',DATE '2025-01-31',31,"
+    "2025,NULL,'2025Q1','2025'))";
+// fA's registration of M for January 2025, completed 2025-02-10 (on time), in 2025.
+const std::string kJanuary2025 = "('M','202501','fA','aoc1',true,'2025-02-10 10:00:00+00',2025)";
+
 class GoldQualityTest : public ModelLakeFixture {
  protected:
   void SetUp() override {
@@ -156,6 +164,27 @@ class GoldQualityTest : public ModelLakeFixture {
            "'FinancialApril', DATE '2024-04-01', DATE '2025-03-31', 365, 2024, NULL, NULL, NULL), "
            "('202501', 'Monthly', DATE '2025-01-01', DATE '2025-01-31', 31, 2025, NULL, '2025Q1', "
            "'2025'))) AS p ON p.pe = t.pe";
+  }
+
+  // silver.complete_registration's rows for `values` (data_set, pe, ou, aoc, completed,
+  // completed_at, year), partitioned by year as silver writes them.
+  static std::string RegistrationsByYear(const std::string& values) {
+    return "SELECT data_set, pe, ou, aoc, completed, CAST(completed_at AS TIMESTAMPTZ) AS "
+           "completed_at, CAST(year AS INT) AS year FROM (VALUES " +
+           values + ") AS t(data_set, pe, ou, aoc, completed, completed_at, year)";
+  }
+  // Writes registrations of 2025 (RegistrationsByYear's `values`): appended, or replacing 2025.
+  void WriteRegistrationsOf2025(lake::LakeCatalog& catalog, const std::string& values,
+                                lake::WriteMode mode) {
+    lake::WriteOptions options;
+    options.mode = mode;
+    options.partition_columns = {"year"};
+    if (mode == lake::WriteMode::kReplacePartitions) {
+      options.replace_partitions = {{{"year", std::string("2025")}}};
+    }
+    auto written = catalog.Table(*lake::ParseTableName("silver.complete_registration"))
+                       .Write(*connection_, RegistrationsByYear(values), options);
+    ASSERT_TRUE(written.ok()) << written.status().ToString();
   }
 
   double Number(lake::LakeCatalog& catalog, const std::string& table, const std::string& column,
@@ -663,9 +692,10 @@ TEST_F(GoldQualityTest, IncrementalRunEqualsFullRebuild) {
 //      in the table or in silver.data_value, yet 2025 is recomputed (the period's own year):
 //      r_q at 202501 and 202502, 2 rows read, 1 file added, none removed; 2024's file stays.
 //   2. A value for A at fA in 202501 (30, category option combo 1) arrives in silver.data_value's
-//      2025: 2025 and 2026 are recomputed from 2024..2026. 2025 holds r_q twice and r_cp (A 30, C
-//      missing: left 30, right 0); every other rule skips (B and C missing) or holds (r_ne: 30 <>
-//      30 + 5). 3 rows read, 2025's file replaced.
+//      2025: 2025 and 2026 are recomputed from 2024..2026, within them only the periods
+//      overlapping January (period_scope). 2025 holds r_q twice and r_cp (A 30, C missing: left 30,
+//      right 0); every other rule skips (B and C missing) or holds (r_ne: 30 <> 30 + 5). 2 rows
+//      read (January's; r_q at 202502 is copied), 2025's file replaced.
 TEST_F(GoldQualityTest, ValidationViolationsRecomputeOnlyTheYearsAChangeReaches) {
   const std::string financial =
       ",('dataElemQ01','2024April','fA','catOptCom01','aoc1',9.0,'NUMBER')";
@@ -706,7 +736,7 @@ TEST_F(GoldQualityTest, ValidationViolationsRecomputeOnlyTheYearsAChangeReaches)
     ASSERT_TRUE(written.ok()) << written.status().ToString();
   }
   RunOk(*catalog_);
-  ExpectYear2025(/*rows_in=*/3, /*files_removed=*/1,
+  ExpectYear2025(/*rows_in=*/2, /*files_removed=*/1,
                  {"(r_cp, 202501, 30.0, 0.0, 2025)", "(r_q, 202501, 9.0, 8.0, 2025)",
                   "(r_q, 202502, 9.0, 8.0, 2025)"});
   EXPECT_EQ(Rows(*catalog_, "gold.validation_violation", "rule, pe, left_side, right_side, year",
@@ -731,11 +761,6 @@ TEST_F(GoldQualityTest, ValidationViolationsRecomputeOnlyTheYearsAChangeReaches)
 // period structure (a week by its start + 3 days: 2025W1, 2024-12-30..2025-01-05, is 2025's, as its
 // month 202501 is): a new month's registrations and period rows recompute that year alone.
 TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
-  auto registrations = [](const std::string& values) {
-    return "SELECT data_set, pe, ou, aoc, completed, CAST(completed_at AS TIMESTAMPTZ) AS "
-           "completed_at, CAST(year AS INT) AS year FROM (VALUES " +
-           values + ") AS t(data_set, pe, ou, aoc, completed, completed_at, year)";
-  };
   std::string registrations_2024;
   {
     std::string rows = kRegistrations;
@@ -745,31 +770,18 @@ TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
     }
     registrations_2024 = rows;
   }
-  const std::string january = "('M','202501','fA','aoc1',true,'2025-02-10 10:00:00+00',2025)";
   const std::string week = "('W','2025W1','fA','aoc1',true,'2025-01-06 12:00:00+00',2025)";
-  const std::string periods_january =
-      std::string(kPeriods) +
-      " UNION ALL SELECT * FROM (VALUES ('202501','Monthly',DATE '2025-01-01',DATE '2025-01-31',"
-      "31,2025,NULL,'2025Q1','2025'))";
   const std::string periods_week =
-      periods_january +
+      kPeriodsJanuary2025 +
       " UNION ALL SELECT * FROM (VALUES ('2025W1','Weekly',DATE '2024-12-30',DATE '2025-01-05',7,"
       "2024,'202501','2025Q1','2025'))";
-  auto replace_2025 = [&](lake::LakeCatalog& catalog, const std::string& values) {
-    lake::WriteOptions options;
-    options.mode = lake::WriteMode::kReplacePartitions;
-    options.partition_columns = {"year"};
-    options.replace_partitions = {{{"year", std::string("2025")}}};
-    auto written = catalog.Table(*lake::ParseTableName("silver.complete_registration"))
-                       .Write(*connection_, registrations(values), options);
-    ASSERT_TRUE(written.ok()) << written.status().ToString();
-  };
   auto expect_run = [&](int64_t rows_in, int64_t files_removed) {
     ExpectPartialRun("gold.reporting_rate", rows_in, 1, files_removed);
   };
   const std::string columns = kRateColumns + ", year";
   WriteSilver(*catalog_);
-  Write(*catalog_, "silver.complete_registration", registrations(registrations_2024), {"year"});
+  Write(*catalog_, "silver.complete_registration", RegistrationsByYear(registrations_2024),
+        {"year"});
   RunOk(*catalog_);
   const std::vector<std::string> rows_2024 = Rows(*catalog_, "gold.reporting_rate", columns);
   ASSERT_EQ(rows_2024, Rows(*catalog_, "gold.reporting_rate", columns, "year = 2024"));
@@ -778,8 +790,8 @@ TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
   // days after the 31st: on time). Open all of 2025: fA and fB (fC closed in 2024). At fA, fB, D,
   // the region and the world (5 units) x 202501, 2025Q1, 2025: 15 rows, 2025 alone, no file
   // removed. At D: expected 2 x span 1, 2 x floor(91 / 30) = 6, 2 x floor(365 / 30) = 24; actual 1.
-  Write(*catalog_, "silver.period", periods_january);
-  replace_2025(*catalog_, january);
+  Write(*catalog_, "silver.period", kPeriodsJanuary2025);
+  WriteRegistrationsOf2025(*catalog_, kJanuary2025, lake::WriteMode::kReplacePartitions);
   RunOk(*catalog_);
   expect_run(/*rows_in=*/15, /*files_removed=*/0);
   EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", kRateColumns,
@@ -796,7 +808,8 @@ TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
   // floor(30 / 7) = 4, 1 x floor(91 / 7) = 13, 1 x floor(365 / 7) = 52; completed a whole day after
   // the week's end (2 timely days): on time.
   Write(*catalog_, "silver.period", periods_week);
-  replace_2025(*catalog_, january + "," + week);
+  WriteRegistrationsOf2025(*catalog_, kJanuary2025 + "," + week,
+                           lake::WriteMode::kReplacePartitions);
   RunOk(*catalog_);
   expect_run(/*rows_in=*/static_cast<int64_t>(rows_2024.size()) + 31, /*files_removed=*/1);
   EXPECT_EQ(
@@ -810,8 +823,8 @@ TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
   EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "year = 2024"), rows_2024);
   lake::LakeCatalog fresh((dir_ / "fresh").string());
   WriteSilver(fresh);
-  Write(fresh, "silver.complete_registration", registrations(registrations_2024), {"year"});
-  replace_2025(fresh, january + "," + week);
+  Write(fresh, "silver.complete_registration", RegistrationsByYear(registrations_2024), {"year"});
+  WriteRegistrationsOf2025(fresh, kJanuary2025 + "," + week, lake::WriteMode::kReplacePartitions);
   Write(fresh, "silver.period", periods_week);
   auto rebuilt = Run(fresh, /*full=*/true);
   ASSERT_TRUE(rebuilt.ok() && rebuilt->ok());
@@ -820,6 +833,88 @@ TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyTheYearsAChangeReaches) {
   const std::string summary_columns = "data_set, ou, pe, expected, actual, \"values\"";
   EXPECT_EQ(Rows(*catalog_, "gold.dq_summary", summary_columns),
             Rows(fresh, "gold.dq_summary", summary_columns));
+}
+
+// Within a year, gold.reporting_rate recomputes only the periods a change reaches (period_scope:
+// silver.period's rows overlapping a changed period, with the longer periods they belong to) and
+// copies the year's other rows. 2025's query periods of M: 202501, 202502, 2025Q1, 2025 at fA, fB,
+// D, the region and the world (fC closed in 2024): 5 rows each.
+//   1. January: its period row and fA's registration: 202501, 2025Q1, 2025 recomputed, 15 rows
+//      read, 2025 is new (no file removed).
+//   2. February: its period row and fB's registration (2025-03-05, 5 days after the 28th: on
+//      time), appended: 202502, 2025Q1, 2025 recomputed (15 rows read), January's 5 rows copied;
+//      2025's file replaced. At D: 202502 expected 2, actual 1 (50%); 2025Q1 expected 2 x
+//      floor(91 / 30) = 6, actual 2 (33.333%); 2025 expected 2 x floor(365 / 30) = 24 (8.333%).
+//   3. A late report: fB's January registration (2025-02-12, on time) arrives after February's:
+//      January's periods are recomputed (15 rows), February's copied as they were. At D: 202501
+//      actual 2 (100%), 2025Q1 actual 3 (50%), 2025 actual 3 (12.5%).
+// Each step equals a full rebuild from the same silver.
+TEST_F(GoldQualityTest, ReportingRatesRecomputeOnlyThePeriodsAChangeReaches) {
+  const std::string february = "('M','202502','fB','aoc1',true,'2025-03-05 10:00:00+00',2025)";
+  const std::string late = "('M','202501','fB','aoc1',true,'2025-02-12 10:00:00+00',2025)";
+  const std::string periods_february =
+      kPeriodsJanuary2025 +
+      " UNION ALL SELECT * FROM (VALUES ('202502','Monthly',DATE '2025-02-01',DATE '2025-02-28',"
+      "28,2025,NULL,'2025Q1','2025'))";
+  // silver as it is after `step` (1..3) of the above.
+  auto write_silver = [&](lake::LakeCatalog& catalog, int step) {
+    WriteSilver(catalog);
+    Write(catalog, "silver.complete_registration", RegistrationsByYear(kJanuary2025), {"year"});
+    Write(catalog, "silver.period", step == 1 ? kPeriodsJanuary2025 : periods_february);
+    if (step >= 2) WriteRegistrationsOf2025(catalog, february, lake::WriteMode::kAppend);
+    if (step >= 3) WriteRegistrationsOf2025(catalog, late, lake::WriteMode::kAppend);
+  };
+  const std::string columns = kRateColumns + ", year";
+  auto expect_as_full = [&](int step) {
+    lake::LakeCatalog fresh((dir_ / ("fresh" + std::to_string(step))).string());
+    write_silver(fresh, step);
+    auto rebuilt = Run(fresh, /*full=*/true);
+    ASSERT_TRUE(rebuilt.ok() && rebuilt->ok());
+    EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns),
+              Rows(fresh, "gold.reporting_rate", columns))
+        << "step " << step;
+  };
+  auto at_d = [&](const std::string& pe) {
+    return Rows(*catalog_, "gold.reporting_rate", kRateColumns,
+                "data_set = 'M' AND ou = 'D' AND pe = '" + pe + "'");
+  };
+  WriteSilver(*catalog_);
+  Write(*catalog_, "silver.complete_registration", RegistrationsByYear(kJanuary2025), {"year"});
+  RunOk(*catalog_);
+  ASSERT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "year = 2025").size(), 0u);
+
+  Write(*catalog_, "silver.period", kPeriodsJanuary2025);
+  RunOk(*catalog_);
+  ExpectPartialRun("gold.reporting_rate", /*rows_in=*/15, /*files_added=*/1, /*files_removed=*/0);
+  expect_as_full(1);
+
+  Write(*catalog_, "silver.period", periods_february);
+  WriteRegistrationsOf2025(*catalog_, february, lake::WriteMode::kAppend);
+  RunOk(*catalog_);
+  ExpectPartialRun("gold.reporting_rate", /*rows_in=*/15, /*files_added=*/1, /*files_removed=*/1);
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "year = 2025").size(), 20u);
+  EXPECT_EQ(at_d("202502"),
+            (std::vector<std::string>{"(M, D, 3, 202502, Monthly, 2.0, 1.0, 1.0, 50.0, 50.0)"}));
+  EXPECT_EQ(
+      at_d("2025Q1"),
+      (std::vector<std::string>{"(M, D, 3, 2025Q1, Quarterly, 6.0, 2.0, 2.0, 33.333, 33.333)"}));
+  EXPECT_EQ(at_d("2025"),
+            (std::vector<std::string>{"(M, D, 3, 2025, Yearly, 24.0, 2.0, 2.0, 8.333, 8.333)"}));
+  expect_as_full(2);
+  const std::vector<std::string> february_rows =
+      Rows(*catalog_, "gold.reporting_rate", columns, "pe = '202502'");
+
+  WriteRegistrationsOf2025(*catalog_, late, lake::WriteMode::kAppend);
+  RunOk(*catalog_);
+  ExpectPartialRun("gold.reporting_rate", /*rows_in=*/15, /*files_added=*/1, /*files_removed=*/1);
+  EXPECT_EQ(at_d("202501"),
+            (std::vector<std::string>{"(M, D, 3, 202501, Monthly, 2.0, 2.0, 2.0, 100.0, 100.0)"}));
+  EXPECT_EQ(at_d("2025Q1"),
+            (std::vector<std::string>{"(M, D, 3, 2025Q1, Quarterly, 6.0, 3.0, 3.0, 50.0, 50.0)"}));
+  EXPECT_EQ(at_d("2025"),
+            (std::vector<std::string>{"(M, D, 3, 2025, Yearly, 24.0, 3.0, 3.0, 12.5, 12.5)"}));
+  EXPECT_EQ(Rows(*catalog_, "gold.reporting_rate", columns, "pe = '202502'"), february_rows);
+  expect_as_full(3);
 }
 
 // A timing, not a check (run with --gtest_also_run_disabled_tests): the four models over a
