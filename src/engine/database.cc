@@ -1,6 +1,10 @@
 #include "engine/database.h"
 
 #include <duckdb.h>
+#include <sched.h>
+
+#include <algorithm>
+#include <thread>
 
 #include "engine/connection.h"
 #include "sql/literal.h"
@@ -20,6 +24,21 @@ Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Database::Database(Database&& other) noexcept = default;
 Database& Database::operator=(Database&& other) noexcept = default;
 Database::~Database() = default;
+
+int AvailableCores() {
+  cpu_set_t mask;
+  CPU_ZERO(&mask);
+  if (sched_getaffinity(0, sizeof(mask), &mask) == 0) {
+    return std::max(1, CPU_COUNT(&mask));
+  }
+  return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+}
+
+DatabaseOptions ExtractorDatabaseOptions() {
+  DatabaseOptions options;
+  options.threads = AvailableCores();
+  return options;
+}
 
 Result<Database> Database::Open(const DatabaseOptions& options) {
   duckdb_config config = nullptr;

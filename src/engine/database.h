@@ -30,6 +30,16 @@ struct DatabaseOptions {
 
 class Connection;
 
+// The cores this process may run on (its CPU affinity mask: `taskset`, cpusets), at least 1.
+// DuckDB's default thread count is every core of the machine whatever the mask, so a process
+// pinned to one core runs DuckDB's worker threads on that core beside the thread that waits for
+// them, which polls: a fifth of the extractor's CPU went to that polling (issue 19).
+int AvailableCores();
+
+// Options for a database that executes one statement at a time for a caller whose own threads
+// need the other cores (the extractors' bronze writer): threads = AvailableCores().
+DatabaseOptions ExtractorDatabaseOptions();
+
 // Owns a duckdb_database. Move-only; closing happens in the destructor, after every Connection
 // obtained from it has been destroyed (the caller's responsibility).
 class Database {

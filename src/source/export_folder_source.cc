@@ -314,7 +314,8 @@ Result<ExtractSummary> ExportFolderSource::Run() {
                            " holds no DHIS2 export (*.json, *.csv, plain or .gz)");
   }
 
-  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Database database,
+                       engine::Database::Open(engine::ExtractorDatabaseOptions()));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(lake_dir_);
   BronzeWriter writer(connection, catalog, clock_);

@@ -860,7 +860,8 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   context.metadata = MetadataQueries(schema);
   context.max_tries = options_.max_tries;
 
-  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Database database,
+                       engine::Database::Open(engine::ExtractorDatabaseOptions()));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(lake_dir_);
   BronzeWriter writer(connection, catalog, clock_);

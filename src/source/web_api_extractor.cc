@@ -670,7 +670,7 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   LogInfo("extract: DHIS2 {} at {} (time zone {})", info.version, http::MaskUrl(url),
           info.time_zone);
 
-  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open());
+  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(engine::ExtractorDatabaseOptions()));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(lake_dir_);
   BronzeWriter writer(connection, catalog, clock);
