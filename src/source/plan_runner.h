@@ -66,6 +66,28 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
 
 // RunPlan, then the plan's line (resource, run, chunks, records, bytes, `resumed`) appended to
 // `summary`: what every source does with each plan it runs.
+// One plan of RunPlansInto.
+struct PlanToRun {
+  const ExtractionPlan* plan = nullptr;
+  bool delete_landing_when_done = false;  // tracker pages unless the configuration keeps them
+  bool resumed = false;                   // for the summary line
+};
+
+// Runs several saved plans as one pipeline: their downloads share the workers, each plan at most
+// a window of chunks ahead of its own commits (the earliest plan's chunks first), so that later
+// plans download while earlier ones commit (a plan's tail no longer runs with one download at a
+// time, and slow tracker pages no longer wait for the data values). Commits stay on the calling
+// thread, plan after plan, each in plan order exactly as RunPlan's (BronzeWriter and
+// WatermarkStore are used by that thread only); each plan's watermark and done marker are
+// recorded when its last chunk has committed, and its line appended to `summary` then (its
+// seconds: from the previous plan's end, or the start, to its own). On the first failure nothing
+// more is committed: the plans before it are done, it and those after it stay resumable.
+// `options.delete_landing_when_done` is ignored: each PlanToRun says.
+Status RunPlansInto(ExtractSummary& summary, const std::string& lake_dir,
+                    const std::vector<PlanToRun>& runs, BronzeWriter& writer,
+                    WatermarkStore& watermarks, const ChunkFetcher& fetch,
+                    const PersonalDataHasher* hasher, const PlanRunnerOptions& options);
+
 Status RunPlanInto(ExtractSummary& summary, const std::string& lake_dir, const ExtractionPlan& plan,
                    BronzeWriter& writer, WatermarkStore& watermarks, const ChunkFetcher& fetch,
                    const PersonalDataHasher* hasher, const PlanRunnerOptions& options,

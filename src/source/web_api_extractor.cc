@@ -670,7 +670,8 @@ Result<ExtractSummary> WebApiExtractor::Run() {
   LogInfo("extract: DHIS2 {} at {} (time zone {})", info.version, http::MaskUrl(url),
           info.time_zone);
 
-  DHL_ASSIGN_OR_RETURN(engine::Database database, engine::Database::Open(engine::ExtractorDatabaseOptions()));
+  DHL_ASSIGN_OR_RETURN(engine::Database database,
+                       engine::Database::Open(engine::ExtractorDatabaseOptions()));
   DHL_ASSIGN_OR_RETURN(engine::Connection connection, database.Connect());
   lake::LakeCatalog catalog(lake_dir_);
   BronzeWriter writer(connection, catalog, clock);
@@ -711,21 +712,23 @@ Result<ExtractSummary> WebApiExtractor::Run() {
 
   ExtractSummary summary;
   summary.server_version = info.version;
-  auto run = [&](const ExtractionPlan& plan, bool resumed) -> Status {
-    PlanRunnerOptions these = run_options;
-    these.delete_landing_when_done = plan.resource == "tracker" && !options_.keep_tracker_landing;
-    return RunPlanInto(summary, lake_dir_, plan, writer, watermarks, fetch, /*hasher=*/nullptr,
-                       these, resumed);
+  auto to_run = [&](const ExtractionPlan& plan, bool resumed) {
+    return PlanToRun{&plan, plan.resource == "tracker" && !options_.keep_tracker_landing, resumed};
   };
 
   ExpireLanding(lake_dir_, options_.landing_retention_days);
   DHL_ASSIGN_OR_RETURN(std::vector<ExtractionPlan> unfinished, UnfinishedPlans(lake_dir_));
+  std::vector<PlanToRun> resumed;
   for (const ExtractionPlan& plan : unfinished) {
     if (plan.source.rfind("folder:", 0) == 0) {
       continue;  // an export-folder run: resumed by `sync --source DIR`
     }
     LogInfo("extract: resuming run {} of {} from its saved plan", plan.run_id, plan.resource);
-    DHL_RETURN_IF_ERROR(run(plan, /*resumed=*/true));
+    resumed.push_back(to_run(plan, /*resumed=*/true));
+  }
+  if (!resumed.empty()) {
+    DHL_RETURN_IF_ERROR(RunPlansInto(summary, lake_dir_, resumed, writer, watermarks, fetch,
+                                     /*hasher=*/nullptr, run_options));
   }
 
   // The watermark is the server's clock, read as a UTC instant.
@@ -756,26 +759,35 @@ Result<ExtractSummary> WebApiExtractor::Run() {
     }
     return watermarks.Since(resource, info.time_zone, options_.overlap_seconds);
   };
-  auto plan_and_run = [&](Result<ExtractionPlan> planned) -> Status {
+  // Every resource is planned (and its plan saved) first, then the plans run as one pipeline:
+  // registrations and tracker chunks download while the data values' last chunks commit.
+  std::vector<ExtractionPlan> plans;
+  auto add_plan = [&](Result<ExtractionPlan> planned) -> Status {
     DHL_RETURN_IF_ERROR(planned.status());
     DHL_RETURN_IF_ERROR(SavePlan(lake_dir_, *planned));
-    return run(*planned, /*resumed=*/false);
+    plans.push_back(std::move(*planned));
+    return Status::Ok();
   };
   DHL_ASSIGN_OR_RETURN(auto metadata_since, since("metadata"));
-  DHL_RETURN_IF_ERROR(plan_and_run(planner.Metadata(metadata_since)));
-  DHL_RETURN_IF_ERROR(plan_and_run(planner.MinMax()));
+  DHL_RETURN_IF_ERROR(add_plan(planner.Metadata(metadata_since)));
+  DHL_RETURN_IF_ERROR(add_plan(planner.MinMax()));
   DHL_ASSIGN_OR_RETURN(auto values_since, since("data_value"));
-  DHL_RETURN_IF_ERROR(plan_and_run(planner.DataValues(values_since)));
+  DHL_RETURN_IF_ERROR(add_plan(planner.DataValues(values_since)));
   DHL_ASSIGN_OR_RETURN(auto registrations_since, since("complete_registration"));
-  DHL_RETURN_IF_ERROR(
-      plan_and_run(planner.CompleteRegistrations(!registrations_since.has_value())));
+  DHL_RETURN_IF_ERROR(add_plan(planner.CompleteRegistrations(!registrations_since.has_value())));
   if (info.SupportsTracker()) {
     DHL_ASSIGN_OR_RETURN(auto tracker_since, since("tracker"));
-    DHL_RETURN_IF_ERROR(plan_and_run(planner.Tracker(tracker_since)));
+    DHL_RETURN_IF_ERROR(add_plan(planner.Tracker(tracker_since)));
   } else {
     LogWarn("extract: DHIS2 {} has no /api/tracker (2.39 and later): tracker data skipped",
             info.version);
   }
+  std::vector<PlanToRun> runs;
+  for (const ExtractionPlan& plan : plans) {
+    runs.push_back(to_run(plan, /*resumed=*/false));
+  }
+  DHL_RETURN_IF_ERROR(RunPlansInto(summary, lake_dir_, runs, writer, watermarks, fetch,
+                                   /*hasher=*/nullptr, run_options));
   summary.seconds = std::chrono::duration<double>(clock.Steady() - started).count();
   return summary;
 }
