@@ -54,6 +54,16 @@ Status LandingFile::Commit() {
   return Status::Ok();
 }
 
+Status LandingFile::Flush() {
+  if (file_ == nullptr) {
+    DHL_RETURN_IF_ERROR(Begin({}));
+  }
+  if (std::fflush(file_) != 0) {
+    return IoError("cannot write landing file " + part_path());
+  }
+  return Status::Ok();
+}
+
 Status WriteFileAtomically(const std::string& path, std::string_view data) {
   LandingFile file(path);
   DHL_RETURN_IF_ERROR(file.Begin({}));

@@ -22,6 +22,11 @@ class LandingFile final : public http::ResponseSink {
   Status Write(std::string_view chunk) override;
   // Closes, flushes to disk and renames the .part file to the final path.
   Status Commit();
+  // Flushes what was written so far to part_path() (not to disk), so that the body can be read,
+  // and checked, before Commit puts it in place.
+  Status Flush();
+
+  std::string part_path() const { return path_ + ".part"; }
 
   int64_t bytes() const { return bytes_; }
   const std::string& path() const { return path_; }
