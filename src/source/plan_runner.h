@@ -64,8 +64,6 @@ Result<PlanRunStats> RunPlan(const std::string& lake_dir, const ExtractionPlan& 
                              const ChunkFetcher& fetch, const PersonalDataHasher* hasher,
                              const PlanRunnerOptions& options);
 
-// RunPlan, then the plan's line (resource, run, chunks, records, bytes, `resumed`) appended to
-// `summary`: what every source does with each plan it runs.
 // One plan of RunPlansInto.
 struct PlanToRun {
   const ExtractionPlan* plan = nullptr;
@@ -88,6 +86,8 @@ Status RunPlansInto(ExtractSummary& summary, const std::string& lake_dir,
                     WatermarkStore& watermarks, const ChunkFetcher& fetch,
                     const PersonalDataHasher* hasher, const PlanRunnerOptions& options);
 
+// RunPlan, then the plan's line (resource, run, chunks, records, bytes, `resumed`) appended to
+// `summary`: what every source does with each plan it runs.
 Status RunPlanInto(ExtractSummary& summary, const std::string& lake_dir, const ExtractionPlan& plan,
                    BronzeWriter& writer, WatermarkStore& watermarks, const ChunkFetcher& fetch,
                    const PersonalDataHasher* hasher, const PlanRunnerOptions& options,
