@@ -374,6 +374,8 @@ struct FetchContext {
   // With [postgres] encryption_key: reads the confidential values DHIS2 stored encrypted.
   const Dhis2ValueDecryptor* decryptor = nullptr;
   int max_tries = 10;
+  // JSON tables are landed in files of this many records (LandJsonRows).
+  int64_t records_per_json_file = 10000;
 };
 
 // Tracker records in the tracker API's shapes (2.41 field names); `{since}` is the filter. With
@@ -488,24 +490,76 @@ Status DecryptAttributes(nlohmann::json& record, const Dhis2ValueDecryptor& decr
 // Writes the JSON rows of `sql` into a landing file as {"key": [row, ...]}; with `hasher`, each
 // row's personal attributes are hashed before it reaches the file (with `decryptor`, the values
 // stored encrypted are decrypted first).
-Result<int64_t> LandJsonRows(PostgresConnection& connection, const std::string& sql,
-                             const std::string& key, const std::string& path,
-                             const PersonalDataHasher* hasher = nullptr,
-                             const Dhis2ValueDecryptor* decryptor = nullptr) {
-  LandingFile file(path);
-  DHL_RETURN_IF_ERROR(file.Begin(http::HttpResponseHead{}));
-  DHL_RETURN_IF_ERROR(file.Write("{\"" + key + "\":["));
-  bool first = true;
+// The JSON landing files of a chunk: `path`, then `<stem>.2.json`, `<stem>.3.json`, ...
+std::string JsonFilePath(const std::string& path, int number) {
+  if (number == 1) return path;
+  return path.substr(0, path.size() - 5) + "." + std::to_string(number) + ".json";
+}
+
+// The files of a JSON chunk landed before an interruption, in order. The first is put in place
+// last (LandJsonRows), so when it exists the others do.
+std::vector<std::string> LandedJsonFiles(const std::string& path) {
+  std::vector<std::string> files = {path};
+  for (int number = 2; fs::exists(JsonFilePath(path, number)); ++number) {
+    files.push_back(JsonFilePath(path, number));
+  }
+  return files;
+}
+
+struct LandedFiles {
+  std::vector<std::string> files;
+  int64_t bytes = 0;
+};
+
+// Writes the rows of `sql` (one JSON text per row) as `{"key":[...]}` documents of at most
+// `records_per_file` records each: the bronze writer parses a tracker file whole, so a chunk
+// holding a whole table (the database has no pages) is landed in pages, as the Web API's are, and
+// memory stays flat in table size. The files after the first are put in place as they fill, the
+// first one last: a chunk is landed when its first file exists (LandedJsonFiles).
+Result<LandedFiles> LandJsonRows(PostgresConnection& connection, const std::string& sql,
+                                 const std::string& key, const std::string& path,
+                                 int64_t records_per_file,
+                                 const PersonalDataHasher* hasher = nullptr,
+                                 const Dhis2ValueDecryptor* decryptor = nullptr) {
+  // Files after the first left by an attempt that did not finish.
+  for (int number = 2; fs::exists(JsonFilePath(path, number)); ++number) {
+    std::error_code ignored;
+    fs::remove(JsonFilePath(path, number), ignored);
+  }
+  LandedFiles landed;
+  LandingFile first(path);
+  std::unique_ptr<LandingFile> later;  // the file being written after the first
+  LandingFile* file = &first;
+  int64_t in_file = 0;
+  auto open = [&](LandingFile& next) -> Status {
+    DHL_RETURN_IF_ERROR(next.Begin(http::HttpResponseHead{}));
+    landed.files.push_back(next.path());
+    in_file = 0;
+    return next.Write("{\"" + key + "\":[");
+  };
+  auto close = [&]() -> Status {
+    DHL_RETURN_IF_ERROR(file->Write("]}"));
+    landed.bytes += file->bytes();
+    return file == &first ? Status::Ok() : file->Commit();
+  };
+  DHL_RETURN_IF_ERROR(open(first));
   auto write_row = [&](const PostgresRow& row) -> Status {
     if (!row[0]) {
       return Status::Ok();
     }
-    if (!first) {
-      DHL_RETURN_IF_ERROR(file.Write(","));
+    if (in_file == records_per_file) {
+      DHL_RETURN_IF_ERROR(close());
+      later = std::make_unique<LandingFile>(
+          JsonFilePath(path, static_cast<int>(landed.files.size()) + 1));
+      file = later.get();
+      DHL_RETURN_IF_ERROR(open(*later));
     }
-    first = false;
+    if (in_file > 0) {
+      DHL_RETURN_IF_ERROR(file->Write(","));
+    }
+    ++in_file;
     if (hasher == nullptr) {
-      return file.Write(*row[0]);
+      return file->Write(*row[0]);
     }
     nlohmann::json record = nlohmann::json::parse(*row[0], nullptr, false);
     if (record.is_discarded()) {
@@ -515,28 +569,28 @@ Result<int64_t> LandJsonRows(PostgresConnection& connection, const std::string& 
       DHL_RETURN_IF_ERROR(DecryptAttributes(record, *decryptor));
     }
     hasher->Apply(record);
-    return file.Write(record.dump());
+    return file->Write(record.dump());
   };
   DHL_RETURN_IF_ERROR(connection.ForEachRow(sql, write_row));
-  DHL_RETURN_IF_ERROR(file.Write("]}"));
-  DHL_RETURN_IF_ERROR(file.Commit());
-  return file.bytes();
+  DHL_RETURN_IF_ERROR(close());
+  DHL_RETURN_IF_ERROR(first.Commit());
+  return landed;
 }
 
 // Streams `sql` (a COPY ... TO STDOUT) into a landing file.
-Result<int64_t> LandCopy(PostgresConnection& connection, const std::string& sql,
-                         const std::string& path) {
+Result<LandedFiles> LandCopy(PostgresConnection& connection, const std::string& sql,
+                             const std::string& path) {
   LandingFile file(path);
   DHL_RETURN_IF_ERROR(file.Begin(http::HttpResponseHead{}));
   DHL_ASSIGN_OR_RETURN(int64_t bytes, connection.CopyOut(sql, [&](std::string_view data) {
     return file.Write(data);
   }));
   DHL_RETURN_IF_ERROR(file.Commit());
-  return bytes;
+  return LandedFiles{{path}, bytes};
 }
 
-Result<int64_t> LandDataValues(PostgresConnection& connection, const Chunk& chunk,
-                               const std::string& path) {
+Result<LandedFiles> LandDataValues(PostgresConnection& connection, const Chunk& chunk,
+                                   const std::string& path) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
   return LandCopy(
       connection,
@@ -557,8 +611,8 @@ Result<int64_t> LandDataValues(PostgresConnection& connection, const Chunk& chun
 // Registrations by COPY as CSV under bronze.complete_registration's column names (bronze builds
 // each row's record from them): no JSON built per row, no sort, no row-at-a-time protocol. A chunk
 // planned as JSON (a plan an earlier version saved, resumed) gets the same rows as JSON objects.
-Result<int64_t> LandRegistrations(PostgresConnection& connection, const Chunk& chunk,
-                                  const std::string& path) {
+Result<LandedFiles> LandRegistrations(PostgresConnection& connection, const Chunk& chunk,
+                                      const std::string& path, int64_t records_per_file) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
   std::string select = fmt::format(
       "SELECT p.iso AS period, ds.uid AS \"dataSet\", ou.uid AS \"organisationUnit\", aoc.uid "
@@ -574,14 +628,14 @@ Result<int64_t> LandRegistrations(PostgresConnection& connection, const Chunk& c
                     path);
   }
   return LandJsonRows(connection, "SELECT row_to_json(x)::text FROM (" + select + ") x",
-                      "completeDataSetRegistrations", path);
+                      "completeDataSetRegistrations", path, records_per_file);
 }
 
 // The windows a database run's registrations cover: every data set x root org unit x period of
 // the data set's period type that the database holds. The registrations are read whole each run,
 // so a registration a later run no longer finds was deleted (silver.complete_registration).
-Result<int64_t> LandRegistrationWindows(PostgresConnection& connection, const Chunk& chunk,
-                                        const std::string& path) {
+Result<LandedFiles> LandRegistrationWindows(PostgresConnection& connection, const Chunk& chunk,
+                                            const std::string& path, int64_t records_per_file) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, "TRUE"));
   std::string sql = fmt::format(
       "SELECT json_build_object('dataSet', ds.uid, 'orgUnit', root.uid, 'period', p.iso)::text "
@@ -590,7 +644,7 @@ Result<int64_t> LandRegistrationWindows(PostgresConnection& connection, const Ch
       "CROSS JOIN (SELECT uid FROM organisationunit WHERE parentid IS NULL) AS root "
       "ORDER BY ds.uid, root.uid, p.iso",
       periods);
-  return LandJsonRows(connection, sql, chunk.records_key, path);
+  return LandJsonRows(connection, sql, chunk.records_key, path, records_per_file);
 }
 
 // Lands one chunk of a database plan into `directory`.
@@ -599,25 +653,27 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
   FetchedChunk fetched;
   std::string stem = fmt::format("{}/{:06d}", directory, chunk.sequence);
   std::string path = stem + (chunk.format == ChunkFormat::kCsv ? ".csv" : ".json");
-  if (fs::exists(path)) {
-    fetched.files.push_back(path);  // landed before an interruption
+  if (fs::exists(path)) {  // landed before an interruption
+    fetched.files =
+        chunk.format == ChunkFormat::kCsv ? std::vector<std::string>{path} : LandedJsonFiles(path);
     return fetched;
   }
+  const int64_t per_file = context.records_per_json_file;
   Status last;
   for (int attempt = 1; attempt <= std::max(1, context.max_tries); ++attempt) {
     Result<PostgresConnection*> connection = session.Get();
     if (!connection.ok()) {
       return connection.status();
     }
-    Result<int64_t> bytes = Internal("chunk " + chunk.id + ": unknown table " + chunk.table);
+    Result<LandedFiles> landed = Internal("chunk " + chunk.id + ": unknown table " + chunk.table);
     if (chunk.table == "data_value") {
-      bytes = LandDataValues(**connection, chunk, path);
+      landed = LandDataValues(**connection, chunk, path);
     } else if (chunk.table == "complete_registration") {
-      bytes = LandRegistrations(**connection, chunk, path);
+      landed = LandRegistrations(**connection, chunk, path, per_file);
     } else if (chunk.table == "complete_registration_window") {
-      bytes = LandRegistrationWindows(**connection, chunk, path);
+      landed = LandRegistrationWindows(**connection, chunk, path, per_file);
     } else if (chunk.table == "min_max_data_element") {
-      bytes = LandJsonRows(
+      landed = LandJsonRows(
           **connection,
           "SELECT json_build_object('source', json_build_object('id', ou.uid), 'dataElement', "
           "json_build_object('id', de.uid), 'optionCombo', json_build_object('id', coc.uid), "
@@ -626,7 +682,7 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           "m.sourceid JOIN dataelement de ON de.dataelementid = m.dataelementid JOIN "
           "categoryoptioncombo coc ON coc.categoryoptioncomboid = m.categoryoptioncomboid ORDER "
           "BY de.uid, ou.uid, coc.uid",
-          chunk.records_key, path);
+          chunk.records_key, path, per_file);
     } else if (chunk.table == "tracked_entity" || chunk.table == "enrollment" ||
                chunk.table == "event" || chunk.table == "relationship") {
       std::string sql = TrackerSql(context.schema, chunk.table, context.decryptor != nullptr);
@@ -654,8 +710,8 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
             fmt::format(" AND te.{} % {} = {}", context.schema.tracked_entity_id, parts, index);
       }
       sql.replace(sql.find("{since}"), 7, where);
-      bytes = LandJsonRows(**connection, sql, chunk.records_key, path, context.hasher,
-                           context.decryptor);
+      landed = LandJsonRows(**connection, sql, chunk.records_key, path, per_file, context.hasher,
+                            context.decryptor);
     } else {
       for (const MetadataQuery& query : context.metadata) {
         if (query.table == chunk.table) {
@@ -664,17 +720,17 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           std::string alias = sql.substr(0, sql.rfind(" WHERE {since}"));
           alias = alias.substr(alias.rfind(' ') + 1);
           sql.replace(at, 7, SinceWhere(chunk, alias + ".lastupdated"));
-          bytes = LandJsonRows(**connection, sql, query.key, path);
+          landed = LandJsonRows(**connection, sql, query.key, path, per_file);
         }
       }
     }
-    if (bytes.ok()) {
-      fetched.files.push_back(path);
-      fetched.bytes = *bytes;
+    if (landed.ok()) {
+      fetched.files = std::move(landed->files);
+      fetched.bytes = landed->bytes;
       return fetched;
     }
     session.Reset();
-    last = bytes.status();
+    last = landed.status();
     if (last.code() != StatusCode::kConflict) {
       return last;
     }
@@ -859,6 +915,7 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   context.decryptor = decryptor ? &*decryptor : nullptr;
   context.metadata = MetadataQueries(schema);
   context.max_tries = options_.max_tries;
+  context.records_per_json_file = 10 * static_cast<int64_t>(std::max(1, options_.page_size));
 
   DHL_ASSIGN_OR_RETURN(engine::Database database,
                        engine::Database::Open(engine::ExtractorDatabaseOptions()));

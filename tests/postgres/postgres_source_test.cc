@@ -137,7 +137,11 @@ fs::path SharedDatabaseLake() {
       fs::temp_directory_path() / ("dhl_pgsrc_shared_" + std::to_string(getpid())) / "db";
   if (!fs::exists(lake / "bronze")) {
     EnsureSharedCountry();
-    auto synced = pipeline::RunSync(SyncTo(lake, server->Uri(kSharedCountry)));
+    pipeline::SyncOptions options = SyncTo(lake, server->Uri(kSharedCountry));
+    // JSON tables landed in files of 10 x page_size = 50 records (LandJsonRows), as a large
+    // database's are in files of 10,000: every JSON table of the small country spans several.
+    options.extract.page_size = 5;
+    auto synced = pipeline::RunSync(options);
     EXPECT_TRUE(synced.ok()) << synced.status().ToString();
     if (synced.ok()) {
       EXPECT_TRUE(synced->ok()) << synced->ToText();
@@ -307,6 +311,14 @@ TEST_F(PostgresSourceTest, WebApiAndDatabaseGiveIdenticalSilverAndGold) {
     text += line + "\n";
   }
   EXPECT_TRUE(differences.empty()) << text;
+  // The database lake's JSON chunks were landed in several files each (page_size 5): the
+  // org units' chunk among them, whose 50-record files hold every unit once (the comparison).
+  int later_files = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(SharedDatabaseLake() / "_landing")) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() > 12 && name.ends_with(".2.json")) ++later_files;
+  }
+  EXPECT_GT(later_files, 0);
   // Not vacuous for confidential attributes either: the database holds their values encrypted
   // only (as DHIS2 does; the Web API serves them in clear), the others in clear only.
   auto stored = source::PostgresConnection::Open({.uri = server->Uri(kSharedCountry)});
@@ -524,7 +536,9 @@ TEST_F(PostgresSourceTest, KilledTenTimesThenRerunEqualsOneCleanRun) {
       "datavalue ORDER BY 1, 2, 3, 4, 5 LIMIT 40)"));
   fs::path dir = TempDir("kill");
   WriteSecretsFile(dir);
-  std::ofstream(dir / "dhis2lake.toml") << "[source]\noverlap_seconds = 0\n";
+  // page_size 5: JSON tables landed in files of 50 records, so kills also fall between the files
+  // of one chunk.
+  std::ofstream(dir / "dhis2lake.toml") << "[source]\noverlap_seconds = 0\npage_size = 5\n";
   const std::string config = " --config " + (dir / "dhis2lake.toml").string();
   std::string uri = server->Uri("dhis2_killed");
   std::string output;
