@@ -1,9 +1,13 @@
 #include "source/landing_file.h"
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
+#include <nlohmann/json.hpp>
+
+#include "base/file.h"
 
 namespace dhl::source {
 
@@ -69,6 +73,27 @@ Status WriteFileAtomically(const std::string& path, std::string_view data) {
   DHL_RETURN_IF_ERROR(file.Begin({}));
   DHL_RETURN_IF_ERROR(file.Write(data));
   return file.Commit();
+}
+
+std::string PageFilePath(const std::string& stem, int number) {
+  return fmt::format("{}_p{:05d}.json", stem, number);
+}
+
+Status MarkPagesLanded(const std::string& stem, const std::vector<std::string>& files) {
+  return WriteFileAtomically(stem + ".done", nlohmann::json(files).dump());
+}
+
+std::vector<std::string> LandedPages(const std::string& stem) {
+  Result<std::string> text = ReadWholeFile(stem + ".done");
+  if (!text.ok()) return {};
+  nlohmann::json listed = nlohmann::json::parse(*text, nullptr, false);
+  std::vector<std::string> files;
+  if (!listed.is_array()) return {};
+  for (const auto& file : listed) {
+    if (!file.is_string() || !std::filesystem::exists(file.get<std::string>())) return {};
+    files.push_back(file.get<std::string>());
+  }
+  return files;
 }
 
 }  // namespace dhl::source

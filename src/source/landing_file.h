@@ -40,4 +40,12 @@ class LandingFile final : public http::ResponseSink {
 // Writes `data` to `path` atomically (temporary file, fsync, rename).
 Status WriteFileAtomically(const std::string& path, std::string_view data);
 
+// A chunk landed in several pages: `<stem>_pNNNNN.json` (number from 1), then the `<stem>.done`
+// marker listing them, written once every page is in place.
+std::string PageFilePath(const std::string& stem, int number);
+Status MarkPagesLanded(const std::string& stem, const std::vector<std::string>& files);
+// The pages the chunk's marker lists when it exists and every page is there; empty otherwise
+// (not landed, or to be fetched again).
+std::vector<std::string> LandedPages(const std::string& stem);
+
 }  // namespace dhl::source

@@ -374,7 +374,7 @@ struct FetchContext {
   // With [postgres] encryption_key: reads the confidential values DHIS2 stored encrypted.
   const Dhis2ValueDecryptor* decryptor = nullptr;
   int max_tries = 10;
-  // JSON tables are landed in files of this many records (LandJsonRows).
+  // JSON tables are landed in pages of this many records (LandJsonRows).
   int64_t records_per_json_file = 10000;
 };
 
@@ -490,69 +490,43 @@ Status DecryptAttributes(nlohmann::json& record, const Dhis2ValueDecryptor& decr
 // Writes the JSON rows of `sql` into a landing file as {"key": [row, ...]}; with `hasher`, each
 // row's personal attributes are hashed before it reaches the file (with `decryptor`, the values
 // stored encrypted are decrypted first).
-// The JSON landing files of a chunk: `path`, then `<stem>.2.json`, `<stem>.3.json`, ...
-std::string JsonFilePath(const std::string& path, int number) {
-  if (number == 1) return path;
-  return path.substr(0, path.size() - 5) + "." + std::to_string(number) + ".json";
-}
-
-// The files of a JSON chunk landed before an interruption, in order. The first is put in place
-// last (LandJsonRows), so when it exists the others do.
-std::vector<std::string> LandedJsonFiles(const std::string& path) {
-  std::vector<std::string> files = {path};
-  for (int number = 2; fs::exists(JsonFilePath(path, number)); ++number) {
-    files.push_back(JsonFilePath(path, number));
-  }
-  return files;
-}
-
 struct LandedFiles {
   std::vector<std::string> files;
   int64_t bytes = 0;
 };
 
-// Writes the rows of `sql` (one JSON text per row) as `{"key":[...]}` documents of at most
-// `records_per_file` records each: the bronze writer parses a tracker file whole, so a chunk
-// holding a whole table (the database has no pages) is landed in pages, as the Web API's are, and
-// memory stays flat in table size. The files after the first are put in place as they fill, the
-// first one last: a chunk is landed when its first file exists (LandedJsonFiles).
+// Writes the rows of `sql` (one JSON text per row) as the pages (PageFilePath) of the chunk
+// `stem`, `{"key":[...]}` documents of at most `records_per_file` records each, then its marker:
+// the bronze writer parses a tracker file whole, so a chunk holding a whole table (the database
+// has no pages) is landed in pages, as the Web API's are, and memory stays flat in table size.
 Result<LandedFiles> LandJsonRows(PostgresConnection& connection, const std::string& sql,
-                                 const std::string& key, const std::string& path,
+                                 const std::string& key, const std::string& stem,
                                  int64_t records_per_file,
                                  const PersonalDataHasher* hasher = nullptr,
                                  const Dhis2ValueDecryptor* decryptor = nullptr) {
-  // Files after the first left by an attempt that did not finish.
-  for (int number = 2; fs::exists(JsonFilePath(path, number)); ++number) {
-    std::error_code ignored;
-    fs::remove(JsonFilePath(path, number), ignored);
-  }
   LandedFiles landed;
-  LandingFile first(path);
-  std::unique_ptr<LandingFile> later;  // the file being written after the first
-  LandingFile* file = &first;
+  std::optional<LandingFile> file;
   int64_t in_file = 0;
-  auto open = [&](LandingFile& next) -> Status {
-    DHL_RETURN_IF_ERROR(next.Begin(http::HttpResponseHead{}));
-    landed.files.push_back(next.path());
-    in_file = 0;
-    return next.Write("{\"" + key + "\":[");
-  };
   auto close = [&]() -> Status {
     DHL_RETURN_IF_ERROR(file->Write("]}"));
     landed.bytes += file->bytes();
-    return file == &first ? Status::Ok() : file->Commit();
+    return file->Commit();
   };
-  DHL_RETURN_IF_ERROR(open(first));
+  auto open = [&]() -> Status {
+    file.emplace(PageFilePath(stem, static_cast<int>(landed.files.size()) + 1));
+    landed.files.push_back(file->path());
+    in_file = 0;
+    DHL_RETURN_IF_ERROR(file->Begin(http::HttpResponseHead{}));
+    return file->Write("{\"" + key + "\":[");
+  };
+  DHL_RETURN_IF_ERROR(open());
   auto write_row = [&](const PostgresRow& row) -> Status {
     if (!row[0]) {
       return Status::Ok();
     }
     if (in_file == records_per_file) {
       DHL_RETURN_IF_ERROR(close());
-      later = std::make_unique<LandingFile>(
-          JsonFilePath(path, static_cast<int>(landed.files.size()) + 1));
-      file = later.get();
-      DHL_RETURN_IF_ERROR(open(*later));
+      DHL_RETURN_IF_ERROR(open());
     }
     if (in_file > 0) {
       DHL_RETURN_IF_ERROR(file->Write(","));
@@ -573,7 +547,7 @@ Result<LandedFiles> LandJsonRows(PostgresConnection& connection, const std::stri
   };
   DHL_RETURN_IF_ERROR(connection.ForEachRow(sql, write_row));
   DHL_RETURN_IF_ERROR(close());
-  DHL_RETURN_IF_ERROR(first.Commit());
+  DHL_RETURN_IF_ERROR(MarkPagesLanded(stem, landed.files));
   return landed;
 }
 
@@ -590,7 +564,7 @@ Result<LandedFiles> LandCopy(PostgresConnection& connection, const std::string& 
 }
 
 Result<LandedFiles> LandDataValues(PostgresConnection& connection, const Chunk& chunk,
-                                   const std::string& path) {
+                                   const std::string& stem) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
   return LandCopy(
       connection,
@@ -605,14 +579,14 @@ Result<LandedFiles> LandDataValues(PostgresConnection& connection, const Chunk& 
           "JOIN categoryoptioncombo aoc ON aoc.categoryoptioncomboid = v.attributeoptioncomboid "
           "WHERE {}) TO STDOUT WITH (FORMAT csv, HEADER true)",
           Ts("v.created"), Ts("v.lastupdated"), periods, SinceWhere(chunk, "v.lastupdated")),
-      path);
+      stem + ".csv");
 }
 
 // Registrations by COPY as CSV under bronze.complete_registration's column names (bronze builds
 // each row's record from them): no JSON built per row, no sort, no row-at-a-time protocol. A chunk
 // planned as JSON (a plan an earlier version saved, resumed) gets the same rows as JSON objects.
 Result<LandedFiles> LandRegistrations(PostgresConnection& connection, const Chunk& chunk,
-                                      const std::string& path, int64_t records_per_file) {
+                                      const std::string& stem, int64_t records_per_file) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, PeriodWhere(chunk)));
   std::string select = fmt::format(
       "SELECT p.iso AS period, ds.uid AS \"dataSet\", ou.uid AS \"organisationUnit\", aoc.uid "
@@ -625,17 +599,17 @@ Result<LandedFiles> LandRegistrations(PostgresConnection& connection, const Chun
       Ts("r.date"), Ts("r.lastupdated"), periods);
   if (chunk.format == ChunkFormat::kCsv) {
     return LandCopy(connection, "COPY (" + select + ") TO STDOUT WITH (FORMAT csv, HEADER true)",
-                    path);
+                    stem + ".csv");
   }
   return LandJsonRows(connection, "SELECT row_to_json(x)::text FROM (" + select + ") x",
-                      "completeDataSetRegistrations", path, records_per_file);
+                      "completeDataSetRegistrations", stem, records_per_file);
 }
 
 // The windows a database run's registrations cover: every data set x root org unit x period of
 // the data set's period type that the database holds. The registrations are read whole each run,
 // so a registration a later run no longer finds was deleted (silver.complete_registration).
 Result<LandedFiles> LandRegistrationWindows(PostgresConnection& connection, const Chunk& chunk,
-                                            const std::string& path, int64_t records_per_file) {
+                                            const std::string& stem, int64_t records_per_file) {
   DHL_ASSIGN_OR_RETURN(std::string periods, PeriodValues(connection, "TRUE"));
   std::string sql = fmt::format(
       "SELECT json_build_object('dataSet', ds.uid, 'orgUnit', root.uid, 'period', p.iso)::text "
@@ -644,7 +618,7 @@ Result<LandedFiles> LandRegistrationWindows(PostgresConnection& connection, cons
       "CROSS JOIN (SELECT uid FROM organisationunit WHERE parentid IS NULL) AS root "
       "ORDER BY ds.uid, root.uid, p.iso",
       periods);
-  return LandJsonRows(connection, sql, chunk.records_key, path, records_per_file);
+  return LandJsonRows(connection, sql, chunk.records_key, stem, records_per_file);
 }
 
 // Lands one chunk of a database plan into `directory`.
@@ -652,10 +626,14 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
                                         const Chunk& chunk, const std::string& directory) {
   FetchedChunk fetched;
   std::string stem = fmt::format("{}/{:06d}", directory, chunk.sequence);
-  std::string path = stem + (chunk.format == ChunkFormat::kCsv ? ".csv" : ".json");
-  if (fs::exists(path)) {  // landed before an interruption
-    fetched.files =
-        chunk.format == ChunkFormat::kCsv ? std::vector<std::string>{path} : LandedJsonFiles(path);
+  // Landed before an interruption: a CSV chunk's one file is put in place whole, a JSON chunk's
+  // pages are listed by its marker.
+  if (chunk.format == ChunkFormat::kCsv) {
+    if (fs::exists(stem + ".csv")) {
+      fetched.files.push_back(stem + ".csv");
+      return fetched;
+    }
+  } else if (fetched.files = LandedPages(stem); !fetched.files.empty()) {
     return fetched;
   }
   const int64_t per_file = context.records_per_json_file;
@@ -667,11 +645,11 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
     }
     Result<LandedFiles> landed = Internal("chunk " + chunk.id + ": unknown table " + chunk.table);
     if (chunk.table == "data_value") {
-      landed = LandDataValues(**connection, chunk, path);
+      landed = LandDataValues(**connection, chunk, stem);
     } else if (chunk.table == "complete_registration") {
-      landed = LandRegistrations(**connection, chunk, path, per_file);
+      landed = LandRegistrations(**connection, chunk, stem, per_file);
     } else if (chunk.table == "complete_registration_window") {
-      landed = LandRegistrationWindows(**connection, chunk, path, per_file);
+      landed = LandRegistrationWindows(**connection, chunk, stem, per_file);
     } else if (chunk.table == "min_max_data_element") {
       landed = LandJsonRows(
           **connection,
@@ -682,7 +660,7 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           "m.sourceid JOIN dataelement de ON de.dataelementid = m.dataelementid JOIN "
           "categoryoptioncombo coc ON coc.categoryoptioncomboid = m.categoryoptioncomboid ORDER "
           "BY de.uid, ou.uid, coc.uid",
-          chunk.records_key, path, per_file);
+          chunk.records_key, stem, per_file);
     } else if (chunk.table == "tracked_entity" || chunk.table == "enrollment" ||
                chunk.table == "event" || chunk.table == "relationship") {
       std::string sql = TrackerSql(context.schema, chunk.table, context.decryptor != nullptr);
@@ -710,7 +688,7 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
             fmt::format(" AND te.{} % {} = {}", context.schema.tracked_entity_id, parts, index);
       }
       sql.replace(sql.find("{since}"), 7, where);
-      landed = LandJsonRows(**connection, sql, chunk.records_key, path, per_file, context.hasher,
+      landed = LandJsonRows(**connection, sql, chunk.records_key, stem, per_file, context.hasher,
                             context.decryptor);
     } else {
       for (const MetadataQuery& query : context.metadata) {
@@ -720,7 +698,7 @@ Result<FetchedChunk> FetchDatabaseChunk(WorkerSession& session, const FetchConte
           std::string alias = sql.substr(0, sql.rfind(" WHERE {since}"));
           alias = alias.substr(alias.rfind(' ') + 1);
           sql.replace(at, 7, SinceWhere(chunk, alias + ".lastupdated"));
-          landed = LandJsonRows(**connection, sql, query.key, path, per_file);
+          landed = LandJsonRows(**connection, sql, query.key, stem, per_file);
         }
       }
     }

@@ -141,7 +141,6 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
   // complete and checked, so the file itself says the chunk was downloaded; a paged chunk's
   // `.done` marker lists its pages. (No marker per chunk: creating a file costs ext4's inode
   // allocation, which was a tenth of a medium extraction's CPU.)
-  std::string marker = stem + ".done";
   FetchedChunk fetched;
   if (!chunk.paged) {
     std::string file = stem + (chunk.format == ChunkFormat::kCsv ? ".csv" : ".json");
@@ -149,21 +148,8 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
       fetched.files.push_back(file);
       return fetched;
     }
-  }
-  if (fs::exists(marker)) {
-    DHL_ASSIGN_OR_RETURN(std::string text, ReadWholeFile(marker));
-    nlohmann::json files = nlohmann::json::parse(text, nullptr, false);
-    if (files.is_array()) {
-      bool all_there = true;
-      for (const auto& file : files) {
-        fetched.files.push_back(file.get<std::string>());
-        all_there = all_there && fs::exists(fetched.files.back());
-      }
-      if (all_there) {
-        return fetched;
-      }
-      fetched.files.clear();
-    }
+  } else if (fetched.files = LandedPages(stem); !fetched.files.empty()) {
+    return fetched;
   }
   if (chunk.format == ChunkFormat::kCsv) {
     LandingFile file(stem + ".csv");
@@ -190,8 +176,7 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
       if (chunk.paged) {
         params.emplace_back("page", std::to_string(number));
       }
-      std::string path =
-          chunk.paged ? fmt::format("{}_p{:05d}.json", stem, number) : stem + ".json";
+      std::string path = chunk.paged ? PageFilePath(stem, number) : stem + ".json";
       nlohmann::json page;
       int64_t bytes = 0;
       if (tracker) {
@@ -279,8 +264,7 @@ Result<FetchedChunk> FetchServerChunk(Dhis2Client& client, const Chunk& chunk,
     }
   }
   if (chunk.paged) {
-    nlohmann::json files = fetched.files;
-    DHL_RETURN_IF_ERROR(WriteFileAtomically(marker, files.dump()));
+    DHL_RETURN_IF_ERROR(MarkPagesLanded(stem, fetched.files));
   }
   return fetched;
 }
