@@ -219,6 +219,15 @@ void KeepPartitions(lake::Snapshot& snapshot, const std::string& column,
   }
 }
 
+// The files of `after` that `before` does not hold, or nullopt when `before` holds a file `after`
+// no longer does (rows may be gone: the table was not only appended to).
+std::optional<lake::Snapshot> AppendedFiles(const lake::Snapshot& before, lake::Snapshot after) {
+  for (const auto& [path, file] : before.files) {
+    if (after.files.erase(path) == 0) return std::nullopt;
+  }
+  return after;
+}
+
 // Values of `column` in the files added or removed between two snapshots of a table; nullopt when
 // some file has no value for it (the table is not partitioned by that column).
 std::optional<std::set<std::string>> ChangedPartitions(const lake::Snapshot& before,
@@ -715,13 +724,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
       old_spec.version = last->at(ref.table);
       auto old_snapshot = table.Load(connection_, old_spec);
       if (old_snapshot.ok()) {
-        bool lost_files = false;
-        for (const auto& [path, file] : old_snapshot->files) {
-          if (snapshot.files.count(path) == 0) lost_files = true;
-        }
-        if (!lost_files) {
-          for (const auto& [path, file] : old_snapshot->files) snapshot.files.erase(path);
-        }
+        if (auto appended = AppendedFiles(*old_snapshot, snapshot)) snapshot = std::move(*appended);
       }
     }
     DHL_RETURN_IF_ERROR(table.CreateView(connection_, snapshot, kBatchSchema, view_name));
@@ -1411,22 +1414,19 @@ Result<std::string> Runner::DimensionChanges(const Model& model, const Versions&
     lake::VersionSpec now_spec;
     now_spec.version = now_version;
     DHL_ASSIGN_OR_RETURN(auto now_snapshot, table.Load(connection_, now_spec));
-    bool rewritten = false;
-    for (const auto& [path, file] : old_snapshot->files) {
-      if (now_snapshot.files.count(path) == 0) rewritten = true;
-    }
+    std::optional<lake::Snapshot> appended_files =
+        AppendedFiles(*old_snapshot, std::move(now_snapshot));
     std::vector<const RecomputeOn*> mappings;
     for (const RecomputeOn& mapping : model.recompute_on) {
       if (mapping.table == ref.table) mappings.push_back(&mapping);
     }
     std::string base = ref.table.layer + "__" + ref.table.name;
-    if (!rewritten) {
+    if (appended_files.has_value()) {
       // Only appended to: its new rows are in the batch. With a mapping, the keys its new rows
       // name are recomputed too (rows that describe other keys, such as registration windows).
       if (mappings.empty()) continue;
-      for (const auto& [path, file] : old_snapshot->files) now_snapshot.files.erase(path);
       DHL_RETURN_IF_ERROR(
-          table.CreateView(connection_, now_snapshot, kBatchSchema, base + "__appended"));
+          table.CreateView(connection_, *appended_files, kBatchSchema, base + "__appended"));
       std::string appended = QuoteName(kBatchSchema) + "." + QuoteName(base + "__appended");
       for (const RecomputeOn* mapping : mappings) {
         conditions.push_back(KeyCondition{
@@ -2444,12 +2444,11 @@ Result<std::string> Runner::PeriodsReached(const Model& model, const Versions& i
     if (!before.ok()) return std::string();
     lake::VersionSpec after_spec;
     after_spec.version = version;
-    DHL_ASSIGN_OR_RETURN(lake::Snapshot added, delta.Load(connection_, after_spec));
-    for (const auto& [path, file] : before->files) {
-      if (added.files.erase(path) == 0) return std::string();  // a file removed: rows may be gone
-    }
+    DHL_ASSIGN_OR_RETURN(lake::Snapshot after, delta.Load(connection_, after_spec));
+    std::optional<lake::Snapshot> added = AppendedFiles(*before, std::move(after));
+    if (!added.has_value()) return std::string();  // a file removed: rows may be gone
     const std::string name = table.layer + "__" + table.name + "__period_added";
-    DHL_RETURN_IF_ERROR(delta.CreateView(connection_, added, kBatchSchema, name));
+    DHL_RETURN_IF_ERROR(delta.CreateView(connection_, *added, kBatchSchema, name));
     const std::string view = QuoteName(kBatchSchema) + "." + QuoteName(name);
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, view));
     bool present = false;
