@@ -39,8 +39,7 @@ WITH
 value_type AS (generated('analytics_value_types')),
 zero_rule AS (generated('analytics_zero_rule')),
 element AS (
-  SELECT d.uid, t.data_type = 'TEXT' AS is_text,
-         t.data_type = 'NUMERIC' AND NOT z.keeps_zero AS drops_zero
+  SELECT d.uid, t.data_type, z.keeps_zero
   FROM ref('silver.data_element') d
   JOIN value_type t ON t.value_type = d.value_type
   JOIN zero_rule z
@@ -57,38 +56,19 @@ org_unit AS (
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
--- The values an element loads (the rules above, on the element's answers: no text compared per
--- value): the stored ones but those a prediction replaces, and those predictions (value and text as
--- DHIS2 stores them, already rounded by gold.predicted_value: docs/predictors.md). A value is kept
--- or not on its own row alone, so the values are filtered before the prediction's key is looked
--- for and before the units, periods and combos join them.
-loaded AS (
-  SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.start_date, s.end_date, s.value,
-         s.value_text, s.year
-  FROM ref('silver.data_value') s
-  JOIN element e ON e.uid = s.de
-  WHERE ((e.is_text AND s.value_text IS NOT NULL) OR (NOT e.is_text AND s.value IS NOT NULL))
-    AND NOT (e.drops_zero AND s.value_text = '0')
-),
-predicted AS (
-  SELECT q.de, q.coc, q.aoc, q.ou, q.pe, q.period_type, q.start_date, q.end_date, q.value,
-         q.value_text, q.year
-  FROM ref('gold.predicted_value') q
-  JOIN element e ON e.uid = q.de
-  WHERE q.in_analytics
-    AND ((e.is_text AND q.value_text IS NOT NULL) OR (NOT e.is_text AND q.value IS NOT NULL))
-    AND NOT (e.drops_zero AND q.value_text = '0')
-),
+-- The values: the stored ones but those a prediction replaces, and those predictions (value and
+-- text as DHIS2 stores them, already rounded by gold.predicted_value: docs/predictors.md).
 data_value AS (
   SELECT s.de, s.coc, s.aoc, s.ou, s.pe, s.period_type, s.start_date, s.end_date, s.value,
          s.value_text, s.year
-  FROM loaded s
+  FROM ref('silver.data_value') s
   LEFT JOIN (SELECT de, coc, aoc, ou, pe FROM ref('gold.predicted_value') WHERE in_analytics) q
     ON q.de = s.de AND q.coc = s.coc AND q.aoc = s.aoc AND q.ou = s.ou AND q.pe = s.pe
   WHERE q.de IS NULL
   UNION ALL
   SELECT de, coc, aoc, ou, pe, period_type, start_date, end_date, value, value_text, year
-  FROM predicted
+  FROM ref('gold.predicted_value')
+  WHERE in_analytics
 ),
 -- The period structure, one row per period (silver.data_value's period_type is its period's).
 period AS (
@@ -106,7 +86,11 @@ SELECT v.de, v.coc, v.aoc, v.ou, v.pe, o.level, o.level1_uid, o.level2_uid, o.le
        generated('analytics_category_columns'),
        v.value, v.value_text, p.days, v.value * p.days AS value_x_days, v.year
 FROM data_value v
+JOIN element e ON e.uid = v.de
 JOIN org_unit o ON o.uid = v.ou
 JOIN period p ON p.pe = v.pe
 LEFT JOIN ref('silver.category_option_combo') c ON c.uid = v.coc
 LEFT JOIN ref('silver.category_option_combo') a ON a.uid = v.aoc
+WHERE ((e.data_type <> 'TEXT' AND v.value IS NOT NULL)
+       OR (e.data_type = 'TEXT' AND v.value_text IS NOT NULL))
+  AND NOT (e.data_type = 'NUMERIC' AND v.value_text = '0' AND NOT e.keeps_zero)
