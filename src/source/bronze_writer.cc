@@ -65,9 +65,13 @@ Result<std::string> ReadHead(const std::string& path, size_t max_bytes) {
   return data;
 }
 
+// The columns of a CSV file's header (bronze name -> name as written); `header` receives the header
+// line as written.
 Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
-                                                      const BronzeTable& table, bool* has_rows) {
+                                                      const BronzeTable& table, bool* has_rows,
+                                                      std::string* header_line) {
   DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
+  *header_line = head.substr(0, head.find('\n'));
   if (table.name != "data_value") {
     // The database source's CSV (COPY ... TO STDOUT WITH (FORMAT csv, HEADER true)): a header of
     // the table's own column names, none of which needs quoting.
@@ -238,43 +242,79 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
   // ill-formed UTF-8, which DuckDB's reader refuses.
   std::map<std::string, std::string> repaired_copies;
   auto csv_select = [&]() -> Result<std::string> {
-    std::vector<std::string> parts;
+    // Files with the same header line are read by ONE read_csv over the list of them (the fixed
+    // cost of a read_csv per file, its sniffer and scan set-up, was paid 64 times per batch); the
+    // file a row came from (`_dhl_file`) gives its chunk through a join with the list.
+    struct Group {
+      std::string header;
+      std::map<std::string, std::string> present;
+      std::vector<std::pair<std::string, std::string>> files;  // path read, chunk id
+    };
+    std::vector<Group> groups;
     for (const ChunkFiles& item : batch) {
       for (const std::string& file : item.files) {
         bool has_rows = false;
-        DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, *table, &has_rows));
+        std::string header;
+        DHL_ASSIGN_OR_RETURN(auto present, CsvColumns(file, *table, &has_rows, &header));
         if (!has_rows) {
           continue;  // an empty body or a header alone
         }
-        std::vector<std::string> columns;
-        for (const BronzeColumn& column : table->columns) {
-          auto found = present.find(column.name);
-          std::string source =
-              found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
-          columns.push_back(ColumnSql(column, source, plan.server_time_zone));
-        }
-        if (table->keep_record) {
-          // The record as received, as JSON: the CSV's fields by name, flags as booleans.
-          std::vector<std::string> members;
-          for (const BronzeColumn& column : table->columns) {
-            if (auto found = present.find(column.name); found != present.end()) {
-              std::string value = Ident(found->second);
-              if (column.type == ColumnType::kBoolean) {
-                value = "TRY_CAST(" + value + " AS BOOLEAN)";
-              }
-              members.push_back(sql::StringLiteral(column.name) + ", " + value);
-            }
-          }
-          columns.push_back(
-              fmt::format("CAST(json_object({}) AS VARCHAR) AS record", fmt::join(members, ", ")));
-        }
         auto copy = repaired_copies.find(file);
-        parts.push_back(fmt::format(
-            "SELECT {}, {} FROM read_csv({}, header = true, all_varchar = true, quote = '\"', "
-            "escape = '\"', null_padding = true)",
-            fmt::join(columns, ", "), ingestion(sql::StringLiteral(item.chunk->id)),
-            sql::StringLiteral(copy == repaired_copies.end() ? file : copy->second)));
+        std::string path = copy == repaired_copies.end() ? file : copy->second;
+        auto group = std::find_if(groups.begin(), groups.end(),
+                                  [&](const Group& g) { return g.header == header; });
+        if (group == groups.end()) {
+          groups.push_back({std::move(header), std::move(present), {}});
+          group = std::prev(groups.end());
+        }
+        group->files.emplace_back(std::move(path), item.chunk->id);
       }
+    }
+    std::vector<std::string> parts;
+    for (const Group& group : groups) {
+      const std::map<std::string, std::string>& present = group.present;
+      std::vector<std::string> columns;
+      for (const BronzeColumn& column : table->columns) {
+        auto found = present.find(column.name);
+        std::string source =
+            found == present.end() ? std::string("CAST(NULL AS VARCHAR)") : Ident(found->second);
+        columns.push_back(ColumnSql(column, source, plan.server_time_zone));
+      }
+      if (table->keep_record) {
+        // The record as received, as JSON: the CSV's fields by name, flags as booleans.
+        std::vector<std::string> members;
+        for (const BronzeColumn& column : table->columns) {
+          if (auto found = present.find(column.name); found != present.end()) {
+            std::string value = Ident(found->second);
+            if (column.type == ColumnType::kBoolean) {
+              value = "TRY_CAST(" + value + " AS BOOLEAN)";
+            }
+            members.push_back(sql::StringLiteral(column.name) + ", " + value);
+          }
+        }
+        columns.push_back(
+            fmt::format("CAST(json_object({}) AS VARCHAR) AS record", fmt::join(members, ", ")));
+      }
+      constexpr const char* kCsvOptions =
+          "header = true, all_varchar = true, quote = '\"', escape = '\"', null_padding = true";
+      if (group.files.size() == 1) {
+        parts.push_back(fmt::format("SELECT {}, {} FROM read_csv({}, {})", fmt::join(columns, ", "),
+                                    ingestion(sql::StringLiteral(group.files[0].second)),
+                                    sql::StringLiteral(group.files[0].first), kCsvOptions));
+        continue;
+      }
+      std::vector<std::string> paths;
+      std::vector<std::string> chunk_of;
+      for (const auto& [path, chunk] : group.files) {
+        paths.push_back(sql::StringLiteral(path));
+        chunk_of.push_back(
+            fmt::format("({}, {})", sql::StringLiteral(path), sql::StringLiteral(chunk)));
+      }
+      parts.push_back(fmt::format(
+          "SELECT {}, {} FROM read_csv([{}], {}, filename = '_dhl_file') JOIN (VALUES {}) AS "
+          "_dhl_files(_dhl_path, _dhl_chunk) ON _dhl_file = _dhl_path",
+          fmt::join(columns, ", "), ingestion("_dhl_chunk"), fmt::join(paths, ", "), kCsvOptions,
+          fmt::join(chunk_of, ", ")));
     }
     return fmt::format("{}", fmt::join(parts, " UNION ALL "));
   };
