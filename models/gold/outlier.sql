@@ -33,19 +33,22 @@ value AS (
 ),
 -- Each value with its series' statistics and min-max bounds (silver.min_max is per de, ou, coc),
 -- generated('outlier_series', ...) (src/pipeline/quality_generators.h): the figures below in
--- both dialects; on DuckDB one grouping per series collects its values sorted (both medians) and
--- its rows, unnested at the end, with no join of the values back to their series (at medium,
--- 4.68M values: 2.6 CPU s against 3.4 with two percentile_cont passes and two joins).
--- The mean and the population standard deviation are computed from exact sums: each term cast to
--- DECIMAL(38, 10), whose SUM is an integer sum, the same in any order. A DOUBLE sum (AVG,
--- STDDEV_POP) depends on the order the engine's threads combine their partial sums, so its last
--- bits changed from run to run over the same values; a z-score near 0 (a value close to the
--- mean) carried that change up to its 10th significant digit, the table's fingerprint changed and
--- a rerun over unchanged silver rewrote the table. The standard deviation is the second pass's
--- sqrt(sum((value - mean)^2) / n) (two-pass, on the exact mean); each squared deviation keeps 10
--- decimals (std_dev's relative error stays below 1e-10 / std_dev^2; at medium at most 5e-9
--- against STDDEV_POP) and must stay below 1e28 (values within 1e14 of their mean). The median is
--- percentile_cont(0.5) (the two middle values interpolated), the MAD the same over
+-- both dialects; on DuckDB one grouping per series collects its values and its rows, unnested at
+-- the end, with no join of the values back to their series (at medium, 4.68M values: 2.6 CPU s
+-- against 3.4 with two percentile_cont passes and two joins).
+-- The mean and the population standard deviation are computed from exact sums, the same in any
+-- order. A DOUBLE sum (AVG, STDDEV_POP) depends on the order the engine's threads combine their
+-- partial sums, so its last bits changed from run to run over the same values; a z-score near 0
+-- (a value close to the mean) carried that change up to its 10th significant digit, the table's
+-- fingerprint changed and a rerun over unchanged silver rewrote the table.
+--   A series whose values are all integers below 2^31 in magnitude (most DHIS2 data) sums them
+--   and their squares as integers (HUGEINT on DuckDB, DECIMAL(38, 0) on Spark): mean = sum / n
+--   and std_dev = sqrt((n * sum(x^2) - sum(x)^2) / n^2), the exact variance rounded once.
+--   Any other series casts each value to DECIMAL(38, 10), whose SUM is an integer sum; its
+--   standard deviation is the second pass's sqrt(sum((value - mean)^2) / n) (two-pass, on the
+--   exact mean), each squared deviation kept to 10 decimals (std_dev's relative error stays below
+--   1e-10 / std_dev^2) and below 1e28 (values within 1e14 of their mean).
+-- The median is percentile_cont(0.5) (the two middle values interpolated), the MAD the same over
 -- |value - median|.
 scored AS (
   SELECT *,

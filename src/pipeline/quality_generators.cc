@@ -90,42 +90,50 @@ Result<std::string> GenerateOutlierSeries(const GeneratorContext& context) {
     return InvalidArgument("generated('outlier_series', ...) needs the min-max table");
   }
   const std::string min_max = "ref('" + context.table->ToString() + "')";
-  // Exact sums: each term as DECIMAL(38, 10) (models/gold/outlier.sql says why).
+  // Exact sums (models/gold/outlier.sql says why): each value as DECIMAL(38, 10).
   const std::string exact_mean = "CAST(SUM(CAST(value AS DECIMAL(38, 10))) AS DOUBLE) / COUNT(*)";
   const std::string bounds =
       "LEFT JOIN " + min_max + " mm ON mm.de = s.de AND mm.ou = s.ou AND mm.coc = s.coc";
   if (context.dialect == sql::Dialect::kSpark) {
+    // i as below (FLOOR, Spark's TRUNC being for dates); a series of such integers takes its
+    // standard deviation from DECIMAL(38, 0) sums (int_std_dev), any other the two-pass one.
     return "SELECT v.de, v.coc, v.aoc, v.ou, v.pe, v.value, v.year, d.mean, d.std_dev, d.median, "
            "d.mad, d.min, d.max FROM value v JOIN (SELECT s.de, s.ou, s.coc, s.aoc, s.mean, "
            "s.std_dev, s.median, s.mad, mm.min, mm.max FROM (SELECT v.de, v.ou, v.coc, v.aoc, "
-           "MAX(m.mean) AS mean, SQRT(CAST(SUM(CAST((v.value - m.mean) * (v.value - m.mean) AS "
-           "DECIMAL(38, 10))) AS DOUBLE) / COUNT(*)) AS std_dev, MAX(m.median) AS median, "
-           "percentile_cont(0.5) WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS "
-           "mad FROM value v JOIN (SELECT de, ou, coc, aoc, " +
+           "MAX(m.mean) AS mean, CASE WHEN MAX(m.fractions) = 0 THEN MAX(m.int_std_dev) ELSE "
+           "SQRT(CAST(SUM(CAST((v.value - m.mean) * (v.value - m.mean) AS DECIMAL(38, 10))) AS "
+           "DOUBLE) / COUNT(*)) END AS std_dev, MAX(m.median) AS median, percentile_cont(0.5) "
+           "WITHIN GROUP (ORDER BY ABS(v.value - m.median) NULLS LAST) AS mad FROM value v JOIN "
+           "(SELECT de, ou, coc, aoc, " +
            exact_mean +
-           " AS mean, percentile_cont(0.5) WITHIN GROUP (ORDER BY value NULLS LAST) AS median "
-           "FROM value GROUP BY de, ou, coc, aoc) m ON m.de = v.de AND m.ou = v.ou AND m.coc = "
-           "v.coc AND m.aoc = v.aoc GROUP BY v.de, v.ou, v.coc, v.aoc) s " +
+           " AS mean, COUNT(*) - COUNT(i) AS fractions, SQRT(CAST(COUNT(*) * SUM(CAST(i * i AS "
+           "DECIMAL(38, 0))) - SUM(CAST(i AS DECIMAL(38, 0))) * SUM(CAST(i AS DECIMAL(38, 0))) AS "
+           "DOUBLE) / (COUNT(*) * COUNT(*))) AS int_std_dev, percentile_cont(0.5) WITHIN GROUP "
+           "(ORDER BY value NULLS LAST) AS median FROM (SELECT *, CASE WHEN ABS(value) < "
+           "2147483648 AND value = FLOOR(value) THEN CAST(value AS BIGINT) END AS i FROM value) "
+           "AS vi GROUP BY de, ou, coc, aoc) m ON m.de = v.de AND m.ou = v.ou AND m.coc = v.coc "
+           "AND m.aoc = v.aoc GROUP BY v.de, v.ou, v.coc, v.aoc) s " +
            bounds + ") d ON d.de = v.de AND d.ou = v.ou AND d.coc = v.coc AND d.aoc = v.aoc";
   }
-  // The middle of a sorted list of n values (1-based), as percentile_cont(0.5).
-  auto middle = [](const std::string& list) {
-    return list + "[(n - 1) // 2 + 1] * 0.5 + " + list + "[n // 2 + 1] * 0.5";
-  };
+  // DuckDB: one grouping per series (models/gold/outlier.sql says why each figure is computed so).
+  // `i` is the value as a BIGINT when it is an integer below 2^31 in magnitude, else NULL: a series
+  // without fractions (fractions = 0: every value has an `i`) takes its mean and standard
+  // deviation from the integer sums sx = SUM(i) and sxx = SUM(i * i) (HUGEINT, exact), the others
+  // from DECIMAL(38, 10) sums over its list of values. list_median is percentile_cont(0.5).
   return "SELECT de, coc, aoc, ou, p.pe AS pe, p.value AS value, p.year AS year, mean, std_dev, "
          "median, mad, min, max FROM (SELECT s.de, s.coc, s.aoc, s.ou, s.mean, s.std_dev, "
-         "s.median, " +
-         middle("s.deviations") +
-         " AS mad, mm.min, mm.max, UNNEST(s.points) AS p FROM (SELECT de, ou, coc, aoc, points, "
-         "n, mean, median, SQRT(CAST(list_sum(list_transform(sorted, x -> CAST((x - mean) * (x - "
-         "mean) AS DECIMAL(38, 10)))) AS DOUBLE) / n) AS std_dev, list_sort(list_transform("
-         "sorted, x -> ABS(x - median))) AS deviations FROM (SELECT *, " +
-         middle("sorted") +
-         " AS median FROM (SELECT de, ou, coc, aoc, list_sort(list(value)) AS sorted, "
-         "list(struct_pack(pe := pe, value := value, year := year)) AS points, " +
-         exact_mean +
-         " AS mean, COUNT(*) AS n FROM value GROUP BY de, ou, coc, aoc) AS grouped) AS medians) "
-         "s " +
+         "s.median, s.mad, mm.min, mm.max, UNNEST(s.points) AS p FROM (SELECT *, "
+         "list_median(list_transform(vals, x -> ABS(x - median))) AS mad, CASE WHEN fractions = "
+         "0 THEN SQRT(CAST(n * sxx - sx * sx AS DOUBLE) / (n * n)) ELSE "
+         "SQRT(CAST(list_sum(list_transform(vals, x -> CAST((x - mean) * (x - mean) AS "
+         "DECIMAL(38, 10)))) AS DOUBLE) / n) END AS std_dev FROM (SELECT *, list_median(vals) AS "
+         "median, CAST(CASE WHEN fractions = 0 THEN CAST(sx AS DECIMAL(38, 10)) ELSE "
+         "list_sum(list_transform(vals, x -> CAST(x AS DECIMAL(38, 10)))) END AS DOUBLE) / n AS "
+         "mean FROM (SELECT de, ou, coc, aoc, list(value) AS vals, list(struct_pack(pe := pe, "
+         "value := value, year := year)) AS points, COUNT(*) AS n, COUNT(*) - COUNT(i) AS "
+         "fractions, SUM(i) AS sx, SUM(i * i) AS sxx FROM (SELECT *, CASE WHEN value = "
+         "TRUNC(value) AND ABS(value) < 2147483648 THEN CAST(value AS BIGINT) END AS i FROM "
+         "value) AS v GROUP BY de, ou, coc, aoc) AS grouped) AS means) s " +
          bounds + ") AS unnested";
 }
 

@@ -49,13 +49,14 @@ Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context);
 // each value with its series' statistics (series = de, ou, coc, aoc) and its min-max bounds: de,
 // coc, aoc, ou, pe, value, year, mean, std_dev, median, mad, min, max. The figures are the same in
 // both dialects (the model's header comment says how each is computed); the way differs:
-//   DuckDB  one grouping per series collecting its values sorted (both medians are read from
-//           sorted lists: percentile_cont(0.5) interpolates the two middle values as
-//           lo * (1 - 0.5) + hi * 0.5, bit for bit DuckDB's) and its rows, which are unnested at
-//           the end: no join of the values back to their series.
+//   DuckDB  one grouping per series collecting its values (list_median for the median and the
+//           MAD: percentile_cont(0.5), bit for bit) and its rows, which are unnested at the end:
+//           no join of the values back to their series. Integer sums (HUGEINT) where every value
+//           of the series is an integer below 2^31 in magnitude, DECIMAL(38, 10) sums over the
+//           list otherwise.
 //   Spark   percentile_cont for the median, a second grouping of the values joined to the first
 //           for the MAD, and each value joined to its series (Spark's SQL has no list lambdas
-//           we could share: DuckDB macros cannot take lambdas).
+//           we could share: DuckDB macros cannot take lambdas); integer sums as DECIMAL(38, 0).
 Result<std::string> GenerateOutlierSeries(const GeneratorContext& context);
 
 // Generator 'dq_district_level' (models/gold/dq_summary.sql): the level as an integer literal.

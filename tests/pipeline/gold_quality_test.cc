@@ -292,6 +292,36 @@ TEST_F(GoldQualityTest, TheMeanOfASeriesIsExactInAnyOrder) {
               1e-12);
 }
 
+// A series of integers below 2^31 takes its standard deviation from exact integer sums, correct
+// to the last bit: V at fE is 0, 0, 1: mean 1 / 3, variance (3 * 1 - 1^2) / 3^2 = 2 / 9, std_dev
+// sqrt(2 / 9) = 0.47140452079103; z(1) = (2 / 3) / sqrt(2 / 9) = sqrt(2). (Squared deviations
+// rounded to 10 decimals gave 0.6666666666 / 3 and std_dev 0.47140452067, 1.2e-10 off.) T is
+// -2147483647 and 2147483647, the largest magnitude the integer sums take: std_dev 2147483647.
+// U is 3e9, 3e9 + 1, 3e9 + 2, integers beyond 2^31, summed as DECIMAL: std_dev sqrt(2 / 3).
+TEST_F(GoldQualityTest, TheStandardDeviationOfAnIntegerSeriesIsExact) {
+  WriteSilver(*catalog_);
+  WriteValues(*catalog_, std::string(kValues) +
+                             ",('V','202307','fE','catOptCom01','aoc1',0,'INTEGER'),"
+                             "('V','202308','fE','catOptCom01','aoc1',0,'INTEGER'),"
+                             "('V','202309','fE','catOptCom01','aoc1',1,'INTEGER'),"
+                             "('T','202307','fE','catOptCom01','aoc1',-2147483647,'INTEGER'),"
+                             "('T','202308','fE','catOptCom01','aoc1',2147483647,'INTEGER'),"
+                             "('U','202307','fE','catOptCom01','aoc1',3000000000,'INTEGER'),"
+                             "('U','202308','fE','catOptCom01','aoc1',3000000001,'INTEGER'),"
+                             "('U','202309','fE','catOptCom01','aoc1',3000000002,'INTEGER')");
+  RunOk(*catalog_);
+  const std::string v1 = "de = 'V' AND pe = '202309'";
+  EXPECT_DOUBLE_EQ(Number(*catalog_, "gold.outlier", "mean", v1), 1.0 / 3);
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "std_dev", v1), std::sqrt(2.0 / 9));
+  EXPECT_NEAR(Number(*catalog_, "gold.outlier", "z_score", v1), std::sqrt(2.0), 1e-15);
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "mean", "de = 'T' AND pe = '202307'"), 0.0);
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "std_dev", "de = 'T' AND pe = '202307'"),
+            2147483647.0);
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "mean", "de = 'U' AND pe = '202307'"), 3000000001.0);
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "std_dev", "de = 'U' AND pe = '202307'"),
+            std::sqrt(2.0 / 3));
+}
+
 // Medians from the sorted series (generator outlier_series): an odd count takes the middle value,
 // an even one interpolates the two middle values, one value has no spread.
 //   Y at fE: 1, 2, 10: median 2; |v - 2| = 1, 0, 8 -> mad 1; modified z(10) = 0.6745 * 8 = 5.396
