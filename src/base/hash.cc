@@ -26,6 +26,34 @@ std::string Sha256Hex(std::string_view data) {
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
+struct Sha256::Context {
+  EVP_MD_CTX* state = EVP_MD_CTX_new();
+  Context() {
+    DHL_CHECK(state != nullptr);
+    DHL_CHECK(EVP_DigestInit_ex(state, EVP_sha256(), nullptr) == 1);
+  }
+  ~Context() { EVP_MD_CTX_free(state); }
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+};
+
+Sha256::Sha256() : context_(std::make_unique<Context>()) {}
+Sha256::~Sha256() = default;
+Sha256::Sha256(Sha256&&) noexcept = default;
+Sha256& Sha256::operator=(Sha256&&) noexcept = default;
+
+void Sha256::Update(std::string_view data) {
+  DHL_CHECK(EVP_DigestUpdate(context_->state, data.data(), data.size()) == 1);
+}
+
+std::string Sha256::FinishHex() {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int length = 0;
+  DHL_CHECK(EVP_DigestFinal_ex(context_->state, digest, &length) == 1);
+  DHL_CHECK(EVP_DigestInit_ex(context_->state, EVP_sha256(), nullptr) == 1);
+  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
   unsigned char digest[EVP_MAX_MD_SIZE];
   unsigned int length = 0;

@@ -173,19 +173,29 @@ BronzeWriter::BronzeWriter(engine::Connection& connection, const lake::LakeCatal
                            const Clock& clock)
     : connection_(connection), catalog_(catalog), clock_(clock) {}
 
-Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
-                                                const std::string& run_id) {
+Result<std::optional<lake::Snapshot>> BronzeWriter::LoadTable(const std::string& table) {
   lake::DeltaTable delta = catalog_.Table({"bronze", table});
   if (!delta.Exists()) {
-    return int64_t{0};
+    return std::optional<lake::Snapshot>();
   }
   Result<lake::Snapshot> snapshot = delta.Load(connection_);
   if (!snapshot.ok() && snapshot.status().code() == StatusCode::kNotFound) {
     // A writer killed while creating the table leaves a _delta_log without a commit.
-    return int64_t{0};
+    return std::optional<lake::Snapshot>();
   }
   DHL_RETURN_IF_ERROR(snapshot.status());
-  return snapshot->TransactionVersion(run_id).value_or(0);
+  return std::optional<lake::Snapshot>(std::move(*snapshot));
+}
+
+Result<int64_t> BronzeWriter::CommittedSequence(const std::string& table,
+                                                const std::string& run_id) {
+  DHL_ASSIGN_OR_RETURN(std::optional<lake::Snapshot> snapshot, LoadTable(table));
+  return snapshot ? snapshot->TransactionVersion(run_id).value_or(0) : 0;
+}
+
+Result<int64_t> BronzeWriter::TableVersion(const std::string& table) {
+  DHL_ASSIGN_OR_RETURN(std::optional<lake::Snapshot> snapshot, LoadTable(table));
+  return snapshot ? snapshot->version : -1;
 }
 
 Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,

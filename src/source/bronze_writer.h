@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -36,6 +37,9 @@ class BronzeWriter {
   // The highest chunk sequence of `run_id` committed to bronze `table` (0 when none).
   Result<int64_t> CommittedSequence(const std::string& table, const std::string& run_id);
 
+  // The Delta version of bronze `table` (-1 when it does not exist or has no commit yet).
+  Result<int64_t> TableVersion(const std::string& table);
+
   // Commits several chunks of one table in ONE Delta commit whose txn version is the last chunk's
   // sequence. The chunks must be consecutive in plan order (every chunk of the table between them
   // included), in increasing sequence, all of the same table and format. A batch whose last chunk
@@ -52,6 +56,9 @@ class BronzeWriter {
                                   const PersonalDataHasher* hasher);
 
  private:
+  // The latest snapshot of bronze `table`; nullopt when it has none.
+  Result<std::optional<lake::Snapshot>> LoadTable(const std::string& table);
+
   engine::Connection& connection_;
   const lake::LakeCatalog& catalog_;
   const Clock& clock_;

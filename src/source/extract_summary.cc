@@ -27,11 +27,16 @@ int64_t ExtractSummary::bytes() const {
 std::string ExtractSummary::ToText() const {
   std::string text;
   for (const auto& resource : resources) {
+    std::string unchanged;
+    if (resource.chunks_unchanged > 0) {
+      unchanged = fmt::format(" (unchanged: {} chunks, {} records not appended)",
+                              resource.chunks_unchanged, resource.records_unchanged);
+    }
     text += fmt::format(
-        "  {:<22} run {}{}: {} chunks ({} already committed), {} records, {} in {}\n",
+        "  {:<22} run {}{}: {} chunks ({} already committed), {} records{}, {} in {}\n",
         resource.resource, resource.run_id, resource.resumed ? " (resumed)" : "", resource.chunks,
-        resource.chunks_skipped, resource.records, HumanBytes(static_cast<double>(resource.bytes)),
-        HumanDuration(resource.seconds));
+        resource.chunks_skipped, resource.records, unchanged,
+        HumanBytes(static_cast<double>(resource.bytes)), HumanDuration(resource.seconds));
   }
   double elapsed = std::max(1e-3, seconds);
   text += fmt::format("extract: {} records, {} in {} ({} records/s, {}/s)\n", records(),

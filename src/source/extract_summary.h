@@ -12,6 +12,8 @@ struct ResourceSummary {
   std::string run_id;
   int64_t chunks = 0;
   int64_t chunks_skipped = 0;
+  int64_t chunks_unchanged = 0;   // snapshot chunks equal to the last delivery: not appended
+  int64_t records_unchanged = 0;  // the records that delivery held
   int64_t records = 0;
   int64_t bytes = 0;
   bool resumed = false;

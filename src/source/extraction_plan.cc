@@ -12,7 +12,8 @@ std::string ExtractionPlan::ToJson() const {
                          {"server_time_zone", server_time_zone},
                          {"watermark", watermark},
                          {"since", since},
-                         {"created_at", created_at}};
+                         {"created_at", created_at},
+                         {"append_unchanged", append_unchanged}};
   nlohmann::json list = nlohmann::json::array();
   for (const Chunk& chunk : chunks) {
     nlohmann::json params = nlohmann::json::array();
@@ -27,7 +28,8 @@ std::string ExtractionPlan::ToJson() const {
                     {"format", chunk.format == ChunkFormat::kCsv ? "csv" : "json"},
                     {"records_key", chunk.records_key},
                     {"paged", chunk.paged},
-                    {"file", chunk.file}});
+                    {"file", chunk.file},
+                    {"snapshot", chunk.snapshot}});
   }
   json["chunks"] = list;
   return json.dump(1);
@@ -48,6 +50,7 @@ Result<ExtractionPlan> ExtractionPlan::FromJson(std::string_view text, std::stri
     plan.watermark = json.value("watermark", "");
     plan.since = json.value("since", "");
     plan.created_at = json.value("created_at", "");
+    plan.append_unchanged = json.value("append_unchanged", false);
     for (const auto& item : json["chunks"]) {
       Chunk chunk;
       chunk.sequence = item.at("sequence").get<int64_t>();
@@ -61,6 +64,7 @@ Result<ExtractionPlan> ExtractionPlan::FromJson(std::string_view text, std::stri
       chunk.records_key = item.value("records_key", "");
       chunk.paged = item.value("paged", false);
       chunk.file = item.value("file", "");
+      chunk.snapshot = item.value("snapshot", false);
       plan.chunks.push_back(std::move(chunk));
     }
   } catch (const nlohmann::json::exception& error) {

@@ -5,8 +5,8 @@
 // every chunk has committed.
 //
 // plan.json: {"run_id", "resource", "source", "server_version", "server_time_zone", "watermark",
-// "since", "created_at", "chunks": [{"sequence", "id", "table", "path", "params": [[k, v], ...],
-// "format", "records_key", "paged", "file"}]}
+// "since", "created_at", "append_unchanged", "chunks": [{"sequence", "id", "table", "path",
+// "params": [[k, v], ...], "format", "records_key", "paged", "file", "snapshot"}]}
 #pragma once
 
 #include <cstdint>
@@ -31,6 +31,10 @@ struct Chunk {
   std::string records_key;  // JSON member holding the records ("dataValues", "instances", ...)
   bool paged = false;       // follow page=1,2,... until the last page
   std::string file;         // export folder source: the file to read instead of a URL
+  // The request has no incremental filter: every run fetches the same snapshot again (min-max
+  // ranges, registration windows). A plan whose chunks are all snapshots and whose landed content
+  // equals the last committed delivery of the same plan is not appended again (plan_runner.h).
+  bool snapshot = false;
 };
 
 struct ExtractionPlan {
@@ -42,6 +46,9 @@ struct ExtractionPlan {
   std::string watermark;         // UTC ISO instant of serverDate at planning time; may be empty
   std::string since;             // the lower bound used (server local time), empty on full runs
   std::string created_at;        // UTC ISO
+  // `sync --full`: a snapshot plan is appended even when its content is unchanged (the user's way
+  // to land everything again).
+  bool append_unchanged = false;
   std::vector<Chunk> chunks;
 
   std::string ToJson() const;

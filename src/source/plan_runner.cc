@@ -1,6 +1,7 @@
 #include "source/plan_runner.h"
 
 #include <fmt/format.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <chrono>
@@ -16,6 +17,7 @@
 #include <thread>
 
 #include "base/file.h"
+#include "base/hash.h"
 #include "base/logging.h"
 #include "base/progress.h"
 #include "source/landing_file.h"
@@ -98,7 +100,65 @@ struct PlanState {
   std::vector<size_t> pending;  // indexes into plan.chunks, in plan order
   size_t begin = 0;             // its first entry in the shared download order
   PlanRunStats stats;
+  // Every chunk a snapshot and none committed yet: its delivery is fingerprinted (and recorded
+  // once committed); `may_skip` unless the plan appends unchanged content (`sync --full`).
+  bool snapshot = false;
+  bool may_skip = false;
 };
+
+// SHA-256 of the files' bytes after decompression, one after another, read in pieces.
+Result<std::string> LandedContentHash(const std::vector<std::string>& files) {
+  Sha256 hasher;
+  std::string buffer(size_t{1} << 16, '\0');
+  for (const std::string& file : files) {
+    gzFile input = gzopen(file.c_str(), "rb");
+    if (input == nullptr) {
+      return IoError("cannot open " + file);
+    }
+    int read = 0;
+    while ((read = gzread(input, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
+      hasher.Update(std::string_view(buffer.data(), static_cast<size_t>(read)));
+    }
+    gzclose(input);
+    if (read < 0) {
+      return IoError("cannot read " + file);
+    }
+    // The file boundary belongs to the content: the same bytes paged otherwise differ.
+    hasher.Update(fmt::format("\n{}\n", file.substr(file.find_last_of('/') + 1)));
+  }
+  return hasher.FinishHex();
+}
+
+// The fingerprint of a snapshot plan's delivery: each chunk's table, request and content hash, in
+// plan order (`hashes[i]` is chunk i's).
+std::string DeliveryFingerprint(const ExtractionPlan& plan,
+                                const std::vector<std::string>& hashes) {
+  Sha256 hasher;
+  for (size_t i = 0; i < plan.chunks.size(); ++i) {
+    const Chunk& chunk = plan.chunks[i];
+    hasher.Update(fmt::format("{}\t{}\t{}", chunk.table, chunk.path, chunk.file));
+    for (const auto& [name, value] : chunk.params) {
+      hasher.Update(fmt::format("\t{}={}", name, value));
+    }
+    hasher.Update(fmt::format("\t{}\n", hashes[i]));
+  }
+  return hasher.FinishHex();
+}
+
+// The delivery of `plan` as bronze holds it now: its fingerprint and its tables' versions.
+Result<SnapshotDelivery> CurrentDelivery(const ExtractionPlan& plan,
+                                         const std::vector<std::string>& hashes,
+                                         BronzeWriter& writer, int64_t records) {
+  SnapshotDelivery delivery;
+  delivery.fingerprint = DeliveryFingerprint(plan, hashes);
+  delivery.records = records;
+  for (const Chunk& chunk : plan.chunks) {
+    if (delivery.versions.count(chunk.table) == 0) {
+      DHL_ASSIGN_OR_RETURN(delivery.versions[chunk.table], writer.TableVersion(chunk.table));
+    }
+  }
+  return delivery;
+}
 
 // The shared engine of RunPlan and RunPlansInto. `finished(p, stats)` is called on the calling
 // thread once plan `p` is done (watermark recorded, done marker written).
@@ -133,6 +193,10 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
         items.push_back({p, i});
       }
     }
+    state.snapshot = !plan.chunks.empty() && state.pending.size() == plan.chunks.size() &&
+                     std::all_of(plan.chunks.begin(), plan.chunks.end(),
+                                 [](const Chunk& chunk) { return chunk.snapshot; });
+    state.may_skip = state.snapshot && !plan.append_unchanged;
   }
 
   // Each plan's downloads may run this far ahead of its commits (their files stay in _landing
@@ -153,11 +217,14 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
   size_t commit_index = 0;  // the next chunk to commit (an index into items)
   bool stop = false;
   // The plan whose next chunk may download now (the mutex held), or runs.size().
+  // A plan that may be skipped downloads whole before its first commit: its window is all of it.
   auto plan_with_room = [&] {
     for (size_t p = 0; p < runs.size(); ++p) {
       size_t end = states[p].begin + states[p].pending.size();
+      size_t window =
+          states[p].may_skip ? std::max(lookahead, states[p].pending.size()) : lookahead;
       if (next_in_plan[p] < end &&
-          next_in_plan[p] < std::max(commit_index, states[p].begin) + lookahead) {
+          next_in_plan[p] < std::max(commit_index, states[p].begin) + window) {
         return p;
       }
     }
@@ -184,8 +251,16 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
         ++taken;
       }
       const Item& item = items[index];
-      Result<FetchedChunk> fetched = fetch(runs[item.plan].plan->chunks[item.chunk],
-                                           states[item.plan].directory, worker_index);
+      const Chunk& chunk = runs[item.plan].plan->chunks[item.chunk];
+      Result<FetchedChunk> fetched = fetch(chunk, states[item.plan].directory, worker_index);
+      if (fetched.ok() && states[item.plan].snapshot) {
+        Result<std::string> hash = LandedContentHash(fetched->files);
+        if (hash.ok()) {
+          fetched->content_hash = std::move(*hash);
+        } else {
+          fetched = hash.status();
+        }
+      }
       {
         std::lock_guard lock(mutex);
         results[index] = std::move(fetched);
@@ -213,6 +288,48 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
     threads.clear();
   };
 
+  // Waits for every chunk of a snapshot plan that may be skipped and fills `hashes`; true when
+  // its delivery equals the last committed one (then its results are dropped, nothing appended).
+  // False when it differs, or a chunk failed (the commit loop reports that failure).
+  auto skip_unchanged = [&](const ExtractionPlan& plan, PlanState& state,
+                            std::vector<std::string>& hashes) -> Result<bool> {
+    const size_t plan_end = state.begin + state.pending.size();
+    {
+      std::unique_lock lock(mutex);
+      changed.wait(lock, [&] {
+        for (size_t at = state.begin; at < plan_end; ++at) {
+          if (!results[at].has_value()) {
+            return false;
+          }
+        }
+        return true;
+      });
+      for (size_t at = state.begin; at < plan_end; ++at) {
+        if (!results[at]->ok()) {
+          return false;
+        }
+        hashes[items[at].chunk] = (*results[at])->content_hash;
+      }
+    }
+    DHL_ASSIGN_OR_RETURN(SnapshotDelivery now, CurrentDelivery(plan, hashes, writer, 0));
+    std::optional<SnapshotDelivery> last = watermarks.LastDelivery(plan.resource);
+    if (!last || last->fingerprint != now.fingerprint || last->versions != now.versions) {
+      return false;
+    }
+    {
+      std::lock_guard lock(mutex);
+      for (size_t at = state.begin; at < plan_end; ++at) {
+        state.stats.bytes += (*results[at])->bytes;
+        results[at].reset();
+      }
+    }
+    state.stats.chunks_unchanged = static_cast<int64_t>(state.pending.size());
+    state.stats.records_unchanged = last->records;
+    LogInfo("extract: {} unchanged since its last delivery ({} chunks, {} records): not appended",
+            plan.resource, state.pending.size(), last->records);
+    return true;
+  };
+
   Status failure;
   for (size_t p = 0; p < runs.size() && failure.ok(); ++p) {
     const ExtractionPlan& plan = *runs[p].plan;
@@ -226,9 +343,29 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
     if (options.show_progress) {
       progress.emplace(progress_options);
     }
+    // A snapshot plan's content hashes, by chunk (every chunk is pending).
+    std::vector<std::string> hashes(state.snapshot ? plan.chunks.size() : 0);
+    size_t index = state.begin;
+    if (state.may_skip) {
+      Result<bool> unchanged = skip_unchanged(plan, state, hashes);
+      if (!unchanged.ok()) {
+        failure = unchanged.status();
+        break;
+      }
+      if (*unchanged) {
+        index = plan_end;
+        {
+          std::lock_guard lock(mutex);
+          commit_index = index;
+        }
+        changed.notify_all();
+        if (progress) {
+          progress->Add(static_cast<int64_t>(state.pending.size()), state.stats.bytes);
+        }
+      }
+    }
     // Commits in plan order, one batch at a time: the next chunk (waited for) plus the chunks
     // after it that have already arrived, of the same plan, table and format, up to the limits.
-    size_t index = state.begin;
     while (index < plan_end) {
       std::vector<BronzeWriter::ChunkFiles> batch;
       int64_t batch_bytes = 0;
@@ -252,6 +389,9 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
             break;
           }
           batch.push_back({&chunk, fetched->files});
+          if (state.snapshot) {
+            hashes[items[at].chunk] = fetched->content_hash;
+          }
           downloaded += fetched->bytes;
           for (const std::string& file : fetched->files) {
             std::error_code error;
@@ -291,6 +431,16 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
     }
     if (!failure.ok()) {
       break;
+    }
+    if (state.snapshot && state.stats.chunks_unchanged == 0) {
+      // Committed: this delivery is now the last one (recorded after the commits, never before).
+      Result<SnapshotDelivery> delivery =
+          CurrentDelivery(plan, hashes, writer, state.stats.records);
+      failure =
+          delivery.ok() ? watermarks.RecordDelivery(plan.resource, *delivery) : delivery.status();
+      if (!failure.ok()) {
+        break;
+      }
     }
     // The plan is in bronze: its watermark, then its done marker. The next plan's downloads go
     // on meanwhile, in their own folders.
@@ -341,7 +491,8 @@ Status RunPlansInto(ExtractSummary& summary, const std::string& lake_dir,
         since = now;
         const ExtractionPlan& plan = *runs[p].plan;
         summary.resources.push_back({plan.resource, plan.run_id, stats.chunks, stats.chunks_skipped,
-                                     stats.records, stats.bytes, runs[p].resumed, seconds});
+                                     stats.chunks_unchanged, stats.records_unchanged, stats.records,
+                                     stats.bytes, runs[p].resumed, seconds});
       });
 }
 

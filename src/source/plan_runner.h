@@ -7,6 +7,18 @@
 // the plan stays in _landing, so the next run resumes it. When every chunk has committed it records
 // the watermark and marks the plan done.
 //
+// Snapshot plans (every chunk a snapshot, extraction_plan.h: min-max ranges, registration windows)
+// are re-fetched whole each run. The runner hashes each snapshot chunk's landed content (SHA-256
+// of the bytes after decompression) and fingerprints the plan (every chunk's table, request and
+// content hash, in order). When a plan nothing of which is committed yet downloads exactly what
+// the last committed delivery of the same resource held (WatermarkStore::LastDelivery: the same
+// fingerprint, and its bronze tables still at the versions recorded after that delivery), nothing
+// of it is appended: it counts as unchanged. Whole plans, not chunks: silver.min_max takes the
+// latest run's ranges as the current set, and a registration window skipped alone would have to
+// be left out of the window chunk too (and stay left out on resume). Otherwise the plan commits
+// as any other and its delivery is recorded after its last commit (before the watermark).
+// `append_unchanged` plans (`sync --full`) are appended and recorded whatever their content.
+//
 // Thread use: Run is called on one thread; `fetch` runs on `concurrency` worker threads at once
 // (each call gets its worker's index, so the caller can hand each worker its own HTTP client).
 #pragma once
@@ -28,6 +40,7 @@ namespace dhl::source {
 struct FetchedChunk {
   std::vector<std::string> files;  // landing (or export) files holding the chunk, in order
   int64_t bytes = 0;               // downloaded now (0 when reused)
+  std::string content_hash;        // snapshot chunks: of the files' bytes (set by the runner)
 };
 
 // Downloads `chunk` into `directory` (the run's landing folder) using worker `worker`.
@@ -35,8 +48,10 @@ using ChunkFetcher = std::function<Result<FetchedChunk>(const Chunk& chunk,
                                                         const std::string& directory, int worker)>;
 
 struct PlanRunStats {
-  int64_t chunks = 0;          // chunks committed (or found empty) by this call
-  int64_t chunks_skipped = 0;  // already committed before
+  int64_t chunks = 0;             // chunks committed (or found empty) by this call
+  int64_t chunks_skipped = 0;     // already committed before
+  int64_t chunks_unchanged = 0;   // snapshot chunks equal to the last delivery: not appended
+  int64_t records_unchanged = 0;  // the records of that delivery
   int64_t records = 0;
   int64_t bytes = 0;
 };

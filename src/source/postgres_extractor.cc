@@ -990,10 +990,12 @@ Result<ExtractSummary> PostgresExtractor::Run() {
 
   // Min-max ranges: the whole list each run (silver keeps the latest run's), when the table exists.
   ExtractionPlan min_max = planner_context.NewPlan("min_max_data_element", "");
+  min_max.append_unchanged = options_.full;
   if (schema.has_min_max) {
     Chunk chunk;
     chunk.table = "min_max_data_element";
     chunk.records_key = "minMaxDataElements";
+    chunk.snapshot = true;  // an unchanged list is not appended again (plan_runner.h)
     DatabasePlanner::Add(min_max, std::move(chunk));
     DHL_RETURN_IF_ERROR(plan_and_run(min_max));
   }
@@ -1021,18 +1023,22 @@ Result<ExtractSummary> PostgresExtractor::Run() {
   // Registrations have no deleted flag (DHIS2 deletes the row) and a lastupdated that older
   // versions leave empty: every run reads them all, year by year, as a snapshot, then records the
   // windows it covered (a registration gone from the database leaves silver).
+  // Snapshots, so an unchanged run appends neither registrations nor windows (plan_runner.h).
   ExtractionPlan registrations = planner_context.NewPlan("complete_registration", "");
+  registrations.append_unchanged = options_.full;
   DHL_ASSIGN_OR_RETURN(std::vector<int> registration_years, years("completedatasetregistration"));
   for (int year : registration_years) {
     Chunk chunk;
     chunk.table = "complete_registration";
     chunk.format = ChunkFormat::kCsv;
+    chunk.snapshot = true;
     chunk.params.emplace_back("year", std::to_string(year));
     DatabasePlanner::Add(registrations, std::move(chunk));
   }
   Chunk windows;
   windows.table = "complete_registration_window";
   windows.records_key = "windows";
+  windows.snapshot = true;
   DatabasePlanner::Add(registrations, std::move(windows));
   DHL_RETURN_IF_ERROR(plan_and_run(registrations));
 

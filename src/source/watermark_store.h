@@ -3,8 +3,16 @@
 // used, server local time), completed_at TIMESTAMPTZ). A row is appended when every chunk of a plan
 // has committed, with txn appId "<run_id>:<resource>", so a resumed run records it once. Holds
 // references to the connection and catalogue; not thread-safe.
+//
+// Beside the watermarks, the last committed delivery of each snapshot resource (a plan whose chunks
+// are all snapshots, extraction_plan.h), in <lake>/_system/snapshots.json: {"<resource>":
+// {"fingerprint", "records", "versions": {"<bronze table>": version}}}. It is written only after
+// the plan's bronze commits (a crash in between leaves the older entry, whose versions no longer
+// match, so the next run appends an identical delivery once: harmless), never before.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -15,6 +23,16 @@
 #include "source/extraction_plan.h"
 
 namespace dhl::source {
+
+// The last committed delivery of a snapshot resource: the fingerprint of its plan (every chunk's
+// request and landed content), the records it appended, and the Delta version of each of its bronze
+// tables after its commits (-1: the table does not exist).
+struct SnapshotDelivery {
+  std::string fingerprint;
+  int64_t records = 0;
+  std::map<std::string, int64_t> versions;
+  bool operator==(const SnapshotDelivery&) const = default;
+};
 
 class WatermarkStore {
  public:
@@ -29,6 +47,12 @@ class WatermarkStore {
 
   // Records that `plan` completed.
   Status Record(const ExtractionPlan& plan);
+
+  // The last committed delivery of snapshot resource `resource`; nullopt when none was recorded
+  // (or the file is unreadable: the delivery is then appended again).
+  std::optional<SnapshotDelivery> LastDelivery(const std::string& resource) const;
+  // Records `delivery` as `resource`'s last (the file rewritten atomically).
+  Status RecordDelivery(const std::string& resource, const SnapshotDelivery& delivery);
 
  private:
   engine::Connection& connection_;

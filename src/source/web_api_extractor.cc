@@ -444,6 +444,7 @@ struct Planner {
   // data element, so the groups split the list without overlap.
   Result<ExtractionPlan> MinMax() const {
     ExtractionPlan plan = NewPlan("min_max_data_element", "");
+    plan.append_unchanged = options.full;
     DHL_ASSIGN_OR_RETURN(nlohmann::json elements, List("/api/dataElements", "dataElements", "id"));
     std::vector<std::string> ids;
     for (const auto& element : elements) {
@@ -471,6 +472,7 @@ struct Planner {
                                  fmt::join(ids.begin() + static_cast<std::ptrdiff_t>(start),
                                            ids.begin() + static_cast<std::ptrdiff_t>(end), ","))},
           {"pageSize", std::to_string(options.page_size)}};
+      chunk.snapshot = true;  // no lastUpdated: the whole list each run
       Add(plan, std::move(chunk));
     }
     return plan;
@@ -507,6 +509,7 @@ struct Planner {
 
   Result<ExtractionPlan> CompleteRegistrations(bool full) const {
     ExtractionPlan plan = NewPlan("complete_registration", "");
+    plan.append_unchanged = options.full;
     DHL_ASSIGN_OR_RETURN(nlohmann::json sets, List("/api/dataSets", "dataSets", "id,periodType"));
     DHL_ASSIGN_OR_RETURN(std::vector<std::string> roots, OrgUnitRoots());
     std::vector<std::pair<std::string, std::string>> ids;
@@ -519,6 +522,9 @@ struct Planner {
     Chunk covered;
     covered.table = "complete_registration_window";
     covered.records_key = "windows";
+    // No lastUpdated filter either: the windows are re-fetched whole, as snapshots (their record
+    // too), so an unchanged run appends neither registrations nor windows (plan_runner.h).
+    covered.snapshot = true;
     for (const auto& [uid, period_type] : ids) {
       std::vector<QueryParams> windows =
           full ? FullWindows(period_type) : std::vector<QueryParams>{TrailingWindow(period_type)};
@@ -530,6 +536,7 @@ struct Planner {
           chunk.records_key = "completeDataSetRegistrations";
           chunk.params = {{"dataSet", uid}, {"orgUnit", root}, {"children", "true"}};
           chunk.params.insert(chunk.params.end(), window.begin(), window.end());
+          chunk.snapshot = true;
           Add(plan, std::move(chunk));
           for (const std::string& period : WindowPeriods(window, period_type)) {
             covered.params.emplace_back("window", uid + "/" + root + "/" + period);

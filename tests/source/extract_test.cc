@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/test_paths.h"
 #include "engine/database.h"
@@ -1004,6 +1005,248 @@ TEST(ExtractTest, TrackerEnvelopeBefore241LandsTheSameRecords) {
   LakeReader reader(lake);
   ExpectEveryRecord(server.data(), reader);
   ExpectNoClearText(lake, PersonalValues(server.data()));
+}
+
+}  // namespace
+}  // namespace dhl::source
+
+namespace dhl::source {
+namespace {
+
+// A server whose min-max ranges and registrations (snapshots: no lastUpdated filter, re-fetched
+// whole each run) a test changes between runs.
+ReplayData SnapshotServerData() {
+  ReplayData data;
+  data.system_info = ReadJsonFile(kData + "/sierra-leone-2.36/api_get_1.json");
+  data.system_info["serverDate"] = "2024-07-26T10:00:00.000";
+  data.lists["organisationUnits"] = {
+      {{"id", "Root0000001"}, {"level", 1}, {"path", "/Root0000001"}},
+      {{"id", "Child000001"},
+       {"level", 2},
+       {"path", "/Root0000001/Child000001"},
+       {"parent", {{"id", "Root0000001"}}}},
+      {{"id", "Child000002"},
+       {"level", 2},
+       {"path", "/Root0000001/Child000002"},
+       {"parent", {{"id", "Root0000001"}}}}};
+  data.lists["dataElements"] = {{{"id", "DataElem001"}, {"valueType", "NUMBER"}}};
+  data.lists["dataSets"] = {{{"id", "DataSet0001"},
+                             {"periodType", "Monthly"},
+                             {"dataSetElements", {{{"dataElement", {{"id", "DataElem001"}}}}}}}};
+  auto range = [](const std::string& unit, int max) {
+    return json{{"source", {{"id", unit}}},
+                {"dataElement", {{"id", "DataElem001"}}},
+                {"optionCombo", {{"id", "HllvX50cXC0"}}},
+                {"min", 1},
+                {"max", max},
+                {"generated", false}};
+  };
+  data.lists["minMaxDataElements"] = {range("Child000001", 10), range("Child000002", 20)};
+  // silver.period (and so silver.complete_registration) needs a data value.
+  data.data_values = {{{"dataElement", "DataElem001"},
+                       {"period", "202406"},
+                       {"orgUnit", "Child000001"},
+                       {"categoryOptionCombo", "HllvX50cXC0"},
+                       {"attributeOptionCombo", "HllvX50cXC0"},
+                       {"value", "5"},
+                       {"lastUpdated", "2024-07-01T00:00:00.000"},
+                       {"created", "2024-07-01T00:00:00.000"}}};
+  auto registration = [](const std::string& unit, const std::string& period) {
+    return json{{"period", period},
+                {"dataSet", "DataSet0001"},
+                {"organisationUnit", unit},
+                {"attributeOptionCombo", "HllvX50cXC0"},
+                {"date", "2024-07-01T00:00:00.000"},
+                {"storedBy", "admin"},
+                {"completed", true},
+                {"lastUpdated", "2024-07-01T00:00:00.000"}};
+  };
+  data.registrations = {registration("Child000001", "202405"),
+                        registration("Child000001", "202406"),
+                        registration("Child000002", "202406")};
+  return data;
+}
+
+const std::vector<std::string> kSnapshotTables = {"bronze.min_max_data_element",
+                                                  "bronze.complete_registration",
+                                                  "bronze.complete_registration_window"};
+
+// Each snapshot table's Delta version and row count.
+std::map<std::string, std::pair<int64_t, int64_t>> SnapshotTables(const fs::path& lake) {
+  auto database = engine::Database::Open().value();
+  auto connection = database.Connect().value();
+  lake::LakeCatalog catalog(lake.string());
+  EXPECT_TRUE(catalog.RegisterAll(connection).ok());
+  std::map<std::string, std::pair<int64_t, int64_t>> tables;
+  for (const std::string& name : kSnapshotTables) {
+    auto snapshot = catalog.Table(lake::ParseTableName(name).value()).Load(connection);
+    auto count = connection.Query("SELECT count(*) FROM " + name);
+    tables[name] = {snapshot.ok() ? snapshot->version : -1,
+                    count.ok() ? count->GetInt64(0, 0).value_or(-1) : -1};
+  }
+  return tables;
+}
+
+const ResourceSummary* Line(const ExtractSummary& summary, const std::string& resource) {
+  for (const ResourceSummary& line : summary.resources) {
+    if (line.resource == resource) return &line;
+  }
+  return nullptr;
+}
+
+// The silver models run by the CLI over `lake`; then the rows of silver.min_max and
+// silver.complete_registration (their DHIS2 columns), sorted, as text.
+std::vector<std::string> SilverSnapshots(const fs::path& lake) {
+  std::string log = (lake.parent_path() / "silver.log").string();
+  EXPECT_EQ(std::system(fmt::format("{} --lake {} sync --only silver > {} 2>&1", DHL_CLI,
+                                    lake.string(), log)
+                            .c_str()),
+            0);
+  auto database = engine::Database::Open().value();
+  auto connection = database.Connect().value();
+  lake::LakeCatalog catalog(lake.string());
+  EXPECT_TRUE(catalog.RegisterAll(connection).ok());
+  std::vector<std::string> rows;
+  for (const char* sql :
+       {"SELECT concat_ws('|', 'min_max', de, ou, coc, min, max, generated) FROM silver.min_max",
+        "SELECT concat_ws('|', 'registration', data_set, pe, ou, aoc, completed) FROM "
+        "silver.complete_registration"}) {
+    auto result = connection.Query(sql);
+    EXPECT_TRUE(result.ok()) << sql << ": " << result.status().ToString() << "\n"
+                             << ReadWholeFile(log).ValueOr("");
+    for (size_t row = 0; result.ok() && row < result->row_count(); ++row) {
+      rows.push_back(result->GetString(0, row).value_or("NULL"));
+    }
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+// A run that fetches the same min-max ranges and registration windows as the last committed
+// delivery appends nothing to their bronze tables (same Delta versions, same rows) and says so;
+// a change to one range or one registration appends the whole resource again, and silver then
+// equals a --full extraction into a fresh lake (the deleted registration gone from both).
+TEST(ExtractTest, UnchangedSnapshotsAreNotAppendedAgain) {
+  ReplayServer server(SnapshotServerData());
+  std::string url = fmt::format("http://127.0.0.1:{}", server.Start().value());
+  fs::path lake = TempDir("snapshots") / "lake";
+  ASSERT_TRUE(Extract(lake, url).ok());  // full: registrations by yearly windows
+  Result<ExtractSummary> second = Extract(lake, url);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  // The min-max plan is the same in full and incremental runs: unchanged already; the trailing
+  // registration windows are other requests than the full run's yearly windows: appended.
+  EXPECT_EQ(Line(*second, "min_max_data_element")->chunks_unchanged, 1);
+  EXPECT_EQ(Line(*second, "min_max_data_element")->records_unchanged, 2);
+  EXPECT_EQ(Line(*second, "complete_registration")->chunks_unchanged, 0);
+  // 3 registrations and 12 windows (one root x the trailing 12 months).
+  EXPECT_EQ(Line(*second, "complete_registration")->records, 3 + 12);
+  auto before = SnapshotTables(lake);
+  EXPECT_EQ(before["bronze.min_max_data_element"].second, 2);
+  EXPECT_EQ(before["bronze.complete_registration"].second, 6);
+
+  Result<ExtractSummary> third = Extract(lake, url);
+  ASSERT_TRUE(third.ok()) << third.status().ToString();
+  EXPECT_EQ(SnapshotTables(lake), before);
+  // One registration chunk (one data set x one root x the trailing months) and the window chunk.
+  EXPECT_EQ(Line(*third, "complete_registration")->chunks_unchanged, 2);
+  EXPECT_EQ(Line(*third, "complete_registration")->records_unchanged, 3 + 12);
+  EXPECT_EQ(Line(*third, "complete_registration")->records, 0);
+  EXPECT_EQ(Line(*third, "min_max_data_element")->chunks_unchanged, 1);
+  EXPECT_NE(third->ToText().find("(unchanged: 2 chunks, 15 records not appended)"),
+            std::string::npos)
+      << third->ToText();
+  std::vector<std::string> silver = SilverSnapshots(lake);
+  EXPECT_EQ(silver.size(), 5u);
+
+  {
+    std::lock_guard lock(server.mutex());
+    server.data().lists["minMaxDataElements"][1]["max"] = 25;
+    server.data().registrations.pop_back();  // DHIS2 hard-deletes: Child000002's 202406 is gone
+  }
+  Result<ExtractSummary> changed = Extract(lake, url);
+  ASSERT_TRUE(changed.ok()) << changed.status().ToString();
+  EXPECT_EQ(Line(*changed, "min_max_data_element")->records, 2);  // the whole list again
+  EXPECT_EQ(Line(*changed, "complete_registration")->records, 2 + 12);
+  auto after = SnapshotTables(lake);
+  EXPECT_EQ(after["bronze.min_max_data_element"].second, 4);
+  EXPECT_EQ(after["bronze.complete_registration"].second, 8);
+  EXPECT_GT(after["bronze.complete_registration_window"].second,
+            before["bronze.complete_registration_window"].second);
+
+  fs::path fresh = TempDir("snapshots_fresh") / "lake";
+  ExtractOptions full = TestOptions();
+  full.full = true;
+  ASSERT_TRUE(Extract(fresh, url, full).ok());
+  std::vector<std::string> expected = SilverSnapshots(fresh);
+  EXPECT_EQ(SilverSnapshots(lake), expected);
+  EXPECT_EQ(std::count(expected.begin(), expected.end(),
+                       "min_max|DataElem001|Child000002|HllvX50cXC0|1.0|25.0|false"),
+            1)
+      << fmt::format("{}", fmt::join(expected, "\n"));
+  EXPECT_EQ(std::count_if(expected.begin(), expected.end(),
+                          [](const std::string& row) {
+                            return row.find("Child000002") != std::string::npos &&
+                                   row.rfind("registration", 0) == 0;
+                          }),
+            0);
+
+  // `--full` appends the snapshots even though nothing changed.
+  auto unchanged = SnapshotTables(fresh);
+  ASSERT_TRUE(Extract(fresh, url, full).ok());
+  auto refetched = SnapshotTables(fresh);
+  EXPECT_EQ(refetched["bronze.min_max_data_element"].second,
+            2 * unchanged["bronze.min_max_data_element"].second);
+  EXPECT_EQ(refetched["bronze.complete_registration"].second,
+            2 * unchanged["bronze.complete_registration"].second);
+}
+
+// A run killed after its bronze commits and before it recorded its delivery leaves the older
+// record, which no longer matches the tables' versions: the next run appends the same delivery
+// once more (silver unchanged), and the one after appends nothing. Even when the server went back
+// to that older content meanwhile, it is appended, since bronze's latest delivery is another.
+TEST(ExtractTest, ADeliveryCommittedButNotRecordedIsAppendedOnceMore) {
+  ReplayServer server(SnapshotServerData());
+  std::string url = fmt::format("http://127.0.0.1:{}", server.Start().value());
+  fs::path lake = TempDir("snapshot_crash") / "lake";
+  fs::path record = lake / "_system" / "snapshots.json";
+  for (int run = 0; run < 2; ++run) {
+    ASSERT_TRUE(Extract(lake, url).ok());
+  }
+  std::vector<std::string> original = SilverSnapshots(lake);
+  fs::path saved = lake.parent_path() / "snapshots.saved.json";
+  fs::copy_file(record, saved);
+
+  // Changed, committed, and the record put back as a kill before it was written leaves it.
+  {
+    std::lock_guard lock(server.mutex());
+    server.data().lists["minMaxDataElements"][0]["max"] = 99;
+  }
+  ASSERT_TRUE(Extract(lake, url).ok());
+  std::vector<std::string> changed = SilverSnapshots(lake);
+  EXPECT_NE(changed, original);
+  fs::copy_file(saved, record, fs::copy_options::overwrite_existing);
+  auto before = SnapshotTables(lake);
+  Result<ExtractSummary> again = Extract(lake, url);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(Line(*again, "min_max_data_element")->records, 2);
+  EXPECT_EQ(Line(*again, "complete_registration")->records, 0);  // not committed meanwhile
+  EXPECT_EQ(SilverSnapshots(lake), changed);
+  auto appended = SnapshotTables(lake);
+  ASSERT_TRUE(Extract(lake, url).ok());
+  EXPECT_EQ(SnapshotTables(lake), appended);
+  EXPECT_EQ(appended["bronze.min_max_data_element"].second,
+            before["bronze.min_max_data_element"].second + 2);
+
+  // The server back at the recorded content while bronze's latest delivery is the changed one.
+  fs::copy_file(saved, record, fs::copy_options::overwrite_existing);
+  {
+    std::lock_guard lock(server.mutex());
+    server.data().lists["minMaxDataElements"][0]["max"] = 10;
+  }
+  Result<ExtractSummary> back = Extract(lake, url);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(Line(*back, "min_max_data_element")->records, 2);
+  EXPECT_EQ(SilverSnapshots(lake), original);
 }
 
 }  // namespace
