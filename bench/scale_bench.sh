@@ -157,8 +157,12 @@ if [ "$target" = mutate ] || [ "$target" = month ] || [ "$target" = all ]; then
 fi
 if [ "$target" = nochange ] || [ "$target" = all ]; then
   dl sync --source "$url" >"$work/settle.out" 2>&1 || true  # gold built once, not measured
+  commits() { find "$lake" -path '*/_delta_log/*.json' | sed "s|^$lake/||; s|/_delta_log/.*||" | sort; }
+  commits >"$work/commits.before"
   measure sync_no_change sync --source "$url"
   grep -E "models run|unchanged|rows written" "$work/sync_no_change.out" | sed 's/^/    /' | tail -3
+  # the tables the sync committed to (ops only, when nothing changed): count, table
+  commits | comm -13 "$work/commits.before" - | uniq -c | sed 's/^ */    commits: /'
   model_runs
   echo "    (target < 2 s, committing nothing)"
 fi

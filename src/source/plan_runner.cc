@@ -289,8 +289,9 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
   };
 
   // Waits for every chunk of a snapshot plan that may be skipped and fills `hashes`; true when
-  // its delivery equals the last committed one (then its results are dropped, nothing appended).
-  // False when it differs, or a chunk failed (the commit loop reports that failure).
+  // its delivery equals the last committed one (then its results are dropped, nothing appended),
+  // false when it differs. A failed chunk fails the plan before anything of it is committed: a
+  // plan resumed whole may still be found unchanged, one resumed after some commits may not.
   auto skip_unchanged = [&](const ExtractionPlan& plan, PlanState& state,
                             std::vector<std::string>& hashes) -> Result<bool> {
     const size_t plan_end = state.begin + state.pending.size();
@@ -306,7 +307,7 @@ Status RunPlansShared(const std::string& lake_dir, const std::vector<PlanToRun>&
       });
       for (size_t at = state.begin; at < plan_end; ++at) {
         if (!results[at]->ok()) {
-          return false;
+          return results[at]->status().WithContext("chunk " + plan.chunks[items[at].chunk].id);
         }
         hashes[items[at].chunk] = (*results[at])->content_hash;
       }

@@ -210,5 +210,72 @@ TEST_F(PlanRunnerTest, AFailureInALaterPlanLeavesTheEarlierDoneAndTheRestResumab
   EXPECT_TRUE(UnfinishedPlans(lake_.string()).value().empty());
 }
 
+// A snapshot plan (every chunk a snapshot) whose landed content equals the last committed delivery
+// appends nothing; a chunk that fails fails it before anything is committed, so the plan resumed
+// whole is still found unchanged; one changed chunk appends the whole plan again.
+TEST_F(PlanRunnerTest, AnUnchangedSnapshotPlanIsNotAppendedAgain) {
+  auto snapshot_plan = [&](const std::string& run_id) {
+    ExtractionPlan plan = TestPlan("complete_registration", "complete_registration",
+                                   "completeDataSetRegistrations", 3);
+    plan.run_id = run_id;
+    for (Chunk& chunk : plan.chunks) chunk.snapshot = true;
+    EXPECT_TRUE(SavePlan(lake_.string(), plan).ok());
+    return plan;
+  };
+  std::string changed_chunk;  // this chunk's body gets another period
+  bool fail = false;
+  ChunkFetcher fetch = [&](const Chunk& chunk, const std::string& directory,
+                           int) -> Result<FetchedChunk> {
+    if (fail && chunk.sequence == 3) {
+      return IoError("HTTP 500");
+    }
+    Result<FetchedChunk> landed = Land(chunk, directory);
+    if (landed.ok() && chunk.id == changed_chunk) {
+      std::string body = ChunkBody(chunk);
+      body.replace(body.find("20240"), 5, "20230");
+      DHL_RETURN_IF_ERROR(WriteFileAtomically(landed->files.back(), body));
+    }
+    return landed;
+  };
+  auto run = [&](const ExtractionPlan& plan) {
+    ExtractSummary summary;
+    Status status = Run(summary, {{&plan, false, false}}, fetch, 2);
+    EXPECT_TRUE(status.ok()) << status.ToString();
+    return summary.resources.empty() ? ResourceSummary() : summary.resources[0];
+  };
+  ExtractionPlan first = snapshot_plan("run-1");
+  EXPECT_EQ(run(first).records, 3);
+  ResourceSummary second = run(snapshot_plan("run-2"));
+  EXPECT_EQ(second.chunks_unchanged, 3);
+  EXPECT_EQ(second.records_unchanged, 3);
+  EXPECT_EQ(second.records, 0);
+  EXPECT_EQ(Count("complete_registration"), 3);
+
+  fail = true;
+  ExtractionPlan third = snapshot_plan("run-3");
+  ExtractSummary failed;
+  Status status = Run(failed, {{&third, false, false}}, fetch, 2);
+  EXPECT_NE(status.ToString().find("chunk complete_registration/000003"), std::string::npos)
+      << status.ToString();
+  EXPECT_EQ(Count("complete_registration"), 3);
+  fail = false;
+  std::vector<ExtractionPlan> unfinished = UnfinishedPlans(lake_.string()).value();
+  ASSERT_EQ(unfinished.size(), 1u);
+  EXPECT_EQ(run(unfinished[0]).chunks_unchanged, 3);
+  EXPECT_EQ(Count("complete_registration"), 3);
+
+  changed_chunk = "complete_registration/000002";
+  ResourceSummary changed = run(snapshot_plan("run-4"));
+  EXPECT_EQ(changed.chunks_unchanged, 0);
+  EXPECT_EQ(changed.records, 3);
+  EXPECT_EQ(Count("complete_registration"), 6);
+  EXPECT_EQ(run(snapshot_plan("run-5")).chunks_unchanged, 3);
+  // `--full` appends an unchanged plan.
+  ExtractionPlan full = snapshot_plan("run-6");
+  full.append_unchanged = true;
+  EXPECT_EQ(run(full).records, 3);
+  EXPECT_EQ(Count("complete_registration"), 9);
+}
+
 }  // namespace
 }  // namespace dhl::source
