@@ -918,6 +918,15 @@ TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
   // The 10th significant digit is, and so is 1e-9.
   EXPECT_TRUE(Commits("('a', 'x', 1234567.891, NULL, 1)", "('a', 'x', 1234567.892, NULL, 1)"));
   EXPECT_TRUE(Commits("('a', 'x', 0, NULL, 1)", "('a', 'x', 1e-9, NULL, 1)"));
+  // Whole numbers: a unit in the 9th digit is a change, a sum one unit in the last place off a
+  // whole number is not, and beyond ten digits only the first ten count.
+  EXPECT_TRUE(Commits("('a', 'x', 123456789, NULL, 1)", "('a', 'x', 123456788, NULL, 1)"));
+  EXPECT_TRUE(Commits("('a', 'x', -7, NULL, 1)", "('a', 'x', 7, NULL, 1)"));
+  EXPECT_FALSE(Commits("('a', 'x', 5, NULL, 1), ('b', 'x', 999999999, NULL, 1)",
+                       "('a', 'x', 5.000000000000001, NULL, 1), "
+                       "('b', 'x', 999999999.0000001, NULL, 1)"));
+  EXPECT_FALSE(Commits("('a', 'x', 12345678901, NULL, 1)", "('a', 'x', 12345678902, NULL, 1)"));
+  EXPECT_TRUE(Commits("('a', 'x', 12345678901, NULL, 1)", "('a', 'x', 12345678911, NULL, 1)"));
 }
 
 // A table model over its existing table writes its rows once, straight from its SQL, and compares
