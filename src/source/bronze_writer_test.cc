@@ -96,8 +96,10 @@ TEST_F(BronzeWriterTest, ABatchOfCsvChunksKeepsEachRowsChunk) {
                     "de2,202401,ou1,coc,aoc,6,admin,,2024-03-01T10:00:00.000Z,,,\n")}},
       // Same header; a comment holding the byte 0xFF (not UTF-8): the file is read repaired.
       {&plan_.chunks[1],
-       {Land(2, std::string(kHeader) + "de3,202402,ou2,coc,aoc,7,admin,,,bad \xFF byte,,\n" +
-                    "de4,202402,ou2,coc,aoc,8,admin,,,,,\n")}},
+       {Land(2,
+             std::string(kHeader) +
+                 "de3,202402,ou2,coc,aoc,7,admin,,2024-03-01T10:00:00.000-05:00,bad \xFF byte,,\n" +
+                 "de4,202402,ou2,coc,aoc,8,admin,,2024-03-01T10:00:00.000+0100,,,\n")}},
       // A header alone: no rows.
       {&plan_.chunks[2], {Land(3, kHeader)}},
       // Another header: other columns, in another order.
@@ -110,15 +112,17 @@ TEST_F(BronzeWriterTest, ABatchOfCsvChunksKeepsEachRowsChunk) {
   ASSERT_TRUE(written.ok()) << written.status().ToString();
   EXPECT_EQ(written->records, 5);
   EXPECT_FALSE(written->already_committed);
-  // Nairobi's 10:00 is 07:00 UTC; a Z time is UTC; 23:30 in Nairobi is 20:30 UTC the same day.
+  // Nairobi's 10:00 is 07:00 UTC; a Z time is UTC; a time with an offset is read with it
+  // (-05:00: 15:00 UTC, +0100: 09:00 UTC); 23:30 in Nairobi is 20:30 UTC the same day.
   // 0xFF is repaired to U+F00FF (bytes F3 B0 83 BF).
-  EXPECT_EQ(Rows(), (std::vector<std::string>{
-                        "data_value/000001|de1|202401|5||2024-03-01 07:00:00",
-                        "data_value/000001|de2|202401|6||2024-03-01 10:00:00",
-                        "data_value/000002|de3|202402|7|bad \xF3\xB0\x83\xBF byte|",
-                        "data_value/000002|de4|202402|8||",
-                        "data_value/000004|de5|202403|9||2024-03-01 20:30:00",
-                    }));
+  EXPECT_EQ(Rows(),
+            (std::vector<std::string>{
+                "data_value/000001|de1|202401|5||2024-03-01 07:00:00",
+                "data_value/000001|de2|202401|6||2024-03-01 10:00:00",
+                "data_value/000002|de3|202402|7|bad \xF3\xB0\x83\xBF byte|2024-03-01 15:00:00",
+                "data_value/000002|de4|202402|8||2024-03-01 09:00:00",
+                "data_value/000004|de5|202403|9||2024-03-01 20:30:00",
+            }));
   EXPECT_EQ(writer_.CommittedSequence("data_value", "run-1").ValueOr(-1), 4);
   // The same batch again is already committed: nothing written twice.
   Result<BatchResult> again = writer_.CommitBatch(plan_, batch, nullptr);
