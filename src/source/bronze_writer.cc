@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "base/text.h"
 #include "engine/memory_limit.h"
@@ -99,6 +100,30 @@ Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
                            " is not a dataValueSets CSV (no dataelement column)");
   }
   return present;
+}
+
+// read_csv's options for files whose first line is `header` (every column as text). A header that
+// is a plain list of distinct names (no quotes) gives the dialect and the columns, so that DuckDB
+// does not sniff each file: its sniffer was a quarter of reading a batch (64 files of 60k rows,
+// user CPU 0.78 s -> 0.57 s); any other header is left to the sniffer.
+std::string CsvReadOptions(std::string_view header) {
+  constexpr std::string_view kDialect =
+      "header = true, quote = '\"', escape = '\"', null_padding = true";
+  if (!header.empty() && header.back() == '\r') {
+    header.remove_suffix(1);
+  }
+  bool plain = !header.empty() && header.find('"') == std::string_view::npos;
+  std::vector<std::string> columns;
+  std::set<std::string> seen;
+  for (std::string_view name : Split(header, ',')) {
+    plain = plain && !name.empty() && seen.insert(AsciiLower(name)).second;
+    columns.push_back(sql::StringLiteral(name) + ": 'VARCHAR'");
+  }
+  if (!plain) {
+    return fmt::format("{}, all_varchar = true", kDialect);
+  }
+  return fmt::format("{}, delim = ',', auto_detect = false, columns = {{{}}}", kDialect,
+                     fmt::join(columns, ", "));
 }
 
 // Gives each CSV file of `batch` holding ill-formed UTF-8 a repaired copy (RepairUtf8) under the
@@ -308,12 +333,11 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
         columns.push_back(
             fmt::format("CAST(json_object({}) AS VARCHAR) AS record", fmt::join(members, ", ")));
       }
-      constexpr const char* kCsvOptions =
-          "header = true, all_varchar = true, quote = '\"', escape = '\"', null_padding = true";
+      std::string options = CsvReadOptions(group.header);
       if (group.files.size() == 1) {
         parts.push_back(fmt::format("SELECT {}, {} FROM read_csv({}, {})", fmt::join(columns, ", "),
                                     ingestion(sql::StringLiteral(group.files[0].second)),
-                                    sql::StringLiteral(group.files[0].first), kCsvOptions));
+                                    sql::StringLiteral(group.files[0].first), options));
         continue;
       }
       std::vector<std::string> paths;
@@ -326,7 +350,7 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
       parts.push_back(fmt::format(
           "SELECT {}, {} FROM read_csv([{}], {}, filename = '_dhl_file') JOIN (VALUES {}) AS "
           "_dhl_files(_dhl_path, _dhl_chunk) ON _dhl_file = _dhl_path",
-          fmt::join(columns, ", "), ingestion("_dhl_chunk"), fmt::join(paths, ", "), kCsvOptions,
+          fmt::join(columns, ", "), ingestion("_dhl_chunk"), fmt::join(paths, ", "), options,
           fmt::join(chunk_of, ", ")));
     }
     return fmt::format("{}", fmt::join(parts, " UNION ALL "));

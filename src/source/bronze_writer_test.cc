@@ -102,10 +102,10 @@ TEST_F(BronzeWriterTest, ABatchOfCsvChunksKeepsEachRowsChunk) {
                  "de4,202402,ou2,coc,aoc,8,admin,,2024-03-01T10:00:00.000+0100,,,\n")}},
       // A header alone: no rows.
       {&plan_.chunks[2], {Land(3, kHeader)}},
-      // Another header: other columns, in another order.
+      // Another header: other columns, in another order, quoted (read by DuckDB's sniffer).
       {&plan_.chunks[3],
        {Land(4,
-             "period,value,dataelement,orgunit,lastupdated\n"
+             "\"period\",\"value\",\"dataelement\",\"orgunit\",\"lastupdated\"\n"
              "202403,9,de5,ou3,2024-03-01T23:30:00.000\n")}},
   };
   Result<BatchResult> written = writer_.CommitBatch(plan_, batch, nullptr);
