@@ -763,6 +763,41 @@ TEST_F(PostgresSourceTest, EncryptedConfidentialValuesAreDecryptedThenHashed) {
   fs::remove_all(dir);
 }
 
+// A second sync from an unchanged database appends no min-max ranges, registrations or windows (the
+// database source's snapshots: read whole each run) and commits no silver or gold table.
+TEST_F(PostgresSourceTest, ASecondSyncOfAnUnchangedDatabaseAppendsNoSnapshot) {
+  EnsureSharedCountry();
+  fs::path dir = TempDir("unchanged");
+  fs::path shared = SharedDatabaseLake();
+  ASSERT_FALSE(::testing::Test::HasFailure());
+  fs::copy(shared, dir / "lake", fs::copy_options::recursive);
+  auto versions = [&] {
+    std::map<std::string, int64_t> tables;
+    auto database = engine::Database::Open().value();
+    auto connection = database.Connect().value();
+    lake::LakeCatalog catalog((dir / "lake").string());
+    auto names = catalog.ListTables();
+    EXPECT_TRUE(names.ok());
+    for (const lake::TableName& name : names.ok() ? *names : std::vector<lake::TableName>()) {
+      if (name.layer == "ops") continue;
+      auto snapshot = catalog.Table(name).Load(connection);
+      tables[name.ToString()] = snapshot.ok() ? snapshot->version : -1;
+    }
+    return tables;
+  };
+  std::map<std::string, int64_t> before = versions();
+  ASSERT_GT(before.count("bronze.min_max_data_element"), 0u);
+  ASSERT_GT(before.count("bronze.complete_registration_window"), 0u);
+  pipeline::SyncOptions options = SyncTo(dir / "lake", server->Uri(kSharedCountry));
+  options.extract.page_size = 5;  // as the shared lake was landed: the same files
+  auto again = pipeline::RunSync(options);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  std::string text = again->ToText();
+  EXPECT_EQ(versions(), before) << text;
+  EXPECT_NE(text.find("(unchanged: "), std::string::npos) << text;
+  fs::remove_all(dir);
+}
+
 TEST_F(PostgresSourceTest, IncrementalAfterMutationsEqualsFreshFull) {
   sim::SimOptions options = SmallCountry();
   EnsureSharedCountry();
