@@ -370,18 +370,35 @@ class Runner {
   Result<bool> GivesColumnsBack(
       const std::string& sql, const std::string& path, const std::string& last_column,
       std::vector<std::pair<std::string, std::string>>* columns = nullptr);
-  // RunInPieces for a model no expectation of which quarantines: each piece's rows (the rows of
-  // `rows_sql` while the bucket views select `piece_conditions[i]`) are written straight into the
-  // table's files; the expectations and the fingerprints then read those files, and one commit
-  // adds the files of the partitions whose rows changed (the others are deleted; the same rows:
-  // nothing is committed). A failing piece deletes the files written: the table is as it was.
-  Status WritePieces(const Model& model, const std::string& rows_sql,
-                     const std::vector<std::string>& piece_conditions, const std::string& replaced,
-                     lake::WriteOptions write, ModelResult& result);
+  // How WriteReviewed reviews the rows it wrote.
+  struct ReviewedWrite {
+    // Each piece's condition over the bucket views (RunInPieces); empty: the SQL runs once.
+    std::vector<std::string> piece_conditions;
+    // The table's rows the write replaces (CompareContent's `replaced`; empty: all).
+    std::string replaced;
+    // Whether the expectations (none quarantines) count the written rows, giving rows_out;
+    // otherwise they were applied before (rows_out is then the rows written).
+    bool expectations = true;
+    // rows_in, when the expectations count: the written rows matching this condition ("": all,
+    // rows_in = rows_out); rows the write copies from the table are not counted.
+    std::string recomputed;
+  };
+  // Writes `rows_sql` straight into the table's files with `write` (no temporary copy of the
+  // rows), in pieces when `review.piece_conditions` holds several (each piece's rows the rows of
+  // `rows_sql` while the bucket views select its condition). The expectations and the fingerprints
+  // then read those files, and one commit adds the files of the partitions whose rows changed (the
+  // others are deleted; the same rows: nothing is committed, output_unchanged). A failing write
+  // deletes the files written: the table is as it was.
+  Status WriteReviewed(const Model& model, const std::string& rows_sql, const ReviewedWrite& review,
+                       lake::WriteOptions write, ModelResult& result);
+  // The rows of the model's table matching `where`, with the columns and types of `sql`'s rows
+  // (a column the table lacks as NULL), for a UNION ALL with them in one streamed write.
+  Result<std::string> TableRowsAs(const Model& model, const std::string& sql,
+                                  const std::string& where);
   // batch_by (model.h): when the batch inputs hold more rows than one piece may
   // (RunOptions::batch_memory_bytes over the model's batch_row_bytes), computes `sql` one bucket
   // of batch_by values at a time, each piece's rows (those matching `replaced`, when given)
-  // written straight into the table's files (WritePieces) or, for a model with a quarantine
+  // written straight into the table's files (WriteReviewed) or, for a model with a quarantine
   // expectation, staged to a Parquet file under _system/tmp; then applies the expectations over
   // those rows and commits them with `write` in one commit (a failure leaves the table as it was).
   // False, with nothing committed, when one piece holds every row or the staged file would not give
@@ -438,22 +455,10 @@ class Runner {
   Result<ContentChange> CompareContent(const Model& model, const std::string& live,
                                        const std::string& replaced,
                                        const lake::WriteOptions& write);
-  // Whether the model's result can be written straight from its SQL, streamed, without being
-  // materialised first: its table does not exist yet (nothing to compare the result with) and no
-  // expectation needs the rows before the commit (every one warns).
-  bool WritesDirectly(const Model& model) const;
-  // Writes the rows of `sql` to the model's (new) table in one streamed COPY, then counts the warn
-  // expectations over the committed files (reading only the columns they name).
-  Status WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
-                       ModelResult& result);
-  // Whether a `table` model's new result can be written straight from its SQL over its existing
-  // table: the table is not partitioned by the model and every expectation warns.
-  bool RewritesDirectly(const Model& model) const;
-  // Writes the rows of `sql` in one streamed COPY and compares the files written with the table's
-  // fingerprints (the recorded ones when they describe its version) before the commit: the same
-  // rows abandon the write (its files deleted, nothing committed), other rows commit it. No
-  // temporary copy of the rows is made. Then counts the warn expectations over the table.
-  Status RewriteDirectly(const Model& model, const std::string& sql, ModelResult& result);
+  // Whether the model's result can be written straight from its SQL into the table's files
+  // (WriteReviewed), streamed, without being materialised first: no expectation quarantines
+  // (which needs the rows twice: for the rejects and for the write).
+  bool StreamsRows(const Model& model) const;
   // Commits `live` to the model's table with `write` (which replaces the rows matching `replaced`),
   // unless the content would stay the same; a partitioned table gets only the partitions whose
   // content changed.
@@ -1259,106 +1264,10 @@ Status Runner::Commit(const Model& model, const std::string& live, const std::st
   return Status::Ok();
 }
 
-bool Runner::WritesDirectly(const Model& model) const {
-  if (catalog_.Table(model.name).Exists()) return false;
-  for (const Expectation& expectation : model.expectations) {
-    if (expectation.action != ExpectationAction::kWarn) return false;
-  }
-  return true;
-}
-
-bool Runner::RewritesDirectly(const Model& model) const {
-  if (model.materialization != Materialization::kTable || !model.partition_by.empty() ||
-      !catalog_.Table(model.name).Exists()) {
-    return false;
-  }
-  for (const Expectation& expectation : model.expectations) {
-    if (expectation.action != ExpectationAction::kWarn) return false;
-  }
-  return true;
-}
-
-Status Runner::RewriteDirectly(const Model& model, const std::string& sql, ModelResult& result) {
-  lake::DeltaTable target = catalog_.Table(model.name);
-  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-  DHL_ASSIGN_OR_RETURN(auto old_columns, Columns(connection_, Qualified(model.name)));
-  DHL_ASSIGN_OR_RETURN(auto snapshot, target.Load(connection_));
-  std::optional<StepTimes::Scope> step;
-  step.emplace(steps_, "fingerprints");
-  Fingerprints before;
-  if (stored_fingerprints_.has_value() && stored_fingerprints_->version == snapshot.version &&
-      stored_fingerprints_->format == fingerprint_format_ &&
-      stored_fingerprints_->partition_columns.empty()) {
-    before = stored_fingerprints_->partitions;
-  } else {
-    DHL_ASSIGN_OR_RETURN(before, ComputeFingerprints(connection_, Qualified(model.name),
-                                                     ComparedColumns(old_columns), {}));
-  }
-  step.reset();
-  TableFingerprints after;
-  after.format = fingerprint_format_;
-  lake::WriteOptions write;
-  write.mode = lake::WriteMode::kOverwrite;
-  write.before_commit = [&](const std::string& rows) -> Result<bool> {
-    const std::string relation = "(" + rows + ")";
-    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, relation));
-    DHL_ASSIGN_OR_RETURN(after.partitions,
-                         ComputeFingerprints(connection_, relation, ComparedColumns(columns), {}));
-    return columns != old_columns || !DifferingPartitions(before, after.partitions).empty();
-  };
-  step.emplace(steps_, "write");  // the COPY, the fingerprints of its files, the commit
-  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, target.Write(connection_, sql, write));
-  step.reset();
-  result.rows_in = written.rows_written;
-  result.rows_out = written.rows_written;
-  after.version = written.version;
-  recorded_fingerprints_ = std::move(after);
-  if (written.abandoned) {
-    result.output_unchanged = true;
-  } else {
-    result.version = written.version;
-    result.bytes = written.bytes_written;
-    result.files_added = written.files_added;
-    result.files_removed = written.files_removed;
-    DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-  }
-  if (model.expectations.empty()) return Status::Ok();
-  step.emplace(steps_, "expectations");
-  return ApplyExpectations(model, Qualified(model.name), result).status();
-}
-
-Status Runner::WriteDirectly(const Model& model, const std::string& sql, lake::WriteOptions write,
-                             ModelResult& result) {
-  lake::DeltaTable target = catalog_.Table(model.name);
-  std::optional<StepTimes::Scope> step;
-  step.emplace(steps_, "write");
-  DHL_ASSIGN_OR_RETURN(lake::WriteResult written, target.Write(connection_, sql, write));
-  step.reset();
-  result.rows_in = written.rows_written;
-  result.rows_out = written.rows_written;
-  result.version = written.version;
-  result.bytes = written.bytes_written;
-  result.files_added = written.files_added;
-  result.files_removed = written.files_removed;
-  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-  {
-    // The table's fingerprints, read once from the files just written (no rows were at hand), so
-    // that its next run compares with them instead of reading the table then.
-    step.emplace(steps_, "fingerprints");
-    DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, Qualified(model.name)));
-    std::vector<std::pair<std::string, std::string>> compared = ComparedColumns(columns);
-    TableFingerprints table;
-    table.version = written.version;
-    table.format = fingerprint_format_;
-    table.partition_columns = model.partition_by;
-    DHL_ASSIGN_OR_RETURN(table.partitions, ComputeFingerprints(connection_, Qualified(model.name),
-                                                               compared, model.partition_by));
-    recorded_fingerprints_ = std::move(table);
-    step.reset();
-  }
-  if (model.expectations.empty()) return Status::Ok();
-  step.emplace(steps_, "expectations");
-  return ApplyExpectations(model, Qualified(model.name), result).status();
+bool Runner::StreamsRows(const Model& model) const {
+  return std::none_of(
+      model.expectations.begin(), model.expectations.end(),
+      [](const Expectation& e) { return e.action == ExpectationAction::kQuarantine; });
 }
 
 Result<std::string> Runner::ChangedValues(const TableName& table, int64_t old_version,
@@ -1736,9 +1645,8 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
                            RunInPieces(model, inputs, batch_sql, "", write, result));
       if (in_pieces) return Status::Ok();
     }
-    if (WritesDirectly(model)) return WriteDirectly(model, batch_sql, std::move(write), result);
+    if (StreamsRows(model)) return WriteReviewed(model, batch_sql, {}, std::move(write), result);
   }
-  if (RewritesDirectly(model)) return RewriteDirectly(model, batch_sql, result);
   // A table model's rows are its result as they are: one temporary table serves as both.
   const std::string batch = model.materialization == Materialization::kTable
                                 ? std::string("_pipeline_live_rows")
@@ -1802,21 +1710,10 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
       if (appended) return Status::Ok();
       latest_step.emplace(steps_, "latest version");
     }
-    // Candidates: the batch, plus (incremental) the target's rows in the partitions the batch
-    // touches; the latest version per key wins, the batch winning ties; deletions then drop out.
+    // Candidates: the batch; the latest version per key wins, deletions then drop out. (An
+    // incremental run's batch holds every version of each key it touches: the table's rows of
+    // the touched partitions with other keys are copied as they are when the rows are written.)
     std::string candidates = "SELECT *, 0 AS _pipeline_priority FROM " + batch;
-    if (incremental) {
-      DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-      std::string current = "SELECT *, 1 AS _pipeline_priority FROM " + Qualified(model.name) +
-                            " AS _pipeline_old WHERE NOT EXISTS (SELECT 1 FROM " + batch +
-                            " AS _pipeline_key WHERE " +
-                            SameKey("_pipeline_old", "_pipeline_key", model.unique_key) + ")";
-      if (!model.partition_by.empty()) {
-        current += " AND EXISTS (SELECT 1 FROM " + batch + " AS _pipeline_part WHERE " +
-                   SameKey("_pipeline_old", "_pipeline_part", model.partition_by) + ")";
-      }
-      candidates = "(" + candidates + ") UNION ALL BY NAME (" + current + ")";
-    }
     std::vector<std::string> order = LatestFirst(model);
     order.push_back("_pipeline_priority ASC");
     // Most keys have one candidate row, which is their latest: only the keys with several go
@@ -1892,6 +1789,20 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
   if (write.mode == lake::WriteMode::kReplacePartitions) {
     replaced = "(" + QuotedList(model.partition_by) + ") IN (SELECT DISTINCT " +
                QuotedList(model.partition_by) + " FROM " + batch + ")";
+  }
+  if (incremental) {
+    // The touched keys' latest rows (their expectations applied) and the table's rows of the
+    // touched partitions (the whole table when it is not partitioned) whose keys the batch does
+    // not hold, in one streamed write; the expectations passed those rows when they were written.
+    std::string others = "NOT EXISTS (SELECT 1 FROM " + batch + " AS _pipeline_key WHERE " +
+                         SameKey("_pipeline_old", "_pipeline_key", model.unique_key) + ")";
+    if (!replaced.empty()) others += " AND " + replaced;
+    const std::string latest = "SELECT * FROM " + live;
+    DHL_ASSIGN_OR_RETURN(std::string copied, TableRowsAs(model, latest, others));
+    ReviewedWrite review;
+    review.replaced = replaced;
+    review.expectations = false;
+    return WriteReviewed(model, latest + " UNION ALL " + copied, review, std::move(write), result);
   }
   return Commit(model, live, replaced, std::move(write), result);
 }
@@ -2039,31 +1950,43 @@ Result<bool> Runner::GivesColumnsBack(
   return staged == columns;
 }
 
-Status Runner::WritePieces(const Model& model, const std::string& rows_sql,
-                           const std::vector<std::string>& piece_conditions,
-                           const std::string& replaced, lake::WriteOptions write,
-                           ModelResult& result) {
+Status Runner::WriteReviewed(const Model& model, const std::string& rows_sql,
+                             const ReviewedWrite& review, lake::WriteOptions write,
+                             ModelResult& result) {
   lake::DeltaTable target = catalog_.Table(model.name);
   const bool first_write = !target.Exists();
   const lake::WriteOptions planned = write;
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = ProcessCpuSeconds();
-  write.pieces = static_cast<int>(piece_conditions.size());
-  write.before_piece = [&](int piece) { return PointBucketViews(piece_conditions[piece]); };
+  const bool in_pieces = review.piece_conditions.size() > 1;
+  if (in_pieces) {
+    write.pieces = static_cast<int>(review.piece_conditions.size());
+    write.before_piece = [&](int piece) {
+      return PointBucketViews(review.piece_conditions[piece]);
+    };
+  }
   // The rows written, read from their files: expectations (none quarantines: no row leaves),
   // then the fingerprints, which choose the partitions committed.
   write.partitions_kept =
       [&](const std::string& rows) -> Result<std::optional<std::vector<lake::PartitionValues>>> {
-    steps_.Add("pieces",
+    steps_.Add(in_pieces ? "pieces" : "write",
                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(),
                ProcessCpuSeconds() - cpu_start);
     std::optional<std::vector<lake::PartitionValues>> every_file;
-    const std::string live = "_pipeline_live_rows";
+    const std::string live = "_pipeline_written_rows";
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS " + rows));
     std::optional<StepTimes::Scope> step;
     step.emplace(steps_, "expectations");
-    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
-    result.rows_in = result.rows_out;
+    if (review.expectations) {
+      DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
+      result.rows_in = result.rows_out;
+      if (!review.recomputed.empty()) {
+        DHL_ASSIGN_OR_RETURN(result.rows_in,
+                             CountRows(connection_, live + " WHERE " + review.recomputed));
+      }
+    } else {
+      DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    }
     step.emplace(steps_, "fingerprints");
     DHL_ASSIGN_OR_RETURN(auto columns, Columns(connection_, live));
     if (first_write) {
@@ -2076,7 +1999,8 @@ Status Runner::WritePieces(const Model& model, const std::string& rows_sql,
       recorded_fingerprints_ = std::move(table);
       return every_file;
     }
-    DHL_ASSIGN_OR_RETURN(ContentChange change, CompareContent(model, live, replaced, planned));
+    DHL_ASSIGN_OR_RETURN(ContentChange change,
+                         CompareContent(model, live, review.replaced, planned));
     recorded_fingerprints_ = std::move(change.table);
     if (change.same) {
       if (recorded_fingerprints_.has_value()) {
@@ -2094,14 +2018,30 @@ Status Runner::WritePieces(const Model& model, const std::string& rows_sql,
     result.output_unchanged = false;
     return written.status();
   }
-  result.pieces = static_cast<int64_t>(piece_conditions.size());
+  if (in_pieces) result.pieces = static_cast<int64_t>(review.piece_conditions.size());
   if (written->abandoned) return Status::Ok();
   if (recorded_fingerprints_.has_value()) recorded_fingerprints_->version = written->version;
   result.version = written->version;
   result.bytes = written->bytes_written;
   result.files_added = written->files_added;
   result.files_removed = written->files_removed;
-  return Status::Ok();
+  return catalog_.Register(connection_, model.name);
+}
+
+Result<std::string> Runner::TableRowsAs(const Model& model, const std::string& sql,
+                                        const std::string& where) {
+  DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
+  const std::string table = Qualified(model.name);
+  DHL_ASSIGN_OR_RETURN(auto wanted, Columns(connection_, "(" + sql + ")"));
+  DHL_ASSIGN_OR_RETURN(auto held, Columns(connection_, table));
+  std::vector<std::string> select;
+  for (const auto& [name, type] : wanted) {
+    const bool present = std::any_of(held.begin(), held.end(),
+                                     [&](const auto& column) { return column.first == name; });
+    select.push_back("CAST(" + (present ? QuoteName(name) : std::string("NULL")) + " AS " + type +
+                     ") AS " + QuoteName(name));
+  }
+  return "SELECT " + Join(select, ", ") + " FROM " + table + " AS _pipeline_old WHERE " + where;
 }
 
 Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, const std::string& sql,
@@ -2179,7 +2119,10 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
                   [](const Expectation& e) { return e.action == ExpectationAction::kQuarantine; });
   if (!quarantines) {
     step.reset();
-    DHL_RETURN_IF_ERROR(WritePieces(model, rows_sql, piece_conditions, replaced, write, result));
+    ReviewedWrite review;
+    review.piece_conditions = std::move(piece_conditions);
+    review.replaced = replaced;
+    DHL_RETURN_IF_ERROR(WriteReviewed(model, rows_sql, review, std::move(write), result));
     return true;
   }
   DHL_ASSIGN_OR_RETURN(const std::string folder, StagingFolder(model, inputs));
@@ -2665,13 +2608,11 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     DHL_ASSIGN_OR_RETURN(bool in_pieces, RunInPieces(model, inputs, sql, replaced, write, result));
     if (in_pieces) return Status::Ok();
   }
-  if (!scope.has_value() && WritesDirectly(model)) {
-    return WriteDirectly(model, sql, std::move(write), result);
-  }
   if (!replaced.empty()) sql = "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
   // period_scope: within the partitions, only the periods the change reaches are recomputed (and
   // counted in rows_in); the table's rows of the other periods are copied.
   std::string copied;
+  std::string recomputed;  // the rows recomputed, when others are copied
   if (scope.has_value() && !model.period_scope.empty() && model.batch_by.empty()) {
     std::string periods;
     {
@@ -2681,17 +2622,26 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     if (!periods.empty()) {
       const std::string column = QuoteName(model.period_scope);
       sql += " AND (" + column + " IN (" + periods + ") OR " + column + " IS NULL)";
-      DHL_RETURN_IF_ERROR(catalog_.Register(connection_, model.name));
-      copied = "SELECT * FROM " + Qualified(model.name) + " WHERE " + replaced + " AND " + column +
-               " NOT IN (" + periods + ")";
+      recomputed = "(" + column + " IN (" + periods + ") OR " + column + " IS NULL)";
+      DHL_ASSIGN_OR_RETURN(
+          copied,
+          TableRowsAs(model, sql, replaced + " AND " + column + " NOT IN (" + periods + ")"));
     }
+  }
+  if (StreamsRows(model)) {
+    // The rows recomputed and those copied in one streamed write.
+    ReviewedWrite review;
+    review.replaced = replaced;
+    review.recomputed = recomputed;
+    return WriteReviewed(model, copied.empty() ? sql : sql + " UNION ALL " + copied, review,
+                         std::move(write), result);
   }
   {
     auto step = steps_.Time("materialise");
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + live + " AS " + sql));
     DHL_ASSIGN_OR_RETURN(result.rows_in, CountRows(connection_, live));
     if (!copied.empty()) {
-      DHL_RETURN_IF_ERROR(connection_.Execute("INSERT INTO " + live + " BY NAME " + copied));
+      DHL_RETURN_IF_ERROR(connection_.Execute("INSERT INTO " + live + " " + copied));
     }
   }
   {

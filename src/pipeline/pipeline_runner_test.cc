@@ -108,6 +108,25 @@ class PipelineRunnerTest : public ::testing::Test {
           "-- materialized: incremental\n-- unique_key: k\n-- order_by: ts\n-- deleted: gone\n" +
               rest}});
   }
+  // silver.fact: LatestVersions of bronze.fact (k, year, v, ts, gone), partitioned by year.
+  static Result<ModelSet> YearlyFacts() {
+    return LatestVersions(
+        "silver/fact.sql",
+        "-- partition_by: year\n"
+        "SELECT k, CAST(year AS INTEGER) AS year, v, ts, gone FROM ref('bronze.fact')");
+  }
+  // bronze.fact's rows from SQL tuples (k, year, v, ts, gone).
+  static std::string FactRows(const std::string& tuples) {
+    return "SELECT * FROM (VALUES " + tuples + ") AS r(k, year, v, ts, gone)";
+  }
+  // The Parquet files under the folder of `table` (committed or not).
+  int64_t DataFiles(const std::string& layer, const std::string& table) {
+    int64_t files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(dir_ / "lake" / layer / table)) {
+      files += entry.is_regular_file() && entry.path().extension() == ".parquet" ? 1 : 0;
+    }
+    return files;
+  }
   // bronze.values for the batch_by tests: i = 0..144, g a (50 rows), b (30), c (30), d (20), e
   // (10), NULL (5); even i in 2023, odd in 2024; v the SQL `v` over i. With `year`, that partition
   // alone is replaced.
@@ -1038,14 +1057,9 @@ TEST_F(PipelineRunnerTest, AnIncrementalRunReplacesOnlyTheTouchedPartitionsThatC
 // full rebuild afterwards finds nothing to commit without reading the table. A key already in the
 // table takes the ordinary path (its partition rewritten).
 TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
-  auto models = LatestVersions(
-      "silver/fact.sql",
-      "-- partition_by: year\n"
-      "SELECT k, CAST(year AS INTEGER) AS year, v, ts, gone FROM ref('bronze.fact')");
+  auto models = YearlyFacts();
   ASSERT_TRUE(models.ok()) << models.status().ToString();
-  auto rows = [](const std::string& tuples) {
-    return "SELECT * FROM (VALUES " + tuples + ") AS r(k, year, v, ts, gone)";
-  };
+  auto rows = FactRows;
   Write("bronze.fact", rows("('a', 2020, 1, 1, false), ('b', 2021, 2, 1, false)"), false);
   ModelResult first = Run(*models, "silver.fact");
   EXPECT_EQ(first.files_added, 2);
@@ -1111,6 +1125,57 @@ TEST_F(PipelineRunnerTest, NewKeysAloneAreAppended) {
   EXPECT_EQ(Rows("silver.fact", "k, year, v"),
             (std::vector<std::string>{"(a, 2020, 1)", "(b, 2021, 7)", "(e, 2021, 6)",
                                       "(f, 2021, 8)", "(g, 2022, 9)"}));
+  EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
+}
+
+// An incremental run that rewrites partitions streams the touched keys' latest rows and the
+// table's other rows of those partitions straight into files, then commits only the partitions
+// whose rows changed: a partition touched by a re-delivery alone keeps its file (the one written
+// for it is deleted), and a run that changes nothing commits nothing.
+TEST_F(PipelineRunnerTest, AnIncrementalRewriteCommitsOnlyTheChangedPartitions) {
+  auto models = YearlyFacts();
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto rows = FactRows;
+  auto data_files = [&]() { return DataFiles("silver", "fact"); };
+  Write("bronze.fact",
+        rows("('a', 2020, 1, 1, false), ('b', 2021, 2, 1, false), ('d', 2021, 4, 1, false), "
+             "('c', 2022, 3, 1, false)"),
+        false);
+  ModelResult first = Run(*models, "silver.fact");
+  ASSERT_EQ(first.status, ModelStatus::kSucceeded) << first.error;
+  EXPECT_EQ(first.files_added, 3);
+  EXPECT_EQ(data_files(), 3);
+
+  // a re-delivered as it was (2020 touched, its rows the same), b's new version (2021 changed).
+  Write("bronze.fact", rows("('a', 2020, 1, 1, false), ('b', 2021, 5, 2, false)"), false);
+  ModelResult changed = Run(*models, "silver.fact");
+  ASSERT_EQ(changed.status, ModelStatus::kSucceeded) << changed.error;
+  EXPECT_EQ(changed.full_reason, "");
+  EXPECT_FALSE(changed.output_unchanged);
+  EXPECT_EQ(changed.rows_in, 4);   // every version of a and b
+  EXPECT_EQ(changed.rows_out, 3);  // 2020 and 2021 as written: a, b's latest and d (copied)
+  EXPECT_EQ(changed.files_added, 1);
+  EXPECT_EQ(changed.files_removed, 1);
+  // The three files of the first run and 2021's new one: the 2020 file written is gone.
+  EXPECT_EQ(data_files(), 4);
+  const std::vector<std::string> expected = {"(a, 2020, 1)", "(b, 2021, 5)", "(c, 2022, 3)",
+                                             "(d, 2021, 4)"};
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"), expected);
+  auto fingerprints = RecordedFingerprints("silver.fact", changed.version);
+  ASSERT_TRUE(fingerprints.has_value());
+  EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2021")}}].rows), 2);
+  EXPECT_EQ((fingerprints->partitions[{{"year", std::string("2020")}}].rows), 1);
+
+  // b's latest version re-delivered: 2021 is written again, the same rows: nothing committed.
+  Write("bronze.fact", rows("('b', 2021, 5, 2, false)"), false);
+  ModelResult same = Run(*models, "silver.fact");
+  ASSERT_EQ(same.status, ModelStatus::kSucceeded) << same.error;
+  EXPECT_TRUE(same.output_unchanged);
+  EXPECT_EQ(same.files_added + same.files_removed, 0);
+  EXPECT_EQ(Version({"silver", "fact"}), changed.version);
+  EXPECT_EQ(data_files(), 4);
+  EXPECT_EQ(Rows("silver.fact", "k, year, v"), expected);
+  // The incremental result is the full one.
   EXPECT_TRUE(Run(*models, "silver.fact", /*full=*/true).output_unchanged);
 }
 
@@ -1344,14 +1409,7 @@ TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCo
 // failing piece leaves no file behind.
 TEST_F(PipelineRunnerTest, PiecesWithoutQuarantineAreWrittenStraightIntoTheTable) {
   WriteGroupValues("CAST(i AS DOUBLE)");
-  const fs::path table_dir = dir_ / "lake" / "gold" / "by_group";
-  auto data_files = [&]() {
-    int64_t files = 0;
-    for (const auto& entry : fs::recursive_directory_iterator(table_dir)) {
-      files += entry.is_regular_file() && entry.path().extension() == ".parquet" ? 1 : 0;
-    }
-    return files;
-  };
+  auto data_files = [&]() { return DataFiles("gold", "by_group"); };
   auto models = ByGroup("sum(v)", "warn");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   // 60 rows a piece: a + e, b + c, d + NULL: three pieces, each with rows in both years.
