@@ -490,6 +490,7 @@ class Runner {
                                           const std::string& keys);
   // While the touched keys are recomputed: the rows of each input they read (KeyInputFilters).
   std::map<TableName, std::string> input_filters_;
+  int key_hashes_ = 0;  // tables of touched key hashes made (KeyInputFilters), for their names
   // While LeaveOutRedelivered renders: the inputs of input_filters_ are read as their added files.
   bool added_files_only_ = false;
   // The distinct values of `columns` in the rows of `table` that differ between its versions
@@ -1385,6 +1386,35 @@ Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
     const std::string touched = same("_pipeline_k");
     if (touched.empty()) continue;  // not the whole key: read whole
     std::string filter = "EXISTS (SELECT 1 FROM " + keys + " AS _pipeline_k WHERE " + touched + ")";
+    {
+      // The same rows, found faster: first the rows whose key hashes like a touched key's (one
+      // 8-byte join instead of a NULL-safe join on every key part: at medium scale, a 1% change's
+      // 101,805 keys over 4.9M bronze rows took 3.1 CPU s that way, 0.7 with the hashes). Only
+      // when each part's expression has the key column's type: equal values then hash alike.
+      std::vector<std::string> expressions;
+      for (const std::string& column : model.unique_key) {
+        expressions.push_back("(" + by_column.at(column)->expression + ")");
+      }
+      DHL_RETURN_IF_ERROR(catalog_.Register(connection_, table));
+      DHL_ASSIGN_OR_RETURN(auto input_types,
+                           Columns(connection_, "(SELECT " + Join(expressions, ", ") + " FROM " +
+                                                    Qualified(table) + ")"));
+      DHL_ASSIGN_OR_RETURN(
+          auto key_types,
+          Columns(connection_, "(SELECT " + QuotedList(model.unique_key) + " FROM " + keys + ")"));
+      bool same_types = input_types.size() == key_types.size();
+      for (size_t index = 0; same_types && index < key_types.size(); ++index) {
+        same_types = input_types[index].second == key_types[index].second;
+      }
+      if (same_types) {
+        const std::string hashes = "_pipeline_key_hashes_" + std::to_string(key_hashes_++);
+        DHL_RETURN_IF_ERROR(connection_.Execute(
+            "CREATE OR REPLACE TEMP TABLE " + hashes + " AS SELECT DISTINCT hash(" +
+            QuotedList(model.unique_key) + ") AS _pipeline_key_hash FROM " + keys));
+        filter = "hash(" + Join(expressions, ", ") + ") IN (SELECT _pipeline_key_hash FROM " +
+                 hashes + ") AND " + filter;
+      }
+    }
     bool complete = true;
     for (const KeyCondition& condition : recompute) {
       auto key_input = by_column.find(condition.model_column);
