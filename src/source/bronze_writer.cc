@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -25,6 +26,9 @@ namespace dhl::source {
 namespace {
 
 constexpr const char* kBatchTable = "dhl_bronze_batch";
+// A JSON batch whose landed files hold more bytes than this is written in pieces of about this
+// size (see CommitBatch).
+constexpr int64_t kJsonPieceBytes = int64_t{16} << 20;
 
 std::string Ident(std::string_view name) {
   return sql::QuoteIdentifier(name, sql::Dialect::kDuckDb).ValueOr("\"invalid\"");
@@ -276,6 +280,15 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
         sql::StringLiteral(plan.source), chunk_sql);
   };
   std::string select;
+  // JSON: the batch written in pieces (lake::WriteOptions::pieces) when its files are large;
+  // `fill(i)` fills the batch table with piece i's records. Declared here: the write calls it.
+  struct PieceFile {
+    const ChunkFiles* item;
+    const std::string* file;
+  };
+  std::vector<std::vector<PieceFile>> pieces(1);
+  std::string create;
+  std::function<Status(size_t)> fill;
   // CSV: the repaired copies (under the lake's _system/tmp) read instead of files holding
   // ill-formed UTF-8, which DuckDB's reader refuses.
   std::map<std::string, std::string> repaired_copies;
@@ -377,9 +390,28 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
     for (const std::string& name : column_names) {
       definitions.push_back(Ident(name) + " VARCHAR");
     }
-    DHL_RETURN_IF_ERROR(connection_.Execute(
-        fmt::format("CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "))));
-    {
+    create =
+        fmt::format("CREATE OR REPLACE TABLE {} ({})", kBatchTable, fmt::join(definitions, ", "));
+    // The batch's files in pieces of at most kJsonPieceBytes landed bytes (a file alone may be
+    // more): the rows of one piece at a time are held in the batch table and written, one Delta
+    // commit for all, so the memory a batch takes does not grow with its chunks (at large, the
+    // database source's one chunk of 161,677 events took the process from 0.45 to 0.96 GB).
+    int64_t piece_bytes = 0;
+    for (const ChunkFiles& item : batch) {
+      for (const std::string& file : item.files) {
+        std::error_code error;
+        auto size = static_cast<int64_t>(std::filesystem::file_size(file, error));
+        if (error) size = 0;  // reported by the read below
+        if (!pieces.back().empty() && piece_bytes + size > kJsonPieceBytes) {
+          pieces.emplace_back();
+          piece_bytes = 0;
+        }
+        pieces.back().push_back({&item, &file});
+        piece_bytes += size;
+      }
+    }
+    fill = [&](size_t index) -> Status {
+      DHL_RETURN_IF_ERROR(connection_.Execute(create));
       DHL_ASSIGN_OR_RETURN(engine::Appender appender, connection_.CreateAppender("", kBatchTable));
       // Flat lists of records (registrations, min-max ranges, deleted objects) stream through
       // simdjson's on-demand parser: no tree, the record's text kept as received.
@@ -389,8 +421,10 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
       for (const BronzeColumn& column : table->columns) {
         members.push_back(column.name);
       }
-      for (const ChunkFiles& item : batch) {
-        for (const std::string& file : item.files) {
+      for (const PieceFile& piece_file : pieces[index]) {
+        const ChunkFiles& item = *piece_file.item;
+        {
+          const std::string& file = *piece_file.file;
           DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
           if (streamed) {
             std::string what = "chunk " + item.chunk->id + ": " + file;
@@ -455,10 +489,16 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
           }
         }
       }
-      DHL_RETURN_IF_ERROR(appender.Close());
-    }
-    if (result.records == 0) {
-      return result;
+      return appender.Close();
+    };
+    if (pieces.size() == 1) {
+      DHL_RETURN_IF_ERROR(fill(0));
+      if (result.records == 0) {
+        return result;
+      }
+    } else {
+      // Empty until the write fills it piece by piece: the write reads its columns first.
+      DHL_RETURN_IF_ERROR(connection_.Execute(create));
     }
     std::vector<std::string> columns;
     for (const BronzeColumn& column : table->columns) {
@@ -477,6 +517,11 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
   options.mode = lake::WriteMode::kAppend;
   options.transactions.push_back({plan.run_id, last.sequence, std::nullopt});
   options.configuration["delta.appendOnly"] = "true";
+  if (first.format != ChunkFormat::kCsv && pieces.size() > 1) {
+    // Each piece from an empty batch table, its files' records only.
+    options.pieces = static_cast<int>(pieces.size());
+    options.before_piece = [&](int piece) { return fill(static_cast<size_t>(piece)); };
+  }
   Result<lake::WriteResult> attempt = delta.Write(connection_, select, options);
   if (!attempt.ok() && first.format == ChunkFormat::kCsv &&
       attempt.status().message().find("Invalid unicode") != std::string::npos) {

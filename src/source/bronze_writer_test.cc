@@ -14,6 +14,7 @@
 
 #include "base/clock.h"
 #include "engine/database.h"
+#include "lake/delta_table.h"
 #include "lake/lake_catalog.h"
 #include "source/landing_file.h"
 
@@ -129,6 +130,68 @@ TEST_F(BronzeWriterTest, ABatchOfCsvChunksKeepsEachRowsChunk) {
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->already_committed);
   EXPECT_EQ(Rows().size(), 5u);
+}
+
+// A JSON batch larger than the writer holds at once (16 MB of landed files) is written in pieces:
+// every record once, with its chunk, in ONE commit of several data files.
+TEST_F(BronzeWriterTest, ALargeJsonBatchIsWrittenInPiecesInOneCommit) {
+  ExtractionPlan plan;
+  plan.run_id = "run-2";
+  plan.resource = "min_max_data_element";
+  plan.source = "http://test";
+  for (int i = 1; i <= 3; ++i) {
+    Chunk chunk;
+    chunk.sequence = i;
+    chunk.id = fmt::format("min_max_data_element/{:06d}", i);
+    chunk.table = "min_max_data_element";
+    chunk.records_key = "minMaxDataElements";
+    plan.chunks.push_back(chunk);
+  }
+  // Three files of 50,000 ranges (7-8 MiB each): the first two fit one piece, the third not.
+  constexpr int kPerFile = 50000;
+  std::vector<BronzeWriter::ChunkFiles> batch;
+  for (int i = 1; i <= 3; ++i) {
+    std::string body = "{\"minMaxDataElements\":[";
+    for (int r = 0; r < kPerFile; ++r) {
+      body += fmt::format(
+          "{}{{\"source\":{{\"id\":\"ou{:07d}\"}},\"dataElement\":{{\"id\":\"de{}\"}},"
+          "\"optionCombo\":{{\"id\":\"cocAAAAAAAA\"}},\"min\":{},\"max\":{},"
+          "\"generated\":false,\"padding\":\"{}\"}}",
+          r == 0 ? "" : ",", r, i, r, r + 10, std::string(10, 'x'));
+    }
+    body += "]}";
+    std::string path = (lake_ / fmt::format("landing/mm{}.json", i)).string();
+    ASSERT_TRUE(WriteFileAtomically(path, body).ok());
+    ASSERT_GT(body.size(), 7u << 20);
+    ASSERT_LT(body.size(), 8u << 20);
+    batch.push_back({&plan.chunks[static_cast<size_t>(i - 1)], {path}});
+  }
+  Result<BatchResult> written = writer_.CommitBatch(plan, batch, nullptr);
+  ASSERT_TRUE(written.ok()) << written.status().ToString();
+  EXPECT_EQ(written->records, 3 * kPerFile);
+  ASSERT_TRUE(catalog_.RegisterAll(connection_).ok());
+  auto counts = connection_.Query(
+      "SELECT _chunk, count(*), count(DISTINCT source), min(CAST(max AS INTEGER)) FROM "
+      "bronze.min_max_data_element GROUP BY 1 ORDER BY 1");
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  ASSERT_EQ(counts->row_count(), 3u);
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(counts->GetString(0, i).value_or("?"),
+              fmt::format("min_max_data_element/{:06d}", i + 1));
+    EXPECT_EQ(counts->GetInt64(1, i).value_or(-1), kPerFile);
+    EXPECT_EQ(counts->GetInt64(2, i).value_or(-1), kPerFile);
+    EXPECT_EQ(counts->GetInt64(3, i).value_or(-1), 10);
+  }
+  // One commit (version 0) holding the pieces' files.
+  lake::DeltaTable table = catalog_.Table({"bronze", "min_max_data_element"});
+  auto snapshot = table.Load(connection_);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  EXPECT_EQ(snapshot->version, 0);
+  EXPECT_GE(snapshot->files.size(), 2u);
+  EXPECT_EQ(writer_.CommittedSequence("min_max_data_element", "run-2").ValueOr(-1), 3);
+  Result<BatchResult> again = writer_.CommitBatch(plan, batch, nullptr);
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_TRUE(again->already_committed);
 }
 
 }  // namespace
