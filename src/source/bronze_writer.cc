@@ -76,15 +76,14 @@ Result<std::map<std::string, std::string>> CsvColumns(const std::string& file,
                                                       const BronzeTable& table, bool* has_rows,
                                                       std::string* header_line) {
   DHL_ASSIGN_OR_RETURN(std::string head, ReadHead(file, 1 << 16));
-  *header_line = head.substr(0, head.find('\n'));
+  const size_t end = head.find('\n');
+  *header_line = head.substr(0, end);
   if (table.name != "data_value") {
     // The database source's CSV (COPY ... TO STDOUT WITH (FORMAT csv, HEADER true)): a header of
     // the table's own column names, none of which needs quoting.
-    size_t end = head.find('\n');
-    std::string_view header = std::string_view(head).substr(0, end);
     *has_rows = end != std::string::npos && end + 1 < head.size();
     std::map<std::string, std::string> present;
-    for (std::string_view name : Split(header, ',')) {
+    for (std::string_view name : Split(*header_line, ',')) {
       bool known = false;
       for (const BronzeColumn& column : table.columns) {
         known = known || column.name == name;
@@ -423,70 +422,68 @@ Result<BatchResult> BronzeWriter::CommitBatch(const ExtractionPlan& plan,
       }
       for (const PieceFile& piece_file : pieces[index]) {
         const ChunkFiles& item = *piece_file.item;
-        {
-          const std::string& file = *piece_file.file;
-          DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
-          if (streamed) {
-            std::string what = "chunk " + item.chunk->id + ": " + file;
-            Status checked = CheckJsonText(text, what);
-            if (!checked.ok() && RepairUtf8AndWarn(text, what)) {
-              checked = CheckJsonText(text, what);
-            }
-            DHL_RETURN_IF_ERROR(checked);
-            Status listed = ForEachListedRecord(
-                text, item.chunk->records_key, members,
-                [&](const ListedMembers& values, std::string_view record) -> Status {
-                  for (const std::optional<std::string_view>& value : values) {
-                    if (value) {
-                      DHL_RETURN_IF_ERROR(appender.Append(std::string(*value)));
-                    } else {
-                      DHL_RETURN_IF_ERROR(appender.AppendNull());
-                    }
+        const std::string& file = *piece_file.file;
+        DHL_ASSIGN_OR_RETURN(std::string text, ReadMaybeGzipped(file));
+        if (streamed) {
+          std::string what = "chunk " + item.chunk->id + ": " + file;
+          Status checked = CheckJsonText(text, what);
+          if (!checked.ok() && RepairUtf8AndWarn(text, what)) {
+            checked = CheckJsonText(text, what);
+          }
+          DHL_RETURN_IF_ERROR(checked);
+          Status listed = ForEachListedRecord(
+              text, item.chunk->records_key, members,
+              [&](const ListedMembers& values, std::string_view record) -> Status {
+                for (const std::optional<std::string_view>& value : values) {
+                  if (value) {
+                    DHL_RETURN_IF_ERROR(appender.Append(std::string(*value)));
+                  } else {
+                    DHL_RETURN_IF_ERROR(appender.AppendNull());
                   }
-                  if (table->keep_record) {
-                    DHL_RETURN_IF_ERROR(appender.Append(std::string(record)));
-                  }
-                  DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
-                  DHL_RETURN_IF_ERROR(appender.EndRow());
-                  ++result.records;
-                  return Status::Ok();
-                },
-                what);
-            DHL_RETURN_IF_ERROR(listed);
+                }
+                if (table->keep_record) {
+                  DHL_RETURN_IF_ERROR(appender.Append(std::string(record)));
+                }
+                DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
+                DHL_RETURN_IF_ERROR(appender.EndRow());
+                ++result.records;
+                return Status::Ok();
+              },
+              what);
+          DHL_RETURN_IF_ERROR(listed);
+          continue;
+        }
+        nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
+        if (page.is_discarded() &&
+            RepairUtf8AndWarn(text, "chunk " + item.chunk->id + ": " + file)) {
+          page = nlohmann::json::parse(text, nullptr, false);
+        }
+        if (page.is_discarded()) {
+          return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
+        }
+        DHL_RETURN_IF_ERROR(CheckJsonDepth(page, "chunk " + item.chunk->id + ": " + file));
+        std::vector<nlohmann::json> records;
+        CollectRecords(page, item.chunk->records_key, nullptr, &records);
+        for (nlohmann::json& record : records) {
+          if (!record.is_object()) {
             continue;
           }
-          nlohmann::json page = nlohmann::json::parse(text, nullptr, false);
-          if (page.is_discarded() &&
-              RepairUtf8AndWarn(text, "chunk " + item.chunk->id + ": " + file)) {
-            page = nlohmann::json::parse(text, nullptr, false);
+          if (hasher != nullptr && table->tracker) {
+            hasher->Apply(record);
           }
-          if (page.is_discarded()) {
-            return Corruption("chunk " + item.chunk->id + ": " + file + " is not JSON");
+          for (const BronzeColumn& column : table->columns) {
+            if (record.contains(column.name) && !record[column.name].is_null()) {
+              DHL_RETURN_IF_ERROR(appender.Append(CellText(record[column.name])));
+            } else {
+              DHL_RETURN_IF_ERROR(appender.AppendNull());
+            }
           }
-          DHL_RETURN_IF_ERROR(CheckJsonDepth(page, "chunk " + item.chunk->id + ": " + file));
-          std::vector<nlohmann::json> records;
-          CollectRecords(page, item.chunk->records_key, nullptr, &records);
-          for (nlohmann::json& record : records) {
-            if (!record.is_object()) {
-              continue;
-            }
-            if (hasher != nullptr && table->tracker) {
-              hasher->Apply(record);
-            }
-            for (const BronzeColumn& column : table->columns) {
-              if (record.contains(column.name) && !record[column.name].is_null()) {
-                DHL_RETURN_IF_ERROR(appender.Append(CellText(record[column.name])));
-              } else {
-                DHL_RETURN_IF_ERROR(appender.AppendNull());
-              }
-            }
-            if (table->metadata || table->keep_record) {
-              DHL_RETURN_IF_ERROR(appender.Append(record.dump()));
-            }
-            DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
-            DHL_RETURN_IF_ERROR(appender.EndRow());
-            ++result.records;
+          if (table->metadata || table->keep_record) {
+            DHL_RETURN_IF_ERROR(appender.Append(record.dump()));
           }
+          DHL_RETURN_IF_ERROR(appender.Append(item.chunk->id));
+          DHL_RETURN_IF_ERROR(appender.EndRow());
+          ++result.records;
         }
       }
       return appender.Close();
