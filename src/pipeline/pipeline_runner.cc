@@ -2144,10 +2144,7 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
   }
   const std::string rows_sql =
       replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
-  const bool quarantines =
-      std::any_of(model.expectations.begin(), model.expectations.end(),
-                  [](const Expectation& e) { return e.action == ExpectationAction::kQuarantine; });
-  if (!quarantines) {
+  if (StreamsRows(model)) {
     step.reset();
     ReviewedWrite review;
     review.piece_conditions = std::move(piece_conditions);
@@ -2651,8 +2648,8 @@ Status Runner::RunPartitioned(const Model& model, const Versions& inputs,
     }
     if (!periods.empty()) {
       const std::string column = QuoteName(model.period_scope);
-      sql += " AND (" + column + " IN (" + periods + ") OR " + column + " IS NULL)";
       recomputed = "(" + column + " IN (" + periods + ") OR " + column + " IS NULL)";
+      sql += " AND " + recomputed;
       DHL_ASSIGN_OR_RETURN(
           copied,
           TableRowsAs(model, sql, replaced + " AND " + column + " NOT IN (" + periods + ")"));
