@@ -13,6 +13,8 @@
 #             then silver + gold in full, the same mutation again, and incremental silver + gold
 #   month     the simulator holds back the latest month (--hold-back-months 1); silver + gold in
 #             full, then POST /admin/release (the month arrives), extract, incremental silver + gold
+#             (mutate and month end with the copy-on-write floor: the tables the incremental run
+#             rewrote files of, copied once in one process, as a share of the full step)
 #   nochange  full, then a whole sync (extract + silver + gold) in which nothing changed
 #   all       the three in a row on one simulator and lake
 #   syncs     a first whole sync into an empty lake, a second straight after it (nothing changed),
@@ -88,6 +90,26 @@ model_runs() {
     FROM ops.model_run WHERE run_id = (SELECT run_id FROM ops.pipeline_run
       ORDER BY ended_at DESC LIMIT 1) ORDER BY model" | column -s, -t | sed 's/^/    /'
 }
+# The copy-on-write floor of the latest run: one process copying, once, every table that run rewrote
+# files of (files_removed > 0), the whole table to Parquet with its partition columns. Our tables keep
+# Delta deletion vectors off (docs/delta.md), so a run that changes rows in every file of a table
+# rewrites all of it: no incremental algorithm beats reading and writing those tables once.
+copy_floor() {
+  local copies="" model folder columns
+  for model in $(dl sql --format csv "SELECT model FROM ops.model_run WHERE files_removed > 0
+      AND run_id = (SELECT run_id FROM ops.pipeline_run ORDER BY ended_at DESC LIMIT 1)
+      ORDER BY model" | tail -n +2); do
+    folder="$lake/${model%%.*}/${model#*.}"
+    columns="$(grep -ho '"partitionColumns":\[[^]]*\]' "$folder"/_delta_log/*.json | tail -1 |
+      sed 's/.*\[//; s/\]//; s/"//g')"
+    copies="$copies COPY (SELECT * FROM $model) TO '$work/floor/$model'"
+    copies="$copies (FORMAT parquet${columns:+, PARTITION_BY ($columns)});"
+  done
+  [ -n "$copies" ] || return 0
+  rm -rf "$work/floor" && mkdir -p "$work/floor"
+  measure copy_floor sql "$copies"
+  echo "    copy-on-write floor (the rewritten tables copied once) / full: wall $(ratio copy_floor full), CPU $(cpu_ratio copy_floor full)"
+}
 ratio() { echo "scale=2; $(cat "$work/$1.seconds") / $(cat "$work/$2.seconds")" | bc -l; }
 cpu_ratio() { echo "scale=2; $(cat "$work/$1.cpu") / $(cat "$work/$2.cpu")" | bc -l; }
 
@@ -154,6 +176,7 @@ if [ "$target" = mutate ] || [ "$target" = month ] || [ "$target" = all ]; then
   target_share=0.30
   [ "$target" = month ] && target_share=0.10
   echo "    incremental / full: wall $(ratio incremental full), CPU $(cpu_ratio incremental full) (target <= $target_share)"
+  copy_floor
 fi
 if [ "$target" = nochange ] || [ "$target" = all ]; then
   dl sync --source "$url" >"$work/settle.out" 2>&1 || true  # gold built once, not measured
