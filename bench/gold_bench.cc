@@ -14,12 +14,12 @@
 //       copies silver's values, org units and periods once to plain Parquet files and times the
 //       hand-written query (SUM per element x levels 1-4 x month, quarter and year) over them
 //   gold_bench explain --dir DIR [--model aggregate] [--threads N] [--partitions Y,...]
-//       runs the model's full query over the lake (its generators expanded) with DuckDB's
+//       runs a gold model's full query over the lake (its generators expanded) with DuckDB's
 //       profiler on: DIR/profile_<model>.json; with --partitions, as a run recomputing those
 //       partitions (the generators see them; the inputs are read whole); --plan-only plans it
-//       (EXPLAIN) without running it; the rendered query goes to DIR/<model>.sql; --model
-//       program_indicator_value needs a lake synced from the simulator (its tracker tables),
-//       e.g. `dhis2lake sync --only extract,silver`
+//       (EXPLAIN) without running it; the rendered query goes to DIR/<model>.sql; the models
+//       over tracker or quality tables need a lake synced from the simulator,
+//       e.g. `dhis2lake sync --only extract,silver,gold`
 //   gold_bench all --scale S --dir DIR [--threads N]
 //       prepare, then full and incremental runs in child processes, one line each, the baseline
 //       and the ratio of gold's full run to it
@@ -312,18 +312,23 @@ int Prepare(const Options& options) {
   return 0;
 }
 
-// The models gold_bench runs (gold.analytics, gold.aggregate, gold.outlier; `explain` also
-// gold.program_indicator_value, over a lake synced from the simulator) from DHL_SOURCE_DIR/models,
-// or from GOLD_BENCH_MODELS (another checkout's models folder, to time an older version of the SQL
-// with the same binary).
-std::map<std::string, std::string> GoldModels(bool with_program_indicators = false) {
+// The models gold_bench runs (gold.analytics, gold.aggregate, gold.outlier; `explain` every gold
+// model, those reading tracker or quality tables over a lake synced from the simulator) from
+// DHL_SOURCE_DIR/models, or from GOLD_BENCH_MODELS (another checkout's models folder, to time an
+// older version of the SQL with the same binary).
+std::map<std::string, std::string> GoldModels(bool every_model = false) {
   std::map<std::string, std::string> files;
   const char* other = std::getenv("GOLD_BENCH_MODELS");
   std::string models =
       other != nullptr ? std::string(other) : std::string(DHL_SOURCE_DIR) + "/models";
-  std::vector<const char*> names = {"analytics", "aggregate", "outlier"};
-  if (with_program_indicators) names.push_back("program_indicator_value");
-  for (const char* name : names) {
+  std::vector<std::string> names = {"analytics", "aggregate", "outlier"};
+  if (every_model) {
+    names.clear();
+    for (const auto& entry : fs::directory_iterator(models + "/gold")) {
+      if (entry.path().extension() == ".sql") names.push_back(entry.path().stem().string());
+    }
+  }
+  for (const std::string& name : names) {
     std::string path = models + "/gold/" + name + ".sql";
     FILE* file = std::fopen(path.c_str(), "rb");
     if (file == nullptr) {
@@ -463,8 +468,7 @@ int Explain(const Options& options) {
   for (const std::string& macro : dhl::sql::DuckDbSparkFunctionMacros()) {
     Must(connection.Execute(macro), "macros");
   }
-  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels(/*with_program_indicators=*/true)),
-                     "models");
+  auto models = Must(dhl::pipeline::ModelSet::LoadMap(GoldModels(/*every_model=*/true)), "models");
   const dhl::pipeline::Model* model = models.Find({"gold", options.model});
   if (model == nullptr) {
     std::fprintf(stderr, "no model gold.%s\n", options.model.c_str());
