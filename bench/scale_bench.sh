@@ -90,25 +90,33 @@ model_runs() {
     FROM ops.model_run WHERE run_id = (SELECT run_id FROM ops.pipeline_run
       ORDER BY ended_at DESC LIMIT 1) ORDER BY model" | column -s, -t | sed 's/^/    /'
 }
-# The copy-on-write floor of the latest run: one process copying, once, every table that run rewrote
-# files of (files_removed > 0), the whole table to Parquet with its partition columns. Our tables keep
-# Delta deletion vectors off (docs/delta.md), so a run that changes rows in every file of a table
-# rewrites all of it: no incremental algorithm beats reading and writing those tables once.
+# The copy-on-write floor of the latest run: one process copying, once, the partitions of every
+# table whose files that run replaced (files_removed > 0: the partitions of its commit's removes),
+# to Parquet with the table's partition column. Our tables keep Delta deletion vectors off
+# (docs/delta.md), so a run that changes rows in every file of a table rewrites all of it: no
+# incremental algorithm beats reading and writing those partitions once.
 copy_floor() {
-  local copies="" model folder columns
-  for model in $(dl sql --format csv "SELECT model FROM ops.model_run WHERE files_removed > 0
-      AND run_id = (SELECT run_id FROM ops.pipeline_run ORDER BY ended_at DESC LIMIT 1)
-      ORDER BY model" | tail -n +2); do
+  local copies="" model version folder column log values where
+  while IFS=, read -r model version; do
     folder="$lake/${model%%.*}/${model#*.}"
-    columns="$(grep -ho '"partitionColumns":\[[^]]*\]' "$folder"/_delta_log/*.json | tail -1 |
+    column="$(grep -ho '"partitionColumns":\[[^]]*\]' "$folder"/_delta_log/*.json | tail -1 |
       sed 's/.*\[//; s/\]//; s/"//g')"
-    copies="$copies COPY (SELECT * FROM $model) TO '$work/floor/$model'"
-    copies="$copies (FORMAT parquet${columns:+, PARTITION_BY ($columns)});"
-  done
+    where=""
+    log="$folder/_delta_log/$(printf '%020d' "$version").json"
+    if [ -n "$column" ] && [ "${column#*,}" = "$column" ] && [ -f "$log" ]; then
+      values="$(grep -o '"remove":{[^}]*"partitionValues":{[^}]*}' "$log" |
+        sed -n "s/.*\"$column\":\"\([^\"]*\)\".*/'\1'/p" | sort -u | paste -sd, - || true)"
+      [ -n "$values" ] && where=" WHERE CAST($column AS VARCHAR) IN ($values)"
+    fi
+    copies="$copies COPY (SELECT * FROM $model$where) TO '$work/floor/$model'"
+    copies="$copies (FORMAT parquet${column:+, PARTITION_BY ($column)});"
+  done < <(dl sql --format csv "SELECT model, version FROM ops.model_run WHERE files_removed > 0
+      AND run_id = (SELECT run_id FROM ops.pipeline_run ORDER BY ended_at DESC LIMIT 1)
+      ORDER BY model" | tail -n +2)
   [ -n "$copies" ] || return 0
   rm -rf "$work/floor" && mkdir -p "$work/floor"
   measure copy_floor sql "$copies"
-  echo "    copy-on-write floor (the rewritten tables copied once) / full: wall $(ratio copy_floor full), CPU $(cpu_ratio copy_floor full)"
+  echo "    copy-on-write floor (the replaced partitions copied once) / full: wall $(ratio copy_floor full), CPU $(cpu_ratio copy_floor full)"
 }
 ratio() { echo "scale=2; $(cat "$work/$1.seconds") / $(cat "$work/$2.seconds")" | bc -l; }
 cpu_ratio() { echo "scale=2; $(cat "$work/$1.cpu") / $(cat "$work/$2.cpu")" | bc -l; }
