@@ -1,5 +1,6 @@
 #include "pipeline/content_fingerprint.h"
 
+#include <array>
 #include <nlohmann/json.hpp>
 #include <set>
 
@@ -79,6 +80,50 @@ Result<Fingerprints> ComputeFingerprints(
   if (partition_columns.empty() && fingerprints.empty())
     fingerprints[{}] = RowFingerprint{0, "0", "0"};
   return fingerprints;
+}
+
+Result<Fingerprints> AddFingerprints(engine::Connection& connection, const Fingerprints& base,
+                                     const Fingerprints& added, const Fingerprints& removed) {
+  // One row of HUGEINT arithmetic per partition any side names, in one query.
+  std::map<lake::PartitionValues, std::array<const RowFingerprint*, 3>> sides;
+  for (const auto& [partition, fingerprint] : base) sides[partition][0] = &fingerprint;
+  for (const auto& [partition, fingerprint] : added) sides[partition][1] = &fingerprint;
+  for (const auto& [partition, fingerprint] : removed) sides[partition][2] = &fingerprint;
+  Fingerprints sums;
+  if (sides.empty()) return sums;
+  auto sum_of = [&](const std::array<const RowFingerprint*, 3>& three,
+                    std::string RowFingerprint::*member) {
+    std::string sql;
+    for (size_t side = 0; side < three.size(); ++side) {
+      const std::string term = three[side] == nullptr ? std::string("0") : (*three[side]).*member;
+      sql += std::string(side == 0   ? ""
+                         : side == 1 ? " + "
+                                     : " - ") +
+             "CAST(" + StringLiteral(term.empty() ? std::string("0") : term) + " AS HUGEINT)";
+    }
+    return "CAST(" + sql + " AS VARCHAR)";
+  };
+  std::vector<std::string> rows;
+  for (const auto& [partition, three] : sides) {
+    rows.push_back("SELECT " + std::to_string(rows.size()) + ", " +
+                   sum_of(three, &RowFingerprint::hash_sum) + ", " +
+                   sum_of(three, &RowFingerprint::check_sum));
+  }
+  DHL_ASSIGN_OR_RETURN(engine::QueryResult result,
+                       connection.Query(Join(rows, " UNION ALL ") + " ORDER BY 1"));
+  size_t row = 0;
+  for (const auto& [partition, three] : sides) {
+    int64_t count = 0;
+    for (size_t side = 0; side < three.size(); ++side) {
+      if (three[side] != nullptr) count += side == 2 ? -three[side]->rows : three[side]->rows;
+    }
+    if (count != 0 || partition.empty()) {
+      sums[partition] = RowFingerprint{count, result.GetString(1, row).value_or("0"),
+                                       result.GetString(2, row).value_or("0")};
+    }
+    ++row;
+  }
+  return sums;
 }
 
 std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& before,

@@ -57,6 +57,13 @@ Result<Fingerprints> ComputeFingerprints(
     const std::vector<std::pair<std::string, std::string>>& columns,
     const std::vector<std::string>& partition_columns, const std::string& where = "");
 
+// Per partition, `base` plus `added` less `removed` (the fingerprints of a partition's rows after
+// adding some rows and removing others it held: sums make that exact). A partition left with no
+// rows is absent from the result, as ComputeFingerprints gives none for it (without partition
+// columns, the empty tuple stays, with 0 rows).
+Result<Fingerprints> AddFingerprints(engine::Connection& connection, const Fingerprints& base,
+                                     const Fingerprints& added, const Fingerprints& removed);
+
 // The partition tuples whose fingerprints differ between `before` and `after` (present in only one
 // counts as differing), in order.
 std::vector<lake::PartitionValues> DifferingPartitions(const Fingerprints& before,
