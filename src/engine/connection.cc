@@ -4,6 +4,10 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <cstring>
+#include <memory>
+#include <set>
+#include <string>
 #include <utility>
 
 namespace dhl::engine {
@@ -409,8 +413,39 @@ Status Appender::Close() {
 // ---------------------------------------------------------------------------------------------
 // Connection
 
+namespace {
+
+// What a function made by RegisterDoubleFunction applies (its extra info, owned by DuckDB).
+struct DoubleFunction {
+  double (*function)(double);
+};
+
+// DuckDB's callback: `input` holds one flat DOUBLE vector (the C API flattens the chunk).
+void ApplyDoubleFunction(duckdb_function_info info, duckdb_data_chunk input, duckdb_vector output) {
+  const auto* apply =
+      static_cast<const DoubleFunction*>(duckdb_scalar_function_get_extra_info(info));
+  const idx_t size = duckdb_data_chunk_get_size(input);
+  duckdb_vector values = duckdb_data_chunk_get_vector(input, 0);
+  const auto* in = static_cast<const double*>(duckdb_vector_get_data(values));
+  auto* out = static_cast<double*>(duckdb_vector_get_data(output));
+  // NULL rows hold an arbitrary double: the function's value there is discarded.
+  for (idx_t row = 0; row < size; ++row) out[row] = apply->function(in[row]);
+  const size_t mask_bytes = (size + 63) / 64 * sizeof(uint64_t);
+  const uint64_t* validity = duckdb_vector_get_validity(values);  // nullptr: no NULLs
+  if (validity == nullptr) {
+    uint64_t* stale = duckdb_vector_get_validity(output);  // a reused vector's mask
+    if (stale != nullptr) std::memset(stale, 0xFF, mask_bytes);
+    return;
+  }
+  duckdb_vector_ensure_validity_writable(output);
+  std::memcpy(duckdb_vector_get_validity(output), validity, mask_bytes);
+}
+
+}  // namespace
+
 struct Connection::Impl {
   duckdb_connection connection = nullptr;
+  std::set<std::string> double_functions;  // registered (or found) through this connection
   ~Impl() {
     if (connection != nullptr) {
       duckdb_disconnect(&connection);
@@ -497,6 +532,34 @@ Result<Appender> Connection::CreateAppender(std::string_view schema, std::string
     return SqlError("cannot create an appender on " + impl->table + ": " + message);
   }
   return Appender(std::move(impl));
+}
+
+Status Connection::RegisterDoubleFunction(const std::string& name, double (*function)(double)) {
+  if (impl_->double_functions.count(name) != 0) return Status::Ok();
+  duckdb_scalar_function scalar = duckdb_create_scalar_function();
+  duckdb_scalar_function_set_name(scalar, name.c_str());
+  duckdb_logical_type type = duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE);
+  duckdb_scalar_function_add_parameter(scalar, type);
+  duckdb_scalar_function_set_return_type(scalar, type);
+  duckdb_destroy_logical_type(&type);
+  auto apply = std::make_unique<DoubleFunction>(DoubleFunction{function});
+  duckdb_scalar_function_set_extra_info(scalar, apply.release(), [](void* extra) {
+    std::default_delete<DoubleFunction>()(static_cast<DoubleFunction*>(extra));
+  });
+  duckdb_scalar_function_set_function(scalar, ApplyDoubleFunction);
+  duckdb_state state = duckdb_register_scalar_function(impl_->connection, scalar);
+  duckdb_destroy_scalar_function(&scalar);
+  if (state != DuckDBSuccess) {
+    // DuckDB refuses a name it has (from another connection): fine when it is a function.
+    DHL_ASSIGN_OR_RETURN(
+        QueryResult found,
+        Query("SELECT count(*) FROM duckdb_functions() WHERE function_name = $1", {Value(name)}));
+    if (found.GetInt64(0, 0).value_or(0) == 0) {
+      return SqlError("cannot register the SQL function " + name);
+    }
+  }
+  impl_->double_functions.insert(name);
+  return Status::Ok();
 }
 
 void Connection::Interrupt() { duckdb_interrupt(impl_->connection); }

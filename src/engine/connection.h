@@ -126,6 +126,14 @@ class Connection {
   Result<PreparedStatement> PrepareSingle(std::string_view sql);
   Result<Appender> CreateAppender(std::string_view schema, std::string_view table);
 
+  // Makes `name`(DOUBLE) -> DOUBLE a SQL function of the database (every connection to it sees it)
+  // that applies `function` to each non-NULL value, NULL giving NULL, in native code, where the
+  // same rule as a SQL expression would cost several vector operations per value. `function` must
+  // be pure (DuckDB may fold it over constants) and must not throw. A name the database already has
+  // (registered through this or another connection) is left as it is: callers pass one function per
+  // name.
+  Status RegisterDoubleFunction(const std::string& name, double (*function)(double));
+
   // Stops the query running on this connection (callable from another thread).
   void Interrupt();
 

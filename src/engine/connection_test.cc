@@ -123,6 +123,31 @@ TEST_F(ConnectionTest, SessionTimeZoneIsUtc) {
   EXPECT_EQ(result->GetString(1, 0), "UTC");
 }
 
+double TimesTwoPlusOne(double value) { return value * 2 + 1; }
+
+// A native DOUBLE function: applied to every value of a multi-chunk column (DuckDB's vectors hold
+// 2048 rows), NULL kept NULL, seen by another connection, and registered twice without error.
+TEST_F(ConnectionTest, ADoubleFunctionAppliesToEveryValueAndKeepsNulls) {
+  ASSERT_TRUE(connection_->RegisterDoubleFunction("times_two_plus_one", TimesTwoPlusOne).ok());
+  ASSERT_TRUE(connection_->RegisterDoubleFunction("times_two_plus_one", TimesTwoPlusOne).ok());
+  // 5000 rows, every third NULL: the sum of 2i + 1 over the others, and the NULL count.
+  auto result = connection_->Query(
+      "SELECT sum(times_two_plus_one(v)), count(*) - count(times_two_plus_one(v)) FROM (SELECT "
+      "CASE WHEN i % 3 = 0 THEN NULL ELSE CAST(i AS DOUBLE) END AS v FROM range(5000) t(i))");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  double expected = 0;
+  for (int i = 0; i < 5000; ++i) expected += i % 3 == 0 ? 0 : 2.0 * i + 1;
+  EXPECT_EQ(result->GetDouble(0, 0), expected);
+  EXPECT_EQ(result->GetInt64(1, 0), 1667);
+  auto other = db_->Connect();
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(other->RegisterDoubleFunction("times_two_plus_one", TimesTwoPlusOne).ok());
+  auto seen = other->Query("SELECT times_two_plus_one(-0.5), times_two_plus_one(NULL)");
+  ASSERT_TRUE(seen.ok()) << seen.status().ToString();
+  EXPECT_EQ(seen->GetDouble(0, 0), 0.0);
+  EXPECT_TRUE(seen->IsNull(1, 0));
+}
+
 TEST(DatabaseTest, RefusesABadSetting) {
   auto db = Database::Open({.memory_limit = "lots"});
   EXPECT_FALSE(db.ok());

@@ -6,15 +6,16 @@
 // the compared columns in their order, and hash() over a constant salt then the columns in reverse
 // order. Sums make it order-independent and count duplicates (a row twice differs from once); NULL
 // hashes unlike '' and 0, and a value moved to another column changes both hashes. Doubles are
-// rounded to 10 significant digits, and magnitudes under 1e-10 taken as 0, before hashing, so that
-// the last bits a parallel sum flips from run to run, and the noise left when such sums cancel
-// ((value - mean) / sd of 1e-16 instead of 0), do not count as a change (nor does a genuine change
-// beyond the 10th digit or under 1e-10); -0.0 and 0.0 hash alike, as do NaNs. Doubles inside lists
-// and structs are hashed as they are. Short decimals (averages over 2^k values end in 5) are moved
-// off the rounding midpoints before rounding (content_fingerprint.cc). A value whose jitter still
-// straddles a rounding boundary (about 1e-6 per computed double per run) counts as a change: a
-// model whose doubles come from parallel sums over many rows can then commit an unchanged result,
-// only the partitions holding such a value; only sums made exact in the model (DECIMAL) avoid that.
+// hashed as FingerprintDouble gives them (31 significant bits, about 9.3 decimal digits; magnitudes
+// under 1e-10 as 0), so that the last bits a parallel sum flips from run to run, and the noise left
+// when such sums cancel ((value - mean) / sd of 1e-16 instead of 0), do not count as a change (nor
+// does a genuine change under 1e-10, or one within a step of that grid, 2^-30 of the value at
+// most, that crosses no boundary of it);
+// -0.0 and 0.0 hash alike, as do NaNs. Doubles inside lists and structs are hashed as they are. A
+// value whose jitter still straddles a boundary of the grid (about 2^-22, 2.4e-7, per unit in the
+// last place of jitter per computed double per run) counts as a change: a model whose doubles come
+// from parallel sums over many rows can then commit an unchanged result, only the partitions
+// holding such a value; only sums made exact in the model (DECIMAL) avoid that.
 //
 // Collision risk: two different row multisets of one partition look the same only if their counts
 // are equal and both 64-bit sums collide. For hashes that behave randomly that is about 2^-128 per
@@ -48,6 +49,20 @@ struct RowFingerprint {
 // Fingerprints per partition tuple (values as CAST(column AS VARCHAR), NULL as nullopt); without
 // partition columns one entry under the empty tuple, also for no rows.
 using Fingerprints = std::map<lake::PartitionValues, RowFingerprint>;
+
+// A double as the fingerprints hash it: NaN and infinities as they are; magnitudes under 1e-10 as
+// 0.0 (also -0.0); any other value rounded to 31 significant bits (the low 22 of its 52 fraction
+// bits cleared, one step of the grid 2^-30 to 2^-31 of the value), so a whole number under 2^31
+// (2,147,483,648) is itself. The rounding is to nearest except that the boundary between two grid
+// points lies 2^12 units in the last place (2^-40 of the value) below their midpoint: a value on
+// the midpoint itself has few significant bits (a whole number between 2^31 and 2^32 that is odd,
+// 0.5 more than a whole number between 2^30 and 2^31, a sum of halves and quarters) and comes out
+// of a parallel sum with a few units of jitter, which must not decide its side; a value on the
+// moved boundary has 41 significant bits ending in nine ones, which neither short binary nor short
+// decimal numbers have. Native code (an engine function), since the same rule as a SQL expression
+// (a CASE, abs, multiplications DuckDB checks for overflow) cost more than reading and hashing the
+// column.
+double FingerprintDouble(double value);
 
 // The fingerprints of `relation` (a table, view or parenthesised SELECT) over `columns` (name and
 // DuckDB type as DESCRIBE gives them; the type picks the double rounding), grouped by

@@ -919,27 +919,30 @@ TEST_F(ContentChangeTest, TheSameValuesInOtherColumnsAreAChange) {
   EXPECT_EQ(reordered.version, version + 2);
 }
 
-TEST_F(ContentChangeTest, DoublesCompareAtTenSignificantDigits) {
-  // 0.1 + 0.2 is 0.30000000000000004: the last bits a parallel sum flips are not a change; -0.0 is
-  // 0.0; NaN is NaN.
+// Doubles compare as FingerprintDouble rounds them: 31 significant bits, under 1e-10 as 0
+// (content_fingerprint_test.cc has the rule's own cases).
+TEST_F(ContentChangeTest, DoublesCompareAtThirtyOneSignificantBits) {
+  // 0.1 + 0.2 is 0.30000000000000004 in DOUBLE (in DECIMAL, as SQL's literals are, exactly 0.3):
+  // the last bits a parallel sum flips are not a change; -0.0 is 0.0; NaN is NaN.
   EXPECT_FALSE(
-      Commits("('a', 'x', 0.1 + 0.2, NULL, 1), ('b', 'x', 0.0, NULL, 1), "
+      Commits("('a', 'x', 0.1::DOUBLE + 0.2::DOUBLE, NULL, 1), ('b', 'x', 0.0, NULL, 1), "
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)",
               "('a', 'x', 0.3, NULL, 1), ('b', 'x', -0.0, NULL, 1), "
               "('c', 'x', 'nan'::DOUBLE, NULL, 1)"));
-  // An average over 256 values, 54.519921875, one unit in the last place apart: the 11th digit is
-  // a 5, a rounding midpoint.
+  // An average over 256 values, 54.519921875, one unit in the last place apart.
   EXPECT_FALSE(
       Commits("('a', 'x', 54.519921875, NULL, 1)", "('a', 'x', 54.519921874999993, NULL, 1)"));
-  // Nor is what is left when such sums cancel, or the 11th significant digit.
+  // Nor is what is left when such sums cancel, or a change of 2e-5 at 1234567.89 (a step of the
+  // grid there is 2^-10, 0.00098; both round to 1234567.8896484375).
   EXPECT_FALSE(Commits("('a', 'x', 1.45e-16, NULL, 1), ('b', 'x', 1234567.8901, NULL, 1)",
                        "('a', 'x', 0, NULL, 1), ('b', 'x', 1234567.89012, NULL, 1)"));
-  // The 10th significant digit is, and so is 1e-9.
+  // A change of more than a step is, and so is 1e-9.
   EXPECT_TRUE(Commits("('a', 'x', 1234567.891, NULL, 1)", "('a', 'x', 1234567.892, NULL, 1)"));
   EXPECT_TRUE(Commits("('a', 'x', 0, NULL, 1)", "('a', 'x', 1e-9, NULL, 1)"));
-  // Whole numbers: a unit in the 9th digit is a change, a sum one unit in the last place off a
-  // whole number is not, and beyond ten digits only the first ten count.
-  EXPECT_TRUE(Commits("('a', 'x', 123456789, NULL, 1)", "('a', 'x', 123456788, NULL, 1)"));
+  // Whole numbers: under 2^31 a unit is a change, a sum one unit in the last place off a whole
+  // number is not; between 2^33 and 2^34 the step is 8 (12345678901 and 12345678902 both round to
+  // 12345678904, 12345678911 to 12345678912).
+  EXPECT_TRUE(Commits("('a', 'x', 2147483646, NULL, 1)", "('a', 'x', 2147483647, NULL, 1)"));
   EXPECT_TRUE(Commits("('a', 'x', -7, NULL, 1)", "('a', 'x', 7, NULL, 1)"));
   EXPECT_FALSE(Commits("('a', 'x', 5, NULL, 1), ('b', 'x', 999999999, NULL, 1)",
                        "('a', 'x', 5.000000000000001, NULL, 1), "
