@@ -1111,6 +1111,9 @@ Result<std::string> Runner::HeldRowsOfKeys(const Model& model, const std::string
 
 Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
                                    ModelResult& result) {
+  // Whether the keys are new, up to the expectations of the rows appended.
+  std::optional<StepTimes::Scope> step;
+  step.emplace(steps_, "new keys");
   lake::DeltaTable table = catalog_.Table(model.name);
   DHL_ASSIGN_OR_RETURN(auto snapshot, table.Load(connection_));
   std::vector<std::string> partition_columns;
@@ -1187,10 +1190,9 @@ Result<bool> Runner::AppendNewKeys(const Model& model, const std::string& batch,
       (model.deleted_column.empty()
            ? std::string()
            : " AND NOT COALESCE(_pipeline_new." + QuoteName(model.deleted_column) + ", FALSE)")));
-  {
-    auto step = steps_.Time("expectations");
-    DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
-  }
+  step.emplace(steps_, "expectations");
+  DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
+  step.reset();
   if (result.rows_out == 0) {
     result.output_unchanged = true;
     return true;
