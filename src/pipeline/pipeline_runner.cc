@@ -283,6 +283,64 @@ std::string RunReason(const Versions& inputs, const std::optional<Versions>& las
   return "inputs moved: " + Join(moved, ", ");
 }
 
+// A batch_by value (its text; nullopt for NULL) and the batch inputs' rows holding it.
+struct PieceValue {
+  std::optional<std::string> value;
+  int64_t rows = 0;
+};
+
+// The conditions over `column` selecting each piece's rows of the batch inputs, whose values
+// `values` lists in the column's order (NULL last). The values, largest first, go to the first
+// piece with room for `rows_per_piece` rows (a value with more is a piece alone). A piece's
+// condition is a range for each run of consecutive values it holds, `(c >= 'lo' AND c <= 'hi')`,
+// never an IN list: DuckDB pushes a range into the Parquet scan as a filter that decodes the other
+// columns only for the rows it keeps, whereas an IN list (or ORs of equalities) becomes an optional
+// filter that checks row-group statistics alone and lets every row through to a filter after the
+// scan. Each piece then reads about its own rows instead of all of them (gold.aggregate at medium
+// in 10 pieces: 2 scans of 3.5 M rows a piece). A range holds no value of another piece: the
+// values between its ends are the run's own.
+std::vector<std::string> PieceConditions(const std::string& batch_by,
+                                         const std::vector<PieceValue>& values,
+                                         int64_t rows_per_piece) {
+  std::vector<size_t> largest_first(values.size());
+  for (size_t i = 0; i < values.size(); ++i) largest_first[i] = i;
+  std::stable_sort(largest_first.begin(), largest_first.end(),
+                   [&](size_t a, size_t b) { return values[a].rows > values[b].rows; });
+  std::vector<int64_t> piece_rows;
+  std::vector<size_t> piece_of(values.size());
+  for (size_t index : largest_first) {
+    size_t piece = 0;
+    while (piece < piece_rows.size() && piece_rows[piece] + values[index].rows > rows_per_piece) {
+      ++piece;
+    }
+    if (piece == piece_rows.size()) piece_rows.push_back(0);
+    piece_rows[piece] += values[index].rows;
+    piece_of[index] = piece;
+  }
+  const std::string column = QuoteName(batch_by);
+  std::vector<std::vector<std::string>> conditions(piece_rows.size());
+  for (size_t first = 0; first < values.size();) {
+    const size_t piece = piece_of[first];
+    if (!values[first].value.has_value()) {
+      conditions[piece].push_back(column + " IS NULL");
+      ++first;
+      continue;
+    }
+    size_t last = first;
+    while (last + 1 < values.size() && piece_of[last + 1] == piece &&
+           values[last + 1].value.has_value()) {
+      ++last;
+    }
+    conditions[piece].push_back("(" + column + " >= " + StringLiteral(*values[first].value) +
+                                " AND " + column + " <= " + StringLiteral(*values[last].value) +
+                                ")");
+    first = last + 1;
+  }
+  std::vector<std::string> joined;
+  for (const auto& piece : conditions) joined.push_back(Join(piece, " OR "));
+  return joined;
+}
+
 class Runner {
  public:
   Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
@@ -2214,15 +2272,17 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
   if (bucket_views_.empty()) return false;
   std::optional<StepTimes::Scope> step;
   step.emplace(steps_, "pieces");
-  // The batch inputs' rows per batch_by value.
+  // The batch inputs' rows per batch_by value, in the column's order.
   const std::string column = QuoteName(model.batch_by);
   std::vector<std::string> values_read;
   for (const auto& [table, bucket] : bucket_views_) {
     values_read.push_back("SELECT " + column + " AS _pipeline_value FROM " + bucket.source);
   }
   DHL_ASSIGN_OR_RETURN(
-      auto counted, connection_.Query("SELECT CAST(_pipeline_value AS VARCHAR), count(*) FROM (" +
-                                      Join(values_read, " UNION ALL ") + ") GROUP BY 1"));
+      auto counted,
+      connection_.Query("SELECT CAST(_pipeline_value AS VARCHAR), count(*) FROM (" +
+                        Join(values_read, " UNION ALL ") +
+                        ") GROUP BY _pipeline_value ORDER BY _pipeline_value NULLS LAST"));
   int64_t budget = options_.batch_memory_bytes;
   if (budget <= 0) {
     DHL_ASSIGN_OR_RETURN(auto setting, connection_.Query("SELECT current_setting('memory_limit')"));
@@ -2231,57 +2291,23 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     budget = limit / 2;
   }
   const int64_t rows_per_piece = std::max<int64_t>(1, budget / model.batch_row_bytes);
-  struct Value {
-    std::optional<std::string> value;
-    int64_t rows = 0;
-  };
-  std::vector<Value> values;
+  std::vector<PieceValue> values;
   int64_t total = 0;
   for (size_t row = 0; row < counted.row_count(); ++row) {
-    values.push_back(Value{counted.GetString(0, row), counted.GetInt64(1, row).value_or(0)});
+    values.push_back(PieceValue{counted.GetString(0, row), counted.GetInt64(1, row).value_or(0)});
     total += values.back().rows;
   }
   if (total <= rows_per_piece) return false;
-  // The values by rows, largest first, each into the first bucket with room for it: a value with
-  // more rows than a piece may hold is a piece of its own.
-  std::sort(values.begin(), values.end(), [](const Value& a, const Value& b) {
-    return a.rows != b.rows ? a.rows > b.rows : a.value < b.value;
-  });
-  struct Bucket {
-    std::vector<std::string> literals;
-    bool null = false;
-    int64_t rows = 0;
-  };
-  std::vector<Bucket> buckets;
-  for (const Value& value : values) {
-    auto bucket = std::find_if(buckets.begin(), buckets.end(), [&](const Bucket& candidate) {
-      return candidate.rows + value.rows <= rows_per_piece;
-    });
-    if (bucket == buckets.end()) bucket = buckets.insert(buckets.end(), Bucket{});
-    if (value.value.has_value()) {
-      bucket->literals.push_back(StringLiteral(*value.value));
-    } else {
-      bucket->null = true;
-    }
-    bucket->rows += value.rows;
-  }
+  const std::vector<std::string> piece_conditions =
+      PieceConditions(model.batch_by, values, rows_per_piece);
   LogInfo("{}: {} rows of its batch inputs in {} pieces by {} (at most {} rows each)",
-          model.name.ToString(), total, buckets.size(), model.batch_by, rows_per_piece);
-  std::vector<std::string> piece_conditions;  // each piece's partition input rows
-  for (const Bucket& bucket : buckets) {
-    std::vector<std::string> conditions;
-    if (!bucket.literals.empty()) {
-      conditions.push_back(column + " IN (" + Join(bucket.literals, ", ") + ")");
-    }
-    if (bucket.null) conditions.push_back(column + " IS NULL");
-    piece_conditions.push_back(Join(conditions, " OR "));
-  }
+          model.name.ToString(), total, piece_conditions.size(), model.batch_by, rows_per_piece);
   const std::string rows_sql =
       replaced.empty() ? sql : "SELECT * FROM (" + sql + ") AS _pipeline_rows WHERE " + replaced;
   if (StreamsRows(model)) {
     step.reset();
     ReviewedWrite review;
-    review.piece_conditions = std::move(piece_conditions);
+    review.piece_conditions = piece_conditions;
     review.replaced = replaced;
     DHL_RETURN_IF_ERROR(WriteReviewed(model, rows_sql, review, std::move(write), result));
     return true;
@@ -2305,7 +2331,7 @@ Result<bool> Runner::RunInPieces(const Model& model, const Versions& inputs, con
     }
     files.push_back(StringLiteral(path));
   }
-  result.pieces = static_cast<int64_t>(buckets.size());
+  result.pieces = static_cast<int64_t>(piece_conditions.size());
   step.reset();
 
   step.emplace(steps_, "expectations");

@@ -1504,6 +1504,46 @@ TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCo
   EXPECT_EQ(Version({"gold", "by_row"}), 0);
 }
 
+// A piece reads its values as ranges of consecutive values (so that the scan filters them before
+// decoding the other columns), in the batch_by column's own order: for an integer column
+// 2 < 7 < 10 < 100, whereas as text "10" < "100" < "2" < "7". The piece {100, 2} is read as 2..2
+// and 100..100 (in text order it would be one range 100..2, which holds no integer), the piece
+// {10, 7} as 7..10; each row in exactly one piece.
+TEST_F(PipelineRunnerTest, PiecesOfAnIntegerColumnReadRangesInItsOwnOrder) {
+  // k 100 (40 rows), 2 (20), 10 (30), NULL (5) in bronze.values; 7 (25) in bronze.extra; v = i.
+  Write("bronze.values",
+        "SELECT CASE WHEN i < 40 THEN 100 WHEN i < 60 THEN 2 WHEN i < 90 THEN 10 END AS k, "
+        "CAST(i AS DOUBLE) AS v FROM range(95) AS t(i)",
+        true);
+  Write("bronze.extra", "SELECT 7 AS k, CAST(i AS DOUBLE) AS v FROM range(100, 125) AS t(i)", true);
+  auto models = ModelSet::LoadMap(
+      {{"gold/by_key.sql",
+        "-- materialized: table\n-- batch_by: k\n-- batch_inputs: bronze.values, bronze.extra\n"
+        "-- batch_row_bytes: 1000\n"
+        "SELECT k, count(*) AS n, sum(v) AS s FROM (SELECT k, v FROM ref('bronze.values') "
+        "UNION ALL SELECT k, v FROM ref('bronze.extra')) a GROUP BY k"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  // 60 rows a piece, largest first into the first piece with room: 100 (40) + 2 (20); 10 (30) +
+  // 7 (25) + NULL (5).
+  RunOptions pieces;
+  pieces.full = true;
+  pieces.batch_memory_bytes = 60 * 1000;
+  ModelResult first = Run(*models, "gold.by_key", pieces);
+  EXPECT_EQ(first.pieces, 2);
+  EXPECT_EQ(first.rows_out, 5);
+  // Sums by hand: 100 = 0..39 = 780, 2 = 40..59 = 990, 10 = 60..89 = 2235, NULL = 90..94 = 460,
+  // 7 = 100..124 = 2800 (rows in text order).
+  EXPECT_EQ(Rows("gold.by_key", "k, n, s"),
+            (std::vector<std::string>{"(10, 30, 2235.0)", "(100, 40, 780.0)", "(2, 20, 990.0)",
+                                      "(7, 25, 2800.0)", "(NULL, 5, 460.0)"}));
+  // In one query: the same rows, nothing committed.
+  RunOptions whole;
+  whole.full = true;
+  ModelResult again = Run(*models, "gold.by_key", whole);
+  EXPECT_EQ(again.pieces, 0);
+  EXPECT_TRUE(again.output_unchanged);
+}
+
 // A model in pieces whose expectations do not quarantine: each piece is written straight into the
 // table's files (one file per piece and year), committed at once, with no staged copy; the
 // fingerprints of the files written leave out the partitions whose rows did not change, and a
