@@ -283,64 +283,6 @@ std::string RunReason(const Versions& inputs, const std::optional<Versions>& las
   return "inputs moved: " + Join(moved, ", ");
 }
 
-// A batch_by value (its text; nullopt for NULL) and the batch inputs' rows holding it.
-struct PieceValue {
-  std::optional<std::string> value;
-  int64_t rows = 0;
-};
-
-// The conditions over `column` selecting each piece's rows of the batch inputs, whose values
-// `values` lists in the column's order (NULL last). The values, largest first, go to the first
-// piece with room for `rows_per_piece` rows (a value with more is a piece alone). A piece's
-// condition is a range for each run of consecutive values it holds, `(c >= 'lo' AND c <= 'hi')`,
-// never an IN list: DuckDB pushes a range into the Parquet scan as a filter that decodes the other
-// columns only for the rows it keeps, whereas an IN list (or ORs of equalities) becomes an optional
-// filter that checks row-group statistics alone and lets every row through to a filter after the
-// scan. Each piece then reads about its own rows instead of all of them (gold.aggregate at medium
-// in 10 pieces: 2 scans of 3.5 M rows a piece). A range holds no value of another piece: the
-// values between its ends are the run's own.
-std::vector<std::string> PieceConditions(const std::string& batch_by,
-                                         const std::vector<PieceValue>& values,
-                                         int64_t rows_per_piece) {
-  std::vector<size_t> largest_first(values.size());
-  for (size_t i = 0; i < values.size(); ++i) largest_first[i] = i;
-  std::stable_sort(largest_first.begin(), largest_first.end(),
-                   [&](size_t a, size_t b) { return values[a].rows > values[b].rows; });
-  std::vector<int64_t> piece_rows;
-  std::vector<size_t> piece_of(values.size());
-  for (size_t index : largest_first) {
-    size_t piece = 0;
-    while (piece < piece_rows.size() && piece_rows[piece] + values[index].rows > rows_per_piece) {
-      ++piece;
-    }
-    if (piece == piece_rows.size()) piece_rows.push_back(0);
-    piece_rows[piece] += values[index].rows;
-    piece_of[index] = piece;
-  }
-  const std::string column = QuoteName(batch_by);
-  std::vector<std::vector<std::string>> conditions(piece_rows.size());
-  for (size_t first = 0; first < values.size();) {
-    const size_t piece = piece_of[first];
-    if (!values[first].value.has_value()) {
-      conditions[piece].push_back(column + " IS NULL");
-      ++first;
-      continue;
-    }
-    size_t last = first;
-    while (last + 1 < values.size() && piece_of[last + 1] == piece &&
-           values[last + 1].value.has_value()) {
-      ++last;
-    }
-    conditions[piece].push_back("(" + column + " >= " + StringLiteral(*values[first].value) +
-                                " AND " + column + " <= " + StringLiteral(*values[last].value) +
-                                ")");
-    first = last + 1;
-  }
-  std::vector<std::string> joined;
-  for (const auto& piece : conditions) joined.push_back(Join(piece, " OR "));
-  return joined;
-}
-
 class Runner {
  public:
   Runner(lake::LakeCatalog& catalog, engine::Connection& connection, const ModelSet& models,
@@ -3147,6 +3089,64 @@ Result<RunSummary> RunPipeline(lake::LakeCatalog& catalog, engine::Connection& c
                                const ModelSet& models, const RunOptions& options) {
   Runner runner(catalog, connection, models, options);
   return runner.Run();
+}
+
+std::vector<std::string> PieceConditions(const std::string& batch_by,
+                                         const std::vector<PieceValue>& values,
+                                         int64_t rows_per_piece) {
+  std::vector<size_t> largest_first(values.size());
+  for (size_t i = 0; i < values.size(); ++i) largest_first[i] = i;
+  std::stable_sort(largest_first.begin(), largest_first.end(),
+                   [&](size_t a, size_t b) { return values[a].rows > values[b].rows; });
+  std::vector<int64_t> piece_rows;
+  std::vector<size_t> piece_of(values.size());
+  for (size_t index : largest_first) {
+    size_t piece = 0;
+    while (piece < piece_rows.size() && piece_rows[piece] + values[index].rows > rows_per_piece) {
+      ++piece;
+    }
+    if (piece == piece_rows.size()) piece_rows.push_back(0);
+    piece_rows[piece] += values[index].rows;
+    piece_of[index] = piece;
+  }
+  // In the column's order: a new piece whenever the next value does not fit in the current one.
+  std::vector<size_t> in_order(values.size());
+  size_t ordered_pieces = 0;
+  int64_t current = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (ordered_pieces == 0 || current + values[i].rows > rows_per_piece) {
+      ++ordered_pieces;
+      current = 0;
+    }
+    current += values[i].rows;
+    in_order[i] = ordered_pieces - 1;
+  }
+  if (ordered_pieces <= piece_rows.size()) {
+    piece_of = std::move(in_order);
+    piece_rows.assign(ordered_pieces, 0);
+  }
+  const std::string column = QuoteName(batch_by);
+  std::vector<std::vector<std::string>> conditions(piece_rows.size());
+  for (size_t first = 0; first < values.size();) {
+    const size_t piece = piece_of[first];
+    if (!values[first].value.has_value()) {
+      conditions[piece].push_back(column + " IS NULL");
+      ++first;
+      continue;
+    }
+    size_t last = first;
+    while (last + 1 < values.size() && piece_of[last + 1] == piece &&
+           values[last + 1].value.has_value()) {
+      ++last;
+    }
+    conditions[piece].push_back("(" + column + " >= " + StringLiteral(*values[first].value) +
+                                " AND " + column + " <= " + StringLiteral(*values[last].value) +
+                                ")");
+    first = last + 1;
+  }
+  std::vector<std::string> joined;
+  for (const auto& piece : conditions) joined.push_back(Join(piece, " OR "));
+  return joined;
 }
 
 }  // namespace dhl::pipeline

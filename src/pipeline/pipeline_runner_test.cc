@@ -1390,8 +1390,8 @@ TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommitt
   auto models = model("sum(v)");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
   const fs::path staging = dir_ / "lake" / "_system" / "tmp";
-  // 60 rows a piece: a (50) + e (10), b (30) + c (30), d (20) + NULL (5), largest first into the
-  // first piece with room.
+  // 60 rows a piece, cut in the values' order: a (50), b (30) + c (30), d (20) + e (10) + NULL (5)
+  // (PieceConditions).
   RunOptions pieces;
   pieces.full = true;
   pieces.batch_memory_bytes = 60 * 1000;
@@ -1420,8 +1420,8 @@ TEST_F(PipelineRunnerTest, AModelTooLargeForOnePieceIsComputedInPiecesAndCommitt
   EXPECT_TRUE(again.output_unchanged);
   EXPECT_EQ(Version({"gold", "by_group"}), built);
 
-  // 2024's a values change: the run recomputes 2024 alone, its 72 rows in two pieces (a, b, c,
-  // e: 60; d, NULL: 12), and replaces that partition only.
+  // 2024's a values change: the run recomputes 2024 alone, its 72 rows in two pieces (a, b, c:
+  // 55; d, e, NULL: 17), and replaces that partition only.
   WriteGroupValues("CAST(i AS DOUBLE) + CASE WHEN i < 50 THEN 1 ELSE 0 END", "2024");
   pieces.full = false;
   ModelResult scoped = Run(*models, "gold.by_group", pieces);
@@ -1475,7 +1475,7 @@ TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCo
         "percentile_cont(0.5) WITHIN GROUP (ORDER BY v) AS median FROM ref('bronze.values') "
         "GROUP BY g) m ON m.g IS NOT DISTINCT FROM v.g CROSS JOIN ref('bronze.factor') f"}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
-  // 60 rows a piece: a (50) + e (10), b (30) + c (30), d (20) + NULL (5).
+  // 60 rows a piece: a (50), b (30) + c (30), d (20) + e (10) + NULL (5).
   RunOptions pieces;
   pieces.full = true;
   pieces.batch_memory_bytes = 60 * 1000;
@@ -1509,6 +1509,44 @@ TEST_F(PipelineRunnerTest, ATableModelTooLargeForOnePieceIsComputedInPiecesAndCo
 // 2 < 7 < 10 < 100, whereas as text "10" < "100" < "2" < "7". The piece {100, 2} is read as 2..2
 // and 100..100 (in text order it would be one range 100..2, which holds no integer), the piece
 // {10, 7} as 7..10; each row in exactly one piece.
+// Pieces of consecutive values, one range each, when that takes no more pieces than packing the
+// largest values first; the largest-first packing, with a range per run of its values, when
+// cutting in order would take more.
+TEST(PieceConditionsTest, ConsecutiveValuesMakeOnePieceEachUnlessThatTakesMorePieces) {
+  auto values = [](std::vector<std::pair<const char*, int64_t>> counts) {
+    std::vector<PieceValue> result;
+    for (const auto& [value, rows] : counts) {
+      result.push_back(
+          PieceValue{value == nullptr ? std::nullopt : std::optional<std::string>(value), rows});
+    }
+    return result;
+  };
+  // 60 rows a piece. In order: a..f (60), g (50) and NULL (5): two pieces, as largest first
+  // (g + a, then b..f + NULL), whose first piece would read two ranges.
+  EXPECT_EQ(PieceConditions("g",
+                            values({{"a", 10},
+                                    {"b", 10},
+                                    {"c", 10},
+                                    {"d", 10},
+                                    {"e", 10},
+                                    {"f", 10},
+                                    {"g", 50},
+                                    {nullptr, 5}}),
+                            60),
+            (std::vector<std::string>{"(\"g\" >= 'a' AND \"g\" <= 'f')",
+                                      "(\"g\" >= 'g' AND \"g\" <= 'g') OR \"g\" IS NULL"}));
+  // In order a (40) | b (40) + c (20) | d (20) takes three pieces; largest first two: a + c,
+  // b + d, each two ranges.
+  EXPECT_EQ(PieceConditions("g", values({{"a", 40}, {"b", 40}, {"c", 20}, {"d", 20}}), 60),
+            (std::vector<std::string>{
+                "(\"g\" >= 'a' AND \"g\" <= 'a') OR (\"g\" >= 'c' AND \"g\" <= 'c')",
+                "(\"g\" >= 'b' AND \"g\" <= 'b') OR (\"g\" >= 'd' AND \"g\" <= 'd')"}));
+  // A value with more rows than a piece holds is a piece alone.
+  EXPECT_EQ(PieceConditions("g", values({{"a", 100}, {"b", 10}}), 60),
+            (std::vector<std::string>{"(\"g\" >= 'a' AND \"g\" <= 'a')",
+                                      "(\"g\" >= 'b' AND \"g\" <= 'b')"}));
+}
+
 TEST_F(PipelineRunnerTest, PiecesOfAnIntegerColumnReadRangesInItsOwnOrder) {
   // k 100 (40 rows), 2 (20), 10 (30), NULL (5) in bronze.values; 7 (25) in bronze.extra; v = i.
   Write("bronze.values",
@@ -1523,7 +1561,8 @@ TEST_F(PipelineRunnerTest, PiecesOfAnIntegerColumnReadRangesInItsOwnOrder) {
         "SELECT k, count(*) AS n, sum(v) AS s FROM (SELECT k, v FROM ref('bronze.values') "
         "UNION ALL SELECT k, v FROM ref('bronze.extra')) a GROUP BY k"}});
   ASSERT_TRUE(models.ok()) << models.status().ToString();
-  // 60 rows a piece, largest first into the first piece with room: 100 (40) + 2 (20); 10 (30) +
+  // 60 rows a piece (cut in order, 2 + 7, 10, 100 + NULL would take three), largest first into
+  // the first piece with room: 100 (40) + 2 (20); 10 (30) +
   // 7 (25) + NULL (5).
   RunOptions pieces;
   pieces.full = true;
@@ -1553,7 +1592,7 @@ TEST_F(PipelineRunnerTest, PiecesWithoutQuarantineAreWrittenStraightIntoTheTable
   auto data_files = [&]() { return DataFiles("gold", "by_group"); };
   auto models = ByGroup("sum(v)", "warn");
   ASSERT_TRUE(models.ok()) << models.status().ToString();
-  // 60 rows a piece: a + e, b + c, d + NULL: three pieces, each with rows in both years.
+  // 60 rows a piece: a, b + c, d + e + NULL: three pieces, each with rows in both years.
   RunOptions pieces;
   pieces.full = true;
   pieces.batch_memory_bytes = 60 * 1000;
