@@ -151,6 +151,20 @@ Result<std::vector<std::pair<std::string, std::string>>> Columns(engine::Connect
   return columns;
 }
 
+// Whether two relations' columns have the same types, position by position (names aside): a hash
+// of one's columns then equals the hash of the other's for equal values, so a join on hashes
+// finds the same rows as one on the values.
+Result<bool> SameColumnTypes(engine::Connection& connection, const std::string& left,
+                             const std::string& right) {
+  DHL_ASSIGN_OR_RETURN(auto left_columns, Columns(connection, left));
+  DHL_ASSIGN_OR_RETURN(auto right_columns, Columns(connection, right));
+  if (left_columns.size() != right_columns.size()) return false;
+  for (size_t index = 0; index < left_columns.size(); ++index) {
+    if (left_columns[index].second != right_columns[index].second) return false;
+  }
+  return true;
+}
+
 // Columns whose names start with '_' record how a row arrived (_ingested_at, _run_id, ...), not
 // what it says: they take no part in a reject's record or in deciding whether a result changed.
 bool IsIngestionColumn(const std::string& name) { return !name.empty() && name[0] == '_'; }
@@ -1090,14 +1104,11 @@ Result<std::string> Runner::HeldRowsOfKeys(const Model& model, const std::string
   // NULL-safe comparison of each key part over the few rows left. Only when the key columns have
   // the same types on both sides: equal values then hash alike.
   const std::string held = "_pipeline_held_rows";
-  DHL_ASSIGN_OR_RETURN(
-      auto target_types,
-      Columns(connection_, "(SELECT " + QuotedList(model.unique_key) + " FROM " + target + ")"));
-  DHL_ASSIGN_OR_RETURN(
-      auto batch_types,
-      Columns(connection_, "(SELECT " + QuotedList(model.unique_key) + " FROM " + batch + ")"));
+  const std::string key = "SELECT " + QuotedList(model.unique_key) + " FROM ";
+  DHL_ASSIGN_OR_RETURN(bool hashes_alike, SameColumnTypes(connection_, "(" + key + target + ")",
+                                                          "(" + key + batch + ")"));
   std::string rows = target;
-  if (target_types == batch_types) {
+  if (hashes_alike) {
     const std::string key_hash = "hash(" + QuotedList(model.unique_key) + ")";
     rows = "(SELECT * FROM " + target + " WHERE " + key_hash + " IN (SELECT " + key_hash +
            " FROM " + batch + "))";
@@ -1456,16 +1467,11 @@ Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
         expressions.push_back("(" + by_column.at(column)->expression + ")");
       }
       DHL_RETURN_IF_ERROR(catalog_.Register(connection_, table));
-      DHL_ASSIGN_OR_RETURN(auto input_types,
-                           Columns(connection_, "(SELECT " + Join(expressions, ", ") + " FROM " +
-                                                    Qualified(table) + ")"));
       DHL_ASSIGN_OR_RETURN(
-          auto key_types,
-          Columns(connection_, "(SELECT " + QuotedList(model.unique_key) + " FROM " + keys + ")"));
-      bool same_types = input_types.size() == key_types.size();
-      for (size_t index = 0; same_types && index < key_types.size(); ++index) {
-        same_types = input_types[index].second == key_types[index].second;
-      }
+          bool same_types,
+          SameColumnTypes(connection_,
+                          "(SELECT " + Join(expressions, ", ") + " FROM " + Qualified(table) + ")",
+                          "(SELECT " + QuotedList(model.unique_key) + " FROM " + keys + ")"));
       if (same_types) {
         const std::string hashes = "_pipeline_key_hashes_" + std::to_string(key_hashes_++);
         DHL_RETURN_IF_ERROR(connection_.Execute(
@@ -1515,9 +1521,10 @@ Result<std::map<TableName, std::string>> Runner::KeyInputFilters(
       bool any_null = false;
       for (size_t row = 0; row < values.row_count(); ++row) {
         std::optional<std::string> value = values.GetString(0, row);
-        if (!value.has_value()) any_null = true;
         if (value.has_value()) {
           literals.push_back("CAST(" + StringLiteral(*value) + " AS " + type.at(0).second + ")");
+        } else {
+          any_null = true;
         }
       }
       // IN never holds for NULL, IS NOT DISTINCT FROM does; no value: nothing to read
@@ -2136,15 +2143,8 @@ Status Runner::WriteReviewed(const Model& model, const std::string& rows_sql,
     const std::string live = "_pipeline_written_rows";
     DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " + live + " AS " + rows));
     std::optional<StepTimes::Scope> step;
-    step.emplace(steps_, "expectations");
-    if (review.expectations) {
-      DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
-      result.rows_in = result.rows_out;
-      if (!review.recomputed.empty()) {
-        DHL_ASSIGN_OR_RETURN(result.rows_in,
-                             CountRows(connection_, live + " WHERE " + review.recomputed));
-      }
-    } else if (!first_write && !review.added.empty()) {
+    if (!review.expectations && !first_write && !review.added.empty()) {
+      // The fingerprints from the recorded ones, without reading the files (ContentByDifference).
       step.emplace(steps_, "fingerprints");
       DHL_ASSIGN_OR_RETURN(std::optional<ContentChange> change,
                            ContentByDifference(model, review, planned));
@@ -2155,8 +2155,15 @@ Status Runner::WriteReviewed(const Model& model, const std::string& rows_sql,
         }
         return Kept(std::move(*change), result);
       }
-      step.emplace(steps_, "expectations");
-      DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
+    }
+    step.emplace(steps_, "expectations");
+    if (review.expectations) {
+      DHL_ASSIGN_OR_RETURN(result.rows_out, ApplyExpectations(model, live, result));
+      result.rows_in = result.rows_out;
+      if (!review.recomputed.empty()) {
+        DHL_ASSIGN_OR_RETURN(result.rows_in,
+                             CountRows(connection_, live + " WHERE " + review.recomputed));
+      }
     } else {
       DHL_ASSIGN_OR_RETURN(result.rows_out, CountRows(connection_, live));
     }
