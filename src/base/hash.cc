@@ -3,7 +3,6 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include "base/status.h"
 
@@ -18,12 +17,6 @@ std::string HexEncode(std::string_view bytes) {
     out += kDigits[c & 0xf];
   }
   return out;
-}
-
-std::string Sha256Hex(std::string_view data) {
-  unsigned char digest[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(data.data()), data.size(), digest);
-  return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), sizeof(digest)));
 }
 
 struct Sha256::Context {
@@ -52,6 +45,12 @@ std::string Sha256::FinishHex() {
   DHL_CHECK(EVP_DigestFinal_ex(context_->state, digest, &length) == 1);
   DHL_CHECK(EVP_DigestInit_ex(context_->state, EVP_sha256(), nullptr) == 1);
   return HexEncode(std::string_view(reinterpret_cast<const char*>(digest), length));
+}
+
+std::string Sha256Hex(std::string_view data) {
+  Sha256 hasher;
+  hasher.Update(data);
+  return hasher.FinishHex();
 }
 
 std::string HmacSha256Hex(std::string_view key, std::string_view data) {
