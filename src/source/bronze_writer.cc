@@ -169,6 +169,21 @@ Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes)
 }
 
 Result<std::string> ReadMaybeGzippedFrom(int fd, const std::string& path, int64_t max_bytes) {
+  std::string data;
+  DHL_RETURN_IF_ERROR(ReadMaybeGzippedPieces(fd, path, [&](std::string_view piece) -> Status {
+    if (static_cast<int64_t>(data.size() + piece.size()) > max_bytes) {
+      return InvalidArgument(
+          fmt::format("{} holds more than {} bytes once decompressed (a gzip bomb?); not read",
+                      path, max_bytes));
+    }
+    data.append(piece);
+    return Status::Ok();
+  }));
+  return data;
+}
+
+Status ReadMaybeGzippedPieces(int fd, const std::string& path,
+                              const std::function<Status(std::string_view)>& piece) {
   int own = ::dup(fd);  // gzclose closes the descriptor it was given
   gzFile file = own < 0 ? nullptr : gzdopen(own, "rb");
   if (file == nullptr) {
@@ -177,24 +192,21 @@ Result<std::string> ReadMaybeGzippedFrom(int fd, const std::string& path, int64_
     }
     return IoError("cannot open " + path);
   }
-  std::string data;
   char buffer[1 << 16];
   int read = 0;
   while ((read = gzread(file, buffer, sizeof(buffer))) > 0) {
-    if (static_cast<int64_t>(data.size()) + read > max_bytes) {
+    Status taken = piece(std::string_view(buffer, static_cast<size_t>(read)));
+    if (!taken.ok()) {
       gzclose(file);
-      return InvalidArgument(
-          fmt::format("{} holds more than {} bytes once decompressed (a gzip bomb?); not read",
-                      path, max_bytes));
+      return taken;
     }
-    data.append(buffer, static_cast<size_t>(read));
   }
   bool failed = read < 0;
   gzclose(file);
   if (failed) {
     return IoError("cannot read " + path + " (corrupt gzip?)");
   }
-  return data;
+  return Status::Ok();
 }
 
 BronzeWriter::BronzeWriter(engine::Connection& connection, const lake::LakeCatalog& catalog,

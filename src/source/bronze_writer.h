@@ -10,9 +10,11 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "base/clock.h"
@@ -75,5 +77,9 @@ Result<std::string> ReadMaybeGzipped(const std::string& path, int64_t max_bytes 
 // by the caller); `name` names the file in messages.
 Result<std::string> ReadMaybeGzippedFrom(int fd, const std::string& name,
                                          int64_t max_bytes = kMaxReadBytes);
+// The same bytes handed to `piece` 64 KiB at a time, not held whole (files hashed as read); an
+// error `piece` returns stops the reading and is returned.
+Status ReadMaybeGzippedPieces(int fd, const std::string& name,
+                              const std::function<Status(std::string_view)>& piece);
 
 }  // namespace dhl::source

@@ -1,7 +1,8 @@
 #include "source/plan_runner.h"
 
+#include <fcntl.h>
 #include <fmt/format.h>
-#include <zlib.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -109,20 +110,17 @@ struct PlanState {
 // SHA-256 of the files' bytes after decompression, one after another, read in pieces.
 Result<std::string> LandedContentHash(const std::vector<std::string>& files) {
   Sha256 hasher;
-  std::string buffer(size_t{1} << 16, '\0');
   for (const std::string& file : files) {
-    gzFile input = gzopen(file.c_str(), "rb");
-    if (input == nullptr) {
+    const int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
       return IoError("cannot open " + file);
     }
-    int read = 0;
-    while ((read = gzread(input, buffer.data(), static_cast<unsigned>(buffer.size()))) > 0) {
-      hasher.Update(std::string_view(buffer.data(), static_cast<size_t>(read)));
-    }
-    gzclose(input);
-    if (read < 0) {
-      return IoError("cannot read " + file);
-    }
+    Status read = ReadMaybeGzippedPieces(fd, file, [&](std::string_view piece) {
+      hasher.Update(piece);
+      return Status::Ok();
+    });
+    ::close(fd);
+    DHL_RETURN_IF_ERROR(read);
     // The file boundary belongs to the content: the same bytes paged otherwise differ.
     hasher.Update(fmt::format("\n{}\n", file.substr(file.find_last_of('/') + 1)));
   }
