@@ -31,7 +31,10 @@
 -- Inside the query every key is an integer (element, cell period, option combo, grain, org unit:
 -- dense 32-bit ids numbered here, half the width of ROW_NUMBER's BIGINT in every hash table; the
 -- FLOOR() of an integer is the integer, and the shared subset wants it in an integer CAST); uids
--- come back only in the published columns.
+-- come back only in the published columns, each cast once per dimension row to the dictionary of
+-- its values (generated('text_dictionary'), 'aggregate_period_dictionary',
+-- 'period_type_dictionary': an ENUM in DuckDB), which the Parquet writer writes each row group's
+-- dictionary from instead of hashing every row's text (docs/delta.md).
 -- Partitioned by the year the query period ends in: every value a cell reads starts in that year
 -- or before (a week or a financial year ending in it may start in the year before; LAST and FIRST
 -- look back ten years), so a changed year of gold.analytics recomputes that year and the ten after
@@ -61,6 +64,9 @@ period_map AS (generated('aggregate_period_map')),
 -- periods disaggregated queries take their value from, with their days.
 cell_period AS (
   SELECT period_type, cp, days, disaggregated, year,
+         CASE WHEN NOT disaggregated
+           THEN CAST(cp AS generated('aggregate_period_dictionary')) END AS pe_text,
+         CAST(period_type AS generated('period_type_dictionary')) AS period_type_text,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY period_type NULLS LAST, cp NULLS LAST,
                                        disaggregated NULLS LAST)) AS INTEGER) AS cp_id
   FROM (
@@ -84,6 +90,7 @@ element AS (
 -- exactly as for the totals.
 element_key AS (
   SELECT de, aoc, per_unit_grains,
+         CAST(de AS generated('text_dictionary', 'silver.data_element', 'uid')) AS de_text,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY de NULLS LAST, aoc NULLS FIRST)) AS INTEGER)
            AS de_id
   FROM (
@@ -108,7 +115,8 @@ generated('org_unit_ancestry'),
 -- as_of_period: a unit that moved is a node under each chain it had). unit_id is the unit's first
 -- node, under which its cells are published (aggregate_level_cells regroups its nodes' cells).
 unit_uid AS (
-  SELECT ou, node, parent_node, level, level1_uid, level2_uid, level3_uid, level4_uid,
+  SELECT ou, CAST(ou AS generated('text_dictionary', 'silver.org_unit', 'uid')) AS ou_text,
+         node, parent_node, level, level1_uid, level2_uid, level3_uid, level4_uid,
          level5_uid, level6_uid, level7_uid, level8_uid,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY node NULLS LAST)) AS INTEGER) AS ou_id
   FROM (
@@ -118,7 +126,7 @@ unit_uid AS (
   ) a
 ),
 unit AS (
-  SELECT u.ou, u.node, u.ou_id, MIN(u.ou_id) OVER (PARTITION BY u.ou) AS unit_id, u.level,
+  SELECT u.ou, u.ou_text, u.node, u.ou_id, MIN(u.ou_id) OVER (PARTITION BY u.ou) AS unit_id, u.level,
          p.ou_id AS parent_id, u.level1_uid, u.level2_uid, u.level3_uid, u.level4_uid,
          u.level5_uid, u.level6_uid, u.level7_uid, u.level8_uid
   FROM unit_uid u
@@ -158,6 +166,13 @@ grain AS (
 ),
 grain_key AS (
   SELECT g.g_coc, g.g_category, g.g_option, g.g_category IS NOT NULL AS per_option,
+         CAST(g.g_coc AS generated('text_dictionary', 'silver.category_option_combo', 'uid'))
+           AS coc_text,
+         CAST(g.g_category
+              AS generated('text_dictionary', 'silver.category_option_combo_option', 'category'))
+           AS category_text,
+         CAST(g.g_option AS generated('text_dictionary', 'silver.category_option_combo_option',
+                                      'category_option')) AS option_text,
          COALESCE(c.data_dimension, FALSE) AS data_dimension,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY g.g_coc NULLS FIRST, g.g_category NULLS FIRST,
                                        g.g_option NULLS FIRST)) AS INTEGER) AS grain_id
@@ -433,8 +448,9 @@ result AS (
   UNION ALL
   SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, value FROM disaggregated_cell
 )
-SELECT e.de, k.g_coc AS coc, k.g_category AS category, k.g_option AS category_option, e.aoc,
-       u.ou, r.ou_level, p.cp AS pe, p.period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, p.year
+SELECT e.de_text AS de, k.coc_text AS coc, k.category_text AS category,
+       k.option_text AS category_option, e.aoc, u.ou_text AS ou, r.ou_level, p.pe_text AS pe,
+       p.period_type_text AS period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, p.year
 FROM result r
 JOIN element_key e ON e.de_id = r.de_id
 JOIN grain_key k ON k.grain_id = r.grain_id
@@ -442,7 +458,15 @@ JOIN unit u ON u.ou_id = r.ou_id
 JOIN cell_period p ON p.cp_id = r.cp_id
 WHERE r.value IS NOT NULL
 UNION ALL
-SELECT a.de, a.g_coc, a.g_category, a.g_option, a.aoc, a.ou, a.ou_level, a.cp, a.period_type, a.value,
+SELECT CAST(a.de AS generated('text_dictionary', 'silver.data_element', 'uid')),
+       CAST(a.g_coc AS generated('text_dictionary', 'silver.category_option_combo', 'uid')),
+       CAST(a.g_category
+            AS generated('text_dictionary', 'silver.category_option_combo_option', 'category')),
+       CAST(a.g_option AS generated('text_dictionary', 'silver.category_option_combo_option',
+                                    'category_option')),
+       a.aoc, CAST(a.ou AS generated('text_dictionary', 'silver.org_unit', 'uid')), a.ou_level,
+       CAST(a.cp AS generated('aggregate_period_dictionary')),
+       CAST(a.period_type AS generated('period_type_dictionary')), a.value,
        CAST(FLOOR(a.n) AS BIGINT), q.year
 FROM across a
 JOIN query_period q ON q.period_type = a.period_type AND q.pe = a.cp

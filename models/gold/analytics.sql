@@ -39,7 +39,8 @@ WITH
 value_type AS (generated('analytics_value_types')),
 zero_rule AS (generated('analytics_zero_rule')),
 element AS (
-  SELECT d.uid, t.data_type, z.keeps_zero
+  SELECT d.uid, CAST(d.uid AS generated('text_dictionary', 'silver.data_element', 'uid')) AS de,
+         t.data_type, z.keeps_zero
   FROM ref('silver.data_element') d
   JOIN value_type t ON t.value_type = d.value_type
   JOIN zero_rule z
@@ -48,11 +49,8 @@ element AS (
   WHERE COALESCE(d.domain_type, 'AGGREGATE') = 'AGGREGATE'
 ),
 org_unit AS (
-  SELECT uid, level, CAST(level1_uid AS VARCHAR) AS level1_uid,
-         CAST(level2_uid AS VARCHAR) AS level2_uid, CAST(level3_uid AS VARCHAR) AS level3_uid,
-         CAST(level4_uid AS VARCHAR) AS level4_uid, CAST(level5_uid AS VARCHAR) AS level5_uid,
-         CAST(level6_uid AS VARCHAR) AS level6_uid, CAST(level7_uid AS VARCHAR) AS level7_uid,
-         CAST(level8_uid AS VARCHAR) AS level8_uid
+  SELECT uid, CAST(uid AS generated('text_dictionary', 'silver.org_unit', 'uid')) AS ou, level,
+         generated('analytics_level_columns')
   FROM ref('silver.org_unit')
   WHERE valid_to IS NULL
 ),
@@ -71,13 +69,21 @@ data_value AS (
   WHERE in_analytics
 ),
 -- The period structure, one row per period (silver.data_value's period_type is its period's).
+-- The text columns taken from a dimension (the element, the unit and its levels, the period, its
+-- type and structure) are cast there, once per dimension row, to the dictionary of the column's
+-- values (generated('text_dictionary'): an ENUM in DuckDB, up to 4,096 values): the values carry it
+-- through the joins and the Parquet writer writes each row group's dictionary from it instead of
+-- hashing every row's text. The table's columns stay text (docs/delta.md).
 period AS (
-  SELECT p.pe, p.days, generated('analytics_period_columns')
+  SELECT p.pe, CAST(p.pe AS generated('text_dictionary', 'silver.period', 'pe')) AS pe_text,
+         CAST(p.period_type AS generated('text_dictionary', 'silver.period', 'period_type'))
+           AS period_type,
+         p.days, generated('analytics_period_columns')
   FROM ref('silver.period') p
 )
-SELECT v.de, v.coc, v.aoc, v.ou, v.pe, o.level, o.level1_uid, o.level2_uid, o.level3_uid,
-       o.level4_uid, o.level5_uid, o.level6_uid, o.level7_uid, o.level8_uid,
-       v.period_type, v.start_date, v.end_date,
+SELECT e.de, v.coc, v.aoc, o.ou, p.pe_text AS pe, o.level, o.level1_uid, o.level2_uid,
+       o.level3_uid, o.level4_uid, o.level5_uid, o.level6_uid, o.level7_uid, o.level8_uid,
+       p.period_type, v.start_date, v.end_date,
        p.daily, p.weekly, p.weeklywednesday, p.weeklythursday, p.weeklyfriday, p.weeklysaturday,
        p.weeklysunday, p.biweekly, p.monthly, p.bimonthly, p.quarterly, p.quarterlynov,
        p.sixmonthly, p.sixmonthlyapril, p.sixmonthlynov, p.yearly, p.financialfeb,

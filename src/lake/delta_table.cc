@@ -262,16 +262,24 @@ Status ResolveColumns(const WriteOptions& options, WritePlan* plan) {
       continue;
     }
     std::string write_type;
+    const size_t index =
+        std::find(input.names.begin(), input.names.end(), field.name) - input.names.begin();
     if (plan->replaces_schema(options)) {
-      size_t index =
-          std::find(input.names.begin(), input.names.end(), field.name) - input.names.begin();
       DHL_RETURN_IF_ERROR(DeltaTypeOf(input.duckdb_types[index], &write_type).status());
     } else {
       DHL_ASSIGN_OR_RETURN(write_type, DuckDbTypeOf(field.type));
     }
-    plan->data_select +=
-        (plan->data_select.empty() ? "" : ", ") +
-        fmt::format("CAST({0} AS {1}) AS {0}", sql::QuoteName(field.name), write_type);
+    // An ENUM column of a string field is written as it is: DuckDB writes it as UTF-8 text
+    // (BYTE_ARRAY, UTF8), dictionary-encoded from the enum's own values, without hashing each
+    // row's text as a VARCHAR column's dictionary does (docs/delta.md, "Text columns written from
+    // a dictionary").
+    const bool enum_text = index < input.duckdb_types.size() &&
+                           input.duckdb_types[index].starts_with("ENUM(") &&
+                           PrimitiveTypeName(field.type) == "string";
+    plan->data_select += (plan->data_select.empty() ? "" : ", ") +
+                         (enum_text ? sql::QuoteName(field.name)
+                                    : fmt::format("CAST({0} AS {1}) AS {0}",
+                                                  sql::QuoteName(field.name), write_type));
     plan->data_columns.push_back(field);
   }
   for (const auto& column : plan->partition_columns) {

@@ -14,6 +14,7 @@
 #include "dhis2/period.h"
 #include "dhis2/period_type.h"
 #include "dhis2/value_type.h"
+#include "pipeline/dimension_generators.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -264,9 +265,35 @@ Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& conte
     std::string quoted = sql::QuoteName(column, context.dialect);
     std::string structure = present.count(column) > 0 ? "CAST(p." + quoted + " AS VARCHAR)"
                                                       : std::string("CAST(NULL AS VARCHAR)");
-    items.push_back(
+    std::string value =
         "CASE WHEN p.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
-        " THEN p.pe ELSE " + structure + " END AS " + quoted);
+        " THEN p.pe ELSE " + structure + " END";
+    if (context.dialect == sql::Dialect::kDuckDb) {
+      // Each column's text from the dictionary of its values over the periods (TextDictionaryType).
+      DHL_ASSIGN_OR_RETURN(
+          auto distinct, context.connection->Query("SELECT DISTINCT " + value + " FROM " + periods +
+                                                   " AS p WHERE " + value + " IS NOT NULL"));
+      std::vector<std::string> values;
+      for (size_t row = 0; row < distinct.row_count(); ++row) {
+        if (auto text = distinct.GetString(0, row)) values.push_back(*text);
+      }
+      value =
+          "CAST(" + value + " AS " + TextDictionaryType(std::move(values), context.dialect) + ")";
+    }
+    items.push_back(value + " AS " + quoted);
+  }
+  return fmt::format("{}", fmt::join(items, ", "));
+}
+
+Result<std::string> GenerateAnalyticsLevelColumns(const GeneratorContext& context) {
+  const lake::TableName units{"silver", "org_unit"};
+  std::vector<std::string> items;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    const std::string column = "level" + std::to_string(level) + "_uid";
+    DHL_ASSIGN_OR_RETURN(std::string type, TextDictionaryOf(context, units, column));
+    items.push_back(fmt::format("CAST(CAST({0} AS {1}) AS {2}) AS {0}", column,
+                                context.dialect == sql::Dialect::kSpark ? "STRING" : "VARCHAR",
+                                type));
   }
   return fmt::format("{}", fmt::join(items, ", "));
 }
@@ -358,28 +385,37 @@ Result<std::string> GenerateAggregateAocElements(const GeneratorContext& context
   return Relation({{"de", "VARCHAR"}, {"aoc", "VARCHAR"}}, rows, context.dialect);
 }
 
-Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context) {
+// Every query period of the rules' query types over the data's dates (none without data), by type.
+Result<std::vector<std::pair<PeriodType, dhis2::Period>>> QueryPeriods(
+    const GeneratorContext& context) {
   DHL_ASSIGN_OR_RETURN(auto rules, ElementRules(context));
   std::set<PeriodType> types;
   for (const ElementRule& rule : rules)
     types.insert(rule.query_types.begin(), rule.query_types.end());
   DHL_ASSIGN_OR_RETURN(auto span, AnalyticsSpan(context));
+  std::vector<std::pair<PeriodType, dhis2::Period>> periods;
+  if (!span.has_value()) return periods;
+  for (PeriodType type : types) {
+    for (const dhis2::Period& period : dhis2::PeriodsBetween(type, span->first, span->second)) {
+      periods.emplace_back(type, period);
+    }
+  }
+  return periods;
+}
+
+Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto periods, QueryPeriods(context));
   std::set<std::string> years;
   if (context.partitions != nullptr)
     years.insert(context.partitions->begin(), context.partitions->end());
   std::vector<std::vector<std::string>> rows;
-  if (span.has_value()) {
-    for (PeriodType type : types) {
-      for (const dhis2::Period& period : dhis2::PeriodsBetween(type, span->first, span->second)) {
-        int year = dhis2::YearOf(period.end());
-        if (context.partitions != nullptr && years.count(std::to_string(year)) == 0) continue;
-        rows.push_back({Text(period.id(), context.dialect),
-                        Text(dhis2::PeriodTypeName(type), context.dialect),
-                        DateLiteral(period.start()), DateLiteral(period.end()),
-                        sql::IntegerLiteral(period.days()), sql::IntegerLiteral(year),
-                        DateLiteral(TenYearsBefore(period.end()))});
-      }
-    }
+  for (const auto& [type, period] : periods) {
+    int year = dhis2::YearOf(period.end());
+    if (context.partitions != nullptr && years.count(std::to_string(year)) == 0) continue;
+    rows.push_back({Text(period.id(), context.dialect),
+                    Text(dhis2::PeriodTypeName(type), context.dialect), DateLiteral(period.start()),
+                    DateLiteral(period.end()), sql::IntegerLiteral(period.days()),
+                    sql::IntegerLiteral(year), DateLiteral(TenYearsBefore(period.end()))});
   }
   return Relation({{"pe", "VARCHAR"},
                    {"period_type", "VARCHAR"},
@@ -389,6 +425,22 @@ Result<std::string> GenerateAggregateQueryPeriods(const GeneratorContext& contex
                    {"year", "INTEGER"},
                    {"look_back_start", "DATE"}},
                   rows, context.dialect);
+}
+
+Result<std::string> GenerateAggregatePeriodDictionary(const GeneratorContext& context) {
+  if (context.dialect != sql::Dialect::kDuckDb) return TextDictionaryType({}, context.dialect);
+  DHL_ASSIGN_OR_RETURN(auto periods, QueryPeriods(context));
+  std::vector<std::string> ids;
+  for (const auto& [type, period] : periods) ids.push_back(period.id());
+  return TextDictionaryType(std::move(ids), context.dialect);
+}
+
+Result<std::string> GeneratePeriodTypeDictionary(const GeneratorContext& context) {
+  std::vector<std::string> names;
+  for (PeriodType type : dhis2::kAllPeriodTypes) {
+    names.emplace_back(dhis2::PeriodTypeName(type));
+  }
+  return TextDictionaryType(std::move(names), context.dialect);
 }
 
 Result<std::string> GenerateAggregateOrdinaryYears(const GeneratorContext& context) {

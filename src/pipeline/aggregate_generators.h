@@ -25,7 +25,21 @@ Result<std::string> GenerateAnalyticsZeroRule(const GeneratorContext& context);
 // type a period of silver.period (alias `p`) belongs to: the period itself (`p.pe`) for its own
 // type (`p.period_type`), else its structure column, NULL when silver.period has no such column.
 // Rendered once per period over silver.period (a small table the values join), not per value.
+// In DuckDB each is cast to the dictionary of its values over silver.period (TextDictionaryType).
 Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& context);
+
+// 'analytics_level_columns': the select items `level1_uid` .. `level8_uid` of silver.org_unit, each
+// as text from the dictionary of its values (TextDictionaryOf): at a large country's facility
+// level, above kTextDictionaryLimit units, plain text.
+Result<std::string> GenerateAnalyticsLevelColumns(const GeneratorContext& context);
+
+// 'aggregate_period_dictionary': the type gold.aggregate's `pe` is written as, TextDictionaryType
+// of every query period aggregate_query_periods can give (each configured type over the data's
+// dates, whatever the partitions).
+Result<std::string> GenerateAggregatePeriodDictionary(const GeneratorContext& context);
+
+// 'period_type_dictionary': TextDictionaryType of every DHIS2 period type's name.
+Result<std::string> GeneratePeriodTypeDictionary(const GeneratorContext& context);
 
 // 'analytics_category_columns': `, COALESCE(c.<category>, a.<category>) AS <category>` for every
 // category column of silver.category_option_combo (aliases `c` for the value's coc, `a` for its

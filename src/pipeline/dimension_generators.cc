@@ -142,6 +142,34 @@ std::string LatestVersionSql(const lake::TableName& table, sql::Dialect dialect)
       dialect);
 }
 
+std::string TextDictionaryType(std::vector<std::string> values, sql::Dialect dialect) {
+  if (dialect == sql::Dialect::kSpark) return "STRING";
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.empty() || static_cast<int64_t>(values.size()) > kTextDictionaryLimit) {
+    return "VARCHAR";
+  }
+  std::vector<std::string> literals;
+  literals.reserve(values.size());
+  for (const std::string& value : values) literals.push_back(sql::StringLiteral(value, dialect));
+  return fmt::format("ENUM({})", fmt::join(literals, ", "));
+}
+
+Result<std::string> TextDictionaryOf(const GeneratorContext& context, const lake::TableName& table,
+                                     std::string_view column) {
+  if (context.dialect == sql::Dialect::kSpark) return TextDictionaryType({}, context.dialect);
+  DHL_ASSIGN_OR_RETURN(std::vector<std::string> values, DistinctValues(context, table, column));
+  return TextDictionaryType(std::move(values), context.dialect);
+}
+
+Result<std::string> GenerateTextDictionary(const GeneratorContext& context) {
+  if (!context.table || context.column.empty()) {
+    return InvalidArgument(
+        "want a table and its column: generated('text_dictionary', 'silver.org_unit', 'uid')");
+  }
+  return TextDictionaryOf(context, *context.table, context.column);
+}
+
 Result<std::string> GenerateLatestVersion(const GeneratorContext& context) {
   if (!context.table) {
     return InvalidArgument("want the table: generated('latest_version', 'bronze.metadata_x')");

@@ -36,6 +36,29 @@ std::string CategoryColumnsSql(const std::vector<std::string>& category_uids,
 // over the uids of silver.category, for the columns o.category and o.category_option.
 Result<std::string> GenerateCocCategoryColumns(const GeneratorContext& context);
 
+// A text column read from a dimension can be written from a dictionary instead of as plain text:
+// the Parquet writer then takes the dictionary of each row group from the type's values instead of
+// hashing every row's text (at medium scale, gold.analytics' write went from 4.6 to 1.1 CPU s;
+// docs/delta.md, "Text columns written from a dictionary"). Above this many distinct values the
+// dictionary, which every row group repeats whole, would outweigh the saving.
+inline constexpr int64_t kTextDictionaryLimit = 4096;
+
+// The type `values` are written as in `dialect`: for DuckDB an ENUM of the values in byte order
+// (so that comparisons, MIN/MAX and ORDER BY on the column keep the text's order), VARCHAR when
+// there are none or more than kTextDictionaryLimit; STRING for Spark (no such type, and nothing to
+// gain). `values` need not be sorted nor distinct.
+std::string TextDictionaryType(std::vector<std::string> values, sql::Dialect dialect);
+
+// TextDictionaryType of the distinct non-NULL values of `column` in the model's input `table`.
+Result<std::string> TextDictionaryOf(const GeneratorContext& context, const lake::TableName& table,
+                                     std::string_view column);
+
+// Generator 'text_dictionary', called as generated('text_dictionary', 'layer.table', 'column'):
+// TextDictionaryType of the column's distinct non-NULL values in the model's input `table`, for a
+// CAST(x AS ...) in a dimension's CTE whose x takes only that column's values (a value outside them
+// fails the cast: cast only the column itself, never text from elsewhere).
+Result<std::string> GenerateTextDictionary(const GeneratorContext& context);
+
 // Metadata objects DHIS2 deleted (`uid`, `deletedAt`, ...): an input of every model that calls
 // generated('latest_version', ...) (ModelSet adds it), empty when the source delivered none.
 inline constexpr const char* kDeletedObjectTable = "bronze.deleted_object";

@@ -80,6 +80,7 @@ Result<std::string> ExpandGenerated(const Model& model, const GeneratorRegistry&
     GeneratorContext own = context;
     own.model = &model;
     own.table = call.table;
+    own.column = call.column;
     auto text = (*generator)(own);
     if (!text.ok()) return text.status().WithContext(where);
     auto refs = FindRefCalls(where, *text);

@@ -60,6 +60,8 @@ struct GeneratorContext {
   // The table named by the call generated('name', 'layer.table') (an input of the model, so the
   // generated text may ref() it); nullopt for generated('name').
   std::optional<lake::TableName> table;
+  // The column named by generated('name', 'layer.table', 'column'); "" otherwise.
+  std::string column;
   // For a `partitioned` model run that recomputes only some partitions: their values (the
   // partition column's, as text). nullptr when the run computes the whole table.
   const std::vector<std::string>* partitions = nullptr;

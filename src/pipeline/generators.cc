@@ -24,10 +24,14 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("analytics_value_types", &GenerateAnalyticsValueTypes);
     built.Add("analytics_zero_rule", &GenerateAnalyticsZeroRule, &AggregateSettingsText);
     built.Add("analytics_period_columns", &GenerateAnalyticsPeriodColumns);
+    built.Add("analytics_level_columns", &GenerateAnalyticsLevelColumns);
     built.Add("analytics_category_columns", &GenerateAnalyticsCategoryColumns);
     built.Add("aggregate_rules", &GenerateAggregateRules, &AggregateSettingsText);
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods, &AggregateSettingsText);
     built.Add("aggregate_ordinary_years", &GenerateAggregateOrdinaryYears);
+    built.Add("aggregate_period_dictionary", &GenerateAggregatePeriodDictionary,
+              &AggregateSettingsText);
+    built.Add("period_type_dictionary", &GeneratePeriodTypeDictionary);
     built.Add("aggregate_aoc_elements", &GenerateAggregateAocElements);
     built.Add("aggregate_disaggregation_periods", &GenerateAggregateDisaggregationPeriods,
               &AggregateSettingsText);
@@ -47,6 +51,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("program_indicator_value", &GenerateProgramIndicatorValue,
               &ProgramIndicatorSettingsText);
     built.Add("latest_version", &GenerateLatestVersion);
+    built.Add("text_dictionary", &GenerateTextDictionary);
     built.Add("org_unit_path_uids", &GenerateOrgUnitPathUids);
     built.Add("org_unit_level_columns", &GenerateOrgUnitLevelColumns);
     built.Add("org_unit_ancestor_joins", &GenerateOrgUnitAncestorJoins);

@@ -92,6 +92,7 @@ namespace {
 struct QuotedCall {
   std::string argument;
   std::string second;
+  std::string third;  // generated() only: a column of the table
   size_t offset = 0;
   size_t length = 0;
   int line = 0;
@@ -103,8 +104,9 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
   const bool takes_table = function == "generated";
   const std::string usage =
       std::string(function) +
-      (takes_table ? "() takes a quoted name and optionally a quoted table: generated('name') or "
-                     "generated('name', 'layer.table')"
+      (takes_table ? "() takes a quoted name and optionally a quoted table and column: "
+                     "generated('name'), generated('name', 'layer.table') or "
+                     "generated('name', 'layer.table', 'column')"
                    : "() takes one quoted name: " + std::string(function) + "('layer.table')");
   size_t i = 0;
   while (i < text.size()) {
@@ -147,23 +149,25 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
           std::string_view argument = text.substr(p + 1, close_quote - p - 1);
           size_t q = close_quote + 1;
           while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
-          std::string_view second;
-          if (takes_table && q < text.size() && text[q] == ',') {
+          // generated() takes up to two more quoted arguments (a table, then one of its columns).
+          std::string_view more[2];
+          for (int extra = 0; takes_table && extra < 2 && q < text.size() && text[q] == ',';
+               ++extra) {
             ++q;
             while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
             if (q >= text.size() || text[q] != '\'') return LineError(path, line, usage);
-            size_t second_close = text.find('\'', q + 1);
-            if (second_close == std::string_view::npos) {
+            size_t extra_close = text.find('\'', q + 1);
+            if (extra_close == std::string_view::npos) {
               return LineError(path, line,
                                "unterminated string in " + std::string(function) + "()");
             }
-            second = text.substr(q + 1, second_close - q - 1);
-            q = second_close + 1;
+            more[extra] = text.substr(q + 1, extra_close - q - 1);
+            q = extra_close + 1;
             while (q < text.size() && std::isspace(static_cast<unsigned char>(text[q]))) ++q;
           }
           if (q >= text.size() || text[q] != ')') return LineError(path, line, usage);
-          calls.push_back(
-              QuotedCall{std::string(argument), std::string(second), i, q + 1 - i, line});
+          calls.push_back(QuotedCall{std::string(argument), std::string(more[0]),
+                                     std::string(more[1]), i, q + 1 - i, line});
           i = q + 1;
           continue;
         }
@@ -210,7 +214,13 @@ Result<std::vector<GeneratedCall>> FindGeneratedCalls(std::string_view path,
       }
       table = *parsed;
     }
-    calls.push_back(GeneratedCall{call.argument, table, call.offset, call.length, call.line});
+    if (!call.third.empty() && !IsIdentifier(call.third)) {
+      return LineError(path, call.line,
+                       "generated('" + call.argument + "', '" + call.second + "', '" + call.third +
+                           "'): not a column name");
+    }
+    calls.push_back(
+        GeneratedCall{call.argument, table, call.third, call.offset, call.length, call.line});
   }
   return calls;
 }

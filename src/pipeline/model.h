@@ -164,12 +164,14 @@ struct RefCall {
 };
 Result<std::vector<RefCall>> FindRefCalls(std::string_view path, std::string_view text);
 
-// Finds the generated('name') and generated('name', 'layer.table') calls in `text` (outside
-// comments and strings). The table of the second form is the one the generator reads: ParseModel
-// makes it an input of the model, as a ref() would.
+// Finds the generated('name'), generated('name', 'layer.table') and generated('name',
+// 'layer.table', 'column') calls in `text` (outside comments and strings). The table is the one the
+// generator reads: ParseModel makes it an input of the model, as a ref() would; the column is one
+// of its columns the generator is about.
 struct GeneratedCall {
   std::string name;
   std::optional<lake::TableName> table;
+  std::string column;  // generated('name', 'layer.table', 'column'); "" when not given
   size_t offset = 0;
   size_t length = 0;
   int line = 0;

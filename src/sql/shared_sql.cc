@@ -207,7 +207,10 @@ std::string RenderShared(std::string_view text, Dialect dialect) {
           }
           auto next = NextToken(text, position, Dialect::kDuckDb);
           bool has_length = next && next->token.value == "(";
-          out += has_length ? token.text : SparkTypeName(type);
+          // A type Spark spells alike keeps its own spelling (a generated() placeholder there is
+          // matched by its exact text).
+          const std::string spark_type = SparkTypeName(type);
+          out += has_length || spark_type == type ? token.text : spark_type;
           break;
         }
         is_cast = token.value == "CAST" || token.value == "TRY_CAST";

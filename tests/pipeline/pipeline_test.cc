@@ -298,6 +298,45 @@ TEST_F(PipelineTest, GeneratedSqlReadsDeclaredInputsAndReRunsWhenTheyChange) {
   EXPECT_GE(calls, 2);
 }
 
+// A text column cast to its dictionary (generated('text_dictionary')) is written as text: a Delta
+// string column whose values read back as they were, the Parquet column dictionary-encoded from
+// the enum (RLE_DICTIONARY, where DuckDB writes a VARCHAR column's own dictionary as
+// PLAIN_DICTIONARY), and a later run with a value the first dictionary lacked writes it too.
+TEST_F(PipelineTest, TextFromADictionaryIsWrittenAsText) {
+  lake::LakeCatalog catalog((dir_ / "dict").string());
+  AppendBronze(catalog, "bronze.item", "('b', 5.0), ('a', 1.0), ('b', 2.0)", "item, v");
+  auto models = ModelSet::LoadMap(
+      {{"silver/labelled.sql",
+        "-- materialized: table\n"
+        "SELECT CAST(item AS generated('text_dictionary', 'bronze.item', 'item')) AS item, v\n"
+        "FROM ref('bronze.item')"}});
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  auto first = RunPipeline(catalog, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  ASSERT_TRUE(first->ok()) << first->ToString();
+  EXPECT_EQ(Rows(catalog, "silver.labelled", "item, v"),
+            (std::vector<std::string>{"(a, 1.0)", "(b, 2.0)", "(b, 5.0)"}));
+  auto snapshot = catalog.Table(lake::TableName{"silver", "labelled"}).Load(*connection_);
+  ASSERT_TRUE(snapshot.ok()) << snapshot.status().ToString();
+  const lake::SchemaField* item = snapshot->schema.Find("item");
+  ASSERT_NE(item, nullptr);
+  EXPECT_EQ(lake::DeltaTypeName(item->type), "string");
+  ASSERT_EQ(snapshot->files.size(), 1u);
+  auto encodings = connection_->Query(
+      "SELECT string_agg(DISTINCT encodings, ',') FROM parquet_metadata('" +
+      (dir_ / "dict" / "silver" / "labelled" / snapshot->files.begin()->first).string() +
+      "') WHERE path_in_schema = 'item'");
+  ASSERT_TRUE(encodings.ok()) << encodings.status().ToString();
+  EXPECT_EQ(encodings->GetString(0, 0).value_or(""), "RLE_DICTIONARY");
+
+  AppendBronze(catalog, "bronze.item", "('c', 7.0)", "item, v");
+  auto second = RunPipeline(catalog, *connection_, *models, RunOptions{});
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  ASSERT_TRUE(second->ok()) << second->ToString();
+  EXPECT_EQ(Rows(catalog, "silver.labelled", "item, v"),
+            (std::vector<std::string>{"(a, 1.0)", "(b, 2.0)", "(b, 5.0)", "(c, 7.0)"}));
+}
+
 TEST(ModelParseTest, ErrorsNameFileAndLine) {
   auto bad = ParseModel("m/silver/x.sql", "-- materialized: table\n-- colour: red\nSELECT 1");
   ASSERT_FALSE(bad.ok());
@@ -331,6 +370,17 @@ TEST(ModelParseTest, GeneratedTableIsAnInput) {
   EXPECT_FALSE((*calls)[0].table.has_value());
   ASSERT_TRUE((*calls)[1].table.has_value());
   EXPECT_EQ((*calls)[1].table->ToString(), "silver.t");
+
+  auto with_column = FindGeneratedCalls("x", "SELECT CAST(c AS generated('g', 'silver.t', 'c'))");
+  ASSERT_TRUE(with_column.ok()) << with_column.status().ToString();
+  ASSERT_EQ(with_column->size(), 1u);
+  EXPECT_EQ((*with_column)[0].table->ToString(), "silver.t");
+  EXPECT_EQ((*with_column)[0].column, "c");
+  EXPECT_EQ((*calls)[1].column, "");
+  auto bad_column = FindGeneratedCalls("x", "SELECT CAST(c AS generated('g', 'silver.t', 'c d'))");
+  ASSERT_FALSE(bad_column.ok());
+  EXPECT_NE(bad_column.status().message().find("not a column name"), std::string::npos)
+      << bad_column.status().ToString();
 
   auto bad = ParseModel("m/silver/x.sql",
                         "-- materialized: table\nSELECT * FROM (generated('g', 'no table')) AS g");

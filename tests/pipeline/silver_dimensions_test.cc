@@ -691,6 +691,36 @@ TEST(PeriodRowsSqlTest, EmptyAndDeduplicated) {
   EXPECT_NE(sql.find("`monthly`"), std::string::npos);
 }
 
+// The dictionary type of a text column (generator 'text_dictionary'): DuckDB's ENUM of the distinct
+// values in byte order, VARCHAR when none or more than kTextDictionaryLimit, STRING for Spark.
+TEST(TextDictionaryTypeTest, SortedDistinctValuesUpToTheLimit) {
+  EXPECT_EQ(TextDictionaryType({"b", "a", "B", "b", "it's"}, sql::Dialect::kDuckDb),
+            "ENUM('B', 'a', 'b', 'it''s')");
+  EXPECT_EQ(TextDictionaryType({}, sql::Dialect::kDuckDb), "VARCHAR");
+  EXPECT_EQ(TextDictionaryType({"a"}, sql::Dialect::kSpark), "STRING");
+  std::vector<std::string> many;
+  for (int i = 0; i < kTextDictionaryLimit; ++i) many.push_back("u" + std::to_string(i));
+  EXPECT_TRUE(TextDictionaryType(many, sql::Dialect::kDuckDb).starts_with("ENUM('u0', 'u1', "));
+  many.push_back("one more");
+  EXPECT_EQ(TextDictionaryType(many, sql::Dialect::kDuckDb), "VARCHAR");
+
+  // The enum's order is the text's: MIN, MAX and ORDER BY on the cast column agree with the text.
+  auto database = engine::Database::Open();
+  ASSERT_TRUE(database.ok());
+  auto connection = database->Connect();
+  ASSERT_TRUE(connection.ok());
+  const std::string type = TextDictionaryType({"b", "B", "a", "aa", "Z9"}, sql::Dialect::kDuckDb);
+  auto result = connection->Query(
+      "SELECT CAST(min(e) AS VARCHAR) = min(t), CAST(max(e) AS VARCHAR) = max(t), "
+      "string_agg(CAST(e AS VARCHAR), ',' ORDER BY e) = string_agg(t, ',' ORDER BY t) "
+      "FROM (SELECT t, CAST(t AS " +
+      type + ") AS e FROM (VALUES ('b'), ('B'), ('a'), ('aa'), ('Z9')) AS v(t))");
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  EXPECT_EQ(result->GetString(0, 0).value_or(""), "true");
+  EXPECT_EQ(result->GetString(1, 0).value_or(""), "true");
+  EXPECT_EQ(result->GetString(2, 0).value_or(""), "true");
+}
+
 // Real payloads: the Sierra Leone demo's 1,332 org units (2.36, fields id,name,level,path,geometry)
 // and dhis2-core's end-to-end aggregate metadata export; expected figures computed by hand from
 // the files (python over the JSON, independent of the models).
