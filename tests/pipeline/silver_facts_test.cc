@@ -250,6 +250,59 @@ TEST_F(SilverFactsTest, TypesValuesRejectsEachKindAndIncrementalEqualsFull) {
   EXPECT_EQ(Values(fresh), expected);
 }
 
+// The cheaper forms of two rules (models/silver/data_value.sql): invalid_utf8 searches only text
+// with a character beyond ASCII, and repeated versions are found by sorting their hashes. Text
+// well-formed beyond ASCII, or holding the code points just outside U+F0080..U+F00FF, is kept; a
+// kept ill-formed byte is rejected after ASCII or non-ASCII text, in the value, the comment or
+// storedBy; a version delivered three times by one run counts 3, once by each of two runs 1.
+TEST_F(SilverFactsTest, NonAsciiTextAndRepeatedVersionsKeepTheirRules) {
+  lake::LakeCatalog catalog((dir_ / "lake").string());
+  WriteDimensions(catalog);
+  WriteOtherBronze(catalog);
+  auto values = [&](const std::string& run, const std::string& rows) {
+    Append(catalog, "bronze.data_value",
+           "SELECT de AS dataElement, pe AS period, ou AS orgUnit, 'cocA' AS categoryOptionCombo, "
+           "'aocA' AS attributeOptionCombo, value, stored_by AS storedBy, "
+           "CAST('2024-01-15' AS TIMESTAMPTZ) AS created, "
+           "CAST('2024-02-01' AS TIMESTAMPTZ) AS lastUpdated, CAST(comment AS VARCHAR) AS comment, "
+           "false AS followup, "
+           "false AS deleted, '" +
+               run + "' AS _run_id, CAST('2024-04-0" + run +
+               "' AS TIMESTAMPTZ) AS _ingested_at FROM (VALUES " + rows +
+               ") AS t(de, pe, ou, value, stored_by, comment)");
+  };
+  values("1",
+         "('deText','202401','ou1','caf\xC3\xA9','admin',NULL),"               // well-formed é
+         "('deText','202401','ou2','x\xF3\xB0\x81\xBF','admin',NULL),"         // U+F007F
+         "('deText','2023Q1','ou1','x\xF3\xB0\x84\x80','admin',NULL),"         // U+F0100
+         "('deText','2023Q1','ou2','\xC3\xA9\xF3\xB0\x82\x80','admin',NULL),"  // é, U+F0080
+         "('deInt','202401','ou1','5','admin','ok\xF3\xB0\x83\xBF'),"          // U+F00FF
+         "('deInt','202401','ou2','6','jos\xF3\xB0\x83\xA9',NULL),"            // U+F00E9
+         "('deInt','2023Q1','ou1','7','admin',NULL),"
+         "('deInt','2023Q1','ou1','7','admin',NULL),"
+         "('deInt','2023Q1','ou1','7','admin',NULL),"
+         "('deInt','2023Q1','ou2','8','admin',NULL)");
+  values("2",
+         "('deInt','2023Q1','ou1','7','admin',NULL),"
+         "('deInt','2023Q1','ou2','8','admin',NULL)");
+  auto run = Run(catalog);
+  ASSERT_TRUE(run.ok()) << run.status().ToString();
+  ASSERT_TRUE(run->ok()) << run->ToString();
+  EXPECT_EQ(Values(catalog), (std::vector<std::string>{
+                                 "deInt|2023Q1|ou1|cocA|7.0|7|Quarterly|2023|3",
+                                 "deInt|2023Q1|ou2|cocA|8.0|8|Quarterly|2023|1",
+                                 "deText|2023Q1|ou1|cocA|null|x\xF3\xB0\x84\x80|Quarterly|2023|1",
+                                 "deText|202401|ou1|cocA|null|caf\xC3\xA9|Monthly|2024|1",
+                                 "deText|202401|ou2|cocA|null|x\xF3\xB0\x81\xBF|Monthly|2024|1",
+                             }));
+  EXPECT_EQ(Rejects(catalog, "silver.data_value"),
+            (std::vector<std::string>{
+                "invalid_utf8|deInt|202401|ou1|5",
+                "invalid_utf8|deInt|202401|ou2|6",
+                "invalid_utf8|deText|2023Q1|ou2|\xC3\xA9\xF3\xB0\x82\x80",
+            }));
+}
+
 // DHIS2 hard-deletes registrations: a server's window (data set x subtree x period) fetched after a
 // registration's last delivery, by a run that did not deliver it, removes it from silver. Each
 // expected table is read off the bronze rows below by hand.
