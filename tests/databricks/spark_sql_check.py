@@ -44,6 +44,9 @@ ALLOWED_FUNCTIONS = {
     "RAISE_ERROR", "ASSERT_TRUE",
     # hashing (silver.data_value finds repeated versions by hash(...) before counting them exactly)
     "HASH",
+    # bits of a string's UTF-8 (silver.data_value's invalid_utf8 searches only text whose
+    # bit_length is more than 8 * length, i.e. text beyond ASCII)
+    "BIT_LENGTH",
 }
 
 # sqlglot expression classes whose SQL name differs from the Spark function name.
