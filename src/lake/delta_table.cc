@@ -306,10 +306,31 @@ Status ResolveCheckpointInterval(const WriteOptions& options, WritePlan* plan) {
 // The name of the key column of a partitioned write (WritePartitions).
 constexpr std::string_view kPartitionKey = "__dhl_partition";
 
-// The partition values a key of WritePartitions encodes: per partition field, 'n' (NULL) or 'v'
-// and the hex of the value as the log writes it, '_' between fields.
+// Whether WritePartitions keys the rows by the value itself: one partition column, of an integral
+// type (a year). DuckDB then hashes an integer per row to find its partition, where a text key
+// costs a string value built per row (2 to 3 CPU s over gold.aggregate's 13M rows at medium scale).
+bool IntegralKey(const std::vector<SchemaField>& fields) {
+  return fields.size() == 1 && IsIntegralType(PrimitiveTypeName(fields[0].type));
+}
+
+// The partition values a key of WritePartitions encodes: under IntegralKey, the value in decimal
+// digits as the log writes it, or NULL; otherwise per partition field, 'n' (NULL) or 'v' and the
+// hex of the value as the log writes it, '_' between fields.
 Result<PartitionValues> DecodePartitionKey(const std::vector<SchemaField>& fields,
                                            const std::string& key) {
+  if (IntegralKey(fields)) {
+    PartitionValues values;
+    if (key == "NULL") {
+      values[fields[0].name] = std::nullopt;
+      return values;
+    }
+    const size_t sign = !key.empty() && key[0] == '-' ? 1 : 0;
+    if (key.size() == sign || key.find_first_not_of("0123456789", sign) != std::string::npos) {
+      return Internal("bad partition key " + key);
+    }
+    values[fields[0].name] = key;
+    return values;
+  }
   auto digit = [](char c) {
     return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
   };
@@ -344,10 +365,14 @@ Result<PartitionValues> DecodePartitionKey(const std::vector<SchemaField>& field
 Status WritePartitions(engine::Connection& connection, const WritePlan& plan,
                        const WriteOptions& options, DataFileWriter& writer) {
   std::string key_sql;
-  for (const auto& field : plan.partition_fields) {
-    DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(field));
-    key_sql += (key_sql.empty() ? "" : " || '_' || ") +
-               fmt::format("COALESCE('v' || upper(hex({})), 'n')", value_sql);
+  if (IntegralKey(plan.partition_fields)) {
+    key_sql = fmt::format("CAST({} AS BIGINT)", sql::QuoteName(plan.partition_fields[0].name));
+  } else {
+    for (const auto& field : plan.partition_fields) {
+      DHL_ASSIGN_OR_RETURN(std::string value_sql, PartitionValueSql(field));
+      key_sql += (key_sql.empty() ? "" : " || '_' || ") +
+                 fmt::format("COALESCE('v' || upper(hex({})), 'n')", value_sql);
+    }
   }
   auto partition_of = [&](const std::string& key) -> Result<DataFileWriter::Partition> {
     DHL_ASSIGN_OR_RETURN(PartitionValues values, DecodePartitionKey(plan.partition_fields, key));

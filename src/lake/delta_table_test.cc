@@ -839,6 +839,40 @@ TEST_F(DeltaTableTest, SeveralPartitionColumnsInOneWrite) {
       "(3, '', DATE '2024-01-31'), (4, NULL, DATE '2024-01-31')) AS r(id, p, d)");
 }
 
+// One integral partition column is the write's key itself (no text per row): NULL, a negative and
+// a large value each get their own folder and log value, and a replace finds its partition.
+TEST_F(DeltaTableTest, AnIntegralPartitionColumnKeysTheWriteByItsValue) {
+  DeltaTable table = Table();
+  const std::string rows =
+      "SELECT * FROM (VALUES (1::BIGINT, 2024), (2, NULL), (3, -5), (4, 2024), "
+      "(5, 2147483647)) AS r(id, year)";
+  auto written = MustWrite(table, rows, {.partition_columns = {"year"}});
+  EXPECT_EQ(written.files_added, 4);
+  EXPECT_EQ(written.rows_written, 5);
+  auto snapshot = table.Load(*connection_);
+  ASSERT_TRUE(snapshot.ok());
+  std::set<std::string> partitions;
+  for (const auto& [path, add] : snapshot->files) {
+    auto value = add.partition_values.at("year");
+    partitions.insert(value ? *value : "null");
+    EXPECT_EQ(path.rfind(value ? "year=" + *value + "/" : "year=__HIVE_DEFAULT_PARTITION__/", 0),
+              0u)
+        << path;
+  }
+  EXPECT_EQ(partitions, (std::set<std::string>{"2024", "null", "-5", "2147483647"}));
+  View(table);
+  ExpectViewEquals(rows);
+  auto replaced =
+      MustWrite(table, "SELECT 6::BIGINT AS id, -5 AS year",
+                {.mode = WriteMode::kReplacePartitions, .replace_partitions = {{{"year", "-5"}}}});
+  EXPECT_EQ(replaced.files_removed, 1);
+  EXPECT_EQ(replaced.files_added, 1);
+  View(table);
+  ExpectViewEquals(
+      "SELECT * FROM (VALUES (1::BIGINT, 2024), (2, NULL), (6, -5), (4, 2024), "
+      "(5, 2147483647)) AS r(id, year)");
+}
+
 TEST_F(DeltaTableTest, LargeWritesSplitIntoTargetSizedFiles) {
   DeltaTable table = Table();
   auto written = MustWrite(table,
