@@ -37,6 +37,8 @@ constexpr double kZeroBelow = 1e-10;
 // The column as hashed.
 std::string Hashed(const std::string& name, const std::string& type) {
   std::string column = QuoteName(name);
+  // A text column from a dictionary (an ENUM) hashes as the text it is written as.
+  if (type.starts_with("ENUM(")) return "CAST(" + column + " AS VARCHAR)";
   if (type != "DOUBLE") return column;
   return std::string(kDoubleFunction) + "(" + column + ")";
 }
@@ -59,15 +61,16 @@ Result<Fingerprints> ComputeFingerprints(
   DHL_RETURN_IF_ERROR(
       connection.RegisterDoubleFunction(std::string(kDoubleFunction), FingerprintDouble));
   // Each column as hashed, evaluated once for both hashes (_c1, …), beside the partition values
-  // (_p1, …).
+  // (_p1, …), grouped as they are and rendered as text once per partition (a text built per row
+  // cost a string per row).
   std::vector<std::string> projected;
   std::vector<std::string> keys;
   std::vector<std::string> positions;
   for (size_t i = 0; i < partition_columns.size(); ++i) {
     std::string key = "_p" + std::to_string(i + 1);
-    projected.push_back("CAST(" + QuoteName(partition_columns[i]) + " AS VARCHAR) AS " + key);
-    keys.push_back(key);
-    positions.push_back(std::to_string(i + 1));
+    projected.push_back(QuoteName(partition_columns[i]) + " AS " + key);
+    keys.push_back("CAST(" + key + " AS VARCHAR)");
+    positions.push_back(key);
   }
   std::vector<std::string> hashed;
   for (size_t i = 0; i < columns.size(); ++i) {

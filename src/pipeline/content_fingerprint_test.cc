@@ -131,6 +131,28 @@ TEST_F(ComputeFingerprintsTest, DoublesHashAsFingerprintDoubleGivesThem) {
   EXPECT_EQ(Fingerprint({"1.0", "2.0"}).rows, 2);
 }
 
+// A text column from a dictionary (ENUM) fingerprints as its text, and rows group into their
+// partitions by the partition column's value, named as text.
+TEST_F(ComputeFingerprintsTest, EnumTextHashesAsItsTextAndPartitionsAreNamedAsText) {
+  const std::string rows = "(VALUES ('a', 2024), ('b', 2024), ('a', NULL)) AS t(k, year)";
+  auto as_text = ComputeFingerprints(*connection_, "(SELECT * FROM " + rows + ")",
+                                     {{"k", "VARCHAR"}}, {"year"});
+  const std::string type = "ENUM('a', 'b')";
+  auto as_enum = ComputeFingerprints(
+      *connection_, "(SELECT CAST(k AS " + type + ") AS k, year FROM " + rows + ")", {{"k", type}},
+      {"year"});
+  ASSERT_TRUE(as_text.ok()) << as_text.status().ToString();
+  ASSERT_TRUE(as_enum.ok()) << as_enum.status().ToString();
+  EXPECT_EQ(*as_text, *as_enum);
+  ASSERT_EQ(as_text->size(), 2u);
+  const lake::PartitionValues year_2024{{"year", "2024"}};
+  const lake::PartitionValues no_year{{"year", std::nullopt}};
+  ASSERT_TRUE(as_text->count(year_2024));
+  EXPECT_EQ(as_text->at(year_2024).rows, 2);
+  ASSERT_TRUE(as_text->count(no_year));
+  EXPECT_EQ(as_text->at(no_year).rows, 1);
+}
+
 // The function is the engine's: a second connection and a second database find or register it.
 TEST_F(ComputeFingerprintsTest, AnyConnectionCanComputeThem) {
   RowFingerprint first = Fingerprint({"2.5"});
