@@ -35,6 +35,12 @@
 -- recompute_on: silver.category_option_combo.uid = coc
 -- recompute_on: silver.category_option_combo.uid = aoc
 -- expect: days_positive | days > 0 | warn
+-- The text columns taken from a dimension (the element, the unit and its levels, the period, its
+-- type and structure, the options of the combos) are cast there, once per dimension row, to the
+-- dictionary of the column's values (generated('text_dictionary'), an ENUM in DuckDB of up to 4,096
+-- values). The values carry it through the joins and the Parquet writer writes each row group's
+-- dictionary from it instead of hashing every row's text; the table's columns stay text
+-- (docs/delta.md, "Text columns written from a dictionary").
 WITH
 value_type AS (generated('analytics_value_types')),
 zero_rule AS (generated('analytics_zero_rule')),
@@ -68,12 +74,12 @@ data_value AS (
   FROM ref('gold.predicted_value')
   WHERE in_analytics
 ),
+-- The option combos with their category columns (the value's coc as c, its aoc as a).
+combo AS (
+  SELECT generated('analytics_combo_columns')
+  FROM ref('silver.category_option_combo')
+),
 -- The period structure, one row per period (silver.data_value's period_type is its period's).
--- The text columns taken from a dimension (the element, the unit and its levels, the period, its
--- type and structure) are cast there, once per dimension row, to the dictionary of the column's
--- values (generated('text_dictionary'): an ENUM in DuckDB, up to 4,096 values): the values carry it
--- through the joins and the Parquet writer writes each row group's dictionary from it instead of
--- hashing every row's text. The table's columns stay text (docs/delta.md).
 period AS (
   SELECT p.pe, CAST(p.pe AS generated('text_dictionary', 'silver.period', 'pe')) AS pe_text,
          CAST(p.period_type AS generated('text_dictionary', 'silver.period', 'period_type'))
@@ -95,8 +101,8 @@ FROM data_value v
 JOIN element e ON e.uid = v.de
 JOIN org_unit o ON o.uid = v.ou
 JOIN period p ON p.pe = v.pe
-LEFT JOIN ref('silver.category_option_combo') c ON c.uid = v.coc
-LEFT JOIN ref('silver.category_option_combo') a ON a.uid = v.aoc
+LEFT JOIN combo c ON c.uid = v.coc
+LEFT JOIN combo a ON a.uid = v.aoc
 WHERE ((e.data_type <> 'TEXT' AND v.value IS NOT NULL)
        OR (e.data_type = 'TEXT' AND v.value_text IS NOT NULL))
   AND NOT (e.data_type = 'NUMERIC' AND v.value_text = '0' AND NOT e.keeps_zero)

@@ -298,17 +298,40 @@ Result<std::string> GenerateAnalyticsLevelColumns(const GeneratorContext& contex
   return fmt::format("{}", fmt::join(items, ", "));
 }
 
-Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& context) {
+// The category columns of silver.category_option_combo (one per category, named by its uid).
+Result<std::vector<std::string>> ComboCategoryColumns(const GeneratorContext& context) {
   DHL_ASSIGN_OR_RETURN(std::string combos,
                        context.relation(lake::TableName{"silver", "category_option_combo"}));
   DHL_ASSIGN_OR_RETURN(auto columns, ColumnNames(context, combos));
   static const std::set<std::string> kFixed = {
       "uid", "code", "name", "category_combo", "short_name", "last_updated", "ignore_approval"};
-  std::string items;
+  std::vector<std::string> categories;
   for (const std::string& column : columns) {
     if (kFixed.count(column) > 0 || column.empty() || column[0] == '_') continue;
+    categories.push_back(column);
+  }
+  return categories;
+}
+
+Result<std::string> GenerateAnalyticsComboColumns(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto categories, ComboCategoryColumns(context));
+  const lake::TableName combos{"silver", "category_option_combo"};
+  std::string items = "uid";
+  for (const std::string& column : categories) {
     std::string quoted = sql::QuoteName(column, context.dialect);
-    items += ", CAST(COALESCE(c." + quoted + ", a." + quoted + ") AS VARCHAR) AS " + quoted;
+    DHL_ASSIGN_OR_RETURN(std::string type, TextDictionaryOf(context, combos, column));
+    items += fmt::format(", CAST(CAST({0} AS {1}) AS {2}) AS {0}", quoted,
+                         context.dialect == sql::Dialect::kSpark ? "STRING" : "VARCHAR", type);
+  }
+  return items;
+}
+
+Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& context) {
+  DHL_ASSIGN_OR_RETURN(auto categories, ComboCategoryColumns(context));
+  std::string items;
+  for (const std::string& column : categories) {
+    std::string quoted = sql::QuoteName(column, context.dialect);
+    items += ", COALESCE(c." + quoted + ", a." + quoted + ") AS " + quoted;
   }
   return items;
 }

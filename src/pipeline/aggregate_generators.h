@@ -41,9 +41,14 @@ Result<std::string> GenerateAggregatePeriodDictionary(const GeneratorContext& co
 // 'period_type_dictionary': TextDictionaryType of every DHIS2 period type's name.
 Result<std::string> GeneratePeriodTypeDictionary(const GeneratorContext& context);
 
+// 'analytics_combo_columns': the select items of silver.category_option_combo gold.analytics joins
+// its combos with: `uid`, and every category column as text from the dictionary of its values
+// (TextDictionaryOf), so that the value's options reach the write as dictionary entries.
+Result<std::string> GenerateAnalyticsComboColumns(const GeneratorContext& context);
+
 // 'analytics_category_columns': `, COALESCE(c.<category>, a.<category>) AS <category>` for every
 // category column of silver.category_option_combo (aliases `c` for the value's coc, `a` for its
-// aoc); empty when there is none.
+// aoc, each a row of analytics_combo_columns); empty when there is none.
 Result<std::string> GenerateAnalyticsCategoryColumns(const GeneratorContext& context);
 
 // 'aggregate_rules': one row per aggregatable data element (numeric or boolean value type, domain

@@ -25,6 +25,7 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("analytics_zero_rule", &GenerateAnalyticsZeroRule, &AggregateSettingsText);
     built.Add("analytics_period_columns", &GenerateAnalyticsPeriodColumns);
     built.Add("analytics_level_columns", &GenerateAnalyticsLevelColumns);
+    built.Add("analytics_combo_columns", &GenerateAnalyticsComboColumns);
     built.Add("analytics_category_columns", &GenerateAnalyticsCategoryColumns);
     built.Add("aggregate_rules", &GenerateAggregateRules, &AggregateSettingsText);
     built.Add("aggregate_query_periods", &GenerateAggregateQueryPeriods, &AggregateSettingsText);
