@@ -31,11 +31,17 @@ value AS (
     AND value_type IN ('INTEGER', 'INTEGER_POSITIVE', 'INTEGER_NEGATIVE',
                        'INTEGER_ZERO_OR_POSITIVE', 'NUMBER', 'UNIT_INTERVAL', 'PERCENTAGE')
 ),
+-- An integer key per period: on DuckDB a value's period goes through the grouping below as this
+-- key, and its id comes back by it (a period missing here keeps its id in the grouping).
+period_key AS (
+  SELECT pe, row_number() OVER (ORDER BY pe NULLS LAST) AS k
+  FROM (SELECT DISTINCT pe FROM ref('silver.period')) AS p
+),
 -- Each value with its series' statistics and min-max bounds (silver.min_max is per de, ou, coc),
 -- generated('outlier_series', ...) (src/pipeline/quality_generators.h): the figures below in
--- both dialects; on DuckDB one grouping per series collects its values and its rows, unnested at
--- the end, with no join of the values back to their series (at medium, 4.68M values: 2.6 CPU s
--- against 3.4 with two percentile_cont passes and two joins).
+-- both dialects; on DuckDB one grouping per series collects its values and its rows (period key,
+-- value, year), unnested at the end, with no join of the values back to their series (at medium,
+-- 4.68M values: 2.6 CPU s against 3.4 with two percentile_cont passes and two joins).
 -- The mean and the population standard deviation are computed from exact sums, the same in any
 -- order. A DOUBLE sum (AVG, STDDEV_POP) depends on the order the engine's threads combine their
 -- partial sums, so its last bits changed from run to run over the same values; a z-score near 0

@@ -53,7 +53,8 @@ Result<std::string> GenerateOutlierThresholds(const GeneratorContext& context);
 //           MAD: percentile_cont(0.5), bit for bit) and its rows, which are unnested at the end:
 //           no join of the values back to their series. Integer sums (HUGEINT) where every value
 //           of the series is an integer below 2^31 in magnitude, DECIMAL(38, 10) sums over the
-//           list otherwise.
+//           list otherwise. A row's period goes through the grouping as its integer key in the
+//           model's CTE `period_key` (pe, k), the id where that CTE does not hold it.
 //   Spark   percentile_cont for the median, a second grouping of the values joined to the first
 //           for the MAD, and each value joined to its series (Spark's SQL has no list lambdas
 //           we could share: DuckDB macros cannot take lambdas); integer sums as DECIMAL(38, 0).

@@ -360,6 +360,32 @@ TEST_F(GoldQualityTest, MediansOfOddEvenAndSingleValueSeries) {
             (std::vector<std::string>{"(Z, 0.0, NULL)"}));
 }
 
+// On DuckDB a value's period goes through the series' grouping as an integer key of the periods
+// in silver.period; a period silver.period does not hold keeps its id by another way. P at fE
+// mixes both: 1 in 202401 and 6 in 2024W4 (in silver.period), 2 in 202312 (not there, year 2023).
+// Each row keeps its own period, value and year; mean 3, median 2, |v - 2| = 1, 0, 4 -> mad 1,
+// integer sums n = 3, sx = 9, sxx = 41: variance (3 * 41 - 81) / 9 = 42 / 9, modified z(6) =
+// 0.6745 * 4 = 2.698.
+TEST_F(GoldQualityTest, EachValueKeepsItsPeriodWhetherSilverPeriodHoldsItOrNot) {
+  WriteSilver(*catalog_);
+  WriteValues(*catalog_, std::string(kValues) +
+                             ",('P','202401','fE','catOptCom01','aoc1',1,'INTEGER'),"
+                             "('P','202312','fE','catOptCom01','aoc1',2,'INTEGER'),"
+                             "('P','2024W4','fE','catOptCom01','aoc1',6,'INTEGER')");
+  RunOk(*catalog_);
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier",
+                 "de, pe, value, year, mean, median, mad, round(modified_z_score, 6)", "de = 'P'"),
+            (std::vector<std::string>{"(P, 202312, 2.0, 2023, 3.0, 2.0, 1.0, 0.0)",
+                                      "(P, 202401, 1.0, 2024, 3.0, 2.0, 1.0, 0.6745)",
+                                      "(P, 2024W4, 6.0, 2024, 3.0, 2.0, 1.0, 2.698)"}));
+  EXPECT_EQ(Number(*catalog_, "gold.outlier", "std_dev", "de = 'P' AND pe = '2024W4'"),
+            std::sqrt(42.0 / 9));
+  // O's periods (2023) are none of silver.period's: its six rows keep theirs.
+  EXPECT_EQ(Rows(*catalog_, "gold.outlier", "pe", "de = 'O'"),
+            (std::vector<std::string>{"(202307)", "(202308)", "(202309)", "(202310)", "(202311)",
+                                      "(202312)"}));
+}
+
 const std::string kRateColumns =
     "data_set, ou, ou_level, pe, period_type, expected, actual, actual_on_time, round(rate, 3), "
     "round(rate_on_time, 3)";
