@@ -393,12 +393,21 @@ cell_rule AS (
 -- cells of query periods, disaggregated_level_cell those of disaggregated data periods, each with
 -- the grains derived from the option combos.
 generated('aggregate_level_cells'),
+-- Per element and cell period (a small table): the rule evaluating the cell (aggregate_cell_value's
+-- alias `r`, with the period's days) and the published labels, so that each of the millions of
+-- cells joins one table once instead of the periods, the rules and the elements apart.
+cell_label AS (
+  SELECT r.de_id, p.cp_id, r.selection, r.formula, r.min_max, p.days, e.de_text, e.aoc, p.pe_text,
+         p.period_type_text, p.year
+  FROM rule_key r
+  JOIN cell_period p ON p.period_type = r.period_type
+  JOIN element_key e ON e.de_id = r.de_id
+),
 cell AS (
-  SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, c.ou_level, c.n,
-         generated('aggregate_cell_value') AS value
+  SELECT c.grain_id, c.ou_id, c.ou_level, c.n, generated('aggregate_cell_value') AS value,
+         r.de_text, r.aoc, r.pe_text, r.period_type_text, r.year
   FROM level_cell c
-  JOIN cell_period p ON p.cp_id = c.cp_id
-  JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
+  JOIN cell_label r ON r.de_id = c.de_id AND r.cp_id = c.cp_id
 ),
 -- Disaggregated cells are copied from the data period to every query period it maps to; a
 -- financial year fed by two data years takes their weighted average
@@ -411,7 +420,7 @@ disaggregated_cell AS (
            generated('aggregate_cell_value') AS value
     FROM disaggregated_level_cell c
     JOIN cell_period p ON p.cp_id = c.cp_id
-    JOIN rule_key r ON r.de_id = c.de_id AND r.period_type = p.period_type
+    JOIN cell_label r ON r.de_id = c.de_id AND r.cp_id = c.cp_id
   ) c
   JOIN disaggregation_period d ON d.period_type = c.period_type AND d.data_pe = c.cp
   JOIN cell_period q ON q.period_type = d.period_type AND q.cp = d.pe AND NOT q.disaggregated
@@ -444,18 +453,20 @@ across AS (
   WHERE cell_rank = 1
 ),
 result AS (
-  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, value FROM cell
+  SELECT grain_id, ou_id, ou_level, n, value, de_text, aoc, pe_text, period_type_text, year
+  FROM cell
   UNION ALL
-  SELECT de_id, cp_id, grain_id, ou_id, ou_level, n, value FROM disaggregated_cell
+  SELECT c.grain_id, c.ou_id, c.ou_level, c.n, c.value, l.de_text, l.aoc, l.pe_text,
+         l.period_type_text, l.year
+  FROM disaggregated_cell c
+  JOIN cell_label l ON l.de_id = c.de_id AND l.cp_id = c.cp_id
 )
-SELECT e.de_text AS de, k.coc_text AS coc, k.category_text AS category,
-       k.option_text AS category_option, e.aoc, u.ou_text AS ou, r.ou_level, p.pe_text AS pe,
-       p.period_type_text AS period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, p.year
+SELECT r.de_text AS de, k.coc_text AS coc, k.category_text AS category,
+       k.option_text AS category_option, r.aoc, u.ou_text AS ou, r.ou_level, r.pe_text AS pe,
+       r.period_type_text AS period_type, r.value, CAST(FLOOR(r.n) AS BIGINT) AS count, r.year
 FROM result r
-JOIN element_key e ON e.de_id = r.de_id
 JOIN grain_key k ON k.grain_id = r.grain_id
 JOIN unit u ON u.ou_id = r.ou_id
-JOIN cell_period p ON p.cp_id = r.cp_id
 WHERE r.value IS NOT NULL
 UNION ALL
 SELECT CAST(a.de AS generated('text_dictionary', 'silver.data_element', 'uid')),

@@ -690,7 +690,7 @@ Result<std::string> GenerateAggregateCellValue(const GeneratorContext& context) 
       "CASE\n"
       "  WHEN r.selection = 'min_max' THEN CASE WHEN r.min_max = 'min' THEN c.sum_mn ELSE c.sum_mx "
       "END\n"
-      "  WHEN r.formula = 'days_weighted' THEN c.svd / p.days\n"
+      "  WHEN r.formula = 'days_weighted' THEN c.svd / r.days\n"
       "  WHEN r.formula = 'percent_of_days' THEN CASE WHEN c.sd > 0 THEN c.svd / c.sd * 100 END\n"
       "  WHEN r.formula = 'avg' THEN c.s / c.n\n"
       "  WHEN r.formula = 'count' THEN CAST(c.n AS DOUBLE)\n"

@@ -123,8 +123,8 @@ Result<std::string> GenerateAggregateLevelCells(const GeneratorContext& context)
 
 // 'aggregate_cell_value': the value of a cell as the rule's outer aggregate (AggregateValueSql's
 // forms named by aggregate_rules' `formula`, MIN/MAX_SUM_ORG_UNIT by `min_max`) over the cell's
-// partial sums: an expression over aliases `c` (n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx), `r`
-// (aggregate_rules' row) and `p` (the cell period's days).
+// partial sums: an expression over aliases `c` (n, s, ss, mn, mx, svd, sd, sum_mn, sum_mx) and `r`
+// (aggregate_rules' selection, formula and min_max, with the cell period's days).
 Result<std::string> GenerateAggregateCellValue(const GeneratorContext& context);
 
 }  // namespace dhl::pipeline
