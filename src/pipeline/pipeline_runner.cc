@@ -364,8 +364,8 @@ class Runner {
   Result<std::string> StagingFolder(const Model& model, const Versions& inputs);
   std::optional<engine::SpillFolder> staging_;
   // The key hashes (`key_hash`, SQL over `relation`) of `relation`'s keys with several rows, as
-  // temporary table `_pipeline_several_keys` (`_pipeline_key_hash`): grouped a share of the hashes
-  // at a time (`rows` is the relation's row count), so that a grouping holds about
+  // temporary table `_pipeline_several_keys` (`_pipeline_key_hash`): sorted a share of the hashes
+  // at a time (`rows` is the relation's row count), so that a share holds about
   // keys_per_grouping keys.
   Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
   // Files a streamed rebuild or a run in pieces staged in staging_; DropTempTables deletes them.
@@ -1914,21 +1914,26 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
 
 Status Runner::FindRepeatedKeys(const std::string& relation, const std::string& key_hash,
                                 int64_t rows) {
-  // One 8-byte group per key, not the key's texts, a share of the hashes at a time (each grouping
-  // holds a group per key: at medium scale, 4.8M keys in one grouping were a rebuild's peak); a
-  // collision only sends more keys through the ranking, which ranks by the key itself. NULL parts
-  // hash alike, as PARTITION BY groups them.
+  // One 8-byte hash per key, not the key's texts, a share of the hashes at a time (at medium
+  // scale, 4.8M keys grouped at once were a rebuild's peak); a collision only sends more keys
+  // through the ranking, which ranks by the key itself. NULL parts hash alike, as PARTITION BY
+  // groups them. Each share's hashes are sorted and a hash equal to the one before it is repeated:
+  // grouping them held a hash table of nearly all distinct keys (large scale, 48.7M rows in 16
+  // shares: 11.5-12.8 CPU s and 307 MB grouped, 7.8-8.5 CPU s and 163 MB sorted).
   const std::string several = "_pipeline_several_keys";
   DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP TABLE " + several +
                                           " (_pipeline_key_hash UBIGINT)"));
   const int64_t shares =
       std::clamp<int64_t>(rows / std::max<int64_t>(options_.keys_per_grouping, 1) + 1, 1, 16);
   for (int64_t share = 0; share < shares; ++share) {
-    DHL_RETURN_IF_ERROR(
-        connection_.Execute("INSERT INTO " + several + " SELECT _pipeline_key_hash FROM (SELECT " +
-                            key_hash + " AS _pipeline_key_hash FROM " + relation +
-                            ") WHERE _pipeline_key_hash % " + std::to_string(shares) + " = " +
-                            std::to_string(share) + " GROUP BY 1 HAVING count(*) > 1"));
+    DHL_RETURN_IF_ERROR(connection_.Execute(
+        "INSERT INTO " + several +
+        " SELECT DISTINCT _pipeline_key_hash FROM (SELECT _pipeline_key_hash, "
+        "lag(_pipeline_key_hash) OVER (ORDER BY _pipeline_key_hash) AS _pipeline_previous_hash "
+        "FROM (SELECT " +
+        key_hash + " AS _pipeline_key_hash FROM " + relation + ") WHERE _pipeline_key_hash % " +
+        std::to_string(shares) + " = " + std::to_string(share) +
+        ") WHERE _pipeline_key_hash = _pipeline_previous_hash"));
   }
   return Status::Ok();
 }

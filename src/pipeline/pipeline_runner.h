@@ -46,9 +46,9 @@ struct RunOptions {
   // setting fails the run naming it); a changed setting reruns, in full, the models whose
   // generators render it, and their descendants.
   GeneratorSettings settings;
-  // A rebuild of an incremental model looks for keys with several rows by grouping a hash of the
-  // key, this many keys' worth of the batch at a time (each key holds about 64 bytes while
-  // grouped).
+  // A rebuild of an incremental model looks for keys with several rows by sorting a hash of the
+  // key, this many keys' worth of the batch at a time (each key holds about 30 bytes while
+  // sorted; 64 when they were grouped).
   int64_t keys_per_grouping = 2'000'000;
   // The bytes free on the file system holding a folder (a rebuild checks them before staging its
   // rows); nullptr = engine::FreeDiskBytes. Tests give a full disk.
