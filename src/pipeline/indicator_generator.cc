@@ -519,19 +519,25 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   std::vector<std::string> values;
   if (!columns.aggregate.empty()) {
     std::vector<std::string> rows;
+    std::set<std::string> data_elements;
     for (const auto& [key, index] : columns.aggregate) {
       rows.push_back("(" + text(key.de) + ", " + text(key.coc) + ", " + text(key.aoc) + ", " +
                      std::to_string(key.offset) + ", " + std::to_string(index) + ")");
+      data_elements.insert(text(key.de));
     }
     std::string on = "a.de = m.de AND COALESCE(a.coc, '') = m.coc";
     on += inputs.aggregate_has_aoc ? " AND COALESCE(a.aoc, '') = m.aoc" : "";
     on += inputs.aggregate_has_category ? " AND a.category IS NULL" : "";
+    // The join keeps these data elements alone; the same list as a filter lets the scan skip
+    // gold.aggregate's row groups of other elements (the table is written in pieces of data
+    // elements, so its row groups hold few), which a join's keys do not.
     values.push_back(
         "SELECT a.ou, s.pe, m.item, a.value FROM ref('gold.aggregate') a JOIN (VALUES " +
         Join(rows, ", ") + ") AS m(de, coc, aoc, pe_offset, item) ON " + on +
         " JOIN period_shift s ON s.source_pe = a.pe AND s.pe_offset = m.pe_offset WHERE "
         "a.period_type IN (" +
-        types + ")");
+        types + ") AND a.de IN (" +
+        Join(std::vector<std::string>(data_elements.begin(), data_elements.end()), ", ") + ")");
   }
   if (!columns.rates.empty()) {
     std::vector<std::string> rows;
