@@ -31,8 +31,8 @@
 -- Inside the query every key is an integer (element, cell period, option combo, grain, org unit:
 -- dense 32-bit ids numbered here, half the width of ROW_NUMBER's BIGINT in every hash table; the
 -- FLOOR() of an integer is the integer, and the shared subset wants it in an integer CAST); uids
--- come back only in the published columns, each cast once per dimension row to the dictionary of
--- its values (generated('text_dictionary'), 'aggregate_period_dictionary',
+-- come back only in the published columns, each but the element cast once per dimension row to the
+-- dictionary of its values (generated('text_dictionary'), 'aggregate_period_dictionary',
 -- 'period_type_dictionary': an ENUM in DuckDB), which the Parquet writer writes each row group's
 -- dictionary from instead of hashing every row's text (docs/delta.md).
 -- Partitioned by the year the query period ends in: every value a cell reads starts in that year
@@ -90,7 +90,10 @@ element AS (
 -- exactly as for the totals.
 element_key AS (
   SELECT de, aoc, per_unit_grains,
-         CAST(de AS generated('text_dictionary', 'silver.data_element', 'uid')) AS de_text,
+         -- The element stays plain text: a run in pieces writes each piece's elements to files of
+         -- their own, whose exact min/max of `de` let readers of a few elements (gold.indicator_value)
+         -- skip the others' files; a dictionary's bounds would span every element.
+         de AS de_text,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY de NULLS LAST, aoc NULLS FIRST)) AS INTEGER)
            AS de_id
   FROM (
@@ -469,7 +472,7 @@ JOIN grain_key k ON k.grain_id = r.grain_id
 JOIN unit u ON u.ou_id = r.ou_id
 WHERE r.value IS NOT NULL
 UNION ALL
-SELECT CAST(a.de AS generated('text_dictionary', 'silver.data_element', 'uid')),
+SELECT a.de,
        CAST(a.g_coc AS generated('text_dictionary', 'silver.category_option_combo', 'uid')),
        CAST(a.g_category
             AS generated('text_dictionary', 'silver.category_option_combo_option', 'category')),
