@@ -128,8 +128,11 @@ registration AS (
     WHERE c.completed
   ) AS r
 ),
+-- A unit's reports count at the unit (and its ancestors of each report's period end) whatever level
+-- it had then: one row per unit and query period, joined to the expected row, which holds the
+-- unit's level at the query period's end (a unit that changed level within a year has one row).
 actual AS (
-  SELECT r.data_set, a.ou, a.ou_level, m.query_pe AS pe, m.query_type AS period_type,
+  SELECT r.data_set, a.ou, m.query_pe AS pe, m.query_type AS period_type,
          COUNT(*) AS actual, COUNT(CASE WHEN r.on_time = 1 THEN 1 END) AS actual_on_time
   FROM registration r
   JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
@@ -137,7 +140,7 @@ actual AS (
     ON a.uid = r.ou AND a.ou IS NOT NULL
    AND (a.valid_from IS NULL OR a.valid_from <= r.end_date)
    AND (a.valid_to IS NULL OR a.valid_to > r.end_date)
-  GROUP BY r.data_set, a.ou, a.ou_level, m.query_pe, m.query_type
+  GROUP BY r.data_set, a.ou, m.query_pe, m.query_type
 )
 SELECT e.data_set, e.ou, e.ou_level, e.pe, e.period_type,
        CAST(e.expected AS DOUBLE) AS expected,

@@ -275,6 +275,45 @@ TEST_F(GoldHierarchyTest, AsOfPeriodRollsEachValueUpTheHierarchyOfItsPeriod) {
   EXPECT_EQ(Indicator("inReports", "D2", "202403"), 0);
 }
 
+// A unit that changes level: F2 leaves D2 (level 4) for a place right under R1 (level 3) on
+// 2024-07-01, completing March (at level 4 then) and August (at level 3). Its own row of 2024 is
+// one row, by its place on 31 December (level 3): expected 1 unit x 12 months, actual its 2 reports
+// (each registration counts at the unit whatever its level was). R1 (level 2 throughout) expects
+// F1, F2 and F3 for the year (F4 closed on 30 September): 36, actual F1's 2 and F2's 2.
+TEST_F(GoldHierarchyTest, AsOfPeriodAUnitThatChangesLevelHasOneRowPerPeriod) {
+  UseHierarchy(Hierarchy::kAsOfPeriod);
+  WriteSilver(*catalog_);
+  const std::string f2_moves = "2024-07-01 10:00:00+00";
+  std::string units = OrgUnits();
+  const std::string f2 = Version({"N", "R1", "D2", "F2"}, "NULL", "NULL");
+  ASSERT_NE(units.find(f2), std::string::npos);
+  units.replace(units.find(f2), f2.size(),
+                Version({"N", "R1", "D2", "F2"}, "NULL", f2_moves) + " UNION ALL " +
+                    Version({"N", "R1", "F2"}, f2_moves, "NULL"));
+  Write(*catalog_, "silver.org_unit", units);
+  Write(*catalog_, "silver.complete_registration",
+        "SELECT * FROM (VALUES ('dsMonthly01', '202403', 'F1', 'aocDef', TRUE, TIMESTAMPTZ "
+        "'2024-04-02 00:00:00+00'), ('dsMonthly01', '202408', 'F1', 'aocDef', TRUE, TIMESTAMPTZ "
+        "'2024-09-02 00:00:00+00'), ('dsMonthly01', '202403', 'F2', 'aocDef', TRUE, TIMESTAMPTZ "
+        "'2024-04-03 00:00:00+00'), ('dsMonthly01', '202408', 'F2', 'aocDef', TRUE, TIMESTAMPTZ "
+        "'2024-09-03 00:00:00+00')) AS t(data_set, pe, ou, aoc, completed, completed_at)");
+  RunOk(*catalog_);
+  const std::string f2_year = "data_set = 'dsMonthly01' AND ou = 'F2' AND pe = '2024'";
+  EXPECT_EQ(CountWhere("gold.reporting_rate", f2_year), 1);
+  EXPECT_EQ(OneValue("gold.reporting_rate", "ou_level", f2_year), 3);
+  EXPECT_EQ(Reports("F2", "2024"), Pair(12, 2));
+  // Each month by F2's place at its end: March at level 4 (1 of 1), August at level 3 (1 of 1).
+  EXPECT_EQ(OneValue("gold.reporting_rate", "ou_level",
+                     "data_set = 'dsMonthly01' AND ou = 'F2' AND pe = '202403'"),
+            4);
+  EXPECT_EQ(Reports("F2", "202403"), Pair(1, 1));
+  EXPECT_EQ(Reports("F2", "202408"), Pair(1, 1));
+  EXPECT_EQ(
+      CountWhere("gold.reporting_rate", "data_set = 'dsMonthly01' AND ou = 'R1' AND pe = '2024'"),
+      1);
+  EXPECT_EQ(Reports("R1", "2024"), Pair(36, 4));
+}
+
 // Both renderings of the hierarchy, in both dialects, stay in the SQL the Databricks bundle runs
 // too (the shared subset of DuckDB and Spark).
 TEST_F(GoldHierarchyTest, AncestryStaysInTheSharedSqlSubset) {
