@@ -269,16 +269,10 @@ Result<std::string> GenerateAnalyticsPeriodColumns(const GeneratorContext& conte
         "CASE WHEN p.period_type = " + Text(dhis2::PeriodTypeName(type), context.dialect) +
         " THEN p.pe ELSE " + structure + " END";
     if (context.dialect == sql::Dialect::kDuckDb) {
-      // Each column's text from the dictionary of its values over the periods (TextDictionaryType).
-      DHL_ASSIGN_OR_RETURN(
-          auto distinct, context.connection->Query("SELECT DISTINCT " + value + " FROM " + periods +
-                                                   " AS p WHERE " + value + " IS NOT NULL"));
-      std::vector<std::string> values;
-      for (size_t row = 0; row < distinct.row_count(); ++row) {
-        if (auto text = distinct.GetString(0, row)) values.push_back(*text);
-      }
-      value =
-          "CAST(" + value + " AS " + TextDictionaryType(std::move(values), context.dialect) + ")";
+      // Each column's text from the dictionary of its values over the periods.
+      DHL_ASSIGN_OR_RETURN(std::string dictionary,
+                           TextDictionaryOver(context, periods + " AS p", value));
+      value = "CAST(" + value + " AS " + dictionary + ")";
     }
     items.push_back(value + " AS " + quoted);
   }
@@ -289,11 +283,10 @@ Result<std::string> GenerateAnalyticsLevelColumns(const GeneratorContext& contex
   const lake::TableName units{"silver", "org_unit"};
   std::vector<std::string> items;
   for (int level = 1; level <= kOrgUnitLevels; ++level) {
-    const std::string column = "level" + std::to_string(level) + "_uid";
-    DHL_ASSIGN_OR_RETURN(std::string type, TextDictionaryOf(context, units, column));
-    items.push_back(fmt::format("CAST(CAST({0} AS {1}) AS {2}) AS {0}", column,
-                                context.dialect == sql::Dialect::kSpark ? "STRING" : "VARCHAR",
-                                type));
+    DHL_ASSIGN_OR_RETURN(
+        std::string item,
+        TextColumnFromDictionary(context, units, "level" + std::to_string(level) + "_uid"));
+    items.push_back(std::move(item));
   }
   return fmt::format("{}", fmt::join(items, ", "));
 }
@@ -318,10 +311,8 @@ Result<std::string> GenerateAnalyticsComboColumns(const GeneratorContext& contex
   const lake::TableName combos{"silver", "category_option_combo"};
   std::string items = "uid";
   for (const std::string& column : categories) {
-    std::string quoted = sql::QuoteName(column, context.dialect);
-    DHL_ASSIGN_OR_RETURN(std::string type, TextDictionaryOf(context, combos, column));
-    items += fmt::format(", CAST(CAST({0} AS {1}) AS {2}) AS {0}", quoted,
-                         context.dialect == sql::Dialect::kSpark ? "STRING" : "VARCHAR", type);
+    DHL_ASSIGN_OR_RETURN(std::string item, TextColumnFromDictionary(context, combos, column));
+    items += ", " + item;
   }
   return items;
 }

@@ -20,20 +20,27 @@ std::string DateSql(dhis2::Date date, sql::Dialect dialect) {
   return "CAST(" + sql::StringLiteral(dhis2::FormatDate(date), dialect) + " AS DATE)";
 }
 
-// The distinct non-NULL values of `column` in the model's input `table`, when declared.
-Result<std::vector<std::string>> DistinctValues(const GeneratorContext& context,
-                                                const lake::TableName& table,
-                                                std::string_view column) {
-  DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(table));
-  DHL_ASSIGN_OR_RETURN(auto result,
-                       context.connection->Query("SELECT DISTINCT CAST(" + sql::QuoteName(column) +
-                                                 " AS VARCHAR) FROM " + relation + " WHERE " +
-                                                 sql::QuoteName(column) + " IS NOT NULL"));
+// The distinct non-NULL values of `expression` over `from` (a FROM clause), as text.
+Result<std::vector<std::string>> DistinctTexts(const GeneratorContext& context,
+                                               const std::string& from,
+                                               const std::string& expression) {
+  DHL_ASSIGN_OR_RETURN(
+      auto result,
+      context.connection->Query("SELECT DISTINCT CAST(" + expression + " AS VARCHAR) FROM " + from +
+                                " WHERE " + expression + " IS NOT NULL"));
   std::vector<std::string> values;
   for (size_t row = 0; row < result.row_count(); ++row) {
     if (auto value = result.GetString(0, row)) values.push_back(*value);
   }
   return values;
+}
+
+// The distinct non-NULL values of `column` in the model's input `table`, when declared.
+Result<std::vector<std::string>> DistinctValues(const GeneratorContext& context,
+                                                const lake::TableName& table,
+                                                std::string_view column) {
+  DHL_ASSIGN_OR_RETURN(std::string relation, context.relation(table));
+  return DistinctTexts(context, relation, sql::QuoteName(column));
 }
 
 }  // namespace
@@ -160,6 +167,22 @@ Result<std::string> TextDictionaryOf(const GeneratorContext& context, const lake
   if (context.dialect == sql::Dialect::kSpark) return TextDictionaryType({}, context.dialect);
   DHL_ASSIGN_OR_RETURN(std::vector<std::string> values, DistinctValues(context, table, column));
   return TextDictionaryType(std::move(values), context.dialect);
+}
+
+Result<std::string> TextDictionaryOver(const GeneratorContext& context, const std::string& from,
+                                       const std::string& expression) {
+  if (context.dialect == sql::Dialect::kSpark) return TextDictionaryType({}, context.dialect);
+  DHL_ASSIGN_OR_RETURN(std::vector<std::string> values, DistinctTexts(context, from, expression));
+  return TextDictionaryType(std::move(values), context.dialect);
+}
+
+Result<std::string> TextColumnFromDictionary(const GeneratorContext& context,
+                                             const lake::TableName& table,
+                                             const std::string& column) {
+  DHL_ASSIGN_OR_RETURN(std::string type, TextDictionaryOf(context, table, column));
+  const std::string quoted = sql::QuoteName(column, context.dialect);
+  return fmt::format("CAST(CAST({0} AS {1}) AS {2}) AS {0}", quoted,
+                     context.dialect == sql::Dialect::kSpark ? "STRING" : "VARCHAR", type);
 }
 
 Result<std::string> GenerateTextDictionary(const GeneratorContext& context) {

@@ -53,6 +53,17 @@ std::string TextDictionaryType(std::vector<std::string> values, sql::Dialect dia
 Result<std::string> TextDictionaryOf(const GeneratorContext& context, const lake::TableName& table,
                                      std::string_view column);
 
+// TextDictionaryType of the distinct non-NULL values of `expression` over `from` (a FROM clause
+// of the model's inputs, e.g. "<relation> AS p").
+Result<std::string> TextDictionaryOver(const GeneratorContext& context, const std::string& from,
+                                       const std::string& expression);
+
+// The select item `CAST(CAST(<column> AS VARCHAR) AS <TextDictionaryOf the column>) AS <column>`
+// (STRING in Spark): a text column of `table`'s rows, from its dictionary.
+Result<std::string> TextColumnFromDictionary(const GeneratorContext& context,
+                                             const lake::TableName& table,
+                                             const std::string& column);
+
 // Generator 'text_dictionary', called as generated('text_dictionary', 'layer.table', 'column'):
 // TextDictionaryType of the column's distinct non-NULL values in the model's input `table`, for a
 // CAST(x AS ...) in a dimension's CTE whose x takes only that column's values (a value outside them
