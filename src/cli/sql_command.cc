@@ -1,4 +1,8 @@
-// `dhis2lake sql "SELECT …" [--format table|csv|json]`: SQL over every table of the lake.
+// `dhis2lake sql "SELECT …" [--format table|csv|json]`: SQL over every table of the lake; `-` reads
+// the SQL from standard input (a query longer than the system's limit on one argument, 128 KiB on
+// Linux, or a file: `dhis2lake sql - < query.sql`).
+#include <iostream>
+#include <iterator>
 #include <memory>
 #include <string>
 
@@ -16,7 +20,8 @@ void AddSqlCommand(CLI::App& app, Action* action) {
   auto args = std::make_shared<Args>();
   CLI::App* command =
       app.add_subcommand("sql", "Run SQL over the lake; every table is a view layer.table");
-  command->add_option("query", args->query, "The SQL, e.g. \"SELECT * FROM silver.data_value\"")
+  command->add_option("query", args->query,
+                      "The SQL, e.g. \"SELECT * FROM silver.data_value\"; - reads it from stdin")
       ->required();
   command->add_option("--format", args->format, "table, csv or json (default table)");
   command->callback([action, args] {
@@ -24,6 +29,13 @@ void AddSqlCommand(CLI::App& app, Action* action) {
       Result<OutputFormat> format = ParseOutputFormat(args->format);
       if (!format.ok()) {
         return ReportFailure(format.status(), /*usage_on_invalid=*/true);
+      }
+      if (args->query == "-") {
+        args->query.assign(std::istreambuf_iterator<char>(std::cin), {});
+        if (args->query.find_first_not_of(" \t\r\n") == std::string::npos) {
+          return ReportFailure(InvalidArgument("sql -: standard input holds no SQL"),
+                               /*usage_on_invalid=*/true);
+        }
       }
       Result<LakeSession> session =
           LakeSession::Open(config.lake_dir, /*register_tables=*/true, config.memory_limit_bytes);

@@ -55,14 +55,15 @@ class CliTest : public ::testing::Test {
   }
   void TearDown() override { fs::remove_all(dir_); }
 
-  // Runs the binary in the test's folder (so the default ./lake is the test's own).
-  CliRun Cli(const std::vector<std::string>& args) {
+  // Runs the binary in the test's folder (so the default ./lake is the test's own), its standard
+  // input read from `input`.
+  CliRun Cli(const std::vector<std::string>& args, const std::string& input = "/dev/null") {
     std::string command = "cd " + ShellQuote(dir_.string()) + " && " + ShellQuote(DHL_CLI);
     for (const auto& arg : args) {
       command += " " + ShellQuote(arg);
     }
     command += " >" + ShellQuote((dir_ / "stdout").string()) + " 2>" +
-               ShellQuote((dir_ / "stderr").string()) + " </dev/null";
+               ShellQuote((dir_ / "stderr").string()) + " <" + ShellQuote(input);
     int status = std::system(command.c_str());
     CliRun run;
     run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
@@ -165,6 +166,15 @@ TEST_F(CliTest, SqlFormats) {
   CliRun error = Cli({"sql", "SELECT * FROM silver.nothing_here"});
   EXPECT_EQ(error.exit_code, 1);
   EXPECT_NE(error.err.find("silver.nothing_here"), std::string::npos) << error.err;
+  // `-` reads the SQL from standard input: a query longer than one argument may be (128 KiB).
+  std::string long_query = "SELECT 1 AS n";
+  while (long_query.size() < 200 * 1024) long_query += " -- padding\n";
+  CliRun piped = Cli({"sql", "-", "--format", "csv"}, Write("query.sql", long_query).string());
+  ASSERT_EQ(piped.exit_code, 0) << piped.err;
+  EXPECT_EQ(piped.out, "n\n1\n");
+  CliRun empty = Cli({"sql", "-"});
+  EXPECT_EQ(empty.exit_code, 2) << empty.err;
+  EXPECT_NE(empty.err.find("standard input holds no SQL"), std::string::npos) << empty.err;
 }
 
 TEST_F(CliTest, ImportTablesHistorySql) {
