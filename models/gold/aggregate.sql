@@ -201,7 +201,7 @@ grain_map AS (
 -- in look_back_fact.
 fact AS (
   SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.pe, f.period_type, f.aoc, f.start_date,
-         f.end_date, f.value, f.days, f.value_x_days
+         f.end_date, f.value, f.days, f.value_x_days, e.per_unit_grains AS per_unit
   FROM (SELECT * FROM ref('gold.analytics') WHERE generated('aggregate_ordinary_years')) f
   JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
@@ -212,7 +212,7 @@ fact AS (
 -- before the computed ones), read apart so that the other rules read only their own years.
 look_back_fact AS (
   SELECT e.de_id, c.coc_id, u.ou_id, u.unit_id, f.aoc, f.start_date, f.end_date, f.value, f.days,
-         f.value_x_days
+         f.value_x_days, e.per_unit_grains AS per_unit
   FROM ref('gold.analytics') f
   JOIN element_key e ON e.de = f.de AND (e.aoc IS NULL OR e.aoc = f.aoc)
   JOIN combo_key c ON c.coc = f.coc
@@ -222,10 +222,12 @@ look_back_fact AS (
 ),
 -- The elements whose values in this run have one attribute option combo and one period type:
 -- gold.analytics holds one row per (de, coc, aoc, ou, pe), and periods of one type do not overlap,
--- so each cell of such an element in its values' own period holds exactly one value.
+-- so each cell of such an element in its values' own period holds exactly one value. Not the
+-- per_unit_grains elements: leaf groups their option combos into each unit's total and options.
 single_value_element AS (
   SELECT de_id
   FROM fact
+  WHERE NOT per_unit
   GROUP BY de_id
   HAVING MIN(COALESCE(aoc, '')) = MAX(COALESCE(aoc, ''))
      AND MIN(COALESCE(period_type, '')) = MAX(COALESCE(period_type, ''))
@@ -248,7 +250,7 @@ single_member AS (
     ON p.period_type = r.period_type AND p.cp = m.cp AND p.disaggregated = r.disaggregation
 ),
 member AS (
-  SELECT f.de_id, p.cp_id, f.coc_id, f.ou_id, f.value, f.days, f.value_x_days
+  SELECT f.de_id, p.cp_id, f.coc_id, f.ou_id, f.value, f.days, f.value_x_days, f.per_unit
   FROM fact f
   LEFT JOIN single_value_element s ON s.de_id = f.de_id
   JOIN rule_key r ON r.de_id = f.de_id AND r.selection IN ('all', 'min_max')
@@ -264,7 +266,7 @@ member AS (
 -- ones.
 ranked_fact AS (
   SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
-         f.value_x_days,
+         f.value_x_days, f.per_unit,
          LEAD(f.end_date) OVER (
            PARTITION BY f.de_id, f.unit_id, f.coc_id, f.aoc
            ORDER BY f.end_date ASC NULLS LAST, f.start_date ASC NULLS LAST) AS next_end,
@@ -281,7 +283,7 @@ ranked_fact AS (
 -- inside the query period.
 winner AS (
   SELECT s.de_id, s.coc_id, s.aoc, s.ou_id, s.start_date, s.end_date, s.value, s.days,
-         s.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe AS cp
+         s.value_x_days, s.per_unit, r.period_type, r.selection, r.ranks_across, q.pe AS cp
   FROM ranked_fact s
   JOIN rule_key r ON r.de_id = s.de_id AND r.selection = 'last'
   JOIN query_period q
@@ -290,7 +292,7 @@ winner AS (
   WHERE s.next_end IS NULL OR q.end_date < s.next_end
   UNION ALL
   SELECT s.de_id, s.coc_id, s.aoc, s.ou_id, s.start_date, s.end_date, s.value, s.days,
-         s.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe
+         s.value_x_days, s.per_unit, r.period_type, r.selection, r.ranks_across, q.pe
   FROM ranked_fact s
   JOIN rule_key r ON r.de_id = s.de_id AND r.selection = 'first'
   JOIN query_period q
@@ -298,11 +300,11 @@ winner AS (
    AND s.start_date >= q.look_back_start
   WHERE s.earlier_start IS NULL OR s.earlier_start < q.look_back_start
   UNION ALL
-  SELECT de_id, coc_id, aoc, ou_id, start_date, end_date, value, days, value_x_days, period_type,
-         selection, ranks_across, cp
+  SELECT de_id, coc_id, aoc, ou_id, start_date, end_date, value, days, value_x_days, per_unit,
+         period_type, selection, ranks_across, cp
   FROM (
     SELECT f.de_id, f.coc_id, f.aoc, f.ou_id, f.start_date, f.end_date, f.value, f.days,
-           f.value_x_days, r.period_type, r.selection, r.ranks_across, q.pe AS cp,
+           f.value_x_days, f.per_unit, r.period_type, r.selection, r.ranks_across, q.pe AS cp,
            ROW_NUMBER() OVER (
              PARTITION BY f.de_id, f.unit_id, f.coc_id, f.aoc, q.period_type, q.pe
              ORDER BY f.end_date DESC NULLS LAST, f.start_date DESC NULLS LAST) AS pe_rank
@@ -314,48 +316,46 @@ winner AS (
   ) ranked
   WHERE pe_rank = 1
 ),
--- Partial sums per (element, cell period, coc, org unit). The count is a DOUBLE (exact below 2^53):
--- every level's SUM of it then adds doubles, not the 128-bit integers SUM(BIGINT) gives. Each row
--- of single_member is its cell's only value: its partial sums are relabelled, not grouped (at
--- medium 3.5 M of the 10.9 M rows, each its own group).
-leaf AS (
-  SELECT de_id, cp_id, coc_id, ou_id, CAST(1 AS DOUBLE) AS n, value AS s, value * value AS ss,
-         value AS mn, value AS mx, value_x_days AS svd, days AS sd
-  FROM single_member
+-- The grains each value's partial sums go to: its option combo's own grain; for per_unit_grains
+-- elements also the total and the options the combo counts in, whose cells group the unit's
+-- values of every combo in them. MIN_SUM_ORG_UNIT takes the unit's minimum over the period
+-- (MAX_SUM_ORG_UNIT its maximum) and sums those (getMinOrMaxValueSubquerySql).
+leaf_grain AS (
+  SELECT coc_id, grain_id, FALSE AS per_unit FROM grain_map WHERE own
   UNION ALL
-  SELECT de_id, cp_id, coc_id, ou_id, CAST(COUNT(*) AS DOUBLE) AS n, SUM(value) AS s,
-         SUM(value * value) AS ss,
-         MIN(value) AS mn, MAX(value) AS mx, SUM(value_x_days) AS svd, SUM(days) AS sd
+  SELECT coc_id, grain_id, TRUE FROM grain_map
+),
+-- Partial sums per (element, cell period, grain, org unit). The count is a DOUBLE (exact below
+-- 2^53): every level's SUM of it then adds doubles, not the 128-bit integers SUM(BIGINT) gives.
+-- Each row of single_member is its cell's only value: its partial sums are relabelled, not grouped
+-- (at medium 3.3 M of the 10.9 M rows, each its own group). Read once, by unit_cell, so that it is
+-- not materialised beside it (5.9 M rows at medium).
+leaf AS (
+  SELECT s.de_id, s.cp_id, g.grain_id, s.ou_id, CAST(1 AS DOUBLE) AS n, s.value AS s,
+         s.value * s.value AS ss, s.value AS mn, s.value AS mx, s.value_x_days AS svd, s.days AS sd
+  FROM single_member s
+  JOIN grain_map g ON g.coc_id = s.coc_id AND g.own
+  UNION ALL
+  SELECT v.de_id, v.cp_id, g.grain_id, v.ou_id, CAST(COUNT(*) AS DOUBLE) AS n, SUM(v.value) AS s,
+         SUM(v.value * v.value) AS ss, MIN(v.value) AS mn, MAX(v.value) AS mx,
+         SUM(v.value_x_days) AS svd, SUM(v.days) AS sd
   FROM (
-    SELECT de_id, cp_id, coc_id, ou_id, value, days, value_x_days FROM member
+    SELECT de_id, cp_id, coc_id, ou_id, value, days, value_x_days, per_unit FROM member
     UNION ALL
-    SELECT w.de_id, p.cp_id, w.coc_id, w.ou_id, w.value, w.days, w.value_x_days
+    SELECT w.de_id, p.cp_id, w.coc_id, w.ou_id, w.value, w.days, w.value_x_days, w.per_unit
     FROM winner w
     JOIN cell_period p ON p.period_type = w.period_type AND p.cp = w.cp AND NOT p.disaggregated
     WHERE NOT w.ranks_across
   ) v
-  GROUP BY de_id, cp_id, coc_id, ou_id
+  JOIN leaf_grain g ON g.coc_id = v.coc_id AND g.per_unit = v.per_unit
+  GROUP BY v.de_id, v.cp_id, g.grain_id, v.ou_id
 ),
--- The grains, per org unit, with the unit's level and parent: a combo's own grain is its leaf row;
--- for per_unit_grains elements only, the total and the options group the combos here.
--- MIN_SUM_ORG_UNIT takes the unit's minimum over the period (MAX_SUM_ORG_UNIT its maximum) and
--- sums those (getMinOrMaxValueSubquerySql).
+-- The cells per org unit, with the unit's level and parent.
 unit_cell AS (
-  SELECT c.de_id, c.cp_id, c.grain_id, c.ou_id, u.level AS ou_level, u.parent_id, c.n, c.s, c.ss,
-         c.mn, c.mx, c.svd, c.sd
-  FROM (
-    SELECT l.de_id, l.cp_id, g.grain_id, l.ou_id, l.n, l.s, l.ss, l.mn, l.mx, l.svd, l.sd
-    FROM leaf l
-    JOIN grain_map g ON g.coc_id = l.coc_id AND g.own
-    UNION ALL
-    SELECT l.de_id, l.cp_id, g.grain_id, l.ou_id, SUM(l.n), SUM(l.s), SUM(l.ss), MIN(l.mn),
-           MAX(l.mx), SUM(l.svd), SUM(l.sd)
-    FROM leaf l
-    JOIN grain_map g ON g.coc_id = l.coc_id AND NOT g.own
-    JOIN element_key e ON e.de_id = l.de_id AND e.per_unit_grains
-    GROUP BY l.de_id, l.cp_id, g.grain_id, l.ou_id
-  ) c
-  JOIN unit u ON u.ou_id = c.ou_id
+  SELECT l.de_id, l.cp_id, l.grain_id, l.ou_id, u.level AS ou_level, u.parent_id, l.n, l.s, l.ss,
+         l.mn, l.mx, l.svd, l.sd
+  FROM leaf l
+  JOIN unit u ON u.ou_id = l.ou_id
 ),
 -- Each option combo's own grain with the total and per-option grains it counts in. Every partial
 -- sum but the sums of per-unit extremes combines across option combos exactly as across units (sums
@@ -370,12 +370,14 @@ derived_grain AS (
   JOIN grain_key k ON k.grain_id = d.grain_id
   WHERE o.own
 ),
--- The elements whose cells in this run all hold one option combo (those of the default category
+-- The elements whose values in this run all hold one option combo (those of the default category
 -- combo, as a rule): each of their total and per-option cells is the partial sums of that one
 -- combo's cell, so aggregate_level_cells relabels the option-combo cell instead of grouping it.
+-- Every cell's values come from fact or, for LAST and FIRST, from ranked_fact (both read
+-- elsewhere, so materialised anyway).
 one_combo_element AS (
   SELECT de_id
-  FROM leaf
+  FROM (SELECT de_id, coc_id FROM fact UNION ALL SELECT de_id, coc_id FROM ranked_fact) v
   GROUP BY de_id
   HAVING MIN(coc_id) = MAX(coc_id)
 ),

@@ -20,8 +20,9 @@ void AddSqlCommand(CLI::App& app, Action* action) {
   auto args = std::make_shared<Args>();
   CLI::App* command =
       app.add_subcommand("sql", "Run SQL over the lake; every table is a view layer.table");
-  command->add_option("query", args->query,
-                      "The SQL, e.g. \"SELECT * FROM silver.data_value\"; - reads it from stdin")
+  command
+      ->add_option("query", args->query,
+                   "The SQL, e.g. \"SELECT * FROM silver.data_value\"; - reads it from stdin")
       ->required();
   command->add_option("--format", args->format, "table, csv or json (default table)");
   command->callback([action, args] {
