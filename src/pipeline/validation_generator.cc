@@ -197,26 +197,52 @@ Result<std::string> ValidationViolationSql(const ValidationInputs& inputs, sql::
     for (const CompiledRule& rule : type_rules) {
       data_elements.insert(rule.data_elements.begin(), rule.data_elements.end());
     }
+    // Elements whose stored values are all of this type (or none): a period's value is the stored
+    // value of the same period, joined by id. The others (values of longer types too, or types
+    // unknown): the values of stored periods containing the period's start date, the shortest
+    // (earliest end) winning, per cell (the window partitions by element, so the two groups of
+    // elements are independent).
+    std::vector<std::string> own_type_literals;
     std::vector<std::string> de_literals;
-    for (const std::string& de : data_elements)
-      de_literals.push_back(sql::StringLiteral(de, dialect));
+    for (const std::string& de : data_elements) {
+      bool own_type_only = false;
+      if (inputs.stored_period_types) {
+        auto stored = inputs.stored_period_types->find(de);
+        own_type_only = stored == inputs.stored_period_types->end() ||
+                        (stored->second.size() == 1 && *stored->second.begin() == type_name);
+      }
+      (own_type_only ? own_type_literals : de_literals).push_back(sql::StringLiteral(de, dialect));
+    }
+    const std::string type_literal = sql::StringLiteral(type_name, dialect);
+    const std::string rule_periods =
+        "(SELECT pe, start_date, days, year FROM ref('silver.period') WHERE period_type = " +
+        type_literal + ") AS rp";
+    std::vector<std::string> item_selects;
+    if (!own_type_literals.empty()) {
+      item_selects.push_back(
+          "SELECT rp.pe, dv.ou, dv.aoc, dv.de, dv.coc, dv.value, rp.days, rp.year FROM " +
+          rule_periods +
+          " JOIN (SELECT de, coc, ou, aoc, value, pe FROM ref('silver.data_value') WHERE value IS "
+          "NOT NULL AND de IN (" +
+          Join(own_type_literals, ", ") + ") AND period_type = " + type_literal +
+          ") AS dv ON dv.pe = rp.pe");
+    }
+    if (!de_literals.empty()) {
+      item_selects.push_back(
+          "SELECT pe, ou, aoc, de, coc, value, days, year FROM (SELECT rp.pe, dv.ou, dv.aoc, "
+          "dv.de, dv.coc, dv.value, rp.days, rp.year, dv.end_date, MIN(dv.end_date) OVER "
+          "(PARTITION BY rp.pe, dv.ou, dv.aoc, dv.de, dv.coc) AS shortest_end FROM " +
+          rule_periods +
+          " JOIN (SELECT de, coc, ou, aoc, value, start_date, end_date FROM "
+          "ref('silver.data_value') WHERE value IS NOT NULL AND de IN (" +
+          Join(de_literals, ", ") + ") AND period_type IN (" + Join(allowed, ", ") +
+          ")) AS dv ON dv.start_date <= rp.start_date AND dv.end_date >= rp.start_date) AS "
+          "ranked WHERE end_date = shortest_end");
+    }
 
-    // The item relation: values at each period of this type, shortest containing period winning.
+    // The item relation: values at each period of this type.
     std::string items = "items_" + suffix;
-    ctes.push_back(
-        items +
-        " AS (SELECT pe, ou, aoc, de, coc, value, days, year FROM (SELECT rp.pe, dv.ou, dv.aoc, "
-        "dv.de, dv.coc, dv.value, rp.days, rp.year, dv.end_date, MIN(dv.end_date) OVER (PARTITION "
-        "BY rp.pe, dv.ou, dv.aoc, dv.de, dv.coc) AS shortest_end FROM (SELECT pe, start_date, "
-        "days, "
-        "year FROM "
-        "ref('silver.period') WHERE period_type = " +
-        sql::StringLiteral(type_name, dialect) +
-        ") AS rp JOIN (SELECT de, coc, ou, aoc, value, start_date, end_date FROM "
-        "ref('silver.data_value') WHERE value IS NOT NULL AND de IN (" +
-        Join(de_literals, ", ") + ") AND period_type IN (" + Join(allowed, ", ") +
-        ")) AS dv ON dv.start_date <= rp.start_date AND dv.end_date >= rp.start_date) AS ranked "
-        "WHERE end_date = shortest_end)");
+    ctes.push_back(items + " AS (" + Join(item_selects, " UNION ALL ") + ")");
 
     // The cells: one column per distinct item of this type's rules.
     std::map<dhis2::ItemKey, ItemColumn> columns;
@@ -406,6 +432,15 @@ Result<std::string> GenerateValidationViolation(const GeneratorContext& context)
                                                  " WHERE uid IS NOT NULL"));
   for (size_t row = 0; row < indicator_rows.row_count(); ++row) {
     inputs.program_indicators.insert(*indicator_rows.GetString(0, row));
+  }
+  DHL_ASSIGN_OR_RETURN(std::string values,
+                       context.relation(lake::TableName{"silver", "data_value"}));
+  DHL_ASSIGN_OR_RETURN(auto type_rows,
+                       context.connection->Query("SELECT DISTINCT de, period_type FROM " + values +
+                                                 " WHERE value IS NOT NULL AND de IS NOT NULL"));
+  auto& stored = inputs.stored_period_types.emplace();
+  for (size_t row = 0; row < type_rows.row_count(); ++row) {
+    stored[*type_rows.GetString(0, row)].insert(type_rows.GetString(1, row).value_or(""));
   }
   return ValidationViolationSql(inputs, context.dialect, context.warnings,
                                 context.expression_status);

@@ -30,6 +30,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -57,6 +58,12 @@ struct ValidationInputs {
   std::vector<ValidationRuleRow> rules;
   std::map<std::string, double> constants;   // silver.constant, for C{} items
   std::set<std::string> program_indicators;  // silver.program_indicator, for I{} items
+  // The period types of each data element's stored values (silver.data_value, values not NULL),
+  // when known: an element whose values are all of a rule's own period type takes each period's
+  // value by its id (one stored period of that type contains the period's start: itself), not by
+  // the range join and the shortest-period window the others need. nullopt: every element takes
+  // the general path.
+  std::optional<std::map<std::string, std::set<std::string>>> stored_period_types;
 };
 
 // The generated SELECT for the rules (ref() calls to silver.data_value, silver.period,
