@@ -43,7 +43,16 @@ void AddSqlCommand(CLI::App& app, Action* action) {
       if (!session.ok()) {
         return ReportFailure(session.status());
       }
-      Result<engine::QueryResult> result = session->connection().Query(args->query);
+      // One statement runs prepared, its ENUM columns read as text (the result API reads no
+      // ENUM value); several run as they are, the last one's rows printed.
+      engine::Connection& connection = session->connection();
+      Result<engine::QueryResult> result = [&]() -> Result<engine::QueryResult> {
+        Result<engine::PreparedStatement> prepared = connection.PrepareSingle(args->query);
+        if (!prepared.ok()) return connection.Query(args->query);
+        DHL_ASSIGN_OR_RETURN(engine::PreparedStatement readable,
+                             connection.WithEnumsAsText(std::move(*prepared), args->query));
+        return readable.Execute();
+      }();
       if (!result.ok()) {
         return ReportFailure(result.status());
       }

@@ -3,12 +3,15 @@
 #include <duckdb.h>
 #include <fmt/format.h>
 
+#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <memory>
 #include <set>
 #include <string>
 #include <utility>
+
+#include "sql/literal.h"
 
 namespace dhl::engine {
 namespace {
@@ -304,6 +307,18 @@ StatementKind PreparedStatement::kind() const {
   return KindOf(duckdb_prepared_statement_type(impl_->statement));
 }
 
+std::vector<std::string> PreparedStatement::EnumColumns() const {
+  std::vector<std::string> names;
+  const idx_t count = duckdb_prepared_statement_column_count(impl_->statement);
+  for (idx_t column = 0; column < count; ++column) {
+    if (duckdb_prepared_statement_column_type(impl_->statement, column) == DUCKDB_TYPE_ENUM) {
+      const char* name = duckdb_prepared_statement_column_name(impl_->statement, column);
+      names.emplace_back(name != nullptr ? name : "");
+    }
+  }
+  return names;
+}
+
 Status PreparedStatement::Bind(size_t index, const Value& value) {
   duckdb_state state = DuckDBError;
   if (std::holds_alternative<std::monostate>(value)) {
@@ -488,6 +503,30 @@ Result<PreparedStatement> Connection::Prepare(std::string_view sql) {
     return SqlFailure(sql, error != nullptr ? error : "prepare failed");
   }
   return PreparedStatement(std::move(impl));
+}
+
+Result<PreparedStatement> Connection::WithEnumsAsText(PreparedStatement prepared,
+                                                      std::string_view sql) {
+  if (prepared.kind() != StatementKind::kSelect) return prepared;
+  const std::vector<std::string> enums = prepared.EnumColumns();
+  if (enums.empty()) return prepared;
+  std::string replaced;
+  for (const std::string& name : enums) {
+    const std::string quoted = sql::QuoteName(name);
+    replaced += (replaced.empty() ? "" : ", ") + fmt::format("CAST({0} AS VARCHAR) AS {0}", quoted);
+  }
+  std::string text(sql);
+  while (!text.empty() &&
+         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
+    text.pop_back();
+  }
+  auto readable =
+      PrepareSingle(fmt::format("SELECT * REPLACE ({}) FROM (\n{}\n) AS readable", replaced, text));
+  if (!readable.ok() || readable->kind() != StatementKind::kSelect ||
+      readable->parameter_count() != prepared.parameter_count()) {
+    return prepared;
+  }
+  return readable;
 }
 
 Result<PreparedStatement> Connection::PrepareSingle(std::string_view sql) {

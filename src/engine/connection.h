@@ -72,6 +72,9 @@ class PreparedStatement {
 
   size_t parameter_count() const;
   StatementKind kind() const;
+  // The names of the result columns of type ENUM, which QueryResult cannot read: DuckDB's row-wise
+  // result functions give "" and no NULL for them (Connection::WithEnumsAsText reads them as text).
+  std::vector<std::string> EnumColumns() const;
   // Binds parameter `index` (1-based, as DuckDB counts).
   Status Bind(size_t index, const Value& value);
   Status BindAll(const std::vector<Value>& values);
@@ -124,6 +127,12 @@ class Connection {
   Result<PreparedStatement> Prepare(std::string_view sql);
   // Prepares `sql`, which must be exactly one statement (an error names how many it holds).
   Result<PreparedStatement> PrepareSingle(std::string_view sql);
+  // `prepared`, one SELECT prepared from `sql`, as a statement whose ENUM columns come back as
+  // their text (`SELECT * REPLACE (CAST(c AS VARCHAR) AS c, …) FROM (sql)`), for results shown to
+  // users
+  // (`dhis2lake sql`, /api/sql); `prepared` itself when it has none, or when the wrapper does not
+  // prepare (two columns of one name). Costs one more planning of `sql` only when it has some.
+  Result<PreparedStatement> WithEnumsAsText(PreparedStatement prepared, std::string_view sql);
   Result<Appender> CreateAppender(std::string_view schema, std::string_view table);
 
   // Makes `name`(DOUBLE) -> DOUBLE a SQL function of the database (every connection to it sees it)

@@ -115,6 +115,34 @@ TEST_F(ConnectionTest, PrepareSingleRefusesSeveralStatements) {
   EXPECT_FALSE(bad.ok());
 }
 
+// DuckDB's row-wise result functions read no ENUM cell ("" and never NULL); WithEnumsAsText reads
+// such columns as their text, NULL kept, the other columns and the order untouched.
+TEST_F(ConnectionTest, EnumColumnsReadAsTheirText) {
+  const std::string sql =
+      "SELECT CAST(x AS ENUM('a', 'b', 'c')) AS e, n FROM (VALUES ('c', 1), (NULL, 2), ('a', 3)) "
+      "AS v(x, n) ORDER BY n;  ";
+  auto prepared = connection_->PrepareSingle(sql);
+  ASSERT_TRUE(prepared.ok()) << prepared.status().ToString();
+  EXPECT_EQ(prepared->EnumColumns(), std::vector<std::string>{"e"});
+  auto readable = connection_->WithEnumsAsText(std::move(*prepared), sql);
+  ASSERT_TRUE(readable.ok()) << readable.status().ToString();
+  EXPECT_TRUE(readable->EnumColumns().empty());
+  auto result = readable->Execute();
+  ASSERT_TRUE(result.ok()) << result.status().ToString();
+  ASSERT_EQ(result->row_count(), 3u);
+  EXPECT_EQ(result->column_name(0), "e");
+  EXPECT_EQ(result->GetString(0, 0), "c");
+  EXPECT_EQ(result->GetString(0, 1), std::nullopt);
+  EXPECT_EQ(result->GetString(0, 2), "a");
+  EXPECT_EQ(result->GetInt64(1, 2), 3);
+  // Without ENUM columns the statement is returned as it is.
+  auto plain = connection_->PrepareSingle("SELECT 'a' AS t");
+  ASSERT_TRUE(plain.ok());
+  auto same = connection_->WithEnumsAsText(std::move(*plain), "SELECT 'a' AS t");
+  ASSERT_TRUE(same.ok());
+  EXPECT_EQ(same->Execute()->GetString(0, 0), "a");
+}
+
 TEST_F(ConnectionTest, SessionTimeZoneIsUtc) {
   auto result = connection_->Query(
       "SELECT TIMESTAMPTZ '2024-01-01 12:00:00+02'::VARCHAR, current_setting('TimeZone')");

@@ -563,12 +563,20 @@ class Server::Impl {
     // so no more rows than that are ever materialised (a statement the wrapper cannot hold runs
     // as it is, its rows then bounded by the SQL database's memory limit).
     if (kind == engine::StatementKind::kSelect) {
-      Result<engine::PreparedStatement> capped = connection.PrepareSingle(
+      const std::string capped_sql =
           fmt::format("SELECT * FROM (\n{}\n) AS capped LIMIT {}",
-                      WithoutTrailingSemicolons(*query), options_.row_limit + 1));
+                      WithoutTrailingSemicolons(*query), options_.row_limit + 1);
+      Result<engine::PreparedStatement> capped = connection.PrepareSingle(capped_sql);
+      // ENUM columns come back as their text (the result API reads no ENUM value).
       if (capped.ok() && capped->kind() == engine::StatementKind::kSelect &&
           capped->parameter_count() == 0) {
-        prepared = std::move(capped);
+        prepared = connection.WithEnumsAsText(std::move(*capped), capped_sql);
+      } else {
+        prepared = connection.WithEnumsAsText(std::move(*prepared), *query);
+      }
+      if (!prepared.ok()) {
+        SetError(response, 400, "query refused: " + prepared.status().message());
+        return;
       }
     }
     QueryWatchdog watchdog(connection, options_.query_timeout);

@@ -920,6 +920,12 @@ TEST_F(ServeTest, SqlAnswersReadOnlyQueriesInJsonAndCsv) {
   Reply csv = Get("/api/sql?format=csv&q=" + Escape("SELECT 'a,b' AS x, 2 AS y"));
   EXPECT_EQ(csv.status, 200);
   EXPECT_EQ(csv.body, "x,y\n\"a,b\",2\n");
+  // An ENUM column answers its text (DuckDB's row-wise result API reads none).
+  Reply enums = Get("/api/sql?format=csv&q=" +
+                    Escape("SELECT CAST(x AS ENUM('p', 'q')) AS e FROM (VALUES ('q'), (NULL)) AS "
+                           "v(x)"));
+  EXPECT_EQ(enums.status, 200) << enums.body;
+  EXPECT_EQ(enums.body, "e\nq\n\n");
   Reply explain = Get("/api/sql?q=" + Escape("EXPLAIN SELECT * FROM gold.aggregate"));
   EXPECT_EQ(explain.status, 200) << explain.body;
 }

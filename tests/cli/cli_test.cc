@@ -172,6 +172,9 @@ TEST_F(CliTest, SqlFormats) {
   CliRun piped = Cli({"sql", "-", "--format", "csv"}, Write("query.sql", long_query).string());
   ASSERT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_EQ(piped.out, "n\n1\n");
+  CliRun enums = Cli({"sql", "SELECT CAST('b' AS ENUM('a', 'b')) AS e", "--format", "csv"});
+  ASSERT_EQ(enums.exit_code, 0) << enums.err;
+  EXPECT_EQ(enums.out, "e\nb\n");
   CliRun empty = Cli({"sql", "-"});
   EXPECT_EQ(empty.exit_code, 2) << empty.err;
   EXPECT_NE(empty.err.find("standard input holds no SQL"), std::string::npos) << empty.err;
