@@ -312,8 +312,10 @@ std::vector<std::string> PreparedStatement::EnumColumns() const {
   const idx_t count = duckdb_prepared_statement_column_count(impl_->statement);
   for (idx_t column = 0; column < count; ++column) {
     if (duckdb_prepared_statement_column_type(impl_->statement, column) == DUCKDB_TYPE_ENUM) {
-      const char* name = duckdb_prepared_statement_column_name(impl_->statement, column);
-      names.emplace_back(name != nullptr ? name : "");
+      // The name is the caller's to free (duckdb_free), as TakeString does (the header declares
+      // it const).
+      names.push_back(TakeString(
+          const_cast<char*>(duckdb_prepared_statement_column_name(impl_->statement, column))));
     }
   }
   return names;
