@@ -96,27 +96,28 @@ query_period AS (
 -- `ancestry`, each unit's chain of ancestors and the days it held, with the opening and closing
 -- dates of the unit's version (current: today's hierarchy and dates, on every day).
 generated('org_unit_ancestry_dates'),
--- Each org unit with each of its ancestors (itself included) and the ancestor's level, on the days
--- that chain held (valid_from <= day < valid_to, NULL unbounded).
-ancestor AS (
-  SELECT o.uid, o.opening_date, o.closed_date, o.valid_from, o.valid_to, l.level AS ou_level,
-         CASE l.level WHEN 1 THEN o.level1_uid WHEN 2 THEN o.level2_uid WHEN 3 THEN o.level3_uid
-                      WHEN 4 THEN o.level4_uid WHEN 5 THEN o.level5_uid WHEN 6 THEN o.level6_uid
-                      WHEN 7 THEN o.level7_uid ELSE o.level8_uid END AS ou
-  FROM ancestry o
-  CROSS JOIN (VALUES (1), (2), (3), (4), (5), (6), (7), (8)) AS l(level)
+-- The hierarchy as nodes (a node is a unit under one chain of ancestors: current, each unit once;
+-- as_of_period, a unit that moved is a node under each chain it had), numbered, with the parent
+-- node. Counts roll up from node to parent one level at a time, so each step groups the cells of
+-- one level instead of every unit's rows times its ancestors (at medium 14.7 M rows grouped before,
+-- about 4 M now).
+node_key AS (
+  SELECT node, parent_node, uid, level,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY node NULLS LAST)) AS INTEGER) AS node_id
+  FROM (SELECT DISTINCT node, parent_node, uid, level FROM ancestry) AS n
 ),
-expected AS (
-  SELECT q.data_set, a.ou, a.ou_level, q.query_pe AS pe, q.query_type AS period_type, q.year,
-         COUNT(*) * MIN(q.span) AS expected
-  FROM ref('silver.data_set_org_unit') s
-  JOIN ancestor a ON a.uid = s.ou AND a.ou IS NOT NULL
-  JOIN query_period q ON q.data_set = s.data_set
-  WHERE (a.opening_date IS NULL OR a.opening_date <= q.start_date)
-    AND (a.closed_date IS NULL OR a.closed_date >= q.end_date)
-    AND (a.valid_from IS NULL OR a.valid_from <= q.end_date)
-    AND (a.valid_to IS NULL OR a.valid_to > q.end_date)
-  GROUP BY q.data_set, a.ou, a.ou_level, q.query_pe, q.query_type, q.year
+node_parent AS (
+  SELECT n.node, n.node_id, n.uid, n.level, p.node_id AS parent_id,
+         COUNT(*) OVER (PARTITION BY n.uid) > 1 AS shared
+  FROM node_key n
+  LEFT JOIN node_key p ON p.node = n.parent_node
+),
+-- The query periods numbered.
+query_key AS (
+  SELECT data_set, query_pe, query_type, year, span,
+         CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY data_set NULLS LAST, query_pe NULLS LAST,
+                                       query_type NULLS LAST)) AS INTEGER) AS q_id
+  FROM query_period
 ),
 registration AS (
   SELECT r.data_set, r.pe, r.ou, r.end_date,
@@ -128,27 +129,150 @@ registration AS (
     WHERE c.completed
   ) AS r
 ),
--- A unit's reports count at the unit (and its ancestors of each report's period end) whatever level
--- it had then: one row per unit and query period, joined to the expected row, which holds the
--- unit's level at the query period's end (a unit that changed level within a year has one row).
-actual AS (
-  SELECT r.data_set, a.ou, m.query_pe AS pe, m.query_type AS period_type,
-         COUNT(*) AS actual, COUNT(CASE WHEN r.on_time = 1 THEN 1 END) AS actual_on_time
-  FROM registration r
-  JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
-  JOIN ancestor a
-    ON a.uid = r.ou AND a.ou IS NOT NULL
-   AND (a.valid_from IS NULL OR a.valid_from <= r.end_date)
-   AND (a.valid_to IS NULL OR a.valid_to > r.end_date)
-  GROUP BY r.data_set, a.ou, m.query_pe, m.query_type
+-- Each query period's counts at the node of each unit: expected, an assigned unit open for the
+-- whole period, at its node on the period's end date; actual (and on time), a unit's completed
+-- registrations of the member periods, at its node on each registration's period end date, whatever
+-- level it had then.
+leaf_cell AS (
+  SELECT c.q_id, k.node_id, k.level, k.parent_id, c.expected, c.actual, c.actual_on_time
+  FROM (
+    SELECT q.q_id, a.node, 1 AS expected, 0 AS actual, 0 AS actual_on_time
+    FROM ref('silver.data_set_org_unit') s
+    JOIN ancestry a ON a.uid = s.ou
+    JOIN query_period q0 ON q0.data_set = s.data_set
+    JOIN query_key q
+      ON q.data_set = q0.data_set AND q.query_pe = q0.query_pe AND q.query_type = q0.query_type
+    WHERE (a.opening_date IS NULL OR a.opening_date <= q0.start_date)
+      AND (a.closed_date IS NULL OR a.closed_date >= q0.end_date)
+      AND (a.valid_from IS NULL OR a.valid_from <= q0.end_date)
+      AND (a.valid_to IS NULL OR a.valid_to > q0.end_date)
+    UNION ALL
+    SELECT q.q_id, a.node, 0, COUNT(*), COUNT(CASE WHEN r.on_time = 1 THEN 1 END)
+    FROM registration r
+    JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
+    JOIN query_key q
+      ON q.data_set = m.data_set AND q.query_pe = m.query_pe AND q.query_type = m.query_type
+    JOIN ancestry a
+      ON a.uid = r.ou
+     AND (a.valid_from IS NULL OR a.valid_from <= r.end_date)
+     AND (a.valid_to IS NULL OR a.valid_to > r.end_date)
+    GROUP BY q.q_id, a.node
+  ) AS c
+  JOIN node_parent k ON k.node = c.node
+),
+-- Level k: the cells of level k + 1 grouped by parent, with the cells of level-k nodes themselves
+-- (gold's hierarchy holds levels 1 to 8, as silver.org_unit's level1_uid .. level8_uid).
+level_8 AS (
+  SELECT q_id, node_id, SUM(expected) AS expected, SUM(actual) AS actual,
+         SUM(actual_on_time) AS actual_on_time
+  FROM leaf_cell WHERE level = 8
+  GROUP BY q_id, node_id
+),
+level_7 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_8 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 7
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_6 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_7 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 6
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_5 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_6 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 5
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_4 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_5 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 4
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_3 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_4 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 3
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_2 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_3 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 2
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+level_1 AS (
+  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
+         SUM(c.actual_on_time) AS actual_on_time
+  FROM (
+    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
+    FROM level_2 l JOIN node_parent k ON k.node_id = l.node_id
+    UNION ALL
+    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 1
+  ) AS c
+  GROUP BY c.q_id, c.node_id
+),
+node_cell AS (
+  SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
+  UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
+  UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
+),
+-- Per unit: its nodes' counts together (under as_of_period a unit's reports count at the unit
+-- whichever chain it had); its level is that of the node holding the expected units, the one it
+-- had at the query period's end. A unit with one node (every unit under current) is its node's
+-- cells as they are. Rows where expected > 0 (DHIS2 answers where a target exists).
+unit_cell AS (
+  SELECT c.q_id, k.uid AS ou, k.level AS ou_level, c.expected, c.actual, c.actual_on_time
+  FROM node_cell c
+  JOIN node_parent k ON k.node_id = c.node_id AND NOT k.shared
+  WHERE c.expected > 0
+  UNION ALL
+  SELECT c.q_id, k.uid, MAX(CASE WHEN c.expected > 0 THEN k.level END), SUM(c.expected),
+         SUM(c.actual), SUM(c.actual_on_time)
+  FROM node_cell c
+  JOIN node_parent k ON k.node_id = c.node_id AND k.shared
+  GROUP BY c.q_id, k.uid
+  HAVING SUM(c.expected) > 0
 )
-SELECT e.data_set, e.ou, e.ou_level, e.pe, e.period_type,
-       CAST(e.expected AS DOUBLE) AS expected,
-       CAST(COALESCE(x.actual, 0) AS DOUBLE) AS actual,
-       CAST(COALESCE(x.actual_on_time, 0) AS DOUBLE) AS actual_on_time,
-       LEAST(100.0, COALESCE(x.actual, 0) * 100.0 / e.expected) AS rate,
-       LEAST(100.0, COALESCE(x.actual_on_time, 0) * 100.0 / e.expected) AS rate_on_time,
-       e.year
-FROM expected e
-LEFT JOIN actual x
-  ON x.data_set = e.data_set AND x.ou = e.ou AND x.pe = e.pe AND x.period_type = e.period_type
+SELECT q.data_set, u.ou, u.ou_level, q.query_pe AS pe, q.query_type AS period_type,
+       CAST(u.expected * q.span AS DOUBLE) AS expected,
+       CAST(u.actual AS DOUBLE) AS actual,
+       CAST(u.actual_on_time AS DOUBLE) AS actual_on_time,
+       LEAST(100.0, u.actual * 100.0 / (u.expected * q.span)) AS rate,
+       LEAST(100.0, u.actual_on_time * 100.0 / (u.expected * q.span)) AS rate_on_time,
+       q.year
+FROM unit_cell u
+JOIN query_key q ON q.q_id = u.q_id
