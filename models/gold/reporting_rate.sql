@@ -161,7 +161,7 @@ leaf_cell AS (
   JOIN node_parent k ON k.node = c.node
 ),
 -- Level k: the cells of level k + 1 grouped by parent, with the cells of level-k nodes themselves
--- (gold's hierarchy holds levels 1 to 8, as silver.org_unit's level1_uid .. level8_uid).
+-- (silver.org_unit holds levels 1 to 8: a deeper unit is quarantined).
 level_8 AS (
   SELECT q_id, node_id, SUM(expected) AS expected, SUM(actual) AS actual,
          SUM(actual_on_time) AS actual_on_time
