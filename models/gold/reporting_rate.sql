@@ -114,7 +114,7 @@ node_parent AS (
 ),
 -- The query periods numbered.
 query_key AS (
-  SELECT data_set, query_pe, query_type, year, span,
+  SELECT data_set, query_pe, query_type, year, span, start_date, end_date,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY data_set NULLS LAST, query_pe NULLS LAST,
                                        query_type NULLS LAST)) AS INTEGER) AS q_id
   FROM query_period
@@ -132,22 +132,23 @@ registration AS (
 -- Each query period's counts at the node of each unit: expected, an assigned unit open for the
 -- whole period, at its node on the period's end date; actual (and on time), a unit's completed
 -- registrations of the member periods, at its node on each registration's period end date, whatever
--- level it had then.
+-- level it had then. Counts are DOUBLEs (exact below 2^53): their sums stay 8 bytes, where
+-- SUM of an integer gives a 16-byte HUGEINT in every cell of every level.
 leaf_cell AS (
-  SELECT c.q_id, k.node_id, k.level, k.parent_id, c.expected, c.actual, c.actual_on_time
+  SELECT c.q_id, k.node_id, k.level, c.expected, c.actual, c.actual_on_time
   FROM (
-    SELECT q.q_id, a.node, 1 AS expected, 0 AS actual, 0 AS actual_on_time
+    SELECT q.q_id, a.node, CAST(1 AS DOUBLE) AS expected, CAST(0 AS DOUBLE) AS actual,
+           CAST(0 AS DOUBLE) AS actual_on_time
     FROM ref('silver.data_set_org_unit') s
     JOIN ancestry a ON a.uid = s.ou
-    JOIN query_period q0 ON q0.data_set = s.data_set
-    JOIN query_key q
-      ON q.data_set = q0.data_set AND q.query_pe = q0.query_pe AND q.query_type = q0.query_type
-    WHERE (a.opening_date IS NULL OR a.opening_date <= q0.start_date)
-      AND (a.closed_date IS NULL OR a.closed_date >= q0.end_date)
-      AND (a.valid_from IS NULL OR a.valid_from <= q0.end_date)
-      AND (a.valid_to IS NULL OR a.valid_to > q0.end_date)
+    JOIN query_key q ON q.data_set = s.data_set
+    WHERE (a.opening_date IS NULL OR a.opening_date <= q.start_date)
+      AND (a.closed_date IS NULL OR a.closed_date >= q.end_date)
+      AND (a.valid_from IS NULL OR a.valid_from <= q.end_date)
+      AND (a.valid_to IS NULL OR a.valid_to > q.end_date)
     UNION ALL
-    SELECT q.q_id, a.node, 0, COUNT(*), COUNT(CASE WHEN r.on_time = 1 THEN 1 END)
+    SELECT q.q_id, a.node, CAST(0 AS DOUBLE), CAST(COUNT(*) AS DOUBLE),
+           CAST(COUNT(CASE WHEN r.on_time = 1 THEN 1 END) AS DOUBLE)
     FROM registration r
     JOIN query_period_member m ON m.data_set = r.data_set AND m.member_pe = r.pe
     JOIN query_key q
@@ -245,24 +246,28 @@ level_1 AS (
   ) AS c
   GROUP BY c.q_id, c.node_id
 ),
-node_cell AS (
-  SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
-  UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
-  UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
-),
 -- Per unit: its nodes' counts together (under as_of_period a unit's reports count at the unit
 -- whichever chain it had); its level is that of the node holding the expected units, the one it
 -- had at the query period's end. A unit with one node (every unit under current) is its node's
--- cells as they are. Rows where expected > 0 (DHIS2 answers where a target exists).
+-- cells as they are (the levels are read twice as they are, each materialised once already, so
+-- that their union is not materialised again). Rows where expected > 0 (DHIS2 answers where a target exists).
 unit_cell AS (
   SELECT c.q_id, k.uid AS ou, k.level AS ou_level, c.expected, c.actual, c.actual_on_time
-  FROM node_cell c
+  FROM (
+    SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
+    UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
+    UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
+  ) AS c
   JOIN node_parent k ON k.node_id = c.node_id AND NOT k.shared
   WHERE c.expected > 0
   UNION ALL
   SELECT c.q_id, k.uid, MAX(CASE WHEN c.expected > 0 THEN k.level END), SUM(c.expected),
          SUM(c.actual), SUM(c.actual_on_time)
-  FROM node_cell c
+  FROM (
+    SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
+    UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
+    UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
+  ) AS c
   JOIN node_parent k ON k.node_id = c.node_id AND k.shared
   GROUP BY c.q_id, k.uid
   HAVING SUM(c.expected) > 0
