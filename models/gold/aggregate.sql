@@ -49,7 +49,7 @@
 -- (its per-aoc keys too), so a run too large for the memory limit computes buckets of elements
 -- apart (docs/models.md, batch_by; batch_row_bytes measured in docs/gold_aggregate.md).
 -- batch_by: de
--- batch_row_bytes: 700
+-- batch_row_bytes: 500
 -- depends_on: silver.data_element, silver.data_set, silver.data_set_element, silver.org_unit, silver.category, silver.indicator
 -- expect: value_is_number | value = value | warn
 WITH
