@@ -120,7 +120,8 @@ class Connection {
 
   // Runs one or more statements; their results are discarded.
   Status Execute(std::string_view sql);
-  // Runs one statement (or several: the last one's result is returned).
+  // Runs one statement, or several, all of them; which one's rows come back is DuckDB's choice (a
+  // CREATE then a SELECT: the SELECT's; two SELECTs: the first's).
   Result<QueryResult> Query(std::string_view sql);
   // Prepares and runs one statement with bound parameters ($1 or ? placeholders).
   Result<QueryResult> Query(std::string_view sql, const std::vector<Value>& parameters);
