@@ -24,8 +24,9 @@
 --   aggregate_level_cells     the level-by-level roll-up of the per-unit cells
 --   aggregate_cell_value      the outer aggregate of each rule evaluated on a cell's partial sums
 -- Set-based, in this order: the scope first (only cell periods of the years this run computes),
--- values summed once per (element, cell period, coc, org unit) into partial sums (count, sum, sum
--- of squares, min, max, sum of value x days, sum of days), per unit to the grains, then up the
+-- values summed once per (element, cell period, grain, org unit) into partial sums (count, sum,
+-- sum of squares, min, max, sum of value x days, sum of days): each option combo's own grain, and
+-- for MIN/MAX_SUM_ORG_UNIT elements each unit's total and option grains too; then up the
 -- hierarchy one level at a time (level k = its children's cells grouped by parent, with the
 -- values stored on level-k units themselves), and each formula evaluated on the partial sums.
 -- Inside the query every key is an integer (element, cell period, option combo, grain, org unit:
