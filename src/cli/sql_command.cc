@@ -44,7 +44,7 @@ void AddSqlCommand(CLI::App& app, Action* action) {
         return ReportFailure(session.status());
       }
       // One statement runs prepared, its ENUM columns read as text (the result API reads no
-      // ENUM value); several run as they are, the last one's rows printed.
+      // ENUM value); several run as they are (Connection::Query says whose rows come back).
       engine::Connection& connection = session->connection();
       Result<engine::QueryResult> result = [&]() -> Result<engine::QueryResult> {
         Result<engine::PreparedStatement> prepared = connection.PrepareSingle(args->query);

@@ -3,7 +3,6 @@
 #include <duckdb.h>
 #include <fmt/format.h>
 
-#include <cctype>
 #include <chrono>
 #include <cstring>
 #include <memory>
@@ -11,6 +10,7 @@
 #include <string>
 #include <utility>
 
+#include "base/text.h"
 #include "sql/literal.h"
 
 namespace dhl::engine {
@@ -517,13 +517,8 @@ Result<PreparedStatement> Connection::WithEnumsAsText(PreparedStatement prepared
     const std::string quoted = sql::QuoteName(name);
     replaced += (replaced.empty() ? "" : ", ") + fmt::format("CAST({0} AS VARCHAR) AS {0}", quoted);
   }
-  std::string text(sql);
-  while (!text.empty() &&
-         (text.back() == ';' || std::isspace(static_cast<unsigned char>(text.back())))) {
-    text.pop_back();
-  }
-  auto readable =
-      PrepareSingle(fmt::format("SELECT * REPLACE ({}) FROM (\n{}\n) AS readable", replaced, text));
+  auto readable = PrepareSingle(fmt::format("SELECT * REPLACE ({}) FROM (\n{}\n) AS readable",
+                                            replaced, WithoutTrailingSemicolons(sql)));
   if (!readable.ok() || readable->kind() != StatementKind::kSelect ||
       readable->parameter_count() != prepared.parameter_count()) {
     return prepared;

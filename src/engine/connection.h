@@ -130,9 +130,8 @@ class Connection {
   Result<PreparedStatement> PrepareSingle(std::string_view sql);
   // `prepared`, one SELECT prepared from `sql`, as a statement whose ENUM columns come back as
   // their text (`SELECT * REPLACE (CAST(c AS VARCHAR) AS c, …) FROM (sql)`), for results shown to
-  // users
-  // (`dhis2lake sql`, /api/sql); `prepared` itself when it has none, or when the wrapper does not
-  // prepare (two columns of one name). Costs one more planning of `sql` only when it has some.
+  // users (`dhis2lake sql`, /api/sql); `prepared` itself when it has none, or when the wrapper does
+  // not prepare (two columns of one name). Costs one more planning of `sql` only when it has some.
   Result<PreparedStatement> WithEnumsAsText(PreparedStatement prepared, std::string_view sql);
   Result<Appender> CreateAppender(std::string_view schema, std::string_view table);
 
