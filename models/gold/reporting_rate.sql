@@ -161,113 +161,24 @@ leaf_cell AS (
   ) AS c
   JOIN node_parent k ON k.node = c.node
 ),
--- Level k: the cells of level k + 1 grouped by parent, with the cells of level-k nodes themselves
--- (silver.org_unit holds levels 1 to 8: a deeper unit is quarantined).
-level_8 AS (
-  SELECT q_id, node_id, SUM(expected) AS expected, SUM(actual) AS actual,
-         SUM(actual_on_time) AS actual_on_time
-  FROM leaf_cell WHERE level = 8
-  GROUP BY q_id, node_id
-),
-level_7 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_8 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 7
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_6 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_7 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 6
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_5 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_6 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 5
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_4 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_5 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 4
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_3 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_4 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 3
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_2 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_3 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 2
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
-level_1 AS (
-  SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS actual,
-         SUM(c.actual_on_time) AS actual_on_time
-  FROM (
-    SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time
-    FROM level_2 l JOIN node_parent k ON k.node_id = l.node_id
-    UNION ALL
-    SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = 1
-  ) AS c
-  GROUP BY c.q_id, c.node_id
-),
+-- Level k: the cells of level k + 1 grouped by parent, with the cells of level-k nodes themselves,
+-- levels 8 to 1 (src/pipeline/quality_generators.h).
+generated('reporting_rate_levels'),
 -- Per unit: its nodes' counts together (under as_of_period a unit's reports count at the unit
 -- whichever chain it had); its level is that of the node holding the expected units, the one it
 -- had at the query period's end. A unit with one node (every unit under current) is its node's
 -- cells as they are (the levels are read twice as they are, each materialised once already, so
--- that their union is not materialised again). Rows where expected > 0 (DHIS2 answers where a target exists).
+-- that their union is not materialised again). Rows where expected > 0 (DHIS2 answers where a
+-- target exists).
 unit_cell AS (
   SELECT c.q_id, k.uid AS ou, k.level AS ou_level, c.expected, c.actual, c.actual_on_time
-  FROM (
-    SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
-    UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
-    UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
-  ) AS c
+  FROM (generated('reporting_rate_node_cells')) AS c
   JOIN node_parent k ON k.node_id = c.node_id AND NOT k.shared
   WHERE c.expected > 0
   UNION ALL
   SELECT c.q_id, k.uid, MAX(CASE WHEN c.expected > 0 THEN k.level END), SUM(c.expected),
          SUM(c.actual), SUM(c.actual_on_time)
-  FROM (
-    SELECT * FROM level_1 UNION ALL SELECT * FROM level_2 UNION ALL SELECT * FROM level_3
-    UNION ALL SELECT * FROM level_4 UNION ALL SELECT * FROM level_5 UNION ALL SELECT * FROM level_6
-    UNION ALL SELECT * FROM level_7 UNION ALL SELECT * FROM level_8
-  ) AS c
+  FROM (generated('reporting_rate_node_cells')) AS c
   JOIN node_parent k ON k.node_id = c.node_id AND k.shared
   GROUP BY c.q_id, k.uid
   HAVING SUM(c.expected) > 0

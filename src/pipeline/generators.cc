@@ -46,6 +46,8 @@ const GeneratorRegistry& BuiltinGenerators() {
     built.Add("indicator_value", &GenerateIndicatorValue, &IndicatorSettingsText);
     built.Add("indicator_value_window", &GenerateIndicatorValueWindow, &IndicatorSettingsText);
     built.Add("scope_years", &GenerateScopeYears);
+    built.Add("reporting_rate_levels", &GenerateReportingRateLevels);
+    built.Add("reporting_rate_node_cells", &GenerateReportingRateNodeCells);
     built.Add("predicted_value", &GeneratePredictedValue, &PredictorSettingsText);
     built.Add("period_rows", &GeneratePeriodRows);
     built.Add("coc_category_columns", &GenerateCocCategoryColumns);

@@ -166,4 +166,40 @@ Result<std::string> GenerateScopeYears(const GeneratorContext& context) {
   return "year IN (" + Join(years, ", ") + ")";
 }
 
+namespace {
+
+constexpr int kReportingRateLevels = 8;  // silver.org_unit's deepest level
+
+}  // namespace
+
+Result<std::string> GenerateReportingRateLevels(const GeneratorContext&) {
+  std::vector<std::string> levels;
+  for (int level = kReportingRateLevels; level >= 1; --level) {
+    const std::string own = fmt::format(
+        "SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = {}",
+        level);
+    const std::string cells =
+        level == kReportingRateLevels
+            ? own
+            : fmt::format(
+                  "SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time "
+                  "FROM level_{} l JOIN node_parent k ON k.node_id = l.node_id UNION ALL {}",
+                  level + 1, own);
+    levels.push_back(fmt::format(
+        "level_{} AS (SELECT c.q_id, c.node_id, SUM(c.expected) AS expected, SUM(c.actual) AS "
+        "actual, SUM(c.actual_on_time) AS actual_on_time FROM ({}) AS c GROUP BY c.q_id, "
+        "c.node_id)",
+        level, cells));
+  }
+  return Join(levels, ",\n");
+}
+
+Result<std::string> GenerateReportingRateNodeCells(const GeneratorContext&) {
+  std::vector<std::string> levels;
+  for (int level = 1; level <= kReportingRateLevels; ++level) {
+    levels.push_back(fmt::format("SELECT * FROM level_{}", level));
+  }
+  return Join(levels, " UNION ALL ");
+}
+
 }  // namespace dhl::pipeline

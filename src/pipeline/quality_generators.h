@@ -68,4 +68,16 @@ Result<std::string> GenerateDqDistrictLevel(const GeneratorContext& context);
 // (integers), so that a partitioned run computes only the rows it keeps.
 Result<std::string> GenerateScopeYears(const GeneratorContext& context);
 
+// 'reporting_rate_levels' (gold.reporting_rate): the CTE definitions `level_8 AS (…), …, level_1
+// AS (…)` rolling the model's `leaf_cell` (q_id, node_id, level, expected, actual, actual_on_time)
+// up its `node_parent` (node_id, parent_id) one level at a time: level k is level k + 1's cells
+// grouped by parent node with the cells of level-k nodes themselves (silver.org_unit holds levels
+// 1 to 8: a deeper unit is quarantined).
+Result<std::string> GenerateReportingRateLevels(const GeneratorContext& context);
+
+// 'reporting_rate_node_cells' (gold.reporting_rate): the union of the levels' cells, as a
+// subquery's text, for the model to read where it needs them (a CTE read twice would be
+// materialised again; each level is already).
+Result<std::string> GenerateReportingRateNodeCells(const GeneratorContext& context);
+
 }  // namespace dhl::pipeline
