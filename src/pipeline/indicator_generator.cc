@@ -15,6 +15,7 @@
 #include "dhis2/expression_sql.h"
 #include "dhis2/period.h"
 #include "dhis2/value_type.h"
+#include "pipeline/dimension_generators.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -475,8 +476,11 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   std::string types = TypeList(inputs.period_types, dialect);
 
   std::vector<std::string> ctes;
-  ctes.push_back(
-      "org_unit AS (SELECT uid, level FROM ref('silver.org_unit') WHERE valid_to IS NULL)");
+  const std::string unit_text = inputs.org_unit_dictionary.empty()
+                                    ? "uid"
+                                    : "CAST(uid AS " + inputs.org_unit_dictionary + ")";
+  ctes.push_back("org_unit AS (SELECT uid, " + unit_text +
+                 " AS ou_text, level FROM ref('silver.org_unit') WHERE valid_to IS NULL)");
   ctes.push_back("ancestor AS (" + OrgUnitAncestorSelect() + ")");
   // The cell periods with their days (dhis2::Period: a leap year has 366).
   std::set<std::string> cell_periods;
@@ -496,8 +500,15 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
                           std::to_string(period->days()) + ", " + std::to_string(year) + ")");
   }
   if (period_rows.empty()) return EmptyIndicatorSelect();
-  ctes.push_back("cell_period AS (SELECT pe, period_type, days, year FROM (VALUES " +
-                 Join(period_rows, ", ") + ") AS t(pe, period_type, days, year))");
+  std::vector<std::string> type_names;
+  for (dhis2::PeriodType type : inputs.period_types) {
+    type_names.push_back(std::string(dhis2::PeriodTypeName(type)));
+  }
+  ctes.push_back("cell_period AS (SELECT pe, CAST(pe AS " +
+                 TextDictionaryType({cell_periods.begin(), cell_periods.end()}, dialect) +
+                 ") AS pe_text, CAST(period_type AS " + TextDictionaryType(type_names, dialect) +
+                 ") AS period_type, days, year FROM (VALUES " + Join(period_rows, ", ") +
+                 ") AS t(pe, period_type, days, year))");
   // .periodOffset(n): the value of the cell period's n-th neighbour of the same type
   // (dhis2::ShiftPeriod, DHIS2's PeriodType.getShiftedPeriod), whatever its type and year.
   std::set<int> offsets = {0};
@@ -658,6 +669,9 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   }
 
   std::vector<std::string> definitions;
+  std::vector<std::string> indicator_uids;
+  for (const auto& item : compiled) indicator_uids.push_back(item.definition->uid);
+  const std::string indicator_type = TextDictionaryType(indicator_uids, dialect);
   std::string numerators = "CASE i.k";
   std::string denominators = "CASE i.k";
   for (size_t k = 0; k < compiled.size(); ++k) {
@@ -671,8 +685,9 @@ Result<std::string> IndicatorValueSql(const IndicatorInputs& inputs, sql::Dialec
   numerators += " END";
   denominators += " END";
   ctes.push_back(
-      "computed AS (SELECT i.indicator, c.ou, o.level AS ou_level, c.pe, p.period_type, p.days, "
-      "p.year, i.factor, i.annualized, " +
+      "computed AS (SELECT CAST(i.indicator AS " + indicator_type +
+      ") AS indicator, o.ou_text AS ou, o.level AS ou_level, p.pe_text AS pe, p.period_type, "
+      "p.days, p.year, i.factor, i.annualized, " +
       numerators + " AS numerator, " + denominators +
       " AS denominator FROM cell c JOIN cell_period p ON p.pe = c.pe JOIN org_unit o ON o.uid = "
       "c.ou" +
@@ -806,6 +821,8 @@ Result<IndicatorInputs> ReadIndicatorInputs(const GeneratorContext& context, boo
 
 Result<std::string> GenerateIndicatorValue(const GeneratorContext& context) {
   DHL_ASSIGN_OR_RETURN(IndicatorInputs inputs, ReadIndicatorInputs(context, /*periods=*/true));
+  DHL_ASSIGN_OR_RETURN(inputs.org_unit_dictionary,
+                       TextDictionaryOf(context, {"silver", "org_unit"}, "uid"));
   // A partitioned run: the cells of the years it recomputes (end years, gold.aggregate's).
   DHL_ASSIGN_OR_RETURN(auto partition_years, context.PartitionYears());
   if (partition_years) {

@@ -95,6 +95,11 @@ struct IndicatorInputs {
   std::optional<std::set<int>> years;
   // What reading the inputs left out (a ref.* table that is not reference data).
   std::vector<std::string> warnings;
+  // The type the rows' `ou` is written as: the dictionary of silver.org_unit's uids
+  // (TextDictionaryOf; plain text when empty). The indicators, periods and period types are cast to
+  // the dictionaries of their values too, once per cell period or indicator, so that the Parquet
+  // writer takes each row group's dictionary from them instead of hashing every row's text.
+  std::string org_unit_dictionary;
 };
 
 // The generated SELECT (ref() calls to the tables the model declares). `skipped` (when not null)
