@@ -80,6 +80,8 @@ dhis2::ProgramValueKind KindOf(std::string_view value_type) {
 
 // The CTE holding the periods of the run (PeriodRowsSql), named in every indicator's query.
 constexpr std::string_view kPeriodRelation = "pi_period";
+// The CTE holding the current org units with their level columns.
+constexpr std::string_view kOrgUnitRelation = "pi_org_unit";
 
 // The period ids of the configured types from the first to the last date of the tracker data.
 Result<std::vector<std::string>> PeriodIds(const GeneratorContext& context) {
@@ -184,7 +186,27 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
       "COALESCE(deleted, FALSE))";
   relations.program_stages =
       "(SELECT id AS uid, max(name) AS name FROM ref('bronze.metadata_program_stage') GROUP BY id)";
-  relations.org_units = "(SELECT * FROM ref('silver.org_unit') WHERE is_current)";
+  // Each level's unit (the units the rows are grouped by) as the dictionary of silver.org_unit's
+  // uids, the periods and their types as the dictionaries of theirs (below): every indicator
+  // groups its rows by small integers instead of texts, and the Parquet writer takes each row
+  // group's dictionary from them instead of hashing every row's text.
+  // The dictionary holds every uid the level columns hold (a path may name a unit the table
+  // lacks), so that no cast fails.
+  DHL_ASSIGN_OR_RETURN(std::string units, context.relation({"silver", "org_unit"}));
+  std::string level_uids;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    level_uids += fmt::format("{}SELECT level{}_uid AS u FROM {}", level > 1 ? " UNION ALL " : "",
+                              level, units);
+  }
+  DHL_ASSIGN_OR_RETURN(std::string unit_type,
+                       TextDictionaryOver(context, "(" + level_uids + ") AS levels", "u"));
+  std::string unit_columns;
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
+    unit_columns += fmt::format(", CAST(level{0}_uid AS {1}) AS level{0}_uid", level, unit_type);
+  }
+  // Once, as a CTE like the periods (the dictionary's text inlined into each indicator's query
+  // made a 10 MB query at medium scale).
+  relations.org_units = std::string(kOrgUnitRelation);
   // The periods once, as a CTE every indicator's query reads: inlined into each of them (29 at
   // medium scale), the period rows made up most of a 0.7 MB query whose planning took a third of
   // the model's CPU time.
@@ -196,6 +218,11 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
   const std::vector<std::string>& hashed =
       context.Settings().program_indicator.hashed_data_elements;
   std::vector<std::string> selects;
+  std::vector<std::string> indicator_uids;
+  for (size_t row = 0; row < indicators.row_count(); ++row) {
+    indicator_uids.push_back(indicators.GetString(0, row).value_or(""));
+  }
+  const std::string indicator_type = TextDictionaryType(std::move(indicator_uids), dialect);
   for (size_t row = 0; row < indicators.row_count(); ++row) {
     std::string uid = indicators.GetString(0, row).value_or("");
     nlohmann::json object =
@@ -221,7 +248,10 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
       }
       continue;
     }
-    selects.push_back(fmt::format("SELECT * FROM ({}) AS pi_{}", *query, selects.size()));
+    selects.push_back(fmt::format(
+        "SELECT CAST(program_indicator AS {}) AS program_indicator, ou, ou_level, pe, period_type, "
+        "value FROM ({}) AS pi_{}",
+        indicator_type, *query, selects.size()));
   }
   if (selects.empty()) {
     return std::string(
@@ -229,8 +259,23 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
         "AS INT) AS ou_level, CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS period_type, "
         "CAST(NULL AS DOUBLE) AS value FROM (SELECT 1 AS one) AS empty WHERE 1 = 0");
   }
-  std::string sql =
-      fmt::format("WITH {} AS ({})\n", kPeriodRelation, PeriodRowsSql(period_ids, dialect));
+  std::vector<std::string> canonical_ids, type_names;
+  for (const std::string& id : period_ids) {
+    auto period = dhis2::ParsePeriodId(id);
+    if (period.ok()) canonical_ids.push_back(period->id());
+  }
+  std::string period_columns;
+  for (dhis2::PeriodType type : dhis2::kAllPeriodTypes) {
+    type_names.emplace_back(dhis2::PeriodTypeName(type));
+    period_columns += ", " + sql::QuoteName(dhis2::PeriodTypeColumnName(type), dialect);
+  }
+  std::string sql = fmt::format(
+      "WITH {} AS (SELECT CAST(pe AS {}) AS pe, CAST(period_type AS {}) AS period_type, "
+      "start_date, end_date, days, year{} FROM ({}) AS p),\n{} AS (SELECT uid{} FROM "
+      "ref('silver.org_unit') WHERE is_current)\n",
+      kPeriodRelation, TextDictionaryType(std::move(canonical_ids), dialect),
+      TextDictionaryType(std::move(type_names), dialect), period_columns,
+      PeriodRowsSql(period_ids, dialect), kOrgUnitRelation, unit_columns);
   for (size_t i = 0; i < selects.size(); ++i) {
     sql += (i > 0 ? "\nUNION ALL\n" : "") + selects[i];
   }
