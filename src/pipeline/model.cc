@@ -63,13 +63,28 @@ Result<std::vector<lake::TableName>> ParseTableList(std::string_view path, int l
   return tables;
 }
 
-int LineAt(std::string_view text, size_t offset) {
-  int line = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') ++line;
+// The line of `offset` in `text`, counted on from the last offset asked (offsets only grow), so
+// that finding every call in a text is linear in its length: counted from the start each time, a
+// generated query of 10 MB with a few hundred ref() calls took 18 s to render.
+class LineCounter {
+ public:
+  explicit LineCounter(std::string_view text) : text_(text) {}
+  int At(size_t offset) {
+    offset = std::min(offset, text_.size());
+    if (offset > counted_) {
+      line_ +=
+          static_cast<int>(std::count(text_.begin() + static_cast<std::ptrdiff_t>(counted_),
+                                      text_.begin() + static_cast<std::ptrdiff_t>(offset), '\n'));
+      counted_ = offset;
+    }
+    return line_;
   }
-  return line;
-}
+
+ private:
+  std::string_view text_;
+  size_t counted_ = 0;
+  int line_ = 1;
+};
 
 }  // namespace
 
@@ -108,6 +123,7 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
                      "generated('name'), generated('name', 'layer.table') or "
                      "generated('name', 'layer.table', 'column')"
                    : "() takes one quoted name: " + std::string(function) + "('layer.table')");
+  LineCounter lines(text);
   size_t i = 0;
   while (i < text.size()) {
     char c = text[i];
@@ -132,13 +148,12 @@ Result<std::vector<QuotedCall>> FindQuotedCalls(std::string_view path, std::stri
              (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
         ++end;
       }
-      std::string word = Lower(text.substr(i, end - i));
       bool preceded_by_dot = i > 0 && text[i - 1] == '.';
-      if (word == function && !preceded_by_dot) {
+      if (EqualsIgnoreCase(text.substr(i, end - i), function) && !preceded_by_dot) {
         size_t p = end;
         while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
         if (p < text.size() && text[p] == '(') {
-          int line = LineAt(text, i);
+          int line = lines.At(i);
           ++p;
           while (p < text.size() && std::isspace(static_cast<unsigned char>(text[p]))) ++p;
           if (p >= text.size() || text[p] != '\'') return LineError(path, line, usage);

@@ -15,6 +15,7 @@
 #include "base/test_paths.h"
 #include "engine/database.h"
 #include "lake/lake_catalog.h"
+#include "pipeline/model.h"
 #include "pipeline/model_set.h"
 #include "pipeline/pipeline_runner.h"
 #include "pipeline/sql_subset_check.h"
@@ -95,6 +96,25 @@ const char* kBatch2 =
     "('a','202401','ou1','10',2,false,2024), ('b','202401','ou1','2',1,false,2024),"
     "('a','202301','ou2','5',2,true,2023), ('b','202401','ou1','bad',3,false,2024),"
     "('d','202402','ou2','4',1,false,2024), ('c','202401','ou2','7',0,false,2024)";
+
+// Each call's line, counted across comments, quoted text holding line breaks and calls on one
+// line (the lines are counted on as the text is read, not from its start for each call); a
+// word ending in "ref" or a qualified .ref( is not a call.
+TEST(FindRefCallsTest, GivesEachCallsLine) {
+  const std::string text =
+      "SELECT * FROM ref('silver.a')\n"                                       // line 1
+      "-- ref('silver.not_a_call')\n"                                         // line 2
+      "JOIN ref('silver.b') b ON TRUE JOIN ref('silver.c') c\n"               // line 3
+      "WHERE x = 'two\nlines' AND myref('silver.d') AND s.ref('silver.e')\n"  // lines 4-5
+      "/* a\nblock */\n"                                                      // lines 6-7
+      "UNION ALL SELECT * FROM REF ( 'gold.f' )\n";                           // line 8
+  auto calls = FindRefCalls("m.sql", text);
+  ASSERT_TRUE(calls.ok()) << calls.status().ToString();
+  std::vector<std::pair<std::string, int>> found;
+  for (const RefCall& call : *calls) found.emplace_back(call.table.ToString(), call.line);
+  EXPECT_EQ(found, (std::vector<std::pair<std::string, int>>{
+                       {"silver.a", 1}, {"silver.b", 3}, {"silver.c", 3}, {"gold.f", 8}}));
+}
 
 TEST_F(PipelineTest, RunsIncrementallyAndMatchesAFullRebuild) {
   AppendBronze(*catalog_, "bronze.org_unit_raw", "('ou1','One'), ('ou2','Two')", "ou, name");
