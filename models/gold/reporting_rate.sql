@@ -102,7 +102,8 @@ generated('org_unit_ancestry_dates'),
 -- one level instead of every unit's rows times its ancestors (at medium 14.7 M rows grouped before,
 -- about 4 M now).
 node_key AS (
-  SELECT node, parent_node, uid, level,
+  SELECT node, parent_node,
+         CAST(uid AS generated('text_dictionary', 'silver.org_unit', 'uid')) AS uid, level,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY node NULLS LAST)) AS INTEGER) AS node_id
   FROM (SELECT DISTINCT node, parent_node, uid, level FROM ancestry) AS n
 ),
@@ -115,6 +116,8 @@ node_parent AS (
 -- The query periods numbered.
 query_key AS (
   SELECT data_set, query_pe, query_type, year, span, start_date, end_date,
+         CAST(data_set AS generated('text_dictionary', 'silver.data_set', 'uid')) AS data_set_text,
+         CAST(query_type AS generated('period_type_dictionary')) AS query_type_text,
          CAST(FLOOR(ROW_NUMBER() OVER (ORDER BY data_set NULLS LAST, query_pe NULLS LAST,
                                        query_type NULLS LAST)) AS INTEGER) AS q_id
   FROM query_period
@@ -183,7 +186,8 @@ unit_cell AS (
   GROUP BY c.q_id, k.uid
   HAVING SUM(c.expected) > 0
 )
-SELECT q.data_set, u.ou, u.ou_level, q.query_pe AS pe, q.query_type AS period_type,
+SELECT q.data_set_text AS data_set, u.ou, u.ou_level, q.query_pe AS pe,
+       q.query_type_text AS period_type,
        CAST(u.expected * q.span AS DOUBLE) AS expected,
        CAST(u.actual AS DOUBLE) AS actual,
        CAST(u.actual_on_time AS DOUBLE) AS actual_on_time,
