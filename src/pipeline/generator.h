@@ -72,6 +72,12 @@ struct GeneratorContext {
   std::vector<ExpressionStatus>* expression_status = nullptr;
   // The run's settings (RunOptions::settings); null = the defaults.
   const GeneratorSettings* settings = nullptr;
+  // A generator whose text is a model's whole query may also give it here as groups: whole
+  // queries with the query's columns whose rows together are its rows. A model whose SQL is that
+  // one call, and whose rows stream to its files, is then computed one group at a time (one query
+  // each, one commit): a query's memory that grows with its branches (one per program indicator)
+  // stays that of one group. May be null; left empty, the one query runs.
+  std::vector<std::string>* query_groups = nullptr;
 
   const GeneratorSettings& Settings() const;
   // The years a partitioned run recomputes (`partitions` read as year numbers); nullopt when the

@@ -33,6 +33,30 @@ using sql::StringLiteral;
 
 const TableName kRejects{"silver", "rejects"};
 constexpr std::string_view kBatchSchema = "_pipeline_batch";
+// The temporary view holding the query of the piece being computed, when a model runs its
+// generated query in groups (ReviewedWrite::piece_queries).
+constexpr std::string_view kPieceRows = "_pipeline_piece_rows";
+
+// Whether the model's SQL is one generated() call and nothing else but comments and blanks, so
+// that the groups the generator gives (GeneratorContext::query_groups) are whole queries of it.
+bool IsOneGeneratedCall(const Model& model) {
+  auto calls = FindGeneratedCalls(model.path, model.body);
+  if (!calls.ok() || calls->size() != 1) return false;
+  std::string rest = model.body.substr(0, calls->front().offset) +
+                     model.body.substr(calls->front().offset + calls->front().length);
+  size_t i = 0;
+  while (i < rest.size()) {
+    if (rest.compare(i, 2, "--") == 0) {
+      i = rest.find('\n', i);
+      if (i == std::string::npos) break;
+    } else if (std::isspace(static_cast<unsigned char>(rest[i])) || rest[i] == ';') {
+      ++i;
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
 // The input version of a bronze table a source did not deliver: read as empty (absent_input.h).
 constexpr int64_t kAbsent = -1;
 // The most values by which a key_input scan is narrowed on one key column (KeyInputFilters): 3,000
@@ -370,6 +394,9 @@ class Runner {
   Status FindRepeatedKeys(const std::string& relation, const std::string& key_hash, int64_t rows);
   // Files a streamed rebuild or a run in pieces staged in staging_; DropTempTables deletes them.
   std::vector<std::string> staged_files_;
+  // The rendered queries of the groups the model's one generated() call gave
+  // (GeneratorContext::query_groups), when more than one; RenderBatchRefs sets them.
+  std::vector<std::string> query_pieces_;
   // A model with batch_by reads each batch input through a temporary view
   // (`name`) over the input as the run reads it (`source`): all of it, or, while RunInPieces
   // computes one piece, the rows of that piece's batch_by values.
@@ -391,6 +418,9 @@ class Runner {
   struct ReviewedWrite {
     // Each piece's condition over the bucket views (RunInPieces); empty: the SQL runs once.
     std::vector<std::string> piece_conditions;
+    // Or each piece's own query, which the view kPieceRows holds while the piece runs (the rows
+    // SQL reads that view).
+    std::vector<std::string> piece_queries;
     // The table's rows the write replaces (CompareContent's `replaced`; empty: all).
     std::string replaced;
     // Whether the expectations (none quarantines) count the written rows, giving rows_out;
@@ -734,6 +764,7 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
                                std::string& sql) {
   std::map<TableName, std::string> views;
   bucket_views_.clear();
+  query_pieces_.clear();
   for (const Ref& ref : model.refs) {
     if (inputs.at(ref.table) == kAbsent) {
       DHL_ASSIGN_OR_RETURN(views[ref.table], EmptyView(ref.table));
@@ -809,7 +840,16 @@ Status Runner::RenderBatchRefs(const Model& model, const Versions& inputs,
     context.warnings = &generator_warnings;
     context.expression_status = &expression_status_;
     context.settings = &options_.settings;
+    std::vector<std::string> groups;
+    const bool one_call = IsOneGeneratedCall(model);
+    if (one_call) context.query_groups = &groups;
     DHL_ASSIGN_OR_RETURN(body, ExpandGenerated(model, Generators(), context));
+    if (groups.size() > 1) {
+      for (const std::string& group : groups) {
+        query_pieces_.push_back(
+            RenderRefsIn(model.path, group, [&](const TableName& name) { return views.at(name); }));
+      }
+    }
     if (warnings_ != nullptr) {
       for (std::string& warning : generator_warnings) {
         if (std::find(warnings_->begin(), warnings_->end(), warning) == warnings_->end()) {
@@ -1745,7 +1785,20 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
                            RunInPieces(model, inputs, batch_sql, "", write, result));
       if (in_pieces) return Status::Ok();
     }
-    if (StreamsRows(model)) return WriteReviewed(model, batch_sql, {}, std::move(write), result);
+    if (StreamsRows(model)) {
+      if (query_pieces_.size() > 1) {
+        ReviewedWrite review;
+        review.piece_queries = query_pieces_;
+        DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
+                                                std::string(kPieceRows) + " AS " +
+                                                query_pieces_.front()));
+        LogInfo("{}: computed in {} groups of its generated query", model.name.ToString(),
+                query_pieces_.size());
+        return WriteReviewed(model, "SELECT * FROM " + std::string(kPieceRows), review,
+                             std::move(write), result);
+      }
+      return WriteReviewed(model, batch_sql, {}, std::move(write), result);
+    }
   }
   // A table model's rows are its result as they are: one temporary table serves as both.
   const std::string batch = model.materialization == Materialization::kTable
@@ -2130,10 +2183,15 @@ Status Runner::WriteReviewed(const Model& model, const std::string& rows_sql,
   const lake::WriteOptions planned = write;
   const auto start = std::chrono::steady_clock::now();
   const double cpu_start = ProcessCpuSeconds();
-  const bool in_pieces = review.piece_conditions.size() > 1;
+  const size_t pieces = std::max(review.piece_conditions.size(), review.piece_queries.size());
+  const bool in_pieces = pieces > 1;
   if (in_pieces) {
-    write.pieces = static_cast<int>(review.piece_conditions.size());
+    write.pieces = static_cast<int>(pieces);
     write.before_piece = [&](int piece) {
+      if (!review.piece_queries.empty()) {
+        return connection_.Execute("CREATE OR REPLACE TEMP VIEW " + std::string(kPieceRows) +
+                                   " AS " + review.piece_queries[piece]);
+      }
       return PointBucketViews(review.piece_conditions[piece]);
     };
   }
@@ -2194,7 +2252,7 @@ Status Runner::WriteReviewed(const Model& model, const std::string& rows_sql,
     result.output_unchanged = false;
     return written.status();
   }
-  if (in_pieces) result.pieces = static_cast<int64_t>(review.piece_conditions.size());
+  if (in_pieces) result.pieces = static_cast<int64_t>(pieces);
   if (written->abandoned) return Status::Ok();
   if (recorded_fingerprints_.has_value()) recorded_fingerprints_->version = written->version;
   result.version = written->version;

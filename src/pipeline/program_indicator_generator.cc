@@ -269,15 +269,32 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
     type_names.emplace_back(dhis2::PeriodTypeName(type));
     period_columns += ", " + sql::QuoteName(dhis2::PeriodTypeColumnName(type), dialect);
   }
-  std::string sql = fmt::format(
+  const std::string with = fmt::format(
       "WITH {} AS (SELECT CAST(pe AS {}) AS pe, CAST(period_type AS {}) AS period_type, "
       "start_date, end_date, days, year{} FROM ({}) AS p),\n{} AS (SELECT uid{} FROM "
       "ref('silver.org_unit') WHERE is_current)\n",
       kPeriodRelation, TextDictionaryType(std::move(canonical_ids), dialect),
       TextDictionaryType(std::move(type_names), dialect), period_columns,
       PeriodRowsSql(period_ids, dialect), kOrgUnitRelation, unit_columns);
+  std::string sql = with;
   for (size_t i = 0; i < selects.size(); ++i) {
     sql += (i > 0 ? "\nUNION ALL\n" : "") + selects[i];
+  }
+  // One query of every indicator holds each indicator's state to its end: at medium scale, 29
+  // indicators 1.3 s and 0.42 GB, 290 (the same ones ten times) 32 s and 3.2 GB, and out of memory
+  // under a 2 GB limit. Groups of indicators_per_query run one after the other.
+  const size_t per_query =
+      static_cast<size_t>(std::max(1, context.Settings().program_indicator.indicators_per_query));
+  if (context.query_groups != nullptr && dialect == sql::Dialect::kDuckDb &&
+      selects.size() > per_query) {
+    for (size_t first = 0; first < selects.size(); first += per_query) {
+      std::string group = with;
+      const size_t end = std::min(selects.size(), first + per_query);
+      for (size_t i = first; i < end; ++i) {
+        group += (i > first ? "\nUNION ALL\n" : "") + selects[i];
+      }
+      context.query_groups->push_back(std::move(group));
+    }
   }
   return sql;
 }

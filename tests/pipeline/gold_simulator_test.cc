@@ -329,6 +329,49 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
             1);
 }
 
+// Computed a few indicators at a time (one query per group, one commit), the model gives the rows
+// the one query gave: the run finds the same result and commits nothing.
+TEST_F(GoldSimulatorTest, ProgramIndicatorsInGroupsGiveTheOneQuerysRows) {
+  ASSERT_TRUE(synced_) << *summary_;
+  fs::path lake = *dir_ / "groups";
+  fs::remove_all(lake);
+  fs::copy(LakeDir(), lake, fs::copy_options::recursive);
+  lake::LakeCatalog catalog(lake.string());
+  ASSERT_NO_FATAL_FAILURE(Open(catalog));
+  auto models = ModelSet::LoadMap(EmbeddedModels());
+  ASSERT_TRUE(models.ok()) << models.status().ToString();
+  RunOptions options;
+  options.models = {"gold.program_indicator_value"};
+  options.full = true;
+  auto run_with = [&](int per_query) -> std::optional<ModelResult> {
+    options.settings.program_indicator.indicators_per_query = per_query;
+    auto run = RunPipeline(catalog, *connection_, *models, options);
+    EXPECT_TRUE(run.ok()) << run.status().ToString();
+    if (!run.ok()) return std::nullopt;
+    for (const ModelResult& model : run->models) {
+      if (model.name.ToString() == "gold.program_indicator_value") return model;
+    }
+    return std::nullopt;
+  };
+  // One query (the default group holds every indicator of the small country)...
+  auto one = run_with(30);
+  ASSERT_TRUE(one.has_value());
+  ASSERT_EQ(one->status, ModelStatus::kSucceeded) << one->error;
+  EXPECT_EQ(one->pieces, 0);
+  ASSERT_TRUE(catalog.RegisterAll(*connection_).ok());
+  const int64_t indicators =
+      count("SELECT count(DISTINCT program_indicator) FROM gold.program_indicator_value");
+  ASSERT_GT(indicators, 8);
+  // ... then four indicators a query: the same rows, so nothing is committed.
+  auto grouped = run_with(4);
+  ASSERT_TRUE(grouped.has_value());
+  EXPECT_EQ(grouped->status, ModelStatus::kSucceeded) << grouped->error;
+  EXPECT_GE(grouped->pieces, (indicators + 3) / 4);
+  EXPECT_TRUE(grouped->output_unchanged);
+  EXPECT_EQ(grouped->rows_out, one->rows_out);
+  EXPECT_GT(one->rows_out, 0);
+}
+
 // gold.predicted_value for the simulator's two district-level predictors equals plain queries over
 // silver written here: per district and month, the expected OPD consultations are the average of
 // the district's monthly OPD totals (its facilities' values, every option combo) over the three
