@@ -40,6 +40,7 @@ constexpr std::string_view kPieceRows = "_pipeline_piece_rows";
 // Whether the model's SQL is one generated() call and nothing else but comments and blanks, so
 // that the groups the generator gives (GeneratorContext::query_groups) are whole queries of it.
 bool IsOneGeneratedCall(const Model& model) {
+  if (model.generated.size() != 1) return false;
   auto calls = FindGeneratedCalls(model.path, model.body);
   if (!calls.ok() || calls->size() != 1) return false;
   std::string rest = model.body.substr(0, calls->front().offset) +
@@ -1787,13 +1788,14 @@ Status Runner::RunModel(const Model& model, const Versions& inputs,
     }
     if (StreamsRows(model)) {
       if (query_pieces_.size() > 1) {
-        ReviewedWrite review;
-        review.piece_queries = query_pieces_;
+        // The view exists before the write reads the rows' columns; each piece re-creates it.
         DHL_RETURN_IF_ERROR(connection_.Execute("CREATE OR REPLACE TEMP VIEW " +
                                                 std::string(kPieceRows) + " AS " +
                                                 query_pieces_.front()));
         LogInfo("{}: computed in {} groups of its generated query", model.name.ToString(),
                 query_pieces_.size());
+        ReviewedWrite review;
+        review.piece_queries = std::move(query_pieces_);
         return WriteReviewed(model, "SELECT * FROM " + std::string(kPieceRows), review,
                              std::move(write), result);
       }

@@ -66,6 +66,13 @@ class GoldSimulatorTest : public ::testing::Test {
     delete summary_;
   }
   static std::string LakeDir() { return (*dir_ / "lake").string(); }
+  // A copy of the synced lake named `name`, for a case that runs models over it.
+  static std::string CopyOfLake(const std::string& name) {
+    fs::path lake = *dir_ / name;
+    fs::remove_all(lake);
+    fs::copy(LakeDir(), lake, fs::copy_options::recursive);
+    return lake.string();
+  }
 
   // A database with `catalog`'s tables registered, for count() and text() (first cell of a query).
   void Open(const lake::LakeCatalog& catalog) {
@@ -276,10 +283,7 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsEqualPlainQueriesOverSilver) {
 // setting alone reruns the model (no --full). The others are still computed.
 TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
   ASSERT_TRUE(synced_) << *summary_;
-  fs::path lake = *dir_ / "hashed";
-  fs::remove_all(lake);
-  fs::copy(LakeDir(), lake, fs::copy_options::recursive);
-  lake::LakeCatalog catalog(lake.string());
+  lake::LakeCatalog catalog(CopyOfLake("hashed"));
   ASSERT_NO_FATAL_FAILURE(Open(catalog));
   std::string hb = text("SELECT uid FROM silver.data_element WHERE code = 'HB'");
   std::string hb_mean =
@@ -333,10 +337,7 @@ TEST_F(GoldSimulatorTest, ProgramIndicatorsOverHashedDataElementsAreLeftOut) {
 // the one query gave: the run finds the same result and commits nothing.
 TEST_F(GoldSimulatorTest, ProgramIndicatorsInGroupsGiveTheOneQuerysRows) {
   ASSERT_TRUE(synced_) << *summary_;
-  fs::path lake = *dir_ / "groups";
-  fs::remove_all(lake);
-  fs::copy(LakeDir(), lake, fs::copy_options::recursive);
-  lake::LakeCatalog catalog(lake.string());
+  lake::LakeCatalog catalog(CopyOfLake("groups"));
   ASSERT_NO_FATAL_FAILURE(Open(catalog));
   auto models = ModelSet::LoadMap(EmbeddedModels());
   ASSERT_TRUE(models.ok()) << models.status().ToString();
