@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "base/text.h"
+#include "pipeline/dimension_generators.h"
 #include "sql/literal.h"
 
 namespace dhl::pipeline {
@@ -166,20 +167,14 @@ Result<std::string> GenerateScopeYears(const GeneratorContext& context) {
   return "year IN (" + Join(years, ", ") + ")";
 }
 
-namespace {
-
-constexpr int kReportingRateLevels = 8;  // silver.org_unit's deepest level
-
-}  // namespace
-
 Result<std::string> GenerateReportingRateLevels(const GeneratorContext&) {
   std::vector<std::string> levels;
-  for (int level = kReportingRateLevels; level >= 1; --level) {
+  for (int level = kOrgUnitLevels; level >= 1; --level) {
     const std::string own = fmt::format(
         "SELECT q_id, node_id, expected, actual, actual_on_time FROM leaf_cell WHERE level = {}",
         level);
     const std::string cells =
-        level == kReportingRateLevels
+        level == kOrgUnitLevels
             ? own
             : fmt::format(
                   "SELECT l.q_id, k.parent_id AS node_id, l.expected, l.actual, l.actual_on_time "
@@ -196,7 +191,7 @@ Result<std::string> GenerateReportingRateLevels(const GeneratorContext&) {
 
 Result<std::string> GenerateReportingRateNodeCells(const GeneratorContext&) {
   std::vector<std::string> levels;
-  for (int level = 1; level <= kReportingRateLevels; ++level) {
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
     levels.push_back(fmt::format("SELECT * FROM level_{}", level));
   }
   return Join(levels, " UNION ALL ");
