@@ -113,9 +113,13 @@ void WriteDimensions(dhl::engine::Connection& connection, const dhl::sim::Countr
     org_units += (org_units.empty() ? "" : ", ") + row;
   }
   Must(connection.Execute(
-           "CREATE TABLE silver_org_unit AS SELECT uid, level, level1_uid, level2_uid, level3_uid, "
-           "level4_uid, level5_uid, level6_uid, level7_uid, level8_uid, opening_date, "
-           "closed_date, CAST(NULL AS TIMESTAMPTZ) AS valid_from, CAST(NULL AS TIMESTAMPTZ) AS "
+           // A level no unit reaches is NULL throughout: VALUES would type it INTEGER.
+           "CREATE TABLE silver_org_unit AS SELECT uid, level, level1_uid::VARCHAR AS level1_uid, "
+           "level2_uid::VARCHAR AS level2_uid, level3_uid::VARCHAR AS level3_uid, "
+           "level4_uid::VARCHAR AS level4_uid, level5_uid::VARCHAR AS level5_uid, "
+           "level6_uid::VARCHAR AS level6_uid, level7_uid::VARCHAR AS level7_uid, "
+           "level8_uid::VARCHAR AS level8_uid, opening_date, closed_date, CAST(NULL AS "
+           "TIMESTAMPTZ) AS valid_from, CAST(NULL AS TIMESTAMPTZ) AS "
            "valid_to, TRUE AS is_current FROM (VALUES " +
            org_units +
            ") AS t(uid, level, level1_uid, level2_uid, level3_uid, level4_uid, level5_uid, "
@@ -207,6 +211,42 @@ void WriteDimensions(dhl::engine::Connection& connection, const dhl::sim::Countr
            "CREATE TABLE silver_category_option_combo_option AS SELECT * FROM (VALUES " +
            long_form + ") AS t(coc, category, category_option)"),
        "option combo options");
+
+  // Categories as the simulator's metadata gives them (dataDimension false for the first only:
+  // gold.aggregate writes per-option rows of the others above the facility level).
+  std::string categories;
+  for (size_t k = 0; k < country.categories.size(); ++k) {
+    const dhl::sim::Category& category = country.categories[k];
+    categories += std::string(categories.empty() ? "" : ", ") + "(" + Text(category.uid) + ", " +
+                  Text(category.name) + ", " + (k != 0 ? "TRUE" : "FALSE") + ")";
+  }
+  Must(connection.Execute("CREATE TABLE silver_category AS SELECT uid, CAST(NULL AS VARCHAR) AS "
+                          "code, name, data_dimension FROM (VALUES " +
+                          categories + ") AS t(uid, name, data_dimension)"),
+       "categories");
+
+  // silver.min_max: the generated range of every facility's (element, option combo) of the
+  // elements with one, as the simulator serves /api/minMaxDataElements (gold.outlier reads it).
+  Must(connection.Execute("CREATE TABLE silver_min_max (de VARCHAR, ou VARCHAR, coc VARCHAR, min "
+                          "DOUBLE, max DOUBLE, generated BOOLEAN)"),
+       "min-max table");
+  auto ranges = Must(connection.CreateAppender("main", "silver_min_max"), "min-max appender");
+  for (int ou : country.facilities) {
+    for (size_t e = 0; e < country.data_elements.size(); ++e) {
+      const dhl::sim::DataElement& element = country.data_elements[e];
+      if (!element.min_max) continue;
+      for (int coc : country.category_combos[element.combo].option_combos) {
+        dhl::sim::Country::MinMax bounds = country.MinMaxRange(ou, static_cast<int>(e), coc);
+        for (const Value& cell : std::vector<Value>{
+                 element.uid, country.org_units[ou].uid, country.category_option_combos[coc].uid,
+                 static_cast<double>(bounds.min), static_cast<double>(bounds.max), true}) {
+          Must(ranges.Append(cell), "appending a range");
+        }
+        Must(ranges.EndRow(), "appending a range");
+      }
+    }
+  }
+  Must(ranges.Close(), "closing the min-max appender");
 }
 
 // silver.data_value: the simulator's live, valid values, typed as the silver model types them.
@@ -260,8 +300,8 @@ int64_t WriteValues(dhl::engine::Connection& connection, const dhl::sim::DataVal
 
 void WriteLake(dhl::engine::Connection& connection, dhl::lake::LakeCatalog& catalog) {
   for (const char* table :
-       {"org_unit", "period", "data_element", "data_set", "data_set_element",
-        "category_option_combo", "category_option_combo_option", "data_value"}) {
+       {"org_unit", "period", "data_element", "data_set", "data_set_element", "category",
+        "category_option_combo", "category_option_combo_option", "min_max", "data_value"}) {
     dhl::lake::WriteOptions options;
     options.mode = dhl::lake::WriteMode::kOverwrite;
     if (std::string(table) == "data_value") options.partition_columns = {"year"};
@@ -363,6 +403,14 @@ int Run(const Options& options) {
   std::string detail;
   int64_t rows = 0;
   for (const auto& model : summary.models) {
+    // A model skipped for a missing input would leave its seconds out of the figure unnoticed.
+    if (model.status != dhl::pipeline::ModelStatus::kSucceeded &&
+        model.status != dhl::pipeline::ModelStatus::kUnchanged) {
+      std::fprintf(stderr, "%s %s: %s\n", model.name.ToString().c_str(),
+                   std::string(dhl::pipeline::ModelStatusName(model.status)).c_str(),
+                   model.error.c_str());
+      return 1;
+    }
     rows += model.rows_out;
     char part[128];
     std::snprintf(part, sizeof part, " %s=%.2fs/%lld", model.name.name.c_str(), model.seconds,
