@@ -68,6 +68,7 @@ print("export folder: %d org units, %d data values for %d facilities" %
 PY
 
 printf 'hash_key = "expression-status-bench-key-of-32-chars"\n' >"$WORK/secrets.toml"
+chmod 600 "$WORK/secrets.toml"
 # The package's install-time level placeholders, as its installation would resolve them on the
 # Sierra Leone tree (National 1, District 2, Chiefdom 3, Facility 4).
 cat >"$WORK/dhis2lake.toml" <<'TOML'

@@ -43,6 +43,7 @@ esac
 
 lake="$work/lake"
 printf 'hash_key = "%s"\n' "$(printf 'c%.0s' $(seq 64))" >"$work/secrets.toml"
+chmod 600 "$work/secrets.toml"  # as dhis2lake wants a secrets file (else a warning each run)
 printf '[source]\nfirst_year = %d\n' "$(($(date -u +%Y) - 3))" >"$work/dhis2lake.toml"
 export DHIS2_USERNAME=admin DHIS2_PASSWORD=district DHIS2LAKE_SECRETS="$work/secrets.toml"
 

@@ -109,6 +109,8 @@ int main(int argc, char** argv) {
   std::tm utc{};
   ::gmtime_r(&now, &utc);
   std::ofstream(dir / "secrets.toml") << "hash_key = \"" << std::string(64, 'c') << "\"\n";
+  // Readable by its owner alone, as dhis2lake wants a secrets file (else a warning each run).
+  fs::permissions(dir / "secrets.toml", fs::perms::owner_read | fs::perms::owner_write);
   std::ofstream(dir / "dhis2lake.toml")
       << "[source]\nfirst_year = " << (utc.tm_year + 1900 - 3) << "\n";
 
