@@ -267,6 +267,7 @@ member AS (
     ON p.period_type = r.period_type AND p.cp = m.cp AND p.disaggregated = r.disaggregation
   WHERE (s.de_id IS NULL OR m.cp <> f.pe) AND NOT r.narrow
 ),
+-- The same join as member's, written twice: one CTE of both read twice would be materialised.
 narrow_member AS (
   SELECT f.de_id, p.cp_id, f.coc_id, f.ou_id, f.value, f.per_unit
   FROM fact f

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <string>
 
+#include "base/file.h"
 #include "base/hash.h"
 
 namespace dhl::lake {
@@ -36,28 +37,6 @@ std::string ParentOf(const std::string& path) {
   }
   return path.substr(0, slash);
 }
-
-// Owns a file descriptor.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
 
 // fsync of a file or a folder (opened read-only, as fsync needs no write access).
 Status SyncPath(const std::string& path) {

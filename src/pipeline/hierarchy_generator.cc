@@ -5,17 +5,16 @@
 #include <vector>
 
 #include "base/text.h"
+#include "pipeline/dimension_generators.h"
 #include "sql/dialect.h"
 
 namespace dhl::pipeline {
 namespace {
 
-constexpr int kLevels = 8;  // the level columns silver.org_unit carries (docs/tables.md)
-
 // CASE level WHEN 2 THEN level1_uid ... END: the parent's uid in a version's own path.
 std::string ParentUidSql() {
   std::string cases;
-  for (int level = 2; level <= kLevels; ++level) {
+  for (int level = 2; level <= kOrgUnitLevels; ++level) {
     cases += fmt::format(" WHEN {} THEN level{}_uid", level, level - 1);
   }
   return "CAST(CASE level" + cases + " END AS VARCHAR)";
@@ -29,7 +28,7 @@ std::string DateColumns(bool dates, std::string_view alias) {
 // Today's hierarchy: each current unit its own node.
 std::string CurrentAncestry(bool dates) {
   std::vector<std::string> levels;
-  for (int level = 1; level <= kLevels; ++level) {
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
     levels.push_back(fmt::format("CAST(level{0}_uid AS VARCHAR) AS level{0}_uid", level));
   }
   return "ancestry AS (\n  SELECT CAST(uid AS VARCHAR) AS uid, level, CAST(NULL AS DATE) AS "
@@ -48,9 +47,9 @@ std::string AsOfPeriodAncestry(bool dates, sql::Dialect dialect) {
       ParentUidSql() + " AS parent" + DateColumns(dates, "") +
       "\n  FROM ref('silver.org_unit')\n  WHERE valid_from IS NULL OR valid_to IS NULL OR "
       "CAST(valid_from AS DATE) < CAST(valid_to AS DATE)\n)");
-  for (int level = 1; level <= kLevels; ++level) {
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
     std::vector<std::string> chain;
-    for (int above = 1; above <= kLevels; ++above) {
+    for (int above = 1; above <= kOrgUnitLevels; ++above) {
       std::string column = fmt::format("level{}_uid", above);
       if (above < level) {
         chain.push_back("p." + column);
@@ -86,7 +85,7 @@ std::string AsOfPeriodAncestry(bool dates, sql::Dialect dialect) {
         DateColumns(dates, "v.")));
   }
   std::vector<std::string> levels;
-  for (int level = 1; level <= kLevels; ++level) {
+  for (int level = 1; level <= kOrgUnitLevels; ++level) {
     levels.push_back(fmt::format("  SELECT * FROM ancestry_{}", level));
   }
   ctes.push_back("ancestry AS (\n" + Join(levels, "\n  UNION ALL\n") + "\n)");

@@ -14,6 +14,7 @@
 #include <set>
 #include <utility>
 
+#include "base/file.h"
 #include "base/hash.h"
 #include "base/logging.h"
 #include "engine/database.h"
@@ -41,23 +42,6 @@ struct ListedFile {
   std::string path;
   dev_t device = 0;
   ino_t inode = 0;
-};
-
-// Owns an open file descriptor.
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  FileDescriptor(FileDescriptor&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
-  FileDescriptor& operator=(FileDescriptor&&) = delete;
-  ~FileDescriptor() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  int get() const { return fd_; }
-
- private:
-  int fd_;
 };
 
 // Opens a listed file without following a symbolic link at its name (O_NOFOLLOW), and checks that
