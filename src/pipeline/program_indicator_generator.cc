@@ -260,11 +260,6 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
         "AS INT) AS ou_level, CAST(NULL AS STRING) AS pe, CAST(NULL AS STRING) AS period_type, "
         "CAST(NULL AS DOUBLE) AS value FROM (SELECT 1 AS one) AS empty WHERE 1 = 0");
   }
-  std::vector<std::string> canonical_ids;
-  for (const std::string& id : period_ids) {
-    auto period = dhis2::ParsePeriodId(id);
-    if (period.ok()) canonical_ids.push_back(period->id());
-  }
   std::string period_columns;
   for (dhis2::PeriodType type : dhis2::kAllPeriodTypes) {
     period_columns += ", " + sql::QuoteName(dhis2::PeriodTypeColumnName(type), dialect);
@@ -274,9 +269,9 @@ Result<std::string> GenerateProgramIndicatorValue(const GeneratorContext& contex
       "WITH {} AS (SELECT CAST(pe AS {}) AS pe, CAST(period_type AS {}) AS period_type, "
       "start_date, end_date, days, year{} FROM ({}) AS p),\n{} AS (SELECT uid{} FROM "
       "ref('silver.org_unit') WHERE is_current)\n",
-      kPeriodRelation, TextDictionaryType(std::move(canonical_ids), dialect),
-      period_type_dictionary, period_columns, PeriodRowsSql(period_ids, dialect), kOrgUnitRelation,
-      unit_columns);
+      // PeriodIds gives canonical ids (Period::id()), as PeriodRowsSql writes them.
+      kPeriodRelation, TextDictionaryType(period_ids, dialect), period_type_dictionary,
+      period_columns, PeriodRowsSql(period_ids, dialect), kOrgUnitRelation, unit_columns);
   // The query of the indicators [first, end).
   auto query_of = [&](size_t first, size_t end) {
     std::string query = with;
